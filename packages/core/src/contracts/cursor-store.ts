@@ -1,0 +1,21 @@
+import type { ConversationSummary } from "../domain/conversation.js";
+import type { Cursor } from "../domain/cursor.js";
+
+/**
+ * Per (user, conversation) cursors: what was delivered and what was read.
+ * A user "is in" a conversation when it has a cursor for it; the message
+ * store creates cursors for direct participants on the first append, the
+ * group store for group members.
+ */
+export interface CursorStore {
+  /** Raises the delivered cursor to `seq` (never lowers it). Unknown conversation: no effect. */
+  markDelivered(userId: string, conversationId: string, seq: number): Promise<void>;
+  /** Raises the read cursor (and the delivered cursor) to `seq`. Unknown conversation: no effect. */
+  markRead(userId: string, conversationId: string, seq: number): Promise<void>;
+  /** The user's cursors in every conversation they are in (or only the ones listed). */
+  cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;
+  /** The user's conversations, newest activity first, with unread counts and last message. */
+  conversations(userId: string, options?: { limit?: number }): Promise<ConversationSummary[]>;
+  /** Users who have a cursor in the conversation (its participants). */
+  participants(conversationId: string): Promise<string[]>;
+}

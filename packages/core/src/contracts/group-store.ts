@@ -1,0 +1,47 @@
+import type { Group, GroupMember, GroupRole } from "../domain/group.js";
+
+/** What creating a group needs. */
+export interface NewGroup {
+  groupId: string;
+  name: string;
+  ownerId: string;
+  /** Other members (the owner is added as `owner`). */
+  memberIds: readonly string[];
+  createdAt: number;
+}
+
+/** Fields of a group that can change. */
+export interface GroupPatch {
+  name?: string;
+  mutedAll?: boolean;
+}
+
+/**
+ * Groups and their members. Creating a group also creates its conversation
+ * (`g:<groupId>`) and a cursor per member; adding members creates their
+ * cursors (starting at the conversation's current last seq), removing them
+ * deletes the cursors. Role rules (who may do what) live in the engine.
+ */
+export interface GroupStore {
+  create(group: NewGroup): Promise<Group>;
+  /** The group with its members, or undefined (also once dismissed). */
+  get(groupId: string): Promise<Group | undefined>;
+  /** One member, or undefined when not a member. */
+  member(groupId: string, userId: string): Promise<GroupMember | undefined>;
+  /** Member ids only: the hot path of group fan-out. */
+  memberIds(groupId: string): Promise<string[]>;
+  /** Adds members with the role `member`; already-present ids are ignored. Returns the ids added. */
+  addMembers(groupId: string, userIds: readonly string[], joinedAt: number): Promise<string[]>;
+  /** Removes members; returns the ids that were members. */
+  removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]>;
+  setRole(groupId: string, userId: string, role: GroupRole): Promise<void>;
+  /** Mutes a member until a time (ms since epoch), or unmutes with `null`. */
+  muteMember(groupId: string, userId: string, until: number | null): Promise<void>;
+  update(groupId: string, patch: GroupPatch): Promise<void>;
+  /** Makes `newOwnerId` the owner and the old owner an admin, atomically. */
+  transferOwner(groupId: string, newOwnerId: string): Promise<void>;
+  /** Deletes the group, its members and their cursors. Messages stay. */
+  dismiss(groupId: string): Promise<void>;
+  /** Ids of the groups a user is a member of. */
+  groupsOf(userId: string): Promise<string[]>;
+}

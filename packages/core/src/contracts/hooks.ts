@@ -1,0 +1,31 @@
+import type { Message } from "../domain/message.js";
+import type { Principal } from "../domain/session.js";
+import type { MessageBody, Target } from "../protocol/schemas.js";
+
+/** What {@link ImHooks.beforeSend} sees. */
+export interface SendContext {
+  principal: Principal;
+  to: Target;
+  conversationId: string;
+  body: MessageBody;
+}
+
+/**
+ * Hooks the host application sets. They run on the hot path: keep them fast.
+ */
+export interface ImHooks {
+  /**
+   * Authorize or moderate a send after the engine's own checks. Throw an
+   * `ImError` (for example `forbidden`) to refuse; return a body to replace
+   * the one sent (for example a filtered text); return nothing to accept.
+   */
+  beforeSend?(context: SendContext): Promise<MessageBody | undefined>;
+  /**
+   * Recipients of a stored message who had no online session when it was
+   * delivered: the place for push notifications. Errors are reported, never
+   * fail the send.
+   */
+  onOffline?(message: Message, userIds: string[]): Promise<void>;
+  /** Authorize a call signal; throw an `ImError` to refuse. */
+  beforeSignal?(principal: Principal, to: string, callId: string): Promise<void>;
+}

@@ -1,0 +1,39 @@
+import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+
+/** Options of {@link OutboxStore.claim}. */
+export interface ClaimOptions {
+  /** At most this many entries. */
+  limit: number;
+  /** The claim holds for this long; then the entry can be claimed again. */
+  leaseMs: number;
+}
+
+/** Backlog figures for metrics. */
+export interface OutboxStats {
+  pending: number;
+  /** Creation time of the oldest pending entry (ms since epoch), if any. */
+  oldestPendingAt?: number;
+}
+
+/**
+ * The outbox: entries written by {@link MessageStore.append} in the message's
+ * transaction, published by the engine's fast path or by the relay.
+ *
+ * Invariants:
+ * - `claim` returns `pending` entries whose `nextAttemptAt` has passed and
+ *   whose lease is free or expired, and leases them; two concurrent claimers
+ *   never receive the same entry while its lease holds (PostgreSQL:
+ *   `FOR UPDATE SKIP LOCKED`).
+ * - Entries are never selected by "id greater than the last one seen":
+ *   rows commit out of order.
+ */
+export interface OutboxStore {
+  claim(options: ClaimOptions): Promise<ClaimedOutboxEntry[]>;
+  /** Marks entries published (idempotent). */
+  markSent(ids: readonly string[]): Promise<void>;
+  /** Releases entries for another try at `retryAt` (ms since epoch), counting the attempt. */
+  markFailed(ids: readonly string[], retryAt: number): Promise<void>;
+  /** Deletes `sent` entries created before `olderThan` (ms since epoch); returns how many. */
+  purge(olderThan: number): Promise<number>;
+  stats(): Promise<OutboxStats>;
+}

@@ -1,0 +1,20 @@
+import type { CursorStore } from "./cursor-store.js";
+import type { GroupStore } from "./group-store.js";
+import type { MessageStore } from "./message-store.js";
+import type { OutboxStore } from "./outbox-store.js";
+
+/**
+ * The four storage contracts over one backing store. They share data (an
+ * append writes the outbox and creates cursors; a group creates cursors), so
+ * an adapter provides them together.
+ */
+export interface Storage {
+  messages: MessageStore;
+  cursors: CursorStore;
+  groups: GroupStore;
+  outbox: OutboxStore;
+  /** True when the backing service answers (for readiness probes). */
+  ping(): Promise<boolean>;
+  /** Releases what the adapter opened (not a pool the user passed in). Idempotent. */
+  close(): Promise<void>;
+}

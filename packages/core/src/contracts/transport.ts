@@ -1,0 +1,59 @@
+import type { Principal } from "../domain/session.js";
+
+/** Facts about a connection that the transport learned at the handshake. */
+export interface ConnectionInfo {
+  /** The peer address, if known. */
+  remoteAddress?: string;
+  /** Set when the handshake carried a valid `Authorization: Bearer` token. */
+  principal?: Principal;
+  /** The raw token of an authenticated handshake (to re-check or expire it). */
+  token?: string;
+  /** Device hints from the handshake (for example `?deviceId=&deviceClass=`). */
+  deviceId?: string;
+  deviceClass?: string;
+}
+
+/** One client connection as the engine sees it. */
+export interface TransportConnection {
+  /** Unique per transport. */
+  readonly id: string;
+  readonly info: ConnectionInfo;
+  /** Bytes queued but not yet written to the socket. */
+  readonly bufferedAmount: number;
+  /**
+   * Sends one serialized frame. Returns false when the frame was dropped
+   * (connection closing, or over the backpressure high-water mark): what a
+   * dropped `message` carried stays available to `sync`.
+   */
+  send(data: string): boolean;
+  /** Closes with a protocol close code. Idempotent. */
+  close(code: number, reason?: string): void;
+}
+
+/** The engine's callbacks for one connection. */
+export interface ConnectionHandler {
+  /** One inbound text frame. */
+  onFrame(data: string): void;
+  /** The connection closed (by either side). Called exactly once. */
+  onClose(code: number, reason: string): void;
+}
+
+/** What a transport calls into: the engine. */
+export interface TransportListener {
+  /** Verifies a handshake token (rejects with `ImError("unauthorized")`). */
+  authenticate(token: string): Promise<Principal>;
+  /** A connection opened; returns its handler. */
+  open(connection: TransportConnection): ConnectionHandler;
+}
+
+/**
+ * Carries frames between clients and the engine (WebSocket, or in-memory for
+ * tests). The transport owns sockets, handshake checks, heartbeats and
+ * backpressure; the engine owns the protocol.
+ */
+export interface Transport {
+  /** Starts accepting connections and hands them to `listener`. */
+  listen(listener: TransportListener): Promise<void>;
+  /** Stops accepting; closes open connections with `code` (default 1001). Idempotent. */
+  close(code?: number): Promise<void>;
+}

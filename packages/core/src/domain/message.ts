@@ -1,0 +1,68 @@
+import type { MessageBody, MessageFrame, Target } from "../protocol/schemas.js";
+
+/**
+ * A stored message. `seq` is its place in the conversation (1, 2, 3, ... with
+ * no gap); `messageId` is a UUIDv7 assigned by the server; `cid` is the
+ * sender's id for it, which makes `send` idempotent per sender.
+ */
+export interface Message {
+  messageId: string;
+  conversationId: string;
+  seq: number;
+  from: string;
+  to: Target;
+  body: MessageBody;
+  cid: string;
+  /** Server time of the append, in milliseconds since the epoch. */
+  ts: number;
+  /** Set once the message was recalled; its body is then emptied for readers. */
+  recalled?: boolean;
+  /** Who recalled it (the sender, or a group owner/admin). */
+  recalledBy?: string;
+  /** When it was last edited, in milliseconds since the epoch. */
+  editedAt?: number;
+}
+
+/**
+ * What the engine hands to {@link MessageStore.append}: a message without the
+ * fields the store assigns (`seq`) plus the conversation's participants, so
+ * the store can create the conversation and its cursors on first use.
+ */
+export interface MessageDraft {
+  /** UUIDv7 chosen by the engine; kept only if this (from, cid) is new. */
+  messageId: string;
+  conversationId: string;
+  from: string;
+  to: Target;
+  body: MessageBody;
+  cid: string;
+  ts: number;
+  /** Every participant, sender included (for a group: its members). */
+  participants: readonly string[];
+}
+
+/** The result of an append: the stored message, and whether this call created it. */
+export interface AppendResult {
+  message: Message;
+  /** False when (from, cid) already existed and the earlier message is returned. */
+  created: boolean;
+  /** Id of the outbox entry written with the message (absent when not created). */
+  outboxId?: string;
+}
+
+/** The `message` frame of a stored message (a recalled one carries no content). */
+export function toMessageFrame(message: Message): MessageFrame {
+  const frame: MessageFrame = {
+    type: "message",
+    messageId: message.messageId,
+    conversationId: message.conversationId,
+    seq: message.seq,
+    from: message.from,
+    to: message.to,
+    body: message.recalled ? { type: "custom", data: null } : message.body,
+    ts: message.ts,
+    cid: message.cid,
+  };
+  if (message.recalled) frame.recalled = true;
+  return frame;
+}

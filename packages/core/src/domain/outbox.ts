@@ -1,0 +1,29 @@
+import type { Message } from "./message.js";
+
+/** State of an outbox entry. */
+export type OutboxStatus = "pending" | "sent";
+
+/**
+ * The promise to deliver one stored message: written in the same transaction
+ * as the message, marked `sent` once every node that holds a participant
+ * confirmed it. A `pending` entry is re-published by the outbox relay.
+ */
+export interface OutboxEntry {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** Not claimable before this time (ms since epoch). */
+  nextAttemptAt: number;
+  /** Claimed by a relay until this time (ms since epoch); absent when free. */
+  leaseUntil?: number;
+  createdAt: number;
+}
+
+/** An entry returned by a claim, with its message. */
+export interface ClaimedOutboxEntry extends OutboxEntry {
+  message: Message;
+  /** Every participant of the message's conversation, sender included. */
+  participants: string[];
+}

@@ -1,0 +1,29 @@
+/**
+ * @packageDocumentation
+ * Lucky IM core: the domain, the wire protocol, the contracts adapters
+ * implement, the engine, and in-memory adapters (the embedded default).
+ */
+
+export type * from "./contracts/authenticator.js";
+export type * from "./contracts/broker.js";
+export type * from "./contracts/cursor-store.js";
+export type * from "./contracts/group-store.js";
+export type * from "./contracts/hooks.js";
+export type * from "./contracts/message-store.js";
+export type * from "./contracts/outbox-store.js";
+export type * from "./contracts/presence.js";
+export type * from "./contracts/rate-limiter.js";
+export type * from "./contracts/storage.js";
+export type * from "./contracts/transport.js";
+export * from "./domain/conversation.js";
+export * from "./domain/cursor.js";
+export * from "./domain/envelope.js";
+export * from "./domain/group.js";
+export * from "./domain/message.js";
+export * from "./domain/outbox.js";
+export * from "./domain/session.js";
+export * from "./errors.js";
+export * from "./protocol/close-codes.js";
+export * from "./protocol/codec.js";
+export * from "./protocol/schemas.js";
+export * from "./util/ids.js";

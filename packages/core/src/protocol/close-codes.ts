@@ -1,0 +1,24 @@
+/**
+ * WebSocket close codes used by the Lucky IM protocol.
+ */
+export const CloseCode = {
+  /** Normal closure. */
+  normal: 1000,
+  /** Server going away (drain); reconnect elsewhere. */
+  goingAway: 1001,
+  /** Policy violation (repeated abuse). */
+  policyViolation: 1008,
+  /** Frame larger than `maxPayload`. */
+  tooLarge: 1009,
+  /** Unauthorized: no, bad, expired or revoked token. */
+  unauthorized: 4401,
+  /** Authentication did not happen within `authTimeoutMs`. */
+  authTimeout: 4408,
+  /** Session replaced by a newer one (single-session policy). */
+  sessionReplaced: 4409,
+  /** Closed for rate limiting. */
+  rateLimited: 4429,
+} as const;
+
+/** One of the {@link CloseCode} values. */
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

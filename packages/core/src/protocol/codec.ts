@@ -1,0 +1,93 @@
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { ImError } from "../errors.js";
+import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ServerFrame } from "./schemas.js";
+
+/** Keys that could reach an object's prototype if merged carelessly. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+import type { TSchema } from "@sinclair/typebox";
+import type { TypeCheck } from "@sinclair/typebox/compiler";
+
+// Compiled once at load: validation is then a JIT-generated function per frame type.
+const validators = new Map<string, TypeCheck<TSchema>>(
+  Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [
+    type,
+    TypeCompiler.Compile<TSchema>(schema),
+  ]),
+);
+
+/** What {@link decodeClientFrame} returns. */
+export type DecodeResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; error: ImError; cid?: string; type?: string };
+
+function rejectForbiddenKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new ImError("bad_request", `[lucky-im] [core] forbidden key "${key}" in frame`);
+  }
+  return value;
+}
+
+/** Parses JSON; a frame that even mentions a prototype key is parsed by the slower, checking path. */
+function parseJson(text: string): unknown {
+  if (text.includes("__proto__") || text.includes("constructor") || text.includes("prototype")) {
+    return JSON.parse(text, rejectForbiddenKeys);
+  }
+  return JSON.parse(text);
+}
+
+/**
+ * Parses and validates one inbound text frame. It never throws: a bad frame
+ * comes back as `{ ok: false, error }` with code `bad_request` (and the
+ * frame's `cid` when one could be read, so the client can match the error).
+ */
+export function decodeClientFrame(text: string): DecodeResult {
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (cause) {
+    if (cause instanceof ImError) return { ok: false, error: cause };
+    return { ok: false, error: new ImError("bad_request", "malformed JSON", { cause }) };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: new ImError("bad_request", "a frame must be a JSON object") };
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  const cid = typeof record.cid === "string" ? record.cid : undefined;
+  if (typeof type !== "string") {
+    return { ok: false, error: new ImError("bad_request", 'a frame needs a string "type"'), cid };
+  }
+  const validator = validators.get(type);
+  if (!validator) {
+    return {
+      ok: false,
+      error: new ImError("bad_request", `unknown frame type "${type}"`),
+      cid,
+      type,
+    };
+  }
+  if (!validator.Check(value)) {
+    const first = validator.Errors(value).First();
+    const where = first ? `${first.path || "/"}: ${first.message}` : "invalid";
+    return {
+      ok: false,
+      error: new ImError("bad_request", `invalid "${type}" frame at ${where}`),
+      cid,
+      type,
+    };
+  }
+  return { ok: true, frame: value as ClientFrame };
+}
+
+/** Serializes a server frame. Serialize once and send the string to many sessions. */
+export function encodeFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+/** Builds an `error` frame. */
+export function errorFrame(error: ImError, cid?: string): ServerFrame {
+  return cid === undefined
+    ? { type: "error", code: error.code, message: error.message }
+    : { type: "error", code: error.code, message: error.message, cid };
+}

@@ -1,0 +1,72 @@
+/**
+ * Resolves the real services integration tests talk to.
+ *
+ * Order: the URL in `LUCKY_IM_TEST_<SERVICE>_URL`; else a Testcontainers
+ * container when a Docker engine answers; else the test is skipped locally,
+ * but under `CI=true` it fails: CI never skips silently.
+ */
+import { randomBytes } from "node:crypto";
+
+export type ServiceName = "postgres" | "redis" | "amqp";
+
+const ENV: Record<ServiceName, string> = {
+  postgres: "LUCKY_IM_TEST_POSTGRES_URL",
+  redis: "LUCKY_IM_TEST_REDIS_URL",
+  amqp: "LUCKY_IM_TEST_AMQP_URL",
+};
+
+const started = new Map<ServiceName, Promise<{ url: string; stop(): Promise<void> }>>();
+
+async function dockerAvailable(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import("testcontainers");
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startContainer(name: ServiceName): Promise<{ url: string; stop(): Promise<void> }> {
+  if (name === "postgres") {
+    const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+    const c = await new PostgreSqlContainer("postgres:16-alpine").start();
+    return { url: c.getConnectionUri(), stop: async () => void (await c.stop()) };
+  }
+  if (name === "redis") {
+    const { RedisContainer } = await import("@testcontainers/redis");
+    const c = await new RedisContainer("redis:7-alpine").start();
+    return { url: c.getConnectionUrl(), stop: async () => void (await c.stop()) };
+  }
+  const { RabbitMQContainer } = await import("@testcontainers/rabbitmq");
+  const c = await new RabbitMQContainer("rabbitmq:3.13-alpine").start();
+  return { url: c.getAmqpUrl(), stop: async () => void (await c.stop()) };
+}
+
+/**
+ * The URL of a service, or undefined when none is reachable and we are not
+ * on CI (the caller then skips). Throws on CI when nothing is configured.
+ */
+export async function serviceUrl(name: ServiceName): Promise<string | undefined> {
+  const fromEnv = process.env[ENV[name]];
+  if (fromEnv) return fromEnv;
+  if (await dockerAvailable()) {
+    let container = started.get(name);
+    if (!container) {
+      container = startContainer(name);
+      started.set(name, container);
+    }
+    return (await container).url;
+  }
+  if (process.env.CI === "true" || process.env.CI === "1") {
+    throw new Error(
+      `[lucky-im] [test] ${name} is required on CI: set ${ENV[name]} or make a Docker engine reachable`,
+    );
+  }
+  return undefined;
+}
+
+/** A name unique to one test file or run: use it as a schema, key prefix or queue prefix. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+}

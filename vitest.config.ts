@@ -1,0 +1,51 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const packages = [
+  "core",
+  "auth",
+  "transport-ws",
+  "client",
+  "store-postgres",
+  "broker-amqp",
+  "presence-redis",
+];
+
+const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests run against the TypeScript sources: no build step before `npm test`.
+const alias = [
+  { find: "@lucky-im/core/testing", replacement: fromRoot("./packages/core/src/testing/index.ts") },
+  ...packages.map((name) => ({
+    find: new RegExp(`^@lucky-im/${name}$`),
+    replacement: fromRoot(`./packages/${name}/src/index.ts`),
+  })),
+];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    reporters: ["default", "json"],
+    outputFile: { json: ".out/test-report.json" },
+    projects: [
+      ...packages.map((name) => ({
+        resolve: { alias },
+        test: {
+          name,
+          include: [`packages/${name}/src/**/*.test.ts`, `packages/${name}/test/**/*.test.ts`],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      })),
+      {
+        resolve: { alias },
+        test: {
+          name: "chat-server",
+          include: ["examples/chat-server/test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
