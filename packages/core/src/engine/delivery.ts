@@ -1,0 +1,286 @@
+import type { Broker } from "../contracts/broker.js";
+import type { Presence } from "../contracts/presence.js";
+import type { Envelope } from "../domain/envelope.js";
+import { type Message, toMessageFrame } from "../domain/message.js";
+import { encodeFrame } from "../protocol/codec.js";
+import type { ServerFrame } from "../protocol/schemas.js";
+import { DedupeCache } from "./dedupe-cache.js";
+import type { Session } from "./session.js";
+import type { SessionRegistry } from "./session-registry.js";
+import type { ImServerStats } from "./stats.js";
+
+/** What {@link Delivery} needs from the engine. */
+export interface DeliveryContext {
+  nodeId: string;
+  presence: Presence;
+  broker: Broker;
+  registry: SessionRegistry;
+  stats: ImServerStats;
+  ackTimeoutMs: number;
+  maxPushAttempts: number;
+  maxPendingPerSession: number;
+  dedupeCacheSize: number;
+  reportError(error: unknown, context: string): void;
+  onDelivered(
+    message: { messageId: string; conversationId: string; seq: number },
+    userId: string,
+    latencyMs: number,
+  ): void;
+}
+
+/** The outcome of delivering one stored message. */
+export interface MessageDeliveryResult {
+  /** True when every node holding a participant accepted it (the outbox entry can be marked sent). */
+  complete: boolean;
+  /** Participants (sender excluded) with no online session anywhere. */
+  offline: string[];
+}
+
+/**
+ * Gets frames to sessions: locally without a broker round trip, to other
+ * nodes through the broker (once per node, however many participants it
+ * holds). Tracks every pushed message until the session's ack covers it and
+ * pushes it again until the retry budget ends; what is left then is for `sync`.
+ */
+export class Delivery {
+  private readonly dedupe: DedupeCache;
+  /** Sessions with un-acked pushes: the retry loop looks only at these. */
+  private readonly withPending = new Set<Session>();
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly ctx: DeliveryContext) {
+    this.dedupe = new DedupeCache(ctx.dedupeCacheSize);
+  }
+
+  start(): void {
+    const every = Math.max(50, Math.floor(this.ctx.ackTimeoutMs / 4));
+    this.retryTimer = setInterval(() => this.retryDue(), every);
+    this.retryTimer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * Delivers a stored message to every online session of its participants
+   * (`exceptSessionId`: the sending session, which gets `sent` instead).
+   */
+  async deliverMessage(
+    message: Message,
+    participants: readonly string[],
+    exceptSessionId?: string,
+  ): Promise<MessageDeliveryResult> {
+    const { registry, nodeId } = this.ctx;
+    const local = participants.filter((userId) => registry.hasUser(userId));
+    if (local.length > 0) this.pushMessageLocally(message, local, exceptSessionId);
+
+    let nodes: Map<string, string[]>;
+    try {
+      nodes = await this.ctx.presence.nodesOf(participants);
+    } catch (error) {
+      this.ctx.reportError(error, "presence lookup for a message");
+      return { complete: false, offline: [] };
+    }
+    const online = new Set(local);
+    const publishes: Promise<void>[] = [];
+    for (const [targetNode, userIds] of nodes) {
+      for (const userId of userIds) online.add(userId);
+      if (targetNode === nodeId) continue;
+      publishes.push(
+        this.publish(targetNode, { kind: "message", message, userIds, exceptSessionId }),
+      );
+    }
+    const results = await Promise.allSettled(publishes);
+    const complete = results.every((r) => r.status === "fulfilled");
+    const offline = participants.filter((u) => u !== message.from && !online.has(u));
+    return { complete, offline };
+  }
+
+  /** Pushes a frame that is not stored (receipt, typing, ...) to the users' sessions everywhere. */
+  async deliverFrame(
+    userIds: readonly string[],
+    frame: ServerFrame,
+    exceptSessionId?: string,
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    const data = encodeFrame(frame);
+    const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
+    if (local.length > 0) this.pushLocally(local, data, exceptSessionId);
+    let nodes: Map<string, string[]>;
+    try {
+      nodes = await this.ctx.presence.nodesOf(userIds);
+    } catch (error) {
+      this.ctx.reportError(error, `presence lookup for a ${frame.type} frame`);
+      return;
+    }
+    const publishes: Promise<void>[] = [];
+    for (const [targetNode, targets] of nodes) {
+      if (targetNode === this.ctx.nodeId) continue;
+      publishes.push(
+        this.publish(targetNode, { kind: "frame", frame, userIds: targets, exceptSessionId }).catch(
+          (error: unknown) => this.ctx.reportError(error, `publishing a ${frame.type} frame`),
+        ),
+      );
+    }
+    await Promise.all(publishes);
+  }
+
+  /** Handles an envelope another node (or the relay) sent to this node. */
+  handleEnvelope(envelope: Envelope): void {
+    switch (envelope.kind) {
+      case "message":
+        this.pushMessageLocally(envelope.message, envelope.userIds, envelope.exceptSessionId);
+        return;
+      case "frame":
+        this.pushLocally(envelope.userIds, encodeFrame(envelope.frame), envelope.exceptSessionId);
+        return;
+      case "kick":
+        this.kickLocally(envelope.userId, envelope.code, envelope.reason, envelope.sessionId);
+        return;
+    }
+  }
+
+  /** Closes local sessions of a user (one, or all but `exceptSessionId`). */
+  kickLocally(
+    userId: string,
+    code: number,
+    reason: string,
+    sessionId?: string,
+    exceptSessionId?: string,
+  ): number {
+    const sessions = this.ctx.registry.ofUser(userId);
+    if (!sessions) return 0;
+    let closed = 0;
+    for (const session of [...sessions]) {
+      if (sessionId !== undefined && session.id !== sessionId) continue;
+      if (session.id === exceptSessionId) continue;
+      session.connection.close(code, reason);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** The session acked up to `seq`: stop re-pushing what it covers. */
+  acknowledge(session: Session, conversationId: string, seq: number): void {
+    const acked = session.acknowledge(conversationId, seq);
+    if (acked.length === 0) return;
+    this.ctx.stats.pendingPushes -= acked.length;
+    if (session.pendingCount === 0) this.withPending.delete(session);
+    const now = Date.now();
+    const userId = session.userId ?? "";
+    for (const push of acked) {
+      this.ctx.onDelivered(
+        { messageId: push.messageId, conversationId, seq: push.seq },
+        userId,
+        now - push.storedAt,
+      );
+    }
+  }
+
+  /** Forgets a closed session's pushes (they stay available to `sync`). */
+  forget(session: Session): void {
+    this.ctx.stats.pendingPushes -= session.pendingCount;
+    session.pending.clear();
+    session.pendingCount = 0;
+    this.withPending.delete(session);
+  }
+
+  private async publish(targetNode: string, envelope: Envelope): Promise<void> {
+    try {
+      await this.ctx.broker.publish(targetNode, envelope);
+      this.ctx.stats.envelopesPublished++;
+    } catch (error) {
+      this.ctx.stats.publishFailures++;
+      throw error;
+    }
+  }
+
+  private pushMessageLocally(
+    message: Message,
+    userIds: readonly string[],
+    exceptSessionId: string | undefined,
+  ): void {
+    if (!this.dedupe.firstSight(message.messageId)) {
+      this.ctx.stats.duplicatesDropped++;
+      return;
+    }
+    // Serialized once, whatever the number of recipients.
+    const data = encodeFrame(toMessageFrame(message));
+    const now = Date.now();
+    const { stats, registry } = this.ctx;
+    for (const userId of userIds) {
+      const sessions = registry.ofUser(userId);
+      if (!sessions) continue;
+      for (const session of sessions) {
+        if (session.id === exceptSessionId || session.state !== "ready") continue;
+        session.send(data);
+        stats.messagesPushed++;
+        stats.framesOut++;
+        if (session.pendingCount >= this.ctx.maxPendingPerSession) continue;
+        session.track(message.conversationId, {
+          messageId: message.messageId,
+          seq: message.seq,
+          data,
+          storedAt: message.ts,
+          attempts: 1,
+          dueAt: now + this.ctx.ackTimeoutMs,
+        });
+        stats.pendingPushes++;
+        this.withPending.add(session);
+      }
+    }
+  }
+
+  private pushLocally(
+    userIds: readonly string[],
+    data: string,
+    exceptSessionId: string | undefined,
+  ): void {
+    for (const userId of userIds) {
+      const sessions = this.ctx.registry.ofUser(userId);
+      if (!sessions) continue;
+      for (const session of sessions) {
+        if (session.id === exceptSessionId || session.state !== "ready") continue;
+        if (session.send(data)) this.ctx.stats.framesOut++;
+      }
+    }
+  }
+
+  private retryDue(): void {
+    const now = Date.now();
+    const { stats, maxPushAttempts, ackTimeoutMs } = this.ctx;
+    for (const session of this.withPending) {
+      if (session.state === "closed") {
+        this.forget(session);
+        continue;
+      }
+      for (const [conversationId, list] of session.pending) {
+        let kept = list;
+        for (const push of list) {
+          if (push.dueAt > now) continue;
+          if (push.attempts >= maxPushAttempts) {
+            stats.pushesAbandoned++;
+            kept = kept.filter((p) => p !== push);
+            continue;
+          }
+          push.attempts++;
+          push.dueAt = now + ackTimeoutMs;
+          session.send(push.data);
+          stats.pushRetries++;
+          stats.messagesPushed++;
+          stats.framesOut++;
+        }
+        if (kept !== list) {
+          const dropped = list.length - kept.length;
+          session.pendingCount -= dropped;
+          stats.pendingPushes -= dropped;
+          if (kept.length === 0) session.pending.delete(conversationId);
+          else session.pending.set(conversationId, kept);
+        }
+      }
+      if (session.pendingCount === 0) this.withPending.delete(session);
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { type Group, type GroupRole, isManager } from "../domain/group.js";
+import { ImError } from "../errors.js";
+import type { GroupEvent } from "../protocol/schemas.js";
+import { newId } from "../util/ids.js";
+import type { EngineCore } from "./engine-core.js";
+
+/** What {@link GroupService.create} needs. */
+export interface CreateGroupInput {
+  /** The creator; becomes the owner. */
+  ownerId: string;
+  name: string;
+  /** Other members. */
+  memberIds?: readonly string[];
+  /** @default a generated id */
+  groupId?: string;
+}
+
+/**
+ * Group operations for the host application (its HTTP API calls these). Each
+ * checks the acting user's role, changes the store, invalidates membership
+ * caches on every node and sends a `group` frame to every member.
+ *
+ * Roles: the owner may do everything; admins may add and remove plain
+ * members, mute them and rename the group; members may only leave.
+ */
+export class GroupService {
+  constructor(private readonly core: EngineCore) {}
+
+  /** Creates a group; the creator is its owner; every member gets `group created`. */
+  async create(input: CreateGroupInput): Promise<Group> {
+    const name = input.name.trim();
+    if (!name || name.length > 100)
+      throw new ImError("bad_request", "a group name has 1..100 characters");
+    const members = [...new Set(input.memberIds ?? [])].filter((id) => id !== input.ownerId);
+    this.checkSize(members.length + 1);
+    const group = await this.core.storage.groups.create({
+      groupId: input.groupId ?? newId("g").slice(2),
+      name,
+      ownerId: input.ownerId,
+      memberIds: members,
+      createdAt: Date.now(),
+    });
+    await this.announce(group.groupId, "created", [input.ownerId, ...members], input.ownerId, [
+      input.ownerId,
+      ...members,
+    ]);
+    return group;
+  }
+
+  /** The group with its members, or undefined. */
+  get(groupId: string): Promise<Group | undefined> {
+    return this.core.storage.groups.get(groupId);
+  }
+
+  /** Ids of the user's groups. */
+  groupsOf(userId: string): Promise<string[]> {
+    return this.core.storage.groups.groupsOf(userId);
+  }
+
+  /** Adds members (owner or admin); returns the ids actually added. */
+  async addMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]> {
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    const fresh = [...new Set(userIds)].filter((id) => !group.members.some((m) => m.userId === id));
+    this.checkSize(group.members.length + fresh.length);
+    const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
+    if (added.length > 0) {
+      const audience = [...group.members.map((m) => m.userId), ...added];
+      await this.announce(groupId, "member_added", added, by, audience);
+    }
+    return added;
+  }
+
+  /** Removes members (owner: anyone but itself; admin: plain members only); returns the ids removed. */
+  async removeMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]> {
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    const actor = group.members.find((m) => m.userId === by)!;
+    for (const userId of userIds) {
+      const target = group.members.find((m) => m.userId === userId);
+      if (!target) continue;
+      if (target.role === "owner")
+        throw new ImError("forbidden", "the owner cannot be removed; transfer ownership first");
+      if (target.role === "admin" && actor.role !== "owner") {
+        throw new ImError("forbidden", "only the owner may remove an admin");
+      }
+    }
+    const audience = group.members.map((m) => m.userId);
+    const removed = await this.core.storage.groups.removeMembers(groupId, userIds);
+    if (removed.length > 0) await this.announce(groupId, "member_removed", removed, by, audience);
+    return removed;
+  }
+
+  /** A member leaves. The owner must transfer ownership first (conflict). */
+  async leave(groupId: string, userId: string): Promise<void> {
+    const group = await this.requireGroup(groupId);
+    const member = group.members.find((m) => m.userId === userId);
+    if (!member) throw new ImError("forbidden", `not a member of group ${groupId}`);
+    if (member.role === "owner")
+      throw new ImError(
+        "conflict",
+        "the owner cannot leave; transfer ownership or dismiss the group",
+      );
+    const audience = group.members.map((m) => m.userId);
+    await this.core.storage.groups.removeMembers(groupId, [userId]);
+    await this.announce(groupId, "member_removed", [userId], userId, audience);
+  }
+
+  /** Makes a member an admin or a plain member (owner only). */
+  async setRole(
+    groupId: string,
+    by: string,
+    userId: string,
+    role: Exclude<GroupRole, "owner">,
+  ): Promise<void> {
+    const group = await this.requireRole(groupId, by, ["owner"]);
+    const target = group.members.find((m) => m.userId === userId);
+    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
+    if (target.role === "owner")
+      throw new ImError("conflict", "use transferOwner to change the owner");
+    await this.core.storage.groups.setRole(groupId, userId, role);
+    await this.announce(
+      groupId,
+      "updated",
+      [userId],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  /** Hands ownership to another member; the old owner becomes an admin (owner only). */
+  async transferOwner(groupId: string, by: string, newOwnerId: string): Promise<void> {
+    const group = await this.requireRole(groupId, by, ["owner"]);
+    if (!group.members.some((m) => m.userId === newOwnerId)) {
+      throw new ImError("not_found", `${newOwnerId} is not a member of group ${groupId}`);
+    }
+    await this.core.storage.groups.transferOwner(groupId, newOwnerId);
+    await this.announce(
+      groupId,
+      "updated",
+      [by, newOwnerId],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  /** Mutes a member until a time (ms since epoch), or unmutes with `null` (owner or admin; not the owner, and admins only by the owner). */
+  async muteMember(
+    groupId: string,
+    by: string,
+    userId: string,
+    until: number | null,
+  ): Promise<void> {
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    const actor = group.members.find((m) => m.userId === by)!;
+    const target = group.members.find((m) => m.userId === userId);
+    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
+    if (target.role === "owner" || (target.role === "admin" && actor.role !== "owner")) {
+      throw new ImError("forbidden", `cannot mute ${target.role} ${userId}`);
+    }
+    await this.core.storage.groups.muteMember(groupId, userId, until);
+    await this.announce(
+      groupId,
+      "updated",
+      [userId],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  /** Turns "mute all" on or off: only owner and admins may then send (owner or admin). */
+  async muteAll(groupId: string, by: string, muted: boolean): Promise<void> {
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    await this.core.storage.groups.update(groupId, { mutedAll: muted });
+    await this.announce(
+      groupId,
+      "updated",
+      [],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  /** Renames the group (owner or admin). */
+  async rename(groupId: string, by: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 100)
+      throw new ImError("bad_request", "a group name has 1..100 characters");
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    await this.core.storage.groups.update(groupId, { name: trimmed });
+    await this.announce(
+      groupId,
+      "updated",
+      [],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  /** Dismisses the group (owner only); every member gets `group dismissed`. Messages stay stored. */
+  async dismiss(groupId: string, by: string): Promise<void> {
+    const group = await this.requireRole(groupId, by, ["owner"]);
+    await this.core.storage.groups.dismiss(groupId);
+    await this.announce(
+      groupId,
+      "dismissed",
+      [],
+      by,
+      group.members.map((m) => m.userId),
+    );
+  }
+
+  private checkSize(size: number): void {
+    if (size > this.core.limits.maxGroupSize) {
+      throw new ImError(
+        "too_large",
+        `a group holds at most ${this.core.limits.maxGroupSize} members`,
+      );
+    }
+  }
+
+  private async requireGroup(groupId: string): Promise<Group> {
+    const group = await this.core.storage.groups.get(groupId);
+    if (!group) throw new ImError("not_found", `group ${groupId} does not exist`);
+    return group;
+  }
+
+  private async requireRole(groupId: string, userId: string, roles: GroupRole[]): Promise<Group> {
+    const group = await this.requireGroup(groupId);
+    const member = group.members.find((m) => m.userId === userId);
+    if (!member) throw new ImError("forbidden", `not a member of group ${groupId}`);
+    if (!roles.includes(member.role)) {
+      throw new ImError(
+        "forbidden",
+        `this needs the role ${roles.join(" or ")}${isManager(member.role) ? "" : "; you are a member"}`,
+      );
+    }
+    return group;
+  }
+
+  private async announce(
+    groupId: string,
+    event: GroupEvent,
+    userIds: string[],
+    by: string,
+    audience: readonly string[],
+  ): Promise<void> {
+    this.core.groupCache.invalidate(groupId);
+    try {
+      await this.core.broker.broadcast({ type: "group_changed", groupId });
+    } catch (error) {
+      this.core.reportError(error, "broadcasting a group change");
+    }
+    await this.core.delivery.deliverFrame([...new Set(audience)], {
+      type: "group",
+      groupId,
+      event,
+      userIds,
+      by,
+    });
+  }
+}

@@ -1,0 +1,207 @@
+import type { Authenticator } from "../contracts/authenticator.js";
+import type { Broker } from "../contracts/broker.js";
+import type { ImHooks } from "../contracts/hooks.js";
+import type { Presence } from "../contracts/presence.js";
+import type { RateLimiter } from "../contracts/rate-limiter.js";
+import type { Storage } from "../contracts/storage.js";
+import type { Transport } from "../contracts/transport.js";
+import type { MessageBodyType } from "../protocol/schemas.js";
+
+/** Where the engine writes what it notices. Defaults to `console`. */
+export interface ImLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** How many sessions a user may hold at once. */
+export type MultiDevicePolicy =
+  /** Any number of sessions per user. */
+  | "multi"
+  /** One session per device class; a newer one replaces the older (close 4409), on any node. */
+  | "one-per-device-class";
+
+/** Every limit of the engine. Each has a default. */
+export interface ImLimits {
+  /**
+   * Largest message body, in bytes of its JSON.
+   * @default 16384
+   */
+  maxBodyBytes: number;
+  /**
+   * Largest group, owner included.
+   * @default 500
+   */
+  maxGroupSize: number;
+  /**
+   * Most messages in one `sync` answer (a client may ask for fewer with `limit`).
+   * @default 200
+   */
+  syncPageSize: number;
+  /**
+   * Most messages in one history page (the host's HTTP API uses it).
+   * @default 100
+   */
+  historyPageSize: number;
+  /**
+   * How long after sending a message its sender may recall it, in ms.
+   * @default 120000
+   */
+  recallWindowMs: number;
+  /**
+   * How long the engine waits for a client's `ack` before pushing a message again, in ms.
+   * @default 5000
+   */
+  ackTimeoutMs: number;
+  /**
+   * How many times a message is pushed to one session (first push included) before
+   * the engine gives up and leaves it to `sync`.
+   * @default 3
+   */
+  maxPushAttempts: number;
+  /**
+   * How long a connection may stay unauthenticated, in ms (then close 4408).
+   * @default 10000
+   */
+  authTimeoutMs: number;
+  /**
+   * Frames a connection may send per `rateWindowMs` before `error rate_limited`.
+   * @default 40
+   */
+  framesPerWindow: number;
+  /**
+   * The rate-limit window, in ms.
+   * @default 1000
+   */
+  rateWindowMs: number;
+  /**
+   * Refused frames in a row after which the connection is closed with 4429.
+   * @default 50
+   */
+  maxRateLimitStrikes: number;
+  /**
+   * How long before a token expires the engine sends `auth_expiring`, in ms.
+   * @default 60000
+   */
+  authExpiringLeadMs: number;
+  /**
+   * Frames a connection may send while its `auth` is being checked (queued, then handled).
+   * @default 32
+   */
+  maxFramesBeforeReady: number;
+  /**
+   * Most conversation ids in one `sync` frame's `cursors`.
+   * @default 10000
+   */
+  maxSyncCursors: number;
+}
+
+/** The default of every limit. */
+export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
+  maxBodyBytes: 16_384,
+  maxGroupSize: 500,
+  syncPageSize: 200,
+  historyPageSize: 100,
+  recallWindowMs: 120_000,
+  ackTimeoutMs: 5_000,
+  maxPushAttempts: 3,
+  authTimeoutMs: 10_000,
+  framesPerWindow: 40,
+  rateWindowMs: 1_000,
+  maxRateLimitStrikes: 50,
+  authExpiringLeadMs: 60_000,
+  maxFramesBeforeReady: 32,
+  maxSyncCursors: 10_000,
+});
+
+/** Options of {@link createImServer}. */
+export interface ImServerOptions {
+  /** Carries frames to and from clients (`@lucky-im/transport-ws`, or the in-memory transport in tests). */
+  transport: Transport;
+  /** Verifies tokens (`@lucky-im/auth`, or your own). */
+  authenticator: Authenticator;
+  /**
+   * This node's id, unique in the cluster.
+   * @default a generated `n_...` id
+   */
+  nodeId?: string;
+  /**
+   * Messages, cursors, groups and the outbox.
+   * @default in-memory storage (data is lost when the process ends)
+   */
+  storage?: Storage;
+  /**
+   * Delivery between nodes.
+   * @default an in-memory broker (one process)
+   */
+  broker?: Broker;
+  /**
+   * Which node holds which user's sessions.
+   * @default in-memory presence (one process)
+   */
+  presence?: Presence;
+  /**
+   * Counts frames per connection (key `conn:<id>`).
+   * @default an in-memory limiter with `limits.framesPerWindow` per `limits.rateWindowMs`
+   */
+  rateLimiter?: RateLimiter;
+  /** Hooks of the host application. */
+  hooks?: ImHooks;
+  /** Limits; each field has its own default (see {@link ImLimits}). */
+  limits?: Partial<ImLimits>;
+  /**
+   * The heartbeat interval announced in `ready` (the transport's ping interval).
+   * @default 25000
+   */
+  heartbeatMs?: number;
+  /**
+   * Multi-device policy.
+   * @default "multi"
+   */
+  multiDevice?: MultiDevicePolicy;
+  /**
+   * Send `presence` frames to users who share a conversation when a user comes online or goes offline.
+   * @default false
+   */
+  presenceEvents?: boolean;
+  /**
+   * Send `receipt` frames of kind `delivered` to the sender when a recipient acks: in direct
+   * conversations only (`"direct"`), in every conversation (`"all"`), or never (`"none"`).
+   * @default "direct"
+   */
+  deliveryReceipts?: "direct" | "all" | "none";
+  /**
+   * Message body types the server accepts.
+   * @default every type of the protocol
+   */
+  allowedBodyTypes?: readonly MessageBodyType[];
+  /**
+   * How often this node proves it is alive to presence, in ms.
+   * @default 10000
+   */
+  presenceHeartbeatMs?: number;
+  /**
+   * How often the outbox relay looks for entries the fast path missed, in ms.
+   * @default 1000
+   */
+  relayIntervalMs?: number;
+  /**
+   * Published outbox entries are purged after this long, in ms.
+   * @default 86400000 (one day)
+   */
+  outboxRetentionMs?: number;
+  /**
+   * How long group membership is cached on a node, in ms (changes made through the
+   * engine invalidate it on every node at once).
+   * @default 10000
+   */
+  groupCacheMs?: number;
+  /**
+   * How many recently delivered message ids a node remembers to drop duplicates
+   * (broker redeliveries, relay re-publishes).
+   * @default 100000
+   */
+  dedupeCacheSize?: number;
+  /** Where the engine logs. @default console */
+  logger?: ImLogger;
+}

@@ -1,0 +1,55 @@
+import { parseConversationId } from "../domain/conversation.js";
+import { isManager } from "../domain/group.js";
+import { ImError } from "../errors.js";
+import type { RecallFrame } from "../protocol/schemas.js";
+import type { EngineCore } from "./engine-core.js";
+import type { Session } from "./session.js";
+
+/**
+ * `recall`: the sender within the recall window, or a group owner/admin,
+ * marks a message recalled; every participant gets `recalled`.
+ */
+export async function handleRecall(
+  core: EngineCore,
+  session: Session,
+  frame: RecallFrame,
+): Promise<void> {
+  try {
+    const userId = session.userId!;
+    const message = await core.storage.messages.get(frame.messageId);
+    if (!message) throw new ImError("not_found", "no such message");
+    const parsed = parseConversationId(message.conversationId);
+    let participants: string[];
+    let mayRecallOthers = false;
+    if (parsed.kind === "direct") {
+      if (!parsed.userIds.includes(userId)) throw new ImError("not_found", "no such message");
+      participants = [...new Set(parsed.userIds)];
+    } else {
+      const group = await core.groupCache.get(parsed.groupId);
+      const member = group?.members.get(userId);
+      if (!group || !member) throw new ImError("not_found", "no such message");
+      participants = group.memberIds;
+      mayRecallOthers = isManager(member.role);
+    }
+    if (message.from !== userId && !mayRecallOthers) {
+      throw new ImError("forbidden", "only the sender or a group owner/admin may recall a message");
+    }
+    if (Date.now() - message.ts > core.limits.recallWindowMs) {
+      throw new ImError(
+        "conflict",
+        `the recall window (${core.limits.recallWindowMs} ms) has passed`,
+      );
+    }
+    const recalled = await core.storage.messages.recall(message.messageId, userId);
+    if (!recalled) throw new ImError("not_found", "no such message");
+    await core.delivery.deliverFrame(participants, {
+      type: "recalled",
+      messageId: recalled.messageId,
+      conversationId: recalled.conversationId,
+      seq: recalled.seq,
+      by: userId,
+    });
+  } catch (error) {
+    core.sendError(session, error);
+  }
+}

@@ -1,0 +1,119 @@
+import { conversationIdFor } from "../domain/conversation.js";
+import { isManager } from "../domain/group.js";
+import type { MessageDraft } from "../domain/message.js";
+import { ImError } from "../errors.js";
+import type { MessageBody, SendFrame, Target } from "../protocol/schemas.js";
+import { newMessageId } from "../util/ids.js";
+import type { EngineCore } from "./engine-core.js";
+import type { Session } from "./session.js";
+
+/**
+ * The participants of a send to `to`, after checking that `from` may send
+ * there (group membership, member mute, mute-all). Throws an ImError otherwise.
+ */
+export async function resolveParticipants(
+  core: EngineCore,
+  from: string,
+  to: Target,
+  now: number,
+): Promise<string[]> {
+  if (to.type === "user") return to.id === from ? [from] : [from, to.id];
+  const group = await core.groupCache.get(to.id);
+  if (!group) throw new ImError("not_found", `group ${to.id} does not exist`);
+  const member = group.members.get(from);
+  if (!member) throw new ImError("forbidden", `not a member of group ${to.id}`);
+  if (member.mutedUntil !== undefined && member.mutedUntil > now) {
+    throw new ImError(
+      "forbidden",
+      `muted in group ${to.id} until ${new Date(member.mutedUntil).toISOString()}`,
+    );
+  }
+  if (group.mutedAll && !isManager(member.role)) {
+    throw new ImError("forbidden", `group ${to.id} is muted`);
+  }
+  return group.memberIds;
+}
+
+function checkBody(core: EngineCore, body: MessageBody, frameLength: number): void {
+  if (!core.allowedBodyTypes.has(body.type)) {
+    throw new ImError("bad_request", `message type "${body.type}" is not accepted here`);
+  }
+  // The frame holds the body, so a frame within the limit needs no measuring.
+  if (frameLength > core.limits.maxBodyBytes) {
+    const bytes = Buffer.byteLength(JSON.stringify(body));
+    if (bytes > core.limits.maxBodyBytes) {
+      throw new ImError(
+        "too_large",
+        `message body is ${bytes} bytes; the limit is ${core.limits.maxBodyBytes}`,
+      );
+    }
+  }
+}
+
+/**
+ * `send`: validate, authorize, store the message with its outbox entry in
+ * one call, answer `sent`, then deliver at once. The sender is always the
+ * authenticated user. A repeated `cid` answers the same `sent` and delivers
+ * nothing again.
+ */
+export async function handleSend(
+  core: EngineCore,
+  session: Session,
+  frame: SendFrame,
+  frameLength: number,
+): Promise<void> {
+  const principal = session.principal!;
+  const from = principal.userId;
+  const receivedAt = Date.now();
+  try {
+    checkBody(core, frame.body, frameLength);
+    const participants = await resolveParticipants(core, from, frame.to, receivedAt);
+    const conversationId = conversationIdFor(from, frame.to);
+    let body = frame.body;
+    if (core.hooks.beforeSend) {
+      const replaced = await core.hooks.beforeSend({
+        principal,
+        to: frame.to,
+        conversationId,
+        body,
+      });
+      if (replaced) {
+        checkBody(core, replaced, Number.POSITIVE_INFINITY);
+        body = replaced;
+      }
+    }
+    const draft: MessageDraft = {
+      messageId: newMessageId(),
+      conversationId,
+      from,
+      to: { type: frame.to.type, id: frame.to.id },
+      body,
+      cid: frame.cid,
+      ts: receivedAt,
+      participants,
+    };
+    const result = await core.storage.messages.append(draft);
+    const message = result.message;
+    core.sendFrame(session, {
+      type: "sent",
+      cid: message.cid,
+      messageId: message.messageId,
+      conversationId: message.conversationId,
+      seq: message.seq,
+      ts: message.ts,
+    });
+    if (!result.created) return;
+    core.stats.messagesStored++;
+    core.events.emit("message", message, Date.now() - receivedAt);
+    // The sender has seen their own message: keep their unread count at zero.
+    core.readWrites.add(`${from}\u0000${conversationId}`, {
+      userId: from,
+      conversationId,
+      seq: message.seq,
+      silent: true,
+    });
+    void core.track(core.dispatchMessage(message, participants, result.outboxId, session.id));
+  } catch (error) {
+    core.sendError(session, error, frame.cid);
+  }
+}

@@ -1,0 +1,87 @@
+import type { TransportConnection } from "../contracts/transport.js";
+import type { Principal, SessionInfo } from "../domain/session.js";
+import { newId } from "../util/ids.js";
+
+/** A message pushed to a session and not yet covered by its ack. */
+export interface PendingPush {
+  messageId: string;
+  seq: number;
+  /** The serialized `message` frame (shared by every session it was pushed to). */
+  data: string;
+  /** Server time the message was stored: send-to-delivered latency starts there. */
+  storedAt: number;
+  attempts: number;
+  dueAt: number;
+}
+
+/** Where a connection is in its life. */
+export type SessionState = "connecting" | "authenticating" | "ready" | "closed";
+
+/**
+ * One client connection inside the engine: its identity once authenticated,
+ * the pushes it has not acked yet, and its timers.
+ */
+export class Session {
+  state: SessionState = "connecting";
+  principal: Principal | undefined;
+  info: SessionInfo | undefined;
+  /** Pushed messages awaiting the client's ack, by conversation. */
+  readonly pending = new Map<string, PendingPush[]>();
+  pendingCount = 0;
+  /** Frames received while `auth` was being checked. */
+  readonly queuedFrames: string[] = [];
+  rateLimitStrikes = 0;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+  expiringTimer: ReturnType<typeof setTimeout> | undefined;
+  expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Globally unique session id (sent in `ready`). */
+  readonly id = newId("s");
+
+  constructor(readonly connection: TransportConnection) {}
+
+  /** True once the connection closed (a getter, so checks after an `await` are not narrowed away). */
+  get isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  get userId(): string | undefined {
+    return this.principal?.userId;
+  }
+
+  /** Sends a serialized frame unless the session is closed; false when it was dropped. */
+  send(data: string): boolean {
+    if (this.state === "closed") return false;
+    return this.connection.send(data);
+  }
+
+  /** Remembers a push until an ack covers it. */
+  track(conversationId: string, push: PendingPush): void {
+    let list = this.pending.get(conversationId);
+    if (!list) {
+      list = [];
+      this.pending.set(conversationId, list);
+    }
+    list.push(push);
+    this.pendingCount++;
+  }
+
+  /** Forgets every push of the conversation up to `seq`; returns them. */
+  acknowledge(conversationId: string, seq: number): PendingPush[] {
+    const list = this.pending.get(conversationId);
+    if (!list) return [];
+    const acked: PendingPush[] = [];
+    const kept: PendingPush[] = [];
+    for (const push of list) (push.seq <= seq ? acked : kept).push(push);
+    if (kept.length === 0) this.pending.delete(conversationId);
+    else this.pending.set(conversationId, kept);
+    this.pendingCount -= acked.length;
+    return acked;
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.authTimer);
+    clearTimeout(this.expiringTimer);
+    clearTimeout(this.expiryTimer);
+  }
+}
