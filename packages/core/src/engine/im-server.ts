@@ -381,7 +381,9 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         return;
       }
       case "ready":
-        void this.limitThenHandle(session, data);
+        // Chained per session so frames are handled in the order they came,
+        // however the limiter's answers interleave.
+        session.frameChain = session.frameChain.then(() => this.limitThenHandle(session, data));
     }
   }
 
@@ -393,7 +395,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.reportError(error, "rate limiter");
     }
-    if (session.state !== "ready") return;
+    if (session.isClosed) return;
     const decoded = decodeClientFrame(data);
     if (!allowed) {
       this.counters.rateLimited++;

@@ -31,6 +31,8 @@ export class Session {
   /** Frames received while `auth` was being checked. */
   readonly queuedFrames: string[] = [];
   rateLimitStrikes = 0;
+  /** The tail of this session's inbound frame chain (keeps frames in order). */
+  frameChain: Promise<void> = Promise.resolve();
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiringTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
