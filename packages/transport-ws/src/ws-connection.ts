@@ -1,0 +1,203 @@
+import type { ConnectionHandler, ConnectionInfo, TransportConnection } from "@lucky-im/core";
+import { CloseCode, ImError } from "@lucky-im/core";
+import { type RawData, WebSocket } from "ws";
+
+/** Close code for a binary frame: the protocol carries JSON text only. */
+export const CLOSE_UNSUPPORTED_DATA = 1003;
+/** Close code reported to the engine when the socket was dropped without a closing handshake. */
+export const CLOSE_ABNORMAL = 1006;
+/** Close code when the engine's handler failed: the server cannot go on with this connection. */
+export const CLOSE_INTERNAL_ERROR = 1011;
+/** Pongs a peer may miss in a row before it is terminated. */
+const MAX_MISSED_PONGS = 2;
+/** A close reason is at most 123 bytes on the wire (RFC 6455, 5.5). */
+const MAX_REASON_BYTES = 123;
+
+/** What a {@link WsConnection} needs from its transport. */
+export interface WsConnectionSettings {
+  highWaterMark: number;
+  slowClientTimeoutMs: number;
+  /** How long a close waits for the peer's closing handshake before destroying the socket. */
+  closeTimeoutMs: number;
+  /** Turns a frame into bytes; shared so a frame fanned out to many sockets is encoded once. */
+  encode(data: string): Buffer;
+  /** Reports a server-side fault. */
+  onError(error: ImError): void;
+  /** Called once, after the engine's `onClose`. */
+  onClosed(connection: WsConnection): void;
+}
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+/** The close code ws sends for one of its `WS_ERR_*` receiver errors. */
+function protocolErrorCloseCode(code: string): number {
+  if (code.startsWith("WS_ERR_UNSUPPORTED_")) return CloseCode.tooLarge;
+  if (code === "WS_ERR_TOO_MANY_BUFFERED_PARTS") return CloseCode.policyViolation;
+  if (code === "WS_ERR_INVALID_UTF8") return 1007;
+  return 1002;
+}
+
+function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;
+  // Cut by bytes, then drop a possibly split trailing character.
+  return Buffer.from(reason)
+    .subarray(0, MAX_REASON_BYTES)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
+}
+
+/**
+ * One WebSocket as the engine sees it: frames out with backpressure, frames
+ * in to the engine's handler, a heartbeat state, one `onClose`.
+ */
+export class WsConnection implements TransportConnection {
+  readonly id: string;
+  readonly info: ConnectionInfo;
+  readonly #ws: WebSocket;
+  readonly #settings: WsConnectionSettings;
+  #handler: ConnectionHandler | undefined;
+  #missedPongs = 0;
+  /** Set when this side decided to close: reported to the engine instead of the peer's echo. */
+  #localClose: { code: number; reason: string } | undefined;
+  #slowTimer: NodeJS.Timeout | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(id: string, info: ConnectionInfo, ws: WebSocket, settings: WsConnectionSettings) {
+    this.id = id;
+    this.info = info;
+    this.#ws = ws;
+    this.#settings = settings;
+    ws.on("message", (data, isBinary) => this.#message(data, isBinary));
+    ws.on("pong", () => {
+      this.#missedPongs = 0;
+    });
+    // Peer protocol errors (oversized or invalid frames): ws closes with the
+    // fitting code itself, but its close event then says 1006; keep the real one.
+    ws.on("error", (error: Error & { code?: string }) => {
+      const code = error.code?.startsWith("WS_ERR_")
+        ? protocolErrorCloseCode(error.code)
+        : undefined;
+      if (code !== undefined && this.#localClose === undefined) {
+        this.#localClose = { code, reason: error.message };
+      }
+    });
+    ws.once("close", (code, reason) => this.#closed(code, reason.toString("utf8")));
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** Hands inbound frames and the close to the engine's handler. */
+  bind(handler: ConnectionHandler): void {
+    this.#handler = handler;
+  }
+
+  #message(data: RawData, isBinary: boolean): void {
+    const handler = this.#handler;
+    if (handler === undefined || this.#localClose !== undefined) return;
+    if (isBinary) {
+      this.close(CLOSE_UNSUPPORTED_DATA, "binary frames are not supported");
+      return;
+    }
+    try {
+      handler.onFrame(toText(data));
+    } catch (cause) {
+      this.#fault("onFrame", cause);
+    }
+  }
+
+  send(data: string): boolean {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN || this.#localClose !== undefined) return false;
+    const { highWaterMark } = this.#settings;
+    if (ws.bufferedAmount > highWaterMark) {
+      this.#markSlow();
+      return false;
+    }
+    this.#clearSlow();
+    ws.send(this.#settings.encode(data), { binary: false });
+    if (ws.bufferedAmount > highWaterMark) this.#markSlow();
+    return true;
+  }
+
+  close(code: number, reason = ""): void {
+    const ws = this.#ws;
+    if (this.#localClose !== undefined || ws.readyState >= WebSocket.CLOSING) return;
+    this.#localClose = { code, reason };
+    try {
+      ws.close(code, truncateReason(reason));
+    } catch {
+      // An invalid close code: drop the socket rather than leave it open.
+      ws.terminate();
+      return;
+    }
+    // A peer that never answers the closing handshake must not hold the socket.
+    this.#closeTimer = setTimeout(() => ws.terminate(), this.#settings.closeTimeoutMs);
+    this.#closeTimer.unref();
+  }
+
+  /**
+   * One heartbeat tick: terminates a peer that missed too many pongs, else
+   * pings it. Returns false when the peer was terminated.
+   */
+  heartbeat(): boolean {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return true;
+    if (this.#missedPongs >= MAX_MISSED_PONGS) {
+      this.terminate(CLOSE_ABNORMAL, "heartbeat timeout");
+      return false;
+    }
+    this.#missedPongs++;
+    ws.ping();
+    return true;
+  }
+
+  /** Drops the socket at once (no closing handshake); `code` is what the engine is told. */
+  terminate(code: number, reason: string): void {
+    if (this.#localClose === undefined) this.#localClose = { code, reason };
+    this.#ws.terminate();
+  }
+
+  #markSlow(): void {
+    if (this.#slowTimer !== undefined) return;
+    this.#slowTimer = setTimeout(() => {
+      this.#slowTimer = undefined;
+      if (this.#ws.bufferedAmount > this.#settings.highWaterMark) {
+        // The closing handshake would queue behind the backlog the peer does
+        // not read: drop the socket, which also frees the backlog.
+        this.terminate(CloseCode.policyViolation, "slow consumer");
+      }
+    }, this.#settings.slowClientTimeoutMs);
+    this.#slowTimer.unref();
+  }
+
+  #clearSlow(): void {
+    if (this.#slowTimer === undefined) return;
+    clearTimeout(this.#slowTimer);
+    this.#slowTimer = undefined;
+  }
+
+  #closed(code: number, reason: string): void {
+    this.#clearSlow();
+    clearTimeout(this.#closeTimer);
+    const local = this.#localClose;
+    try {
+      this.#handler?.onClose(local?.code ?? code, local?.reason ?? reason);
+    } catch (cause) {
+      this.#fault("onClose", cause);
+    }
+    this.#settings.onClosed(this);
+  }
+
+  #fault(where: string, cause: unknown): void {
+    this.#settings.onError(
+      new ImError("internal", `[lucky-im] [transport-ws] the engine's ${where} threw`, { cause }),
+    );
+    this.close(CLOSE_INTERNAL_ERROR, "internal error");
+  }
+}

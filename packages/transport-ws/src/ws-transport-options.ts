@@ -1,0 +1,202 @@
+import type { Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { ImError } from "@lucky-im/core";
+
+/**
+ * Options of {@link createWsTransport}. Pass either `server` (attach to an
+ * existing HTTP/HTTPS server) or `port` (listen on a port of its own).
+ */
+export interface WsTransportOptions {
+  /**
+   * An existing server to attach to (Express, Fastify, Koa or plain
+   * `node:http`). The transport handles its `upgrade` events for {@link path}
+   * and never closes the server. Mutually exclusive with {@link port}.
+   * @default undefined
+   */
+  server?: HttpServer | HttpsServer;
+  /**
+   * The port to listen on with a server of the transport's own (0 picks a
+   * free port; read it with `address()`). Mutually exclusive with {@link server}.
+   * @default undefined
+   */
+  port?: number;
+  /**
+   * The interface to bind with {@link port}.
+   * @default undefined (every interface)
+   */
+  host?: string;
+  /**
+   * The URL path of the WebSocket endpoint. Upgrades for other paths are left
+   * to other `upgrade` listeners, or answered 404 when nobody else listens.
+   * @default "/ws"
+   */
+  path?: string;
+  /**
+   * The largest inbound message in bytes; a bigger one closes the connection
+   * with 1009.
+   * @default 65536 (64 KiB, the protocol default)
+   */
+  maxPayload?: number;
+  /**
+   * Exact `Origin` values a browser may connect from (anything else: HTTP 403),
+   * or a function deciding. A request without `Origin` (not a browser) is
+   * always allowed: Origin protects browsers' cookies, not the server.
+   * @default undefined (every origin)
+   */
+  allowedOrigins?: readonly string[] | ((origin: string) => boolean);
+  /**
+   * Open connections per user, enforced at the upgrade when it carries a
+   * Bearer token (HTTP 429 beyond). Users who authenticate in-band are not
+   * known to the transport at the upgrade. `Infinity` disables it.
+   * @default 10
+   */
+  maxConnectionsPerUser?: number;
+  /**
+   * Open or handshaking connections per remote address (HTTP 429 beyond).
+   * 1000 leaves room for many users behind one NAT (offices, mobile carriers'
+   * CGNAT) while stopping one host from exhausting file descriptors. Behind a
+   * reverse proxy every connection shares the proxy's address: set
+   * {@link trustProxy} or raise this. Load tests from one machine must raise
+   * it too. `Infinity` disables it.
+   * @default 1000
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * How long an upgrade may take, including `authenticate` of a Bearer token;
+   * past it the request is answered HTTP 503 and dropped.
+   * @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Interval of the server's ping. A peer that misses two pongs in a row is
+   * terminated (close 1006). The engine sends this value in `ready`. 0 disables.
+   * @default 25000
+   */
+  heartbeatMs?: number;
+  /**
+   * Bytes queued for one connection above which `send` drops frames (returns
+   * false; the engine leaves what was dropped to `sync`). So the queue per
+   * connection stays below about `highWaterMark` + one frame.
+   * @default 1048576 (1 MiB)
+   */
+  highWaterMark?: number;
+  /**
+   * How long a connection may stay above {@link highWaterMark} before it is
+   * closed with 1008 (policy violation): it reads too slowly to be served.
+   * @default 10000
+   */
+  slowClientTimeoutMs?: number;
+  /**
+   * How long a close waits for the peer's closing handshake before the socket
+   * is destroyed.
+   * @default 5000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Take the client address from the first hop of `X-Forwarded-For` (only
+   * behind a proxy you control: the header is otherwise forged at will).
+   * @default false
+   */
+  trustProxy?: boolean;
+  /**
+   * Receives server-side faults the transport cannot answer to a client: an
+   * `authenticate` that failed other than `unauthorized`, or a handler that threw.
+   * @default logs with `console.error`
+   */
+  onError?: (error: ImError) => void;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedWsTransportOptions
+  extends Required<Omit<WsTransportOptions, "server" | "port" | "host" | "allowedOrigins">> {
+  server: HttpServer | HttpsServer | undefined;
+  port: number | undefined;
+  host: string | undefined;
+  allowedOrigins: ((origin: string) => boolean) | undefined;
+}
+
+/** Default values of {@link WsTransportOptions}. */
+export const WS_TRANSPORT_DEFAULTS = Object.freeze({
+  path: "/ws",
+  maxPayload: 64 * 1024,
+  maxConnectionsPerUser: 10,
+  maxConnectionsPerIp: 1000,
+  handshakeTimeoutMs: 10_000,
+  heartbeatMs: 25_000,
+  highWaterMark: 1024 * 1024,
+  slowClientTimeoutMs: 10_000,
+  closeTimeoutMs: 5_000,
+  trustProxy: false,
+});
+
+function invalid(message: string): ImError {
+  return new ImError("bad_request", `[lucky-im] [transport-ws] ${message}`);
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (typeof result !== "number" || Number.isNaN(result) || result < 0) {
+    throw invalid(`option ${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return result;
+}
+
+/** Validates the options and fills in the defaults. */
+export function resolveWsTransportOptions(options: WsTransportOptions): ResolvedWsTransportOptions {
+  if ((options.server === undefined) === (options.port === undefined)) {
+    throw invalid("pass exactly one of `server` (attach) or `port` (listen alone)");
+  }
+  if (options.server !== undefined && options.host !== undefined) {
+    throw invalid("`host` only applies with `port`");
+  }
+  const path = options.path ?? WS_TRANSPORT_DEFAULTS.path;
+  if (!path.startsWith("/") || path.includes("?")) {
+    throw invalid(`option path must start with "/" and hold no query, got ${JSON.stringify(path)}`);
+  }
+  const origins = options.allowedOrigins;
+  let allowedOrigins: ((origin: string) => boolean) | undefined;
+  if (typeof origins === "function") {
+    allowedOrigins = origins;
+  } else if (origins !== undefined) {
+    const set = new Set(origins);
+    allowedOrigins = (origin) => set.has(origin);
+  }
+  const d = WS_TRANSPORT_DEFAULTS;
+  const maxPayload = nonNegative("maxPayload", options.maxPayload, d.maxPayload);
+  if (maxPayload === 0 || !Number.isFinite(maxPayload)) {
+    throw invalid(`option maxPayload must be a finite number > 0, got ${String(maxPayload)}`);
+  }
+  return {
+    server: options.server,
+    port: options.port,
+    host: options.host,
+    path,
+    maxPayload,
+    allowedOrigins,
+    maxConnectionsPerUser: nonNegative(
+      "maxConnectionsPerUser",
+      options.maxConnectionsPerUser,
+      d.maxConnectionsPerUser,
+    ),
+    maxConnectionsPerIp: nonNegative(
+      "maxConnectionsPerIp",
+      options.maxConnectionsPerIp,
+      d.maxConnectionsPerIp,
+    ),
+    handshakeTimeoutMs: nonNegative(
+      "handshakeTimeoutMs",
+      options.handshakeTimeoutMs,
+      d.handshakeTimeoutMs,
+    ),
+    heartbeatMs: nonNegative("heartbeatMs", options.heartbeatMs, d.heartbeatMs),
+    highWaterMark: nonNegative("highWaterMark", options.highWaterMark, d.highWaterMark),
+    slowClientTimeoutMs: nonNegative(
+      "slowClientTimeoutMs",
+      options.slowClientTimeoutMs,
+      d.slowClientTimeoutMs,
+    ),
+    closeTimeoutMs: nonNegative("closeTimeoutMs", options.closeTimeoutMs, d.closeTimeoutMs),
+    trustProxy: options.trustProxy ?? d.trustProxy,
+    onError: options.onError ?? ((error) => console.error(error)),
+  };
+}
