@@ -14,4 +14,6 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Takes `points` (default 1) from `key`'s budget. */
   consume(key: string, points?: number): Promise<RateLimitResult>;
+  /** Releases what the limiter opened (a Redis client, say). Optional; idempotent. */
+  close?(): Promise<void>;
 }

@@ -52,6 +52,11 @@ export interface TransportListener {
  * backpressure; the engine owns the protocol.
  */
 export interface Transport {
+  /**
+   * The transport's ping interval, announced to clients in `ready` (the engine's
+   * `heartbeatMs` option defaults to it).
+   */
+  readonly heartbeatMs?: number;
   /** Starts accepting connections and hands them to `listener`. */
   listen(listener: TransportListener): Promise<void>;
   /** Stops accepting; closes open connections with `code` (default 1001). Idempotent. */

@@ -154,7 +154,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       stats,
       logger,
       events: this,
-      heartbeatMs: options.heartbeatMs ?? 25_000,
+      heartbeatMs: options.heartbeatMs ?? options.transport.heartbeatMs ?? 25_000,
       multiDevice: options.multiDevice ?? "multi",
       presenceEvents: options.presenceEvents ?? false,
       deliveryReceipts: options.deliveryReceipts ?? "direct",
@@ -500,7 +500,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     };
     if (this.core.multiDevice === "one-per-device-class") await this.replaceOlderSessions(session);
     if (session.isClosed) return;
-    const firstHere = !this.core.registry.hasUser(principal.userId);
+    const here = this.core.registry.ofUser(principal.userId)?.size ?? 0;
+    if (here >= this.core.limits.maxSessionsPerUser) {
+      session.connection.close(CloseCode.policyViolation, "too many sessions for this user");
+      return;
+    }
+    const firstHere = here === 0;
     this.core.registry.add(session);
     session.state = "ready";
     clearTimeout(session.authTimer);
@@ -721,6 +726,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     await quietly(broker.close(), "closing the broker");
     await quietly(presence.close(), "closing presence");
     await quietly(storage.close(), "closing storage");
+    if (this.rateLimiter.close) await quietly(this.rateLimiter.close(), "closing the rate limiter");
     this.state = "closed";
   }
 }

@@ -90,6 +90,12 @@ export interface ImLimits {
    */
   maxFramesBeforeReady: number;
   /**
+   * Most sessions one user may hold on one node (the transport caps handshake-authenticated
+   * connections too; this also covers first-frame `auth`). Beyond it: close 1008.
+   * @default 10
+   */
+  maxSessionsPerUser: number;
+  /**
    * Most conversation ids in one `sync` frame's `cursors`.
    * @default 10000
    */
@@ -112,6 +118,7 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   authExpiringLeadMs: 60_000,
   maxFramesBeforeReady: 32,
   maxSyncCursors: 10_000,
+  maxSessionsPerUser: 10,
 });
 
 /** Options of {@link createImServer}. */
@@ -150,8 +157,8 @@ export interface ImServerOptions {
   /** Limits; each field has its own default (see {@link ImLimits}). */
   limits?: Partial<ImLimits>;
   /**
-   * The heartbeat interval announced in `ready` (the transport's ping interval).
-   * @default 25000
+   * The heartbeat interval announced in `ready`.
+   * @default the transport's `heartbeatMs`, else 25000
    */
   heartbeatMs?: number;
   /**

@@ -1,1 +1,25 @@
-export {};
+/**
+ * @packageDocumentation
+ * The Lucky IM adapter conformance kit: one vitest suite per contract, which
+ * the in-memory adapters and every adapter package run against their real
+ * service. Import it from `@lucky-im/core/testing` in a test file; it needs
+ * `vitest` (an optional peer dependency of `@lucky-im/core`).
+ *
+ * @example
+ * ```ts
+ * import { storageConformance } from "@lucky-im/core/testing";
+ *
+ * storageConformance({ name: "postgres", create: async () => createPostgresStorage(pool) });
+ * ```
+ */
+
+export { brokerConformance } from "./broker-conformance.js";
+export { type EventuallyOptions, eventually } from "./eventually.js";
+export { presenceConformance } from "./presence-conformance.js";
+export { rateLimiterConformance } from "./rate-limiter-conformance.js";
+export { storageConformance } from "./storage-conformance.js";
+export type {
+  PresenceSuiteOptions,
+  RateLimiterSuiteOptions,
+  SuiteOptions,
+} from "./suite-options.js";

@@ -1,0 +1,91 @@
+import type { CursorStore } from "../contracts/cursor-store.js";
+import type { ConversationSummary } from "../domain/conversation.js";
+import type { Cursor } from "../domain/cursor.js";
+import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
+
+/** @internal What the memory cursor store needs from its storage. */
+export interface MemoryCursorStoreContext {
+  state: MemoryStorageState;
+  guard(): void;
+}
+
+/** @internal The in-memory {@link CursorStore}. */
+export function createMemoryCursorStore(context: MemoryCursorStoreContext): CursorStore {
+  const { state } = context;
+
+  function cursorOf(userId: string, conversationId: string): StoredCursor | undefined {
+    return state.cursorsByConversation.get(conversationId)?.get(userId);
+  }
+
+  function lastSeqOf(conversationId: string): number {
+    return state.conversations.get(conversationId)?.lastSeq ?? 0;
+  }
+
+  return {
+    async markDelivered(userId, conversationId, seq) {
+      context.guard();
+      const cursor = cursorOf(userId, conversationId);
+      if (cursor) cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);
+    },
+
+    async markRead(userId, conversationId, seq) {
+      context.guard();
+      const cursor = cursorOf(userId, conversationId);
+      if (!cursor) return;
+      cursor.readSeq = Math.max(cursor.readSeq, seq);
+      // Read implies delivered.
+      cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);
+    },
+
+    async cursors(userId, conversationIds) {
+      context.guard();
+      const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];
+      const result: Cursor[] = [];
+      for (const conversationId of new Set(ids)) {
+        const cursor = cursorOf(userId, conversationId);
+        if (!cursor) continue;
+        result.push({
+          conversationId,
+          deliveredSeq: cursor.deliveredSeq,
+          readSeq: cursor.readSeq,
+          lastSeq: lastSeqOf(conversationId),
+        });
+      }
+      return result;
+    },
+
+    async conversations(userId, options) {
+      context.guard();
+      const ids = [...(state.conversationsByUser.get(userId) ?? [])];
+      const rows = ids.flatMap((conversationId) => {
+        const conversation = state.conversations.get(conversationId);
+        const cursor = cursorOf(userId, conversationId);
+        return conversation && cursor ? [{ conversation, cursor }] : [];
+      });
+      rows.sort(
+        (a, b) =>
+          b.conversation.activityTs - a.conversation.activityTs ||
+          b.conversation.activityOrder - a.conversation.activityOrder,
+      );
+      const limit = options?.limit;
+      const page = limit === undefined ? rows : rows.slice(0, Math.max(0, limit));
+      return page.map(({ conversation, cursor }): ConversationSummary => {
+        const summary: ConversationSummary = {
+          conversationId: conversation.conversationId,
+          lastSeq: conversation.lastSeq,
+          deliveredSeq: cursor.deliveredSeq,
+          readSeq: cursor.readSeq,
+          unread: Math.max(0, conversation.lastSeq - cursor.readSeq),
+        };
+        const last = conversation.messages[conversation.messages.length - 1];
+        if (last) summary.lastMessage = structuredClone(last);
+        return summary;
+      });
+    },
+
+    async participants(conversationId) {
+      context.guard();
+      return [...(state.cursorsByConversation.get(conversationId)?.keys() ?? [])];
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { OutboxStats, OutboxStore } from "../contracts/outbox-store.js";
+import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+import type { MemoryStorageState } from "./memory-storage-backend.js";
+
+/** @internal What the memory outbox store needs from its storage. */
+export interface MemoryOutboxStoreContext {
+  state: MemoryStorageState;
+  guard(): void;
+  now(): number;
+}
+
+/** @internal The in-memory {@link OutboxStore}. */
+export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): OutboxStore {
+  const { state } = context;
+
+  return {
+    async claim({ limit, leaseMs }) {
+      context.guard();
+      const now = context.now();
+      const claimed: ClaimedOutboxEntry[] = [];
+      if (limit <= 0) return claimed;
+      // Synchronous from here: no other claimer can interleave, so no entry is handed out twice.
+      for (const entry of state.pendingOutbox.values()) {
+        if (claimed.length >= limit) break;
+        if (entry.nextAttemptAt > now) continue;
+        if (entry.leaseUntil !== undefined && entry.leaseUntil > now) continue;
+        const message = state.messagesById.get(entry.messageId);
+        // A message never disappears while its entry exists; skip defensively rather than throw.
+        if (!message) continue;
+        entry.leaseUntil = now + leaseMs;
+        const { participants, ...fields } = entry;
+        claimed.push({
+          ...fields,
+          message: structuredClone(message),
+          participants: [...participants],
+        });
+      }
+      return claimed;
+    },
+
+    async markSent(ids) {
+      context.guard();
+      for (const id of ids) {
+        const entry = state.outbox.get(id);
+        if (!entry) continue;
+        entry.status = "sent";
+        delete entry.leaseUntil;
+        state.pendingOutbox.delete(id);
+      }
+    },
+
+    async markFailed(ids, retryAt) {
+      context.guard();
+      for (const id of ids) {
+        const entry = state.outbox.get(id);
+        if (entry?.status !== "pending") continue;
+        entry.attempts += 1;
+        entry.nextAttemptAt = retryAt;
+        delete entry.leaseUntil;
+      }
+    },
+
+    async purge(olderThan) {
+      context.guard();
+      let purged = 0;
+      for (const [id, entry] of state.outbox) {
+        if (entry.status === "sent" && entry.createdAt < olderThan) {
+          state.outbox.delete(id);
+          purged += 1;
+        }
+      }
+      return purged;
+    },
+
+    async stats() {
+      context.guard();
+      const stats: OutboxStats = { pending: 0 };
+      for (const entry of state.pendingOutbox.values()) {
+        stats.pending += 1;
+        if (stats.oldestPendingAt === undefined || entry.createdAt < stats.oldestPendingAt) {
+          stats.oldestPendingAt = entry.createdAt;
+        }
+      }
+      return stats;
+    },
+  };
+}

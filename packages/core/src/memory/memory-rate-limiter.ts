@@ -1,0 +1,81 @@
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiter } from "../contracts/rate-limiter.js";
+import { ImError, toImError } from "../errors.js";
+
+/** Options of {@link createMemoryRateLimiter}. */
+export interface MemoryRateLimiterOptions {
+  /** Points each key may take per window. */
+  points: number;
+  /** The window, in milliseconds (fixed window, starting at a key's first point). */
+  durationMs: number;
+  /**
+   * Once a key is over budget, refuse it for this long (ms) instead of until
+   * the window ends. `0` refuses only until the window ends.
+   * @default 0
+   */
+  blockDurationMs?: number;
+  /**
+   * Prefix of every key, to keep several limiters apart in logs and dumps.
+   * @default "lucky-im"
+   */
+  keyPrefix?: string;
+}
+
+/**
+ * Creates a {@link RateLimiter} counting in this process, on
+ * rate-limiter-flexible's `RateLimiterMemory` (its expiry timers are
+ * `unref()`ed). Limits hold per process: use the Redis limiter of
+ * `@lucky-im/presence-redis` to hold them across nodes.
+ *
+ * @example
+ * ```ts
+ * const limiter = createMemoryRateLimiter({ points: 20, durationMs: 1000 });
+ * const { allowed, retryAfterMs } = await limiter.consume(connectionId);
+ * ```
+ */
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
+  const { points, durationMs, blockDurationMs = 0, keyPrefix = "lucky-im" } = options;
+  if (!(Number.isInteger(points) && points >= 1)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
+    );
+  }
+  if (!(durationMs > 0)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
+    );
+  }
+  if (!(blockDurationMs >= 0)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory rate limiter: blockDurationMs must be >= 0",
+    );
+  }
+  // rate-limiter-flexible counts in seconds; fractions work (it multiplies by 1000).
+  const limiter = new RateLimiterMemory({
+    points,
+    duration: durationMs / 1000,
+    blockDuration: blockDurationMs / 1000,
+    keyPrefix,
+  });
+  return {
+    async consume(key, cost = 1) {
+      try {
+        const res = await limiter.consume(key, cost);
+        return { allowed: true, remaining: res.remainingPoints, retryAfterMs: 0 };
+      } catch (error) {
+        // Over budget: the library rejects with a RateLimiterRes, not an Error.
+        if (error instanceof RateLimiterRes) {
+          return {
+            allowed: false,
+            remaining: Math.max(0, error.remainingPoints),
+            retryAfterMs: Math.max(1, Math.ceil(error.msBeforeNext)),
+          };
+        }
+        throw toImError(error, "internal", "[lucky-im] [core] memory rate limiter failed");
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { Conversation } from "../domain/conversation.js";
+import type { Group } from "../domain/group.js";
+import type { Message } from "../domain/message.js";
+import type { OutboxEntry } from "../domain/outbox.js";
+
+/**
+ * The data behind one or more {@link createMemoryStorage} instances. Pass the
+ * same backend to several instances to make them share messages, cursors,
+ * groups and the outbox, as several processes share one database (the
+ * conformance kit does this to check that two stores never hand out the
+ * same seq or outbox entry). It is opaque: only the storage reads it.
+ */
+export interface MemoryStorageBackend {
+  /** Brand: a backend comes only from {@link createMemoryStorageBackend}. */
+  readonly kind: "lucky-im.memory-storage-backend";
+}
+
+/** @internal A conversation with its messages (`messages[seq - 1]`). */
+export interface StoredConversation extends Conversation {
+  messages: Message[];
+  /** ts of the newest message, or of the creation: orders a user's conversations. */
+  activityTs: number;
+  /** A backend-wide counter bumped on each activity: breaks ties between equal `activityTs`. */
+  activityOrder: number;
+}
+
+/** @internal A user's cursors in one conversation. */
+export interface StoredCursor {
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+/** @internal An outbox entry with what a claim returns besides the entry. */
+export interface StoredOutboxEntry extends OutboxEntry {
+  participants: string[];
+}
+
+/** @internal Everything a memory storage holds. */
+export interface MemoryStorageState {
+  conversations: Map<string, StoredConversation>;
+  messagesById: Map<string, Message>;
+  /** `${from}\u0000${cid}` -> messageId: the idempotency key of `append`. */
+  messageIdByCid: Map<string, string>;
+  /** conversationId -> userId -> cursor. A user "is in" a conversation when it has a cursor there. */
+  cursorsByConversation: Map<string, Map<string, StoredCursor>>;
+  /** userId -> conversationIds the user has a cursor in. */
+  conversationsByUser: Map<string, Set<string>>;
+  groups: Map<string, Group>;
+  /** userId -> groupIds the user is a member of. */
+  groupsByUser: Map<string, Set<string>>;
+  /** Insertion ordered: claims look at the oldest entries first. */
+  outbox: Map<string, StoredOutboxEntry>;
+  /** The `pending` subset of `outbox`, so claims and stats skip the sent entries awaiting purge. */
+  pendingOutbox: Map<string, StoredOutboxEntry>;
+  activityCounter: number;
+}
+
+const states = new WeakMap<MemoryStorageBackend, MemoryStorageState>();
+
+/**
+ * Creates an empty {@link MemoryStorageBackend} to share between
+ * {@link createMemoryStorage} instances.
+ *
+ * @example
+ * ```ts
+ * const backend = createMemoryStorageBackend();
+ * const a = createMemoryStorage({ backend });
+ * const b = createMemoryStorage({ backend }); // sees what `a` stores
+ * ```
+ */
+export function createMemoryStorageBackend(): MemoryStorageBackend {
+  const backend: MemoryStorageBackend = Object.freeze({
+    kind: "lucky-im.memory-storage-backend" as const,
+  });
+  states.set(backend, {
+    conversations: new Map(),
+    messagesById: new Map(),
+    messageIdByCid: new Map(),
+    cursorsByConversation: new Map(),
+    conversationsByUser: new Map(),
+    groups: new Map(),
+    groupsByUser: new Map(),
+    outbox: new Map(),
+    pendingOutbox: new Map(),
+    activityCounter: 0,
+  });
+  return backend;
+}
+
+/** @internal The state of a backend; throws on an object that is not one. */
+export function storageState(backend: MemoryStorageBackend): MemoryStorageState {
+  const state = states.get(backend);
+  if (!state) {
+    throw new TypeError(
+      "[lucky-im] [core] not a memory storage backend: create one with createMemoryStorageBackend()",
+    );
+  }
+  return state;
+}
+
+/** @internal Creates the conversation if needed; returns it. */
+export function ensureConversation(
+  state: MemoryStorageState,
+  conversationId: string,
+  ts: number,
+): StoredConversation {
+  let conversation = state.conversations.get(conversationId);
+  if (!conversation) {
+    conversation = {
+      conversationId,
+      kind: conversationId.startsWith("g:") ? "group" : "direct",
+      lastSeq: 0,
+      messages: [],
+      activityTs: ts,
+      activityOrder: ++state.activityCounter,
+    };
+    state.conversations.set(conversationId, conversation);
+  }
+  return conversation;
+}
+
+/** @internal Gives a user a cursor in a conversation (at `startSeq`) unless it has one. */
+export function ensureCursor(
+  state: MemoryStorageState,
+  userId: string,
+  conversationId: string,
+  startSeq: number,
+): void {
+  let cursors = state.cursorsByConversation.get(conversationId);
+  if (!cursors) {
+    cursors = new Map();
+    state.cursorsByConversation.set(conversationId, cursors);
+  }
+  if (cursors.has(userId)) return;
+  cursors.set(userId, { deliveredSeq: startSeq, readSeq: startSeq });
+  let conversations = state.conversationsByUser.get(userId);
+  if (!conversations) {
+    conversations = new Set();
+    state.conversationsByUser.set(userId, conversations);
+  }
+  conversations.add(conversationId);
+}
+
+/** @internal Deletes a user's cursor in a conversation. */
+export function deleteCursor(state: MemoryStorageState, userId: string, conversationId: string) {
+  state.cursorsByConversation.get(conversationId)?.delete(userId);
+  const conversations = state.conversationsByUser.get(userId);
+  if (!conversations) return;
+  conversations.delete(conversationId);
+  if (conversations.size === 0) state.conversationsByUser.delete(userId);
+}

@@ -1,0 +1,90 @@
+import type { Storage } from "../contracts/storage.js";
+import { ImError } from "../errors.js";
+import { createMemoryCursorStore } from "./memory-cursor-store.js";
+import { createMemoryGroupStore } from "./memory-group-store.js";
+import { createMemoryMessageStore } from "./memory-message-store.js";
+import { createMemoryOutboxStore } from "./memory-outbox-store.js";
+import {
+  createMemoryStorageBackend,
+  type MemoryStorageBackend,
+  storageState,
+} from "./memory-storage-backend.js";
+
+/** Options of {@link createMemoryStorage}. */
+export interface MemoryStorageOptions {
+  /**
+   * The data to use. Instances given the same backend share everything, like
+   * processes sharing one database.
+   * @default a new, private backend
+   */
+  backend?: MemoryStorageBackend;
+  /**
+   * How long after its message's `ts` a new outbox entry becomes claimable by
+   * the relay. The engine's fast path publishes right away and marks the entry
+   * sent; the grace keeps the relay from re-publishing what the fast path is
+   * still handling.
+   * @default 2000
+   */
+  outboxGraceMs?: number;
+  /**
+   * The most messages one `range` call returns, whatever `limit` asks.
+   * @default 1000
+   */
+  maxPageSize?: number;
+  /**
+   * The clock outbox claims compare `nextAttemptAt` and leases against, in
+   * milliseconds since the epoch (replace it to test with a fake clock).
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/**
+ * Creates a {@link Storage} that keeps messages, cursors, groups and the
+ * outbox in this process: the embedded default, for one process and for
+ * tests. It keeps every invariant of the storage contracts (gap-free `seq`
+ * under any concurrency, idempotent `append`, exclusive outbox claims) but
+ * loses everything when the process ends, and holds every message in
+ * memory: use `@lucky-im/store-postgres` in production.
+ *
+ * Bodies are copied on the way in and out, so neither the caller's draft nor
+ * a returned message shares objects with what is stored. It opens no timer.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * const { message } = await storage.messages.append(draft);
+ * ```
+ */
+export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage {
+  const state = storageState(options.backend ?? createMemoryStorageBackend());
+  const outboxGraceMs = options.outboxGraceMs ?? 2000;
+  const maxPageSize = options.maxPageSize ?? 1000;
+  const now = options.now ?? Date.now;
+  if (!(outboxGraceMs >= 0)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory storage: outboxGraceMs must be >= 0",
+    );
+  }
+  if (!(maxPageSize >= 1)) {
+    throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
+  }
+  let closed = false;
+  const guard = () => {
+    if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
+  };
+  return {
+    messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize }),
+    cursors: createMemoryCursorStore({ state, guard }),
+    groups: createMemoryGroupStore({ state, guard }),
+    outbox: createMemoryOutboxStore({ state, guard, now }),
+    async ping() {
+      return !closed;
+    },
+    async close() {
+      // The backend may be shared with other instances: closing one leaves the data alone.
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from "node:crypto";
+import { type ErrorCode, hasErrorCode } from "../errors.js";
+
+/** A unique id for one test: a readable label plus a random suffix (no `:` nor whitespace). */
+export function uid(label: string): string {
+  return `${label}_${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
+}
+
+/** Resolves after `ms`: only to let a wrong extra event show up, never to wait for a right one. */
+export function settle(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** 1..n */
+export function oneTo(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/** Sorted copy. */
+export function sorted<T>(values: Iterable<T>): T[] {
+  return [...values].sort();
+}
+
+/** Awaits a promise that MUST reject with an ImError of `code`; fails with what happened instead. */
+export async function expectImError(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  what: string,
+): Promise<void> {
+  let outcome: string;
+  try {
+    await promise;
+    outcome = "it resolved";
+  } catch (error) {
+    if (hasErrorCode(error, code)) return;
+    const shown = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const got = (error as { code?: unknown } | null)?.code;
+    outcome = `it rejected with code ${JSON.stringify(got)} (${shown})`;
+  }
+  throw new Error(`${what}: expected a rejection with ImError code "${code}", but ${outcome}`);
+}

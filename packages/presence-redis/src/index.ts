@@ -1,0 +1,18 @@
+/**
+ * @packageDocumentation
+ * Lucky IM on Redis: {@link createRedisPresence} (which node holds which
+ * user's sessions, node liveness, last-seen) and {@link createRedisRateLimiter}
+ * (rate limits that hold across nodes).
+ */
+
+export type { RedisConnectionOptions } from "./redis-connection.js";
+export {
+  createRedisPresence,
+  type RedisPresence,
+  type RedisPresenceOptions,
+} from "./redis-presence.js";
+export {
+  createRedisRateLimiter,
+  type RedisRateLimiter,
+  type RedisRateLimiterOptions,
+} from "./redis-rate-limiter.js";

@@ -1,0 +1,209 @@
+import type { RateLimiter, RateLimitResult } from "@lucky-im/core";
+import { ImError, isImError } from "@lucky-im/core";
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import {
+  openRedisConnection,
+  type RedisConnectionOptions,
+  unavailable,
+} from "./redis-connection.js";
+
+const PKG = "presence-redis";
+
+/** Options of {@link createRedisRateLimiter}. */
+export interface RedisRateLimiterOptions extends RedisConnectionOptions {
+  /**
+   * Prefix of this limiter's keys (`<keyPrefix>:<key>`). Two limiters with
+   * different budgets need different prefixes.
+   * @default "lucky-im:rl"
+   */
+  keyPrefix?: string;
+  /** Points each key may spend per window. Required. */
+  points: number;
+  /** Length of the window, in ms (millisecond precision). Required. */
+  durationMs: number;
+  /**
+   * When a key overspends, block it for this long instead of until the end
+   * of the window (0: no extra block).
+   * @default 0
+   */
+  blockDurationMs?: number;
+  /**
+   * While Redis is down, count in this process's memory instead (same points and
+   * window, per process), so an outage degrades limits rather than refusing
+   * everything (each fallback is reported to `onError`). When false, `consume`
+   * rejects with `ImError('unavailable')`.
+   * @default true
+   */
+  insurance?: boolean;
+  /**
+   * Waits at most this long for the first connection before answering
+   * (from the insurance limiter or with `unavailable`).
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+}
+
+/** A {@link RateLimiter} on Redis, as returned by {@link createRedisRateLimiter}. */
+export interface RedisRateLimiter extends RateLimiter {
+  /** Quits the Redis client when the limiter created it. Idempotent. */
+  close(): Promise<void>;
+}
+
+// Like rate-limiter-flexible's own script but in milliseconds (its Redis store
+// floors the window to whole seconds, and a window under 1 s would never expire).
+// ARGV: points, windowMs (0 = no expiry), force ('1': set instead of add).
+const UPSERT_LUA = `
+local points, ms = tonumber(ARGV[1]), tonumber(ARGV[2])
+if ARGV[3] == '1' then
+  if ms > 0 then redis.call('SET', KEYS[1], points, 'PX', ms) else redis.call('SET', KEYS[1], points) end
+  return { points, redis.call('PTTL', KEYS[1]) }
+end
+if ms > 0 then redis.call('SET', KEYS[1], 0, 'PX', ms, 'NX') end
+local consumed = redis.call('INCRBY', KEYS[1], points)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 and ms > 0 then
+  redis.call('PEXPIRE', KEYS[1], ms)
+  ttl = ms
+end
+return { consumed, ttl }
+`;
+const UPSERT = "luckyImRateLimitUpsert";
+
+type Upsert = (key: string, points: string, ms: string, force: string) => Promise<[number, number]>;
+
+/** `RateLimiterRedis` with its storage step in milliseconds; the rest (blocking, insurance) is the library's. */
+class MsRateLimiterRedis extends RateLimiterRedis {
+  readonly #client: Redis;
+  readonly #ready: () => Promise<boolean>;
+  readonly #onStoreError: (error: unknown) => void;
+
+  constructor(
+    opts: ConstructorParameters<typeof RateLimiterRedis>[0],
+    client: Redis,
+    ready: () => Promise<boolean>,
+    onStoreError: (error: unknown) => void,
+  ) {
+    super(opts);
+    this.#client = client;
+    this.#ready = ready;
+    this.#onStoreError = onStoreError;
+  }
+
+  // Overrides the store hook rate-limiter-flexible calls for consume, block and set.
+  async _upsert(
+    rlKey: string,
+    points: number,
+    msDuration: number,
+    forceExpire = false,
+  ): Promise<[number, number]> {
+    try {
+      if (!(await this.#ready())) {
+        throw new Error(`redis is not connected (status ${this.#client.status})`);
+      }
+      const upsert = (this.#client as unknown as Record<string, Upsert>)[UPSERT] as Upsert;
+      return await upsert.call(
+        this.#client,
+        rlKey,
+        String(points),
+        String(Math.max(0, Math.ceil(msDuration))),
+        forceExpire ? "1" : "0",
+      );
+    } catch (error) {
+      this.#onStoreError(error);
+      throw error;
+    }
+  }
+}
+
+function check(name: string, value: number, min: number, integer = false): number {
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new ImError(
+      "bad_request",
+      `[lucky-im] [${PKG}] ${name} must be a number >= ${min}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Creates a {@link RateLimiter} that holds across nodes: a fixed window per key
+ * in Redis (rate-limiter-flexible's `RateLimiterRedis`, millisecond precision).
+ *
+ * A rejected consume resolves `{ allowed: false, remaining, retryAfterMs }`. A
+ * Redis failure falls back to a per-process in-memory limiter
+ * ({@link RedisRateLimiterOptions.insurance}, default on) or, with insurance
+ * off, rejects with `ImError('unavailable')`.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRedisRateLimiter({ redis, keyPrefix: "chat:send", points: 20, durationMs: 1000 });
+ * const { allowed, retryAfterMs } = await limiter.consume(`user:${userId}`);
+ * ```
+ */
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
+  const points = check("points", options.points, 1, true);
+  const durationMs = check("durationMs", options.durationMs, 1);
+  const blockDurationMs = check("blockDurationMs", options.blockDurationMs ?? 0, 0);
+  const connectTimeoutMs = check("connectTimeoutMs", options.connectTimeoutMs ?? 5000, 0);
+  const keyPrefix = options.keyPrefix ?? "lucky-im:rl";
+
+  const connection = openRedisConnection(options, PKG);
+  const client = connection.client;
+  client.defineCommand(UPSERT, { numberOfKeys: 1, lua: UPSERT_LUA });
+
+  const insured = options.insurance !== false;
+  const common = { points, duration: durationMs / 1000, blockDuration: blockDurationMs / 1000 };
+  const limiter = new MsRateLimiterRedis(
+    {
+      ...common,
+      storeClient: client,
+      keyPrefix,
+      insuranceLimiter: insured ? new RateLimiterMemory({ ...common, keyPrefix }) : undefined,
+    },
+    client,
+    () => connection.ready(connectTimeoutMs),
+    (error) => {
+      // With insurance the caller gets an answer anyway: onError learns that Redis failed.
+      if (insured) connection.report(unavailable(PKG, "consume (answered per process)", error));
+    },
+  );
+
+  let closed = false;
+
+  return {
+    async consume(key, cost = 1) {
+      if (closed)
+        throw new ImError("unavailable", `[lucky-im] [${PKG}] consume: the rate limiter is closed`);
+      // Checked here: the library would treat a bad cost as a store error and ask the insurance limiter.
+      if (!Number.isInteger(cost) || cost < 0) {
+        throw new ImError(
+          "bad_request",
+          `[lucky-im] [${PKG}] points to consume must be an integer >= 0`,
+        );
+      }
+      try {
+        const res = await limiter.consume(key, cost);
+        return {
+          allowed: true,
+          remaining: res.remainingPoints,
+          retryAfterMs: 0,
+        } satisfies RateLimitResult;
+      } catch (error) {
+        if (error instanceof RateLimiterRes) {
+          return {
+            allowed: false,
+            remaining: Math.max(0, error.remainingPoints),
+            retryAfterMs: Math.max(1, Math.ceil(error.msBeforeNext)),
+          } satisfies RateLimitResult;
+        }
+        if (isImError(error)) throw error;
+        throw unavailable(PKG, "consume", error);
+      }
+    },
+    async close() {
+      closed = true;
+      await connection.close();
+    },
+  };
+}
