@@ -332,7 +332,9 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     try {
       return await this.authenticatorRef.authenticate(token);
     } catch (error) {
-      if (isImError(error) && error.code === "unauthorized") throw error;
+      // `unavailable` (a JWKS or token store down) is not the client's fault: it must
+      // not be told to throw its token away.
+      if (isImError(error) && (error.code === "unauthorized" || error.code === "unavailable")) throw error;
       throw new ImError("unauthorized", "invalid token", { cause: error });
     }
   }
@@ -456,8 +458,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     let principal: Principal;
     try {
       principal = await this.authenticate(frame.token);
-    } catch {
-      session.connection.close(CloseCode.unauthorized, "invalid token");
+    } catch (error) {
+      if (isImError(error) && error.code === "unavailable") {
+        session.connection.close(CloseCode.tryAgainLater, "authentication unavailable; retry later");
+      } else {
+        session.connection.close(CloseCode.unauthorized, "invalid token");
+      }
       return;
     }
     if (renewing) {

@@ -8,6 +8,8 @@ export const CloseCode = {
   goingAway: 1001,
   /** Policy violation (repeated abuse). */
   policyViolation: 1008,
+  /** The server cannot serve now (a dependency such as the token store is down); retry with backoff. */
+  tryAgainLater: 1013,
   /** Frame larger than `maxPayload`. */
   tooLarge: 1009,
   /** Unauthorized: no, bad, expired or revoked token. */

@@ -1,0 +1,340 @@
+import { hasErrorCode, isImError } from "@lucky-im/core";
+import {
+  CompactEncrypt,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportPKCS8,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+} from "jose";
+import { describe, expect, it } from "vitest";
+import { type AuthServiceOptions, createAuthService, type RevokeEvent } from "./auth-service.js";
+import { createEncryptionKeyRing } from "./encryption-key-ring.js";
+import { createMemoryCodeStore } from "./memory/memory-code-store.js";
+import { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
+import { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
+import { createPasswordHasher } from "./password-hasher.js";
+
+const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
+
+function setup(overrides: Partial<AuthServiceOptions> = {}) {
+  const revocations: RevokeEvent[] = [];
+  const credentials = createMemoryCredentialStore();
+  const refreshTokens = createMemoryRefreshTokenStore();
+  const auth = createAuthService({
+    credentials,
+    refreshTokens,
+    codes: createMemoryCodeStore(),
+    signingKey: { secret: SECRET },
+    issuer: "https://chat.test",
+    audience: "chat",
+    passwordHasher: createPasswordHasher({ logN: 10 }),
+    onRevoke: (event) => void revocations.push(event),
+    ...overrides,
+  });
+  return { auth, credentials, refreshTokens, revocations };
+}
+
+async function errorCode(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isImError(error), "expected a refusal").toBe(true);
+  return (error as { code: string }).code;
+}
+
+async function encryptTo(jwk: JWK, password: string, enc = "A256GCM") {
+  return new CompactEncrypt(new TextEncoder().encode(password))
+    .setProtectedHeader({ alg: "RSA-OAEP-256", enc, kid: jwk.kid! })
+    .encrypt(await importJWK(jwk, "RSA-OAEP-256"));
+}
+
+describe("createAuthService", () => {
+  it("registers, refuses a taken username, and validates input", async () => {
+    const { auth } = setup();
+    const { userId } = await auth.register("alice", "correct horse");
+    expect(userId).toMatch(/^u_/);
+    expect(await auth.getUser(userId)).toEqual({ userId, username: "alice" });
+    expect(await errorCode(auth.register("alice", "another password"))).toBe("conflict");
+    expect(await errorCode(auth.register("bob", "short"))).toBe("bad_request");
+    expect(await errorCode(auth.register("", "long enough"))).toBe("bad_request");
+  });
+
+  it("logs in with a password and issues tokens the authenticator accepts", async () => {
+    const { auth } = setup();
+    const { userId } = await auth.register("alice", "correct horse");
+    const tokens = await auth.login(
+      { username: "alice", password: "correct horse" },
+      { deviceId: "d1", deviceClass: "mobile" },
+    );
+    expect(tokens).toMatchObject({ userId, expiresIn: 900, refreshExpiresIn: 2_592_000 });
+    const claims = decodeJwt(tokens.accessToken);
+    expect(claims).toMatchObject({ sub: userId, iss: "https://chat.test", aud: "chat", ver: 0 });
+    expect(claims.exp! - claims.iat!).toBe(900);
+    const principal = await auth.authenticator.authenticate(tokens.accessToken);
+    expect(principal).toMatchObject({ userId, deviceId: "d1", deviceClass: "mobile" });
+    expect(principal.expiresAt).toBe(claims.exp! * 1000);
+
+    expect(await errorCode(auth.login({ username: "alice", password: "wrong horse" }))).toBe(
+      "unauthorized",
+    );
+    expect(await errorCode(auth.login({ username: "nobody", password: "correct horse" }))).toBe(
+      "unauthorized",
+    );
+  });
+
+  it("logs in with a password encrypted to the published key (JWE)", async () => {
+    let clock = Date.now();
+    const encryptionKeys = createEncryptionKeyRing({ graceMs: 60_000, now: () => clock });
+    const { auth } = setup({ encryptionKeys, now: () => clock });
+    await auth.register("alice", "pässwörd ✓ long");
+    const jwk = await auth.publicJwk();
+    expect(jwk).toMatchObject({ kty: "RSA", alg: "RSA-OAEP-256", use: "enc" });
+    const tokens = await auth.login({
+      username: "alice",
+      passwordJwe: await encryptTo(jwk, "pässwörd ✓ long"),
+    });
+    await auth.authenticator.authenticate(tokens.accessToken);
+    await auth.login({
+      username: "alice",
+      passwordJwe: await encryptTo(jwk, "pässwörd ✓ long", "A128GCM"),
+    });
+    const wrongPassword = auth.login({
+      username: "alice",
+      passwordJwe: await encryptTo(jwk, "nope"),
+    });
+    expect(await errorCode(wrongPassword)).toBe("unauthorized");
+
+    // The key rotates; after the grace period a JWE for the old kid is refused, clearly.
+    const stale = await encryptTo(jwk, "pässwörd ✓ long");
+    await encryptionKeys.rotate();
+    clock += 61_000;
+    const error = await auth
+      .login({ username: "alice", passwordJwe: stale })
+      .catch((e: unknown) => e);
+    expect(hasErrorCode(error, "unauthorized")).toBe(true);
+    expect((error as Error).message).toContain(`unknown key id "${jwk.kid}"`);
+    const fresh = await auth.publicJwk();
+    await auth.login({ username: "alice", passwordJwe: await encryptTo(fresh, "pässwörd ✓ long") });
+  });
+
+  it("rotates refresh tokens and revokes the family on reuse, the newest token included", async () => {
+    const { auth, revocations } = setup();
+    const { userId } = await auth.register("alice", "correct horse");
+    const first = await auth.login(
+      { username: "alice", password: "correct horse" },
+      { deviceId: "d1" },
+    );
+    const second = await auth.refresh(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect((await auth.authenticator.authenticate(second.accessToken)).deviceId).toBe("d1");
+    const third = await auth.refresh(second.refreshToken);
+
+    // An attacker replays the first token: refused, and the whole family dies.
+    expect(await errorCode(auth.refresh(first.refreshToken))).toBe("unauthorized");
+    expect(await errorCode(auth.refresh(third.refreshToken))).toBe("unauthorized");
+    // Access tokens issued before the reuse are refused too.
+    expect(await errorCode(auth.authenticator.authenticate(third.accessToken))).toBe(
+      "unauthorized",
+    );
+    expect(revocations).toEqual([{ userId, reason: "refresh_reuse" }]);
+    expect(await errorCode(auth.refresh("garbage"))).toBe("unauthorized");
+  });
+
+  it("keeps other devices working after a reuse on one device", async () => {
+    const { auth } = setup();
+    await auth.register("alice", "correct horse");
+    const phone = await auth.login({ username: "alice", password: "correct horse" });
+    const laptop = await auth.login({ username: "alice", password: "correct horse" });
+    await auth.refresh(phone.refreshToken);
+    await errorCode(auth.refresh(phone.refreshToken));
+    expect(await errorCode(auth.authenticator.authenticate(laptop.accessToken))).toBe(
+      "unauthorized",
+    );
+    const renewed = await auth.refresh(laptop.refreshToken);
+    await auth.authenticator.authenticate(renewed.accessToken);
+  });
+
+  it("logs a device out, and a user out everywhere", async () => {
+    const { auth, revocations } = setup();
+    const { userId } = await auth.register("alice", "correct horse");
+    const a = await auth.login({ username: "alice", password: "correct horse" });
+    const b = await auth.login({ username: "alice", password: "correct horse" });
+    await auth.logout({ refreshToken: a.refreshToken });
+    expect(await errorCode(auth.refresh(a.refreshToken))).toBe("unauthorized");
+    expect(await errorCode(auth.authenticator.authenticate(a.accessToken))).toBe("unauthorized");
+    const b2 = await auth.refresh(b.refreshToken);
+    await auth.authenticator.authenticate(b2.accessToken);
+    await auth.logout({ refreshToken: "unknown" });
+
+    await auth.logout({ userId });
+    expect(await errorCode(auth.refresh(b2.refreshToken))).toBe("unauthorized");
+    expect(await errorCode(auth.authenticator.authenticate(b2.accessToken))).toBe("unauthorized");
+    expect(revocations.map((r) => r.reason)).toEqual(["logout", "logout_all"]);
+  });
+
+  it("revokes every token on a password change and returns fresh ones", async () => {
+    const { auth, revocations } = setup();
+    const { userId } = await auth.register("alice", "correct horse");
+    const old = await auth.login({ username: "alice", password: "correct horse" });
+    expect(await errorCode(auth.changePassword(userId, "wrong horse", "new password"))).toBe(
+      "unauthorized",
+    );
+    const fresh = await auth.changePassword(userId, "correct horse", "new password");
+    expect(await errorCode(auth.authenticator.authenticate(old.accessToken))).toBe("unauthorized");
+    expect(await errorCode(auth.refresh(old.refreshToken))).toBe("unauthorized");
+    await auth.authenticator.authenticate(fresh.accessToken);
+    await auth.refresh(fresh.refreshToken);
+    expect(await errorCode(auth.login({ username: "alice", password: "correct horse" }))).toBe(
+      "unauthorized",
+    );
+    await auth.login({ username: "alice", password: "new password" });
+    expect(revocations).toEqual([{ userId, reason: "password_change" }]);
+  });
+
+  it("sees another node's revocation once its version cache expires", async () => {
+    let clock = Date.now();
+    const a = setup({ now: () => clock, versionCacheTtlMs: 5_000 });
+    const b = createAuthService({
+      credentials: a.credentials,
+      refreshTokens: a.refreshTokens,
+      signingKey: { secret: SECRET },
+      issuer: "https://chat.test",
+      audience: "chat",
+      passwordHasher: createPasswordHasher({ logN: 10 }),
+      versionCacheTtlMs: 5_000,
+      now: () => clock,
+    });
+    const { userId } = await a.auth.register("alice", "correct horse");
+    const tokens = await a.auth.login({ username: "alice", password: "correct horse" });
+    await b.authenticator.authenticate(tokens.accessToken);
+    await a.auth.logout({ userId });
+    expect(await errorCode(a.auth.authenticator.authenticate(tokens.accessToken))).toBe(
+      "unauthorized",
+    );
+    clock += 6_000;
+    expect(await errorCode(b.authenticator.authenticate(tokens.accessToken))).toBe("unauthorized");
+  });
+
+  it("rate-limits logins per username and per IP", async () => {
+    const { auth } = setup({
+      loginLimitPerUser: { points: 3, durationMs: 60_000 },
+      loginLimitPerIp: { points: 5, durationMs: 60_000 },
+    });
+    await auth.register("alice", "correct horse");
+    for (let i = 0; i < 3; i++)
+      await errorCode(auth.login({ username: "alice", password: "guess" }));
+    // The budget is spent: even the right password is refused for now.
+    const limited = await auth
+      .login({ username: "alice", password: "correct horse" })
+      .catch((e) => e);
+    expect(hasErrorCode(limited, "rate_limited")).toBe(true);
+    expect((limited as { details: { retryAfterMs: number } }).details.retryAfterMs).toBeGreaterThan(
+      0,
+    );
+
+    for (let i = 0; i < 5; i++) {
+      expect(
+        await errorCode(
+          auth.login({ username: `user${i}`, password: "guess" }, { ip: "10.1.1.1" }),
+        ),
+      ).toBe("unauthorized");
+    }
+    expect(
+      await errorCode(auth.login({ username: "user9", password: "guess" }, { ip: "10.1.1.1" })),
+    ).toBe("rate_limited");
+  });
+
+  it("applies the default login limit of 10 per username", async () => {
+    const { auth } = setup();
+    for (let i = 0; i < 10; i++) {
+      expect(await errorCode(auth.login({ username: "mallory", password: "guess" }))).toBe(
+        "unauthorized",
+      );
+    }
+    expect(await errorCode(auth.login({ username: "mallory", password: "guess" }))).toBe(
+      "rate_limited",
+    );
+  });
+
+  it("takes a custom rate limiter factory", async () => {
+    const names: string[] = [];
+    const { auth } = setup({
+      rateLimiter: (spec) => {
+        names.push(`${spec.name}:${spec.points}/${spec.durationMs}`);
+        return { consume: async () => ({ allowed: false, remaining: 0, retryAfterMs: 1234 }) };
+      },
+    });
+    expect(names.sort()).toEqual([
+      "auth_code_ip:20/3600000",
+      "auth_code_recipient:5/3600000",
+      "auth_login_ip:10/300000",
+      "auth_login_user:10/300000",
+    ]);
+    expect(await errorCode(auth.login({ username: "x", password: "y" }))).toBe("rate_limited");
+    expect(await errorCode(auth.sendCode("x@example.com"))).toBe("rate_limited");
+  });
+
+  it("rehashes a password made at an older cost on login", async () => {
+    const credentials = createMemoryCredentialStore();
+    const oldHasher = createPasswordHasher({ logN: 9 });
+    await credentials.create({
+      userId: "u_old",
+      username: "olga",
+      passwordHash: await oldHasher.hash("old cost pw"),
+    });
+    const { auth } = setup({ credentials });
+    await auth.login({ username: "olga", password: "old cost pw" });
+    const deadline = Date.now() + 20_000;
+    while (
+      (await credentials.findById("u_old"))!.passwordHash.includes("ln=9") &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await credentials.findById("u_old"))!.passwordHash).toContain("ln=10");
+    await auth.login({ username: "olga", password: "old cost pw" });
+  });
+
+  it("signs with an RSA private key and a kid", async () => {
+    const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const { auth } = setup({
+      signingKey: { privateKey: await exportPKCS8(privateKey), alg: "RS256", kid: "k1" },
+    });
+    await auth.register("alice", "correct horse");
+    const tokens = await auth.login({ username: "alice", password: "correct horse" });
+    expect(decodeProtectedHeader(tokens.accessToken)).toMatchObject({ alg: "RS256", kid: "k1" });
+    await auth.authenticator.authenticate(tokens.accessToken);
+    // An HS256 token signed with the service's shared secret has no business here.
+    const { auth: hmac } = setup();
+    await hmac.register("alice", "correct horse");
+    const hs = await hmac.login({ username: "alice", password: "correct horse" });
+    expect(await errorCode(auth.authenticator.authenticate(hs.accessToken))).toBe("unauthorized");
+  });
+
+  it("issues tokens after a verification code (code login)", async () => {
+    const sent: string[] = [];
+    const { auth } = setup({ codeSender: { send: async (m) => void sent.push(m.code) } });
+    const { userId } = await auth.register("+15550123", "correct horse");
+    await auth.sendCode("+15550123", { ip: "10.0.0.1" });
+    await auth.verifyCode("+15550123", sent[0]!);
+    const tokens = await auth.issueTokens(userId, { deviceClass: "mobile" });
+    expect((await auth.authenticator.authenticate(tokens.accessToken)).deviceClass).toBe("mobile");
+    expect(await errorCode(auth.issueTokens("u_nobody"))).toBe("unauthorized");
+  });
+
+  it("reports a failing onRevoke to onError without failing the call", async () => {
+    const errors: unknown[] = [];
+    const { auth } = setup({
+      onRevoke: () => {
+        throw new Error("kick failed");
+      },
+      onError: (e) => void errors.push(e),
+    });
+    const { userId } = await auth.register("alice", "correct horse");
+    await auth.logout({ userId });
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,492 @@
+import { createHash, randomBytes } from "node:crypto";
+import { newId } from "@lucky-im/core";
+import { type JWK, SignJWT } from "jose";
+import type { CodeSender } from "./contracts/code-sender.js";
+import type { CodeStore } from "./contracts/code-store.js";
+import type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
+import type { RefreshFamily, RefreshTokenStore } from "./contracts/refresh-token-store.js";
+import { createEncryptionKeyRing, type EncryptionKeyRing } from "./encryption-key-ring.js";
+import { authError, PREFIX, wrapError } from "./internal/errors.js";
+import { enforce } from "./internal/limits.js";
+import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
+import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
+import {
+  createMemoryRateLimiter,
+  type RateLimit,
+  type RateLimiterFactory,
+} from "./memory-rate-limiter.js";
+import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
+import {
+  type CodeOptions,
+  createVerificationCodes,
+  type VerificationCodesOptions,
+} from "./verification-codes.js";
+
+export type { JwtSigningKey } from "./internal/signing-key.js";
+
+/** Why tokens were revoked (see {@link AuthServiceOptions.onRevoke}). */
+export interface RevokeEvent {
+  userId: string;
+  /**
+   * `logout`: one device logged out; `logout_all`: log out everywhere;
+   * `password_change`; `refresh_reuse`: an already rotated refresh token came
+   * back (a stolen token, or a client that lost the newer one).
+   */
+  reason: "logout" | "logout_all" | "password_change" | "refresh_reuse";
+}
+
+/** Options of {@link createAuthService}. */
+export interface AuthServiceOptions {
+  /** Users and their password hashes and token versions. */
+  credentials: CredentialStore;
+  /** Refresh tokens and their families. */
+  refreshTokens: RefreshTokenStore;
+  /** The key access tokens are signed with (and verified by `authenticator`). */
+  signingKey: JwtSigningKey;
+  /** The `iss` of issued tokens, and the only one accepted. */
+  issuer: string;
+  /** The `aud` of issued tokens, and the only one accepted. */
+  audience: string;
+  /**
+   * The RSA-OAEP-256 keys clients encrypt passwords to.
+   * @default createEncryptionKeyRing() (a key generated per process: pass shared keys to run several nodes)
+   */
+  encryptionKeys?: EncryptionKeyRing;
+  /**
+   * Verification codes store.
+   * @default an in-memory store
+   */
+  codes?: CodeStore;
+  /**
+   * Delivers verification codes.
+   * @default createLoggingCodeSender() (development only)
+   */
+  codeSender?: CodeSender;
+  /**
+   * The other options of the verification codes (secret, life, attempts, limits).
+   * @default {} (see `VerificationCodesOptions`)
+   */
+  codeOptions?: Omit<VerificationCodesOptions, "store" | "sender" | "now" | "rateLimiter">;
+  /**
+   * Hashes passwords.
+   * @default createPasswordHasher() (scrypt N=2^17, r=8, p=1)
+   */
+  passwordHasher?: PasswordHasher;
+  /**
+   * Life of an access token, in seconds.
+   * @default 900 (15 minutes)
+   */
+  accessTokenTtlSec?: number;
+  /**
+   * Life of a refresh token, in seconds; each rotation starts a new one.
+   * @default 2592000 (30 days)
+   */
+  refreshTokenTtlSec?: number;
+  /**
+   * Clock skew tolerated on `exp` and `nbf`, in seconds.
+   * @default 5
+   */
+  clockToleranceSec?: number;
+  /**
+   * How long the authenticator caches a user's token version, in ms.
+   * @default 5000
+   */
+  versionCacheTtlMs?: number;
+  /**
+   * Login attempts per username (also password changes per user).
+   * @default { points: 10, durationMs: 300000 }
+   */
+  loginLimitPerUser?: RateLimit;
+  /**
+   * Login attempts per client IP.
+   * @default { points: 10, durationMs: 300000 }
+   */
+  loginLimitPerIp?: RateLimit;
+  /**
+   * Makes the rate limiters (names `auth_login_user`, `auth_login_ip`,
+   * `auth_code_recipient`, `auth_code_ip`); pass a Redis-backed one to share
+   * budgets between nodes.
+   * @default createMemoryRateLimiter
+   */
+  rateLimiter?: RateLimiterFactory;
+  /**
+   * Shortest password accepted at registration and change.
+   * @default 8
+   */
+  minPasswordLength?: number;
+  /**
+   * Longest password accepted.
+   * @default 1024
+   */
+  maxPasswordLength?: number;
+  /**
+   * Longest username accepted.
+   * @default 64
+   */
+  maxUsernameLength?: number;
+  /**
+   * Makes the id of a new user.
+   * @default () => newId("u")
+   */
+  generateUserId?: () => string;
+  /**
+   * Called after tokens of a user were revoked: close the user's live sessions
+   * there (for example `engine.kick(userId, 4401)`); clients refresh and
+   * reconnect. Errors go to `onError`.
+   */
+  onRevoke?: (event: RevokeEvent) => void | Promise<void>;
+  /**
+   * Receives errors that do not fail the call (a failed `onRevoke`, a failed rehash).
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * The clock, in ms since epoch.
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** Tokens handed to a client after login or refresh. */
+export interface TokenPair {
+  userId: string;
+  /** A JWT for `Authorization: Bearer` and the WebSocket `auth` frame. */
+  accessToken: string;
+  /** An opaque token for `refresh`; single use. */
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  /** Seconds until the refresh token expires. */
+  refreshExpiresIn: number;
+}
+
+/** Password or encrypted password login. */
+export type LoginCredentials =
+  | { username: string; password: string }
+  | {
+      username: string;
+      /** A compact JWE of the UTF-8 password, encrypted to {@link AuthService.publicJwk}. */
+      passwordJwe: string;
+    };
+
+/** Who is logging in from where. */
+export interface LoginContext {
+  /** The client IP, for the per-IP limit (none applied without it). */
+  ip?: string;
+  /** Goes into the tokens as `did` and comes back as `Principal.deviceId`. */
+  deviceId?: string;
+  /** Goes into the tokens as `dcl` and comes back as `Principal.deviceClass`. */
+  deviceClass?: string;
+}
+
+/** The auth facade: registration, login, refresh, logout, codes, and the authenticator. */
+export interface AuthService {
+  /** Verifies access tokens (give it to the engine and the transport). */
+  readonly authenticator: JwtAuthenticator;
+  /** Creates a user. Rejects with `conflict` when the username is taken, `bad_request` for bad input. */
+  register(username: string, password: string): Promise<{ userId: string }>;
+  /**
+   * Checks a password (plain or as a JWE) and issues tokens. Rejects with
+   * `unauthorized` for a wrong username or password (the same answer and about
+   * the same time for both), `rate_limited` past a limit.
+   */
+  login(credentials: LoginCredentials, context?: LoginContext): Promise<TokenPair>;
+  /**
+   * Exchanges a refresh token for new tokens; the old refresh token is used up.
+   * Presenting a used one revokes its family and the user's access tokens.
+   */
+  refresh(refreshToken: string): Promise<TokenPair>;
+  /**
+   * `{ refreshToken }`: logs that device out (its refresh family). `{ userId }`:
+   * logs the user out everywhere. Both refuse the user's access tokens issued
+   * before (other devices refresh). Unknown tokens are ignored.
+   */
+  logout(target: { refreshToken: string } | { userId: string }): Promise<void>;
+  /**
+   * Changes the password after checking the old one; revokes every token of
+   * the user and resolves with fresh tokens for the caller.
+   */
+  changePassword(
+    userId: string,
+    oldPassword: string,
+    newPassword: string,
+    context?: LoginContext,
+  ): Promise<TokenPair>;
+  /** Issues tokens to a user the host authenticated itself (for example with a verification code). */
+  issueTokens(userId: string, context?: LoginContext): Promise<TokenPair>;
+  /** The user's id and username, or undefined. */
+  getUser(userId: string): Promise<{ userId: string; username: string } | undefined>;
+  /** The public JWK to encrypt passwords to (`GET /auth/public-key`). */
+  publicJwk(): Promise<JWK>;
+  /** Sends a verification code (see `VerificationCodes.send`). */
+  sendCode(recipient: string, options?: CodeOptions): Promise<{ expiresAt: number }>;
+  /** Checks and consumes a verification code (see `VerificationCodes.verify`). */
+  verifyCode(recipient: string, code: string, options?: CodeOptions): Promise<void>;
+}
+
+const sha256 = (token: string) => createHash("sha256").update(token).digest("base64url");
+
+/**
+ * The auth facade the example server uses.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthService({
+ *   ...createPostgresAuthStores(pool, { schema: "chat" }),
+ *   signingKey: { secret: process.env.JWT_SECRET! },
+ *   issuer: "https://chat.example.com",
+ *   audience: "chat",
+ *   onRevoke: ({ userId }) => engine.kick(userId, 4401),
+ * });
+ * const tokens = await auth.login({ username, passwordJwe }, { ip });
+ * const principal = await auth.authenticator.authenticate(tokens.accessToken);
+ * ```
+ */
+export function createAuthService(options: AuthServiceOptions): AuthService {
+  const { credentials, refreshTokens, issuer, audience } = options;
+  const now = options.now ?? Date.now;
+  const signing = resolveSigningKey(options.signingKey);
+  const hasher = options.passwordHasher ?? createPasswordHasher();
+  const keys = options.encryptionKeys ?? createEncryptionKeyRing({ now });
+  const accessTtl = options.accessTokenTtlSec ?? 900;
+  const refreshTtl = options.refreshTokenTtlSec ?? 2_592_000;
+  const minPassword = options.minPasswordLength ?? 8;
+  const maxPassword = options.maxPasswordLength ?? 1024;
+  const maxUsername = options.maxUsernameLength ?? 64;
+  const generateUserId = options.generateUserId ?? (() => newId("u"));
+  const onError =
+    options.onError ?? ((error: unknown) => console.error(`${PREFIX} background failure`, error));
+  const factory = options.rateLimiter ?? createMemoryRateLimiter;
+  const loginDefault = { points: 10, durationMs: 300_000 };
+  const byUser = factory({
+    name: "auth_login_user",
+    ...(options.loginLimitPerUser ?? loginDefault),
+  });
+  const byIp = factory({ name: "auth_login_ip", ...(options.loginLimitPerIp ?? loginDefault) });
+  const codes = createVerificationCodes({
+    ...options.codeOptions,
+    ...(options.codes ? { store: options.codes } : {}),
+    ...(options.codeSender ? { sender: options.codeSender } : {}),
+    rateLimiter: factory,
+    now,
+  });
+  const authenticator = createJwtAuthenticator({
+    key: signing.verification,
+    algorithms: [signing.alg],
+    issuer,
+    audience,
+    clockToleranceSec: options.clockToleranceSec ?? 5,
+    tokenVersions: credentials,
+    versionCacheTtlMs: options.versionCacheTtlMs ?? 5_000,
+    now,
+  });
+
+  // Checked against unknown usernames so that they cost as much as known ones.
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => {
+    dummyHash ??= hasher.hash(randomBytes(16).toString("hex"));
+    return dummyHash;
+  };
+
+  const checkUsername = (username: unknown): string => {
+    if (typeof username !== "string" || username.length === 0 || username.length > maxUsername) {
+      throw authError("bad_request", `username must be 1 to ${maxUsername} characters`);
+    }
+    return username;
+  };
+  const checkPassword = (password: unknown, min: number): string => {
+    if (typeof password !== "string" || password.length < min || password.length > maxPassword) {
+      throw authError("bad_request", `password must be ${min} to ${maxPassword} characters`);
+    }
+    return password;
+  };
+
+  async function store<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw wrapError(error, "unavailable", `cannot ${what}`);
+    }
+  }
+
+  async function accessToken(
+    user: UserCredentials,
+    device: Omit<RefreshFamily, "familyId" | "userId">,
+  ) {
+    const iat = Math.floor(now() / 1000);
+    const claims: Record<string, unknown> = { ver: user.tokenVersion };
+    if (device.deviceId !== undefined) claims.did = device.deviceId;
+    if (device.deviceClass !== undefined) claims.dcl = device.deviceClass;
+    const header =
+      signing.kid === undefined
+        ? { alg: signing.alg, typ: "JWT" }
+        : { alg: signing.alg, typ: "JWT", kid: signing.kid };
+    return new SignJWT(claims)
+      .setProtectedHeader(header)
+      .setSubject(user.userId)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + accessTtl)
+      .sign(signing.key);
+  }
+
+  function newRefreshToken() {
+    const token = randomBytes(32).toString("base64url");
+    return { token, record: { tokenHash: sha256(token), expiresAt: now() + refreshTtl * 1000 } };
+  }
+
+  async function pair(user: UserCredentials, refreshToken: string, family: RefreshFamily) {
+    return {
+      userId: user.userId,
+      accessToken: await accessToken(user, family),
+      refreshToken,
+      expiresIn: accessTtl,
+      refreshExpiresIn: refreshTtl,
+    };
+  }
+
+  async function issue(user: UserCredentials, context: LoginContext): Promise<TokenPair> {
+    const family: RefreshFamily = { familyId: newId("rf"), userId: user.userId };
+    if (typeof context.deviceId === "string") family.deviceId = context.deviceId;
+    if (typeof context.deviceClass === "string") family.deviceClass = context.deviceClass;
+    const { token, record } = newRefreshToken();
+    await store("store a refresh token", () => refreshTokens.createFamily(family, record, now()));
+    return pair(user, token, family);
+  }
+
+  async function revoked(userId: string, reason: RevokeEvent["reason"], bump: boolean) {
+    if (bump) await store("revoke tokens", () => credentials.incrementTokenVersion(userId));
+    authenticator.invalidate(userId);
+    if (!options.onRevoke) return;
+    try {
+      await options.onRevoke({ userId, reason });
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  async function checkLogin(user: UserCredentials | undefined, password: string) {
+    const ok = await hasher.verify(password, user?.passwordHash ?? (await dummy()));
+    if (!user || !ok) throw authError("unauthorized", "invalid username or password");
+  }
+
+  function rehashIfNeeded(user: UserCredentials, password: string) {
+    if (!hasher.needsRehash(user.passwordHash)) return;
+    // The cost changed since this hash was made: upgrade it now that we know the
+    // password, unless the password changed meanwhile.
+    hasher
+      .hash(password)
+      .then((hash) =>
+        credentials.setPasswordHash(user.userId, hash, { ifPasswordHash: user.passwordHash }),
+      )
+      .catch(onError);
+  }
+
+  return {
+    authenticator,
+
+    async register(usernameInput, passwordInput) {
+      const username = checkUsername(usernameInput);
+      const password = checkPassword(passwordInput, minPassword);
+      const passwordHash = await hasher.hash(password);
+      const userId = generateUserId();
+      await store("create a user", () => credentials.create({ userId, username, passwordHash }));
+      return { userId };
+    },
+
+    async login(input, context = {}) {
+      const username = checkUsername(input?.username);
+      await enforce(
+        [
+          [byUser, `auth_login_user:${username}`],
+          [byIp, context.ip === undefined ? undefined : `auth_login_ip:${context.ip}`],
+        ],
+        "login attempts",
+      );
+      const password =
+        "passwordJwe" in input && input.passwordJwe !== undefined
+          ? await keys.decrypt(input.passwordJwe)
+          : checkPassword((input as { password?: unknown }).password, 1);
+      if (password.length > maxPassword) throw authError("bad_request", "password too long");
+      const user = await store("read a user", () => credentials.findByUsername(username));
+      await checkLogin(user, password);
+      rehashIfNeeded(user!, password);
+      return issue(user!, context);
+    },
+
+    async refresh(refreshToken) {
+      if (
+        typeof refreshToken !== "string" ||
+        refreshToken.length === 0 ||
+        refreshToken.length > 256
+      ) {
+        throw authError("unauthorized", "refresh token refused");
+      }
+      const next = newRefreshToken();
+      const result = await store("rotate a refresh token", () =>
+        refreshTokens.rotate(sha256(refreshToken), next.record, now()),
+      );
+      if (result.status === "invalid") throw authError("unauthorized", "refresh token refused");
+      if (result.status === "reused") {
+        await revoked(result.family.userId, "refresh_reuse", true);
+        throw authError(
+          "unauthorized",
+          "refresh token reused: its family is revoked, log in again",
+        );
+      }
+      const user = await store("read a user", () => credentials.findById(result.family.userId));
+      if (!user) {
+        await store("revoke a refresh token", () =>
+          refreshTokens.revokeByToken(next.record.tokenHash, now()),
+        );
+        throw authError("unauthorized", "refresh token refused: unknown user");
+      }
+      return pair(user, next.token, result.family);
+    },
+
+    async logout(target) {
+      if ("refreshToken" in target) {
+        if (typeof target.refreshToken !== "string")
+          throw authError("bad_request", "refreshToken must be a string");
+        const family = await store("revoke a refresh token", () =>
+          refreshTokens.revokeByToken(sha256(target.refreshToken), now()),
+        );
+        if (family) await revoked(family.userId, "logout", true);
+        return;
+      }
+      await store("revoke refresh tokens", () => refreshTokens.revokeUser(target.userId, now()));
+      await revoked(target.userId, "logout_all", true);
+    },
+
+    async changePassword(userId, oldPassword, newPasswordInput, context = {}) {
+      const newPassword = checkPassword(newPasswordInput, minPassword);
+      await enforce([[byUser, `auth_login_user_id:${userId}`]], "password attempts");
+      const user = await store("read a user", () => credentials.findById(userId));
+      await checkLogin(user, checkPassword(oldPassword, 1));
+      const hash = await hasher.hash(newPassword);
+      const updated = await store("update a password", () =>
+        credentials.setPasswordHash(userId, hash, { revokeTokens: true }),
+      );
+      if (!updated) throw authError("unauthorized", "unknown user");
+      await store("revoke refresh tokens", () => refreshTokens.revokeUser(userId, now()));
+      await revoked(userId, "password_change", false);
+      return issue(updated, context);
+    },
+
+    async issueTokens(userId, context = {}) {
+      const user = await store("read a user", () => credentials.findById(userId));
+      if (!user) throw authError("unauthorized", "unknown user");
+      return issue(user, context);
+    },
+
+    async getUser(userId) {
+      const user = await store("read a user", () => credentials.findById(userId));
+      return user && { userId: user.userId, username: user.username };
+    },
+
+    publicJwk: () => keys.publicJwk(),
+    sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
+    verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
+  };
+}

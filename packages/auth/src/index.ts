@@ -1,0 +1,68 @@
+/**
+ * @packageDocumentation
+ * Lucky IM authentication: an `Authenticator` over JWTs, token issue and
+ * refresh with rotation and revocation, scrypt password hashing, encrypted
+ * password login (JWE), verification codes, and in-memory and PostgreSQL stores.
+ */
+
+export {
+  type AuthService,
+  type AuthServiceOptions,
+  createAuthService,
+  type JwtSigningKey,
+  type LoginContext,
+  type LoginCredentials,
+  type RevokeEvent,
+  type TokenPair,
+} from "./auth-service.js";
+export type { CodeMessage, CodeSender } from "./contracts/code-sender.js";
+export type { CodeStore, StoredCode } from "./contracts/code-store.js";
+export type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
+export type {
+  RefreshFamily,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RotateResult,
+} from "./contracts/refresh-token-store.js";
+export {
+  createEncryptionKeyRing,
+  type EncryptionKeyRing,
+  type EncryptionKeyRingOptions,
+} from "./encryption-key-ring.js";
+export {
+  createJwtAuthenticator,
+  type JwtAuthenticator,
+  type JwtAuthenticatorOptions,
+  type JwtVerificationKey,
+  type TokenVersionSource,
+} from "./jwt-authenticator.js";
+export { createLoggingCodeSender, type LoggingCodeSenderOptions } from "./logging-code-sender.js";
+export { createMemoryCodeStore } from "./memory/memory-code-store.js";
+export { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
+export { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
+export {
+  createMemoryRateLimiter,
+  type RateLimit,
+  type RateLimiterFactory,
+  type RateLimitSpec,
+} from "./memory-rate-limiter.js";
+export {
+  createPasswordHasher,
+  type PasswordHasher,
+  type PasswordHasherOptions,
+} from "./password-hasher.js";
+export { createAuthTables } from "./postgres/create-auth-tables.js";
+export {
+  createPostgresAuthStores,
+  type PostgresAuthStores,
+} from "./postgres/postgres-auth-stores.js";
+export { createPostgresCodeStore } from "./postgres/postgres-code-store.js";
+export { createPostgresCredentialStore } from "./postgres/postgres-credential-store.js";
+export { createPostgresRefreshTokenStore } from "./postgres/postgres-refresh-token-store.js";
+export type { PostgresAuthOptions, SqlPool } from "./postgres/sql-pool.js";
+export {
+  type CodeOptions,
+  createVerificationCodes,
+  type VerificationCodes,
+  type VerificationCodesOptions,
+} from "./verification-codes.js";

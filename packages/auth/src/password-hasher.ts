@@ -1,0 +1,141 @@
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+
+/** Options of {@link createPasswordHasher}. */
+export interface PasswordHasherOptions {
+  /**
+   * log2 of the scrypt CPU/memory cost N. 17 (N = 2^17, about 128 MiB and a
+   * few hundred ms per hash) is the OWASP recommendation; lower it only in tests.
+   * @default 17
+   */
+  logN?: number;
+  /**
+   * The scrypt block size r.
+   * @default 8
+   */
+  blockSize?: number;
+  /**
+   * The scrypt parallelisation p.
+   * @default 1
+   */
+  parallelization?: number;
+  /**
+   * Bytes of derived key.
+   * @default 32
+   */
+  keyLength?: number;
+  /**
+   * Bytes of random salt.
+   * @default 16
+   */
+  saltLength?: number;
+}
+
+/**
+ * Hashes and checks passwords with scrypt. Hashes are self-describing PHC
+ * strings, `$scrypt$ln=17,r=8,p=1$<salt>$<hash>` (base64, unpadded), so the
+ * cost can change without breaking stored hashes.
+ */
+export interface PasswordHasher {
+  /** Hashes a password (Unicode NFKC-normalised first) with a fresh salt. */
+  hash(password: string): Promise<string>;
+  /**
+   * True when `password` matches `hash`, compared in constant time. Resolves
+   * false for a hash it cannot parse or whose cost is out of bounds.
+   */
+  verify(password: string, hash: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than this hasher's (rehash it at the next login). */
+  needsRehash(hash: string): boolean;
+}
+
+interface Params {
+  logN: number;
+  r: number;
+  p: number;
+}
+
+const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+// Bounds on parameters read from a stored hash, so a tampered row cannot make
+// a login allocate gigabytes.
+const MAX_LOG_N = 22;
+const MAX_R = 32;
+const MAX_P = 16;
+
+function parse(hash: string): (Params & { salt: Buffer; key: Buffer }) | undefined {
+  const m = PHC.exec(hash);
+  if (!m) return undefined;
+  const params = { logN: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  if (params.logN < 1 || params.logN > MAX_LOG_N) return undefined;
+  if (params.r < 1 || params.r > MAX_R || params.p < 1 || params.p > MAX_P) return undefined;
+  return { ...params, salt: Buffer.from(m[4]!, "base64"), key: Buffer.from(m[5]!, "base64") };
+}
+
+function derive(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  params: Params,
+): Promise<Buffer> {
+  const N = 2 ** params.logN;
+  // Node refuses scrypt beyond `maxmem` (32 MiB by default); 128*N*r bytes are needed.
+  const maxmem = 2 * 128 * N * params.r + 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    scrypt(
+      password.normalize("NFKC"),
+      salt,
+      keyLength,
+      { N, r: params.r, p: params.p, maxmem },
+      (error, key) => (error ? reject(error) : resolve(key)),
+    );
+  });
+}
+
+const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
+
+/**
+ * A {@link PasswordHasher} over `node:crypto` scrypt (async, off the event loop).
+ *
+ * @example
+ * ```ts
+ * const hasher = createPasswordHasher();
+ * const stored = await hasher.hash("correct horse");
+ * await hasher.verify("correct horse", stored); // true
+ * ```
+ */
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  const params: Params = {
+    logN: options.logN ?? 17,
+    r: options.blockSize ?? 8,
+    p: options.parallelization ?? 1,
+  };
+  const keyLength = options.keyLength ?? 32;
+  const saltLength = options.saltLength ?? 16;
+  if (params.logN < 1 || params.logN > MAX_LOG_N) {
+    throw new RangeError(`[lucky-im] [auth] logN must be within 1..${MAX_LOG_N}`);
+  }
+
+  return {
+    async hash(password) {
+      const salt = randomBytes(saltLength);
+      const key = await derive(password, salt, keyLength, params);
+      return `$scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;
+    },
+    async verify(password, hash) {
+      const parsed = parse(hash);
+      if (!parsed || parsed.key.length < 16) return false;
+      const key = await derive(password, parsed.salt, parsed.key.length, parsed);
+      return timingSafeEqual(key, parsed.key);
+    },
+    needsRehash(hash) {
+      const parsed = parse(hash);
+      return (
+        !parsed ||
+        parsed.logN !== params.logN ||
+        parsed.r !== params.r ||
+        parsed.p !== params.p ||
+        parsed.key.length !== keyLength ||
+        parsed.salt.length !== saltLength
+      );
+    },
+  };
+}
