@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ImError, type ErrorFrame, type MessageFrame, type ReceiptFrame } from "../src/index.js";
+import { type ErrorFrame, ImError, type MessageFrame, type ReceiptFrame } from "../src/index.js";
 import { eventually } from "../src/testing/eventually.js";
 import { nextMessage, sendText, startServer, type TestServer } from "./engine-helpers.js";
 
@@ -16,8 +16,14 @@ describe("authentication", () => {
   it("a token at the handshake authenticates without an auth frame; a bad one is refused before the connection opens", async () => {
     server = await startServer();
     const client = await server.transport.connect({ token: "t:alice" });
-    expect(await client.next("ready")).toMatchObject({ userId: "alice", nodeId: server.im.nodeId, heartbeatMs: 25_000 });
-    await expect(server.transport.connect({ token: "forged" })).rejects.toMatchObject({ code: "unauthorized" });
+    expect(await client.next("ready")).toMatchObject({
+      userId: "alice",
+      nodeId: server.im.nodeId,
+      heartbeatMs: 25_000,
+    });
+    await expect(server.transport.connect({ token: "forged" })).rejects.toMatchObject({
+      code: "unauthorized",
+    });
   });
 
   it("any frame before auth closes 4401; a bad token in auth closes 4401", async () => {
@@ -65,6 +71,31 @@ describe("authentication", () => {
     expect(await other.closed).toBe(4401);
   });
 
+  it("an authenticator that is unavailable closes 1013 (retry later), not 4401", async () => {
+    server = await startServer({
+      authenticator: {
+        async authenticate() {
+          throw new ImError("unavailable", "token store down");
+        },
+      },
+    });
+    const client = await server.transport.connect();
+    client.send({ type: "auth", token: "t:alice" });
+    expect(await client.closed).toBe(1013);
+    await expect(server.transport.connect({ token: "t:alice" })).rejects.toMatchObject({
+      code: "unavailable",
+    });
+  });
+
+  it("a user over maxSessionsPerUser on one node is closed with 1008", async () => {
+    server = await startServer({ limits: { maxSessionsPerUser: 2 } });
+    await server.login("alice");
+    await server.login("alice");
+    const third = await server.transport.connect();
+    third.send({ type: "auth", token: "t:alice" });
+    expect(await third.closed).toBe(1008);
+  });
+
   it("a renewed token for another user closes 4401", async () => {
     server = await startServer();
     const client = await server.login("alice");
@@ -90,10 +121,31 @@ describe("bad frames get an error and the connection stays open", () => {
     ["a non-object", "[1,2]", "bad_request"],
     ["an unknown type", { type: "teleport" }, "bad_request"],
     ["a missing type", { hello: 1 }, "bad_request"],
-    ["wrong field types", { type: "send", cid: 5, to: { type: "user", id: "bob" }, body: { type: "text", text: "x" } }, "bad_request"],
-    ["a bad target", { type: "send", cid: "c", to: { type: "planet", id: "bob" }, body: { type: "text", text: "x" } }, "bad_request"],
-    ["an unknown body type", { type: "send", cid: "c", to: { type: "user", id: "bob" }, body: { type: "hologram" } }, "bad_request"],
-    ["a __proto__ key", '{"type":"send","cid":"p","to":{"type":"user","id":"bob"},"body":{"type":"custom","data":{"__proto__":{"admin":true}}}}', "bad_request"],
+    [
+      "wrong field types",
+      { type: "send", cid: 5, to: { type: "user", id: "bob" }, body: { type: "text", text: "x" } },
+      "bad_request",
+    ],
+    [
+      "a bad target",
+      {
+        type: "send",
+        cid: "c",
+        to: { type: "planet", id: "bob" },
+        body: { type: "text", text: "x" },
+      },
+      "bad_request",
+    ],
+    [
+      "an unknown body type",
+      { type: "send", cid: "c", to: { type: "user", id: "bob" }, body: { type: "hologram" } },
+      "bad_request",
+    ],
+    [
+      "a __proto__ key",
+      '{"type":"send","cid":"p","to":{"type":"user","id":"bob"},"body":{"type":"custom","data":{"__proto__":{"admin":true}}}}',
+      "bad_request",
+    ],
     ["a constructor key", '{"type":"ping","constructor":{"prototype":{"x":1}}}', "bad_request"],
     ["a negative seq", { type: "ack", conversationId: "d:a:b", seq: -1 }, "bad_request"],
     ["a malformed conversation id", { type: "read", conversationId: "x:y", seq: 1 }, "bad_request"],
@@ -116,7 +168,12 @@ describe("bad frames get an error and the connection stays open", () => {
   it("an error about a send carries its cid", async () => {
     server = await startServer();
     const client = await server.login("alice");
-    client.send({ type: "send", cid: "abc", to: { type: "user", id: "bob" }, body: { type: "text" } });
+    client.send({
+      type: "send",
+      cid: "abc",
+      to: { type: "user", id: "bob" },
+      body: { type: "text" },
+    });
     expect(await errorOf(client)).toMatchObject({ code: "bad_request", cid: "abc" });
   });
 
@@ -124,7 +181,13 @@ describe("bad frames get an error and the connection stays open", () => {
     server = await startServer();
     const alice = await server.login("alice");
     const bob = await server.login("bob");
-    alice.send({ type: "send", cid: "f1", from: "carol", to: { type: "user", id: "bob" }, body: { type: "text", text: "who?" } });
+    alice.send({
+      type: "send",
+      cid: "f1",
+      from: "carol",
+      to: { type: "user", id: "bob" },
+      body: { type: "text", text: "who?" },
+    });
     const got = await nextMessage(bob, "who?");
     expect(got.from).toBe("alice");
   });
@@ -132,10 +195,19 @@ describe("bad frames get an error and the connection stays open", () => {
   it("a body over maxBodyBytes is too_large; a refused body type is bad_request; nothing is stored", async () => {
     server = await startServer({ limits: { maxBodyBytes: 100 }, allowedBodyTypes: ["text"] });
     const alice = await server.login("alice");
-    await expect(sendText(alice, { type: "user", id: "bob" }, "x".repeat(200))).rejects.toMatchObject({ code: "too_large" });
-    alice.send({ type: "send", cid: "loc", to: { type: "user", id: "bob" }, body: { type: "location", lat: 1, lng: 2 } });
+    await expect(
+      sendText(alice, { type: "user", id: "bob" }, "x".repeat(200)),
+    ).rejects.toMatchObject({ code: "too_large" });
+    alice.send({
+      type: "send",
+      cid: "loc",
+      to: { type: "user", id: "bob" },
+      body: { type: "location", lat: 1, lng: 2 },
+    });
     expect(await errorOf(alice)).toMatchObject({ code: "bad_request", cid: "loc" });
-    expect(await server.im.storage.messages.range("d:alice:bob", { afterSeq: 0, limit: 10 })).toHaveLength(0);
+    expect(
+      await server.im.storage.messages.range("d:alice:bob", { afterSeq: 0, limit: 10 }),
+    ).toHaveLength(0);
   });
 
   it("every body type of the protocol is accepted and delivered as sent", async () => {
@@ -144,9 +216,31 @@ describe("bad frames get an error and the connection stays open", () => {
     const bob = await server.login("bob");
     const bodies = [
       { type: "text", text: "héllo 👋 \u202Eabc" },
-      { type: "image", url: "https://x/y.png", name: "y.png", size: 10, mime: "image/png", width: 3, height: 4 },
-      { type: "voice", url: "https://x/v.ogg", name: "v.ogg", size: 10, mime: "audio/ogg", durationMs: 1200 },
-      { type: "video", url: "https://x/v.mp4", name: "v.mp4", size: 10, mime: "video/mp4", thumbnailUrl: "https://x/t.jpg" },
+      {
+        type: "image",
+        url: "https://x/y.png",
+        name: "y.png",
+        size: 10,
+        mime: "image/png",
+        width: 3,
+        height: 4,
+      },
+      {
+        type: "voice",
+        url: "https://x/v.ogg",
+        name: "v.ogg",
+        size: 10,
+        mime: "audio/ogg",
+        durationMs: 1200,
+      },
+      {
+        type: "video",
+        url: "https://x/v.mp4",
+        name: "v.mp4",
+        size: 10,
+        mime: "video/mp4",
+        thumbnailUrl: "https://x/t.jpg",
+      },
       { type: "file", url: "https://x/f.pdf", name: "f.pdf", size: 10, mime: "application/pdf" },
       { type: "location", lat: 31.2, lng: 121.5, label: "Shanghai" },
       { type: "custom", data: { card: { id: 1 } } },
@@ -166,9 +260,15 @@ describe("groups: roles and mutes", () => {
     const owner = await server.login("owner");
     const admin = await server.login("admin");
     const member = await server.login("member");
-    const group = await server.im.groups.create({ ownerId: "owner", name: "team", memberIds: ["admin", "member"] });
+    const group = await server.im.groups.create({
+      ownerId: "owner",
+      name: "team",
+      memberIds: ["admin", "member"],
+    });
     await server.im.groups.setRole(group.groupId, "owner", "admin", "admin");
-    await expect(server.im.groups.addMembers(group.groupId, "member", ["x"])).rejects.toMatchObject({ code: "forbidden" });
+    await expect(server.im.groups.addMembers(group.groupId, "member", ["x"])).rejects.toMatchObject(
+      { code: "forbidden" },
+    );
     await server.im.groups.muteMember(group.groupId, "admin", "member", Date.now() + 60_000);
     const to = { type: "group" as const, id: group.groupId };
     await expect(sendText(member, to, "can I talk?")).rejects.toMatchObject({ code: "forbidden" });
@@ -177,14 +277,22 @@ describe("groups: roles and mutes", () => {
     await server.im.groups.muteAll(group.groupId, "owner", true);
     await expect(sendText(member, to, "and now?")).rejects.toMatchObject({ code: "forbidden" });
     await sendText(admin, to, "admins may");
-    await expect(server.im.groups.removeMembers(group.groupId, "admin", ["owner"])).rejects.toMatchObject({ code: "forbidden" });
-    await expect(server.im.groups.leave(group.groupId, "owner")).rejects.toMatchObject({ code: "conflict" });
+    await expect(
+      server.im.groups.removeMembers(group.groupId, "admin", ["owner"]),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(server.im.groups.leave(group.groupId, "owner")).rejects.toMatchObject({
+      code: "conflict",
+    });
     await server.im.groups.transferOwner(group.groupId, "owner", "admin");
     await server.im.groups.leave(group.groupId, "owner");
     expect((await server.im.groups.get(group.groupId))?.ownerId).toBe("admin");
     await server.im.groups.dismiss(group.groupId, "admin");
-    expect(await owner.next((f) => f.type === "group" && f.event === "member_removed")).toBeTruthy();
-    expect(await member.next((f) => f.type === "group" && f.event === "dismissed")).toMatchObject({ by: "admin" });
+    expect(
+      await owner.next((f) => f.type === "group" && f.event === "member_removed"),
+    ).toBeTruthy();
+    expect(await member.next((f) => f.type === "group" && f.event === "dismissed")).toMatchObject({
+      by: "admin",
+    });
     expect(await server.im.groups.get(group.groupId)).toBeUndefined();
   });
 
@@ -194,12 +302,24 @@ describe("groups: roles and mutes", () => {
     const newcomer = await server.login("n");
     const group = await server.im.groups.create({ ownerId: "o", name: "small", memberIds: ["a"] });
     await server.im.groups.addMembers(group.groupId, "o", ["n"]);
-    expect(await newcomer.next("group")).toMatchObject({ event: "member_added", userIds: ["n"], by: "o" });
-    await expect(server.im.groups.addMembers(group.groupId, "o", ["z"])).rejects.toMatchObject({ code: "too_large" });
+    expect(await newcomer.next("group")).toMatchObject({
+      event: "member_added",
+      userIds: ["n"],
+      by: "o",
+    });
+    await expect(server.im.groups.addMembers(group.groupId, "o", ["z"])).rejects.toMatchObject({
+      code: "too_large",
+    });
     await server.im.groups.removeMembers(group.groupId, "o", ["n"]);
-    expect(await newcomer.next((f) => f.type === "group" && f.event === "member_removed")).toMatchObject({ userIds: ["n"] });
-    expect(await owner.next((f) => f.type === "group" && f.event === "member_removed")).toBeTruthy();
-    await expect(sendText(newcomer, { type: "group", id: group.groupId }, "still here?")).rejects.toMatchObject({ code: "forbidden" });
+    expect(
+      await newcomer.next((f) => f.type === "group" && f.event === "member_removed"),
+    ).toMatchObject({ userIds: ["n"] });
+    expect(
+      await owner.next((f) => f.type === "group" && f.event === "member_removed"),
+    ).toBeTruthy();
+    await expect(
+      sendText(newcomer, { type: "group", id: group.groupId }, "still here?"),
+    ).rejects.toMatchObject({ code: "forbidden" });
   });
 });
 
@@ -215,7 +335,11 @@ describe("recall, typing, signal, ping, read", () => {
     expect(await errorOf(alice)).toMatchObject({ code: "not_found" });
     alice.send({ type: "recall", messageId: sent.messageId });
     for (const client of [alice, bob]) {
-      expect(await client.next("recalled")).toMatchObject({ messageId: sent.messageId, by: "alice", seq: sent.seq });
+      expect(await client.next("recalled")).toMatchObject({
+        messageId: sent.messageId,
+        by: "alice",
+        seq: sent.seq,
+      });
     }
     const page = await server.im.history("bob", sent.conversationId);
     expect(page.messages[0]?.recalled).toBe(true);
@@ -224,10 +348,16 @@ describe("recall, typing, signal, ping, read", () => {
     alice.send({ type: "recall", messageId: late.messageId });
     expect(await errorOf(alice)).toMatchObject({ code: "conflict" });
 
-    const group = await server.im.groups.create({ ownerId: "bob", name: "g", memberIds: ["alice"] });
+    const group = await server.im.groups.create({
+      ownerId: "bob",
+      name: "g",
+      memberIds: ["alice"],
+    });
     const inGroup = await sendText(alice, { type: "group", id: group.groupId }, "in group");
     bob.send({ type: "recall", messageId: inGroup.messageId });
-    expect(await bob.next((f) => f.type === "recalled" && f.messageId === inGroup.messageId)).toMatchObject({ by: "bob" });
+    expect(
+      await bob.next((f) => f.type === "recalled" && f.messageId === inGroup.messageId),
+    ).toMatchObject({ by: "bob" });
   });
 
   it("typing and signal reach the other side and are never stored", async () => {
@@ -235,9 +365,23 @@ describe("recall, typing, signal, ping, read", () => {
     const alice = await server.login("alice");
     const bob = await server.login("bob");
     alice.send({ type: "typing", to: { type: "user", id: "bob" } });
-    expect(await bob.next("typing")).toEqual({ type: "typing", conversationId: "d:alice:bob", from: "alice" });
-    alice.send({ type: "signal", to: { type: "user", id: "bob" }, callId: "call-1", data: { kind: "offer", sdp: "v=0" } });
-    expect(await bob.next("signal")).toEqual({ type: "signal", from: "alice", callId: "call-1", data: { kind: "offer", sdp: "v=0" } });
+    expect(await bob.next("typing")).toEqual({
+      type: "typing",
+      conversationId: "d:alice:bob",
+      from: "alice",
+    });
+    alice.send({
+      type: "signal",
+      to: { type: "user", id: "bob" },
+      callId: "call-1",
+      data: { kind: "offer", sdp: "v=0" },
+    });
+    expect(await bob.next("signal")).toEqual({
+      type: "signal",
+      from: "alice",
+      callId: "call-1",
+      data: { kind: "offer", sdp: "v=0" },
+    });
     expect(await server.im.conversations("alice")).toHaveLength(0);
   });
 
@@ -255,7 +399,9 @@ describe("recall, typing, signal, ping, read", () => {
       expect(forAlice?.unread).toBe(0);
     });
     bob.send({ type: "read", conversationId: "d:alice:bob", seq: 2 });
-    expect(await alice.next<ReceiptFrame>((f) => f.type === "receipt" && f.kind === "read")).toMatchObject({ seq: 2 });
+    expect(
+      await alice.next<ReceiptFrame>((f) => f.type === "receipt" && f.kind === "read"),
+    ).toMatchObject({ seq: 2 });
     await eventually(async () => {
       const [summary] = await server!.im.conversations("bob");
       expect(summary?.unread).toBe(1);
@@ -273,24 +419,36 @@ describe("recall, typing, signal, ping, read", () => {
     const last = await server.im.history("bob", "d:alice:bob", { beforeSeq: 3, limit: 5 });
     expect(last.messages.map((m) => m.seq)).toEqual([2, 1]);
     expect(last.more).toBe(false);
-    await expect(server.im.history("mallory", "d:alice:bob")).rejects.toMatchObject({ code: "forbidden" });
+    await expect(server.im.history("mallory", "d:alice:bob")).rejects.toMatchObject({
+      code: "forbidden",
+    });
   });
 });
 
 describe("rate limits and hooks", () => {
   it("a flood of sends gets rate_limited, then 4429; none of the excess is stored; others are still served", async () => {
-    server = await startServer({ limits: { framesPerWindow: 10, rateWindowMs: 60_000, maxRateLimitStrikes: 20 } });
+    server = await startServer({
+      limits: { framesPerWindow: 10, rateWindowMs: 60_000, maxRateLimitStrikes: 20 },
+    });
     const flooder = await server.login("flooder");
     const bystander = await server.login("bystander");
     for (let i = 0; i < 200; i++) {
-      flooder.send({ type: "send", cid: `f${i}`, to: { type: "user", id: "victim" }, body: { type: "text", text: `${i}` } });
+      flooder.send({
+        type: "send",
+        cid: `f${i}`,
+        to: { type: "user", id: "victim" },
+        body: { type: "text", text: `${i}` },
+      });
     }
     expect(await flooder.closed).toBe(4429);
     const limited = flooder.all<ErrorFrame>("error").filter((e) => e.code === "rate_limited");
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]?.cid).toMatch(/^f\d+$/);
     await new Promise((r) => setTimeout(r, 50));
-    const stored = await server.im.storage.messages.range("d:flooder:victim", { afterSeq: 0, limit: 1_000 });
+    const stored = await server.im.storage.messages.range("d:flooder:victim", {
+      afterSeq: 0,
+      limit: 1_000,
+    });
     expect(stored.length).toBe(10);
     expect(flooder.all("sent").length).toBe(10);
     bystander.send({ type: "ping", ts: 2 });
@@ -302,8 +460,10 @@ describe("rate limits and hooks", () => {
     server = await startServer({
       hooks: {
         async beforeSend({ body }) {
-          if (body.type === "text" && body.text.includes("forbidden")) throw new ImError("forbidden", "moderated");
-          if (body.type === "text") return { type: "text", text: body.text.replaceAll("darn", "****") };
+          if (body.type === "text" && body.text.includes("forbidden"))
+            throw new ImError("forbidden", "moderated");
+          if (body.type === "text")
+            return { type: "text", text: body.text.replaceAll("darn", "****") };
           return undefined;
         },
         onOffline: offline,
@@ -312,16 +472,29 @@ describe("rate limits and hooks", () => {
     const alice = await server.login("alice");
     const bob = await server.login("bob");
     await sendText(alice, { type: "user", id: "bob" }, "oh darn");
-    expect((await bob.next<MessageFrame>("message")).body).toEqual({ type: "text", text: "oh ****" });
-    await expect(sendText(alice, { type: "user", id: "bob" }, "forbidden words")).rejects.toMatchObject({ code: "forbidden" });
+    expect((await bob.next<MessageFrame>("message")).body).toEqual({
+      type: "text",
+      text: "oh ****",
+    });
+    await expect(
+      sendText(alice, { type: "user", id: "bob" }, "forbidden words"),
+    ).rejects.toMatchObject({ code: "forbidden" });
     const sent = await sendText(alice, { type: "user", id: "carol" }, "are you online?");
     await eventually(() => expect(offline).toHaveBeenCalledTimes(1));
-    expect(offline).toHaveBeenCalledWith(expect.objectContaining({ messageId: sent.messageId }), ["carol"]);
+    expect(offline).toHaveBeenCalledWith(expect.objectContaining({ messageId: sent.messageId }), [
+      "carol",
+    ]);
   });
 
   it("the outbox relay re-publishes what the fast path missed (publish failure)", async () => {
-    const { createMemoryBroker, createMemoryBrokerHub, createMemoryPresence, createMemoryPresenceHub, createMemoryStorage, createMemoryStorageBackend } =
-      await import("../src/index.js");
+    const {
+      createMemoryBroker,
+      createMemoryBrokerHub,
+      createMemoryPresence,
+      createMemoryPresenceHub,
+      createMemoryStorage,
+      createMemoryStorageBackend,
+    } = await import("../src/index.js");
     const brokerHub = createMemoryBrokerHub();
     const presenceHub = createMemoryPresenceHub();
     const backend = createMemoryStorageBackend();
@@ -330,7 +503,9 @@ describe("rate limits and hooks", () => {
     const flaky = {
       ...nodeA,
       publish: (node: string, envelope: Parameters<typeof nodeA.publish>[1]) =>
-        failPublishes ? Promise.reject(new ImError("unavailable", "broker down")) : nodeA.publish(node, envelope),
+        failPublishes
+          ? Promise.reject(new ImError("unavailable", "broker down"))
+          : nodeA.publish(node, envelope),
       subscribe: nodeA.subscribe.bind(nodeA),
       subscribeControl: nodeA.subscribeControl.bind(nodeA),
       broadcast: nodeA.broadcast.bind(nodeA),
@@ -359,7 +534,9 @@ describe("rate limits and hooks", () => {
       failPublishes = false;
       const got = await nextMessage(bob, "through the relay");
       expect(got.messageId).toBe(sent.messageId);
-      await eventually(async () => expect((await server!.im.storage.outbox.stats()).pending).toBe(0));
+      await eventually(async () =>
+        expect((await server!.im.storage.outbox.stats()).pending).toBe(0),
+      );
     } finally {
       await other.close();
     }

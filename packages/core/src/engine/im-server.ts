@@ -334,7 +334,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     } catch (error) {
       // `unavailable` (a JWKS or token store down) is not the client's fault: it must
       // not be told to throw its token away.
-      if (isImError(error) && (error.code === "unauthorized" || error.code === "unavailable")) throw error;
+      if (isImError(error) && (error.code === "unauthorized" || error.code === "unavailable"))
+        throw error;
       throw new ImError("unauthorized", "invalid token", { cause: error });
     }
   }
@@ -460,7 +461,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       principal = await this.authenticate(frame.token);
     } catch (error) {
       if (isImError(error) && error.code === "unavailable") {
-        session.connection.close(CloseCode.tryAgainLater, "authentication unavailable; retry later");
+        session.connection.close(
+          CloseCode.tryAgainLater,
+          "authentication unavailable; retry later",
+        );
       } else {
         session.connection.close(CloseCode.unauthorized, "invalid token");
       }
