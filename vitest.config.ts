@@ -22,6 +22,13 @@ const alias = [
   })),
 ];
 
+/**
+ * Fault tests stop and restart the shared services (PostgreSQL, RabbitMQ) or
+ * kill server processes: they run alone, after everything else, from
+ * `vitest.faults.config.ts`.
+ */
+export const faultTests = ["**/*.fault.test.ts"];
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -33,6 +40,7 @@ export default defineConfig({
         test: {
           name,
           include: [`packages/${name}/src/**/*.test.ts`, `packages/${name}/test/**/*.test.ts`],
+          exclude: ["**/node_modules/**", ...faultTests],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -40,8 +48,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          exclude: ["**/node_modules/**", ...faultTests],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "chat-server",
           include: ["examples/chat-server/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", ...faultTests],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
