@@ -165,6 +165,30 @@ describe("bad frames get an error and the connection stays open", () => {
     });
   }
 
+  it("a send with a __proto__ key is refused with its cid, so the client does not retry forever", async () => {
+    server = await startServer();
+    const client = await server.login("alice");
+    client.send(
+      '{"type":"send","cid":"proto-1","to":{"type":"user","id":"bob"},"body":{"type":"custom","data":{"__proto__":{}}}}',
+    );
+    expect(await errorOf(client)).toMatchObject({ code: "bad_request", cid: "proto-1" });
+  });
+
+  it("ack and read from a non-participant are refused and forge no receipt", async () => {
+    server = await startServer();
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    const eve = await server.login("eve");
+    await sendText(alice, { type: "user", id: "bob" }, "private");
+    eve.send({ type: "read", conversationId: "d:alice:bob", seq: 99 });
+    expect(await errorOf(eve)).toMatchObject({ code: "forbidden" });
+    eve.send({ type: "ack", conversationId: "d:alice:bob", seq: 99 });
+    expect(await errorOf(eve)).toMatchObject({ code: "forbidden" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alice.all("receipt")).toHaveLength(0);
+    expect(bob.all("receipt")).toHaveLength(0);
+  });
+
   it("an error about a send carries its cid", async () => {
     server = await startServer();
     const client = await server.login("alice");

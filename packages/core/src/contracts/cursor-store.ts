@@ -8,9 +8,13 @@ import type { Cursor } from "../domain/cursor.js";
  * group store for group members.
  */
 export interface CursorStore {
-  /** Raises the delivered cursor to `seq` (never lowers it). Unknown conversation: no effect. */
+  /**
+   * Raises the delivered cursor to `seq` (never lowers it), capped at the conversation's
+   * last seq (a cursor past it would hide messages sent later). Unknown conversation, or a
+   * user not in it: no effect.
+   */
   markDelivered(userId: string, conversationId: string, seq: number): Promise<void>;
-  /** Raises the read cursor (and the delivered cursor) to `seq`. Unknown conversation: no effect. */
+  /** Raises the read cursor (and the delivered cursor) to `seq`, capped like {@link CursorStore.markDelivered}. */
   markRead(userId: string, conversationId: string, seq: number): Promise<void>;
   /** The user's cursors in every conversation they are in (or only the ones listed). */
   cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;

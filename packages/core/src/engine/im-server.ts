@@ -58,6 +58,9 @@ const ALL_BODY_TYPES: MessageBodyType[] = [
   "custom",
 ];
 
+/** What a user id may look like (the `sub` of a token): it becomes part of conversation ids. */
+const USER_ID = /^[^\s:]{1,128}$/;
+
 /** Longest delay `setTimeout` accepts. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -130,7 +133,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       stats,
       ackTimeoutMs: limits.ackTimeoutMs,
       maxPushAttempts: limits.maxPushAttempts,
-      maxPendingPerSession: 1_000,
+      maxPendingPerSession: limits.maxPendingPerSession,
       dedupeCacheSize: options.dedupeCacheSize ?? 100_000,
       reportError,
       onDelivered: (message, userId, latencyMs) =>
@@ -141,6 +144,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       silent: Boolean(a.silent && b.silent),
     });
     const storage = this.storage;
+    const cursorBatchMs = options.cursorBatchMs ?? 20;
     const core: EngineCore = {
       nodeId: this.nodeId,
       limits,
@@ -160,13 +164,13 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       deliveryReceipts: options.deliveryReceipts ?? "direct",
       allowedBodyTypes: new Set(options.allowedBodyTypes ?? ALL_BODY_TYPES),
       deliveredWrites: new Batcher((items) => this.writeCursors(items, "delivered"), {
-        delayMs: 20,
+        delayMs: cursorBatchMs,
         maxItems: 500,
         merge: maxSeq,
         onError: (error) => reportError(error, "writing delivered cursors"),
       }),
       readWrites: new Batcher((items) => this.writeCursors(items, "read"), {
-        delayMs: 20,
+        delayMs: cursorBatchMs,
         maxItems: 500,
         merge: maxSeq,
         onError: (error) => reportError(error, "writing read cursors"),
@@ -200,8 +204,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       deliver: (entry) => this.dispatchMessage(entry.message, entry.participants, undefined),
       intervalMs: options.relayIntervalMs ?? 1_000,
       retentionMs: options.outboxRetentionMs ?? 86_400_000,
-      batchSize: 100,
-      leaseMs: 30_000,
+      batchSize: options.relayBatchSize ?? 100,
+      leaseMs: options.relayLeaseMs ?? 30_000,
       reportError,
       onRelayed: (count) => {
         stats.relayed += count;
@@ -429,10 +433,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         void this.track(handleSend(core, session, frame, frameLength));
         return;
       case "ack":
-        handleAck(core, session, frame);
+        void handleAck(core, session, frame);
         return;
       case "read":
-        handleRead(core, session, frame);
+        void handleRead(core, session, frame);
         return;
       case "sync":
         void this.track(handleSync(core, session, frame));
@@ -460,7 +464,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     try {
       principal = await this.authenticate(frame.token);
     } catch (error) {
-      if (isImError(error) && error.code === "unavailable") {
+      const unavailable = isImError(error) && error.code === "unavailable";
+      if (renewing && unavailable) {
+        // The current token is still valid: keep serving until it expires.
+        this.core.sendError(session, error);
+      } else if (unavailable) {
         session.connection.close(
           CloseCode.tryAgainLater,
           "authentication unavailable; retry later",
@@ -492,6 +500,13 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     device: AuthFrame["device"],
   ): Promise<void> {
     if (session.state === "closed") return;
+    if (!USER_ID.test(principal.userId)) {
+      session.connection.close(
+        CloseCode.unauthorized,
+        "the token's subject is not a valid user id",
+      );
+      return;
+    }
     if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) {
       session.connection.close(CloseCode.unauthorized, "token expired");
       return;

@@ -96,6 +96,12 @@ export interface ImLimits {
    */
   maxSessionsPerUser: number;
   /**
+   * Most un-acked pushes tracked per session; beyond it pushes still go out but are not
+   * re-pushed (they stay available to `sync`).
+   * @default 1000
+   */
+  maxPendingPerSession: number;
+  /**
    * Most conversation ids in one `sync` frame's `cursors`.
    * @default 10000
    */
@@ -119,6 +125,7 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxFramesBeforeReady: 32,
   maxSyncCursors: 10_000,
   maxSessionsPerUser: 10,
+  maxPendingPerSession: 1_000,
 });
 
 /** Options of {@link createImServer}. */
@@ -192,6 +199,21 @@ export interface ImServerOptions {
    * @default 1000
    */
   relayIntervalMs?: number;
+  /**
+   * Most outbox entries the relay claims at once.
+   * @default 100
+   */
+  relayBatchSize?: number;
+  /**
+   * How long a relay's claim on outbox entries holds, in ms (then another node may take them).
+   * @default 30000
+   */
+  relayLeaseMs?: number;
+  /**
+   * Acks and reads are written in batches: one write per user and conversation per this many ms.
+   * @default 20
+   */
+  cursorBatchMs?: number;
   /**
    * Published outbox entries are purged after this long, in ms.
    * @default 86400000 (one day)

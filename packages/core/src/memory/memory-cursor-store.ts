@@ -25,13 +25,19 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     async markDelivered(userId, conversationId, seq) {
       context.guard();
       const cursor = cursorOf(userId, conversationId);
-      if (cursor) cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);
+      // Capped at the last seq: a cursor past it would hide messages not yet sent.
+      if (cursor)
+        cursor.deliveredSeq = Math.max(
+          cursor.deliveredSeq,
+          Math.min(seq, lastSeqOf(conversationId)),
+        );
     },
 
     async markRead(userId, conversationId, seq) {
       context.guard();
       const cursor = cursorOf(userId, conversationId);
       if (!cursor) return;
+      seq = Math.min(seq, lastSeqOf(conversationId));
       cursor.readSeq = Math.max(cursor.readSeq, seq);
       // Read implies delivered.
       cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);

@@ -21,19 +21,32 @@ export type DecodeResult =
   | { ok: true; frame: ClientFrame }
   | { ok: false; error: ImError; cid?: string; type?: string };
 
-function rejectForbiddenKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) {
-    throw new ImError("bad_request", `[lucky-im] [core] forbidden key "${key}" in frame`);
-  }
-  return value;
-}
-
 /** Parses JSON; a frame that even mentions a prototype key is parsed by the slower, checking path. */
 function parseJson(text: string): unknown {
   if (text.includes("__proto__") || text.includes("constructor") || text.includes("prototype")) {
-    return JSON.parse(text, rejectForbiddenKeys);
+    let forbidden: string | undefined;
+    // The reviver drops the keys (so the rest, such as the cid, can still be read) and remembers them.
+    const value: unknown = JSON.parse(text, (key, v) => {
+      if (!FORBIDDEN_KEYS.has(key)) return v;
+      forbidden ??= key;
+      return undefined;
+    });
+    if (forbidden !== undefined) {
+      const cid = (value as { cid?: unknown } | null)?.cid;
+      throw new ForbiddenKeyError(forbidden, typeof cid === "string" ? cid : undefined);
+    }
+    return value;
   }
   return JSON.parse(text);
+}
+
+class ForbiddenKeyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly cid: string | undefined,
+  ) {
+    super(`forbidden key "${key}" in frame`);
+  }
 }
 
 /**
@@ -46,7 +59,10 @@ export function decodeClientFrame(text: string): DecodeResult {
   try {
     value = parseJson(text);
   } catch (cause) {
-    if (cause instanceof ImError) return { ok: false, error: cause };
+    if (cause instanceof ForbiddenKeyError) {
+      const error = new ImError("bad_request", cause.message);
+      return cause.cid === undefined ? { ok: false, error } : { ok: false, error, cid: cause.cid };
+    }
     return { ok: false, error: new ImError("bad_request", "malformed JSON", { cause }) };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -604,6 +604,25 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
         });
       });
 
+      it("markDelivered and markRead are capped at the conversation's last seq (a cursor past it would hide later messages)", async () => {
+        const [a, b] = [uid("alice"), uid("bob")];
+        const conversationId = directConversationId(a, b);
+        for (let i = 0; i < 2; i++) await append(directDraft(a, b));
+        await storage.cursors.markDelivered(b, conversationId, 50);
+        await storage.cursors.markRead(b, conversationId, 60);
+        expect(await cursorOf(b, conversationId), "cursor after acking past the end").toEqual({
+          conversationId,
+          deliveredSeq: 2,
+          readSeq: 2,
+          lastSeq: 2,
+        });
+        await append(directDraft(a, b));
+        expect(await cursorOf(b, conversationId), "a later message is still unread").toMatchObject({
+          deliveredSeq: 2,
+          lastSeq: 3,
+        });
+      });
+
       it("markDelivered and markRead only ever raise the cursors; read implies delivered", async () => {
         const [a, b] = [uid("alice"), uid("bob")];
         const conversationId = directConversationId(a, b);
