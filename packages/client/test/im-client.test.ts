@@ -1,0 +1,552 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import {
+  createImClient,
+  createLocalStorageCursorStore,
+  createMemoryCursorStore,
+  type ImClient,
+  type ImClientError,
+  type ImClientOptions,
+  type MessageFrame,
+  type StorageLike,
+} from "../src/index.js";
+import { FakeServer, messageFrame, waitFor } from "./fake-server.js";
+
+const C = "d:alice:bob";
+
+const servers: FakeServer[] = [];
+const clients: ImClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function setup(options: ImClientOptions = {}) {
+  const server = await FakeServer.start();
+  servers.push(server);
+  const client = createImClient({
+    WebSocket,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    gapTimeoutMs: 100,
+    ...options,
+  });
+  clients.push(client);
+  const messages: MessageFrame[] = [];
+  const errors: ImClientError[] = [];
+  client.on("message", (m) => messages.push(m));
+  client.on("error", (e) => errors.push(e));
+  return { server, client, messages, errors };
+}
+
+/** Connects and plays the server side up to the first `sync`. */
+async function connected(options: ImClientOptions = {}) {
+  const ctx = await setup(options);
+  const ready = ctx.client.connect({ url: ctx.server.url, token: "t-alice" });
+  const conn = await ctx.server.nextConnection();
+  await conn.accept("alice");
+  await ready;
+  const sync = await conn.next("sync");
+  return { ...ctx, conn, sync };
+}
+
+const text = (m: MessageFrame) => (m.body.type === "text" ? m.body.text : "");
+
+describe("connect", () => {
+  it("authenticates with the first frame, offers lucky-im.v1, then syncs from its cursors", async () => {
+    const store = createMemoryCursorStore();
+    await store.save("alice", { [C]: 7, "g:1": 3 });
+    const { server, client } = await setup({
+      cursorStore: store,
+      device: { id: "d1", class: "web" },
+    });
+    const states: string[] = [];
+    client.on("state", (s) => states.push(s));
+    const ready = client.connect({ url: server.url, token: "t-alice" });
+    const conn = await server.nextConnection();
+    const auth = await conn.accept("alice");
+    expect(conn.protocol).toBe("lucky-im.v1");
+    expect(auth).toEqual({ type: "auth", token: "t-alice", device: { id: "d1", class: "web" } });
+    expect((await ready).userId).toBe("alice");
+    const sync = await conn.next("sync");
+    expect(sync.cursors).toEqual({ [C]: 7, "g:1": 3 });
+    expect(client.state).toBe("open");
+    expect(states).toEqual(["connecting", "open"]);
+    // Nothing but auth came before ready.
+    expect(conn.frames[0]!.type).toBe("auth");
+  });
+
+  it("pages: synced with more:true sends sync again with the advanced cursors", async () => {
+    const { conn, messages } = await connected();
+    conn.send(messageFrame(1));
+    conn.send(messageFrame(2));
+    conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 3 }], more: true });
+    const again = await conn.next("sync");
+    expect(again.cursors).toEqual({ [C]: 2 });
+    conn.send(messageFrame(3));
+    conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 3 }], more: false });
+    await waitFor(() => messages.length === 3, "3 messages");
+    expect(messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("anchors a conversation it did not know at the first seq the sync returned", async () => {
+    const { conn, messages, client } = await connected();
+    // The server syncs this new device from the user's delivered cursor (40).
+    for (const seq of [41, 42]) conn.send(messageFrame(seq));
+    conn.send({
+      type: "synced",
+      conversations: [
+        { conversationId: C, lastSeq: 42 },
+        { conversationId: "g:9", lastSeq: 5 },
+      ],
+      more: false,
+    });
+    await waitFor(() => messages.length === 2, "2 messages");
+    expect(messages.map((m) => m.seq)).toEqual([41, 42]);
+    expect(client.cursors()).toEqual({ [C]: 42, "g:9": 5 });
+    // Not downloading the history before 41 again.
+    expect(conn.all("sync")).toHaveLength(1);
+  });
+});
+
+describe("ordering", () => {
+  it("delivers out-of-order messages in seq order", async () => {
+    const store = createMemoryCursorStore();
+    await store.save("alice", { [C]: 5 });
+    const { conn, messages } = await connected({ cursorStore: store });
+    for (const seq of [8, 6, 9, 7]) conn.send(messageFrame(seq));
+    await waitFor(() => messages.length === 4, "4 messages");
+    expect(messages.map((m) => m.seq)).toEqual([6, 7, 8, 9]);
+    expect(messages.map(text)).toEqual(["hello 6", "hello 7", "hello 8", "hello 9"]);
+  });
+
+  it("emits a duplicate messageId once (and acks it again)", async () => {
+    const { conn, messages } = await connected();
+    const first = messageFrame(1);
+    conn.send(first);
+    conn.send(first);
+    conn.send(messageFrame(2));
+    await waitFor(() => messages.length === 2, "2 messages");
+    const acks = async () => {
+      await waitFor(() => conn.all("ack").some((a) => a.seq === 2), "ack 2");
+    };
+    await acks();
+    const before = conn.all("ack").length;
+    conn.send(first); // re-pushed: the server did not see our ack
+    await waitFor(() => conn.all("ack").length > before, "a re-ack");
+    conn.send(messageFrame(3));
+    await waitFor(() => messages.length === 3, "3 messages");
+    expect(messages.map((m) => m.messageId)).toEqual([
+      first.messageId,
+      messages[1]!.messageId,
+      messages[2]!.messageId,
+    ]);
+    expect(new Set(messages.map((m) => m.messageId)).size).toBe(3);
+  });
+
+  it("detects a gap and fills it with sync", async () => {
+    const store = createMemoryCursorStore();
+    await store.save("alice", { [C]: 5 });
+    const { conn, messages } = await connected({ cursorStore: store });
+    conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 5 }], more: false });
+    conn.send(messageFrame(7));
+    conn.send(messageFrame(8));
+    const gapSync = await conn.next("sync");
+    expect(gapSync.cursors).toEqual({ [C]: 5 });
+    expect(messages).toHaveLength(0); // 7 and 8 wait for 6
+    conn.send(messageFrame(6));
+    conn.send(messageFrame(7));
+    conn.send(messageFrame(8));
+    conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 8 }], more: false });
+    await waitFor(() => messages.length === 3, "3 messages");
+    expect(messages.map((m) => m.seq)).toEqual([6, 7, 8]);
+  });
+
+  it("skips a seq the server does not have after maxGapSyncs complete syncs", async () => {
+    const store = createMemoryCursorStore();
+    await store.save("alice", { [C]: 5 });
+    const { conn, messages } = await connected({ cursorStore: store, maxGapSyncs: 2 });
+    conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 5 }], more: false });
+    conn.send(messageFrame(7));
+    for (let round = 0; round < 2; round++) {
+      await conn.next("sync");
+      conn.send(messageFrame(7));
+      conn.send({
+        type: "synced",
+        conversations: [{ conversationId: C, lastSeq: 7 }],
+        more: false,
+      });
+    }
+    await waitFor(() => messages.length === 1, "message 7");
+    expect(messages[0]!.seq).toBe(7);
+  });
+
+  it("acks cumulatively and batched, never past a gap", async () => {
+    const { conn, messages } = await connected({ ackDelayMs: 200 });
+    for (let seq = 1; seq <= 20; seq++) conn.send(messageFrame(seq));
+    conn.send(messageFrame(22)); // 21 is missing
+    await waitFor(() => messages.length === 20, "20 messages");
+    await waitFor(() => conn.all("ack").some((a) => a.seq === 20), "ack 20");
+    const acks = conn.all("ack");
+    expect(acks.length).toBeLessThan(20);
+    expect(acks.every((a) => a.conversationId === C)).toBe(true);
+    expect(acks.map((a) => a.seq)).toEqual(
+      [...acks.map((a) => a.seq)].sort((a, b) => Number(a) - Number(b)),
+    );
+    expect(acks.some((a) => Number(a.seq) > 20)).toBe(false);
+  });
+});
+
+describe("send", () => {
+  it("resolves on sent, rejects on an error with its cid", async () => {
+    const { conn, client } = await connected();
+    const sentEvents: unknown[] = [];
+    client.on("sent", (s) => sentEvents.push(s));
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "hi" });
+    const frame = await conn.next("send");
+    expect(frame.to).toEqual({ type: "user", id: "bob" });
+    expect(frame.body).toEqual({ type: "text", text: "hi" });
+    conn.send({ type: "sent", cid: frame.cid, messageId: "m1", conversationId: C, seq: 1, ts: 1 });
+    await expect(promise).resolves.toEqual({
+      cid: frame.cid,
+      messageId: "m1",
+      conversationId: C,
+      seq: 1,
+      ts: 1,
+    });
+    expect(sentEvents).toHaveLength(1);
+    expect(client.cursors()[C]).toBe(1); // our own seq counts as delivered
+
+    const failing = client.send({ type: "group", id: "42" }, { type: "text", text: "x" });
+    const frame2 = await conn.next("send");
+    conn.send({ type: "error", code: "forbidden", message: "not a member", cid: frame2.cid });
+    await expect(failing).rejects.toMatchObject({
+      code: "forbidden",
+      cid: frame2.cid,
+      isImError: true,
+    });
+    expect(client.pendingSends).toBe(0);
+  });
+
+  it("re-sends a send refused with rate_limited (same cid) instead of failing it", async () => {
+    const { conn, client } = await connected({ sendRetryDelayMs: 20 });
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "hi" });
+    const first = await conn.next("send");
+    conn.send({ type: "error", code: "rate_limited", message: "slow down", cid: first.cid });
+    const second = await conn.next("send");
+    expect(second.cid).toBe(first.cid);
+    conn.send({ type: "sent", cid: first.cid, messageId: "m1", conversationId: C, seq: 1, ts: 1 });
+    await expect(promise).resolves.toMatchObject({ messageId: "m1" });
+  });
+
+  it("gives up on rate_limited after maxRateLimitedRetries", async () => {
+    const { conn, client } = await connected({ sendRetryDelayMs: 10, maxRateLimitedRetries: 2 });
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "hi" });
+    for (let i = 0; i < 3; i++) {
+      const frame = await conn.next("send");
+      conn.send({ type: "error", code: "rate_limited", message: "slow down", cid: frame.cid });
+    }
+    await expect(promise).rejects.toMatchObject({ code: "rate_limited" });
+    expect(conn.all("send")).toHaveLength(3);
+  });
+
+  it("paces a burst of queued sends to maxFramesPerSecond", async () => {
+    const sentAt: number[] = [];
+    class RecordingWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        const send = this.send.bind(this);
+        this.send = ((data: string) => {
+          sentAt.push(Date.now());
+          send(data);
+        }) as WebSocket["send"];
+      }
+    }
+    const { server, client } = await setup({
+      maxFramesPerSecond: 5,
+      WebSocket: RecordingWebSocket,
+    });
+    const sends = Array.from({ length: 8 }, (_, i) =>
+      client.send({ type: "user", id: "bob" }, { type: "text", text: `q${i}` }),
+    );
+    const ready = client.connect({ url: server.url, token: "t-alice" });
+    const conn = await server.nextConnection();
+    await conn.accept("alice");
+    await ready;
+    await waitFor(() => conn.all("send").length === 8, "8 sends");
+    // No one-second window carried more than 5 frames (auth and sync included);
+    // a slow machine only spreads them further apart.
+    expect(sentAt.length).toBe(10);
+    for (const start of sentAt) {
+      expect(sentAt.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+    }
+    for (const frame of conn.all("send")) {
+      conn.send({
+        type: "sent",
+        cid: frame.cid,
+        messageId: `m-${frame.cid}`,
+        conversationId: C,
+        seq: 1,
+        ts: 1,
+      });
+    }
+    await Promise.all(sends);
+    expect(conn.all("send").map((f) => (f.body as { text: string }).text)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `q${i}`),
+    );
+  });
+
+  it("rejects a message over maxPayloadBytes without sending it", async () => {
+    const { conn, client } = await connected({ maxPayloadBytes: 1024 });
+    await expect(
+      client.send({ type: "user", id: "bob" }, { type: "text", text: "x".repeat(2000) }),
+    ).rejects.toMatchObject({ code: "too_large" });
+    await client.ping().catch(() => undefined);
+    expect(conn.all("send")).toHaveLength(0);
+  });
+
+  it("survives a server-side terminate: reconnects and re-sends with the same cid, resolving once", async () => {
+    let tokens = 0;
+    const { server, client } = await setup();
+    const sentEvents: unknown[] = [];
+    const disconnects: number[] = [];
+    client.on("sent", (s) => sentEvents.push(s));
+    client.on("disconnect", (d) => disconnects.push(d.code));
+    const ready = client.connect({ url: server.url, getToken: () => `t-alice-${++tokens}` });
+    const conn1 = await server.nextConnection();
+    await conn1.accept("alice");
+    await ready;
+    await conn1.next("sync");
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "once" });
+    const first = await conn1.next("send");
+    conn1.socket.terminate(); // the server drops the connection before answering
+
+    const conn2 = await server.nextConnection();
+    const auth = await conn2.accept("alice");
+    expect(auth.token).toBe("t-alice-2"); // a fresh token on reconnect
+    await conn2.next("sync");
+    const again = await conn2.next("send");
+    expect(again.cid).toBe(first.cid);
+    const sent = {
+      type: "sent",
+      cid: first.cid,
+      messageId: "m9",
+      conversationId: C,
+      seq: 1,
+      ts: 5,
+    };
+    conn2.send(sent);
+    conn2.send(sent); // a duplicate answer changes nothing
+    await expect(promise).resolves.toMatchObject({ messageId: "m9", seq: 1 });
+    await client.ping();
+    expect(sentEvents).toHaveLength(1);
+    expect(disconnects).toEqual([1006]);
+    expect(client.state).toBe("open");
+  });
+
+  it("resolves a re-sent send from its own message returned by sync, not as a message event", async () => {
+    const { server, client, messages } = await setup();
+    const ready = client.connect({ url: server.url, token: "t-alice" });
+    const conn1 = await server.nextConnection();
+    await conn1.accept("alice");
+    await ready;
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "mine" });
+    const first = await conn1.next("send");
+    conn1.socket.close(1001, "draining");
+    const conn2 = await server.nextConnection();
+    await conn2.accept("alice");
+    await conn2.next("sync");
+    conn2.send(messageFrame(1, { from: "alice", cid: String(first.cid), messageId: "m-own" }));
+    conn2.send(messageFrame(2));
+    await expect(promise).resolves.toMatchObject({ messageId: "m-own", seq: 1 });
+    await waitFor(() => messages.length === 1, "message 2");
+    expect(messages[0]!.seq).toBe(2);
+  });
+
+  it("queues sends made before connect and while reconnecting", async () => {
+    const { server, client } = await setup();
+    const early = client.send({ type: "user", id: "bob" }, { type: "text", text: "early" });
+    const ready = client.connect({ url: server.url, token: "t-alice" });
+    const conn = await server.nextConnection();
+    await conn.accept("alice");
+    await ready;
+    const frame = await conn.next("send");
+    conn.send({ type: "sent", cid: frame.cid, messageId: "m1", conversationId: C, seq: 1, ts: 1 });
+    await expect(early).resolves.toMatchObject({ messageId: "m1" });
+  });
+});
+
+describe("close codes", () => {
+  it("4409 (session replaced) stops reconnecting and rejects pending sends", async () => {
+    const { server, client, conn, errors } = await connected();
+    const disconnects: boolean[] = [];
+    client.on("disconnect", (d) => disconnects.push(d.willReconnect));
+    const pending = client.send({ type: "user", id: "bob" }, { type: "text", text: "x" });
+    await conn.next("send");
+    conn.socket.close(4409, "replaced");
+    await expect(pending).rejects.toMatchObject({ code: "conflict" });
+    await waitFor(() => client.state === "closed", "closed");
+    expect(errors.map((e) => e.code)).toContain("conflict");
+    expect(errors.find((e) => e.code === "conflict")?.closeCode).toBe(4409);
+    expect(disconnects).toEqual([false]);
+    // Reconnects would come within ~100 ms; give them far more than that.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.connections).toHaveLength(1);
+    await expect(
+      client.send({ type: "user", id: "bob" }, { type: "text", text: "y" }),
+    ).rejects.toMatchObject({
+      code: "unavailable",
+    });
+  });
+
+  it("4401 gets a fresh token and retries; gives up after maxAuthRetries", async () => {
+    const { server, client, errors } = await setup({ maxAuthRetries: 2 });
+    const tokens: string[] = [];
+    const ready = client.connect({
+      url: server.url,
+      getToken: () => {
+        tokens.push(`t${tokens.length + 1}`);
+        return tokens.at(-1)!;
+      },
+    });
+    const conn1 = await server.nextConnection();
+    expect((await conn1.next("auth")).token).toBe("t1");
+    conn1.socket.close(4401, "expired");
+    const conn2 = await server.nextConnection();
+    expect((await conn2.next("auth")).token).toBe("t2");
+    conn2.socket.close(4401, "expired");
+    const conn3 = await server.nextConnection();
+    expect((await conn3.next("auth")).token).toBe("t3");
+    conn3.socket.close(4401, "expired");
+    await expect(ready).rejects.toMatchObject({ code: "unauthorized", closeCode: 4401 });
+    expect(tokens).toEqual(["t1", "t2", "t3"]);
+    expect(client.state).toBe("closed");
+    expect(errors.map((e) => e.code)).toEqual(["unauthorized"]);
+  });
+
+  it("4401 then a good token: connected", async () => {
+    const { server, client } = await setup();
+    let n = 0;
+    const ready = client.connect({ url: server.url, getToken: async () => `t${++n}` });
+    const conn1 = await server.nextConnection();
+    await conn1.next("auth");
+    conn1.socket.close(4401, "expired");
+    const conn2 = await server.nextConnection();
+    expect((await conn2.accept("alice")).token).toBe("t2");
+    await expect(ready).resolves.toMatchObject({ userId: "alice" });
+  });
+
+  it("stops when getToken throws", async () => {
+    const { server, client } = await setup();
+    const ready = client.connect({
+      url: server.url,
+      getToken: () => {
+        throw new Error("refresh token revoked");
+      },
+    });
+    await expect(ready).rejects.toMatchObject({ code: "unauthorized" });
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it("auth_expiring: sends a fresh auth on the open connection", async () => {
+    const { server, client } = await setup();
+    let n = 0;
+    const reauth: string[] = [];
+    client.on("reauthenticated", (r) => reauth.push(r.sessionId));
+    const ready = client.connect({ url: server.url, getToken: async () => `t${++n}` });
+    const conn = await server.nextConnection();
+    await conn.accept("alice");
+    await ready;
+    await conn.next("sync");
+    conn.send({ type: "auth_expiring", expiresAt: Date.now() + 30_000 });
+    const auth = await conn.accept("alice");
+    expect(auth.token).toBe("t2");
+    await waitFor(() => reauth.length === 1, "reauthenticated");
+    expect(server.connections).toHaveLength(1);
+    expect(conn.all("sync")).toHaveLength(1);
+    expect(client.state).toBe("open");
+  });
+
+  it("close() stops: no reconnect, nothing left running", async () => {
+    const { server, client, conn } = await connected();
+    await client.close();
+    expect(client.state).toBe("closed");
+    await waitFor(() => conn.closed !== undefined, "server sees the close");
+    expect(conn.closed?.code).toBe(1000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe("other frames", () => {
+  it("read, recall, typing, signal, ping go out; events come in", async () => {
+    const { conn, client } = await connected();
+    const events: string[] = [];
+    for (const name of ["receipt", "recalled", "typing", "signal", "presence", "group"] as const) {
+      client.on(name, () => events.push(name));
+    }
+    client.read(C, 3);
+    expect(client.recall("m1")).toBe(true);
+    expect(client.typing({ type: "user", id: "bob" })).toBe(true);
+    expect(client.signal("bob", "call-1", { kind: "invite" })).toBe(true);
+    expect(await client.ping()).toBeGreaterThanOrEqual(0);
+    expect(await conn.next("ping")).toMatchObject({ ts: expect.any(Number) });
+    expect(await conn.next("read")).toMatchObject({ conversationId: C, seq: 3 });
+    expect(await conn.next("recall")).toMatchObject({ messageId: "m1" });
+    expect(await conn.next("typing")).toMatchObject({ to: { type: "user", id: "bob" } });
+    expect(await conn.next("signal")).toMatchObject({
+      to: { type: "user", id: "bob" },
+      callId: "call-1",
+    });
+    conn.send({ type: "receipt", conversationId: C, userId: "bob", seq: 3, kind: "read" });
+    conn.send({ type: "recalled", messageId: "m1", conversationId: C, seq: 1, by: "alice" });
+    conn.send({ type: "typing", conversationId: C, from: "bob" });
+    conn.send({ type: "signal", from: "bob", callId: "call-1", data: {} });
+    conn.send({ type: "presence", userId: "bob", online: true });
+    conn.send({ type: "group", groupId: "1", event: "created", userIds: ["alice"], by: "bob" });
+    await waitFor(() => events.length === 6, "6 events");
+    expect(events).toEqual(["receipt", "recalled", "typing", "signal", "presence", "group"]);
+  });
+});
+
+describe("localStorage cursor store", () => {
+  function fakeLocalStorage(): StorageLike & { data: Map<string, string> } {
+    const data = new Map<string, string>();
+    return {
+      data,
+      getItem: (key) => data.get(key) ?? null,
+      setItem: (key, value) => void data.set(key, value),
+      removeItem: (key) => void data.delete(key),
+    };
+  }
+
+  it("keeps the highest seq per user and conversation", async () => {
+    const storage = fakeLocalStorage();
+    const store = createLocalStorageCursorStore({ storage });
+    await store.save("alice", { [C]: 5, "g:1": 2 });
+    await store.save("alice", { [C]: 3 });
+    await store.save("bob", { [C]: 9 });
+    expect(await store.load("alice")).toEqual({ [C]: 5, "g:1": 2 });
+    expect(await store.load("bob")).toEqual({ [C]: 9 });
+    expect(storage.data.has("lucky-im:cursors:alice")).toBe(true);
+    await store.clear("alice");
+    expect(await store.load("alice")).toEqual({});
+    storage.setItem("lucky-im:cursors:carol", "{not json");
+    expect(await store.load("carol")).toEqual({});
+  });
+
+  it("a reopened client resumes from the saved cursors", async () => {
+    const storage = fakeLocalStorage();
+    const first = await connected({ cursorStore: createLocalStorageCursorStore({ storage }) });
+    for (let seq = 1; seq <= 3; seq++) first.conn.send(messageFrame(seq));
+    await waitFor(() => first.messages.length === 3, "3 messages");
+    await first.client.close();
+
+    const second = await setup({ cursorStore: createLocalStorageCursorStore({ storage }) });
+    const ready = second.client.connect({ url: second.server.url, token: "t-alice" });
+    const conn = await second.server.nextConnection();
+    await conn.accept("alice");
+    await ready;
+    expect((await conn.next("sync")).cursors).toEqual({ [C]: 3 });
+  });
+});
