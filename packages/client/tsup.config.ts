@@ -1,11 +1,4 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "../../tsup.library.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  platform: "neutral",
-});
+// Neutral: the client runs in browsers as well as in Node.js.
+export default libraryConfig(["src/index.ts"], { platform: "neutral" });
