@@ -13,6 +13,12 @@ export interface Storage {
   cursors: CursorStore;
   groups: GroupStore;
   outbox: OutboxStore;
+  /**
+   * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`
+   * when entries may have become due, so the relay need not wait for its next poll. Returns
+   * a function that stops it. The relay polls anyway; this only shortens the wait.
+   */
+  outboxNotifications?(onWake: () => void): () => Promise<void> | void;
   /** True when the backing service answers (for readiness probes). */
   ping(): Promise<boolean>;
   /** Releases what the adapter opened (not a pool the user passed in). Idempotent. */

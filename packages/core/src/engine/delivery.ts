@@ -215,6 +215,9 @@ export class Delivery {
       if (!sessions) continue;
       for (const session of sessions) {
         if (session.id === exceptSessionId || session.state !== "ready") continue;
+        // Already covered by this session's ack (it got the message by sync): a re-publish by
+        // the relay must not push it again.
+        if ((session.acked.get(message.conversationId) ?? 0) >= message.seq) continue;
         session.send(data);
         stats.messagesPushed++;
         stats.framesOut++;

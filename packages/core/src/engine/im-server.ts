@@ -99,6 +99,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly connections = new Set<Session>();
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private stopOutboxWake: (() => Promise<void> | void) | undefined;
   private readonly presenceHeartbeatMs: number;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private closing: Promise<void> | undefined;
@@ -120,10 +121,27 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const hooks: ImHooks = options.hooks ?? {};
     const registry = new SessionRegistry();
     const stats = this.counters;
+    // During an outage the same failure repeats per message: log it once a second per
+    // context, with the count of what was folded in (listeners still get every one).
+    const lastLogged = new Map<string, { at: number; folded: number }>();
     const reportError = (error: unknown, context: string) => {
       const imError = toImError(error);
-      if (this.listenerCount("error") > 0) this.emit("error", imError, context);
-      else logger.error(`[lucky-im] [core] ${context}: ${imError.message}`, { code: imError.code });
+      if (this.listenerCount("error") > 0) {
+        this.emit("error", imError, context);
+        return;
+      }
+      const now = Date.now();
+      const seen = lastLogged.get(context);
+      if (seen && now - seen.at < 1_000) {
+        seen.folded++;
+        return;
+      }
+      const folded = seen?.folded ?? 0;
+      lastLogged.set(context, { at: now, folded: 0 });
+      logger.error(`[lucky-im] [core] ${context}: ${imError.message}`, {
+        code: imError.code,
+        ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}),
+      });
     };
     const delivery = new Delivery({
       nodeId: this.nodeId,
@@ -245,6 +263,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.heartbeatTimer.unref?.();
     delivery.start();
     this.relay.start();
+    this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
     await this.transport.listen(this.listener());
     this.state = "running";
   }
@@ -738,6 +757,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.state = "closing";
     clearInterval(this.heartbeatTimer);
     await this.relay.stop();
+    await this.stopOutboxWake?.();
     if (wasRunning) await this.transport.close(CloseCode.goingAway);
     // Sends already received are stored and published before the node leaves.
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);

@@ -28,6 +28,8 @@ export class Session {
   /** Pushed messages awaiting the client's ack, by conversation. */
   readonly pending = new Map<string, PendingPush[]>();
   pendingCount = 0;
+  /** The highest seq this session acked, per conversation: a push it already covers is not sent again. */
+  readonly acked = new Map<string, number>();
   /** Frames received while `auth` was being checked. */
   readonly queuedFrames: string[] = [];
   rateLimitStrikes = 0;
@@ -70,6 +72,7 @@ export class Session {
 
   /** Forgets every push of the conversation up to `seq`; returns them. */
   acknowledge(conversationId: string, seq: number): PendingPush[] {
+    if ((this.acked.get(conversationId) ?? 0) < seq) this.acked.set(conversationId, seq);
     const list = this.pending.get(conversationId);
     if (!list) return [];
     const acked: PendingPush[] = [];

@@ -1,0 +1,78 @@
+import type { MessageDraft } from "@lucky-im/core";
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "./database.js";
+import type { NotifyState } from "./outbox-notifications.js";
+import { storeError, toStoreError } from "./pg-errors.js";
+
+/**
+ * @internal Test seams, never exported from the package: they let tests
+ * make a transaction fail at a precise point.
+ */
+export interface FaultInjection {
+  /**
+   * Called for each append statement with the drafts it writes; returning
+   * true makes the statement fail after its messages and outbox rows were
+   * inserted (a division by zero evaluated once both inserts ran), before commit.
+   */
+  failAfterInsert?(drafts: readonly MessageDraft[]): boolean;
+}
+
+/** @internal Options after defaults were applied. */
+export interface ResolvedOptions {
+  schema: string;
+  maxPageSize: number;
+  outboxGraceMs: number;
+  groupCommit: boolean;
+  groupCommitWindowMs: number;
+  groupCommitMaxBatch: number;
+  appendRetries: number;
+  onError: (error: unknown) => void;
+}
+
+/** @internal What the stores of one {@link PostgresStore} share. */
+export interface StoreContext {
+  /** Kysely with `withSchema(schema)` applied. */
+  db: Kysely<Database>;
+  options: ResolvedOptions;
+  /** Qualified table identifiers for raw SQL. */
+  tables: Record<keyof Database, RawBuilder<unknown>>;
+  /** The NOTIFY channel of this schema's outbox. */
+  channel: string;
+  /** Throttle state of the outbox NOTIFY. */
+  notify: NotifyState;
+  faults: FaultInjection | undefined;
+  /** True once `close()` was called. */
+  closed(): boolean;
+  /** Runs a store operation: guards against use after close and maps errors to `ImError`. */
+  run<T>(what: string, operation: () => Promise<T>): Promise<T>;
+}
+
+/** @internal Qualified identifiers of every table in `schema`. */
+export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unknown>> {
+  const ref = (name: string) => sql.id(schema, name) as RawBuilder<unknown>;
+  return {
+    conversations: ref("conversations"),
+    messages: ref("messages"),
+    cursors: ref("cursors"),
+    groups: ref("groups"),
+    group_members: ref("group_members"),
+    outbox: ref("outbox"),
+  };
+}
+
+/** @internal Builds the `run` helper of a {@link StoreContext}. */
+export function makeRun(closed: () => boolean): StoreContext["run"] {
+  return async (what, operation) => {
+    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
+    try {
+      return await operation();
+    } catch (error) {
+      throw toStoreError(error, what);
+    }
+  };
+}
+
+/** @internal Milliseconds since the epoch of a timestamp column (a Date, or a string if a custom type parser is installed). */
+export function toMs(value: Date | string | number): number {
+  return value instanceof Date ? value.getTime() : new Date(value).getTime();
+}

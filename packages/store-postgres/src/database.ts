@@ -1,0 +1,92 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * Row types of the tables the migrations create, as kysely sees them.
+ * `bigint` columns come back from `pg` as strings (no global type parser is
+ * installed, so a pool the user passed keeps its behaviour); the mappers in
+ * `rows.ts` turn them into numbers.
+ */
+
+type Int8 = ColumnType<string | number, number | string | bigint, number | string | bigint>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Kysely's `Generated<>` does not nest `ColumnType`s: spelled out instead. */
+type GeneratedInt8 = ColumnType<string | number, undefined, number | string | bigint>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+/** `conversations`: one row per conversation, holding the seq counter. */
+export interface ConversationTable {
+  id: string;
+  kind: "direct" | "group";
+  last_seq: Int8;
+  created_at: GeneratedTimestamp;
+  /** Newest message ts (or creation): orders a user's conversation list. */
+  updated_at: GeneratedTimestamp;
+  /** Server clock of the last append: breaks ties of `updated_at`. */
+  touched_at: GeneratedTimestamp;
+}
+
+/** `messages`: primary key (conversation_id, seq). */
+export interface MessageTable {
+  conversation_id: string;
+  seq: Int8;
+  message_id: string;
+  sender_id: string;
+  cid: string;
+  to_type: "user" | "group";
+  to_id: string;
+  body: ColumnType<unknown, string, string>;
+  sent_at: Timestamp;
+  created_at: GeneratedTimestamp;
+  recalled_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  recalled_by: string | null;
+  edited_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+/** `cursors`: per (user, conversation); a row means the user is in the conversation. */
+export interface CursorTable {
+  user_id: string;
+  conversation_id: string;
+  delivered_seq: Int8;
+  read_seq: Int8;
+  updated_at: GeneratedTimestamp;
+}
+
+/** `groups`. */
+export interface GroupTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  muted_all: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+/** `group_members`: primary key (group_id, user_id). */
+export interface GroupMemberTable {
+  group_id: string;
+  user_id: string;
+  role: "owner" | "admin" | "member";
+  muted_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  joined_at: Timestamp;
+}
+
+/** `outbox`: one entry per stored message, written in the message's transaction. */
+export interface OutboxTable {
+  id: GeneratedInt8;
+  message_id: string;
+  conversation_id: string;
+  status: Generated<"pending" | "sent">;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: GeneratedTimestamp;
+}
+
+/** The database as kysely sees it (unqualified names; the schema comes from `withSchema`). */
+export interface Database {
+  conversations: ConversationTable;
+  messages: MessageTable;
+  cursors: CursorTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,93 @@
+import { type ErrorCode, ImError, isImError } from "@lucky-im/core";
+
+const PREFIX = "[lucky-im] [store-postgres]";
+
+/** Node socket errors that mean "the server cannot be reached". */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/** `pg` reports a lost connection with these messages and no code. */
+const NETWORK_MESSAGES = [
+  "Connection terminated",
+  "connection error",
+  "not queryable",
+  "timeout exceeded when trying to connect",
+  "Client has encountered a connection error",
+  "Connection ended",
+];
+
+/** A PostgreSQL SQLSTATE, if `error` carries one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  // No SQLSTATE class starts with E; Node socket codes (EPIPE) do.
+  return typeof code === "string" && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
+}
+
+/** The constraint a PostgreSQL error names, if any. */
+export function constraintOf(error: unknown): string | undefined {
+  const c = (error as { constraint?: unknown } | null)?.constraint;
+  return typeof c === "string" ? c : undefined;
+}
+
+/** True when the error means the server is down or the connection was lost. */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  const state = sqlState(error);
+  if (state) {
+    // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now;
+    // 53300: too many connections.
+    return state.startsWith("08") || /^57P0[1-3]$/.test(state) || state === "53300";
+  }
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === "string" && NETWORK_MESSAGES.some((m) => message.includes(m))) {
+    return true;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && isConnectionError(cause);
+}
+
+/** True for transient conflicts worth retrying the whole transaction for. */
+export function isRetryable(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === "40001" || state === "40P01";
+}
+
+function codeFor(error: unknown): ErrorCode {
+  if (isConnectionError(error)) return "unavailable";
+  const state = sqlState(error);
+  if (!state) return "internal";
+  if (state === "23505") return "conflict"; // unique_violation
+  if (state === "23503") return "not_found"; // foreign_key_violation
+  if (state === "54000") return "too_large"; // program_limit_exceeded (e.g. index row too big)
+  if (state.startsWith("23") || state.startsWith("22")) return "bad_request";
+  if (isRetryable(error) || state === "57014" || state.startsWith("53")) return "unavailable";
+  return "internal";
+}
+
+/**
+ * Maps anything a query threw to an `ImError`: connection failures and a
+ * server going down to `unavailable`, constraint violations to fitting codes,
+ * the rest to `internal`. The original error stays as `cause`.
+ */
+export function toStoreError(error: unknown, what: string): ImError {
+  if (isImError(error)) return error;
+  const code = codeFor(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ImError(code, `${PREFIX} ${what} failed: ${detail}`, { cause: error });
+}
+
+/** An `ImError` of this package. */
+export function storeError(code: ErrorCode, message: string, cause?: unknown): ImError {
+  return new ImError(code, `${PREFIX} ${message}`, cause === undefined ? {} : { cause });
+}

@@ -1,0 +1,131 @@
+import type { ConversationSummary, Cursor, CursorStore } from "@lucky-im/core";
+import { sql } from "kysely";
+import type { StoreContext } from "./context.js";
+import { type MessageRow, toMessage } from "./rows.js";
+
+interface CursorRow {
+  conversation_id: string;
+  delivered_seq: string;
+  read_seq: string;
+  last_seq: string;
+}
+
+type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
+
+/** @internal The PostgreSQL {@link CursorStore}. */
+export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
+  const t = ctx.tables;
+  const db = ctx.db;
+
+  return {
+    markDelivered(userId, conversationId, seq) {
+      return ctx.run("markDelivered", async () => {
+        // Clamped to the conversation's last seq: a cursor ahead of it would
+        // make sync skip messages that are not written yet.
+        await sql`
+          UPDATE ${t.cursors} AS c
+          SET delivered_seq = s.v, updated_at = now()
+          FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
+          WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
+            AND c.delivered_seq < s.v
+        `.execute(db);
+      });
+    },
+
+    markRead(userId, conversationId, seq) {
+      return ctx.run("markRead", async () => {
+        await sql`
+          UPDATE ${t.cursors} AS c
+          SET read_seq = greatest(c.read_seq, s.v),
+              delivered_seq = greatest(c.delivered_seq, s.v),
+              updated_at = now()
+          FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
+          WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
+            AND (c.read_seq < s.v OR c.delivered_seq < s.v)
+        `.execute(db);
+      });
+    },
+
+    cursors(userId, conversationIds) {
+      return ctx.run("cursors", async () => {
+        if (conversationIds !== undefined && conversationIds.length === 0) return [];
+        const filter =
+          conversationIds === undefined
+            ? sql``
+            : sql`AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])`;
+        const { rows } = await sql<CursorRow>`
+          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+          FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
+          WHERE c.user_id = ${userId} ${filter}
+        `.execute(db);
+        return rows.map(
+          (row): Cursor => ({
+            conversationId: row.conversation_id,
+            deliveredSeq: Number(row.delivered_seq),
+            readSeq: Number(row.read_seq),
+            lastSeq: Number(row.last_seq),
+          }),
+        );
+      });
+    },
+
+    conversations(userId, options) {
+      return ctx.run("conversations", async () => {
+        const limit = options?.limit;
+        if (limit !== undefined && !(limit > 0)) return [];
+        const { rows } = await sql<SummaryRow>`
+          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq,
+            m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
+            m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
+            m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
+            m.recalled_by AS m_recalled_by, m.edited_at AS m_edited_at
+          FROM ${t.cursors} AS c
+          JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
+          LEFT JOIN ${t.messages} AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
+          WHERE c.user_id = ${userId}
+          ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
+          ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}
+        `.execute(db);
+        return rows.map((row): ConversationSummary => {
+          const lastSeq = Number(row.last_seq);
+          const readSeq = Number(row.read_seq);
+          const summary: ConversationSummary = {
+            conversationId: row.conversation_id,
+            lastSeq,
+            deliveredSeq: Number(row.delivered_seq),
+            readSeq,
+            unread: Math.max(0, lastSeq - readSeq),
+          };
+          if (row.m_message_id !== null) {
+            summary.lastMessage = toMessage({
+              conversation_id: row.m_conversation_id!,
+              seq: row.m_seq!,
+              message_id: row.m_message_id,
+              sender_id: row.m_sender_id!,
+              cid: row.m_cid!,
+              to_type: row.m_to_type!,
+              to_id: row.m_to_id!,
+              body: row.m_body,
+              sent_at: row.m_sent_at!,
+              recalled_at: row.m_recalled_at,
+              recalled_by: row.m_recalled_by,
+              edited_at: row.m_edited_at,
+            });
+          }
+          return summary;
+        });
+      });
+    },
+
+    participants(conversationId) {
+      return ctx.run("participants", async () => {
+        const rows = await db
+          .selectFrom("cursors")
+          .select("user_id")
+          .where("conversation_id", "=", conversationId)
+          .execute();
+        return rows.map((row) => row.user_id);
+      });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { PostgresPool } from "kysely";
+
+/**
+ * Options of {@link createPostgresStore}. Give either `pool` or
+ * `connectionString`.
+ */
+export interface PostgresStoreOptions {
+  /**
+   * A `pg.Pool` (or any pool with the same `connect()`/`end()` shape) to run
+   * on. The store never ends a pool it was given: `close()` leaves it open.
+   * Attach your own `pool.on("error", ...)` handler to it, as `pg` asks.
+   */
+  pool?: PostgresPool;
+  /**
+   * A PostgreSQL connection string (`postgres://user:pass@host:5432/db`); the
+   * store creates its own pool from it and ends that pool on `close()`.
+   */
+  connectionString?: string;
+  /**
+   * Size of the pool the store creates from `connectionString` (ignored with `pool`).
+   * @default 10
+   */
+  maxConnections?: number;
+  /**
+   * How long the pool the store creates waits for a connection before the
+   * operation fails with `unavailable`, in ms (ignored with `pool`).
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * The PostgreSQL schema holding every table of the store, kysely's
+   * migration tables included. Two applications (or two test files) with
+   * different schemas share a database without clashing. Letters, digits
+   * and `_`, at most 63.
+   * @default "lucky_im"
+   */
+  schema?: string;
+  /**
+   * Run pending migrations when the store is created (under kysely's
+   * migration lock, so several nodes may start at once). Set to `false` when
+   * migrations run from a deploy step (`lucky-im-store-postgres migrate`).
+   * @default true
+   */
+  migrate?: boolean;
+  /**
+   * The most messages one `range` call returns, whatever `limit` asks.
+   * @default 200
+   */
+  maxPageSize?: number;
+  /**
+   * How long after its message's `ts` a new outbox entry becomes claimable,
+   * in ms. The engine's fast path publishes at once and marks the entry sent;
+   * the grace keeps the relay from racing it and take only what it missed.
+   * @default 2000
+   */
+  outboxGraceMs?: number;
+  /**
+   * Group commit: appends arriving within `groupCommitWindowMs` (or until
+   * `groupCommitMaxBatch` wait) share one transaction, one seq update per
+   * conversation; each caller still gets its own result or error.
+   * `false` runs one transaction per append.
+   * @default true
+   */
+  groupCommit?: boolean;
+  /**
+   * How long the first append of a batch waits for others, in ms.
+   * @default 1
+   */
+  groupCommitWindowMs?: number;
+  /**
+   * A batch is committed at once when it holds this many appends.
+   * @default 100
+   */
+  groupCommitMaxBatch?: number;
+  /**
+   * How many times an append transaction that hit a deadlock, a
+   * serialization failure or a concurrent insert of the same (from, cid) is
+   * retried before its appends are tried one by one.
+   * @default 3
+   */
+  appendRetries?: number;
+  /**
+   * Receives errors that no caller can receive: a lost `LISTEN` connection,
+   * an idle pooled connection that broke (pool created by the store).
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
+}

@@ -1,0 +1,227 @@
+import { createHash } from "node:crypto";
+import type { Storage } from "@lucky-im/core";
+import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
+import pg from "pg";
+import { type FaultInjection, makeRun, type StoreContext, tableRefs } from "./context.js";
+import type { Database } from "./database.js";
+import { runMigrations } from "./migrations.js";
+import { listenOutbox } from "./outbox-notifications.js";
+import { storeError, toStoreError } from "./pg-errors.js";
+import { createPostgresCursorStore } from "./postgres-cursor-store.js";
+import { createPostgresGroupStore } from "./postgres-group-store.js";
+import { createPostgresMessageStore } from "./postgres-message-store.js";
+import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
+import type { PostgresStoreOptions } from "./postgres-store-options.js";
+import { assertSchemaName } from "./schema-name.js";
+
+/** Stops an outbox wake-up subscription; resolves once its connection is released. */
+export type Unsubscribe = () => Promise<void>;
+
+/**
+ * The PostgreSQL {@link Storage}: messages, cursors, groups and the outbox
+ * in one schema, plus a wake-up hint for outbox relays.
+ */
+export interface PostgresStore extends Storage {
+  /** The schema this store lives in. */
+  readonly schema: string;
+  /**
+   * Subscribes to outbox wake-up hints (PostgreSQL `LISTEN/NOTIFY`), an
+   * addition to the core `OutboxStore` contract for the engine's relay:
+   * `onWake` is called when outbox entries may have become claimable (new
+   * entries reaching the end of their grace, entries released by
+   * `markFailed`, or after the listening connection was lost and restored).
+   * Wakes are coalesced and never carry data: the relay answers with a
+   * `claim`, and MUST keep polling, because a hint can be lost (a NOTIFY is
+   * not durable, and appends send at most one per half grace per store).
+   * Holds one pooled connection while subscribed.
+   *
+   * @example
+   * ```ts
+   * const stop = store.outboxNotifications(() => relay.runNow());
+   * // ...
+   * await stop();
+   * ```
+   */
+  outboxNotifications(onWake: () => void): Unsubscribe;
+}
+
+/** The NOTIFY channel of a schema (channel names are limited to 63 bytes). */
+function channelFor(schema: string): string {
+  const plain = `lucky_im_outbox_${schema}`;
+  return plain.length <= 63
+    ? plain
+    : `lucky_im_outbox_${createHash("sha256").update(schema).digest("hex").slice(0, 40)}`;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) {
+    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
+  }
+  return v;
+}
+
+/** @internal Opens the pool the options name; `owned` when the store must end it. */
+export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; owned: boolean } {
+  if (options.pool && options.connectionString) {
+    throw storeError("bad_request", "give either pool or connectionString, not both");
+  }
+  if (options.pool) return { pool: options.pool, owned: false };
+  if (!options.connectionString) {
+    throw storeError("bad_request", "give pool or connectionString");
+  }
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: positive("maxConnections", options.maxConnections, 10),
+    connectionTimeoutMillis: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
+  });
+  // pg emits `error` for idle connections the server dropped; unhandled, it
+  // would crash the process. The pool replaces them by itself.
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  pool.on("error", (error) => onError(toStoreError(error, "idle pool connection")));
+  return { pool, owned: true };
+}
+
+/**
+ * @internal Wraps a pool so every connection it hands out has an `error`
+ * listener. `pg` emits `error` on a checked-out client whose server went
+ * away; kysely attaches no listener, and an unhandled `error` event would
+ * crash the process. Nothing is lost by ignoring it here: the operation
+ * using the client fails with the same cause, and the pool discards the
+ * broken client on release.
+ */
+export function guardPool(pool: PostgresPool): PostgresPool {
+  const guarded = new WeakSet<object>();
+  const ignore = () => {};
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        (client as { on?: (event: string, listener: () => void) => void }).on?.("error", ignore);
+      }
+      return client;
+    },
+    end: () => pool.end(),
+  };
+}
+
+/**
+ * @internal The factory with test seams; the package exports
+ * {@link createPostgresStore} only.
+ */
+export async function createPostgresStoreWithFaults(
+  options: PostgresStoreOptions,
+  faults?: FaultInjection,
+): Promise<PostgresStore> {
+  const schema = options.schema ?? "lucky_im";
+  assertSchemaName(schema);
+  const outboxGraceMs = positive("outboxGraceMs", options.outboxGraceMs, 2000, 0);
+  const resolved = {
+    schema,
+    maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
+    outboxGraceMs,
+    groupCommit: options.groupCommit ?? true,
+    groupCommitWindowMs: positive("groupCommitWindowMs", options.groupCommitWindowMs, 1, 0),
+    groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 100),
+    appendRetries: positive("appendRetries", options.appendRetries, 3, 0),
+    onError: options.onError ?? ((error: unknown) => console.error(error)),
+  };
+  const { pool, owned } = openPool(options);
+  const root = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
+  if (options.migrate ?? true) {
+    try {
+      await runMigrations(root as Kysely<unknown>, schema);
+    } catch (error) {
+      if (owned) await root.destroy().catch(() => {});
+      throw toStoreError(error, `migrating schema "${schema}"`);
+    }
+  }
+
+  let closed = false;
+  const listeners = new Set<Unsubscribe>();
+  const ctx: StoreContext = {
+    db: root.withSchema(schema),
+    options: resolved,
+    tables: tableRefs(schema),
+    channel: channelFor(schema),
+    notify: { lastAt: 0, intervalMs: Math.min(1000, outboxGraceMs / 2) },
+    faults,
+    closed: () => closed,
+    run: makeRun(() => closed),
+  };
+  const messages = createPostgresMessageStore(ctx);
+  let closing: Promise<void> | undefined;
+
+  return {
+    schema,
+    messages: messages.store,
+    cursors: createPostgresCursorStore(ctx),
+    groups: createPostgresGroupStore(ctx),
+    outbox: createPostgresOutboxStore(ctx),
+
+    async ping() {
+      if (closed) return false;
+      try {
+        await sql`SELECT 1`.execute(root);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    outboxNotifications(onWake) {
+      if (closed) throw storeError("unavailable", "outboxNotifications: the store is closed");
+      const stop = listenOutbox({
+        connect: () => pool.connect(),
+        channel: ctx.channel,
+        onWake,
+        onError: (error) => resolved.onError(toStoreError(error, "outbox LISTEN")),
+        reconnectDelayMs: 1000,
+      });
+      const unsubscribe: Unsubscribe = async () => {
+        listeners.delete(unsubscribe);
+        await stop();
+      };
+      listeners.add(unsubscribe);
+      return unsubscribe;
+    },
+
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        // Appends accepted before close still commit (or fail) before the pool goes.
+        await messages.drain();
+        await Promise.allSettled([...listeners].map((stop) => stop()));
+        if (owned) await root.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Creates the PostgreSQL storage of Lucky IM: messages, conversations,
+ * cursors, groups and the outbox, on kysely and `pg`. Runs pending
+ * migrations first (unless `migrate: false`).
+ *
+ * Appends are atomic (message, seq and outbox entry in one transaction),
+ * idempotent on (from, cid), gap-free in `seq` across any number of nodes,
+ * and group-committed by default. Failures reject with an `ImError`:
+ * `unavailable` when PostgreSQL cannot be reached.
+ *
+ * @example
+ * ```ts
+ * import { createPostgresStore } from "@lucky-im/store-postgres";
+ *
+ * const storage = await createPostgresStore({
+ *   connectionString: process.env.DATABASE_URL,
+ *   schema: "chat",
+ * });
+ * // hand `storage` to the engine; on shutdown:
+ * await storage.close();
+ * ```
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  return createPostgresStoreWithFaults(options);
+}

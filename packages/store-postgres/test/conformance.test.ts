@@ -1,0 +1,33 @@
+import { storageConformance } from "@lucky-im/core/testing";
+import { afterAll, describe } from "vitest";
+import { createPostgresStore } from "../src/index.js";
+import { dropSchema, pgUrl, testSchema } from "./helpers.js";
+
+const schemas = { batched: testSchema("conf_gc"), single: testSchema("conf_single") };
+
+describe.runIf(pgUrl)("store-postgres", () => {
+  // Each create() is its own pool, as two nodes would have; all share the schema.
+  storageConformance({
+    name: "postgres (group commit)",
+    create: () =>
+      createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
+    destroy: (storage) => storage.close(),
+  });
+
+  storageConformance({
+    name: "postgres (group commit off)",
+    create: () =>
+      createPostgresStore({
+        connectionString: pgUrl!,
+        schema: schemas.single,
+        maxConnections: 4,
+        groupCommit: false,
+      }),
+    destroy: (storage) => storage.close(),
+  });
+
+  afterAll(async () => {
+    await dropSchema(schemas.batched);
+    await dropSchema(schemas.single);
+  });
+});

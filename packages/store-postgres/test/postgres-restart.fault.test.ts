@@ -1,0 +1,147 @@
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { promisify } from "node:util";
+import { directConversationId, hasErrorCode, isImError } from "@lucky-im/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { createPostgresStore, type PostgresStore } from "../src/index.js";
+import { draft, dropSchema, pgUrl, query, testSchema } from "./helpers.js";
+
+/**
+ * Restarts the local PostgreSQL in the middle of a burst of appends. Other
+ * test files use the same server, so this file is alone in doing it, keeps
+ * the outage short (fast shutdown, immediate start) and always starts the
+ * server again, even when the test fails.
+ */
+
+const run = promisify(execFile);
+const schema = testSchema("restart");
+const version = (() => {
+  try {
+    return readdirSync("/etc/postgresql")[0];
+  } catch {
+    return undefined;
+  }
+})();
+const canRestart = Boolean(pgUrl && version && /@(127\.0\.0\.1|localhost)[:/]/.test(pgUrl));
+
+async function pgctl(action: "restart" | "start"): Promise<void> {
+  await run(
+    "pg_ctlcluster",
+    [
+      "--skip-systemctl-redirect",
+      version!,
+      "main",
+      action,
+      ...(action === "restart" ? ["-m", "fast"] : []),
+    ],
+    { timeout: 60_000 },
+  );
+}
+
+async function ensureStarted(): Promise<void> {
+  try {
+    await pgctl("start");
+  } catch {
+    // Already running: pg_ctlcluster start exits non-zero then.
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.runIf(canRestart)("store-postgres across a PostgreSQL restart", () => {
+  let store: PostgresStore | undefined;
+
+  afterAll(async () => {
+    await ensureStarted();
+    await store?.close();
+    await until(async () => {
+      try {
+        await dropSchema(schema);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 30_000);
+  });
+
+  it("appends during the outage reject with unavailable, none resolved is lost, the pool recovers", async () => {
+    const idleErrors: unknown[] = [];
+    store = await createPostgresStore({
+      connectionString: pgUrl!,
+      schema,
+      maxConnections: 4,
+      connectTimeoutMs: 2000,
+      onError: (error) => idleErrors.push(error),
+    });
+    const [a, b] = ["alice", "bob"];
+    const conversationId = directConversationId(a, b);
+    const resolved = new Map<string, number>();
+    const rejected: unknown[] = [];
+    let restarted = false;
+    let resolvedAfterRestart = 0;
+    let stop = false;
+
+    const worker = async () => {
+      while (!stop) {
+        const d = draft(a, b);
+        try {
+          const result = await store!.messages.append(d);
+          resolved.set(d.messageId, result.message.seq);
+          if (restarted) resolvedAfterRestart++;
+        } catch (error) {
+          rejected.push(error);
+          // Do not spin while the server is down.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    };
+
+    let wakes = 0;
+    const unlisten = store.outboxNotifications(() => {
+      if (restarted) wakes++;
+    });
+    const workers = Array.from({ length: 8 }, () => worker());
+    try {
+      await until(() => resolved.size >= 200, 30_000);
+      await pgctl("restart");
+      restarted = true;
+      // The pool must recover by itself: appends succeed again.
+      await until(() => resolvedAfterRestart >= 100, 30_000);
+      // The LISTEN connection is re-established by itself too.
+      await until(() => wakes > 0, 30_000);
+    } finally {
+      stop = true;
+      await unlisten();
+      await Promise.allSettled(workers);
+      await ensureStarted();
+    }
+
+    expect(rejected.length, "appends in flight when the server stopped must fail").toBeGreaterThan(
+      0,
+    );
+    const notUnavailable = rejected.filter((e) => !hasErrorCode(e, "unavailable"));
+    expect(
+      notUnavailable.map((e) => (isImError(e) ? `${e.code}: ${e.message}` : String(e))),
+      "every failure during the outage is unavailable",
+    ).toEqual([]);
+    expect((rejected[0] as Error).cause, "the cause is kept").toBeDefined();
+
+    // Everything reported stored was committed, at the seq reported.
+    const rows = await query<{ message_id: string; seq: string }>(
+      `SELECT message_id, seq FROM "${schema}".messages WHERE conversation_id = $1 ORDER BY seq`,
+      [conversationId],
+    );
+    const stored = new Map(rows.map((r) => [r.message_id, Number(r.seq)]));
+    const missing = [...resolved].filter(([id, seq]) => stored.get(id) !== seq);
+    expect(missing, "resolved appends missing from the table").toEqual([]);
+    // And the conversation stayed gap-free.
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
+    expect(await store.ping()).toBe(true);
+  }, 180_000);
+});
