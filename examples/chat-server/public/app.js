@@ -56,8 +56,15 @@ function saveAuth(auth) {
 
 let refreshing = null;
 function refreshTokens() {
-  refreshing ??= api("POST", "/auth/refresh", { refreshToken: state.auth.refreshToken }, { retry: false })
-    .then((tokens) => saveAuth({ ...state.auth, ...tokens, expiresAt: Date.now() + tokens.expiresIn * 1000 }))
+  refreshing ??= api(
+    "POST",
+    "/auth/refresh",
+    { refreshToken: state.auth.refreshToken },
+    { retry: false },
+  )
+    .then((tokens) =>
+      saveAuth({ ...state.auth, ...tokens, expiresAt: Date.now() + tokens.expiresIn * 1000 }),
+    )
     .catch((error) => {
       logout();
       throw error;
@@ -87,13 +94,19 @@ async function encryptPassword(password) {
     false,
     ["encrypt"],
   );
-  const header = b64url(utf8(JSON.stringify({ alg: "RSA-OAEP-256", enc: "A256GCM", kid: jwk.kid })));
+  const header = b64url(
+    utf8(JSON.stringify({ alg: "RSA-OAEP-256", enc: "A256GCM", kid: jwk.kid })),
+  );
   const cek = crypto.getRandomValues(new Uint8Array(32));
   const encryptedKey = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, cek));
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const aes = await crypto.subtle.importKey("raw", cek, "AES-GCM", false, ["encrypt"]);
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(header), tagLength: 128 }, aes, utf8(password)),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: utf8(header), tagLength: 128 },
+      aes,
+      utf8(password),
+    ),
   );
   const ciphertext = sealed.slice(0, -16);
   const tag = sealed.slice(-16);
@@ -213,7 +226,11 @@ async function openConversation(conversationId) {
   state.messages = [];
   state.peerRead = 0;
   state.peerDelivered = 0;
-  const summary = state.conversations.get(conversationId) ?? { conversationId, lastSeq: 0, unread: 0 };
+  const summary = state.conversations.get(conversationId) ?? {
+    conversationId,
+    lastSeq: 0,
+    unread: 0,
+  };
   state.conversations.set(conversationId, summary);
   $("conversation-title").textContent = summary.title ?? (await titleOf(conversationId));
   $("composer").hidden = false;
@@ -230,7 +247,10 @@ async function loadOlder() {
   const oldest = state.messages[0]?.seq;
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (oldest !== undefined) query.set("beforeSeq", String(oldest));
-  const page = await api("GET", `/conversations/${encodeURIComponent(conversationId)}/messages?${query}`);
+  const page = await api(
+    "GET",
+    `/conversations/${encodeURIComponent(conversationId)}/messages?${query}`,
+  );
   if (conversationId !== state.active) return;
   const known = new Set(state.messages.map((m) => m.messageId));
   const older = page.messages.filter((m) => !known.has(m.messageId)).reverse();
@@ -269,7 +289,8 @@ function renderBody(message) {
     img.alt = body.name;
     return img;
   }
-  if (body.type === "location") return document.createTextNode(`📍 ${body.label ?? ""} ${body.lat}, ${body.lng}`);
+  if (body.type === "location")
+    return document.createTextNode(`📍 ${body.label ?? ""} ${body.lat}, ${body.lng}`);
   if (body.type === "custom") return document.createTextNode(JSON.stringify(body.data));
   const link = document.createElement("a");
   link.href = body.url;
@@ -294,7 +315,12 @@ function renderMessages(scrollToEnd) {
     status.className = "status";
     status.textContent = statusOf(message);
     meta.append(who, status);
-    if (mine && !message.recalled && !message.pending && Date.now() - message.ts < RECALL_WINDOW_MS) {
+    if (
+      mine &&
+      !message.recalled &&
+      !message.pending &&
+      Date.now() - message.ts < RECALL_WINDOW_MS
+    ) {
       const recall = document.createElement("button");
       recall.textContent = "recall";
       recall.className = "recall";
@@ -321,7 +347,16 @@ function markRead() {
 async function send(body) {
   const conversationId = state.active;
   const to = targetOf(conversationId);
-  const local = { messageId: `local-${crypto.randomUUID()}`, from: state.auth.userId, body, ts: Date.now(), seq: Number.MAX_SAFE_INTEGER, pending: true, conversationId, to };
+  const local = {
+    messageId: `local-${crypto.randomUUID()}`,
+    from: state.auth.userId,
+    body,
+    ts: Date.now(),
+    seq: Number.MAX_SAFE_INTEGER,
+    pending: true,
+    conversationId,
+    to,
+  };
   addMessage(local);
   try {
     const sent = await state.client.send(to, body);
@@ -356,8 +391,10 @@ function onMessage(message) {
     void loadConversations();
   } else {
     summary.lastSeq = Math.max(summary.lastSeq, message.seq);
-    if (!summary.lastMessage || summary.lastMessage.seq <= message.seq) summary.lastMessage = message;
-    if (message.conversationId !== state.active && message.from !== state.auth.userId) summary.unread += 1;
+    if (!summary.lastMessage || summary.lastMessage.seq <= message.seq)
+      summary.lastMessage = message;
+    if (message.conversationId !== state.active && message.from !== state.auth.userId)
+      summary.unread += 1;
   }
   if (message.conversationId === state.active) {
     void nameOf(message.from).then(() => {
@@ -373,7 +410,10 @@ function onMessage(message) {
 
 function startClient() {
   const client = createImClient({
-    cursorStore: createLocalStorageCursorStore({ storage: localStorage, prefix: `lucky-im.cursors.${state.auth.userId}.` }),
+    cursorStore: createLocalStorageCursorStore({
+      storage: localStorage,
+      prefix: `lucky-im.cursors.${state.auth.userId}.`,
+    }),
     device: { class: "web" },
   });
   state.client = client;
@@ -461,7 +501,10 @@ $("register-button").onclick = async () => {
   const form = $("auth-form");
   if (!form.reportValidity()) return;
   try {
-    await api("POST", "/auth/register", { username: $("username").value.trim(), password: $("password").value });
+    await api("POST", "/auth/register", {
+      username: $("username").value.trim(),
+      password: $("password").value,
+    });
     await login($("username").value.trim(), $("password").value);
     await enterChat();
   } catch (error) {
@@ -483,9 +526,15 @@ $("new-chat").onsubmit = async (event) => {
 $("new-group").onsubmit = async (event) => {
   event.preventDefault();
   try {
-    const names = $("new-group-members").value.split(",").map((s) => s.trim()).filter(Boolean);
+    const names = $("new-group-members")
+      .value.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const members = await Promise.all(names.map(userIdOf));
-    const { groupId } = await api("POST", "/groups", { name: $("new-group-name").value.trim(), members });
+    const { groupId } = await api("POST", "/groups", {
+      name: $("new-group-name").value.trim(),
+      members,
+    });
     $("new-group-name").value = "";
     $("new-group-members").value = "";
     await loadConversations();
@@ -498,7 +547,10 @@ $("new-group").onsubmit = async (event) => {
 $("add-members").onsubmit = async (event) => {
   event.preventDefault();
   try {
-    const names = $("add-members-input").value.split(",").map((s) => s.trim()).filter(Boolean);
+    const names = $("add-members-input")
+      .value.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const userIds = await Promise.all(names.map(userIdOf));
     await api("POST", `/groups/${encodeURIComponent(state.active.slice(2))}/members`, { userIds });
     $("add-members-input").value = "";
@@ -527,9 +579,24 @@ $("file-input").onchange = async () => {
   if (!file || !state.active) return;
   try {
     const mime = file.type || "application/octet-stream";
-    const stored = await api("POST", `/files?name=${encodeURIComponent(file.name)}`, file, { raw: true, contentType: mime });
-    const kind = mime.startsWith("image/") ? "image" : mime.startsWith("video/") ? "video" : mime.startsWith("audio/") ? "voice" : "file";
-    await send({ type: kind, url: stored.url, name: file.name, size: stored.size, mime: stored.mime });
+    const stored = await api("POST", `/files?name=${encodeURIComponent(file.name)}`, file, {
+      raw: true,
+      contentType: mime,
+    });
+    const kind = mime.startsWith("image/")
+      ? "image"
+      : mime.startsWith("video/")
+        ? "video"
+        : mime.startsWith("audio/")
+          ? "voice"
+          : "file";
+    await send({
+      type: kind,
+      url: stored.url,
+      name: file.name,
+      size: stored.size,
+      mime: stored.mime,
+    });
   } catch (error) {
     showError(error);
   }

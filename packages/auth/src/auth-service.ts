@@ -216,6 +216,8 @@ export interface AuthService {
   issueTokens(userId: string, context?: LoginContext): Promise<TokenPair>;
   /** The user's id and username, or undefined. */
   getUser(userId: string): Promise<{ userId: string; username: string } | undefined>;
+  /** The user with this username (to find people to chat with), or undefined. */
+  findUserByUsername(username: string): Promise<{ userId: string; username: string } | undefined>;
   /** The public JWK to encrypt passwords to (`GET /auth/public-key`). */
   publicJwk(): Promise<JWK>;
   /** Sends a verification code (see `VerificationCodes.send`). */
@@ -482,6 +484,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
     async getUser(userId) {
       const user = await store("read a user", () => credentials.findById(userId));
+      return user && { userId: user.userId, username: user.username };
+    },
+
+    async findUserByUsername(username) {
+      const user = await store("read a user", () => credentials.findByUsername(username));
       return user && { userId: user.userId, username: user.username };
     },
 

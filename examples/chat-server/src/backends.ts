@@ -1,0 +1,154 @@
+import {
+  type CodeStore,
+  type CredentialStore,
+  createAuthTables,
+  createMemoryCredentialStore,
+  createMemoryRateLimiter,
+  createMemoryRefreshTokenStore,
+  createPostgresAuthStores,
+  type RateLimiterFactory,
+  type RefreshTokenStore,
+} from "@lucky-im/auth";
+import { createAmqpBroker } from "@lucky-im/broker-amqp";
+import type { Broker, Presence, RateLimiter, Storage } from "@lucky-im/core";
+import { createRedisPresence, createRedisRateLimiter } from "@lucky-im/presence-redis";
+import { createPostgresStore } from "@lucky-im/store-postgres";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { Logger } from "pino";
+import type { ChatServerConfig } from "./config.js";
+import { loadSharedLoginKey, type PrivateJwk } from "./login-keys.js";
+
+/** The adapters chosen by the configuration. Unset ones default to the engine's in-memory ones. */
+export interface Backends {
+  storage?: Storage;
+  broker?: Broker;
+  presence?: Presence;
+  /** The per-connection frame limiter. */
+  frameLimiter?: RateLimiter;
+  /** Named limiters for auth and registration (Redis-backed with Redis, else in memory). */
+  limiterFactory: RateLimiterFactory;
+  /** Where users and refresh tokens live. */
+  authStores: { credentials: CredentialStore; refreshTokens: RefreshTokenStore; codes?: CodeStore };
+  /** The login key shared through PostgreSQL; undefined: one per process. */
+  loginKey?: PrivateJwk;
+  /** Which services are configured, for logs. */
+  services: { postgres: boolean; amqp: boolean; redis: boolean };
+  /** Releases the pool and the Redis client (after the engine closed its adapters). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what the configuration names: PostgreSQL (store with migrations, auth
+ * tables, shared login key), RabbitMQ (broker), Redis (presence and rate
+ * limits). On a failure, closes what was already opened and rethrows.
+ */
+export async function openBackends(
+  config: ChatServerConfig,
+  nodeId: string,
+  jwtSecret: string,
+  log: Logger,
+): Promise<Backends> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: unknown) =>
+        log.warn({ err: error }, "closing a backend failed"),
+      );
+    }
+  };
+  const report = (what: string) => (error: unknown) => log.error({ err: error }, what);
+  try {
+    const backends: Backends = {
+      limiterFactory: createMemoryRateLimiter,
+      authStores: {
+        credentials: createMemoryCredentialStore(),
+        refreshTokens: createMemoryRefreshTokenStore(),
+      },
+      services: {
+        postgres: config.postgresUrl !== undefined,
+        amqp: config.amqpUrl !== undefined,
+        redis: config.redisUrl !== undefined,
+      },
+      close,
+    };
+
+    if (config.postgresUrl) {
+      const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 20 });
+      pool.on("error", report("postgres idle connection"));
+      closers.push(() => pool.end());
+      // Migrations run here, under kysely's lock, so nodes may start together.
+      const storage = await createPostgresStore({
+        pool,
+        schema: config.schema,
+        onError: report("postgres store"),
+      });
+      backends.storage = storage;
+      // Idempotent: the engine closes it too; this covers a failure before the engine exists.
+      closers.push(() => storage.close());
+      await createAuthTables(pool, config.schema);
+      backends.authStores = createPostgresAuthStores(pool, { schema: config.schema });
+      backends.loginKey = await loadSharedLoginKey(pool, {
+        schema: config.schema,
+        secret: jwtSecret,
+        onReplace: () =>
+          log.warn(
+            "the stored login key was sealed with another JWT secret: replaced (set the same LUCKY_IM_JWT_SECRET on every node)",
+          ),
+      });
+    }
+
+    if (config.amqpUrl) {
+      backends.broker = createAmqpBroker({
+        url: config.amqpUrl,
+        prefix: config.amqpPrefix,
+        nodeId,
+        connectionName: `lucky-im-chat-server ${nodeId}`,
+        onError: report("amqp broker"),
+      });
+    }
+
+    if (config.redisUrl) {
+      // One client for presence and every limiter; calls fail fast while Redis is down.
+      const redis = new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectionName: `lucky-im-chat-server-${nodeId}`,
+      });
+      let lastError: string | undefined;
+      redis.on("error", (error: Error) => {
+        if (error.message === lastError) return;
+        lastError = error.message;
+        log.error({ err: error }, "redis connection error");
+      });
+      redis.on("ready", () => {
+        lastError = undefined;
+      });
+      closers.push(async () => {
+        if (redis.status === "ready") await redis.quit();
+        else redis.disconnect();
+      });
+      const prefix = config.redisPrefix;
+      backends.presence = createRedisPresence({ redis, keyPrefix: `${prefix}:presence` });
+      backends.frameLimiter = createRedisRateLimiter({
+        redis,
+        keyPrefix: `${prefix}:rl:frames`,
+        points: config.framesPerWindow,
+        durationMs: config.rateWindowMs,
+        onError: report("redis rate limiter"),
+      });
+      backends.limiterFactory = (spec) =>
+        createRedisRateLimiter({
+          redis,
+          keyPrefix: `${prefix}:rl:${spec.name}`,
+          points: spec.points,
+          durationMs: spec.durationMs,
+          onError: report("redis rate limiter"),
+        });
+    }
+    return backends;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

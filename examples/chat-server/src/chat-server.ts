@@ -1,0 +1,300 @@
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type AuthService,
+  createAuthService,
+  createEncryptionKeyRing,
+  createPasswordHasher,
+} from "@lucky-im/auth";
+import { createImServer, type ImLogger, type ImServer, newId } from "@lucky-im/core";
+import { createWsTransport } from "@lucky-im/transport-ws";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { type Logger, pino } from "pino";
+import { openBackends } from "./backends.js";
+import type { ChatServerConfig } from "./config.js";
+import { createLocalDiskFileStore } from "./files/local-disk-file-store.js";
+import { handleError } from "./http-errors.js";
+import { mediaUrlHook } from "./media-urls.js";
+import { createChatMetrics } from "./metrics.js";
+import { bearerAuthenticator, type RouteContext } from "./route-context.js";
+import { registerAuthRoutes } from "./routes/auth-routes.js";
+import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerFileRoutes } from "./routes/file-routes.js";
+import { registerGroupRoutes } from "./routes/group-routes.js";
+import { registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerStaticRoutes } from "./routes/static-routes.js";
+import { installValidators } from "./validation.js";
+
+/** A running chat server. */
+export interface ChatServer {
+  /** The Fastify instance (listening). */
+  readonly app: FastifyInstance;
+  /** The Lucky IM engine. */
+  readonly im: ImServer;
+  /** Registration, login and tokens. */
+  readonly auth: AuthService;
+  /** The port it listens on (useful after `port: 0`). */
+  readonly port: number;
+  /** `http://<host>:<port>` (loopback when bound to every interface). */
+  readonly url: string;
+  /**
+   * Drains: readiness turns 503, WebSocket clients get 1001, in-flight sends
+   * are stored and published, then HTTP stops and the services are released.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createChatServer} that are not configuration. */
+export interface ChatServerOptions {
+  /**
+   * The pino logger.
+   * @default a pino logger at `config.logLevel`, tokens and bodies redacted
+   */
+  logger?: Logger;
+}
+
+/** One level up from `src/` (sources) or `dist/` (the build): the package folder. */
+const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The single-file browser build of `@lucky-im/client` (served at `/client.js`). */
+function clientBundlePath(): string {
+  const manifest = createRequire(import.meta.url).resolve("@lucky-im/client/package.json");
+  return join(dirname(manifest), "dist", "browser", "lucky-im-client.js");
+}
+
+/** Never in a log line: credentials, and bodies (they hold passwords and messages). */
+export const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "req.headers['sec-websocket-protocol']",
+  "req.body",
+  "res.headers['set-cookie']",
+  "body",
+  "password",
+  "passwordJwe",
+  "accessToken",
+  "refreshToken",
+  "token",
+];
+
+/** The default logger: JSON lines, redacted. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "lucky-im-chat-server" },
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+  });
+}
+
+function engineLogger(log: Logger): ImLogger {
+  return {
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
+  };
+}
+
+/**
+ * Builds and starts the whole server: backends from the configuration, the
+ * auth service, the engine on a WebSocket transport attached to Fastify's
+ * server at `/ws`, the HTTP API of PROTOCOL.md, metrics and the web page;
+ * then listens on `config.port`.
+ *
+ * @example
+ * ```ts
+ * const server = await createChatServer({ ...loadConfig(), port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function createChatServer(
+  config: ChatServerConfig,
+  options: ChatServerOptions = {},
+): Promise<ChatServer> {
+  const nodeId = config.nodeId ?? newId("n");
+  const log = (options.logger ?? createLogger(config.logLevel)).child({ nodeId });
+
+  let jwtSecret = config.jwtSecret;
+  if (jwtSecret === undefined) {
+    jwtSecret = randomBytes(32).toString("base64url");
+    log.warn(
+      "LUCKY_IM_JWT_SECRET is not set: using a random secret for this process (tokens die with it, and other nodes refuse them)",
+    );
+  }
+
+  const backends = await openBackends(config, nodeId, jwtSecret, log);
+  const { services } = backends;
+  if (!services.postgres && !services.amqp && !services.redis) {
+    log.warn(
+      "embedded mode: in-memory storage, broker and presence; data is not persisted and is lost when the process stops",
+    );
+  } else {
+    if (!services.postgres) log.warn("LUCKY_IM_POSTGRES_URL is not set: data is not persisted");
+    if (!services.amqp)
+      log.warn("LUCKY_IM_AMQP_URL is not set: in-process broker, run a single node");
+    if (!services.redis)
+      log.warn("LUCKY_IM_REDIS_URL is not set: in-process presence, run a single node");
+  }
+
+  let draining = false;
+  let im: ImServer | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    const auth = createAuthService({
+      ...backends.authStores,
+      signingKey: { secret: jwtSecret },
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      accessTokenTtlSec: config.accessTokenTtlSec,
+      // Shared through PostgreSQL when set; otherwise a key per process is enough (one node).
+      encryptionKeys: createEncryptionKeyRing(
+        backends.loginKey ? { keys: [backends.loginKey] } : {},
+      ),
+      passwordHasher: createPasswordHasher({ logN: config.passwordHashLogN }),
+      loginLimitPerUser: { points: config.loginLimit, durationMs: config.loginWindowMs },
+      loginLimitPerIp: { points: config.loginLimitPerIp, durationMs: config.loginWindowMs },
+      rateLimiter: backends.limiterFactory,
+      // Revoked tokens (logout, refresh reuse) also close the user's live sessions.
+      onRevoke: ({ userId }) => im?.kick(userId),
+      onError: (error) => log.error({ err: error }, "auth background failure"),
+    });
+
+    const http: FastifyInstance = Fastify({
+      loggerInstance: log as FastifyBaseLogger,
+      bodyLimit: config.jsonBodyLimit,
+      trustProxy: config.trustProxy,
+      // Behind a load balancer a request can outlive a slow client: bound it.
+      requestTimeout: 120_000,
+    });
+    app = http;
+
+    const transport = createWsTransport({
+      server: http.server,
+      path: "/ws",
+      trustProxy: config.trustProxy,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+      onError: (error) => log.error({ err: error }, "websocket transport"),
+    });
+
+    const engine = createImServer({
+      transport,
+      authenticator: auth.authenticator,
+      nodeId,
+      ...(backends.storage ? { storage: backends.storage } : {}),
+      ...(backends.broker ? { broker: backends.broker } : {}),
+      ...(backends.presence ? { presence: backends.presence } : {}),
+      ...(backends.frameLimiter ? { rateLimiter: backends.frameLimiter } : {}),
+      hooks: mediaUrlHook,
+      limits: { framesPerWindow: config.framesPerWindow, rateWindowMs: config.rateWindowMs },
+      heartbeatMs: transport.heartbeatMs,
+      multiDevice: config.multiDevice,
+      logger: engineLogger(log),
+    });
+    im = engine;
+    engine.on("error", (error, context) =>
+      log.warn({ code: error.code, err: error }, `engine: ${context}`),
+    );
+    engine.on("connection", (session) =>
+      log.debug({ userId: session.userId, sessionId: session.sessionId }, "session opened"),
+    );
+    engine.on("disconnection", (session, code) =>
+      log.debug({ userId: session.userId, sessionId: session.sessionId, code }, "session closed"),
+    );
+
+    const metrics = createChatMetrics(engine, (error) =>
+      log.warn({ err: error }, "collecting metrics"),
+    );
+    const ctx: RouteContext = {
+      config,
+      im: engine,
+      auth,
+      files: createLocalDiskFileStore({ dir: config.filesDir }),
+      metrics,
+      registerLimiter: backends.limiterFactory({
+        name: "http_register_ip",
+        points: config.registerLimitPerHour,
+        durationMs: 3_600_000,
+      }),
+      publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
+      clientBundlePath: clientBundlePath(),
+      draining: () => draining,
+      authenticate: bearerAuthenticator(auth),
+    };
+
+    installHttpBasics(http, config);
+    registerOpsRoutes(http, ctx);
+    registerAuthRoutes(http, ctx);
+    registerGroupRoutes(http, ctx);
+    registerConversationRoutes(http, ctx);
+    await registerFileRoutes(http, ctx);
+    registerStaticRoutes(http, ctx);
+
+    await engine.start();
+    await http.listen({ port: config.port, host: config.host });
+    const address = http.server.address() as AddressInfo;
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+    log.info(
+      { port: address.port, host: config.host, services, filesDir: config.filesDir },
+      `Lucky IM chat server listening on ${url} (WebSocket at /ws)`,
+    );
+
+    let closing: Promise<void> | undefined;
+    const started = http;
+    return {
+      app: started,
+      im: engine,
+      auth,
+      port: address.port,
+      url,
+      close() {
+        closing ??= (async () => {
+          draining = true;
+          log.info("draining");
+          await engine.close();
+          await started.close();
+          await backends.close();
+          log.info("closed");
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await im?.close().catch(() => {});
+    await app?.close().catch(() => {});
+    await backends.close();
+    throw error;
+  }
+}
+
+/** Validation, error shape, CORS for the allowed origins, and `nosniff` on every answer. */
+function installHttpBasics(app: FastifyInstance, config: ChatServerConfig): void {
+  app.setErrorHandler(handleError);
+  installValidators(app);
+  const allowed = config.allowedOrigins ? new Set(config.allowedOrigins) : undefined;
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (typeof origin === "string" && (!allowed || allowed.has(origin))) {
+      // Bearer tokens, no cookies: echoing an allowed origin exposes nothing ambient.
+      reply.header("access-control-allow-origin", allowed ? origin : "*");
+      reply.header("vary", "Origin");
+      if (request.method === "OPTIONS") {
+        return reply
+          .status(204)
+          .header("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")
+          .header("access-control-allow-headers", "Authorization, Content-Type")
+          .header("access-control-max-age", "600")
+          .send();
+      }
+    }
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("x-content-type-options", "nosniff");
+  });
+}

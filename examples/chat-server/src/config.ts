@@ -1,0 +1,271 @@
+import { isAbsolute, resolve } from "node:path";
+import type { MultiDevicePolicy } from "@lucky-im/core";
+
+/** Everything the chat server can be told. Read it from the environment with {@link loadConfig}. */
+export interface ChatServerConfig {
+  /**
+   * The HTTP port (0: a free port).
+   * @default 8080 (`PORT`)
+   */
+  port: number;
+  /**
+   * The interface to listen on.
+   * @default "0.0.0.0" (`HOST`)
+   */
+  host: string;
+  /**
+   * PostgreSQL for messages, groups, cursors, outbox and the auth tables; unset: in memory.
+   * @default undefined (`LUCKY_IM_POSTGRES_URL`)
+   */
+  postgresUrl?: string;
+  /**
+   * The PostgreSQL schema of every table of the server.
+   * @default "lucky_im" (`LUCKY_IM_SCHEMA`)
+   */
+  schema: string;
+  /**
+   * RabbitMQ for delivery between nodes; unset: in process.
+   * @default undefined (`LUCKY_IM_AMQP_URL`)
+   */
+  amqpUrl?: string;
+  /**
+   * Prefix of the exchanges and queues.
+   * @default "lucky-im" (`LUCKY_IM_AMQP_PREFIX`)
+   */
+  amqpPrefix: string;
+  /**
+   * Redis for presence and rate limits shared by the nodes; unset: in process.
+   * @default undefined (`LUCKY_IM_REDIS_URL`)
+   */
+  redisUrl?: string;
+  /**
+   * Prefix of every Redis key.
+   * @default "lucky-im" (`LUCKY_IM_REDIS_PREFIX`)
+   */
+  redisPrefix: string;
+  /**
+   * This node's id, unique in the cluster.
+   * @default a generated id (`LUCKY_IM_NODE_ID`)
+   */
+  nodeId?: string;
+  /**
+   * The HS256 secret of access tokens (at least 32 bytes), the same on every node.
+   * @default random per process, with a warning (`LUCKY_IM_JWT_SECRET`)
+   */
+  jwtSecret?: string;
+  /**
+   * The `iss` of access tokens.
+   * @default "lucky-im" (`LUCKY_IM_JWT_ISSUER`)
+   */
+  jwtIssuer: string;
+  /**
+   * The `aud` of access tokens.
+   * @default "lucky-im" (`LUCKY_IM_JWT_AUDIENCE`)
+   */
+  jwtAudience: string;
+  /**
+   * Life of an access token, in seconds.
+   * @default 900 (`LUCKY_IM_ACCESS_TOKEN_TTL_SEC`)
+   */
+  accessTokenTtlSec: number;
+  /**
+   * Where uploaded files are stored (resolved against the working directory).
+   * @default "./data/files" (`LUCKY_IM_FILES_DIR`)
+   */
+  filesDir: string;
+  /**
+   * Largest upload, in bytes.
+   * @default 10485760 (10 MiB) (`LUCKY_IM_FILES_MAX_BYTES`)
+   */
+  maxFileBytes: number;
+  /**
+   * Content types an upload may have.
+   * @default {@link DEFAULT_ALLOWED_FILE_TYPES} (`LUCKY_IM_FILES_ALLOWED_TYPES`, comma-separated)
+   */
+  allowedFileTypes: readonly string[];
+  /**
+   * Browser origins allowed to open the WebSocket and call the HTTP API; undefined: any.
+   * @default undefined (`LUCKY_IM_ALLOWED_ORIGINS`, comma-separated)
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Trust `X-Forwarded-For` for the client address (only behind a proxy you control).
+   * @default false (`LUCKY_IM_TRUST_PROXY`)
+   */
+  trustProxy: boolean;
+  /**
+   * pino log level.
+   * @default "info" (`LUCKY_IM_LOG_LEVEL`)
+   */
+  logLevel: string;
+  /**
+   * Multi-device policy of the engine.
+   * @default "multi" (`LUCKY_IM_MULTI_DEVICE`)
+   */
+  multiDevice: MultiDevicePolicy;
+  /**
+   * WebSocket frames per connection per {@link rateWindowMs}.
+   * @default 40 (`LUCKY_IM_RATE_FRAMES`)
+   */
+  framesPerWindow: number;
+  /**
+   * The frame rate-limit window, in ms.
+   * @default 1000 (`LUCKY_IM_RATE_WINDOW_MS`)
+   */
+  rateWindowMs: number;
+  /**
+   * Open WebSocket connections per client address (behind a proxy, set {@link trustProxy}).
+   * @default 1000 (`LUCKY_IM_MAX_CONNECTIONS_PER_IP`)
+   */
+  maxConnectionsPerIp: number;
+  /**
+   * Open WebSocket connections per user (checked when the upgrade carries a Bearer token).
+   * @default 10 (`LUCKY_IM_MAX_CONNECTIONS_PER_USER`)
+   */
+  maxConnectionsPerUser: number;
+  /**
+   * Login attempts per username per {@link loginWindowMs}.
+   * @default 10 (`LUCKY_IM_LOGIN_LIMIT`)
+   */
+  loginLimit: number;
+  /**
+   * Login attempts per client IP per {@link loginWindowMs} (higher: many users share a NAT).
+   * @default 100 (`LUCKY_IM_LOGIN_LIMIT_PER_IP`)
+   */
+  loginLimitPerIp: number;
+  /**
+   * The login rate-limit window, in ms.
+   * @default 300000 (`LUCKY_IM_LOGIN_WINDOW_MS`)
+   */
+  loginWindowMs: number;
+  /**
+   * Registrations per client IP per hour (each costs a password hash).
+   * @default 20 (`LUCKY_IM_REGISTER_LIMIT`)
+   */
+  registerLimitPerHour: number;
+  /**
+   * log2 of the scrypt cost of password hashes. Lower it only in tests.
+   * @default 17 (`LUCKY_IM_PASSWORD_HASH_LOG_N`)
+   */
+  passwordHashLogN: number;
+  /**
+   * Largest JSON request body, in bytes.
+   * @default 65536 (`LUCKY_IM_JSON_BODY_LIMIT`)
+   */
+  jsonBodyLimit: number;
+  /**
+   * Folder of the static web page.
+   * @default the package's `public/` folder
+   */
+  publicDir?: string;
+}
+
+/** Upload content types allowed by default. SVG and HTML are left out: served inline they run script. */
+export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = [
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/webm",
+  "audio/wav",
+  "audio/mp4",
+  "video/mp4",
+  "video/webm",
+  "application/pdf",
+  "application/zip",
+  "application/octet-stream",
+  "text/plain",
+];
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function int(env: Env, name: string, fallback: number, min: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`[lucky-im] [chat-server] ${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const items = raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  return raw === "1" || raw === "true" || raw === "yes";
+}
+
+/** The defaults: embedded mode, nothing persisted. Tests spread their changes over it. */
+export function defaultConfig(): ChatServerConfig {
+  return loadConfig({});
+}
+
+/**
+ * Reads the configuration from environment variables (see the README's table).
+ * Throws on a malformed value, naming the variable.
+ */
+export function loadConfig(env: Env = process.env): ChatServerConfig {
+  const multiDevice = text(env, "LUCKY_IM_MULTI_DEVICE") ?? "multi";
+  if (multiDevice !== "multi" && multiDevice !== "one-per-device-class") {
+    throw new Error(
+      `[lucky-im] [chat-server] LUCKY_IM_MULTI_DEVICE must be "multi" or "one-per-device-class", got "${multiDevice}"`,
+    );
+  }
+  const filesDir = text(env, "LUCKY_IM_FILES_DIR") ?? "./data/files";
+  const config: ChatServerConfig = {
+    port: int(env, "PORT", 8080, 0),
+    host: text(env, "HOST") ?? "0.0.0.0",
+    schema: text(env, "LUCKY_IM_SCHEMA") ?? "lucky_im",
+    amqpPrefix: text(env, "LUCKY_IM_AMQP_PREFIX") ?? "lucky-im",
+    redisPrefix: text(env, "LUCKY_IM_REDIS_PREFIX") ?? "lucky-im",
+    jwtIssuer: text(env, "LUCKY_IM_JWT_ISSUER") ?? "lucky-im",
+    jwtAudience: text(env, "LUCKY_IM_JWT_AUDIENCE") ?? "lucky-im",
+    accessTokenTtlSec: int(env, "LUCKY_IM_ACCESS_TOKEN_TTL_SEC", 900, 1),
+    filesDir: isAbsolute(filesDir) ? filesDir : resolve(process.cwd(), filesDir),
+    maxFileBytes: int(env, "LUCKY_IM_FILES_MAX_BYTES", 10 * 1024 * 1024, 1),
+    allowedFileTypes: (list(env, "LUCKY_IM_FILES_ALLOWED_TYPES") ?? DEFAULT_ALLOWED_FILE_TYPES).map(
+      (type) => type.toLowerCase(),
+    ),
+    trustProxy: bool(env, "LUCKY_IM_TRUST_PROXY"),
+    logLevel: text(env, "LUCKY_IM_LOG_LEVEL") ?? "info",
+    multiDevice,
+    framesPerWindow: int(env, "LUCKY_IM_RATE_FRAMES", 40, 1),
+    rateWindowMs: int(env, "LUCKY_IM_RATE_WINDOW_MS", 1000, 1),
+    maxConnectionsPerIp: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_IP", 1000, 1),
+    maxConnectionsPerUser: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_USER", 10, 1),
+    loginLimit: int(env, "LUCKY_IM_LOGIN_LIMIT", 10, 1),
+    loginLimitPerIp: int(env, "LUCKY_IM_LOGIN_LIMIT_PER_IP", 100, 1),
+    loginWindowMs: int(env, "LUCKY_IM_LOGIN_WINDOW_MS", 300_000, 1),
+    registerLimitPerHour: int(env, "LUCKY_IM_REGISTER_LIMIT", 20, 1),
+    passwordHashLogN: int(env, "LUCKY_IM_PASSWORD_HASH_LOG_N", 17, 10),
+    jsonBodyLimit: int(env, "LUCKY_IM_JSON_BODY_LIMIT", 64 * 1024, 1024),
+  };
+  const optional = {
+    postgresUrl: text(env, "LUCKY_IM_POSTGRES_URL"),
+    amqpUrl: text(env, "LUCKY_IM_AMQP_URL"),
+    redisUrl: text(env, "LUCKY_IM_REDIS_URL"),
+    nodeId: text(env, "LUCKY_IM_NODE_ID"),
+    jwtSecret: text(env, "LUCKY_IM_JWT_SECRET"),
+    allowedOrigins: list(env, "LUCKY_IM_ALLOWED_ORIGINS"),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(config, { [key]: value });
+  }
+  return config;
+}

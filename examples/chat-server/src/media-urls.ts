@@ -1,0 +1,39 @@
+import { ImError, type ImHooks, type MessageBody } from "@lucky-im/core";
+import { isFileId } from "./files/local-disk-file-store.js";
+
+/** True for `/files/<id>` or an http(s) URL whose path is that (behind a load balancer's host). */
+function isOwnFileUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url, "http://relative.invalid");
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
+  if (parsed.search || parsed.hash) return false;
+  const match = /^\/files\/([^/]+)$/.exec(parsed.pathname);
+  return match !== null && isFileId(match[1]!);
+}
+
+/**
+ * A `beforeSend` hook: image, voice, video and file messages must point at a
+ * file uploaded with `POST /files` (so the page never renders a foreign or a
+ * `javascript:` URL from a message).
+ */
+export const mediaUrlHook: Required<Pick<ImHooks, "beforeSend">> = {
+  async beforeSend({ body }): Promise<MessageBody | undefined> {
+    if (
+      body.type !== "image" &&
+      body.type !== "voice" &&
+      body.type !== "video" &&
+      body.type !== "file"
+    ) {
+      return undefined;
+    }
+    const urls = [body.url, ...(body.thumbnailUrl === undefined ? [] : [body.thumbnailUrl])];
+    if (!urls.every(isOwnFileUrl)) {
+      throw new ImError("bad_request", "a media message must carry the url POST /files returned");
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,158 @@
+import type { ImServer, ImServerStats } from "@lucky-im/core";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Latency buckets in seconds: from sub-millisecond (memory) to seconds (a stalled dependency). */
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** Engine counters exposed as Prometheus counters, by metric name. */
+const COUNTERS: ReadonlyArray<[name: string, help: string, stat: keyof ImServerStats]> = [
+  ["lucky_im_frames_in_total", "Frames received from clients", "framesIn"],
+  ["lucky_im_frames_out_total", "Frames sent to clients", "framesOut"],
+  [
+    "lucky_im_messages_sent_total",
+    "Messages stored by this node (sends accepted)",
+    "messagesStored",
+  ],
+  [
+    "lucky_im_messages_pushed_total",
+    "message frames pushed to sessions, retries included",
+    "messagesPushed",
+  ],
+  ["lucky_im_push_retries_total", "Pushes repeated after a missing ack", "pushRetries"],
+  [
+    "lucky_im_pushes_abandoned_total",
+    "Pushes given up after the retry budget (left to sync)",
+    "pushesAbandoned",
+  ],
+  [
+    "lucky_im_envelopes_published_total",
+    "Envelopes published to other nodes",
+    "envelopesPublished",
+  ],
+  [
+    "lucky_im_publish_failures_total",
+    "Publishes that failed (left to the outbox relay)",
+    "publishFailures",
+  ],
+  ["lucky_im_relayed_total", "Outbox entries re-published by the relay", "relayed"],
+  [
+    "lucky_im_duplicates_dropped_total",
+    "Duplicate deliveries dropped by messageId",
+    "duplicatesDropped",
+  ],
+  ["lucky_im_rate_limited_total", "Frames refused by the rate limiter", "rateLimited"],
+];
+
+/** The server's Prometheus registry; `/metrics` renders it. */
+export interface ChatMetrics {
+  readonly registry: Registry;
+  /** The text exposition format. */
+  render(): Promise<string>;
+  /** Its content type. */
+  readonly contentType: string;
+}
+
+/**
+ * Registers the metrics of one server: engine counters and gauges read from
+ * `im.stats()` at scrape time, the outbox backlog from `storage.outbox.stats()`,
+ * latency histograms fed by the engine's `message` and `delivered` events, and
+ * prom-client's default process metrics (event-loop lag included). A registry
+ * per server, so several servers in one process (tests) do not collide.
+ */
+export function createChatMetrics(im: ImServer, onError: (error: unknown) => void): ChatMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // Counters grow by the difference since the last scrape: the engine keeps the totals.
+  const seen = new Map<keyof ImServerStats, number>();
+  for (const [name, help, stat] of COUNTERS) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const value = im.stats()[stat];
+        const delta = value - (seen.get(stat) ?? 0);
+        if (delta > 0) this.inc(delta);
+        seen.set(stat, value);
+      },
+    });
+  }
+  new Gauge({
+    name: "lucky_im_connections",
+    help: "Open WebSocket connections (authenticated or not)",
+    registers: [registry],
+    collect() {
+      this.set(im.stats().connections);
+    },
+  });
+  new Gauge({
+    name: "lucky_im_sessions",
+    help: "Authenticated sessions on this node",
+    registers: [registry],
+    collect() {
+      this.set(im.stats().sessions);
+    },
+  });
+  new Gauge({
+    name: "lucky_im_pending_pushes",
+    help: "Pushed messages waiting for their ack",
+    registers: [registry],
+    collect() {
+      this.set(im.stats().pendingPushes);
+    },
+  });
+  const outboxAge = new Gauge({
+    name: "lucky_im_outbox_oldest_age_seconds",
+    help: "Age of the oldest pending outbox entry (0 when none)",
+    registers: [registry],
+  });
+  new Gauge({
+    name: "lucky_im_outbox_backlog",
+    help: "Pending outbox entries (stored messages not yet published)",
+    registers: [registry],
+    async collect() {
+      try {
+        const stats = await im.storage.outbox.stats();
+        this.set(stats.pending);
+        outboxAge.set(
+          stats.oldestPendingAt === undefined
+            ? 0
+            : Math.max(0, (Date.now() - stats.oldestPendingAt) / 1000),
+        );
+      } catch (error) {
+        onError(error);
+      }
+    },
+  });
+  const delivered = new Counter({
+    name: "lucky_im_messages_delivered_total",
+    help: "Messages acked by a session of this node",
+    registers: [registry],
+  });
+  const sendToSent = new Histogram({
+    name: "lucky_im_send_to_sent_seconds",
+    help: "From receiving a send to the message being stored (the sent answer)",
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const sendToDelivered = new Histogram({
+    name: "lucky_im_send_to_delivered_seconds",
+    help: "From a message being stored to a recipient session's ack",
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  im.on("message", (_message, latencyMs) => sendToSent.observe(latencyMs / 1000));
+  im.on("delivered", (_message, _userId, latencyMs) => {
+    delivered.inc();
+    sendToDelivered.observe(latencyMs / 1000);
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from "fastify";
+import { httpError } from "../http-errors.js";
+import type { RouteContext } from "../route-context.js";
+import { LoginBody, RefreshBody, RegisterBody } from "../schemas.js";
+
+/** `/auth/*` and `/users/me`. */
+export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { auth } = ctx;
+
+  app.post<{ Body: RegisterBody }>(
+    "/auth/register",
+    { schema: { body: RegisterBody } },
+    async (request, reply) => {
+      // Each registration costs a deliberately slow password hash: bound them per address.
+      const budget = await ctx.registerLimiter.consume(`http_register_ip:${request.ip}`);
+      if (!budget.allowed) {
+        reply.header("retry-after", Math.max(1, Math.ceil(budget.retryAfterMs / 1000)));
+        throw httpError("rate_limited", "too many registrations from this address; retry later");
+      }
+      const { userId } = await auth.register(request.body.username, request.body.password);
+      return reply.status(201).send({ userId });
+    },
+  );
+
+  app.post<{ Body: LoginBody }>("/auth/login", { schema: { body: LoginBody } }, async (request) => {
+    const tokens = await auth.login(request.body, { ip: request.ip });
+    return {
+      userId: tokens.userId,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresIn: tokens.expiresIn,
+    };
+  });
+
+  app.post<{ Body: RefreshBody }>(
+    "/auth/refresh",
+    { schema: { body: RefreshBody } },
+    async (request) => {
+      const tokens = await auth.refresh(request.body.refreshToken);
+      return {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresIn: tokens.expiresIn,
+      };
+    },
+  );
+
+  app.get("/auth/public-key", async () => auth.publicJwk());
+
+  app.get("/users/me", async (request) => {
+    const userId = await ctx.authenticate(request);
+    const user = await auth.getUser(userId);
+    if (!user) throw httpError("unauthorized", "this user no longer exists");
+    return { userId: user.userId, username: user.username };
+  });
+
+  // Additions to the protocol's table: the web page finds people to chat with by username
+  // and shows names for ids. Both need a valid token, so the user list is not public.
+  app.get<{ Params: { userId: string } }>("/users/:userId", async (request) => {
+    await ctx.authenticate(request);
+    const user = await auth.getUser(request.params.userId);
+    if (!user) throw httpError("not_found", "no such user");
+    return { userId: user.userId, username: user.username };
+  });
+
+  app.get<{ Params: { username: string } }>("/users/by-name/:username", async (request) => {
+    await ctx.authenticate(request);
+    const user = await auth.findUserByUsername(request.params.username);
+    if (!user) throw httpError("not_found", "no such user");
+    return { userId: user.userId, username: user.username };
+  });
+}

@@ -1,0 +1,40 @@
+import { toMessageFrame } from "@lucky-im/core";
+import type { FastifyInstance } from "fastify";
+import type { RouteContext } from "../route-context.js";
+import { ConversationParams, ConversationsQuery, HistoryQuery } from "../schemas.js";
+
+/** `/conversations` and their history, in the protocol's `message` frame shape. */
+export function registerConversationRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { im } = ctx;
+
+  app.get<{ Querystring: ConversationsQuery }>(
+    "/conversations",
+    { schema: { querystring: ConversationsQuery } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      const limit = request.query.limit;
+      const summaries = await im.conversations(userId, limit === undefined ? undefined : { limit });
+      return summaries.map((s) => ({
+        conversationId: s.conversationId,
+        lastSeq: s.lastSeq,
+        readSeq: s.readSeq,
+        unread: s.unread,
+        lastMessage: s.lastMessage ? toMessageFrame(s.lastMessage) : null,
+      }));
+    },
+  );
+
+  app.get<{ Params: ConversationParams; Querystring: HistoryQuery }>(
+    "/conversations/:id/messages",
+    { schema: { params: ConversationParams, querystring: HistoryQuery } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      const { beforeSeq, limit } = request.query;
+      const page = await im.history(userId, request.params.id, {
+        ...(beforeSeq === undefined ? {} : { beforeSeq }),
+        ...(limit === undefined ? {} : { limit }),
+      });
+      return { messages: page.messages.map(toMessageFrame), more: page.more };
+    },
+  );
+}

@@ -1,0 +1,71 @@
+import { ConversationIdSchema, SeqSchema, UserIdSchema } from "@lucky-im/core";
+import { type Static, Type } from "@sinclair/typebox";
+
+/**
+ * TypeBox schemas of the HTTP API's request bodies, params and queries
+ * (PROTOCOL.md, "Example server HTTP API"). Fastify validates them as JSON
+ * Schema; a failure answers 400 `bad_request`.
+ */
+
+const Username = Type.String({ minLength: 1, maxLength: 64 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+
+export const RegisterBody = Type.Object({ username: Username, password: Password });
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Union([
+  Type.Object({ username: Username, password: Password }),
+  Type.Object({ username: Username, passwordJwe: Type.String({ minLength: 1, maxLength: 8192 }) }),
+]);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const RefreshBody = Type.Object({
+  refreshToken: Type.String({ minLength: 1, maxLength: 256 }),
+});
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const GroupName = Type.String({ minLength: 1, maxLength: 100 });
+
+export const CreateGroupBody = Type.Object({
+  name: GroupName,
+  members: Type.Array(UserIdSchema, { maxItems: 1000 }),
+});
+export type CreateGroupBody = Static<typeof CreateGroupBody>;
+
+export const AddMembersBody = Type.Object({
+  userIds: Type.Array(UserIdSchema, { minItems: 1, maxItems: 1000 }),
+});
+export type AddMembersBody = Static<typeof AddMembersBody>;
+
+export const GroupParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 128, pattern: "^[^\\s:]+$" }),
+});
+export type GroupParams = Static<typeof GroupParams>;
+
+export const GroupMemberParams = Type.Object({
+  id: GroupParams.properties.id,
+  userId: UserIdSchema,
+});
+export type GroupMemberParams = Static<typeof GroupMemberParams>;
+
+export const ConversationParams = Type.Object({ id: ConversationIdSchema });
+export type ConversationParams = Static<typeof ConversationParams>;
+
+export const ConversationsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+});
+export type ConversationsQuery = Static<typeof ConversationsQuery>;
+
+export const HistoryQuery = Type.Object({
+  beforeSeq: Type.Optional(Type.Integer({ minimum: 1, maximum: SeqSchema.maximum })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const UploadQuery = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+});
+export type UploadQuery = Static<typeof UploadQuery>;
+
+export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
+export type FileParams = Static<typeof FileParams>;

@@ -1,0 +1,86 @@
+import { isAbsolute } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_ALLOWED_FILE_TYPES, loadConfig } from "../src/config.js";
+
+describe("loadConfig", () => {
+  it("defaults to the embedded server on 8080", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      schema: "lucky_im",
+      jwtIssuer: "lucky-im",
+      jwtAudience: "lucky-im",
+      multiDevice: "multi",
+      maxFileBytes: 10 * 1024 * 1024,
+      allowedFileTypes: DEFAULT_ALLOWED_FILE_TYPES,
+      trustProxy: false,
+    });
+    for (const unset of [
+      "postgresUrl",
+      "amqpUrl",
+      "redisUrl",
+      "jwtSecret",
+      "nodeId",
+      "allowedOrigins",
+    ]) {
+      expect(config).not.toHaveProperty(unset);
+    }
+    expect(isAbsolute(config.filesDir)).toBe(true);
+    expect(config.filesDir.endsWith("data/files") || config.filesDir.endsWith("data\\files")).toBe(
+      true,
+    );
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "9000",
+      HOST: "127.0.0.1",
+      LUCKY_IM_POSTGRES_URL: "postgres://db/x",
+      LUCKY_IM_AMQP_URL: "amqp://mq",
+      LUCKY_IM_REDIS_URL: "redis://r",
+      LUCKY_IM_NODE_ID: "n1",
+      LUCKY_IM_JWT_SECRET: "s".repeat(40),
+      LUCKY_IM_JWT_ISSUER: "iss",
+      LUCKY_IM_JWT_AUDIENCE: "aud",
+      LUCKY_IM_FILES_DIR: "/srv/files",
+      LUCKY_IM_ALLOWED_ORIGINS: "https://a.example, https://b.example,",
+      LUCKY_IM_FILES_ALLOWED_TYPES: "image/PNG,text/plain",
+      LUCKY_IM_MULTI_DEVICE: "one-per-device-class",
+      LUCKY_IM_SCHEMA: "chat",
+      LUCKY_IM_AMQP_PREFIX: "ap",
+      LUCKY_IM_REDIS_PREFIX: "rp",
+      LUCKY_IM_RATE_FRAMES: "5",
+      LUCKY_IM_TRUST_PROXY: "true",
+      LUCKY_IM_MAX_CONNECTIONS_PER_IP: "50000",
+      LUCKY_IM_MAX_CONNECTIONS_PER_USER: "3",
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      postgresUrl: "postgres://db/x",
+      amqpUrl: "amqp://mq",
+      redisUrl: "redis://r",
+      nodeId: "n1",
+      jwtIssuer: "iss",
+      jwtAudience: "aud",
+      filesDir: "/srv/files",
+      allowedOrigins: ["https://a.example", "https://b.example"],
+      allowedFileTypes: ["image/png", "text/plain"],
+      multiDevice: "one-per-device-class",
+      schema: "chat",
+      amqpPrefix: "ap",
+      redisPrefix: "rp",
+      framesPerWindow: 5,
+      trustProxy: true,
+      maxConnectionsPerIp: 50_000,
+      maxConnectionsPerUser: 3,
+    });
+  });
+
+  it("names the variable of a malformed value", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => loadConfig({ LUCKY_IM_FILES_MAX_BYTES: "0" })).toThrow(/LUCKY_IM_FILES_MAX_BYTES/);
+    expect(() => loadConfig({ LUCKY_IM_MULTI_DEVICE: "many" })).toThrow(/LUCKY_IM_MULTI_DEVICE/);
+  });
+});
