@@ -10,7 +10,11 @@ export default mergeConfig(
   defineConfig({
     test: {
       name: "faults",
-      include: ["packages/*/test/**/*.fault.test.ts", "test/**/*.fault.test.ts", "examples/*/test/**/*.fault.test.ts"],
+      include: [
+        "packages/*/test/**/*.fault.test.ts",
+        "test/**/*.fault.test.ts",
+        "examples/*/test/**/*.fault.test.ts",
+      ],
       fileParallelism: false,
       passWithNoTests: true,
       testTimeout: 180_000,
