@@ -791,7 +791,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
  * const http = createServer();
  * const im = createImServer({
  *   transport: createWsTransport({ server: http }),
- *   authenticator: createJwtAuthenticator({ secret: process.env.JWT_SECRET!, issuer: "me", audience: "me" }),
+ *   authenticator: createJwtAuthenticator({ key: { secret: process.env.JWT_SECRET! }, issuer: "me", audience: "me" }),
  * });
  * await im.start();
  * http.listen(8080);
