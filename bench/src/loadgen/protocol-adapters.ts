@@ -1,0 +1,84 @@
+/**
+ * One thin adapter per kind of server over the same `ws` client driver: it
+ * builds the connection URL and headers and translates frames, so every target
+ * is driven by the same clients and the same scenario code.
+ */
+
+/** A decoded server frame (Lucky IM frame shape; the baselines use it too). */
+export interface Frame {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** What the driver needs to know about one kind of server. */
+export interface ProtocolAdapter {
+  /** Whether the client acks pushed messages (Lucky IM re-pushes un-acked ones). */
+  readonly acks: boolean;
+  url(base: string, userId: string): string;
+  headers(token: string | undefined): Record<string, string>;
+  /** WebSocket sub-protocols to offer. */
+  readonly protocols: string[];
+  /** Frames the client sends right after the socket opens (Socket.IO CONNECT waits for OPEN). */
+  onOpen(userId: string): string[];
+  /**
+   * Decodes one incoming text frame. `reply` carries transport-level answers
+   * (Engine.IO pong, Socket.IO CONNECT) the driver must send back.
+   */
+  decode(data: string, userId: string): { frame?: Frame; reply?: string };
+  encode(frame: Frame): string;
+}
+
+/** Lucky IM's protocol v1: Bearer token at the upgrade, JSON frames. */
+export const luckyAdapter: ProtocolAdapter = {
+  acks: true,
+  url: (base) => `${base}/ws`,
+  headers: (token): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
+  protocols: ["lucky-im.v1"],
+  onOpen: () => [],
+  decode: (data) => ({ frame: JSON.parse(data) as Frame }),
+  encode: (frame) => JSON.stringify(frame),
+};
+
+/** The plain ws relay: the same JSON frames, user id in the query, no acks. */
+export const wsRelayAdapter: ProtocolAdapter = {
+  acks: false,
+  url: (base, userId) => `${base}/ws?user=${encodeURIComponent(userId)}`,
+  headers: () => ({}),
+  protocols: [],
+  onOpen: () => [],
+  decode: (data) => ({ frame: JSON.parse(data) as Frame }),
+  encode: (frame) => JSON.stringify(frame),
+};
+
+/**
+ * Socket.IO v5 over Engine.IO v4, websocket transport only, written by hand:
+ * `0{...}` OPEN -> we send `40{"user":...}` (CONNECT with auth); `2` PING -> `3`;
+ * `42["event",payload]` EVENT. The payload is the same object a Lucky IM frame
+ * would be, minus `type`, which is the event name.
+ */
+export const socketIoAdapter: ProtocolAdapter = {
+  acks: false,
+  url: (base) => `${base}/socket.io/?EIO=4&transport=websocket`,
+  headers: () => ({}),
+  protocols: [],
+  onOpen: () => [],
+  decode(data, userId) {
+    const packet = data.charCodeAt(0);
+    if (packet === 0x32 /* "2" ping */) return { reply: "3" };
+    if (packet === 0x30 /* "0" open */) return { reply: `40${JSON.stringify({ user: userId })}` };
+    if (packet === 0x34 /* "4" message */ && data.charCodeAt(1) === 0x32 /* "2" event */) {
+      const [event, payload] = JSON.parse(data.slice(2)) as [string, Record<string, unknown>];
+      return { frame: { ...payload, type: event } as Frame };
+    }
+    return {};
+  },
+  encode(frame) {
+    const { type, ...payload } = frame;
+    return `42${JSON.stringify([type, payload])}`;
+  },
+};
+
+/** The adapter of a protocol name. */
+export function adapterOf(protocol: "lucky" | "ws" | "socketio"): ProtocolAdapter {
+  return protocol === "lucky" ? luckyAdapter : protocol === "ws" ? wsRelayAdapter : socketIoAdapter;
+}

@@ -1,0 +1,440 @@
+/**
+ * A load-generator process: holds up to ~18,000 WebSocket clients (the
+ * 20,000 open-file limit per process) and drives them on the orchestrator's
+ * orders over IPC. Sender and recipients of every route live in the same
+ * worker, so latencies are measured on one monotonic clock.
+ */
+import { performance } from "node:perf_hooks";
+import { WebSocket } from "ws";
+import { encodeHistogram, type Histogram, newHistogram } from "../histograms.js";
+import type { Command, Reply, Route, StepCounters, TargetRef } from "./messages.js";
+import { adapterOf, type Frame, type ProtocolAdapter } from "./protocol-adapters.js";
+
+/** A send frame's body carries `<stepId>|<intended send time, µs>` for the recipient. */
+interface Client {
+  /** The scenario's name for the user (routes use it). */
+  key: string;
+  /** The user id on the server (the token's `sub`). */
+  userId: string;
+  token?: string;
+  localAddress: string;
+  ws?: WebSocket;
+  ready: boolean;
+  /** Highest seq seen per conversation, not yet acked. */
+  unacked: Map<string, number>;
+  /** Highest seq seen per conversation (sync cursors). */
+  cursors: Map<string, number>;
+  onReady?: () => void;
+  onSynced?: (more: boolean) => void;
+  onSent?: () => void;
+}
+
+interface TargetState {
+  ref: TargetRef;
+  adapter: ProtocolAdapter;
+  clients: Map<string, Client>;
+  step?: StepState;
+  ackTimer?: NodeJS.Timeout;
+}
+
+interface StepState {
+  stepId: number;
+  counters: StepCounters;
+  /** cid -> intended send time (µs). */
+  pending: Map<string, number>;
+  /** Recipient user + messageId already received (duplicates are re-pushes). */
+  seen: Set<string>;
+  sentLatency: Histogram;
+  deliveredLatency: Histogram;
+  windowEnd: number;
+  timer?: NodeJS.Timeout;
+  warm?: { acked: number };
+}
+
+const targets = new Map<string, TargetState>();
+const nowUs = () => performance.now() * 1000;
+let cidCounter = 0;
+
+function counters(): StepCounters {
+  return {
+    issued: 0,
+    sentOk: 0,
+    errors: 0,
+    expected: 0,
+    delivered: 0,
+    deliveredInWindow: 0,
+    duplicates: 0,
+    dropped: 0,
+    maxScheduleLagMs: 0,
+  };
+}
+
+function onFrame(state: TargetState, client: Client, frame: Frame): void {
+  const step = state.step;
+  switch (frame.type) {
+    case "ready":
+      client.ready = true;
+      client.onReady?.();
+      return;
+    case "sent": {
+      client.onSent?.();
+      if (!step) return;
+      const started = step.pending.get(frame.cid as string);
+      if (started === undefined) return;
+      step.pending.delete(frame.cid as string);
+      step.counters.sentOk++;
+      step.sentLatency.recordValue(Math.max(1, Math.round(nowUs() - started)));
+      return;
+    }
+    case "error": {
+      if (!step || typeof frame.cid !== "string" || !step.pending.has(frame.cid)) return;
+      step.pending.delete(frame.cid);
+      step.counters.errors++;
+      return;
+    }
+    case "message": {
+      const conversationId = frame.conversationId as string;
+      const seq = frame.seq as number;
+      if (seq > (client.cursors.get(conversationId) ?? 0)) client.cursors.set(conversationId, seq);
+      if (state.adapter.acks && !step?.warm) {
+        if (seq > (client.unacked.get(conversationId) ?? 0))
+          client.unacked.set(conversationId, seq);
+      }
+      if (!step) return;
+      const text = (frame.body as { text?: string } | undefined)?.text ?? "";
+      const bar = text.indexOf("|");
+      if (Number(text.slice(0, bar)) !== step.stepId) return;
+      const key = `${client.userId}/${frame.messageId as string}`;
+      if (step.seen.has(key)) {
+        step.counters.duplicates++;
+        return;
+      }
+      step.seen.add(key);
+      const now = nowUs();
+      step.counters.delivered++;
+      if (now <= step.windowEnd) step.counters.deliveredInWindow++;
+      step.deliveredLatency.recordValue(Math.max(1, Math.round(now - Number(text.slice(bar + 1)))));
+      return;
+    }
+    case "synced":
+      client.onSynced?.(frame.more === true);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Opens one client's socket; resolves on `ready`, rejects on close/timeout. */
+function open(state: TargetState, client: Client, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const { adapter, ref } = state;
+    client.ready = false;
+    const ws = new WebSocket(adapter.url(ref.base, client.userId), adapter.protocols, {
+      headers: adapter.headers(client.token),
+      localAddress: client.localAddress,
+      perMessageDeflate: false,
+      handshakeTimeout: timeoutMs,
+    });
+    client.ws = ws;
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error("timeout waiting for ready"));
+    }, timeoutMs);
+    client.onReady = () => {
+      clearTimeout(timer);
+      client.onReady = undefined;
+      resolve();
+    };
+    ws.on("open", () => {
+      for (const data of adapter.onOpen(client.userId)) ws.send(data);
+    });
+    ws.on("message", (data) => {
+      const text = data.toString();
+      let decoded: ReturnType<ProtocolAdapter["decode"]>;
+      try {
+        decoded = adapter.decode(text, client.userId);
+      } catch {
+        return;
+      }
+      if (decoded.reply !== undefined) ws.send(decoded.reply);
+      if (decoded.frame) onFrame(state, client, decoded.frame);
+    });
+    ws.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    ws.on("close", (code) => {
+      clearTimeout(timer);
+      client.ready = false;
+      reject(new Error(`closed ${code}`));
+    });
+  });
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  let failed = 0;
+  const errors = new Map<string, number>();
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failed++;
+        const key = error instanceof Error ? error.message : String(error);
+        errors.set(key, (errors.get(key) ?? 0) + 1);
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return { failed, errors: Object.fromEntries(errors) };
+}
+
+function flushAcks(state: TargetState): void {
+  for (const client of state.clients.values()) {
+    if (client.unacked.size === 0 || !client.ws || client.ws.readyState !== WebSocket.OPEN)
+      continue;
+    for (const [conversationId, seq] of client.unacked) {
+      client.ws.send(state.adapter.encode({ type: "ack", conversationId, seq }));
+    }
+    client.unacked.clear();
+  }
+}
+
+function send(
+  state: TargetState,
+  client: Client,
+  route: Route,
+  text: string,
+  cid: string,
+): boolean {
+  const ws = client.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(state.adapter.encode({ type: "send", cid, to: route.to, body: { type: "text", text } }));
+  return true;
+}
+
+/** Open loop: sends at `rate`/s for `durationMs`; latency counts from the intended send time. */
+function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>): void {
+  const step: StepState = {
+    stepId: command.stepId,
+    counters: counters(),
+    pending: new Map(),
+    seen: new Set(),
+    sentLatency: newHistogram(),
+    deliveredLatency: newHistogram(),
+    windowEnd: Number.POSITIVE_INFINITY,
+  };
+  state.step = step;
+  const routes = command.routes;
+  const start = nowUs();
+  step.windowEnd = start + command.durationMs * 1000;
+  const total = Math.floor((command.rate * command.durationMs) / 1000);
+  const intervalUs = 1e6 / command.rate;
+  // A bounded burst per tick keeps the worker's event loop answering (acks, IPC).
+  const maxBurst = Math.max(50, Math.ceil(command.rate / 50));
+  let issued = 0;
+  const tick = () => {
+    const now = nowUs();
+    const due = Math.min(total, Math.floor((now - start) / intervalUs) + 1);
+    const burstEnd = Math.min(due, issued + maxBurst);
+    for (; issued < burstEnd; issued++) {
+      const intended = start + issued * intervalUs;
+      const route = routes[issued % routes.length] as Route;
+      const client = state.clients.get(route.from);
+      const cid = `c${++cidCounter}`;
+      step.counters.issued++;
+      if (!client || !send(state, client, route, `${step.stepId}|${intended}`, cid)) {
+        step.counters.dropped++;
+        continue;
+      }
+      step.pending.set(cid, intended);
+      step.counters.expected += route.fanout;
+    }
+    const lagMs = (now - (start + issued * intervalUs)) / 1000;
+    if (lagMs > step.counters.maxScheduleLagMs) step.counters.maxScheduleLagMs = lagMs;
+    if (issued < total && now < start + (command.durationMs + 60_000) * 1000) {
+      step.timer = setTimeout(tick, issued < due ? 0 : 1);
+    }
+  };
+  tick();
+}
+
+function finishStep(state: TargetState) {
+  const step = state.step;
+  if (!step) return { counters: counters() };
+  if (step.timer) clearTimeout(step.timer);
+  state.step = undefined;
+  return {
+    counters: step.counters,
+    sentLatency: encodeHistogram(step.sentLatency),
+    deliveredLatency: encodeHistogram(step.deliveredLatency),
+  };
+}
+
+async function handle(command: Command): Promise<Omit<Reply, "id">> {
+  switch (command.cmd) {
+    case "connect": {
+      const state: TargetState = targets.get(command.target.name) ?? {
+        ref: command.target,
+        adapter: adapterOf(command.target.protocol),
+        clients: new Map(),
+      };
+      targets.set(command.target.name, state);
+      const clients = command.users.map((user) => {
+        const client: Client = {
+          key: user.id,
+          userId: user.userId ?? user.id,
+          localAddress: user.localAddress,
+          ready: false,
+          unacked: new Map(),
+          cursors: new Map(),
+          ...(user.token ? { token: user.token } : {}),
+        };
+        state.clients.set(user.id, client);
+        return client;
+      });
+      const started = performance.now();
+      const result = await pool(clients, command.concurrency, (client) =>
+        open(state, client, command.timeoutMs),
+      );
+      state.ackTimer ??= setInterval(() => flushAcks(state), 50);
+      return {
+        connected: clients.length - result.failed,
+        ...result,
+        ms: performance.now() - started,
+      };
+    }
+    case "step": {
+      const state = targets.get(command.target);
+      if (!state) throw new Error(`no target ${command.target}`);
+      runStep(state, command);
+      return {};
+    }
+    case "stats": {
+      const step = targets.get(command.target)?.step;
+      return { counters: step?.counters ?? counters() };
+    }
+    case "finish": {
+      const state = targets.get(command.target);
+      return state ? finishStep(state) : {};
+    }
+    case "warm": {
+      // Messages the recipients do not ack, so a later sync has something to return.
+      const state = targets.get(command.target);
+      if (!state) throw new Error(`no target ${command.target}`);
+      state.step = {
+        stepId: -1,
+        counters: counters(),
+        pending: new Map(),
+        seen: new Set(),
+        sentLatency: newHistogram(),
+        deliveredLatency: newHistogram(),
+        windowEnd: 0,
+        warm: { acked: 0 },
+      };
+      let answered = 0;
+      const total = command.routes.length * command.perRoute;
+      const done = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, command.timeoutMs);
+        for (const route of command.routes) {
+          const client = state.clients.get(route.from);
+          if (!client) continue;
+          client.onSent = () => {
+            if (++answered >= total) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+          for (let i = 0; i < command.perRoute; i++)
+            send(state, client, route, "-1|0", `w${++cidCounter}`);
+        }
+      });
+      await done;
+      for (const client of state.clients.values()) client.onSent = undefined;
+      state.step = undefined;
+      return { answered, total };
+    }
+    case "reconnect": {
+      // Every client drops at once, then all reconnect and sync; the time runs until the last `synced`.
+      const state = targets.get(command.target);
+      if (!state) throw new Error(`no target ${command.target}`);
+      const clients = [...state.clients.values()];
+      for (const client of clients) {
+        client.ws?.removeAllListeners("close");
+        client.ws?.on("error", () => {});
+        client.ws?.terminate();
+        client.cursors.clear();
+        client.unacked.clear();
+      }
+      const started = performance.now();
+      let messages = 0;
+      const syncedAt: number[] = [];
+      const result = await pool(clients, command.concurrency, async (client) => {
+        await open(state, client, command.timeoutMs);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error("timeout waiting for synced")),
+            command.timeoutMs,
+          );
+          let rounds = 0;
+          const sync = () => {
+            rounds++;
+            client.ws?.send(
+              state.adapter.encode({ type: "sync", cursors: Object.fromEntries(client.cursors) }),
+            );
+          };
+          client.onSynced = (more) => {
+            if (more && rounds < 100) return sync();
+            clearTimeout(timer);
+            client.onSynced = undefined;
+            for (const seq of client.cursors.values()) messages += seq;
+            syncedAt.push(performance.now() - started);
+            resolve();
+          };
+          sync();
+        });
+      });
+      syncedAt.sort((a, b) => a - b);
+      return {
+        ...result,
+        synced: syncedAt.length,
+        messages,
+        allMs: syncedAt.at(-1) ?? 0,
+        p50Ms: syncedAt[Math.floor(syncedAt.length / 2)] ?? 0,
+        p99Ms: syncedAt[Math.floor(syncedAt.length * 0.99)] ?? 0,
+      };
+    }
+    case "close": {
+      const state = targets.get(command.target);
+      if (!state) return {};
+      if (state.ackTimer) clearInterval(state.ackTimer);
+      if (state.step?.timer) clearTimeout(state.step.timer);
+      for (const client of state.clients.values()) {
+        client.ws?.removeAllListeners();
+        client.ws?.on("error", () => {});
+        client.ws?.terminate();
+      }
+      targets.delete(command.target);
+      return {};
+    }
+    case "exit":
+      setTimeout(() => process.exit(0), 10).unref();
+      return {};
+  }
+}
+
+process.on("message", (command: Command) => {
+  handle(command).then(
+    (reply) => process.send?.({ id: command.id, ok: true, ...reply } satisfies Reply),
+    (error: unknown) =>
+      process.send?.({
+        id: command.id,
+        ok: false,
+        error: error instanceof Error ? error.stack : String(error),
+      }),
+  );
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,111 @@
+/** Command-line options of `npm run bench -- <scenario> [options]`. */
+import { parseArgs } from "node:util";
+import { TARGET_NAMES, type TargetName } from "./targets.js";
+
+export const SCENARIOS = ["direct", "group", "idle", "reconnect"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  scenario: Scenario;
+  targets: TargetName[];
+  connections: number;
+  /** Sends per second per step (direct; group: per phase below). */
+  rates: number[];
+  groupRates10: number[];
+  groupRates500: number[];
+  durationMs: number;
+  drainMs: number;
+  sloMs: number;
+  concurrency: number;
+  connectTimeoutMs: number;
+  luckyPerIp: number;
+  holdMs: number;
+  messages: number;
+  maxTotalSec: number;
+  outDir: string;
+  svg?: string;
+}
+
+const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
+  direct: { connections: 1000, targets: ["embedded", "ws", "socketio"] },
+  group: { connections: 1000, targets: ["embedded", "ws", "socketio"] },
+  idle: { connections: 5000, targets: ["embedded", "ws", "socketio"] },
+  reconnect: { connections: 2000, targets: ["embedded", "ws", "socketio"] },
+};
+
+export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
+  --targets a,b         ${TARGET_NAMES.join(", ")} (default embedded,ws,socketio)
+  --connections N       clients (direct/group 1000, idle 5000, reconnect 2000)
+  --rates r1,r2         direct: sends/s per step (default 2000,5000,10000,20000,30000)
+  --group10-rates ...   group: sends/s to groups of 10 (default 500,1000,2000,3000)
+  --group500-rates ...  group: sends/s to the 500-member group (default 10,25,50,100)
+  --duration-ms N       length of a step's send window (default 5000)
+  --drain-ms N          longest wait for the backlog after a step (default 10000)
+  --slo-ms N            p99 bound of the summary (default 50)
+  --concurrency N       handshakes in flight (default 200)
+  --lucky-per-ip N      sockets per source address for Lucky IM targets (default 900)
+  --hold-ms N           idle: how long connections are held before measuring (default 5000)
+  --messages N          reconnect: un-acked messages per client before the drop (default 2)
+  --max-total-s N       stop starting new steps after this (default 1200)
+  --out DIR             output folder (default .out/bench)
+  --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)`;
+
+const numbers = (text: string | undefined, fallback: number[]) =>
+  text
+    ? text
+        .split(",")
+        .map((v) => Number(v.trim()))
+        .filter((v) => v > 0)
+    : fallback;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      targets: { type: "string" },
+      connections: { type: "string" },
+      rates: { type: "string" },
+      "group10-rates": { type: "string" },
+      "group500-rates": { type: "string" },
+      "duration-ms": { type: "string" },
+      "drain-ms": { type: "string" },
+      "slo-ms": { type: "string" },
+      concurrency: { type: "string" },
+      "connect-timeout-ms": { type: "string" },
+      "lucky-per-ip": { type: "string" },
+      "hold-ms": { type: "string" },
+      messages: { type: "string" },
+      "max-total-s": { type: "string" },
+      out: { type: "string" },
+      svg: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  const scenario = positionals[0] as Scenario | undefined;
+  if (values.help || !scenario || !SCENARIOS.includes(scenario)) throw new Error(USAGE);
+  const targets = (values.targets?.split(",").map((t) => t.trim()) ??
+    DEFAULTS[scenario].targets) as TargetName[];
+  for (const t of targets)
+    if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}\n${USAGE}`);
+  const int = (text: string | undefined, fallback: number) => (text ? Number(text) : fallback);
+  return {
+    scenario,
+    targets,
+    connections: int(values.connections, DEFAULTS[scenario].connections),
+    rates: numbers(values.rates, [2000, 5000, 10000, 20000, 30000]),
+    groupRates10: numbers(values["group10-rates"], [500, 1000, 2000, 3000]),
+    groupRates500: numbers(values["group500-rates"], [10, 25, 50, 100]),
+    durationMs: int(values["duration-ms"], 5000),
+    drainMs: int(values["drain-ms"], 10_000),
+    sloMs: int(values["slo-ms"], 50),
+    concurrency: int(values.concurrency, 200),
+    connectTimeoutMs: int(values["connect-timeout-ms"], 30_000),
+    luckyPerIp: int(values["lucky-per-ip"], 900),
+    holdMs: int(values["hold-ms"], 5000),
+    messages: int(values.messages, 2),
+    maxTotalSec: int(values["max-total-s"], 1200),
+    outDir: values.out ?? ".out/bench",
+    ...(values.svg ? { svg: values.svg } : {}),
+  };
+}

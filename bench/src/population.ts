@@ -1,0 +1,248 @@
+/**
+ * The simulated users, split over load-generator workers, and the common
+ * driving code of the rate scenarios: connect them to a target, run one step
+ * at an offered rate, drain, and measure.
+ */
+import { decodeHistogram, type LatencySummary, newHistogram, summarize } from "./histograms.js";
+import type { Route, StepCounters } from "./loadgen/messages.js";
+import { SOCKETS_PER_WORKER, Worker } from "./loadgen/workers.js";
+import type { RunningTarget } from "./targets.js";
+
+/** Loopback source addresses: 127.0.0.1, 127.0.0.2, ... each used by at most `perAddress` sockets. */
+export function sourceAddress(index: number, perAddress: number): string {
+  const n = Math.floor(index / perAddress) + 1;
+  if (n > 250 * 250) throw new Error("[bench] out of loopback source addresses");
+  return `127.0.${Math.floor(n / 250)}.${(n % 250) + (n >= 250 ? 1 : 0)}`;
+}
+
+export interface Population {
+  workers: Worker[];
+  /** User ids held by each worker (routes never cross workers). */
+  users: string[][];
+}
+
+export function createPopulation(
+  userIds: readonly string[],
+  socketsPerTargetAtOnce: number,
+): Population {
+  const count = Math.max(
+    1,
+    Math.ceil((userIds.length * socketsPerTargetAtOnce) / SOCKETS_PER_WORKER),
+  );
+  const users: string[][] = Array.from({ length: count }, () => []);
+  for (const [i, id] of userIds.entries()) users[i % count]?.push(id);
+  return { workers: users.map((_, i) => new Worker(i)), users };
+}
+
+export async function closePopulation(population: Population): Promise<void> {
+  await Promise.all(population.workers.map((worker) => worker.exit()));
+}
+
+export interface ConnectResult {
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  ms: number;
+}
+
+export async function connectTarget(
+  population: Population,
+  target: RunningTarget,
+  tokens: Map<string, string> | undefined,
+  /** Scenario key -> server user id, when the server assigned the ids (registration). */
+  serverIds: Map<string, string> | undefined,
+  options: { concurrency: number; timeoutMs: number },
+): Promise<ConnectResult> {
+  let offset = 0;
+  const started = performance.now();
+  const replies = await Promise.all(
+    population.workers.map((worker, w) => {
+      const users = (population.users[w] ?? []).map((id) => {
+        const localAddress = sourceAddress(offset++, target.maxPerAddress);
+        const userId = serverIds?.get(id) ?? id;
+        const token = tokens?.get(userId);
+        return token ? { id, userId, token, localAddress } : { id, userId, localAddress };
+      });
+      return worker.call<ConnectResult>({
+        cmd: "connect",
+        target: { name: target.name, protocol: target.protocol, base: target.wsBase },
+        users,
+        concurrency: Math.max(1, Math.ceil(options.concurrency / population.workers.length)),
+        timeoutMs: options.timeoutMs,
+      });
+    }),
+  );
+  const errors: Record<string, number> = {};
+  for (const reply of replies) {
+    for (const [key, n] of Object.entries(reply.errors)) errors[key] = (errors[key] ?? 0) + n;
+  }
+  return {
+    connected: replies.reduce((sum, r) => sum + r.connected, 0),
+    failed: replies.reduce((sum, r) => sum + r.failed, 0),
+    errors,
+    ms: performance.now() - started,
+  };
+}
+
+export async function disconnectTarget(
+  population: Population,
+  target: RunningTarget,
+): Promise<void> {
+  await Promise.all(
+    population.workers.map((worker) => worker.call({ cmd: "close", target: target.name })),
+  );
+}
+
+/** One measured step of one target. */
+export interface StepResult {
+  target: string;
+  phase: string;
+  /** Sends per second offered. */
+  offeredSends: number;
+  /** Deliveries per second offered (sends x fan-out). */
+  offered: number;
+  /** Deliveries per second received inside the send window. */
+  delivered: number;
+  /** `sent` answers per second. */
+  sentRate: number;
+  sendToSent: LatencySummary;
+  sendToDelivered: LatencySummary;
+  /** Server CPU over the step (window and drain), in percent of one core. */
+  cpuPercent: number;
+  /** Server CPU µs per delivered message. */
+  cpuUsPerMessage: number;
+  rssMb: number;
+  maxRssMb: number;
+  /** p99 event-loop delay of the server over the step, ms above the 10 ms timer. */
+  loopLagP99Ms: number | null;
+  drained: boolean;
+  drainMs: number;
+  counters: StepCounters;
+}
+
+let stepCounter = 0;
+
+export interface StepPlan {
+  phase: string;
+  /** Routes per worker. */
+  routes: Route[][];
+  /** Sends per second, all workers together. */
+  rate: number;
+  durationMs: number;
+  drainMs: number;
+}
+
+function sumCounters(list: StepCounters[]): StepCounters {
+  const total: StepCounters = {
+    issued: 0,
+    sentOk: 0,
+    errors: 0,
+    expected: 0,
+    delivered: 0,
+    deliveredInWindow: 0,
+    duplicates: 0,
+    dropped: 0,
+    maxScheduleLagMs: 0,
+  };
+  for (const c of list) {
+    for (const key of Object.keys(total) as (keyof StepCounters)[]) {
+      total[key] = key === "maxScheduleLagMs" ? Math.max(total[key], c[key]) : total[key] + c[key];
+    }
+  }
+  return total;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runStep(
+  population: Population,
+  target: RunningTarget,
+  plan: StepPlan,
+): Promise<StepResult> {
+  const stepId = ++stepCounter;
+  const totalRoutes = plan.routes.reduce((sum, r) => sum + r.length, 0);
+  await target.server.loopLagP99Ms(); // resets the server's lag histogram
+  const before = await target.server.sample();
+  const started = performance.now();
+  await Promise.all(
+    population.workers.map((worker, w) => {
+      const routes = plan.routes[w] ?? [];
+      if (routes.length === 0) return undefined;
+      return worker.call({
+        cmd: "step",
+        target: target.name,
+        stepId,
+        routes,
+        rate: (plan.rate * routes.length) / totalRoutes,
+        durationMs: plan.durationMs,
+        ackEveryMs: 50,
+      });
+    }),
+  );
+  let maxRss = before.rssBytes;
+  const windowEnd = started + plan.durationMs;
+  while (performance.now() < windowEnd) {
+    await sleep(Math.min(500, Math.max(1, windowEnd - performance.now())));
+    maxRss = Math.max(maxRss, (await target.server.sample()).rssBytes);
+  }
+  // Drain: bounded wait until every send is answered and every delivery arrived.
+  const drainDeadline = performance.now() + plan.drainMs;
+  let counters: StepCounters;
+  for (;;) {
+    const replies = await Promise.all(
+      population.workers.map((worker) =>
+        worker.call<{ counters: StepCounters }>({ cmd: "stats", target: target.name }),
+      ),
+    );
+    counters = sumCounters(replies.map((r) => r.counters));
+    const drained =
+      counters.sentOk + counters.errors >= counters.issued - counters.dropped &&
+      counters.delivered >= counters.expected;
+    if (drained || performance.now() > drainDeadline) break;
+    await sleep(100);
+  }
+  const ended = performance.now();
+  const after = await target.server.sample();
+  const lag = await target.server.loopLagP99Ms();
+  const finished = await Promise.all(
+    population.workers.map((worker) =>
+      worker.call<{ counters: StepCounters; sentLatency?: string; deliveredLatency?: string }>({
+        cmd: "finish",
+        target: target.name,
+      }),
+    ),
+  );
+  counters = sumCounters(finished.map((f) => f.counters));
+  const sentLatency = newHistogram();
+  const deliveredLatency = newHistogram();
+  for (const f of finished) {
+    if (f.sentLatency) sentLatency.add(decodeHistogram(f.sentLatency));
+    if (f.deliveredLatency) deliveredLatency.add(decodeHistogram(f.deliveredLatency));
+  }
+  const drained =
+    counters.sentOk + counters.errors >= counters.issued - counters.dropped &&
+    counters.delivered >= counters.expected;
+  const cpu = after.cpuSeconds - before.cpuSeconds;
+  const seconds = plan.durationMs / 1000;
+  const fanout =
+    counters.issued > 0 ? counters.expected / Math.max(1, counters.issued - counters.dropped) : 0;
+  return {
+    target: target.name,
+    phase: plan.phase,
+    offeredSends: plan.rate,
+    offered: Math.round(plan.rate * fanout),
+    delivered: Math.round(counters.deliveredInWindow / seconds),
+    sentRate: Math.round(counters.sentOk / seconds),
+    sendToSent: summarize(sentLatency),
+    sendToDelivered: summarize(deliveredLatency),
+    cpuPercent: Math.round((cpu / ((ended - started) / 1000)) * 100),
+    cpuUsPerMessage:
+      counters.delivered > 0 ? Math.round(((cpu * 1e6) / counters.delivered) * 10) / 10 : 0,
+    rssMb: Math.round(after.rssBytes / 1048576),
+    maxRssMb: Math.round(Math.max(maxRss, after.rssBytes) / 1048576),
+    loopLagP99Ms: lag === undefined ? null : Math.round(lag * 10) / 10,
+    drained,
+    drainMs: Math.round(Math.max(0, ended - windowEnd)),
+    counters,
+  };
+}

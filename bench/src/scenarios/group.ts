@@ -1,0 +1,110 @@
+/**
+ * `group`: messages to groups of 10 (phase `group10`) and to one group of 500
+ * members (phase `group500`); rates are sends/s, delivered counts every member's push.
+ * Lucky IM targets need registered users for groups: the scenario registers
+ * them over the HTTP API, creates the groups with the owner's token, and
+ * connects with tokens minted for the assigned user ids.
+ */
+import type { Route } from "../loadgen/messages.js";
+import type { Population } from "../population.js";
+import type { RunningTarget } from "../targets.js";
+import { mintTokens } from "../tokens.js";
+import type { ScenarioContext, ScenarioResult } from "./context.js";
+import { shuffle } from "./context.js";
+import { runRateScenario } from "./rate-runner.js";
+
+const BIG = 500;
+const SMALL = 10;
+
+async function post(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`[bench] POST ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function register(
+  target: RunningTarget,
+  keys: string[],
+  runId: string,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < keys.length) {
+        const key = keys[next++] as string;
+        const { userId } = await post(`${target.server.httpBase}/auth/register`, {
+          username: `${key}_${runId.slice(-12)}`,
+          password: "bench-password",
+        });
+        ids.set(key, userId as string);
+      }
+    }),
+  );
+  return ids;
+}
+
+export async function runGroup(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const n = Math.max(BIG + SMALL, ctx.options.connections);
+  const userIds = Array.from({ length: n }, (_, i) => `u${i}`);
+  const prepare = async (target: RunningTarget, population: Population) => {
+    const all = population.users.flat();
+    const serverIds = target.needsTokens
+      ? await register(target, all, ctx.targetContext.runId)
+      : undefined;
+    const idOf = (key: string) => serverIds?.get(key) ?? key;
+    const tokens = target.needsTokens
+      ? await mintTokens([...(serverIds?.values() ?? [])], ctx.targetContext.jwtSecret)
+      : undefined;
+    // The baselines take the owner from the bearer "token" (their user id).
+    const createGroup = async (members: string[]) => {
+      const owner = idOf(members[0] as string);
+      const { groupId } = await post(
+        `${target.server.httpBase}/groups`,
+        { name: `bench ${members.length}`, members: members.slice(1).map(idOf) },
+        tokens?.get(owner) ?? owner,
+      );
+      return groupId as string;
+    };
+    const group10: Route[][] = [];
+    const group500: Route[][] = [];
+    for (const [w, users] of population.users.entries()) {
+      const list = shuffle([...users], 11 + w);
+      const big = w === 0 ? list.splice(0, BIG) : [];
+      const small: Route[] = [];
+      for (let i = 0; i + SMALL <= list.length; i += SMALL) {
+        const members = list.slice(i, i + SMALL);
+        const groupId = await createGroup(members);
+        for (const from of members)
+          small.push({ from, to: { type: "group", id: groupId }, fanout: SMALL - 1 });
+      }
+      group10.push(shuffle(small, 5 + w));
+      if (big.length === BIG) {
+        const groupId = await createGroup(big);
+        group500.push(
+          big.map((from) => ({ from, to: { type: "group", id: groupId }, fanout: BIG - 1 })),
+        );
+      } else group500.push([]);
+    }
+    return { ...(serverIds ? { serverIds } : {}), routes: { group10, group500 } };
+  };
+  const steps = await runRateScenario(
+    ctx,
+    userIds,
+    [
+      { phase: "group10", rates: ctx.options.groupRates10 },
+      { phase: "group500", rates: ctx.options.groupRates500 },
+    ],
+    prepare,
+  );
+  return { steps, tables: [], data: {} };
+}

@@ -1,0 +1,137 @@
+/**
+ * The server under test as a separate OS process: spawn, wait until it
+ * answers HTTP, sample its CPU and RSS from /proc, read its event-loop lag
+ * from `/metrics`, stop it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+export interface ProcSample {
+  /** user + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  rssBytes: number;
+  hwmBytes: number;
+}
+
+/** Reads /proc/<pid>/stat (utime, stime) and /proc/<pid>/status (VmRSS, VmHWM). */
+export async function sampleProc(pid: number): Promise<ProcSample> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0) * 1024;
+  return {
+    cpuSeconds: (utime + stime) / CLOCK_TICKS,
+    rssBytes: kb("VmRSS"),
+    hwmBytes: kb("VmHWM"),
+  };
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  readonly port: number;
+  readonly httpBase: string;
+  sample(): Promise<ProcSample>;
+  /** p99 event-loop delay in ms since the previous call (the server resets its histogram per scrape). */
+  loopLagP99Ms(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  port: number;
+  logFile: string;
+  readyTimeoutMs: number;
+}
+
+export async function startServer(options: SpawnOptions): Promise<ServerProcess> {
+  const log = createWriteStream(options.logFile);
+  const child: ChildProcess = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited = false;
+  child.once("exit", (code, signal) => {
+    exited = true;
+    log.write(`\n[bench] ${options.name} exited: code ${code}, signal ${signal}\n`);
+    if (!stopping)
+      console.error(
+        `[bench] ${options.name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}; see ${options.logFile}`,
+      );
+  });
+  let stopping = false;
+  const httpBase = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + options.readyTimeoutMs;
+  for (;;) {
+    if (exited)
+      throw new Error(`[bench] ${options.name} exited during start; see ${options.logFile}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(
+        `[bench] ${options.name} not ready in ${options.readyTimeoutMs} ms; see ${options.logFile}`,
+      );
+    }
+    try {
+      const res = await fetch(`${httpBase}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const pid = child.pid as number;
+  return {
+    pid,
+    port: options.port,
+    httpBase,
+    sample: () => sampleProc(pid),
+    async loopLagP99Ms() {
+      try {
+        const res = await fetch(`${httpBase}/metrics`, { signal: AbortSignal.timeout(5000) });
+        const text = await res.text();
+        const match = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
+        // monitorEventLoopDelay at 10 ms resolution records the whole timer interval: subtract it.
+        return match ? Math.max(0, Number(match[1]) * 1000 - 10) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async stop() {
+      stopping = true;
+      if (exited) return;
+      const done = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The servers a scenario can drive: Lucky IM's example server on in-memory
+ * adapters (`embedded`) or on PostgreSQL + RabbitMQ + Redis (`full`), and the
+ * two baselines built into the tool (`ws`, `socketio`).
+ */
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { freePort, type ServerProcess, startServer } from "./server-process.js";
+
+export type TargetName = "embedded" | "full" | "ws" | "socketio";
+export const TARGET_NAMES: readonly TargetName[] = ["embedded", "full", "ws", "socketio"];
+
+export interface Services {
+  postgresUrl: string;
+  amqpUrl: string;
+  redisUrl: string;
+}
+
+export interface RunningTarget {
+  name: TargetName;
+  protocol: "lucky" | "ws" | "socketio";
+  server: ServerProcess;
+  /** `ws://127.0.0.1:PORT` */
+  wsBase: string;
+  /** Lucky IM targets need tokens. */
+  needsTokens: boolean;
+  /** Sockets per source address the server accepts (its per-IP cap). */
+  maxPerAddress: number;
+  /** Drops what the target left in the shared services. */
+  cleanup(): Promise<void>;
+}
+
+export interface TargetContext {
+  repoRoot: string;
+  outDir: string;
+  runId: string;
+  jwtSecret: string;
+  services: Services;
+  /** Per-IP cap of the Lucky IM transport (until the server takes LUCKY_IM_MAX_CONNECTIONS_PER_IP). */
+  luckyPerIp: number;
+}
+
+export function newJwtSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {
+  const port = await freePort();
+  const logFile = join(ctx.outDir, `${ctx.runId}-${name}.log`);
+  if (name === "ws" || name === "socketio") {
+    const file = join(
+      ctx.repoRoot,
+      "bench/src/baselines",
+      name === "ws" ? "ws-relay-server.ts" : "socketio-relay-server.ts",
+    );
+    const server = await startServer({
+      name,
+      command: process.execPath,
+      args: ["--import", "tsx", file],
+      env: {},
+      cwd: ctx.repoRoot,
+      port,
+      logFile,
+      readyTimeoutMs: 30_000,
+    });
+    return {
+      name,
+      protocol: name,
+      server,
+      wsBase: `ws://127.0.0.1:${port}`,
+      needsTokens: false,
+      maxPerAddress: 25_000,
+      cleanup: async () => {},
+    };
+  }
+  const unique = `bench_${ctx.runId.replace(/\W/g, "_")}`.toLowerCase();
+  const env: Record<string, string> = {
+    HOST: "127.0.0.1",
+    LUCKY_IM_JWT_SECRET: ctx.jwtSecret,
+    LUCKY_IM_LOG_LEVEL: "warn",
+    // The bench drives far more than a person types: lift the per-connection limits.
+    LUCKY_IM_RATE_FRAMES: "1000000",
+    LUCKY_IM_REGISTER_LIMIT: "1000000",
+    LUCKY_IM_PASSWORD_HASH_LOG_N: "10",
+    LUCKY_IM_MAX_CONNECTIONS_PER_IP: "1000000",
+    LUCKY_IM_FILES_DIR: join(ctx.outDir, "files"),
+    LUCKY_IM_NODE_ID: `${unique}_node`,
+  };
+  if (name === "full") {
+    Object.assign(env, {
+      LUCKY_IM_POSTGRES_URL: ctx.services.postgresUrl,
+      LUCKY_IM_SCHEMA: unique,
+      LUCKY_IM_AMQP_URL: ctx.services.amqpUrl,
+      LUCKY_IM_AMQP_PREFIX: unique,
+      LUCKY_IM_REDIS_URL: ctx.services.redisUrl,
+      LUCKY_IM_REDIS_PREFIX: unique,
+    });
+  }
+  const server = await startServer({
+    name,
+    command: process.execPath,
+    args: [join(ctx.repoRoot, "examples/chat-server/dist/main.js")],
+    env,
+    cwd: ctx.repoRoot,
+    port,
+    logFile,
+    readyTimeoutMs: 60_000,
+  });
+  return {
+    name,
+    protocol: "lucky",
+    server,
+    wsBase: `ws://127.0.0.1:${port}`,
+    needsTokens: true,
+    maxPerAddress: ctx.luckyPerIp,
+    cleanup: name === "full" ? () => cleanupServices(ctx.services, unique) : async () => {},
+  };
+}
+
+/** Drops the run's schema, Redis keys, exchanges and queues. */
+async function cleanupServices(services: Services, unique: string): Promise<void> {
+  const errors: string[] = [];
+  try {
+    const pg = await import("pg");
+    const client = new pg.default.Client({ connectionString: services.postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${unique}" CASCADE`);
+    await client.end();
+  } catch (error) {
+    errors.push(`postgres: ${String(error)}`);
+  }
+  try {
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    await redis.connect();
+    let cursor = "0";
+    for (let round = 0; round < 10_000; round++) {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${unique}*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    redis.disconnect();
+  } catch (error) {
+    errors.push(`redis: ${String(error)}`);
+  }
+  try {
+    const amqp = await import("amqplib");
+    const connection = await amqp.connect(services.amqpUrl);
+    for (const suffix of ["deliveries", "dlx", "control"]) {
+      const channel = await connection.createChannel();
+      await channel.deleteExchange(`${unique}.${suffix}`).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+    for (const queue of [`${unique}.dead-letter`, `${unique}.node.${unique}_node`]) {
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queue).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+    await connection.close();
+  } catch (error) {
+    errors.push(`amqp: ${String(error)}`);
+  }
+  if (errors.length > 0) console.warn(`[bench] cleanup of ${unique}: ${errors.join("; ")}`);
+}
