@@ -71,7 +71,9 @@ export interface SpawnOptions {
 
 export async function startServer(options: SpawnOptions): Promise<ServerProcess> {
   const log = createWriteStream(options.logFile);
-  const child: ChildProcess = spawn(options.command, options.args, {
+  // For profiling the server alone, e.g. LUCKY_IM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.out/prof".
+  const nodeArgs = (process.env.LUCKY_IM_BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(options.command, [...nodeArgs, ...options.args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],

@@ -221,7 +221,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       outbox: storage.outbox,
       deliver: (entry) => this.dispatchMessage(entry.message, entry.participants, undefined),
       intervalMs: options.relayIntervalMs ?? 1_000,
-      retentionMs: options.outboxRetentionMs ?? 86_400_000,
+      retentionMs: options.outboxRetentionMs ?? 3_600_000,
       batchSize: options.relayBatchSize ?? 100,
       leaseMs: options.relayLeaseMs ?? 30_000,
       reportError,

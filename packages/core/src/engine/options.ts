@@ -215,8 +215,9 @@ export interface ImServerOptions {
    */
   cursorBatchMs?: number;
   /**
-   * Published outbox entries are purged after this long, in ms.
-   * @default 86400000 (one day)
+   * Published outbox entries are purged after this long, in ms (the purge runs every
+   * minute, or sooner for a shorter retention).
+   * @default 3600000 (one hour)
    */
   outboxRetentionMs?: number;
   /**

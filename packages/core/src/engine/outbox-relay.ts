@@ -30,7 +30,8 @@ export class OutboxRelay {
   start(): void {
     this.stopped = false;
     this.schedule(this.options.intervalMs);
-    const purgeEvery = Math.min(this.options.retentionMs, 3_600_000);
+    // Often enough that published entries never pile up (in memory they would grow without bound).
+    const purgeEvery = Math.max(1_000, Math.min(this.options.retentionMs, 60_000));
     this.purgeTimer = setInterval(() => void this.purge(), purgeEvery);
     this.purgeTimer.unref?.();
   }
