@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type ErrorFrame, ImError, type MessageFrame, type ReceiptFrame } from "../src/index.js";
+import {
+  type ErrorFrame,
+  ImError,
+  type MemoryClient,
+  type MessageFrame,
+  type ReceiptFrame,
+} from "../src/index.js";
 import { eventually } from "../src/testing/eventually.js";
 import { nextMessage, sendText, startServer, type TestServer } from "./engine-helpers.js";
 
@@ -9,8 +15,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const errorOf = (client: { next: TestServer["transport"] extends never ? never : any }) =>
-  client.next("error") as Promise<ErrorFrame>;
+const errorOf = (client: MemoryClient) => client.next<ErrorFrame>("error");
 
 describe("authentication", () => {
   it("a token at the handshake authenticates without an auth frame; a bad one is refused before the connection opens", async () => {
