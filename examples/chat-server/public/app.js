@@ -4,18 +4,19 @@ import { createImClient, createLocalStorageCursorStore } from "/client.js";
 const $ = (id) => document.getElementById(id);
 const RECALL_WINDOW_MS = 120_000;
 const PAGE = 30;
+/** Closer than this to the bottom, a new message keeps the view at the bottom. */
+const STICK_PX = 80;
 
 const state = {
   auth: JSON.parse(sessionStorage.getItem("lucky-im.auth") || "null"),
   client: null,
-  conversations: new Map(), // conversationId -> summary
+  conversations: new Map(), // conversationId -> summary {conversationId, lastSeq, readSeq, unread, lastMessage, title}
   names: new Map(), // userId -> username
   groups: new Map(), // groupId -> group
+  receipts: new Map(), // conversationId -> {read, delivered}: the highest seqs others reached
   active: null, // conversationId
   messages: [], // of the active conversation, ascending seq
   more: false,
-  peerRead: 0,
-  peerDelivered: 0,
   typingTimer: 0,
   lastTypingSent: 0,
 };
@@ -114,6 +115,7 @@ async function encryptPassword(password) {
 }
 
 async function login(username, password) {
+  // WebCrypto exists only in secure contexts (https or localhost): elsewhere send it plain over TLS.
   const credentials = globalThis.crypto?.subtle
     ? { username, passwordJwe: await encryptPassword(password) }
     : { username, password };
@@ -127,7 +129,7 @@ function logout() {
   location.reload();
 }
 
-// ------------------------------------------------------------------ names and titles
+// ------------------------------------------------------------------ names, titles, receipts
 
 async function nameOf(userId) {
   if (state.names.has(userId)) return state.names.get(userId);
@@ -140,8 +142,10 @@ async function nameOf(userId) {
   }
 }
 
+const isGroup = (conversationId) => conversationId.startsWith("g:");
+
 async function titleOf(conversationId) {
-  if (conversationId.startsWith("g:")) {
+  if (isGroup(conversationId)) {
     const groupId = conversationId.slice(2);
     if (!state.groups.has(groupId)) {
       try {
@@ -150,14 +154,13 @@ async function titleOf(conversationId) {
         return `Group ${groupId}`;
       }
     }
-    return `👥 ${state.groups.get(groupId).name}`;
+    return state.groups.get(groupId).name;
   }
-  const [, a, b] = conversationId.split(":");
-  return nameOf(a === state.auth.userId ? b : a);
+  return nameOf(targetOf(conversationId).id);
 }
 
 function targetOf(conversationId) {
-  if (conversationId.startsWith("g:")) return { type: "group", id: conversationId.slice(2) };
+  if (isGroup(conversationId)) return { type: "group", id: conversationId.slice(2) };
   const [, a, b] = conversationId.split(":");
   return { type: "user", id: a === state.auth.userId ? b : a };
 }
@@ -166,57 +169,154 @@ function directId(a, b) {
   return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
 }
 
+function receiptsKey() {
+  return `lucky-im.receipts.${state.auth.userId}`;
+}
+
+function loadReceipts() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(receiptsKey()) || "{}");
+    state.receipts = new Map(Object.entries(saved));
+  } catch {
+    state.receipts = new Map();
+  }
+}
+
+/** What others reached in a conversation: the server only pushes it, so the page remembers it. */
+function receiptsOf(conversationId) {
+  let receipts = state.receipts.get(conversationId);
+  if (!receipts) {
+    receipts = { read: 0, delivered: 0 };
+    state.receipts.set(conversationId, receipts);
+  }
+  return receipts;
+}
+
+function saveReceipts() {
+  try {
+    localStorage.setItem(receiptsKey(), JSON.stringify(Object.fromEntries(state.receipts)));
+  } catch {
+    // Storage full or disabled: receipts are then only kept for this page's life.
+  }
+}
+
+// ------------------------------------------------------------------ formatting
+
 function preview(message) {
   if (!message) return "";
   if (message.recalled) return "message recalled";
   const body = message.body;
   if (body.type === "text") return body.text;
-  if (body.type === "location") return "📍 location";
-  if (body.type === "custom") return "custom message";
-  return `${body.type === "image" ? "🖼" : "📄"} ${body.name}`;
+  if (body.type === "location") return "Location";
+  if (body.type === "custom") return "Custom message";
+  const kind = { image: "Image", voice: "Voice", video: "Video" }[body.type] ?? "File";
+  return `${kind}: ${body.name}`;
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function formatTime(ts) {
+  const date = new Date(ts);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
+/** A round avatar with the initials of `title`, its colour derived from `key`. */
+function avatar(title, key) {
+  const span = document.createElement("span");
+  span.className = "avatar";
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  span.style.background = `hsl(${hash % 360} 55% 45%)`;
+  span.textContent = (title.match(/[\p{L}\p{N}]/gu) ?? ["?"]).slice(0, 2).join("").toUpperCase();
+  return span;
 }
 
 // ------------------------------------------------------------------ conversation list
 
+function summaryOf(conversationId) {
+  let summary = state.conversations.get(conversationId);
+  if (!summary) {
+    summary = { conversationId, lastSeq: 0, readSeq: 0, unread: 0, lastMessage: null };
+    state.conversations.set(conversationId, summary);
+  }
+  return summary;
+}
+
 async function loadConversations() {
   const list = await api("GET", "/conversations");
-  for (const summary of list) {
-    const known = state.conversations.get(summary.conversationId);
-    state.conversations.set(summary.conversationId, { ...known, ...summary });
+  for (const fresh of list) {
+    const known = state.conversations.get(fresh.conversationId);
+    // A message pushed after the server made this list is counted already: keep the newer view.
+    if (known && known.lastSeq > fresh.lastSeq) continue;
+    state.conversations.set(fresh.conversationId, {
+      ...known,
+      ...fresh,
+      unread: fresh.conversationId === state.active ? 0 : fresh.unread,
+    });
   }
   await renderConversations();
 }
 
-async function renderConversations() {
-  const items = [...state.conversations.values()].sort(
-    (x, y) => (y.lastMessage?.ts ?? 0) - (x.lastMessage?.ts ?? 0),
-  );
-  const ul = $("conversations");
-  const rows = await Promise.all(
+let renderingList = Promise.resolve();
+/** Renders the list; renders are queued so that a slow title lookup cannot reorder them. */
+function renderConversations() {
+  renderingList = renderingList.then(drawConversations, drawConversations);
+  return renderingList;
+}
+
+async function drawConversations() {
+  const items = [...state.conversations.values()];
+  await Promise.all(
     items.map(async (c) => {
       c.title ??= await titleOf(c.conversationId);
-      const li = document.createElement("li");
-      li.dataset.conversationId = c.conversationId;
-      li.className = c.conversationId === state.active ? "active" : "";
-      const text = document.createElement("div");
-      const title = document.createElement("strong");
-      title.textContent = c.title;
-      const last = document.createElement("div");
-      last.className = "preview";
-      last.textContent = preview(c.lastMessage);
-      text.append(title, last);
-      li.append(text);
-      if (c.unread > 0 && c.conversationId !== state.active) {
-        const badge = document.createElement("span");
-        badge.className = "unread";
-        badge.textContent = String(c.unread);
-        li.append(badge);
-      }
-      li.onclick = () => openConversation(c.conversationId);
-      return li;
     }),
   );
-  ul.replaceChildren(...rows);
+  items.sort(
+    (x, y) => (y.lastMessage?.ts ?? y.createdAt ?? 0) - (x.lastMessage?.ts ?? x.createdAt ?? 0),
+  );
+  const rows = items.map((c) => {
+    const li = document.createElement("li");
+    li.dataset.conversationId = c.conversationId;
+    if (c.conversationId === state.active) li.className = "active";
+    const text = document.createElement("div");
+    text.className = "summary";
+    const title = document.createElement("div");
+    title.className = "title";
+    const name = document.createElement("strong");
+    name.textContent = c.title;
+    title.append(name);
+    if (c.lastMessage) {
+      const time = document.createElement("time");
+      time.textContent = formatTime(c.lastMessage.ts);
+      title.append(time);
+    }
+    const last = document.createElement("div");
+    last.className = "preview";
+    last.textContent = c.lastMessage
+      ? preview(c.lastMessage)
+      : isGroup(c.conversationId)
+        ? "New group"
+        : "No messages yet";
+    text.append(title, last);
+    li.append(avatar(c.title, c.conversationId), text);
+    if (c.unread > 0 && c.conversationId !== state.active) {
+      const badge = document.createElement("span");
+      badge.className = "unread";
+      badge.textContent = c.unread > 99 ? "99+" : String(c.unread);
+      li.append(badge);
+    }
+    li.onclick = () => void openConversation(c.conversationId).catch(showError);
+    return li;
+  });
+  $("conversations").replaceChildren(...rows);
+  $("no-conversations").hidden = rows.length > 0;
 }
 
 // ------------------------------------------------------------------ the chat view
@@ -224,19 +324,17 @@ async function renderConversations() {
 async function openConversation(conversationId) {
   state.active = conversationId;
   state.messages = [];
-  state.peerRead = 0;
-  state.peerDelivered = 0;
-  const summary = state.conversations.get(conversationId) ?? {
-    conversationId,
-    lastSeq: 0,
-    unread: 0,
-  };
-  state.conversations.set(conversationId, summary);
+  state.more = false;
+  const summary = summaryOf(conversationId);
   $("conversation-title").textContent = summary.title ?? (await titleOf(conversationId));
+  $("conversation").dataset.open = "true";
   $("composer").hidden = false;
-  $("add-members").hidden = !conversationId.startsWith("g:");
+  $("add-members").hidden = !isGroup(conversationId);
   $("typing").textContent = "";
+  renderMessages("bottom");
+  void renderConversations();
   await loadOlder();
+  if (conversationId !== state.active) return;
   markRead();
   await renderConversations();
   $("text").focus();
@@ -244,7 +342,7 @@ async function openConversation(conversationId) {
 
 async function loadOlder() {
   const conversationId = state.active;
-  const oldest = state.messages[0]?.seq;
+  const oldest = state.messages.find((m) => !m.pending)?.seq;
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (oldest !== undefined) query.set("beforeSeq", String(oldest));
   const page = await api(
@@ -252,25 +350,28 @@ async function loadOlder() {
     `/conversations/${encodeURIComponent(conversationId)}/messages?${query}`,
   );
   if (conversationId !== state.active) return;
+  await Promise.all([...new Set(page.messages.map((m) => m.from))].map(nameOf));
+  if (conversationId !== state.active) return;
   const known = new Set(state.messages.map((m) => m.messageId));
   const older = page.messages.filter((m) => !known.has(m.messageId)).reverse();
   state.messages = [...older, ...state.messages];
   state.more = page.more;
-  renderMessages(oldest === undefined);
+  renderMessages(oldest === undefined ? "bottom" : "keep");
 }
 
 function addMessage(message) {
   if (state.messages.some((m) => m.messageId === message.messageId)) return;
   state.messages.push(message);
   state.messages.sort((x, y) => x.seq - y.seq);
-  renderMessages(true);
+  renderMessages(message.from === state.auth.userId ? "bottom" : "stick");
 }
 
 function statusOf(message) {
   if (message.from !== state.auth.userId || message.recalled) return "";
   if (message.pending) return "sending…";
-  if (state.peerRead >= message.seq) return "read";
-  if (state.peerDelivered >= message.seq) return "delivered";
+  const receipts = receiptsOf(message.conversationId);
+  if (receipts.read >= message.seq) return "read";
+  if (receipts.delivered >= message.seq) return "delivered";
   return "sent";
 }
 
@@ -284,37 +385,70 @@ function renderBody(message) {
     return span;
   }
   if (body.type === "image") {
+    const link = document.createElement("a");
+    link.href = body.url;
+    link.target = "_blank";
+    link.rel = "noopener";
     const img = document.createElement("img");
     img.src = body.url;
     img.alt = body.name;
-    return img;
+    img.loading = "lazy";
+    link.append(img);
+    return link;
   }
-  if (body.type === "location")
-    return document.createTextNode(`📍 ${body.label ?? ""} ${body.lat}, ${body.lng}`);
+  if (body.type === "location") {
+    return document.createTextNode(`Location: ${body.label ?? ""} ${body.lat}, ${body.lng}`);
+  }
   if (body.type === "custom") return document.createTextNode(JSON.stringify(body.data));
   const link = document.createElement("a");
+  link.className = "attachment";
   link.href = body.url;
-  link.textContent = `📄 ${body.name} (${Math.ceil(body.size / 1024)} KiB)`;
   link.target = "_blank";
+  link.rel = "noopener";
+  const name = document.createElement("span");
+  name.textContent = body.name;
+  const size = document.createElement("small");
+  size.textContent = formatSize(body.size);
+  link.append(name, size);
   return link;
 }
 
-function renderMessages(scrollToEnd) {
+/** `scroll`: "bottom" to the newest, "stick" to the bottom if already near it, "keep" the view (older prepended). */
+function renderMessages(scroll) {
   const ol = $("messages");
+  const fromBottom = ol.scrollHeight - ol.scrollTop;
+  const nearBottom = ol.scrollHeight - ol.scrollTop - ol.clientHeight < STICK_PX;
+  const group = state.active && isGroup(state.active);
   const rows = state.messages.map((message) => {
     const li = document.createElement("li");
     const mine = message.from === state.auth.userId;
-    li.className = `${mine ? "mine" : ""} ${message.recalled ? "recalled" : ""}`;
+    li.className = [
+      mine ? "mine" : "",
+      message.recalled ? "recalled" : "",
+      `kind-${message.body?.type}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
     li.dataset.seq = String(message.seq ?? "");
     li.dataset.messageId = message.messageId ?? "";
+    if (group && !mine) {
+      const who = document.createElement("div");
+      who.className = "from";
+      who.textContent = state.names.get(message.from) ?? message.from;
+      li.append(who);
+    }
     const meta = document.createElement("div");
     meta.className = "meta";
-    const who = document.createElement("span");
-    who.textContent = mine ? "me" : (state.names.get(message.from) ?? message.from);
-    const status = document.createElement("span");
-    status.className = "status";
-    status.textContent = statusOf(message);
-    meta.append(who, status);
+    const time = document.createElement("time");
+    time.textContent = formatTime(message.ts);
+    meta.append(time);
+    if (mine && !message.recalled) {
+      const status = document.createElement("span");
+      status.className = "status";
+      status.dataset.status = statusOf(message);
+      status.textContent = statusOf(message);
+      meta.append(status);
+    }
     if (
       mine &&
       !message.recalled &&
@@ -322,9 +456,12 @@ function renderMessages(scrollToEnd) {
       Date.now() - message.ts < RECALL_WINDOW_MS
     ) {
       const recall = document.createElement("button");
+      recall.type = "button";
       recall.textContent = "recall";
       recall.className = "recall";
-      recall.onclick = () => state.client.recall(message.messageId);
+      recall.onclick = () => {
+        if (!state.client.recall(message.messageId)) showError(new Error("not connected"));
+      };
       meta.append(recall);
     }
     li.append(renderBody(message), meta);
@@ -332,16 +469,22 @@ function renderMessages(scrollToEnd) {
   });
   ol.replaceChildren(...rows);
   $("load-older").hidden = !state.more;
-  if (scrollToEnd) ol.scrollTop = ol.scrollHeight;
+  const empty = $("empty-conversation");
+  empty.hidden = rows.length > 0;
+  empty.textContent = state.active
+    ? "No messages yet: say hello."
+    : "Pick a conversation, or start one on the left.";
+  if (scroll === "bottom" || (scroll === "stick" && nearBottom)) ol.scrollTop = ol.scrollHeight;
+  else if (scroll === "keep") ol.scrollTop = ol.scrollHeight - fromBottom;
 }
 
 function markRead() {
   const summary = state.conversations.get(state.active);
-  const last = state.messages.at(-1)?.seq ?? 0;
+  const last = state.messages.findLast((m) => !m.pending)?.seq ?? 0;
   if (!summary || last === 0 || document.hidden) return;
-  state.client.read(state.active, last);
+  if (last > (summary.readSeq ?? 0)) state.client.read(state.active, last);
   summary.unread = 0;
-  summary.readSeq = last;
+  summary.readSeq = Math.max(summary.readSeq ?? 0, last);
 }
 
 async function send(body) {
@@ -349,36 +492,39 @@ async function send(body) {
   const to = targetOf(conversationId);
   const local = {
     messageId: `local-${crypto.randomUUID()}`,
+    conversationId,
     from: state.auth.userId,
+    to,
     body,
     ts: Date.now(),
     seq: Number.MAX_SAFE_INTEGER,
     pending: true,
-    conversationId,
-    to,
   };
   addMessage(local);
   try {
     const sent = await state.client.send(to, body);
     Object.assign(local, { messageId: sent.messageId, seq: sent.seq, ts: sent.ts, pending: false });
-    const summary = state.conversations.get(conversationId);
-    if (summary) {
-      summary.lastSeq = Math.max(summary.lastSeq, sent.seq);
-      summary.lastMessage = { ...local };
+    const summary = summaryOf(conversationId);
+    summary.lastSeq = Math.max(summary.lastSeq, sent.seq);
+    summary.readSeq = Math.max(summary.readSeq ?? 0, sent.seq);
+    if (!summary.lastMessage || summary.lastMessage.seq <= sent.seq) summary.lastMessage = local;
+    if (conversationId === state.active) {
+      state.messages.sort((x, y) => x.seq - y.seq);
+      renderMessages("stick");
     }
-    state.messages.sort((x, y) => x.seq - y.seq);
-    if (conversationId === state.active) renderMessages(true);
     await renderConversations();
   } catch (error) {
     state.messages = state.messages.filter((m) => m !== local);
-    renderMessages(false);
+    if (conversationId === state.active) renderMessages("keep");
     showError(error);
   }
 }
 
+let errorTimer = 0;
 function showError(error) {
   $("chat-error").textContent = error?.message ?? String(error);
-  setTimeout(() => {
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => {
     $("chat-error").textContent = "";
   }, 5000);
 }
@@ -386,18 +532,23 @@ function showError(error) {
 // ------------------------------------------------------------------ realtime
 
 function onMessage(message) {
-  const summary = state.conversations.get(message.conversationId);
-  if (!summary) {
-    void loadConversations();
-  } else {
-    summary.lastSeq = Math.max(summary.lastSeq, message.seq);
-    if (!summary.lastMessage || summary.lastMessage.seq <= message.seq)
-      summary.lastMessage = message;
-    if (message.conversationId !== state.active && message.from !== state.auth.userId)
-      summary.unread += 1;
+  const known = state.conversations.has(message.conversationId);
+  const summary = summaryOf(message.conversationId);
+  const fresh = message.seq > summary.lastSeq;
+  summary.lastSeq = Math.max(summary.lastSeq, message.seq);
+  if (!summary.lastMessage || summary.lastMessage.seq <= message.seq) summary.lastMessage = message;
+  // Counted once: a seq at or below lastSeq was in the server's count already.
+  if (
+    fresh &&
+    message.conversationId !== state.active &&
+    message.from !== state.auth.userId &&
+    message.seq > (summary.readSeq ?? 0)
+  ) {
+    summary.unread += 1;
   }
   if (message.conversationId === state.active) {
     void nameOf(message.from).then(() => {
+      if (message.conversationId !== state.active) return;
       addMessage(message);
       if (message.from !== state.auth.userId) {
         $("typing").textContent = "";
@@ -405,14 +556,54 @@ function onMessage(message) {
       }
     });
   }
+  // A conversation new to the page: the server's summary has its unread count and title.
+  if (!known) void loadConversations().catch(showError);
+  else void renderConversations();
+}
+
+function onGroup(frame) {
+  const conversationId = `g:${frame.groupId}`;
+  state.groups.delete(frame.groupId);
+  const me = state.auth.userId;
+  const gone =
+    frame.event === "dismissed" || (frame.event === "member_removed" && frame.userIds.includes(me));
+  if (gone) {
+    state.conversations.delete(conversationId);
+    if (state.active === conversationId) closeConversation();
+    void renderConversations();
+    return;
+  }
+  const summary = state.conversations.get(conversationId);
+  if (summary) summary.title = undefined;
+  else if (frame.event === "created" || frame.userIds.includes(me)) {
+    // A new group has no message yet, so /conversations does not list it: show it now.
+    summaryOf(conversationId).createdAt = Date.now();
+  }
+  if (state.active === conversationId) {
+    void titleOf(conversationId).then((title) => {
+      if (state.active === conversationId) $("conversation-title").textContent = title;
+    });
+  }
   void renderConversations();
+}
+
+function closeConversation() {
+  state.active = null;
+  state.messages = [];
+  state.more = false;
+  $("conversation-title").textContent = "Welcome";
+  delete $("conversation").dataset.open;
+  $("composer").hidden = true;
+  $("add-members").hidden = true;
+  $("typing").textContent = "";
+  renderMessages("bottom");
 }
 
 function startClient() {
   const client = createImClient({
     cursorStore: createLocalStorageCursorStore({
       storage: localStorage,
-      prefix: `lucky-im.cursors.${state.auth.userId}.`,
+      prefix: "lucky-im.cursors.",
     }),
     device: { class: "web" },
   });
@@ -420,28 +611,34 @@ function startClient() {
   client.on("state", (now) => {
     const badge = $("connection");
     badge.dataset.state = now;
-    badge.textContent = now === "open" ? "online" : now;
+    badge.textContent = now === "open" ? "online" : now === "reconnecting" ? "reconnecting…" : now;
+    badge.title = now === "reconnecting" ? "Connection lost: retrying" : "";
   });
   client.on("message", onMessage);
   client.on("receipt", (receipt) => {
-    if (receipt.conversationId !== state.active || receipt.userId === state.auth.userId) return;
-    if (receipt.kind === "read") state.peerRead = Math.max(state.peerRead, receipt.seq);
-    state.peerDelivered = Math.max(state.peerDelivered, receipt.seq);
-    renderMessages(false);
+    if (receipt.userId === state.auth.userId) return;
+    const receipts = receiptsOf(receipt.conversationId);
+    if (receipt.kind === "read") receipts.read = Math.max(receipts.read, receipt.seq);
+    receipts.delivered = Math.max(receipts.delivered, receipt.seq);
+    saveReceipts();
+    if (receipt.conversationId === state.active) renderMessages("stick");
   });
   client.on("recalled", (frame) => {
     const message = state.messages.find((m) => m.messageId === frame.messageId);
     if (message) {
       message.recalled = true;
-      renderMessages(false);
+      renderMessages("stick");
     }
     const summary = state.conversations.get(frame.conversationId);
-    if (summary?.lastMessage?.messageId === frame.messageId) summary.lastMessage.recalled = true;
+    if (summary?.lastMessage?.messageId === frame.messageId) {
+      summary.lastMessage = { ...summary.lastMessage, recalled: true };
+    }
     void renderConversations();
   });
   client.on("typing", (frame) => {
     if (frame.conversationId !== state.active || frame.from === state.auth.userId) return;
     void nameOf(frame.from).then((name) => {
+      if (frame.conversationId !== state.active) return;
       $("typing").textContent = `${name} is typing…`;
       clearTimeout(state.typingTimer);
       state.typingTimer = setTimeout(() => {
@@ -449,13 +646,14 @@ function startClient() {
       }, 3000);
     });
   });
-  client.on("group", (frame) => {
-    state.groups.delete(frame.groupId);
-    const summary = state.conversations.get(`g:${frame.groupId}`);
-    if (summary) summary.title = undefined;
-    void loadConversations();
+  client.on("group", onGroup);
+  client.on("error", (error) => {
+    console.warn("[lucky-im]", error.message);
+    // Refusals of the user's own actions (recall too late, not allowed): say so.
+    if (["forbidden", "conflict", "not_found", "rate_limited"].includes(error.code)) {
+      showError(error);
+    }
   });
-  client.on("error", (error) => console.warn("[lucky-im]", error.message));
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   return client.connect({
     url: `${scheme}://${location.host}/ws`,
@@ -472,91 +670,125 @@ async function enterChat() {
   const me = await api("GET", "/users/me");
   saveAuth({ ...state.auth, userId: me.userId, username: me.username });
   state.names.set(me.userId, me.username);
+  loadReceipts();
   $("me").textContent = me.username;
+  $("me-avatar").replaceWith(Object.assign(avatar(me.username, me.userId), { id: "me-avatar" }));
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
-  await startClient();
-  await loadConversations();
+  await Promise.all([startClient(), loadConversations()]);
 }
 
 async function userIdOf(username) {
-  const user = await api("GET", `/users/by-name/${encodeURIComponent(username.trim())}`);
-  state.names.set(user.userId, user.username);
-  return user.userId;
+  const name = username.trim();
+  try {
+    const user = await api("GET", `/users/by-name/${encodeURIComponent(name)}`);
+    state.names.set(user.userId, user.username);
+    return user.userId;
+  } catch (error) {
+    if (error.code === "not_found") throw new Error(`no user named "${name}"`);
+    throw error;
+  }
 }
 
-$("auth-form").onsubmit = async (event) => {
+function usernamesIn(text) {
+  return text
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Disables `form`'s buttons while `work` runs, so a double click does not act twice. */
+async function busy(form, work) {
+  const buttons = form.querySelectorAll("button");
+  for (const b of buttons) b.disabled = true;
+  try {
+    return await work();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+$("auth-form").onsubmit = (event) => {
   event.preventDefault();
   $("auth-error").textContent = "";
-  try {
-    await login($("username").value.trim(), $("password").value);
-    await enterChat();
-  } catch (error) {
-    $("auth-error").textContent = error.message;
-  }
+  void busy($("auth-form"), async () => {
+    try {
+      await login($("username").value.trim(), $("password").value);
+      await enterChat();
+    } catch (error) {
+      $("auth-error").textContent = error.message;
+    }
+  });
 };
 
-$("register-button").onclick = async () => {
+$("register-button").onclick = () => {
   $("auth-error").textContent = "";
   const form = $("auth-form");
   if (!form.reportValidity()) return;
-  try {
-    await api("POST", "/auth/register", {
-      username: $("username").value.trim(),
-      password: $("password").value,
-    });
-    await login($("username").value.trim(), $("password").value);
-    await enterChat();
-  } catch (error) {
-    $("auth-error").textContent = error.message;
-  }
+  void busy(form, async () => {
+    try {
+      await api("POST", "/auth/register", {
+        username: $("username").value.trim(),
+        password: $("password").value,
+      });
+      await login($("username").value.trim(), $("password").value);
+      await enterChat();
+    } catch (error) {
+      $("auth-error").textContent = error.message;
+    }
+  });
 };
 
-$("new-chat").onsubmit = async (event) => {
+$("logout-button").onclick = () => logout();
+
+$("new-chat").onsubmit = (event) => {
   event.preventDefault();
-  try {
-    const userId = await userIdOf($("new-chat-username").value);
-    $("new-chat-username").value = "";
-    await openConversation(directId(state.auth.userId, userId));
-  } catch (error) {
-    showError(error);
-  }
+  void busy($("new-chat"), async () => {
+    try {
+      const userId = await userIdOf($("new-chat-username").value);
+      $("new-chat-username").value = "";
+      await openConversation(directId(state.auth.userId, userId));
+    } catch (error) {
+      showError(error);
+    }
+  });
 };
 
-$("new-group").onsubmit = async (event) => {
+$("new-group").onsubmit = (event) => {
   event.preventDefault();
-  try {
-    const names = $("new-group-members")
-      .value.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const members = await Promise.all(names.map(userIdOf));
-    const { groupId } = await api("POST", "/groups", {
-      name: $("new-group-name").value.trim(),
-      members,
-    });
-    $("new-group-name").value = "";
-    $("new-group-members").value = "";
-    await loadConversations();
-    await openConversation(`g:${groupId}`);
-  } catch (error) {
-    showError(error);
-  }
+  void busy($("new-group"), async () => {
+    try {
+      const members = await Promise.all(usernamesIn($("new-group-members").value).map(userIdOf));
+      const { groupId } = await api("POST", "/groups", {
+        name: $("new-group-name").value.trim(),
+        members,
+      });
+      $("new-group-name").value = "";
+      $("new-group-members").value = "";
+      $("new-group-box").open = false;
+      summaryOf(`g:${groupId}`).createdAt = Date.now();
+      await openConversation(`g:${groupId}`);
+    } catch (error) {
+      showError(error);
+    }
+  });
 };
 
-$("add-members").onsubmit = async (event) => {
+$("add-members").onsubmit = (event) => {
   event.preventDefault();
-  try {
-    const names = $("add-members-input")
-      .value.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const userIds = await Promise.all(names.map(userIdOf));
-    await api("POST", `/groups/${encodeURIComponent(state.active.slice(2))}/members`, { userIds });
-    $("add-members-input").value = "";
-  } catch (error) {
-    showError(error);
-  }
+  void busy($("add-members"), async () => {
+    try {
+      const userIds = await Promise.all(usernamesIn($("add-members-input").value).map(userIdOf));
+      if (userIds.length === 0) return;
+      await api("POST", `/groups/${encodeURIComponent(state.active.slice(2))}/members`, {
+        userIds,
+      });
+      $("add-members-input").value = "";
+      state.groups.delete(state.active.slice(2));
+    } catch (error) {
+      showError(error);
+    }
+  });
 };
 
 $("composer").onsubmit = (event) => {
@@ -564,13 +796,13 @@ $("composer").onsubmit = (event) => {
   const text = $("text").value.trim();
   if (!text || !state.active) return;
   $("text").value = "";
+  state.lastTypingSent = 0;
   void send({ type: "text", text });
 };
 
 $("text").oninput = () => {
-  if (!state.active || Date.now() - state.lastTypingSent < 2000) return;
-  state.lastTypingSent = Date.now();
-  state.client.typing(targetOf(state.active));
+  if (!state.active || !$("text").value || Date.now() - state.lastTypingSent < 2000) return;
+  if (state.client.typing(targetOf(state.active))) state.lastTypingSent = Date.now();
 };
 
 $("file-input").onchange = async () => {
@@ -602,9 +834,17 @@ $("file-input").onchange = async () => {
   }
 };
 
-$("load-older").onclick = () => void loadOlder();
+$("load-older").onclick = () => void loadOlder().catch(showError);
 document.addEventListener("visibilitychange", () => {
-  if (!document.hidden && state.active) markRead();
+  if (!document.hidden && state.active) {
+    markRead();
+    void renderConversations();
+  }
 });
 
-if (state.auth) enterChat().catch(() => logout());
+if (state.auth) {
+  enterChat().catch(() => logout());
+} else {
+  $("auth-view").hidden = false;
+  $("username").focus();
+}

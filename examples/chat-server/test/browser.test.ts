@@ -1,0 +1,396 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CHROMIUM_PATH,
+  ensureBrowserClient,
+  launchChromium,
+  NetworkSwitch,
+  tinyPng,
+} from "./browser-harness.js";
+import { api, registerUser, startTestServer, type TestUser, WsProbe } from "./helpers.js";
+import { REPO_ROOT } from "./server-process.js";
+
+/**
+ * The web page (`public/`) in real headless Chromium: two users in two browser
+ * contexts register, log in, chat both ways (typing indicator, unread counts,
+ * read receipts, image and file, recall), page through history, lose the
+ * network and get what they missed, log in again in a new tab, and make a
+ * group. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
+ */
+
+const hasChromium = existsSync(CHROMIUM_PATH);
+if (!hasChromium && process.env.CI) {
+  throw new Error(
+    `[chat-server] browser test: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium); CI never skips`,
+  );
+}
+
+const SCREENSHOT = join(REPO_ROOT, ".out", "artifacts", "chat-view.png");
+const PASSWORD = "correct horse battery";
+const WAIT = 30_000;
+/** Each step waits on several things; the machine may be loaded. */
+const STEP_TIMEOUT = 180_000;
+
+interface Person {
+  name: string;
+  context: BrowserContext;
+  network: NetworkSwitch;
+  page: Page;
+  /** Uncaught exceptions of the person's pages: a page bug. */
+  errors: string[];
+}
+
+describe.runIf(hasChromium)("the web page in headless Chromium", () => {
+  let stopServer: (() => Promise<void>) | undefined;
+  let baseUrl = "";
+  let browser: Browser | undefined;
+  const suffix = Math.random().toString(36).slice(2, 7);
+  let alice: Person;
+  let bob: Person;
+  let carol: TestUser;
+  let carolSocket: WsProbe | undefined;
+
+  async function openPage(person: Omit<Person, "page"> & { page?: Page }): Promise<Page> {
+    const page = await person.context.newPage();
+    page.on("pageerror", (error) => person.errors.push(`${person.name}: ${error.message}`));
+    await page.goto(baseUrl);
+    return page;
+  }
+
+  async function newPerson(name: string): Promise<Person> {
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 700 } });
+    const network = await NetworkSwitch.attach(context);
+    const person = { name, context, network, errors: [] as string[] };
+    return { ...person, page: await openPage(person) };
+  }
+
+  /** Polls `read` until it contains `text`. */
+  const eventually = (read: () => Promise<string | null>, text: string, timeout = WAIT) =>
+    expect.poll(async () => (await read()) ?? "", { timeout, interval: 100 }).toContain(text);
+
+  const message = (page: Page, text: string) =>
+    page.locator("#messages li", { hasText: text }).last();
+  const conversationRow = (page: Page, title: string) =>
+    page.locator("#conversations li", { hasText: title });
+
+  async function sendText(page: Page, text: string): Promise<void> {
+    await page.fill("#text", text);
+    await page.press("#text", "Enter");
+    // "sent", "delivered" or "read": the server stored it (no longer "sending…").
+    await expect
+      .poll(() => message(page, text).locator(".status").textContent(), { timeout: WAIT })
+      .toMatch(/^(sent|delivered|read)$/);
+  }
+
+  beforeAll(async () => {
+    await ensureBrowserClient();
+    const started = await startTestServer({ passwordHashLogN: 10 });
+    stopServer = started.stop;
+    baseUrl = started.server.url;
+    browser = await launchChromium();
+    alice = await newPerson(`alice_${suffix}`);
+    bob = await newPerson(`bob_${suffix}`);
+    carol = await registerUser(baseUrl, `carol_${suffix}_`);
+  }, 300_000);
+
+  afterAll(async () => {
+    carolSocket?.close();
+    await browser?.close();
+    await stopServer?.();
+  }, STEP_TIMEOUT);
+
+  it(
+    "registers and logs in both users with the page",
+    async () => {
+      for (const person of [alice, bob]) {
+        const { page } = person;
+        await page.fill("#username", person.name);
+        await page.fill("#password", PASSWORD);
+        await page.click("#register-button");
+        await page.locator("#chat-view").waitFor({ state: "visible", timeout: WAIT });
+        expect(await page.textContent("#me")).toBe(person.name);
+        await page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+        expect(await page.isHidden("#auth-view")).toBe(true);
+      }
+      // A taken name is refused on the form.
+      const extra = await openPage({ ...alice, errors: alice.errors });
+      await extra.fill("#username", alice.name);
+      await extra.fill("#password", PASSWORD);
+      await extra.click("#register-button");
+      await eventually(() => extra.textContent("#auth-error"), "taken");
+      await extra.close();
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "chats both ways with unread count, typing indicator and read receipt",
+    async () => {
+      await alice.page.fill("#new-chat-username", bob.name);
+      await alice.page.press("#new-chat-username", "Enter");
+      await eventually(() => alice.page.textContent("#conversation-title"), bob.name);
+      await sendText(alice.page, "Hi Bob, how are you?");
+
+      // Bob is elsewhere: the conversation appears in his list with one unread.
+      const row = conversationRow(bob.page, alice.name);
+      await eventually(() => row.locator(".unread").textContent(), "1");
+      await eventually(() => row.locator(".preview").textContent(), "Hi Bob");
+
+      // He opens it: the message is there, the badge goes, Alice sees "read".
+      await row.click();
+      await message(bob.page, "Hi Bob, how are you?").waitFor({ timeout: WAIT });
+      await expect.poll(() => row.locator(".unread").count(), { timeout: WAIT }).toBe(0);
+      await eventually(
+        () => message(alice.page, "Hi Bob, how are you?").locator(".status").textContent(),
+        "read",
+      );
+
+      // Bob types: Alice sees the indicator; then his answer arrives.
+      await bob.page.locator("#text").pressSequentially("Fine", { delay: 30 });
+      await eventually(() => alice.page.textContent("#typing"), `${bob.name} is typing`);
+      await bob.page.locator("#text").pressSequentially(", thanks!");
+      await bob.page.press("#text", "Enter");
+      await message(alice.page, "Fine, thanks!").waitFor({ timeout: WAIT });
+      // The message ends the indicator.
+      await expect.poll(() => alice.page.textContent("#typing"), { timeout: WAIT }).toBe("");
+      // Alice has the conversation open: Bob's message is read at once.
+      await eventually(
+        () => message(bob.page, "Fine, thanks!").locator(".status").textContent(),
+        "read",
+      );
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "sends an image and a file",
+    async () => {
+      await alice.page.setInputFiles("#file-input", {
+        name: "dot.png",
+        mimeType: "image/png",
+        buffer: tinyPng(48),
+      });
+      const image = bob.page.locator('#messages img[alt="dot.png"]');
+      await image.waitFor({ timeout: WAIT });
+      // The bytes came back through GET /files/:id and decoded as a PNG.
+      await expect
+        .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), {
+          timeout: WAIT,
+        })
+        .toBe(48);
+
+      await bob.page.setInputFiles("#file-input", {
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("shopping list: milk, eggs\n"),
+      });
+      const link = alice.page.locator("#messages a", { hasText: "notes.txt" });
+      await link.waitFor({ timeout: WAIT });
+      const href = await link.getAttribute("href");
+      const file = await fetch(new URL(href!, baseUrl));
+      expect(await file.text()).toBe("shopping list: milk, eggs\n");
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "recalls a message on both sides",
+    async () => {
+      await sendText(alice.page, "oops, wrong chat");
+      await message(bob.page, "oops, wrong chat").waitFor({ timeout: WAIT });
+      await message(alice.page, "oops, wrong chat").locator("button.recall").click();
+      for (const page of [alice.page, bob.page]) {
+        await expect
+          .poll(() => page.locator("#messages li", { hasText: "oops, wrong chat" }).count(), {
+            timeout: WAIT,
+          })
+          .toBe(0);
+        await page.locator("#messages li.recalled").first().waitFor({ timeout: WAIT });
+      }
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "pages through a long history",
+    async () => {
+      // Carol (a plain WebSocket client) writes 35 messages; a page holds 30.
+      carolSocket = await WsProbe.connect(baseUrl, carol.accessToken);
+      const aliceId = await alice.page.evaluate(
+        () => JSON.parse(sessionStorage.getItem("lucky-im.auth") ?? "{}").userId as string,
+      );
+      for (let i = 1; i <= 35; i++) {
+        const cid = `history-${i}`;
+        carolSocket.send({
+          type: "send",
+          cid,
+          to: { type: "user", id: aliceId },
+          body: { type: "text", text: `history #${i}` },
+        });
+        await carolSocket.next((f) => f.type === "sent" && f.cid === cid);
+      }
+      const row = conversationRow(alice.page, carol.username);
+      await eventually(() => row.locator(".unread").textContent(), "35");
+      await row.click();
+      await message(alice.page, "history #35").waitFor({ timeout: WAIT });
+      expect(await alice.page.locator("#messages li").count()).toBe(30);
+      expect(await alice.page.locator("#messages li", { hasText: "history #5" }).count()).toBe(0);
+      expect(await alice.page.isVisible("#load-older")).toBe(true);
+      await alice.page.click("#load-older");
+      await expect
+        .poll(() => alice.page.locator("#messages li").count(), { timeout: WAIT })
+        .toBe(35);
+      expect(await alice.page.textContent("#messages li:first-child")).toContain("history #1");
+      expect(await alice.page.isHidden("#load-older")).toBe(true);
+      // Back to Bob for the next steps.
+      await conversationRow(alice.page, bob.name).click();
+      await message(alice.page, "Fine, thanks!").waitFor({ timeout: WAIT });
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "shows reconnecting while offline and delivers the missed messages on return",
+    async () => {
+      await bob.network.setOffline(true);
+      await bob.page.locator("#connection[data-state=reconnecting]").waitFor({ timeout: WAIT });
+      expect(await bob.page.textContent("#connection")).toContain("reconnecting");
+
+      await sendText(alice.page, "missed one");
+      await sendText(alice.page, "missed two");
+      expect(await message(bob.page, "missed one").count()).toBe(0);
+
+      await bob.network.setOffline(false);
+      await bob.page.locator("#connection[data-state=open]").waitFor({ timeout: 60_000 });
+      await message(bob.page, "missed one").waitFor({ timeout: WAIT });
+      await message(bob.page, "missed two").waitFor({ timeout: WAIT });
+      // In order, once each.
+      const texts = await bob.page.locator("#messages li .text").allTextContents();
+      expect(texts.filter((t) => t.startsWith("missed"))).toEqual(["missed one", "missed two"]);
+      await eventually(
+        () => message(alice.page, "missed two").locator(".status").textContent(),
+        "read",
+      );
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "logs in again in a new tab after closing the page and sees what was missed",
+    async () => {
+      await bob.page.close();
+      await sendText(alice.page, "are you still there?");
+
+      // A new tab has no session: the login form, the password sent as a JWE.
+      bob.page = await openPage(bob);
+      await bob.page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
+      const logins: string[] = [];
+      bob.page.on("request", (request) => {
+        if (request.url().endsWith("/auth/login")) logins.push(request.postData() ?? "");
+      });
+      await bob.page.fill("#username", bob.name);
+      await bob.page.fill("#password", PASSWORD);
+      await bob.page.click("#login-button");
+      await bob.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+      expect(logins).toHaveLength(1);
+      expect(JSON.parse(logins[0]!)).toEqual({
+        username: bob.name,
+        passwordJwe: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]*\.[\w-]+$/),
+      });
+      expect(logins[0]).not.toContain(PASSWORD);
+
+      const row = conversationRow(bob.page, alice.name);
+      await eventually(() => row.locator(".unread").textContent(), "1");
+      await eventually(() => row.locator(".preview").textContent(), "are you still there?");
+      await row.click();
+      await message(bob.page, "are you still there?").waitFor({ timeout: WAIT });
+      // The history before it is there too.
+      await message(bob.page, "Hi Bob, how are you?").waitFor({ timeout: WAIT });
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "creates a group and adds a member",
+    async () => {
+      expect(await alice.page.isHidden("#add-members")).toBe(true); // a direct chat
+      await alice.page.click("#new-group-box summary");
+      await alice.page.fill("#new-group-name", "Weekend trip");
+      await alice.page.fill("#new-group-members", bob.name);
+      await alice.page.click("#new-group button");
+      await eventually(() => alice.page.textContent("#conversation-title"), "Weekend trip");
+      await sendText(alice.page, "Who brings the tent?");
+
+      const row = conversationRow(bob.page, "Weekend trip");
+      await eventually(() => row.locator(".unread").textContent(), "1");
+      await row.click();
+      await message(bob.page, "Who brings the tent?").waitFor({ timeout: WAIT });
+      await sendText(bob.page, "I do");
+      await message(alice.page, "I do").waitFor({ timeout: WAIT });
+
+      // Alice adds Carol with the form: Carol can now read the group.
+      await alice.page.fill("#add-members-input", carol.username);
+      await alice.page.click("#add-members button");
+      const groupId = await alice.page.evaluate(() =>
+        document.querySelector("#conversations li.active")?.getAttribute("data-conversation-id"),
+      );
+      expect(groupId).toMatch(/^g:/);
+      await expect
+        .poll(
+          async () => {
+            const group = await api(baseUrl, "GET", `/groups/${groupId!.slice(2)}`, {
+              token: carol.accessToken,
+            });
+            return group.status === 200
+              ? (group.body.members as { userId: string }[]).map((m) => m.userId)
+              : [];
+          },
+          { timeout: WAIT },
+        )
+        .toContain(carol.userId);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "keeps the session and the receipts over a reload, and logs out",
+    async () => {
+      await alice.page.reload();
+      await alice.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+      expect(await alice.page.isHidden("#auth-view")).toBe(true);
+      await conversationRow(alice.page, bob.name).click();
+      // Bob read it before the reload; the history alone does not say so, the page remembers.
+      await eventually(
+        () => message(alice.page, "are you still there?").locator(".status").textContent(),
+        "read",
+      );
+
+      await bob.page.click("#logout-button");
+      await bob.page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
+      expect(await bob.page.isHidden("#chat-view")).toBe(true);
+      expect(await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))).toBeNull();
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "saves a screenshot of the chat view",
+    async () => {
+      await conversationRow(alice.page, bob.name).click();
+      await message(alice.page, "are you still there?").waitFor({ timeout: WAIT });
+      // A draft in the composer, for a lifelike picture.
+      await alice.page.fill("#text", "See you on Saturday");
+      await alice.page
+        .locator('#messages img[alt="dot.png"]')
+        .evaluate((img: HTMLImageElement) => img.decode());
+      await mkdir(join(REPO_ROOT, ".out", "artifacts"), { recursive: true });
+      await alice.page.screenshot({ path: SCREENSHOT });
+      expect(existsSync(SCREENSHOT)).toBe(true);
+      expect([...alice.errors, ...bob.errors]).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
+});
