@@ -102,6 +102,7 @@ export async function openBackends(
       backends.broker = createAmqpBroker({
         url: config.amqpUrl,
         prefix: config.amqpPrefix,
+        queueType: config.amqpQueueType,
         nodeId,
         connectionName: `lucky-im-chat-server ${nodeId}`,
         onError: report("amqp broker"),
@@ -129,7 +130,11 @@ export async function openBackends(
         else redis.disconnect();
       });
       const prefix = config.redisPrefix;
-      backends.presence = createRedisPresence({ redis, keyPrefix: `${prefix}:presence` });
+      backends.presence = createRedisPresence({
+        redis,
+        keyPrefix: `${prefix}:presence`,
+        nodeTtlMs: config.presenceTtlMs,
+      });
       backends.frameLimiter = createRedisRateLimiter({
         redis,
         keyPrefix: `${prefix}:rl:frames`,

@@ -193,6 +193,8 @@ export async function createChatServer(
       hooks: mediaUrlHook,
       limits: { framesPerWindow: config.framesPerWindow, rateWindowMs: config.rateWindowMs },
       heartbeatMs: transport.heartbeatMs,
+      // A third of the TTL: two missed heartbeats still leave the node alive.
+      presenceHeartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
       multiDevice: config.multiDevice,
       logger: engineLogger(log),
     });

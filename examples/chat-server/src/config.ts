@@ -34,6 +34,16 @@ export interface ChatServerConfig {
    */
   amqpPrefix: string;
   /**
+   * RabbitMQ queue type of the node queues: `classic`, or `quorum` where durability matters.
+   * @default "classic" (`LUCKY_IM_AMQP_QUEUE_TYPE`)
+   */
+  amqpQueueType: "classic" | "quorum";
+  /**
+   * How long a node's presence lives without a heartbeat (its sessions vanish that long after a crash), in ms.
+   * @default 30000 (`LUCKY_IM_PRESENCE_TTL_MS`)
+   */
+  presenceTtlMs: number;
+  /**
    * Redis for presence and rate limits shared by the nodes; unset: in process.
    * @default undefined (`LUCKY_IM_REDIS_URL`)
    */
@@ -181,6 +191,11 @@ export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = [
 
 type Env = Record<string, string | undefined>;
 
+function queueType(value: string | undefined): "classic" | "quorum" {
+  if (value === undefined || value === "classic" || value === "quorum") return value ?? "classic";
+  throw new Error(`LUCKY_IM_AMQP_QUEUE_TYPE must be "classic" or "quorum", not "${value}"`);
+}
+
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -233,6 +248,8 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     host: text(env, "HOST") ?? "0.0.0.0",
     schema: text(env, "LUCKY_IM_SCHEMA") ?? "lucky_im",
     amqpPrefix: text(env, "LUCKY_IM_AMQP_PREFIX") ?? "lucky-im",
+    amqpQueueType: queueType(text(env, "LUCKY_IM_AMQP_QUEUE_TYPE")),
+    presenceTtlMs: int(env, "LUCKY_IM_PRESENCE_TTL_MS", 30_000, 1_000),
     redisPrefix: text(env, "LUCKY_IM_REDIS_PREFIX") ?? "lucky-im",
     jwtIssuer: text(env, "LUCKY_IM_JWT_ISSUER") ?? "lucky-im",
     jwtAudience: text(env, "LUCKY_IM_JWT_AUDIENCE") ?? "lucky-im",
