@@ -137,8 +137,12 @@ export interface ImClientOptions {
 
 /** Options of {@link ImClient.connect}. Give `token`, `getToken`, or both. */
 export interface ConnectOptions {
-  /** The server's WebSocket URL, for example `wss://chat.example.com/ws`. */
-  url: string;
+  /**
+   * The server's WebSocket URL, for example `wss://chat.example.com/ws`; or a function called
+   * before every connection attempt, to move to another server after a disconnect (a list of
+   * nodes, service discovery) without a load balancer.
+   */
+  url: string | (() => string | Promise<string>);
   /** A fixed access token. Without `getToken`, a 4401 close is final. */
   token?: string;
   /**

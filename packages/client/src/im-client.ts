@@ -395,9 +395,22 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       return;
     }
     if (this.stopped) return;
+    let url: string;
+    try {
+      const option = this.connectOptions!.url;
+      url = typeof option === "function" ? await option() : option;
+    } catch (cause) {
+      // Choosing a server failed (a discovery lookup, say): try again later like any failed attempt.
+      this.emitError(
+        new ImClientError("unavailable", `${PREFIX} the url function failed`, { cause }),
+      );
+      this.scheduleReconnect(false);
+      return;
+    }
+    if (this.stopped) return;
     let socket: WebSocketLike;
     try {
-      socket = new this.WebSocketClass!(this.connectOptions!.url, PROTOCOL_NAME);
+      socket = new this.WebSocketClass!(url, PROTOCOL_NAME);
     } catch (cause) {
       // The constructor only throws for a bad URL or protocol: retrying cannot help.
       this.fail(new ImClientError("bad_request", `${PREFIX} cannot open a WebSocket`, { cause }));

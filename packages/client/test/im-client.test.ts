@@ -53,6 +53,28 @@ async function connected(options: ImClientOptions = {}) {
 const text = (m: MessageFrame) => (m.body.type === "text" ? m.body.text : "");
 
 describe("connect", () => {
+  it("asks a url function before every attempt, so it can move to another server after a drop", async () => {
+    const first = await FakeServer.start();
+    const second = await FakeServer.start();
+    servers.push(first, second);
+    const client = createImClient({
+      WebSocket,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    clients.push(client);
+    const urls = [first.url, second.url];
+    let calls = 0;
+    const ready = client.connect({ url: async () => urls[calls++ % 2]!, token: "t-alice" });
+    const one = await first.nextConnection();
+    await one.accept("alice");
+    await ready;
+    one.socket.terminate();
+    const two = await second.nextConnection();
+    await two.accept("alice");
+    await waitFor(() => client.state === "open");
+    expect(calls).toBe(2);
+  });
+
   it("authenticates with the first frame, offers lucky-im.v1, then syncs from its cursors", async () => {
     const store = createMemoryCursorStore();
     await store.save("alice", { [C]: 7, "g:1": 3 });
