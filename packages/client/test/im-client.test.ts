@@ -71,7 +71,7 @@ describe("connect", () => {
     one.socket.terminate();
     const two = await second.nextConnection();
     await two.accept("alice");
-    await waitFor(() => client.state === "open");
+    await waitFor(() => client.state === "open", "the client open on the second server");
     expect(calls).toBe(2);
   });
 
