@@ -166,7 +166,9 @@ export async function createChatServer(
     const http: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: config.jsonBodyLimit,
-      trustProxy: config.trustProxy,
+      // One trusted hop: the client address is the one our proxy appended, never a hop the
+      // client wrote itself (that would dodge the per-address limits).
+      trustProxy: config.trustProxy ? 1 : false,
       // Behind a load balancer a request can outlive a slow client: bound it.
       requestTimeout: 120_000,
     });

@@ -1,17 +1,12 @@
 import { ImError, type ImHooks, type MessageBody } from "@lucky-im/core";
 import { isFileId } from "./files/local-disk-file-store.js";
 
-/** True for `/files/<id>` or an http(s) URL whose path is that (behind a load balancer's host). */
+/**
+ * True for exactly `/files/<id>`, the relative url `POST /files` returns. Absolute urls are
+ * refused, even with that path: another host would learn who opened the message and when.
+ */
 function isOwnFileUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url, "http://relative.invalid");
-  } catch {
-    return false;
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
-  if (parsed.search || parsed.hash) return false;
-  const match = /^\/files\/([^/]+)$/.exec(parsed.pathname);
+  const match = /^\/files\/([^/?#]+)$/.exec(url);
   return match !== null && isFileId(match[1]!);
 }
 

@@ -271,6 +271,18 @@ describe("chat between two registered users", () => {
     expect(await a.next((f) => f.type === "error" && f.cid === bad)).toMatchObject({
       code: "bad_request",
     });
+
+    // The right path on another host is refused too: it would tell that host who read the message.
+    const foreign = randomUUID();
+    a.send({
+      type: "send",
+      cid: foreign,
+      to: { type: "user", id: bob.userId },
+      body: { ...body, url: `https://evil.example${file.body.url}` },
+    });
+    expect(await a.next((f) => f.type === "error" && f.cid === foreign)).toMatchObject({
+      code: "bad_request",
+    });
   });
 
   it("closes the sessions of a user whose refresh token was reused (4401)", async () => {

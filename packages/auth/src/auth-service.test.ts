@@ -52,6 +52,48 @@ async function encryptTo(jwk: JWK, password: string, enc = "A256GCM") {
 }
 
 describe("createAuthService", () => {
+  it("refuses control characters in usernames and finds users by name", async () => {
+    const { auth } = setup();
+    expect(await errorCode(auth.register("nul\u0000name", "correct horse"))).toBe("bad_request");
+    expect(await errorCode(auth.register("tab\tname", "correct horse"))).toBe("bad_request");
+    const { userId } = await auth.register("erin", "correct horse");
+    expect(await auth.findUserByUsername("erin")).toEqual({ userId, username: "erin" });
+    expect(await auth.findUserByUsername("nobody")).toBeUndefined();
+    auth.close();
+  });
+
+  it("purges expired refresh tokens and codes on its own timer", async () => {
+    let clock = Date.now();
+    const refreshTokens = createMemoryRefreshTokenStore();
+    const codes = createMemoryCodeStore();
+    const purged: string[] = [];
+    const spy = <T extends { purgeExpired(now: number): Promise<number> }>(
+      store: T,
+      name: string,
+    ): T => {
+      const original = store.purgeExpired.bind(store);
+      store.purgeExpired = async (at: number) => {
+        purged.push(name);
+        return original(at);
+      };
+      return store;
+    };
+    const { auth } = setup({
+      refreshTokens: spy(refreshTokens, "refresh"),
+      codes: spy(codes, "codes"),
+      purgeIntervalMs: 20,
+      now: () => clock,
+    });
+    clock += 1;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    auth.close();
+    expect(purged).toContain("refresh");
+    expect(purged).toContain("codes");
+    const after = purged.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(purged.length, "close() stops the timer").toBe(after);
+  });
+
   it("registers, refuses a taken username, and validates input", async () => {
     const { auth } = setup();
     const { userId } = await auth.register("alice", "correct horse");

@@ -10,6 +10,7 @@ import { authError, PREFIX, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
+import { createMemoryCodeStore } from "./memory/memory-code-store.js";
 import {
   createMemoryRateLimiter,
   type RateLimit,
@@ -136,6 +137,12 @@ export interface AuthServiceOptions {
    */
   onRevoke?: (event: RevokeEvent) => void | Promise<void>;
   /**
+   * How often expired refresh tokens and verification codes are deleted, in ms; 0 never
+   * (then call the stores' `purgeExpired` yourself). The timer does not keep the process alive.
+   * @default 3600000 (one hour)
+   */
+  purgeIntervalMs?: number;
+  /**
    * Receives errors that do not fail the call (a failed `onRevoke`, a failed rehash).
    * @default console.error
    */
@@ -224,6 +231,8 @@ export interface AuthService {
   sendCode(recipient: string, options?: CodeOptions): Promise<{ expiresAt: number }>;
   /** Checks and consumes a verification code (see `VerificationCodes.verify`). */
   verifyCode(recipient: string, code: string, options?: CodeOptions): Promise<void>;
+  /** Stops the purge timer. The stores are the caller's to close. Idempotent. */
+  close(): void;
 }
 
 const sha256 = (token: string) => createHash("sha256").update(token).digest("base64url");
@@ -265,9 +274,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     ...(options.loginLimitPerUser ?? loginDefault),
   });
   const byIp = factory({ name: "auth_login_ip", ...(options.loginLimitPerIp ?? loginDefault) });
+  const codeStore = options.codes ?? createMemoryCodeStore();
   const codes = createVerificationCodes({
     ...options.codeOptions,
-    ...(options.codes ? { store: options.codes } : {}),
+    store: codeStore,
     ...(options.codeSender ? { sender: options.codeSender } : {}),
     rateLimiter: factory,
     now,
@@ -283,6 +293,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     now,
   });
 
+  // Expired refresh tokens and codes would otherwise pile up (for ever, in memory).
+  const purgeIntervalMs = options.purgeIntervalMs ?? 3_600_000;
+  const purgeTimer =
+    purgeIntervalMs > 0
+      ? setInterval(() => {
+          const at = now();
+          Promise.all([refreshTokens.purgeExpired(at), codeStore.purgeExpired(at)]).catch(onError);
+        }, purgeIntervalMs)
+      : undefined;
+  purgeTimer?.unref?.();
+
   // Checked against unknown usernames so that they cost as much as known ones.
   let dummyHash: Promise<string> | undefined;
   const dummy = () => {
@@ -293,6 +314,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const checkUsername = (username: unknown): string => {
     if (typeof username !== "string" || username.length === 0 || username.length > maxUsername) {
       throw authError("bad_request", `username must be 1 to ${maxUsername} characters`);
+    }
+    // Control characters (NUL above all: PostgreSQL refuses it) make no sense in a name.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+    if (/[\u0000-\u001f\u007f]/.test(username)) {
+      throw authError("bad_request", "username must not contain control characters");
     }
     return username;
   };
@@ -495,5 +521,6 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     publicJwk: () => keys.publicJwk(),
     sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
     verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
+    close: () => clearInterval(purgeTimer),
   };
 }

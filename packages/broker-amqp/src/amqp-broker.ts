@@ -638,7 +638,16 @@ class AmqpBroker implements Broker {
         try {
           const control = JSON.parse(message.content.toString("utf8")) as ControlMessage;
           const from = message.properties.headers?.[FROM_HEADER];
-          subscription.handler(control, typeof from === "string" ? from : "");
+          // A handler may be async despite its void type: its rejection must not escape.
+          const result: unknown = subscription.handler(
+            control,
+            typeof from === "string" ? from : "",
+          );
+          if (result instanceof Promise) {
+            result.catch((error: unknown) =>
+              this.report("internal", "a control message could not be handled", error),
+            );
+          }
         } catch (error) {
           this.report("internal", "a control message could not be handled", error);
         }

@@ -404,6 +404,14 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       this.emitError(
         new ImClientError("unavailable", `${PREFIX} the url function failed`, { cause }),
       );
+      if (this.attempt >= this.maxAttempts) {
+        this.fail(
+          new ImClientError("unavailable", `${PREFIX} gave up after ${this.attempt} attempts`, {
+            cause,
+          }),
+        );
+        return;
+      }
       this.scheduleReconnect(false);
       return;
     }

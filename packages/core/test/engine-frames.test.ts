@@ -151,6 +151,16 @@ describe("bad frames get an error and the connection stays open", () => {
       '{"type":"send","cid":"p","to":{"type":"user","id":"bob"},"body":{"type":"custom","data":{"__proto__":{"admin":true}}}}',
       "bad_request",
     ],
+    [
+      "an escaped __proto__ key",
+      '{"type":"send","cid":"e","to":{"type":"user","id":"bob"},"body":{"type":"custom","data":{"\\u005f_proto__":{"admin":true}}}}',
+      "bad_request",
+    ],
+    [
+      "a NUL character",
+      '{"type":"send","cid":"n","to":{"type":"user","id":"bob"},"body":{"type":"text","text":"a\\u0000b"}}',
+      "bad_request",
+    ],
     ["a constructor key", '{"type":"ping","constructor":{"prototype":{"x":1}}}', "bad_request"],
     ["a negative seq", { type: "ack", conversationId: "d:a:b", seq: -1 }, "bad_request"],
     ["a malformed conversation id", { type: "read", conversationId: "x:y", seq: 1 }, "bad_request"],

@@ -139,6 +139,13 @@ export function listenOutbox(options: ListenOptions): () => Promise<void> {
       });
       await self.query(`LISTEN "${options.channel}"`);
       if (dead.has(self)) return;
+      if (stopped) {
+        // stop() ran while LISTEN was in flight: nobody else will release this client, and
+        // pool.end() would wait for it forever.
+        dead.add(self);
+        self.release();
+        return;
+      }
       client = self;
       // Notifications sent while we were away are lost: wake once.
       if (afterLoss) schedule(Date.now());

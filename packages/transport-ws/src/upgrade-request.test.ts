@@ -28,9 +28,10 @@ describe("upgrade request parsing", () => {
     expect(bearerToken("Basic Zm9v")).toBeNull();
   });
 
-  it("remoteAddressOf trusts X-Forwarded-For only when told to", () => {
+  it("remoteAddressOf trusts X-Forwarded-For (its last hop) only when told to", () => {
     const req = {
-      headers: { "x-forwarded-for": " 203.0.113.9 , 10.0.0.1" },
+      // The client wrote the first hop; the trusted proxy appended the last.
+      headers: { "x-forwarded-for": " 198.51.100.7 , 203.0.113.9" },
       socket: { remoteAddress: "10.0.0.2" },
     } as unknown as IncomingMessage;
     expect(remoteAddressOf(req, true)).toBe("203.0.113.9");

@@ -34,13 +34,17 @@ export function bearerToken(header: string | undefined): string | undefined | nu
   return match ? (match[1] ?? null) : null;
 }
 
-/** The client address: the socket peer, or the first `X-Forwarded-For` hop when trusted. */
+/**
+ * The client address: the socket peer, or, when the proxy in front is trusted, the last
+ * `X-Forwarded-For` hop: the one that proxy appended. Earlier hops come from the client and
+ * could be forged to dodge per-address limits.
+ */
 export function remoteAddressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const header = req.headers["x-forwarded-for"];
-    const value = Array.isArray(header) ? header[0] : header;
-    const first = value?.split(",")[0]?.trim();
-    if (first) return first;
+    const value = Array.isArray(header) ? header.join(",") : header;
+    const last = value?.split(",").at(-1)?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress;
 }

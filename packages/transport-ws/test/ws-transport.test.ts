@@ -278,7 +278,7 @@ describe("handshake checks", () => {
   it("takes the address from X-Forwarded-For only with trustProxy", async () => {
     const trusted = await ownTransport({ trustProxy: true });
     await client(trusted.url, undefined, {
-      headers: { "X-Forwarded-For": "203.0.113.9, 10.0.0.1" },
+      headers: { "X-Forwarded-For": "198.51.100.7, 203.0.113.9" },
     });
     await waitFor(() => trusted.listener.opened.length === 1, "open");
     expect(trusted.listener.opened[0]!.connection.info.remoteAddress).toBe("203.0.113.9");

@@ -13,7 +13,8 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
     async (request) => {
       const userId = await ctx.authenticate(request);
       const limit = request.query.limit;
-      const summaries = await im.conversations(userId, limit === undefined ? undefined : { limit });
+      // Bounded even when the client names no limit: a user may be in many conversations.
+      const summaries = await im.conversations(userId, { limit: limit ?? 200 });
       return summaries.map((s) => ({
         conversationId: s.conversationId,
         lastSeq: s.lastSeq,

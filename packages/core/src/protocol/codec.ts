@@ -23,7 +23,16 @@ export type DecodeResult =
 
 /** Parses JSON; a frame that even mentions a prototype key is parsed by the slower, checking path. */
 function parseJson(text: string): unknown {
-  if (text.includes("__proto__") || text.includes("constructor") || text.includes("prototype")) {
+  // NUL cannot be stored by every backend (PostgreSQL text refuses it): refuse it in any frame.
+  // In JSON it can only appear escaped.
+  if (text.includes("\\u0000")) throw new ForbiddenContentError(readCid(text));
+  // A key may be spelled with escapes ("\u005f_proto__"): any escape takes the checking path.
+  if (
+    text.includes("__proto__") ||
+    text.includes("constructor") ||
+    text.includes("prototype") ||
+    text.includes("\\u")
+  ) {
     let forbidden: string | undefined;
     // The reviver drops the keys (so the rest, such as the cid, can still be read) and remembers them.
     const value: unknown = JSON.parse(text, (key, v) => {
@@ -38,6 +47,22 @@ function parseJson(text: string): unknown {
     return value;
   }
   return JSON.parse(text);
+}
+
+/** The frame's `cid`, read without keeping anything else (for an error about the frame). */
+function readCid(text: string): string | undefined {
+  try {
+    const cid = (JSON.parse(text) as { cid?: unknown } | null)?.cid;
+    return typeof cid === "string" ? cid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class ForbiddenContentError extends Error {
+  constructor(readonly cid: string | undefined) {
+    super("NUL characters are not allowed in frames");
+  }
 }
 
 class ForbiddenKeyError extends Error {
@@ -59,6 +84,10 @@ export function decodeClientFrame(text: string): DecodeResult {
   try {
     value = parseJson(text);
   } catch (cause) {
+    if (cause instanceof ForbiddenContentError) {
+      const error = new ImError("bad_request", cause.message);
+      return cause.cid === undefined ? { ok: false, error } : { ok: false, error, cid: cause.cid };
+    }
     if (cause instanceof ForbiddenKeyError) {
       const error = new ImError("bad_request", cause.message);
       return cause.cid === undefined ? { ok: false, error } : { ok: false, error, cid: cause.cid };
