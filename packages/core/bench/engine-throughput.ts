@@ -51,7 +51,10 @@ async function engineRun(): Promise<{ cpuUs: number; wallMs: number; delivered: 
         const frame = JSON.parse(data) as MessageFrame;
         delivered++;
         let pending = toAck.get(client);
-        if (!pending) toAck.set(client, (pending = new Map()));
+        if (!pending) {
+          pending = new Map();
+          toAck.set(client, pending);
+        }
         pending.set(
           frame.conversationId,
           Math.max(pending.get(frame.conversationId) ?? 0, frame.seq),
