@@ -168,7 +168,7 @@ export async function createChatServer(
       bodyLimit: config.jsonBodyLimit,
       // One trusted hop: the client address is the one our proxy appended, never a hop the
       // client wrote itself (that would dodge the per-address limits).
-      trustProxy: config.trustProxy ? 1 : false,
+      trustProxy: config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
       // Behind a load balancer a request can outlive a slow client: bound it.
       requestTimeout: 120_000,
     });

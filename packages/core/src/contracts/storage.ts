@@ -18,7 +18,7 @@ export interface Storage {
    * when entries may have become due, so the relay need not wait for its next poll. Returns
    * a function that stops it. The relay polls anyway; this only shortens the wait.
    */
-  outboxNotifications?(onWake: () => void): () => Promise<void> | void;
+  outboxNotifications?(onWake: () => void): () => Promise<void>;
   /** True when the backing service answers (for readiness probes). */
   ping(): Promise<boolean>;
   /** Releases what the adapter opened (not a pool the user passed in). Idempotent. */
