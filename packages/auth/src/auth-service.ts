@@ -11,12 +11,8 @@ import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
-import {
-  createMemoryRateLimiter,
-  type RateLimit,
-  type RateLimiterFactory,
-} from "./memory-rate-limiter.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
+import { inMemoryRateLimits, type RateLimit, type RateLimiterFactory } from "./rate-limits.js";
 import {
   type CodeOptions,
   createVerificationCodes,
@@ -107,7 +103,7 @@ export interface AuthServiceOptions {
    * Makes the rate limiters (names `auth_login_user`, `auth_login_ip`,
    * `auth_code_recipient`, `auth_code_ip`); pass a Redis-backed one to share
    * budgets between nodes.
-   * @default createMemoryRateLimiter
+   * @default in-memory limiters (core's `createMemoryRateLimiter`, one per budget)
    */
   rateLimiter?: RateLimiterFactory;
   /**
@@ -267,7 +263,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const generateUserId = options.generateUserId ?? (() => newId("u"));
   const onError =
     options.onError ?? ((error: unknown) => console.error(`${PREFIX} background failure`, error));
-  const factory = options.rateLimiter ?? createMemoryRateLimiter;
+  const factory = options.rateLimiter ?? inMemoryRateLimits;
   const loginDefault = { points: 10, durationMs: 300_000 };
   const byUser = factory({
     name: "auth_login_user",

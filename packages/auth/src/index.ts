@@ -41,12 +41,6 @@ export { createMemoryCodeStore } from "./memory/memory-code-store.js";
 export { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
 export { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
 export {
-  createMemoryRateLimiter,
-  type RateLimit,
-  type RateLimiterFactory,
-  type RateLimitSpec,
-} from "./memory-rate-limiter.js";
-export {
   createPasswordHasher,
   type PasswordHasher,
   type PasswordHasherOptions,
@@ -60,6 +54,12 @@ export { createPostgresCodeStore } from "./postgres/postgres-code-store.js";
 export { createPostgresCredentialStore } from "./postgres/postgres-credential-store.js";
 export { createPostgresRefreshTokenStore } from "./postgres/postgres-refresh-token-store.js";
 export type { PostgresAuthOptions, SqlPool } from "./postgres/sql-pool.js";
+export {
+  inMemoryRateLimits,
+  type RateLimit,
+  type RateLimiterFactory,
+  type RateLimitSpec,
+} from "./rate-limits.js";
 export {
   type CodeOptions,
   createVerificationCodes,

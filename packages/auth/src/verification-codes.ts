@@ -5,11 +5,7 @@ import { authError, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { createLoggingCodeSender } from "./logging-code-sender.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
-import {
-  createMemoryRateLimiter,
-  type RateLimit,
-  type RateLimiterFactory,
-} from "./memory-rate-limiter.js";
+import { inMemoryRateLimits, type RateLimit, type RateLimiterFactory } from "./rate-limits.js";
 
 /** Options of {@link createVerificationCodes}. */
 export interface VerificationCodesOptions {
@@ -56,7 +52,7 @@ export interface VerificationCodesOptions {
   sendLimitPerIp?: RateLimit;
   /**
    * Makes the rate limiters (names `auth_code_recipient`, `auth_code_ip`).
-   * @default createMemoryRateLimiter
+   * @default in-memory limiters (core's `createMemoryRateLimiter`, one per budget)
    */
   rateLimiter?: RateLimiterFactory;
   /**
@@ -130,7 +126,7 @@ export function createVerificationCodes(options: VerificationCodesOptions = {}):
   const maxAttempts = options.maxAttempts ?? 3;
   const digits = options.digits ?? 6;
   const now = options.now ?? Date.now;
-  const factory = options.rateLimiter ?? createMemoryRateLimiter;
+  const factory = options.rateLimiter ?? inMemoryRateLimits;
   const byRecipient = factory({
     name: "auth_code_recipient",
     ...(options.sendLimitPerRecipient ?? { points: 5, durationMs: 3_600_000 }),
