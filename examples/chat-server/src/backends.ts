@@ -3,9 +3,9 @@ import {
   type CredentialStore,
   createAuthTables,
   createMemoryCredentialStore,
-  createMemoryRateLimiter,
   createMemoryRefreshTokenStore,
   createPostgresAuthStores,
+  inMemoryRateLimits,
   type RateLimiterFactory,
   type RefreshTokenStore,
 } from "@lucky-im/auth";
@@ -60,7 +60,7 @@ export async function openBackends(
   const report = (what: string) => (error: unknown) => log.error({ err: error }, what);
   try {
     const backends: Backends = {
-      limiterFactory: createMemoryRateLimiter,
+      limiterFactory: inMemoryRateLimits,
       authStores: {
         credentials: createMemoryCredentialStore(),
         refreshTokens: createMemoryRefreshTokenStore(),
