@@ -13,6 +13,11 @@ import type { ImServerStats } from "./stats.js";
 export interface DeliveryContext {
   nodeId: string;
   presence: Presence;
+  /**
+   * True when presence is the engine's own private in-memory one: no other node can
+   * hold a session, so delivery skips the presence lookup (it would only name this node).
+   */
+  localOnly: boolean;
   broker: Broker;
   registry: SessionRegistry;
   stats: ImServerStats;
@@ -67,14 +72,28 @@ export class Delivery {
    * Delivers a stored message to every online session of its participants
    * (`exceptSessionId`: the sending session, which gets `sent` instead).
    */
-  async deliverMessage(
+  deliverMessage(
     message: Message,
     participants: readonly string[],
     exceptSessionId?: string,
-  ): Promise<MessageDeliveryResult> {
-    const { registry, nodeId } = this.ctx;
+  ): MessageDeliveryResult | Promise<MessageDeliveryResult> {
+    const { registry } = this.ctx;
     const local = participants.filter((userId) => registry.hasUser(userId));
     if (local.length > 0) this.pushMessageLocally(message, local, exceptSessionId);
+    if (this.ctx.localOnly) {
+      const offline = participants.filter((u) => u !== message.from && !registry.hasUser(u));
+      return { complete: true, offline };
+    }
+    return this.deliverRemotely(message, participants, local, exceptSessionId);
+  }
+
+  private async deliverRemotely(
+    message: Message,
+    participants: readonly string[],
+    local: string[],
+    exceptSessionId: string | undefined,
+  ): Promise<MessageDeliveryResult> {
+    const { nodeId } = this.ctx;
 
     let nodes: Map<string, string[]>;
     try {
@@ -108,6 +127,7 @@ export class Delivery {
     const data = encodeFrame(frame);
     const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
     if (local.length > 0) this.pushLocally(local, data, exceptSessionId);
+    if (this.ctx.localOnly) return;
     let nodes: Map<string, string[]>;
     try {
       nodes = await this.ctx.presence.nodesOf(userIds);

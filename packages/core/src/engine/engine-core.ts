@@ -58,13 +58,16 @@ export interface EngineCore {
   sendError(session: Session, error: unknown, cid?: string): void;
   /** Reports a background failure (event `error`, or the logger). */
   reportError(error: unknown, context: string): void;
-  /** Delivers a stored message and settles its outbox entry; never rejects. */
+  /**
+   * Delivers a stored message and settles its outbox entry; never throws or rejects.
+   * Synchronous (no promise) when every recipient is on this node and no lookup is needed.
+   */
   dispatchMessage(
     message: Message,
     participants: readonly string[],
     outboxId: string | undefined,
     exceptSessionId?: string,
-  ): Promise<boolean>;
+  ): boolean | Promise<boolean>;
   /** Tracks a background task so `close()` can wait for it. */
   track<T>(task: Promise<T>): Promise<T>;
   /** Turns an error into an ImError for a client. */

@@ -34,6 +34,12 @@ export class GroupCache {
     return load;
   }
 
+  /** The cached group when it is fresh, without loading: lets hot paths skip a promise. */
+  peek(groupId: string): CachedGroup | undefined {
+    const hit = this.cache.get(groupId);
+    return hit && hit.expiresAt > Date.now() ? hit : undefined;
+  }
+
   invalidate(groupId: string): void {
     this.cache.delete(groupId);
   }

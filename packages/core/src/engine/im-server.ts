@@ -15,18 +15,13 @@ import type { ControlMessage } from "../domain/envelope.js";
 import type { Message } from "../domain/message.js";
 import type { Principal } from "../domain/session.js";
 import { ImError, isImError, toImError } from "../errors.js";
-import {
-  createMemoryBroker,
-  createMemoryPresence,
-  createMemoryRateLimiter,
-  createMemoryStorage,
-} from "../memory/index.js";
+import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import { decodeClientFrame, encodeFrame, errorFrame } from "../protocol/codec.js";
 import type { AuthFrame, ClientFrame, MessageBodyType, ServerFrame } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import { Batcher } from "./batcher.js";
-import { Delivery } from "./delivery.js";
+import { Delivery, type MessageDeliveryResult } from "./delivery.js";
 import type { CursorWrite, EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
 import type { ImServerEvents } from "./events.js";
@@ -64,6 +59,22 @@ const USER_ID = /^[^\s:]{1,128}$/;
 /** Longest delay `setTimeout` accepts. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** The checks the in-memory limiter makes of its options, for the engine's own frame counter. */
+function checkFrameLimits(limits: ImLimits): void {
+  if (!(Number.isInteger(limits.framesPerWindow) && limits.framesPerWindow >= 1)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
+    );
+  }
+  if (!(limits.rateWindowMs > 0)) {
+    throw new ImError(
+      "bad_request",
+      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
+    );
+  }
+}
+
 /** Readiness of each dependency, for `/readyz`. */
 export interface ImServerHealth {
   ok: boolean;
@@ -93,7 +104,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly core: EngineCore;
   private readonly transport: Transport;
   private readonly authenticatorRef: ImServerOptions["authenticator"];
-  private readonly rateLimiter: RateLimiter;
+  /** The host's limiter; undefined: the engine counts frames itself, synchronously. */
+  private readonly rateLimiter: RateLimiter | undefined;
   private readonly relay: OutboxRelay;
   private readonly counters: ImServerStats = emptyStats();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -114,9 +126,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.storage = options.storage ?? createMemoryStorage();
     const broker: Broker = options.broker ?? createMemoryBroker();
     const presence: Presence = options.presence ?? createMemoryPresence();
-    this.rateLimiter =
-      options.rateLimiter ??
-      createMemoryRateLimiter({ points: limits.framesPerWindow, durationMs: limits.rateWindowMs });
+    // Without a host limiter the engine counts each session's frames in a fixed window
+    // itself (what the in-memory limiter would do under the key `conn:<session id>`),
+    // with no promise per frame.
+    this.rateLimiter = options.rateLimiter;
+    if (!this.rateLimiter) checkFrameLimits(limits);
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000;
     const hooks: ImHooks = options.hooks ?? {};
     const registry = new SessionRegistry();
@@ -146,6 +160,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const delivery = new Delivery({
       nodeId: this.nodeId,
       presence,
+      localOnly: options.presence === undefined,
       broker,
       registry,
       stats,
@@ -219,7 +234,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.groups = new GroupService(core);
     this.relay = new OutboxRelay({
       outbox: storage.outbox,
-      deliver: (entry) => this.dispatchMessage(entry.message, entry.participants, undefined),
+      deliver: async (entry) => this.dispatchMessage(entry.message, entry.participants, undefined),
       intervalMs: options.relayIntervalMs ?? 1_000,
       retentionMs: options.outboxRetentionMs ?? 3_600_000,
       batchSize: options.relayBatchSize ?? 100,
@@ -407,27 +422,61 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         return;
       }
       case "ready":
+        if (!this.rateLimiter) {
+          // Synchronous: frames are handled in the order they came without a chain.
+          try {
+            this.handleFrame(session, data, this.countFrame(session));
+          } catch (error) {
+            // A throwing event listener must not reach the transport (the chain swallowed it).
+            this.core.reportError(error, "handling a frame");
+          }
+          return;
+        }
         // Chained per session so frames are handled in the order they came,
         // however the limiter's answers interleave.
         session.frameChain = session.frameChain.then(() => this.limitThenHandle(session, data));
     }
   }
 
+  /** The engine's own limiter: a fixed window per session, starting at its first frame. */
+  private countFrame(session: Session): boolean {
+    const now = Date.now();
+    const { framesPerWindow, rateWindowMs } = this.core.limits;
+    if (session.rateWindowCount === 0 || now - session.rateWindowStart >= rateWindowMs) {
+      session.rateWindowStart = now;
+      session.rateWindowCount = 0;
+    }
+    session.rateWindowCount++;
+    return session.rateWindowCount <= framesPerWindow;
+  }
+
   private async limitThenHandle(session: Session, data: string): Promise<void> {
     let allowed = true;
     try {
-      allowed = (await this.rateLimiter.consume(`conn:${session.id}`)).allowed;
+      allowed = (await this.rateLimiter!.consume(`conn:${session.id}`)).allowed;
     } catch (error) {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.reportError(error, "rate limiter");
     }
+    this.handleFrame(session, data, allowed);
+  }
+
+  private handleFrame(session: Session, data: string, allowed: boolean): void {
     if (session.isClosed) return;
     const decoded = decodeClientFrame(data);
     if (!allowed) {
       this.counters.rateLimited++;
       session.rateLimitStrikes++;
       if (session.rateLimitStrikes >= this.core.limits.maxRateLimitStrikes) {
-        session.connection.close(CloseCode.rateLimited, "rate limited");
+        if (this.rateLimiter) {
+          session.connection.close(CloseCode.rateLimited, "rate limited");
+        } else if (!session.rateLimitClosing) {
+          // Frames are handled synchronously here: a burst reaches this point before the
+          // sends it let through were answered. Close once those answers went out, as
+          // when every frame waited for the limiter.
+          session.rateLimitClosing = true;
+          setImmediate(() => session.connection.close(CloseCode.rateLimited, "rate limited"));
+        }
         return;
       }
       const cid = decoded.ok ? (decoded.frame as { cid?: string }).cid : decoded.cid;
@@ -647,26 +696,50 @@ export class ImServer extends EventEmitter<ImServerEvents> {
 
   // ------------------------------------------------------------------ delivery
 
-  private async dispatchMessage(
+  private dispatchMessage(
     message: Message,
     participants: readonly string[],
     outboxId: string | undefined,
     exceptSessionId?: string,
-  ): Promise<boolean> {
-    const { delivery, hooks } = this.core;
+  ): boolean | Promise<boolean> {
+    let result: MessageDeliveryResult | Promise<MessageDeliveryResult>;
     try {
-      const result = await delivery.deliverMessage(message, participants, exceptSessionId);
-      if (result.complete && outboxId !== undefined) this.core.sentMarks.add(outboxId, true);
-      if (result.offline.length > 0 && hooks.onOffline) {
-        hooks
-          .onOffline(message, result.offline)
-          .catch((error: unknown) => this.core.reportError(error, "onOffline hook"));
-      }
-      return result.complete;
+      result = this.core.delivery.deliverMessage(message, participants, exceptSessionId);
     } catch (error) {
       this.core.reportError(error, "delivering a message");
       return false;
     }
+    // Delivered on this node only (no presence lookup, no broker): settle without a promise.
+    if (!(result instanceof Promise)) return this.settleDelivery(message, outboxId, result);
+    return result.then(
+      (settled) => this.settleDelivery(message, outboxId, settled),
+      (error: unknown) => {
+        this.core.reportError(error, "delivering a message");
+        return false;
+      },
+    );
+  }
+
+  /** Marks the outbox entry sent when every node took the message; tells the host who is offline. */
+  private settleDelivery(
+    message: Message,
+    outboxId: string | undefined,
+    result: MessageDeliveryResult,
+  ): boolean {
+    const { hooks } = this.core;
+    if (result.complete && outboxId !== undefined) this.core.sentMarks.add(outboxId, true);
+    if (result.offline.length > 0 && hooks.onOffline) {
+      try {
+        hooks
+          .onOffline(message, result.offline)
+          .catch((error: unknown) => this.core.reportError(error, "onOffline hook"));
+      } catch (error) {
+        // As before the fast path: a hook that throws at once counts as a failed delivery.
+        this.core.reportError(error, "delivering a message");
+        return false;
+      }
+    }
+    return result.complete;
   }
 
   /** Writes a batch of cursor moves, then sends the receipts they imply. */
@@ -771,7 +844,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     await quietly(broker.close(), "closing the broker");
     await quietly(presence.close(), "closing presence");
     await quietly(storage.close(), "closing storage");
-    if (this.rateLimiter.close) await quietly(this.rateLimiter.close(), "closing the rate limiter");
+    if (this.rateLimiter?.close)
+      await quietly(this.rateLimiter.close(), "closing the rate limiter");
     this.state = "closed";
   }
 }

@@ -156,7 +156,7 @@ export interface ImServerOptions {
   presence?: Presence;
   /**
    * Counts frames per connection (key `conn:<id>`).
-   * @default an in-memory limiter with `limits.framesPerWindow` per `limits.rateWindowMs`
+   * @default an in-process fixed window per connection: `limits.framesPerWindow` per `limits.rateWindowMs`
    */
   rateLimiter?: RateLimiter;
   /** Hooks of the host application. */

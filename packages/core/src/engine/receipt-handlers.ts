@@ -16,7 +16,37 @@ export async function isParticipant(
   return group?.members.has(userId) ?? false;
 }
 
-async function checkParticipant(
+/**
+ * Whether the session's user may move a cursor in the conversation (else it gets
+ * `forbidden`). Synchronous for a direct conversation (its id names both users)
+ * and for a group in the membership cache; otherwise the group is loaded.
+ */
+function checkParticipant(
+  core: EngineCore,
+  session: Session,
+  conversationId: string,
+): boolean | Promise<boolean> {
+  let parsed: ReturnType<typeof parseConversationId>;
+  try {
+    parsed = parseConversationId(conversationId);
+  } catch (error) {
+    core.sendError(session, error);
+    return false;
+  }
+  let member: boolean;
+  if (parsed.kind === "direct") {
+    member = parsed.userIds.includes(session.userId!);
+  } else {
+    const cached = core.groupCache.peek(parsed.groupId);
+    if (!cached) return checkGroupParticipant(core, session, conversationId);
+    member = cached.members.has(session.userId!);
+  }
+  if (member) return true;
+  core.sendError(session, new ImError("forbidden", "not a participant of this conversation"));
+  return false;
+}
+
+async function checkGroupParticipant(
   core: EngineCore,
   session: Session,
   conversationId: string,
@@ -30,38 +60,58 @@ async function checkParticipant(
   return false;
 }
 
+/** Queues the cursor write once the participant check passed (at once for a direct conversation). */
+function whenParticipant(
+  core: EngineCore,
+  session: Session,
+  conversationId: string,
+  write: () => void,
+): void | Promise<void> {
+  const allowed = checkParticipant(core, session, conversationId);
+  if (allowed === true) {
+    write();
+    return;
+  }
+  if (allowed === false) return;
+  return allowed.then((ok) => {
+    if (ok) write();
+  });
+}
+
 /**
  * `ack`: cumulative. Stops re-pushes the ack covers and raises the user's
  * delivered cursor (written in batches; the `delivered` receipt goes out
  * with the batch). Only participants may ack: receipts must not be forged.
  */
-export async function handleAck(
+export function handleAck(
   core: EngineCore,
   session: Session,
   frame: AckFrame,
-): Promise<void> {
+): void | Promise<void> {
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
-  if (!(await checkParticipant(core, session, frame.conversationId))) return;
-  core.deliveredWrites.add(`${userId}\u0000${frame.conversationId}`, {
-    userId,
-    conversationId: frame.conversationId,
-    seq: frame.seq,
-  });
+  return whenParticipant(core, session, frame.conversationId, () =>
+    core.deliveredWrites.add(`${userId}\u0000${frame.conversationId}`, {
+      userId,
+      conversationId: frame.conversationId,
+      seq: frame.seq,
+    }),
+  );
 }
 
 /** `read`: raises the read cursor (batched); the other participants get a `read` receipt with the batch. */
-export async function handleRead(
+export function handleRead(
   core: EngineCore,
   session: Session,
   frame: ReadFrame,
-): Promise<void> {
+): void | Promise<void> {
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
-  if (!(await checkParticipant(core, session, frame.conversationId))) return;
-  core.readWrites.add(`${userId}\u0000${frame.conversationId}`, {
-    userId,
-    conversationId: frame.conversationId,
-    seq: frame.seq,
-  });
+  return whenParticipant(core, session, frame.conversationId, () =>
+    core.readWrites.add(`${userId}\u0000${frame.conversationId}`, {
+      userId,
+      conversationId: frame.conversationId,
+      seq: frame.seq,
+    }),
+  );
 }

@@ -3,8 +3,8 @@ import { isManager } from "../domain/group.js";
 import type { MessageDraft } from "../domain/message.js";
 import { ImError } from "../errors.js";
 import type { MessageBody, SendFrame, Target } from "../protocol/schemas.js";
-import { newMessageId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
+import { newMessageId } from "./message-ids.js";
 import type { Session } from "./session.js";
 
 /**
@@ -67,7 +67,13 @@ export async function handleSend(
   const receivedAt = Date.now();
   try {
     checkBody(core, frame.body, frameLength);
-    const participants = await resolveParticipants(core, from, frame.to, receivedAt);
+    // A direct send needs no lookup: no await (and no promise) for it.
+    const participants =
+      frame.to.type === "user"
+        ? frame.to.id === from
+          ? [from]
+          : [from, frame.to.id]
+        : await resolveParticipants(core, from, frame.to, receivedAt);
     const conversationId = conversationIdFor(from, frame.to);
     let body = frame.body;
     if (core.hooks.beforeSend) {
@@ -112,7 +118,8 @@ export async function handleSend(
       seq: message.seq,
       silent: true,
     });
-    void core.track(core.dispatchMessage(message, participants, result.outboxId, session.id));
+    const dispatched = core.dispatchMessage(message, participants, result.outboxId, session.id);
+    if (dispatched instanceof Promise) void core.track(dispatched);
   } catch (error) {
     core.sendError(session, error, frame.cid);
   }

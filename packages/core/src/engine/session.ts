@@ -33,6 +33,12 @@ export class Session {
   /** Frames received while `auth` was being checked. */
   readonly queuedFrames: string[] = [];
   rateLimitStrikes = 0;
+  /** Start of the current window of the engine's own frame limiter (ms). */
+  rateWindowStart = 0;
+  /** Frames counted in that window. */
+  rateWindowCount = 0;
+  /** The close for too many refused frames is scheduled. */
+  rateLimitClosing = false;
   /** The tail of this session's inbound frame chain (keeps frames in order). */
   frameChain: Promise<void> = Promise.resolve();
   authTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,10 +1,11 @@
 import type { MessageStore, RangeQuery } from "../contracts/message-store.js";
 import type { AppendResult, Message, MessageDraft } from "../domain/message.js";
-import { newId } from "../util/ids.js";
+import { cloneValue } from "./clone-value.js";
 import {
   ensureConversation,
   ensureCursor,
   type MemoryStorageState,
+  nextOutboxId,
   type StoredOutboxEntry,
 } from "./memory-storage-backend.js";
 
@@ -17,6 +18,18 @@ export interface MemoryMessageStoreContext {
   maxPageSize: number;
 }
 
+/** The participants without repeats (a copy: the caller keeps its array). */
+function uniqueIds(ids: readonly string[]): string[] {
+  if (ids.length === 2 && ids[0] !== ids[1]) return [ids[0]!, ids[1]!];
+  return [...new Set(ids)];
+}
+
+/** A copy of a stored message for a caller (who may mutate it freely). */
+function copyMessage(message: Message): Message {
+  const copy: Message = { ...message, to: { ...message.to }, body: cloneValue(message.body) };
+  return copy;
+}
+
 /** @internal The in-memory {@link MessageStore}. */
 export function createMemoryMessageStore(context: MemoryMessageStoreContext): MessageStore {
   const { state } = context;
@@ -26,7 +39,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     const earlierId = state.messageIdByCid.get(cidKey);
     if (earlierId !== undefined) {
       const earlier = state.messagesById.get(earlierId);
-      if (earlier) return { message: structuredClone(earlier), created: false };
+      if (earlier) return { message: copyMessage(earlier), created: false };
     }
     const conversation = ensureConversation(state, draft.conversationId, draft.ts);
     const message: Message = {
@@ -36,7 +49,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       from: draft.from,
       to: { ...draft.to },
       // Copied so that the caller mutating its draft cannot change what is stored.
-      body: structuredClone(draft.body),
+      body: cloneValue(draft.body),
       cid: draft.cid,
       ts: draft.ts,
     };
@@ -51,7 +64,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       for (const userId of draft.participants)
         ensureCursor(state, userId, conversation.conversationId, 0);
     }
-    const outboxId = newId("ob");
+    const outboxId = nextOutboxId();
     const entry: StoredOutboxEntry = {
       id: outboxId,
       messageId: message.messageId,
@@ -60,11 +73,11 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       attempts: 0,
       nextAttemptAt: draft.ts + context.outboxGraceMs,
       createdAt: draft.ts,
-      participants: [...new Set(draft.participants)],
+      participants: uniqueIds(draft.participants),
     };
     state.outbox.set(outboxId, entry);
     state.pendingOutbox.set(outboxId, entry);
-    return { message: structuredClone(message), created: true, outboxId };
+    return { message: copyMessage(message), created: true, outboxId };
   }
 
   return {
@@ -91,13 +104,13 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
         const clamped = Math.min(messages.length, Math.max(0, end));
         page = messages.slice(Math.max(0, clamped - limit), clamped).reverse();
       }
-      return page.map((message) => structuredClone(message));
+      return page.map((message) => copyMessage(message));
     },
 
     async get(messageId) {
       context.guard();
       const message = state.messagesById.get(messageId);
-      return message ? structuredClone(message) : undefined;
+      return message ? copyMessage(message) : undefined;
     },
 
     async recall(messageId, by) {
@@ -108,7 +121,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
         message.recalled = true;
         message.recalledBy = by;
       }
-      return structuredClone(message);
+      return copyMessage(message);
     },
   };
 }

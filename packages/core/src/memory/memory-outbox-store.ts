@@ -1,5 +1,6 @@
 import type { OutboxStats, OutboxStore } from "../contracts/outbox-store.js";
 import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+import { cloneValue } from "./clone-value.js";
 import type { MemoryStorageState } from "./memory-storage-backend.js";
 
 /** @internal What the memory outbox store needs from its storage. */
@@ -31,7 +32,7 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
         const { participants, ...fields } = entry;
         claimed.push({
           ...fields,
-          message: structuredClone(message),
+          message: { ...message, to: { ...message.to }, body: cloneValue(message.body) },
           participants: [...participants],
         });
       }

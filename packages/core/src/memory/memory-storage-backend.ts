@@ -149,3 +149,14 @@ export function deleteCursor(state: MemoryStorageState, userId: string, conversa
   conversations.delete(conversationId);
   if (conversations.size === 0) state.conversationsByUser.delete(userId);
 }
+
+// Outbox ids only need to be unique within the process that holds the backend: a counter
+// behind a per-process random part is far cheaper than a UUID per message.
+const OUTBOX_ID_BASE = `ob_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}_`;
+let outboxIdCounter = 0;
+
+/** @internal A new outbox entry id, unique within this process. */
+export function nextOutboxId(): string {
+  outboxIdCounter++;
+  return OUTBOX_ID_BASE + outboxIdCounter.toString(36);
+}
