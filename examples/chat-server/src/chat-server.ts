@@ -191,7 +191,10 @@ export async function createChatServer(
       ...(backends.storage ? { storage: backends.storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
-      ...(backends.frameLimiter ? { rateLimiter: backends.frameLimiter } : {}),
+      // The Redis limiter counts each user's frames across every node; in process, per connection.
+      ...(backends.frameLimiter
+        ? { rateLimiter: backends.frameLimiter, rateLimitScope: "user" as const }
+        : {}),
       hooks: mediaUrlHook,
       limits: { framesPerWindow: config.framesPerWindow, rateWindowMs: config.rateWindowMs },
       heartbeatMs: transport.heartbeatMs,

@@ -494,6 +494,27 @@ describe("rate limits and hooks", () => {
     expect(await bystander.next("pong")).toEqual({ type: "pong", ts: 2 });
   });
 
+  it("with rateLimitScope user, an external limiter counts a user's frames over all their connections", async () => {
+    const { createMemoryRateLimiter } = await import("../src/index.js");
+    const keys: string[] = [];
+    const inner = createMemoryRateLimiter({ points: 3, durationMs: 60_000 });
+    server = await startServer({
+      rateLimitScope: "user",
+      rateLimiter: {
+        consume(key, points) {
+          keys.push(key);
+          return inner.consume(key, points);
+        },
+      },
+    });
+    const phone = await server.login("alice");
+    const laptop = await server.login("alice");
+    for (const client of [phone, laptop, phone, laptop]) client.send({ type: "ping", ts: 1 });
+    expect(await laptop.next("error")).toMatchObject({ code: "rate_limited" });
+    expect(new Set(keys)).toEqual(new Set(["user:alice"]));
+    expect(phone.all("pong").length + laptop.all("pong").length).toBe(3);
+  });
+
   it("beforeSend may rewrite or refuse; onOffline gets recipients with no session", async () => {
     const offline = vi.fn(async () => {});
     server = await startServer({

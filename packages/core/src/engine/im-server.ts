@@ -113,6 +113,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private stopOutboxWake: (() => Promise<void> | void) | undefined;
   private readonly presenceHeartbeatMs: number;
+  private readonly rateLimitByUser: boolean;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private closing: Promise<void> | undefined;
 
@@ -132,6 +133,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.rateLimiter = options.rateLimiter;
     if (!this.rateLimiter) checkFrameLimits(limits);
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000;
+    this.rateLimitByUser = options.rateLimitScope === "user";
     const hooks: ImHooks = options.hooks ?? {};
     const registry = new SessionRegistry();
     const stats = this.counters;
@@ -453,7 +455,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private async limitThenHandle(session: Session, data: string): Promise<void> {
     let allowed = true;
     try {
-      allowed = (await this.rateLimiter!.consume(`conn:${session.id}`)).allowed;
+      const key = this.rateLimitByUser ? `user:${session.userId}` : `conn:${session.id}`;
+      allowed = (await this.rateLimiter!.consume(key)).allowed;
     } catch (error) {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.reportError(error, "rate limiter");

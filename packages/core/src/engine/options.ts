@@ -159,6 +159,13 @@ export interface ImServerOptions {
    * @default an in-process fixed window per connection: `limits.framesPerWindow` per `limits.rateWindowMs`
    */
   rateLimiter?: RateLimiter;
+  /**
+   * What an external `rateLimiter` counts: each connection (`"connection"`), or each user across
+   * all of their connections (`"user"`: with a shared limiter such as the Redis one, the limit
+   * then holds across nodes). The engine's own counter (no `rateLimiter`) is per connection.
+   * @default "connection"
+   */
+  rateLimitScope?: "connection" | "user";
   /** Hooks of the host application. */
   hooks?: ImHooks;
   /** Limits; each field has its own default (see {@link ImLimits}). */
