@@ -46,6 +46,41 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
       });
     },
 
+    markMany(moves) {
+      return ctx.run("markMany", async () => {
+        const delivered = moves.filter((m) => m.kind === "delivered");
+        const read = moves.filter((m) => m.kind === "read");
+        // One statement per kind for the whole batch; the same capping and never-lower rules
+        // as the single-cursor statements above.
+        const targets = (list: typeof moves) => sql`
+          SELECT u.user_id, u.conversation_id, least(max(u.seq), max(cv.last_seq)) AS v
+          FROM unnest(${list.map((m) => m.userId)}::text[], ${list.map((m) => m.conversationId)}::text[],
+                      ${list.map((m) => m.seq)}::bigint[]) AS u(user_id, conversation_id, seq)
+          JOIN ${t.conversations} AS cv ON cv.id = u.conversation_id
+          GROUP BY u.user_id, u.conversation_id`;
+        if (delivered.length > 0) {
+          await sql`
+            UPDATE ${t.cursors} AS c
+            SET delivered_seq = w.v, updated_at = now()
+            FROM (${targets(delivered)}) AS w
+            WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
+              AND c.delivered_seq < w.v
+          `.execute(db);
+        }
+        if (read.length > 0) {
+          await sql`
+            UPDATE ${t.cursors} AS c
+            SET read_seq = greatest(c.read_seq, w.v),
+                delivered_seq = greatest(c.delivered_seq, w.v),
+                updated_at = now()
+            FROM (${targets(read)}) AS w
+            WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
+              AND (c.read_seq < w.v OR c.delivered_seq < w.v)
+          `.execute(db);
+        }
+      });
+    },
+
     cursors(userId, conversationIds) {
       return ctx.run("cursors", async () => {
         if (conversationIds !== undefined && conversationIds.length === 0) return [];

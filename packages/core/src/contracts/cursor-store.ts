@@ -7,6 +7,15 @@ import type { Cursor } from "../domain/cursor.js";
  * store creates cursors for direct participants on the first append, the
  * group store for group members.
  */
+/** One cursor move for {@link CursorStore.markMany}. */
+export interface CursorMove {
+  userId: string;
+  conversationId: string;
+  seq: number;
+  /** `delivered` moves the delivered cursor; `read` moves both. */
+  kind: "delivered" | "read";
+}
+
 export interface CursorStore {
   /**
    * Raises the delivered cursor to `seq` (never lowers it), capped at the conversation's
@@ -16,6 +25,11 @@ export interface CursorStore {
   markDelivered(userId: string, conversationId: string, seq: number): Promise<void>;
   /** Raises the read cursor (and the delivered cursor) to `seq`, capped like {@link CursorStore.markDelivered}. */
   markRead(userId: string, conversationId: string, seq: number): Promise<void>;
+  /**
+   * Optional: many moves in one round trip, each with exactly the rules of `markDelivered` /
+   * `markRead`. The engine writes its batched acks and reads with it when present.
+   */
+  markMany?(moves: readonly CursorMove[]): Promise<void>;
   /** The user's cursors in every conversation they are in (or only the ones listed). */
   cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;
   /** The user's conversations, newest activity first, with unread counts and last message. */

@@ -752,13 +752,25 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   ): Promise<void> {
     const { cursors } = this.core.storage;
     const writes = [...items.values()];
-    await Promise.all(
-      writes.map((w) =>
-        kind === "read"
-          ? cursors.markRead(w.userId, w.conversationId, w.seq)
-          : cursors.markDelivered(w.userId, w.conversationId, w.seq),
-      ),
-    );
+    if (cursors.markMany) {
+      // The whole batch in one round trip when the store can.
+      await cursors.markMany(
+        writes.map((w) => ({
+          userId: w.userId,
+          conversationId: w.conversationId,
+          seq: w.seq,
+          kind,
+        })),
+      );
+    } else {
+      await Promise.all(
+        writes.map((w) =>
+          kind === "read"
+            ? cursors.markRead(w.userId, w.conversationId, w.seq)
+            : cursors.markDelivered(w.userId, w.conversationId, w.seq),
+        ),
+      );
+    }
     const policy = this.core.deliveryReceipts;
     for (const write of writes) {
       if (write.silent) continue;

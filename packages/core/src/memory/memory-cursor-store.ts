@@ -43,6 +43,13 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
       cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);
     },
 
+    async markMany(moves) {
+      for (const move of moves) {
+        if (move.kind === "read") await this.markRead(move.userId, move.conversationId, move.seq);
+        else await this.markDelivered(move.userId, move.conversationId, move.seq);
+      }
+    },
+
     async cursors(userId, conversationIds) {
       context.guard();
       const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];

@@ -623,6 +623,38 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
         });
       });
 
+      it("markMany (when the store has it) follows the single-cursor rules, for many users and conversations at once", async () => {
+        const markMany = storage.cursors.markMany?.bind(storage.cursors);
+        if (!markMany) return;
+        const [a, b, c] = [uid("alice"), uid("bob"), uid("carol")];
+        const ab = directConversationId(a, b);
+        const ac = directConversationId(a, c);
+        for (let i = 0; i < 4; i++) await append(directDraft(a, b));
+        for (let i = 0; i < 2; i++) await append(directDraft(a, c));
+        await markMany([
+          { userId: b, conversationId: ab, seq: 3, kind: "delivered" },
+          { userId: c, conversationId: ac, seq: 9, kind: "read" },
+          { userId: b, conversationId: ac, seq: 2, kind: "read" },
+        ]);
+        expect(await cursorOf(b, ab), "bob delivered 3").toMatchObject({
+          deliveredSeq: 3,
+          readSeq: 0,
+        });
+        expect(await cursorOf(c, ac), "carol read, capped at last seq 2").toMatchObject({
+          deliveredSeq: 2,
+          readSeq: 2,
+        });
+        expect(await cursorOf(b, ac), "bob is not in a:c").toBeUndefined();
+        await markMany([
+          { userId: b, conversationId: ab, seq: 1, kind: "delivered" },
+          { userId: b, conversationId: ab, seq: 2, kind: "read" },
+        ]);
+        expect(await cursorOf(b, ab), "never lower; read 2 keeps delivered 3").toMatchObject({
+          deliveredSeq: 3,
+          readSeq: 2,
+        });
+      });
+
       it("markDelivered and markRead only ever raise the cursors; read implies delivered", async () => {
         const [a, b] = [uid("alice"), uid("bob")];
         const conversationId = directConversationId(a, b);
