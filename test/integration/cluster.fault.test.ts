@@ -33,6 +33,7 @@ import { ensureBuilt, ServerProcess } from "../../examples/chat-server/test/serv
 import { serviceUrl, uniqueName } from "../services.js";
 import { type ClusterClient, createClusterClient } from "./cluster-client.js";
 import { DeliveryLedger, type LedgerSummary, printTable } from "./delivery-ledger.js";
+import { pollUntil, sleep } from "./polling.js";
 import { deleteAmqpTopology } from "./rabbitmq-ctl.js";
 
 const postgresUrl = await serviceUrl("postgres");
@@ -52,22 +53,6 @@ const SEND_INTERVAL_MS = 400;
 const PAIRS = 12;
 /** How long the clients may take to get every `sent` message after a stream. */
 const DELIVERY_DEADLINE_MS = 60_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it is true or `timeoutMs` passed; resolves with the last answer. */
-async function pollUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  everyMs = 100,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(everyMs);
-  }
-}
 
 /** A fresh HS256 access token with exactly the claims the protocol says a server must accept. */
 function tokenFor(userId: string): Promise<string> {

@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { serviceUrl, uniqueName } from "../services.js";
 import { DeliveryLedger, printTable } from "./delivery-ledger.js";
+import { pollUntil, sleep } from "./polling.js";
 import {
   deleteAmqpTopology,
   ensureRunning,
@@ -78,22 +79,6 @@ const authenticator: Authenticator = {
     throw new ImError("unauthorized", "[lucky-im] [test] bad token");
   },
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it is true or `timeoutMs` passed; resolves with the last answer. */
-async function pollUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  everyMs = 200,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(everyMs);
-  }
-}
 
 /** Counts by key, for the error tallies. */
 function tally(map: Map<string, number>, key: string): void {
