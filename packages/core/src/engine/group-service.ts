@@ -1,8 +1,21 @@
-import { type Group, type GroupRole, isManager } from "../domain/group.js";
+import { type Group, type GroupMember, type GroupRole, isManager } from "../domain/group.js";
 import { ImError } from "../errors.js";
 import type { GroupEvent } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
+
+/** The ids of a group's members. */
+function memberIdsOf(group: Group): string[] {
+  return group.members.map((m) => m.userId);
+}
+
+/** The member `userId` of the group, or `not_found`. */
+function requireMember(group: Group, userId: string): GroupMember {
+  const member = group.members.find((m) => m.userId === userId);
+  if (!member)
+    throw new ImError("not_found", `${userId} is not a member of group ${group.groupId}`);
+  return member;
+}
 
 /** What {@link GroupService.create} needs. */
 export interface CreateGroupInput {
@@ -64,7 +77,7 @@ export class GroupService {
     this.checkSize(group.members.length + fresh.length);
     const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
     if (added.length > 0) {
-      const audience = [...group.members.map((m) => m.userId), ...added];
+      const audience = [...memberIdsOf(group), ...added];
       await this.announce(groupId, "member_added", added, by, audience);
     }
     return added;
@@ -83,7 +96,7 @@ export class GroupService {
         throw new ImError("forbidden", "only the owner may remove an admin");
       }
     }
-    const audience = group.members.map((m) => m.userId);
+    const audience = memberIdsOf(group);
     const removed = await this.core.storage.groups.removeMembers(groupId, userIds);
     if (removed.length > 0) await this.announce(groupId, "member_removed", removed, by, audience);
     return removed;
@@ -99,7 +112,7 @@ export class GroupService {
         "conflict",
         "the owner cannot leave; transfer ownership or dismiss the group",
       );
-    const audience = group.members.map((m) => m.userId);
+    const audience = memberIdsOf(group);
     await this.core.storage.groups.removeMembers(groupId, [userId]);
     await this.announce(groupId, "member_removed", [userId], userId, audience);
   }
@@ -112,18 +125,11 @@ export class GroupService {
     role: Exclude<GroupRole, "owner">,
   ): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner"]);
-    const target = group.members.find((m) => m.userId === userId);
-    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
+    const target = requireMember(group, userId);
     if (target.role === "owner")
       throw new ImError("conflict", "use transferOwner to change the owner");
     await this.core.storage.groups.setRole(groupId, userId, role);
-    await this.announce(
-      groupId,
-      "updated",
-      [userId],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "updated", [userId], by, memberIdsOf(group));
   }
 
   /** Hands ownership to another member; the old owner becomes an admin (owner only). */
@@ -133,13 +139,7 @@ export class GroupService {
       throw new ImError("not_found", `${newOwnerId} is not a member of group ${groupId}`);
     }
     await this.core.storage.groups.transferOwner(groupId, newOwnerId);
-    await this.announce(
-      groupId,
-      "updated",
-      [by, newOwnerId],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "updated", [by, newOwnerId], by, memberIdsOf(group));
   }
 
   /** Mutes a member until a time (ms since epoch), or unmutes with `null` (owner or admin; not the owner, and admins only by the owner). */
@@ -151,32 +151,19 @@ export class GroupService {
   ): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     const actor = group.members.find((m) => m.userId === by)!;
-    const target = group.members.find((m) => m.userId === userId);
-    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
+    const target = requireMember(group, userId);
     if (target.role === "owner" || (target.role === "admin" && actor.role !== "owner")) {
       throw new ImError("forbidden", `cannot mute ${target.role} ${userId}`);
     }
     await this.core.storage.groups.muteMember(groupId, userId, until);
-    await this.announce(
-      groupId,
-      "updated",
-      [userId],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "updated", [userId], by, memberIdsOf(group));
   }
 
   /** Turns "mute all" on or off: only owner and admins may then send (owner or admin). */
   async muteAll(groupId: string, by: string, muted: boolean): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     await this.core.storage.groups.update(groupId, { mutedAll: muted });
-    await this.announce(
-      groupId,
-      "updated",
-      [],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "updated", [], by, memberIdsOf(group));
   }
 
   /** Renames the group (owner or admin). */
@@ -186,26 +173,14 @@ export class GroupService {
       throw new ImError("bad_request", "a group name has 1..100 characters");
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     await this.core.storage.groups.update(groupId, { name: trimmed });
-    await this.announce(
-      groupId,
-      "updated",
-      [],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "updated", [], by, memberIdsOf(group));
   }
 
   /** Dismisses the group (owner only); every member gets `group dismissed`. Messages stay stored. */
   async dismiss(groupId: string, by: string): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner"]);
     await this.core.storage.groups.dismiss(groupId);
-    await this.announce(
-      groupId,
-      "dismissed",
-      [],
-      by,
-      group.members.map((m) => m.userId),
-    );
+    await this.announce(groupId, "dismissed", [], by, memberIdsOf(group));
   }
 
   private checkSize(size: number): void {
