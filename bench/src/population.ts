@@ -4,7 +4,7 @@
  * at an offered rate, drain, and measure.
  */
 import { decodeHistogram, type LatencySummary, newHistogram, summarize } from "./histograms.js";
-import type { Route, StepCounters } from "./loadgen/messages.js";
+import { emptyStepCounters, type Route, type StepCounters } from "./loadgen/messages.js";
 import { SOCKETS_PER_WORKER, Worker } from "./loadgen/workers.js";
 import type { RunningTarget } from "./targets.js";
 
@@ -133,17 +133,7 @@ export interface StepPlan {
 }
 
 function sumCounters(list: StepCounters[]): StepCounters {
-  const total: StepCounters = {
-    issued: 0,
-    sentOk: 0,
-    errors: 0,
-    expected: 0,
-    delivered: 0,
-    deliveredInWindow: 0,
-    duplicates: 0,
-    dropped: 0,
-    maxScheduleLagMs: 0,
-  };
+  const total = emptyStepCounters();
   for (const c of list) {
     for (const key of Object.keys(total) as (keyof StepCounters)[]) {
       total[key] = key === "maxScheduleLagMs" ? Math.max(total[key], c[key]) : total[key] + c[key];

@@ -389,23 +389,14 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
             if (wait > 0) await sleep(wait);
             const recipient = stream.recipients[i]!.userId;
             sends.push(
-              stream.senders[i]!.client.send(
-                { type: "user", id: recipient },
-                { type: "text", text: `${tag}${i}#${k}` },
-              )
-                .then((result) => {
-                  ledger.sent(result.messageId, {
-                    recipient,
-                    conversationId: result.conversationId,
-                    seq: result.seq,
-                    sentAt: Date.now(),
-                  });
-                })
-                .catch((error: { code?: string }) => {
-                  ledger.rejected();
-                  const code = error.code ?? String(error);
-                  sendErrors.set(code, (sendErrors.get(code) ?? 0) + 1);
-                }),
+              ledger.record(
+                stream.senders[i]!.client.send(
+                  { type: "user", id: recipient },
+                  { type: "text", text: `${tag}${i}#${k}` },
+                ),
+                recipient,
+                (code) => sendErrors.set(code, (sendErrors.get(code) ?? 0) + 1),
+              ),
             );
           }
         }

@@ -75,6 +75,31 @@ export class DeliveryLedger {
     this.rejectedCount++;
   }
 
+  /**
+   * Records the outcome of one client `send` to `recipient`: its `sent` answer, or its
+   * rejection (whose code goes to `onError`). Never rejects.
+   */
+  record(
+    send: Promise<{ messageId: string; conversationId: string; seq: number }>,
+    recipient: string,
+    onError: (code: string) => void,
+  ): Promise<void> {
+    return send.then(
+      (result) => {
+        this.sent(result.messageId, {
+          recipient,
+          conversationId: result.conversationId,
+          seq: result.seq,
+          sentAt: Date.now(),
+        });
+      },
+      (error: { code?: string }) => {
+        this.rejected();
+        onError(error.code ?? String(error));
+      },
+    );
+  }
+
   /** A `message` frame reached `recipient`'s socket. */
   raw(recipient: string, messageId: string, bySync: boolean, at = Date.now()): void {
     const arrival = this.log(recipient).raw.get(messageId);

@@ -244,19 +244,14 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
           if (wait > 0) await sleep(wait);
           const recipient = `r${i}`;
           sends.push(
-            senders[i]!.send({ type: "user", id: recipient }, { type: "text", text: `${i}#${k}` })
-              .then((result) => {
-                ledger.sent(result.messageId, {
-                  recipient,
-                  conversationId: result.conversationId,
-                  seq: result.seq,
-                  sentAt: Date.now(),
-                });
-              })
-              .catch((error: { code?: string }) => {
-                ledger.rejected();
-                tally(sendErrors, error.code ?? String(error));
-              }),
+            ledger.record(
+              senders[i]!.send(
+                { type: "user", id: recipient },
+                { type: "text", text: `${i}#${k}` },
+              ),
+              recipient,
+              (code) => tally(sendErrors, code),
+            ),
           );
         }
       }

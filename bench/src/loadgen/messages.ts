@@ -74,6 +74,21 @@ export interface StepCounters {
   maxScheduleLagMs: number;
 }
 
+/** Counters of a step before anything happened. */
+export function emptyStepCounters(): StepCounters {
+  return {
+    issued: 0,
+    sentOk: 0,
+    errors: 0,
+    expected: 0,
+    delivered: 0,
+    deliveredInWindow: 0,
+    duplicates: 0,
+    dropped: 0,
+    maxScheduleLagMs: 0,
+  };
+}
+
 export interface Reply {
   id: number;
   ok: boolean;

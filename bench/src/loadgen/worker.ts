@@ -7,7 +7,14 @@
 import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 import { encodeHistogram, type Histogram, newHistogram } from "../histograms.js";
-import type { Command, Reply, Route, StepCounters, TargetRef } from "./messages.js";
+import {
+  type Command,
+  emptyStepCounters,
+  type Reply,
+  type Route,
+  type StepCounters,
+  type TargetRef,
+} from "./messages.js";
 import { adapterOf, type Frame, type ProtocolAdapter } from "./protocol-adapters.js";
 
 /** A send frame's body carries `<stepId>|<intended send time, µs>` for the recipient. */
@@ -54,20 +61,6 @@ interface StepState {
 const targets = new Map<string, TargetState>();
 const nowUs = () => performance.now() * 1000;
 let cidCounter = 0;
-
-function counters(): StepCounters {
-  return {
-    issued: 0,
-    sentOk: 0,
-    errors: 0,
-    expected: 0,
-    delivered: 0,
-    deliveredInWindow: 0,
-    duplicates: 0,
-    dropped: 0,
-    maxScheduleLagMs: 0,
-  };
-}
 
 function onFrame(state: TargetState, client: Client, frame: Frame): void {
   const step = state.step;
@@ -220,7 +213,7 @@ function send(
 function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>): void {
   const step: StepState = {
     stepId: command.stepId,
-    counters: counters(),
+    counters: emptyStepCounters(),
     pending: new Map(),
     seen: new Set(),
     sentLatency: newHistogram(),
@@ -264,7 +257,7 @@ function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>)
 
 function finishStep(state: TargetState) {
   const step = state.step;
-  if (!step) return { counters: counters() };
+  if (!step) return { counters: emptyStepCounters() };
   if (step.timer) clearTimeout(step.timer);
   state.step = undefined;
   return {
@@ -315,7 +308,7 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
     }
     case "stats": {
       const step = targets.get(command.target)?.step;
-      return { counters: step?.counters ?? counters() };
+      return { counters: step?.counters ?? emptyStepCounters() };
     }
     case "finish": {
       const state = targets.get(command.target);
@@ -327,7 +320,7 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
       if (!state) throw new Error(`no target ${command.target}`);
       state.step = {
         stepId: -1,
-        counters: counters(),
+        counters: emptyStepCounters(),
         pending: new Map(),
         seen: new Set(),
         sentLatency: newHistogram(),
