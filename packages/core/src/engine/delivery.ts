@@ -5,6 +5,7 @@ import { type Message, toMessageFrame } from "../domain/message.js";
 import { encodeFrame } from "../protocol/codec.js";
 import type { ServerFrame } from "../protocol/schemas.js";
 import { DedupeCache } from "./dedupe-cache.js";
+import { NodesLookup } from "./nodes-lookup.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { ImServerStats } from "./stats.js";
@@ -25,6 +26,7 @@ export interface DeliveryContext {
   maxPushAttempts: number;
   maxPendingPerSession: number;
   dedupeCacheSize: number;
+  presenceBatchMaxUsers: number;
   reportError(error: unknown, context: string): void;
   onDelivered(
     message: { messageId: string; conversationId: string; seq: number },
@@ -49,12 +51,14 @@ export interface MessageDeliveryResult {
  */
 export class Delivery {
   private readonly dedupe: DedupeCache;
+  private readonly lookup: NodesLookup;
   /** Sessions with un-acked pushes: the retry loop looks only at these. */
   private readonly withPending = new Set<Session>();
   private retryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly ctx: DeliveryContext) {
     this.dedupe = new DedupeCache(ctx.dedupeCacheSize);
+    this.lookup = new NodesLookup(ctx.presence, ctx.presenceBatchMaxUsers);
   }
 
   start(): void {
@@ -97,7 +101,7 @@ export class Delivery {
 
     let nodes: Map<string, string[]>;
     try {
-      nodes = await this.ctx.presence.nodesOf(participants);
+      nodes = await this.lookup.nodesOf(participants);
     } catch (error) {
       this.ctx.reportError(error, "presence lookup for a message");
       return { complete: false, offline: [] };
@@ -130,7 +134,7 @@ export class Delivery {
     if (this.ctx.localOnly) return;
     let nodes: Map<string, string[]>;
     try {
-      nodes = await this.ctx.presence.nodesOf(userIds);
+      nodes = await this.lookup.nodesOf(userIds);
     } catch (error) {
       this.ctx.reportError(error, `presence lookup for a ${frame.type} frame`);
       return;

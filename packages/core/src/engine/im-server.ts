@@ -170,6 +170,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       maxPushAttempts: limits.maxPushAttempts,
       maxPendingPerSession: limits.maxPendingPerSession,
       dedupeCacheSize: options.dedupeCacheSize ?? 100_000,
+      presenceBatchMaxUsers: options.presenceBatchMaxUsers ?? 5_000,
       reportError,
       onDelivered: (message, userId, latencyMs) =>
         this.emit("delivered", message, userId, latencyMs),

@@ -239,6 +239,13 @@ export interface ImServerOptions {
    * @default 100000
    */
   dedupeCacheSize?: number;
+  /**
+   * Presence lookups made in the same event-loop turn (one per stored message
+   * and per receipt) are merged into one `presence.nodesOf` call; a batch that
+   * reaches this many distinct users is sent at once.
+   * @default 5000
+   */
+  presenceBatchMaxUsers?: number;
   /** Where the engine logs. @default console */
   logger?: ImLogger;
 }
