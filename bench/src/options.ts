@@ -20,6 +20,10 @@ export interface BenchOptions {
   connectTimeoutMs: number;
   luckyPerIp: number;
   holdMs: number;
+  /** idle: server processes of each target, the connections spread over them. */
+  nodes: number;
+  /** idle: no handshake starts this long after the connect phase began. */
+  connectMaxSec: number;
   messages: number;
   maxTotalSec: number;
   outDir: string;
@@ -43,8 +47,12 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --drain-ms N          longest wait for the backlog after a step (default 10000)
   --slo-ms N            p99 bound of the summary (default 50)
   --concurrency N       handshakes in flight (default 200)
-  --lucky-per-ip N      sockets per source address for Lucky IM targets (default 900)
+  --connect-timeout-ms N  one handshake's limit, up to the server's ready (default 30000)
+  --lucky-per-ip N      sockets per loopback source address, every target (default 900)
   --hold-ms N           idle: how long connections are held before measuring (default 5000)
+  --nodes N             idle: server processes per target, connections spread over them (default 1;
+                        full: one cluster, the others: independent servers)
+  --connect-max-s N     idle: no handshake starts after this many s of connecting (default 900)
   --messages N          reconnect: un-acked messages per client before the drop (default 2)
   --max-total-s N       stop starting new steps after this (default 1200)
   --out DIR             output folder (default .out/bench)
@@ -75,6 +83,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "connect-timeout-ms": { type: "string" },
       "lucky-per-ip": { type: "string" },
       "hold-ms": { type: "string" },
+      nodes: { type: "string" },
+      "connect-max-s": { type: "string" },
       messages: { type: "string" },
       "max-total-s": { type: "string" },
       out: { type: "string" },
@@ -89,6 +99,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const t of targets)
     if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}\n${USAGE}`);
   const int = (text: string | undefined, fallback: number) => (text ? Number(text) : fallback);
+  const nodes = int(values.nodes, 1);
+  if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--nodes must be >= 1\n${USAGE}`);
   return {
     scenario,
     targets,
@@ -103,6 +115,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     connectTimeoutMs: int(values["connect-timeout-ms"], 30_000),
     luckyPerIp: int(values["lucky-per-ip"], 900),
     holdMs: int(values["hold-ms"], 5000),
+    nodes,
+    connectMaxSec: int(values["connect-max-s"], 900),
     messages: int(values.messages, 2),
     maxTotalSec: int(values["max-total-s"], 1200),
     outDir: values.out ?? ".out/bench",

@@ -51,10 +51,22 @@ export async function connectTarget(
   tokens: Map<string, string> | undefined,
   /** Scenario key -> server user id, when the server assigned the ids (registration). */
   serverIds: Map<string, string> | undefined,
-  options: { concurrency: number; timeoutMs: number },
+  options: {
+    concurrency: number;
+    timeoutMs: number;
+    /** Socket index of the first user: sockets from i on take source addresses from `sourceAddress(i)` on. */
+    firstSocket?: number;
+    /** Epoch ms after which no handshake starts (the rest count as failed). */
+    deadline?: number;
+  },
 ): Promise<ConnectResult> {
-  let offset = 0;
+  let offset = options.firstSocket ?? 0;
   const started = performance.now();
+  // The IPC call outlives the connect phase by one handshake's timeout.
+  const callTimeoutMs =
+    options.deadline === undefined
+      ? undefined
+      : Math.max(0, options.deadline - Date.now()) + options.timeoutMs + 60_000;
   const replies = await Promise.all(
     population.workers.map((worker, w) => {
       const users = (population.users[w] ?? []).map((id) => {
@@ -63,13 +75,17 @@ export async function connectTarget(
         const token = tokens?.get(userId);
         return token ? { id, userId, token, localAddress } : { id, userId, localAddress };
       });
-      return worker.call<ConnectResult>({
-        cmd: "connect",
-        target: { name: target.name, protocol: target.protocol, base: target.wsBase },
-        users,
-        concurrency: Math.max(1, Math.ceil(options.concurrency / population.workers.length)),
-        timeoutMs: options.timeoutMs,
-      });
+      return worker.call<ConnectResult>(
+        {
+          cmd: "connect",
+          target: { name: target.key, protocol: target.protocol, base: target.wsBase },
+          users,
+          concurrency: Math.max(1, Math.ceil(options.concurrency / population.workers.length)),
+          timeoutMs: options.timeoutMs,
+          ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+        },
+        callTimeoutMs,
+      );
     }),
   );
   const errors: Record<string, number> = {};
@@ -89,7 +105,7 @@ export async function disconnectTarget(
   target: RunningTarget,
 ): Promise<void> {
   await Promise.all(
-    population.workers.map((worker) => worker.call({ cmd: "close", target: target.name })),
+    population.workers.map((worker) => worker.call({ cmd: "close", target: target.key })),
   );
 }
 
@@ -160,7 +176,7 @@ export async function runStep(
       if (routes.length === 0) return undefined;
       return worker.call({
         cmd: "step",
-        target: target.name,
+        target: target.key,
         stepId,
         routes,
         rate: (plan.rate * routes.length) / totalRoutes,
@@ -181,7 +197,7 @@ export async function runStep(
   for (;;) {
     const replies = await Promise.all(
       population.workers.map((worker) =>
-        worker.call<{ counters: StepCounters }>({ cmd: "stats", target: target.name }),
+        worker.call<{ counters: StepCounters }>({ cmd: "stats", target: target.key }),
       ),
     );
     counters = sumCounters(replies.map((r) => r.counters));
@@ -198,7 +214,7 @@ export async function runStep(
     population.workers.map((worker) =>
       worker.call<{ counters: StepCounters; sentLatency?: string; deliveredLatency?: string }>({
         cmd: "finish",
-        target: target.name,
+        target: target.key,
       }),
     ),
   );

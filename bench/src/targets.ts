@@ -18,6 +18,8 @@ export interface Services {
 
 export interface RunningTarget {
   name: TargetName;
+  /** The name the load-generator workers know it by: `name`, or `name#k` for node k of several. */
+  key: string;
   protocol: "lucky" | "ws" | "socketio";
   server: ServerProcess;
   /** `ws://127.0.0.1:PORT` */
@@ -36,7 +38,12 @@ export interface TargetContext {
   runId: string;
   jwtSecret: string;
   services: Services;
-  /** Per-IP cap of the Lucky IM transport (until the server takes LUCKY_IM_MAX_CONNECTIONS_PER_IP). */
+  /**
+   * Sockets per loopback source address, for every target: under the Lucky IM
+   * transport's per-IP cap, and few enough that the kernel finds a free
+   * ephemeral port per address quickly (18,000 ws sockets from one address
+   * took 30.6 s to connect, from 900 per address 5.4 s).
+   */
   luckyPerIp: number;
 }
 
@@ -44,9 +51,37 @@ export function newJwtSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-export async function startTarget(name: TargetName, ctx: TargetContext): Promise<RunningTarget> {
+/** Which node of a cluster a server process is: `index` of `count` (0 of 1: a lone server). */
+export interface NodeSlot {
+  index: number;
+  count: number;
+}
+
+/** The schema / Redis prefix / AMQP prefix of a run: every node of a `full` cluster shares it. */
+export function runUnique(ctx: TargetContext): string {
+  return `bench_${ctx.runId.replace(/\W/g, "_")}`.toLowerCase();
+}
+
+/** `LUCKY_IM_NODE_ID` of a node; a lone server keeps the historical `<unique>_node`. */
+export function nodeIdOf(ctx: TargetContext, slot: NodeSlot): string {
+  return slot.count > 1 ? `${runUnique(ctx)}_node${slot.index + 1}` : `${runUnique(ctx)}_node`;
+}
+
+/**
+ * Starts one server process of a target. `slot` names the node when several
+ * run (its own port, log file and node id). A node of several leaves the
+ * shared services alone in its `cleanup`: its cluster drops them once, with
+ * every node's queue (`startCluster`).
+ */
+export async function startTarget(
+  name: TargetName,
+  ctx: TargetContext,
+  slot: NodeSlot = { index: 0, count: 1 },
+): Promise<RunningTarget> {
   const port = await freePort();
-  const logFile = join(ctx.outDir, `${ctx.runId}-${name}.log`);
+  const suffix = slot.count > 1 ? `-n${slot.index + 1}` : "";
+  const logFile = join(ctx.outDir, `${ctx.runId}-${name}${suffix}.log`);
+  const key = slot.count > 1 ? `${name}#${slot.index + 1}` : name;
   if (name === "ws" || name === "socketio") {
     const file = join(
       ctx.repoRoot,
@@ -54,7 +89,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       name === "ws" ? "ws-relay-server.ts" : "socketio-relay-server.ts",
     );
     const server = await startServer({
-      name,
+      name: key,
       command: process.execPath,
       args: ["--import", "tsx", file],
       env: {},
@@ -65,15 +100,17 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     });
     return {
       name,
+      key,
       protocol: name,
       server,
       wsBase: `ws://127.0.0.1:${port}`,
       needsTokens: false,
-      maxPerAddress: 25_000,
+      maxPerAddress: ctx.luckyPerIp,
       cleanup: async () => {},
     };
   }
-  const unique = `bench_${ctx.runId.replace(/\W/g, "_")}`.toLowerCase();
+  const unique = runUnique(ctx);
+  const nodeId = nodeIdOf(ctx, slot);
   const env: Record<string, string> = {
     HOST: "127.0.0.1",
     LUCKY_IM_JWT_SECRET: ctx.jwtSecret,
@@ -84,7 +121,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     LUCKY_IM_PASSWORD_HASH_LOG_N: "10",
     LUCKY_IM_MAX_CONNECTIONS_PER_IP: "1000000",
     LUCKY_IM_FILES_DIR: join(ctx.outDir, "files"),
-    LUCKY_IM_NODE_ID: `${unique}_node`,
+    LUCKY_IM_NODE_ID: nodeId,
   };
   if (name === "full") {
     Object.assign(env, {
@@ -97,7 +134,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     });
   }
   const server = await startServer({
-    name,
+    name: key,
     command: process.execPath,
     args: [join(ctx.repoRoot, "examples/chat-server/dist/main.js")],
     env,
@@ -108,17 +145,25 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   });
   return {
     name,
+    key,
     protocol: "lucky",
     server,
     wsBase: `ws://127.0.0.1:${port}`,
     needsTokens: true,
     maxPerAddress: ctx.luckyPerIp,
-    cleanup: name === "full" ? () => cleanupServices(ctx.services, unique) : async () => {},
+    cleanup:
+      name === "full" && slot.count === 1
+        ? () => cleanupServices(ctx.services, unique, [nodeId])
+        : async () => {},
   };
 }
 
-/** Drops the run's schema, Redis keys, exchanges and queues. */
-async function cleanupServices(services: Services, unique: string): Promise<void> {
+/** Drops the run's schema, Redis keys, exchanges, the dead-letter queue and each node's queue. */
+export async function cleanupServices(
+  services: Services,
+  unique: string,
+  nodeIds: readonly string[],
+): Promise<void> {
   const errors: string[] = [];
   try {
     const pg = await import("pg");
@@ -152,7 +197,8 @@ async function cleanupServices(services: Services, unique: string): Promise<void
       await channel.deleteExchange(`${unique}.${suffix}`).catch(() => {});
       await channel.close().catch(() => {});
     }
-    for (const queue of [`${unique}.dead-letter`, `${unique}.node.${unique}_node`]) {
+    const queues = [`${unique}.dead-letter`, ...nodeIds.map((id) => `${unique}.node.${id}`)];
+    for (const queue of queues) {
       const channel = await connection.createChannel();
       await channel.deleteQueue(queue).catch(() => {});
       await channel.close().catch(() => {});

@@ -27,6 +27,8 @@ export type Command =
       users: { id: string; userId?: string; token?: string; localAddress: string }[];
       concurrency: number;
       timeoutMs: number;
+      /** Epoch ms after which no handshake starts; the users left count as failed. */
+      deadline?: number;
     }
   | {
       cmd: "step";
@@ -50,6 +52,8 @@ export type Command =
       timeoutMs: number;
     }
   | { cmd: "reconnect"; id: number; target: string; concurrency: number; timeoutMs: number }
+  /** How many of the target's sockets are open and past `ready` (reply `{ open }`). */
+  | { cmd: "count"; id: number; target: string }
   | { cmd: "close"; id: number; target: string }
   | { cmd: "exit"; id: number };
 

@@ -164,24 +164,45 @@ function open(state: TargetState, client: Client, timeoutMs: number): Promise<vo
   });
 }
 
-/** Runs `task` over `items` with at most `concurrency` in flight. */
-async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>) {
+/** An error's message with addresses and ports masked, so that the same failure counts under one key. */
+function errorKey(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?/g, "<addr>")
+    .replace(/\[[0-9a-f:]+\](:\d+)?/gi, "<addr>");
+}
+
+/**
+ * Runs `task` over `items` with at most `concurrency` in flight. After
+ * `deadline` (epoch ms) no item starts: those left count as failed.
+ */
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+  deadline = Number.POSITIVE_INFINITY,
+) {
   let next = 0;
   let failed = 0;
   const errors = new Map<string, number>();
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && Date.now() < deadline) {
       const item = items[next++] as T;
       try {
         await task(item);
       } catch (error) {
         failed++;
-        const key = error instanceof Error ? error.message : String(error);
+        const key = errorKey(error);
         errors.set(key, (errors.get(key) ?? 0) + 1);
       }
     }
   });
   await Promise.all(lanes);
+  const notStarted = items.length - next;
+  if (notStarted > 0) {
+    failed += notStarted;
+    errors.set("not started: connect phase over", notStarted);
+  }
   return { failed, errors: Object.fromEntries(errors) };
 }
 
@@ -290,8 +311,11 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
         return client;
       });
       const started = performance.now();
-      const result = await pool(clients, command.concurrency, (client) =>
-        open(state, client, command.timeoutMs),
+      const result = await pool(
+        clients,
+        command.concurrency,
+        (client) => open(state, client, command.timeoutMs),
+        command.deadline,
       );
       state.ackTimer ??= setInterval(() => flushAcks(state), 50);
       return {
@@ -399,6 +423,13 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
         p50Ms: syncedAt[Math.floor(syncedAt.length / 2)] ?? 0,
         p99Ms: syncedAt[Math.floor(syncedAt.length * 0.99)] ?? 0,
       };
+    }
+    case "count": {
+      const clients = targets.get(command.target)?.clients.values() ?? [];
+      let open = 0;
+      for (const client of clients)
+        if (client.ready && client.ws?.readyState === WebSocket.OPEN) open++;
+      return { open };
     }
     case "close": {
       const state = targets.get(command.target);
