@@ -2,6 +2,7 @@ import type { RateLimiter, RateLimitResult } from "@lucky-im/core";
 import { ImError, isImError } from "@lucky-im/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimitUpserts } from "./rate-limit-upserts.js";
 import {
   openRedisConnection,
   type RedisConnectionOptions,
@@ -42,6 +43,12 @@ export interface RedisRateLimiterOptions extends RedisConnectionOptions {
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * The consumes of one event-loop turn go to Redis in one script call; a turn
+   * with more keys than this makes several calls.
+   * @default 500
+   */
+  maxKeysPerCall?: number;
 }
 
 /** A {@link RateLimiter} on Redis, as returned by {@link createRedisRateLimiter}. */
@@ -50,42 +57,23 @@ export interface RedisRateLimiter extends RateLimiter {
   close(): Promise<void>;
 }
 
-// Like rate-limiter-flexible's own script but in milliseconds (its Redis store
-// floors the window to whole seconds, and a window under 1 s would never expire).
-// ARGV: points, windowMs (0 = no expiry), force ('1': set instead of add).
-const UPSERT_LUA = `
-local points, ms = tonumber(ARGV[1]), tonumber(ARGV[2])
-if ARGV[3] == '1' then
-  if ms > 0 then redis.call('SET', KEYS[1], points, 'PX', ms) else redis.call('SET', KEYS[1], points) end
-  return { points, redis.call('PTTL', KEYS[1]) }
-end
-if ms > 0 then redis.call('SET', KEYS[1], 0, 'PX', ms, 'NX') end
-local consumed = redis.call('INCRBY', KEYS[1], points)
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -1 and ms > 0 then
-  redis.call('PEXPIRE', KEYS[1], ms)
-  ttl = ms
-end
-return { consumed, ttl }
-`;
-const UPSERT = "luckyImRateLimitUpsert";
-
-type Upsert = (key: string, points: string, ms: string, force: string) => Promise<[number, number]>;
-
 /** `RateLimiterRedis` with its storage step in milliseconds; the rest (blocking, insurance) is the library's. */
 class MsRateLimiterRedis extends RateLimiterRedis {
   readonly #client: Redis;
+  readonly #upserts: RateLimitUpserts;
   readonly #ready: () => Promise<boolean>;
   readonly #onStoreError: (error: unknown) => void;
 
   constructor(
     opts: ConstructorParameters<typeof RateLimiterRedis>[0],
     client: Redis,
+    upserts: RateLimitUpserts,
     ready: () => Promise<boolean>,
     onStoreError: (error: unknown) => void,
   ) {
     super(opts);
     this.#client = client;
+    this.#upserts = upserts;
     this.#ready = ready;
     this.#onStoreError = onStoreError;
   }
@@ -101,13 +89,11 @@ class MsRateLimiterRedis extends RateLimiterRedis {
       if (!(await this.#ready())) {
         throw new Error(`redis is not connected (status ${this.#client.status})`);
       }
-      const upsert = (this.#client as unknown as Record<string, Upsert>)[UPSERT] as Upsert;
-      return await upsert.call(
-        this.#client,
+      return await this.#upserts.upsert(
         rlKey,
-        String(points),
-        String(Math.max(0, Math.ceil(msDuration))),
-        forceExpire ? "1" : "0",
+        points,
+        Math.max(0, Math.ceil(msDuration)),
+        forceExpire,
       );
     } catch (error) {
       this.#onStoreError(error);
@@ -146,11 +132,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   const durationMs = check("durationMs", options.durationMs, 1);
   const blockDurationMs = check("blockDurationMs", options.blockDurationMs ?? 0, 0);
   const connectTimeoutMs = check("connectTimeoutMs", options.connectTimeoutMs ?? 5000, 0);
+  const maxKeysPerCall = check("maxKeysPerCall", options.maxKeysPerCall ?? 500, 1, true);
   const keyPrefix = options.keyPrefix ?? "lucky-im:rl";
 
   const connection = openRedisConnection(options, PKG);
   const client = connection.client;
-  client.defineCommand(UPSERT, { numberOfKeys: 1, lua: UPSERT_LUA });
+  const upserts = new RateLimitUpserts(client, maxKeysPerCall);
 
   const insured = options.insurance !== false;
   const common = { points, duration: durationMs / 1000, blockDuration: blockDurationMs / 1000 };
@@ -162,6 +149,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       insuranceLimiter: insured ? new RateLimiterMemory({ ...common, keyPrefix }) : undefined,
     },
     client,
+    upserts,
     () => connection.ready(connectTimeoutMs),
     (error) => {
       // With insurance the caller gets an answer anyway: onError learns that Redis failed.

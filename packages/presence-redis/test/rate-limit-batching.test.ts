@@ -1,0 +1,80 @@
+import { createRedisRateLimiter } from "@lucky-im/presence-redis";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { deleteKeys } from "./helpers.js";
+
+const url = await serviceUrl("redis");
+
+/** Counts the script calls (EVAL/EVALSHA) a client sends. */
+function countScriptCalls(redis: Redis): { readonly count: number } {
+  const counter = { count: 0 };
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    if (command.name === "evalsha" || command.name === "eval") counter.count++;
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof redis.sendCommand;
+  return counter;
+}
+
+describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (real Redis)", () => {
+  const prefix = uniqueName("lim_batch");
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = new Redis(url as string);
+    await redis.ping();
+  });
+  afterAll(async () => {
+    await deleteKeys(url as string, prefix);
+    await redis.quit();
+  });
+
+  it("answers 200 consumes of one turn with one script call, each key with its own count", async () => {
+    const limiter = createRedisRateLimiter({
+      redis,
+      keyPrefix: `${prefix}:a`,
+      points: 2,
+      durationMs: 60_000,
+    });
+    await limiter.consume("warm-up"); // loads the script
+    const calls = countScriptCalls(redis);
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    // Every key twice in the same turn: the second consume must see the first.
+    const results = await Promise.all([...keys, ...keys].map((key) => limiter.consume(key)));
+    expect(calls.count).toBe(1);
+    expect(results.slice(0, 100).every((r) => r.allowed && r.remaining === 1)).toBe(true);
+    expect(results.slice(100).every((r) => r.allowed && r.remaining === 0)).toBe(true);
+    // A third consume in a later turn is refused, with the window's time left.
+    const refused = await limiter.consume("k7");
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(50_000);
+    expect(await redis.get(`${prefix}:a:k7`)).toBe("3");
+    expect(Number(await redis.pttl(`${prefix}:a:k7`))).toBeGreaterThan(50_000);
+    await limiter.close();
+  });
+
+  it("splits a turn into calls of maxKeysPerCall keys", async () => {
+    const limiter = createRedisRateLimiter({
+      redis,
+      keyPrefix: `${prefix}:b`,
+      points: 5,
+      durationMs: 60_000,
+      maxKeysPerCall: 10,
+    });
+    await limiter.consume("warm-up");
+    const calls = countScriptCalls(redis);
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => limiter.consume(`k${i}`)),
+    );
+    expect(calls.count).toBe(3);
+    expect(results.every((r) => r.allowed && r.remaining === 4)).toBe(true);
+    await limiter.close();
+  });
+
+  it("rejects a bad maxKeysPerCall", () => {
+    expect(() =>
+      createRedisRateLimiter({ redis, points: 1, durationMs: 1000, maxKeysPerCall: 0 }),
+    ).toThrow(/maxKeysPerCall/);
+  });
+});
