@@ -53,7 +53,7 @@ export class RateLimitUpserts {
   private readonly upsertMany: UpsertMany;
 
   constructor(
-    private readonly client: Redis,
+    client: Redis,
     private readonly maxKeysPerCall: number,
   ) {
     client.defineCommand(UPSERT_MANY, { lua: UPSERT_MANY_LUA });
