@@ -32,9 +32,15 @@ import { api } from "../../examples/chat-server/test/helpers.js";
 import { ensureBuilt, ServerProcess } from "../../examples/chat-server/test/server-process.js";
 import { serviceUrl, uniqueName } from "../services.js";
 import { type ClusterClient, createClusterClient } from "./cluster-client.js";
-import { DeliveryLedger, type LedgerSummary, printTable } from "./delivery-ledger.js";
+import {
+  DeliveryLedger,
+  expectDeliveredExactlyOnce,
+  printTable,
+  summaryRows,
+} from "./delivery-ledger.js";
 import { pollUntil, sleep } from "./polling.js";
-import { deleteAmqpTopology } from "./rabbitmq-ctl.js";
+import { clusterNodeEnv, dropClusterState } from "./shared-services.js";
+import { streamWithFault } from "./stream-with-fault.js";
 
 const postgresUrl = await serviceUrl("postgres");
 const redisUrl = await serviceUrl("redis");
@@ -109,14 +115,9 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
     /** Registered users: 19 singles, the two-device user, their peer, then the stream users. */
     let users: string[] = [];
 
+    const services = { postgres: postgresUrl!, amqp: amqpUrl!, redis: redisUrl! };
     const env = (nodeId: string, extra: Record<string, string> = {}) => ({
-      LUCKY_IM_POSTGRES_URL: postgresUrl!,
-      LUCKY_IM_AMQP_URL: amqpUrl!,
-      LUCKY_IM_REDIS_URL: redisUrl!,
-      LUCKY_IM_SCHEMA: name,
-      LUCKY_IM_AMQP_PREFIX: name,
-      LUCKY_IM_REDIS_PREFIX: name,
-      LUCKY_IM_NODE_ID: nodeId,
+      ...clusterNodeEnv(services, name, nodeId),
       LUCKY_IM_JWT_SECRET: JWT_SECRET,
       LUCKY_IM_FILES_DIR: filesDir,
       LUCKY_IM_PASSWORD_HASH_LOG_N: "10",
@@ -221,22 +222,9 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       };
       await step(() => closeClients(clients));
       if (filesDir) await step(() => rm(filesDir, { recursive: true, force: true }));
-      if (pool) {
-        await step(() => pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`));
-        await step(() => pool.end());
-      }
-      if (redis) {
-        await step(async () => {
-          let cursor = "0";
-          do {
-            const [next, keys] = await redis.scan(cursor, "MATCH", `${name}:*`, "COUNT", 500);
-            cursor = next;
-            if (keys.length > 0) await redis.del(...keys);
-          } while (cursor !== "0");
-        });
-        await step(() => redis.quit());
-      }
-      await step(() => deleteAmqpTopology(amqpUrl!, name, [...nodeIds, ...policyNodeIds]));
+      if (pool) await step(() => pool.end());
+      if (redis) await step(() => redis.quit());
+      await step(() => dropClusterState(services, name, [...nodeIds, ...policyNodeIds]));
       if (problems.length > 0) throw new AggregateError(problems, "cluster test cleanup failed");
     }, 120_000);
 
@@ -364,60 +352,39 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       senders: [] as ClusterClient[],
       recipients: [] as ClusterClient[],
       ledger: new DeliveryLedger(),
-      wrongSender: [] as string[],
     };
 
     /**
      * Sends `rounds` messages from every sender to its recipient, one every
      * SEND_INTERVAL_MS per sender (staggered), and runs `fault` after `faultAtMs`.
      */
-    async function runStream(
+    const runStream = (
       tag: string,
       rounds: number,
       faultAtMs: number,
       fault: () => Promise<void>,
-    ) {
-      const ledger = stream.ledger;
-      const sendErrors = new Map<string, number>();
-      const sends: Promise<void>[] = [];
-      const start = Date.now();
-      const sending = (async () => {
-        for (let k = 0; k < rounds; k++) {
-          for (let i = 0; i < PAIRS; i++) {
-            const due = start + k * SEND_INTERVAL_MS + (i * SEND_INTERVAL_MS) / PAIRS;
-            const wait = due - Date.now();
-            if (wait > 0) await sleep(wait);
-            const recipient = stream.recipients[i]!.userId;
-            sends.push(
-              ledger.record(
-                stream.senders[i]!.client.send(
-                  { type: "user", id: recipient },
-                  { type: "text", text: `${tag}${i}#${k}` },
-                ),
-                recipient,
-                (code) => sendErrors.set(code, (sendErrors.get(code) ?? 0) + 1),
-              ),
-            );
-          }
-        }
-      })();
-      await Promise.all([sending, sleep(faultAtMs).then(fault)]);
-      await Promise.all(sends);
-      return { sendErrors, streamMs: Date.now() - start };
-    }
+    ) =>
+      streamWithFault({
+        ledger: stream.ledger,
+        senders: stream.senders.map((c) => c.client),
+        recipients: stream.recipients.map((c) => c.userId),
+        rounds,
+        intervalMs: SEND_INTERVAL_MS,
+        tag,
+        faultAtMs,
+        fault,
+      });
 
-    /** Ledger rows shared by both tables. */
-    const ledgerRows = (summary: LedgerSummary): [string, string | number][] => [
-      ["messages sent (got `sent`)", summary.sent],
-      ["sends rejected", summary.rejected],
-      ["delivered (client, after de-dup)", summary.delivered],
-      ["lost", summary.lost],
-      ["raw duplicate frames (before de-dup)", summary.rawDuplicates],
-      ["messages received raw more than once", summary.rawDuplicatedMessages],
-      ["duplicates after de-dup", summary.duplicatesAfterDedupe],
-      ["first received inside a sync (approx.)", summary.firstBySync],
-      ["delivered to the wrong user", summary.unexpected + stream.wrongSender.length],
-    ];
+    /** Waits for every `sent` message of the stream: how long that took (ms), or "never". */
+    const timeToDeliverAll = async (): Promise<number | "never"> => {
+      const from = Date.now();
+      const delivered = await stream.ledger.allDelivered(DELIVERY_DEADLINE_MS, 200);
+      return delivered ? Date.now() - from : "never";
+    };
+
+    /** Counts by key as `key: n, ...` for a table cell ("none" when empty). */
+    const formatCounts = (counts: Map<string, number>) =>
+      [...counts].map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
 
     /** Time from `at` to each client's first `ready` after it, on another node. */
     const reconnectTimes = (moved: ClusterClient[], at: number, from: string) =>
@@ -436,10 +403,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
         const recipient = newClient(recipientId, urls, (i + 1) % 3, {
           hooks: { raw: (messageId, bySync) => stream.ledger.raw(recipientId, messageId, bySync) },
         });
-        recipient.client.on("message", (m) => {
-          stream.ledger.seen(recipientId, m.messageId);
-          if (m.from !== senderId) stream.wrongSender.push(`${recipientId} got ${m.messageId}`);
-        });
+        recipient.client.on("message", (m) => stream.ledger.received(recipientId, senderId, m));
         stream.recipients.push(recipient);
       }
       const streamClients = [...stream.senders, ...stream.recipients];
@@ -466,13 +430,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
           return gone ? Date.now() - killAt : undefined;
         })();
       });
-      const streamEnded = Date.now();
-      const deliveredAll = await pollUntil(
-        () => stream.ledger.missing().length === 0,
-        DELIVERY_DEADLINE_MS,
-        200,
-      );
-      const allDeliveredAt = Date.now();
+      const deliveredAfter = await timeToDeliverAll();
 
       // Presence: the node key expires by itself; the sessions it listed go at the next lookup.
       const goneAfterMs = await presenceGone;
@@ -494,7 +452,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
           sentAt: Date.now(),
         });
       }
-      await pollUntil(() => stream.ledger.missing().length === 0, 30_000, 200);
+      await stream.ledger.allDelivered(30_000, 200);
       const entriesAfterLookup = await sessionEntriesOf(dead);
       const nodeSessionsLeft = await redis.exists(`${name}:presence:nodesessions:${dead}`);
       // Until the TTL ran out the dead node still counted as present: what was published to it waits there.
@@ -523,12 +481,12 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       const summary = stream.ledger.summary();
       const reconnects = reconnectTimes(moved, killAt, dead);
       printTable("SIGKILL ledger (3 chat-server processes, 12 pairs, 1 node killed mid-stream)", [
-        ...ledgerRows(summary),
+        ...summaryRows(summary),
         ["clients on the killed node", moved.length],
         ["reconnect: kill -> ready elsewhere, median (ms)", median(reconnects)],
         ["reconnect: kill -> ready elsewhere, max (ms)", Math.max(...reconnects)],
         ["killed at (ms after stream start)", killAt - t0],
-        ["stream end -> all delivered (ms)", deliveredAll ? allDeliveredAt - streamEnded : "never"],
+        ["stream end -> all delivered (ms)", deliveredAfter],
         ["presence key PTTL right after the kill (ms)", pttlAtKill],
         ["presence key gone after (ms, TTL 30000)", goneAfterMs ?? "not within TTL + 10 s"],
         ["dead-node session entries after expiry", entriesAfterExpiry],
@@ -536,7 +494,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
         ["envelopes left in the dead node's queue", deadQueueDepth],
         ["RSS of n1 / n2 afterwards (MiB)", rssMb.join(" / ")],
         ["event-loop lag p99 of n1 / n2 (ms)", lagP99Ms.join(" / ")],
-        ["send errors", [...sendErrors].map(([k, v]) => `${k}: ${v}`).join(", ") || "none"],
+        ["send errors", formatCounts(sendErrors)],
       ]);
 
       expect(exitCode).toBeNull(); // killed by the signal
@@ -544,10 +502,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       for (const t of reconnects) expect(t).toBeLessThan(Number.POSITIVE_INFINITY);
       expect(summary.sent).toBe(PAIRS * 40 + PAIRS);
       expect(summary.rejected).toBe(0);
-      expect(stream.wrongSender).toEqual([]);
-      expect(summary.unexpected).toBe(0);
-      expect(summary.lost).toBe(0);
-      expect(summary.duplicatesAfterDedupe).toBe(0);
+      expectDeliveredExactlyOnce(summary);
       expect(pttlAtKill).toBeGreaterThan(0);
       expect(pttlAtKill).toBeLessThanOrEqual(PRESENCE_TTL_MS);
       // Gone by itself (the wait is bounded by TTL + 10 s); how long it took is printed, not asserted.
@@ -559,7 +514,6 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
     it("drains a node stopped with SIGTERM mid-stream: 1001, reconnect elsewhere, nothing lost", async () => {
       expect(stream.ledger.missing()).toEqual([]);
       stream.ledger = new DeliveryLedger();
-      stream.wrongSender.length = 0;
       const streamClients = [...stream.senders, ...stream.recipients];
       const draining = nodeIds[1]!;
       let termAt = 0;
@@ -575,13 +529,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
         exitedAt = Date.now();
         keyAfterExit = await redis.exists(presenceKey(draining));
       });
-      const streamEnded = Date.now();
-      const deliveredAll = await pollUntil(
-        () => stream.ledger.missing().length === 0,
-        DELIVERY_DEADLINE_MS,
-        200,
-      );
-      const allDeliveredAt = Date.now();
+      const deliveredAfter = await timeToDeliverAll();
       const summary = stream.ledger.summary();
       const reconnects = reconnectTimes(moved, termAt, draining);
       const closeCodes = moved.map((c) => c.disconnects.find((d) => d.at >= termAt)?.code);
@@ -594,7 +542,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
         `SELECT count(*)::text AS n FROM "${name}".outbox WHERE status = 'pending'`,
       );
       printTable("SIGTERM ledger (2 live nodes left, 12 pairs, 1 node drained mid-stream)", [
-        ...ledgerRows(summary),
+        ...summaryRows(summary),
         ["clients on the drained node", moved.length],
         ["their close codes", [...new Set(closeCodes)].join(", ")],
         ["reconnect: SIGTERM -> ready elsewhere, median (ms)", median(reconnects)],
@@ -604,9 +552,9 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
         ["exit code", String(exitCode)],
         ["presence key left after exit", keyAfterExit],
         ["SIGTERM at (ms after stream start)", termAt - t0],
-        ["stream end -> all delivered (ms)", deliveredAll ? allDeliveredAt - streamEnded : "never"],
+        ["stream end -> all delivered (ms)", deliveredAfter],
         ["outbox entries pending (whole cluster)", rows[0]!.n],
-        ["send errors", [...sendErrors].map(([k, v]) => `${k}: ${v}`).join(", ") || "none"],
+        ["send errors", formatCounts(sendErrors)],
       ]);
 
       expect(exitCode).toBe(0);
@@ -616,10 +564,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       expect(keyAfterExit).toBe(0);
       expect(summary.sent).toBe(PAIRS * 30);
       expect(summary.rejected).toBe(0);
-      expect(stream.wrongSender).toEqual([]);
-      expect(summary.unexpected).toBe(0);
-      expect(summary.lost).toBe(0);
-      expect(summary.duplicatesAfterDedupe).toBe(0);
+      expectDeliveredExactlyOnce(summary);
       await closeClients(streamClients);
     });
 

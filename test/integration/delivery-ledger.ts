@@ -2,8 +2,10 @@
  * Bookkeeping of a delivery fault test: what got `sent`, what each recipient's
  * socket received (raw, duplicates included) and what its client emitted
  * (after de-duplication), with the times, to count lost and duplicated
- * messages and to measure recovery.
+ * messages and to measure recovery; its report rows and its verdict.
  */
+import { expect } from "vitest";
+import { pollUntil } from "./polling.js";
 
 interface SentEntry {
   recipient: string;
@@ -42,6 +44,8 @@ export interface LedgerSummary {
   firstBySync: number;
   /** Messages a client emitted that nobody confirmed as `sent` to that recipient. */
   unexpected: number;
+  /** Messages a client emitted from another sender than the one it expects, as `<recipient> got <messageId>`. */
+  wrongSenders: string[];
 }
 
 /** Per-recipient raw and de-duplicated arrivals, keyed by messageId. */
@@ -54,6 +58,7 @@ class RecipientLog {
 export class DeliveryLedger {
   private readonly sentById = new Map<string, SentEntry>();
   private readonly recipients = new Map<string, RecipientLog>();
+  private readonly wrongSenders: string[] = [];
   private rejectedCount = 0;
 
   private log(recipient: string): RecipientLog {
@@ -114,6 +119,21 @@ export class DeliveryLedger {
     else this.log(recipient).seen.set(messageId, { count: 1, firstAt: at });
   }
 
+  /**
+   * `recipient`'s client emitted `message`, which only `expectedSender` may have sent to it
+   * (each recipient of a stream has one sender).
+   */
+  received(
+    recipient: string,
+    expectedSender: string,
+    message: { messageId: string; from: string },
+  ): void {
+    this.seen(recipient, message.messageId);
+    if (message.from !== expectedSender) {
+      this.wrongSenders.push(`${recipient} got ${message.messageId}`);
+    }
+  }
+
   /** The `sent` messages that the recipient's client has not emitted yet. */
   missing(): string[] {
     const out: string[] = [];
@@ -121,6 +141,14 @@ export class DeliveryLedger {
       if (!this.recipients.get(entry.recipient)?.seen.has(messageId)) out.push(messageId);
     }
     return out;
+  }
+
+  /**
+   * Polls until every `sent` message reached its recipient's client; resolves with whether that
+   * happened within `timeoutMs`.
+   */
+  allDelivered(timeoutMs: number, everyMs = 100): Promise<boolean> {
+    return pollUntil(() => this.missing().length === 0, timeoutMs, everyMs);
   }
 
   /** Details of a `sent` message, for reports. */
@@ -184,8 +212,36 @@ export class DeliveryLedger {
       duplicatesAfterDedupe,
       firstBySync,
       unexpected,
+      wrongSenders: [...this.wrongSenders],
     };
   }
+}
+
+/** The report rows of a ledger's summary, for {@link printTable}. */
+export function summaryRows(summary: LedgerSummary): [string, string | number][] {
+  return [
+    ["messages sent (got `sent`)", summary.sent],
+    ["sends rejected", summary.rejected],
+    ["delivered (client, after de-dup)", summary.delivered],
+    ["lost", summary.lost],
+    ["raw duplicate frames (before de-dup)", summary.rawDuplicates],
+    ["messages received raw more than once", summary.rawDuplicatedMessages],
+    ["... of which first came by sync", summary.rawDuplicatedAfterSync],
+    ["duplicates after de-dup", summary.duplicatesAfterDedupe],
+    ["first received inside a sync (approx.)", summary.firstBySync],
+    ["delivered to the wrong user", summary.unexpected + summary.wrongSenders.length],
+  ];
+}
+
+/**
+ * Asserts that every `sent` message reached its recipient's client, from the right sender, and
+ * that the client emitted none twice and nothing nobody sent it.
+ */
+export function expectDeliveredExactlyOnce(summary: LedgerSummary): void {
+  expect(summary.wrongSenders).toEqual([]);
+  expect(summary.unexpected).toBe(0);
+  expect(summary.lost).toBe(0);
+  expect(summary.duplicatesAfterDedupe).toBe(0);
 }
 
 /** Prints rows of (label, value) as a two-column table with console.log. */

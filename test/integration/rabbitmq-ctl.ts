@@ -5,8 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { amqpTopology } from "@lucky-im/broker-amqp";
-import { type Channel, connect } from "amqplib";
+import { eventually } from "@lucky-im/core/testing";
 
 const run = promisify(execFile);
 
@@ -48,14 +47,11 @@ export async function isRunning(): Promise<boolean> {
 
 /** Polls `check_running` until it succeeds; throws after `timeoutMs`. */
 export async function waitRunning(timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await isRunning()) return;
-    if (Date.now() > deadline) {
-      throw new Error(`[lucky-im] [test] RabbitMQ not running ${timeoutMs} ms after start_app`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  await eventually(isRunning, {
+    timeoutMs,
+    intervalMs: 500,
+    message: "[lucky-im] [test] RabbitMQ running after start_app",
+  });
 }
 
 /**
@@ -69,37 +65,4 @@ export async function ensureRunning(): Promise<void> {
     // Already running, or not up yet: waitRunning decides.
   }
   await waitRunning();
-}
-
-/**
- * Deletes every queue and exchange an AMQP broker with `prefix` declared, for
- * the node ids given (control queues are exclusive and went with their connection).
- */
-export async function deleteAmqpTopology(
-  url: string,
-  prefix: string,
-  nodeIds: readonly string[],
-): Promise<void> {
-  const t = amqpTopology(prefix);
-  const connection = await connect(url);
-  try {
-    let channel: Channel | undefined;
-    // A failed delete closes the channel: take a new one for each object.
-    const attempt = async (action: (c: Channel) => Promise<unknown>) => {
-      channel ??= await connection.createChannel();
-      channel.on("error", () => {});
-      try {
-        await action(channel);
-      } catch {
-        channel = undefined;
-      }
-    };
-    for (const nodeId of nodeIds) await attempt((c) => c.deleteQueue(t.nodeQueue(nodeId)));
-    await attempt((c) => c.deleteQueue(t.deadLetterQueue));
-    for (const exchange of [t.deliveryExchange, t.deadLetterExchange, t.controlExchange]) {
-      await attempt((c) => c.deleteExchange(exchange));
-    }
-  } finally {
-    await connection.close().catch(() => {});
-  }
 }

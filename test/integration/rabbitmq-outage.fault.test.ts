@@ -28,10 +28,14 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { serviceUrl, uniqueName } from "../services.js";
-import { DeliveryLedger, printTable } from "./delivery-ledger.js";
+import {
+  DeliveryLedger,
+  expectDeliveredExactlyOnce,
+  printTable,
+  summaryRows,
+} from "./delivery-ledger.js";
 import { pollUntil, sleep } from "./polling.js";
 import {
-  deleteAmqpTopology,
   ensureRunning,
   isRunning,
   rabbitmqctlAvailable,
@@ -39,6 +43,8 @@ import {
   stopApp,
   waitRunning,
 } from "./rabbitmq-ctl.js";
+import { deleteAmqpTopology, dropSchema } from "./shared-services.js";
+import { streamWithFault } from "./stream-with-fault.js";
 import { tappedWebSocket } from "./tapped-websocket.js";
 
 const PAIRS = 20;
@@ -112,7 +118,6 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
   const engineErrors = new Map<string, number>();
   const adapterErrors = new Map<string, number>();
   const clientErrors = new Map<string, number>();
-  const wrongSender: string[] = [];
   let hub: MemoryPresenceHub;
 
   beforeAll(async () => {
@@ -191,10 +196,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
         WebSocket: tapped.WebSocket,
         reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 },
       });
-      recipient.on("message", (message) => {
-        ledger.seen(recipientId, message.messageId);
-        if (message.from !== `s${i}`) wrongSender.push(`${recipientId} got ${message.messageId}`);
-      });
+      recipient.on("message", (message) => ledger.received(recipientId, `s${i}`, message));
       recipient.on("error", (error) => tally(clientErrors, `recipient: ${error.code}`));
       recipients.push(recipient);
       clients.push(recipient);
@@ -210,13 +212,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
     await Promise.allSettled(nodes.map((im) => im.close()));
     // Stores the engine never took (a failed start) are closed here; close() is idempotent.
     await Promise.allSettled(stores.map((store) => store.close()));
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    try {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await admin.end();
-    }
+    await dropSchema(pgUrl!, schema);
     await deleteAmqpTopology(amqpUrl!, prefix, ["A", "B"]);
   });
 
@@ -230,62 +226,36 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
       startReturned: 0,
       running: 0,
     };
-    const sendErrors = new Map<string, number>();
-
-    // The stream: every sender sends one message every SEND_INTERVAL_MS, staggered.
-    const sends: Promise<void>[] = [];
-    let streamEnded = 0;
-    const stream = (async () => {
-      const start = Date.now();
-      for (let k = 0; k < PER_PAIR; k++) {
-        for (let i = 0; i < PAIRS; i++) {
-          const due = start + k * SEND_INTERVAL_MS + (i * SEND_INTERVAL_MS) / PAIRS;
-          const wait = due - Date.now();
-          if (wait > 0) await sleep(wait);
-          const recipient = `r${i}`;
-          sends.push(
-            ledger.record(
-              senders[i]!.send(
-                { type: "user", id: recipient },
-                { type: "text", text: `${i}#${k}` },
-              ),
-              recipient,
-              (code) => tally(sendErrors, code),
-            ),
-          );
-        }
-      }
-      streamEnded = Date.now();
-    })();
-
-    // The fault, in the middle of the stream.
-    const fault = (async () => {
-      await sleep(STOP_AT_MS);
-      times.stopIssued = Date.now();
-      try {
-        await stopApp();
-        times.stopped = Date.now();
-        await sleep(OUTAGE_MS);
-      } finally {
-        times.startIssued = Date.now();
+    // The stream: every sender sends one message every SEND_INTERVAL_MS, staggered;
+    // the fault in its middle.
+    const { sendErrors, lastIssuedAt: streamEnded } = await streamWithFault({
+      ledger,
+      senders,
+      recipients: senders.map((_, i) => `r${i}`),
+      rounds: PER_PAIR,
+      intervalMs: SEND_INTERVAL_MS,
+      faultAtMs: STOP_AT_MS,
+      fault: async () => {
+        times.stopIssued = Date.now();
         try {
-          await startApp();
+          await stopApp();
+          times.stopped = Date.now();
+          await sleep(OUTAGE_MS);
         } finally {
-          times.startReturned = Date.now();
-          await waitRunning();
-          times.running = Date.now();
+          times.startIssued = Date.now();
+          try {
+            await startApp();
+          } finally {
+            times.startReturned = Date.now();
+            await waitRunning();
+            times.running = Date.now();
+          }
         }
-      }
-    })();
-
-    await Promise.all([stream, fault]);
-    await Promise.all(sends);
+      },
+    });
 
     // Every `sent` message at its recipient, by push or by the client's gap sync.
-    const deliveredNaturally = await pollUntil(
-      () => ledger.missing().length === 0,
-      DELIVERY_DEADLINE_MS,
-    );
+    const deliveredNaturally = await ledger.allDelivered(DELIVERY_DEADLINE_MS);
     const missingNaturally = ledger.missing();
     const stuck = missingNaturally.map((id) => {
       const entry = ledger.entry(id)!;
@@ -298,7 +268,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
         const sockets = recipientSockets[Number(recipientId.slice(1))]!;
         sockets.at(-1)?.terminate();
       }
-      await pollUntil(() => ledger.missing().length === 0, RESYNC_DEADLINE_MS);
+      await ledger.allDelivered(RESYNC_DEADLINE_MS);
     }
     const deliveredAt = Date.now();
 
@@ -329,16 +299,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
 
     const rel = (at: number) => `+${((at - t0) / 1000).toFixed(1)} s`;
     printTable("RabbitMQ outage ledger (2 nodes, PostgreSQL store, AMQP broker)", [
-      ["messages sent (got `sent`)", summary.sent],
-      ["sends rejected", summary.rejected],
-      ["delivered (client, after de-dup)", summary.delivered],
-      ["lost", summary.lost],
-      ["raw duplicate frames (before de-dup)", summary.rawDuplicates],
-      ["messages received raw more than once", summary.rawDuplicatedMessages],
-      ["... of which first came by sync", summary.rawDuplicatedAfterSync],
-      ["duplicates after de-dup", summary.duplicatesAfterDedupe],
-      ["first received inside a sync (approx.)", summary.firstBySync],
-      ["delivered to the wrong user", summary.unexpected + wrongSender.length],
+      ...summaryRows(summary),
       ["missing after the natural wait", missingNaturally.length],
       ["outbox pending at the end", outbox.pending],
       ["sent between stop_app and check_running ok", sentDuringOutage],
@@ -381,10 +342,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
       pgRestarted ? "PostgreSQL was restarted during the run by something else" : "sends rejected",
     ).toBe(0);
     expect(summary.sent).toBe(PAIRS * PER_PAIR);
-    expect(wrongSender).toEqual([]);
-    expect(summary.unexpected).toBe(0);
-    expect(summary.lost).toBe(0);
-    expect(summary.duplicatesAfterDedupe).toBe(0);
+    expectDeliveredExactlyOnce(summary);
     expect(summary.delivered).toBe(summary.sent);
     // Delivered while connected, without a reconnect to force a sync.
     expect(stuck).toEqual([]);

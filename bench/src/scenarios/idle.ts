@@ -27,46 +27,52 @@ const PROGRESS_EVERY_MS = 10_000;
 /** Error kinds listed per target; the rest are summed as "other". */
 const ERROR_ROWS = 10;
 
-interface NodeResult {
-  node: number;
-  port: number;
+/** What one node, or a whole target, did with its connections. */
+interface HeldFigures {
   requested: number;
   connected: number;
   failed: number;
   /** Sockets still open and past `ready` after the hold. */
   openAfterHold: number;
+  /** Of a target: from the first handshake to the last node's last handshake. */
   connectMs: number;
+  /** Of a target: sums over the nodes. */
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** Of a target: total RSS growth over total connections. */
   kibPerConnection: number;
+  /** Percent of one core; of a target: all nodes together. */
   cpuPercentHeld: number;
+  /** Of a target: the worst node. */
   loopLagP99Ms: number | null;
   errors: Record<string, number>;
 }
 
-interface IdleResult {
+interface NodeResult extends HeldFigures {
+  node: number;
+  port: number;
+}
+
+interface IdleResult extends HeldFigures {
   nodes: number;
   /** `cluster`: the nodes share the services (full); `independent`: separate processes. */
   topology: "single" | "cluster" | "independent";
-  requested: number;
-  connected: number;
-  failed: number;
-  openAfterHold: number;
-  /** From the first handshake to the last node's last handshake. */
-  connectMs: number;
-  /** Sums over the nodes. */
-  rssBeforeMb: number;
-  rssAfterMb: number;
-  /** Total RSS growth over total connections. */
-  kibPerConnection: number;
-  /** All nodes together, percent of one core. */
-  cpuPercentHeld: number;
-  /** Worst node. */
-  loopLagP99Ms: number | null;
-  errors: Record<string, number>;
   loadGenerator: { workers: number; rssMb: number; maxWorkerRssMb: number };
   perNode: NodeResult[];
 }
+
+/** The table columns of {@link HeldFigures}, in the order of {@link heldCells}. */
+const HELD_COLUMNS = [
+  "connected",
+  "failed",
+  "open after hold",
+  "connect s",
+  "rss before MB",
+  "rss after MB",
+  "KiB/conn",
+  "cpu% held",
+  "lag p99",
+];
 
 export async function runIdle(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { options } = ctx;
@@ -251,78 +257,39 @@ function logProgress(
 
 type Row = (string | number | null | undefined)[];
 
+/** The cells of {@link HELD_COLUMNS}. */
+function heldCells(r: HeldFigures): Row {
+  return [
+    `${r.connected}/${r.requested}`,
+    r.failed,
+    r.openAfterHold,
+    (r.connectMs / 1000).toFixed(1),
+    r.rssBeforeMb,
+    r.rssAfterMb,
+    r.kibPerConnection,
+    r.cpuPercentHeld,
+    r.loopLagP99Ms,
+  ];
+}
+
 function tables(
   ctx: ScenarioContext,
   results: Record<string, IdleResult>,
 ): ScenarioResult["tables"] {
   const { options } = ctx;
   const ws = results.ws?.kibPerConnection;
-  const totals: Row[] = [
-    [
-      "target",
-      "nodes",
-      "connected",
-      "failed",
-      "open after hold",
-      "connect s",
-      "rss before MB",
-      "rss after MB",
-      "KiB/conn",
-      "cpu% held",
-      "lag p99",
-      "loadgen MB (max worker)",
-      "vs ws",
-    ],
-  ];
-  const nodeRows: Row[] = [
-    [
-      "target",
-      "node",
-      "port",
-      "connected",
-      "failed",
-      "open after hold",
-      "connect s",
-      "rss before MB",
-      "rss after MB",
-      "KiB/conn",
-      "cpu% held",
-      "lag p99",
-    ],
-  ];
+  const totals: Row[] = [["target", "nodes", ...HELD_COLUMNS, "loadgen MB (max worker)", "vs ws"]];
+  const nodeRows: Row[] = [["target", "node", "port", ...HELD_COLUMNS]];
   const errorRows: Row[] = [["target", "count", "error"]];
   for (const [name, r] of Object.entries(results)) {
     totals.push([
       name,
       r.topology === "single" ? 1 : `${r.nodes} ${r.topology}`,
-      `${r.connected}/${r.requested}`,
-      r.failed,
-      r.openAfterHold,
-      (r.connectMs / 1000).toFixed(1),
-      r.rssBeforeMb,
-      r.rssAfterMb,
-      r.kibPerConnection,
-      r.cpuPercentHeld,
-      r.loopLagP99Ms,
+      ...heldCells(r),
       `${r.loadGenerator.rssMb} (${r.loadGenerator.maxWorkerRssMb})`,
       name === "ws" || !ws ? "" : `${(r.kibPerConnection / ws).toFixed(2)}x`,
     ]);
-    for (const n of r.perNode) {
-      nodeRows.push([
-        name,
-        n.node,
-        n.port,
-        `${n.connected}/${n.requested}`,
-        n.failed,
-        n.openAfterHold,
-        (n.connectMs / 1000).toFixed(1),
-        n.rssBeforeMb,
-        n.rssAfterMb,
-        n.kibPerConnection,
-        n.cpuPercentHeld,
-        n.loopLagP99Ms,
-      ]);
-    }
+    for (const n of r.perNode) nodeRows.push([name, n.node, n.port, ...heldCells(n)]);
     const kinds = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
     for (const [error, count] of kinds.slice(0, ERROR_ROWS)) errorRows.push([name, count, error]);
     const rest = kinds.slice(ERROR_ROWS).reduce((sum, [, count]) => sum + count, 0);

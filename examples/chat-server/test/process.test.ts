@@ -2,11 +2,9 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import amqp from "amqplib";
-import { Redis } from "ioredis";
 import { CompactEncrypt, importJWK, type JWK } from "jose";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterNodeEnv, dropClusterState } from "../../../test/integration/shared-services.js";
 import { serviceUrl, uniqueName } from "../../../test/services.js";
 import { api, WsProbe } from "./helpers.js";
 import { ensureBuilt, ServerProcess } from "./server-process.js";
@@ -187,26 +185,23 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
   () => {
     const name = uniqueName("chat_proc");
     const nodeIds = [`${name}_a`, `${name}_b`];
+    const services = { postgres: postgresUrl!, amqp: amqpUrl!, redis: redisUrl! };
     const servers: ServerProcess[] = [];
     let filesDir: string;
 
     beforeAll(async () => {
       filesDir = await mkdtemp(join(tmpdir(), "lucky-im-cluster-"));
-      const env = {
-        LUCKY_IM_POSTGRES_URL: postgresUrl!,
-        LUCKY_IM_AMQP_URL: amqpUrl!,
-        LUCKY_IM_REDIS_URL: redisUrl!,
-        LUCKY_IM_SCHEMA: name,
-        LUCKY_IM_AMQP_PREFIX: name,
-        LUCKY_IM_REDIS_PREFIX: name,
-        LUCKY_IM_JWT_SECRET: JWT_SECRET,
-        LUCKY_IM_FILES_DIR: filesDir,
-        LUCKY_IM_PASSWORD_HASH_LOG_N: "12",
-      };
       // Both at once: migrations and the shared login key must cope with a concurrent start.
       servers.push(
         ...(await Promise.all(
-          nodeIds.map((nodeId) => ServerProcess.start({ ...env, LUCKY_IM_NODE_ID: nodeId })),
+          nodeIds.map((nodeId) =>
+            ServerProcess.start({
+              ...clusterNodeEnv(services, name, nodeId),
+              LUCKY_IM_JWT_SECRET: JWT_SECRET,
+              LUCKY_IM_FILES_DIR: filesDir,
+              LUCKY_IM_PASSWORD_HASH_LOG_N: "12",
+            }),
+          ),
         )),
       );
     }, 120_000);
@@ -214,25 +209,7 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
     afterAll(async () => {
       for (const server of servers) server.kill();
       await rm(filesDir, { recursive: true, force: true });
-      const pool = new pg.Pool({ connectionString: postgresUrl });
-      await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-      await pool.end();
-      const redis = new Redis(redisUrl!);
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${name}:*`, "COUNT", 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
-      await redis.quit();
-      const connection = await amqp.connect(amqpUrl!);
-      const channel = await connection.createChannel();
-      for (const queue of [...nodeIds.map((id) => `${name}.node.${id}`), `${name}.dead-letter`]) {
-        await channel.deleteQueue(queue);
-      }
-      for (const exchange of ["deliveries", "dlx", "control"])
-        await channel.deleteExchange(`${name}.${exchange}`);
-      await connection.close();
+      await dropClusterState(services, name, nodeIds);
     }, 60_000);
 
     it("is ready on both nodes", async () => {

@@ -2,23 +2,18 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { amqpTopology } from "@lucky-im/broker-amqp";
 import type { Envelope } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { type Channel, type ChannelModel, connect } from "amqplib";
 
 const run = promisify(execFile);
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function until<T>(
-  check: () => T | Promise<T>,
+/** Polls `check` every 50 ms until it returns true, or fails after `timeoutMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+): Promise<void> {
+  await eventually(check, { message: what, timeoutMs, intervalMs: 50 });
 }
 
 /** A small envelope carrying a marker the tests recognise. */

@@ -1,20 +1,17 @@
 import type { AddressInfo } from "node:net";
+import { eventually } from "@lucky-im/core/testing";
 import { type WebSocket, WebSocketServer } from "ws";
 
 /** A frame as the fake server received it. */
 export type Frame = { type: string } & Record<string, unknown>;
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+/** Polls `check` every 5 ms until it returns true, or fails after `timeoutMs`. */
 export async function waitFor(
   check: () => boolean,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await eventually(check, { message: what, timeoutMs, intervalMs: 5 });
 }
 
 /** One connection of the scripted server. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { eventually } from "@lucky-im/core/testing";
 import { describe, expect, it } from "vitest";
 import { listenOutbox } from "./outbox-notifications.js";
 
@@ -15,13 +16,8 @@ class FakeClient extends EventEmitter {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(5);
-  }
-}
+/** Polls a condition of the fake clients every 5 ms, for up to 5 s. */
+const until = (check: () => boolean) => eventually(check, { timeoutMs: 5000, intervalMs: 5 });
 
 describe("listenOutbox", () => {
   it("wakes at the due time, coalescing notifications, and listens again after a loss", async () => {

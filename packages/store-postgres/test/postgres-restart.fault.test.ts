@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { promisify } from "node:util";
 import { directConversationId, hasErrorCode, isImError } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPostgresStore, type PostgresStore } from "../src/index.js";
 import { draft, dropSchema, pgUrl, query, testSchema } from "./helpers.js";
@@ -52,13 +53,8 @@ async function ensureStarted(): Promise<void> {
   }
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** How long the test waits for the server, the pool and the LISTEN connection, polling every 50 ms. */
+const RECOVERY = { timeoutMs: 30_000, intervalMs: 50 };
 
 describe.runIf(canRestart)("store-postgres across a PostgreSQL restart", () => {
   let store: PostgresStore | undefined;
@@ -66,14 +62,8 @@ describe.runIf(canRestart)("store-postgres across a PostgreSQL restart", () => {
   afterAll(async () => {
     await ensureStarted();
     await store?.close();
-    await until(async () => {
-      try {
-        await dropSchema(schema);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 30_000);
+    // The server may still be starting: retried until it answers.
+    await eventually(() => dropSchema(schema), { ...RECOVERY, message: "dropping the schema" });
   });
 
   it("appends during the outage reject with unavailable, none resolved is lost, the pool recovers", async () => {
@@ -114,13 +104,16 @@ describe.runIf(canRestart)("store-postgres across a PostgreSQL restart", () => {
     });
     const workers = Array.from({ length: 8 }, () => worker());
     try {
-      await until(() => resolved.size >= 200, 30_000);
+      await eventually(() => resolved.size >= 200, { ...RECOVERY, message: "200 appends" });
       await pgctl("restart");
       restarted = true;
       // The pool must recover by itself: appends succeed again.
-      await until(() => resolvedAfterRestart >= 100, 30_000);
+      await eventually(() => resolvedAfterRestart >= 100, {
+        ...RECOVERY,
+        message: "100 appends after the restart",
+      });
       // The LISTEN connection is re-established by itself too.
-      await until(() => wakes > 0, 30_000);
+      await eventually(() => wakes > 0, { ...RECOVERY, message: "an outbox notification" });
     } finally {
       stop = true;
       await unlisten();
