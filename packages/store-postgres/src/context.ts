@@ -26,6 +26,8 @@ export interface ResolvedOptions {
   groupCommitWindowMs: number;
   groupCommitMaxBatch: number;
   appendRetries: number;
+  /** Read batching; undefined: off. */
+  readBatch: { maxBatch: number; maxInFlight: number } | undefined;
   onError: (error: unknown) => void;
 }
 

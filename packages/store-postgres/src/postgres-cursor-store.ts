@@ -1,6 +1,7 @@
 import type { ConversationSummary, Cursor, CursorStore } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
+import { ReadBatch } from "./read-batch.js";
 import { type MessageRow, toMessage } from "./rows.js";
 
 interface CursorRow {
@@ -10,12 +11,53 @@ interface CursorRow {
   last_seq: string;
 }
 
+function toCursor(row: CursorRow): Cursor {
+  return {
+    conversationId: row.conversation_id,
+    deliveredSeq: Number(row.delivered_seq),
+    readSeq: Number(row.read_seq),
+    lastSeq: Number(row.last_seq),
+  };
+}
+
 type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
 
 /** @internal The PostgreSQL {@link CursorStore}. */
 export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
   const t = ctx.tables;
   const db = ctx.db;
+
+  /** Every cursor of one user. */
+  async function cursorsOfUser(userId: string): Promise<Cursor[]> {
+    const { rows } = await sql<CursorRow>`
+      SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+      FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
+      WHERE c.user_id = ${userId}
+    `.execute(db);
+    return rows.map(toCursor);
+  }
+
+  /** Every cursor of each user, in one query. */
+  async function cursorsOfUsers(userIds: readonly string[]): Promise<Cursor[][]> {
+    if (userIds.length === 1) return [await cursorsOfUser(userIds[0] as string)];
+    const { rows } = await sql<CursorRow & { user_id: string }>`
+      SELECT c.user_id, c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+      FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
+      WHERE c.user_id = ANY(${[...new Set(userIds)]}::text[])
+    `.execute(db);
+    const byUser = new Map<string, Cursor[]>();
+    for (const row of rows) {
+      const list = byUser.get(row.user_id);
+      if (list) list.push(toCursor(row));
+      else byUser.set(row.user_id, [toCursor(row)]);
+    }
+    // A user asked for twice gets copies: callers may mutate their answers.
+    return userIds.map((userId) => (byUser.get(userId) ?? []).map((cursor) => ({ ...cursor })));
+  }
+
+  const allCursors = ctx.options.readBatch
+    ? new ReadBatch<string, Cursor[]>(cursorsOfUsers, ctx.options.readBatch)
+    : undefined;
 
   return {
     markDelivered(userId, conversationId, seq) {
@@ -83,24 +125,21 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
 
     cursors(userId, conversationIds) {
       return ctx.run("cursors", async () => {
-        if (conversationIds !== undefined && conversationIds.length === 0) return [];
-        const filter =
-          conversationIds === undefined
-            ? sql``
-            : sql`AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])`;
+        if (conversationIds === undefined) {
+          // Every cursor of the user (what `sync` reads): shared with other callers' reads.
+          // A NUL (which PostgreSQL text refuses) fails its own caller, not a batch.
+          return allCursors && !userId.includes("\u0000")
+            ? allCursors.submit(userId)
+            : cursorsOfUser(userId);
+        }
+        if (conversationIds.length === 0) return [];
         const { rows } = await sql<CursorRow>`
           SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
           FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
-          WHERE c.user_id = ${userId} ${filter}
+          WHERE c.user_id = ${userId}
+            AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
         `.execute(db);
-        return rows.map(
-          (row): Cursor => ({
-            conversationId: row.conversation_id,
-            deliveredSeq: Number(row.delivered_seq),
-            readSeq: Number(row.read_seq),
-            lastSeq: Number(row.last_seq),
-          }),
-        );
+        return rows.map(toCursor);
       });
     },
 

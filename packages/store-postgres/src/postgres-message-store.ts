@@ -18,9 +18,22 @@ import {
   storeError,
   toStoreError,
 } from "./pg-errors.js";
+import { ReadBatch } from "./read-batch.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.join(", "));
+
+/** An ascending page: messages of a conversation after `afterSeq`. */
+interface PageAfter {
+  conversationId: string;
+  afterSeq: number;
+  limit: number;
+}
+
+/** Whether a read may share a batched query: a bad value must fail its own caller only. */
+function batchable(page: PageAfter): boolean {
+  return Number.isSafeInteger(page.afterSeq) && !page.conversationId.includes("\u0000");
+}
 
 function cidKey(from: string, cid: string): string {
   // User ids never hold NUL (the protocol forbids control characters in them).
@@ -241,6 +254,55 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       })
     : undefined;
 
+  /** Every page in one query (one per conversation and cursor, however many callers). */
+  async function pagesAfter(pages: readonly PageAfter[]): Promise<Message[][]> {
+    const { rows } = await sql<MessageRow & { page: string }>`
+      SELECT q.page, r.*
+      FROM unnest(${pages.map((p) => p.conversationId)}::text[],
+                  ${pages.map((p) => p.afterSeq)}::bigint[],
+                  ${pages.map((p) => p.limit)}::int[]) WITH ORDINALITY AS q(conversation_id, after_seq, lim, page)
+      CROSS JOIN LATERAL (
+        SELECT ${COLUMNS} FROM ${ctx.tables.messages} AS m
+        WHERE m.conversation_id = q.conversation_id AND m.seq > q.after_seq
+        ORDER BY m.seq ASC
+        LIMIT q.lim
+      ) AS r
+      ORDER BY q.page, r.seq
+    `.execute(db);
+    const answers: Message[][] = pages.map(() => []);
+    for (const { page, ...row } of rows) answers[Number(page) - 1]!.push(toMessage(row));
+    return answers;
+  }
+
+  const pageReads = options.readBatch
+    ? new ReadBatch<PageAfter, Message[]>(
+        (pages) =>
+          pages.length === 1
+            ? rangeQuery(pages[0]!.conversationId, pages[0]!).then((one) => [one])
+            : pagesAfter(pages),
+        options.readBatch,
+      )
+    : undefined;
+
+  /** One page, on its own query. */
+  async function rangeQuery(
+    conversationId: string,
+    query: RangeQuery & { limit: number },
+  ): Promise<Message[]> {
+    let q = db
+      .selectFrom("messages")
+      .select(MESSAGE_COLUMNS)
+      .where("conversation_id", "=", conversationId);
+    if (query.afterSeq !== undefined) q = q.where("seq", ">", query.afterSeq);
+    if (query.beforeSeq !== undefined) q = q.where("seq", "<", query.beforeSeq);
+    const ascending = query.afterSeq !== undefined;
+    const rows = await q
+      .orderBy("seq", ascending ? "asc" : "desc")
+      .limit(query.limit)
+      .execute();
+    return rows.map((row) => toMessage(row as MessageRow));
+  }
+
   const store: MessageStore = {
     append(draft) {
       return ctx.run("append", async () => {
@@ -257,18 +319,12 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       return ctx.run("range", async () => {
         const limit = Math.min(Math.max(0, Math.floor(query.limit)), options.maxPageSize);
         if (!(limit > 0)) return [];
-        let q = db
-          .selectFrom("messages")
-          .select(MESSAGE_COLUMNS)
-          .where("conversation_id", "=", conversationId);
-        if (query.afterSeq !== undefined) q = q.where("seq", ">", query.afterSeq);
-        if (query.beforeSeq !== undefined) q = q.where("seq", "<", query.beforeSeq);
-        const ascending = query.afterSeq !== undefined;
-        const rows = await q
-          .orderBy("seq", ascending ? "asc" : "desc")
-          .limit(limit)
-          .execute();
-        return rows.map((row) => toMessage(row as MessageRow));
+        if (pageReads && query.afterSeq !== undefined && query.beforeSeq === undefined) {
+          // An ascending page (what `sync` reads): shared with other callers' pages.
+          const page = { conversationId, afterSeq: query.afterSeq, limit };
+          if (batchable(page)) return pageReads.submit(page);
+        }
+        return rangeQuery(conversationId, { ...query, limit });
       });
     },
 

@@ -73,6 +73,27 @@ export interface PostgresStoreOptions {
    */
   groupCommitMaxBatch?: number;
   /**
+   * Read batching: concurrent `cursors(userId)` calls (every cursor of a user)
+   * and ascending `range(conversationId, { afterSeq, limit })` calls of many
+   * callers share one query per batch, each caller still getting its own
+   * answer (a reconnect storm's `sync` reads). No timer: reads asked for in
+   * the same turn of the event loop, or while `readBatchMaxInFlight` batches
+   * run, leave together. `false` runs one query per call.
+   * @default true
+   */
+  readBatch?: boolean;
+  /**
+   * Most reads in one batched query.
+   * @default 500
+   */
+  readBatchMaxSize?: number;
+  /**
+   * Most batched queries of one kind running at once (each holds a pooled
+   * connection); further reads wait and join the next batch.
+   * @default 4
+   */
+  readBatchMaxInFlight?: number;
+  /**
    * How many times an append transaction that hit a deadlock, a
    * serialization failure or a concurrent insert of the same (from, cid) is
    * retried before its appends are tried one by one.

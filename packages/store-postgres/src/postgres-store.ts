@@ -125,6 +125,15 @@ export async function createPostgresStoreWithFaults(
     groupCommitWindowMs: positive("groupCommitWindowMs", options.groupCommitWindowMs, 1, 0),
     groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 100),
     appendRetries: positive("appendRetries", options.appendRetries, 3, 0),
+    readBatch:
+      (options.readBatch ?? true)
+        ? {
+            maxBatch: Math.floor(positive("readBatchMaxSize", options.readBatchMaxSize, 500)),
+            maxInFlight: Math.floor(
+              positive("readBatchMaxInFlight", options.readBatchMaxInFlight, 4),
+            ),
+          }
+        : undefined,
     onError: options.onError ?? ((error: unknown) => console.error(error)),
   };
   const { pool, owned } = openPool(options);

@@ -15,13 +15,14 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   storageConformance({
-    name: "postgres (group commit off)",
+    name: "postgres (group commit and read batching off)",
     create: () =>
       createPostgresStore({
         connectionString: pgUrl!,
         schema: schemas.single,
         maxConnections: 4,
         groupCommit: false,
+        readBatch: false,
       }),
     destroy: (storage) => storage.close(),
   });

@@ -145,6 +145,13 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
     await store.groups.member("grp42", pad(43));
     await store.groups.groupsOf(pad(43));
     await store.cursors.participants(groupConversationId("grp42"));
+    // A reconnect storm's syncs: concurrent reads share one batched query each.
+    await Promise.all([600, 700, 800].map((i) => store.cursors.cursors(pad(i))));
+    await Promise.all(
+      [600, 700, 800].map((i) =>
+        store.messages.range(directConversationId(pad(i), pad(i + 1)), { afterSeq: 2, limit: 50 }),
+      ),
+    );
     const claimed = await store.outbox.claim({ limit: 100, leaseMs: 60_000 });
     expect(claimed.length).toBeGreaterThan(0);
     await store.outbox.markSent([outboxId!]);
@@ -157,6 +164,11 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
       (q) => !/^\s*(begin|commit|rollback)\b/i.test(q.text) && !/pg_notify/.test(q.text),
     );
     expect(statements.length).toBeGreaterThan(20);
+    expect(
+      statements.filter((q) => /unnest|ANY\(/.test(q.text) && /user_id = ANY|LATERAL/.test(q.text))
+        .length,
+      "the batched sync reads were captured",
+    ).toBe(2);
     const offenders: string[] = [];
     for (const { text, values } of statements) {
       const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);

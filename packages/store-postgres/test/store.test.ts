@@ -207,6 +207,52 @@ describe.runIf(pgUrl)("store-postgres", () => {
     ]);
   });
 
+  it("concurrent sync reads share queries: cursors() of 35 users and 35 ascending pages, batches of readBatchMaxSize", async () => {
+    // Counts the statements reaching PostgreSQL through a pool of our own.
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
+    const statements: string[] = [];
+    const wrapped = new WeakSet<object>();
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    (pool as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+      const client = await connect();
+      if (!wrapped.has(client)) {
+        wrapped.add(client);
+        const run = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+          if (typeof args[0] === "string") statements.push(args[0]);
+          return run(...args);
+        };
+      }
+      return client;
+    };
+    try {
+      const batched = await createPostgresStore({ pool, schema, readBatchMaxSize: 10 });
+      const users = Array.from({ length: 35 }, (_, i) => uid(`u${i}`));
+      const peer = uid("peer");
+      for (const user of users) await batched.messages.append(draft(peer, user));
+      statements.length = 0;
+      const cursors = await Promise.all(users.map((user) => batched.cursors.cursors(user)));
+      expect(cursors.map((list) => list.map((c) => c.conversationId))).toEqual(
+        users.map((user) => [directConversationId(peer, user)]),
+      );
+      expect(statements.filter((q) => q.includes("ANY(")).length, "4 queries (10+10+10+5)").toBe(4);
+      statements.length = 0;
+      const pages = await Promise.all(
+        users.map((user) =>
+          batched.messages.range(directConversationId(peer, user), { afterSeq: 0, limit: 5 }),
+        ),
+      );
+      expect(pages.map((page) => page.map((m) => [m.to.id, m.seq]))).toEqual(
+        users.map((user) => [[user, 1]]),
+      );
+      expect(statements.filter((q) => q.includes("LATERAL")).length, "4 queries").toBe(4);
+      expect(statements.length, "and nothing else").toBe(4);
+      await batched.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("a user-supplied pool is never ended; a closed store rejects with unavailable", async () => {
     const pool = new pg.Pool({ connectionString: pgUrl, max: 2 });
     try {
@@ -301,6 +347,8 @@ describe.runIf(pgUrl)("store-postgres", () => {
       { connectionString: pgUrl!, schema: 'bad"; DROP' },
       { schema },
       { connectionString: pgUrl!, schema, maxPageSize: 0 },
+      { connectionString: pgUrl!, schema, readBatchMaxSize: 0 },
+      { connectionString: pgUrl!, schema, readBatchMaxInFlight: 0 },
     ]) {
       const error = await rejection(createPostgresStore(options));
       expect(hasErrorCode(error, "bad_request")).toBe(true);

@@ -317,6 +317,52 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
         ).toEqual([]);
       });
 
+      it("concurrent ascending range() calls (as a reconnect storm's syncs make) each get their own page", async () => {
+        const [a, b, c] = [uid("alice"), uid("bob"), uid("carol")];
+        const ab = directConversationId(a, b);
+        const ac = directConversationId(a, c);
+        for (let i = 1; i <= 6; i++) await append(directDraft(a, b, { body: text(`ab${i}`) }));
+        for (let i = 1; i <= 3; i++) await append(directDraft(c, a, { body: text(`ac${i}`) }));
+        const asks: [string, { afterSeq: number; limit: number }][] = [
+          [ab, { afterSeq: 0, limit: 2 }],
+          [ac, { afterSeq: 0, limit: 10 }],
+          [ab, { afterSeq: 3, limit: 10 }],
+          [ab, { afterSeq: 6, limit: 10 }],
+          [directConversationId(uid("x"), uid("y")), { afterSeq: 0, limit: 10 }],
+          [ac, { afterSeq: 1, limit: 1 }],
+          [ab, { afterSeq: 0, limit: 2 }],
+          [ab, { afterSeq: 0, limit: 0 }],
+        ];
+        const pages = await Promise.all(
+          asks.map(([conversationId, query]) => storage.messages.range(conversationId, query)),
+        );
+        const texts = (page: Message[]) =>
+          page.map(
+            (m) =>
+              `${m.conversationId === ab ? "ab" : "ac"}:${m.seq}:${(m.body as { text: string }).text}`,
+          );
+        expect(pages.map(texts), "each caller's own page, ascending").toEqual([
+          ["ab:1:ab1", "ab:2:ab2"],
+          ["ac:1:ac1", "ac:2:ac2", "ac:3:ac3"],
+          ["ab:4:ab4", "ab:5:ab5", "ab:6:ab6"],
+          [],
+          [],
+          ["ac:2:ac2"],
+          ["ab:1:ab1", "ab:2:ab2"],
+          [],
+        ]);
+        const oneByOne: Message[][] = [];
+        for (const [conversationId, query] of asks) {
+          oneByOne.push(await storage.messages.range(conversationId, query));
+        }
+        expect(pages, "the same answers as one call at a time").toEqual(oneByOne);
+        pages[0]![0]!.body = text("changed");
+        expect(
+          texts(pages[6]!),
+          "an answer shared with another caller is not changed by it",
+        ).toEqual(["ab:1:ab1", "ab:2:ab2"]);
+      });
+
       it("get returns undefined for an unknown id; recall marks recalled/recalledBy, idempotently", async () => {
         const [a, b] = [uid("alice"), uid("bob")];
         expect(await storage.messages.get(newMessageId()), "get(unknown id)").toBeUndefined();
@@ -727,6 +773,38 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
           (await storage.cursors.cursors(b)).map((cur) => cur.conversationId).sort(),
           "cursors() without a filter lists every conversation of the user",
         ).toEqual(sorted([withA, withC]));
+      });
+
+      it("concurrent cursors() calls of many users (as a reconnect storm's syncs make) each get their own cursors", async () => {
+        const [a, b, c, nobody] = [uid("alice"), uid("bob"), uid("carol"), uid("nobody")];
+        const ab = directConversationId(a, b);
+        const ac = directConversationId(a, c);
+        for (let i = 0; i < 3; i++) await append(directDraft(a, b));
+        await append(directDraft(c, a));
+        await storage.cursors.markDelivered(b, ab, 2);
+        await storage.cursors.markRead(a, ac, 1);
+        const users = [a, b, c, nobody, b];
+        const byConversation = (cursors: Cursor[]) =>
+          [...cursors].sort((x, y) => x.conversationId.localeCompare(y.conversationId));
+        const expected = [
+          [
+            { conversationId: ab, deliveredSeq: 0, readSeq: 0, lastSeq: 3 },
+            { conversationId: ac, deliveredSeq: 1, readSeq: 1, lastSeq: 1 },
+          ],
+          [{ conversationId: ab, deliveredSeq: 2, readSeq: 0, lastSeq: 3 }],
+          [{ conversationId: ac, deliveredSeq: 0, readSeq: 0, lastSeq: 1 }],
+          [],
+          [{ conversationId: ab, deliveredSeq: 2, readSeq: 0, lastSeq: 3 }],
+        ].map(byConversation);
+        const answers = await Promise.all(users.map((u) => storage.cursors.cursors(u)));
+        expect(answers.map(byConversation), "each user's own cursors").toEqual(expected);
+        answers[1]![0]!.deliveredSeq = 99;
+        expect(answers[4], "an answer shared with another caller is not changed by it").toEqual(
+          expected[4],
+        );
+        const oneByOne: Cursor[][] = [];
+        for (const u of users) oneByOne.push(byConversation(await storage.cursors.cursors(u)));
+        expect(oneByOne, "the same answers as one call at a time").toEqual(expected);
       });
 
       it("a user not in a conversation gets nothing of it, and cursor writes for them do nothing", async () => {

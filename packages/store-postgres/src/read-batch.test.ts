@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ReadBatch } from "./read-batch.js";
+
+describe("ReadBatch", () => {
+  it("reads asked for in one turn share a batch (at most maxBatch); each caller gets its own answer", async () => {
+    const batches: number[][] = [];
+    const reads = new ReadBatch<number, string>(
+      async (items) => {
+        batches.push([...items]);
+        return items.map((n) => `#${n}`);
+      },
+      { maxBatch: 4, maxInFlight: 8 },
+    );
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => reads.submit(n)));
+    expect(answers).toEqual(["#1", "#2", "#3", "#4", "#5", "#6"]);
+    expect(batches).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
+  });
+
+  it("while maxInFlight batches run, later reads wait and leave together", async () => {
+    const batches: number[][] = [];
+    const release: (() => void)[] = [];
+    const reads = new ReadBatch<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        await new Promise<void>((resolve) => release.push(resolve));
+        return items.map((n) => n * 10);
+      },
+      { maxBatch: 100, maxInFlight: 1 },
+    );
+    const first = reads.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1]]);
+    const later = [2, 3, 4].map((n) => reads.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches, "nothing leaves while the one allowed batch runs").toEqual([[1]]);
+    release.shift()!();
+    expect(await first).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    release.shift()!();
+    expect(await Promise.all(later)).toEqual([20, 30, 40]);
+  });
+
+  it("a failed batch rejects each of its reads; the next batch is not affected", async () => {
+    let calls = 0;
+    const reads = new ReadBatch<number, number>(
+      async (items) => {
+        calls++;
+        if (calls === 1) throw new Error("down");
+        return items;
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const failed = await Promise.allSettled([reads.submit(1), reads.submit(2)]);
+    expect(failed.map((s) => (s.status === "rejected" ? String(s.reason) : s.value))).toEqual([
+      "Error: down",
+      "Error: down",
+    ]);
+    expect(await reads.submit(3)).toBe(3);
+  });
+
+  it("a batch answering too few results rejects the reads left without one", async () => {
+    const reads = new ReadBatch<number, number>(async (items) => items.slice(0, 1), {
+      maxBatch: 10,
+      maxInFlight: 1,
+    });
+    const settled = await Promise.allSettled([reads.submit(1), reads.submit(2)]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
+  });
+});
