@@ -168,6 +168,37 @@ describe("createJwtAuthenticator with a secret", () => {
     await refusal(a.authenticate(await sign(good())));
   });
 
+  it("verifies many tokens at once with the key it imported once, per HMAC algorithm", async () => {
+    const a = createJwtAuthenticator({
+      key: { secret },
+      issuer: ISS,
+      audience: AUD,
+      algorithms: ["HS256", "HS512"],
+    });
+    const key = new TextEncoder().encode(secret);
+    const wrong = new TextEncoder().encode("t".repeat(32));
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sign(good({ sub: `u${i}` }), i % 5 === 4 ? wrong : key, {
+          alg: i % 2 ? "HS512" : "HS256",
+        }),
+      ),
+    );
+    const answers = await Promise.all(
+      tokens.map((token) =>
+        a.authenticate(token).then(
+          (p) => p.userId,
+          () => "refused",
+        ),
+      ),
+    );
+    expect(answers).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i % 5 === 4 ? "refused" : `u${i}`)),
+    );
+    // HS384 is not pinned: refused even when signed with the secret.
+    await refusal(a.authenticate(await sign(good(), key, { alg: "HS384" })));
+  });
+
   it("refuses a secret shorter than 32 bytes", () => {
     expect(() =>
       createJwtAuthenticator({ key: { secret: "short" }, issuer: ISS, audience: AUD }),

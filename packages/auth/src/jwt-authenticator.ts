@@ -146,6 +146,36 @@ function refusal(error: unknown, remote: boolean, kid: string | undefined) {
   });
 }
 
+/** The hash of each HMAC algorithm a token may name. */
+const HMAC_HASHES: Readonly<Record<string, string>> = {
+  HS256: "SHA-256",
+  HS384: "SHA-384",
+  HS512: "SHA-512",
+};
+
+/**
+ * The secret as a `CryptoKey` per HMAC algorithm, imported once: given the raw
+ * bytes, jose imports them again for every token (half the cost of a check,
+ * which a reconnect storm pays per connection).
+ */
+function hmacKeys(secret: Uint8Array): JWTVerifyGetKey {
+  const keys = new Map<string, Promise<CryptoKey>>();
+  const raw = new Uint8Array(secret);
+  return async ({ alg }) => {
+    const hash = typeof alg === "string" ? HMAC_HASHES[alg] : undefined;
+    // Not an HMAC algorithm: jose refuses the raw secret for it, as before.
+    if (hash === undefined) return secret;
+    let key = keys.get(alg!);
+    if (!key) {
+      key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, ["verify"]);
+      keys.set(alg!, key);
+      // A failed import is tried again by the next token.
+      key.catch(() => keys.delete(alg!));
+    }
+    return key;
+  };
+}
+
 function keyGetter(key: JwtVerificationKey): { get: JWTVerifyGetKey; remote: boolean } {
   if ("secret" in key) {
     const secret =
@@ -153,7 +183,7 @@ function keyGetter(key: JwtVerificationKey): { get: JWTVerifyGetKey; remote: boo
     if (secret.length < 32) {
       throw new RangeError("[lucky-im] [auth] a JWT secret must be at least 32 bytes");
     }
-    return { get: async () => secret, remote: false };
+    return { get: hmacKeys(secret), remote: false };
   }
   if ("publicKey" in key) {
     const k = key.publicKey;
