@@ -114,6 +114,9 @@ export async function openBackends(
       const redis = new Redis(config.redisUrl, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
+        // Commands issued in the same tick (a presence write and a frame-limit check per
+        // session in a reconnect storm) leave in one write instead of one syscall each.
+        enableAutoPipelining: true,
         connectionName: `lucky-im-chat-server-${nodeId}`,
       });
       let lastError: string | undefined;
