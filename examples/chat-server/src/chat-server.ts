@@ -243,7 +243,7 @@ export async function createChatServer(
     registerStaticRoutes(http, ctx);
 
     await engine.start();
-    await http.listen({ port: config.port, host: config.host });
+    await http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
     const address = http.server.address() as AddressInfo;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;

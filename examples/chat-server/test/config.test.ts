@@ -8,6 +8,7 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({
       port: 8080,
       host: "0.0.0.0",
+      listenBacklog: 4096,
       schema: "lucky_im",
       jwtIssuer: "lucky-im",
       jwtAudience: "lucky-im",
