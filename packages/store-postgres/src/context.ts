@@ -25,7 +25,10 @@ export interface ResolvedOptions {
   groupCommit: boolean;
   groupCommitWindowMs: number;
   groupCommitMaxBatch: number;
+  groupCommitMaxInFlight: number;
   appendRetries: number;
+  /** See PostgresStoreOptions.asyncBookkeepingCommits. */
+  asyncBookkeepingCommits: boolean;
   /** Read batching; undefined: off. */
   readBatch: { maxBatch: number; maxInFlight: number } | undefined;
   onError: (error: unknown) => void;
@@ -43,6 +46,12 @@ export interface StoreContext {
   /** Throttle state of the outbox NOTIFY. */
   notify: NotifyState;
   faults: FaultInjection | undefined;
+  /**
+   * A condition (always true) to AND into the WHERE of a bookkeeping UPDATE:
+   * it turns `synchronous_commit` off for that statement's own transaction
+   * when `asyncBookkeepingCommits` is on (TRUE otherwise).
+   */
+  bookkeepingCommit: RawBuilder<unknown>;
   /** True once `close()` was called. */
   closed(): boolean;
   /** Runs a store operation: guards against use after close and maps errors to `ImError`. */
@@ -60,6 +69,17 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     group_members: ref("group_members"),
     outbox: ref("outbox"),
   };
+}
+
+/**
+ * @internal The {@link StoreContext.bookkeepingCommit} condition. `set_config(..., true)`
+ * lasts until the end of the statement's implicit transaction, so it reaches its commit
+ * and no other; PostgreSQL evaluates the uncorrelated sub-select once.
+ */
+export function bookkeepingCommitCondition(asyncCommit: boolean): RawBuilder<unknown> {
+  return asyncCommit
+    ? sql`(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL`
+    : sql`TRUE`;
 }
 
 /** @internal Builds the `run` helper of a {@link StoreContext}. */

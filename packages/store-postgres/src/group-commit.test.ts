@@ -12,7 +12,7 @@ describe("GroupCommit", () => {
             n % 3 === 0 ? { ok: false, error: new Error(`bad ${n}`) } : { ok: true, value: n * 10 },
         );
       },
-      { windowMs: 5, maxBatch: 4 },
+      { windowMs: 5, maxBatch: 4, maxInFlight: 4 },
     );
     const settled = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((n) => commit.submit(n)));
     expect(batches).toEqual([
@@ -39,7 +39,7 @@ describe("GroupCommit", () => {
         await gate;
         throw new Error("down");
       },
-      { windowMs: 1000, maxBatch: 100 },
+      { windowMs: 1000, maxBatch: 100, maxInFlight: 4 },
     );
     const pending = [commit.submit(1), commit.submit(2)].map((p) =>
       p.catch((e: Error) => e.message),
@@ -53,5 +53,35 @@ describe("GroupCommit", () => {
     release();
     await drain;
     expect(await Promise.all(pending)).toEqual(["down", "down"]);
+  });
+
+  it("while maxInFlight batches run, new items wait without a timer and leave together when one finishes", async () => {
+    const batches: number[][] = [];
+    const gates: (() => void)[] = [];
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return items.map((n): Outcome<number> => ({ ok: true, value: n }));
+      },
+      { windowMs: 0, maxBatch: 3, maxInFlight: 1 },
+    );
+    const first = commit.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1]]);
+    // The one slot is taken: these wait, whatever the window.
+    const rest = [2, 3, 4, 5].map((n) => commit.submit(n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toEqual([[1]]);
+    gates.shift()!();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // One batch of maxBatch went at once; the last item waits for the next free slot.
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    gates.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    gates.shift()!();
+    expect(await Promise.all(rest)).toEqual([2, 3, 4, 5]);
   });
 });

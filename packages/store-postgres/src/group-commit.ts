@@ -7,19 +7,28 @@ export interface GroupCommitOptions {
   windowMs: number;
   /** A batch is flushed at once when it holds this many items. */
   maxBatch: number;
+  /**
+   * Most batches running at once. While that many run, new items wait (no
+   * timer) and leave together as soon as one finishes: under load batches
+   * grow by themselves instead of queueing small ones for the pool, so
+   * there are fewer commits (each waits for a WAL flush) and fewer row-lock
+   * waits between batches touching the same conversations.
+   */
+  maxInFlight: number;
 }
 
 /**
  * @internal Collects items submitted within a short window (or until
  * `maxBatch` are waiting) and hands them to `run` in one call, so that many
  * appends share one transaction. Each submitter gets the outcome of its own
- * item. Several batches may be in flight at once (one per pooled connection).
+ * item. Up to `maxInFlight` batches run at once.
  */
 export class GroupCommit<I, O> {
   private waiting: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] =
     [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private running = 0;
 
   constructor(
     private readonly run: (items: I[]) => Promise<Outcome<O>[]>,
@@ -30,7 +39,9 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.waiting.length >= this.options.maxBatch) {
+      if (this.running >= this.options.maxInFlight) {
+        // A finishing batch takes what waits (several batches at once if it holds more than maxBatch).
+      } else if (this.waiting.length >= this.options.maxBatch) {
         this.flush();
       } else if (this.timer === undefined) {
         // Not unref()ed: a caller is waiting for this batch.
@@ -39,18 +50,22 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /** Starts the waiting batch now. */
+  /** Starts what waits now, as batches of at most `maxBatch`, within `maxInFlight`. */
   flush(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.waiting.length === 0) return;
-    const batch = this.waiting;
-    this.waiting = [];
-    const done = this.execute(batch);
-    this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
+    while (this.waiting.length > 0 && this.running < this.options.maxInFlight) {
+      const batch = this.waiting.splice(0, this.options.maxBatch);
+      this.running++;
+      const done = this.execute(batch).finally(() => {
+        this.running--;
+        this.inFlight.delete(done);
+        this.flush();
+      });
+      this.inFlight.add(done);
+    }
   }
 
   /** Flushes what waits and resolves once every batch in flight settled. */

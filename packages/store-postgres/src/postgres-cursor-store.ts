@@ -69,7 +69,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
           SET delivered_seq = s.v, updated_at = now()
           FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
           WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
-            AND c.delivered_seq < s.v
+            AND c.delivered_seq < s.v AND ${ctx.bookkeepingCommit}
         `.execute(db);
       });
     },
@@ -83,7 +83,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
               updated_at = now()
           FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
           WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
-            AND (c.read_seq < s.v OR c.delivered_seq < s.v)
+            AND (c.read_seq < s.v OR c.delivered_seq < s.v) AND ${ctx.bookkeepingCommit}
         `.execute(db);
       });
     },
@@ -106,7 +106,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
             SET delivered_seq = w.v, updated_at = now()
             FROM (${targets(delivered)}) AS w
             WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
-              AND c.delivered_seq < w.v
+              AND c.delivered_seq < w.v AND ${ctx.bookkeepingCommit}
           `.execute(db);
         }
         if (read.length > 0) {
@@ -117,7 +117,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
                 updated_at = now()
             FROM (${targets(read)}) AS w
             WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
-              AND (c.read_seq < w.v OR c.delivered_seq < w.v)
+              AND (c.read_seq < w.v OR c.delivered_seq < w.v) AND ${ctx.bookkeepingCommit}
           `.execute(db);
         }
       });

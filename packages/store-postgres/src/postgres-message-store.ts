@@ -251,6 +251,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
     ? new GroupCommit<MessageDraft, AppendResult>((drafts) => appendBatch(ctx, drafts), {
         windowMs: options.groupCommitWindowMs,
         maxBatch: options.groupCommitMaxBatch,
+        maxInFlight: options.groupCommitMaxInFlight,
       })
     : undefined;
 

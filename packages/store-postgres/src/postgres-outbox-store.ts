@@ -84,7 +84,7 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
         if (valid.length === 0) return;
         await sql`
           UPDATE ${t.outbox} SET status = 'sent', lease_until = NULL
-          WHERE id = ANY(${valid}::bigint[]) AND status = 'pending'
+          WHERE id = ANY(${valid}::bigint[]) AND status = 'pending' AND ${ctx.bookkeepingCommit}
         `.execute(db);
       });
     },

@@ -55,6 +55,19 @@ export interface PostgresStoreOptions {
    */
   outboxGraceMs?: number;
   /**
+   * Commit bookkeeping writes (cursor moves from acks and reads, outbox
+   * entries marked sent) without waiting for the WAL flush
+   * (`synchronous_commit = off` for those statements only). They are the
+   * most frequent commits, and each waited for its own fsync. A PostgreSQL
+   * crash may lose the last such writes (at most about 3 × `wal_writer_delay`):
+   * a lost mark makes the relay publish the message again, which every node
+   * drops as a duplicate; a lost cursor move makes `sync` send a few messages
+   * again, which clients drop by `messageId`. Appends always wait for the
+   * flush: `sent` means stored. `false` makes every commit wait.
+   * @default true
+   */
+  asyncBookkeepingCommits?: boolean;
+  /**
    * Group commit: appends arriving within `groupCommitWindowMs` (or until
    * `groupCommitMaxBatch` wait) share one transaction, one seq update per
    * conversation; each caller still gets its own result or error.
@@ -69,9 +82,17 @@ export interface PostgresStoreOptions {
   groupCommitWindowMs?: number;
   /**
    * A batch is committed at once when it holds this many appends.
-   * @default 100
+   * @default 500
    */
   groupCommitMaxBatch?: number;
+  /**
+   * Most append batches running at once. While that many run, new appends
+   * wait and leave together when one finishes, so batches grow under load
+   * instead of queueing many small transactions (each waiting for its own
+   * WAL flush, and for the row locks of conversations an earlier batch holds).
+   * @default 2
+   */
+  groupCommitMaxInFlight?: number;
   /**
    * Read batching: concurrent `cursors(userId)` calls (every cursor of a user)
    * and ascending `range(conversationId, { afterSeq, limit })` calls of many

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { Storage } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
-import { type FaultInjection, makeRun, type StoreContext, tableRefs } from "./context.js";
+import {
+  bookkeepingCommitCondition,
+  type FaultInjection,
+  makeRun,
+  type StoreContext,
+  tableRefs,
+} from "./context.js";
 import type { Database } from "./database.js";
 import { runMigrations } from "./migrations.js";
 import { listenOutbox } from "./outbox-notifications.js";
@@ -123,8 +129,12 @@ export async function createPostgresStoreWithFaults(
     outboxGraceMs,
     groupCommit: options.groupCommit ?? true,
     groupCommitWindowMs: positive("groupCommitWindowMs", options.groupCommitWindowMs, 1, 0),
-    groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 100),
+    groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
+    groupCommitMaxInFlight: Math.floor(
+      positive("groupCommitMaxInFlight", options.groupCommitMaxInFlight, 2),
+    ),
     appendRetries: positive("appendRetries", options.appendRetries, 3, 0),
+    asyncBookkeepingCommits: options.asyncBookkeepingCommits ?? true,
     readBatch:
       (options.readBatch ?? true)
         ? {
@@ -154,6 +164,7 @@ export async function createPostgresStoreWithFaults(
     options: resolved,
     tables: tableRefs(schema),
     channel: channelFor(schema),
+    bookkeepingCommit: bookkeepingCommitCondition(resolved.asyncBookkeepingCommits),
     notify: { lastAt: 0, intervalMs: Math.min(1000, outboxGraceMs / 2) },
     faults,
     closed: () => closed,

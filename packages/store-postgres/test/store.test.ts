@@ -349,6 +349,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       { connectionString: pgUrl!, schema, maxPageSize: 0 },
       { connectionString: pgUrl!, schema, readBatchMaxSize: 0 },
       { connectionString: pgUrl!, schema, readBatchMaxInFlight: 0 },
+      { connectionString: pgUrl!, schema, groupCommitMaxInFlight: 0 },
     ]) {
       const error = await rejection(createPostgresStore(options));
       expect(hasErrorCode(error, "bad_request")).toBe(true);
