@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { ConnectionHandler, ConnectionInfo, TransportConnection } from "@lucky-im/core";
 import { CloseCode, ImError } from "@lucky-im/core";
 import { type RawData, WebSocket } from "ws";
@@ -65,11 +66,25 @@ export class WsConnection implements TransportConnection {
   #localClose: { code: number; reason: string } | undefined;
   #slowTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  /** The TCP socket under `ws`, corked from a tick's first frame until the tick ends. */
+  readonly #socket: Duplex;
+  #corked = false;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
-  constructor(id: string, info: ConnectionInfo, ws: WebSocket, settings: WsConnectionSettings) {
+  constructor(
+    id: string,
+    info: ConnectionInfo,
+    ws: WebSocket,
+    socket: Duplex,
+    settings: WsConnectionSettings,
+  ) {
     this.id = id;
     this.info = info;
     this.#ws = ws;
+    this.#socket = socket;
     this.#settings = settings;
     ws.on("message", (data, isBinary) => this.#message(data, isBinary));
     ws.on("pong", () => {
@@ -120,6 +135,13 @@ export class WsConnection implements TransportConnection {
       return false;
     }
     this.#clearSlow();
+    if (!this.#corked) {
+      // Frames sent to this socket in the same tick (a sync page, a burst of receipts) leave in
+      // one write instead of one syscall each; ws's own cork/uncork per frame nests inside.
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     ws.send(this.#settings.encode(data), { binary: false });
     if (ws.bufferedAmount > highWaterMark) this.#markSlow();
     return true;

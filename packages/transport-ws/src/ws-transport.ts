@@ -319,12 +319,12 @@ class WsTransportImpl implements WsTransport {
   #complete(req: IncomingMessage, socket: Duplex, head: Buffer, info: ConnectionInfo): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off("error", destroySocket);
-      this.#open(ws, info);
+      this.#open(ws, socket, info);
     });
   }
 
-  #open(ws: WebSocket, info: ConnectionInfo): void {
-    const connection = new WsConnection(`${this.#idPrefix}${++this.#nextId}`, info, ws, {
+  #open(ws: WebSocket, socket: Duplex, info: ConnectionInfo): void {
+    const connection = new WsConnection(`${this.#idPrefix}${++this.#nextId}`, info, ws, socket, {
       highWaterMark: this.#opts.highWaterMark,
       slowClientTimeoutMs: this.#opts.slowClientTimeoutMs,
       closeTimeoutMs: this.#opts.closeTimeoutMs,

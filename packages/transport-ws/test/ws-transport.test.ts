@@ -410,6 +410,44 @@ describe("backpressure", () => {
   });
 });
 
+describe("writes", () => {
+  it("frames sent to one socket in the same tick leave in one write, in order", async () => {
+    const server = await httpApp();
+    // Counts the syscall-level writes of the server side of each TCP connection.
+    const writes: number[] = [];
+    server.on("connection", (socket: Socket) => {
+      const index = writes.push(0) - 1;
+      const internal = socket as unknown as Record<string, (...args: unknown[]) => unknown>;
+      for (const method of ["_write", "_writev"]) {
+        const original = internal[method]!.bind(socket);
+        internal[method] = (...args: unknown[]) => {
+          writes[index]!++;
+          return original(...args);
+        };
+      }
+    });
+    const transport = createWsTransport({ server });
+    const listener = fakeListener();
+    await transport.listen(listener);
+    cleanups.push(() => transport.close());
+    const c = await client(wsUrl(server.address()));
+    await waitFor(() => listener.opened.length === 1, "open");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = writes[0]!;
+    const frames = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ type: "message", seq: i }),
+    );
+    for (const frame of frames) expect(listener.opened[0]!.connection.send(frame)).toBe(true);
+    await waitFor(() => c.messages.length === 50, "50 frames");
+    expect(c.messages).toEqual(frames);
+    expect(writes[0]! - before).toBe(1);
+    // A frame of a later tick is a write of its own.
+    expect(listener.opened[0]!.connection.send('{"type":"pong"}')).toBe(true);
+    await waitFor(() => c.messages.length === 51, "one more frame");
+    expect(writes[0]! - before).toBe(2);
+  });
+});
+
 describe("close", () => {
   it("close(1001) closes clients with 1001, detaches from the server, and is idempotent", async () => {
     const server = await httpApp();
