@@ -6,6 +6,7 @@
 import { decodeHistogram, type LatencySummary, newHistogram, summarize } from "./histograms.js";
 import { emptyStepCounters, type Route, type StepCounters } from "./loadgen/messages.js";
 import { SOCKETS_PER_WORKER, Worker } from "./loadgen/workers.js";
+import { sampleServices, servicesCpuSeconds } from "./services-cpu.js";
 import type { RunningTarget } from "./targets.js";
 
 /** Loopback source addresses: 127.0.0.1, 127.0.0.2, ... each used by at most `perAddress` sockets. */
@@ -127,6 +128,10 @@ export interface StepResult {
   cpuPercent: number;
   /** Server CPU µs per delivered message. */
   cpuUsPerMessage: number;
+  /** CPU of PostgreSQL, Redis and RabbitMQ over the step, in percent of one core. */
+  servicesCpuPercent: number;
+  /** Server plus services CPU µs per delivered message. */
+  totalCpuUsPerMessage: number;
   rssMb: number;
   maxRssMb: number;
   /** p99 event-loop delay of the server over the step, ms above the 10 ms timer. */
@@ -160,6 +165,11 @@ function sumCounters(list: StepCounters[]): StepCounters {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** CPU seconds spread over `messages`, in µs per message (one decimal). */
+function perMessageUs(cpuSeconds: number, messages: number): number {
+  return messages > 0 ? Math.round(((cpuSeconds * 1e6) / messages) * 10) / 10 : 0;
+}
+
 export async function runStep(
   population: Population,
   target: RunningTarget,
@@ -169,6 +179,7 @@ export async function runStep(
   const totalRoutes = plan.routes.reduce((sum, r) => sum + r.length, 0);
   await target.server.loopLagP99Ms(); // resets the server's lag histogram
   const before = await target.server.sample();
+  const servicesBefore = await sampleServices();
   const started = performance.now();
   await Promise.all(
     population.workers.map((worker, w) => {
@@ -209,6 +220,7 @@ export async function runStep(
   }
   const ended = performance.now();
   const after = await target.server.sample();
+  const servicesCpu = servicesCpuSeconds(servicesBefore, await sampleServices());
   const lag = await target.server.loopLagP99Ms();
   const finished = await Promise.all(
     population.workers.map((worker) =>
@@ -242,8 +254,9 @@ export async function runStep(
     sendToSent: summarize(sentLatency),
     sendToDelivered: summarize(deliveredLatency),
     cpuPercent: Math.round((cpu / ((ended - started) / 1000)) * 100),
-    cpuUsPerMessage:
-      counters.delivered > 0 ? Math.round(((cpu * 1e6) / counters.delivered) * 10) / 10 : 0,
+    cpuUsPerMessage: perMessageUs(cpu, counters.delivered),
+    servicesCpuPercent: Math.round((servicesCpu / ((ended - started) / 1000)) * 100),
+    totalCpuUsPerMessage: perMessageUs(cpu + servicesCpu, counters.delivered),
     rssMb: Math.round(after.rssBytes / 1048576),
     maxRssMb: Math.round(Math.max(maxRss, after.rssBytes) / 1048576),
     loopLagP99Ms: lag === undefined ? null : Math.round(lag * 10) / 10,

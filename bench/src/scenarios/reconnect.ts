@@ -6,6 +6,7 @@
  */
 import type { Route } from "../loadgen/messages.js";
 import { closePopulation, connectTarget, createPopulation } from "../population.js";
+import { sampleServices, servicesCpuSeconds } from "../services-cpu.js";
 import { startTarget } from "../targets.js";
 import { mintTokens } from "../tokens.js";
 import type { ScenarioContext, ScenarioResult } from "./context.js";
@@ -35,10 +36,14 @@ export async function runReconnect(ctx: ScenarioContext): Promise<ScenarioResult
       "p99 s",
       "all synced s",
       "server cpu s",
+      "services cpu s",
       "vs ws",
     ],
   ];
-  const results: Record<string, ReconnectReply & { cpuSeconds: number }> = {};
+  const results: Record<
+    string,
+    ReconnectReply & { cpuSeconds: number; servicesCpuSeconds: number }
+  > = {};
   for (const name of options.targets) {
     if (ctx.timeLeftMs() <= 0) break;
     const target = await startTarget(name, ctx.targetContext);
@@ -80,6 +85,7 @@ export async function runReconnect(ctx: ScenarioContext): Promise<ScenarioResult
         }),
       );
       const before = await target.server.sample();
+      const servicesBefore = await sampleServices();
       const replies = await Promise.all(
         population.workers.map((worker) =>
           worker.call<ReconnectReply>(
@@ -89,7 +95,8 @@ export async function runReconnect(ctx: ScenarioContext): Promise<ScenarioResult
         ),
       );
       const after = await target.server.sample();
-      const merged: ReconnectReply & { cpuSeconds: number } = {
+      const servicesCpu = servicesCpuSeconds(servicesBefore, await sampleServices());
+      const merged: ReconnectReply & { cpuSeconds: number; servicesCpuSeconds: number } = {
         failed: replies.reduce((s, r) => s + r.failed, 0),
         errors: Object.assign({}, ...replies.map((r) => r.errors)),
         synced: replies.reduce((s, r) => s + r.synced, 0),
@@ -98,6 +105,7 @@ export async function runReconnect(ctx: ScenarioContext): Promise<ScenarioResult
         p50Ms: Math.max(...replies.map((r) => r.p50Ms)),
         p99Ms: Math.max(...replies.map((r) => r.p99Ms)),
         cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
+        servicesCpuSeconds: Math.round(servicesCpu * 100) / 100,
       };
       results[name] = merged;
       ctx.log(`reconnect ${name}: ${JSON.stringify(merged)}`);
@@ -119,6 +127,7 @@ export async function runReconnect(ctx: ScenarioContext): Promise<ScenarioResult
       (r.p99Ms / 1000).toFixed(2),
       (r.allMs / 1000).toFixed(2),
       r.cpuSeconds,
+      r.servicesCpuSeconds,
       name === "ws" || !ws ? "" : `${(r.allMs / ws).toFixed(2)}x`,
     ]);
   }
