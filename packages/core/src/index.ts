@@ -34,3 +34,4 @@ export * from "./protocol/codec.js";
 export * from "./protocol/schemas.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/ids.js";
+export * from "./util/turn-batch.js";

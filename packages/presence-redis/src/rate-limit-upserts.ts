@@ -1,3 +1,4 @@
+import { TurnBatch } from "@lucky-im/core";
 import type { Redis } from "ioredis";
 
 // Like rate-limiter-flexible's own script but in milliseconds (its Redis store
@@ -30,13 +31,11 @@ const UPSERT_MANY = "luckyImRateLimitUpsertMany";
 
 type UpsertMany = (numberOfKeys: number, ...keysThenArgs: string[]) => Promise<number[]>;
 
-interface Waiting {
+interface Upsert {
   key: string;
   points: number;
   ms: number;
   force: boolean;
-  resolve(result: [number, number]): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -48,48 +47,27 @@ interface Waiting {
  * batch see each other exactly as two calls would.
  */
 export class RateLimitUpserts {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
-  private readonly upsertMany: UpsertMany;
+  private readonly batch: TurnBatch<Upsert, [number, number]>;
 
-  constructor(
-    client: Redis,
-    private readonly maxKeysPerCall: number,
-  ) {
+  constructor(client: Redis, maxKeysPerCall: number) {
     client.defineCommand(UPSERT_MANY, { lua: UPSERT_MANY_LUA });
-    const command = (client as unknown as Record<string, UpsertMany>)[UPSERT_MANY] as UpsertMany;
-    this.upsertMany = command.bind(client);
+    const upsertMany = (client as unknown as Record<string, UpsertMany>)[UPSERT_MANY] as UpsertMany;
+    this.batch = new TurnBatch(
+      async (upserts) => {
+        const args: string[] = upserts.map((u) => u.key);
+        for (const u of upserts) args.push(String(u.points), String(u.ms), u.force ? "1" : "0");
+        const flat = await upsertMany.call(client, upserts.length, ...args);
+        return upserts.map((_, i): [number, number] => [
+          Number(flat[i * 2]),
+          Number(flat[i * 2 + 1]),
+        ]);
+      },
+      { maxBatch: maxKeysPerCall },
+    );
   }
 
   /** Adds `points` to `key` (or sets it, `force`) in a window of `ms`; resolves [consumed, ttl]. */
   upsert(key: string, points: number, ms: number, force: boolean): Promise<[number, number]> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ key, points, ms, force, resolve, reject });
-      if (this.waiting.length >= this.maxKeysPerCall) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    if (this.waiting.length === 0) return;
-    const batch = this.waiting;
-    this.waiting = [];
-    const keys = batch.map((w) => w.key);
-    const args: string[] = [];
-    for (const w of batch) args.push(String(w.points), String(w.ms), w.force ? "1" : "0");
-    this.upsertMany(batch.length, ...keys, ...args).then(
-      (flat) => {
-        batch.forEach((w, i) => {
-          w.resolve([Number(flat[i * 2]), Number(flat[i * 2 + 1])]);
-        });
-      },
-      (error: unknown) => {
-        for (const w of batch) w.reject(error);
-      },
-    );
+    return this.batch.submit({ key, points, ms, force });
   }
 }

@@ -1,7 +1,6 @@
-import type { ConversationSummary, Cursor, CursorStore } from "@lucky-im/core";
+import { type ConversationSummary, type Cursor, type CursorStore, TurnBatch } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
-import { ReadBatch } from "./read-batch.js";
 import { type MessageRow, toMessage } from "./rows.js";
 
 interface CursorRow {
@@ -56,7 +55,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
   }
 
   const allCursors = ctx.options.readBatch
-    ? new ReadBatch<string, Cursor[]>(cursorsOfUsers, ctx.options.readBatch)
+    ? new TurnBatch<string, Cursor[]>(cursorsOfUsers, ctx.options.readBatch)
     : undefined;
 
   return {

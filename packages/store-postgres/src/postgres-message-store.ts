@@ -5,6 +5,7 @@ import {
   type MessageStore,
   parseConversationId,
   type RangeQuery,
+  TurnBatch,
 } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
@@ -18,7 +19,6 @@ import {
   storeError,
   toStoreError,
 } from "./pg-errors.js";
-import { ReadBatch } from "./read-batch.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.join(", "));
@@ -276,7 +276,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
   }
 
   const pageReads = options.readBatch
-    ? new ReadBatch<PageAfter, Message[]>(
+    ? new TurnBatch<PageAfter, Message[]>(
         (pages) =>
           pages.length === 1
             ? rangeQuery(pages[0]!.conversationId, pages[0]!).then((one) => [one])

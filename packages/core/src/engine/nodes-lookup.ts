@@ -1,10 +1,5 @@
 import type { Presence } from "../contracts/presence.js";
-
-interface Waiter {
-  userIds: readonly string[];
-  resolve(nodes: Map<string, string[]>): void;
-  reject(error: unknown): void;
-}
+import { TurnBatch } from "../util/turn-batch.js";
 
 /**
  * Merges the `presence.nodesOf` lookups made during one event-loop turn into
@@ -14,62 +9,42 @@ interface Waiter {
  * one call. Each caller still gets the answer for exactly its own users.
  */
 export class NodesLookup {
-  private waiting: Waiter[] = [];
-  private users = new Set<string>();
-  private scheduled = false;
+  private readonly batch: TurnBatch<readonly string[], Map<string, string[]>>;
 
   /**
    * @param presence - where the answer comes from
-   * @param maxUsers - a batch that reaches this many distinct users is sent at once
+   * @param maxUsers - a batch that asks for this many user ids leaves at once
    */
-  constructor(
-    private readonly presence: Presence,
-    private readonly maxUsers: number,
-  ) {}
+  constructor(presence: Presence, maxUsers: number) {
+    this.batch = new TurnBatch(
+      async (lookups) => {
+        if (lookups.length === 1) return [await presence.nodesOf(lookups[0] as readonly string[])];
+        const users = new Set<string>();
+        for (const userIds of lookups) for (const userId of userIds) users.add(userId);
+        const nodesOfUser = byUser(await presence.nodesOf([...users]));
+        return lookups.map((userIds) => pick(nodesOfUser, userIds));
+      },
+      { maxBatch: maxUsers, sizeOf: (userIds) => userIds.length },
+    );
+  }
 
   /** Like `presence.nodesOf(userIds)`, answered together with the turn's other lookups. */
   nodesOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ userIds, resolve, reject });
-      for (const userId of userIds) this.users.add(userId);
-      if (this.users.size >= this.maxUsers) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        // After the I/O callbacks of this turn: every send and ack they carried joins the batch.
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.batch.submit(userIds);
   }
+}
 
-  private flush(): void {
-    this.scheduled = false;
-    if (this.waiting.length === 0) return;
-    const waiting = this.waiting;
-    const users = [...this.users];
-    this.waiting = [];
-    this.users = new Set();
-    if (waiting.length === 1) {
-      const only = waiting[0] as Waiter;
-      this.presence.nodesOf(only.userIds).then(only.resolve, only.reject);
-      return;
+/** user -> the nodes holding their sessions. */
+function byUser(nodes: Map<string, string[]>): Map<string, string[]> {
+  const nodesOfUser = new Map<string, string[]>();
+  for (const [nodeId, nodeUsers] of nodes) {
+    for (const userId of nodeUsers) {
+      const list = nodesOfUser.get(userId);
+      if (list) list.push(nodeId);
+      else nodesOfUser.set(userId, [nodeId]);
     }
-    this.presence.nodesOf(users).then(
-      (nodes) => {
-        const nodesOfUser = new Map<string, string[]>();
-        for (const [nodeId, nodeUsers] of nodes) {
-          for (const userId of nodeUsers) {
-            const list = nodesOfUser.get(userId);
-            if (list) list.push(nodeId);
-            else nodesOfUser.set(userId, [nodeId]);
-          }
-        }
-        for (const waiter of waiting) waiter.resolve(pick(nodesOfUser, waiter.userIds));
-      },
-      (error: unknown) => {
-        for (const waiter of waiting) waiter.reject(error);
-      },
-    );
   }
+  return nodesOfUser;
 }
 
 /** The node -> users map of `userIds` alone (each user once, in the order asked). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ReadBatch } from "./read-batch.js";
+import { TurnBatch } from "./turn-batch.js";
 
-describe("ReadBatch", () => {
+describe("TurnBatch", () => {
   it("reads asked for in one turn share a batch (at most maxBatch); each caller gets its own answer", async () => {
     const batches: number[][] = [];
-    const reads = new ReadBatch<number, string>(
+    const reads = new TurnBatch<number, string>(
       async (items) => {
         batches.push([...items]);
         return items.map((n) => `#${n}`);
@@ -22,7 +22,7 @@ describe("ReadBatch", () => {
   it("while maxInFlight batches run, later reads wait and leave together", async () => {
     const batches: number[][] = [];
     const release: (() => void)[] = [];
-    const reads = new ReadBatch<number, number>(
+    const reads = new TurnBatch<number, number>(
       async (items) => {
         batches.push([...items]);
         await new Promise<void>((resolve) => release.push(resolve));
@@ -46,7 +46,7 @@ describe("ReadBatch", () => {
 
   it("a failed batch rejects each of its reads; the next batch is not affected", async () => {
     let calls = 0;
-    const reads = new ReadBatch<number, number>(
+    const reads = new TurnBatch<number, number>(
       async (items) => {
         calls++;
         if (calls === 1) throw new Error("down");
@@ -63,11 +63,41 @@ describe("ReadBatch", () => {
   });
 
   it("a batch answering too few results rejects the reads left without one", async () => {
-    const reads = new ReadBatch<number, number>(async (items) => items.slice(0, 1), {
+    const reads = new TurnBatch<number, number>(async (items) => items.slice(0, 1), {
       maxBatch: 10,
       maxInFlight: 1,
     });
     const settled = await Promise.allSettled([reads.submit(1), reads.submit(2)]);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
+  });
+
+  it("with sizeOf, a batch leaves once its items' sizes reach maxBatch", async () => {
+    const batches: string[][][] = [];
+    const lookups = new TurnBatch<string[], number>(
+      async (items) => {
+        batches.push(items);
+        return items.map((ids) => ids.length);
+      },
+      { maxBatch: 5, sizeOf: (ids) => ids.length },
+    );
+    const first = lookups.submit(["a", "b", "c"]);
+    const second = lookups.submit(["d", "e"]); // 5 ids: leaves at once
+    expect(batches).toEqual([
+      [
+        ["a", "b", "c"],
+        ["d", "e"],
+      ],
+    ]);
+    const third = lookups.submit(["f", "g", "h", "i", "j", "k"]); // larger than maxBatch: alone
+    const fourth = lookups.submit(["l"]);
+    expect(await Promise.all([first, second, third, fourth])).toEqual([3, 2, 6, 1]);
+    expect(batches).toEqual([
+      [
+        ["a", "b", "c"],
+        ["d", "e"],
+      ],
+      [["f", "g", "h", "i", "j", "k"]],
+      [["l"]],
+    ]);
   });
 });
