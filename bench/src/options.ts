@@ -14,6 +14,8 @@ export interface BenchOptions {
   groupRates10: number[];
   groupRates500: number[];
   durationMs: number;
+  /** Unreported step per target before the measured ones (rate scenarios), ms; 0: none. */
+  warmupMs: number;
   drainMs: number;
   sloMs: number;
   concurrency: number;
@@ -44,6 +46,7 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --group10-rates ...   group: sends/s to groups of 10 (default 500,1000,2000,3000)
   --group500-rates ...  group: sends/s to the 500-member group (default 10,25,50,100)
   --duration-ms N       length of a step's send window (default 5000)
+  --warmup-ms N         rate scenarios: an unreported step per target at the first rate first (default 3000; 0: none)
   --drain-ms N          longest wait for the backlog after a step (default 10000)
   --slo-ms N            p99 bound of the summary (default 50)
   --concurrency N       handshakes in flight (default 200)
@@ -78,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "group500-rates": { type: "string" },
       "duration-ms": { type: "string" },
       "drain-ms": { type: "string" },
+      "warmup-ms": { type: "string" },
       "slo-ms": { type: "string" },
       concurrency: { type: "string" },
       "connect-timeout-ms": { type: "string" },
@@ -110,6 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     groupRates500: numbers(values["group500-rates"], [10, 25, 50, 100]),
     durationMs: int(values["duration-ms"], 5000),
     drainMs: int(values["drain-ms"], 10_000),
+    warmupMs: int(values["warmup-ms"], 3000),
     sloMs: int(values["slo-ms"], 50),
     concurrency: int(values.concurrency, 200),
     connectTimeoutMs: int(values["connect-timeout-ms"], 30_000),

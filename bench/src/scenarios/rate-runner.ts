@@ -60,6 +60,24 @@ export async function runRateScenario(
           (result.failed ? ` (failed: ${JSON.stringify(result.errors)})` : ""),
       );
     }
+    if (options.warmupMs > 0) {
+      // One unreported step per target and phase at the first rate: JIT, pools and caches warm up
+      // the same way for every target, so the first measured step is not a cold start.
+      for (const { phase, rates } of phases) {
+        for (const { target, prepared } of running) {
+          const routes = prepared.routes[phase];
+          if (!routes || rates.length === 0) continue;
+          const warm = await runStep(population, target, {
+            phase,
+            routes,
+            rate: rates[0] as number,
+            durationMs: options.warmupMs,
+            drainMs: options.drainMs,
+          });
+          ctx.log(`${phase} ${target.name.padEnd(8)} warm-up: ${warm.delivered}/s delivered`);
+        }
+      }
+    }
     const failedAt = new Map<string, string>();
     let turn = 0;
     for (const { phase, rates } of phases) {
