@@ -54,12 +54,23 @@ export interface ImClientOptions {
    */
   connectTimeoutMs?: number;
   /**
-   * Interval of the client's `ping`, in milliseconds; a connection that
-   * received nothing for two intervals is considered dead and replaced.
+   * Interval of the client's heartbeat `ping`, in milliseconds (browsers cannot
+   * see the server's WebSocket pings, so this is how a dead connection shows);
+   * see {@link ImClientOptions.pingTimeoutMs} for when it counts as dead.
    * 0 disables it.
    * @default the `heartbeatMs` of the server's `ready`
    */
   heartbeatMs?: number;
+  /**
+   * How long a `ping` (the heartbeat's or `client.ping()`'s) may wait for
+   * its answer after it went out, in milliseconds. If the connection received
+   * no frame at all in that time it is dead: the client drops it and
+   * reconnects (a `disconnect` with code 1006, then backoff). A late pong on a
+   * connection that still receives other frames only rejects that `ping()`.
+   * 0 disables the timeout (a `ping()` then waits until the connection closes).
+   * @default 10000
+   */
+  pingTimeoutMs?: number;
   /**
    * Acks are batched: one cumulative `ack` per conversation per window of this
    * many milliseconds. Cursors are saved to the store on the same beat.
@@ -117,6 +128,17 @@ export interface ImClientOptions {
    */
   maxFramesPerSecond?: number;
   /**
+   * Most frames waiting for their turn under {@link ImClientOptions.maxFramesPerSecond}
+   * when the application asks for one more. A `send` past it is rejected with
+   * `rate_limited` (nothing sent; retry later, same `cid`), a `ping()` too, and
+   * `recall`/`typing`/`signal` return false. The client's own frames (auth,
+   * `sync`, cumulative `ack`s and `read`s, re-sends of accepted sends) are never
+   * refused; their own limits (one per conversation, `maxPendingSends`) bound them.
+   * Sends made while disconnected wait in `maxPendingSends`, not here.
+   * @default 1000
+   */
+  maxQueuedFrames?: number;
+  /**
    * A send refused with `rate_limited` is re-sent (same `cid`) after a
    * backoff, up to this many times, before its promise rejects.
    * @default 5
@@ -147,8 +169,15 @@ export interface ConnectOptions {
   token?: string;
   /**
    * Returns a fresh access token. Called before every connection attempt,
-   * after a 4401 close, and on `auth_expiring`. When it throws, the client
-   * stops with an `unauthorized` error (the user must log in again).
+   * after a 4401 close, and on `auth_expiring`.
+   *
+   * When it throws (or rejects) with an error whose `code` is `"unauthorized"`
+   * (for example `new ImClientError("unauthorized", "refresh token revoked")`),
+   * the answer is final: the client stops with an `unauthorized` error (the
+   * user must log in again). Any other failure (the auth server is down, a
+   * network error) is reported as an `error` event (`unavailable`, the failure
+   * in `cause`) and the attempt is retried with the reconnect backoff
+   * (`reconnect.maxAttempts` still applies).
    */
   getToken?: () => string | Promise<string>;
 }

@@ -26,6 +26,7 @@ import type {
   SendOptions,
   SentResult,
 } from "./im-client-options.js";
+import { isFinalTokenFailure } from "./token-failure.js";
 import type { WebSocketConstructor, WebSocketLike } from "./websocket-like.js";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -43,7 +44,12 @@ interface PendingSend {
 }
 
 interface PendingPing {
+  /** When it was asked for, then when it actually left (it may wait in the pacer). */
   sentAt: number;
+  /** The connection's `received` count when it left. */
+  receivedBefore: number;
+  /** Armed when it leaves: pingTimeoutMs. */
+  timeoutTimer: Timer | undefined;
   resolve: (rttMs: number) => void;
   reject: (error: ImClientError) => void;
 }
@@ -54,9 +60,12 @@ interface Connection {
   ready: boolean;
   /** Frames that arrived while the cursors were loading after `ready`. */
   inbox: string[] | undefined;
-  lastReceivedAt: number;
-  /** When the oldest unanswered heartbeat ping went out. */
-  pingSentAt: number | undefined;
+  /** Frames received so far: a ping that times out checks whether any came after it. */
+  received: number;
+  /** Per conversation, the highest `read` written on this connection (the server's read cursor never goes down). */
+  readsWritten: Map<string, number>;
+  /** The `ts` of the heartbeat ping still waiting for its answer, if any. */
+  heartbeatPingTs: number | undefined;
   connectTimer: Timer | undefined;
   heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   closed: boolean;
@@ -104,6 +113,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private readonly maxAuthRetries: number;
   private readonly connectTimeoutMs: number;
   private readonly heartbeatOverride: number | undefined;
+  private readonly pingTimeoutMs: number;
   private readonly ackDelayMs: number;
   private readonly gapTimeoutMs: number;
   private readonly maxGapSyncs: number;
@@ -114,6 +124,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private readonly maxSyncCursors: number;
   private readonly generateCid: () => string;
   private readonly maxFramesPerSecond: number;
+  private readonly maxQueuedFrames: number;
   private readonly maxRateLimitedRetries: number;
   private readonly sendRetryDelayMs: number;
 
@@ -157,6 +168,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.maxAuthRetries = options.maxAuthRetries ?? 3;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
     this.heartbeatOverride = options.heartbeatMs;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
     this.ackDelayMs = options.ackDelayMs ?? 50;
     this.gapTimeoutMs = options.gapTimeoutMs ?? 500;
     this.maxGapSyncs = options.maxGapSyncs ?? 2;
@@ -167,6 +179,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.maxSyncCursors = options.maxSyncCursors ?? 10_000;
     this.generateCid = options.generateCid ?? defaultCid;
     this.maxFramesPerSecond = options.maxFramesPerSecond ?? 30;
+    this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
     this.maxRateLimitedRetries = options.maxRateLimitedRetries ?? 5;
     this.sendRetryDelayMs = options.sendRetryDelayMs ?? 1000;
   }
@@ -238,7 +251,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
    * `seq`); rejects with an {@link ImClientError} whose `code` is the server's
    * error code. While disconnected the send waits and goes out after the next
    * `ready`; until the server answers it is re-sent with the same `cid` after
-   * every reconnect, so it is stored exactly once.
+   * every reconnect, so it is stored exactly once. While connected, a send
+   * that would wait behind `maxQueuedFrames` paced frames is rejected with
+   * `rate_limited` at once (nothing was sent: retry later with the same `cid`).
    */
   send(to: Target, body: MessageBody, options: SendOptions = {}): Promise<SentResult> {
     if (this.stopped) {
@@ -273,7 +288,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       resolve = res;
       reject = rej;
     });
-    this.pending.set(cid, {
+    const send: PendingSend = {
       cid,
       frame,
       text,
@@ -282,8 +297,12 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       reject,
       retries: 0,
       retryTimer: undefined,
-    });
-    if (this.isLive()) this.write(text);
+    };
+    this.pending.set(cid, send);
+    if (this.isLive() && !this.conn!.pacer.offer(text)) {
+      this.settleSend(send);
+      reject(this.queueFullError(cid));
+    }
     return promise;
   }
 
@@ -301,35 +320,42 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   /**
    * Recalls a message. The outcome arrives as a `recalled` event, or an
    * `error` event (`forbidden`, `conflict`, `not_found`). Returns false when
-   * not connected (nothing was sent).
+   * not connected or `maxQueuedFrames` frames already wait (nothing was sent).
    */
   recall(messageId: string): boolean {
     return this.sendNow({ type: "recall", messageId });
   }
 
-  /** Tells the other participant(s) the user is typing. Returns false when not connected. */
+  /**
+   * Tells the other participant(s) the user is typing. Returns false when not
+   * connected or `maxQueuedFrames` frames already wait (nothing was sent).
+   */
   typing(to: Target): boolean {
     return this.sendNow({ type: "typing", to });
   }
 
   /**
    * Sends call signalling data (`invite`, `offer`, `ice`, ...) to a user's
-   * sessions; never stored. Returns false when not connected.
+   * sessions; never stored. Returns false when not connected or
+   * `maxQueuedFrames` frames already wait (nothing was sent).
    */
   signal(userId: string, callId: string, data: unknown): boolean {
     return this.sendNow({ type: "signal", to: { type: "user", id: userId }, callId, data });
   }
 
-  /** Pings the server; resolves with the round-trip time in milliseconds. */
+  /**
+   * Pings the server; resolves with the round-trip time in milliseconds.
+   * Rejects with `unavailable` when not connected, when the connection closes
+   * first, or when no `pong` came within `pingTimeoutMs` (if nothing else came
+   * either, the connection is dropped and replaced); with `rate_limited` when
+   * `maxQueuedFrames` frames already wait.
+   */
   ping(): Promise<number> {
-    if (!this.isLive()) {
+    const conn = this.conn;
+    if (!conn || !this.isLive()) {
       return Promise.reject(new ImClientError("unavailable", `${PREFIX} not connected`));
     }
-    const ts = this.nextPingTs();
-    return new Promise<number>((resolve, reject) => {
-      this.pings.set(ts, { sentAt: Date.now(), resolve, reject });
-      this.write(JSON.stringify({ type: "ping", ts }));
-    });
+    return this.sendPing(conn, true);
   }
 
   /**
@@ -391,7 +417,17 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     try {
       token = await this.resolveToken();
     } catch (cause) {
-      this.fail(new ImClientError("unauthorized", `${PREFIX} getToken failed`, { cause }));
+      if (this.stopped) return;
+      if (isFinalTokenFailure(cause)) {
+        this.fail(
+          new ImClientError("unauthorized", `${PREFIX} getToken refused: log in again`, { cause }),
+        );
+        return;
+      }
+      // The auth server may be down for a moment: try again later like any failed attempt.
+      this.retryLater(
+        new ImClientError("unavailable", `${PREFIX} getToken failed; retrying`, { cause }),
+      );
       return;
     }
     if (this.stopped) return;
@@ -401,18 +437,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       url = typeof option === "function" ? await option() : option;
     } catch (cause) {
       // Choosing a server failed (a discovery lookup, say): try again later like any failed attempt.
-      this.emitError(
+      this.retryLater(
         new ImClientError("unavailable", `${PREFIX} the url function failed`, { cause }),
       );
-      if (this.attempt >= this.maxAttempts) {
-        this.fail(
-          new ImClientError("unavailable", `${PREFIX} gave up after ${this.attempt} attempts`, {
-            cause,
-          }),
-        );
-        return;
-      }
-      this.scheduleReconnect(false);
       return;
     }
     if (this.stopped) return;
@@ -426,13 +453,18 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     }
     const conn: Connection = {
       socket,
-      pacer: new FramePacer(this.maxFramesPerSecond, (text) => {
-        if (socket.readyState === 1) socket.send(text);
-      }),
+      pacer: new FramePacer(
+        this.maxFramesPerSecond,
+        (text) => {
+          if (socket.readyState === 1) socket.send(text);
+        },
+        this.maxQueuedFrames,
+      ),
       ready: false,
       inbox: undefined,
-      lastReceivedAt: Date.now(),
-      pingSentAt: undefined,
+      received: 0,
+      readsWritten: new Map(),
+      heartbeatPingTs: undefined,
       connectTimer: undefined,
       heartbeatTimer: undefined,
       closed: false,
@@ -447,7 +479,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     };
     socket.onmessage = (event) => {
       if (conn !== this.conn || conn.closed) return;
-      conn.lastReceivedAt = Date.now();
+      conn.received++;
       const data = event.data;
       if (typeof data !== "string") return; // The protocol is text frames only.
       if (conn.inbox) conn.inbox.push(data);
@@ -461,6 +493,23 @@ export class ImClient extends EventEmitter<ImClientEvents> {
 
   private authFrame(token: string): ClientFrame {
     return this.device ? { type: "auth", token, device: this.device } : { type: "auth", token };
+  }
+
+  /**
+   * An attempt failed before it had a socket (the url function, `getToken`):
+   * reports `error` and retries with backoff, or gives up after `maxAttempts`.
+   */
+  private retryLater(error: ImClientError): void {
+    this.emitError(error);
+    if (this.attempt >= this.maxAttempts) {
+      this.fail(
+        new ImClientError("unavailable", `${PREFIX} gave up after ${this.attempt} attempts`, {
+          cause: error.cause,
+        }),
+      );
+      return;
+    }
+    this.scheduleReconnect(false);
   }
 
   /** Abandons a connection the client no longer trusts and reconnects. */
@@ -492,6 +541,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.syncAgain = false;
     for (const order of this.conversations.values()) this.clearGapTimer(order);
     for (const ping of this.pings.values()) {
+      if (ping.timeoutTimer) clearTimeout(ping.timeoutTimer);
       ping.reject(new ImClientError("unavailable", `${PREFIX} connection closed`));
     }
     this.pings.clear();
@@ -723,20 +773,67 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     const every = Math.max(1000, interval);
     conn.heartbeatTimer = unref(
       setInterval(() => {
-        if (conn.closed) return;
-        const now = Date.now();
-        // Dead only if a ping went unanswered for a whole interval: comparing with
-        // the last frame alone would kill connections of throttled background tabs.
-        if (conn.pingSentAt !== undefined && conn.lastReceivedAt < conn.pingSentAt) {
-          if (now - conn.pingSentAt >= every) this.drop(conn, 4000, "heartbeat timeout");
-          return;
-        }
-        if (conn.ready && conn.socket.readyState === 1) {
-          conn.pingSentAt = now;
-          conn.pacer.write(JSON.stringify({ type: "ping", ts: this.nextPingTs() }));
-        }
+        if (conn.closed || !conn.ready || conn.socket.readyState !== 1) return;
+        // One heartbeat ping at a time; its timeout (sendPing) drops a dead connection.
+        if (conn.heartbeatPingTs !== undefined && this.pings.has(conn.heartbeatPingTs)) return;
+        this.sendPing(conn, false).catch(() => {
+          // Timed out or the connection closed: the timeout already acted on it.
+        });
       }, every),
     );
+  }
+
+  /**
+   * Sends a `ping` whose answer is awaited for pingTimeoutMs from when it
+   * actually leaves the pacer (a backlog of paced frames is not the server's
+   * delay). The application's pings can be refused by `maxQueuedFrames`; the
+   * heartbeat's cannot.
+   */
+  private sendPing(conn: Connection, fromApplication: boolean): Promise<number> {
+    const ts = this.nextPingTs();
+    return new Promise<number>((resolve, reject) => {
+      const ping: PendingPing = {
+        sentAt: Date.now(),
+        receivedBefore: conn.received,
+        timeoutTimer: undefined,
+        resolve,
+        reject,
+      };
+      const onSent = () => {
+        ping.sentAt = Date.now();
+        ping.receivedBefore = conn.received;
+        if (this.pingTimeoutMs <= 0 || this.pings.get(ts) !== ping) return;
+        ping.timeoutTimer = unref(
+          setTimeout(() => this.onPingTimeout(conn, ts, ping), this.pingTimeoutMs),
+        );
+      };
+      const text = JSON.stringify({ type: "ping", ts });
+      this.pings.set(ts, ping);
+      if (!fromApplication) {
+        conn.heartbeatPingTs = ts;
+        conn.pacer.write(text, { onSent });
+      } else if (!conn.pacer.offer(text, { onSent })) {
+        this.pings.delete(ts);
+        reject(this.queueFullError(undefined));
+      }
+    });
+  }
+
+  private onPingTimeout(conn: Connection, ts: number, ping: PendingPing): void {
+    ping.timeoutTimer = undefined;
+    if (this.pings.get(ts) !== ping) return;
+    this.pings.delete(ts);
+    // Any frame since the ping left proves the connection alive (the pong may just be
+    // slow behind other traffic); only silence means it is dead. A throttled background
+    // tab fires this timer late, but its pong or any frame will have come in by then.
+    const silent = conn.received === ping.receivedBefore;
+    ping.reject(
+      new ImClientError(
+        "unavailable",
+        `${PREFIX} no pong within pingTimeoutMs=${this.pingTimeoutMs}${silent ? "; the connection is dead, reconnecting" : ""}`,
+      ),
+    );
+    if (silent && !conn.closed && conn === this.conn) this.drop(conn, 4000, "ping timeout");
   }
 
   private async reauthenticate(conn: Connection): Promise<void> {
@@ -746,7 +843,10 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     try {
       token = await this.connectOptions.getToken();
     } catch (cause) {
-      this.emitError(new ImClientError("unauthorized", `${PREFIX} getToken failed`, { cause }));
+      // The connection stays open until the token expires (4401); the reconnect after
+      // that asks getToken again, retrying a passing failure and stopping on a final one.
+      const code = isFinalTokenFailure(cause) ? "unauthorized" : "unavailable";
+      this.emitError(new ImClientError(code, `${PREFIX} getToken failed`, { cause }));
       return;
     }
     if (conn !== this.conn || conn.closed || conn.socket.readyState !== 1) return;
@@ -758,6 +858,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     const ping = this.pings.get(ts);
     if (!ping) return;
     this.pings.delete(ts);
+    if (ping.timeoutTimer) clearTimeout(ping.timeoutTimer);
     ping.resolve(Date.now() - ping.sentAt);
   }
 
@@ -966,7 +1067,11 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       for (const conversationId of this.unacked) {
         const cursor = this.conversations.get(conversationId)?.cursor;
         if (cursor === undefined || cursor <= 0) continue;
-        this.write(JSON.stringify({ type: "ack", conversationId, seq: cursor }));
+        // Keyed: a newer cumulative ack replaces one still waiting in the pacer.
+        this.write(
+          JSON.stringify({ type: "ack", conversationId, seq: cursor }),
+          `ack:${conversationId}`,
+        );
         this.ackedThisConnection.add(conversationId);
       }
       this.unacked.clear();
@@ -990,22 +1095,35 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   }
 
   private flushReads(): void {
-    if (!this.isLive()) return;
+    const conn = this.conn;
+    if (!conn || !this.isLive()) return;
     for (const [conversationId, seq] of this.pendingReads) {
-      this.write(JSON.stringify({ type: "read", conversationId, seq }));
+      // A lower read would change nothing on the server; skipping it also lets a keyed
+      // read that still waits in the pacer only ever be raised, never lowered.
+      if (seq <= (conn.readsWritten.get(conversationId) ?? -1)) continue;
+      conn.readsWritten.set(conversationId, seq);
+      this.write(JSON.stringify({ type: "read", conversationId, seq }), `read:${conversationId}`);
     }
     this.pendingReads.clear();
   }
 
+  /** Sends a frame the application asked for; false when not connected or the pacer is full. */
   private sendNow(frame: ClientFrame): boolean {
     if (!this.isLive()) return false;
-    this.write(JSON.stringify(frame));
-    return true;
+    return this.conn!.pacer.offer(JSON.stringify(frame));
   }
 
-  /** Writes a frame on the current connection, paced. */
-  private write(text: string): void {
-    this.conn?.pacer.write(text);
+  /** Writes one of the client's own frames on the current connection, paced (never refused). */
+  private write(text: string, key?: string): void {
+    this.conn?.pacer.write(text, { key });
+  }
+
+  private queueFullError(cid: string | undefined): ImClientError {
+    return new ImClientError(
+      "rate_limited",
+      `${PREFIX} outgoing queue full: ${this.maxQueuedFrames} frames wait under maxFramesPerSecond=${this.maxFramesPerSecond} (maxQueuedFrames); retry later`,
+      { cid },
+    );
   }
 
   // ---------------------------------------------------------------- events

@@ -5,7 +5,7 @@ import {
   createLocalStorageCursorStore,
   createMemoryCursorStore,
   type ImClient,
-  type ImClientError,
+  ImClientError,
   type ImClientOptions,
   type MessageFrame,
   type StorageLike,
@@ -458,16 +458,18 @@ describe("close codes", () => {
     await expect(ready).resolves.toMatchObject({ userId: "alice" });
   });
 
-  it("stops when getToken throws", async () => {
-    const { server, client } = await setup();
+  it("stops when getToken answers unauthorized", async () => {
+    const { server, client, errors } = await setup();
     const ready = client.connect({
       url: server.url,
       getToken: () => {
-        throw new Error("refresh token revoked");
+        throw new ImClientError("unauthorized", "refresh token revoked");
       },
     });
     await expect(ready).rejects.toMatchObject({ code: "unauthorized" });
     expect(server.connections).toHaveLength(0);
+    expect(client.state).toBe("closed");
+    expect(errors.map((e) => e.code)).toEqual(["unauthorized"]);
   });
 
   it("auth_expiring: sends a fresh auth on the open connection", async () => {
@@ -570,5 +572,257 @@ describe("localStorage cursor store", () => {
     await conn.accept("alice");
     await ready;
     expect((await conn.next("sync")).cursors).toEqual({ [C]: 3 });
+  });
+});
+
+describe("getToken failures", () => {
+  it("retries a failing getToken with backoff on the first connect, reporting each failure", async () => {
+    const { server, client, errors } = await setup();
+    let calls = 0;
+    const ready = client.connect({
+      url: server.url,
+      getToken: async () => {
+        if (++calls <= 2) throw new Error("auth server: 503");
+        return "t-alice";
+      },
+    });
+    const conn = await server.nextConnection();
+    expect((await conn.accept("alice")).token).toBe("t-alice");
+    await expect(ready).resolves.toMatchObject({ userId: "alice" });
+    expect(calls).toBe(3);
+    expect(errors.map((e) => e.code)).toEqual(["unavailable", "unavailable"]);
+    expect((errors[0]!.cause as Error).message).toBe("auth server: 503");
+  });
+
+  it("a getToken outage during a reconnect does not kill the client: the pending send goes out after it", async () => {
+    const { server, client, errors } = await setup();
+    let outage = false;
+    let calls = 0;
+    const states: string[] = [];
+    client.on("state", (s) => states.push(s));
+    const ready = client.connect({
+      url: server.url,
+      getToken: async () => {
+        calls++;
+        if (outage) throw new TypeError("fetch failed");
+        return `t${calls}`;
+      },
+    });
+    const conn1 = await server.nextConnection();
+    await conn1.accept("alice");
+    await ready;
+    await conn1.next("sync");
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "later" });
+    const first = await conn1.next("send");
+    outage = true;
+    conn1.socket.terminate();
+    await waitFor(() => errors.length >= 3, "three failed getToken attempts");
+    expect(client.state).toBe("reconnecting");
+    expect(server.connections).toHaveLength(1);
+    outage = false;
+    const conn2 = await server.nextConnection();
+    await conn2.accept("alice");
+    const again = await conn2.next("send");
+    expect(again.cid).toBe(first.cid);
+    conn2.send({ type: "sent", cid: first.cid, messageId: "m1", conversationId: C, seq: 1, ts: 1 });
+    await expect(promise).resolves.toMatchObject({ messageId: "m1" });
+    expect(errors.every((e) => e.code === "unavailable")).toBe(true);
+    expect(states).not.toContain("closed");
+  });
+
+  it("an unauthorized answer from getToken during a reconnect is final", async () => {
+    const { server, client, errors } = await setup();
+    let revoked = false;
+    const ready = client.connect({
+      url: server.url,
+      getToken: async () => {
+        if (revoked) throw new ImClientError("unauthorized", "refresh token revoked");
+        return "t1";
+      },
+    });
+    const conn1 = await server.nextConnection();
+    await conn1.accept("alice");
+    await ready;
+    const pending = client.send({ type: "user", id: "bob" }, { type: "text", text: "x" });
+    await conn1.next("send");
+    revoked = true;
+    conn1.socket.terminate();
+    await expect(pending).rejects.toMatchObject({ code: "unauthorized" });
+    expect(client.state).toBe("closed");
+    expect(errors.map((e) => e.code)).toEqual(["unauthorized"]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it("a getToken that keeps failing gives up after reconnect.maxAttempts", async () => {
+    const { server, client, errors } = await setup({
+      reconnect: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 2 },
+    });
+    let calls = 0;
+    const ready = client.connect({
+      url: server.url,
+      getToken: () => {
+        calls++;
+        throw new Error("down");
+      },
+    });
+    await expect(ready).rejects.toMatchObject({ code: "unavailable" });
+    expect(calls).toBe(3); // the first attempt and two retries
+    expect(client.state).toBe("closed");
+    expect(errors.at(-1)?.message).toMatch(/gave up after 2 attempts/);
+  });
+});
+
+describe("ping timeout", () => {
+  it("a heartbeat ping with no answer and no other frame drops the connection after pingTimeoutMs and reconnects", async () => {
+    // Heartbeat every 3 s: the old rule (no answer for a whole interval) would
+    // wait at least 3 s after the ping; pingTimeoutMs is 200.
+    const { server, client, conn } = await connected({ heartbeatMs: 3000, pingTimeoutMs: 200 });
+    const disconnects: { code: number; willReconnect: boolean }[] = [];
+    client.on("disconnect", (d) => disconnects.push(d));
+    conn.answerPings = false;
+    await conn.next("ping", 10_000);
+    const pingArrived = Date.now();
+    await waitFor(() => disconnects.length === 1, "the client drops the silent connection");
+    expect(Date.now() - pingArrived).toBeLessThan(1500);
+    expect(disconnects[0]).toMatchObject({ code: 1006, willReconnect: true });
+    const conn2 = await server.nextConnection();
+    await conn2.accept("alice");
+    await waitFor(() => client.state === "open", "open again");
+  });
+
+  it("ping() rejects after pingTimeoutMs when nothing answers, and the client reconnects", async () => {
+    const { server, client } = await connected({ heartbeatMs: 0, pingTimeoutMs: 200 });
+    server.connections[0]!.answerPings = false;
+    const started = Date.now();
+    await expect(client.ping()).rejects.toMatchObject({
+      code: "unavailable",
+      message: expect.stringContaining("pingTimeoutMs=200"),
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const conn2 = await server.nextConnection();
+    await conn2.accept("alice");
+    await waitFor(() => client.state === "open", "open again");
+  });
+
+  it("a late pong on a connection that still receives frames only rejects that ping()", async () => {
+    const { server, client, conn } = await connected({ heartbeatMs: 0, pingTimeoutMs: 300 });
+    conn.answerPings = false;
+    const typing: unknown[] = [];
+    client.on("typing", (t) => typing.push(t));
+    const ping = client.ping();
+    await conn.next("ping");
+    conn.send({ type: "typing", conversationId: C, from: "bob" });
+    await expect(ping).rejects.toMatchObject({ code: "unavailable" });
+    expect(typing).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.connections).toHaveLength(1);
+    expect(client.state).toBe("open");
+  });
+
+  it("times a ping from when it leaves the pacer, not while it waits behind other frames", async () => {
+    const { server, client, conn } = await connected({
+      heartbeatMs: 0,
+      pingTimeoutMs: 400,
+      maxFramesPerSecond: 2,
+    });
+    for (let i = 0; i < 4; i++) expect(client.typing({ type: "user", id: "bob" })).toBe(true);
+    // The ping waits about two seconds behind the typing frames, far past pingTimeoutMs.
+    await expect(client.ping()).resolves.toBeLessThan(400);
+    expect(conn.all("typing")).toHaveLength(4);
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe("outgoing queue bound", () => {
+  it("rejects the newest sends with rate_limited once maxQueuedFrames frames wait, and never sends them", async () => {
+    const { conn, client } = await connected({ maxFramesPerSecond: 2, maxQueuedFrames: 2 });
+    const results = Array.from({ length: 6 }, (_, i) =>
+      client
+        .send({ type: "user", id: "bob" }, { type: "text", text: `b${i}` }, { cid: `c${i}` })
+        .then(
+          () => "sent",
+          (error: ImClientError) => error,
+        ),
+    );
+    // The queue is full right now: the application's other frames are refused too.
+    expect(client.typing({ type: "user", id: "bob" })).toBe(false);
+    await expect(client.ping()).rejects.toMatchObject({ code: "rate_limited" });
+    const accepted = client.pendingSends;
+    // At most 2 fit the current second's budget, 2 may wait: the rest are refused.
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    expect(accepted).toBeLessThanOrEqual(4);
+    await waitFor(() => conn.all("send").length === accepted, "the accepted sends");
+    for (const frame of conn.all("send")) {
+      conn.send({
+        type: "sent",
+        cid: frame.cid,
+        messageId: `m-${frame.cid}`,
+        conversationId: C,
+        seq: Number(String(frame.cid).slice(1)) + 1,
+        ts: 1,
+      });
+    }
+    const outcomes = await Promise.all(results);
+    // The accepted ones are the oldest, in order; every refused one is newer.
+    expect(outcomes.slice(0, accepted)).toEqual(Array(accepted).fill("sent"));
+    for (const [i, outcome] of outcomes.entries()) {
+      if (i < accepted) continue;
+      expect(outcome).toMatchObject({ code: "rate_limited", cid: `c${i}`, isImError: true });
+      expect((outcome as ImClientError).message).toMatch(/maxQueuedFrames/);
+    }
+    expect(conn.all("send").map((f) => f.cid)).toEqual(
+      Array.from({ length: accepted }, (_, i) => `c${i}`),
+    );
+    expect(client.pendingSends).toBe(0);
+    // Once the backlog drained, the application may send again.
+    const later = client.send({ type: "user", id: "bob" }, { type: "text", text: "later" });
+    await waitFor(() => conn.all("send").length === accepted + 1, "the later send");
+    const frame = conn.all("send").at(-1)!;
+    expect(frame.body).toEqual({ type: "text", text: "later" });
+    conn.send({
+      type: "sent",
+      cid: frame.cid,
+      messageId: "m-later",
+      conversationId: C,
+      seq: 9,
+      ts: 1,
+    });
+    await expect(later).resolves.toMatchObject({ messageId: "m-later" });
+  });
+
+  it("sends queued while offline are not refused by the bound (maxPendingSends bounds them)", async () => {
+    const { server, client } = await setup({ maxFramesPerSecond: 5, maxQueuedFrames: 1 });
+    const sends = Array.from({ length: 4 }, (_, i) =>
+      client.send({ type: "user", id: "bob" }, { type: "text", text: `q${i}` }),
+    );
+    const ready = client.connect({ url: server.url, token: "t-alice" });
+    const conn = await server.nextConnection();
+    await conn.accept("alice");
+    await ready;
+    await waitFor(() => conn.all("send").length === 4, "4 re-sent sends");
+    for (const frame of conn.all("send")) {
+      conn.send({
+        type: "sent",
+        cid: frame.cid,
+        messageId: `m-${frame.cid}`,
+        conversationId: C,
+        seq: 1,
+        ts: 1,
+      });
+    }
+    await expect(Promise.all(sends)).resolves.toHaveLength(4);
+  });
+
+  it("reads waiting in the pacer coalesce into the highest one per conversation", async () => {
+    const { conn, client } = await connected({ maxFramesPerSecond: 2 });
+    for (let seq = 1; seq <= 50; seq++) client.read(C, seq);
+    client.read(C, 10); // lower than one already written: changes nothing
+    await waitFor(() => conn.all("read").some((r) => r.seq === 50), "read 50");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const reads = conn.all("read").map((r) => r.seq);
+    expect(reads.length).toBeLessThanOrEqual(3);
+    expect(reads.at(-1)).toBe(50);
+    expect(reads).toEqual([...reads].sort((a, b) => Number(a) - Number(b)));
   });
 });
