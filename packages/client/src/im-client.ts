@@ -703,8 +703,10 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.attempt = 0;
     this.authFailures = 0;
     if (this.userIdValue !== undefined && this.userIdValue !== frame.userId) {
-      // Another account: nothing of the previous user's state applies.
-      this.flushAcks(); // saves the previous user's cursors
+      // Another account: nothing of the previous user's state applies. Its cursors are saved,
+      // but its acks must not go out: this connection already belongs to the new user.
+      this.unacked.clear();
+      this.flushAcks();
       for (const order of this.conversations.values()) this.clearGapTimer(order);
       this.conversations.clear();
       this.unacked.clear();

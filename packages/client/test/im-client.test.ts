@@ -219,6 +219,30 @@ describe("ordering", () => {
   });
 });
 
+describe("another account", () => {
+  it("a reconnect as another user saves the previous user's cursors but sends none of its acks", async () => {
+    const cursorStore = createMemoryCursorStore();
+    let user = "alice";
+    const { server, client, messages } = await setup({ ackDelayMs: 10_000, cursorStore });
+    const ready = client.connect({ url: server.url, getToken: () => `t-${user}` });
+    const conn1 = await server.nextConnection();
+    await conn1.accept("alice");
+    await ready;
+    await conn1.next("sync");
+    for (let seq = 1; seq <= 3; seq++) conn1.send(messageFrame(seq));
+    await waitFor(() => messages.length === 3, "3 messages");
+    user = "carol";
+    conn1.socket.terminate(); // before the ack timer fires
+
+    const conn2 = await server.nextConnection();
+    await conn2.accept("carol");
+    await conn2.next("sync");
+    await client.ping();
+    expect(conn2.all("ack")).toEqual([]);
+    expect(await cursorStore.load("alice")).toEqual({ [C]: 3 });
+  });
+});
+
 describe("send", () => {
   it("resolves on sent, rejects on an error with its cid", async () => {
     const { conn, client } = await connected();
