@@ -10,7 +10,7 @@ import {
   type MessageFrame,
   type StorageLike,
 } from "../src/index.js";
-import { FakeServer, messageFrame, waitFor } from "./fake-server.js";
+import { type FakeConnection, FakeServer, messageFrame, waitFor } from "./fake-server.js";
 
 const C = "d:alice:bob";
 
@@ -48,6 +48,27 @@ async function connected(options: ImClientOptions = {}) {
   await ready;
   const sync = await conn.next("sync");
   return { ...ctx, conn, sync };
+}
+
+/** `count` text sends to bob ("q0", "q1", ...), made before or while connecting. */
+function queueSends(client: ImClient, count: number) {
+  return Array.from({ length: count }, (_, i) =>
+    client.send({ type: "user", id: "bob" }, { type: "text", text: `q${i}` }),
+  );
+}
+
+/** Answers every `send` the connection received with a `sent` (at `seqOf(cid)`, default 1). */
+function answerSends(conn: FakeConnection, seqOf: (cid: string) => number = () => 1): void {
+  for (const frame of conn.all("send")) {
+    conn.send({
+      type: "sent",
+      cid: frame.cid,
+      messageId: `m-${frame.cid}`,
+      conversationId: C,
+      seq: seqOf(String(frame.cid)),
+      ts: 1,
+    });
+  }
 }
 
 const text = (m: MessageFrame) => (m.body.type === "text" ? m.body.text : "");
@@ -312,9 +333,7 @@ describe("send", () => {
       maxFramesPerSecond: 5,
       WebSocket: RecordingWebSocket,
     });
-    const sends = Array.from({ length: 8 }, (_, i) =>
-      client.send({ type: "user", id: "bob" }, { type: "text", text: `q${i}` }),
-    );
+    const sends = queueSends(client, 8);
     const ready = client.connect({ url: server.url, token: "t-alice" });
     const conn = await server.nextConnection();
     await conn.accept("alice");
@@ -326,16 +345,7 @@ describe("send", () => {
     for (const start of sentAt) {
       expect(sentAt.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
     }
-    for (const frame of conn.all("send")) {
-      conn.send({
-        type: "sent",
-        cid: frame.cid,
-        messageId: `m-${frame.cid}`,
-        conversationId: C,
-        seq: 1,
-        ts: 1,
-      });
-    }
+    answerSends(conn);
     await Promise.all(sends);
     expect(conn.all("send").map((f) => (f.body as { text: string }).text)).toEqual(
       Array.from({ length: 8 }, (_, i) => `q${i}`),
@@ -777,16 +787,7 @@ describe("outgoing queue bound", () => {
     expect(accepted).toBeGreaterThanOrEqual(2);
     expect(accepted).toBeLessThanOrEqual(4);
     await waitFor(() => conn.all("send").length === accepted, "the accepted sends");
-    for (const frame of conn.all("send")) {
-      conn.send({
-        type: "sent",
-        cid: frame.cid,
-        messageId: `m-${frame.cid}`,
-        conversationId: C,
-        seq: Number(String(frame.cid).slice(1)) + 1,
-        ts: 1,
-      });
-    }
+    answerSends(conn, (cid) => Number(cid.slice(1)) + 1);
     const outcomes = await Promise.all(results);
     // The accepted ones are the oldest, in order; every refused one is newer.
     expect(outcomes.slice(0, accepted)).toEqual(Array(accepted).fill("sent"));
@@ -817,24 +818,13 @@ describe("outgoing queue bound", () => {
 
   it("sends queued while offline are not refused by the bound (maxPendingSends bounds them)", async () => {
     const { server, client } = await setup({ maxFramesPerSecond: 5, maxQueuedFrames: 1 });
-    const sends = Array.from({ length: 4 }, (_, i) =>
-      client.send({ type: "user", id: "bob" }, { type: "text", text: `q${i}` }),
-    );
+    const sends = queueSends(client, 4);
     const ready = client.connect({ url: server.url, token: "t-alice" });
     const conn = await server.nextConnection();
     await conn.accept("alice");
     await ready;
     await waitFor(() => conn.all("send").length === 4, "4 re-sent sends");
-    for (const frame of conn.all("send")) {
-      conn.send({
-        type: "sent",
-        cid: frame.cid,
-        messageId: `m-${frame.cid}`,
-        conversationId: C,
-        seq: 1,
-        ts: 1,
-      });
-    }
+    answerSends(conn);
     await expect(Promise.all(sends)).resolves.toHaveLength(4);
   });
 
