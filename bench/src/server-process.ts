@@ -18,18 +18,24 @@ export interface ProcSample {
   hwmBytes: number;
 }
 
-/** Reads /proc/<pid>/stat (utime, stime) and /proc/<pid>/status (VmRSS, VmHWM). */
-export async function sampleProc(pid: number): Promise<ProcSample> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+/** The command name (`comm`) and user + system CPU seconds of a /proc/<pid>/stat line. */
+export function parseProcStat(stat: string): { comm: string; cpuSeconds: number } {
   // Fields after the command name (which may hold spaces) start at field 3.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
+  return {
+    comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+  };
+}
+
+/** Reads /proc/<pid>/stat (utime, stime) and /proc/<pid>/status (VmRSS, VmHWM). */
+export async function sampleProc(pid: number): Promise<ProcSample> {
+  const { cpuSeconds } = parseProcStat(await readFile(`/proc/${pid}/stat`, "utf8"));
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = (name: string) =>
     Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0) * 1024;
   return {
-    cpuSeconds: (utime + stime) / CLOCK_TICKS,
+    cpuSeconds,
     rssBytes: kb("VmRSS"),
     hwmBytes: kb("VmHWM"),
   };

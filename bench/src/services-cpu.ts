@@ -4,11 +4,10 @@
  * the server process, so its CPU per message is reported with theirs too.
  */
 import { readdir, readFile } from "node:fs/promises";
+import { parseProcStat } from "./server-process.js";
 
 /** Process names (`comm`) counted as services. */
 const SERVICE_COMMANDS = new Set(["postgres", "redis-server", "beam.smp"]);
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
 
 /** CPU seconds per service process id, now. */
 export type ServicesSample = Map<string, number>;
@@ -23,10 +22,8 @@ export async function sampleServices(): Promise<ServicesSample> {
     } catch {
       continue; // exited meanwhile
     }
-    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    if (!SERVICE_COMMANDS.has(comm)) continue;
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    sample.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    const { comm, cpuSeconds } = parseProcStat(stat);
+    if (SERVICE_COMMANDS.has(comm)) sample.set(pid, cpuSeconds);
   }
   return sample;
 }

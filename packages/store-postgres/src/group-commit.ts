@@ -39,9 +39,9 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.running >= this.options.maxInFlight) {
-        // A finishing batch takes what waits (several batches at once if it holds more than maxBatch).
-      } else if (this.waiting.length >= this.options.maxBatch) {
+      // While maxInFlight batches run, a finishing one takes what waits (see flush).
+      if (this.running >= this.options.maxInFlight) return;
+      if (this.waiting.length >= this.options.maxBatch) {
         this.flush();
       } else if (this.timer === undefined) {
         // Not unref()ed: a caller is waiting for this batch.
