@@ -163,7 +163,7 @@ describe("createAuthService", () => {
   });
 
   it("rotates refresh tokens and revokes the family on reuse, the newest token included", async () => {
-    const { auth, revocations } = setup();
+    const { auth, revocations } = setup({ refreshReuseIntervalMs: 0 });
     const { userId } = await auth.register("alice", "correct horse");
     const first = await auth.login(
       { username: "alice", password: "correct horse" },
@@ -185,8 +185,37 @@ describe("createAuthService", () => {
     expect(await errorCode(auth.refresh("garbage"))).toBe("unauthorized");
   });
 
+  it("answers concurrent refreshes of one token with the same successor, and revokes a reuse after the interval", async () => {
+    let clock = Date.now();
+    const { auth, revocations } = setup({ now: () => clock });
+    const { userId } = await auth.register("alice", "correct horse");
+    const first = await auth.login(
+      { username: "alice", password: "correct horse" },
+      { deviceId: "d1" },
+    );
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => auth.refresh(first.refreshToken)),
+    );
+    expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+    for (const r of results) {
+      expect((await auth.authenticator.authenticate(r.accessToken)).deviceId).toBe("d1");
+    }
+    expect(revocations).toEqual([]);
+    // The successor works, and the chain goes on.
+    clock += 5_000;
+    const second = await auth.refresh(results[0]!.refreshToken);
+    await auth.authenticator.authenticate(second.accessToken);
+
+    // Past the default 10 s interval, the first token is a reuse: the family dies.
+    clock += 10_001;
+    expect(await errorCode(auth.refresh(first.refreshToken))).toBe("unauthorized");
+    expect(await errorCode(auth.refresh(second.refreshToken))).toBe("unauthorized");
+    expect(revocations).toEqual([{ userId, reason: "refresh_reuse" }]);
+    auth.close();
+  });
+
   it("keeps other devices working after a reuse on one device", async () => {
-    const { auth } = setup();
+    const { auth } = setup({ refreshReuseIntervalMs: 0 });
     await auth.register("alice", "correct horse");
     const phone = await auth.login({ username: "alice", password: "correct horse" });
     const laptop = await auth.login({ username: "alice", password: "correct horse" });

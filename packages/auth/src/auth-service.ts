@@ -9,6 +9,7 @@ import { createEncryptionKeyRing, type EncryptionKeyRing } from "./encryption-ke
 import { authError, PREFIX, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
+import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
@@ -79,6 +80,13 @@ export interface AuthServiceOptions {
    * @default 2592000 (30 days)
    */
   refreshTokenTtlSec?: number;
+  /**
+   * For this long after a refresh token was rotated, presenting it again
+   * answers with the same successor (a retried or concurrent refresh) instead
+   * of revoking its family as a reuse; 0 turns the interval off.
+   * @default 10000 (10 seconds)
+   */
+  refreshReuseIntervalMs?: number;
   /**
    * Clock skew tolerated on `exp` and `nbf`, in seconds.
    * @default 5
@@ -196,15 +204,20 @@ export interface AuthService {
   login(credentials: LoginCredentials, context?: LoginContext): Promise<TokenPair>;
   /**
    * Exchanges a refresh token for new tokens; the old refresh token is used up.
-   * Presenting a used one revokes its family and the user's access tokens.
+   * Presenting it again within `refreshReuseIntervalMs` answers with the same
+   * new refresh token (and a fresh access token); later, it revokes its family
+   * and the user's access tokens.
    */
   refresh(refreshToken: string): Promise<TokenPair>;
   /**
-   * `{ refreshToken }`: logs that device out (its refresh family). `{ userId }`:
-   * logs the user out everywhere. Both refuse the user's access tokens issued
-   * before (other devices refresh). Unknown tokens are ignored.
+   * `{ refreshToken }`: logs that device out (its refresh family); with
+   * `userId` too, only when the token is that user's (the caller is
+   * authenticated as `userId`). `{ userId }`: logs the user out everywhere.
+   * Both refuse the user's access tokens issued before (other devices
+   * refresh). Resolves true when something was revoked: unknown tokens and
+   * other users' tokens are ignored (false).
    */
-  logout(target: { refreshToken: string } | { userId: string }): Promise<void>;
+  logout(target: { refreshToken: string; userId?: string } | { userId: string }): Promise<boolean>;
   /**
    * Changes the password after checking the old one; revokes every token of
    * the user and resolves with fresh tokens for the caller.
@@ -257,6 +270,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const keys = options.encryptionKeys ?? createEncryptionKeyRing({ now });
   const accessTtl = options.accessTokenTtlSec ?? 900;
   const refreshTtl = options.refreshTokenTtlSec ?? 2_592_000;
+  const reuseIntervalMs = options.refreshReuseIntervalMs ?? 10_000;
   const minPassword = options.minPasswordLength ?? 8;
   const maxPassword = options.maxPasswordLength ?? 1024;
   const maxUsername = options.maxUsernameLength ?? 64;
@@ -448,10 +462,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw authError("unauthorized", "refresh token refused");
       }
       const next = newRefreshToken();
+      const rotation = {
+        reuseIntervalMs,
+        sealedSuccessor: sealSuccessor(refreshToken, next.token),
+      };
       const result = await store("rotate a refresh token", () =>
-        refreshTokens.rotate(sha256(refreshToken), next.record, now()),
+        refreshTokens.rotate(sha256(refreshToken), next.record, now(), rotation),
       );
       if (result.status === "invalid") throw authError("unauthorized", "refresh token refused");
+      if (result.status === "replayed") {
+        // A retry of a refresh that already succeeded: the same successor, so that
+        // every concurrent caller ends up holding the one live token.
+        const successor = openSuccessor(refreshToken, result.sealedSuccessor);
+        const user = await store("read a user", () => credentials.findById(result.family.userId));
+        if (successor === undefined || !user) {
+          throw authError("unauthorized", "refresh token refused");
+        }
+        return pair(user, successor, result.family);
+      }
       if (result.status === "reused") {
         await revoked(result.family.userId, "refresh_reuse", true);
         throw authError(
@@ -474,13 +502,16 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         if (typeof target.refreshToken !== "string")
           throw authError("bad_request", "refreshToken must be a string");
         const family = await store("revoke a refresh token", () =>
-          refreshTokens.revokeByToken(sha256(target.refreshToken), now()),
+          refreshTokens.revokeByToken(sha256(target.refreshToken), now(), target.userId),
         );
         if (family) await revoked(family.userId, "logout", true);
-        return;
+        return family !== undefined;
       }
+      if (typeof target.userId !== "string")
+        throw authError("bad_request", "userId must be a string");
       await store("revoke refresh tokens", () => refreshTokens.revokeUser(target.userId, now()));
       await revoked(target.userId, "logout_all", true);
+      return true;
     },
 
     async changePassword(userId, oldPassword, newPasswordInput, context = {}) {

@@ -54,6 +54,8 @@ describe.runIf(url)("PostgreSQL auth stores", () => {
       issuer: "https://chat.test",
       audience: "chat",
       passwordHasher: createPasswordHasher({ logN: 10 }),
+      // Reuse detection at once (the interval has its own test below).
+      refreshReuseIntervalMs: 0,
       onRevoke: ({ userId }) => void revoked.push(userId),
     });
     const username = uniqueName("dora");
@@ -77,5 +79,26 @@ describe.runIf(url)("PostgreSQL auth stores", () => {
       [userId],
     );
     expect(code.rows[0].n).toBe(1);
+  });
+
+  it("gives five concurrent refreshes of one token the same working successor", async () => {
+    const auth = createAuthService({
+      ...stores,
+      signingKey: { secret: "a-test-secret-that-is-at-least-32-bytes-long" },
+      issuer: "https://chat.test",
+      audience: "chat",
+      passwordHasher: createPasswordHasher({ logN: 10 }),
+      onRevoke: () => {},
+    });
+    const username = uniqueName("erin");
+    await auth.register(username, "correct horse");
+    const first = await auth.login({ username, password: "correct horse" });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => auth.refresh(first.refreshToken)),
+    );
+    expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+    const next = await auth.refresh(results[0]!.refreshToken);
+    await auth.authenticator.authenticate(next.accessToken);
+    auth.close();
   });
 });

@@ -120,6 +120,61 @@ export function authStoreSuites(name: string, stores: () => AuthStores): void {
       expect(results.filter((r) => r.status === "rotated")).toHaveLength(1);
     });
 
+    it("answers a rotated token with the same successor within the reuse interval, and as a reuse after it", async () => {
+      const { refreshTokens } = stores();
+      const family = { familyId: uid("rf"), userId: uid("u") };
+      const t1 = token();
+      await refreshTokens.createFamily(family, t1, T0);
+      const options = { reuseIntervalMs: 10_000, sealedSuccessor: "sealed-t2" };
+      const t2 = token();
+      // Five concurrent rotations: one rotates, the others replay its successor.
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          refreshTokens.rotate(t1.tokenHash, i === 0 ? t2 : token(), T0 + 1, {
+            ...options,
+            sealedSuccessor: i === 0 ? "sealed-t2" : `sealed-other-${i}`,
+          }),
+        ),
+      );
+      const rotated = results.filter((r) => r.status === "rotated");
+      expect(rotated).toHaveLength(1);
+      const kept = results.indexOf(rotated[0]!) === 0 ? "sealed-t2" : "sealed-other";
+      for (const r of results.filter((r) => r.status !== "rotated")) {
+        expect(r.status).toBe("replayed");
+        expect(r.status === "replayed" && r.sealedSuccessor.startsWith(kept)).toBe(true);
+        expect(r.status === "replayed" && r.family).toEqual(family);
+      }
+      const sealed = new Set(
+        results.map((r) => (r.status === "replayed" ? r.sealedSuccessor : undefined)),
+      );
+      sealed.delete(undefined);
+      expect(sealed.size).toBe(1);
+      // Still within the interval: replayed again, nothing revoked.
+      expect((await refreshTokens.rotate(t1.tokenHash, token(), T0 + 9_000, options)).status).toBe(
+        "replayed",
+      );
+      // After the interval: a reuse, and the family is revoked.
+      expect(await refreshTokens.rotate(t1.tokenHash, token(), T0 + 20_000, options)).toEqual({
+        status: "reused",
+        family,
+      });
+      expect((await refreshTokens.rotate(t1.tokenHash, token(), T0 + 20_001, options)).status).toBe(
+        "invalid",
+      );
+    });
+
+    it("revokes by token only for the owner when a user is given", async () => {
+      const { refreshTokens } = stores();
+      const family = { familyId: uid("rf"), userId: uid("u") };
+      const t1 = token();
+      await refreshTokens.createFamily(family, t1, T0);
+      expect(await refreshTokens.revokeByToken(t1.tokenHash, T0, uid("mallory"))).toBeUndefined();
+      expect((await refreshTokens.rotate(t1.tokenHash, token(), T0 + 1)).status).toBe("rotated");
+      expect(await refreshTokens.revokeByToken(t1.tokenHash, T0 + 2, family.userId)).toEqual(
+        family,
+      );
+    });
+
     it("revokes by token and by user", async () => {
       const { refreshTokens } = stores();
       const userId = uid("u");

@@ -22,10 +22,32 @@ export interface RefreshTokenRecord {
 export type RotateResult =
   /** The token was current: it is now used, and the next one belongs to `family`. */
   | { status: "rotated"; family: RefreshFamily }
-  /** The token had already been rotated: the store revoked its whole family. */
+  /**
+   * The token was rotated less than {@link RotateOptions.reuseIntervalMs} ago
+   * (a retried or concurrent refresh): nothing changed, and `sealedSuccessor`
+   * is the one stored by that rotation.
+   */
+  | { status: "replayed"; family: RefreshFamily; sealedSuccessor: string }
+  /** The token had already been rotated (longer ago): the store revoked its whole family. */
   | { status: "reused"; family: RefreshFamily }
   /** Unknown, expired, or of a revoked family. */
   | { status: "invalid" };
+
+/** Options of {@link RefreshTokenStore.rotate}. */
+export interface RotateOptions {
+  /**
+   * For this many ms after a token was rotated, presenting it again is a
+   * `replayed` (answered with the same successor) rather than a `reused`.
+   * 0 makes every second presentation a reuse.
+   */
+  reuseIntervalMs: number;
+  /**
+   * The new token sealed with a key that only the presented token yields,
+   * kept with the used token so that a replay can hand out the same successor
+   * (the store itself cannot open it).
+   */
+  sealedSuccessor: string;
+}
 
 /**
  * Where refresh tokens and their families live. Implementations:
@@ -36,14 +58,30 @@ export interface RefreshTokenStore {
   createFamily(family: RefreshFamily, token: RefreshTokenRecord, now: number): Promise<void>;
   /**
    * Atomically: when `tokenHash` is a current token (unused, unexpired at
-   * `now`, its family not revoked), marks it used and adds `next` to its family
-   * (`rotated`). When it was already used, revokes the family (`reused`): the
-   * tokens of that family, the newest included, MUST be refused from then on.
-   * Two concurrent rotations of one token MUST NOT both succeed.
+   * `now`, its family not revoked), marks it used, keeps `options.sealedSuccessor`
+   * with it, and adds `next` to its family (`rotated`). When it was used less
+   * than `options.reuseIntervalMs` before `now`, changes nothing and answers
+   * `replayed` with the kept successor. When it was used earlier, revokes the
+   * family (`reused`): the tokens of that family, the newest included, MUST be
+   * refused from then on. Two concurrent rotations of one token MUST NOT both
+   * succeed (the later ones see `replayed` or `reused`).
+   * Without `options`: no reuse interval, nothing kept.
    */
-  rotate(tokenHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>;
-  /** Revokes the family that holds `tokenHash`; resolves with it, or undefined if unknown. */
-  revokeByToken(tokenHash: string, now: number): Promise<RefreshFamily | undefined>;
+  rotate(
+    tokenHash: string,
+    next: RefreshTokenRecord,
+    now: number,
+    options?: RotateOptions,
+  ): Promise<RotateResult>;
+  /**
+   * Revokes the family that holds `tokenHash`; resolves with it, or undefined if
+   * unknown. With `userId`, only a family of that user is revoked (undefined otherwise).
+   */
+  revokeByToken(
+    tokenHash: string,
+    now: number,
+    userId?: string,
+  ): Promise<RefreshFamily | undefined>;
   /** Revokes every family of the user (log out everywhere, password change). */
   revokeUser(userId: string, now: number): Promise<void>;
   /** Deletes tokens expired before `now` and families left without a live token. Resolves with the number of tokens deleted. */

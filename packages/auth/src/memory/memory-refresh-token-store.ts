@@ -7,7 +7,9 @@ import type {
 interface TokenEntry {
   familyId: string;
   expiresAt: number;
-  used: boolean;
+  /** When it was rotated (ms since epoch); undefined while current. */
+  usedAt?: number;
+  sealedSuccessor?: string;
 }
 
 interface FamilyEntry {
@@ -24,7 +26,7 @@ export function createMemoryRefreshTokenStore(): RefreshTokenStore {
   const families = new Map<string, FamilyEntry>();
 
   const insert = (familyId: string, token: RefreshTokenRecord) => {
-    tokens.set(token.tokenHash, { familyId, expiresAt: token.expiresAt, used: false });
+    tokens.set(token.tokenHash, { familyId, expiresAt: token.expiresAt });
   };
 
   return {
@@ -32,22 +34,31 @@ export function createMemoryRefreshTokenStore(): RefreshTokenStore {
       families.set(family.familyId, { family: { ...family }, revoked: false });
       insert(family.familyId, token);
     },
-    async rotate(tokenHash, next, now) {
+    async rotate(tokenHash, next, now, options) {
       const token = tokens.get(tokenHash);
       const entry = token && families.get(token.familyId);
       if (!token || !entry || entry.revoked || token.expiresAt <= now) return { status: "invalid" };
-      if (token.used) {
+      if (token.usedAt !== undefined) {
+        const interval = options?.reuseIntervalMs ?? 0;
+        if (token.sealedSuccessor !== undefined && token.usedAt > now - interval) {
+          return {
+            status: "replayed",
+            family: { ...entry.family },
+            sealedSuccessor: token.sealedSuccessor,
+          };
+        }
         entry.revoked = true;
         return { status: "reused", family: { ...entry.family } };
       }
-      token.used = true;
+      token.usedAt = now;
+      if (options) token.sealedSuccessor = options.sealedSuccessor;
       insert(token.familyId, next);
       return { status: "rotated", family: { ...entry.family } };
     },
-    async revokeByToken(tokenHash) {
+    async revokeByToken(tokenHash, _now, userId) {
       const token = tokens.get(tokenHash);
       const entry = token && families.get(token.familyId);
-      if (!entry) return undefined;
+      if (!entry || (userId !== undefined && entry.family.userId !== userId)) return undefined;
       entry.revoked = true;
       return { ...entry.family };
     },

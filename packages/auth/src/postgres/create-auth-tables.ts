@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS ${s}.auth_refresh_tokens (
   expires_at timestamptz NOT NULL,
   used_at timestamptz
 );
+-- The successor sealed with the used token, for the reuse interval (added later: old tables gain it).
+ALTER TABLE ${s}.auth_refresh_tokens ADD COLUMN IF NOT EXISTS successor_sealed text;
 CREATE INDEX IF NOT EXISTS auth_refresh_tokens_family_idx ON ${s}.auth_refresh_tokens (family_id);
 CREATE INDEX IF NOT EXISTS auth_refresh_tokens_expires_idx ON ${s}.auth_refresh_tokens (expires_at);
 CREATE TABLE IF NOT EXISTS ${s}.auth_codes (

@@ -48,13 +48,13 @@ export function createPostgresRefreshTokenStore(
         ],
       );
     },
-    async rotate(tokenHash, next, now) {
+    async rotate(tokenHash, next, now, options) {
       const at = new Date(now);
       // The row lock of the UPDATE serialises concurrent rotations of one token:
       // the second re-checks `used_at IS NULL` after the first commits, and fails.
       const rotated = await pool.query(
         `WITH cur AS (
-           UPDATE ${tokens} t SET used_at = $3
+           UPDATE ${tokens} t SET used_at = $3, successor_sealed = $5
            FROM ${families} f
            WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $3
              AND f.family_id = t.family_id AND f.revoked_at IS NULL
@@ -64,27 +64,48 @@ export function createPostgresRefreshTokenStore(
            SELECT $2, family_id, $4 FROM cur
          )
          SELECT * FROM cur`,
-        [tokenHash, next.tokenHash, at, new Date(next.expiresAt)],
+        [tokenHash, next.tokenHash, at, new Date(next.expiresAt), options?.sealedSuccessor ?? null],
       );
       if (rotated.rows[0]) return { status: "rotated", family: toFamily(rotated.rows[0]) };
-      const reused = await pool.query(
-        `UPDATE ${families} f SET revoked_at = $2
-         FROM ${tokens} t
-         WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND t.expires_at > $2
-           AND f.family_id = t.family_id AND f.revoked_at IS NULL
-         RETURNING ${familyColumns}`,
-        [tokenHash, at],
+      // The token was used (by a commit the UPDATE above waited for, or earlier). One
+      // statement decides replay or reuse under the family's row lock, so a concurrent
+      // logout either wins (then: invalid) or waits.
+      const since = new Date(now - (options?.reuseIntervalMs ?? 0));
+      const used = await pool.query(
+        `WITH hit AS (
+           SELECT ${familyColumns}, t.successor_sealed,
+                  (t.successor_sealed IS NOT NULL AND t.used_at > $3) AS replay
+           FROM ${tokens} t JOIN ${families} f ON f.family_id = t.family_id
+           WHERE t.token_hash = $1 AND t.used_at IS NOT NULL AND t.expires_at > $2
+             AND f.revoked_at IS NULL
+           FOR UPDATE OF f
+         ), revoked AS (
+           UPDATE ${families} f SET revoked_at = $2 FROM hit
+           WHERE f.family_id = hit.family_id AND NOT hit.replay
+           RETURNING f.family_id
+         )
+         SELECT hit.*, (SELECT count(*) FROM revoked) AS n FROM hit`,
+        [tokenHash, at, since],
       );
-      if (reused.rows[0]) return { status: "reused", family: toFamily(reused.rows[0]) };
-      return { status: "invalid" };
+      const row = used.rows[0];
+      if (!row) return { status: "invalid" };
+      if (row.replay) {
+        return {
+          status: "replayed",
+          family: toFamily(row),
+          sealedSuccessor: row.successor_sealed,
+        };
+      }
+      return { status: "reused", family: toFamily(row) };
     },
-    async revokeByToken(tokenHash, now) {
+    async revokeByToken(tokenHash, now, userId) {
       const { rows } = await pool.query(
         `UPDATE ${families} f SET revoked_at = COALESCE(f.revoked_at, $2)
          FROM ${tokens} t
          WHERE t.token_hash = $1 AND f.family_id = t.family_id
+           AND ($3::text IS NULL OR f.user_id = $3)
          RETURNING ${familyColumns}`,
-        [tokenHash, new Date(now)],
+        [tokenHash, new Date(now), userId ?? null],
       );
       return rows[0] ? toFamily(rows[0]) : undefined;
     },
