@@ -150,6 +150,7 @@ export async function createChatServer(
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
       accessTokenTtlSec: config.accessTokenTtlSec,
+      refreshReuseIntervalMs: config.refreshReuseIntervalMs,
       // Shared through PostgreSQL when set; otherwise a key per process is enough (one node).
       encryptionKeys: createEncryptionKeyRing(
         backends.loginKey ? { keys: [backends.loginKey] } : {},

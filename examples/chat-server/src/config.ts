@@ -88,6 +88,13 @@ export interface ChatServerConfig {
    */
   accessTokenTtlSec: number;
   /**
+   * For this long after a refresh, presenting the old refresh token again
+   * answers with the same new one (retries, concurrent tabs); later it is a
+   * reuse that revokes the family. 0 turns it off.
+   * @default 10000 (`LUCKY_IM_REFRESH_REUSE_INTERVAL_MS`)
+   */
+  refreshReuseIntervalMs: number;
+  /**
    * Where uploaded files are stored (resolved against the working directory).
    * @default "./data/files" (`LUCKY_IM_FILES_DIR`)
    */
@@ -264,6 +271,7 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     jwtIssuer: text(env, "LUCKY_IM_JWT_ISSUER") ?? "lucky-im",
     jwtAudience: text(env, "LUCKY_IM_JWT_AUDIENCE") ?? "lucky-im",
     accessTokenTtlSec: int(env, "LUCKY_IM_ACCESS_TOKEN_TTL_SEC", 900, 1),
+    refreshReuseIntervalMs: int(env, "LUCKY_IM_REFRESH_REUSE_INTERVAL_MS", 10_000, 0),
     filesDir: isAbsolute(filesDir) ? filesDir : resolve(process.cwd(), filesDir),
     maxFileBytes: int(env, "LUCKY_IM_FILES_MAX_BYTES", 10 * 1024 * 1024, 1),
     allowedFileTypes: (list(env, "LUCKY_IM_FILES_ALLOWED_TYPES") ?? DEFAULT_ALLOWED_FILE_TYPES).map(

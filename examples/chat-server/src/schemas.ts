@@ -24,6 +24,15 @@ export const RefreshBody = Type.Object({
 });
 export type RefreshBody = Static<typeof RefreshBody>;
 
+export const LogoutBody = RefreshBody;
+export type LogoutBody = RefreshBody;
+
+export const ChangePasswordBody = Type.Object({
+  currentPassword: Password,
+  newPassword: Password,
+});
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
 export const GroupName = Type.String({ minLength: 1, maxLength: 100 });
 
 export const CreateGroupBody = Type.Object({

@@ -242,23 +242,219 @@ describe("auth", () => {
     const me = await api(base, "GET", "/users/me", { token: first.body.accessToken });
     expect(me.body).toEqual({ userId: user.userId, username: user.username });
 
-    expectError(
-      await api(base, "POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } }),
-      401,
-      "unauthorized",
-    );
-    // The reuse revoked the family: the newer token is refused as well.
-    expectError(
-      await api(base, "POST", "/auth/refresh", { body: { refreshToken: first.body.refreshToken } }),
-      401,
-      "unauthorized",
-    );
+    // Within the reuse interval (10 s by default), the same token again is a retry: same successor.
+    const retry = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: user.refreshToken },
+    });
+    expect(retry.status).toBe(200);
+    expect(retry.body.refreshToken).toBe(first.body.refreshToken);
+
+    // Without an interval, the same token again is a reuse.
+    const strict = await startTestServer({ refreshReuseIntervalMs: 0 });
+    try {
+      const other = await registerUser(strict.server.url, "reuse");
+      const next = await api(strict.server.url, "POST", "/auth/refresh", {
+        body: { refreshToken: other.refreshToken },
+      });
+      expect(next.status).toBe(200);
+      expectError(
+        await api(strict.server.url, "POST", "/auth/refresh", {
+          body: { refreshToken: other.refreshToken },
+        }),
+        401,
+        "unauthorized",
+      );
+      // The reuse revoked the family: the newer token is refused as well.
+      expectError(
+        await api(strict.server.url, "POST", "/auth/refresh", {
+          body: { refreshToken: next.body.refreshToken },
+        }),
+        401,
+        "unauthorized",
+      );
+    } finally {
+      await strict.stop();
+    }
     expectError(await api(base, "POST", "/auth/refresh", { body: {} }), 400, "bad_request");
     expectError(
       await api(base, "POST", "/auth/refresh", { body: { refreshToken: "never-issued" } }),
       401,
       "unauthorized",
     );
+  });
+
+  it("answers five concurrent refreshes of one token with the same working successor", async () => {
+    const user = await registerUser(base, "race");
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        api(base, "POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((a) => a.body.refreshToken)).size).toBe(1);
+    const next = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: answers[0]!.body.refreshToken },
+    });
+    expect(next.status).toBe(200);
+    expect((await api(base, "GET", "/users/me", { token: next.body.accessToken })).status).toBe(
+      200,
+    );
+  });
+
+  it("logs one device out: its refresh token is refused, other devices go on", async () => {
+    const phone = await registerUser(base, "logout");
+    const laptop = await api(base, "POST", "/auth/login", {
+      body: { username: phone.username, password: phone.password },
+    });
+    const out = await api(base, "POST", "/auth/logout", {
+      token: phone.accessToken,
+      body: { refreshToken: phone.refreshToken },
+    });
+    expect(out.status).toBe(204);
+    expectError(
+      await api(base, "POST", "/auth/refresh", { body: { refreshToken: phone.refreshToken } }),
+      401,
+      "unauthorized",
+    );
+    const renewed = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: laptop.body.refreshToken },
+    });
+    expect(renewed.status).toBe(200);
+    // Without a bearer token (an expired access token must not prevent a logout): still 204.
+    const noBearer = await api(base, "POST", "/auth/logout", {
+      body: { refreshToken: renewed.body.refreshToken },
+    });
+    expect(noBearer.status).toBe(204);
+    expectError(
+      await api(base, "POST", "/auth/refresh", {
+        body: { refreshToken: renewed.body.refreshToken },
+      }),
+      401,
+      "unauthorized",
+    );
+  });
+
+  it("refuses bad logout input and leaves other users' tokens alone", async () => {
+    const alice = await registerUser(base, "alice");
+    const mallory = await registerUser(base, "mallory");
+    expectError(await api(base, "POST", "/auth/logout", { body: {} }), 400, "bad_request");
+    expectError(
+      await api(base, "POST", "/auth/logout", { body: { refreshToken: 42 } }),
+      400,
+      "bad_request",
+    );
+    expect(
+      (await api(base, "POST", "/auth/logout", { body: { refreshToken: "never-issued" } })).status,
+    ).toBe(204);
+    // Mallory, logged in, names Alice's refresh token: nothing of Alice's is revoked.
+    const attempt = await api(base, "POST", "/auth/logout", {
+      token: mallory.accessToken,
+      body: { refreshToken: alice.refreshToken },
+    });
+    expect(attempt.status).toBe(204);
+    expect((await api(base, "GET", "/users/me", { token: alice.accessToken })).status).toBe(200);
+    const still = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: alice.refreshToken },
+    });
+    expect(still.status).toBe(200);
+    expectError(await api(base, "POST", "/auth/logout-all"), 401, "unauthorized");
+    expectError(
+      await api(base, "POST", "/auth/logout-all", { token: "not-a-jwt" }),
+      401,
+      "unauthorized",
+    );
+  });
+
+  it("logs a user out everywhere: every device's tokens are refused", async () => {
+    const phone = await registerUser(base, "everywhere");
+    const laptop = await api(base, "POST", "/auth/login", {
+      body: { username: phone.username, password: phone.password },
+    });
+    const other = await registerUser(base, "bystander");
+    expect((await api(base, "POST", "/auth/logout-all", { token: phone.accessToken })).status).toBe(
+      204,
+    );
+    for (const refreshToken of [phone.refreshToken, laptop.body.refreshToken]) {
+      expectError(
+        await api(base, "POST", "/auth/refresh", { body: { refreshToken } }),
+        401,
+        "unauthorized",
+      );
+    }
+    expectError(
+      await api(base, "GET", "/users/me", { token: laptop.body.accessToken }),
+      401,
+      "unauthorized",
+    );
+    // Other users are untouched.
+    expect((await api(base, "GET", "/users/me", { token: other.accessToken })).status).toBe(200);
+  });
+
+  it("changes the password: others are logged out, the old password stops working", async () => {
+    const phone = await registerUser(base, "passwd");
+    const laptop = await api(base, "POST", "/auth/login", {
+      body: { username: phone.username, password: phone.password },
+    });
+    const newPassword = "a brand new passphrase";
+    expectError(
+      await api(base, "POST", "/auth/password", {
+        body: { currentPassword: phone.password, newPassword },
+      }),
+      401,
+      "unauthorized",
+    );
+    expectError(
+      await api(base, "POST", "/auth/password", {
+        token: phone.accessToken,
+        body: { currentPassword: "wrong password", newPassword },
+      }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await api(base, "POST", "/auth/password", {
+        token: phone.accessToken,
+        body: { currentPassword: phone.password },
+      }),
+      400,
+      "bad_request",
+    );
+    const changed = await api(base, "POST", "/auth/password", {
+      token: phone.accessToken,
+      body: { currentPassword: phone.password, newPassword },
+    });
+    expect(changed.status).toBe(200);
+    expect(Object.keys(changed.body).sort()).toEqual(["accessToken", "expiresIn", "refreshToken"]);
+    // This device goes on with the new tokens...
+    expect((await api(base, "GET", "/users/me", { token: changed.body.accessToken })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await api(base, "POST", "/auth/refresh", {
+          body: { refreshToken: changed.body.refreshToken },
+        })
+      ).status,
+    ).toBe(200);
+    // ...the laptop and the old tokens are out, and only the new password logs in.
+    for (const refreshToken of [phone.refreshToken, laptop.body.refreshToken]) {
+      expectError(
+        await api(base, "POST", "/auth/refresh", { body: { refreshToken } }),
+        401,
+        "unauthorized",
+      );
+    }
+    expectError(
+      await api(base, "POST", "/auth/login", {
+        body: { username: phone.username, password: phone.password },
+      }),
+      401,
+      "unauthorized",
+    );
+    const fresh = await api(base, "POST", "/auth/login", {
+      body: { username: phone.username, password: newPassword },
+    });
+    expect(fresh.status).toBe(200);
   });
 
   it("GET /users/me needs a valid Bearer token", async () => {

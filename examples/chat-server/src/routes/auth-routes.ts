@@ -1,7 +1,14 @@
+import { isImError } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import { httpError } from "../http-errors.js";
 import type { RouteContext } from "../route-context.js";
-import { LoginBody, RefreshBody, RegisterBody } from "../schemas.js";
+import {
+  ChangePasswordBody,
+  LoginBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+} from "../schemas.js";
 
 /** `/auth/*` and `/users/me`. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -37,6 +44,53 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
     { schema: { body: RefreshBody } },
     async (request) => {
       const tokens = await auth.refresh(request.body.refreshToken);
+      return {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresIn: tokens.expiresIn,
+      };
+    },
+  );
+
+  // Logs this device out: its refresh token (the credential of the session) is enough, so an
+  // expired access token does not stand in the way. A valid bearer token limits it to the
+  // caller's own tokens. Unknown tokens answer 204 too (nothing to tell an attacker).
+  app.post<{ Body: LogoutBody }>(
+    "/auth/logout",
+    { schema: { body: LogoutBody } },
+    async (request, reply) => {
+      const userId = request.headers.authorization
+        ? await ctx.authenticate(request).catch(() => undefined)
+        : undefined;
+      await auth.logout({
+        refreshToken: request.body.refreshToken,
+        ...(userId === undefined ? {} : { userId }),
+      });
+      return reply.status(204).send();
+    },
+  );
+
+  app.post("/auth/logout-all", async (request, reply) => {
+    const userId = await ctx.authenticate(request);
+    await auth.logout({ userId });
+    return reply.status(204).send();
+  });
+
+  app.post<{ Body: ChangePasswordBody }>(
+    "/auth/password",
+    { schema: { body: ChangePasswordBody } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      const { currentPassword, newPassword } = request.body;
+      const tokens = await auth
+        .changePassword(userId, currentPassword, newPassword, { ip: request.ip })
+        .catch((error: unknown) => {
+          // The bearer token was fine: a 401 here would send clients to refresh and log in again.
+          if (isImError(error) && error.code === "unauthorized") {
+            throw httpError("forbidden", "the current password is wrong");
+          }
+          throw error;
+        });
       return {
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,
