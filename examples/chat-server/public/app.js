@@ -67,7 +67,7 @@ function refreshTokens() {
       saveAuth({ ...state.auth, ...tokens, expiresAt: Date.now() + tokens.expiresIn * 1000 }),
     )
     .catch((error) => {
-      logout();
+      forget();
       throw error;
     })
     .finally(() => {
@@ -123,10 +123,48 @@ async function login(username, password) {
   saveAuth({ ...tokens, username, expiresAt: Date.now() + tokens.expiresIn * 1000 });
 }
 
-function logout() {
+/** Leaves this tab signed out (the server already refused the tokens, or was told). */
+function forget() {
   saveAuth(null);
   state.client?.close();
   location.reload();
+}
+
+/** Logs this device (or, `everywhere`, every device) out on the server, then here. */
+async function logout({ everywhere = false } = {}) {
+  try {
+    if (everywhere) {
+      if (state.auth.expiresAt - Date.now() < 30_000) await refreshTokens();
+      await api("POST", "/auth/logout-all", undefined, { retry: false });
+    } else {
+      // The refresh token is the session: no access token needed.
+      await api(
+        "POST",
+        "/auth/logout",
+        { refreshToken: state.auth.refreshToken },
+        { retry: false },
+      );
+    }
+  } catch (error) {
+    if (everywhere) {
+      showError(error);
+      return;
+    }
+    // Logging this tab out must not depend on the server answering.
+  }
+  forget();
+}
+
+/** Changes the password; this tab keeps going with the new tokens, the other devices are out. */
+async function changePassword(currentPassword, newPassword) {
+  if (state.auth.expiresAt - Date.now() < 30_000) await refreshTokens();
+  const tokens = await api(
+    "POST",
+    "/auth/password",
+    { currentPassword, newPassword },
+    { retry: false },
+  );
+  saveAuth({ ...state.auth, ...tokens, expiresAt: Date.now() + tokens.expiresIn * 1000 });
 }
 
 // ------------------------------------------------------------------ names, titles, receipts
@@ -739,7 +777,24 @@ $("register-button").onclick = () => {
   });
 };
 
-$("logout-button").onclick = () => logout();
+$("logout-button").onclick = () => void logout();
+$("logout-all-button").onclick = () => {
+  if (confirm("Log out on every device, this one included?")) void logout({ everywhere: true });
+};
+
+$("password-form").onsubmit = (event) => {
+  event.preventDefault();
+  $("password-status").textContent = "";
+  void busy($("password-form"), async () => {
+    try {
+      await changePassword($("current-password").value, $("new-password").value);
+      $("password-form").reset();
+      $("password-status").textContent = "Password changed. Other devices are logged out.";
+    } catch (error) {
+      $("password-status").textContent = error.message;
+    }
+  });
+};
 
 $("new-chat").onsubmit = (event) => {
   event.preventDefault();
@@ -843,7 +898,7 @@ document.addEventListener("visibilitychange", () => {
 });
 
 if (state.auth) {
-  enterChat().catch(() => logout());
+  enterChat().catch(() => forget());
 } else {
   $("auth-view").hidden = false;
   $("username").focus();

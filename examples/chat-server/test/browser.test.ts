@@ -368,10 +368,18 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
         "read",
       );
 
+      const bobAuth = JSON.parse(
+        (await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))) ?? "null",
+      ) as { refreshToken: string };
       await bob.page.click("#logout-button");
       await bob.page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
       expect(await bob.page.isHidden("#chat-view")).toBe(true);
       expect(await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))).toBeNull();
+      // "Log out" told the server: the refresh token of that tab is refused from now on.
+      const reuse = await api(baseUrl, "POST", "/auth/refresh", {
+        body: { refreshToken: bobAuth.refreshToken },
+      });
+      expect(reuse.status).toBe(401);
     },
     STEP_TIMEOUT,
   );
