@@ -137,6 +137,40 @@ describe("auth", () => {
     );
   });
 
+  it("refuses lookalike usernames and common or name-based passwords (400), and normalizes names", async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const register = (username: string, password: string) =>
+      api(base, "POST", "/auth/register", { body: { username, password } });
+    for (const username of [
+      `\u0430lice${suffix}`,
+      `\u202Eecila${suffix}`,
+      `ali\u200Bce${suffix}`,
+    ]) {
+      const answer = await register(username, "correct horse battery");
+      expectError(answer, 400, "bad_request");
+      expect(answer.body.error.message).toMatch(/username/);
+    }
+    const common = await register(`erin${suffix}`, "password123");
+    expectError(common, 400, "bad_request");
+    expect(common.body.error.message).toContain("common");
+    const named = await register(`erin${suffix}`, `erin${suffix}-2030`);
+    expectError(named, 400, "bad_request");
+    expect(named.body.error.message).toContain("username");
+
+    // Full-width letters are the same name: registered as, and logged in by, the plain one.
+    const wide = [...`fay${suffix}`]
+      .map((c) => (/[a-z0-9]/.test(c) ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c))
+      .join("");
+    expect((await register(wide, "correct horse battery")).status).toBe(201);
+    expectError(await register(`fay${suffix}`, "correct horse battery"), 409, "conflict");
+    const login = await api(base, "POST", "/auth/login", {
+      body: { username: `fay${suffix}`, password: "correct horse battery" },
+    });
+    expect(login.status).toBe(200);
+    const me = await api(base, "GET", "/users/me", { token: login.body.accessToken });
+    expect(me.body.username).toBe(`fay${suffix}`);
+  });
+
   it("refuses a JSON body over the limit with 413", async () => {
     const answer = await api(base, "POST", "/auth/register", {
       body: { username: "big", password: "x".repeat(100 * 1024) },

@@ -62,6 +62,43 @@ describe("createAuthService", () => {
     auth.close();
   });
 
+  it("normalizes usernames at registration and login, and refuses lookalikes", async () => {
+    const { auth } = setup();
+    const { userId } = await auth.register("ａｌｉｃｅ", "correct horse");
+    expect(await auth.findUserByUsername("alice")).toEqual({ userId, username: "alice" });
+    expect(await auth.findUserByUsername("ａｌｉｃｅ")).toEqual({ userId, username: "alice" });
+    expect(await errorCode(auth.register("alice", "correct horse"))).toBe("conflict");
+    expect(await errorCode(auth.register("\u0430lice", "correct horse"))).toBe("bad_request");
+    expect(await errorCode(auth.register("\u202Eecila", "correct horse"))).toBe("bad_request");
+    expect(await errorCode(auth.register("ali\u200Bce", "correct horse"))).toBe("bad_request");
+    expect(await auth.findUserByUsername("\u0430lice")).toBeUndefined();
+    const tokens = await auth.login({ username: "ａｌｉｃｅ", password: "correct horse" });
+    expect(tokens.userId).toBe(userId);
+    expect(await errorCode(auth.login({ username: "\u0430lice", password: "correct horse" }))).toBe(
+      "bad_request",
+    );
+    auth.close();
+  });
+
+  it("refuses common passwords and the username as a password at registration and change", async () => {
+    const { auth } = setup();
+    expect(await errorCode(auth.register("alice", "password1"))).toBe("bad_request");
+    expect(await errorCode(auth.register("alice", "Alice12345"))).toBe("bad_request");
+    expect(await errorCode(auth.register("aliceinwonderland", "aliceinwonderland"))).toBe(
+      "bad_request",
+    );
+    const { userId } = await auth.register("alice", "correct horse");
+    expect(await errorCode(auth.changePassword(userId, "correct horse", "qwertyuiop"))).toBe(
+      "bad_request",
+    );
+    expect(await errorCode(auth.changePassword(userId, "correct horse", "im-alice-now"))).toBe(
+      "bad_request",
+    );
+    // Nothing changed: the old password still logs in.
+    await auth.login({ username: "alice", password: "correct horse" });
+    auth.close();
+  });
+
   it("purges expired refresh tokens and codes on its own timer", async () => {
     let clock = Date.now();
     const refreshTokens = createMemoryRefreshTokenStore();

@@ -13,7 +13,9 @@ import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
+import { createPasswordPolicy } from "./password-policy.js";
 import { inMemoryRateLimits, type RateLimit, type RateLimiterFactory } from "./rate-limits.js";
+import { normalizeUsername } from "./username-policy.js";
 import {
   type CodeOptions,
   createVerificationCodes,
@@ -125,7 +127,16 @@ export interface AuthServiceOptions {
    */
   maxPasswordLength?: number;
   /**
-   * Longest username accepted.
+   * Passwords refused at registration and change whatever their length
+   * (compared ignoring case); `false` refuses none. Passwords equal to or
+   * containing the username are refused either way.
+   * @default the ~49,000 most common passwords of `@zxcvbn-ts/language-common`
+   */
+  commonPasswords?: Iterable<string> | false;
+  /**
+   * Longest username accepted (after NFKC normalization). Usernames are
+   * normalized at registration, login and lookup, and refused when they hold
+   * invisible or text-direction characters or mix scripts (see `normalizeUsername`).
    * @default 64
    */
   maxUsernameLength?: number;
@@ -274,6 +285,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const minPassword = options.minPasswordLength ?? 8;
   const maxPassword = options.maxPasswordLength ?? 1024;
   const maxUsername = options.maxUsernameLength ?? 64;
+  const passwordPolicy = createPasswordPolicy({
+    minLength: minPassword,
+    maxLength: maxPassword,
+    ...(options.commonPasswords === undefined ? {} : { commonPasswords: options.commonPasswords }),
+  });
   const generateUserId = options.generateUserId ?? (() => newId("u"));
   const onError =
     options.onError ?? ((error: unknown) => console.error(`${PREFIX} background failure`, error));
@@ -321,17 +337,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return dummyHash;
   };
 
-  const checkUsername = (username: unknown): string => {
-    if (typeof username !== "string" || username.length === 0 || username.length > maxUsername) {
-      throw authError("bad_request", `username must be 1 to ${maxUsername} characters`);
-    }
-    // Control characters (NUL above all: PostgreSQL refuses it) make no sense in a name.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
-    if (/[\u0000-\u001f\u007f]/.test(username)) {
-      throw authError("bad_request", "username must not contain control characters");
-    }
-    return username;
-  };
+  // NFKC, no controls (NUL above all: PostgreSQL refuses it), no invisible or bidi
+  // characters, no mixed scripts: one spelling per name that looks the same.
+  const checkUsername = (username: unknown): string => normalizeUsername(username, maxUsername);
   const checkPassword = (password: unknown, min: number): string => {
     if (typeof password !== "string" || password.length < min || password.length > maxPassword) {
       throw authError("bad_request", `password must be ${min} to ${maxPassword} characters`);
@@ -426,7 +434,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
     async register(usernameInput, passwordInput) {
       const username = checkUsername(usernameInput);
-      const password = checkPassword(passwordInput, minPassword);
+      const password = await passwordPolicy.check(passwordInput, username);
       const passwordHash = await hasher.hash(password);
       const userId = generateUserId();
       await store("create a user", () => credentials.create({ userId, username, passwordHash }));
@@ -518,6 +526,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const newPassword = checkPassword(newPasswordInput, minPassword);
       await enforce([[byUser, `auth_login_user_id:${userId}`]], "password attempts");
       const user = await store("read a user", () => credentials.findById(userId));
+      // Before the old password's hash: a refused new password costs nothing.
+      if (user) await passwordPolicy.check(newPassword, user.username);
       await checkLogin(user, checkPassword(oldPassword, 1));
       const hash = await hasher.hash(newPassword);
       const updated = await store("update a password", () =>
@@ -540,7 +550,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return user && { userId: user.userId, username: user.username };
     },
 
-    async findUserByUsername(username) {
+    async findUserByUsername(input) {
+      let username: string;
+      try {
+        username = checkUsername(input);
+      } catch {
+        return undefined; // no user can have a name that is refused
+      }
       const user = await store("read a user", () => credentials.findByUsername(username));
       return user && { userId: user.userId, username: user.username };
     },

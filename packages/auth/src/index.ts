@@ -22,6 +22,7 @@ export type {
   RefreshFamily,
   RefreshTokenRecord,
   RefreshTokenStore,
+  RotateOptions,
   RotateResult,
 } from "./contracts/refresh-token-store.js";
 export {
@@ -45,6 +46,11 @@ export {
   type PasswordHasher,
   type PasswordHasherOptions,
 } from "./password-hasher.js";
+export {
+  createPasswordPolicy,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+} from "./password-policy.js";
 export { createAuthTables } from "./postgres/create-auth-tables.js";
 export {
   createPostgresAuthStores,
@@ -60,6 +66,7 @@ export {
   type RateLimiterFactory,
   type RateLimitSpec,
 } from "./rate-limits.js";
+export { normalizeUsername } from "./username-policy.js";
 export {
   type CodeOptions,
   createVerificationCodes,
