@@ -32,7 +32,8 @@ const connect = async (user: TestUser, via: "header" | "frame" = "header") => {
 const directId = (a: string, b: string) => (a < b ? `d:${a}:${b}` : `d:${b}:${a}`);
 
 beforeAll(async () => {
-  ({ server, stop } = await startTestServer());
+  // Reuse detection at once: the reuse interval has its own tests in http-api.test.ts.
+  ({ server, stop } = await startTestServer({ refreshReuseIntervalMs: 0 }));
   base = server.url;
 });
 
@@ -299,6 +300,33 @@ describe("chat between two registered users", () => {
     expect(await session.closed()).toBe(4401);
     const me = await api(base, "GET", "/users/me", { token: mallory.accessToken });
     expect(me.status).toBe(401);
+  });
+});
+
+describe("logout over HTTP closes live sessions", () => {
+  it("closes this user's sessions at logout (4401), and every session at logout-all", async () => {
+    const erin = await registerUser(base, "logoutws");
+    const bystander = await registerUser(base, "bystander");
+    const other = await connect(bystander);
+    const first = await connect(erin);
+    const out = await api(base, "POST", "/auth/logout", {
+      token: erin.accessToken,
+      body: { refreshToken: erin.refreshToken },
+    });
+    expect(out.status).toBe(204);
+    expect(await first.closed()).toBe(4401);
+
+    const again = await api(base, "POST", "/auth/login", {
+      body: { username: erin.username, password: erin.password },
+    });
+    const second = await connect({ ...erin, ...again.body });
+    const all = await api(base, "POST", "/auth/logout-all", { token: again.body.accessToken });
+    expect(all.status).toBe(204);
+    expect(await second.closed()).toBe(4401);
+    // Someone else's session is untouched.
+    const me = await api(base, "GET", "/users/me", { token: bystander.accessToken });
+    expect(me.status).toBe(200);
+    other.close();
   });
 });
 
