@@ -151,6 +151,7 @@ export async function createChatServer(
       audience: config.jwtAudience,
       accessTokenTtlSec: config.accessTokenTtlSec,
       refreshReuseIntervalMs: config.refreshReuseIntervalMs,
+      minPasswordLength: config.passwordMinLength,
       // Shared through PostgreSQL when set; otherwise a key per process is enough (one node).
       encryptionKeys: createEncryptionKeyRing(
         backends.loginKey ? { keys: [backends.loginKey] } : {},

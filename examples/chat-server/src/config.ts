@@ -175,6 +175,11 @@ export interface ChatServerConfig {
    */
   passwordHashLogN: number;
   /**
+   * Shortest password accepted at registration and password change.
+   * @default 8 (`LUCKY_IM_PASSWORD_MIN_LENGTH`)
+   */
+  passwordMinLength: number;
+  /**
    * Largest JSON request body, in bytes.
    * @default 65536 (`LUCKY_IM_JSON_BODY_LIMIT`)
    */
@@ -289,6 +294,7 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     loginWindowMs: int(env, "LUCKY_IM_LOGIN_WINDOW_MS", 300_000, 1),
     registerLimitPerHour: int(env, "LUCKY_IM_REGISTER_LIMIT", 20, 1),
     passwordHashLogN: int(env, "LUCKY_IM_PASSWORD_HASH_LOG_N", 17, 10),
+    passwordMinLength: int(env, "LUCKY_IM_PASSWORD_MIN_LENGTH", 8, 1),
     jsonBodyLimit: int(env, "LUCKY_IM_JSON_BODY_LIMIT", 64 * 1024, 1024),
   };
   const optional = {

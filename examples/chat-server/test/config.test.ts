@@ -16,6 +16,8 @@ describe("loadConfig", () => {
       maxFileBytes: 10 * 1024 * 1024,
       allowedFileTypes: DEFAULT_ALLOWED_FILE_TYPES,
       trustProxy: false,
+      refreshReuseIntervalMs: 10_000,
+      passwordMinLength: 8,
     });
     for (const unset of [
       "postgresUrl",
@@ -55,6 +57,8 @@ describe("loadConfig", () => {
       LUCKY_IM_TRUST_PROXY: "true",
       LUCKY_IM_MAX_CONNECTIONS_PER_IP: "50000",
       LUCKY_IM_MAX_CONNECTIONS_PER_USER: "3",
+      LUCKY_IM_REFRESH_REUSE_INTERVAL_MS: "0",
+      LUCKY_IM_PASSWORD_MIN_LENGTH: "12",
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -76,6 +80,8 @@ describe("loadConfig", () => {
       trustProxy: true,
       maxConnectionsPerIp: 50_000,
       maxConnectionsPerUser: 3,
+      refreshReuseIntervalMs: 0,
+      passwordMinLength: 12,
     });
   });
 
