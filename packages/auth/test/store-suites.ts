@@ -163,6 +163,21 @@ export function authStoreSuites(name: string, stores: () => AuthStores): void {
       );
     });
 
+    it("refuses a replay within the reuse interval once the family is logged out", async () => {
+      const { refreshTokens } = stores();
+      const family = { familyId: uid("rf"), userId: uid("u") };
+      const t1 = token();
+      await refreshTokens.createFamily(family, t1, T0);
+      const options = { reuseIntervalMs: 10_000, sealedSuccessor: "sealed" };
+      expect((await refreshTokens.rotate(t1.tokenHash, token(), T0 + 1, options)).status).toBe(
+        "rotated",
+      );
+      expect(await refreshTokens.revokeByToken(t1.tokenHash, T0 + 2)).toEqual(family);
+      expect(await refreshTokens.rotate(t1.tokenHash, token(), T0 + 3, options)).toEqual({
+        status: "invalid",
+      });
+    });
+
     it("revokes by token only for the owner when a user is given", async () => {
       const { refreshTokens } = stores();
       const family = { familyId: uid("rf"), userId: uid("u") };
