@@ -121,6 +121,11 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       await extra.fill("#password", PASSWORD);
       await extra.click("#register-button");
       await eventually(() => extra.textContent("#auth-error"), "taken");
+      // So is a common password, with the server's reason.
+      await extra.fill("#username", `dave_${suffix}`);
+      await extra.fill("#password", "password123");
+      await extra.click("#register-button");
+      await eventually(() => extra.textContent("#auth-error"), "common");
       await extra.close();
     },
     STEP_TIMEOUT,
@@ -398,6 +403,45 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       await alice.page.screenshot({ path: SCREENSHOT });
       expect(existsSync(SCREENSHOT)).toBe(true);
       expect([...alice.errors, ...bob.errors]).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "changes the password in the Account box, then logs out everywhere",
+    async () => {
+      const page = alice.page;
+      await page.click("#account-box summary");
+      await page.fill("#current-password", "not the password");
+      await page.fill("#new-password", "a brand new passphrase");
+      await page.click("#password-form button[type=submit]");
+      await eventually(() => page.textContent("#password-status"), "current password is wrong");
+
+      await page.fill("#current-password", PASSWORD);
+      await page.fill("#new-password", "password123");
+      await page.click("#password-form button[type=submit]");
+      await eventually(() => page.textContent("#password-status"), "common");
+
+      await page.fill("#current-password", PASSWORD);
+      await page.fill("#new-password", "a brand new passphrase");
+      await page.click("#password-form button[type=submit]");
+      await eventually(() => page.textContent("#password-status"), "Password changed");
+      // The server closed the old session (4401); the page reconnects with its new tokens.
+      await page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+      const old = await api(baseUrl, "POST", "/auth/login", {
+        body: { username: alice.name, password: PASSWORD },
+      });
+      expect(old.status).toBe(401);
+
+      const { refreshToken } = JSON.parse(
+        (await page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))) ?? "null",
+      ) as { refreshToken: string };
+      page.once("dialog", (dialog) => void dialog.accept());
+      await page.click("#logout-all-button");
+      await page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
+      const refused = await api(baseUrl, "POST", "/auth/refresh", { body: { refreshToken } });
+      expect(refused.status).toBe(401);
+      expect(alice.errors).toEqual([]);
     },
     STEP_TIMEOUT,
   );
