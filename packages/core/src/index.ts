@@ -31,6 +31,7 @@ export * from "./errors.js";
 export * from "./memory/index.js";
 export * from "./protocol/close-codes.js";
 export * from "./protocol/codec.js";
+export type { JsonLimits } from "./protocol/json-limits.js";
 export * from "./protocol/schemas.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/ids.js";

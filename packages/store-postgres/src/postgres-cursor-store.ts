@@ -1,4 +1,10 @@
-import { type ConversationSummary, type Cursor, type CursorStore, TurnBatch } from "@lucky-im/core";
+import {
+  type ConversationSummary,
+  type Cursor,
+  type CursorMoved,
+  type CursorStore,
+  TurnBatch,
+} from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { type MessageRow, toMessage } from "./rows.js";
@@ -17,6 +23,24 @@ function toCursor(row: CursorRow): Cursor {
     readSeq: Number(row.read_seq),
     lastSeq: Number(row.last_seq),
   };
+}
+
+interface MovedRow {
+  user_id: string;
+  conversation_id: string;
+  seq: string;
+  raised: boolean;
+}
+
+function toMoved(rows: readonly MovedRow[], kind: CursorMoved["kind"]): CursorMoved[] {
+  return rows
+    .filter((row) => row.raised)
+    .map((row) => ({
+      userId: row.user_id,
+      conversationId: row.conversation_id,
+      seq: Number(row.seq),
+      kind,
+    }));
 }
 
 type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
@@ -63,27 +87,35 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
       return ctx.run("markDelivered", async () => {
         // Clamped to the conversation's last seq: a cursor ahead of it would
         // make sync skip messages that are not written yet.
-        await sql`
+        const { rows } = await sql<{ seq: string }>`
           UPDATE ${t.cursors} AS c
           SET delivered_seq = s.v, updated_at = now()
           FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
           WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
             AND c.delivered_seq < s.v AND ${ctx.bookkeepingCommit}
+          RETURNING c.delivered_seq AS seq
         `.execute(db);
+        return rows[0] ? Number(rows[0].seq) : undefined;
       });
     },
 
     markRead(userId, conversationId, seq) {
       return ctx.run("markRead", async () => {
-        await sql`
+        // `raised` is computed from the row before the update: only a raised read cursor gets a receipt.
+        const { rows } = await sql<{ seq: string; raised: boolean }>`
           UPDATE ${t.cursors} AS c
           SET read_seq = greatest(c.read_seq, s.v),
               delivered_seq = greatest(c.delivered_seq, s.v),
               updated_at = now()
-          FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s
+          FROM (SELECT least(${seq}::bigint, last_seq) AS v FROM ${t.conversations} WHERE id = ${conversationId}) AS s,
+               ${t.cursors} AS old
           WHERE c.user_id = ${userId} AND c.conversation_id = ${conversationId}
+            AND old.user_id = c.user_id AND old.conversation_id = c.conversation_id
             AND (c.read_seq < s.v OR c.delivered_seq < s.v) AND ${ctx.bookkeepingCommit}
+          RETURNING c.read_seq AS seq, old.read_seq < s.v AS raised
         `.execute(db);
+        const row = rows[0];
+        return row?.raised ? Number(row.seq) : undefined;
       });
     },
 
@@ -99,26 +131,34 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
                       ${list.map((m) => m.seq)}::bigint[]) AS u(user_id, conversation_id, seq)
           JOIN ${t.conversations} AS cv ON cv.id = u.conversation_id
           GROUP BY u.user_id, u.conversation_id`;
+        const moved: CursorMoved[] = [];
         if (delivered.length > 0) {
-          await sql`
+          const { rows } = await sql<MovedRow>`
             UPDATE ${t.cursors} AS c
             SET delivered_seq = w.v, updated_at = now()
             FROM (${targets(delivered)}) AS w
             WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
               AND c.delivered_seq < w.v AND ${ctx.bookkeepingCommit}
+            RETURNING c.user_id, c.conversation_id, c.delivered_seq AS seq, true AS raised
           `.execute(db);
+          moved.push(...toMoved(rows, "delivered"));
         }
         if (read.length > 0) {
-          await sql`
+          // A self-join gives the row before the update: only a raised read cursor is reported.
+          const { rows } = await sql<MovedRow>`
             UPDATE ${t.cursors} AS c
             SET read_seq = greatest(c.read_seq, w.v),
                 delivered_seq = greatest(c.delivered_seq, w.v),
                 updated_at = now()
-            FROM (${targets(read)}) AS w
+            FROM (${targets(read)}) AS w, ${t.cursors} AS old
             WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
+              AND old.user_id = c.user_id AND old.conversation_id = c.conversation_id
               AND (c.read_seq < w.v OR c.delivered_seq < w.v) AND ${ctx.bookkeepingCommit}
+            RETURNING c.user_id, c.conversation_id, c.read_seq AS seq, old.read_seq < w.v AS raised
           `.execute(db);
+          moved.push(...toMoved(rows, "read"));
         }
+        return moved;
       });
     },
 

@@ -16,20 +16,39 @@ export interface CursorMove {
   kind: "delivered" | "read";
 }
 
+/** A cursor a {@link CursorStore} write raised: the value now stored. */
+export interface CursorMoved {
+  userId: string;
+  conversationId: string;
+  /** The stored (capped) delivered seq for a `delivered` move, the stored read seq for a `read` move. */
+  seq: number;
+  kind: "delivered" | "read";
+}
+
 export interface CursorStore {
   /**
    * Raises the delivered cursor to `seq` (never lowers it), capped at the conversation's
    * last seq (a cursor past it would hide messages sent later). Unknown conversation, or a
    * user not in it: no effect.
+   *
+   * @returns the stored delivered seq when this call raised it, else `undefined` (the engine
+   * sends receipts with this value only: a receipt never claims more than the store holds).
    */
-  markDelivered(userId: string, conversationId: string, seq: number): Promise<void>;
-  /** Raises the read cursor (and the delivered cursor) to `seq`, capped like {@link CursorStore.markDelivered}. */
-  markRead(userId: string, conversationId: string, seq: number): Promise<void>;
+  markDelivered(userId: string, conversationId: string, seq: number): Promise<number | undefined>;
+  /**
+   * Raises the read cursor (and the delivered cursor) to `seq`, capped like {@link CursorStore.markDelivered}.
+   *
+   * @returns the stored read seq when this call raised it, else `undefined`.
+   */
+  markRead(userId: string, conversationId: string, seq: number): Promise<number | undefined>;
   /**
    * Optional: many moves in one round trip, each with exactly the rules of `markDelivered` /
    * `markRead`. The engine writes its batched acks and reads with it when present.
+   *
+   * @returns the cursors the call raised, with their stored values (a cursor that did not
+   * move, or a user not in the conversation, is left out).
    */
-  markMany?(moves: readonly CursorMove[]): Promise<void>;
+  markMany?(moves: readonly CursorMove[]): Promise<CursorMoved[]>;
   /** The user's cursors in every conversation they are in (or only the ones listed). */
   cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;
   /** The user's conversations, newest activity first, with unread counts and last message. */

@@ -1,5 +1,6 @@
 import EventEmitter from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
+import type { CursorMoved } from "../contracts/cursor-store.js";
 import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
@@ -18,6 +19,7 @@ import { ImError, isImError, toImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import { decodeClientFrame, encodeFrame, errorFrame } from "../protocol/codec.js";
+import type { JsonLimits } from "../protocol/json-limits.js";
 import type { AuthFrame, ClientFrame, MessageBodyType, ServerFrame } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import { Batcher } from "./batcher.js";
@@ -114,6 +116,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private stopOutboxWake: (() => Promise<void> | void) | undefined;
   private readonly presenceHeartbeatMs: number;
   private readonly rateLimitByUser: boolean;
+  private readonly jsonLimits: JsonLimits;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private closing: Promise<void> | undefined;
 
@@ -132,6 +135,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     // with no promise per frame.
     this.rateLimiter = options.rateLimiter;
     if (!this.rateLimiter) checkFrameLimits(limits);
+    this.jsonLimits = { maxDepth: limits.maxJsonDepth, maxBytes: limits.maxFrameBytes };
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000;
     this.rateLimitByUser = options.rateLimitScope === "user";
     const hooks: ImHooks = options.hooks ?? {};
@@ -416,7 +420,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         }
         return;
       case "connecting": {
-        const decoded = decodeClientFrame(data);
+        const decoded = decodeClientFrame(data, this.jsonLimits);
         if (!decoded.ok || decoded.frame.type !== "auth") {
           session.connection.close(CloseCode.unauthorized, "authenticate first");
           return;
@@ -467,7 +471,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
 
   private handleFrame(session: Session, data: string, allowed: boolean): void {
     if (session.isClosed) return;
-    const decoded = decodeClientFrame(data);
+    const decoded = decodeClientFrame(data, this.jsonLimits);
     if (!allowed) {
       this.counters.rateLimited++;
       session.rateLimitStrikes++;
@@ -753,9 +757,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   ): Promise<void> {
     const { cursors } = this.core.storage;
     const writes = [...items.values()];
+    let moved: CursorMoved[];
     if (cursors.markMany) {
       // The whole batch in one round trip when the store can.
-      await cursors.markMany(
+      moved = await cursors.markMany(
         writes.map((w) => ({
           userId: w.userId,
           conversationId: w.conversationId,
@@ -764,17 +769,26 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         })),
       );
     } else {
-      await Promise.all(
+      const stored = await Promise.all(
         writes.map((w) =>
           kind === "read"
             ? cursors.markRead(w.userId, w.conversationId, w.seq)
             : cursors.markDelivered(w.userId, w.conversationId, w.seq),
         ),
       );
+      moved = writes.flatMap((w, i) => {
+        const seq = stored[i];
+        return seq === undefined ? [] : [{ ...w, seq, kind }];
+      });
     }
+    const silent = new Set(
+      writes.filter((w) => w.silent).map((w) => `${w.userId}\u0000${w.conversationId}`),
+    );
     const policy = this.core.deliveryReceipts;
-    for (const write of writes) {
-      if (write.silent) continue;
+    // Receipts carry what the store holds (capped at the last seq, never lower), and only for
+    // cursors that moved: a client's claimed seq is never relayed as is.
+    for (const write of moved) {
+      if (silent.has(`${write.userId}\u0000${write.conversationId}`)) continue;
       const parsed = parseConversationId(write.conversationId);
       let others: string[];
       if (parsed.kind === "direct") {

@@ -106,6 +106,20 @@ export interface ImLimits {
    * @default 10000
    */
   maxSyncCursors: number;
+  /**
+   * Deepest nesting of objects and arrays in a client frame (the frame object counts as 1,
+   * its `body` as 2). Deeper frames get `bad_request` before they are parsed: a value nested
+   * thousands deep would overflow the stack of whatever later walks it.
+   * @default 32
+   */
+  maxJsonDepth: number;
+  /**
+   * Largest client frame, in UTF-8 bytes (so also the largest `custom` or `signal` `data`);
+   * larger frames get `bad_request`. The WebSocket transport's `maxPayload` (64 KiB) closes
+   * the connection with 1009 before this is reached; this bounds every other transport.
+   * @default 65536
+   */
+  maxFrameBytes: number;
 }
 
 /** The default of every limit. */
@@ -126,6 +140,8 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxSyncCursors: 10_000,
   maxSessionsPerUser: 10,
   maxPendingPerSession: 1_000,
+  maxJsonDepth: 32,
+  maxFrameBytes: 65_536,
 });
 
 /** Options of {@link createImServer}. */

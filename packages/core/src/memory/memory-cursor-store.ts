@@ -1,4 +1,4 @@
-import type { CursorStore } from "../contracts/cursor-store.js";
+import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
 import type { ConversationSummary } from "../domain/conversation.js";
 import type { Cursor } from "../domain/cursor.js";
 import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
@@ -26,28 +26,35 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
       context.guard();
       const cursor = cursorOf(userId, conversationId);
       // Capped at the last seq: a cursor past it would hide messages not yet sent.
-      if (cursor)
-        cursor.deliveredSeq = Math.max(
-          cursor.deliveredSeq,
-          Math.min(seq, lastSeqOf(conversationId)),
-        );
+      const capped = Math.min(seq, lastSeqOf(conversationId));
+      if (!cursor || capped <= cursor.deliveredSeq) return undefined;
+      cursor.deliveredSeq = capped;
+      return capped;
     },
 
     async markRead(userId, conversationId, seq) {
       context.guard();
       const cursor = cursorOf(userId, conversationId);
-      if (!cursor) return;
-      seq = Math.min(seq, lastSeqOf(conversationId));
-      cursor.readSeq = Math.max(cursor.readSeq, seq);
+      if (!cursor) return undefined;
+      const capped = Math.min(seq, lastSeqOf(conversationId));
       // Read implies delivered.
-      cursor.deliveredSeq = Math.max(cursor.deliveredSeq, seq);
+      cursor.deliveredSeq = Math.max(cursor.deliveredSeq, capped);
+      if (capped <= cursor.readSeq) return undefined;
+      cursor.readSeq = capped;
+      return capped;
     },
 
     async markMany(moves) {
+      const moved: CursorMoved[] = [];
       for (const move of moves) {
-        if (move.kind === "read") await this.markRead(move.userId, move.conversationId, move.seq);
-        else await this.markDelivered(move.userId, move.conversationId, move.seq);
+        const { userId, conversationId, kind } = move;
+        const seq =
+          kind === "read"
+            ? await this.markRead(userId, conversationId, move.seq)
+            : await this.markDelivered(userId, conversationId, move.seq);
+        if (seq !== undefined) moved.push({ userId, conversationId, seq, kind });
       }
+      return moved;
     },
 
     async cursors(userId, conversationIds) {

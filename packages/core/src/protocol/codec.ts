@@ -1,5 +1,6 @@
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ImError } from "../errors.js";
+import { exceedsBytes, isIllFormed, type JsonLimits, jsonDepth } from "./json-limits.js";
 import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ServerFrame } from "./schemas.js";
 
 /** Keys that could reach an object's prototype if merged carelessly. */
@@ -21,11 +22,37 @@ export type DecodeResult =
   | { ok: true; frame: ClientFrame }
   | { ok: false; error: ImError; cid?: string; type?: string };
 
-/** Parses JSON; a frame that even mentions a prototype key is parsed by the slower, checking path. */
-function parseJson(text: string): unknown {
+/** The limits {@link decodeClientFrame} applies when given none (the engine's defaults). */
+export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = Object.freeze({
+  maxDepth: 32,
+  maxBytes: 65_536,
+});
+
+/**
+ * Parses JSON; a frame that even mentions a prototype key or an escape is parsed by the
+ * slower, checking path. Size and depth are checked on the text first, without recursion:
+ * a value nested thousands deep would later overflow the stack of whatever walks it.
+ */
+function parseJson(text: string, limits: JsonLimits): unknown {
+  if (exceedsBytes(text, limits.maxBytes)) {
+    throw new ForbiddenContentError(readCid(text), `frame is larger than ${limits.maxBytes} bytes`);
+  }
+  if (jsonDepth(text, limits.maxDepth) > limits.maxDepth) {
+    throw new ForbiddenContentError(
+      readCid(text),
+      `JSON nested deeper than ${limits.maxDepth} levels`,
+    );
+  }
+  // A lone surrogate is stored differently by every backend (PostgreSQL refuses it in json,
+  // turns it into U+FFFD in text): refuse it, raw here or escaped in the reviver below.
+  if (isIllFormed(text)) {
+    throw new ForbiddenContentError(readCid(text), ILL_FORMED_MESSAGE);
+  }
   // NUL cannot be stored by every backend (PostgreSQL text refuses it): refuse it in any frame.
   // In JSON it can only appear escaped.
-  if (text.includes("\\u0000")) throw new ForbiddenContentError(readCid(text));
+  if (text.includes("\\u0000")) {
+    throw new ForbiddenContentError(readCid(text), "NUL characters are not allowed in frames");
+  }
   // A key may be spelled with escapes ("\u005f_proto__"): any escape takes the checking path.
   if (
     text.includes("__proto__") ||
@@ -34,34 +61,47 @@ function parseJson(text: string): unknown {
     text.includes("\\u")
   ) {
     let forbidden: string | undefined;
-    // The reviver drops the keys (so the rest, such as the cid, can still be read) and remembers them.
+    let illFormed = false;
+    // The reviver drops the keys (so the rest, such as the cid, can still be read) and remembers
+    // them; it also finds the lone surrogates an escape (`"\\ud800"`) made. The depth check above
+    // bounds its recursion.
     const value: unknown = JSON.parse(text, (key, v) => {
+      if (isIllFormed(key) || (typeof v === "string" && isIllFormed(v))) illFormed = true;
       if (!FORBIDDEN_KEYS.has(key)) return v;
       forbidden ??= key;
       return undefined;
     });
-    if (forbidden !== undefined) {
-      const cid = (value as { cid?: unknown } | null)?.cid;
-      throw new ForbiddenKeyError(forbidden, typeof cid === "string" ? cid : undefined);
-    }
+    const rawCid = (value as { cid?: unknown } | null)?.cid;
+    const cid = typeof rawCid === "string" && !isIllFormed(rawCid) ? rawCid : undefined;
+    if (forbidden !== undefined) throw new ForbiddenKeyError(forbidden, cid);
+    if (illFormed) throw new ForbiddenContentError(cid, ILL_FORMED_MESSAGE);
     return value;
   }
   return JSON.parse(text);
 }
 
-/** The frame's `cid`, read without keeping anything else (for an error about the frame). */
+const ILL_FORMED_MESSAGE = "strings must be well-formed UTF-16 (no lone surrogates)";
+
+/**
+ * The frame's `cid`, read without keeping anything else (for an error about the frame).
+ * `JSON.parse` without a reviver does not recurse, so a deep frame is safe here; an
+ * ill-formed cid is not echoed (it could not be matched anyway).
+ */
 function readCid(text: string): string | undefined {
   try {
     const cid = (JSON.parse(text) as { cid?: unknown } | null)?.cid;
-    return typeof cid === "string" ? cid : undefined;
+    return typeof cid === "string" && !isIllFormed(cid) ? cid : undefined;
   } catch {
     return undefined;
   }
 }
 
 class ForbiddenContentError extends Error {
-  constructor(readonly cid: string | undefined) {
-    super("NUL characters are not allowed in frames");
+  constructor(
+    readonly cid: string | undefined,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -78,11 +118,16 @@ class ForbiddenKeyError extends Error {
  * Parses and validates one inbound text frame. It never throws: a bad frame
  * comes back as `{ ok: false, error }` with code `bad_request` (and the
  * frame's `cid` when one could be read, so the client can match the error).
+ * A frame over `limits` (size, nesting depth) or with a lone surrogate in any
+ * string is refused the same way.
  */
-export function decodeClientFrame(text: string): DecodeResult {
+export function decodeClientFrame(
+  text: string,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+): DecodeResult {
   let value: unknown;
   try {
-    value = parseJson(text);
+    value = parseJson(text, limits);
   } catch (cause) {
     if (cause instanceof ForbiddenContentError) {
       const error = new ImError("bad_request", cause.message);

@@ -701,6 +701,50 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
         });
       });
 
+      it("cursor writes report the stored, capped value of a cursor they raised, and nothing otherwise (receipts carry it)", async () => {
+        const [a, b, outsider] = [uid("alice"), uid("bob"), uid("eve")];
+        const conversationId = directConversationId(a, b);
+        const huge = Number.MAX_SAFE_INTEGER;
+        expect(
+          await storage.cursors.markRead(b, conversationId, huge),
+          "no message yet: no cursor to move",
+        ).toBeUndefined();
+        for (let i = 0; i < 3; i++) await append(directDraft(a, b));
+        expect(await storage.cursors.markDelivered(b, conversationId, 2), "delivered 2").toBe(2);
+        expect(
+          await storage.cursors.markDelivered(b, conversationId, 1),
+          "delivered 1 after 2: not raised",
+        ).toBeUndefined();
+        expect(await storage.cursors.markRead(b, conversationId, huge), "read capped at 3").toBe(3);
+        expect(
+          await storage.cursors.markRead(b, conversationId, huge),
+          "read again: not raised",
+        ).toBeUndefined();
+        expect(
+          await storage.cursors.markRead(outsider, conversationId, 1),
+          "an outsider moves nothing",
+        ).toBeUndefined();
+        const markMany = storage.cursors.markMany?.bind(storage.cursors);
+        if (!markMany) return;
+        await append(directDraft(a, b));
+        const moved = await markMany([
+          { userId: a, conversationId, seq: huge, kind: "read" },
+          { userId: b, conversationId, seq: 1, kind: "read" },
+          { userId: b, conversationId, seq: huge, kind: "delivered" },
+          { userId: outsider, conversationId, seq: 4, kind: "delivered" },
+        ]);
+        const byKey = (m: { userId: string; kind: string }) => `${m.userId} ${m.kind}`;
+        expect(
+          [...moved].sort((x, y) => byKey(x).localeCompare(byKey(y))),
+          "markMany reports the raised cursors with their stored values",
+        ).toEqual(
+          [
+            { userId: a, conversationId, seq: 4, kind: "read" },
+            { userId: b, conversationId, seq: 4, kind: "delivered" },
+          ].sort((x, y) => byKey(x).localeCompare(byKey(y))),
+        );
+      });
+
       it("markDelivered and markRead only ever raise the cursors; read implies delivered", async () => {
         const [a, b] = [uid("alice"), uid("bob")];
         const conversationId = directConversationId(a, b);
