@@ -221,5 +221,56 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
       expect(first.type).toBe("sent");
       expect(again, "the retry gets the very same sent").toEqual(first);
     });
+
+    it("a late group member's sync {g:0} and history start at their join point", async () => {
+      const server = await start();
+      const [ownerId, lateId] = [unique("owner"), unique("late")];
+      const owner = await server.login(ownerId);
+      const group = await server.im.groups.create({ ownerId, name: "g", memberIds: [] });
+      const to = { type: "group", id: group.groupId };
+      const conversationId = `g:${group.groupId}`;
+      for (const text of ["secret 1", "secret 2"]) {
+        const cid = unique("g");
+        await answerTo(owner, { type: "send", cid, to, body: { type: "text", text } }, cid);
+      }
+      await server.im.groups.addMembers(group.groupId, ownerId, [lateId]);
+      const cid = unique("g");
+      await answerTo(owner, { type: "send", cid, to, body: { type: "text", text: "hello" } }, cid);
+
+      const late = await server.login(lateId);
+      late.send({ type: "sync", cursors: { [conversationId]: 0 } });
+      await late.next("synced");
+      const seen = late.all<MessageFrame>(
+        (f) => f.type === "message" && f.conversationId === conversationId,
+      );
+      expect(
+        seen.map((m) => m.seq),
+        "only what came after the join",
+      ).toEqual([3]);
+      const history = await server.im.history(lateId, conversationId);
+      expect(
+        history.messages.map((m) => m.seq),
+        "history after the join",
+      ).toEqual([3]);
+      expect(history.more).toBe(false);
+      const ownerHistory = await server.im.history(ownerId, conversationId);
+      expect(
+        ownerHistory.messages.map((m) => m.seq),
+        "members from the start see all",
+      ).toEqual([3, 2, 1]);
+    });
+
+    it("history of a direct conversation the caller is named in is empty before its first message; others are refused", async () => {
+      const server = await start();
+      const [aliceId, bobId, eveId] = [unique("alice"), unique("bob"), unique("eve")];
+      const conversationId = `d:${[aliceId, bobId].sort().join(":")}`;
+      expect(await server.im.history(aliceId, conversationId)).toEqual({
+        messages: [],
+        more: false,
+      });
+      await expect(server.im.history(eveId, conversationId)).rejects.toMatchObject({
+        code: "forbidden",
+      });
+    });
   });
 }

@@ -48,6 +48,8 @@ export interface CursorTable {
   conversation_id: string;
   delivered_seq: Int8;
   read_seq: Int8;
+  /** The conversation's last seq when the user joined (group members); 0 for direct ones. */
+  joined_seq: GeneratedInt8;
   updated_at: GeneratedTimestamp;
 }
 

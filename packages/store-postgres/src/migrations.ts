@@ -152,6 +152,20 @@ function migrations(schema: string): Record<string, Migration> {
         }
       },
     },
+    "0002_cursor_joined_seq": {
+      // The last seq when a group member joined: sync and history start after it. Cursors
+      // made before this migration keep 0 (their join point was not recorded).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .withSchema(schema)
+          .alterTable("cursors")
+          .addColumn("joined_seq", "bigint", (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.withSchema(schema).alterTable("cursors").dropColumn("joined_seq").execute();
+      },
+    },
   };
 }
 

@@ -14,15 +14,19 @@ interface CursorRow {
   delivered_seq: string;
   read_seq: string;
   last_seq: string;
+  joined_seq: string;
 }
 
 function toCursor(row: CursorRow): Cursor {
-  return {
+  const cursor: Cursor = {
     conversationId: row.conversation_id,
     deliveredSeq: Number(row.delivered_seq),
     readSeq: Number(row.read_seq),
     lastSeq: Number(row.last_seq),
   };
+  const joinedSeq = Number(row.joined_seq);
+  if (joinedSeq > 0) cursor.joinedSeq = joinedSeq;
+  return cursor;
 }
 
 interface MovedRow {
@@ -53,7 +57,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
   /** Every cursor of one user. */
   async function cursorsOfUser(userId: string): Promise<Cursor[]> {
     const { rows } = await sql<CursorRow>`
-      SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+      SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq
       FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
       WHERE c.user_id = ${userId}
     `.execute(db);
@@ -64,7 +68,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
   async function cursorsOfUsers(userIds: readonly string[]): Promise<Cursor[][]> {
     if (userIds.length === 1) return [await cursorsOfUser(userIds[0] as string)];
     const { rows } = await sql<CursorRow & { user_id: string }>`
-      SELECT c.user_id, c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+      SELECT c.user_id, c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq
       FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
       WHERE c.user_id = ANY(${[...new Set(userIds)]}::text[])
     `.execute(db);
@@ -173,7 +177,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
         }
         if (conversationIds.length === 0) return [];
         const { rows } = await sql<CursorRow>`
-          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq
+          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq
           FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
           WHERE c.user_id = ${userId}
             AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
@@ -195,6 +199,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
           FROM ${t.cursors} AS c
           JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
           LEFT JOIN ${t.messages} AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
+            AND m.seq > c.joined_seq
           WHERE c.user_id = ${userId}
           ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
           ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}

@@ -42,8 +42,8 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
         ON CONFLICT (id) DO UPDATE SET last_seq = cv.last_seq
         RETURNING last_seq
       )
-      INSERT INTO ${t.cursors} (user_id, conversation_id, delivered_seq, read_seq)
-      SELECT u, ${conversationId}, c.last_seq, c.last_seq
+      INSERT INTO ${t.cursors} (user_id, conversation_id, delivered_seq, read_seq, joined_seq)
+      SELECT u, ${conversationId}, c.last_seq, c.last_seq, c.last_seq
       FROM unnest(${[...userIds]}::text[]) AS u, c
       ON CONFLICT DO NOTHING
     `.execute(trx);

@@ -7,4 +7,9 @@ export interface Cursor {
   readSeq: number;
   /** The conversation's last seq, at the time of reading. */
   lastSeq: number;
+  /**
+   * The conversation's last seq when the user joined it (a group member added later): messages
+   * up to it are not theirs to see, in `sync` or history. Absent means 0.
+   */
+  joinedSeq?: number;
 }

@@ -320,23 +320,36 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   /**
    * A page of a conversation's history, newest first, for a user who is in it
    * (else `forbidden`). `beforeSeq` is exclusive; `limit` is capped by `limits.historyPageSize`.
+   * A direct conversation that names the user but has no message yet is an empty page; a
+   * group member sees nothing from before they joined.
    */
   async history(
     userId: string,
     conversationId: string,
     options: { beforeSeq?: number; limit?: number } = {},
   ): Promise<HistoryPage> {
-    parseConversationId(conversationId);
+    const parsed = parseConversationId(conversationId);
     const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
-    if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
+    if (!cursor) {
+      // Opening a new direct conversation reads its history before the first message.
+      if (parsed.kind === "direct" && parsed.userIds.includes(userId)) {
+        return { messages: [], more: false };
+      }
+      throw new ImError("forbidden", "not a participant of this conversation");
+    }
     const limit = Math.max(
       1,
       Math.min(options.limit ?? this.core.limits.historyPageSize, this.core.limits.historyPageSize),
     );
     const beforeSeq = options.beforeSeq ?? cursor.lastSeq + 1;
-    const messages = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
+    const joinedSeq = cursor.joinedSeq ?? 0;
+    const page = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
+    const messages = joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
     const oldest = messages.at(-1)?.seq;
-    return { messages, more: oldest !== undefined && oldest > 1 && messages.length === limit };
+    return {
+      messages,
+      more: oldest !== undefined && oldest > joinedSeq + 1 && messages.length === limit,
+    };
   }
 
   /** Whether each dependency answers, for readiness probes. */

@@ -33,7 +33,8 @@ export async function handleSync(
       const requested = Object.hasOwn(asked, cursor.conversationId)
         ? asked[cursor.conversationId]
         : undefined;
-      const after = requested ?? cursor.deliveredSeq;
+      // Never before the join point: a late group member does not get the earlier messages.
+      const after = Math.max(requested ?? cursor.deliveredSeq, cursor.joinedSeq ?? 0);
       if (cursor.lastSeq <= after) continue;
       if (budget <= 0) {
         more = true;

@@ -64,12 +64,14 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
       for (const conversationId of new Set(ids)) {
         const cursor = cursorOf(userId, conversationId);
         if (!cursor) continue;
-        result.push({
+        const entry: Cursor = {
           conversationId,
           deliveredSeq: cursor.deliveredSeq,
           readSeq: cursor.readSeq,
           lastSeq: lastSeqOf(conversationId),
-        });
+        };
+        if (cursor.joinedSeq > 0) entry.joinedSeq = cursor.joinedSeq;
+        result.push(entry);
       }
       return result;
     },
@@ -98,7 +100,8 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
           unread: Math.max(0, conversation.lastSeq - cursor.readSeq),
         };
         const last = conversation.messages[conversation.messages.length - 1];
-        if (last) summary.lastMessage = structuredClone(last);
+        // A message from before the user joined is not theirs to see.
+        if (last && last.seq > cursor.joinedSeq) summary.lastMessage = structuredClone(last);
         return summary;
       });
     },

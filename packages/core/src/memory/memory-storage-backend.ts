@@ -28,6 +28,8 @@ export interface StoredConversation extends Conversation {
 export interface StoredCursor {
   deliveredSeq: number;
   readSeq: number;
+  /** The last seq when the user joined: what came before is not theirs to see. */
+  joinedSeq: number;
 }
 
 /** @internal An outbox entry with what a claim returns besides the entry. */
@@ -132,7 +134,7 @@ export function ensureCursor(
     state.cursorsByConversation.set(conversationId, cursors);
   }
   if (cursors.has(userId)) return;
-  cursors.set(userId, { deliveredSeq: startSeq, readSeq: startSeq });
+  cursors.set(userId, { deliveredSeq: startSeq, readSeq: startSeq, joinedSeq: startSeq });
   let conversations = state.conversationsByUser.get(userId);
   if (!conversations) {
     conversations = new Set();

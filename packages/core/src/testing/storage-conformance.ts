@@ -984,17 +984,26 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
         });
         expect(
           await cursorOf(n0, conversationId),
-          "an added member's cursor starts at lastSeq",
+          "an added member's cursor starts at lastSeq, which is its join point (sync and history start after it)",
         ).toEqual({
           conversationId,
           deliveredSeq: 3,
           readSeq: 3,
           lastSeq: 3,
+          joinedSeq: 3,
         });
         const summary = (await storage.cursors.conversations(n1)).find(
           (c) => c.conversationId === conversationId,
         );
         expect(summary?.unread, "an added member has nothing unread of the history").toBe(0);
+        expect(
+          summary?.lastMessage,
+          "an added member is not shown a message from before they joined",
+        ).toBeUndefined();
+        expect(
+          (await cursorOf(ownerId, conversationId))?.joinedSeq,
+          "a member from the start has no join point",
+        ).toBeUndefined();
         expect(await storage.groups.groupsOf(n1), "groupsOf(added member)").toContain(groupId);
         expect(sorted(await storage.groups.memberIds(groupId)), "memberIds after add").toEqual(
           sorted([...everyone, n0, n1]),
