@@ -198,7 +198,14 @@ export async function createChatServer(
         ? { rateLimiter: backends.frameLimiter, rateLimitScope: "user" as const }
         : {}),
       hooks: mediaUrlHook,
-      limits: { framesPerWindow: config.framesPerWindow, rateWindowMs: config.rateWindowMs },
+      limits: {
+        framesPerWindow: config.framesPerWindow,
+        rateWindowMs: config.rateWindowMs,
+        maxFrameBytes: config.maxFrameBytes,
+        maxJsonDepth: config.maxJsonDepth,
+      },
+      groupCacheSize: config.groupCacheSize,
+      dedupeCacheSize: config.dedupeCacheSize,
       heartbeatMs: transport.heartbeatMs,
       // A third of the TTL: two missed heartbeats still leave the node alive.
       presenceHeartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),

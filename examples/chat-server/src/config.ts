@@ -140,6 +140,26 @@ export interface ChatServerConfig {
    */
   rateWindowMs: number;
   /**
+   * Largest WebSocket frame the engine accepts, in UTF-8 bytes.
+   * @default 65536 (`LUCKY_IM_MAX_FRAME_BYTES`)
+   */
+  maxFrameBytes: number;
+  /**
+   * Deepest nesting of objects and arrays in a WebSocket frame.
+   * @default 32 (`LUCKY_IM_MAX_JSON_DEPTH`)
+   */
+  maxJsonDepth: number;
+  /**
+   * Most groups whose membership a node caches.
+   * @default 10000 (`LUCKY_IM_GROUP_CACHE_SIZE`)
+   */
+  groupCacheSize: number;
+  /**
+   * Most delivered message ids a node remembers to drop duplicates.
+   * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
+   */
+  dedupeCacheSize: number;
+  /**
    * Open WebSocket connections per client address (behind a proxy, set {@link trustProxy}).
    * @default 1000 (`LUCKY_IM_MAX_CONNECTIONS_PER_IP`)
    */
@@ -287,6 +307,10 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     multiDevice,
     framesPerWindow: int(env, "LUCKY_IM_RATE_FRAMES", 40, 1),
     rateWindowMs: int(env, "LUCKY_IM_RATE_WINDOW_MS", 1000, 1),
+    maxFrameBytes: int(env, "LUCKY_IM_MAX_FRAME_BYTES", 65_536, 1024),
+    maxJsonDepth: int(env, "LUCKY_IM_MAX_JSON_DEPTH", 32, 4),
+    groupCacheSize: int(env, "LUCKY_IM_GROUP_CACHE_SIZE", 10_000, 1),
+    dedupeCacheSize: int(env, "LUCKY_IM_DEDUPE_CACHE_SIZE", 100_000, 1),
     maxConnectionsPerIp: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_IP", 1000, 1),
     maxConnectionsPerUser: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_USER", 10, 1),
     loginLimit: int(env, "LUCKY_IM_LOGIN_LIMIT", 10, 1),

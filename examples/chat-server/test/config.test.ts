@@ -59,6 +59,10 @@ describe("loadConfig", () => {
       LUCKY_IM_MAX_CONNECTIONS_PER_USER: "3",
       LUCKY_IM_REFRESH_REUSE_INTERVAL_MS: "0",
       LUCKY_IM_PASSWORD_MIN_LENGTH: "12",
+      LUCKY_IM_MAX_FRAME_BYTES: "4096",
+      LUCKY_IM_MAX_JSON_DEPTH: "8",
+      LUCKY_IM_GROUP_CACHE_SIZE: "7",
+      LUCKY_IM_DEDUPE_CACHE_SIZE: "9",
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -82,6 +86,10 @@ describe("loadConfig", () => {
       maxConnectionsPerUser: 3,
       refreshReuseIntervalMs: 0,
       passwordMinLength: 12,
+      maxFrameBytes: 4096,
+      maxJsonDepth: 8,
+      groupCacheSize: 7,
+      dedupeCacheSize: 9,
     });
   });
 

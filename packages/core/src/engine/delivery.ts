@@ -26,6 +26,7 @@ export interface DeliveryContext {
   maxPushAttempts: number;
   maxPendingPerSession: number;
   dedupeCacheSize: number;
+  dedupeCacheMs: number;
   presenceBatchMaxUsers: number;
   reportError(error: unknown, context: string): void;
   onDelivered(
@@ -57,7 +58,7 @@ export class Delivery {
   private retryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly ctx: DeliveryContext) {
-    this.dedupe = new DedupeCache(ctx.dedupeCacheSize);
+    this.dedupe = new DedupeCache({ maxKeys: ctx.dedupeCacheSize, ttlMs: ctx.dedupeCacheMs });
     this.lookup = new NodesLookup(ctx.presence, ctx.presenceBatchMaxUsers);
   }
 

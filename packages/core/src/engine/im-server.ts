@@ -174,6 +174,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       maxPushAttempts: limits.maxPushAttempts,
       maxPendingPerSession: limits.maxPendingPerSession,
       dedupeCacheSize: options.dedupeCacheSize ?? 100_000,
+      dedupeCacheMs: options.dedupeCacheMs ?? 3_600_000,
       presenceBatchMaxUsers: options.presenceBatchMaxUsers ?? 5_000,
       reportError,
       onDelivered: (message, userId, latencyMs) =>
@@ -194,7 +195,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       hooks,
       delivery,
       registry,
-      groupCache: new GroupCache(storage.groups, options.groupCacheMs ?? 10_000),
+      groupCache: new GroupCache(storage.groups, {
+        ttlMs: options.groupCacheMs ?? 10_000,
+        maxGroups: options.groupCacheSize ?? 10_000,
+      }),
       stats,
       logger,
       events: this,

@@ -250,11 +250,23 @@ export interface ImServerOptions {
    */
   groupCacheMs?: number;
   /**
+   * Most groups whose membership a node caches; the least recently used are evicted first.
+   * @default 10000
+   */
+  groupCacheSize?: number;
+  /**
    * How many recently delivered message ids a node remembers to drop duplicates
-   * (broker redeliveries, relay re-publishes).
+   * (broker redeliveries, relay re-publishes); the least recently seen are evicted first.
    * @default 100000
    */
   dedupeCacheSize?: number;
+  /**
+   * How long a node remembers a delivered message id, in ms (0: until evicted by
+   * `dedupeCacheSize`). The default matches the outbox retention: the relay does not
+   * re-publish an entry older than that.
+   * @default 3600000 (one hour)
+   */
+  dedupeCacheMs?: number;
   /**
    * Presence lookups made in the same event-loop turn (one per stored message
    * and per receipt) are merged into one `presence.nodesOf` call; a batch that

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { GroupStore } from "../contracts/group-store.js";
+import type { Group } from "../domain/group.js";
+import { GroupCache } from "./group-cache.js";
+
+/** A group store that counts its `get` calls. */
+function countingStore() {
+  const loads: string[] = [];
+  const store = {
+    async get(groupId: string): Promise<Group> {
+      loads.push(groupId);
+      return {
+        groupId,
+        name: groupId,
+        ownerId: "owner",
+        mutedAll: false,
+        createdAt: 0,
+        members: [{ userId: "owner", role: "owner", joinedAt: 0 }],
+      };
+    },
+  } as unknown as GroupStore;
+  return { store, loads };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("GroupCache", () => {
+  it("keeps at most maxGroups, evicting the least recently used", async () => {
+    const { store, loads } = countingStore();
+    const cache = new GroupCache(store, { ttlMs: 60_000, maxGroups: 3 });
+    for (const id of ["g0", "g1", "g2"]) await cache.get(id);
+    await cache.get("g0"); // g0 is now the most recently used: g1 is the oldest
+    for (let i = 3; i < 50; i++) await cache.get(`g${i}`);
+    expect(cache.size).toBe(3);
+    loads.length = 0;
+    await cache.get("g49");
+    expect(loads, "a recent group is served from the cache").toEqual([]);
+    await cache.get("g1");
+    expect(loads, "an evicted group is loaded again").toEqual(["g1"]);
+  });
+
+  it("an entry older than ttlMs is loaded again; ttlMs 0 caches nothing", async () => {
+    const { store, loads } = countingStore();
+    const cache = new GroupCache(store, { ttlMs: 5, maxGroups: 10 });
+    await cache.get("g");
+    expect(cache.peek("g")).toBeDefined();
+    await pause(40);
+    expect(cache.peek("g"), "stale: not served").toBeUndefined();
+    await cache.get("g");
+    expect(loads).toEqual(["g", "g"]);
+
+    const off = new GroupCache(store, { ttlMs: 0, maxGroups: 10 });
+    await off.get("h");
+    expect(off.peek("h")).toBeUndefined();
+    expect(off.size).toBe(0);
+  });
+});
