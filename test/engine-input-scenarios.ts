@@ -16,6 +16,7 @@ import {
   type Storage,
   type SyncedFrame,
 } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** A storage for one test, and how to release it. */
@@ -270,6 +271,33 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
       });
       await expect(server.im.history(eveId, conversationId)).rejects.toMatchObject({
         code: "forbidden",
+      });
+    });
+
+    it("the conversation list carries the other participants' read and delivered cursors", async () => {
+      const server = await start();
+      const [aliceId, bobId] = [unique("alice"), unique("bob")];
+      const alice = await server.login(aliceId);
+      const bob = await server.login(bobId);
+      for (let i = 0; i < 3; i++) await sendText(alice, bobId, `m${i}`);
+      bob.send({ type: "ack", conversationId: `d:${[aliceId, bobId].sort().join(":")}`, seq: 3 });
+      bob.send({ type: "read", conversationId: `d:${[aliceId, bobId].sort().join(":")}`, seq: 2 });
+      await alice.next<ReceiptFrame>((f) => f.type === "receipt" && f.kind === "read");
+      // The ack and the read are written in separate batches.
+      await eventually(async () => {
+        const [forAlice] = await server.im.conversations(aliceId);
+        expect(forAlice, "alice's new device learns what bob read").toMatchObject({
+          peerReadSeq: 2,
+          peerDeliveredSeq: 3,
+        });
+      });
+      // The sender's own read cursor moves in a batch after each send.
+      await eventually(async () => {
+        const [forBob] = await server.im.conversations(bobId);
+        expect(forBob, "alice read her own messages").toMatchObject({
+          peerReadSeq: 3,
+          peerDeliveredSeq: 3,
+        });
       });
     });
   });

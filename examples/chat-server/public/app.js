@@ -207,20 +207,10 @@ function directId(a, b) {
   return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
 }
 
-function receiptsKey() {
-  return `lucky-im.receipts.${state.auth.userId}`;
-}
-
-function loadReceipts() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(receiptsKey()) || "{}");
-    state.receipts = new Map(Object.entries(saved));
-  } catch {
-    state.receipts = new Map();
-  }
-}
-
-/** What others reached in a conversation: the server only pushes it, so the page remembers it. */
+/**
+ * What others reached in a conversation: `GET /conversations` gives it (`peerReadSeq`,
+ * `peerDeliveredSeq`, so a new device knows it too) and `receipt` frames raise it.
+ */
 function receiptsOf(conversationId) {
   let receipts = state.receipts.get(conversationId);
   if (!receipts) {
@@ -228,14 +218,6 @@ function receiptsOf(conversationId) {
     state.receipts.set(conversationId, receipts);
   }
   return receipts;
-}
-
-function saveReceipts() {
-  try {
-    localStorage.setItem(receiptsKey(), JSON.stringify(Object.fromEntries(state.receipts)));
-  } catch {
-    // Storage full or disabled: receipts are then only kept for this page's life.
-  }
 }
 
 // ------------------------------------------------------------------ formatting
@@ -290,6 +272,9 @@ function summaryOf(conversationId) {
 async function loadConversations() {
   const list = await api("GET", "/conversations");
   for (const fresh of list) {
+    const receipts = receiptsOf(fresh.conversationId);
+    receipts.read = Math.max(receipts.read, fresh.peerReadSeq ?? 0);
+    receipts.delivered = Math.max(receipts.delivered, fresh.peerDeliveredSeq ?? 0);
     const known = state.conversations.get(fresh.conversationId);
     // A message pushed after the server made this list is counted already: keep the newer view.
     if (known && known.lastSeq > fresh.lastSeq) continue;
@@ -658,7 +643,6 @@ function startClient() {
     const receipts = receiptsOf(receipt.conversationId);
     if (receipt.kind === "read") receipts.read = Math.max(receipts.read, receipt.seq);
     receipts.delivered = Math.max(receipts.delivered, receipt.seq);
-    saveReceipts();
     if (receipt.conversationId === state.active) renderMessages("stick");
   });
   client.on("recalled", (frame) => {
@@ -708,7 +692,7 @@ async function enterChat() {
   const me = await api("GET", "/users/me");
   saveAuth({ ...state.auth, userId: me.userId, username: me.username });
   state.names.set(me.userId, me.username);
-  loadReceipts();
+  state.receipts = new Map();
   $("me").textContent = me.username;
   $("me-avatar").replaceWith(Object.assign(avatar(me.username, me.userId), { id: "me-avatar" }));
   $("auth-view").hidden = true;

@@ -171,6 +171,30 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
   );
 
   it(
+    "a new device shows what the other side read, from the conversation list",
+    async () => {
+      // A fresh browser context: no localStorage, no receipt seen. The read mark comes from the server.
+      const device = await newPerson(alice.name);
+      try {
+        await device.page.fill("#username", alice.name);
+        await device.page.fill("#password", PASSWORD);
+        await device.page.click("#login-button");
+        await device.page.locator("#chat-view").waitFor({ state: "visible", timeout: WAIT });
+        await conversationRow(device.page, bob.name).click();
+        await message(device.page, "Hi Bob, how are you?").waitFor({ timeout: WAIT });
+        await eventually(
+          () => message(device.page, "Hi Bob, how are you?").locator(".status").textContent(),
+          "read",
+        );
+        expect(device.errors).toEqual([]);
+      } finally {
+        await device.context.close();
+      }
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
     "sends an image and a file",
     async () => {
       await alice.page.setInputFiles("#file-input", {

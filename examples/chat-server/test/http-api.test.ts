@@ -720,7 +720,7 @@ describe("groups", () => {
 });
 
 describe("conversations", () => {
-  it("lists none for a new user and refuses a foreign or malformed conversation", async () => {
+  it("lists none for a new user, opens an own direct conversation before its first message, refuses a foreign or malformed one", async () => {
     const [a, b, c] = await Promise.all([
       registerUser(base, "ca"),
       registerUser(base, "cb"),
@@ -729,6 +729,12 @@ describe("conversations", () => {
     const list = await api(base, "GET", "/conversations", { token: a.accessToken });
     expect(list.status).toBe(200);
     expect(list.body).toEqual([]);
+    const own = [a.userId, b.userId].sort();
+    const empty = await api(base, "GET", `/conversations/d:${own[0]}:${own[1]}/messages`, {
+      token: a.accessToken,
+    });
+    expect(empty.status, "a new direct conversation is empty, not forbidden").toBe(200);
+    expect(empty.body).toEqual({ messages: [], more: false });
     const ids = [b.userId, c.userId].sort();
     expectError(
       await api(base, "GET", `/conversations/d:${ids[0]}:${ids[1]}/messages`, {

@@ -140,7 +140,7 @@ describe("chat between two registered users", () => {
     await expect.poll(async () => (await aliceView())?.unread, { timeout: 10_000 }).toBe(0);
   });
 
-  it("lists the conversation with cursors and the last message in the frame shape", async () => {
+  it("lists the conversation with cursors, the peer's cursors and the last message in the frame shape", async () => {
     const list = await api(base, "GET", "/conversations", { token: bob.accessToken });
     expect(list.status).toBe(200);
     expect(list.body).toEqual([
@@ -149,6 +149,9 @@ describe("chat between two registered users", () => {
         lastSeq: 2,
         readSeq: 2,
         unread: 0,
+        // What alice read and received: a new device of bob's shows his messages as read.
+        peerReadSeq: 2,
+        peerDeliveredSeq: 2,
         lastMessage: expect.objectContaining({
           type: "message",
           conversationId,

@@ -3,6 +3,7 @@ import {
   type Cursor,
   type CursorMoved,
   type CursorStore,
+  type PeerCursor,
   TurnBatch,
 } from "@lucky-im/core";
 import { sql } from "kysely";
@@ -243,6 +244,33 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
           .where("conversation_id", "=", conversationId)
           .execute();
         return rows.map((row) => row.user_id);
+      });
+    },
+
+    peerCursors(userId, conversationIds) {
+      return ctx.run("peerCursors", async () => {
+        if (conversationIds.length === 0) return [];
+        // Only conversations the user is in (the join on `me`); the others' rows come from
+        // the (conversation_id, user_id) index.
+        const { rows } = await sql<{
+          conversation_id: string;
+          read_seq: string;
+          delivered_seq: string;
+        }>`
+          SELECT o.conversation_id, max(o.read_seq) AS read_seq, max(o.delivered_seq) AS delivered_seq
+          FROM ${t.cursors} AS me
+          JOIN ${t.cursors} AS o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id
+          WHERE me.user_id = ${userId}
+            AND me.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
+          GROUP BY o.conversation_id
+        `.execute(db);
+        return rows.map(
+          (row): PeerCursor => ({
+            conversationId: row.conversation_id,
+            readSeq: Number(row.read_seq),
+            deliveredSeq: Number(row.delivered_seq),
+          }),
+        );
       });
     },
   };

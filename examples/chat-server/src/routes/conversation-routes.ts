@@ -20,6 +20,9 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
         lastSeq: s.lastSeq,
         readSeq: s.readSeq,
         unread: s.unread,
+        // The others' cursors: a new device shows read marks without having seen the receipts.
+        peerReadSeq: s.peerReadSeq ?? 0,
+        peerDeliveredSeq: s.peerDeliveredSeq ?? 0,
         lastMessage: s.lastMessage ? toMessageFrame(s.lastMessage) : null,
       }));
     },

@@ -1,5 +1,5 @@
 import type { ConversationSummary } from "../domain/conversation.js";
-import type { Cursor } from "../domain/cursor.js";
+import type { Cursor, PeerCursor } from "../domain/cursor.js";
 
 /**
  * Per (user, conversation) cursors: what was delivered and what was read.
@@ -55,4 +55,11 @@ export interface CursorStore {
   conversations(userId: string, options?: { limit?: number }): Promise<ConversationSummary[]>;
   /** Users who have a cursor in the conversation (its participants). */
   participants(conversationId: string): Promise<string[]>;
+  /**
+   * The other participants' cursors in each listed conversation the user is in: the highest
+   * read and delivered seq any of them reached (in a direct conversation, the other user's).
+   * Conversations the user is not in, or with no other participant, are left out. Lets a new
+   * device show which of the user's messages were read without having seen the receipts.
+   */
+  peerCursors(userId: string, conversationIds: readonly string[]): Promise<PeerCursor[]>;
 }

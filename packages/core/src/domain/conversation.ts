@@ -24,6 +24,13 @@ export interface ConversationSummary {
   unread: number;
   /** The newest message, if any. */
   lastMessage?: Message;
+  /**
+   * The highest seq another participant read (in a direct conversation, the other user).
+   * Set by `ImServer.conversations`, not by stores; 0 when no one else read anything.
+   */
+  peerReadSeq?: number;
+  /** The highest seq delivered to another participant; set like {@link ConversationSummary.peerReadSeq}. */
+  peerDeliveredSeq?: number;
 }
 
 /** The id of the direct conversation between two users: `d:<a>:<b>`, ids sorted. */

@@ -1,3 +1,12 @@
+/** The other participants' cursors in one conversation, as a user sees them. */
+export interface PeerCursor {
+  conversationId: string;
+  /** The highest seq any other participant read. */
+  readSeq: number;
+  /** The highest seq delivered to any other participant. */
+  deliveredSeq: number;
+}
+
 /** A user's cursors in one conversation. */
 export interface Cursor {
   conversationId: string;

@@ -316,9 +316,32 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     }
   }
 
-  /** A user's conversations with unread counts and last message, newest activity first. */
-  conversations(userId: string, options?: { limit?: number }): Promise<ConversationSummary[]> {
-    return this.core.storage.cursors.conversations(userId, options);
+  /**
+   * A user's conversations with unread counts and last message, newest activity first, with
+   * the other participants' cursors (`peerReadSeq`, `peerDeliveredSeq`): read state a new
+   * device cannot have learnt from receipts.
+   */
+  async conversations(
+    userId: string,
+    options?: { limit?: number },
+  ): Promise<ConversationSummary[]> {
+    const { cursors } = this.core.storage;
+    const summaries = await cursors.conversations(userId, options);
+    if (summaries.length === 0) return summaries;
+    const peers = new Map(
+      (
+        await cursors.peerCursors(
+          userId,
+          summaries.map((s) => s.conversationId),
+        )
+      ).map((p) => [p.conversationId, p]),
+    );
+    for (const summary of summaries) {
+      const peer = peers.get(summary.conversationId);
+      summary.peerReadSeq = peer?.readSeq ?? 0;
+      summary.peerDeliveredSeq = peer?.deliveredSeq ?? 0;
+    }
+    return summaries;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
 import type { ConversationSummary } from "../domain/conversation.js";
-import type { Cursor } from "../domain/cursor.js";
+import type { Cursor, PeerCursor } from "../domain/cursor.js";
 import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
 
 /** @internal What the memory cursor store needs from its storage. */
@@ -109,6 +109,24 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     async participants(conversationId) {
       context.guard();
       return [...(state.cursorsByConversation.get(conversationId)?.keys() ?? [])];
+    },
+
+    async peerCursors(userId, conversationIds) {
+      context.guard();
+      const result: PeerCursor[] = [];
+      for (const conversationId of new Set(conversationIds)) {
+        const cursors = state.cursorsByConversation.get(conversationId);
+        if (!cursors?.has(userId)) continue;
+        let peer: PeerCursor | undefined;
+        for (const [otherId, other] of cursors) {
+          if (otherId === userId) continue;
+          peer ??= { conversationId, readSeq: 0, deliveredSeq: 0 };
+          peer.readSeq = Math.max(peer.readSeq, other.readSeq);
+          peer.deliveredSeq = Math.max(peer.deliveredSeq, other.deliveredSeq);
+        }
+        if (peer) result.push(peer);
+      }
+      return result;
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutboxStore } from "../contracts/outbox-store.js";
 import type { Storage } from "../contracts/storage.js";
 import { directConversationId, groupConversationId } from "../domain/conversation.js";
-import type { Cursor } from "../domain/cursor.js";
+import type { Cursor, PeerCursor } from "../domain/cursor.js";
 import type { Message, MessageDraft } from "../domain/message.js";
 import type { ClaimedOutboxEntry } from "../domain/outbox.js";
 import type { MessageBody } from "../protocol/schemas.js";
@@ -743,6 +743,38 @@ export function storageConformance(options: SuiteOptions<Storage>): void {
             { userId: b, conversationId, seq: 4, kind: "delivered" },
           ].sort((x, y) => byKey(x).localeCompare(byKey(y))),
         );
+      });
+
+      it("peerCursors() gives the highest read and delivered seq of the other participants, only where the user is in", async () => {
+        const [a, b, c, outsider] = [uid("alice"), uid("bob"), uid("carol"), uid("eve")];
+        const ab = directConversationId(a, b);
+        const ac = directConversationId(a, c);
+        const self = directConversationId(a, a);
+        for (let i = 0; i < 4; i++) await append(directDraft(a, b));
+        await append(directDraft(a, c));
+        await append(directDraft(a, a));
+        await storage.cursors.markDelivered(b, ab, 3);
+        await storage.cursors.markRead(b, ab, 2);
+        await storage.cursors.markRead(a, ab, 4);
+        const bySeq = (list: PeerCursor[]) =>
+          [...list].sort((x, y) => x.conversationId.localeCompare(y.conversationId));
+        expect(
+          bySeq(await storage.cursors.peerCursors(a, [ab, ac, self, ab])),
+          "alice sees bob's and carol's cursors, not her own (her self-conversation has no peer)",
+        ).toEqual(
+          bySeq([
+            { conversationId: ab, readSeq: 2, deliveredSeq: 3 },
+            { conversationId: ac, readSeq: 0, deliveredSeq: 0 },
+          ]),
+        );
+        expect(await storage.cursors.peerCursors(b, [ab]), "bob sees alice's cursor").toEqual([
+          { conversationId: ab, readSeq: 4, deliveredSeq: 4 },
+        ]);
+        expect(
+          await storage.cursors.peerCursors(outsider, [ab]),
+          "an outsider learns nothing",
+        ).toEqual([]);
+        expect(await storage.cursors.peerCursors(a, []), "no ids").toEqual([]);
       });
 
       it("markDelivered and markRead only ever raise the cursors; read implies delivered", async () => {
