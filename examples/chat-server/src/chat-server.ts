@@ -7,6 +7,7 @@ import {
   type AuthService,
   createAuthService,
   createEncryptionKeyRing,
+  createHashPool,
   createPasswordHasher,
 } from "@lucky-im/auth";
 import { createImServer, type ImLogger, type ImServer, newId } from "@lucky-im/core";
@@ -143,6 +144,13 @@ export async function createChatServer(
   let draining = false;
   let im: ImServer | undefined;
   let app: FastifyInstance | undefined;
+  // Password hashes run on worker threads of their own, bounded: a login flood is refused
+  // with 429/503 instead of starving static files, API calls and WebSocket auth.
+  const hashPool = createHashPool({
+    maxConcurrent: config.hashConcurrency,
+    maxQueued: config.hashQueue,
+    maxPerKey: config.hashPerIp,
+  });
   try {
     const auth = createAuthService({
       ...backends.authStores,
@@ -156,9 +164,16 @@ export async function createChatServer(
       encryptionKeys: createEncryptionKeyRing(
         backends.loginKey ? { keys: [backends.loginKey] } : {},
       ),
-      passwordHasher: createPasswordHasher({ logN: config.passwordHashLogN }),
+      passwordHasher: createPasswordHasher({ logN: config.passwordHashLogN, pool: hashPool }),
       loginLimitPerUser: { points: config.loginLimit, durationMs: config.loginWindowMs },
       loginLimitPerIp: { points: config.loginLimitPerIp, durationMs: config.loginWindowMs },
+      loginBackoff: {
+        freeFailures: config.loginFreeFailures,
+        baseDelayMs: config.loginBackoffBaseMs,
+        maxDelayMs: config.loginBackoffMaxMs,
+      },
+      lookupLimitPerUser: { points: config.lookupLimit, durationMs: 60_000 },
+      lookupLimitPerIp: { points: config.lookupLimitPerIp, durationMs: 60_000 },
       rateLimiter: backends.limiterFactory,
       // Revoked tokens (logout, refresh reuse) also close the user's live sessions.
       onRevoke: ({ userId }) => im?.kick(userId),
@@ -275,6 +290,7 @@ export async function createChatServer(
           log.info("draining");
           await engine.close();
           await started.close();
+          await hashPool.close();
           await backends.close();
           log.info("closed");
         })();
@@ -284,6 +300,7 @@ export async function createChatServer(
   } catch (error) {
     await im?.close().catch(() => {});
     await app?.close().catch(() => {});
+    await hashPool.close();
     await backends.close();
     throw error;
   }

@@ -170,7 +170,8 @@ export interface ChatServerConfig {
    */
   maxConnectionsPerUser: number;
   /**
-   * Login attempts per username per {@link loginWindowMs}.
+   * Password changes per user per {@link loginWindowMs} (logins are limited per
+   * (username, IP) by the backoff, never per username alone).
    * @default 10 (`LUCKY_IM_LOGIN_LIMIT`)
    */
   loginLimit: number;
@@ -185,12 +186,52 @@ export interface ChatServerConfig {
    */
   loginWindowMs: number;
   /**
+   * Wrong passwords a (username, IP) pair may try before exponential backoff starts.
+   * @default 5 (`LUCKY_IM_LOGIN_FREE_FAILURES`)
+   */
+  loginFreeFailures: number;
+  /**
+   * The first backoff wait, in ms; it doubles with each further wrong password.
+   * @default 1000 (`LUCKY_IM_LOGIN_BACKOFF_BASE_MS`)
+   */
+  loginBackoffBaseMs: number;
+  /**
+   * The longest backoff wait, in ms.
+   * @default 900000 (`LUCKY_IM_LOGIN_BACKOFF_MAX_MS`)
+   */
+  loginBackoffMaxMs: number;
+  /**
+   * Password hashes computed at once, each on its own worker thread (128 MiB each at the default cost).
+   * @default 2 (`LUCKY_IM_HASH_CONCURRENCY`)
+   */
+  hashConcurrency: number;
+  /**
+   * Password hashes waiting for a thread; beyond it logins get 503 with `Retry-After`.
+   * @default 8 (`LUCKY_IM_HASH_QUEUE`)
+   */
+  hashQueue: number;
+  /**
+   * Password hashes running or waiting per client IP; beyond it logins get 429 with `Retry-After`.
+   * @default 2 (`LUCKY_IM_HASH_PER_IP`)
+   */
+  hashPerIp: number;
+  /**
+   * `GET /users/by-name/:username` lookups per user per minute.
+   * @default 30 (`LUCKY_IM_LOOKUP_LIMIT`)
+   */
+  lookupLimit: number;
+  /**
+   * `GET /users/by-name/:username` lookups per client IP per minute.
+   * @default 60 (`LUCKY_IM_LOOKUP_LIMIT_PER_IP`)
+   */
+  lookupLimitPerIp: number;
+  /**
    * Registrations per client IP per hour (each costs a password hash).
    * @default 20 (`LUCKY_IM_REGISTER_LIMIT`)
    */
   registerLimitPerHour: number;
   /**
-   * log2 of the scrypt cost of password hashes. Lower it only in tests.
+   * log2 of the scrypt cost of password hashes: 17 is OWASP's minimum. Lower it only in tests.
    * @default 17 (`LUCKY_IM_PASSWORD_HASH_LOG_N`)
    */
   passwordHashLogN: number;
@@ -316,6 +357,14 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     loginLimit: int(env, "LUCKY_IM_LOGIN_LIMIT", 10, 1),
     loginLimitPerIp: int(env, "LUCKY_IM_LOGIN_LIMIT_PER_IP", 100, 1),
     loginWindowMs: int(env, "LUCKY_IM_LOGIN_WINDOW_MS", 300_000, 1),
+    loginFreeFailures: int(env, "LUCKY_IM_LOGIN_FREE_FAILURES", 5, 0),
+    loginBackoffBaseMs: int(env, "LUCKY_IM_LOGIN_BACKOFF_BASE_MS", 1000, 1),
+    loginBackoffMaxMs: int(env, "LUCKY_IM_LOGIN_BACKOFF_MAX_MS", 900_000, 1),
+    hashConcurrency: int(env, "LUCKY_IM_HASH_CONCURRENCY", 2, 1),
+    hashQueue: int(env, "LUCKY_IM_HASH_QUEUE", 8, 0),
+    hashPerIp: int(env, "LUCKY_IM_HASH_PER_IP", 2, 1),
+    lookupLimit: int(env, "LUCKY_IM_LOOKUP_LIMIT", 30, 1),
+    lookupLimitPerIp: int(env, "LUCKY_IM_LOOKUP_LIMIT_PER_IP", 60, 1),
     registerLimitPerHour: int(env, "LUCKY_IM_REGISTER_LIMIT", 20, 1),
     passwordHashLogN: int(env, "LUCKY_IM_PASSWORD_HASH_LOG_N", 17, 10),
     passwordMinLength: int(env, "LUCKY_IM_PASSWORD_MIN_LENGTH", 8, 1),

@@ -60,6 +60,14 @@ export function handleError(
     }
     const message = error.code === "internal" ? "internal error" : clientMessage(error.message);
     if (error.code === "unauthorized") reply.header("www-authenticate", "Bearer");
+    // Limits (rate limits, a full password-hash pool) say when to come back.
+    const retryAfterMs = error.details?.retryAfterMs;
+    if (
+      (error.code === "rate_limited" || error.code === "unavailable") &&
+      typeof retryAfterMs === "number"
+    ) {
+      reply.header("retry-after", Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    }
     return sendError(reply, error.code, message);
   }
   const fastifyError = error as FastifyError;

@@ -173,6 +173,8 @@ export async function testConfig(
     passwordHashLogN: 12,
     // Every test user logs in from 127.0.0.1.
     loginLimitPerIp: 100_000,
+    hashPerIp: 100_000,
+    hashQueue: 100_000,
     registerLimitPerHour: 100_000,
     logLevel: "silent",
     jwtSecret: "a test secret of at least thirty-two bytes!",

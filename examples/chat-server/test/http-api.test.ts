@@ -208,18 +208,22 @@ describe("auth", () => {
     );
   });
 
-  it("rate-limits logins per username (429)", async () => {
+  it("backs off wrong passwords per (username, address) with 429 and Retry-After", async () => {
     const user = await registerUser(base, "limited");
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 7; i++) {
       const answer = await api(base, "POST", "/auth/login", {
         body: { username: user.username, password: "not the password" },
       });
       statuses.push(answer.status);
-      if (answer.status === 429) expectError(answer, 429, "rate_limited");
+      if (answer.status === 429) {
+        expectError(answer, 429, "rate_limited");
+        expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      }
     }
-    expect(statuses.slice(0, 9).every((s) => s === 401)).toBe(true);
-    expect(statuses.at(-1)).toBe(429);
+    // Five free failures (the default), then a wait.
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
   });
 
   it("publishes an RSA-OAEP-256 key and accepts a passwordJwe login", async () => {
@@ -535,6 +539,27 @@ describe("user lookup (additions for the web page)", () => {
       "not_found",
     );
     expectError(await api(base, "GET", `/users/${carol.userId}`), 401, "unauthorized");
+  });
+
+  it("limits GET /users/by-name lookups per user (429 with Retry-After): no enumeration", async () => {
+    const { server, stop: stopLimited } = await startTestServer({ lookupLimit: 5 });
+    try {
+      const erin = await registerUser(server.url, "erin");
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const answer = await api(server.url, "GET", `/users/by-name/guess${i}`, {
+          token: erin.accessToken,
+        });
+        statuses.push(answer.status);
+        if (answer.status === 429) {
+          expectError(answer, 429, "rate_limited");
+          expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        }
+      }
+      expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
+    } finally {
+      await stopLimited();
+    }
   });
 });
 

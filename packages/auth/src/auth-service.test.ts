@@ -326,23 +326,59 @@ describe("createAuthService", () => {
     expect(await errorCode(b.authenticator.authenticate(tokens.accessToken))).toBe("unauthorized");
   });
 
-  it("rate-limits logins per username and per IP", async () => {
+  it("backs off wrong passwords per (user, IP) exponentially; the user still logs in from another IP", async () => {
     const { auth } = setup({
-      loginLimitPerUser: { points: 3, durationMs: 60_000 },
-      loginLimitPerIp: { points: 5, durationMs: 60_000 },
+      loginBackoff: { freeFailures: 2, baseDelayMs: 200, maxDelayMs: 10_000 },
     });
     await auth.register("alice", "correct horse");
-    for (let i = 0; i < 3; i++)
-      await errorCode(auth.login({ username: "alice", password: "guess" }));
-    // The budget is spent: even the right password is refused for now.
-    const limited = await auth
-      .login({ username: "alice", password: "correct horse" })
-      .catch((e) => e);
-    expect(hasErrorCode(limited, "rate_limited")).toBe(true);
-    expect((limited as { details: { retryAfterMs: number } }).details.retryAfterMs).toBeGreaterThan(
-      0,
+    const from = { ip: "10.6.6.6" };
+    const attempt = (password: string, context = from) =>
+      auth.login({ username: "alice", password }, context).catch((e: unknown) => e);
+    expect(hasErrorCode(await attempt("guess"), "unauthorized")).toBe(true);
+    expect(hasErrorCode(await attempt("guess"), "unauthorized")).toBe(true);
+    const waits: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      // Right after a failure past the free ones, even the right password waits.
+      const refused = await attempt("correct horse");
+      expect(hasErrorCode(refused, "rate_limited")).toBe(true);
+      const retryAfterMs = (refused as { details: { retryAfterMs: number } }).details.retryAfterMs;
+      waits.push(retryAfterMs);
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs + 50));
+      expect(hasErrorCode(await attempt("guess"), "unauthorized")).toBe(true);
+    }
+    expect(waits).toEqual([200, 400, 800]);
+    // The same user from another address is not held back at all.
+    const tokens = await auth.login(
+      { username: "alice", password: "correct horse" },
+      { ip: "10.0.0.1" },
     );
+    expect(tokens.userId).toBeDefined();
+  });
 
+  it("does not count malformed passwordJwe: nobody can lock a user out at no cost", async () => {
+    const { auth } = setup();
+    await auth.register("alice", "correct horse");
+    for (let i = 0; i < 12; i++) {
+      expect(
+        await errorCode(auth.login({ username: "alice", passwordJwe: "not.a.jwe.at.all" })),
+      ).toBe("bad_request");
+    }
+    for (let i = 0; i < 10; i++) {
+      await errorCode(
+        auth.login({ username: "alice", passwordJwe: "x.y.z.w.v" }, { ip: "10.6.6.6" }),
+      );
+    }
+    expect(
+      (await auth.login({ username: "alice", password: "correct horse" })).userId,
+    ).toBeDefined();
+    expect(
+      (await auth.login({ username: "alice", password: "correct horse" }, { ip: "10.0.0.1" }))
+        .userId,
+    ).toBeDefined();
+  });
+
+  it("still limits login attempts per IP", async () => {
+    const { auth } = setup({ loginLimitPerIp: { points: 5, durationMs: 60_000 } });
     for (let i = 0; i < 5; i++) {
       expect(
         await errorCode(
@@ -355,16 +391,30 @@ describe("createAuthService", () => {
     ).toBe("rate_limited");
   });
 
-  it("applies the default login limit of 10 per username", async () => {
-    const { auth } = setup();
-    for (let i = 0; i < 10; i++) {
-      expect(await errorCode(auth.login({ username: "mallory", password: "guess" }))).toBe(
-        "unauthorized",
-      );
+  it("limits username lookups per asking user and per IP", async () => {
+    const { auth } = setup({
+      lookupLimitPerUser: { points: 3, durationMs: 60_000 },
+      lookupLimitPerIp: { points: 5, durationMs: 60_000 },
+    });
+    const { userId } = await auth.register("erin", "correct horse");
+    for (let i = 0; i < 3; i++) {
+      await auth.findUserByUsername(`guess${i}`, { userId: "u_mallory", ip: "10.2.2.2" });
     }
-    expect(await errorCode(auth.login({ username: "mallory", password: "guess" }))).toBe(
-      "rate_limited",
-    );
+    expect(
+      await errorCode(auth.findUserByUsername("erin", { userId: "u_mallory", ip: "10.2.2.2" })),
+    ).toBe("rate_limited");
+    // Other users from that address share what is left of the address's 5.
+    for (const asker of ["u_bob", "u_carol"]) {
+      expect(await auth.findUserByUsername("erin", { userId: asker, ip: "10.2.2.2" })).toEqual({
+        userId,
+        username: "erin",
+      });
+    }
+    expect(
+      await errorCode(auth.findUserByUsername("erin", { userId: "u_dave", ip: "10.2.2.2" })),
+    ).toBe("rate_limited");
+    // Without a context (the host's own lookups) nothing is limited.
+    expect(await auth.findUserByUsername("erin")).toBeDefined();
   });
 
   it("takes a custom rate limiter factory", async () => {
@@ -375,12 +425,21 @@ describe("createAuthService", () => {
         return { consume: async () => ({ allowed: false, remaining: 0, retryAfterMs: 1234 }) };
       },
     });
-    expect(names.sort()).toEqual([
-      "auth_code_ip:20/3600000",
-      "auth_code_recipient:5/3600000",
-      "auth_login_ip:10/300000",
-      "auth_login_user:10/300000",
-    ]);
+    expect(names.sort()).toEqual(
+      [
+        "auth_code_ip:20/3600000",
+        "auth_code_recipient:5/3600000",
+        ...Array.from(
+          { length: 11 },
+          (_, level) => `auth_login_backoff_${level}:1/${Math.min(900_000, 1000 * 2 ** level)}`,
+        ),
+        "auth_login_failures:1000000/3600000",
+        "auth_login_ip:10/300000",
+        "auth_login_user:10/300000",
+        "auth_lookup_ip:60/60000",
+        "auth_lookup_user:30/60000",
+      ].sort(),
+    );
     expect(await errorCode(auth.login({ username: "x", password: "y" }))).toBe("rate_limited");
     expect(await errorCode(auth.sendCode("x@example.com"))).toBe("rate_limited");
   });

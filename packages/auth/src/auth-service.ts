@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { newId } from "@lucky-im/core";
+import { isImError, newId } from "@lucky-im/core";
 import { type JWK, SignJWT } from "jose";
 import type { CodeSender } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
@@ -11,6 +11,7 @@ import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
 import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
+import { createLoginBackoff, type LoginBackoffOptions } from "./login-backoff.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
 import { createPasswordPolicy } from "./password-policy.js";
@@ -100,7 +101,8 @@ export interface AuthServiceOptions {
    */
   versionCacheTtlMs?: number;
   /**
-   * Login attempts per username (also password changes per user).
+   * Password changes per user. Logins have no per-user limit (anyone could lock
+   * a user out with it): see {@link loginBackoff}.
    * @default { points: 10, durationMs: 300000 }
    */
   loginLimitPerUser?: RateLimit;
@@ -110,8 +112,25 @@ export interface AuthServiceOptions {
    */
   loginLimitPerIp?: RateLimit;
   /**
+   * Exponential backoff of wrong passwords per (username, client IP). Only
+   * attempts that cost a password hash count.
+   * @default { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 900000, memoryMs: 3600000 }
+   */
+  loginBackoff?: LoginBackoffOptions;
+  /**
+   * Username lookups ({@link AuthService.findUserByUsername}) per user who asks.
+   * @default { points: 30, durationMs: 60000 }
+   */
+  lookupLimitPerUser?: RateLimit;
+  /**
+   * Username lookups per client IP.
+   * @default { points: 60, durationMs: 60000 }
+   */
+  lookupLimitPerIp?: RateLimit;
+  /**
    * Makes the rate limiters (names `auth_login_user`, `auth_login_ip`,
-   * `auth_code_recipient`, `auth_code_ip`); pass a Redis-backed one to share
+   * `auth_login_failures`, `auth_login_backoff_<n>`, `auth_lookup_user`,
+   * `auth_lookup_ip`, `auth_code_recipient`, `auth_code_ip`); pass a Redis-backed one to share
    * budgets between nodes.
    * @default in-memory limiters (core's `createMemoryRateLimiter`, one per budget)
    */
@@ -201,6 +220,14 @@ export interface LoginContext {
   deviceClass?: string;
 }
 
+/** Who looks a username up, for the lookup limits. */
+export interface LookupContext {
+  /** The user who asks. */
+  userId?: string;
+  /** The client IP. */
+  ip?: string;
+}
+
 /** The auth facade: registration, login, refresh, logout, codes, and the authenticator. */
 export interface AuthService {
   /** Verifies access tokens (give it to the engine and the transport). */
@@ -243,8 +270,15 @@ export interface AuthService {
   issueTokens(userId: string, context?: LoginContext): Promise<TokenPair>;
   /** The user's id and username, or undefined. */
   getUser(userId: string): Promise<{ userId: string; username: string } | undefined>;
-  /** The user with this username (to find people to chat with), or undefined. */
-  findUserByUsername(username: string): Promise<{ userId: string; username: string } | undefined>;
+  /**
+   * The user with this username (to find people to chat with), or undefined.
+   * With a context, lookups are limited per asking user and per IP (`rate_limited`),
+   * so that usernames cannot be enumerated.
+   */
+  findUserByUsername(
+    username: string,
+    context?: LookupContext,
+  ): Promise<{ userId: string; username: string } | undefined>;
   /** The public JWK to encrypt passwords to (`GET /auth/public-key`). */
   publicJwk(): Promise<JWK>;
   /** Sends a verification code (see `VerificationCodes.send`). */
@@ -300,6 +334,15 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     ...(options.loginLimitPerUser ?? loginDefault),
   });
   const byIp = factory({ name: "auth_login_ip", ...(options.loginLimitPerIp ?? loginDefault) });
+  const backoff = createLoginBackoff(factory, options.loginBackoff);
+  const lookupsByUser = factory({
+    name: "auth_lookup_user",
+    ...(options.lookupLimitPerUser ?? { points: 30, durationMs: 60_000 }),
+  });
+  const lookupsByIp = factory({
+    name: "auth_lookup_ip",
+    ...(options.lookupLimitPerIp ?? { points: 60, durationMs: 60_000 }),
+  });
   const codeStore = options.codes ?? createMemoryCodeStore();
   const codes = createVerificationCodes({
     ...options.codeOptions,
@@ -412,8 +455,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
   }
 
-  async function checkLogin(user: UserCredentials | undefined, password: string) {
-    const ok = await hasher.verify(password, user?.passwordHash ?? (await dummy()));
+  async function checkLogin(user: UserCredentials | undefined, password: string, ip?: string) {
+    // Unknown users cost a hash too (no timing oracle), on the same bounded pool.
+    const hashContext = ip === undefined ? {} : { key: ip };
+    const ok = await hasher.verify(password, user?.passwordHash ?? (await dummy()), hashContext);
     if (!user || !ok) throw authError("unauthorized", "invalid username or password");
   }
 
@@ -444,10 +489,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     async login(input, context = {}) {
       const username = checkUsername(input?.username);
       await enforce(
-        [
-          [byUser, `auth_login_user:${username}`],
-          [byIp, context.ip === undefined ? undefined : `auth_login_ip:${context.ip}`],
-        ],
+        [[byIp, context.ip === undefined ? undefined : `auth_login_ip:${context.ip}`]],
         "login attempts",
       );
       const password =
@@ -455,8 +497,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           ? await keys.decrypt(input.passwordJwe)
           : checkPassword((input as { password?: unknown }).password, 1);
       if (password.length > maxPassword) throw authError("bad_request", "password too long");
+      // Backoff per (user, IP), counted only once a hash was paid: malformed input costs
+      // nothing and locks nobody out, and the user can still log in from elsewhere.
+      const pairKey = JSON.stringify([username, context.ip ?? ""]);
+      await backoff.check(pairKey);
       const user = await store("read a user", () => credentials.findByUsername(username));
-      await checkLogin(user, password);
+      try {
+        await checkLogin(user, password, context.ip);
+      } catch (error) {
+        if (isImError(error) && error.code === "unauthorized") await backoff.fail(pairKey);
+        throw error;
+      }
       rehashIfNeeded(user!, password);
       return issue(user!, context);
     },
@@ -550,7 +601,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return user && { userId: user.userId, username: user.username };
     },
 
-    async findUserByUsername(input) {
+    async findUserByUsername(input, context = {}) {
+      await enforce(
+        [
+          [lookupsByUser, context.userId === undefined ? undefined : context.userId],
+          [lookupsByIp, context.ip === undefined ? undefined : context.ip],
+        ],
+        "username lookups",
+      );
       let username: string;
       try {
         username = checkUsername(input);
@@ -564,6 +622,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     publicJwk: () => keys.publicJwk(),
     sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
     verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
-    close: () => clearInterval(purgeTimer),
+    close: () => {
+      clearInterval(purgeTimer);
+      // A hasher passed in is the caller's to close, like the stores.
+      if (!options.passwordHasher) hasher.close?.().catch(onError);
+    },
   };
 }

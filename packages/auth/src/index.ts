@@ -12,6 +12,7 @@ export {
   type JwtSigningKey,
   type LoginContext,
   type LoginCredentials,
+  type LookupContext,
   type RevokeEvent,
   type TokenPair,
 } from "./auth-service.js";
@@ -31,6 +32,12 @@ export {
   type EncryptionKeyRingOptions,
 } from "./encryption-key-ring.js";
 export {
+  createHashPool,
+  type HashPool,
+  type HashPoolOptions,
+  type ScryptJob,
+} from "./hash-pool.js";
+export {
   createJwtAuthenticator,
   type JwtAuthenticator,
   type JwtAuthenticatorOptions,
@@ -38,11 +45,18 @@ export {
   type TokenVersionSource,
 } from "./jwt-authenticator.js";
 export { createLoggingCodeSender, type LoggingCodeSenderOptions } from "./logging-code-sender.js";
+export {
+  createLoginBackoff,
+  type LoginBackoff,
+  type LoginBackoffOptions,
+} from "./login-backoff.js";
 export { createMemoryCodeStore } from "./memory/memory-code-store.js";
 export { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
 export { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
 export {
   createPasswordHasher,
+  type HashContext,
+  OWASP_MIN_LOG_N,
   type PasswordHasher,
   type PasswordHasherOptions,
 } from "./password-hasher.js";

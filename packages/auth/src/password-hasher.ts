@@ -1,4 +1,8 @@
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHashPool, type HashPool } from "./hash-pool.js";
+
+/** The lowest scrypt cost accepted: OWASP's minimum (N=2^17, r=8, p=1). Lower costs are for tests. */
+export const OWASP_MIN_LOG_N = 17;
 
 /** Options of {@link createPasswordHasher}. */
 export interface PasswordHasherOptions {
@@ -28,6 +32,17 @@ export interface PasswordHasherOptions {
    * @default 16
    */
   saltLength?: number;
+  /**
+   * The worker threads hashes run on, bounded in concurrency and queue.
+   * @default createHashPool() (2 threads, 8 queued, 2 per key)
+   */
+  pool?: HashPool;
+}
+
+/** Who a hash is computed for, to share the pool fairly. */
+export interface HashContext {
+  /** Counted against the pool's per-key bound (the client IP). */
+  key?: string;
 }
 
 /**
@@ -37,14 +52,16 @@ export interface PasswordHasherOptions {
  */
 export interface PasswordHasher {
   /** Hashes a password (Unicode NFKC-normalised first) with a fresh salt. */
-  hash(password: string): Promise<string>;
+  hash(password: string, context?: HashContext): Promise<string>;
   /**
    * True when `password` matches `hash`, compared in constant time. Resolves
    * false for a hash it cannot parse or whose cost is out of bounds.
    */
-  verify(password: string, hash: string): Promise<boolean>;
+  verify(password: string, hash: string, context?: HashContext): Promise<boolean>;
   /** True when `hash` was made with other parameters than this hasher's (rehash it at the next login). */
   needsRehash(hash: string): boolean;
+  /** Stops the worker threads of a pool the hasher created itself. Idempotent. */
+  close?(): Promise<void>;
 }
 
 interface Params {
@@ -71,29 +88,28 @@ function parse(hash: string): (Params & { salt: Buffer; key: Buffer }) | undefin
 }
 
 function derive(
+  pool: HashPool,
   password: string,
   salt: Buffer,
   keyLength: number,
   params: Params,
+  key: string | undefined,
 ): Promise<Buffer> {
   const N = 2 ** params.logN;
   // Node refuses scrypt beyond `maxmem` (32 MiB by default); 128*N*r bytes are needed.
   const maxmem = 2 * 128 * N * params.r + 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    scrypt(
-      password.normalize("NFKC"),
-      salt,
-      keyLength,
-      { N, r: params.r, p: params.p, maxmem },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    );
-  });
+  return pool.run(
+    { password: password.normalize("NFKC"), salt, keyLength, N, r: params.r, p: params.p, maxmem },
+    key,
+  );
 }
 
 const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 
 /**
- * A {@link PasswordHasher} over `node:crypto` scrypt (async, off the event loop).
+ * A {@link PasswordHasher} over `node:crypto` scrypt, run on a bounded pool of
+ * worker threads ({@link createHashPool}): a flood of logins is refused with
+ * `rate_limited` / `unavailable` instead of starving the rest of the server.
  *
  * @example
  * ```ts
@@ -104,7 +120,7 @@ const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
   const params: Params = {
-    logN: options.logN ?? 17,
+    logN: options.logN ?? OWASP_MIN_LOG_N,
     r: options.blockSize ?? 8,
     p: options.parallelization ?? 1,
   };
@@ -113,17 +129,30 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   if (params.logN < 1 || params.logN > MAX_LOG_N) {
     throw new RangeError(`[lucky-im] [auth] logN must be within 1..${MAX_LOG_N}`);
   }
+  let ownPool: HashPool | undefined;
+  const pool = () => {
+    if (options.pool) return options.pool;
+    ownPool ??= createHashPool();
+    return ownPool;
+  };
 
   return {
-    async hash(password) {
+    async hash(password, context = {}) {
       const salt = randomBytes(saltLength);
-      const key = await derive(password, salt, keyLength, params);
+      const key = await derive(pool(), password, salt, keyLength, params, context.key);
       return `$scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;
     },
-    async verify(password, hash) {
+    async verify(password, hash, context = {}) {
       const parsed = parse(hash);
       if (!parsed || parsed.key.length < 16) return false;
-      const key = await derive(password, parsed.salt, parsed.key.length, parsed);
+      const key = await derive(
+        pool(),
+        password,
+        parsed.salt,
+        parsed.key.length,
+        parsed,
+        context.key,
+      );
       return timingSafeEqual(key, parsed.key);
     },
     needsRehash(hash) {
@@ -136,6 +165,11 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
         parsed.key.length !== keyLength ||
         parsed.salt.length !== saltLength
       );
+    },
+    async close() {
+      const own = ownPool;
+      ownPool = undefined;
+      await own?.close();
     },
   };
 }

@@ -118,8 +118,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
   });
 
   app.get<{ Params: { username: string } }>("/users/by-name/:username", async (request) => {
-    await ctx.authenticate(request);
-    const user = await auth.findUserByUsername(request.params.username);
+    const userId = await ctx.authenticate(request);
+    // Limited per user and per address: usernames must not be enumerable.
+    const user = await auth.findUserByUsername(request.params.username, {
+      userId,
+      ip: request.ip,
+    });
     if (!user) throw httpError("not_found", "no such user");
     return { userId: user.userId, username: user.username };
   });
