@@ -14,6 +14,7 @@ import type { ImLimits, ImLogger, MultiDevicePolicy } from "./options.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { ImServerStats } from "./stats.js";
+import type { UnsolicitedLimits } from "./unsolicited-limits.js";
 
 /** A cursor write waiting in a batch: the highest seq for one (user, conversation). */
 export interface CursorWrite {
@@ -46,6 +47,8 @@ export interface EngineCore {
   readonly presenceEvents: boolean;
   readonly deliveryReceipts: "direct" | "all" | "none";
   readonly allowedBodyTypes: ReadonlySet<MessageBodyType>;
+  /** Per-sender budgets on first messages to strangers, calls and stranger group adds. */
+  readonly unsolicited: UnsolicitedLimits;
   /** Coalesced delivered-cursor writes (key `user\u0000conversation`). */
   readonly deliveredWrites: Batcher<string, CursorWrite>;
   /** Coalesced read-cursor writes. */

@@ -46,6 +46,7 @@ export class GroupService {
       throw new ImError("bad_request", "a group name has 1..100 characters");
     const members = [...new Set(input.memberIds ?? [])].filter((id) => id !== input.ownerId);
     this.checkSize(members.length + 1);
+    await this.core.unsolicited.checkGroupAdds(input.ownerId, members);
     const group = await this.core.storage.groups.create({
       groupId: input.groupId ?? newId("g").slice(2),
       name,
@@ -75,6 +76,7 @@ export class GroupService {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     const fresh = [...new Set(userIds)].filter((id) => !group.members.some((m) => m.userId === id));
     this.checkSize(group.members.length + fresh.length);
+    await this.core.unsolicited.checkGroupAdds(by, fresh);
     const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
     if (added.length > 0) {
       const audience = [...memberIdsOf(group), ...added];

@@ -44,6 +44,7 @@ import { Session } from "./session.js";
 import { SessionRegistry } from "./session-registry.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
 import { handleSync } from "./sync-handler.js";
+import { UnsolicitedLimits } from "./unsolicited-limits.js";
 
 const ALL_BODY_TYPES: MessageBodyType[] = [
   "text",
@@ -207,6 +208,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       presenceEvents: options.presenceEvents ?? false,
       deliveryReceipts: options.deliveryReceipts ?? "direct",
       allowedBodyTypes: new Set(options.allowedBodyTypes ?? ALL_BODY_TYPES),
+      unsolicited: new UnsolicitedLimits(limits, storage),
       deliveredWrites: new Batcher((items) => this.writeCursors(items, "delivered"), {
         delayMs: cursorBatchMs,
         maxItems: 500,

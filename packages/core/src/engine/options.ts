@@ -120,6 +120,30 @@ export interface ImLimits {
    * @default 65536
    */
   maxFrameBytes: number;
+  /**
+   * First messages a user may send, per {@link unsolicitedWindowMs}, to users they never
+   * talked to (no cursor in their direct conversation). Beyond it: `error rate_limited`.
+   * @default 30
+   */
+  newDirectConversationsPerWindow: number;
+  /**
+   * Calls a user may start (`signal` frames with a new `callId`) per {@link unsolicitedWindowMs}.
+   * Beyond it: `error rate_limited`.
+   * @default 20
+   */
+  callsPerWindow: number;
+  /**
+   * Users a user may add to groups (`groups.create`, `groups.addMembers`) per
+   * {@link unsolicitedWindowMs} among those they never talked to. Beyond it the
+   * call rejects with `rate_limited`.
+   * @default 1000
+   */
+  strangerAddsPerWindow: number;
+  /**
+   * The window of the three limits above, in ms. Counted per node.
+   * @default 600000 (10 minutes)
+   */
+  unsolicitedWindowMs: number;
 }
 
 /** The default of every limit. */
@@ -142,6 +166,10 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxPendingPerSession: 1_000,
   maxJsonDepth: 32,
   maxFrameBytes: 65_536,
+  newDirectConversationsPerWindow: 30,
+  callsPerWindow: 20,
+  strangerAddsPerWindow: 1_000,
+  unsolicitedWindowMs: 600_000,
 });
 
 /** Options of {@link createImServer}. */

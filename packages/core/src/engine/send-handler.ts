@@ -67,7 +67,12 @@ export async function handleSend(
   const receivedAt = Date.now();
   try {
     checkBody(core, frame.body, frameLength);
-    // A direct send needs no lookup: no await (and no promise) for it.
+    // A direct send needs no lookup (no await, no promise) once the pair is known to
+    // have talked; a first message to a stranger counts against a per-sender budget.
+    if (frame.to.type === "user") {
+      const known = core.unsolicited.checkDirect(from, frame.to.id);
+      if (known) await known;
+    }
     const participants =
       frame.to.type === "user"
         ? frame.to.id === from
