@@ -120,6 +120,12 @@ export async function startTarget(
     LUCKY_IM_REGISTER_LIMIT: "1000000",
     LUCKY_IM_PASSWORD_HASH_LOG_N: "10",
     LUCKY_IM_MAX_CONNECTIONS_PER_IP: "1000000",
+    // Every simulated user logs in from this address and writes to users it never talked to.
+    LUCKY_IM_HASH_PER_IP: "1000000",
+    LUCKY_IM_HASH_QUEUE: "1000000",
+    LUCKY_IM_NEW_DIRECT_LIMIT: "1000000",
+    LUCKY_IM_CALL_LIMIT: "1000000",
+    LUCKY_IM_STRANGER_ADD_LIMIT: "1000000",
     LUCKY_IM_FILES_DIR: join(ctx.outDir, "files"),
     LUCKY_IM_NODE_ID: nodeId,
   };

@@ -122,6 +122,11 @@ describe.runIf(postgresUrl && redisUrl && amqpUrl)(
       LUCKY_IM_FILES_DIR: filesDir,
       LUCKY_IM_PASSWORD_HASH_LOG_N: "10",
       LUCKY_IM_REGISTER_LIMIT: "10000",
+      // Dozens of users register at once from this address and write to strangers.
+      LUCKY_IM_HASH_QUEUE: "10000",
+      LUCKY_IM_HASH_PER_IP: "10000",
+      LUCKY_IM_NEW_DIRECT_LIMIT: "10000",
+      LUCKY_IM_STRANGER_ADD_LIMIT: "10000",
       ...extra,
     });
 

@@ -226,6 +226,21 @@ export interface ChatServerConfig {
    */
   lookupLimitPerIp: number;
   /**
+   * First messages a user may send to users they never talked to, per 10 minutes.
+   * @default 30 (`LUCKY_IM_NEW_DIRECT_LIMIT`)
+   */
+  newDirectLimit: number;
+  /**
+   * Calls a user may start (`signal` with a new `callId`), per 10 minutes.
+   * @default 20 (`LUCKY_IM_CALL_LIMIT`)
+   */
+  callLimit: number;
+  /**
+   * Users a user may add to groups among those they never talked to, per 10 minutes.
+   * @default 1000 (`LUCKY_IM_STRANGER_ADD_LIMIT`)
+   */
+  strangerAddLimit: number;
+  /**
    * Registrations per client IP per hour (each costs a password hash).
    * @default 20 (`LUCKY_IM_REGISTER_LIMIT`)
    */
@@ -365,6 +380,9 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     hashPerIp: int(env, "LUCKY_IM_HASH_PER_IP", 2, 1),
     lookupLimit: int(env, "LUCKY_IM_LOOKUP_LIMIT", 30, 1),
     lookupLimitPerIp: int(env, "LUCKY_IM_LOOKUP_LIMIT_PER_IP", 60, 1),
+    newDirectLimit: int(env, "LUCKY_IM_NEW_DIRECT_LIMIT", 30, 1),
+    callLimit: int(env, "LUCKY_IM_CALL_LIMIT", 20, 1),
+    strangerAddLimit: int(env, "LUCKY_IM_STRANGER_ADD_LIMIT", 1000, 1),
     registerLimitPerHour: int(env, "LUCKY_IM_REGISTER_LIMIT", 20, 1),
     passwordHashLogN: int(env, "LUCKY_IM_PASSWORD_HASH_LOG_N", 17, 10),
     passwordMinLength: int(env, "LUCKY_IM_PASSWORD_MIN_LENGTH", 8, 1),
