@@ -1,4 +1,4 @@
-import { hasErrorCode, isImError } from "@lucky-im/core";
+import { hasErrorCode, ImError, isImError } from "@lucky-im/core";
 import {
   CompactEncrypt,
   decodeJwt,
@@ -375,6 +375,27 @@ describe("createAuthService", () => {
       (await auth.login({ username: "alice", password: "correct horse" }, { ip: "10.0.0.1" }))
         .userId,
     ).toBeDefined();
+  });
+
+  it("an unknown-user login refused by a full hash pool does not break later ones", async () => {
+    let refuse = true;
+    const real = createPasswordHasher({ logN: 10 });
+    const { auth } = setup({
+      passwordHasher: {
+        ...real,
+        hash: (password, context) =>
+          refuse
+            ? Promise.reject(new ImError("unavailable", "the hash pool is full"))
+            : real.hash(password, context),
+      },
+    });
+    expect(await errorCode(auth.login({ username: "ghost", password: "guess" }))).toBe(
+      "unavailable",
+    );
+    refuse = false;
+    expect(await errorCode(auth.login({ username: "ghost", password: "guess" }))).toBe(
+      "unauthorized",
+    );
   });
 
   it("still limits login attempts per IP", async () => {

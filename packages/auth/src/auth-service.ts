@@ -376,7 +376,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   // Checked against unknown usernames so that they cost as much as known ones.
   let dummyHash: Promise<string> | undefined;
   const dummy = () => {
-    dummyHash ??= hasher.hash(randomBytes(16).toString("hex"));
+    // A refusal (the hash pool was full) is not kept: the next unknown login tries again.
+    dummyHash ??= hasher.hash(randomBytes(16).toString("hex")).catch((error: unknown) => {
+      dummyHash = undefined;
+      throw error;
+    });
     return dummyHash;
   };
 
