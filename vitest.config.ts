@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 const packages = [
   "core",
+  "store-sqlite",
   "auth",
   "transport-ws",
   "client",

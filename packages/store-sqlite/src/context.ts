@@ -1,0 +1,37 @@
+import type { Kysely } from "kysely";
+import type { Database } from "./database.js";
+import type { Executor } from "./executor.js";
+import { storeError, toStoreError } from "./sqlite-errors.js";
+
+/** @internal Options after defaults were applied. */
+export interface ResolvedOptions {
+  maxPageSize: number;
+  outboxGraceMs: number;
+  groupCommit: boolean;
+  groupCommitMaxBatch: number;
+}
+
+/** @internal What the stores of one {@link SqliteStore} share. */
+export interface StoreContext {
+  /** Builds (compiles) queries; never awaited: {@link Executor} runs them. */
+  db: Kysely<Database>;
+  /** Runs compiled queries and transactions synchronously. */
+  exec: Executor;
+  options: ResolvedOptions;
+  /** Runs a store operation: guards against use after close and maps errors to `ImError`. */
+  run<T>(what: string, operation: () => T | Promise<T>): Promise<T>;
+  /** The next value of `conversations.touched_at` (call inside a write transaction). */
+  nextTouch(): number;
+}
+
+/** @internal Builds the `run` helper of a {@link StoreContext}. */
+export function makeRun(closed: () => boolean): StoreContext["run"] {
+  return async (what, operation) => {
+    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
+    try {
+      return await operation();
+    } catch (error) {
+      throw toStoreError(error, what);
+    }
+  };
+}

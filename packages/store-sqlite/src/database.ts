@@ -1,0 +1,87 @@
+import type { Generated } from "kysely";
+
+/**
+ * The tables as kysely sees them. Timestamps are INTEGER milliseconds since
+ * the epoch, booleans INTEGER 0/1, message bodies JSON TEXT: SQLite has no
+ * such types of its own, and integers compare and sort exactly.
+ */
+
+/** `conversations`: one row per conversation, holding its seq counter. */
+export interface ConversationTable {
+  id: string;
+  kind: "direct" | "group";
+  last_seq: number;
+  created_at: number;
+  /** Newest message ts (or creation): orders a user's conversation list. */
+  updated_at: number;
+  /** Write order of the last append (a counter): breaks ties of `updated_at`. */
+  touched_at: number;
+}
+
+/** `messages`: primary key (conversation_id, seq). */
+export interface MessageTable {
+  conversation_id: string;
+  seq: number;
+  message_id: string;
+  sender_id: string;
+  cid: string;
+  to_type: "user" | "group";
+  to_id: string;
+  /** JSON text. */
+  body: string;
+  sent_at: number;
+  created_at: number;
+  recalled_at: number | null;
+  recalled_by: string | null;
+  edited_at: number | null;
+}
+
+/** `cursors`: per (user, conversation); a row means the user is in the conversation. */
+export interface CursorTable {
+  user_id: string;
+  conversation_id: string;
+  delivered_seq: number;
+  read_seq: number;
+  updated_at: number;
+}
+
+/** `groups`. */
+export interface GroupTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  /** 0 or 1. */
+  muted_all: number;
+  created_at: number;
+}
+
+/** `group_members`: primary key (group_id, user_id). */
+export interface GroupMemberTable {
+  group_id: string;
+  user_id: string;
+  role: "owner" | "admin" | "member";
+  muted_until: number | null;
+  joined_at: number;
+}
+
+/** `outbox`: one entry per stored message, written in the message's transaction. */
+export interface OutboxTable {
+  id: Generated<number>;
+  message_id: string;
+  conversation_id: string;
+  status: "pending" | "sent";
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+}
+
+/** The database as kysely sees it. */
+export interface Database {
+  conversations: ConversationTable;
+  messages: MessageTable;
+  cursors: CursorTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,67 @@
+import type { CompiledQuery } from "kysely";
+import type { SqliteConnection, SqliteStatement } from "./sqlite-connection.js";
+
+/** Anything kysely can compile to one statement: a query builder or `sql\`\`.compile(db)`. */
+export type Query<R> = { compile(): CompiledQuery<R> } | CompiledQuery<R>;
+
+/** Most prepared statements kept; the store uses a few dozen distinct texts. */
+const MAX_CACHED = 200;
+
+/**
+ * @internal Runs kysely-compiled statements synchronously on the
+ * better-sqlite3 connection kysely's `SqliteDialect` also uses.
+ *
+ * Why not `await query.execute()` inside `db.transaction()`: a kysely
+ * transaction yields to the event loop between its statements. Another
+ * store instance of the same process (another connection to the same file)
+ * may then wait for the write lock in better-sqlite3's busy handler, which
+ * blocks the thread, so the transaction holding the lock could never finish.
+ * Transactions here run start to end without yielding, with `BEGIN
+ * IMMEDIATE` so that they take the write lock first (a deferred transaction
+ * that upgrades a read lock fails with `SQLITE_BUSY` without waiting).
+ */
+export class Executor {
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(readonly connection: SqliteConnection) {}
+
+  private prepare(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.connection.prepare(sql);
+      if (this.statements.size >= MAX_CACHED) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private compiled<R>(query: Query<R>): CompiledQuery<R> {
+    return "compile" in query ? query.compile() : query;
+  }
+
+  /** Every row the statement returns. */
+  all<R>(query: Query<R>): R[] {
+    const { sql, parameters } = this.compiled(query);
+    return this.prepare(sql).all(...parameters) as R[];
+  }
+
+  /** The first row, or undefined. */
+  first<R>(query: Query<R>): R | undefined {
+    const { sql, parameters } = this.compiled(query);
+    return this.prepare(sql).get(...parameters) as R | undefined;
+  }
+
+  /** Runs a statement that returns no rows; returns how many rows it changed. */
+  run(query: Query<unknown>): number {
+    const { sql, parameters } = this.compiled(query);
+    return this.prepare(sql).run(...parameters).changes;
+  }
+
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction (a savepoint when already in one). */
+  transaction<T>(fn: () => T): T {
+    const tx = this.connection.transaction(fn);
+    return (this.connection.inTransaction ? tx() : tx.immediate()) as T;
+  }
+}

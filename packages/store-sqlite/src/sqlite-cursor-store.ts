@@ -1,0 +1,159 @@
+import type { ConversationSummary, Cursor, CursorMove, CursorStore } from "@lucky-im/core";
+import { sql } from "kysely";
+import type { StoreContext } from "./context.js";
+import { type MessageRow, toMessage } from "./rows.js";
+
+interface CursorRow {
+  conversation_id: string;
+  delivered_seq: number;
+  read_seq: number;
+  last_seq: number;
+}
+
+function toCursor(row: CursorRow): Cursor {
+  return {
+    conversationId: row.conversation_id,
+    deliveredSeq: row.delivered_seq,
+    readSeq: row.read_seq,
+    lastSeq: row.last_seq,
+  };
+}
+
+type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
+
+/** @internal The SQLite {@link CursorStore}. */
+export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
+  const { db, exec } = ctx;
+
+  /**
+   * One move, inside a write transaction. Capped at the conversation's last
+   * seq: a cursor ahead of it would make sync skip messages not written yet.
+   * Never lowers a cursor; `read` raises both.
+   */
+  function move({ userId, conversationId, seq, kind }: CursorMove): void {
+    const conversation = exec.first(
+      db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
+    );
+    if (!conversation || !Number.isFinite(seq)) return;
+    const v = Math.min(Math.floor(seq), conversation.last_seq);
+    const now = Date.now();
+    if (kind === "delivered") {
+      exec.run(
+        db
+          .updateTable("cursors")
+          .set({ delivered_seq: v, updated_at: now })
+          .where("user_id", "=", userId)
+          .where("conversation_id", "=", conversationId)
+          .where("delivered_seq", "<", v),
+      );
+    } else {
+      exec.run(
+        db
+          .updateTable("cursors")
+          .set({
+            read_seq: sql<number>`max(read_seq, ${v})`,
+            delivered_seq: sql<number>`max(delivered_seq, ${v})`,
+            updated_at: now,
+          })
+          .where("user_id", "=", userId)
+          .where("conversation_id", "=", conversationId)
+          .where((eb) => eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])),
+      );
+    }
+  }
+
+  return {
+    markDelivered(userId, conversationId, seq) {
+      return ctx.run("markDelivered", () =>
+        exec.transaction(() => move({ userId, conversationId, seq, kind: "delivered" })),
+      );
+    },
+
+    markRead(userId, conversationId, seq) {
+      return ctx.run("markRead", () =>
+        exec.transaction(() => move({ userId, conversationId, seq, kind: "read" })),
+      );
+    },
+
+    markMany(moves) {
+      // One transaction (one commit) for the whole batch.
+      return ctx.run("markMany", () => exec.transaction(() => moves.forEach(move)));
+    },
+
+    cursors(userId, conversationIds) {
+      return ctx.run("cursors", () => {
+        if (conversationIds !== undefined && conversationIds.length === 0) return [];
+        let q = db
+          .selectFrom("cursors as c")
+          .innerJoin("conversations as cv", "cv.id", "c.conversation_id")
+          .select(["c.conversation_id", "c.delivered_seq", "c.read_seq", "cv.last_seq"])
+          .where("c.user_id", "=", userId);
+        if (conversationIds !== undefined) {
+          q = q.where("c.conversation_id", "in", [...new Set(conversationIds)]);
+        }
+        return exec.all(q).map(toCursor);
+      });
+    },
+
+    conversations(userId, options) {
+      return ctx.run("conversations", () => {
+        const limit = options?.limit;
+        if (limit !== undefined && !(limit > 0)) return [];
+        const rows = exec.all(
+          sql<SummaryRow>`
+            SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq,
+              m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
+              m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
+              m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
+              m.recalled_by AS m_recalled_by, m.edited_at AS m_edited_at
+            FROM cursors AS c
+            JOIN conversations AS cv ON cv.id = c.conversation_id
+            LEFT JOIN messages AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
+            WHERE c.user_id = ${userId}
+            ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
+            ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}
+          `.compile(db),
+        );
+        return rows.map((row): ConversationSummary => {
+          const summary: ConversationSummary = {
+            conversationId: row.conversation_id,
+            lastSeq: row.last_seq,
+            deliveredSeq: row.delivered_seq,
+            readSeq: row.read_seq,
+            unread: Math.max(0, row.last_seq - row.read_seq),
+          };
+          if (row.m_message_id !== null) {
+            summary.lastMessage = toMessage({
+              conversation_id: row.m_conversation_id!,
+              seq: row.m_seq!,
+              message_id: row.m_message_id,
+              sender_id: row.m_sender_id!,
+              cid: row.m_cid!,
+              to_type: row.m_to_type!,
+              to_id: row.m_to_id!,
+              body: row.m_body!,
+              sent_at: row.m_sent_at!,
+              recalled_at: row.m_recalled_at,
+              recalled_by: row.m_recalled_by,
+              edited_at: row.m_edited_at,
+            });
+          }
+          return summary;
+        });
+      });
+    },
+
+    participants(conversationId) {
+      return ctx.run("participants", () =>
+        exec
+          .all(
+            db
+              .selectFrom("cursors")
+              .select("user_id")
+              .where("conversation_id", "=", conversationId),
+          )
+          .map((row) => row.user_id),
+      );
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import type { ClaimedOutboxEntry, ClaimOptions, OutboxStore } from "@lucky-im/core";
+import type { StoreContext } from "./context.js";
+import { MESSAGE_COLUMNS, type MessageRow, toMessage, toOutboxEntry } from "./rows.js";
+
+/** Outbox ids are integers; anything else names no entry. */
+function validIds(ids: readonly string[]): number[] {
+  return [...new Set(ids)].filter((id) => /^[0-9]{1,15}$/.test(id)).map(Number);
+}
+
+/** @internal The SQLite {@link OutboxStore}. */
+export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
+  const { db, exec } = ctx;
+
+  return {
+    claim(options: ClaimOptions) {
+      return ctx.run("outbox claim", () => {
+        const limit = Math.floor(options.limit);
+        if (!(limit > 0)) return [];
+        const now = Date.now();
+        // One write transaction picks and leases: no other connection can
+        // claim between the two (SQLite has one writer at a time), and the
+        // lease keeps the rows this claimer's after the commit. Rows are
+        // picked by due time, never by "id greater than the last seen".
+        return exec.transaction(() => {
+          const picked = exec.all(
+            db
+              .selectFrom("outbox")
+              .selectAll()
+              .where("status", "=", "pending")
+              .where("next_attempt_at", "<=", now)
+              .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+              .orderBy("next_attempt_at")
+              .orderBy("id")
+              .limit(limit),
+          );
+          if (picked.length === 0) return [];
+          const leaseUntil = now + Math.max(0, options.leaseMs);
+          exec.run(
+            db
+              .updateTable("outbox")
+              .set({ lease_until: leaseUntil })
+              .where(
+                "id",
+                "in",
+                picked.map((row) => row.id),
+              ),
+          );
+          const messages = exec.all(
+            db
+              .selectFrom("messages")
+              .select(MESSAGE_COLUMNS)
+              .where(
+                "message_id",
+                "in",
+                picked.map((row) => row.message_id),
+              ),
+          );
+          const conversationIds = [...new Set(picked.map((row) => row.conversation_id))];
+          const participants = exec.all(
+            db
+              .selectFrom("cursors")
+              .select(["conversation_id", "user_id"])
+              .where("conversation_id", "in", conversationIds),
+          );
+          const byId = new Map(
+            messages.map((row) => [row.message_id, toMessage(row as MessageRow)]),
+          );
+          const members = new Map<string, string[]>();
+          for (const row of participants) {
+            const list = members.get(row.conversation_id);
+            if (list) list.push(row.user_id);
+            else members.set(row.conversation_id, [row.user_id]);
+          }
+          const entries: ClaimedOutboxEntry[] = [];
+          for (const row of picked.sort((a, b) => a.id - b.id)) {
+            const message = byId.get(row.message_id);
+            // Messages are never deleted; a missing one would be a foreign write.
+            if (!message) continue;
+            entries.push({
+              ...toOutboxEntry({ ...row, lease_until: leaseUntil }),
+              message,
+              participants: [...(members.get(row.conversation_id) ?? [])],
+            });
+          }
+          return entries;
+        });
+      });
+    },
+
+    markSent(ids) {
+      return ctx.run("outbox markSent", () => {
+        const valid = validIds(ids);
+        if (valid.length === 0) return;
+        exec.transaction(() =>
+          exec.run(
+            db
+              .updateTable("outbox")
+              .set({ status: "sent", lease_until: null })
+              .where("id", "in", valid)
+              .where("status", "=", "pending"),
+          ),
+        );
+      });
+    },
+
+    markFailed(ids, retryAt) {
+      return ctx.run("outbox markFailed", () => {
+        const valid = validIds(ids);
+        if (valid.length === 0) return;
+        exec.transaction(() =>
+          exec.run(
+            db
+              .updateTable("outbox")
+              .set((eb) => ({
+                attempts: eb("attempts", "+", 1),
+                next_attempt_at: retryAt,
+                lease_until: null,
+              }))
+              .where("id", "in", valid)
+              .where("status", "=", "pending"),
+          ),
+        );
+      });
+    },
+
+    purge(olderThan) {
+      return ctx.run("outbox purge", () =>
+        exec.transaction(() =>
+          exec.run(
+            db
+              .deleteFrom("outbox")
+              .where("status", "=", "sent")
+              .where("created_at", "<", olderThan),
+          ),
+        ),
+      );
+    },
+
+    stats() {
+      return ctx.run("outbox stats", () => {
+        const row = exec.first(
+          db
+            .selectFrom("outbox")
+            .select((eb) => [
+              eb.fn.countAll<number>().as("pending"),
+              eb.fn.min<number | null>("created_at").as("oldest"),
+            ])
+            .where("status", "=", "pending"),
+        )!;
+        return row.oldest === null
+          ? { pending: row.pending }
+          : { pending: row.pending, oldestPendingAt: row.oldest };
+      });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { SqliteConnection } from "./sqlite-connection.js";
+
+/**
+ * Options of {@link createSqliteStore}. Give either `path` or `database`.
+ */
+export interface SqliteStoreOptions {
+  /**
+   * The database file; created with its directory if missing. The store
+   * opens its own connection and closes it on `close()`. Several stores (or
+   * processes) may open the same file: they share its data, as nodes share a
+   * PostgreSQL database, one writer at a time.
+   */
+  path?: string;
+  /**
+   * An open better-sqlite3 (12.x) `Database` to run on instead of `path`.
+   * The store sets its pragmas (WAL, `busy_timeout`, foreign keys,
+   * `synchronous`) and never closes it.
+   */
+  database?: SqliteConnection;
+  /**
+   * How long a write waits for another connection's write lock before it
+   * fails with `unavailable`, in ms (SQLite's `busy_timeout`). The wait
+   * blocks the thread: keep it short.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous` pragma. `"full"`: every commit waits for the WAL
+   * to reach the disk, so `sent` means stored even across a power cut.
+   * `"normal"`: commits do not wait; a power cut (not a process crash) may
+   * lose the last commits.
+   * @default "full"
+   */
+  synchronous?: "full" | "normal";
+  /**
+   * Run pending migrations when the store is created, in one `BEGIN
+   * IMMEDIATE` transaction (several processes may start at once).
+   * @default true
+   */
+  migrate?: boolean;
+  /**
+   * The most messages one `range` call returns, whatever `limit` asks.
+   * @default 200
+   */
+  maxPageSize?: number;
+  /**
+   * How long after its message's `ts` a new outbox entry becomes claimable,
+   * in ms. The engine's fast path publishes at once and marks the entry
+   * sent; the grace keeps the relay from racing it.
+   * @default 2000
+   */
+  outboxGraceMs?: number;
+  /**
+   * Group commit: appends asked for in the same turn of the event loop share
+   * one transaction (one commit, one WAL sync); each caller still gets its
+   * own result or error. `false` commits every append on its own.
+   * @default true
+   */
+  groupCommit?: boolean;
+  /**
+   * A batch is committed at once when it holds this many appends.
+   * @default 500
+   */
+  groupCommitMaxBatch?: number;
+}

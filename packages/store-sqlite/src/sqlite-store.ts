@@ -1,0 +1,158 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Storage } from "@lucky-im/core";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, type SqliteDatabase, SqliteDialect } from "kysely";
+import { makeRun, type StoreContext } from "./context.js";
+import type { Database } from "./database.js";
+import { Executor } from "./executor.js";
+import { runMigrations } from "./migrations.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
+import { storeError, toStoreError } from "./sqlite-errors.js";
+import { createSqliteGroupStore } from "./sqlite-group-store.js";
+import { createSqliteMessageStore } from "./sqlite-message-store.js";
+import { createSqliteOutboxStore } from "./sqlite-outbox-store.js";
+import type { SqliteStoreOptions } from "./sqlite-store-options.js";
+
+/** The SQLite {@link Storage}: messages, cursors, groups and the outbox in one database file. */
+export interface SqliteStore extends Storage {
+  /** The database file (`:memory:` for an in-memory database). */
+  readonly path: string;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) {
+    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
+  }
+  return v;
+}
+
+/** @internal Opens the connection the options name; `owned` when the store must close it. */
+export function openConnection(options: SqliteStoreOptions): {
+  connection: SqliteConnection;
+  owned: boolean;
+} {
+  if (options.database && options.path !== undefined) {
+    throw storeError("bad_request", "give either path or database, not both");
+  }
+  if (options.database) return { connection: options.database, owned: false };
+  if (!options.path) throw storeError("bad_request", "give path or database");
+  try {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    // The structural type is narrower than @types/better-sqlite3 (its generics differ).
+    const connection = new BetterSqlite3(options.path) as unknown as SqliteConnection;
+    return { connection, owned: true };
+  } catch (error) {
+    throw toStoreError(error, `opening "${options.path}"`);
+  }
+}
+
+/** @internal Sets the pragmas every connection of the store needs. */
+export function configure(connection: SqliteConnection, options: SqliteStoreOptions): void {
+  const busyTimeoutMs = Math.floor(positive("busyTimeoutMs", options.busyTimeoutMs, 5000, 0));
+  const synchronous = options.synchronous ?? "full";
+  if (synchronous !== "full" && synchronous !== "normal") {
+    throw storeError(
+      "bad_request",
+      `option synchronous must be "full" or "normal", got ${synchronous}`,
+    );
+  }
+  // First: the WAL switch below may itself wait for another connection.
+  connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  // WAL: readers never block the writer nor the writer readers, and a
+  // commit appends to the log instead of rewriting pages.
+  connection.pragma("journal_mode = WAL");
+  connection.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+  // Group members go with their group (ON DELETE CASCADE).
+  connection.pragma("foreign_keys = ON");
+}
+
+/**
+ * Creates the SQLite storage of Lucky IM: messages, conversations, cursors,
+ * groups and the outbox in one database file, on kysely's `SqliteDialect`
+ * and better-sqlite3. Runs pending migrations first (unless `migrate: false`).
+ *
+ * Every write is one `BEGIN IMMEDIATE` transaction run start to end without
+ * yielding; an append writes the message, its `seq` and its outbox entry
+ * together, is idempotent on (from, cid), and appends of the same event-loop
+ * turn share one commit. Failures reject with an `ImError`: `unavailable`
+ * when the file is locked past `busyTimeoutMs` or cannot be written.
+ *
+ * @example
+ * ```ts
+ * import { createSqliteStore } from "@lucky-im/store-sqlite";
+ *
+ * const storage = await createSqliteStore({ path: "./data/lucky-im.sqlite" });
+ * // hand `storage` to the engine; on shutdown:
+ * await storage.close();
+ * ```
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const resolved = {
+    maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
+    outboxGraceMs: positive("outboxGraceMs", options.outboxGraceMs, 2000, 0),
+    groupCommit: options.groupCommit ?? true,
+    groupCommitMaxBatch: Math.floor(
+      positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
+    ),
+  };
+  const { connection, owned } = openConnection(options);
+  const db = new Kysely<Database>({
+    // kysely's statement shape is a subset of better-sqlite3's.
+    dialect: new SqliteDialect({ database: connection as unknown as SqliteDatabase }),
+  });
+  try {
+    configure(connection, options);
+    if (options.migrate ?? true) await runMigrations(db as Kysely<unknown>, connection);
+  } catch (error) {
+    if (owned) connection.close();
+    throw toStoreError(error, "opening the store");
+  }
+
+  let closed = false;
+  const exec = new Executor(connection);
+  const ctx: StoreContext = {
+    db,
+    exec,
+    options: resolved,
+    run: makeRun(() => closed),
+    nextTouch: () =>
+      exec.first(
+        db
+          .selectFrom("conversations")
+          .select((eb) => eb(eb.fn.coalesce(eb.fn.max("touched_at"), eb.lit(0)), "+", 1).as("t")),
+      )!.t,
+  };
+  let closing: Promise<void> | undefined;
+
+  return {
+    path: options.path ?? (connection as { name?: string }).name ?? "",
+    messages: createSqliteMessageStore(ctx),
+    cursors: createSqliteCursorStore(ctx),
+    groups: createSqliteGroupStore(ctx),
+    outbox: createSqliteOutboxStore(ctx),
+
+    async ping() {
+      if (closed) return false;
+      try {
+        exec.first({ sql: "SELECT 1", parameters: [] } as never);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        // Appends accepted before close were queued for the end of this turn
+        // of the event loop: let them commit before the connection goes.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (owned) await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import { directConversationId, hasErrorCode, newMessageId } from "@lucky-im/core";
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { createSqliteStore, migrateToLatest, type SqliteConnection } from "../src/index.js";
+import { tempDir } from "./helpers.js";
+
+const temp = tempDir();
+afterAll(() => temp.remove());
+
+function draft(from: string, to: string, cid: string) {
+  return {
+    messageId: newMessageId(),
+    conversationId: directConversationId(from, to),
+    from,
+    to: { type: "user" as const, id: to },
+    body: { type: "text" as const, text: `hello ${cid}` },
+    cid,
+    ts: Date.now(),
+    participants: [from, to],
+  };
+}
+
+describe("store-sqlite", () => {
+  it("keeps messages, cursors and groups in the file across a close and a reopen", async () => {
+    const path = join(temp.dir, "reopen", "chat.sqlite");
+    const first = await createSqliteStore({ path });
+    const { message } = await first.messages.append(draft("alice", "bob", "c1"));
+    await first.cursors.markRead("bob", message.conversationId, message.seq);
+    await first.groups.create({
+      groupId: "team",
+      name: "Team",
+      ownerId: "alice",
+      memberIds: ["bob"],
+      createdAt: Date.now(),
+    });
+    await first.close();
+
+    const second = await createSqliteStore({ path });
+    expect(await second.messages.get(message.messageId)).toEqual(message);
+    expect(await second.cursors.cursors("bob", [message.conversationId])).toEqual([
+      { conversationId: message.conversationId, deliveredSeq: 1, readSeq: 1, lastSeq: 1 },
+    ]);
+    expect(await second.groups.memberIds("team")).toEqual(expect.arrayContaining(["alice", "bob"]));
+    // A repeat after the restart is still deduplicated.
+    expect((await second.messages.append(draft("alice", "bob", "c1"))).created).toBe(false);
+    await second.close();
+  });
+
+  it("runs in WAL mode with foreign keys on, and migrates once", async () => {
+    const path = join(temp.dir, "pragmas.sqlite");
+    expect((await migrateToLatest({ path })).applied).toEqual(["0001_initial"]);
+    expect((await migrateToLatest({ path })).applied).toEqual([]);
+    const database = new BetterSqlite3(path);
+    const store = await createSqliteStore({
+      database: database as unknown as SqliteConnection,
+      migrate: false,
+    });
+    expect(database.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(database.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(database.pragma("synchronous", { simple: true })).toBe(2);
+    await store.close();
+    // A database the caller passed in stays open.
+    expect(database.open).toBe(true);
+    database.close();
+  });
+
+  it("rejects bad options with bad_request, and use after close with unavailable", async () => {
+    await expect(createSqliteStore({})).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    await expect(
+      createSqliteStore({ path: join(temp.dir, "x.sqlite"), busyTimeoutMs: -1 }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    const store = await createSqliteStore({ path: join(temp.dir, "closed.sqlite") });
+    await store.close();
+    await store.close();
+    expect(await store.ping()).toBe(false);
+    await expect(store.messages.get("m")).rejects.toSatisfy((e) => hasErrorCode(e, "unavailable"));
+  });
+
+  it("a write blocked by another connection's lock past busyTimeoutMs fails with unavailable", async () => {
+    const path = join(temp.dir, "locked.sqlite");
+    const store = await createSqliteStore({ path, busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(path);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      await expect(store.messages.append(draft("carol", "dave", "c1"))).rejects.toSatisfy((e) =>
+        hasErrorCode(e, "unavailable"),
+      );
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    // Nothing half-written: the append goes through once the lock is gone.
+    const { message, created } = await store.messages.append(draft("carol", "dave", "c1"));
+    expect({ seq: message.seq, created }).toEqual({ seq: 1, created: true });
+    await store.close();
+  });
+});
