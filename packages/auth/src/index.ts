@@ -2,7 +2,7 @@
  * @packageDocumentation
  * Lucky IM authentication: an `Authenticator` over JWTs, token issue and
  * refresh with rotation and revocation, scrypt password hashing, encrypted
- * password login (JWE), verification codes, and in-memory and PostgreSQL stores.
+ * password login (JWE), verification codes, and in-memory, PostgreSQL and SQLite stores.
  */
 
 export {
@@ -80,6 +80,12 @@ export {
   type RateLimiterFactory,
   type RateLimitSpec,
 } from "./rate-limits.js";
+export { createSqliteAuthTables } from "./sqlite/create-sqlite-auth-tables.js";
+export { createSqliteAuthStores, type SqliteAuthStores } from "./sqlite/sqlite-auth-stores.js";
+export { createSqliteCodeStore } from "./sqlite/sqlite-code-store.js";
+export { createSqliteCredentialStore } from "./sqlite/sqlite-credential-store.js";
+export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
+export { createSqliteRefreshTokenStore } from "./sqlite/sqlite-refresh-token-store.js";
 export { normalizeUsername } from "./username-policy.js";
 export {
   type CodeOptions,

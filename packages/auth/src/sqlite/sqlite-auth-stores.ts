@@ -1,0 +1,27 @@
+import type { CodeStore } from "../contracts/code-store.js";
+import type { CredentialStore } from "../contracts/credential-store.js";
+import type { RefreshTokenStore } from "../contracts/refresh-token-store.js";
+import { createSqliteCodeStore } from "./sqlite-code-store.js";
+import { createSqliteCredentialStore } from "./sqlite-credential-store.js";
+import type { SqliteDb } from "./sqlite-db.js";
+import { createSqliteRefreshTokenStore } from "./sqlite-refresh-token-store.js";
+
+/** The three auth stores over one SQLite connection. */
+export interface SqliteAuthStores {
+  credentials: CredentialStore;
+  refreshTokens: RefreshTokenStore;
+  codes: CodeStore;
+}
+
+/**
+ * The credential, refresh-token and code stores over one SQLite connection
+ * (a better-sqlite3 `Database`), to spread into `createAuthService`. Run
+ * `createSqliteAuthTables(db)` first. The connection is never closed here.
+ */
+export function createSqliteAuthStores(db: SqliteDb): SqliteAuthStores {
+  return {
+    credentials: createSqliteCredentialStore(db),
+    refreshTokens: createSqliteRefreshTokenStore(db),
+    codes: createSqliteCodeStore(db),
+  };
+}
