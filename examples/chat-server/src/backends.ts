@@ -18,6 +18,8 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { ChatServerConfig } from "./config.js";
 import { loadSharedLoginKey, type PrivateJwk } from "./login-keys.js";
+import { openSqliteBackend } from "./sqlite-backend.js";
+import type { StoreKind } from "./store-selection.js";
 
 /** The adapters chosen by the configuration. Unset ones default to the engine's in-memory ones. */
 export interface Backends {
@@ -33,14 +35,14 @@ export interface Backends {
   /** The login key shared through PostgreSQL; undefined: one per process. */
   loginKey?: PrivateJwk;
   /** Which services are configured, for logs. */
-  services: { postgres: boolean; amqp: boolean; redis: boolean };
+  services: { store: StoreKind; postgres: boolean; amqp: boolean; redis: boolean };
   /** Releases the pool and the Redis client (after the engine closed its adapters). */
   close(): Promise<void>;
 }
 
 /**
- * Opens what the configuration names: PostgreSQL (store with migrations, auth
- * tables, shared login key), RabbitMQ (broker), Redis (presence and rate
+ * Opens what the configuration names: a SQLite file (store and auth tables),
+ * PostgreSQL (store with migrations, auth tables, shared login key), RabbitMQ (broker), Redis (presence and rate
  * limits). On a failure, closes what was already opened and rethrows.
  */
 export async function openBackends(
@@ -66,12 +68,20 @@ export async function openBackends(
         refreshTokens: createMemoryRefreshTokenStore(),
       },
       services: {
+        store: config.store,
         postgres: config.postgresUrl !== undefined,
         amqp: config.amqpUrl !== undefined,
         redis: config.redisUrl !== undefined,
       },
       close,
     };
+
+    if (config.store === "sqlite") {
+      const sqlite = await openSqliteBackend(config.sqlitePath);
+      closers.push(() => sqlite.close());
+      backends.storage = sqlite.storage;
+      backends.authStores = sqlite.authStores;
+    }
 
     if (config.postgresUrl) {
       const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 20 });

@@ -129,12 +129,17 @@ export async function createChatServer(
 
   const backends = await openBackends(config, nodeId, jwtSecret, log);
   const { services } = backends;
+  if (services.store === "sqlite") {
+    log.info({ path: config.sqlitePath }, "data is kept in a SQLite file (LUCKY_IM_SQLITE_PATH)");
+  }
   if (!services.postgres && !services.amqp && !services.redis) {
     log.warn(
-      "embedded mode: in-memory storage, broker and presence; data is not persisted and is lost when the process stops",
+      services.store === "sqlite"
+        ? "embedded mode: SQLite storage, in-process broker and presence; run a single node"
+        : "embedded mode: in-memory storage, broker and presence; data is not persisted and is lost when the process stops",
     );
   } else {
-    if (!services.postgres) log.warn("LUCKY_IM_POSTGRES_URL is not set: data is not persisted");
+    if (services.store === "memory") log.warn("LUCKY_IM_STORE=memory: data is not persisted");
     if (!services.amqp)
       log.warn("LUCKY_IM_AMQP_URL is not set: in-process broker, run a single node");
     if (!services.redis)

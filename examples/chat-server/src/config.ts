@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import type { MultiDevicePolicy } from "@lucky-im/core";
+import { loadStoreSelection, type StoreSelection } from "./store-selection.js";
 
 /** Everything the chat server can be told. Read it from the environment with {@link loadConfig}. */
-export interface ChatServerConfig {
+export interface ChatServerConfig extends StoreSelection {
   /**
    * The HTTP port (0: a free port).
    * @default 8080 (`PORT`)
@@ -23,7 +24,7 @@ export interface ChatServerConfig {
    */
   listenBacklog: number;
   /**
-   * PostgreSQL for messages, groups, cursors, outbox and the auth tables; unset: in memory.
+   * PostgreSQL for messages, groups, cursors, outbox and the auth tables; unset: see `store`.
    * @default undefined (`LUCKY_IM_POSTGRES_URL`)
    */
   postgresUrl?: string;
@@ -323,7 +324,7 @@ function bool(env: Env, name: string): boolean {
   return raw === "1" || raw === "true" || raw === "yes";
 }
 
-/** The defaults: embedded mode, nothing persisted. Tests spread their changes over it. */
+/** The defaults: embedded mode, data in a local SQLite file. Tests spread their changes over it. */
 export function defaultConfig(): ChatServerConfig {
   return loadConfig({});
 }
@@ -341,6 +342,7 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
   }
   const filesDir = text(env, "LUCKY_IM_FILES_DIR") ?? "./data/files";
   const config: ChatServerConfig = {
+    ...loadStoreSelection(env),
     port: int(env, "PORT", 8080, 0),
     host: text(env, "HOST") ?? "0.0.0.0",
     listenBacklog: int(env, "LUCKY_IM_LISTEN_BACKLOG", 4096, 1),

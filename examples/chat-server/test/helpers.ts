@@ -166,7 +166,8 @@ export async function testConfig(
 ): Promise<ChatServerConfig> {
   const filesDir = await mkdtemp(join(tmpdir(), "lucky-im-files-"));
   return {
-    ...loadConfig({}),
+    // In memory: in-process tests must not share a database file.
+    ...loadConfig({ LUCKY_IM_STORE: "memory" }),
     port: 0,
     host: "127.0.0.1",
     filesDir,

@@ -138,13 +138,14 @@ async function stopAndCheck(servers: ServerProcess[], sockets: WsProbe[], secret
   }
 }
 
-describe("the embedded default as a process", () => {
+describe("the in-memory store as a process", () => {
   let server: ServerProcess | undefined;
   let filesDir: string;
 
   beforeAll(async () => {
     filesDir = await mkdtemp(join(tmpdir(), "lucky-im-process-"));
     server = await ServerProcess.start({
+      LUCKY_IM_STORE: "memory",
       LUCKY_IM_FILES_DIR: filesDir,
       LUCKY_IM_PASSWORD_HASH_LOG_N: "12",
     });

@@ -14,6 +14,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Workspace packages the server imports at run time, in build order. */
 const DEPENDENCIES = [
   "core",
+  "store-sqlite",
   "auth",
   "transport-ws",
   "store-postgres",
