@@ -22,8 +22,18 @@ const MAX_CACHED = 200;
  */
 export class Executor {
   private readonly statements = new Map<string, SqliteStatement>();
+  /** The `synchronous` pragma in force on the connection. */
+  private synchronous: "FULL" | "NORMAL" | undefined;
 
-  constructor(readonly connection: SqliteConnection) {}
+  /**
+   * @param durable - `synchronous` of ordinary commits.
+   * @param bookkeeping - `synchronous` of bookkeeping commits (see {@link Executor.transaction}).
+   */
+  constructor(
+    readonly connection: SqliteConnection,
+    private readonly durable: "FULL" | "NORMAL" = "FULL",
+    private readonly bookkeeping: "FULL" | "NORMAL" = durable,
+  ) {}
 
   private prepare(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
@@ -59,9 +69,24 @@ export class Executor {
     return this.prepare(sql).run(...parameters).changes;
   }
 
-  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction (a savepoint when already in one). */
-  transaction<T>(fn: () => T): T {
+  /**
+   * Runs `fn` in one `BEGIN IMMEDIATE` transaction (a savepoint when already
+   * in one). A `bookkeeping` transaction (cursor moves, outbox marks and
+   * leases) commits with the bookkeeping `synchronous` level: with `NORMAL`
+   * its commit does not wait for the disk, and the next durable commit
+   * syncs it along (the WAL is synced as a whole). Commits block the thread
+   * (better-sqlite3 is synchronous), so one disk sync per ack would stall
+   * every connection of the process.
+   */
+  transaction<T>(fn: () => T, kind: "durable" | "bookkeeping" = "durable"): T {
     const tx = this.connection.transaction(fn);
-    return (this.connection.inTransaction ? tx() : tx.immediate()) as T;
+    if (this.connection.inTransaction) return tx() as T;
+    // The pragma cannot change inside a transaction: set it before BEGIN.
+    const level = kind === "bookkeeping" ? this.bookkeeping : this.durable;
+    if (level !== this.synchronous) {
+      this.connection.pragma(`synchronous = ${level}`);
+      this.synchronous = level;
+    }
+    return tx.immediate() as T;
   }
 }

@@ -38,6 +38,6 @@ export async function migrateToLatest(options: MigrateOptions): Promise<MigrateR
   } catch (error) {
     throw toStoreError(error, "migrating");
   } finally {
-    if (owned) await db.destroy();
+    if (owned) connection.close();
   }
 }

@@ -65,19 +65,22 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
   return {
     markDelivered(userId, conversationId, seq) {
       return ctx.run("markDelivered", () =>
-        exec.transaction(() => move({ userId, conversationId, seq, kind: "delivered" })),
+        exec.transaction(
+          () => move({ userId, conversationId, seq, kind: "delivered" }),
+          "bookkeeping",
+        ),
       );
     },
 
     markRead(userId, conversationId, seq) {
       return ctx.run("markRead", () =>
-        exec.transaction(() => move({ userId, conversationId, seq, kind: "read" })),
+        exec.transaction(() => move({ userId, conversationId, seq, kind: "read" }), "bookkeeping"),
       );
     },
 
     markMany(moves) {
       // One transaction (one commit) for the whole batch.
-      return ctx.run("markMany", () => exec.transaction(() => moves.forEach(move)));
+      return ctx.run("markMany", () => exec.transaction(() => moves.forEach(move), "bookkeeping"));
     },
 
     cursors(userId, conversationIds) {

@@ -83,7 +83,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
             });
           }
           return entries;
-        });
+        }, "bookkeeping");
       });
     },
 
@@ -91,14 +91,16 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
       return ctx.run("outbox markSent", () => {
         const valid = validIds(ids);
         if (valid.length === 0) return;
-        exec.transaction(() =>
-          exec.run(
-            db
-              .updateTable("outbox")
-              .set({ status: "sent", lease_until: null })
-              .where("id", "in", valid)
-              .where("status", "=", "pending"),
-          ),
+        exec.transaction(
+          () =>
+            exec.run(
+              db
+                .updateTable("outbox")
+                .set({ status: "sent", lease_until: null })
+                .where("id", "in", valid)
+                .where("status", "=", "pending"),
+            ),
+          "bookkeeping",
         );
       });
     },
@@ -107,31 +109,35 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
       return ctx.run("outbox markFailed", () => {
         const valid = validIds(ids);
         if (valid.length === 0) return;
-        exec.transaction(() =>
-          exec.run(
-            db
-              .updateTable("outbox")
-              .set((eb) => ({
-                attempts: eb("attempts", "+", 1),
-                next_attempt_at: retryAt,
-                lease_until: null,
-              }))
-              .where("id", "in", valid)
-              .where("status", "=", "pending"),
-          ),
+        exec.transaction(
+          () =>
+            exec.run(
+              db
+                .updateTable("outbox")
+                .set((eb) => ({
+                  attempts: eb("attempts", "+", 1),
+                  next_attempt_at: retryAt,
+                  lease_until: null,
+                }))
+                .where("id", "in", valid)
+                .where("status", "=", "pending"),
+            ),
+          "bookkeeping",
         );
       });
     },
 
     purge(olderThan) {
       return ctx.run("outbox purge", () =>
-        exec.transaction(() =>
-          exec.run(
-            db
-              .deleteFrom("outbox")
-              .where("status", "=", "sent")
-              .where("created_at", "<", olderThan),
-          ),
+        exec.transaction(
+          () =>
+            exec.run(
+              db
+                .deleteFrom("outbox")
+                .where("status", "=", "sent")
+                .where("created_at", "<", olderThan),
+            ),
+          "bookkeeping",
         ),
       );
     },

@@ -33,6 +33,20 @@ export interface SqliteStoreOptions {
    */
   synchronous?: "full" | "normal";
   /**
+   * Commit bookkeeping writes (cursor moves from acks and reads, outbox
+   * entries marked sent, outbox leases) without waiting for the disk
+   * (`synchronous = NORMAL` for those transactions only); the next append
+   * syncs them along. better-sqlite3 commits on the main thread, so a disk
+   * sync per ack would stall every connection. A power cut (not a process
+   * crash) may lose the last such writes: a lost mark makes the relay
+   * publish the message again, which every node drops as a duplicate; a lost
+   * cursor move makes `sync` send a few messages again, which clients drop
+   * by `messageId`. Appends and group changes always wait for the disk (with
+   * `synchronous: "full"`). `false`: every commit waits.
+   * @default true
+   */
+  asyncBookkeepingCommits?: boolean;
+  /**
    * Run pending migrations when the store is created, in one `BEGIN
    * IMMEDIATE` transaction (several processes may start at once).
    * @default true

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Storage } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, type SqliteDatabase, SqliteDialect } from "kysely";
+import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { makeRun, type StoreContext } from "./context.js";
 import type { Database } from "./database.js";
 import { Executor } from "./executor.js";
@@ -112,7 +112,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
   }
 
   let closed = false;
-  const exec = new Executor(connection);
+  const durable = options.synchronous === "normal" ? "NORMAL" : "FULL";
+  const exec = new Executor(
+    connection,
+    durable,
+    (options.asyncBookkeepingCommits ?? true) ? "NORMAL" : durable,
+  );
   const ctx: StoreContext = {
     db,
     exec,
@@ -137,7 +142,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     async ping() {
       if (closed) return false;
       try {
-        exec.first({ sql: "SELECT 1", parameters: [] } as never);
+        exec.first(sql`SELECT 1`.compile(db));
         return true;
       } catch {
         return false;
@@ -150,7 +155,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
         // Appends accepted before close were queued for the end of this turn
         // of the event loop: let them commit before the connection goes.
         await new Promise((resolve) => setImmediate(resolve));
-        if (owned) await db.destroy();
+        // The connection itself, not `db.destroy()`: kysely closes only a
+        // connection it has used, and would close one the caller passed in.
+        if (owned) connection.close();
       })();
       return closing;
     },

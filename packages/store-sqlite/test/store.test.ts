@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { directConversationId, hasErrorCode, newMessageId } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
@@ -59,6 +60,12 @@ describe("store-sqlite", () => {
     expect(database.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(database.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(database.pragma("synchronous", { simple: true })).toBe(2);
+    // Bookkeeping commits without waiting for the disk; appends wait again.
+    const { message } = await store.messages.append(draft("erin", "frank", "c1"));
+    await store.cursors.markRead("frank", message.conversationId, message.seq);
+    expect(database.pragma("synchronous", { simple: true })).toBe(1);
+    await store.messages.append(draft("erin", "frank", "c2"));
+    expect(database.pragma("synchronous", { simple: true })).toBe(2);
     await store.close();
     // A database the caller passed in stays open.
     expect(database.open).toBe(true);
@@ -70,9 +77,18 @@ describe("store-sqlite", () => {
     await expect(
       createSqliteStore({ path: join(temp.dir, "x.sqlite"), busyTimeoutMs: -1 }),
     ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
-    const store = await createSqliteStore({ path: join(temp.dir, "closed.sqlite") });
+    await migrateToLatest({ path: join(temp.dir, "closed.sqlite") });
+    const store = await createSqliteStore({
+      path: join(temp.dir, "closed.sqlite"),
+      migrate: false,
+    });
+    expect(await store.ping()).toBe(true);
+    // A read opens the WAL.
+    expect(await store.messages.get("m")).toBeUndefined();
     await store.close();
     await store.close();
+    // The store closed the connection it opened: the last one checkpoints and removes the WAL.
+    expect(existsSync(join(temp.dir, "closed.sqlite-wal"))).toBe(false);
     expect(await store.ping()).toBe(false);
     await expect(store.messages.get("m")).rejects.toSatisfy((e) => hasErrorCode(e, "unavailable"));
   });
