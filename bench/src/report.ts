@@ -123,6 +123,8 @@ export function summaryTable(steps: StepResult[], sloMs: number) {
 
 const COLORS: Record<string, string> = {
   embedded: "#1f77b4",
+  sqlite: "#ff7f0e",
+  postgres: "#8c564b",
   full: "#9467bd",
   ws: "#2ca02c",
   socketio: "#d62728",

@@ -1,14 +1,23 @@
 /**
  * The servers a scenario can drive: Lucky IM's example server on in-memory
- * adapters (`embedded`) or on PostgreSQL + RabbitMQ + Redis (`full`), and the
- * two baselines built into the tool (`ws`, `socketio`).
+ * adapters (`embedded`), on one store with in-process broker and presence
+ * (`sqlite`: a local file; `postgres`: PostgreSQL), or on PostgreSQL +
+ * RabbitMQ + Redis (`full`), and the two baselines built into the tool
+ * (`ws`, `socketio`).
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { freePort, type ServerProcess, startServer } from "./server-process.js";
 
-export type TargetName = "embedded" | "full" | "ws" | "socketio";
-export const TARGET_NAMES: readonly TargetName[] = ["embedded", "full", "ws", "socketio"];
+export type TargetName = "embedded" | "sqlite" | "postgres" | "full" | "ws" | "socketio";
+export const TARGET_NAMES: readonly TargetName[] = [
+  "embedded",
+  "sqlite",
+  "postgres",
+  "full",
+  "ws",
+  "socketio",
+];
 
 export interface Services {
   postgresUrl: string;
@@ -129,6 +138,17 @@ export async function startTarget(
     LUCKY_IM_FILES_DIR: join(ctx.outDir, "files"),
     LUCKY_IM_NODE_ID: nodeId,
   };
+  // The example's default store is SQLite: every target names its own.
+  if (name === "embedded") env.LUCKY_IM_STORE = "memory";
+  // A fresh file per run (and per node), next to the run's logs.
+  if (name === "sqlite")
+    env.LUCKY_IM_SQLITE_PATH = join(ctx.outDir, `${ctx.runId}-sqlite${suffix}.sqlite`);
+  if (name === "postgres") {
+    Object.assign(env, {
+      LUCKY_IM_POSTGRES_URL: ctx.services.postgresUrl,
+      LUCKY_IM_SCHEMA: unique,
+    });
+  }
   if (name === "full") {
     Object.assign(env, {
       LUCKY_IM_POSTGRES_URL: ctx.services.postgresUrl,
@@ -158,8 +178,8 @@ export async function startTarget(
     needsTokens: true,
     maxPerAddress: ctx.luckyPerIp,
     cleanup:
-      name === "full" && slot.count === 1
-        ? () => cleanupServices(ctx.services, unique, [nodeId])
+      (name === "full" || name === "postgres") && slot.count === 1
+        ? () => cleanupServices(ctx.services, unique, name === "full" ? [nodeId] : [])
         : async () => {},
   };
 }
