@@ -35,6 +35,15 @@ export class Executor {
     private readonly bookkeeping: "FULL" | "NORMAL" = durable,
   ) {}
 
+  /**
+   * A prepared statement for a constant SQL text, for the hot path (an
+   * append runs five statements): compiling a kysely query costs more than
+   * running it on SQLite.
+   */
+  statement(sql: string): SqliteStatement {
+    return this.prepare(sql);
+  }
+
   private prepare(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {

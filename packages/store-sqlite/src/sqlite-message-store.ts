@@ -14,6 +14,24 @@ import { toStoreError } from "./sqlite-errors.js";
 /** The outcome of one draft of a batch: its own result or its own error. */
 type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
 
+/** The statements of an append, as constant texts (see `Executor.statement`). */
+const SQL = {
+  earlier: `SELECT ${MESSAGE_COLUMNS.join(", ")} FROM messages WHERE sender_id = ? AND cid = ?`,
+  nextSeq: `INSERT INTO conversations (id, kind, last_seq, created_at, updated_at, touched_at)
+    VALUES (?, ?, 1, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+      last_seq = last_seq + 1,
+      updated_at = max(updated_at, excluded.updated_at),
+      touched_at = excluded.touched_at
+    RETURNING last_seq`,
+  cursor: `INSERT INTO cursors (user_id, conversation_id, delivered_seq, read_seq, updated_at)
+    VALUES (?, ?, 0, 0, ?) ON CONFLICT DO NOTHING`,
+  message: `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type, to_id,
+    body, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  outbox: `INSERT INTO outbox (message_id, conversation_id, status, attempts, next_attempt_at, created_at)
+    VALUES (?, ?, 'pending', 0, ?, ?) RETURNING id`,
+} as const;
+
 /**
  * @internal Writes one draft inside the batch's transaction: the conversation
  * row hands out the next seq (`last_seq + 1 ... RETURNING`), direct
@@ -21,77 +39,44 @@ type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown }
  * A repeated (from, cid) returns the stored message and writes nothing.
  */
 function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
-  const { db, exec } = ctx;
-  const earlier = exec.first(
-    db
-      .selectFrom("messages")
-      .select(MESSAGE_COLUMNS)
-      .where("sender_id", "=", draft.from)
-      .where("cid", "=", draft.cid),
-  );
-  if (earlier) return { message: toMessage(earlier as MessageRow), created: false };
+  const { exec } = ctx;
+  const earlier = exec.statement(SQL.earlier).get(draft.from, draft.cid) as MessageRow | undefined;
+  if (earlier) return { message: toMessage(earlier), created: false };
 
   const now = Date.now();
   const kind = draft.conversationId.startsWith("g:") ? "group" : "direct";
-  const { last_seq: seq } = exec.first(
-    sql<{ last_seq: number }>`
-      INSERT INTO conversations (id, kind, last_seq, created_at, updated_at, touched_at)
-      VALUES (${draft.conversationId}, ${kind}, 1, ${now}, ${draft.ts}, ${ctx.nextTouch()})
-      ON CONFLICT (id) DO UPDATE SET
-        last_seq = last_seq + 1,
-        updated_at = max(updated_at, excluded.updated_at),
-        touched_at = excluded.touched_at
-      RETURNING last_seq
-    `.compile(db),
-  )!;
+  const { last_seq: seq } = exec
+    .statement(SQL.nextSeq)
+    .get(draft.conversationId, kind, now, draft.ts, ctx.nextTouch()) as { last_seq: number };
   // Cursors of direct participants come with their messages; group cursors
   // belong to the group store (a removed member must not come back).
   if (kind === "direct") {
     for (const userId of new Set(draft.participants)) {
-      exec.run(
-        db
-          .insertInto("cursors")
-          .values({
-            user_id: userId,
-            conversation_id: draft.conversationId,
-            delivered_seq: 0,
-            read_seq: 0,
-            updated_at: now,
-          })
-          .onConflict((oc) => oc.doNothing()),
-      );
+      exec.statement(SQL.cursor).run(userId, draft.conversationId, now);
     }
   }
   // Serialized once: the JSON goes to the database, and a parse of it is
   // what the caller gets back (sharing no object with its draft).
   const body = JSON.stringify(draft.body);
-  exec.run(
-    db.insertInto("messages").values({
-      conversation_id: draft.conversationId,
+  exec
+    .statement(SQL.message)
+    .run(
+      draft.conversationId,
       seq,
-      message_id: draft.messageId,
-      sender_id: draft.from,
-      cid: draft.cid,
-      to_type: draft.to.type,
-      to_id: draft.to.id,
+      draft.messageId,
+      draft.from,
+      draft.cid,
+      draft.to.type,
+      draft.to.id,
       body,
-      sent_at: draft.ts,
-      created_at: now,
-    }),
-  );
-  const outbox = exec.first(
-    db
-      .insertInto("outbox")
-      .values({
-        message_id: draft.messageId,
-        conversation_id: draft.conversationId,
-        status: "pending",
-        attempts: 0,
-        next_attempt_at: draft.ts + ctx.options.outboxGraceMs,
-        created_at: draft.ts,
-      })
-      .returning("id"),
-  )!;
+      draft.ts,
+      now,
+    );
+  const outbox = exec
+    .statement(SQL.outbox)
+    .get(draft.messageId, draft.conversationId, draft.ts + ctx.options.outboxGraceMs, draft.ts) as {
+    id: number;
+  };
   return {
     message: {
       messageId: draft.messageId,

@@ -124,11 +124,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     options: resolved,
     run: makeRun(() => closed),
     nextTouch: () =>
-      exec.first(
-        db
-          .selectFrom("conversations")
-          .select((eb) => eb(eb.fn.coalesce(eb.fn.max("touched_at"), eb.lit(0)), "+", 1).as("t")),
-      )!.t,
+      (
+        exec.statement("SELECT coalesce(max(touched_at), 0) + 1 AS t FROM conversations").get() as {
+          t: number;
+        }
+      ).t,
   };
   let closing: Promise<void> | undefined;
 
