@@ -1,4 +1,8 @@
-import type { RefreshFamily, RefreshTokenStore } from "../contracts/refresh-token-store.js";
+import type {
+  RefreshFamily,
+  RefreshTokenStore,
+  RotateResult,
+} from "../contracts/refresh-token-store.js";
 import { immediate, type SqliteDb, statementCache } from "./sqlite-db.js";
 
 interface FamilyRow {
@@ -28,11 +32,16 @@ export function createSqliteRefreshTokenStore(db: SqliteDb): RefreshTokenStore {
   const tokenFamily = (tokenHash: string) =>
     q(
       `SELECT f.family_id, f.user_id, f.device_id, f.device_class, f.revoked_at,
-         t.used_at, t.expires_at
+         t.used_at, t.expires_at, t.successor_sealed
        FROM auth_refresh_tokens t JOIN auth_refresh_families f ON f.family_id = t.family_id
        WHERE t.token_hash = ?`,
     ).get(tokenHash) as
-      | (FamilyRow & { revoked_at: number | null; used_at: number | null; expires_at: number })
+      | (FamilyRow & {
+          revoked_at: number | null;
+          used_at: number | null;
+          expires_at: number;
+          successor_sealed: string | null;
+        })
       | undefined;
 
   return {
@@ -53,31 +62,37 @@ export function createSqliteRefreshTokenStore(db: SqliteDb): RefreshTokenStore {
         ).run(token.tokenHash, family.familyId, token.expiresAt);
       });
     },
-    async rotate(tokenHash, next, now) {
-      return immediate(db, () => {
+    async rotate(tokenHash, next, now, options): Promise<RotateResult> {
+      return immediate(db, (): RotateResult => {
         const row = tokenFamily(tokenHash);
-        if (!row || row.expires_at <= now || row.revoked_at !== null) {
-          return { status: "invalid" as const };
-        }
+        if (!row || row.expires_at <= now || row.revoked_at !== null) return { status: "invalid" };
         const family = toFamily(row);
         if (row.used_at !== null) {
+          // Rotated within the reuse interval: a retried or concurrent refresh.
+          const since = now - (options?.reuseIntervalMs ?? 0);
+          if (row.successor_sealed !== null && row.used_at > since) {
+            return { status: "replayed", family, sealedSuccessor: row.successor_sealed };
+          }
           q("UPDATE auth_refresh_families SET revoked_at = ? WHERE family_id = ?").run(
             now,
             row.family_id,
           );
-          return { status: "reused" as const, family };
+          return { status: "reused", family };
         }
-        q("UPDATE auth_refresh_tokens SET used_at = ? WHERE token_hash = ?").run(now, tokenHash);
+        q(
+          "UPDATE auth_refresh_tokens SET used_at = ?, successor_sealed = ? WHERE token_hash = ?",
+        ).run(now, options?.sealedSuccessor ?? null, tokenHash);
         q(
           "INSERT INTO auth_refresh_tokens (token_hash, family_id, expires_at) VALUES (?, ?, ?)",
         ).run(next.tokenHash, row.family_id, next.expiresAt);
-        return { status: "rotated" as const, family };
+        return { status: "rotated", family };
       });
     },
-    async revokeByToken(tokenHash, now) {
+    async revokeByToken(tokenHash, now, userId) {
       return immediate(db, () => {
         const row = tokenFamily(tokenHash);
-        if (!row) return undefined;
+        // With userId: only a family of that user (a logout names its own token).
+        if (!row || (userId !== undefined && row.user_id !== userId)) return undefined;
         q(
           "UPDATE auth_refresh_families SET revoked_at = coalesce(revoked_at, ?) WHERE family_id = ?",
         ).run(now, row.family_id);
