@@ -43,6 +43,8 @@ export interface CursorTable {
   delivered_seq: number;
   read_seq: number;
   updated_at: number;
+  /** The conversation's last seq when the user joined (group members); 0 for direct ones. */
+  joined_seq: Generated<number>;
 }
 
 /** `groups`. */

@@ -142,6 +142,18 @@ const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  "0002_cursor_joined_seq": {
+    // The last seq when a group member joined: sync and history start after it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("cursors")
+        .addColumn("joined_seq", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("cursors").dropColumn("joined_seq").execute();
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

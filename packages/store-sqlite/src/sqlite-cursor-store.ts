@@ -1,4 +1,11 @@
-import type { ConversationSummary, Cursor, CursorMove, CursorStore } from "@lucky-im/core";
+import type {
+  ConversationSummary,
+  Cursor,
+  CursorMove,
+  CursorMoved,
+  CursorStore,
+  PeerCursor,
+} from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { type MessageRow, toMessage } from "./rows.js";
@@ -8,15 +15,18 @@ interface CursorRow {
   delivered_seq: number;
   read_seq: number;
   last_seq: number;
+  joined_seq: number;
 }
 
 function toCursor(row: CursorRow): Cursor {
-  return {
+  const cursor: Cursor = {
     conversationId: row.conversation_id,
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
     lastSeq: row.last_seq,
   };
+  if (row.joined_seq > 0) cursor.joinedSeq = row.joined_seq;
+  return cursor;
 }
 
 type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
@@ -28,17 +38,19 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
   /**
    * One move, inside a write transaction. Capped at the conversation's last
    * seq: a cursor ahead of it would make sync skip messages not written yet.
-   * Never lowers a cursor; `read` raises both.
+   * Never lowers a cursor; `read` raises both. Returns the stored value of
+   * the cursor the move names when the move raised it.
    */
-  function move({ userId, conversationId, seq, kind }: CursorMove): void {
+  function move({ userId, conversationId, seq, kind }: CursorMove): CursorMoved | undefined {
     const conversation = exec.first(
       db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
     );
-    if (!conversation || !Number.isFinite(seq)) return;
+    if (!conversation || !Number.isFinite(seq)) return undefined;
     const v = Math.min(Math.floor(seq), conversation.last_seq);
     const now = Date.now();
+    const moved = { userId, conversationId, seq: v, kind };
     if (kind === "delivered") {
-      exec.run(
+      const changed = exec.run(
         db
           .updateTable("cursors")
           .set({ delivered_seq: v, updated_at: now })
@@ -46,27 +58,37 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
           .where("conversation_id", "=", conversationId)
           .where("delivered_seq", "<", v),
       );
-    } else {
-      exec.run(
-        db
-          .updateTable("cursors")
-          .set({
-            read_seq: sql<number>`max(read_seq, ${v})`,
-            delivered_seq: sql<number>`max(delivered_seq, ${v})`,
-            updated_at: now,
-          })
-          .where("user_id", "=", userId)
-          .where("conversation_id", "=", conversationId)
-          .where((eb) => eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])),
-      );
+      return changed > 0 ? moved : undefined;
     }
+    // Only a raised read cursor counts (a read may raise the delivered cursor alone).
+    const before = exec.first(
+      db
+        .selectFrom("cursors")
+        .select("read_seq")
+        .where("user_id", "=", userId)
+        .where("conversation_id", "=", conversationId),
+    );
+    if (!before) return undefined;
+    exec.run(
+      db
+        .updateTable("cursors")
+        .set({
+          read_seq: sql<number>`max(read_seq, ${v})`,
+          delivered_seq: sql<number>`max(delivered_seq, ${v})`,
+          updated_at: now,
+        })
+        .where("user_id", "=", userId)
+        .where("conversation_id", "=", conversationId)
+        .where((eb) => eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])),
+    );
+    return before.read_seq < v ? moved : undefined;
   }
 
   return {
     markDelivered(userId, conversationId, seq) {
       return ctx.run("markDelivered", () =>
         exec.transaction(
-          () => move({ userId, conversationId, seq, kind: "delivered" }),
+          () => move({ userId, conversationId, seq, kind: "delivered" })?.seq,
           "bookkeeping",
         ),
       );
@@ -74,13 +96,18 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
 
     markRead(userId, conversationId, seq) {
       return ctx.run("markRead", () =>
-        exec.transaction(() => move({ userId, conversationId, seq, kind: "read" }), "bookkeeping"),
+        exec.transaction(
+          () => move({ userId, conversationId, seq, kind: "read" })?.seq,
+          "bookkeeping",
+        ),
       );
     },
 
     markMany(moves) {
       // One transaction (one commit) for the whole batch.
-      return ctx.run("markMany", () => exec.transaction(() => moves.forEach(move), "bookkeeping"));
+      return ctx.run("markMany", () =>
+        exec.transaction(() => moves.flatMap((m) => move(m) ?? []), "bookkeeping"),
+      );
     },
 
     cursors(userId, conversationIds) {
@@ -89,7 +116,13 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
         let q = db
           .selectFrom("cursors as c")
           .innerJoin("conversations as cv", "cv.id", "c.conversation_id")
-          .select(["c.conversation_id", "c.delivered_seq", "c.read_seq", "cv.last_seq"])
+          .select([
+            "c.conversation_id",
+            "c.delivered_seq",
+            "c.read_seq",
+            "cv.last_seq",
+            "c.joined_seq",
+          ])
           .where("c.user_id", "=", userId);
         if (conversationIds !== undefined) {
           q = q.where("c.conversation_id", "in", [...new Set(conversationIds)]);
@@ -104,7 +137,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
         if (limit !== undefined && !(limit > 0)) return [];
         const rows = exec.all(
           sql<SummaryRow>`
-            SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq,
+            SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq,
               m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
               m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
               m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
@@ -112,6 +145,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             FROM cursors AS c
             JOIN conversations AS cv ON cv.id = c.conversation_id
             LEFT JOIN messages AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
+              AND m.seq > c.joined_seq
             WHERE c.user_id = ${userId}
             ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
             ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}
@@ -143,6 +177,37 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
           }
           return summary;
         });
+      });
+    },
+
+    peerCursors(userId, conversationIds) {
+      return ctx.run("peerCursors", () => {
+        if (conversationIds.length === 0) return [];
+        // Only conversations the user is in (the join on `me`).
+        const rows = exec.all(
+          db
+            .selectFrom("cursors as me")
+            .innerJoin("cursors as o", (join) =>
+              join
+                .onRef("o.conversation_id", "=", "me.conversation_id")
+                .onRef("o.user_id", "<>", "me.user_id"),
+            )
+            .select((eb) => [
+              "o.conversation_id",
+              eb.fn.max("o.read_seq").as("read_seq"),
+              eb.fn.max("o.delivered_seq").as("delivered_seq"),
+            ])
+            .where("me.user_id", "=", userId)
+            .where("me.conversation_id", "in", [...new Set(conversationIds)])
+            .groupBy("o.conversation_id"),
+        );
+        return rows.map(
+          (row): PeerCursor => ({
+            conversationId: row.conversation_id,
+            readSeq: row.read_seq,
+            deliveredSeq: row.delivered_seq,
+          }),
+        );
       });
     },
 

@@ -54,6 +54,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
             conversation_id: conversationId,
             delivered_seq: last_seq,
             read_seq: last_seq,
+            joined_seq: last_seq,
             updated_at: now,
           })
           .onConflict((oc) => oc.doNothing()),
