@@ -53,6 +53,8 @@ describe("SQLite auth stores", () => {
       issuer: "https://chat.test",
       audience: "chat",
       passwordHasher: createPasswordHasher({ logN: 10 }),
+      // Reuse detection at once (the shared suites test the interval).
+      refreshReuseIntervalMs: 0,
     };
     const auth = createAuthService({ ...stores, ...options });
     const username = uniqueName("dora");

@@ -50,7 +50,10 @@ describe("store-sqlite", () => {
 
   it("runs in WAL mode with foreign keys on, and migrates once", async () => {
     const path = join(temp.dir, "pragmas.sqlite");
-    expect((await migrateToLatest({ path })).applied).toEqual(["0001_initial"]);
+    expect((await migrateToLatest({ path })).applied).toEqual([
+      "0001_initial",
+      "0002_cursor_joined_seq",
+    ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
     const store = await createSqliteStore({
