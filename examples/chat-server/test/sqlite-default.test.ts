@@ -44,7 +44,7 @@ async function sync(probe: WsProbe, cursors: Record<string, number>) {
   for (const f of probe.frames) {
     if (f.type !== "message") continue;
     const id = f.conversationId as string;
-    (texts[id] ??= []).push((f.body as { text: string }).text);
+    texts[id] = [...(texts[id] ?? []), (f.body as { text: string }).text];
   }
   return texts;
 }
