@@ -76,15 +76,31 @@ function codeFor(error: unknown): ErrorCode {
 }
 
 /**
+ * What a client may read about a failure of each code. PostgreSQL's own text (constraint
+ * and table names, the offending bytes) stays in `cause`, for the logs only.
+ */
+const CLIENT_REASONS: Readonly<Record<ErrorCode, string>> = {
+  bad_request: "the database refused a value",
+  unauthorized: "not allowed",
+  forbidden: "not allowed",
+  not_found: "it refers to something that does not exist",
+  conflict: "it conflicts with existing data",
+  too_large: "a value is too large for the database",
+  rate_limited: "too many requests",
+  unavailable: "the database is unavailable",
+  internal: "database error",
+};
+
+/**
  * Maps anything a query threw to an `ImError`: connection failures and a
  * server going down to `unavailable`, constraint violations to fitting codes,
- * the rest to `internal`. The original error stays as `cause`.
+ * the rest to `internal`. The message says what failed and why in general
+ * terms (clients see it); the original error stays as `cause` (logs see it).
  */
 export function toStoreError(error: unknown, what: string): ImError {
   if (isImError(error)) return error;
   const code = codeFor(error);
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ImError(code, `${PREFIX} ${what} failed: ${detail}`, { cause: error });
+  return new ImError(code, `${PREFIX} ${what} failed: ${CLIENT_REASONS[code]}`, { cause: error });
 }
 
 /** An `ImError` of this package. */
