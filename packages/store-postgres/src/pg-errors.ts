@@ -107,3 +107,50 @@ export function toStoreError(error: unknown, what: string): ImError {
 export function storeError(code: ErrorCode, message: string, cause?: unknown): ImError {
   return new ImError(code, `${PREFIX} ${message}`, cause === undefined ? {} : { cause });
 }
+
+/** The innermost `cause` of an error chain (the socket or server error under the wrappers). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 10; depth += 1) {
+    const cause = (current as { cause?: unknown } | null)?.cause;
+    if (cause === undefined || cause === current) break;
+    current = cause;
+  }
+  return current;
+}
+
+/** `postgres://user@host:port/database` of a pool, never its password. */
+export function poolTarget(pool: unknown): string {
+  const o = (pool as { options?: Record<string, unknown> } | null)?.options ?? {};
+  const fromUrl = typeof o.connectionString === "string" ? safeUrl(o.connectionString) : undefined;
+  if (fromUrl) return fromUrl;
+  const user = typeof o.user === "string" ? `${o.user}@` : "";
+  return `postgres://${user}${String(o.host ?? "localhost")}:${String(o.port ?? 5432)}/${String(o.database ?? "")}`;
+}
+
+function safeUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    url.password = "";
+    url.search = "";
+    return url.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One line for an operator when PostgreSQL cannot be reached at startup: where, and the
+ * socket's or server's own reason (`connect ECONNREFUSED 127.0.0.1:5499`), instead of
+ * the wrappers around it. No `cause`: loggers would print the same reason again.
+ */
+export function cannotConnect(error: unknown, target: string): ImError {
+  const root = rootCause(error);
+  const reason = root instanceof Error ? root.message : String(root);
+  const code = (root as { code?: unknown } | null)?.code;
+  const tag = typeof code === "string" && !reason.includes(code) ? ` (${code})` : "";
+  return new ImError(
+    "unavailable",
+    `${PREFIX} cannot connect to PostgreSQL at ${target}: ${reason}${tag}`,
+  );
+}
