@@ -1,12 +1,16 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import { Writable } from "node:stream";
+import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { serviceUrl, uniqueName } from "../../../test/services.js";
 import { type ChatServer, createChatServer } from "../src/chat-server.js";
 import type { ChatServerConfig } from "../src/config.js";
 import { api, registerUser, startTestServer, type TestUser, testConfig } from "./helpers.js";
+
+const postgresUrl = await serviceUrl("postgres");
 
 /** Security headers, CORS, /metrics, limits of the request head, and error text. */
 
@@ -222,5 +226,32 @@ describe("request logs", () => {
     const log = lines.join("");
     expect(log).toContain("/users/me?access_token=[redacted]&limit=5");
     expect(log).not.toMatch(/SECRET-(ONE|TWO|THREE)/);
+  });
+});
+
+describe.runIf(postgresUrl)("on PostgreSQL", () => {
+  const schema = uniqueName("chat_hard");
+  let server: ChatServer;
+  let stop: () => Promise<void>;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    ({ server, stop } = await startTestServer({ postgresUrl, schema }));
+    user = await registerUser(server.url, "pghard");
+  });
+  afterAll(async () => {
+    await stop();
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 1 });
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  it("answers a NUL in a user id or username 400, with no PostgreSQL text", async () => {
+    const token = user.accessToken;
+    for (const path of ["/users/a%00b", "/users/by-name/a%00b", "/groups/g%00/avatar"]) {
+      const answer = await api(server.url, "GET", path, { token });
+      expectError(answer, 400, "bad_request");
+      expect(answer.raw.toString(), path).not.toMatch(/0x00|UTF8|constraint|invalid byte/i);
+    }
   });
 });
