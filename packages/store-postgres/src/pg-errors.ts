@@ -140,17 +140,16 @@ function safeUrl(text: string): string | undefined {
 }
 
 /**
- * One line for an operator when PostgreSQL cannot be reached at startup: where, and the
- * socket's or server's own reason (`connect ECONNREFUSED 127.0.0.1:5499`), instead of
- * the wrappers around it. No `cause`: loggers would print the same reason again.
+ * One line for an operator when PostgreSQL cannot be reached at startup: where (without the
+ * password) and the error code; the `cause` is the socket's or server's own error, not the
+ * wrappers around it, so a logger that appends causes prints
+ * `cannot connect to PostgreSQL at postgres://u@host:5432/db (ECONNREFUSED): connect ECONNREFUSED ...`.
  */
 export function cannotConnect(error: unknown, target: string): ImError {
   const root = rootCause(error);
-  const reason = root instanceof Error ? root.message : String(root);
   const code = (root as { code?: unknown } | null)?.code;
-  const tag = typeof code === "string" && !reason.includes(code) ? ` (${code})` : "";
-  return new ImError(
-    "unavailable",
-    `${PREFIX} cannot connect to PostgreSQL at ${target}: ${reason}${tag}`,
-  );
+  const tag = typeof code === "string" ? ` (${code})` : "";
+  return new ImError("unavailable", `${PREFIX} cannot connect to PostgreSQL at ${target}${tag}`, {
+    cause: root,
+  });
 }
