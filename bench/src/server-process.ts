@@ -4,6 +4,7 @@
  * from `/metrics`, stop it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -75,13 +76,24 @@ export interface SpawnOptions {
   readyTimeoutMs: number;
 }
 
+/**
+ * The chat server serves `/metrics` only with a token: the bench gives its servers this one
+ * (the baselines ignore it).
+ */
+const METRICS_TOKEN = randomBytes(18).toString("base64url");
+
 export async function startServer(options: SpawnOptions): Promise<ServerProcess> {
   const log = createWriteStream(options.logFile);
   // For profiling the server alone, e.g. LUCKY_IM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.out/prof".
   const nodeArgs = (process.env.LUCKY_IM_BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(options.command, [...nodeArgs, ...options.args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    env: {
+      ...process.env,
+      ...options.env,
+      PORT: String(options.port),
+      LUCKY_IM_METRICS_TOKEN: METRICS_TOKEN,
+    },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   child.stdout?.pipe(log);
@@ -123,7 +135,10 @@ export async function startServer(options: SpawnOptions): Promise<ServerProcess>
     sample: () => sampleProc(pid),
     async loopLagP99Ms() {
       try {
-        const res = await fetch(`${httpBase}/metrics`, { signal: AbortSignal.timeout(5000) });
+        const res = await fetch(`${httpBase}/metrics`, {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+          signal: AbortSignal.timeout(5000),
+        });
         const text = await res.text();
         const match = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
         // monitorEventLoopDelay at 10 ms resolution records the whole timer interval: subtract it.

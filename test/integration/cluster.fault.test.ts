@@ -39,7 +39,7 @@ import {
   summaryRows,
 } from "./delivery-ledger.js";
 import { pollUntil, sleep } from "./polling.js";
-import { clusterNodeEnv, dropClusterState } from "./shared-services.js";
+import { CLUSTER_METRICS_TOKEN, clusterNodeEnv, dropClusterState } from "./shared-services.js";
 import { streamWithFault } from "./stream-with-fault.js";
 
 const postgresUrl = await serviceUrl("postgres");
@@ -74,7 +74,7 @@ function tokenFor(userId: string): Promise<string> {
 
 /** One counter or gauge of a node's `/metrics` (0 when absent). */
 async function metric(baseUrl: string, name: string): Promise<number> {
-  const answer = await api<string>(baseUrl, "GET", "/metrics");
+  const answer = await api<string>(baseUrl, "GET", "/metrics", { token: CLUSTER_METRICS_TOKEN });
   const line = answer.body.split("\n").find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : 0;
 }

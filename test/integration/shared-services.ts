@@ -15,10 +15,13 @@ export interface SharedServiceUrls {
   redis: string;
 }
 
+/** The `/metrics` bearer token of cluster nodes started by tests (`/metrics` is off without one). */
+export const CLUSTER_METRICS_TOKEN = "cluster-test-metrics-token";
+
 /**
  * The variables that make a chat-server process node `nodeId` of the cluster
  * `name`: the shared services, with `name` as the schema and as the AMQP and
- * Redis prefixes. The caller adds the rest (JWT secret, files folder, ...).
+ * Redis prefixes, and the metrics token. The caller adds the rest (JWT secret, files folder, ...).
  */
 export function clusterNodeEnv(
   urls: SharedServiceUrls,
@@ -33,6 +36,7 @@ export function clusterNodeEnv(
     LUCKY_IM_AMQP_PREFIX: name,
     LUCKY_IM_REDIS_PREFIX: name,
     LUCKY_IM_NODE_ID: nodeId,
+    LUCKY_IM_METRICS_TOKEN: CLUSTER_METRICS_TOKEN,
   };
 }
 

@@ -11,15 +11,21 @@ import {
 } from "@lucky-im/auth";
 import { createAmqpBroker } from "@lucky-im/broker-amqp";
 import type { Broker, Presence, RateLimiter, Storage } from "@lucky-im/core";
-import { createRedisPresence, createRedisRateLimiter } from "@lucky-im/presence-redis";
+import {
+  connectRedis,
+  createRedisPresence,
+  createRedisRateLimiter,
+} from "@lucky-im/presence-redis";
 import { createPostgresStore } from "@lucky-im/store-postgres";
-import { Redis } from "ioredis";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { ChatServerConfig } from "./config.js";
 import { loadSharedLoginKey, type PrivateJwk } from "./login-keys.js";
 import { openSqliteBackend } from "./sqlite-backend.js";
 import type { StoreKind } from "./store-selection.js";
+
+/** How long a starting node tries to reach Redis before it gives up. */
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 /** The adapters chosen by the configuration. Unset ones default to the engine's in-memory ones. */
 export interface Backends {
@@ -120,14 +126,13 @@ export async function openBackends(
     }
 
     if (config.redisUrl) {
-      // One client for presence and every limiter; calls fail fast while Redis is down.
-      const redis = new Redis(config.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        // Commands issued in the same tick (a presence write and a frame-limit check per
-        // session in a reconnect storm) leave in one write instead of one syscall each.
-        enableAutoPipelining: true,
-        connectionName: `lucky-im-chat-server-${nodeId}`,
+      // One client for presence and every limiter; calls fail fast while Redis is down, and
+      // commands of one tick leave in one write. Unreachable at startup: fail within seconds,
+      // naming the URL, instead of starting a node whose every call fails.
+      const redis = await connectRedis({
+        url: config.redisUrl,
+        timeoutMs: REDIS_CONNECT_TIMEOUT_MS,
+        redisOptions: { connectionName: `lucky-im-chat-server-${nodeId}` },
       });
       let lastError: string | undefined;
       redis.on("error", (error: Error) => {

@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
 import {
   type AuthService,
   createAuthService,
@@ -17,7 +19,8 @@ import { type Logger, pino } from "pino";
 import { openBackends } from "./backends.js";
 import type { ChatServerConfig } from "./config.js";
 import { createLocalDiskFileStore } from "./files/local-disk-file-store.js";
-import { handleError } from "./http-errors.js";
+import { clientErrorHandler, handleError, sendErrorStatus } from "./http-errors.js";
+import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
@@ -25,8 +28,9 @@ import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
-import { registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
+import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
 
 /** A running chat server. */
@@ -41,6 +45,8 @@ export interface ChatServer {
   readonly port: number;
   /** `http://<host>:<port>` (loopback when bound to every interface). */
   readonly url: string;
+  /** `http://<host>:<port>` of the metrics listener when `metricsPort` is set. */
+  readonly metricsUrl?: string;
   /**
    * Drains: readiness turns 503, WebSocket clients get 1001, in-flight sends
    * are stored and published, then HTTP stops and the services are released.
@@ -117,7 +123,11 @@ export async function createChatServer(
   options: ChatServerOptions = {},
 ): Promise<ChatServer> {
   const nodeId = config.nodeId ?? newId("n");
-  const log = (options.logger ?? createLogger(config.logLevel)).child({ nodeId });
+  // Whatever the logger, request lines never carry a token from the query string.
+  const log = (options.logger ?? createLogger(config.logLevel)).child(
+    { nodeId },
+    { serializers: { req: redactedRequestSerializer } },
+  );
 
   let jwtSecret = config.jwtSecret;
   if (jwtSecret === undefined) {
@@ -156,6 +166,7 @@ export async function createChatServer(
     maxQueued: config.hashQueue,
     maxPerKey: config.hashPerIp,
   });
+  let metricsApp: FastifyInstance | undefined;
   try {
     const auth = createAuthService({
       ...backends.authStores,
@@ -193,6 +204,11 @@ export async function createChatServer(
       trustProxy: config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
       // Behind a load balancer a request can outlive a slow client: bound it.
       requestTimeout: 120_000,
+      // Node's parser answers a larger head itself: clientErrorHandler gives it our shape (431).
+      http: { maxHeaderSize: config.maxHeaderBytes },
+      clientErrorHandler,
+      // Malformed URLs (`/%zz`) and the like, in the API's error shape.
+      frameworkErrors: handleError,
     });
     app = http;
 
@@ -266,7 +282,7 @@ export async function createChatServer(
       authenticate: bearerAuthenticator(auth),
     };
 
-    installHttpBasics(http, config);
+    await installHttpBasics(http, config);
     registerOpsRoutes(http, ctx);
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
@@ -276,6 +292,16 @@ export async function createChatServer(
 
     await engine.start();
     await http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
+    if (config.metricsPort !== undefined) {
+      // Its own listener: scrapers reach it on a private network, the public port has no /metrics.
+      const scrape = Fastify({ loggerInstance: log as FastifyBaseLogger });
+      scrape.setErrorHandler(handleError);
+      registerMetricsRoute(scrape, metrics, config.metricsToken);
+      await scrape.listen({ port: config.metricsPort, host: config.host });
+      metricsApp = scrape;
+    } else if (config.metricsToken === undefined) {
+      log.info("/metrics is off: set LUCKY_IM_METRICS_TOKEN or LUCKY_IM_METRICS_PORT to scrape it");
+    }
     const address = http.server.address() as AddressInfo;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
@@ -284,6 +310,8 @@ export async function createChatServer(
       `Lucky IM chat server listening on ${url} (WebSocket at /ws)`,
     );
 
+    const metricsAddress = metricsApp?.server.address() as AddressInfo | undefined;
+    const base = (port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     let closing: Promise<void> | undefined;
     const started = http;
     return {
@@ -292,6 +320,7 @@ export async function createChatServer(
       auth,
       port: address.port,
       url,
+      ...(metricsAddress ? { metricsUrl: base(metricsAddress.port) } : {}),
       close() {
         closing ??= (async () => {
           draining = true;
@@ -299,6 +328,7 @@ export async function createChatServer(
           await engine.close();
           await started.close();
           await hashPool.close();
+          await metricsApp?.close();
           await backends.close();
           log.info("closed");
         })();
@@ -309,33 +339,37 @@ export async function createChatServer(
     await im?.close().catch(() => {});
     await app?.close().catch(() => {});
     await hashPool.close();
+    await metricsApp?.close().catch(() => {});
     await backends.close();
     throw error;
   }
 }
 
-/** Validation, error shape, CORS for the allowed origins, and `nosniff` on every answer. */
-function installHttpBasics(app: FastifyInstance, config: ChatServerConfig): void {
+/**
+ * Validation, the error shape (also for Fastify's own refusals: bad URLs, oversized heads),
+ * the URL length limit, security headers and CORS (only for the configured origins).
+ */
+async function installHttpBasics(app: FastifyInstance, config: ChatServerConfig): Promise<void> {
   app.setErrorHandler(handleError);
   installValidators(app);
-  const allowed = config.allowedOrigins ? new Set(config.allowedOrigins) : undefined;
   app.addHook("onRequest", async (request, reply) => {
-    const origin = request.headers.origin;
-    if (typeof origin === "string" && (!allowed || allowed.has(origin))) {
-      // Bearer tokens, no cookies: echoing an allowed origin exposes nothing ambient.
-      reply.header("access-control-allow-origin", allowed ? origin : "*");
-      reply.header("vary", "Origin");
-      if (request.method === "OPTIONS") {
-        return reply
-          .status(204)
-          .header("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")
-          .header("access-control-allow-headers", "Authorization, Content-Type")
-          .header("access-control-max-age", "600")
-          .send();
-      }
+    if ((request.raw.url ?? "").length > config.maxUrlLength) {
+      return sendErrorStatus(
+        reply,
+        414,
+        "bad_request",
+        `the URL is longer than ${config.maxUrlLength} bytes`,
+      );
     }
   });
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("x-content-type-options", "nosniff");
-  });
+  await app.register(helmet, securityHeaders(config));
+  if (config.allowedOrigins) {
+    // Bearer tokens, no cookies: no credentials mode, nothing ambient to expose.
+    await app.register(cors, {
+      origin: [...config.allowedOrigins],
+      methods: ["GET", "POST", "DELETE"],
+      allowedHeaders: ["Authorization", "Content-Type"],
+      maxAge: 600,
+    });
+  }
 }

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import type { MultiDevicePolicy } from "@lucky-im/core";
-import { loadStoreSelection, type StoreSelection } from "./store-selection.js";
+import { closestName, decodeSetting } from "./setting-decoder.js";
+import { FOREIGN_VARIABLES, type LOG_LEVELS, SETTINGS, type Setting } from "./settings.js";
+import { chooseStore, type StoreSelection } from "./store-selection.js";
 
 /** Everything the chat server can be told. Read it from the environment with {@link loadConfig}. */
 export interface ChatServerConfig extends StoreSelection {
@@ -111,8 +113,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   allowedFileTypes: readonly string[];
   /**
-   * Browser origins allowed to open the WebSocket and call the HTTP API; undefined: any.
-   * @default undefined (`LUCKY_IM_ALLOWED_ORIGINS`, comma-separated)
+   * Browser origins allowed to call the HTTP API from another origin (CORS) and to open
+   * the WebSocket. Undefined: no CORS answers at all (the page is same-origin), and any
+   * origin may open the WebSocket (its token is never ambient: no cookies).
+   * @default undefined (`LUCKY_IM_CORS_ORIGINS`, comma-separated; the older
+   * `LUCKY_IM_ALLOWED_ORIGINS` is read as an alias)
    */
   allowedOrigins?: readonly string[];
   /**
@@ -124,7 +129,7 @@ export interface ChatServerConfig extends StoreSelection {
    * pino log level.
    * @default "info" (`LUCKY_IM_LOG_LEVEL`)
    */
-  logLevel: string;
+  logLevel: (typeof LOG_LEVELS)[number];
   /**
    * Multi-device policy of the engine.
    * @default "multi" (`LUCKY_IM_MULTI_DEVICE`)
@@ -262,66 +267,50 @@ export interface ChatServerConfig extends StoreSelection {
    */
   jsonBodyLimit: number;
   /**
+   * Longest request URL, path and query, in bytes; longer answers 414 `bad_request`.
+   * @default 8192 (`LUCKY_IM_MAX_URL_LENGTH`)
+   */
+  maxUrlLength: number;
+  /**
+   * Largest request head (request line and headers), in bytes; larger answers 431 `bad_request`.
+   * @default 16384 (`LUCKY_IM_MAX_HEADER_BYTES`)
+   */
+  maxHeaderBytes: number;
+  /**
+   * Bearer token `/metrics` requires (at least 16 characters). Unset, and without
+   * {@link metricsPort}: `/metrics` answers 404 on the public port.
+   * @default undefined (`LUCKY_IM_METRICS_TOKEN`)
+   */
+  metricsToken?: string;
+  /**
+   * Serve `/metrics` on a listener of its own on this port (of `host`), and not on the public
+   * one; scrapers reach it on the private network. 0: a free port.
+   * @default undefined (`LUCKY_IM_METRICS_PORT`)
+   */
+  metricsPort?: number;
+  /**
    * Folder of the static web page.
    * @default the package's `public/` folder
    */
   publicDir?: string;
 }
 
-/** Upload content types allowed by default. SVG and HTML are left out: served inline they run script. */
-export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = [
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "audio/mpeg",
-  "audio/ogg",
-  "audio/webm",
-  "audio/wav",
-  "audio/mp4",
-  "video/mp4",
-  "video/webm",
-  "application/pdf",
-  "application/zip",
-  "application/octet-stream",
-  "text/plain",
-];
+export { DEFAULT_ALLOWED_FILE_TYPES, SETTINGS } from "./settings.js";
 
 type Env = Record<string, string | undefined>;
 
-function queueType(value: string | undefined): "classic" | "quorum" {
-  if (value === undefined || value === "classic" || value === "quorum") return value ?? "classic";
-  throw new Error(`LUCKY_IM_AMQP_QUEUE_TYPE must be "classic" or "quorum", not "${value}"`);
-}
+/** Every problem of a configuration, one line per variable; thrown by {@link loadConfig}. */
+export class ConfigError extends Error {
+  /** One sentence per problem, each naming its variable. */
+  readonly problems: readonly string[];
 
-function text(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function int(env: Env, name: string, fallback: number, min: number): number {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new Error(`[lucky-im] [chat-server] ${name} must be an integer >= ${min}, got "${raw}"`);
+  constructor(problems: readonly string[]) {
+    super(
+      `[lucky-im] [chat-server] invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
   }
-  return value;
-}
-
-function list(env: Env, name: string): string[] | undefined {
-  const raw = text(env, name);
-  if (raw === undefined) return undefined;
-  const items = raw
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return items.length > 0 ? items : undefined;
-}
-
-function bool(env: Env, name: string): boolean {
-  const raw = text(env, name)?.toLowerCase();
-  return raw === "1" || raw === "true" || raw === "yes";
 }
 
 /** The defaults: embedded mode, data in a local SQLite file. Tests spread their changes over it. */
@@ -330,76 +319,67 @@ export function defaultConfig(): ChatServerConfig {
 }
 
 /**
- * Reads the configuration from environment variables (see the README's table).
- * Throws on a malformed value, naming the variable.
+ * Reads the configuration from environment variables (the {@link SETTINGS} table, the
+ * README's table). Throws a {@link ConfigError} listing every problem at once, each
+ * naming its variable: malformed or out-of-range values, and unknown `LUCKY_IM_*`
+ * variables (a misspelt setting would otherwise be silently ignored).
  */
 export function loadConfig(env: Env = process.env): ChatServerConfig {
-  const multiDevice = text(env, "LUCKY_IM_MULTI_DEVICE") ?? "multi";
-  if (multiDevice !== "multi" && multiDevice !== "one-per-device-class") {
-    throw new Error(
-      `[lucky-im] [chat-server] LUCKY_IM_MULTI_DEVICE must be "multi" or "one-per-device-class", got "${multiDevice}"`,
+  const problems: string[] = [];
+  const known = new Set(SETTINGS.flatMap((s) => [s.env, ...(s.aliases ?? [])]));
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("LUCKY_IM_") || known.has(name)) continue;
+    if (FOREIGN_VARIABLES.some((pattern) => pattern.test(name))) continue;
+    const hint = closestName(name, [...known]);
+    problems.push(
+      `${name} is not a setting of the chat server${hint ? ` (did you mean ${hint}?)` : ""}; see the README's table`,
     );
   }
-  const filesDir = text(env, "LUCKY_IM_FILES_DIR") ?? "./data/files";
-  const config: ChatServerConfig = {
-    ...loadStoreSelection(env),
-    port: int(env, "PORT", 8080, 0),
-    host: text(env, "HOST") ?? "0.0.0.0",
-    listenBacklog: int(env, "LUCKY_IM_LISTEN_BACKLOG", 4096, 1),
-    schema: text(env, "LUCKY_IM_SCHEMA") ?? "lucky_im",
-    amqpPrefix: text(env, "LUCKY_IM_AMQP_PREFIX") ?? "lucky-im",
-    amqpQueueType: queueType(text(env, "LUCKY_IM_AMQP_QUEUE_TYPE")),
-    presenceTtlMs: int(env, "LUCKY_IM_PRESENCE_TTL_MS", 30_000, 1_000),
-    redisPrefix: text(env, "LUCKY_IM_REDIS_PREFIX") ?? "lucky-im",
-    jwtIssuer: text(env, "LUCKY_IM_JWT_ISSUER") ?? "lucky-im",
-    jwtAudience: text(env, "LUCKY_IM_JWT_AUDIENCE") ?? "lucky-im",
-    accessTokenTtlSec: int(env, "LUCKY_IM_ACCESS_TOKEN_TTL_SEC", 900, 1),
-    refreshReuseIntervalMs: int(env, "LUCKY_IM_REFRESH_REUSE_INTERVAL_MS", 10_000, 0),
-    filesDir: isAbsolute(filesDir) ? filesDir : resolve(process.cwd(), filesDir),
-    maxFileBytes: int(env, "LUCKY_IM_FILES_MAX_BYTES", 10 * 1024 * 1024, 1),
-    allowedFileTypes: (list(env, "LUCKY_IM_FILES_ALLOWED_TYPES") ?? DEFAULT_ALLOWED_FILE_TYPES).map(
-      (type) => type.toLowerCase(),
-    ),
-    trustProxy: bool(env, "LUCKY_IM_TRUST_PROXY"),
-    logLevel: text(env, "LUCKY_IM_LOG_LEVEL") ?? "info",
-    multiDevice,
-    framesPerWindow: int(env, "LUCKY_IM_RATE_FRAMES", 40, 1),
-    rateWindowMs: int(env, "LUCKY_IM_RATE_WINDOW_MS", 1000, 1),
-    maxFrameBytes: int(env, "LUCKY_IM_MAX_FRAME_BYTES", 65_536, 1024),
-    maxJsonDepth: int(env, "LUCKY_IM_MAX_JSON_DEPTH", 32, 4),
-    groupCacheSize: int(env, "LUCKY_IM_GROUP_CACHE_SIZE", 10_000, 1),
-    dedupeCacheSize: int(env, "LUCKY_IM_DEDUPE_CACHE_SIZE", 100_000, 1),
-    maxConnectionsPerIp: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_IP", 1000, 1),
-    maxConnectionsPerUser: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_USER", 10, 1),
-    loginLimit: int(env, "LUCKY_IM_LOGIN_LIMIT", 10, 1),
-    loginLimitPerIp: int(env, "LUCKY_IM_LOGIN_LIMIT_PER_IP", 100, 1),
-    loginWindowMs: int(env, "LUCKY_IM_LOGIN_WINDOW_MS", 300_000, 1),
-    loginFreeFailures: int(env, "LUCKY_IM_LOGIN_FREE_FAILURES", 5, 0),
-    loginBackoffBaseMs: int(env, "LUCKY_IM_LOGIN_BACKOFF_BASE_MS", 1000, 1),
-    loginBackoffMaxMs: int(env, "LUCKY_IM_LOGIN_BACKOFF_MAX_MS", 900_000, 1),
-    hashConcurrency: int(env, "LUCKY_IM_HASH_CONCURRENCY", 2, 1),
-    hashQueue: int(env, "LUCKY_IM_HASH_QUEUE", 8, 0),
-    hashPerIp: int(env, "LUCKY_IM_HASH_PER_IP", 2, 1),
-    lookupLimit: int(env, "LUCKY_IM_LOOKUP_LIMIT", 30, 1),
-    lookupLimitPerIp: int(env, "LUCKY_IM_LOOKUP_LIMIT_PER_IP", 60, 1),
-    newDirectLimit: int(env, "LUCKY_IM_NEW_DIRECT_LIMIT", 30, 1),
-    callLimit: int(env, "LUCKY_IM_CALL_LIMIT", 20, 1),
-    strangerAddLimit: int(env, "LUCKY_IM_STRANGER_ADD_LIMIT", 1000, 1),
-    registerLimitPerHour: int(env, "LUCKY_IM_REGISTER_LIMIT", 20, 1),
-    passwordHashLogN: int(env, "LUCKY_IM_PASSWORD_HASH_LOG_N", 17, 10),
-    passwordMinLength: int(env, "LUCKY_IM_PASSWORD_MIN_LENGTH", 8, 1),
-    jsonBodyLimit: int(env, "LUCKY_IM_JSON_BODY_LIMIT", 64 * 1024, 1024),
-  };
-  const optional = {
-    postgresUrl: text(env, "LUCKY_IM_POSTGRES_URL"),
-    amqpUrl: text(env, "LUCKY_IM_AMQP_URL"),
-    redisUrl: text(env, "LUCKY_IM_REDIS_URL"),
-    nodeId: text(env, "LUCKY_IM_NODE_ID"),
-    jwtSecret: text(env, "LUCKY_IM_JWT_SECRET"),
-    allowedOrigins: list(env, "LUCKY_IM_ALLOWED_ORIGINS"),
-  };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(config, { [key]: value });
+  const config: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const read = readVariable(env, setting);
+    if ("problem" in read) {
+      problems.push(read.problem);
+      continue;
+    }
+    const raw = read.raw;
+    if (raw === undefined) {
+      if (setting.default !== undefined) config[setting.key] = finish(setting, setting.default);
+      continue;
+    }
+    const decoded = decodeSetting(setting, raw);
+    if ("problem" in decoded) problems.push(decoded.problem);
+    else config[setting.key] = finish(setting, decoded.value);
   }
-  return config;
+  const storeProblem = chooseStore(config);
+  if (storeProblem) problems.push(storeProblem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as unknown as ChatServerConfig;
+}
+
+/** The trimmed value of a setting's variable or of one alias; two different values are a problem. */
+function readVariable(
+  env: Env,
+  setting: Setting,
+): { raw: string | undefined } | { problem: string } {
+  const found = [setting.env, ...(setting.aliases ?? [])]
+    .map((name) => ({ name, value: env[name]?.trim() }))
+    .filter((entry): entry is { name: string; value: string } => Boolean(entry.value));
+  const distinct = new Set(found.map((entry) => entry.value));
+  if (distinct.size > 1) {
+    return {
+      problem: `${found.map((entry) => entry.name).join(" and ")} are both set, to different values: set ${setting.env} only`,
+    };
+  }
+  return { raw: found[0]?.value };
+}
+
+/** Paths are resolved against the working directory; content types are compared lower-cased. */
+function finish(setting: Setting, value: unknown): unknown {
+  if (setting.key === "filesDir" || setting.key === "sqlitePath") {
+    const dir = value as string;
+    return isAbsolute(dir) ? dir : resolve(process.cwd(), dir);
+  }
+  if (setting.key === "allowedFileTypes") return (value as string[]).map((t) => t.toLowerCase());
+  return value;
 }

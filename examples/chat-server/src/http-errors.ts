@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import { type ErrorCode, ImError, isImError } from "@lucky-im/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 
@@ -41,6 +43,45 @@ function clientMessage(message: string): string {
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: { code, message } };
   return reply.status(STATUS_OF[code]).type("application/json; charset=utf-8").send(body);
+}
+
+/** Sends `{ error: { code, message } }` with a status of its own (414, 415, 431 ...). */
+export function sendErrorStatus(
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): FastifyReply {
+  const body: ErrorBody = { error: { code, message } };
+  return reply.status(status).type("application/json; charset=utf-8").send(body);
+}
+
+/**
+ * Answers what Node's HTTP parser refused before Fastify saw a request (a head over
+ * `maxHeaderSize`, a malformed request line) in the API's error shape, then closes.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  let status = 400;
+  const code: ErrorCode = "bad_request";
+  let message = "malformed HTTP request";
+  if (error.code === "HPE_HEADER_OVERFLOW") {
+    status = 431;
+    message = "the request head (URL and headers) is too large";
+  } else if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    status = 408;
+    message = "the request took too long";
+  } else if (error.code === "HPE_URI_TOO_LONG") {
+    status = 414;
+    message = "the URL is too long";
+  }
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**

@@ -3,13 +3,22 @@
  * environment variables (see README.md); SIGTERM and SIGINT drain and exit 0.
  */
 import { createChatServer, createLogger } from "./chat-server.js";
-import { loadConfig } from "./config.js";
+import { type ChatServerConfig, ConfigError, loadConfig } from "./config.js";
 
 /** A drain that takes longer than this ends the process with code 1. */
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  let config: ChatServerConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Every problem at once, each naming its variable; no stack: it is the operator's input.
+    createLogger("info").fatal({ problems: error.problems }, error.message);
+    process.exitCode = 1;
+    return;
+  }
   const log = createLogger(config.logLevel);
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 

@@ -47,7 +47,7 @@ export const AddMembersBody = Type.Object({
 export type AddMembersBody = Static<typeof AddMembersBody>;
 
 export const GroupParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 128, pattern: "^[^\\s:]+$" }),
+  id: Type.String({ minLength: 1, maxLength: 128, pattern: UserIdSchema.pattern }),
 });
 export type GroupParams = Static<typeof GroupParams>;
 
@@ -70,6 +70,12 @@ export const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const UserParams = Type.Object({ userId: UserIdSchema });
+export type UserParams = Static<typeof UserParams>;
+
+export const UsernameParams = Type.Object({ username: Username });
+export type UsernameParams = Static<typeof UsernameParams>;
 
 export const UploadQuery = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),

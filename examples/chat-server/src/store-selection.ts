@@ -1,9 +1,7 @@
-import { isAbsolute, resolve } from "node:path";
-
 /** Where the server keeps messages, groups, cursors, users and refresh tokens. */
 export type StoreKind = "sqlite" | "memory" | "postgres";
 
-/** The store settings of {@link ChatServerConfig}, read by {@link loadStoreSelection}. */
+/** The store settings of {@link ChatServerConfig}, chosen by {@link chooseStore}. */
 export interface StoreSelection {
   /**
    * `sqlite`: a local file, kept across restarts (one node). `memory`: lost
@@ -19,28 +17,22 @@ export interface StoreSelection {
   sqlitePath: string;
 }
 
-const KINDS: readonly StoreKind[] = ["sqlite", "memory", "postgres"];
-
 /**
- * Reads `LUCKY_IM_STORE` and `LUCKY_IM_SQLITE_PATH`. Throws, naming the
- * variable, on an unknown store or one that contradicts `LUCKY_IM_POSTGRES_URL`.
+ * Fills in the default store (PostgreSQL when its URL is set, else SQLite) and
+ * checks that `LUCKY_IM_STORE` and `LUCKY_IM_POSTGRES_URL` agree. Returns the
+ * problem, naming both variables, or undefined.
  */
-export function loadStoreSelection(env: Record<string, string | undefined>): StoreSelection {
-  const postgresUrl = env.LUCKY_IM_POSTGRES_URL?.trim() || undefined;
-  const raw = env.LUCKY_IM_STORE?.trim().toLowerCase() || undefined;
-  const store = (raw ?? (postgresUrl ? "postgres" : "sqlite")) as StoreKind;
-  if (!KINDS.includes(store)) {
-    throw new Error(
-      `[lucky-im] [chat-server] LUCKY_IM_STORE must be "sqlite", "memory" or "postgres", got "${raw}"`,
-    );
+export function chooseStore(config: {
+  store?: StoreKind;
+  postgresUrl?: string;
+}): string | undefined {
+  const hasPostgres = config.postgresUrl !== undefined;
+  config.store ??= hasPostgres ? "postgres" : "sqlite";
+  if (config.store === "postgres" && !hasPostgres) {
+    return "LUCKY_IM_STORE=postgres needs LUCKY_IM_POSTGRES_URL";
   }
-  if ((store === "postgres") !== (postgresUrl !== undefined)) {
-    throw new Error(
-      store === "postgres"
-        ? "[lucky-im] [chat-server] LUCKY_IM_STORE=postgres needs LUCKY_IM_POSTGRES_URL"
-        : `[lucky-im] [chat-server] LUCKY_IM_STORE=${store} contradicts LUCKY_IM_POSTGRES_URL (unset one of them)`,
-    );
+  if (config.store !== "postgres" && hasPostgres) {
+    return `LUCKY_IM_STORE=${config.store} contradicts LUCKY_IM_POSTGRES_URL (unset one of them)`;
   }
-  const path = env.LUCKY_IM_SQLITE_PATH?.trim() || "./data/lucky-im.sqlite";
-  return { store, sqlitePath: isAbsolute(path) ? path : resolve(process.cwd(), path) };
+  return undefined;
 }

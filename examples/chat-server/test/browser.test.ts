@@ -56,6 +56,12 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
   async function openPage(person: Omit<Person, "page"> & { page?: Page }): Promise<Page> {
     const page = await person.context.newPage();
     page.on("pageerror", (error) => person.errors.push(`${person.name}: ${error.message}`));
+    // The page must work under its Content-Security-Policy: a blocked resource is an error.
+    page.on("console", (message) => {
+      if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+        person.errors.push(`${person.name}: ${message.text()}`);
+      }
+    });
     await page.goto(baseUrl);
     return page;
   }

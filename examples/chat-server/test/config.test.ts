@@ -1,6 +1,18 @@
+import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ALLOWED_FILE_TYPES, loadConfig } from "../src/config.js";
+import { ConfigError, DEFAULT_ALLOWED_FILE_TYPES, loadConfig, SETTINGS } from "../src/config.js";
+
+/** The problems loadConfig reports for `env` (none: it loaded). */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
 
 describe("loadConfig", () => {
   it("defaults to the embedded server on 8080", () => {
@@ -97,5 +109,75 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => loadConfig({ LUCKY_IM_FILES_MAX_BYTES: "0" })).toThrow(/LUCKY_IM_FILES_MAX_BYTES/);
     expect(() => loadConfig({ LUCKY_IM_MULTI_DEVICE: "many" })).toThrow(/LUCKY_IM_MULTI_DEVICE/);
+  });
+
+  it("reports every problem at once, each naming its variable", () => {
+    const problems = problemsOf({
+      PORT: "99999",
+      LUCKY_IM_LOG_LEVEL: "loud",
+      LUCKY_IM_TRUST_PROXY: "on",
+      LUCKY_IM_POSTGRESS_URL: "postgres://db/x",
+      LUCKY_IM_RATE_FRAMES: "1.5",
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems.join("\n")).toMatch(/PORT must be an integer from 0 to 65535, got "99999"/);
+    expect(problems.join("\n")).toMatch(/LUCKY_IM_LOG_LEVEL must be one of "fatal"/);
+    expect(problems.join("\n")).toMatch(/LUCKY_IM_TRUST_PROXY must be true or false/);
+    expect(problems.join("\n")).toMatch(
+      /LUCKY_IM_POSTGRESS_URL is not a setting .*did you mean LUCKY_IM_POSTGRES_URL/,
+    );
+    expect(problems.join("\n")).toMatch(/LUCKY_IM_RATE_FRAMES must be an integer/);
+    expect(() => loadConfig({ PORT: "99999", LUCKY_IM_LOG_LEVEL: "loud" })).toThrow(
+      /invalid configuration \(2 problems\):\n {2}- PORT .*\n {2}- LUCKY_IM_LOG_LEVEL/,
+    );
+  });
+
+  it("reads documented booleans and ignores the variables of tests, benchmarks and the migration CLI", () => {
+    expect(loadConfig({ LUCKY_IM_TRUST_PROXY: "1" }).trustProxy).toBe(true);
+    expect(loadConfig({ LUCKY_IM_TRUST_PROXY: "No" }).trustProxy).toBe(false);
+    expect(
+      problemsOf({
+        LUCKY_IM_TEST_POSTGRES_URL: "x",
+        LUCKY_IM_BENCH_REDIS_URL: "x",
+        LUCKY_IM_PG_SCHEMA: "x",
+      }),
+    ).toEqual([]);
+  });
+
+  it("takes LUCKY_IM_CORS_ORIGINS, and the older LUCKY_IM_ALLOWED_ORIGINS as an alias", () => {
+    expect(loadConfig({ LUCKY_IM_CORS_ORIGINS: "https://a.example" }).allowedOrigins).toEqual([
+      "https://a.example",
+    ]);
+    expect(loadConfig({ LUCKY_IM_ALLOWED_ORIGINS: "https://a.example" }).allowedOrigins).toEqual([
+      "https://a.example",
+    ]);
+    expect(
+      problemsOf({
+        LUCKY_IM_CORS_ORIGINS: "https://a.example",
+        LUCKY_IM_ALLOWED_ORIGINS: "https://b",
+      }),
+    ).toEqual([expect.stringMatching(/LUCKY_IM_CORS_ORIGINS and LUCKY_IM_ALLOWED_ORIGINS/)]);
+  });
+
+  it("never echoes a secret in an error", () => {
+    const problems = problemsOf({ LUCKY_IM_METRICS_TOKEN: "hunter2" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("LUCKY_IM_METRICS_TOKEN");
+    expect(problems[0]).not.toContain("hunter2");
+  });
+
+  it("documents every setting in the README's table", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const rows = new Set(
+      readme
+        .split("\n")
+        .filter((line) => line.startsWith("|"))
+        .map((line) => /^\|\s*`([A-Z0-9_]+)`/.exec(line)?.[1])
+        .filter((name): name is string => name !== undefined),
+    );
+    const missing = SETTINGS.flatMap((s) => [s.env, ...(s.aliases ?? [])]).filter(
+      (name) => !rows.has(name),
+    );
+    expect(missing).toEqual([]);
   });
 });

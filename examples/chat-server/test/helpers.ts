@@ -160,6 +160,9 @@ export class WsProbe {
   }
 }
 
+/** The `/metrics` bearer token of tests that scrape (pass `metricsToken: METRICS_TOKEN`). */
+export const METRICS_TOKEN = "a-test-metrics-token";
+
 /** Config for in-process tests: embedded, port 0, loopback, cheap password hashes, a temp files dir. */
 export async function testConfig(
   overrides: Partial<ChatServerConfig> = {},

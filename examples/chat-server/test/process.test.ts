@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompactEncrypt, importJWK, type JWK } from "jose";
@@ -25,6 +26,15 @@ const PASSWORD = "correct horse battery";
 beforeAll(async () => {
   await ensureBuilt();
 }, 600_000);
+
+/** A loopback port nothing listens on (taken, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const directId = (a: string, b: string) => (a < b ? `d:${a}:${b}` : `d:${b}:${a}`);
 
@@ -137,6 +147,36 @@ async function stopAndCheck(servers: ServerProcess[], sockets: WsProbe[], secret
     expect(server.lines.some((l) => l.msg === "closed")).toBe(true);
   }
 }
+
+describe("refusing to start", () => {
+  const failureOf = (env: Record<string, string>) =>
+    ServerProcess.start(env).then(
+      () => "started",
+      (error: unknown) => String((error as Error).message),
+    );
+
+  it("lists every configuration error, each naming its variable, and exits 1", async () => {
+    const output = await failureOf({
+      PORT: "99999",
+      LUCKY_IM_TRUST_PROXY: "on",
+      LUCKY_IM_POSTGRESS_URL: "postgres://db/x",
+    });
+    expect(output).toMatch(/exited \(1\) before listening/);
+    expect(output).toMatch(/PORT must be an integer from 0 to 65535/);
+    expect(output).toMatch(/LUCKY_IM_TRUST_PROXY must be true or false/);
+    expect(output).toMatch(/LUCKY_IM_POSTGRESS_URL is not a setting/);
+  });
+
+  it("exits 1 naming the Redis URL (not its password) when Redis cannot be reached", async () => {
+    const port = await freePort();
+    const output = await failureOf({ LUCKY_IM_REDIS_URL: `redis://:pw-xyz@127.0.0.1:${port}` });
+    expect(output).toMatch(/exited \(1\) before listening/);
+    expect(output).toContain(
+      `cannot connect to Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED`,
+    );
+    expect(output).not.toContain("pw-xyz");
+  });
+});
 
 describe("the in-memory store as a process", () => {
   let server: ServerProcess | undefined;

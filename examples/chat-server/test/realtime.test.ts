@@ -6,6 +6,7 @@ import type { ChatServer } from "../src/chat-server.js";
 import {
   api,
   type Frame,
+  METRICS_TOKEN,
   registerUser,
   startTestServer,
   type TestUser,
@@ -33,7 +34,10 @@ const directId = (a: string, b: string) => (a < b ? `d:${a}:${b}` : `d:${b}:${a}
 
 beforeAll(async () => {
   // Reuse detection at once: the reuse interval has its own tests in http-api.test.ts.
-  ({ server, stop } = await startTestServer({ refreshReuseIntervalMs: 0 }));
+  ({ server, stop } = await startTestServer({
+    refreshReuseIntervalMs: 0,
+    metricsToken: METRICS_TOKEN,
+  }));
   base = server.url;
 });
 
@@ -398,7 +402,7 @@ describe("groups over HTTP, frames over WebSocket", () => {
 
 describe("metrics and drain", () => {
   it("counts the traffic", async () => {
-    const text = (await api<string>(base, "GET", "/metrics")).body;
+    const text = (await api<string>(base, "GET", "/metrics", { token: METRICS_TOKEN })).body;
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
     expect(value("lucky_im_messages_sent_total")).toBeGreaterThanOrEqual(8);
     expect(value("lucky_im_messages_delivered_total")).toBeGreaterThanOrEqual(2);

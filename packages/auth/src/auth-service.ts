@@ -268,7 +268,7 @@ export interface AuthService {
   ): Promise<TokenPair>;
   /** Issues tokens to a user the host authenticated itself (for example with a verification code). */
   issueTokens(userId: string, context?: LoginContext): Promise<TokenPair>;
-  /** The user's id and username, or undefined. */
+  /** The user's id and username, or undefined; `bad_request` for an id with control characters. */
   getUser(userId: string): Promise<{ userId: string; username: string } | undefined>;
   /**
    * The user with this username (to find people to chat with), or undefined.
@@ -387,6 +387,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   // NFKC, no controls (NUL above all: PostgreSQL refuses it), no invisible or bidi
   // characters, no mixed scripts: one spelling per name that looks the same.
   const checkUsername = (username: unknown): string => normalizeUsername(username, maxUsername);
+  // A stored id never holds one; PostgreSQL would refuse NUL with a 503-looking failure.
+  const checkUserId = (userId: string): void => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+    if (/[\u0000-\u001f\u007f]/.test(userId)) {
+      throw authError("bad_request", "userId must not contain control characters");
+    }
+  };
   const checkPassword = (password: unknown, min: number): string => {
     if (typeof password !== "string" || password.length < min || password.length > maxPassword) {
       throw authError("bad_request", `password must be ${min} to ${maxPassword} characters`);
@@ -601,6 +608,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     async getUser(userId) {
+      checkUserId(userId);
       const user = await store("read a user", () => credentials.findById(userId));
       return user && { userId: user.userId, username: user.username };
     },

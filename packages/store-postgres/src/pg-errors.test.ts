@@ -34,6 +34,23 @@ describe("toStoreError", () => {
     expect(toStoreError(new TypeError("boom"), "x").code).toBe("internal");
   });
 
+  it("keeps PostgreSQL's text (constraint names, bytes) out of the message, in the cause", () => {
+    const unique = Object.assign(
+      pgError("23505", 'duplicate key value violates unique constraint "messages_pkey"'),
+      { constraint: "messages_pkey" },
+    );
+    const nul = pgError("22021", 'invalid byte sequence for encoding "UTF8": 0x00');
+    for (const error of [
+      unique,
+      nul,
+      pgError("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.5:5432"),
+    ]) {
+      const mapped = toStoreError(error, "append");
+      expect(mapped.message).not.toMatch(/messages_pkey|0x00|UTF8|10\.0\.0\.5|constraint/);
+      expect(mapped.cause).toBe(error);
+    }
+  });
+
   it("does not take a query error for a connection error", () => {
     expect(isConnectionError(pgError("23505", "connection error in a message text"))).toBe(false);
   });

@@ -76,18 +76,80 @@ function codeFor(error: unknown): ErrorCode {
 }
 
 /**
+ * What a client may read about a failure of each code. PostgreSQL's own text (constraint
+ * and table names, the offending bytes) stays in `cause`, for the logs only.
+ */
+const CLIENT_REASONS: Readonly<Record<ErrorCode, string>> = {
+  bad_request: "the database refused a value",
+  unauthorized: "not allowed",
+  forbidden: "not allowed",
+  not_found: "it refers to something that does not exist",
+  conflict: "it conflicts with existing data",
+  too_large: "a value is too large for the database",
+  rate_limited: "too many requests",
+  unavailable: "the database is unavailable",
+  internal: "database error",
+};
+
+/**
  * Maps anything a query threw to an `ImError`: connection failures and a
  * server going down to `unavailable`, constraint violations to fitting codes,
- * the rest to `internal`. The original error stays as `cause`.
+ * the rest to `internal`. The message says what failed and why in general
+ * terms (clients see it); the original error stays as `cause` (logs see it).
  */
 export function toStoreError(error: unknown, what: string): ImError {
   if (isImError(error)) return error;
   const code = codeFor(error);
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ImError(code, `${PREFIX} ${what} failed: ${detail}`, { cause: error });
+  return new ImError(code, `${PREFIX} ${what} failed: ${CLIENT_REASONS[code]}`, { cause: error });
 }
 
 /** An `ImError` of this package. */
 export function storeError(code: ErrorCode, message: string, cause?: unknown): ImError {
   return new ImError(code, `${PREFIX} ${message}`, cause === undefined ? {} : { cause });
+}
+
+/** The innermost `cause` of an error chain (the socket or server error under the wrappers). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 10; depth += 1) {
+    const cause = (current as { cause?: unknown } | null)?.cause;
+    if (cause === undefined || cause === current) break;
+    current = cause;
+  }
+  return current;
+}
+
+/** `postgres://user@host:port/database` of a pool, never its password. */
+export function poolTarget(pool: unknown): string {
+  const o = (pool as { options?: Record<string, unknown> } | null)?.options ?? {};
+  const fromUrl = typeof o.connectionString === "string" ? safeUrl(o.connectionString) : undefined;
+  if (fromUrl) return fromUrl;
+  const user = typeof o.user === "string" ? `${o.user}@` : "";
+  return `postgres://${user}${String(o.host ?? "localhost")}:${String(o.port ?? 5432)}/${String(o.database ?? "")}`;
+}
+
+function safeUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    url.password = "";
+    url.search = "";
+    return url.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One line for an operator when PostgreSQL cannot be reached at startup: where (without the
+ * password) and the error code; the `cause` is the socket's or server's own error, not the
+ * wrappers around it, so a logger that appends causes prints
+ * `cannot connect to PostgreSQL at postgres://u@host:5432/db (ECONNREFUSED): connect ECONNREFUSED ...`.
+ */
+export function cannotConnect(error: unknown, target: string): ImError {
+  const root = rootCause(error);
+  const code = (root as { code?: unknown } | null)?.code;
+  const tag = typeof code === "string" ? ` (${code})` : "";
+  return new ImError("unavailable", `${PREFIX} cannot connect to PostgreSQL at ${target}${tag}`, {
+    cause: root,
+  });
 }

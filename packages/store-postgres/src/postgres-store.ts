@@ -12,7 +12,13 @@ import {
 import type { Database } from "./database.js";
 import { runMigrations } from "./migrations.js";
 import { listenOutbox } from "./outbox-notifications.js";
-import { storeError, toStoreError } from "./pg-errors.js";
+import {
+  cannotConnect,
+  isConnectionError,
+  poolTarget,
+  storeError,
+  toStoreError,
+} from "./pg-errors.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
@@ -153,7 +159,9 @@ export async function createPostgresStoreWithFaults(
       await runMigrations(root as Kysely<unknown>, schema);
     } catch (error) {
       if (owned) await root.destroy().catch(() => {});
-      throw toStoreError(error, `migrating schema "${schema}"`);
+      throw isConnectionError(error)
+        ? cannotConnect(error, poolTarget(pool))
+        : toStoreError(error, `migrating schema "${schema}"`);
     }
   }
 

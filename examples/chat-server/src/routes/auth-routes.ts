@@ -8,6 +8,7 @@ import {
   LogoutBody,
   RefreshBody,
   RegisterBody,
+  UserParams,
 } from "../schemas.js";
 
 /** `/auth/*` and `/users/me`. */
@@ -110,12 +111,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
   // Additions to the protocol's table: the web page finds people to chat with by username
   // and shows names for ids. Both need a valid token, so the user list is not public.
-  app.get<{ Params: { userId: string } }>("/users/:userId", async (request) => {
-    await ctx.authenticate(request);
-    const user = await auth.getUser(request.params.userId);
-    if (!user) throw httpError("not_found", "no such user");
-    return { userId: user.userId, username: user.username };
-  });
+  app.get<{ Params: UserParams }>(
+    "/users/:userId",
+    { schema: { params: UserParams } },
+    async (request) => {
+      await ctx.authenticate(request);
+      const user = await auth.getUser(request.params.userId);
+      if (!user) throw httpError("not_found", "no such user");
+      return { userId: user.userId, username: user.username };
+    },
+  );
 
   app.get<{ Params: { username: string } }>("/users/by-name/:username", async (request) => {
     const userId = await ctx.authenticate(request);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { isFileId } from "../files/local-disk-file-store.js";
 import { httpError } from "../http-errors.js";
-import type { RouteContext } from "../route-context.js";
+import { authenticateBeforeBody, type RouteContext, rejectOversizeBody } from "../route-context.js";
 import { FileParams, UploadQuery } from "../schemas.js";
 
 /** Where a stored file is served; its id is the unguessable part. */
@@ -42,7 +42,12 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: RouteContext
 
     scope.post<{ Querystring: UploadQuery }>(
       "/files",
-      { bodyLimit: config.maxFileBytes, schema: { querystring: UploadQuery } },
+      {
+        bodyLimit: config.maxFileBytes,
+        schema: { querystring: UploadQuery },
+        // Before the body is read: a length over the limit, then the token.
+        onRequest: [rejectOversizeBody(config.maxFileBytes), authenticateBeforeBody(ctx)],
+      },
       async (request, reply) => {
         const userId = await ctx.authenticate(request);
         const mime = baseType(request.headers["content-type"]);

@@ -2,12 +2,13 @@ import type { Group } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import { renderGroupAvatar } from "../group-avatar.js";
 import { httpError } from "../http-errors.js";
-import type { RouteContext } from "../route-context.js";
+import { authenticateBeforeBody, type RouteContext } from "../route-context.js";
 import { AddMembersBody, CreateGroupBody, GroupMemberParams, GroupParams } from "../schemas.js";
 
 /** `/groups/*`, all through the engine's group API so members get `group` frames. */
 export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { im, auth } = ctx;
+  const beforeBody = authenticateBeforeBody(ctx);
 
   /** Refuses ids that are not registered users (a typo would make a ghost member). */
   const requireUsers = async (userIds: readonly string[]) => {
@@ -29,7 +30,7 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): vo
 
   app.post<{ Body: CreateGroupBody }>(
     "/groups",
-    { schema: { body: CreateGroupBody } },
+    { schema: { body: CreateGroupBody }, onRequest: beforeBody },
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       await requireUsers(request.body.members.filter((id) => id !== userId));
@@ -82,7 +83,7 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): vo
 
   app.post<{ Params: GroupParams; Body: AddMembersBody }>(
     "/groups/:id/members",
-    { schema: { params: GroupParams, body: AddMembersBody } },
+    { schema: { params: GroupParams, body: AddMembersBody }, onRequest: beforeBody },
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       await requireUsers(request.body.userIds);

@@ -12,13 +12,21 @@ import { type Static, Type } from "@sinclair/typebox";
 /** Sub-protocol name clients offer and the server selects. */
 export const PROTOCOL_NAME = "lucky-im.v1";
 
-/** A user id: 1..128 characters, no whitespace, no `:` (it separates conversation id parts). */
-export const UserIdSchema = Type.String({ minLength: 1, maxLength: 128, pattern: "^[^\\s:]+$" });
+/**
+ * A user id: 1..128 characters, no whitespace, no `:` (it separates conversation id parts),
+ * no control characters (NUL above all: PostgreSQL refuses it).
+ */
+export const UserIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[^\\s:\\u0000-\\u001f\\u007f]+$",
+});
 /** A conversation id: `d:<userA>:<userB>` or `g:<groupId>`. */
 export const ConversationIdSchema = Type.String({
   minLength: 3,
   maxLength: 300,
-  pattern: "^(d:[^\\s:]+:[^\\s:]+|g:[^\\s:]+)$",
+  pattern:
+    "^(d:[^\\s:\\u0000-\\u001f\\u007f]+:[^\\s:\\u0000-\\u001f\\u007f]+|g:[^\\s:\\u0000-\\u001f\\u007f]+)$",
 });
 /** A client message id, unique per sender. */
 export const CidSchema = Type.String({ minLength: 1, maxLength: 128 });

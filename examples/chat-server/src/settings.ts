@@ -1,0 +1,466 @@
+import { type TSchema, Type } from "@sinclair/typebox";
+import type { ChatServerConfig } from "./config.js";
+
+/** One environment variable of the chat server: where it goes, what it may hold, what it means. */
+export interface Setting<K extends keyof ChatServerConfig = keyof ChatServerConfig> {
+  /** The configuration field it sets. */
+  readonly key: K;
+  /** The environment variable. */
+  readonly env: string;
+  /** Older names still read (with a warning in the docs); setting both to different values is an error. */
+  readonly aliases?: readonly string[];
+  /**
+   * What the value may be, after the text is decoded: `Type.Integer`, `Type.Boolean`,
+   * a union of `Type.Literal`s, `Type.String`, or `Type.Array` of strings (comma-separated).
+   */
+  readonly schema: TSchema;
+  /** The value when the variable is unset or empty; none: the field stays unset. */
+  readonly default?: ChatServerConfig[K];
+  /** Turns the checked value into the field's (e.g. a path made absolute). */
+  readonly finish?: (value: never) => ChatServerConfig[K];
+  /** Never echoed in an error message (credentials, URLs with passwords). */
+  readonly secret?: boolean;
+  /** One line for the README's table. */
+  readonly doc: string;
+}
+
+/** Typed constructor of a {@link Setting} (infers the field's type for the default). */
+function setting<K extends keyof ChatServerConfig>(entry: Setting<K>): Setting<K> {
+  return entry;
+}
+
+const port = (description: string) => Type.Integer({ minimum: 0, maximum: 65_535, description });
+const atLeast = (minimum = 1, maximum = Number.MAX_SAFE_INTEGER) =>
+  Type.Integer({ minimum, maximum });
+const oneOf = <T extends string>(...values: T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const nonEmpty = Type.String({ minLength: 1 });
+const list = Type.Array(nonEmpty, { minItems: 1 });
+
+/** Upload content types allowed by default. SVG and HTML are left out: served inline they run script. */
+export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = [
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/webm",
+  "audio/wav",
+  "audio/mp4",
+  "video/mp4",
+  "video/webm",
+  "application/pdf",
+  "application/zip",
+  "application/octet-stream",
+  "text/plain",
+];
+
+/** pino's levels. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * Every environment variable of the chat server. Adding one is one entry here (and its field
+ * in {@link ChatServerConfig}); the loader, the unknown-variable check and the README test
+ * read this table.
+ */
+export const SETTINGS: readonly Setting[] = [
+  setting({
+    key: "port",
+    env: "PORT",
+    schema: port("HTTP port"),
+    default: 8080,
+    doc: "HTTP and WebSocket port (0: a free port)",
+  }),
+  setting({
+    key: "host",
+    env: "HOST",
+    schema: nonEmpty,
+    default: "0.0.0.0",
+    doc: "interface to listen on",
+  }),
+  setting({
+    key: "listenBacklog",
+    env: "LUCKY_IM_LISTEN_BACKLOG",
+    schema: atLeast(),
+    default: 4096,
+    doc: "connections the kernel queues before the server accepts them",
+  }),
+  setting({
+    key: "postgresUrl",
+    env: "LUCKY_IM_POSTGRES_URL",
+    secret: true,
+    schema: nonEmpty,
+    doc: "PostgreSQL; unset: in memory",
+  }),
+  setting({
+    key: "schema",
+    env: "LUCKY_IM_SCHEMA",
+    schema: nonEmpty,
+    default: "lucky_im",
+    doc: "PostgreSQL schema of every table",
+  }),
+  setting({
+    key: "amqpUrl",
+    env: "LUCKY_IM_AMQP_URL",
+    secret: true,
+    schema: nonEmpty,
+    doc: "RabbitMQ; unset: in process",
+  }),
+  setting({
+    key: "amqpPrefix",
+    env: "LUCKY_IM_AMQP_PREFIX",
+    schema: nonEmpty,
+    default: "lucky-im",
+    doc: "prefix of exchanges and queues",
+  }),
+  setting({
+    key: "amqpQueueType",
+    env: "LUCKY_IM_AMQP_QUEUE_TYPE",
+    schema: oneOf("classic", "quorum"),
+    default: "classic",
+    doc: "node queue type",
+  }),
+  setting({
+    key: "presenceTtlMs",
+    env: "LUCKY_IM_PRESENCE_TTL_MS",
+    schema: atLeast(1_000),
+    default: 30_000,
+    doc: "life of a node's presence without a heartbeat",
+  }),
+  setting({
+    key: "redisUrl",
+    env: "LUCKY_IM_REDIS_URL",
+    secret: true,
+    schema: nonEmpty,
+    doc: "Redis; unset: in process",
+  }),
+  setting({
+    key: "redisPrefix",
+    env: "LUCKY_IM_REDIS_PREFIX",
+    schema: nonEmpty,
+    default: "lucky-im",
+    doc: "prefix of every Redis key",
+  }),
+  setting({
+    key: "nodeId",
+    env: "LUCKY_IM_NODE_ID",
+    schema: nonEmpty,
+    doc: "this node's id; unset: generated",
+  }),
+  setting({
+    key: "jwtSecret",
+    env: "LUCKY_IM_JWT_SECRET",
+    secret: true,
+    schema: nonEmpty,
+    doc: "HS256 secret of access tokens",
+  }),
+  setting({
+    key: "jwtIssuer",
+    env: "LUCKY_IM_JWT_ISSUER",
+    schema: nonEmpty,
+    default: "lucky-im",
+    doc: "`iss` of access tokens",
+  }),
+  setting({
+    key: "jwtAudience",
+    env: "LUCKY_IM_JWT_AUDIENCE",
+    schema: nonEmpty,
+    default: "lucky-im",
+    doc: "`aud` of access tokens",
+  }),
+  setting({
+    key: "accessTokenTtlSec",
+    env: "LUCKY_IM_ACCESS_TOKEN_TTL_SEC",
+    schema: atLeast(),
+    default: 900,
+    doc: "life of an access token",
+  }),
+  setting({
+    key: "refreshReuseIntervalMs",
+    env: "LUCKY_IM_REFRESH_REUSE_INTERVAL_MS",
+    schema: atLeast(0),
+    default: 10_000,
+    doc: "an old refresh token answers with the same successor this long",
+  }),
+  setting({
+    key: "filesDir",
+    env: "LUCKY_IM_FILES_DIR",
+    schema: nonEmpty,
+    default: "./data/files",
+    doc: "where uploads are stored",
+  }),
+  setting({
+    key: "maxFileBytes",
+    env: "LUCKY_IM_FILES_MAX_BYTES",
+    schema: atLeast(),
+    default: 10 * 1024 * 1024,
+    doc: "largest upload",
+  }),
+  setting({
+    key: "allowedFileTypes",
+    env: "LUCKY_IM_FILES_ALLOWED_TYPES",
+    schema: list,
+    default: DEFAULT_ALLOWED_FILE_TYPES,
+    doc: "content types of uploads",
+  }),
+  setting({
+    key: "allowedOrigins",
+    env: "LUCKY_IM_CORS_ORIGINS",
+    aliases: ["LUCKY_IM_ALLOWED_ORIGINS"],
+    schema: list,
+    doc: "browser origins allowed by CORS and on the WebSocket",
+  }),
+  setting({
+    key: "trustProxy",
+    env: "LUCKY_IM_TRUST_PROXY",
+    schema: Type.Boolean(),
+    default: false,
+    doc: "trust X-Forwarded-For",
+  }),
+  setting({
+    key: "logLevel",
+    env: "LUCKY_IM_LOG_LEVEL",
+    schema: oneOf(...LOG_LEVELS),
+    default: "info",
+    doc: "pino level",
+  }),
+  setting({
+    key: "multiDevice",
+    env: "LUCKY_IM_MULTI_DEVICE",
+    schema: oneOf("multi", "one-per-device-class"),
+    default: "multi",
+    doc: "multi-device policy",
+  }),
+  setting({
+    key: "framesPerWindow",
+    env: "LUCKY_IM_RATE_FRAMES",
+    schema: atLeast(),
+    default: 40,
+    doc: "WebSocket frames per window",
+  }),
+  setting({
+    key: "rateWindowMs",
+    env: "LUCKY_IM_RATE_WINDOW_MS",
+    schema: atLeast(),
+    default: 1000,
+    doc: "frame rate window",
+  }),
+  setting({
+    key: "maxFrameBytes",
+    env: "LUCKY_IM_MAX_FRAME_BYTES",
+    schema: atLeast(1024),
+    default: 65_536,
+    doc: "largest WebSocket frame the engine accepts",
+  }),
+  setting({
+    key: "maxJsonDepth",
+    env: "LUCKY_IM_MAX_JSON_DEPTH",
+    schema: atLeast(4),
+    default: 32,
+    doc: "deepest nesting in a frame",
+  }),
+  setting({
+    key: "groupCacheSize",
+    env: "LUCKY_IM_GROUP_CACHE_SIZE",
+    schema: atLeast(),
+    default: 10_000,
+    doc: "groups a node caches",
+  }),
+  setting({
+    key: "dedupeCacheSize",
+    env: "LUCKY_IM_DEDUPE_CACHE_SIZE",
+    schema: atLeast(),
+    default: 100_000,
+    doc: "message ids a node remembers to drop duplicates",
+  }),
+  setting({
+    key: "maxConnectionsPerIp",
+    env: "LUCKY_IM_MAX_CONNECTIONS_PER_IP",
+    schema: atLeast(),
+    default: 1000,
+    doc: "WebSocket connections per client address",
+  }),
+  setting({
+    key: "maxConnectionsPerUser",
+    env: "LUCKY_IM_MAX_CONNECTIONS_PER_USER",
+    schema: atLeast(),
+    default: 10,
+    doc: "WebSocket connections per user",
+  }),
+  setting({
+    key: "loginLimit",
+    env: "LUCKY_IM_LOGIN_LIMIT",
+    schema: atLeast(),
+    default: 10,
+    doc: "login attempts per username per window",
+  }),
+  setting({
+    key: "loginLimitPerIp",
+    env: "LUCKY_IM_LOGIN_LIMIT_PER_IP",
+    schema: atLeast(),
+    default: 100,
+    doc: "login attempts per address per window",
+  }),
+  setting({
+    key: "loginWindowMs",
+    env: "LUCKY_IM_LOGIN_WINDOW_MS",
+    schema: atLeast(),
+    default: 300_000,
+    doc: "the login window",
+  }),
+  setting({
+    key: "registerLimitPerHour",
+    env: "LUCKY_IM_REGISTER_LIMIT",
+    schema: atLeast(),
+    default: 20,
+    doc: "registrations per address per hour",
+  }),
+  setting({
+    key: "loginFreeFailures",
+    env: "LUCKY_IM_LOGIN_FREE_FAILURES",
+    schema: atLeast(0),
+    default: 5,
+    doc: "wrong passwords per (username, IP) before backoff",
+  }),
+  setting({
+    key: "loginBackoffBaseMs",
+    env: "LUCKY_IM_LOGIN_BACKOFF_BASE_MS",
+    schema: atLeast(1),
+    default: 1000,
+    doc: "first login backoff wait",
+  }),
+  setting({
+    key: "loginBackoffMaxMs",
+    env: "LUCKY_IM_LOGIN_BACKOFF_MAX_MS",
+    schema: atLeast(1),
+    default: 900_000,
+    doc: "longest login backoff wait",
+  }),
+  setting({
+    key: "hashConcurrency",
+    env: "LUCKY_IM_HASH_CONCURRENCY",
+    schema: atLeast(1),
+    default: 2,
+    doc: "password hashes at once",
+  }),
+  setting({
+    key: "hashQueue",
+    env: "LUCKY_IM_HASH_QUEUE",
+    schema: atLeast(0),
+    default: 8,
+    doc: "password hashes waiting",
+  }),
+  setting({
+    key: "hashPerIp",
+    env: "LUCKY_IM_HASH_PER_IP",
+    schema: atLeast(1),
+    default: 2,
+    doc: "password hashes per client IP",
+  }),
+  setting({
+    key: "lookupLimit",
+    env: "LUCKY_IM_LOOKUP_LIMIT",
+    schema: atLeast(1),
+    default: 30,
+    doc: "username lookups per user per minute",
+  }),
+  setting({
+    key: "lookupLimitPerIp",
+    env: "LUCKY_IM_LOOKUP_LIMIT_PER_IP",
+    schema: atLeast(1),
+    default: 60,
+    doc: "username lookups per IP per minute",
+  }),
+  setting({
+    key: "newDirectLimit",
+    env: "LUCKY_IM_NEW_DIRECT_LIMIT",
+    schema: atLeast(1),
+    default: 30,
+    doc: "first messages to strangers per 10 minutes",
+  }),
+  setting({
+    key: "callLimit",
+    env: "LUCKY_IM_CALL_LIMIT",
+    schema: atLeast(1),
+    default: 20,
+    doc: "new calls per 10 minutes",
+  }),
+  setting({
+    key: "strangerAddLimit",
+    env: "LUCKY_IM_STRANGER_ADD_LIMIT",
+    schema: atLeast(1),
+    default: 1000,
+    doc: "strangers added to groups per 10 minutes",
+  }),
+  setting({
+    key: "passwordHashLogN",
+    env: "LUCKY_IM_PASSWORD_HASH_LOG_N",
+    schema: atLeast(10, 22),
+    default: 17,
+    doc: "log2 of the scrypt cost",
+  }),
+  setting({
+    key: "passwordMinLength",
+    env: "LUCKY_IM_PASSWORD_MIN_LENGTH",
+    schema: atLeast(),
+    default: 8,
+    doc: "shortest new password",
+  }),
+  setting({
+    key: "jsonBodyLimit",
+    env: "LUCKY_IM_JSON_BODY_LIMIT",
+    schema: atLeast(1024),
+    default: 64 * 1024,
+    doc: "largest JSON body",
+  }),
+  setting({
+    key: "maxUrlLength",
+    env: "LUCKY_IM_MAX_URL_LENGTH",
+    schema: atLeast(256),
+    default: 8192,
+    doc: "longest request URL (414 beyond)",
+  }),
+  setting({
+    key: "maxHeaderBytes",
+    env: "LUCKY_IM_MAX_HEADER_BYTES",
+    schema: atLeast(1024),
+    default: 16 * 1024,
+    doc: "largest request head (431 beyond)",
+  }),
+  setting({
+    key: "store",
+    env: "LUCKY_IM_STORE",
+    schema: oneOf("sqlite", "memory", "postgres"),
+    doc: "where data is kept: `sqlite` (a local file), `memory` (lost at exit) or `postgres`; unset: `postgres` when LUCKY_IM_POSTGRES_URL is set, else `sqlite`",
+  }),
+  setting({
+    key: "sqlitePath",
+    env: "LUCKY_IM_SQLITE_PATH",
+    schema: nonEmpty,
+    default: "./data/lucky-im.sqlite",
+    doc: "the SQLite file of the `sqlite` store (created with its directory)",
+  }),
+  setting({
+    key: "metricsToken",
+    env: "LUCKY_IM_METRICS_TOKEN",
+    secret: true,
+    schema: Type.String({ minLength: 16 }),
+    doc: "bearer token of /metrics",
+  }),
+  setting({
+    key: "metricsPort",
+    env: "LUCKY_IM_METRICS_PORT",
+    schema: port("metrics port"),
+    doc: "serve /metrics on this port only",
+  }),
+];
+
+/**
+ * Names under the `LUCKY_IM_` prefix that belong to other tools (tests, benchmarks, the
+ * store-postgres CLI) and may share the server's environment.
+ */
+export const FOREIGN_VARIABLES: readonly RegExp[] = [
+  /^LUCKY_IM_TEST_/,
+  /^LUCKY_IM_BENCH_/,
+  /^LUCKY_IM_PG_SCHEMA$/,
+];
