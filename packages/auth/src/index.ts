@@ -31,6 +31,7 @@ export {
   type EncryptionKeyRing,
   type EncryptionKeyRingOptions,
 } from "./encryption-key-ring.js";
+export type { Jwk } from "./jwk.js";
 export {
   createHashPool,
   type HashPool,

@@ -1,4 +1,4 @@
-import EventEmitter from "eventemitter3";
+import { EventEmitter } from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
 import type { CursorMoved } from "../contracts/cursor-store.js";
 import type { ImHooks } from "../contracts/hooks.js";
