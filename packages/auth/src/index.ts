@@ -31,13 +31,13 @@ export {
   type EncryptionKeyRing,
   type EncryptionKeyRingOptions,
 } from "./encryption-key-ring.js";
-export type { Jwk } from "./jwk.js";
 export {
   createHashPool,
   type HashPool,
   type HashPoolOptions,
   type ScryptJob,
 } from "./hash-pool.js";
+export type { Jwk } from "./jwk.js";
 export {
   createJwtAuthenticator,
   type JwtAuthenticator,
