@@ -6,12 +6,15 @@ import { defineConfig, type Options } from "tsup";
  * it needs on top.
  */
 export function libraryConfig(entry: Options["entry"], extra: Options = {}) {
+  // `npm start` (scripts/start-example.mjs) needs only the ESM JavaScript: declarations are what
+  // make a build slow. It keeps the rest of dist (no clean) so a typecheck still finds the .d.ts.
+  const jsOnly = process.env.LUCKY_IM_BUILD_JS_ONLY === "1";
   return defineConfig({
     entry,
-    format: ["esm", "cjs"],
-    dts: true,
+    format: jsOnly ? ["esm"] : ["esm", "cjs"],
+    dts: !jsOnly,
     sourcemap: true,
-    clean: true,
+    clean: !jsOnly,
     target: "node20",
     platform: "node",
     ...extra,

@@ -25,14 +25,16 @@ const alias = [
 
 /**
  * Fault tests stop and restart the shared services (PostgreSQL, RabbitMQ) or
- * kill server processes: they run alone, after everything else, from
- * `vitest.faults.config.ts`.
+ * kill server processes: they run alone, only when asked (`npm run test:faults`,
+ * and in CI), from `vitest.faults.config.ts`.
  */
 export const faultTests = ["**/*.fault.test.ts"];
 
 export default defineConfig({
   resolve: { alias },
   test: {
+    // One line naming the services whose tests skip locally, and how to enable them.
+    globalSetup: ["./test/global-setup.ts"],
     reporters: ["default", "json"],
     outputFile: { json: ".out/test-report.json" },
     projects: [

@@ -3,7 +3,7 @@ import base from "./vitest.config.js";
 
 /**
  * The fault tests: they restart shared services or kill server processes, so
- * they run one file at a time, after the main suite (`npm test` runs both).
+ * they run one file at a time, only when asked: `npm run test:faults` (CI runs it after `npm test`).
  */
 export default mergeConfig(
   { resolve: base.resolve },

@@ -9,15 +9,29 @@ import { randomBytes } from "node:crypto";
 
 export type ServiceName = "postgres" | "redis" | "amqp";
 
-const ENV: Record<ServiceName, string> = {
+/** The variable naming each service's URL. */
+export const ENV: Record<ServiceName, string> = {
   postgres: "LUCKY_IM_TEST_POSTGRES_URL",
   redis: "LUCKY_IM_TEST_REDIS_URL",
   amqp: "LUCKY_IM_TEST_AMQP_URL",
 };
 
+/** A value for each variable that works with a local default install (README, skip notice). */
+export const EXAMPLE_URL: Record<ServiceName, string> = {
+  postgres: "postgres://postgres@127.0.0.1:5432/test",
+  redis: "redis://127.0.0.1:6379",
+  amqp: "amqp://guest:guest@127.0.0.1:5672",
+};
+
+/** Whether this run is CI (`CI=true` or `CI=1`): there nothing may skip. */
+export function onCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI === "true" || env.CI === "1";
+}
+
 const started = new Map<ServiceName, Promise<{ url: string; stop(): Promise<void> }>>();
 
-async function dockerAvailable(): Promise<boolean> {
+/** Whether a Docker engine answers (Testcontainers then starts what is not configured). */
+export async function dockerAvailable(): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import("testcontainers");
     await getContainerRuntimeClient();
@@ -58,7 +72,7 @@ export async function serviceUrl(name: ServiceName): Promise<string | undefined>
     }
     return (await container).url;
   }
-  if (process.env.CI === "true" || process.env.CI === "1") {
+  if (onCi()) {
     throw new Error(
       `[lucky-im] [test] ${name} is required on CI: set ${ENV[name]} or make a Docker engine reachable`,
     );

@@ -1,12 +1,4 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "../../tsup.library.js";
 
-export default defineConfig({
-  // cli: the migrations CLI (`bin` in package.json).
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  platform: "node",
-});
+// cli: the migrations CLI (`bin` in package.json).
+export default libraryConfig(["src/index.ts", "src/cli.ts"]);

@@ -154,8 +154,10 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
         relayIntervalMs: 200,
         logger: {
           info() {},
-          warn: (message) => tally(engineErrors, `${nodeId} warn: ${message.slice(0, 60)}`),
-          error: (message) => tally(engineErrors, `${nodeId} log: ${message.slice(0, 60)}`),
+          warn: (_fields, message) =>
+            tally(engineErrors, `${nodeId} warn: ${message.slice(0, 60)}`),
+          error: (_fields, message) =>
+            tally(engineErrors, `${nodeId} log: ${message.slice(0, 60)}`),
         },
       });
       im.on("error", (_error, context) => tally(engineErrors, `${nodeId}: ${context}`));

@@ -12,7 +12,7 @@ import {
   createHashPool,
   createPasswordHasher,
 } from "@lucky-im/auth";
-import { createImServer, type ImLogger, type ImServer, newId } from "@lucky-im/core";
+import { createImServer, type ImServer, newId } from "@lucky-im/core";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
@@ -95,14 +95,6 @@ export function createLogger(level: string): Logger {
     base: { service: "lucky-im-chat-server" },
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
   });
-}
-
-function engineLogger(log: Logger): ImLogger {
-  return {
-    info: (message, fields) => log.info(fields ?? {}, message),
-    warn: (message, fields) => log.warn(fields ?? {}, message),
-    error: (message, fields) => log.error(fields ?? {}, message),
-  };
 }
 
 /**
@@ -249,7 +241,7 @@ export async function createChatServer(
       // A third of the TTL: two missed heartbeats still leave the node alive.
       presenceHeartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
       multiDevice: config.multiDevice,
-      logger: engineLogger(log),
+      logger: log, // pino fits ImLogger as it is
     });
     im = engine;
     engine.on("error", (error, context) =>

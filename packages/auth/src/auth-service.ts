@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isImError, newId } from "@lucky-im/core";
-import { type JWK, SignJWT } from "jose";
+import { SignJWT } from "jose";
 import type { CodeSender } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
 import type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
@@ -10,6 +10,7 @@ import { authError, PREFIX, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
 import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
+import type { Jwk } from "./jwk.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createLoginBackoff, type LoginBackoffOptions } from "./login-backoff.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
@@ -280,7 +281,7 @@ export interface AuthService {
     context?: LookupContext,
   ): Promise<{ userId: string; username: string } | undefined>;
   /** The public JWK to encrypt passwords to (`GET /auth/public-key`). */
-  publicJwk(): Promise<JWK>;
+  publicJwk(): Promise<Jwk>;
   /** Sends a verification code (see `VerificationCodes.send`). */
   sendCode(recipient: string, options?: CodeOptions): Promise<{ expiresAt: number }>;
   /** Checks and consumes a verification code (see `VerificationCodes.verify`). */

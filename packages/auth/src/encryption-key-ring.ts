@@ -7,6 +7,7 @@ import {
   type JWK,
 } from "jose";
 import { authError } from "./internal/errors.js";
+import type { Jwk } from "./jwk.js";
 
 /** Options of {@link createEncryptionKeyRing}. */
 export interface EncryptionKeyRingOptions {
@@ -16,7 +17,7 @@ export interface EncryptionKeyRingOptions {
    * encrypt to a key another node does not hold.
    * @default a fresh 2048-bit key generated on first use
    */
-  keys?: JWK[];
+  keys?: Jwk[];
   /**
    * How long a rotated-out key still decrypts: a client that fetched the public
    * key just before a rotation can still log in. After it, the key is refused.
@@ -49,7 +50,7 @@ export interface EncryptionKeyRing {
    * The current public key: `kty: RSA`, `kid`, `alg: RSA-OAEP-256`, `use: enc`
    * (the body of `GET /auth/public-key`).
    */
-  publicJwk(): Promise<JWK>;
+  publicJwk(): Promise<Jwk>;
   /**
    * Decrypts a compact JWE (`alg` RSA-OAEP-256; `enc` A256GCM or A128GCM) to
    * its UTF-8 plaintext. Rejects with `ImError("unauthorized")` for an unknown
@@ -62,9 +63,9 @@ export interface EncryptionKeyRing {
    * key; the old current key enters its grace period. Resolves with the new
    * public JWK.
    */
-  rotate(key?: JWK): Promise<JWK>;
+  rotate(key?: Jwk): Promise<Jwk>;
   /** The private JWKs still usable, current first: persist them to share them between nodes. */
-  exportPrivateJwks(): Promise<JWK[]>;
+  exportPrivateJwks(): Promise<Jwk[]>;
 }
 
 interface RingKey {

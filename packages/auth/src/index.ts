@@ -37,6 +37,7 @@ export {
   type HashPoolOptions,
   type ScryptJob,
 } from "./hash-pool.js";
+export type { Jwk } from "./jwk.js";
 export {
   createJwtAuthenticator,
   type JwtAuthenticator,

@@ -1,13 +1,14 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import type { Authenticator, Principal } from "@lucky-im/core";
 import {
+  type CryptoKey,
   createRemoteJWKSet,
-  type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
 import { authError, wrapError } from "./internal/errors.js";
+import type { Jwk } from "./jwk.js";
 
 /**
  * The key that verifies tokens: a shared secret (HMAC), one public key (PEM
@@ -17,7 +18,7 @@ import { authError, wrapError } from "./internal/errors.js";
  */
 export type JwtVerificationKey =
   | { secret: string | Uint8Array }
-  | { publicKey: string | JWK | KeyObject | CryptoKey }
+  | { publicKey: string | Jwk | KeyObject | webcrypto.CryptoKey }
   | {
       jwksUrl: string | URL;
       /**

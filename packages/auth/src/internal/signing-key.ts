@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import type { JWK } from "jose";
+import type { Jwk } from "../jwk.js";
 import type { JwtVerificationKey } from "../jwt-authenticator.js";
 
 /**
@@ -14,7 +14,7 @@ export type JwtSigningKey =
       alg?: "HS256" | "HS384" | "HS512";
     }
   | {
-      privateKey: string | JWK | KeyObject;
+      privateKey: string | Jwk | KeyObject;
       alg: "RS256" | "PS256" | "ES256" | "EdDSA";
       /** Put in the token header, for verifiers that pick keys from a JWKS. */
       kid?: string;

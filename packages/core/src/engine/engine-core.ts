@@ -1,4 +1,4 @@
-import type EventEmitter from "eventemitter3";
+import type { EventEmitter } from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
 import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";

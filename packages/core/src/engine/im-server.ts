@@ -1,4 +1,4 @@
-import EventEmitter from "eventemitter3";
+import { EventEmitter } from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
 import type { CursorMoved } from "../contracts/cursor-store.js";
 import type { ImHooks } from "../contracts/hooks.js";
@@ -23,6 +23,7 @@ import type { JsonLimits } from "../protocol/json-limits.js";
 import type { AuthFrame, ClientFrame, MessageBodyType, ServerFrame } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import { Batcher } from "./batcher.js";
+import { consoleLogger } from "./console-logger.js";
 import { Delivery, type MessageDeliveryResult } from "./delivery.js";
 import type { CursorWrite, EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
@@ -124,7 +125,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   constructor(options: ImServerOptions) {
     super();
     const limits: ImLimits = { ...DEFAULT_LIMITS, ...options.limits };
-    const logger: ImLogger = options.logger ?? console;
+    const logger: ImLogger = options.logger ?? consoleLogger;
     this.nodeId = options.nodeId ?? newId("n");
     this.transport = options.transport;
     this.authenticatorRef = options.authenticator;
@@ -159,10 +160,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       }
       const folded = seen?.folded ?? 0;
       lastLogged.set(context, { at: now, folded: 0 });
-      logger.error(`[lucky-im] [core] ${context}: ${imError.message}`, {
-        code: imError.code,
-        ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}),
-      });
+      logger.error(
+        { code: imError.code, ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}) },
+        `[lucky-im] [core] ${context}: ${imError.message}`,
+      );
     };
     const delivery = new Delivery({
       nodeId: this.nodeId,

@@ -7,11 +7,18 @@ import type { Storage } from "../contracts/storage.js";
 import type { Transport } from "../contracts/transport.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 
-/** Where the engine writes what it notices. Defaults to `console`. */
+/**
+ * Where the engine writes what it notices, in pino's argument order: structured fields first, then
+ * the message. A pino logger, Fastify's `app.log` or any logger built on pino fits as it is.
+ * Defaults to `console` (the message first, then the fields).
+ */
 export interface ImLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  /** Something worth knowing. */
+  info(fields: Record<string, unknown>, message: string): void;
+  /** Something that may need attention. */
+  warn(fields: Record<string, unknown>, message: string): void;
+  /** A failure. */
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 /** How many sessions a user may hold at once. */

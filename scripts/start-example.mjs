@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm start`: builds the JavaScript the example chat server runs on (ESM only, no .d.ts: that is
+// what made a first start take minutes), only for the packages whose sources changed since their
+// last build, then starts the server. A second start with nothing changed skips every build.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const root = join(import.meta.dirname, "..");
+const example = join(root, "examples/chat-server");
+const tsup = join(root, "node_modules/tsup/dist/cli-default.js");
+const started = Date.now();
+
+/** The newest modification time under `path`, skipping node_modules and dist. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let max = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry !== "node_modules" && entry !== "dist")
+      max = Math.max(max, newest(join(path, entry)));
+  }
+  return max;
+}
+
+/** The ESM files a package's `exports` point at: what the example imports at runtime. */
+function esmEntries(dir, manifest) {
+  const found = [];
+  const walk = (value, key) => {
+    if (typeof value === "string" && key === "default" && value.endsWith(".js")) found.push(value);
+    else if (value && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  walk(
+    manifest.exports?.["."] ? manifest.exports : { ".": { import: { default: manifest.main } } },
+  );
+  return found.map((p) => join(dir, p));
+}
+
+/** One build step: the outputs it makes and the tsup config that makes them. */
+function steps(dir, manifest) {
+  if (dir === example) return [{ outputs: [join(dir, "dist/main.js")], config: "tsup.config.ts" }];
+  const list = [{ outputs: esmEntries(dir, manifest), config: "tsup.config.ts" }];
+  if (existsSync(join(dir, "tsup.browser.config.ts"))) {
+    list.push({
+      outputs: [join(dir, "dist/browser/lucky-im-client.js")],
+      config: "tsup.browser.config.ts",
+    });
+  }
+  return list;
+}
+
+const exampleManifest = JSON.parse(readFileSync(join(example, "package.json"), "utf8"));
+const packageDirs = Object.keys(exampleManifest.dependencies)
+  .filter((name) => name.startsWith("@lucky-im/"))
+  .map((name) => join(root, "packages", name.slice("@lucky-im/".length)));
+
+let built = 0;
+for (const dir of [...packageDirs, example]) {
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  const sources = Math.max(
+    ...["src", "package.json", "tsup.config.ts", "tsup.browser.config.ts"].map((f) =>
+      newest(join(dir, f)),
+    ),
+    newest(join(root, "tsup.library.ts")),
+  );
+  for (const { outputs, config } of steps(dir, manifest)) {
+    const fresh = outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
+    if (fresh) continue;
+    console.log(`[start] building ${manifest.name} (${config}, JavaScript only)`);
+    execFileSync(process.execPath, [tsup, "--config", config], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, LUCKY_IM_BUILD_JS_ONLY: "1" },
+    });
+    built += 1;
+  }
+}
+console.log(
+  `[start] ${built === 0 ? "everything up to date" : `${built} build(s)`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
+
+// In this process: the server's own SIGINT/SIGTERM handling (drain, exit) applies as it is.
+await import(pathToFileURL(join(example, "dist/main.js")).href);
