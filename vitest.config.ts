@@ -58,6 +58,16 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      ...["express-app", "fastify-app"].map((name) => ({
+        resolve: { alias },
+        test: {
+          name,
+          include: [`examples/${name}/test/**/*.test.ts`],
+          exclude: ["**/node_modules/**", ...faultTests],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      })),
       {
         resolve: { alias },
         test: {

@@ -30,11 +30,17 @@ export interface ImClientEvents {
   sent: (result: SentResult) => void;
   /** A `sync` round (page) finished. */
   synced: (frame: SyncedFrame) => void;
+  /** A delivered or read receipt for a message this user sent. */
   receipt: (frame: ReceiptFrame) => void;
+  /** A message was recalled: drop its content. */
   recalled: (frame: RecalledFrame) => void;
+  /** Someone is typing to this user or in one of its groups. */
   typing: (frame: TypingNoticeFrame) => void;
+  /** A call-signalling payload from another user. */
   signal: (frame: SignalNoticeFrame) => void;
+  /** A user who shares a conversation came online or went offline (when the server sends presence). */
   presence: (frame: PresenceFrame) => void;
+  /** A change to one of this user's groups. */
   group: (frame: GroupFrame) => void;
   /** A connection closed. */
   disconnect: (info: DisconnectInfo) => void;

@@ -196,6 +196,7 @@ export interface SendOptions {
 export interface DisconnectInfo {
   /** The WebSocket close code (1006 when the connection just dropped). */
   code: number;
+  /** The WebSocket close reason (may be empty). */
   reason: string;
   /** False when the client stops (close(), 4409, auth given up). */
   willReconnect: boolean;

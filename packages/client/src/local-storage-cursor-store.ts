@@ -2,8 +2,11 @@ import { type ClientCursorStore, mergeCursors } from "./cursor-store.js";
 
 /** The part of the Web Storage API (`localStorage`) the store uses. */
 export interface StorageLike {
+  /** The stored value, or null. */
   getItem(key: string): string | null;
+  /** Stores a value. */
   setItem(key: string, value: string): void;
+  /** Deletes a value. */
   removeItem(key: string): void;
 }
 

@@ -1,16 +1,13 @@
 import type { ConversationSummary } from "../domain/conversation.js";
 import type { Cursor, PeerCursor } from "../domain/cursor.js";
 
-/**
- * Per (user, conversation) cursors: what was delivered and what was read.
- * A user "is in" a conversation when it has a cursor for it; the message
- * store creates cursors for direct participants on the first append, the
- * group store for group members.
- */
 /** One cursor move for {@link CursorStore.markMany}. */
 export interface CursorMove {
+  /** Whose cursor. */
   userId: string;
+  /** In which conversation. */
   conversationId: string;
+  /** The seq it moves to (a cursor never moves back). */
   seq: number;
   /** `delivered` moves the delivered cursor; `read` moves both. */
   kind: "delivered" | "read";
@@ -18,13 +15,22 @@ export interface CursorMove {
 
 /** A cursor a {@link CursorStore} write raised: the value now stored. */
 export interface CursorMoved {
+  /** Whose cursor. */
   userId: string;
+  /** In which conversation. */
   conversationId: string;
   /** The stored (capped) delivered seq for a `delivered` move, the stored read seq for a `read` move. */
   seq: number;
+  /** Which cursor moved. */
   kind: "delivered" | "read";
 }
 
+/**
+ * Per (user, conversation) cursors: what was delivered and what was read.
+ * A user "is in" a conversation when it has a cursor for it; the message
+ * store creates cursors for direct participants on the first append, the
+ * group store for group members.
+ */
 export interface CursorStore {
   /**
    * Raises the delivered cursor to `seq` (never lowers it), capped at the conversation's

@@ -2,17 +2,23 @@ import type { Group, GroupMember, GroupRole } from "../domain/group.js";
 
 /** What creating a group needs. */
 export interface NewGroup {
+  /** The new group's id (unique; the conversation is `g:<groupId>`). */
   groupId: string;
+  /** The display name. */
   name: string;
+  /** The creator, added with the role `owner`. */
   ownerId: string;
   /** Other members (the owner is added as `owner`). */
   memberIds: readonly string[];
+  /** Creation time (ms since epoch), also every member's `joinedAt`. */
   createdAt: number;
 }
 
 /** Fields of a group that can change. */
 export interface GroupPatch {
+  /** A new display name. */
   name?: string;
+  /** Whether only the owner and admins may send. */
   mutedAll?: boolean;
 }
 
@@ -23,6 +29,11 @@ export interface GroupPatch {
  * deletes the cursors. Role rules (who may do what) live in the engine.
  */
 export interface GroupStore {
+  /**
+   * Creates the group, its owner and members, its conversation `g:<groupId>`
+   * and a cursor per member, in one transaction. Rejects with
+   * `ImError("conflict")` when the group id exists. Resolves with the stored group.
+   */
   create(group: NewGroup): Promise<Group>;
   /** The group with its members, or undefined (also once dismissed). */
   get(groupId: string): Promise<Group | undefined>;
@@ -34,9 +45,15 @@ export interface GroupStore {
   addMembers(groupId: string, userIds: readonly string[], joinedAt: number): Promise<string[]>;
   /** Removes members; returns the ids that were members. */
   removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]>;
+  /**
+   * Sets a member's role (`admin` or `member`; ownership moves only through
+   * {@link GroupStore.transferOwner}). Rejects with `ImError("not_found")`
+   * when the group or the member does not exist.
+   */
   setRole(groupId: string, userId: string, role: GroupRole): Promise<void>;
   /** Mutes a member until a time (ms since epoch), or unmutes with `null`. */
   muteMember(groupId: string, userId: string, until: number | null): Promise<void>;
+  /** Applies the fields present in `patch`; absent fields keep their value. */
   update(groupId: string, patch: GroupPatch): Promise<void>;
   /** Makes `newOwnerId` the owner and the old owner an admin, atomically. */
   transferOwner(groupId: string, newOwnerId: string): Promise<void>;

@@ -4,9 +4,13 @@ import type { MessageBody, Target } from "../protocol/schemas.js";
 
 /** What {@link ImHooks.beforeSend} sees. */
 export interface SendContext {
+  /** Who sends. */
   principal: Principal;
+  /** The user or group it is sent to. */
   to: Target;
+  /** The conversation it goes to. */
   conversationId: string;
+  /** The content, as received. */
   body: MessageBody;
 }
 

@@ -10,6 +10,7 @@ export interface ClaimOptions {
 
 /** Backlog figures for metrics. */
 export interface OutboxStats {
+  /** Entries not yet published (claimed ones included). */
   pending: number;
   /** Creation time of the oldest pending entry (ms since epoch), if any. */
   oldestPendingAt?: number;
@@ -28,6 +29,12 @@ export interface OutboxStats {
  *   rows commit out of order.
  */
 export interface OutboxStore {
+  /**
+   * Leases up to `options.limit` due entries for `options.leaseMs` and returns
+   * them (see the invariants above). The caller publishes them,
+   * then calls {@link OutboxStore.markSent} or {@link OutboxStore.markFailed};
+   * an entry whose lease runs out is claimed again (at-least-once).
+   */
   claim(options: ClaimOptions): Promise<ClaimedOutboxEntry[]>;
   /** Marks entries published (idempotent). */
   markSent(ids: readonly string[]): Promise<void>;
@@ -35,5 +42,6 @@ export interface OutboxStore {
   markFailed(ids: readonly string[], retryAt: number): Promise<void>;
   /** Deletes `sent` entries created before `olderThan` (ms since epoch); returns how many. */
   purge(olderThan: number): Promise<number>;
+  /** The backlog, for metrics and health. */
   stats(): Promise<OutboxStats>;
 }

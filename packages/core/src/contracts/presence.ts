@@ -2,6 +2,7 @@ import type { SessionInfo } from "../domain/session.js";
 
 /** Online status of one user. */
 export interface UserStatus {
+  /** True while the user has a session on a live node. */
   online: boolean;
   /** When the user was last seen online (ms since epoch), if known. */
   lastSeen?: number;

@@ -1,5 +1,6 @@
 /** The answer of a {@link RateLimiter}. */
 export interface RateLimitResult {
+  /** False when the key is over its limit: refuse the action. */
   allowed: boolean;
   /** Points left in the current window. */
   remaining: number;

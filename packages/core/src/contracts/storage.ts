@@ -9,9 +9,13 @@ import type { OutboxStore } from "./outbox-store.js";
  * an adapter provides them together.
  */
 export interface Storage {
+  /** Messages and conversations. */
   messages: MessageStore;
+  /** Delivered and read cursors. */
   cursors: CursorStore;
+  /** Groups and members. */
   groups: GroupStore;
+  /** Entries waiting to be published. */
   outbox: OutboxStore;
   /**
    * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`

@@ -10,6 +10,7 @@ export interface ConnectionInfo {
   token?: string;
   /** Device hints from the handshake (for example `?deviceId=&deviceClass=`). */
   deviceId?: string;
+  /** The device class hint from the handshake. */
   deviceClass?: string;
 }
 
@@ -17,6 +18,7 @@ export interface ConnectionInfo {
 export interface TransportConnection {
   /** Unique per transport. */
   readonly id: string;
+  /** What the handshake told about the client. */
   readonly info: ConnectionInfo;
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;

@@ -7,14 +7,19 @@ export type ConversationKind = "direct" | "group";
 
 /** A conversation and the last `seq` it allocated. */
 export interface Conversation {
+  /** `d:<a>:<b>` (direct, ids sorted) or `g:<groupId>`. */
   conversationId: string;
+  /** Direct or group. */
   kind: ConversationKind;
+  /** The last seq allocated (0: no message yet). */
   lastSeq: number;
 }
 
 /** A user's view of one conversation: cursors, unread count, last message. */
 export interface ConversationSummary {
+  /** `d:<a>:<b>` or `g:<groupId>`. */
   conversationId: string;
+  /** The last seq allocated (0: no message yet). */
   lastSeq: number;
   /** Highest seq any of the user's sessions acknowledged. */
   deliveredSeq: number;
@@ -45,8 +50,18 @@ export function groupConversationId(groupId: string): string {
 
 /** A parsed conversation id. */
 export type ParsedConversationId =
-  | { kind: "direct"; userIds: [string, string] }
-  | { kind: "group"; groupId: string };
+  | {
+      /** A 1:1 conversation. */
+      kind: "direct";
+      /** Its two participants, sorted. */
+      userIds: [string, string];
+    }
+  | {
+      /** A group's conversation. */
+      kind: "group";
+      /** The group's id. */
+      groupId: string;
+    };
 
 /** Parses a conversation id; throws `bad_request` on a malformed one. */
 export function parseConversationId(conversationId: string): ParsedConversationId {

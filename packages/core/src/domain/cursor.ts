@@ -9,6 +9,7 @@ export interface PeerCursor {
 
 /** A user's cursors in one conversation. */
 export interface Cursor {
+  /** The conversation. */
   conversationId: string;
   /** Highest seq acknowledged by any of the user's sessions. */
   deliveredSeq: number;

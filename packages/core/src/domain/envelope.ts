@@ -8,22 +8,68 @@ import type { Message } from "./message.js";
 export type Envelope =
   /** A stored message to push (and re-push until acked) to the local sessions of `userIds`. */
   | {
+      /** Discriminant. */
       kind: "message";
+      /** The stored message. */
       message: Message;
+      /** The recipients whose sessions are on the receiving node. */
       userIds: string[];
       /** The session that sent it: it gets `sent`, not `message`. */
       exceptSessionId?: string;
     }
   /** A frame that is not stored (receipt, recalled, typing, signal, group, presence): push once. */
-  | { kind: "frame"; frame: ServerFrame; userIds: string[]; exceptSessionId?: string }
+  | {
+      /** Discriminant. */
+      kind: "frame";
+      /** The frame to push as is. */
+      frame: ServerFrame;
+      /** The recipients whose sessions are on the receiving node. */
+      userIds: string[];
+      /** A session that must not get it (the one that caused it). */
+      exceptSessionId?: string;
+    }
   /** Close sessions: one (`sessionId`) or all of a user's on the receiving node. */
-  | { kind: "kick"; userId: string; sessionId?: string; code: number; reason: string };
+  | {
+      /** Discriminant. */
+      kind: "kick";
+      /** Whose sessions. */
+      userId: string;
+      /** Only this session; absent: every session of the user on the node. */
+      sessionId?: string;
+      /** The WebSocket close code. */
+      code: number;
+      /** The close reason. */
+      reason: string;
+    };
 
 /**
  * A message for every node at once (the broker's control channel): session
  * kicks whose node is unknown, group changes that invalidate caches.
  */
 export type ControlMessage =
-  | { type: "kick_user"; userId: string; code: number; reason: string; exceptSessionId?: string }
-  | { type: "group_changed"; groupId: string }
-  | { type: "custom"; name: string; data: unknown };
+  | {
+      /** Close every session of `userId` on every node. */
+      type: "kick_user";
+      /** Whose sessions. */
+      userId: string;
+      /** The WebSocket close code. */
+      code: number;
+      /** The close reason. */
+      reason: string;
+      /** A session to keep (the one that asked). */
+      exceptSessionId?: string;
+    }
+  | {
+      /** A group changed: drop cached members. */
+      type: "group_changed";
+      /** Which group. */
+      groupId: string;
+    }
+  | {
+      /** An application message. */
+      type: "custom";
+      /** Its name, for the receiver to dispatch on. */
+      name: string;
+      /** Its JSON payload. */
+      data: unknown;
+    };

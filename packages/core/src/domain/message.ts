@@ -6,12 +6,19 @@ import type { MessageBody, MessageFrame, Target } from "../protocol/schemas.js";
  * sender's id for it, which makes `send` idempotent per sender.
  */
 export interface Message {
+  /** Server-assigned UUIDv7. */
   messageId: string;
+  /** The conversation it belongs to (`d:<a>:<b>` or `g:<groupId>`). */
   conversationId: string;
+  /** Its place in the conversation: 1, 2, 3, ... with no gap. */
   seq: number;
+  /** The sender's user id. */
   from: string;
+  /** The user or group it was sent to. */
   to: Target;
+  /** The content. */
   body: MessageBody;
+  /** The sender's client id for it (idempotency key per sender). */
   cid: string;
   /** Server time of the append, in milliseconds since the epoch. */
   ts: number;
@@ -31,11 +38,17 @@ export interface Message {
 export interface MessageDraft {
   /** UUIDv7 chosen by the engine; kept only if this (from, cid) is new. */
   messageId: string;
+  /** The conversation it goes to (created on first use). */
   conversationId: string;
+  /** The sender's user id. */
   from: string;
+  /** The user or group it is sent to. */
   to: Target;
+  /** The content. */
   body: MessageBody;
+  /** The sender's client id for it (idempotency key per sender). */
   cid: string;
+  /** Server time of the send (ms since epoch). */
   ts: number;
   /** Every participant, sender included (for a group: its members). */
   participants: readonly string[];
@@ -43,6 +56,7 @@ export interface MessageDraft {
 
 /** The result of an append: the stored message, and whether this call created it. */
 export interface AppendResult {
+  /** The stored message (the earlier one when not created). */
   message: Message;
   /** False when (from, cid) already existed and the earlier message is returned. */
   created: boolean;

@@ -9,20 +9,27 @@ export type OutboxStatus = "pending" | "sent";
  * confirmed it. A `pending` entry is re-published by the outbox relay.
  */
 export interface OutboxEntry {
+  /** The entry's id. */
   id: string;
+  /** The message to publish. */
   messageId: string;
+  /** The message's conversation. */
   conversationId: string;
+  /** `pending` until published, then `sent`. */
   status: OutboxStatus;
+  /** Failed publish attempts so far. */
   attempts: number;
   /** Not claimable before this time (ms since epoch). */
   nextAttemptAt: number;
   /** Claimed by a relay until this time (ms since epoch); absent when free. */
   leaseUntil?: number;
+  /** When the message was appended (ms since epoch). */
   createdAt: number;
 }
 
 /** An entry returned by a claim, with its message. */
 export interface ClaimedOutboxEntry extends OutboxEntry {
+  /** The message to publish. */
   message: Message;
   /** Every participant of the message's conversation, sender included. */
   participants: string[];

@@ -3,6 +3,7 @@
  * principal's `userId`, whatever a frame says.
  */
 export interface Principal {
+  /** The authenticated user's id. */
   userId: string;
   /** A device id, when the token names one. */
   deviceId?: string;
@@ -16,10 +17,16 @@ export interface Principal {
 
 /** One live connection of a user on one node. */
 export interface SessionInfo {
+  /** The session's id, unique in the cluster. */
   sessionId: string;
+  /** Whose session. */
   userId: string;
+  /** The node holding the connection. */
   nodeId: string;
+  /** The device id from the token or `auth` frame, if any. */
   deviceId?: string;
+  /** The device class (`web`, `mobile`, ...), if any. */
   deviceClass?: string;
+  /** When the session became ready (ms since epoch). */
   connectedAt: number;
 }

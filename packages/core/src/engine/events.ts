@@ -15,7 +15,14 @@ export interface ImServerEvents {
   message: [message: Message, latencyMs: number];
   /** A session on this node acked a message pushed to it; `latencyMs` is stored-to-acked. */
   delivered: [
-    message: { messageId: string; conversationId: string; seq: number },
+    message: {
+      /** The message's id. */
+      messageId: string;
+      /** Its conversation. */
+      conversationId: string;
+      /** Its seq in the conversation. */
+      seq: number;
+    },
     userId: string,
     latencyMs: number,
   ];

@@ -21,6 +21,7 @@ function requireMember(group: Group, userId: string): GroupMember {
 export interface CreateGroupInput {
   /** The creator; becomes the owner. */
   ownerId: string;
+  /** The display name. */
   name: string;
   /** Other members. */
   memberIds?: readonly string[];
@@ -37,6 +38,7 @@ export interface CreateGroupInput {
  * members, mute them and rename the group; members may only leave.
  */
 export class GroupService {
+  /** @internal The engine creates it: use `im.groups`. */
   constructor(private readonly core: EngineCore) {}
 
   /** Creates a group; the creator is its owner; every member gets `group created`. */

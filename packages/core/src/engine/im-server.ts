@@ -81,15 +81,21 @@ function checkFrameLimits(limits: ImLimits): void {
 
 /** Readiness of each dependency, for `/readyz`. */
 export interface ImServerHealth {
+  /** True when the node is running and storage, broker and presence all answer. */
   ok: boolean;
+  /** The storage answers. */
   storage: boolean;
+  /** The broker is connected. */
   broker: boolean;
+  /** Presence answers. */
   presence: boolean;
 }
 
 /** A page of history, newest first. */
 export interface HistoryPage {
+  /** The messages of this page, newest first. */
   messages: Message[];
+  /** True when older messages remain. */
   more: boolean;
 }
 

@@ -4,7 +4,9 @@ export interface ImServerStats {
   sessions: number;
   /** Open connections on this node now (authenticated or not). */
   connections: number;
+  /** Frames received from clients since start. */
   framesIn: number;
+  /** Frames sent to clients since start. */
   framesOut: number;
   /** Messages this node stored. */
   messagesStored: number;

@@ -40,7 +40,9 @@ export interface MemoryBrokerOptions {
 
 /** An envelope that exhausted its deliveries. */
 export interface MemoryDeadLetter {
+  /** The node it was addressed to. */
   nodeId: string;
+  /** What was published. */
   envelope: Envelope;
   /** How many times it was handed to the handler. */
   deliveries: number;

@@ -19,8 +19,22 @@ const validators = new Map<string, TypeCheck<TSchema>>(
 
 /** What {@link decodeClientFrame} returns. */
 export type DecodeResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; error: ImError; cid?: string; type?: string };
+  | {
+      /** The frame is valid. */
+      ok: true;
+      /** The decoded frame. */
+      frame: ClientFrame;
+    }
+  | {
+      /** The frame is invalid. */
+      ok: false;
+      /** Why (`bad_frame`, `unknown_type`, ...). */
+      error: ImError;
+      /** The frame's `cid`, when one could be read (the `error` frame echoes it). */
+      cid?: string;
+      /** The frame's `type`, when one could be read. */
+      type?: string;
+    };
 
 /** The limits {@link decodeClientFrame} applies when given none (the engine's defaults). */
 export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = Object.freeze({

@@ -8,8 +8,13 @@
  * @example
  * ```ts
  * import { storageConformance } from "@lucky-im/core/testing";
+ * import { createPostgresStore } from "@lucky-im/store-postgres";
  *
- * storageConformance({ name: "postgres", create: async () => createPostgresStorage(pool) });
+ * storageConformance({
+ *   name: "postgres",
+ *   create: () => createPostgresStore({ connectionString: process.env.DATABASE_URL!, schema: "conformance" }),
+ *   destroy: (storage) => storage.close(),
+ * });
  * ```
  */
 

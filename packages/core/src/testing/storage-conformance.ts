@@ -57,7 +57,8 @@ const CUSTOM_DATA = {
  * ```ts
  * storageConformance({
  *   name: "postgres",
- *   create: async () => createPostgresStorage(pool, { schema }),
+ *   // `createPostgresStore` from `@lucky-im/store-postgres`; each call opens its own pool.
+ *   create: () => createPostgresStore({ connectionString, schema }),
  *   destroy: (storage) => storage.close(),
  * });
  * ```

@@ -13,8 +13,11 @@ import type { ServerFrame } from "../protocol/schemas.js";
 export interface MemoryConnectOptions {
   /** A token to authenticate at the "handshake" (like `Authorization: Bearer`). */
   token?: string;
+  /** The device id the connection reports. */
   deviceId?: string;
+  /** The device class the connection reports. */
   deviceClass?: string;
+  /** The client address the connection reports. */
   remoteAddress?: string;
 }
 
@@ -30,6 +33,7 @@ export class MemoryClient {
   readonly frames: ServerFrame[] = [];
   /** Set once the connection closed. */
   closeCode: number | undefined;
+  /** The close reason, set with {@link MemoryClient.closeCode}. */
   closeReason: string | undefined;
   /** Resolves with the close code once the connection closed. */
   readonly closed: Promise<number>;
@@ -43,6 +47,7 @@ export class MemoryClient {
   /** @internal */
   handler: ConnectionHandler | undefined;
 
+  /** @internal The memory transport creates it: use `transport.connect()`. */
   constructor(private readonly connection: MemoryConnection) {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
