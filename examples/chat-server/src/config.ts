@@ -160,6 +160,25 @@ export interface ChatServerConfig extends StoreSelection {
    * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
    */
   dedupeCacheSize: number;
+   * Most bytes of `message` frames in one `sync` answer (the engine's `limits.syncPageBytes`).
+   * @default 262144 (`LUCKY_IM_SYNC_PAGE_BYTES`)
+   */
+  syncPageBytes: number;
+  /**
+   * Bytes queued for one WebSocket above which it counts as slow (the transport's `highWaterMark`).
+   * @default 1048576 (`LUCKY_IM_WS_HIGH_WATER_MARK`)
+   */
+  wsHighWaterMark: number;
+  /**
+   * Bytes queued for one WebSocket past which it is closed with 4008 (the transport's `maxBufferedBytes`).
+   * @default 4194304 (`LUCKY_IM_WS_MAX_BUFFERED_BYTES`)
+   */
+  wsMaxBufferedBytes: number;
+  /**
+   * How long a WebSocket may stay above its high-water mark before it is closed with 4008, in ms.
+   * @default 10000 (`LUCKY_IM_WS_SLOW_CLIENT_TIMEOUT_MS`)
+   */
+  wsSlowClientTimeoutMs: number;
   /**
    * Open WebSocket connections per client address (behind a proxy, set {@link trustProxy}).
    * @default 1000 (`LUCKY_IM_MAX_CONNECTIONS_PER_IP`)
@@ -369,6 +388,10 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
     maxJsonDepth: int(env, "LUCKY_IM_MAX_JSON_DEPTH", 32, 4),
     groupCacheSize: int(env, "LUCKY_IM_GROUP_CACHE_SIZE", 10_000, 1),
     dedupeCacheSize: int(env, "LUCKY_IM_DEDUPE_CACHE_SIZE", 100_000, 1),
+    syncPageBytes: int(env, "LUCKY_IM_SYNC_PAGE_BYTES", 256 * 1024, 1),
+    wsHighWaterMark: int(env, "LUCKY_IM_WS_HIGH_WATER_MARK", 1024 * 1024, 1),
+    wsMaxBufferedBytes: int(env, "LUCKY_IM_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 1),
+    wsSlowClientTimeoutMs: int(env, "LUCKY_IM_WS_SLOW_CLIENT_TIMEOUT_MS", 10_000, 1),
     maxConnectionsPerIp: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_IP", 1000, 1),
     maxConnectionsPerUser: int(env, "LUCKY_IM_MAX_CONNECTIONS_PER_USER", 10, 1),
     loginLimit: int(env, "LUCKY_IM_LOGIN_LIMIT", 10, 1),
