@@ -10,6 +10,7 @@ import {
   type MessageFrame,
   type SyncedFrame,
 } from "../src/index.js";
+import { eventually } from "../src/testing/eventually.js";
 import { sendText, startServer, type TestServer } from "./engine-helpers.js";
 
 const servers: TestServer[] = [];
@@ -65,6 +66,7 @@ describe("sync backpressure", () => {
     const bob = await server.login("bob");
     bob.pause();
     for (let i = 0; i < 10; i++) bob.send({ type: "sync", cursors: { "d:alice:bob": 0 } });
+    await eventually(() => queries.range >= 1, { message: "the first page" });
     await new Promise((resolve) => setTimeout(resolve, 200));
     // A page starts only while at most syncPageBytes are queued: two pages at most went out.
     const unread = queries.range;
