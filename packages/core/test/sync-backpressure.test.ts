@@ -23,11 +23,13 @@ const TEXT = "x".repeat(15_000);
 /** A server whose storage counts `messages.range` queries. */
 async function countingServer() {
   const storage = createMemoryStorage();
-  const queries = { range: 0 };
+  const queries = { range: 0, rows: 0 };
   const range = storage.messages.range.bind(storage.messages);
-  storage.messages.range = (conversationId, options) => {
+  storage.messages.range = async (conversationId, options) => {
     queries.range++;
-    return range(conversationId, options);
+    const rows = await range(conversationId, options);
+    queries.rows += rows.length;
+    return rows;
   };
   const server = await startServer({ storage, limits: { framesPerWindow: 10_000 } });
   servers.push(server);
@@ -36,7 +38,7 @@ async function countingServer() {
 
 describe("sync backpressure", () => {
   it("answers in pages of at most syncPageBytes; every message and every synced arrive", async () => {
-    const { server } = await countingServer();
+    const { server, queries } = await countingServer();
     const alice = await server.login("alice");
     for (let i = 0; i < 80; i++) await sendText(alice, { type: "user", id: "bob" }, TEXT);
     const bob = await server.login("bob");
@@ -57,6 +59,8 @@ describe("sync backpressure", () => {
     }
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
     expect(pages).toBeGreaterThan(1);
+    // Pages of a few large messages do not read syncPageSize rows each.
+    expect(queries.rows).toBeLessThan(2 * 80);
   });
 
   it("runs no query while the client has not read the last page, refuses syncs past maxQueuedSyncs, and none after the close", async () => {

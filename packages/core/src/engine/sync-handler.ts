@@ -6,6 +6,9 @@ import type { EngineCore } from "./engine-core.js";
 import type { Session } from "./session.js";
 import { waitForRoom } from "./wait-for-room.js";
 
+/** Messages read first from one conversation in a `sync` answer; each further read doubles. */
+const FIRST_READ = 32;
+
 /**
  * `sync`: every message after the client's cursors (or, for a conversation
  * it did not name, after the user's delivered cursor), ascending per
@@ -63,27 +66,37 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
         more = true;
         continue;
       }
-      if (session.isClosed) return;
-      const messages = await core.storage.messages.range(cursor.conversationId, {
-        afterSeq: after,
-        limit: budget,
-      });
       let reached = after;
-      for (const message of messages) {
-        const data = encodeFrame(toMessageFrame(message));
-        const bytes = Buffer.byteLength(data);
-        if (sentAny && bytes > bytesLeft) {
-          bytesLeft = 0;
-          break;
+      // Growing reads: a page of large messages must not load syncPageSize rows to send a few.
+      let chunk = FIRST_READ;
+      for (;;) {
+        if (session.isClosed) return;
+        const limit = Math.min(budget, chunk);
+        const messages = await core.storage.messages.range(cursor.conversationId, {
+          afterSeq: reached,
+          limit,
+        });
+        let full = false;
+        for (const message of messages) {
+          const data = encodeFrame(toMessageFrame(message));
+          const bytes = Buffer.byteLength(data);
+          if (sentAny && bytes > bytesLeft) {
+            bytesLeft = 0;
+            full = true;
+            break;
+          }
+          // Not sent: the connection is closing (the transport closed it rather than drop
+          // the frame). The client resumes from its cursors on its next connection.
+          if (!session.send(data)) return;
+          core.stats.framesOut++;
+          sentAny = true;
+          budget--;
+          bytesLeft -= bytes;
+          reached = message.seq;
         }
-        // Not sent: the connection is closing (the transport closed it rather than drop
-        // the frame). The client resumes from its cursors on its next connection.
-        if (!session.send(data)) return;
-        core.stats.framesOut++;
-        sentAny = true;
-        budget--;
-        bytesLeft -= bytes;
-        reached = message.seq;
+        if (full || messages.length < limit || budget <= 0 || bytesLeft <= 0) break;
+        if (reached >= cursor.lastSeq) break;
+        chunk *= 2;
       }
       if (reached < cursor.lastSeq) more = true;
     }
