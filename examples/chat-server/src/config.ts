@@ -160,6 +160,7 @@ export interface ChatServerConfig extends StoreSelection {
    * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
    */
   dedupeCacheSize: number;
+  /**
    * Most bytes of `message` frames in one `sync` answer (the engine's `limits.syncPageBytes`).
    * @default 262144 (`LUCKY_IM_SYNC_PAGE_BYTES`)
    */
