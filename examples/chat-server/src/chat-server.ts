@@ -210,6 +210,9 @@ export async function createChatServer(
       trustProxy: config.trustProxy,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
+      highWaterMark: config.wsHighWaterMark,
+      maxBufferedBytes: config.wsMaxBufferedBytes,
+      slowClientTimeoutMs: config.wsSlowClientTimeoutMs,
       ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
       onError: (error) => log.error({ err: error }, "websocket transport"),
     });
@@ -234,6 +237,7 @@ export async function createChatServer(
         newDirectConversationsPerWindow: config.newDirectLimit,
         callsPerWindow: config.callLimit,
         strangerAddsPerWindow: config.strangerAddLimit,
+        syncPageBytes: config.syncPageBytes,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,

@@ -166,6 +166,26 @@ export interface ChatServerConfig extends StoreSelection {
    */
   dedupeCacheSize: number;
   /**
+   * Most bytes of `message` frames in one `sync` answer (the engine's `limits.syncPageBytes`).
+   * @default 262144 (`LUCKY_IM_SYNC_PAGE_BYTES`)
+   */
+  syncPageBytes: number;
+  /**
+   * Bytes queued for one WebSocket above which it counts as slow (the transport's `highWaterMark`).
+   * @default 1048576 (`LUCKY_IM_WS_HIGH_WATER_MARK`)
+   */
+  wsHighWaterMark: number;
+  /**
+   * Bytes queued for one WebSocket past which it is closed with 4008 (the transport's `maxBufferedBytes`).
+   * @default 4194304 (`LUCKY_IM_WS_MAX_BUFFERED_BYTES`)
+   */
+  wsMaxBufferedBytes: number;
+  /**
+   * How long a WebSocket may stay above its high-water mark before it is closed with 4008, in ms.
+   * @default 10000 (`LUCKY_IM_WS_SLOW_CLIENT_TIMEOUT_MS`)
+   */
+  wsSlowClientTimeoutMs: number;
+  /**
    * Open WebSocket connections per client address (behind a proxy, set {@link trustProxy}).
    * @default 1000 (`LUCKY_IM_MAX_CONNECTIONS_PER_IP`)
    */

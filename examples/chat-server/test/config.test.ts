@@ -30,6 +30,10 @@ describe("loadConfig", () => {
       trustProxy: false,
       refreshReuseIntervalMs: 10_000,
       passwordMinLength: 8,
+      syncPageBytes: 256 * 1024,
+      wsHighWaterMark: 1024 * 1024,
+      wsMaxBufferedBytes: 4 * 1024 * 1024,
+      wsSlowClientTimeoutMs: 10_000,
     });
     for (const unset of [
       "postgresUrl",
@@ -75,6 +79,10 @@ describe("loadConfig", () => {
       LUCKY_IM_MAX_JSON_DEPTH: "8",
       LUCKY_IM_GROUP_CACHE_SIZE: "7",
       LUCKY_IM_DEDUPE_CACHE_SIZE: "9",
+      LUCKY_IM_SYNC_PAGE_BYTES: "65536",
+      LUCKY_IM_WS_HIGH_WATER_MARK: "524288",
+      LUCKY_IM_WS_MAX_BUFFERED_BYTES: "2097152",
+      LUCKY_IM_WS_SLOW_CLIENT_TIMEOUT_MS: "5000",
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -102,6 +110,10 @@ describe("loadConfig", () => {
       maxJsonDepth: 8,
       groupCacheSize: 7,
       dedupeCacheSize: 9,
+      syncPageBytes: 65_536,
+      wsHighWaterMark: 524_288,
+      wsMaxBufferedBytes: 2_097_152,
+      wsSlowClientTimeoutMs: 5_000,
     });
   });
 

@@ -14,6 +14,8 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   policyViolation: 1008,
   tooLarge: 1009,
+  /** The server gave up on a client that read too slowly: reconnect with backoff and sync. */
+  tooSlow: 4008,
   unauthorized: 4401,
   authTimeout: 4408,
   sessionReplaced: 4409,

@@ -582,6 +582,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       return;
     }
     this.safeEmit("disconnect", { code, reason, willReconnect: true });
+    // 4008 (too slow) takes the ordinary backoff: nothing was lost, the next
+    // connection's sync resumes from the cursors at the pace the client reads.
     this.scheduleReconnect(
       code === CLOSE_CODES.rateLimited || code === CLOSE_CODES.policyViolation,
     );

@@ -202,6 +202,24 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     expectInOrderOnce(bobAgain.messages, "d:alice:bob");
   });
 
+  it("200 messages of 15 KB while offline: the sync brings every one and ends with synced (issue 13, item 4)", async () => {
+    const alice = user("alice");
+    await alice.connect();
+    const big = "x".repeat(15_000);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => alice.client.send(to("bob"), text(`${i}:${big}`))),
+    );
+
+    const bob = user("bob");
+    const synced: boolean[] = [];
+    bob.client.on("synced", (frame) => synced.push(frame.more));
+    await bob.connect();
+    await waitFor(() => bob.messages.length === 200, "200 messages", 30_000);
+    await waitFor(() => synced.at(-1) === false, "the last synced");
+    expect(bob.messages.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expectInOrderOnce(bob.messages, "d:alice:bob");
+  });
+
   it("the server drops every connection mid-stream: clients reconnect by themselves, nothing lost", async () => {
     const alice = user("alice");
     const bob = user("bob");

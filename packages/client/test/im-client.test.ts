@@ -455,6 +455,26 @@ describe("close codes", () => {
     });
   });
 
+  it("4008 (too slow) reconnects with the ordinary backoff and syncs from its cursors", async () => {
+    const { server, client, conn } = await connected({
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100, rateLimitedDelayMs: 60_000 },
+    });
+    const disconnects: Array<{ code: number; willReconnect: boolean }> = [];
+    client.on("disconnect", (d) =>
+      disconnects.push({ code: d.code, willReconnect: d.willReconnect }),
+    );
+    for (let seq = 1; seq <= 3; seq++) conn.send(messageFrame(seq));
+    await waitFor(() => client.state === "open" && disconnects.length === 0, "open");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    conn.socket.close(4008, "too slow: send queue full");
+
+    // Not the 60 s rate-limited delay: the test would time out.
+    const again = await server.nextConnection();
+    await again.accept("alice");
+    expect((await again.next("sync")).cursors).toEqual({ [C]: 3 });
+    expect(disconnects).toEqual([{ code: 4008, willReconnect: true }]);
+  });
+
   it("4401 gets a fresh token and retries; gives up after maxAuthRetries", async () => {
     const { server, client, errors } = await setup({ maxAuthRetries: 2 });
     const tokens: string[] = [];

@@ -9,6 +9,8 @@ export const CLOSE_UNSUPPORTED_DATA = 1003;
 export const CLOSE_ABNORMAL = 1006;
 /** Close code when the engine's handler failed: the server cannot go on with this connection. */
 export const CLOSE_INTERNAL_ERROR = 1011;
+/** How often a pending `waitForDrain` re-checks the queue besides the socket's `drain` events. */
+const DRAIN_POLL_MS = 25;
 /** Pongs a peer may miss in a row before it is terminated. */
 const MAX_MISSED_PONGS = 2;
 /** A close reason is at most 123 bytes on the wire (RFC 6455, 5.5). */
@@ -17,6 +19,7 @@ const MAX_REASON_BYTES = 123;
 /** What a {@link WsConnection} needs from its transport. */
 export interface WsConnectionSettings {
   highWaterMark: number;
+  maxBufferedBytes: number;
   slowClientTimeoutMs: number;
   /** How long a close waits for the peer's closing handshake before destroying the socket. */
   closeTimeoutMs: number;
@@ -66,6 +69,8 @@ export class WsConnection implements TransportConnection {
   #localClose: { code: number; reason: string } | undefined;
   #slowTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  #drainWaiters: Array<{ maxBytes: number; resolve: (drained: boolean) => void }> = [];
+  #drainPoll: NodeJS.Timeout | undefined;
   /** The TCP socket under `ws`, corked from a tick's first frame until the tick ends. */
   readonly #socket: Duplex;
   #corked = false;
@@ -101,6 +106,7 @@ export class WsConnection implements TransportConnection {
       }
     });
     ws.once("close", (code, reason) => this.#closed(code, reason.toString("utf8")));
+    socket.on("drain", () => this.#checkDrain());
   }
 
   get bufferedAmount(): number {
@@ -129,12 +135,13 @@ export class WsConnection implements TransportConnection {
   send(data: string): boolean {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN || this.#localClose !== undefined) return false;
-    const { highWaterMark } = this.#settings;
-    if (ws.bufferedAmount > highWaterMark) {
-      this.#markSlow();
+    const { highWaterMark, maxBufferedBytes } = this.#settings;
+    const encoded = this.#settings.encode(data);
+    if (ws.bufferedAmount + encoded.length > maxBufferedBytes) {
+      // Never drop a frame and keep the connection: the client reconnects and syncs instead.
+      this.close(CloseCode.tooSlow, "too slow: send queue full");
       return false;
     }
-    this.#clearSlow();
     if (!this.#corked) {
       // Frames sent to this socket in the same tick (a sync page, a burst of receipts) leave in
       // one write instead of one syscall each; ws's own cork/uncork per frame nests inside.
@@ -142,15 +149,32 @@ export class WsConnection implements TransportConnection {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
-    ws.send(this.#settings.encode(data), { binary: false });
+    ws.send(encoded, { binary: false });
     if (ws.bufferedAmount > highWaterMark) this.#markSlow();
     return true;
+  }
+
+  waitForDrain(maxBufferedBytes: number): Promise<boolean> {
+    if (this.#ws.readyState !== WebSocket.OPEN || this.#localClose !== undefined) {
+      return Promise.resolve(false);
+    }
+    if (this.#ws.bufferedAmount <= maxBufferedBytes) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.#drainWaiters.push({ maxBytes: maxBufferedBytes, resolve });
+      // The socket's `drain` comes only after a write it refused; ws can also hold
+      // frames of its own: a slow poll covers both.
+      if (this.#drainPoll === undefined) {
+        this.#drainPoll = setInterval(() => this.#checkDrain(), DRAIN_POLL_MS);
+        this.#drainPoll.unref();
+      }
+    });
   }
 
   close(code: number, reason = ""): void {
     const ws = this.#ws;
     if (this.#localClose !== undefined || ws.readyState >= WebSocket.CLOSING) return;
     this.#localClose = { code, reason };
+    this.#checkDrain();
     try {
       ws.close(code, truncateReason(reason));
     } catch {
@@ -182,7 +206,23 @@ export class WsConnection implements TransportConnection {
   /** Drops the socket at once (no closing handshake); `code` is what the engine is told. */
   terminate(code: number, reason: string): void {
     if (this.#localClose === undefined) this.#localClose = { code, reason };
+    this.#checkDrain();
     this.#ws.terminate();
+  }
+
+  #checkDrain(): void {
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered <= this.#settings.highWaterMark) this.#clearSlow();
+    if (this.#drainWaiters.length === 0) return;
+    const open = this.#ws.readyState === WebSocket.OPEN && this.#localClose === undefined;
+    const settled = this.#drainWaiters.filter((w) => !open || buffered <= w.maxBytes);
+    if (settled.length === 0) return;
+    this.#drainWaiters = this.#drainWaiters.filter((w) => !settled.includes(w));
+    for (const waiter of settled) waiter.resolve(open);
+    if (this.#drainWaiters.length === 0) {
+      clearInterval(this.#drainPoll);
+      this.#drainPoll = undefined;
+    }
   }
 
   #markSlow(): void {
@@ -190,9 +230,9 @@ export class WsConnection implements TransportConnection {
     this.#slowTimer = setTimeout(() => {
       this.#slowTimer = undefined;
       if (this.#ws.bufferedAmount > this.#settings.highWaterMark) {
-        // The closing handshake would queue behind the backlog the peer does
-        // not read: drop the socket, which also frees the backlog.
-        this.terminate(CloseCode.policyViolation, "slow consumer");
+        // The close frame queues behind the backlog: a slow reader gets everything, then
+        // 4008; one that does not read at all is destroyed after closeTimeoutMs.
+        this.close(CloseCode.tooSlow, "too slow: reads slower than it is sent to");
       }
     }, this.#settings.slowClientTimeoutMs);
     this.#slowTimer.unref();
@@ -207,6 +247,7 @@ export class WsConnection implements TransportConnection {
   #closed(code: number, reason: string): void {
     this.#clearSlow();
     clearTimeout(this.#closeTimer);
+    this.#checkDrain();
     const local = this.#localClose;
     try {
       this.#handler?.onClose(local?.code ?? code, local?.reason ?? reason);

@@ -74,15 +74,24 @@ export interface WsTransportOptions {
    */
   heartbeatMs?: number;
   /**
-   * Bytes queued for one connection above which `send` drops frames (returns
-   * false; the engine leaves what was dropped to `sync`). So the queue per
-   * connection stays below about `highWaterMark` + one frame.
+   * Bytes queued for one connection above which it counts as slow: frames still
+   * queue (none is dropped), the engine holds its next `sync` page until the
+   * queue is back under its `syncPageBytes`, and a connection that stays above
+   * this for {@link slowClientTimeoutMs} is closed with 4008.
    * @default 1048576 (1 MiB)
    */
   highWaterMark?: number;
   /**
+   * The hard limit of bytes queued for one connection: a frame that would take
+   * the queue past it is not sent and the connection is closed with 4008 (the
+   * client reconnects and resumes from its cursors). So one connection holds at
+   * most this much memory for its outgoing frames.
+   * @default 4194304 (4 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
    * How long a connection may stay above {@link highWaterMark} before it is
-   * closed with 1008 (policy violation): it reads too slowly to be served.
+   * closed with 4008 (too slow): it reads too slowly to be served.
    * @default 10000
    */
   slowClientTimeoutMs?: number;
@@ -124,6 +133,7 @@ export const WS_TRANSPORT_DEFAULTS = Object.freeze({
   handshakeTimeoutMs: 10_000,
   heartbeatMs: 25_000,
   highWaterMark: 1024 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
   slowClientTimeoutMs: 10_000,
   closeTimeoutMs: 5_000,
   trustProxy: false,
@@ -166,6 +176,17 @@ export function resolveWsTransportOptions(options: WsTransportOptions): Resolved
   if (maxPayload === 0 || !Number.isFinite(maxPayload)) {
     throw invalid(`option maxPayload must be a finite number > 0, got ${String(maxPayload)}`);
   }
+  const highWaterMark = nonNegative("highWaterMark", options.highWaterMark, d.highWaterMark);
+  const maxBufferedBytes = nonNegative(
+    "maxBufferedBytes",
+    options.maxBufferedBytes,
+    d.maxBufferedBytes,
+  );
+  if (maxBufferedBytes < highWaterMark) {
+    throw invalid(
+      `option maxBufferedBytes (${maxBufferedBytes}) must be >= highWaterMark (${highWaterMark})`,
+    );
+  }
   return {
     server: options.server,
     port: options.port,
@@ -189,7 +210,8 @@ export function resolveWsTransportOptions(options: WsTransportOptions): Resolved
       d.handshakeTimeoutMs,
     ),
     heartbeatMs: nonNegative("heartbeatMs", options.heartbeatMs, d.heartbeatMs),
-    highWaterMark: nonNegative("highWaterMark", options.highWaterMark, d.highWaterMark),
+    highWaterMark,
+    maxBufferedBytes,
     slowClientTimeoutMs: nonNegative(
       "slowClientTimeoutMs",
       options.slowClientTimeoutMs,

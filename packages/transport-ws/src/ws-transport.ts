@@ -70,9 +70,10 @@ function statusOfAuthError(error: unknown): number {
  * (429), `Authorization: Bearer` through `listener.authenticate` (401 for a
  * bad token; no header: the connection opens and the engine expects an `auth`
  * frame), per-user cap (429), then the WebSocket handshake selecting
- * `lucky-im.v1` when offered. Afterwards it pings every `heartbeatMs`, drops
- * frames to a connection over `highWaterMark` and closes one that stays over
- * it (1008), and closes on a binary frame (1003: the protocol is JSON text).
+ * `lucky-im.v1` when offered. Afterwards it pings every `heartbeatMs`, closes
+ * a connection that stays over `highWaterMark` or reaches `maxBufferedBytes`
+ * with 4008 (it never drops a frame and keeps the connection), and closes on a
+ * binary frame (1003: the protocol is JSON text).
  *
  * @example
  * ```ts
@@ -326,6 +327,7 @@ class WsTransportImpl implements WsTransport {
   #open(ws: WebSocket, socket: Duplex, info: ConnectionInfo): void {
     const connection = new WsConnection(`${this.#idPrefix}${++this.#nextId}`, info, ws, socket, {
       highWaterMark: this.#opts.highWaterMark,
+      maxBufferedBytes: this.#opts.maxBufferedBytes,
       slowClientTimeoutMs: this.#opts.slowClientTimeoutMs,
       closeTimeoutMs: this.#opts.closeTimeoutMs,
       encode: (data) => this.#encode(data),

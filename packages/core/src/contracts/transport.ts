@@ -23,11 +23,22 @@ export interface TransportConnection {
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;
   /**
-   * Sends one serialized frame. Returns false when the frame was dropped
-   * (connection closing, or over the backpressure high-water mark): what a
-   * dropped `message` carried stays available to `sync`.
+   * Sends one serialized frame. Returns false when the frame was not sent: the
+   * connection is closing or closed, or the frame would take the queue past the
+   * transport's hard limit, in which case the transport closes the connection
+   * with 4008 (`CloseCode.tooSlow`). A transport never drops a frame while
+   * leaving the connection open: the client then reconnects and resumes from its
+   * cursors, so what a lost `message` carried comes back by `sync`.
    */
   send(data: string): boolean;
+  /**
+   * Resolves `true` once at most `maxBufferedBytes` are queued (at once when that
+   * is already so), or `false` when the connection is closing or closed. The
+   * engine awaits it before each `sync` page so a client gets history no faster
+   * than it reads. Optional, so transports written before it still fit: without
+   * it the engine polls {@link bufferedAmount}.
+   */
+  waitForDrain?(maxBufferedBytes: number): Promise<boolean>;
   /** Closes with a protocol close code. Idempotent. */
   close(code: number, reason?: string): void;
 }

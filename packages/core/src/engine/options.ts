@@ -46,6 +46,22 @@ export interface ImLimits {
    */
   syncPageSize: number;
   /**
+   * Most bytes of `message` frames in one `sync` answer: the answer stops before the
+   * message that would pass it (it always carries at least one) and says `more: true`.
+   * Before each answer the engine also waits until the connection has at most this
+   * many bytes queued, so a client gets history no faster than it reads. Keep twice
+   * this below the transport's high-water mark.
+   * @default 262144 (256 KiB)
+   */
+  syncPageBytes: number;
+  /**
+   * Most `sync` frames of one session not answered yet, the one being answered
+   * included (they are answered one at a time, in order); one more is refused
+   * with `error rate_limited`.
+   * @default 4
+   */
+  maxQueuedSyncs: number;
+  /**
    * Most messages in one history page (the host's HTTP API uses it).
    * @default 100
    */
@@ -158,6 +174,8 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxBodyBytes: 16_384,
   maxGroupSize: 500,
   syncPageSize: 200,
+  syncPageBytes: 256 * 1024,
+  maxQueuedSyncs: 4,
   historyPageSize: 100,
   recallWindowMs: 120_000,
   ackTimeoutMs: 5_000,

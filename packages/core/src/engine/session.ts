@@ -39,6 +39,10 @@ export class Session {
   rateWindowCount = 0;
   /** The close for too many refused frames is scheduled. */
   rateLimitClosing = false;
+  /** The tail of this session's `sync` answers: one at a time, so pages never pile up. */
+  syncChain: Promise<void> = Promise.resolve();
+  /** `sync` frames received and not answered yet. */
+  syncsQueued = 0;
   /** The tail of this session's inbound frame chain (keeps frames in order). */
   frameChain: Promise<void> = Promise.resolve();
   authTimer: ReturnType<typeof setTimeout> | undefined;

@@ -12,6 +12,11 @@ export const CloseCode = {
   tryAgainLater: 1013,
   /** Frame larger than `maxPayload`. */
   tooLarge: 1009,
+  /**
+   * The client reads too slowly: its queue stayed over the transport's high-water
+   * mark too long, or reached the hard limit. Reconnect and `sync` from the cursors.
+   */
+  tooSlow: 4008,
   /** Unauthorized: no, bad, expired or revoked token. */
   unauthorized: 4401,
   /** Authentication did not happen within `authTimeoutMs`. */

@@ -28,3 +28,9 @@ export type {
   RateLimiterSuiteOptions,
   SuiteOptions,
 } from "./suite-options.js";
+export {
+  type BackpressureLimits,
+  type StalledPeer,
+  type TransportBackpressureSuiteOptions,
+  transportBackpressureConformance,
+} from "./transport-backpressure-conformance.js";

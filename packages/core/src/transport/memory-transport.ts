@@ -21,6 +21,38 @@ export interface MemoryConnectOptions {
   remoteAddress?: string;
 }
 
+/**
+ * Options of {@link createMemoryTransport}: the same backpressure limits as the
+ * WebSocket transport. They only come into play while a test holds a client's
+ * frames with {@link MemoryClient.pause}.
+ */
+export interface MemoryTransportOptions {
+  /**
+   * Bytes queued for one client above which it counts as slow.
+   * @default 1048576 (1 MiB)
+   */
+  highWaterMark?: number;
+  /**
+   * Bytes queued for one client past which it is closed with 4008 at once.
+   * @default 4194304 (4 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * How long a client may stay above `highWaterMark` before it is closed with 4008.
+   * @default 10000
+   */
+  slowClientTimeoutMs?: number;
+}
+
+/** {@link MemoryTransportOptions} with every default filled in. */
+type MemoryLimits = Required<MemoryTransportOptions>;
+
+const MEMORY_DEFAULTS: MemoryLimits = {
+  highWaterMark: 1024 * 1024,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  slowClientTimeoutMs: 10_000,
+};
+
 /** A frame matcher: a frame `type`, or a predicate. */
 export type FrameMatcher = string | ((frame: ServerFrame) => boolean);
 
@@ -99,6 +131,25 @@ export class MemoryClient {
     this.connection.close(code, "client closed");
   }
 
+  /**
+   * Stops reading, like a client whose socket is not read: frames the server
+   * sends from now on queue up and count in its `bufferedAmount`.
+   */
+  pause(): void {
+    this.connection.paused = true;
+  }
+
+  /** Reads at most `count` queued frames (a slow reader); stays paused. Returns how many were read. */
+  read(count = Number.POSITIVE_INFINITY): number {
+    return this.connection.deliver(count);
+  }
+
+  /** Reads every queued frame and reads as they come again. */
+  resume(): void {
+    this.connection.paused = false;
+    this.connection.deliver(Number.POSITIVE_INFINITY);
+  }
+
   /** @internal */
   receive(data: string): void {
     const frame = JSON.parse(data) as ServerFrame;
@@ -126,31 +177,97 @@ function toPredicate(matcher: FrameMatcher | undefined): (frame: ServerFrame) =>
 }
 
 class MemoryConnection implements TransportConnection {
-  readonly bufferedAmount = 0;
   readonly client: MemoryClient;
+  /** Set by the client's `pause()`: frames queue instead of arriving. */
+  paused = false;
   private closed = false;
+  private readonly queue: string[] = [];
+  private queuedBytes = 0;
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainWaiters: Array<{ maxBytes: number; resolve: (drained: boolean) => void }> = [];
 
   constructor(
     readonly id: string,
     readonly info: ConnectionInfo,
+    private readonly limits: MemoryLimits,
     private readonly onGone: (connection: MemoryConnection) => void,
   ) {
     this.client = new MemoryClient(this);
   }
 
+  get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+
   send(data: string): boolean {
     if (this.closed) return false;
-    this.client.receive(data);
+    if (!this.paused && this.queue.length === 0) {
+      this.client.receive(data);
+      return true;
+    }
+    const bytes = Buffer.byteLength(data);
+    if (this.queuedBytes + bytes > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.tooSlow, "too slow: send queue full");
+      return false;
+    }
+    this.queue.push(data);
+    this.queuedBytes += bytes;
+    if (this.queuedBytes > this.limits.highWaterMark) this.markSlow();
     return true;
+  }
+
+  waitForDrain(maxBufferedBytes: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.queuedBytes <= maxBufferedBytes) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.drainWaiters.push({ maxBytes: maxBufferedBytes, resolve });
+    });
+  }
+
+  /** Hands at most `count` queued frames to the client. */
+  deliver(count: number): number {
+    let delivered = 0;
+    while (delivered < count && this.queue.length > 0 && !this.closed) {
+      const data = this.queue.shift()!;
+      this.queuedBytes -= Buffer.byteLength(data);
+      delivered++;
+      this.client.receive(data);
+    }
+    if (this.queuedBytes <= this.limits.highWaterMark) this.clearSlow();
+    const ready = this.drainWaiters.filter((w) => this.queuedBytes <= w.maxBytes);
+    this.drainWaiters = this.drainWaiters.filter((w) => this.queuedBytes > w.maxBytes);
+    for (const waiter of ready) waiter.resolve(true);
+    return delivered;
   }
 
   close(code: number, reason = ""): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearSlow();
+    // Like a socket that is torn down: what the client did not read is gone.
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    for (const waiter of this.drainWaiters.splice(0)) waiter.resolve(false);
     this.onGone(this);
     this.client.onClosed(code, reason);
     // Like a socket, the server side learns of the close asynchronously.
     queueMicrotask(() => this.client.handler?.onClose(code, reason));
+  }
+
+  private markSlow(): void {
+    if (this.slowTimer !== undefined) return;
+    this.slowTimer = setTimeout(() => {
+      this.slowTimer = undefined;
+      if (this.queuedBytes > this.limits.highWaterMark) {
+        this.close(CloseCode.tooSlow, "too slow: reads slower than it is sent to");
+      }
+    }, this.limits.slowClientTimeoutMs);
+    this.slowTimer.unref?.();
+  }
+
+  private clearSlow(): void {
+    clearTimeout(this.slowTimer);
+    this.slowTimer = undefined;
   }
 }
 
@@ -162,6 +279,11 @@ export class MemoryTransport implements Transport {
   private listener: TransportListener | undefined;
   private readonly open = new Set<MemoryConnection>();
   private counter = 0;
+  private readonly limits: MemoryLimits;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.limits = { ...MEMORY_DEFAULTS, ...withoutUndefined(options) };
+  }
 
   async listen(listener: TransportListener): Promise<void> {
     this.listener = listener;
@@ -182,7 +304,9 @@ export class MemoryTransport implements Transport {
       info.principal = await listener.authenticate(options.token);
       info.token = options.token;
     }
-    const connection = new MemoryConnection(`m${++this.counter}`, info, (c) => this.open.delete(c));
+    const connection = new MemoryConnection(`m${++this.counter}`, info, this.limits, (c) =>
+      this.open.delete(c),
+    );
     this.open.add(connection);
     connection.client.handler = listener.open(connection);
     return connection.client;
@@ -201,7 +325,11 @@ export class MemoryTransport implements Transport {
   }
 }
 
+function withoutUndefined(options: MemoryTransportOptions): MemoryTransportOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
 /** Creates an in-memory transport (tests, or an engine embedded without sockets). */
-export function createMemoryTransport(): MemoryTransport {
-  return new MemoryTransport();
+export function createMemoryTransport(options: MemoryTransportOptions = {}): MemoryTransport {
+  return new MemoryTransport(options);
 }
