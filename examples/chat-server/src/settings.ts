@@ -90,7 +90,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "LUCKY_IM_POSTGRES_URL",
     secret: true,
     schema: nonEmpty,
-    doc: "PostgreSQL; unset: in memory",
+    doc: "PostgreSQL; unset: see LUCKY_IM_STORE",
   }),
   setting({
     key: "schema",
