@@ -213,6 +213,8 @@ export async function createChatServer(
       highWaterMark: config.wsHighWaterMark,
       maxBufferedBytes: config.wsMaxBufferedBytes,
       slowClientTimeoutMs: config.wsSlowClientTimeoutMs,
+      // The engine refuses frames over maxFrameBytes with bad_request; the socket limit must not be lower.
+      maxPayload: config.maxFrameBytes,
       ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
       onError: (error) => log.error({ err: error }, "websocket transport"),
     });

@@ -526,3 +526,26 @@ describe("createAuthService", () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe("hashes a client causes count against its address", () => {
+  it("register and changePassword pass the client IP to the hasher, as login does", async () => {
+    const real = createPasswordHasher({ logN: 10 });
+    const keys: Array<string | undefined> = [];
+    const recording = {
+      hash: (password: string, context?: { key?: string }) => {
+        keys.push(context?.key);
+        return real.hash(password, context);
+      },
+      verify: (password: string, hash: string, context?: { key?: string }) => {
+        keys.push(context?.key);
+        return real.verify(password, hash, context);
+      },
+      needsRehash: (hash: string) => real.needsRehash(hash),
+    };
+    const { auth } = setup({ passwordHasher: recording });
+    const { userId } = await auth.register("hashkey", "correct horse", { ip: "10.1.1.1" });
+    await auth.login({ username: "hashkey", password: "correct horse" }, { ip: "10.1.1.2" });
+    await auth.changePassword(userId, "correct horse", "battery staple", { ip: "10.1.1.3" });
+    expect(keys).toEqual(["10.1.1.1", "10.1.1.2", "10.1.1.3", "10.1.1.3"]);
+  });
+});

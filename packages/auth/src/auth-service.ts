@@ -233,8 +233,15 @@ export interface LookupContext {
 export interface AuthService {
   /** Verifies access tokens (give it to the engine and the transport). */
   readonly authenticator: JwtAuthenticator;
-  /** Creates a user. Rejects with `conflict` when the username is taken, `bad_request` for bad input. */
-  register(username: string, password: string): Promise<{ userId: string }>;
+  /**
+   * Creates a user. Rejects with `conflict` when the username is taken, `bad_request` for bad
+   * input. `context.ip` puts its password hash under the per-address cap of the hash pool.
+   */
+  register(
+    username: string,
+    password: string,
+    context?: { ip?: string },
+  ): Promise<{ userId: string }>;
   /**
    * Checks a password (plain or as a JWE) and issues tokens. Rejects with
    * `unauthorized` for a wrong username or password (the same answer and about
@@ -467,10 +474,18 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
   }
 
+  /** The hash pool's per-key cap applies per client address. */
+  function hashContextOf(ip: string | undefined): { key?: string } {
+    return ip === undefined ? {} : { key: ip };
+  }
+
   async function checkLogin(user: UserCredentials | undefined, password: string, ip?: string) {
     // Unknown users cost a hash too (no timing oracle), on the same bounded pool.
-    const hashContext = ip === undefined ? {} : { key: ip };
-    const ok = await hasher.verify(password, user?.passwordHash ?? (await dummy()), hashContext);
+    const ok = await hasher.verify(
+      password,
+      user?.passwordHash ?? (await dummy()),
+      hashContextOf(ip),
+    );
     if (!user || !ok) throw authError("unauthorized", "invalid username or password");
   }
 
@@ -489,10 +504,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   return {
     authenticator,
 
-    async register(usernameInput, passwordInput) {
+    async register(usernameInput, passwordInput, context = {}) {
       const username = checkUsername(usernameInput);
       const password = await passwordPolicy.check(passwordInput, username);
-      const passwordHash = await hasher.hash(password);
+      // Every hash a client can cause counts against its address's share of the pool.
+      const passwordHash = await hasher.hash(password, hashContextOf(context.ip));
       const userId = generateUserId();
       await store("create a user", () => credentials.create({ userId, username, passwordHash }));
       return { userId };
@@ -591,8 +607,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const user = await store("read a user", () => credentials.findById(userId));
       // Before the old password's hash: a refused new password costs nothing.
       if (user) await passwordPolicy.check(newPassword, user.username);
-      await checkLogin(user, checkPassword(oldPassword, 1));
-      const hash = await hasher.hash(newPassword);
+      await checkLogin(user, checkPassword(oldPassword, 1), context.ip);
+      const hash = await hasher.hash(newPassword, hashContextOf(context.ip));
       const updated = await store("update a password", () =>
         credentials.setPasswordHash(userId, hash, { revokeTokens: true }),
       );

@@ -249,6 +249,25 @@ describe("bad frames get an error and the connection stays open", () => {
     ).toHaveLength(0);
   });
 
+  it("maxBodyBytes counts UTF-8 bytes: a frame short in characters but long in bytes is too_large", async () => {
+    server = await startServer({ limits: { maxBodyBytes: 300 } });
+    const alice = await server.login("alice");
+    // 95 euro signs: a frame under 300 characters, a body of 285 + 26 UTF-8 bytes.
+    await expect(
+      sendText(alice, { type: "user", id: "bob" }, "\u20ac".repeat(95)),
+    ).rejects.toMatchObject({ code: "too_large" });
+    expect(
+      await server.im.storage.messages.range("d:alice:bob", { afterSeq: 0, limit: 10 }),
+    ).toHaveLength(0);
+  });
+
+  it("a group name with a lone surrogate is bad_request", async () => {
+    server = await startServer();
+    await expect(
+      server.im.groups.create({ ownerId: "alice", name: "team \ud800", memberIds: ["bob"] }),
+    ).rejects.toMatchObject({ code: "bad_request" });
+  });
+
   it("every body type of the protocol is accepted and delivered as sent", async () => {
     server = await startServer();
     const alice = await server.login("alice");

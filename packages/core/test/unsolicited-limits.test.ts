@@ -68,6 +68,24 @@ describe("unsolicited traffic", () => {
     );
   });
 
+  it("counts a call per callee: one callId cannot ring any number of users", async () => {
+    server = await startServer({ limits: { callsPerWindow: 2 } });
+    const mallory = await server.login("mallory");
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    const ring = (to: string) =>
+      mallory.send({ type: "signal", to: { type: "user", id: to }, callId: "same", data: {} });
+    ring("alice");
+    ring("bob");
+    await alice.next("signal");
+    await bob.next("signal");
+    ring("carol");
+    expect(await mallory.next("error")).toMatchObject({ type: "error", code: "rate_limited" });
+    // The calls already started go on.
+    ring("alice");
+    expect(await alice.next("signal")).toMatchObject({ callId: "same" });
+  });
+
   it("limits strangers added to groups per user; a refused add spends nothing and known users are free", async () => {
     server = await startServer({ limits: { strangerAddsPerWindow: 10 } });
     const owner = await server.login("owner");

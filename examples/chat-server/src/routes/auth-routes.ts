@@ -25,7 +25,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
         reply.header("retry-after", Math.max(1, Math.ceil(budget.retryAfterMs / 1000)));
         throw httpError("rate_limited", "too many registrations from this address; retry later");
       }
-      const { userId } = await auth.register(request.body.username, request.body.password);
+      const { userId } = await auth.register(request.body.username, request.body.password, {
+        ip: request.ip,
+      });
       return reply.status(201).send({ userId });
     },
   );

@@ -32,7 +32,7 @@ export async function handleSignal(
 ): Promise<void> {
   try {
     const principal = session.principal!;
-    await core.unsolicited.checkSignal(principal.userId, frame.callId);
+    await core.unsolicited.checkSignal(principal.userId, frame.to.id, frame.callId);
     await core.hooks.beforeSignal?.(principal, frame.to.id, frame.callId);
     await core.delivery.deliverFrame(
       [frame.to.id],

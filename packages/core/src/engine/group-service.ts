@@ -1,5 +1,6 @@
 import { type Group, type GroupMember, type GroupRole, isManager } from "../domain/group.js";
 import { ImError } from "../errors.js";
+import { isIllFormed } from "../protocol/json-limits.js";
 import type { GroupEvent } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
@@ -44,7 +45,7 @@ export class GroupService {
   /** Creates a group; the creator is its owner; every member gets `group created`. */
   async create(input: CreateGroupInput): Promise<Group> {
     const name = input.name.trim();
-    if (!name || name.length > 100)
+    if (!name || isIllFormed(name) || name.length > 100)
       throw new ImError("bad_request", "a group name has 1..100 characters");
     const members = [...new Set(input.memberIds ?? [])].filter((id) => id !== input.ownerId);
     this.checkSize(members.length + 1);
@@ -173,7 +174,7 @@ export class GroupService {
   /** Renames the group (owner or admin). */
   async rename(groupId: string, by: string, name: string): Promise<void> {
     const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 100)
+    if (!trimmed || isIllFormed(trimmed) || trimmed.length > 100)
       throw new ImError("bad_request", "a group name has 1..100 characters");
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     await this.core.storage.groups.update(groupId, { name: trimmed });

@@ -38,8 +38,9 @@ function checkBody(core: EngineCore, body: MessageBody, frameLength: number): vo
   if (!core.allowedBodyTypes.has(body.type)) {
     throw new ImError("bad_request", `message type "${body.type}" is not accepted here`);
   }
-  // The frame holds the body, so a frame within the limit needs no measuring.
-  if (frameLength > core.limits.maxBodyBytes) {
+  // The frame holds the body, so a frame whose UTF-8 size (at most 3 bytes per UTF-16
+  // unit) is within the limit needs no measuring.
+  if (frameLength * 3 > core.limits.maxBodyBytes) {
     const bytes = Buffer.byteLength(JSON.stringify(body));
     if (bytes > core.limits.maxBodyBytes) {
       throw new ImError(

@@ -65,9 +65,12 @@ export class UnsolicitedLimits {
     });
   }
 
-  /** Before a `signal`: a new `callId` from `from` counts against the calls budget. */
-  async checkSignal(from: string, callId: string): Promise<void> {
-    await once(this.knownCalls, `${from}\u0000${callId}`, MAX_KNOWN_CALLS, () =>
+  /**
+   * Before a `signal`: a new (`callId`, callee) pair from `from` counts against the calls
+   * budget. Keyed by callee too, so one `callId` cannot ring any number of users for one.
+   */
+  async checkSignal(from: string, to: string, callId: string): Promise<void> {
+    await once(this.knownCalls, `${from}\u0000${to}\u0000${callId}`, MAX_KNOWN_CALLS, () =>
       this.take(this.calls, from, 1, "calls"),
     );
   }
