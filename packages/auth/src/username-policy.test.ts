@@ -41,6 +41,12 @@ describe("normalizeUsername", () => {
     }
   });
 
+  it("refuses spaces, which make lookalikes of a name ('alice ', 'al ice', a no-break space)", () => {
+    for (const name of ["alice ", " alice", "al ice", "al\u00A0ice", "al\u3000ice"]) {
+      expect(refused(name), JSON.stringify(name)).toBe(true);
+    }
+  });
+
   it("accepts single-script names and the East Asian combinations", () => {
     for (const name of [
       "alice",

@@ -81,6 +81,10 @@ export function normalizeUsername(input: unknown, maxLength: number): string {
       "username must not contain control, invisible or text-direction characters",
     );
   }
+  // "alice " or "al ice" beside "alice": spaces (NFKC makes a no-break space a space) only confuse.
+  if (/\p{Zs}/u.test(username)) {
+    throw authError("bad_request", "username must not contain spaces");
+  }
   const scripts = new Set<string>();
   for (const char of username) {
     const script = scriptOf(char);
