@@ -74,9 +74,6 @@ export type HistoryQuery = Static<typeof HistoryQuery>;
 export const UserParams = Type.Object({ userId: UserIdSchema });
 export type UserParams = Static<typeof UserParams>;
 
-export const UsernameParams = Type.Object({ username: Username });
-export type UsernameParams = Static<typeof UsernameParams>;
-
 export const UploadQuery = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
