@@ -423,6 +423,10 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
         expect(await bobsView(alice.name).getByRole("button").count()).toBe(0);
         expect(await bob.page.getByRole("button", { name: "Make admin" }).count()).toBe(0);
         expect(await bob.page.isHidden("#group-dismiss")).toBe(true);
+        await mkdir(join(REPO_ROOT, ".out", "artifacts"), { recursive: true });
+        await bob.page.screenshot({
+          path: join(REPO_ROOT, ".out", "artifacts", "group-panel.png"),
+        });
         await bob.page.fill("#group-rename-input", "Mountain trip");
         await bob.page.click("#group-rename button");
 
