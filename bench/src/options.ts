@@ -12,7 +12,10 @@ export interface BenchOptions {
   /** Sends per second per step (direct; group: per phase below). */
   rates: number[];
   groupRates10: number[];
+  /** Sends per second per step to the big group (its size: {@link BenchOptions.groupSize}). */
   groupRates500: number[];
+  /** Members of the big group of the `group` scenario, owner included. */
+  groupSize: number;
   durationMs: number;
   /** Unreported step per target before the measured ones (rate scenarios), ms; 0: none. */
   warmupMs: number;
@@ -44,7 +47,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --connections N       clients (direct/group 1000, idle 5000, reconnect 2000)
   --rates r1,r2         direct: sends/s per step (default 2000,5000,10000,20000,30000)
   --group10-rates ...   group: sends/s to groups of 10 (default 500,1000,2000,3000)
-  --group500-rates ...  group: sends/s to the 500-member group (default 10,25,50,100)
+  --group500-rates ...  group: sends/s to the big group (default 10,25,50,100)
+  --group-size N        group: members of the big group, owner included (default 500; phase group<N>;
+                        connections are raised to N + 10)
   --duration-ms N       length of a step's send window (default 5000)
   --warmup-ms N         rate scenarios: an unreported step per target at the first rate first (default 3000; 0: none)
   --drain-ms N          longest wait for the backlog after a step (default 10000)
@@ -79,6 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rates: { type: "string" },
       "group10-rates": { type: "string" },
       "group500-rates": { type: "string" },
+      "group-size": { type: "string" },
       "duration-ms": { type: "string" },
       "drain-ms": { type: "string" },
       "warmup-ms": { type: "string" },
@@ -104,6 +110,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}\n${USAGE}`);
   const int = (text: string | undefined, fallback: number) => (text ? Number(text) : fallback);
   const nodes = int(values.nodes, 1);
+  const groupSize = int(values["group-size"], 500);
+  if (!Number.isInteger(groupSize) || groupSize < 2)
+    throw new Error(`--group-size must be an integer >= 2\n${USAGE}`);
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--nodes must be >= 1\n${USAGE}`);
   return {
     scenario,
@@ -112,6 +121,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rates: numbers(values.rates, [2000, 5000, 10000, 20000, 30000]),
     groupRates10: numbers(values["group10-rates"], [500, 1000, 2000, 3000]),
     groupRates500: numbers(values["group500-rates"], [10, 25, 50, 100]),
+    groupSize,
     durationMs: int(values["duration-ms"], 5000),
     drainMs: int(values["drain-ms"], 10_000),
     warmupMs: int(values["warmup-ms"], 3000),

@@ -135,6 +135,8 @@ export async function startTarget(
     LUCKY_IM_NEW_DIRECT_LIMIT: "1000000",
     LUCKY_IM_CALL_LIMIT: "1000000",
     LUCKY_IM_STRANGER_ADD_LIMIT: "1000000",
+    // `group --group-size` measures groups past the default cap of 500.
+    LUCKY_IM_MAX_GROUP_SIZE: "1000000",
     LUCKY_IM_FILES_DIR: join(ctx.outDir, "files"),
     LUCKY_IM_NODE_ID: nodeId,
   };

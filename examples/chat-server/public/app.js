@@ -353,6 +353,8 @@ async function openConversation(conversationId) {
   $("conversation").dataset.open = "true";
   $("composer").hidden = false;
   $("add-members").hidden = !isGroup(conversationId);
+  showGroupPanel(false);
+  $("group-info-button").hidden = !isGroup(conversationId);
   $("typing").textContent = "";
   renderMessages("bottom");
   void renderConversations();
@@ -552,6 +554,167 @@ function showError(error) {
   }, 5000);
 }
 
+// ------------------------------------------------------------------ group info panel
+
+/** Members per page of the panel (`GET /groups/:id/members?limit=`). */
+const MEMBER_PAGE = 50;
+/** Timed mutes the panel offers, in seconds (the server allows up to LUCKY_IM_MAX_GROUP_MUTE_SECONDS). */
+const MUTE_CHOICES = [
+  [600, "10 minutes"],
+  [3600, "1 hour"],
+  [86_400, "1 day"],
+  [604_800, "7 days"],
+];
+const panel = { groupId: null, group: null, members: [], memberCount: 0, nextCursor: null };
+
+const groupPath = (groupId, rest = "") => `/groups/${encodeURIComponent(groupId)}${rest}`;
+
+function showGroupPanel(open) {
+  $("group-panel").hidden = !open;
+  $("group-info-button").setAttribute("aria-expanded", String(open));
+  if (!open) panel.groupId = null;
+}
+
+/** Loads the active group and the first page of its members, then draws the panel (when open). */
+async function refreshGroupPanel() {
+  if ($("group-panel").hidden || !state.active || !isGroup(state.active)) return;
+  const groupId = state.active.slice(2);
+  const [group, page] = await Promise.all([
+    api("GET", groupPath(groupId)),
+    api("GET", groupPath(groupId, `/members?limit=${MEMBER_PAGE}`)),
+  ]);
+  if (state.active !== `g:${groupId}` || $("group-panel").hidden) return;
+  state.groups.set(groupId, group);
+  Object.assign(panel, {
+    groupId,
+    group,
+    members: page.members,
+    memberCount: page.memberCount,
+    nextCursor: page.nextCursor,
+  });
+  await renderGroupPanel();
+}
+
+async function loadMoreMembers() {
+  if (!panel.groupId || !panel.nextCursor) return;
+  const query = new URLSearchParams({ limit: String(MEMBER_PAGE), cursor: panel.nextCursor });
+  const page = await api("GET", groupPath(panel.groupId, `/members?${query}`));
+  panel.members.push(...page.members);
+  panel.nextCursor = page.nextCursor;
+  await renderGroupPanel();
+}
+
+/** The viewer's role in the panel's group; what it shows follows the engine's rules. */
+function myGroupRole() {
+  return panel.group?.members.find((m) => m.userId === state.auth.userId)?.role ?? "member";
+}
+
+async function renderGroupPanel() {
+  const { group } = panel;
+  if (!group) return;
+  const myRole = myGroupRole();
+  const manager = myRole === "owner" || myRole === "admin";
+  $("group-summary").textContent =
+    `${panel.memberCount} members · you are ${myRole === "member" ? "a member" : `the ${myRole}`}` +
+    (group.mutedAll ? " · only the owner and admins may send" : "");
+  $("group-rename").hidden = !manager;
+  if (document.activeElement !== $("group-rename-input"))
+    $("group-rename-input").value = group.name;
+  $("group-mute-all-label").hidden = !manager;
+  $("group-mute-all").checked = group.mutedAll;
+  $("group-leave").hidden = myRole === "owner";
+  $("group-dismiss").hidden = myRole !== "owner";
+  $("group-more-members").hidden = !panel.nextCursor;
+  const names = await Promise.all(panel.members.map((m) => nameOf(m.userId)));
+  $("group-members").replaceChildren(
+    ...panel.members.map((m, i) => memberRow(m, names[i], myRole)),
+  );
+}
+
+function smallButton(text, onClick, className = "secondary small") {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = text;
+  button.onclick = () => void groupAction(button, onClick);
+  return button;
+}
+
+/** Runs an admin action with its button disabled; the `group` frame that follows redraws the panel. */
+async function groupAction(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+    await refreshGroupPanel();
+  } catch (error) {
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function memberRow(member, name, myRole) {
+  const li = document.createElement("li");
+  li.dataset.userId = member.userId;
+  const label = document.createElement("span");
+  label.className = "member-name";
+  label.textContent = name;
+  const role = document.createElement("span");
+  role.className = `role role-${member.role}`;
+  role.textContent = member.role;
+  li.append(label, role);
+  if (member.mutedUntil) {
+    const muted = document.createElement("span");
+    muted.className = "hint muted";
+    muted.textContent = `muted until ${new Date(member.mutedUntil).toLocaleString()}`;
+    li.append(muted);
+  }
+  const self = member.userId === state.auth.userId;
+  if (self || member.role === "owner") return li;
+  const groupId = panel.groupId;
+  const memberPath = (rest = "") =>
+    groupPath(groupId, `/members/${encodeURIComponent(member.userId)}${rest}`);
+  const actions = document.createElement("span");
+  actions.className = "member-actions";
+  if (myRole === "owner") {
+    const next = member.role === "admin" ? "member" : "admin";
+    actions.append(
+      smallButton(next === "admin" ? "Make admin" : "Make member", () =>
+        api("PUT", memberPath("/role"), { role: next }),
+      ),
+      smallButton("Make owner", async () => {
+        if (!confirm(`Hand the group to ${name}? You become an admin.`)) return;
+        await api("POST", groupPath(groupId, "/transfer"), { userId: member.userId });
+      }),
+    );
+  }
+  // Admins manage plain members only; the owner manages everyone else.
+  const manages = myRole === "owner" || (myRole === "admin" && member.role === "member");
+  if (manages) {
+    if (member.mutedUntil) {
+      actions.append(smallButton("Unmute", () => api("DELETE", memberPath("/mute"))));
+    } else {
+      const duration = document.createElement("select");
+      duration.setAttribute("aria-label", `Mute ${name} for`);
+      for (const [seconds, text] of MUTE_CHOICES) duration.add(new Option(text, String(seconds)));
+      actions.append(
+        duration,
+        smallButton("Mute", () =>
+          api("PUT", memberPath("/mute"), { durationSeconds: Number(duration.value) }),
+        ),
+      );
+    }
+    actions.append(
+      smallButton("Remove", async () => {
+        if (!confirm(`Remove ${name} from the group?`)) return;
+        await api("DELETE", memberPath());
+      }),
+    );
+  }
+  if (actions.childElementCount > 0) li.append(actions);
+  return li;
+}
+
 // ------------------------------------------------------------------ realtime
 
 function onMessage(message) {
@@ -606,6 +769,7 @@ function onGroup(frame) {
     void titleOf(conversationId).then((title) => {
       if (state.active === conversationId) $("conversation-title").textContent = title;
     });
+    void refreshGroupPanel().catch(showError);
   }
   void renderConversations();
 }
@@ -618,6 +782,8 @@ function closeConversation() {
   delete $("conversation").dataset.open;
   $("composer").hidden = true;
   $("add-members").hidden = true;
+  showGroupPanel(false);
+  $("group-info-button").hidden = true;
   $("typing").textContent = "";
   renderMessages("bottom");
 }
@@ -828,6 +994,53 @@ $("add-members").onsubmit = (event) => {
       showError(error);
     }
   });
+};
+
+$("group-info-button").onclick = () => {
+  const open = $("group-panel").hidden;
+  showGroupPanel(open);
+  if (open) void refreshGroupPanel().catch(showError);
+};
+
+$("group-rename").onsubmit = (event) => {
+  event.preventDefault();
+  const groupId = panel.groupId;
+  if (!groupId) return;
+  void busy($("group-rename"), async () => {
+    try {
+      await api("PATCH", groupPath(groupId), { name: $("group-rename-input").value.trim() });
+      $("group-rename-input").blur();
+      await refreshGroupPanel();
+    } catch (error) {
+      showError(error);
+    }
+  });
+};
+
+$("group-mute-all").onchange = () => {
+  const groupId = panel.groupId;
+  if (!groupId) return;
+  const mutedAll = $("group-mute-all").checked;
+  void api("PUT", groupPath(groupId, "/mute-all"), { mutedAll })
+    .then(() => refreshGroupPanel())
+    .catch((error) => {
+      $("group-mute-all").checked = !mutedAll;
+      showError(error);
+    });
+};
+
+$("group-more-members").onclick = () => void loadMoreMembers().catch(showError);
+
+$("group-leave").onclick = () => {
+  const groupId = panel.groupId;
+  if (!groupId || !confirm("Leave this group?")) return;
+  void api("POST", groupPath(groupId, "/leave")).catch(showError);
+};
+
+$("group-dismiss").onclick = () => {
+  const groupId = panel.groupId;
+  if (!groupId || !confirm("Dismiss this group for everyone? Messages stay stored.")) return;
+  void api("DELETE", groupPath(groupId)).catch(showError);
 };
 
 $("composer").onsubmit = (event) => {

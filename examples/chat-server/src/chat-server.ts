@@ -240,6 +240,7 @@ export async function createChatServer(
         callsPerWindow: config.callLimit,
         strangerAddsPerWindow: config.strangerAddLimit,
         syncPageBytes: config.syncPageBytes,
+        maxGroupSize: config.maxGroupSize,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,

@@ -161,6 +161,16 @@ export interface ChatServerConfig extends StoreSelection {
    */
   groupCacheSize: number;
   /**
+   * Largest group, owner included (the engine's `limits.maxGroupSize`).
+   * @default 500 (`LUCKY_IM_MAX_GROUP_SIZE`)
+   */
+  maxGroupSize: number;
+  /**
+   * Longest timed mute of a group member (`PUT /groups/:id/members/:userId/mute`), in seconds.
+   * @default 2592000, 30 days (`LUCKY_IM_MAX_GROUP_MUTE_SECONDS`)
+   */
+  maxGroupMuteSeconds: number;
+  /**
    * Most delivered message ids a node remembers to drop duplicates.
    * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
    */

@@ -57,6 +57,35 @@ export const GroupMemberParams = Type.Object({
 });
 export type GroupMemberParams = Static<typeof GroupMemberParams>;
 
+export const RenameGroupBody = Type.Object({ name: GroupName });
+export type RenameGroupBody = Static<typeof RenameGroupBody>;
+
+export const SetRoleBody = Type.Object({
+  role: Type.Union([Type.Literal("admin"), Type.Literal("member")]),
+});
+export type SetRoleBody = Static<typeof SetRoleBody>;
+
+/** The upper bound is `LUCKY_IM_MAX_GROUP_MUTE_SECONDS`, checked by the route. */
+export const MuteMemberBody = Type.Object({
+  durationSeconds: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+});
+export type MuteMemberBody = Static<typeof MuteMemberBody>;
+
+export const MuteAllBody = Type.Object({ mutedAll: Type.Boolean() });
+export type MuteAllBody = Static<typeof MuteAllBody>;
+
+export const TransferOwnerBody = Type.Object({ userId: UserIdSchema });
+export type TransferOwnerBody = Static<typeof TransferOwnerBody>;
+
+/** A page of a list ordered by id: `cursor` is the last id of the previous page. */
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, pattern: UserIdSchema.pattern }),
+  ),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
 export const ConversationParams = Type.Object({ id: ConversationIdSchema });
 export type ConversationParams = Static<typeof ConversationParams>;
 

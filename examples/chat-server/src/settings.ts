@@ -267,6 +267,20 @@ export const SETTINGS: readonly Setting[] = [
     doc: "groups a node caches",
   }),
   setting({
+    key: "maxGroupSize",
+    env: "LUCKY_IM_MAX_GROUP_SIZE",
+    schema: atLeast(2, 1_000_000),
+    default: 500,
+    doc: "largest group, owner included",
+  }),
+  setting({
+    key: "maxGroupMuteSeconds",
+    env: "LUCKY_IM_MAX_GROUP_MUTE_SECONDS",
+    schema: atLeast(60),
+    default: 2_592_000,
+    doc: "longest timed mute of a group member",
+  }),
+  setting({
     key: "dedupeCacheSize",
     env: "LUCKY_IM_DEDUPE_CACHE_SIZE",
     schema: atLeast(),

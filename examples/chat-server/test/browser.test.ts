@@ -17,8 +17,8 @@ import { REPO_ROOT } from "./server-process.js";
  * The web page (`public/`) in real headless Chromium: two users in two browser
  * contexts register, log in, chat both ways (typing indicator, unread counts,
  * read receipts, image and file, recall), page through history, lose the
- * network and get what they missed, log in again in a new tab, and make a
- * group. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
+ * network and get what they missed, log in again in a new tab, make a group
+ * and manage it from the group info panel. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
  */
 
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -386,6 +386,63 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
           { timeout: WAIT },
         )
         .toContain(carol.userId);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "group info panel: the owner promotes a member, the admin renames, a third member's page shows it",
+    async () => {
+      // Carol (a member since the last step) on her own page, in the group.
+      const carolPage = await newPerson(carol.username);
+      try {
+        await carolPage.page.fill("#username", carol.username);
+        await carolPage.page.fill("#password", carol.password);
+        await carolPage.page.click("#login-button");
+        await carolPage.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+        await sendText(alice.page, "Welcome, Carol");
+        await conversationRow(carolPage.page, "Weekend trip").click();
+        await message(carolPage.page, "Welcome, Carol").waitFor({ timeout: WAIT });
+
+        // The owner's panel: every action on the others; promote Bob.
+        await alice.page.click("#group-info-button");
+        const bobRow = alice.page.locator("#group-members li", { hasText: bob.name });
+        await bobRow.getByRole("button", { name: "Make admin" }).click();
+        await eventually(() => bobRow.locator(".role").textContent(), "admin");
+        expect(await alice.page.isVisible("#group-dismiss")).toBe(true);
+        expect(await alice.page.isHidden("#group-leave")).toBe(true);
+
+        // Bob, now an admin: rename and member actions, none of the owner's.
+        await conversationRow(bob.page, "Weekend trip").click();
+        await bob.page.click("#group-info-button");
+        await bob.page.locator("#group-rename").waitFor({ state: "visible", timeout: WAIT });
+        const bobsView = (name: string) => bob.page.locator("#group-members li", { hasText: name });
+        await bobsView(carol.username)
+          .getByRole("button", { name: "Mute" })
+          .waitFor({ timeout: WAIT });
+        expect(await bobsView(alice.name).getByRole("button").count()).toBe(0);
+        expect(await bob.page.getByRole("button", { name: "Make admin" }).count()).toBe(0);
+        expect(await bob.page.isHidden("#group-dismiss")).toBe(true);
+        await mkdir(join(REPO_ROOT, ".out", "artifacts"), { recursive: true });
+        await bob.page.screenshot({
+          path: join(REPO_ROOT, ".out", "artifacts", "group-panel.png"),
+        });
+        await bob.page.fill("#group-rename-input", "Mountain trip");
+        await bob.page.click("#group-rename button");
+
+        // Carol sees the new name in her list and title; her panel offers only leaving.
+        await eventually(() => carolPage.page.textContent("#conversation-title"), "Mountain trip");
+        await conversationRow(carolPage.page, "Mountain trip").waitFor({ timeout: WAIT });
+        await eventually(() => alice.page.textContent("#conversation-title"), "Mountain trip");
+        await carolPage.page.click("#group-info-button");
+        await eventually(() => carolPage.page.textContent("#group-summary"), "you are a member");
+        expect(await carolPage.page.isHidden("#group-rename")).toBe(true);
+        expect(await carolPage.page.isVisible("#group-leave")).toBe(true);
+        expect(await carolPage.page.locator("#group-members button").count()).toBe(0);
+        expect(carolPage.errors).toEqual([]);
+      } finally {
+        await carolPage.context.close();
+      }
     },
     STEP_TIMEOUT,
   );

@@ -592,6 +592,7 @@ describe("groups", () => {
       groupId,
       name: "Team",
       ownerId: owner.userId,
+      mutedAll: false,
       members: expect.arrayContaining([
         { userId: owner.userId, role: "owner" },
         { userId: member.userId, role: "member" },
