@@ -1,4 +1,4 @@
-import type { ClientFrame } from "../protocol/schemas.js";
+import type { ClientFrame, ClientFrameType } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
 import { handleRecall } from "./recall-handler.js";
@@ -8,7 +8,7 @@ import type { Session } from "./session.js";
 import { handleSync } from "./sync-handler.js";
 
 /** The client frame types a ready session may send (`auth` belongs to the connection lifecycle). */
-export type HandledFrameType = Exclude<ClientFrame["type"], "auth">;
+export type HandledFrameType = Exclude<ClientFrameType, "auth">;
 
 /**
  * Handles one decoded, rate-checked frame of a ready session. Answers the client itself
@@ -36,8 +36,8 @@ export interface FrameHandlerEntry<F extends ClientFrame> {
 
 /**
  * The frame dispatch table: frame type to handler. Typed over every client frame type
- * of the protocol, so a new frame in protocol/schemas.ts does not compile until it has
- * an entry here. To add one: write `<name>-handler.ts` exporting a {@link FrameHandler},
+ * of the protocol (`CLIENT_FRAME_SCHEMAS`), so a new frame in protocol/schemas.ts does not
+ * compile until it has an entry here. To add one: write `<name>-handler.ts` exporting a {@link FrameHandler},
  * and add its entry below.
  */
 export const frameHandlers: {
