@@ -43,7 +43,9 @@ export interface ConnectionLifecycleDeps {
  * of a ready session to the frame dispatch, and cleans up on close.
  */
 export class ConnectionLifecycle {
+  /** Every open connection's session, authenticated or not. */
   private readonly connections = new Set<Session>();
+  /** False before start and once closing: new connections are closed with 1001. */
   private accepting = false;
 
   /**
@@ -78,6 +80,7 @@ export class ConnectionLifecycle {
     };
   }
 
+  /** Asks the authenticator; anything but `unauthorized`/`unavailable` becomes `unauthorized`. */
   private async authenticate(token: string): Promise<Principal> {
     try {
       return await this.deps.authenticator.authenticate(token);
@@ -90,6 +93,7 @@ export class ConnectionLifecycle {
     }
   }
 
+  /** A new connection: a session, then the auth timeout (or at once the upgrade's principal). */
   private open(connection: TransportConnection): ConnectionHandler {
     const session = new Session(connection);
     this.connections.add(session);
@@ -112,6 +116,7 @@ export class ConnectionLifecycle {
     };
   }
 
+  /** One inbound frame, by session state: queued while authenticating, `auth` first, then rate-checked. */
   private onFrame(session: Session, data: string): void {
     this.core.stats.framesIn++;
     switch (session.state) {
@@ -162,6 +167,7 @@ export class ConnectionLifecycle {
     return session.rateWindowCount <= framesPerWindow;
   }
 
+  /** Asks the host's limiter, then handles the frame (in the session's frame chain). */
   private async limitThenHandle(session: Session, data: string): Promise<void> {
     let allowed = true;
     try {
@@ -174,6 +180,7 @@ export class ConnectionLifecycle {
     this.handleFrame(session, data, allowed);
   }
 
+  /** Refuses a limited frame (closing after too many strikes), decodes, and dispatches. */
   private handleFrame(session: Session, data: string, allowed: boolean): void {
     if (session.isClosed) return;
     const { core } = this;
@@ -247,6 +254,7 @@ export class ConnectionLifecycle {
     await this.completeAuth(session, principal, frame.device);
   }
 
+  /** Registers an authenticated session, answers `ready`, then replays the frames queued meanwhile. */
   private async completeAuth(
     session: Session,
     principal: Principal,
@@ -302,6 +310,7 @@ export class ConnectionLifecycle {
     for (const data of queued) this.onFrame(session, data);
   }
 
+  /** Answers `ready` (after the first `auth`, and after each renewal). */
   private sendReady(session: Session): void {
     this.core.replies.send(session, {
       type: "ready",
@@ -345,6 +354,7 @@ export class ConnectionLifecycle {
     }
   }
 
+  /** Warns with `auth_expiring` before the token expires, and closes (4401) when it does. */
   private scheduleExpiry(session: Session): void {
     clearTimeout(session.expiringTimer);
     clearTimeout(session.expiryTimer);
@@ -365,6 +375,7 @@ export class ConnectionLifecycle {
     session.expiryTimer.unref?.();
   }
 
+  /** The connection closed: unregister, forget its pushes, tell presence and the host. */
   private onClose(session: Session, code: number): void {
     if (session.state === "closed") return;
     session.state = "closed";

@@ -55,7 +55,9 @@ function maxSeq(a: CursorWrite, b: CursorWrite): CursorWrite {
  * announced to the other participants as a `receipt`.
  */
 export class CursorWrites implements CursorWriter {
+  /** Waiting delivered-cursor moves, by `user\u0000conversation`. */
   private readonly deliveredWrites: Batcher<string, CursorWrite>;
+  /** Waiting read-cursor moves, by `user\u0000conversation`. */
   private readonly readWrites: Batcher<string, CursorWrite>;
 
   /** @param deps - the collaborators (see {@link CursorWritesDeps}) */

@@ -19,6 +19,7 @@ const LOG_FOLD_MS = 1_000;
  * second per context with the count of what was folded in.
  */
 export class FoldingErrorReporter implements ErrorReporter {
+  /** When each context was last logged, and how many reports were folded since. */
   private readonly lastLogged = new Map<string, { at: number; folded: number }>();
 
   /**

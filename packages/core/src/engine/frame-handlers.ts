@@ -53,7 +53,12 @@ export const frameHandlers: {
   ping: { handle: handlePing, awaitOnClose: false },
 };
 
-/** Runs the registered handler of a ready session's frame. */
+/**
+ * Runs the registered handler of a ready session's frame; tracks it when `close()` must
+ * wait for it.
+ *
+ * @param frameLength - the frame's length in UTF-16 units
+ */
 export function dispatchFrame(
   core: EngineCore,
   session: Session,

@@ -6,6 +6,7 @@ export interface TaskTracker {
 
 /** The node's in-flight tasks, drained on close. */
 export class InflightTasks implements TaskTracker {
+  /** Tasks not settled yet. */
   private readonly tasks = new Set<Promise<unknown>>();
 
   /** {@inheritDoc TaskTracker.track} */
