@@ -23,7 +23,7 @@ export * from "./domain/message.js";
 export * from "./domain/outbox.js";
 export * from "./domain/session.js";
 export type * from "./engine/events.js";
-export * from "./engine/group-service.js";
+export type * from "./engine/group-operations.js";
 export * from "./engine/im-server.js";
 export * from "./engine/options.js";
 export type * from "./engine/stats.js";

@@ -27,6 +27,10 @@ export type ControlHandler = (message: ControlMessage, fromNodeId: string) => vo
  *   node (publisher confirm); it rejects with `ImError("unavailable")` when
  *   it was refused, unroutable (no such node) or not confirmed in time.
  * - A delivery the handler did not resolve is redelivered.
+ * - Envelopes one node publishes to another node's queue are handed to that
+ *   queue's handler in publish order (redeliveries excepted). The engine relies
+ *   on it: acks are cumulative per conversation, so a message pushed after the
+ *   client acked a higher seq is taken as already delivered and left to `sync`.
  */
 export interface Broker {
   /** Sends an envelope to one node's queue. */

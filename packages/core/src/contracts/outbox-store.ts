@@ -27,6 +27,10 @@ export interface OutboxStats {
  *   `FOR UPDATE SKIP LOCKED`).
  * - Entries are never selected by "id greater than the last one seen":
  *   rows commit out of order.
+ * - A new entry is not due before a grace period has passed (its
+ *   `nextAttemptAt` is the message's time plus the adapter's `outboxGraceMs`,
+ *   2 s by default): the engine relies on it so that the relay takes only what
+ *   the fast path missed, instead of publishing every message a second time.
  */
 export interface OutboxStore {
   /**

@@ -3,76 +3,72 @@ import type { Broker } from "../contracts/broker.js";
 import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";
 import type { Storage } from "../contracts/storage.js";
-import type { Message } from "../domain/message.js";
-import type { ImError } from "../errors.js";
-import type { MessageBodyType, ServerFrame } from "../protocol/schemas.js";
-import type { Batcher } from "./batcher.js";
+import type { MessageBodyType } from "../protocol/schemas.js";
+import type { CursorWriter } from "./cursor-writes.js";
 import type { Delivery } from "./delivery.js";
+import type { ErrorReporter } from "./error-reporter.js";
 import type { ImServerEvents } from "./events.js";
 import type { GroupCache } from "./group-cache.js";
+import type { TaskTracker } from "./inflight-tasks.js";
+import type { MessageDispatch } from "./message-settlement.js";
 import type { ImLimits, ImLogger, MultiDevicePolicy } from "./options.js";
-import type { Session } from "./session.js";
+import type { Replies } from "./replies.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { ImServerStats } from "./stats.js";
 import type { UnsolicitedLimits } from "./unsolicited-limits.js";
 
-/** A cursor write waiting in a batch: the highest seq for one (user, conversation). */
-export interface CursorWrite {
-  /** A write with no receipt (the sender reading their own message). */
-  silent?: boolean;
-  userId: string;
-  conversationId: string;
-  seq: number;
-}
+export type { CursorWrite } from "./cursor-writes.js";
 
 /**
- * The engine's internals, shared by the frame handlers and the group service.
- * Not public API.
+ * What the frame handlers and the group service work with: settings, adapters and
+ * collaborators, each behind a narrow interface. The composition root
+ * (im-server.ts) builds it once; nothing in it calls back into `ImServer`, so a
+ * frame travels one way: connection lifecycle, frame dispatch, handler,
+ * collaborators, delivery. Not public API.
+ *
+ * @internal
  */
 export interface EngineCore {
+  /** This node's id. */
   readonly nodeId: string;
+  /** The limits in force. */
   readonly limits: ImLimits;
+  /** The storage adapter. */
   readonly storage: Storage;
+  /** The presence adapter. */
   readonly presence: Presence;
+  /** The broker adapter. */
   readonly broker: Broker;
+  /** The host's hooks. */
   readonly hooks: ImHooks;
+  /** Pushes frames and messages to sessions here and on other nodes. */
   readonly delivery: Delivery;
+  /** The authenticated sessions on this node. */
   readonly registry: SessionRegistry;
+  /** Group membership, cached per node and invalidated by broadcasts. */
   readonly groupCache: GroupCache;
+  /** The node's counters. */
   readonly stats: ImServerStats;
+  /** The host's logger. */
   readonly logger: ImLogger;
+  /** The node's typed events (`message`, `connection`, ...). */
   readonly events: EventEmitter<ImServerEvents>;
+  /** The heartbeat interval announced in `ready`. */
   readonly heartbeatMs: number;
+  /** `ImServerOptions.multiDevice`. */
   readonly multiDevice: MultiDevicePolicy;
-  readonly presenceEvents: boolean;
-  readonly deliveryReceipts: "direct" | "all" | "none";
+  /** The body types `send` accepts. */
   readonly allowedBodyTypes: ReadonlySet<MessageBodyType>;
   /** Per-sender budgets on first messages to strangers, calls and stranger group adds. */
   readonly unsolicited: UnsolicitedLimits;
-  /** Coalesced delivered-cursor writes (key `user\u0000conversation`). */
-  readonly deliveredWrites: Batcher<string, CursorWrite>;
-  /** Coalesced read-cursor writes. */
-  readonly readWrites: Batcher<string, CursorWrite>;
-  /** Coalesced "outbox entry published" marks. */
-  readonly sentMarks: Batcher<string, true>;
-  /** Sends a frame to one session. */
-  sendFrame(session: Session, frame: ServerFrame): void;
-  /** Sends an `error` frame built from any thrown value. */
-  sendError(session: Session, error: unknown, cid?: string): void;
-  /** Reports a background failure (event `error`, or the logger). */
-  reportError(error: unknown, context: string): void;
-  /**
-   * Delivers a stored message and settles its outbox entry; never throws or rejects.
-   * Synchronous (no promise) when every recipient is on this node and no lookup is needed.
-   */
-  dispatchMessage(
-    message: Message,
-    participants: readonly string[],
-    outboxId: string | undefined,
-    exceptSessionId?: string,
-  ): boolean | Promise<boolean>;
-  /** Tracks a background task so `close()` can wait for it. */
-  track<T>(task: Promise<T>): Promise<T>;
-  /** Turns an error into an ImError for a client. */
-  toClientError(error: unknown): ImError;
+  /** Answers to the session that sent a frame (`sent`, `error`, `pong`, ...). */
+  readonly replies: Replies;
+  /** Failures that reach no client. */
+  readonly errors: ErrorReporter;
+  /** Delivers stored messages and settles their outbox entries. */
+  readonly messages: MessageDispatch;
+  /** Batched cursor writes and the receipts they imply. */
+  readonly cursorWrites: CursorWriter;
+  /** Work `close()` waits for. */
+  readonly tasks: TaskTracker;
 }

@@ -20,7 +20,7 @@ export async function handleTyping(
       from,
     });
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
   }
 }
 
@@ -40,13 +40,13 @@ export async function handleSignal(
       session.id,
     );
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
   }
 }
 
 /** `ping`: answer `pong` with the same `ts`. */
 export function handlePing(core: EngineCore, session: Session, frame: PingFrame): void {
-  core.sendFrame(
+  core.replies.send(
     session,
     frame.ts === undefined ? { type: "pong" } : { type: "pong", ts: frame.ts },
   );

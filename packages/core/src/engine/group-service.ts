@@ -4,6 +4,7 @@ import { isIllFormed } from "../protocol/json-limits.js";
 import type { GroupEvent } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
+import type { CreateGroupInput, GroupOperations } from "./group-operations.js";
 
 /** The ids of a group's members. */
 function memberIdsOf(group: Group): string[] {
@@ -18,28 +19,13 @@ function requireMember(group: Group, userId: string): GroupMember {
   return member;
 }
 
-/** What {@link GroupService.create} needs. */
-export interface CreateGroupInput {
-  /** The creator; becomes the owner. */
-  ownerId: string;
-  /** The display name. */
-  name: string;
-  /** Other members. */
-  memberIds?: readonly string[];
-  /** @default a generated id */
-  groupId?: string;
-}
-
 /**
- * Group operations for the host application (its HTTP API calls these). Each
- * checks the acting user's role, changes the store, invalidates membership
- * caches on every node and sends a `group` frame to every member.
+ * Implements {@link GroupOperations} (`im.groups`).
  *
- * Roles: the owner may do everything; admins may add and remove plain
- * members, mute them and rename the group; members may only leave.
+ * @internal The engine creates it: use `im.groups`.
  */
-export class GroupService {
-  /** @internal The engine creates it: use `im.groups`. */
+export class GroupService implements GroupOperations {
+  /** @param core - the engine's collaborators (storage, caches, delivery) */
   constructor(private readonly core: EngineCore) {}
 
   /** Creates a group; the creator is its owner; every member gets `group created`. */
@@ -227,7 +213,7 @@ export class GroupService {
     try {
       await this.core.broker.broadcast({ type: "group_changed", groupId });
     } catch (error) {
-      this.core.reportError(error, "broadcasting a group change");
+      this.core.errors.report(error, "broadcasting a group change");
     }
     await this.core.delivery.deliverFrame([...new Set(audience)], {
       type: "group",

@@ -50,6 +50,6 @@ export async function handleRecall(
       by: userId,
     });
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
   }
 }

@@ -30,7 +30,7 @@ function checkParticipant(
   try {
     parsed = parseConversationId(conversationId);
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
     return false;
   }
   let member: boolean;
@@ -42,7 +42,7 @@ function checkParticipant(
     member = cached.members.has(session.userId!);
   }
   if (member) return true;
-  core.sendError(session, new ImError("forbidden", "not a participant of this conversation"));
+  core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
   return false;
 }
 
@@ -53,9 +53,9 @@ async function checkGroupParticipant(
 ): Promise<boolean> {
   try {
     if (await isParticipant(core, session.userId!, conversationId)) return true;
-    core.sendError(session, new ImError("forbidden", "not a participant of this conversation"));
+    core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
   }
   return false;
 }
@@ -91,7 +91,7 @@ export function handleAck(
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
   return whenParticipant(core, session, frame.conversationId, () =>
-    core.deliveredWrites.add(`${userId}\u0000${frame.conversationId}`, {
+    core.cursorWrites.delivered({
       userId,
       conversationId: frame.conversationId,
       seq: frame.seq,
@@ -108,7 +108,7 @@ export function handleRead(
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
   return whenParticipant(core, session, frame.conversationId, () =>
-    core.readWrites.add(`${userId}\u0000${frame.conversationId}`, {
+    core.cursorWrites.read({
       userId,
       conversationId: frame.conversationId,
       seq: frame.seq,

@@ -106,7 +106,7 @@ export async function handleSend(
     };
     const result = await core.storage.messages.append(draft);
     const message = result.message;
-    core.sendFrame(session, {
+    core.replies.send(session, {
       type: "sent",
       cid: message.cid,
       messageId: message.messageId,
@@ -118,15 +118,15 @@ export async function handleSend(
     core.stats.messagesStored++;
     core.events.emit("message", message, Date.now() - receivedAt);
     // The sender has seen their own message: keep their unread count at zero.
-    core.readWrites.add(`${from}\u0000${conversationId}`, {
+    core.cursorWrites.read({
       userId: from,
       conversationId,
       seq: message.seq,
       silent: true,
     });
-    const dispatched = core.dispatchMessage(message, participants, result.outboxId, session.id);
-    if (dispatched instanceof Promise) void core.track(dispatched);
+    const dispatched = core.messages.dispatch(message, participants, result.outboxId, session.id);
+    if (dispatched instanceof Promise) void core.tasks.track(dispatched);
   } catch (error) {
-    core.sendError(session, error, frame.cid);
+    core.replies.error(session, error, frame.cid);
   }
 }

@@ -20,14 +20,14 @@ const FIRST_READ = 32;
 export function handleSync(core: EngineCore, session: Session, frame: SyncFrame): Promise<void> {
   const { maxSyncCursors, maxQueuedSyncs } = core.limits;
   if (Object.keys(frame.cursors).length > maxSyncCursors) {
-    core.sendError(
+    core.replies.error(
       session,
       new ImError("bad_request", `sync names more than ${maxSyncCursors} conversations`),
     );
     return Promise.resolve();
   }
   if (session.syncsQueued >= maxQueuedSyncs) {
-    core.sendError(
+    core.replies.error(
       session,
       new ImError("rate_limited", `more than ${maxQueuedSyncs} sync frames waiting; await synced`),
     );
@@ -100,12 +100,12 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
       }
       if (reached < cursor.lastSeq) more = true;
     }
-    core.sendFrame(session, {
+    core.replies.send(session, {
       type: "synced",
       conversations: cursors.map((c) => ({ conversationId: c.conversationId, lastSeq: c.lastSeq })),
       more,
     });
   } catch (error) {
-    core.sendError(session, error);
+    core.replies.error(session, error);
   }
 }

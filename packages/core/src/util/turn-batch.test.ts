@@ -100,4 +100,23 @@ describe("TurnBatch", () => {
       [["l"]],
     ]);
   });
+
+  it("with windowMs, calls of later turns join the batch until the window ends; drain sends it at once", async () => {
+    const batches: number[][] = [];
+    const commits = new TurnBatch<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items.map((n) => n * 10);
+      },
+      { maxBatch: 10, windowMs: 60_000 },
+    );
+    const first = commits.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = commits.submit(2);
+    expect(batches, "a turn passed, the window did not").toEqual([]);
+    await commits.drain();
+    expect(batches).toEqual([[1, 2]]);
+    expect(await Promise.all([first, second])).toEqual([10, 20]);
+  });
 });

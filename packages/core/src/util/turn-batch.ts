@@ -10,6 +10,14 @@ export interface TurnBatchOptions<I> {
   maxInFlight?: number;
   /** The size of an item (a lookup of 50 users may count 50). @default 1 per item */
   sizeOf?: (item: I) => number;
+  /**
+   * How long the first item of a batch waits for company, in ms (a group commit's
+   * window). Unset: one turn of the event loop (`setImmediate`), with no timer.
+   * With a window, items that waited for a batch in flight leave as soon as it
+   * returns, and the timer is not unref()ed (a caller is waiting for it).
+   * @default undefined (one turn)
+   */
+  windowMs?: number;
 }
 
 interface Waiter<I, O> {
@@ -19,14 +27,20 @@ interface Waiter<I, O> {
 }
 
 /**
- * Coalesces the calls made during one turn of the event loop into one call of
- * `run`, each caller getting its own result. Under load an adapter's
- * per-message round trips (a Redis script, a query) become one per turn.
- * There is no timer: a lone call waits one `setImmediate` at most, after the
- * I/O callbacks of the turn that asked for it.
+ * The batching primitive: coalesces the calls made during one turn of the event
+ * loop (or within `windowMs`) into one call of `run`, each caller getting its own
+ * result. A batch leaves when its items reach `maxBatch`, or at the end of the turn
+ * (window); at most `maxInFlight` batches run at once, and while that many run new
+ * items wait and leave together when one returns, so under load batches grow by
+ * themselves instead of queueing. Under load an adapter's per-message round trips
+ * (a Redis script, a query, a commit) become one per batch. Without `windowMs` there
+ * is no timer: a lone call waits one `setImmediate` at most, after the I/O callbacks
+ * of the turn that asked for it.
  *
  * For adapter authors; the engine and the bundled adapters use it for presence
- * lookups, rate-limit checks and `sync` reads.
+ * lookups, rate-limit checks, `sync` reads and (with a window) the PostgreSQL
+ * store's group commit. To give each item its own error, make `O` an outcome
+ * (`{ ok: true, value } | { ok: false, error }`) and unwrap it after `submit`.
  *
  * @example
  * ```ts
@@ -38,7 +52,9 @@ export class TurnBatch<I, O> {
   private waiting: Waiter<I, O>[] = [];
   private waitingSize = 0;
   private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = 0;
+  private readonly running = new Set<Promise<void>>();
   private readonly maxInFlight: number;
   private readonly sizeOf: (item: I) => number;
 
@@ -64,23 +80,48 @@ export class TurnBatch<I, O> {
     });
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
+  /** Starts what waits now (ignoring the window), within `maxInFlight`. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
       this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
+    }
     while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
       const batch = this.takeBatch();
       this.inFlight++;
-      void this.execute(batch).finally(() => {
+      const done = this.execute(batch).finally(() => {
         this.inFlight--;
-        this.schedule();
+        this.running.delete(done);
+        // With a window the waiting items have had theirs: they leave now.
+        if (this.options.windowMs === undefined) this.schedule();
+        else this.flush();
       });
+      this.running.add(done);
+    }
+  }
+
+  /** Flushes what waits and resolves once every batch in flight has settled. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    const { windowMs } = this.options;
+    if (windowMs === undefined) {
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    } else {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.scheduled = false;
+        this.flush();
+      }, windowMs);
     }
   }
 
