@@ -314,6 +314,9 @@ describe.runIf(pgUrl)("store-postgres", () => {
       [schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      "blocks",
+      "contact_requests",
+      "contacts",
       "conversations",
       "cursors",
       "group_members",
@@ -322,6 +325,8 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "kysely_migration_lock",
       "messages",
       "outbox",
+      "privacy_settings",
+      "profiles",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
   });
