@@ -10,8 +10,8 @@ import {
   checkUserId,
   DEFAULT_PRIVACY_POLICY,
   ImError,
-  pageLimit,
   type PrivacyPolicy,
+  pageLimit,
   type Relation,
 } from "@lucky-im/core";
 import { type Kysely, sql } from "kysely";

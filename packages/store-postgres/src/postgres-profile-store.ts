@@ -5,9 +5,9 @@ import {
   checkTime,
   checkUserId,
   DEFAULT_PROFILE_FIELDS,
-  pageLimit,
   type Profile,
   type ProfileStore,
+  pageLimit,
   prefixUpperBound,
   searchKey,
 } from "@lucky-im/core";

@@ -46,7 +46,10 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
   const blocked = (a: string, b: string) => people.blocks.get(a)?.has(b) ?? false;
   const addSide = (userId: string, contactId: string, since: number) => {
     let mine = people.contacts.get(userId);
-    if (!mine) people.contacts.set(userId, (mine = new Map()));
+    if (!mine) {
+      mine = new Map();
+      people.contacts.set(userId, mine);
+    }
     mine.set(contactId, { userId, contactId, remark: null, since });
   };
   const removeSide = (userId: string, contactId: string): boolean => {
@@ -198,7 +201,10 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
       checkTime(now, "now");
       if (blocked(userId, blockedId)) return false;
       let mine = people.blocks.get(userId);
-      if (!mine) people.blocks.set(userId, (mine = new Map()));
+      if (!mine) {
+        mine = new Map();
+        people.blocks.set(userId, mine);
+      }
       mine.set(blockedId, { userId, blockedId, since: now });
       removeSide(userId, blockedId);
       removeSide(blockedId, userId);
