@@ -241,9 +241,25 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
     it("limits pending outgoing requests per user; a cancel frees a slot", async () => {
       const a = uid("a");
       const max = DEFAULT_PEOPLE_LIMITS.maxPendingRequests;
-      for (const i of oneTo(max)) {
+      for (const i of oneTo(max - 2)) {
         await storage.contacts.sendRequest({ fromId: a, toId: `${a}_t${i}`, now });
       }
+      // Three at once on two instances for the last two slots: the count is read under the
+      // sender's serialization, so exactly two pass.
+      const racing = await Promise.allSettled(
+        [max - 1, max, max + 1].map((i, n) =>
+          (n % 2 === 0 ? storage : other).contacts.sendRequest({
+            fromId: a,
+            toId: `${a}_t${i}`,
+            now,
+          }),
+        ),
+      );
+      expect(racing.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+      expect(racing.find((r) => r.status === "rejected")).toMatchObject({
+        reason: { code: "conflict" },
+      });
+      expect(await storage.contacts.requests(a, "outgoing", { now })).toHaveLength(max);
       let error: unknown;
       try {
         await other.contacts.sendRequest({ fromId: a, toId: `${a}_extra`, now });
