@@ -6,21 +6,28 @@
 
 export type * from "./contracts/authenticator.js";
 export type * from "./contracts/broker.js";
+export type * from "./contracts/contact-store.js";
+export type * from "./contracts/conversation-settings-store.js";
 export type * from "./contracts/cursor-store.js";
 export type * from "./contracts/group-store.js";
 export type * from "./contracts/hooks.js";
 export type * from "./contracts/message-store.js";
 export type * from "./contracts/outbox-store.js";
 export type * from "./contracts/presence.js";
+export type * from "./contracts/profile-store.js";
 export type * from "./contracts/rate-limiter.js";
 export type * from "./contracts/storage.js";
 export type * from "./contracts/transport.js";
+export * from "./domain/contact.js";
 export * from "./domain/conversation.js";
+export * from "./domain/conversation-settings.js";
 export * from "./domain/cursor.js";
 export * from "./domain/envelope.js";
 export * from "./domain/group.js";
 export * from "./domain/message.js";
 export * from "./domain/outbox.js";
+export * from "./domain/people-limits.js";
+export * from "./domain/profile.js";
 export * from "./domain/session.js";
 export type * from "./engine/events.js";
 export type * from "./engine/group-operations.js";

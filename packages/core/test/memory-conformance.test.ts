@@ -1,6 +1,9 @@
 import {
   brokerConformance,
+  contactStoreConformance,
+  conversationSettingsConformance,
   presenceConformance,
+  profileStoreConformance,
   rateLimiterConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -20,6 +23,16 @@ storageConformance({
   name: "memory",
   create: async () => createMemoryStorage({ backend: storageBackend }),
 });
+
+// The people stores: the same shared backend, one suite per contract.
+const peopleBackend = createMemoryStorageBackend();
+const peopleStorage = {
+  name: "memory",
+  create: async () => createMemoryStorage({ backend: peopleBackend }),
+};
+contactStoreConformance(peopleStorage);
+profileStoreConformance(peopleStorage);
+conversationSettingsConformance(peopleStorage);
 
 const brokerHub = createMemoryBrokerHub();
 brokerConformance({

@@ -1,4 +1,4 @@
-import type { MessageDraft } from "@lucky-im/core";
+import type { MessageDraft, PeopleLimits } from "@lucky-im/core";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
@@ -32,6 +32,8 @@ export interface ResolvedOptions {
   /** Read batching; undefined: off. */
   readBatch: { maxBatch: number; maxInFlight: number } | undefined;
   onError: (error: unknown) => void;
+  /** Limits of the contact, profile and settings stores. */
+  people: PeopleLimits;
 }
 
 /** @internal What the stores of one {@link PostgresStore} share. */
@@ -68,6 +70,11 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     groups: ref("groups"),
     group_members: ref("group_members"),
     outbox: ref("outbox"),
+    contact_requests: ref("contact_requests"),
+    contacts: ref("contacts"),
+    blocks: ref("blocks"),
+    privacy_settings: ref("privacy_settings"),
+    profiles: ref("profiles"),
   };
 }
 

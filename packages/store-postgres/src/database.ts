@@ -51,6 +51,12 @@ export interface CursorTable {
   /** The conversation's last seq when the user joined (group members); 0 for direct ones. */
   joined_seq: GeneratedInt8;
   updated_at: GeneratedTimestamp;
+  /** The user's conversation settings (migration 0003_people): null / false when never set. */
+  pinned_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** `infinity` for muted for ever. */
+  muted_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  archived: ColumnType<boolean, boolean | undefined, boolean>;
+  marked_unread: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** `groups`. */
@@ -83,6 +89,56 @@ export interface OutboxTable {
   created_at: GeneratedTimestamp;
 }
 
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+
+/** `contact_requests`: at most one per (from_id, to_id). */
+export interface ContactRequestTable {
+  from_id: string;
+  to_id: string;
+  message: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  state: "pending" | "accepted" | "declined" | "cancelled";
+}
+
+/** `contacts`: one row per side. */
+export interface ContactTable {
+  user_id: string;
+  contact_id: string;
+  remark: string | null;
+  since: Timestamp;
+}
+
+/** `blocks`: `user_id` blocked `blocked_id`. */
+export interface BlockTable {
+  user_id: string;
+  blocked_id: string;
+  since: Timestamp;
+}
+
+/** `privacy_settings`: a row once the user changed the defaults. */
+export interface PrivacySettingsTable {
+  user_id: string;
+  direct_messages: "anyone" | "contacts";
+  group_invites: "anyone" | "contacts" | "nobody";
+}
+
+/** `profiles`. */
+export interface ProfileTable {
+  user_id: string;
+  username: string | null;
+  display_name: string;
+  avatar: string | null;
+  searchable: boolean;
+  hide_last_seen: boolean;
+  last_seen_at: NullableTimestamp;
+  updated_at: Timestamp;
+  /** `searchKey(display_name)`, computed by the store: prefix search reads it. */
+  name_key: string;
+  /** `searchKey(username)`, or null. */
+  username_key: string | null;
+}
+
 /** The database as kysely sees it (unqualified names; the schema comes from `withSchema`). */
 export interface Database {
   conversations: ConversationTable;
@@ -91,4 +147,9 @@ export interface Database {
   groups: GroupTable;
   group_members: GroupMemberTable;
   outbox: OutboxTable;
+  contact_requests: ContactRequestTable;
+  contacts: ContactTable;
+  blocks: BlockTable;
+  privacy_settings: PrivacySettingsTable;
+  profiles: ProfileTable;
 }

@@ -166,7 +166,116 @@ function migrations(schema: string): Record<string, Migration> {
         await db.schema.withSchema(schema).alterTable("cursors").dropColumn("joined_seq").execute();
       },
     },
+    "0003_people": {
+      // Contacts, requests, blocks, privacy, profiles (issue 16) and the per-user conversation
+      // settings, which live on the cursor row so that the conversation list stays one query.
+      async up(db: Kysely<unknown>) {
+        await createPeopleTables(db, schema);
+      },
+      async down(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        for (const table of [
+          "profiles",
+          "privacy_settings",
+          "blocks",
+          "contacts",
+          "contact_requests",
+        ]) {
+          await s.dropTable(table).ifExists().execute();
+        }
+        for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
+          await s.alterTable("cursors").dropColumn(column).execute();
+        }
+      },
+    },
   };
+}
+
+/** The tables and columns of migration `0003_people`. */
+async function createPeopleTables(db: Kysely<unknown>, schema: string): Promise<void> {
+  const s = db.schema.withSchema(schema);
+  await s
+    .alterTable("cursors")
+    .addColumn("pinned_at", "timestamptz")
+    .addColumn("muted_until", "timestamptz")
+    .addColumn("archived", "boolean", (c) => c.notNull().defaultTo(false))
+    .addColumn("marked_unread", "boolean", (c) => c.notNull().defaultTo(false))
+    .execute();
+
+  await s
+    .createTable("contact_requests")
+    .addColumn("from_id", "text", (c) => c.notNull())
+    .addColumn("to_id", "text", (c) => c.notNull())
+    .addColumn("message", "text", (c) => c.notNull())
+    .addColumn("created_at", "timestamptz", (c) => c.notNull())
+    .addColumn("expires_at", "timestamptz", (c) => c.notNull())
+    .addColumn("state", "text", (c) =>
+      c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`),
+    )
+    // Outgoing requests and the pending count of a sender.
+    .addPrimaryKeyConstraint("contact_requests_pkey", ["from_id", "to_id"])
+    .execute();
+  // Incoming requests.
+  await s
+    .createIndex("contact_requests_to_idx")
+    .on("contact_requests")
+    .columns(["to_id", "from_id"])
+    .execute();
+
+  await s
+    .createTable("contacts")
+    .addColumn("user_id", "text", (c) => c.notNull())
+    .addColumn("contact_id", "text", (c) => c.notNull())
+    .addColumn("remark", "text")
+    .addColumn("since", "timestamptz", (c) => c.notNull())
+    .addPrimaryKeyConstraint("contacts_pkey", ["user_id", "contact_id"])
+    .execute();
+
+  await s
+    .createTable("blocks")
+    .addColumn("user_id", "text", (c) => c.notNull())
+    .addColumn("blocked_id", "text", (c) => c.notNull())
+    .addColumn("since", "timestamptz", (c) => c.notNull())
+    .addPrimaryKeyConstraint("blocks_pkey", ["user_id", "blocked_id"])
+    .execute();
+
+  await s
+    .createTable("privacy_settings")
+    .addColumn("user_id", "text", (c) => c.primaryKey())
+    .addColumn("direct_messages", "text", (c) =>
+      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`),
+    )
+    .addColumn("group_invites", "text", (c) =>
+      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`),
+    )
+    .execute();
+
+  await s
+    .createTable("profiles")
+    .addColumn("user_id", "text", (c) => c.primaryKey())
+    .addColumn("username", "text")
+    .addColumn("display_name", "text", (c) => c.notNull())
+    .addColumn("avatar", "text")
+    .addColumn("searchable", "boolean", (c) => c.notNull())
+    .addColumn("hide_last_seen", "boolean", (c) => c.notNull())
+    .addColumn("last_seen_at", "timestamptz")
+    .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+    .addColumn("name_key", "text", (c) => c.notNull())
+    .addColumn("username_key", "text")
+    .execute();
+  // Prefix search: a range on the binary-collated key (code point order), searchable users only.
+  await s
+    .createIndex("profiles_name_key_idx")
+    .on("profiles")
+    .expression(sql`name_key COLLATE "C", user_id COLLATE "C"`)
+    .where(sql.ref("searchable"), "=", true)
+    .execute();
+  await s
+    .createIndex("profiles_username_key_idx")
+    .on("profiles")
+    .expression(sql`username_key COLLATE "C", user_id COLLATE "C"`)
+    .where(sql.ref("searchable"), "=", true)
+    .execute();
 }
 
 class StaticProvider implements MigrationProvider {

@@ -8,6 +8,11 @@ import {
 } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
+import {
+  SETTINGS_COLUMNS,
+  type SettingsRow,
+  toSettings,
+} from "./postgres-conversation-settings-store.js";
 import { type MessageRow, toMessage } from "./rows.js";
 
 interface CursorRow {
@@ -48,7 +53,8 @@ function toMoved(rows: readonly MovedRow[], kind: CursorMoved["kind"]): CursorMo
     }));
 }
 
-type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
+type SummaryRow = CursorRow &
+  SettingsRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
 
 /** @internal The PostgreSQL {@link CursorStore}. */
 export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
@@ -191,8 +197,9 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
       return ctx.run("conversations", async () => {
         const limit = options?.limit;
         if (limit !== undefined && !(limit > 0)) return [];
+        const offset = Math.max(0, Math.floor(options?.offset ?? 0));
         const { rows } = await sql<SummaryRow>`
-          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq,
+          SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, ${SETTINGS_COLUMNS},
             m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
             m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
             m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
@@ -202,8 +209,9 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
           LEFT JOIN ${t.messages} AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
             AND m.seq > c.joined_seq
           WHERE c.user_id = ${userId}
-          ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
+          ORDER BY c.pinned_at DESC NULLS LAST, cv.updated_at DESC, cv.touched_at DESC, cv.id
           ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}
+          ${offset > 0 ? sql`OFFSET ${offset}` : sql``}
         `.execute(db);
         return rows.map((row): ConversationSummary => {
           const lastSeq = Number(row.last_seq);
@@ -214,6 +222,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
             deliveredSeq: Number(row.delivered_seq),
             readSeq,
             unread: Math.max(0, lastSeq - readSeq),
+            settings: toSettings(row),
           };
           if (row.m_message_id !== null) {
             summary.lastMessage = toMessage({

@@ -1,3 +1,4 @@
+import type { PeopleLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
@@ -127,4 +128,10 @@ export interface PostgresStoreOptions {
    * @default console.error
    */
   onError?: (error: unknown) => void;
+  /**
+   * Limits of the contact, profile and conversation-settings stores (lengths, pending
+   * requests, page sizes); absent fields keep their defaults.
+   * @default DEFAULT_PEOPLE_LIMITS of `@lucky-im/core`
+   */
+  peopleLimits?: Partial<PeopleLimits>;
 }

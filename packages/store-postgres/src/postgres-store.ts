@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Storage } from "@lucky-im/core";
+import { resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
 import {
@@ -19,10 +19,13 @@ import {
   storeError,
   toStoreError,
 } from "./pg-errors.js";
+import { createPostgresContactStore } from "./postgres-contact-store.js";
+import { createPostgresConversationSettingsStore } from "./postgres-conversation-settings-store.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
 import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
+import { createPostgresProfileStore } from "./postgres-profile-store.js";
 import type { PostgresStoreOptions } from "./postgres-store-options.js";
 import { assertSchemaName } from "./schema-name.js";
 
@@ -151,6 +154,7 @@ export async function createPostgresStoreWithFaults(
           }
         : undefined,
     onError: options.onError ?? ((error: unknown) => console.error(error)),
+    people: resolvePeopleLimits(options.peopleLimits),
   };
   const { pool, owned } = openPool(options);
   const root = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
@@ -187,6 +191,9 @@ export async function createPostgresStoreWithFaults(
     cursors: createPostgresCursorStore(ctx),
     groups: createPostgresGroupStore(ctx),
     outbox: createPostgresOutboxStore(ctx),
+    contacts: createPostgresContactStore(ctx),
+    profiles: createPostgresProfileStore(ctx),
+    conversationSettings: createPostgresConversationSettingsStore(ctx),
 
     async ping() {
       if (closed) return false;

@@ -13,7 +13,17 @@ import { draft, dropSchema, pgUrl, testSchema } from "./helpers.js";
  */
 
 const schema = testSchema("explain");
-const HOT_TABLES = new Set(["messages", "outbox", "cursors", "group_members"]);
+const HOT_TABLES = new Set([
+  "messages",
+  "outbox",
+  "cursors",
+  "group_members",
+  "contacts",
+  "contact_requests",
+  "blocks",
+  "privacy_settings",
+  "profiles",
+]);
 
 interface Captured {
   text: string;
@@ -104,6 +114,29 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
       INSERT INTO ${s}.group_members (group_id, user_id, role, joined_at)
       SELECT 'grp' || i, 'u' || lpad((i + k)::text, 6, '0'), CASE WHEN k = 0 THEN 'owner' ELSE 'member' END, now()
       FROM generate_series(1, 1000) AS i, generate_series(0, 4) AS k`);
+    // People: u(i) and u(i+1) are contacts (200,000 rows); every 10th user blocked the next
+    // one and set a privacy policy; 100,000 searchable profiles; 50,000 pending requests.
+    await fill.query(`
+      INSERT INTO ${s}.contacts (user_id, contact_id, since)
+      SELECT 'u' || lpad((i + k)::text, 6, '0'), 'u' || lpad((i + 1 - k)::text, 6, '0'), now()
+      FROM generate_series(1, 100000) AS i, generate_series(0, 1) AS k`);
+    await fill.query(`
+      INSERT INTO ${s}.blocks (user_id, blocked_id, since)
+      SELECT 'u' || lpad(i::text, 6, '0'), 'u' || lpad((i + 2)::text, 6, '0'), now()
+      FROM generate_series(10, 100000, 10) AS i`);
+    await fill.query(`
+      INSERT INTO ${s}.privacy_settings (user_id, direct_messages, group_invites)
+      SELECT 'u' || lpad(i::text, 6, '0'), 'contacts', 'nobody' FROM generate_series(10, 100000, 10) AS i`);
+    await fill.query(`
+      INSERT INTO ${s}.profiles (user_id, username, display_name, searchable, hide_last_seen, updated_at, name_key, username_key)
+      SELECT 'u' || lpad(i::text, 6, '0'), 'user' || i, 'Person ' || i, i % 7 <> 0, false, now(),
+             'person ' || i, 'user' || i
+      FROM generate_series(1, 100000) AS i`);
+    await fill.query(`
+      INSERT INTO ${s}.contact_requests (from_id, to_id, message, created_at, expires_at, state)
+      SELECT 'u' || lpad(i::text, 6, '0'), 'u' || lpad((i + 5)::text, 6, '0'), 'hi', now(),
+             now() + interval '30 days', CASE WHEN i % 2 = 0 THEN 'pending' ELSE 'declined' END
+      FROM generate_series(1, 100000) AS i`);
     for (const table of [
       "conversations",
       "messages",
@@ -111,6 +144,11 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
       "outbox",
       "groups",
       "group_members",
+      "contacts",
+      "blocks",
+      "privacy_settings",
+      "profiles",
+      "contact_requests",
     ]) {
       await fill.query(`ANALYZE ${s}.${table}`);
     }
@@ -171,6 +209,55 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
     ).toBe(2);
     const offenders: string[] = [];
     for (const { text, values } of statements) {
+      const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+      const plan = (rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan;
+      const scans = seqScans(plan);
+      if (scans.length > 0) offenders.push(`${scans.join(", ")} in: ${text.replace(/\s+/g, " ")}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the people stores' queries (the relations hot path first) use indexes", async () => {
+    captured.length = 0;
+    recording = true;
+    // The direct-send check, then group adds, as the engine asks them.
+    const [relation] = await store.contacts.relations(pad(12), [pad(10)]);
+    await store.contacts.relations(pad(42), [pad(1), pad(43), pad(99), pad(500), pad(7001)]);
+    await store.contacts.isBlocked(pad(10), pad(12));
+    await store.contacts.contacts(pad(42), { limit: 50 });
+    await store.contacts.blocks(pad(10));
+    await store.contacts.requests(pad(47), "incoming", { now: Date.now() });
+    await store.contacts.requests(pad(42), "outgoing", { now: Date.now() });
+    await store.contacts.sendRequest({ fromId: pad(300), toId: pad(900), now: Date.now() });
+    await store.contacts.acceptRequest(pad(900), pad(300), Date.now());
+    await store.contacts.block(pad(300), pad(900), Date.now());
+    await store.contacts.privacy(pad(20));
+    await store.profiles.getMany([pad(1), pad(2), pad(3)]);
+    const hits = await store.profiles.search("Person 1234", { limit: 20 });
+    await store.profiles.search("user99", { limit: 20, after: pad(99) });
+    await store.profiles.setLastSeen(pad(5), Date.now());
+    await store.conversationSettings.get(pad(500));
+    await store.conversationSettings.update(
+      pad(500),
+      directConversationId(pad(500), pad(501)),
+      { pinned: true },
+      Date.now(),
+    );
+    await store.cursors.conversations(pad(500), { limit: 20, offset: 20 });
+    recording = false;
+    expect(relation).toMatchObject({
+      contact: false,
+      blockedBy: true,
+      privacy: { directMessages: "contacts" },
+    });
+    expect(hits.map((p) => p.userId)).toContain(pad(12345));
+
+    expect(captured.filter((q) => /profiles|contacts|blocks/.test(q.text)).length).toBeGreaterThan(
+      15,
+    );
+    const offenders: string[] = [];
+    for (const { text, values } of captured) {
+      if (/^\s*(begin|commit|rollback)\b/i.test(text)) continue;
       const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
       const plan = (rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan;
       const scans = seqScans(plan);

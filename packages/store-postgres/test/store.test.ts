@@ -308,12 +308,40 @@ describe.runIf(pgUrl)("store-postgres", () => {
     }
   });
 
+  it("applies its peopleLimits option and refuses a bad one", async () => {
+    await expect(open({ peopleLimits: { maxPendingRequests: -1 } })).rejects.toSatisfy((e) =>
+      hasErrorCode(e, "bad_request"),
+    );
+    const limited = await open({
+      peopleLimits: { maxRequestMessageLength: 3, maxPendingRequests: 1, requestTtlMs: 60_000 },
+    });
+    const [a, b, c] = ["lim_a_" + Date.now(), "lim_b_" + Date.now(), "lim_c_" + Date.now()];
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: b, message: "four", now: 1 }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    await limited.contacts.sendRequest({ fromId: a, toId: b, message: "two", now: 1 });
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: c, now: 1 }),
+    ).rejects.toMatchObject({
+      code: "conflict",
+      details: { limit: 1 },
+    });
+    // The request lapses after requestTtlMs.
+    expect((await limited.contacts.request(a, b))?.expiresAt).toBe(1 + 60_000);
+    expect((await limited.contacts.sendRequest({ fromId: a, toId: c, now: 60_001 })).outcome).toBe(
+      "requested",
+    );
+  });
+
   it("keeps every table and kysely's migration tables in its schema; migrateToLatest is idempotent", async () => {
     const tables = await query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
       [schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      "blocks",
+      "contact_requests",
+      "contacts",
       "conversations",
       "cursors",
       "group_members",
@@ -322,6 +350,8 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "kysely_migration_lock",
       "messages",
       "outbox",
+      "privacy_settings",
+      "profiles",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
   });

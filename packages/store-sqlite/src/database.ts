@@ -45,6 +45,65 @@ export interface CursorTable {
   updated_at: number;
   /** The conversation's last seq when the user joined (group members); 0 for direct ones. */
   joined_seq: Generated<number>;
+  /** The user's conversation settings (migration 0003_people). */
+  pinned_at: Generated<number | null>;
+  /** {@link MUTED_FOREVER} for muted for ever. */
+  muted_until: Generated<number | null>;
+  /** 0 or 1. */
+  archived: Generated<number>;
+  /** 0 or 1. */
+  marked_unread: Generated<number>;
+}
+
+/** `muted_until` of a conversation muted for ever: the largest time a JavaScript Date holds. */
+export const MUTED_FOREVER = 8_640_000_000_000_000;
+
+/** `contact_requests`: at most one per (from_id, to_id). */
+export interface ContactRequestTable {
+  from_id: string;
+  to_id: string;
+  message: string;
+  created_at: number;
+  expires_at: number;
+  state: "pending" | "accepted" | "declined" | "cancelled";
+}
+
+/** `contacts`: one row per side. */
+export interface ContactTable {
+  user_id: string;
+  contact_id: string;
+  remark: string | null;
+  since: number;
+}
+
+/** `blocks`: `user_id` blocked `blocked_id`. */
+export interface BlockTable {
+  user_id: string;
+  blocked_id: string;
+  since: number;
+}
+
+/** `privacy_settings`: a row once the user changed the defaults. */
+export interface PrivacySettingsTable {
+  user_id: string;
+  direct_messages: "anyone" | "contacts";
+  group_invites: "anyone" | "contacts" | "nobody";
+}
+
+/** `profiles`; booleans are 0/1. */
+export interface ProfileTable {
+  user_id: string;
+  username: string | null;
+  display_name: string;
+  avatar: string | null;
+  searchable: number;
+  hide_last_seen: number;
+  last_seen_at: number | null;
+  updated_at: number;
+  /** `searchKey(display_name)`, computed by the store: prefix search reads it. */
+  name_key: string;
+  /** `searchKey(username)`, or null. */
+  username_key: string | null;
 }
 
 /** `groups`. */
@@ -86,4 +145,9 @@ export interface Database {
   groups: GroupTable;
   group_members: GroupMemberTable;
   outbox: OutboxTable;
+  contact_requests: ContactRequestTable;
+  contacts: ContactTable;
+  blocks: BlockTable;
+  privacy_settings: PrivacySettingsTable;
+  profiles: ProfileTable;
 }

@@ -154,7 +154,119 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("cursors").dropColumn("joined_seq").execute();
     },
   },
+  "0003_people": {
+    // Contacts, requests, blocks, privacy, profiles (issue 16) and the per-user conversation
+    // settings, which live on the cursor row so that the conversation list stays one query.
+    async up(db: Kysely<unknown>) {
+      await createPeopleTables(db);
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        "profiles",
+        "privacy_settings",
+        "blocks",
+        "contacts",
+        "contact_requests",
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+      for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
+        await db.schema.alterTable("cursors").dropColumn(column).execute();
+      }
+    },
+  },
 };
+
+/** The tables and columns of migration `0003_people`. Text compares by code point (BINARY). */
+async function createPeopleTables(db: Kysely<unknown>): Promise<void> {
+  const s = db.schema;
+  // SQLite adds one column per ALTER TABLE.
+  await s.alterTable("cursors").addColumn("pinned_at", "integer").execute();
+  await s.alterTable("cursors").addColumn("muted_until", "integer").execute();
+  await s
+    .alterTable("cursors")
+    .addColumn("archived", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
+  await s
+    .alterTable("cursors")
+    .addColumn("marked_unread", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
+
+  await s
+    .createTable("contact_requests")
+    .addColumn("from_id", "text", (c) => c.notNull())
+    .addColumn("to_id", "text", (c) => c.notNull())
+    .addColumn("message", "text", (c) => c.notNull())
+    .addColumn("created_at", "integer", (c) => c.notNull())
+    .addColumn("expires_at", "integer", (c) => c.notNull())
+    .addColumn("state", "text", (c) =>
+      c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`),
+    )
+    // Outgoing requests and the pending count of a sender.
+    .addPrimaryKeyConstraint("contact_requests_pkey", ["from_id", "to_id"])
+    .execute();
+  // Incoming requests.
+  await s
+    .createIndex("contact_requests_to_idx")
+    .on("contact_requests")
+    .columns(["to_id", "from_id"])
+    .execute();
+
+  await s
+    .createTable("contacts")
+    .addColumn("user_id", "text", (c) => c.notNull())
+    .addColumn("contact_id", "text", (c) => c.notNull())
+    .addColumn("remark", "text")
+    .addColumn("since", "integer", (c) => c.notNull())
+    .addPrimaryKeyConstraint("contacts_pkey", ["user_id", "contact_id"])
+    .execute();
+
+  await s
+    .createTable("blocks")
+    .addColumn("user_id", "text", (c) => c.notNull())
+    .addColumn("blocked_id", "text", (c) => c.notNull())
+    .addColumn("since", "integer", (c) => c.notNull())
+    .addPrimaryKeyConstraint("blocks_pkey", ["user_id", "blocked_id"])
+    .execute();
+
+  await s
+    .createTable("privacy_settings")
+    .addColumn("user_id", "text", (c) => c.primaryKey())
+    .addColumn("direct_messages", "text", (c) =>
+      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`),
+    )
+    .addColumn("group_invites", "text", (c) =>
+      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`),
+    )
+    .execute();
+
+  await s
+    .createTable("profiles")
+    .addColumn("user_id", "text", (c) => c.primaryKey())
+    .addColumn("username", "text")
+    .addColumn("display_name", "text", (c) => c.notNull())
+    .addColumn("avatar", "text")
+    .addColumn("searchable", "integer", (c) => c.notNull())
+    .addColumn("hide_last_seen", "integer", (c) => c.notNull())
+    .addColumn("last_seen_at", "integer")
+    .addColumn("updated_at", "integer", (c) => c.notNull())
+    .addColumn("name_key", "text", (c) => c.notNull())
+    .addColumn("username_key", "text")
+    .execute();
+  // Prefix search: a range on the key, searchable users only (queries say `searchable = 1`).
+  await s
+    .createIndex("profiles_name_key_idx")
+    .on("profiles")
+    .columns(["name_key", "user_id"])
+    .where(sql.ref("searchable"), "=", 1)
+    .execute();
+  await s
+    .createIndex("profiles_username_key_idx")
+    .on("profiles")
+    .columns(["username_key", "user_id"])
+    .where(sql.ref("searchable"), "=", 1)
+    .execute();
+}
 
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

@@ -9,6 +9,7 @@ import type {
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { type MessageRow, toMessage } from "./rows.js";
+import { type SettingsRow, toSettings } from "./sqlite-conversation-settings-store.js";
 
 interface CursorRow {
   conversation_id: string;
@@ -29,7 +30,8 @@ function toCursor(row: CursorRow): Cursor {
   return cursor;
 }
 
-type SummaryRow = CursorRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
+type SummaryRow = CursorRow &
+  SettingsRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
 
 /** @internal The SQLite {@link CursorStore}. */
 export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
@@ -135,9 +137,11 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
       return ctx.run("conversations", () => {
         const limit = options?.limit;
         if (limit !== undefined && !(limit > 0)) return [];
+        const offset = Math.max(0, Math.floor(options?.offset ?? 0));
         const rows = exec.all(
           sql<SummaryRow>`
             SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq,
+              c.pinned_at, c.muted_until, c.archived, c.marked_unread,
               m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
               m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
               m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
@@ -147,8 +151,8 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             LEFT JOIN messages AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
               AND m.seq > c.joined_seq
             WHERE c.user_id = ${userId}
-            ORDER BY cv.updated_at DESC, cv.touched_at DESC, cv.id
-            ${limit === undefined ? sql`` : sql`LIMIT ${Math.floor(limit)}`}
+            ORDER BY c.pinned_at IS NULL, c.pinned_at DESC, cv.updated_at DESC, cv.touched_at DESC, cv.id
+            LIMIT ${limit === undefined ? -1 : Math.floor(limit)} OFFSET ${offset}
           `.compile(db),
         );
         return rows.map((row): ConversationSummary => {
@@ -158,6 +162,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             deliveredSeq: row.delivered_seq,
             readSeq: row.read_seq,
             unread: Math.max(0, row.last_seq - row.read_seq),
+            settings: toSettings(row),
           };
           if (row.m_message_id !== null) {
             summary.lastMessage = toMessage({

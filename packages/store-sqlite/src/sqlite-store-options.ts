@@ -1,3 +1,4 @@
+import type { PeopleLimits } from "@lucky-im/core";
 import type { SqliteConnection } from "./sqlite-connection.js";
 
 /**
@@ -76,4 +77,10 @@ export interface SqliteStoreOptions {
    * @default 500
    */
   groupCommitMaxBatch?: number;
+  /**
+   * Limits of the contact, profile and conversation-settings stores (lengths, pending
+   * requests, page sizes); absent fields keep their defaults.
+   * @default DEFAULT_PEOPLE_LIMITS of `@lucky-im/core`
+   */
+  peopleLimits?: Partial<PeopleLimits>;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Storage } from "@lucky-im/core";
+import { resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { makeRun, type StoreContext } from "./context.js";
@@ -8,11 +8,14 @@ import type { Database } from "./database.js";
 import { Executor } from "./executor.js";
 import { runMigrations } from "./migrations.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { createSqliteContactStore } from "./sqlite-contact-store.js";
+import { createSqliteConversationSettingsStore } from "./sqlite-conversation-settings-store.js";
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
 import { storeError, toStoreError } from "./sqlite-errors.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
 import { createSqliteMessageStore } from "./sqlite-message-store.js";
 import { createSqliteOutboxStore } from "./sqlite-outbox-store.js";
+import { createSqliteProfileStore } from "./sqlite-profile-store.js";
 import type { SqliteStoreOptions } from "./sqlite-store-options.js";
 
 /** The SQLite {@link Storage}: messages, cursors, groups and the outbox in one database file. */
@@ -97,6 +100,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     groupCommitMaxBatch: Math.floor(
       positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
     ),
+    people: resolvePeopleLimits(options.peopleLimits),
   };
   const { connection, owned } = openConnection(options);
   const db = new Kysely<Database>({
@@ -138,6 +142,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     cursors: createSqliteCursorStore(ctx),
     groups: createSqliteGroupStore(ctx),
     outbox: createSqliteOutboxStore(ctx),
+    contacts: createSqliteContactStore(ctx),
+    profiles: createSqliteProfileStore(ctx),
+    conversationSettings: createSqliteConversationSettingsStore(ctx),
 
     async ping() {
       if (closed) return false;

@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import { storageConformance } from "@lucky-im/core/testing";
+import {
+  contactStoreConformance,
+  conversationSettingsConformance,
+  profileStoreConformance,
+  storageConformance,
+} from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createSqliteStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -19,6 +24,16 @@ describe("store-sqlite", () => {
     create: () => createSqliteStore({ path: join(temp.dir, "single.sqlite"), groupCommit: false }),
     destroy: (storage) => storage.close(),
   });
+
+  // The people stores, one suite per contract, on a file of their own.
+  const people = {
+    name: "sqlite",
+    create: () => createSqliteStore({ path: join(temp.dir, "people.sqlite") }),
+    destroy: (storage: { close(): Promise<void> }) => storage.close(),
+  };
+  contactStoreConformance(people);
+  profileStoreConformance(people);
+  conversationSettingsConformance(people);
 
   afterAll(() => temp.remove());
 });

@@ -53,6 +53,7 @@ describe("store-sqlite", () => {
     expect((await migrateToLatest({ path })).applied).toEqual([
       "0001_initial",
       "0002_cursor_joined_seq",
+      "0003_people",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
@@ -73,6 +74,33 @@ describe("store-sqlite", () => {
     // A database the caller passed in stays open.
     expect(database.open).toBe(true);
     database.close();
+  });
+
+  it("applies its peopleLimits option and refuses a bad one", async () => {
+    await expect(
+      createSqliteStore({ path: join(temp.dir, "x.sqlite"), peopleLimits: { maxPinned: 0 } }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    const limited = await createSqliteStore({
+      path: join(temp.dir, "limits.sqlite"),
+      peopleLimits: { maxRequestMessageLength: 3, maxPendingRequests: 1, requestTtlMs: 60_000 },
+    });
+    const [a, b, c] = ["lim_a_" + Date.now(), "lim_b_" + Date.now(), "lim_c_" + Date.now()];
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: b, message: "four", now: 1 }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    await limited.contacts.sendRequest({ fromId: a, toId: b, message: "two", now: 1 });
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: c, now: 1 }),
+    ).rejects.toMatchObject({
+      code: "conflict",
+      details: { limit: 1 },
+    });
+    // The request lapses after requestTtlMs.
+    expect((await limited.contacts.request(a, b))?.expiresAt).toBe(1 + 60_000);
+    expect((await limited.contacts.sendRequest({ fromId: a, toId: c, now: 60_001 })).outcome).toBe(
+      "requested",
+    );
+    await limited.close();
   });
 
   it("rejects bad options with bad_request, and use after close with unavailable", async () => {

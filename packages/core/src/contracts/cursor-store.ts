@@ -57,8 +57,21 @@ export interface CursorStore {
   markMany?(moves: readonly CursorMove[]): Promise<CursorMoved[]>;
   /** The user's cursors in every conversation they are in (or only the ones listed). */
   cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;
-  /** The user's conversations, newest activity first, with unread counts and last message. */
-  conversations(userId: string, options?: { limit?: number }): Promise<ConversationSummary[]>;
+  /**
+   * The user's conversations in ONE query: pinned ones first (newest pin first), then
+   * newest activity first (a group without messages counts from its creation); each with
+   * its unread count, last message and the user's `settings`. `offset` skips that many
+   * (paging: pass the number already listed), `limit` caps the page.
+   */
+  conversations(
+    userId: string,
+    options?: {
+      /** At most this many. */
+      limit?: number;
+      /** Skip this many first. @default 0 */
+      offset?: number;
+    },
+  ): Promise<ConversationSummary[]>;
   /** Users who have a cursor in the conversation (its participants). */
   participants(conversationId: string): Promise<string[]>;
   /**

@@ -1,12 +1,15 @@
+import type { ContactStore } from "./contact-store.js";
+import type { ConversationSettingsStore } from "./conversation-settings-store.js";
 import type { CursorStore } from "./cursor-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { MessageStore } from "./message-store.js";
 import type { OutboxStore } from "./outbox-store.js";
+import type { ProfileStore } from "./profile-store.js";
 
 /**
- * The four storage contracts over one backing store. They share data (an
- * append writes the outbox and creates cursors; a group creates cursors), so
- * an adapter provides them together.
+ * The storage contracts over one backing store. They share data (an append
+ * writes the outbox and creates cursors; a group creates cursors; settings
+ * live with cursors), so an adapter provides them together.
  */
 export interface Storage {
   /** Messages and conversations. */
@@ -17,6 +20,12 @@ export interface Storage {
   groups: GroupStore;
   /** Entries waiting to be published. */
   outbox: OutboxStore;
+  /** Contacts, contact requests, blocks and privacy policies. */
+  contacts: ContactStore;
+  /** Users' public profiles and user search. */
+  profiles: ProfileStore;
+  /** Per-user conversation settings (pin, mute, archive, mark unread), kept with the cursors. */
+  conversationSettings: ConversationSettingsStore;
   /**
    * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`
    * when entries may have become due, so the relay need not wait for its next poll. Returns

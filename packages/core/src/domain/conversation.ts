@@ -1,5 +1,6 @@
 import { ImError } from "../errors.js";
 import type { Target } from "../protocol/schemas.js";
+import type { ConversationSettings } from "./conversation-settings.js";
 import type { Message } from "./message.js";
 
 /** The two kinds of conversation: direct (1:1) and group. */
@@ -29,6 +30,8 @@ export interface ConversationSummary {
   unread: number;
   /** The newest message, if any. */
   lastMessage?: Message;
+  /** The user's own settings of the conversation (every store sets it; defaults when never changed). */
+  settings?: ConversationSettings;
   /**
    * The highest seq another participant read (in a direct conversation, the other user).
    * Set by `ImServer.conversations`, not by stores; 0 when no one else read anything.

@@ -1,6 +1,7 @@
 import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
 import type { ConversationSummary } from "../domain/conversation.js";
 import type { Cursor, PeerCursor } from "../domain/cursor.js";
+import { settingsOf } from "./memory-conversation-settings-store.js";
 import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
 
 /** @internal What the memory cursor store needs from its storage. */
@@ -84,13 +85,18 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
         const cursor = cursorOf(userId, conversationId);
         return conversation && cursor ? [{ conversation, cursor }] : [];
       });
+      // Pinned first (newest pin first), then newest activity.
+      const pinnedAt = (cursor: StoredCursor) => cursor.settings?.pinnedAt ?? -1;
       rows.sort(
         (a, b) =>
+          pinnedAt(b.cursor) - pinnedAt(a.cursor) ||
           b.conversation.activityTs - a.conversation.activityTs ||
           b.conversation.activityOrder - a.conversation.activityOrder,
       );
+      const offset = Math.max(0, Math.floor(options?.offset ?? 0));
       const limit = options?.limit;
-      const page = limit === undefined ? rows : rows.slice(0, Math.max(0, limit));
+      const page =
+        limit === undefined ? rows.slice(offset) : rows.slice(offset, offset + Math.max(0, limit));
       return page.map(({ conversation, cursor }): ConversationSummary => {
         const summary: ConversationSummary = {
           conversationId: conversation.conversationId,
@@ -98,6 +104,7 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
           deliveredSeq: cursor.deliveredSeq,
           readSeq: cursor.readSeq,
           unread: Math.max(0, conversation.lastSeq - cursor.readSeq),
+          settings: settingsOf(conversation.conversationId, cursor),
         };
         const last = conversation.messages[conversation.messages.length - 1];
         // A message from before the user joined is not theirs to see.

@@ -1,4 +1,5 @@
 import type { Conversation } from "../domain/conversation.js";
+import type { ConversationSettings } from "../domain/conversation-settings.js";
 import type { Group } from "../domain/group.js";
 import type { Message } from "../domain/message.js";
 import type { OutboxEntry } from "../domain/outbox.js";
@@ -30,6 +31,8 @@ export interface StoredCursor {
   readSeq: number;
   /** The last seq when the user joined: what came before is not theirs to see. */
   joinedSeq: number;
+  /** The user's settings of the conversation; absent: the defaults. */
+  settings?: Omit<ConversationSettings, "conversationId">;
 }
 
 /** @internal An outbox entry with what a claim returns besides the entry. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { directConversationId } from "../domain/conversation.js";
 import type { MessageDraft } from "../domain/message.js";
+import { hasErrorCode } from "../errors.js";
 import { newMessageId } from "../util/ids.js";
 import { createMemoryRateLimiter } from "./memory-rate-limiter.js";
 import { createMemoryStorage } from "./memory-storage.js";
@@ -82,6 +83,31 @@ describe("memory storage", () => {
     await expect(storage.groups.transferOwner("g1", "stranger")).rejects.toMatchObject({
       code: "not_found",
     });
+  });
+
+  it("applies its peopleLimits option and refuses a bad one", async () => {
+    expect(() => createMemoryStorage({ peopleLimits: { maxRemarkLength: 0 } })).toThrow(
+      /maxRemarkLength/,
+    );
+    const limited = createMemoryStorage({
+      peopleLimits: { maxRequestMessageLength: 3, maxPendingRequests: 1, requestTtlMs: 60_000 },
+    });
+    const [a, b, c] = ["lim_a_" + Date.now(), "lim_b_" + Date.now(), "lim_c_" + Date.now()];
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: b, message: "four", now: 1 }),
+    ).rejects.toSatisfy((e) => hasErrorCode(e, "bad_request"));
+    await limited.contacts.sendRequest({ fromId: a, toId: b, message: "two", now: 1 });
+    await expect(
+      limited.contacts.sendRequest({ fromId: a, toId: c, now: 1 }),
+    ).rejects.toMatchObject({
+      code: "conflict",
+      details: { limit: 1 },
+    });
+    // The request lapses after requestTtlMs.
+    expect((await limited.contacts.request(a, b))?.expiresAt).toBe(1 + 60_000);
+    expect((await limited.contacts.sendRequest({ fromId: a, toId: c, now: 60_001 })).outcome).toBe(
+      "requested",
+    );
   });
 
   it("validates its options", () => {

@@ -1,9 +1,14 @@
 import type { Storage } from "../contracts/storage.js";
+import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
+import { createMemoryContactStore } from "./memory-contact-store.js";
+import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
+import { peopleState } from "./memory-people-state.js";
+import { createMemoryProfileStore } from "./memory-profile-store.js";
 import {
   createMemoryStorageBackend,
   type MemoryStorageBackend,
@@ -37,11 +42,17 @@ export interface MemoryStorageOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * Limits of the contact, profile and conversation-settings stores (lengths, pending
+   * requests, page sizes); absent fields keep their defaults.
+   * @default DEFAULT_PEOPLE_LIMITS
+   */
+  peopleLimits?: Partial<PeopleLimits>;
 }
 
 /**
- * Creates a {@link Storage} that keeps messages, cursors, groups and the
- * outbox in this process: the embedded default, for one process and for
+ * Creates a {@link Storage} that keeps messages, cursors, groups, the
+ * outbox, contacts, profiles and conversation settings in this process: the embedded default, for one process and for
  * tests. It keeps every invariant of the storage contracts (gap-free `seq`
  * under any concurrency, idempotent `append`, exclusive outbox claims) but
  * loses everything when the process ends, and holds every message in
@@ -57,7 +68,10 @@ export interface MemoryStorageOptions {
  * ```
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage {
-  const state = storageState(options.backend ?? createMemoryStorageBackend());
+  const backend = options.backend ?? createMemoryStorageBackend();
+  const state = storageState(backend);
+  const people = peopleState(backend);
+  const limits = resolvePeopleLimits(options.peopleLimits);
   const outboxGraceMs = options.outboxGraceMs ?? 2000;
   const maxPageSize = options.maxPageSize ?? 1000;
   const now = options.now ?? Date.now;
@@ -79,6 +93,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),
+    contacts: createMemoryContactStore({ people, limits, guard }),
+    profiles: createMemoryProfileStore({ people, limits, guard }),
+    conversationSettings: createMemoryConversationSettingsStore({ state, limits, guard }),
     async ping() {
       return !closed;
     },

@@ -19,8 +19,11 @@
  */
 
 export { brokerConformance } from "./broker-conformance.js";
+export { contactStoreConformance } from "./contact-store-conformance.js";
+export { conversationSettingsConformance } from "./conversation-settings-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { presenceConformance } from "./presence-conformance.js";
+export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance } from "./storage-conformance.js";
 export type {
