@@ -6,6 +6,7 @@
 // entry that has types), so a new package gets its report without touching this script. Entry points
 // come from each package's `exports`: "." gives <name>.api.md, "./testing" gives <name>-testing.api.md.
 // Everything runs in this one process; the packages must be built first (`npm run build`).
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -145,6 +146,12 @@ for (const pkg of await packages()) {
         path.join(tempRoot, entry.report, `${entry.report}.api.md`),
       );
       stale.push(`${label}: ${file} (what the build exports now: ${fresh})`);
+      // Show the change in the log (CI has no other way to see it).
+      const diff = spawnSync("git", ["diff", "--no-index", "--no-color", "--", file, fresh], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      if (diff.stdout) console.error(diff.stdout);
     } else {
       console.log(`${update && result.apiReportChanged ? "updated" : "ok     "} ${file}`);
     }
