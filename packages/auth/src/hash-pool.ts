@@ -40,12 +40,19 @@ export interface HashPoolOptions {
 
 /** The inputs of one scrypt derivation. */
 export interface ScryptJob {
+  /** The password to hash, as given (normalized by the password policy). */
   password: string;
+  /** A random salt, unique per hash. */
   salt: Uint8Array;
+  /** Bytes of derived key to produce. */
   keyLength: number;
+  /** scrypt's CPU/memory cost (a power of two); memory use is about `128 * N * r` bytes. */
   N: number;
+  /** scrypt's block size. */
   r: number;
+  /** scrypt's parallelization. */
   p: number;
+  /** The memory cap passed to `crypto.scrypt`; must exceed `128 * N * r`. */
   maxmem: number;
 }
 

@@ -17,9 +17,16 @@ import type { Jwk } from "./jwk.js";
  * (key rotation).
  */
 export type JwtVerificationKey =
-  | { secret: string | Uint8Array }
-  | { publicKey: string | Jwk | KeyObject | webcrypto.CryptoKey }
   | {
+      /** The HMAC secret the tokens were signed with, at least 32 bytes. */
+      secret: string | Uint8Array;
+    }
+  | {
+      /** The public key: PEM (SPKI or an X.509 certificate), a public JWK, a `KeyObject` or a `CryptoKey`. */
+      publicKey: string | Jwk | KeyObject | webcrypto.CryptoKey;
+    }
+  | {
+      /** Where the JWKS is fetched from (HTTPS in production). */
       jwksUrl: string | URL;
       /**
        * Minimum time between two fetches of the JWKS (an unknown `kid` within it is refused).
@@ -43,6 +50,11 @@ export type JwtVerificationKey =
  * claim). A `CredentialStore` is one.
  */
 export interface TokenVersionSource {
+  /**
+   * Resolves with the user's current token version, or undefined for an unknown user (whose
+   * tokens are then refused). A token whose `ver` is lower was revoked (logout everywhere,
+   * password change). Called on every authentication, so keep it to one indexed read.
+   */
   getTokenVersion(userId: string): Promise<number | undefined>;
 }
 

@@ -6,7 +6,10 @@ export interface LoggingCodeSenderOptions {
    * Where the codes are written.
    * @default console
    */
-  logger?: { info(message: string): void };
+  logger?: {
+    /** Writes one line holding the recipient, the purpose, the code and its expiry. */
+    info(message: string): void;
+  };
 }
 
 /**

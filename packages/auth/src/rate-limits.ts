@@ -2,12 +2,15 @@ import { createMemoryRateLimiter, type RateLimiter } from "@lucky-im/core";
 
 /** A budget: `points` actions per `durationMs`. */
 export interface RateLimit {
+  /** How many actions the budget allows per window; the next one is refused with `rate_limited`. */
   points: number;
+  /** The window's length in milliseconds; the points come back when it ends. */
   durationMs: number;
 }
 
 /** A named budget: the name tells limiters apart (`auth_login_user`, `auth_code_ip`, ...). */
 export interface RateLimitSpec extends RateLimit {
+  /** Unique per budget; a shared (Redis) limiter uses it as its key prefix. */
   name: string;
 }
 

@@ -80,7 +80,13 @@ export interface VerificationCodes {
    * for that purpose) and sends it. Rejects with `rate_limited` past a limit,
    * `bad_request` for a bad recipient, `unavailable` when sending fails.
    */
-  send(recipient: string, options?: CodeOptions): Promise<{ expiresAt: number }>;
+  send(
+    recipient: string,
+    options?: CodeOptions,
+  ): Promise<{
+    /** When the code stops being accepted, in epoch milliseconds. */
+    expiresAt: number;
+  }>;
   /**
    * Resolves when `code` is the recipient's live code for the purpose, and
    * consumes it. Rejects with `unauthorized` for a wrong, expired, used or

@@ -23,7 +23,10 @@ export interface WebSocketLike {
 }
 
 /** An event handler of a {@link WebSocketLike}; bivariant in its parameter. */
-export type WebSocketHandler<E> = { bivarianceHack(event: E): void }["bivarianceHack"];
+export type WebSocketHandler<E> = {
+  /** Receives the event; a method so that TypeScript checks its parameter bivariantly. */
+  bivarianceHack(event: E): void;
+}["bivarianceHack"];
 
 /**
  * A WebSocket class: the browser's global `WebSocket`, or `WebSocket` from the

@@ -10,7 +10,10 @@ export interface SqliteConnection {
   exec(sql: string): unknown;
   /** Runs a pragma; with `{ simple: true }` returns its first value. */
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  /** Wraps `fn` in a transaction (a savepoint when nested); `.immediate` starts it with `BEGIN IMMEDIATE`. */
+  /**
+   * Wraps `fn` in a transaction (a savepoint when nested); `.immediate` starts it with `BEGIN IMMEDIATE`.
+   * @typeParam F - The wrapped function; the transaction takes its parameters and returns its result.
+   */
   transaction<F extends (...args: never[]) => unknown>(fn: F): SqliteTransaction<F>;
   /** Closes the connection. */
   close(): unknown;
@@ -24,13 +27,26 @@ export interface SqliteConnection {
 export interface SqliteStatement {
   /** True when the statement returns rows. */
   readonly reader: boolean;
+  /** Runs a SELECT with these positional parameters and returns every row, one object per row. */
   all(...parameters: unknown[]): unknown[];
+  /** Runs a SELECT and returns its first row, or `undefined` when there is none. */
   get(...parameters: unknown[]): unknown;
-  run(...parameters: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  /** Runs an INSERT, UPDATE, DELETE or DDL statement. */
+  run(...parameters: unknown[]): {
+    /** How many rows the statement inserted, updated or deleted. */
+    changes: number;
+    /** The rowid of the last row inserted (the integer key of tables without one). */
+    lastInsertRowid: number | bigint;
+  };
 }
 
-/** A transaction function (better-sqlite3), callable as is or with a `BEGIN` mode. */
+/**
+ * A transaction function (better-sqlite3), callable as is or with a `BEGIN` mode.
+ * @typeParam F - The wrapped function.
+ */
 export interface SqliteTransaction<F extends (...args: never[]) => unknown> {
+  /** Runs the function in a `BEGIN DEFERRED` transaction (a savepoint when nested); a throw rolls it back. */
   (...args: Parameters<F>): ReturnType<F>;
+  /** Runs the function in a `BEGIN IMMEDIATE` transaction, taking the write lock first so it cannot fail with SQLITE_BUSY halfway. */
   immediate(...args: Parameters<F>): ReturnType<F>;
 }

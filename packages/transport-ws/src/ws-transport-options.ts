@@ -126,16 +126,27 @@ export interface ResolvedWsTransportOptions
 
 /** Default values of {@link WsTransportOptions}. */
 export const WS_TRANSPORT_DEFAULTS = Object.freeze({
+  /** Upgrades are accepted on `/ws` ({@link WsTransportOptions.path}). */
   path: "/ws",
+  /** A frame may be up to 64 KiB ({@link WsTransportOptions.maxPayload}). */
   maxPayload: 64 * 1024,
+  /** Ten open connections per user, one per device or tab ({@link WsTransportOptions.maxConnectionsPerUser}). */
   maxConnectionsPerUser: 10,
+  /** 1000 open connections per client address, enough for a NAT ({@link WsTransportOptions.maxConnectionsPerIp}). */
   maxConnectionsPerIp: 1000,
+  /** An upgrade, its token check included, gets 10 s before HTTP 503 ({@link WsTransportOptions.handshakeTimeoutMs}). */
   handshakeTimeoutMs: 10_000,
+  /** A ping every 25 s, under common proxies' 30 s idle timeout ({@link WsTransportOptions.heartbeatMs}). */
   heartbeatMs: 25_000,
+  /** A connection with more than 1 MiB queued counts as slow ({@link WsTransportOptions.highWaterMark}). */
   highWaterMark: 1024 * 1024,
+  /** A connection whose queue would pass 4 MiB is closed with 4008 ({@link WsTransportOptions.maxBufferedBytes}). */
   maxBufferedBytes: 4 * 1024 * 1024,
+  /** A slow connection is closed with 4008 after 10 s above the high-water mark ({@link WsTransportOptions.slowClientTimeoutMs}). */
   slowClientTimeoutMs: 10_000,
+  /** A closing connection gets 5 s for the close handshake ({@link WsTransportOptions.closeTimeoutMs}). */
   closeTimeoutMs: 5_000,
+  /** `X-Forwarded-For` is ignored unless the server is behind a proxy ({@link WsTransportOptions.trustProxy}). */
   trustProxy: false,
 });
 

@@ -3,10 +3,13 @@
  * each rotation adding one. Revoking the family refuses every token of it.
  */
 export interface RefreshFamily {
+  /** Identifies one login's chain of refresh tokens; revoking it logs that device out. */
   familyId: string;
+  /** The user who logged in. */
   userId: string;
   /** The device that logged in, when known; carried into every access token of the family. */
   deviceId?: string;
+  /** The kind of device that logged in (`mobile`, `desktop`, ...), carried into every access token as `dcl`. */
   deviceClass?: string;
 }
 
@@ -21,17 +24,37 @@ export interface RefreshTokenRecord {
 /** The outcome of {@link RefreshTokenStore.rotate}. */
 export type RotateResult =
   /** The token was current: it is now used, and the next one belongs to `family`. */
-  | { status: "rotated"; family: RefreshFamily }
+  | {
+      /** The token was current and is now used. */
+      status: "rotated";
+      /** The family the successor token joins. */
+      family: RefreshFamily;
+    }
   /**
    * The token was rotated less than {@link RotateOptions.reuseIntervalMs} ago
    * (a retried or concurrent refresh): nothing changed, and `sealedSuccessor`
    * is the one stored by that rotation.
    */
-  | { status: "replayed"; family: RefreshFamily; sealedSuccessor: string }
+  | {
+      /** A retry within the reuse interval: nothing changed. */
+      status: "replayed";
+      /** The family of the token. */
+      family: RefreshFamily;
+      /** The successor token issued by the earlier rotation, sealed as the store keeps it. */
+      sealedSuccessor: string;
+    }
   /** The token had already been rotated (longer ago): the store revoked its whole family. */
-  | { status: "reused"; family: RefreshFamily }
+  | {
+      /** A token rotated too long ago came back: the family is revoked. */
+      status: "reused";
+      /** The family that was revoked. */
+      family: RefreshFamily;
+    }
   /** Unknown, expired, or of a revoked family. */
-  | { status: "invalid" };
+  | {
+      /** Nothing to rotate: the token is unknown, expired or of a revoked family. */
+      status: "invalid";
+    };
 
 /** Options of {@link RefreshTokenStore.rotate}. */
 export interface RotateOptions {

@@ -9,12 +9,18 @@ import type { JwtVerificationKey } from "../jwt-authenticator.js";
  */
 export type JwtSigningKey =
   | {
+      /** The HMAC secret, at least 32 bytes (a string counts its UTF-8 bytes). */
       secret: string | Uint8Array;
-      /** @default "HS256" */
+      /**
+       * The HMAC algorithm.
+       * @default "HS256"
+       */
       alg?: "HS256" | "HS384" | "HS512";
     }
   | {
+      /** The private key: PEM (PKCS#8), a private JWK, or a `KeyObject`. */
       privateKey: string | Jwk | KeyObject;
+      /** The signature algorithm; it must fit the key's type (RSA, P-256 or Ed25519). */
       alg: "RS256" | "PS256" | "ES256" | "EdDSA";
       /** Put in the token header, for verifiers that pick keys from a JWKS. */
       kid?: string;

@@ -4,8 +4,17 @@
  * one statement.
  */
 export interface SqlPool {
-  // biome-ignore lint/suspicious/noExplicitAny: rows are typed by each query's caller, as in pg.
-  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+  /** Runs one statement with positional parameters (`$1`, `$2`, ...) and resolves with its rows. */
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{
+    /** The rows the statement returned, one object per row keyed by column name. */
+    // biome-ignore lint/suspicious/noExplicitAny: rows are typed by each query's caller, as in pg.
+    rows: any[];
+    /** How many rows the statement returned or changed (`null` for statements that count none). */
+    rowCount: number | null;
+  }>;
 }
 
 /** Options shared by the Postgres stores. */

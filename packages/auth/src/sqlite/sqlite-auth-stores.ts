@@ -8,8 +8,11 @@ import { createSqliteRefreshTokenStore } from "./sqlite-refresh-token-store.js";
 
 /** The three auth stores over one SQLite connection. */
 export interface SqliteAuthStores {
+  /** Users, usernames and password hashes (`auth_credentials`); pass as `createAuth`'s `credentials`. */
   credentials: CredentialStore;
+  /** Refresh-token families and their rotation (`auth_refresh_families`, `auth_refresh_tokens`). */
   refreshTokens: RefreshTokenStore;
+  /** Hashed verification codes and their attempts (`auth_codes`). */
   codes: CodeStore;
 }
 

@@ -12,7 +12,12 @@ export interface SqliteDb {
 
 /** A prepared statement of a {@link SqliteDb}; parameters are positional (`?`). */
 export interface SqliteDbStatement {
-  run(...parameters: unknown[]): { changes: number };
+  /** Runs an INSERT, UPDATE or DELETE with these parameters. */
+  run(...parameters: unknown[]): {
+    /** How many rows the statement inserted, updated or deleted. */
+    changes: number;
+  };
+  /** Runs a SELECT and returns its first row as an object, or `undefined` when there is none. */
   get(...parameters: unknown[]): unknown;
 }
 

@@ -41,9 +41,17 @@ export interface GroupStore {
   member(groupId: string, userId: string): Promise<GroupMember | undefined>;
   /** Member ids only: the hot path of group fan-out. */
   memberIds(groupId: string): Promise<string[]>;
-  /** Adds members with the role `member`; already-present ids are ignored. Returns the ids added. */
+  /**
+   * Adds members with the role `member` and a cursor each, starting at the conversation's
+   * last seq (a new member reads on from now). Ids already present are ignored. Resolves with
+   * the ids actually added (the engine announces only those); rejects with
+   * `ImError("not_found")` when the group does not exist.
+   */
   addMembers(groupId: string, userIds: readonly string[], joinedAt: number): Promise<string[]>;
-  /** Removes members; returns the ids that were members. */
+  /**
+   * Removes members and deletes their cursors. Resolves with the ids that were members (the
+   * engine announces only those); an unknown group or id is not an error (resolves `[]`).
+   */
   removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]>;
   /**
    * Sets a member's role (`admin` or `member`; ownership moves only through
@@ -51,13 +59,29 @@ export interface GroupStore {
    * when the group or the member does not exist.
    */
   setRole(groupId: string, userId: string, role: GroupRole): Promise<void>;
-  /** Mutes a member until a time (ms since epoch), or unmutes with `null`. */
+  /**
+   * Mutes a member until a time (ms since epoch; the engine refuses their sends before it),
+   * or unmutes with `null`. Rejects with `ImError("not_found")` when the group or the member
+   * does not exist.
+   */
   muteMember(groupId: string, userId: string, until: number | null): Promise<void>;
-  /** Applies the fields present in `patch`; absent fields keep their value. */
+  /**
+   * Applies the fields present in `patch` (a rename, muting everyone); absent fields keep
+   * their value, and the next {@link GroupStore.get} returns the new ones. Rejects with
+   * `ImError("not_found")` when the group does not exist. Permission checks are the
+   * engine's: the store applies any patch it is given.
+   */
   update(groupId: string, patch: GroupPatch): Promise<void>;
-  /** Makes `newOwnerId` the owner and the old owner an admin, atomically. */
+  /**
+   * Makes `newOwnerId` the owner and the old owner an admin, atomically: a reader never sees
+   * two owners or none. A no-op when `newOwnerId` already owns the group. Rejects with
+   * `ImError("not_found")` when the group does not exist or `newOwnerId` is not a member.
+   */
   transferOwner(groupId: string, newOwnerId: string): Promise<void>;
-  /** Deletes the group, its members and their cursors. Messages stay. */
+  /**
+   * Deletes the group, its members and their cursors; {@link GroupStore.get} then resolves
+   * undefined. Messages stay. Dismissing an unknown group is a no-op.
+   */
   dismiss(groupId: string): Promise<void>;
   /** Ids of the groups a user is a member of. */
   groupsOf(userId: string): Promise<string[]>;

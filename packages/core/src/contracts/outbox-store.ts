@@ -38,6 +38,10 @@ export interface OutboxStore {
    * them (see the invariants above). The caller publishes them,
    * then calls {@link OutboxStore.markSent} or {@link OutboxStore.markFailed};
    * an entry whose lease runs out is claimed again (at-least-once).
+   * Each entry carries its message and the participants to publish to.
+   * Resolves with `[]` when nothing is due (or `limit` is 0); the relay then
+   * waits for its next tick. Rejects only when the store fails: the relay
+   * reports it and tries again at its next interval.
    */
   claim(options: ClaimOptions): Promise<ClaimedOutboxEntry[]>;
   /** Marks entries published (idempotent). */

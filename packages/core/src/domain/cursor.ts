@@ -1,5 +1,6 @@
 /** The other participants' cursors in one conversation, as a user sees them. */
 export interface PeerCursor {
+  /** The conversation these cursors belong to. */
   conversationId: string;
   /** The highest seq any other participant read. */
   readSeq: number;
