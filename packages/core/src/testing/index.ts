@@ -19,10 +19,25 @@
  */
 
 export { brokerConformance } from "./broker-conformance.js";
+export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
+export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
+export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
+export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
-export { storageConformance } from "./storage-conformance.js";
+export { storageConformance, storageSuites } from "./storage-conformance.js";
+export {
+  storageLifecycleConformance,
+  storageLifecycleSuite,
+} from "./storage-lifecycle-conformance.js";
+export {
+  runStorageSuites,
+  type StorageCapability,
+  type StorageSuite,
+  type StorageSuiteContext,
+  type StorageSuiteOptions,
+} from "./storage-suite.js";
 export type {
   PresenceSuiteOptions,
   RateLimiterSuiteOptions,
