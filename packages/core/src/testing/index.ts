@@ -21,6 +21,7 @@
 export { brokerConformance } from "./broker-conformance.js";
 export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
+export { freePort } from "./free-port.js";
 export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
@@ -49,3 +50,4 @@ export {
   type TransportBackpressureSuiteOptions,
   transportBackpressureConformance,
 } from "./transport-backpressure-conformance.js";
+export { uniqueName } from "./unique-name.js";
