@@ -50,4 +50,13 @@ export {
   type TransportBackpressureSuiteOptions,
   transportBackpressureConformance,
 } from "./transport-backpressure-conformance.js";
+export {
+  type ListeningTransport,
+  type ServerSide,
+  type TransportSuiteContext,
+  type TransportSuiteOptions,
+  type TransportTestClient,
+  type TransportUnderTest,
+  transportConformance,
+} from "./transport-conformance.js";
 export { uniqueName } from "./unique-name.js";
