@@ -16,7 +16,8 @@ transportConformance({
     return {
       transport,
       async connect(options) {
-        const headers = options?.token ? { Authorization: `Bearer ${options.token}` } : {};
+        const headers: Record<string, string> = {};
+        if (options?.token) headers.Authorization = `Bearer ${options.token}`;
         const client = await openClient(wsUrl(transport.address()), undefined, { headers });
         client.ws.on("error", () => {});
         return {

@@ -160,9 +160,10 @@ export function transportConformance(options: TransportSuiteOptions): void {
         async open(connectOptions) {
           const before = server.length;
           const client = await connect(connectOptions);
-          const side = await eventually(() => server[before] ?? false, {
+          // `eventually` retries while the value is false: the side is there once it returns.
+          const side = (await eventually(() => server[before] ?? false, {
             message: "the listener to be handed the connection",
-          });
+          })) as ServerSide;
           return { client, side };
         },
       };
