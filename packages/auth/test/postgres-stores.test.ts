@@ -1,8 +1,9 @@
 import { type AuthStores, authStoreConformance } from "@lucky-im/auth/testing";
 import { hasErrorCode } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import {
   createAuthService,
   createAuthTables,

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AuthStores, authStoreConformance } from "@lucky-im/auth/testing";
 import { hasErrorCode } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../test/services.js";
 import {
   createAuthService,
   createPasswordHasher,
