@@ -16,7 +16,7 @@ import {
   type Storage,
   type SyncedFrame,
 } from "@lucky-im/core";
-import { eventually } from "@lucky-im/core/testing";
+import { eventually, uniqueName } from "@lucky-im/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** A storage for one test, and how to release it. */
@@ -32,9 +32,6 @@ interface Server {
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-let counter = 0;
-const unique = (name: string) => `${name}_${Date.now().toString(36)}_${++counter}`;
-
 /** Sends a frame with a cid and waits for its `sent` or `error`. */
 async function answerTo(client: MemoryClient, frame: string | object, cid: string) {
   client.send(frame);
@@ -44,7 +41,7 @@ async function answerTo(client: MemoryClient, frame: string | object, cid: strin
 }
 
 async function sendText(client: MemoryClient, to: string, text: string): Promise<SentFrame> {
-  const cid = unique("c");
+  const cid = uniqueName("c");
   const answer = await answerTo(
     client,
     { type: "send", cid, to: { type: "user", id: to }, body: { type: "text", text } },
@@ -97,7 +94,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("a forged read receipt carries the stored, capped cursor; none before any message, none backwards", async () => {
       const server = await start();
-      const [aliceId, malloryId] = [unique("alice"), unique("mallory")];
+      const [aliceId, malloryId] = [uniqueName("alice"), uniqueName("mallory")];
       const alice = await server.login(aliceId);
       const mallory = await server.login(malloryId);
       const conversationId = [aliceId, malloryId].sort().join(":");
@@ -135,7 +132,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("a custom body nested past maxJsonDepth is bad_request with its cid; the victim's list, history and sync still work", async () => {
       const server = await start();
-      const [aliceId, bobId] = [unique("alice"), unique("bob")];
+      const [aliceId, bobId] = [uniqueName("alice"), uniqueName("bob")];
       const alice = await server.login(aliceId);
       const bob = await server.login(bobId);
       await sendText(alice, bobId, "before");
@@ -172,7 +169,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("a frame over maxFrameBytes is bad_request with its cid; nothing is stored", async () => {
       const server = await start({ maxFrameBytes: 2_000 });
-      const [aliceId, bobId] = [unique("alice"), unique("bob")];
+      const [aliceId, bobId] = [uniqueName("alice"), uniqueName("bob")];
       const alice = await server.login(aliceId);
       const frame = {
         type: "send",
@@ -190,7 +187,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("a lone surrogate in any string is bad_request with the cid; a cid retry still gets the original sent", async () => {
       const server = await start();
-      const [aliceId, bobId] = [unique("alice"), unique("bob")];
+      const [aliceId, bobId] = [uniqueName("alice"), uniqueName("bob")];
       const alice = await server.login(aliceId);
       const to = { type: "user", id: bobId };
       // JSON.stringify escapes a lone surrogate ("\ud800"); the raw form reaches a memory transport as is.
@@ -225,17 +222,17 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("a late group member's sync {g:0} and history start at their join point", async () => {
       const server = await start();
-      const [ownerId, lateId] = [unique("owner"), unique("late")];
+      const [ownerId, lateId] = [uniqueName("owner"), uniqueName("late")];
       const owner = await server.login(ownerId);
       const group = await server.im.groups.create({ ownerId, name: "g", memberIds: [] });
       const to = { type: "group", id: group.groupId };
       const conversationId = `g:${group.groupId}`;
       for (const text of ["secret 1", "secret 2"]) {
-        const cid = unique("g");
+        const cid = uniqueName("g");
         await answerTo(owner, { type: "send", cid, to, body: { type: "text", text } }, cid);
       }
       await server.im.groups.addMembers(group.groupId, ownerId, [lateId]);
-      const cid = unique("g");
+      const cid = uniqueName("g");
       await answerTo(owner, { type: "send", cid, to, body: { type: "text", text: "hello" } }, cid);
 
       const late = await server.login(lateId);
@@ -263,7 +260,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("history of a direct conversation the caller is named in is empty before its first message; others are refused", async () => {
       const server = await start();
-      const [aliceId, bobId, eveId] = [unique("alice"), unique("bob"), unique("eve")];
+      const [aliceId, bobId, eveId] = [uniqueName("alice"), uniqueName("bob"), uniqueName("eve")];
       const conversationId = `d:${[aliceId, bobId].sort().join(":")}`;
       expect(await server.im.history(aliceId, conversationId)).toEqual({
         messages: [],
@@ -276,7 +273,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
 
     it("the conversation list carries the other participants' read and delivered cursors", async () => {
       const server = await start();
-      const [aliceId, bobId] = [unique("alice"), unique("bob")];
+      const [aliceId, bobId] = [uniqueName("alice"), uniqueName("bob")];
       const alice = await server.login(aliceId);
       const bob = await server.login(bobId);
       for (let i = 0; i < 3; i++) await sendText(alice, bobId, `m${i}`);

@@ -5,7 +5,6 @@
  * container when a Docker engine answers; else the test is skipped locally,
  * but under `CI=true` it fails: CI never skips silently.
  */
-import { randomBytes } from "node:crypto";
 
 export type ServiceName = "postgres" | "redis" | "amqp";
 
@@ -78,9 +77,4 @@ export async function serviceUrl(name: ServiceName): Promise<string | undefined>
     );
   }
   return undefined;
-}
-
-/** A name unique to one test file or run: use it as a schema, key prefix or queue prefix. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
 }

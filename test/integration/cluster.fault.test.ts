@@ -18,11 +18,13 @@
  * Clients get a list of node URLs and move on to the next one after every
  * disconnect (see cluster-client.ts). Ledgers of the two streams are printed.
  */
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { amqpTopology } from "@lucky-im/broker-amqp";
 import type { MessageFrame } from "@lucky-im/client";
+import { uniqueName } from "@lucky-im/core/testing";
 import { connect as amqpConnect } from "amqplib";
 import { Redis } from "ioredis";
 import { SignJWT } from "jose";
@@ -30,7 +32,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../../examples/chat-server/test/helpers.js";
 import { ensureBuilt, ServerProcess } from "../../examples/chat-server/test/server-process.js";
-import { serviceUrl, uniqueName } from "../services.js";
+import { serviceUrl } from "../services.js";
 import { type ClusterClient, createClusterClient } from "./cluster-client.js";
 import {
   DeliveryLedger,

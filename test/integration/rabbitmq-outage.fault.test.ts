@@ -11,6 +11,7 @@
  * have reached its recipient's client exactly once (push or sync), with no
  * outbox entry left pending. The ledger is printed.
  */
+
 import { createAmqpBroker } from "@lucky-im/broker-amqp";
 import { createImClient, type ImClient } from "@lucky-im/client";
 import {
@@ -22,12 +23,13 @@ import {
   type ImServer,
   type MemoryPresenceHub,
 } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import { createPostgresStore, type PostgresStore } from "@lucky-im/store-postgres";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { serviceUrl, uniqueName } from "../services.js";
+import { serviceUrl } from "../services.js";
 import {
   DeliveryLedger,
   expectDeliveredExactlyOnce,

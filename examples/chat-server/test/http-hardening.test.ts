@@ -1,11 +1,12 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import { Writable } from "node:stream";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { type ChatServer, createChatServer } from "../src/chat-server.js";
 import type { ChatServerConfig } from "../src/config.js";
 import { api, registerUser, startTestServer, type TestUser, testConfig } from "./helpers.js";

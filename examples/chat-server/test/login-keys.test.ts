@@ -1,6 +1,7 @@
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { loadSharedLoginKey } from "../src/login-keys.js";
 
 const postgresUrl = await serviceUrl("postgres");

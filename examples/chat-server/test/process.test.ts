@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, uniqueName } from "@lucky-im/core/testing";
 import { CompactEncrypt, importJWK, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterNodeEnv, dropClusterState } from "../../../test/integration/shared-services.js";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { api, WsProbe } from "./helpers.js";
 import { ensureBuilt, ServerProcess } from "./server-process.js";
 
@@ -26,15 +26,6 @@ const PASSWORD = "correct horse battery";
 beforeAll(async () => {
   await ensureBuilt();
 }, 600_000);
-
-/** A loopback port nothing listens on (taken, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const directId = (a: string, b: string) => (a < b ? `d:${a}:${b}` : `d:${b}:${a}`);
 

@@ -4,11 +4,13 @@
  * (checked by the custom authenticator) and exchange a message; in memory,
  * and on PostgreSQL, RabbitMQ and Redis.
  */
+
 import { createImClient, type ImClient, type MessageFrame } from "@lucky-im/client";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { type RunningApp, startApp } from "../src/app.js";
 import type { LuckyImServices } from "../src/lucky-im.js";
 import { createUserDirectory } from "../src/users.js";

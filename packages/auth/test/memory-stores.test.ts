@@ -1,12 +1,15 @@
+import { authStoreConformance } from "@lucky-im/auth/testing";
 import {
   createMemoryCodeStore,
   createMemoryCredentialStore,
   createMemoryRefreshTokenStore,
 } from "../src/index.js";
-import { authStoreSuites } from "./store-suites.js";
 
-authStoreSuites("memory", () => ({
-  credentials: createMemoryCredentialStore(),
-  refreshTokens: createMemoryRefreshTokenStore(),
-  codes: createMemoryCodeStore(),
-}));
+authStoreConformance({
+  name: "memory",
+  create: () => ({
+    credentials: createMemoryCredentialStore(),
+    refreshTokens: createMemoryRefreshTokenStore(),
+    codes: createMemoryCodeStore(),
+  }),
+});

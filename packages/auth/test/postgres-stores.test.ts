@@ -1,14 +1,15 @@
+import { type AuthStores, authStoreConformance } from "@lucky-im/auth/testing";
 import { hasErrorCode } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import {
   createAuthService,
   createAuthTables,
   createPasswordHasher,
   createPostgresAuthStores,
 } from "../src/index.js";
-import { type AuthStores, authStoreSuites } from "./store-suites.js";
 
 const url = await serviceUrl("postgres");
 
@@ -44,7 +45,8 @@ describe.runIf(url)("PostgreSQL auth stores", () => {
     ]);
   });
 
-  authStoreSuites("postgres", () => stores);
+  // Created in beforeAll above, which runs before the suite's own.
+  authStoreConformance({ name: "postgres", create: () => stores });
 
   it("runs the whole auth flow over the Postgres stores", async () => {
     const revoked: string[] = [];

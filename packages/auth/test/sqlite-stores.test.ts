@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AuthStores, authStoreConformance } from "@lucky-im/auth/testing";
 import { hasErrorCode } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../test/services.js";
 import {
   createAuthService,
   createPasswordHasher,
   createSqliteAuthStores,
   createSqliteAuthTables,
 } from "../src/index.js";
-import { type AuthStores, authStoreSuites } from "./store-suites.js";
 
 describe("SQLite auth stores", () => {
   const dir = mkdtempSync(join(tmpdir(), "lucky-im-auth-"));
@@ -45,7 +45,8 @@ describe("SQLite auth stores", () => {
     ]);
   });
 
-  authStoreSuites("sqlite", () => stores);
+  // Created in beforeAll above, which runs before the suite's own.
+  authStoreConformance({ name: "sqlite", create: () => stores });
 
   it("runs the whole auth flow, and a refresh token survives reopening the file", async () => {
     const options = {

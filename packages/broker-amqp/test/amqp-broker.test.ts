@@ -1,9 +1,10 @@
 import { type AmqpBrokerOptions, amqpTopology, createAmqpBroker } from "@lucky-im/broker-amqp";
 import type { Broker, ControlMessage, ImError } from "@lucky-im/core";
+import { eventually, uniqueName } from "@lucky-im/core/testing";
 import { connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
-import { Admin, closeConnectionsNamed, envelope, markerOf, until } from "./helpers.js";
+import { serviceUrl } from "../../../test/services.js";
+import { Admin, closeConnectionsNamed, envelope, markerOf } from "./helpers.js";
 
 const url = await serviceUrl("amqp");
 
@@ -54,7 +55,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         });
         const expected = Array.from({ length: 500 }, (_, i) => `m${i}`);
         await Promise.all(expected.map((marker) => publisher.publish(node, envelope(marker))));
-        await until(() => received.length >= expected.length, "500 deliveries");
+        await eventually(() => received.length >= expected.length, {
+          message: "500 deliveries",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         expect(received).toEqual(expected);
       });
 
@@ -89,7 +94,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         await a.subscribeControl(nodeA, (message, from) => seen.push({ at: nodeA, from, message }));
         await b.subscribeControl(nodeB, (message, from) => seen.push({ at: nodeB, from, message }));
         await a.broadcast({ type: "group_changed", groupId: "g:1" });
-        await until(() => seen.length >= 2, "two control messages");
+        await eventually(() => seen.length >= 2, {
+          message: "two control messages",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         expect(seen.map((s) => s.at).sort()).toEqual([nodeA, nodeB].sort());
         for (const s of seen) {
           expect(s.from).toBe(nodeA);
@@ -117,12 +126,19 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         for (const marker of good) await publisher.publish(node, envelope(marker));
 
         const dead: string[] = [];
-        await until(async () => {
-          for (const body of await admin.drain(topology.deadLetterQueue)) {
-            dead.push(markerOf(JSON.parse(body.toString())));
-          }
-          return dead.includes(poison) && delivered.length >= good.length;
-        }, "the poison message in the dead-letter queue and the rest delivered");
+        await eventually(
+          async () => {
+            for (const body of await admin.drain(topology.deadLetterQueue)) {
+              dead.push(markerOf(JSON.parse(body.toString())));
+            }
+            return dead.includes(poison) && delivered.length >= good.length;
+          },
+          {
+            message: "the poison message in the dead-letter queue and the rest delivered",
+            timeoutMs: 20_000,
+            intervalMs: 50,
+          },
+        );
         expect(delivered.sort()).toEqual([...good].sort());
         expect(poisonTries).toEqual([false, true, true, true, true]);
         expect(errors.some((e) => e.message.includes("dead-lettered"))).toBe(true);
@@ -138,7 +154,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
           return new Promise<void>(() => {}); // never resolves
         });
         await publisher.publish(node, envelope("stuck"));
-        await until(() => seenByFirst, "the first delivery");
+        await eventually(() => seenByFirst, {
+          message: "the first delivery",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         await first.close();
 
         const second = makeBroker();
@@ -146,7 +166,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         await second.subscribe(node, async (value, info) => {
           seen.push({ marker: markerOf(value), redelivered: info.redelivered });
         });
-        await until(() => seen.length > 0, "the redelivery");
+        await eventually(() => seen.length > 0, {
+          message: "the redelivery",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         expect(seen).toEqual([{ marker: "stuck", redelivered: true }]);
       });
 
@@ -162,28 +186,40 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         });
         await broker.subscribeControl(node, (message) => controls.push(message));
         await other.publish(node, envelope("before"));
-        await until(() => received.includes("before"), "the delivery before the cut");
+        await eventually(() => received.includes("before"), {
+          message: "the delivery before the cut",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
 
         const lostBefore = errors.filter((e) => e.message.includes("lost the connection")).length;
         expect(await closeConnectionsNamed(connectionName)).toBe(1);
-        await until(
+        await eventually(
           () => errors.filter((e) => e.message.includes("lost the connection")).length > lostBefore,
-          "the loss to be reported",
+          { message: "the loss to be reported", timeoutMs: 20_000, intervalMs: 50 },
         );
         // During the outage a publish fails at once instead of waiting in memory.
         await expect(broker.publish(node, envelope("during"))).rejects.toMatchObject({
           code: "unavailable",
         });
 
-        await until(() => broker.ping(), "the broker to reconnect");
+        await eventually(() => broker.ping(), {
+          message: "the broker to reconnect",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         await other.publish(node, envelope("after-from-other"));
         await broker.publish(node, envelope("after-from-self"));
-        await until(
+        await eventually(
           () => received.includes("after-from-other") && received.includes("after-from-self"),
-          "deliveries after the reconnect",
+          { message: "deliveries after the reconnect", timeoutMs: 20_000, intervalMs: 50 },
         );
         await other.broadcast({ type: "custom", name: "after", data: 1 });
-        await until(() => controls.length > 0, "a control message after the reconnect");
+        await eventually(() => controls.length > 0, {
+          message: "a control message after the reconnect",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
         expect(controls).toEqual([{ type: "custom", name: "after", data: 1 }]);
       });
 
@@ -193,7 +229,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         await broker.subscribe(node, async () => {});
         expect(await admin.queueExists(topology.nodeQueue(node))).toBe(true);
         await broker.close();
-        await until(async () => !(await admin.queueExists(topology.nodeQueue(node))), "expiry");
+        await eventually(async () => !(await admin.queueExists(topology.nodeQueue(node))), {
+          message: "expiry",
+          timeoutMs: 20_000,
+          intervalMs: 50,
+        });
       });
     });
   }
@@ -228,7 +268,11 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         received.push(markerOf(value));
       });
       await broker.publish("own-node", envelope("own"));
-      await until(() => received.includes("own"), "the delivery");
+      await eventually(() => received.includes("own"), {
+        message: "the delivery",
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
       await broker.close();
       const channel = await connection.createChannel(); // still open
       await channel.close();
@@ -255,9 +299,17 @@ describe.runIf(url)("createAmqpBroker against RabbitMQ", () => {
         received.push(markerOf(value));
       });
       expect(await closeConnectionsNamed(connectionName)).toBe(1);
-      await until(async () => opened === 2 && (await broker.ping()), "the reconnect");
+      await eventually(async () => opened === 2 && (await broker.ping()), {
+        message: "the reconnect",
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
       await broker.publish("factory-node", envelope("after"));
-      await until(() => received.includes("after"), "the delivery after the reconnect");
+      await eventually(() => received.includes("after"), {
+        message: "the delivery after the reconnect",
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
       await broker.close();
       const admin = await Admin.open(url!);
       await admin.deleteTopology(prefix, ["factory-node"]);

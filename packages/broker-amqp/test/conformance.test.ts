@@ -1,8 +1,8 @@
 import { createAmqpBroker } from "@lucky-im/broker-amqp";
 import type { Broker, ImError } from "@lucky-im/core";
-import { brokerConformance } from "@lucky-im/core/testing";
+import { brokerConformance, uniqueName } from "@lucky-im/core/testing";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { Admin } from "./helpers.js";
 
 const url = await serviceUrl("amqp");

@@ -2,19 +2,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { amqpTopology } from "@lucky-im/broker-amqp";
 import type { Envelope } from "@lucky-im/core";
-import { eventually } from "@lucky-im/core/testing";
 import { type Channel, type ChannelModel, connect } from "amqplib";
 
 const run = promisify(execFile);
-
-/** Polls `check` every 50 ms until it returns true, or fails after `timeoutMs`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  await eventually(check, { message: what, timeoutMs, intervalMs: 50 });
-}
 
 /** A small envelope carrying a marker the tests recognise. */
 export function envelope(text: string): Envelope {

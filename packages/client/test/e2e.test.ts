@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createImServer, ImError, type ImServer, type Principal } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -12,7 +13,6 @@ import {
   type MessageFrame,
   type SentResult,
 } from "../src/index.js";
-import { waitFor } from "./fake-server.js";
 
 /** Tokens are "t-<userId>". */
 const authenticator = {
@@ -119,15 +119,19 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     expect(first).toMatchObject({ conversationId: "d:alice:bob", seq: 1 });
     await bob.client.send(to("alice"), text("hi alice"));
     await alice.client.send(to("bob"), text("how are you"));
-    await waitFor(() => bob.messages.length === 2 && alice.messages.length === 1, "the chat");
+    await eventually(() => bob.messages.length === 2 && alice.messages.length === 1, {
+      message: "the chat",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(bob.messages.map(bodyText)).toEqual(["hi bob", "how are you"]);
     expect(bob.messages.map((m) => m.seq)).toEqual([1, 3]);
     expect(alice.messages.map(bodyText)).toEqual(["hi alice"]);
     expect(alice.messages[0]!.from).toBe("bob");
-    await waitFor(
+    await eventually(
       () =>
         alice.client.cursors()["d:alice:bob"] === 3 && bob.client.cursors()["d:alice:bob"] === 3,
-      "cursors at 3",
+      { message: "cursors at 3", timeoutMs: 10_000, intervalMs: 5 },
     );
   });
 
@@ -147,10 +151,18 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
       ),
     );
     for (const [i, u] of users.entries()) {
-      await waitFor(() => u.messages.length === 4, `${ids[i]} gets 4 messages`);
+      await eventually(() => u.messages.length === 4, {
+        message: `${ids[i]} gets 4 messages`,
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
       expectInOrderOnce(u.messages, conversationId);
       expect(u.messages.map((m) => m.from).sort()).toEqual(ids.filter((id) => id !== ids[i]));
-      await waitFor(() => u.client.cursors()[conversationId] === 5, `${ids[i]} cursor at 5`);
+      await eventually(() => u.client.cursors()[conversationId] === 5, {
+        message: `${ids[i]} cursor at 5`,
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
     }
     expect(await storedMessages(conversationId)).toHaveLength(5);
   });
@@ -161,15 +173,20 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     const bob = user("bob");
     await Promise.all([phone.connect(), laptop.connect(), bob.connect()]);
     const sent = await phone.client.send(to("bob"), text("from my phone"));
-    await waitFor(() => laptop.messages.length === 1 && bob.messages.length === 1, "both copies");
+    await eventually(() => laptop.messages.length === 1 && bob.messages.length === 1, {
+      message: "both copies",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(laptop.messages[0]).toMatchObject({ messageId: sent.messageId, from: "alice" });
     expect(bob.messages[0]!.messageId).toBe(sent.messageId);
     expect(phone.messages).toHaveLength(0); // the sending device gets `sent`, not `message`
     const reply = await bob.client.send(to("alice"), text("hi both"));
-    await waitFor(
-      () => phone.messages.length === 1 && laptop.messages.length === 2,
-      "reply on both",
-    );
+    await eventually(() => phone.messages.length === 1 && laptop.messages.length === 2, {
+      message: "reply on both",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(phone.messages[0]!.messageId).toBe(reply.messageId);
   });
 
@@ -179,7 +196,11 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     const bob = user("bob", bobStore);
     await Promise.all([alice.connect(), bob.connect()]);
     await alice.client.send(to("bob"), text("before"));
-    await waitFor(() => bob.messages.length === 1, "the first message");
+    await eventually(() => bob.messages.length === 1, {
+      message: "the first message",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     await bob.client.close();
     expect(await bobStore.load("bob")).toEqual({ "d:alice:bob": 1 });
 
@@ -191,7 +212,11 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     // A new client on the same cursor store: a reopened app.
     const bobAgain = user("bob", bobStore);
     await bobAgain.connect();
-    await waitFor(() => bobAgain.messages.length === 100, "100 messages");
+    await eventually(() => bobAgain.messages.length === 100, {
+      message: "100 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(bobAgain.messages.map((m) => m.seq)).toEqual(
       Array.from({ length: 100 }, (_, i) => i + 2),
     );
@@ -214,8 +239,16 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     const synced: boolean[] = [];
     bob.client.on("synced", (frame) => synced.push(frame.more));
     await bob.connect();
-    await waitFor(() => bob.messages.length === 200, "200 messages", 30_000);
-    await waitFor(() => synced.at(-1) === false, "the last synced");
+    await eventually(() => bob.messages.length === 200, {
+      message: "200 messages",
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
+    await eventually(() => synced.at(-1) === false, {
+      message: "the last synced",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(bob.messages.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expectInOrderOnce(bob.messages, "d:alice:bob");
   });
@@ -232,13 +265,21 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     for (let i = 0; i < 60; i++) {
       sends.push(alice.client.send(to("bob"), text(`n${i}`)));
       if (i === 20) {
-        await waitFor(() => bob.messages.length > 0, "the stream to start");
+        await eventually(() => bob.messages.length > 0, {
+          message: "the stream to start",
+          timeoutMs: 10_000,
+          intervalMs: 5,
+        });
         dropAllConnections();
       }
       if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const results = await Promise.all(sends);
-    await waitFor(() => bob.messages.length === 60, "60 messages at bob", 20_000);
+    await eventually(() => bob.messages.length === 60, {
+      message: "60 messages at bob",
+      timeoutMs: 20_000,
+      intervalMs: 5,
+    });
     expect(reconnects.alice).toBeGreaterThanOrEqual(1);
     expect(reconnects.bob).toBeGreaterThanOrEqual(1);
     // Every text exactly once. (Send order is not asserted: on a loaded machine a
@@ -271,7 +312,11 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
       const stored = (await storedMessages("d:alice:bob")).filter((m) => m.cid === result.cid);
       expect(stored).toHaveLength(1);
       expect(stored[0]!.messageId).toBe(result.messageId);
-      await waitFor(() => bob.messages.length === round + 1, `bob gets message ${round}`);
+      await eventually(() => bob.messages.length === round + 1, {
+        message: `bob gets message ${round}`,
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
     }
     expect(await storedMessages("d:alice:bob")).toHaveLength(6);
     await new Promise((resolve) => setTimeout(resolve, 500));

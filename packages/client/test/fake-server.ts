@@ -5,15 +5,6 @@ import { type WebSocket, WebSocketServer } from "ws";
 /** A frame as the fake server received it. */
 export type Frame = { type: string } & Record<string, unknown>;
 
-/** Polls `check` every 5 ms until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  await eventually(check, { message: what, timeoutMs, intervalMs: 5 });
-}
-
 /** One connection of the scripted server. */
 export class FakeConnection {
   readonly frames: Frame[] = [];
@@ -41,7 +32,7 @@ export class FakeConnection {
   /** The first received frame of `type` not yet taken by `next` (waits for one). */
   async next(type: string, timeoutMs = 10_000): Promise<Frame> {
     let found: Frame | undefined;
-    await waitFor(
+    await eventually(
       () => {
         for (let i = 0; i < this.frames.length; i++) {
           if (this.frames[i]!.type === type && !this.taken.has(i)) {
@@ -52,8 +43,7 @@ export class FakeConnection {
         }
         return false;
       },
-      `a "${type}" frame`,
-      timeoutMs,
+      { message: `a "${type}" frame`, timeoutMs: timeoutMs, intervalMs: 5 },
     );
     return found!;
   }
@@ -112,7 +102,11 @@ export class FakeServer {
 
   /** The next connection not yet taken. */
   async nextConnection(timeoutMs = 10_000): Promise<FakeConnection> {
-    await waitFor(() => this.connections.length > this.taken, "a connection", timeoutMs);
+    await eventually(() => this.connections.length > this.taken, {
+      message: "a connection",
+      timeoutMs: timeoutMs,
+      intervalMs: 5,
+    });
     return this.connections[this.taken++]!;
   }
 

@@ -1,3 +1,4 @@
+import { eventually } from "@lucky-im/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import {
@@ -10,7 +11,7 @@ import {
   type MessageFrame,
   type StorageLike,
 } from "../src/index.js";
-import { type FakeConnection, FakeServer, messageFrame, waitFor } from "./fake-server.js";
+import { type FakeConnection, FakeServer, messageFrame } from "./fake-server.js";
 
 const C = "d:alice:bob";
 
@@ -92,7 +93,11 @@ describe("connect", () => {
     one.socket.terminate();
     const two = await second.nextConnection();
     await two.accept("alice");
-    await waitFor(() => client.state === "open", "the client open on the second server");
+    await eventually(() => client.state === "open", {
+      message: "the client open on the second server",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(calls).toBe(2);
   });
 
@@ -128,7 +133,11 @@ describe("connect", () => {
     expect(again.cursors).toEqual({ [C]: 2 });
     conn.send(messageFrame(3));
     conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 3 }], more: false });
-    await waitFor(() => messages.length === 3, "3 messages");
+    await eventually(() => messages.length === 3, {
+      message: "3 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages.map((m) => m.seq)).toEqual([1, 2, 3]);
   });
 
@@ -144,7 +153,11 @@ describe("connect", () => {
       ],
       more: false,
     });
-    await waitFor(() => messages.length === 2, "2 messages");
+    await eventually(() => messages.length === 2, {
+      message: "2 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages.map((m) => m.seq)).toEqual([41, 42]);
     expect(client.cursors()).toEqual({ [C]: 42, "g:9": 5 });
     // Not downloading the history before 41 again.
@@ -158,7 +171,11 @@ describe("ordering", () => {
     await store.save("alice", { [C]: 5 });
     const { conn, messages } = await connected({ cursorStore: store });
     for (const seq of [8, 6, 9, 7]) conn.send(messageFrame(seq));
-    await waitFor(() => messages.length === 4, "4 messages");
+    await eventually(() => messages.length === 4, {
+      message: "4 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages.map((m) => m.seq)).toEqual([6, 7, 8, 9]);
     expect(messages.map(text)).toEqual(["hello 6", "hello 7", "hello 8", "hello 9"]);
   });
@@ -169,16 +186,32 @@ describe("ordering", () => {
     conn.send(first);
     conn.send(first);
     conn.send(messageFrame(2));
-    await waitFor(() => messages.length === 2, "2 messages");
+    await eventually(() => messages.length === 2, {
+      message: "2 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     const acks = async () => {
-      await waitFor(() => conn.all("ack").some((a) => a.seq === 2), "ack 2");
+      await eventually(() => conn.all("ack").some((a) => a.seq === 2), {
+        message: "ack 2",
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
     };
     await acks();
     const before = conn.all("ack").length;
     conn.send(first); // re-pushed: the server did not see our ack
-    await waitFor(() => conn.all("ack").length > before, "a re-ack");
+    await eventually(() => conn.all("ack").length > before, {
+      message: "a re-ack",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     conn.send(messageFrame(3));
-    await waitFor(() => messages.length === 3, "3 messages");
+    await eventually(() => messages.length === 3, {
+      message: "3 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages.map((m) => m.messageId)).toEqual([
       first.messageId,
       messages[1]!.messageId,
@@ -201,7 +234,11 @@ describe("ordering", () => {
     conn.send(messageFrame(7));
     conn.send(messageFrame(8));
     conn.send({ type: "synced", conversations: [{ conversationId: C, lastSeq: 8 }], more: false });
-    await waitFor(() => messages.length === 3, "3 messages");
+    await eventually(() => messages.length === 3, {
+      message: "3 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages.map((m) => m.seq)).toEqual([6, 7, 8]);
   });
 
@@ -220,7 +257,11 @@ describe("ordering", () => {
         more: false,
       });
     }
-    await waitFor(() => messages.length === 1, "message 7");
+    await eventually(() => messages.length === 1, {
+      message: "message 7",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages[0]!.seq).toBe(7);
   });
 
@@ -228,8 +269,16 @@ describe("ordering", () => {
     const { conn, messages } = await connected({ ackDelayMs: 200 });
     for (let seq = 1; seq <= 20; seq++) conn.send(messageFrame(seq));
     conn.send(messageFrame(22)); // 21 is missing
-    await waitFor(() => messages.length === 20, "20 messages");
-    await waitFor(() => conn.all("ack").some((a) => a.seq === 20), "ack 20");
+    await eventually(() => messages.length === 20, {
+      message: "20 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    await eventually(() => conn.all("ack").some((a) => a.seq === 20), {
+      message: "ack 20",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     const acks = conn.all("ack");
     expect(acks.length).toBeLessThan(20);
     expect(acks.every((a) => a.conversationId === C)).toBe(true);
@@ -251,7 +300,11 @@ describe("another account", () => {
     await ready;
     await conn1.next("sync");
     for (let seq = 1; seq <= 3; seq++) conn1.send(messageFrame(seq));
-    await waitFor(() => messages.length === 3, "3 messages");
+    await eventually(() => messages.length === 3, {
+      message: "3 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     user = "carol";
     conn1.socket.terminate(); // before the ack timer fires
 
@@ -338,7 +391,11 @@ describe("send", () => {
     const conn = await server.nextConnection();
     await conn.accept("alice");
     await ready;
-    await waitFor(() => conn.all("send").length === 8, "8 sends");
+    await eventually(() => conn.all("send").length === 8, {
+      message: "8 sends",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     // No one-second window carried more than 5 frames (auth and sync included);
     // a slow machine only spreads them further apart.
     expect(sentAt.length).toBe(10);
@@ -415,7 +472,11 @@ describe("send", () => {
     conn2.send(messageFrame(1, { from: "alice", cid: String(first.cid), messageId: "m-own" }));
     conn2.send(messageFrame(2));
     await expect(promise).resolves.toMatchObject({ messageId: "m-own", seq: 1 });
-    await waitFor(() => messages.length === 1, "message 2");
+    await eventually(() => messages.length === 1, {
+      message: "message 2",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(messages[0]!.seq).toBe(2);
   });
 
@@ -441,7 +502,11 @@ describe("close codes", () => {
     await conn.next("send");
     conn.socket.close(4409, "replaced");
     await expect(pending).rejects.toMatchObject({ code: "conflict" });
-    await waitFor(() => client.state === "closed", "closed");
+    await eventually(() => client.state === "closed", {
+      message: "closed",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(errors.map((e) => e.code)).toContain("conflict");
     expect(errors.find((e) => e.code === "conflict")?.closeCode).toBe(4409);
     expect(disconnects).toEqual([false]);
@@ -464,7 +529,11 @@ describe("close codes", () => {
       disconnects.push({ code: d.code, willReconnect: d.willReconnect }),
     );
     for (let seq = 1; seq <= 3; seq++) conn.send(messageFrame(seq));
-    await waitFor(() => client.state === "open" && disconnects.length === 0, "open");
+    await eventually(() => client.state === "open" && disconnects.length === 0, {
+      message: "open",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     conn.socket.close(4008, "too slow: send queue full");
 
@@ -539,7 +608,11 @@ describe("close codes", () => {
     conn.send({ type: "auth_expiring", expiresAt: Date.now() + 30_000 });
     const auth = await conn.accept("alice");
     expect(auth.token).toBe("t2");
-    await waitFor(() => reauth.length === 1, "reauthenticated");
+    await eventually(() => reauth.length === 1, {
+      message: "reauthenticated",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(server.connections).toHaveLength(1);
     expect(conn.all("sync")).toHaveLength(1);
     expect(client.state).toBe("open");
@@ -549,7 +622,11 @@ describe("close codes", () => {
     const { server, client, conn } = await connected();
     await client.close();
     expect(client.state).toBe("closed");
-    await waitFor(() => conn.closed !== undefined, "server sees the close");
+    await eventually(() => conn.closed !== undefined, {
+      message: "server sees the close",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(conn.closed?.code).toBe(1000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(server.connections).toHaveLength(1);
@@ -582,7 +659,11 @@ describe("other frames", () => {
     conn.send({ type: "signal", from: "bob", callId: "call-1", data: {} });
     conn.send({ type: "presence", userId: "bob", online: true });
     conn.send({ type: "group", groupId: "1", event: "created", userIds: ["alice"], by: "bob" });
-    await waitFor(() => events.length === 6, "6 events");
+    await eventually(() => events.length === 6, {
+      message: "6 events",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(events).toEqual(["receipt", "recalled", "typing", "signal", "presence", "group"]);
   });
 });
@@ -617,7 +698,11 @@ describe("localStorage cursor store", () => {
     const storage = fakeLocalStorage();
     const first = await connected({ cursorStore: createLocalStorageCursorStore({ storage }) });
     for (let seq = 1; seq <= 3; seq++) first.conn.send(messageFrame(seq));
-    await waitFor(() => first.messages.length === 3, "3 messages");
+    await eventually(() => first.messages.length === 3, {
+      message: "3 messages",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     await first.client.close();
 
     const second = await setup({ cursorStore: createLocalStorageCursorStore({ storage }) });
@@ -670,7 +755,11 @@ describe("getToken failures", () => {
     const first = await conn1.next("send");
     outage = true;
     conn1.socket.terminate();
-    await waitFor(() => errors.length >= 3, "three failed getToken attempts");
+    await eventually(() => errors.length >= 3, {
+      message: "three failed getToken attempts",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(client.state).toBe("reconnecting");
     expect(server.connections).toHaveLength(1);
     outage = false;
@@ -737,12 +826,20 @@ describe("ping timeout", () => {
     conn.answerPings = false;
     await conn.next("ping", 10_000);
     const pingArrived = Date.now();
-    await waitFor(() => disconnects.length === 1, "the client drops the silent connection");
+    await eventually(() => disconnects.length === 1, {
+      message: "the client drops the silent connection",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     expect(Date.now() - pingArrived).toBeLessThan(1500);
     expect(disconnects[0]).toMatchObject({ code: 1006, willReconnect: true });
     const conn2 = await server.nextConnection();
     await conn2.accept("alice");
-    await waitFor(() => client.state === "open", "open again");
+    await eventually(() => client.state === "open", {
+      message: "open again",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
   });
 
   it("ping() rejects after pingTimeoutMs when nothing answers, and the client reconnects", async () => {
@@ -756,7 +853,11 @@ describe("ping timeout", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     const conn2 = await server.nextConnection();
     await conn2.accept("alice");
-    await waitFor(() => client.state === "open", "open again");
+    await eventually(() => client.state === "open", {
+      message: "open again",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
   });
 
   it("a late pong on a connection that still receives frames only rejects that ping()", async () => {
@@ -806,7 +907,11 @@ describe("outgoing queue bound", () => {
     // At most 2 fit the current second's budget, 2 may wait: the rest are refused.
     expect(accepted).toBeGreaterThanOrEqual(2);
     expect(accepted).toBeLessThanOrEqual(4);
-    await waitFor(() => conn.all("send").length === accepted, "the accepted sends");
+    await eventually(() => conn.all("send").length === accepted, {
+      message: "the accepted sends",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     answerSends(conn, (cid) => Number(cid.slice(1)) + 1);
     const outcomes = await Promise.all(results);
     // The accepted ones are the oldest, in order; every refused one is newer.
@@ -822,7 +927,11 @@ describe("outgoing queue bound", () => {
     expect(client.pendingSends).toBe(0);
     // Once the backlog drained, the application may send again.
     const later = client.send({ type: "user", id: "bob" }, { type: "text", text: "later" });
-    await waitFor(() => conn.all("send").length === accepted + 1, "the later send");
+    await eventually(() => conn.all("send").length === accepted + 1, {
+      message: "the later send",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     const frame = conn.all("send").at(-1)!;
     expect(frame.body).toEqual({ type: "text", text: "later" });
     conn.send({
@@ -843,7 +952,11 @@ describe("outgoing queue bound", () => {
     const conn = await server.nextConnection();
     await conn.accept("alice");
     await ready;
-    await waitFor(() => conn.all("send").length === 4, "4 re-sent sends");
+    await eventually(() => conn.all("send").length === 4, {
+      message: "4 re-sent sends",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     answerSends(conn);
     await expect(Promise.all(sends)).resolves.toHaveLength(4);
   });
@@ -852,7 +965,11 @@ describe("outgoing queue bound", () => {
     const { conn, client } = await connected({ maxFramesPerSecond: 2 });
     for (let seq = 1; seq <= 50; seq++) client.read(C, seq);
     client.read(C, 10); // lower than one already written: changes nothing
-    await waitFor(() => conn.all("read").some((r) => r.seq === 50), "read 50");
+    await eventually(() => conn.all("read").some((r) => r.seq === 50), {
+      message: "read 50",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     await new Promise((resolve) => setTimeout(resolve, 600));
     const reads = conn.all("read").map((r) => r.seq);
     expect(reads.length).toBeLessThanOrEqual(3);

@@ -1,12 +1,12 @@
 import type { Presence, RateLimiter } from "@lucky-im/core";
-import { presenceConformance, rateLimiterConformance } from "@lucky-im/core/testing";
+import { presenceConformance, rateLimiterConformance, uniqueName } from "@lucky-im/core/testing";
 import {
   createRedisPresence,
   createRedisRateLimiter,
   type RedisRateLimiter,
 } from "@lucky-im/presence-redis";
 import { afterAll, describe } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { deleteKeys } from "./helpers.js";
 
 const url = await serviceUrl("redis");

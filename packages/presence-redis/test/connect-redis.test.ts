@@ -1,7 +1,7 @@
 import { hasErrorCode } from "@lucky-im/core";
+import { freePort } from "@lucky-im/core/testing";
 import { describe, expect, it } from "vitest";
 import { connectRedis, redactRedisUrl } from "../src/index.js";
-import { freePort } from "./helpers.js";
 
 const url = process.env.LUCKY_IM_TEST_REDIS_URL;
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { eventually } from "@lucky-im/core/testing";
 import { Redis } from "ioredis";
 
 /** Deletes every key under `prefix` (SCAN + DEL), so a test file leaves Redis as it found it. */
@@ -30,20 +30,6 @@ export async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Counts round trips a client makes: a command sent alone is one, and the
  * commands of one pipeline (which share a write stream) are one together.
@@ -72,22 +58,6 @@ export function countRoundTrips(redis: Redis): {
       redis.sendCommand = original;
     },
   };
-}
-
-/** A free TCP port on 127.0.0.1, picked by the OS. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
 }
 
 /** A private redis-server (no persistence) that a test may kill and restart. */
@@ -124,7 +94,7 @@ export class PrivateRedis {
     });
     probe.on("error", () => {});
     try {
-      await until(
+      await eventually(
         async () => {
           if (child.exitCode !== null)
             throw new Error(`redis-server exited with ${child.exitCode}`);
@@ -136,8 +106,7 @@ export class PrivateRedis {
             return false;
           }
         },
-        20_000,
-        `redis-server on port ${this.port}`,
+        { message: `redis-server on port ${this.port}`, timeoutMs: 20_000, intervalMs: 50 },
       );
     } finally {
       probe.disconnect();

@@ -1,7 +1,8 @@
+import { uniqueName } from "@lucky-im/core/testing";
 import { createRedisRateLimiter } from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 import { deleteKeys } from "./helpers.js";
 
 const url = await serviceUrl("redis");

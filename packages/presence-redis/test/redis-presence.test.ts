@@ -1,10 +1,11 @@
 import type { SessionInfo } from "@lucky-im/core";
 import { hasErrorCode } from "@lucky-im/core";
+import { eventually, freePort, uniqueName } from "@lucky-im/core/testing";
 import { createRedisPresence, type RedisPresence } from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
-import { countRoundTrips, deleteKeys, freePort, keysOf, until } from "./helpers.js";
+import { serviceUrl } from "../../../test/services.js";
+import { countRoundTrips, deleteKeys, keysOf } from "./helpers.js";
 
 const url = await serviceUrl("redis");
 
@@ -86,14 +87,13 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
 
     // "live" keeps heartbeating; "dead" does not (a crash: nobody calls unregister).
     const lastBeat = Date.now();
-    await until(
+    await eventually(
       async () => {
         await a.heartbeat("live");
         const s = await reader.sessionsOf(["u1", "u2"]);
         return s.length === 1 && s[0]?.sessionId === "l1";
       },
-      15_000,
-      "the dead node's sessions to vanish",
+      { message: "the dead node's sessions to vanish", timeoutMs: 15_000, intervalMs: 50 },
     );
     const nodes = await reader.nodesOf(["u1", "u2"]);
     expect(nodes).toEqual(new Map([["live", ["u1"]]]));
@@ -225,7 +225,11 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
       const reg = await p.register(session("u1", "n1")).catch((e: unknown) => e);
       expect(hasErrorCode(reg, "unavailable")).toBe(true);
       expect(await p.ping()).toBe(false);
-      await until(() => errors.length > 0, 10_000, "onError to see the connection error");
+      await eventually(() => errors.length > 0, {
+        message: "onError to see the connection error",
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
     } finally {
       await p.close();
     }

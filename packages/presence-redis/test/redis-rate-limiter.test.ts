@@ -1,9 +1,10 @@
 import { hasErrorCode } from "@lucky-im/core";
+import { eventually, freePort, uniqueName } from "@lucky-im/core/testing";
 import { createRedisRateLimiter, type RedisRateLimiter } from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
-import { deleteKeys, freePort, until } from "./helpers.js";
+import { serviceUrl } from "../../../test/services.js";
+import { deleteKeys } from "./helpers.js";
 
 const url = await serviceUrl("redis");
 
@@ -45,7 +46,11 @@ describe.runIf(url)("createRedisRateLimiter (real Redis)", () => {
     // Another key has its own budget.
     expect((await limiter.consume("other")).allowed).toBe(true);
     // A sub-second window expires (rate-limiter-flexible's own Redis store would floor it to 0 s: never).
-    await until(async () => (await limiter.consume("k")).allowed, 10_000, "the window to pass");
+    await eventually(async () => (await limiter.consume("k")).allowed, {
+      message: "the window to pass",
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
   });
 
   it("holds across instances (the budget lives in Redis)", async () => {

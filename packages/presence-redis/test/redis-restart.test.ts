@@ -1,10 +1,11 @@
 import type { SessionInfo } from "@lucky-im/core";
 import { hasErrorCode } from "@lucky-im/core";
+import { eventually, freePort } from "@lucky-im/core/testing";
 import { createRedisPresence, createRedisRateLimiter } from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { serviceUrl } from "../../../test/services.js";
-import { freePort, PrivateRedis, until } from "./helpers.js";
+import { PrivateRedis } from "./helpers.js";
 
 // This test needs its own redis-server (the shared one must not be restarted);
 // it runs wherever the shared Redis does.
@@ -58,7 +59,11 @@ describe.runIf(url)("Redis killed and restarted mid-run (private redis-server)",
 
       await server.kill();
       // Calls during the outage reject with unavailable (never hang, never crash).
-      await until(() => presence.redis.status !== "ready", 10_000, "the client to see the outage");
+      await eventually(() => presence.redis.status !== "ready", {
+        message: "the client to see the outage",
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
       for (const call of [
         () => presence.nodesOf(["u1"]),
         () => presence.heartbeat("node-a"),
@@ -75,7 +80,7 @@ describe.runIf(url)("Redis killed and restarted mid-run (private redis-server)",
 
       await server.start(); // same port, empty: Redis here keeps nothing on disk
       // ioredis reconnects by itself; then the node's next heartbeat restores its sessions.
-      await until(
+      await eventually(
         async () => {
           try {
             await presence.heartbeat("node-a");
@@ -84,8 +89,7 @@ describe.runIf(url)("Redis killed and restarted mid-run (private redis-server)",
             return false;
           }
         },
-        30_000,
-        "a heartbeat to succeed after the restart",
+        { message: "a heartbeat to succeed after the restart", timeoutMs: 30_000, intervalMs: 50 },
       );
       const nodes = await presence.nodesOf(["u1", "u2", "u3"]);
       expect(nodes.get("node-a")?.sort()).toEqual(["u1", "u3"]);

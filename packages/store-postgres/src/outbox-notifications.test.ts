@@ -17,7 +17,6 @@ class FakeClient extends EventEmitter {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls a condition of the fake clients every 5 ms, for up to 5 s. */
-const until = (check: () => boolean) => eventually(check, { timeoutMs: 5000, intervalMs: 5 });
 
 describe("listenOutbox", () => {
   it("wakes at the due time, coalescing notifications, and listens again after a loss", async () => {
@@ -35,7 +34,10 @@ describe("listenOutbox", () => {
       onError: (error) => errors.push(error),
       reconnectDelayMs: 10,
     });
-    await until(() => clients[0]?.queries.includes('LISTEN "ch"') ?? false);
+    await eventually(() => clients[0]?.queries.includes('LISTEN "ch"') ?? false, {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     const client = clients[0]!;
     const start = Date.now();
     // Three hints: two due soon (one wake), one later (a second wake), one for another channel.
@@ -43,7 +45,7 @@ describe("listenOutbox", () => {
     client.emit("notification", { channel: "ch", payload: String(start + 40) });
     client.emit("notification", { channel: "ch", payload: String(start + 150) });
     client.emit("notification", { channel: "other", payload: String(start) });
-    await until(() => wakes.length === 2);
+    await eventually(() => wakes.length === 2, { timeoutMs: 5_000, intervalMs: 5 });
     // Timers never fire early: the first wake is not before the earliest due time.
     expect(wakes[0]! - start).toBeGreaterThanOrEqual(35);
     expect(wakes[1]! - start).toBeGreaterThanOrEqual(145);
@@ -53,7 +55,10 @@ describe("listenOutbox", () => {
     // A lost connection is reported once, released as broken, and replaced; then one wake.
     client.emit("error", new Error("Connection terminated unexpectedly"));
     client.emit("end");
-    await until(() => clients.length === 2 && wakes.length === 3);
+    await eventually(() => clients.length === 2 && wakes.length === 3, {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     expect(errors).toHaveLength(1);
     expect(client.released).toHaveLength(1);
     expect(client.released[0]).toBeInstanceOf(Error);

@@ -1,6 +1,7 @@
 import { directConversationId, type MessageDraft, newMessageId } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
-import { serviceUrl, uniqueName } from "../../../test/services.js";
+import { serviceUrl } from "../../../test/services.js";
 
 /** The PostgreSQL URL of the test run (undefined only off CI without a service: the file skips). */
 export const pgUrl = await serviceUrl("postgres");

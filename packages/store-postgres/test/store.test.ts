@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { directConversationId, hasErrorCode, type MessageDraft } from "@lucky-im/core";
+import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore, migrateToLatest, type PostgresStore } from "../src/index.js";
@@ -10,7 +11,6 @@ import { draft, dropSchema, pgUrl, query, testSchema } from "./helpers.js";
 
 const schema = testSchema("store");
 const cliSchema = testSchema("cli");
-const uid = (label: string) => `${label}_${Math.random().toString(36).slice(2, 10)}`;
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -48,7 +48,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
 
   it("two stores on two pools append 500 messages concurrently to one conversation: seq 1..500", async () => {
     const other = await open();
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const drafts = Array.from({ length: 500 }, (_, i) => draft(i % 2 ? a : b, i % 2 ? b : a));
     const results = await Promise.all(
       drafts.map((d, i) => (i % 2 ? store : other).messages.append(d)),
@@ -82,7 +82,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       },
     );
     stores.push(faulty);
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const first = await faulty.messages.append(draft(a, b));
     const doomed = draft(a, b, { body: { type: "text", text: "boom" } });
     const error = await rejection(faulty.messages.append(doomed));
@@ -112,7 +112,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       },
     );
     stores.push(counting);
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const results = await Promise.all(
       Array.from({ length: 35 }, () => counting.messages.append(draft(a, b))),
     );
@@ -122,7 +122,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   it("in a group-committed batch, a failing message fails alone and the others keep contiguous seqs", async () => {
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const drafts = Array.from({ length: 10 }, (_, i) =>
       draft(a, b, { body: { type: "text", text: i === 4 ? "nul \u0000 inside" : `ok ${i}` } }),
     );
@@ -142,7 +142,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   it("a (from, cid) repeated inside one batch and against an earlier row returns the stored message, created:false", async () => {
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const original = draft(a, b);
     const repeats = [
       original,
@@ -161,7 +161,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   it("a messageId reused under another cid is a conflict for that append only", async () => {
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const first = draft(a, b);
     const clash = draft(a, b, { messageId: first.messageId });
     const bystander = draft(a, b);
@@ -173,7 +173,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   it("text with quotes, SQL, unicode, emoji and RTL marks is stored byte for byte (checked in the table too)", async () => {
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     const texts = [
       `quotes " ' \` and '; DROP TABLE messages; --`,
       "emoji 😀👩‍👩‍👧‍👦🇯🇵 and RTL \u200F\u202Eעברית العربية\u202C",
@@ -196,7 +196,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
 
   it("range is capped by maxPageSize", async () => {
     const small = await open({ maxPageSize: 3 });
-    const [a, b] = [uid("a"), uid("b")];
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
     for (let i = 0; i < 5; i++) await small.messages.append(draft(a, b));
     const conversationId = directConversationId(a, b);
     expect((await small.messages.range(conversationId, { afterSeq: 0, limit: 100 })).length).toBe(
@@ -227,8 +227,8 @@ describe.runIf(pgUrl)("store-postgres", () => {
     };
     try {
       const batched = await createPostgresStore({ pool, schema, readBatchMaxSize: 10 });
-      const users = Array.from({ length: 35 }, (_, i) => uid(`u${i}`));
-      const peer = uid("peer");
+      const users = Array.from({ length: 35 }, (_, i) => uniqueName(`u${i}`));
+      const peer = uniqueName("peer");
       for (const user of users) await batched.messages.append(draft(peer, user));
       statements.length = 0;
       const cursors = await Promise.all(users.map((user) => batched.cursors.cursors(user)));
@@ -257,12 +257,12 @@ describe.runIf(pgUrl)("store-postgres", () => {
     const pool = new pg.Pool({ connectionString: pgUrl, max: 2 });
     try {
       const mine = await createPostgresStore({ pool, schema });
-      await mine.messages.append(draft(uid("a"), uid("b")));
+      await mine.messages.append(draft(uniqueName("a"), uniqueName("b")));
       await mine.close();
       await mine.close();
       expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
       expect(await mine.ping()).toBe(false);
-      const error = await rejection(mine.messages.append(draft(uid("a"), uid("b"))));
+      const error = await rejection(mine.messages.append(draft(uniqueName("a"), uniqueName("b"))));
       expect(hasErrorCode(error, "unavailable")).toBe(true);
     } finally {
       await pool.end();
@@ -292,7 +292,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       const deadline = Date.now() + 15_000;
       let outboxId: string | undefined;
       while (wakes === 0 && Date.now() < deadline) {
-        outboxId = (await eager.messages.append(draft(uid("a"), uid("b")))).outboxId;
+        outboxId = (await eager.messages.append(draft(uniqueName("a"), uniqueName("b")))).outboxId;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(wakes).toBeGreaterThan(0);

@@ -2,6 +2,7 @@
  * The engine of @lucky-im/core behind the WebSocket transport, spoken to by raw
  * `ws` clients over real sockets: the protocol end to end.
  */
+
 import {
   type Authenticator,
   createImServer,
@@ -9,17 +10,11 @@ import {
   type ImServer,
   PROTOCOL_NAME,
 } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { createWsTransport, type WsTransport } from "@lucky-im/transport-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import {
-  closeClient,
-  openClient,
-  rejectedStatus,
-  type TestClient,
-  waitFor,
-  wsUrl,
-} from "./helpers.js";
+import { closeClient, openClient, rejectedStatus, type TestClient, wsUrl } from "./helpers.js";
 
 type Frame = { type: string } & Record<string, unknown>;
 
@@ -64,7 +59,11 @@ function frames(client: TestClient): Frame[] {
 
 /** Waits for the first received frame (after `from`) matching `match`. */
 async function next(client: TestClient, match: (f: Frame) => boolean, from = 0): Promise<Frame> {
-  return waitFor(() => frames(client).slice(from).find(match), "a frame");
+  return eventually(() => frames(client).slice(from).find(match) || false, {
+    message: "a frame",
+    timeoutMs: 15_000,
+    intervalMs: 10,
+  });
 }
 
 async function connect(headers: Record<string, string> = {}): Promise<TestClient> {

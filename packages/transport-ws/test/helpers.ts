@@ -9,7 +9,6 @@ import {
   type TransportConnection,
   type TransportListener,
 } from "@lucky-im/core";
-import { eventually } from "@lucky-im/core/testing";
 import { type ClientOptions, WebSocket } from "ws";
 
 /** What the fake engine saw of one connection. */
@@ -54,21 +53,6 @@ export function fakeListener(authenticate?: (token: string) => Promise<Principal
       };
     },
   };
-}
-
-/** Polls `check` every 10 ms until it returns truthy (and resolves with that) or the deadline passes (then throws). */
-export async function waitFor<T>(
-  check: () => T | undefined | null | false,
-  what = "condition",
-  timeoutMs = 15_000,
-): Promise<T> {
-  // `eventually` retries on `false` only: every falsy value counts as not yet.
-  const value = await eventually(() => check() || false, {
-    message: what,
-    timeoutMs,
-    intervalMs: 10,
-  });
-  return value as T;
 }
 
 /** `ws://127.0.0.1:<port><path>` of a listening server. */

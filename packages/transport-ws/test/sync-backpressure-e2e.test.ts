@@ -4,6 +4,7 @@
  * closed with 4008 while its queue stays bounded, and gets everything after
  * it reconnects.
  */
+
 import {
   type Authenticator,
   CloseCode,
@@ -13,9 +14,10 @@ import {
   PROTOCOL_NAME,
   type TransportConnection,
 } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { createWsTransport, type WsTransportOptions } from "@lucky-im/transport-ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeClient, openClient, type TestClient, waitFor, wsUrl } from "./helpers.js";
+import { closeClient, openClient, type TestClient, wsUrl } from "./helpers.js";
 
 type Frame = { type: string } & Record<string, unknown>;
 
@@ -72,7 +74,11 @@ async function login(h: Harness, userId: string): Promise<TestClient> {
   const client = await openClient(h.url, PROTOCOL_NAME);
   cleanups.push(() => closeClient(client));
   client.ws.send(JSON.stringify({ type: "auth", token: `good-${userId}` }));
-  await waitFor(() => frames(client).some((f) => f.type === "ready"), "ready");
+  await eventually(() => frames(client).some((f) => f.type === "ready"), {
+    message: "ready",
+    timeoutMs: 15_000,
+    intervalMs: 10,
+  });
   return client;
 }
 
@@ -89,11 +95,11 @@ async function sendMany(from: TestClient, to: string, count: number): Promise<nu
       }),
     );
   }
-  await waitFor(
-    () => frames(from).filter((f) => f.type === "sent").length === before + count,
-    `${count} sent`,
-    30_000,
-  );
+  await eventually(() => frames(from).filter((f) => f.type === "sent").length === before + count, {
+    message: `${count} sent`,
+    timeoutMs: 30_000,
+    intervalMs: 10,
+  });
   return frames(from)
     .filter((f) => f.type === "sent")
     .map((f) => f.seq as number);
@@ -105,13 +111,12 @@ async function syncAll(client: TestClient, conversationId: string, cursor = 0): 
   for (let round = 0; round < 100; round++) {
     const from = client.messages.length;
     client.ws.send(JSON.stringify({ type: "sync", cursors: { [conversationId]: cursor } }));
-    const synced = await waitFor(
+    const synced = await eventually(
       () =>
         frames(client)
           .slice(from)
-          .find((f) => f.type === "synced"),
-      `synced (round ${round})`,
-      20_000,
+          .find((f) => f.type === "synced") || false,
+      { message: `synced (round ${round})`, timeoutMs: 20_000, intervalMs: 10 },
     );
     const page = frames(client)
       .slice(from)
@@ -169,7 +174,11 @@ describe("sync over a slow or stalled reader (real WebSockets)", () => {
       sentSeqs.splice(0, sentSeqs.length, ...(await sendMany(alice, "carol", 20)));
       maxQueued = Math.max(maxQueued, carolServerSide.bufferedAmount);
     }
-    await waitFor(() => closes.length > 0, "carol closed", 20_000);
+    await eventually(() => closes.length > 0, {
+      message: "carol closed",
+      timeoutMs: 20_000,
+      intervalMs: 10,
+    });
     expect(closes).toEqual([CloseCode.tooSlow]);
     expect(maxQueued).toBeLessThanOrEqual(maxBufferedBytes);
 

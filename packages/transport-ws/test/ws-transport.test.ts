@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { CloseCode, type ImError, PROTOCOL_NAME } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { createWsTransport, type WsTransport } from "@lucky-im/transport-ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
@@ -12,7 +13,6 @@ import {
   rejectedStatus,
   stalledClient,
   type TestClient,
-  waitFor,
   wsUrl,
 } from "./helpers.js";
 
@@ -84,7 +84,11 @@ describe("attach to an existing node:http server", () => {
 
     const c = await client(wsUrl(server.address()));
     c.ws.send('{"type":"ping"}');
-    await waitFor(() => c.messages.length === 1, "echo");
+    await eventually(() => c.messages.length === 1, {
+      message: "echo",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(c.messages).toEqual(['{"type":"ping"}']);
     expect(listener.opened).toHaveLength(1);
     expect(listener.opened[0]!.frames).toEqual(['{"type":"ping"}']);
@@ -120,12 +124,20 @@ describe("attach to an existing node:http server", () => {
       other.close();
     });
     const c = await client(wsUrl(server.address(), "/other"));
-    await waitFor(() => c.messages.length === 1, "message from the other endpoint");
+    await eventually(() => c.messages.length === 1, {
+      message: "message from the other endpoint",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(c.messages).toEqual(["from other"]);
 
     const mine = await client(wsUrl(server.address(), "/chat"));
     mine.ws.send('{"type":"x"}');
-    await waitFor(() => mine.messages.length === 1, "echo");
+    await eventually(() => mine.messages.length === 1, {
+      message: "echo",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened).toHaveLength(1);
   });
 });
@@ -141,7 +153,11 @@ describe("own port", () => {
 
     const c = await client(url);
     c.ws.send('{"type":"hello"}');
-    await waitFor(() => c.messages.length === 1, "echo");
+    await eventually(() => c.messages.length === 1, {
+      message: "echo",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened).toHaveLength(1);
   });
 
@@ -169,7 +185,11 @@ describe("authentication at the upgrade", () => {
     await client(`${url}?deviceId=phone-1&deviceClass=mobile`, undefined, {
       headers: { Authorization: "Bearer good-alice" },
     });
-    await waitFor(() => listener.opened.length === 1, "open");
+    await eventually(() => listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const info = listener.opened[0]!.connection.info;
     expect(info.principal?.userId).toBe("alice");
     expect(info.token).toBe("good-alice");
@@ -191,7 +211,11 @@ describe("authentication at the upgrade", () => {
   it("no Authorization header opens unauthenticated (the engine expects an auth frame)", async () => {
     const { listener, url } = await ownTransport();
     await client(url);
-    await waitFor(() => listener.opened.length === 1, "open");
+    await eventually(() => listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened[0]!.connection.info.principal).toBeUndefined();
     expect(listener.opened[0]!.connection.info.token).toBeUndefined();
   });
@@ -244,7 +268,11 @@ describe("handshake checks", () => {
     expect(await rejectedStatus(url, undefined, { origin: "https://chat.example.evil" })).toBe(403);
     await client(url, undefined, { origin: "https://chat.example" });
     await client(url);
-    await waitFor(() => listener.opened.length === 2, "two opens");
+    await eventually(() => listener.opened.length === 2, {
+      message: "two opens",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
   });
 
   it("caps connections per user at the upgrade with 429, and frees the slot on close", async () => {
@@ -257,7 +285,11 @@ describe("handshake checks", () => {
     expect(listener.opened).toHaveLength(3);
 
     await closeClient(first);
-    await waitFor(() => transport.connectionCount === 2, "the server to see the close");
+    await eventually(() => transport.connectionCount === 2, {
+      message: "the server to see the close",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     // The TCP close (which releases the slot) can trail the WebSocket close: retry briefly.
     let again: TestClient | undefined;
     for (let attempt = 0; again === undefined && attempt < 100; attempt++) {
@@ -283,12 +315,20 @@ describe("handshake checks", () => {
     await client(trusted.url, undefined, {
       headers: { "X-Forwarded-For": "198.51.100.7, 203.0.113.9" },
     });
-    await waitFor(() => trusted.listener.opened.length === 1, "open");
+    await eventually(() => trusted.listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(trusted.listener.opened[0]!.connection.info.remoteAddress).toBe("203.0.113.9");
 
     const untrusted = await ownTransport();
     await client(untrusted.url, undefined, { headers: { "X-Forwarded-For": "203.0.113.9" } });
-    await waitFor(() => untrusted.listener.opened.length === 1, "open");
+    await eventually(() => untrusted.listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(untrusted.listener.opened[0]!.connection.info.remoteAddress).toMatch(/127\.0\.0\.1/);
   });
 
@@ -307,15 +347,27 @@ describe("inbound frames", () => {
     const other = await client(url);
     big.ws.send("x".repeat(2048));
     expect((await big.closed).code).toBe(CloseCode.tooLarge);
-    await waitFor(() => listener.opened[0]!.closed, "server-side close");
+    await eventually(() => listener.opened[0]!.closed || false, {
+      message: "server-side close",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened[0]!.closed!.code).toBe(CloseCode.tooLarge);
     expect(listener.opened[0]!.frames).toEqual([]);
 
     other.ws.send("x".repeat(1000));
-    await waitFor(() => other.messages.length === 1, "echo on the other connection");
+    await eventually(() => other.messages.length === 1, {
+      message: "echo on the other connection",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const fresh = await client(url);
     fresh.ws.send("{}");
-    await waitFor(() => fresh.messages.length === 1, "echo on a new connection");
+    await eventually(() => fresh.messages.length === 1, {
+      message: "echo on a new connection",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
   });
 
   it("a binary frame closes with 1003 (the protocol is JSON text)", async () => {
@@ -323,7 +375,11 @@ describe("inbound frames", () => {
     const c = await client(url);
     c.ws.send(Buffer.from([1, 2, 3]));
     expect((await c.closed).code).toBe(1003);
-    await waitFor(() => listener.opened[0]!.closed, "server-side close");
+    await eventually(() => listener.opened[0]!.closed || false, {
+      message: "server-side close",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened[0]!.closed!.code).toBe(1003);
     expect(listener.opened[0]!.frames).toEqual([]);
   });
@@ -331,12 +387,20 @@ describe("inbound frames", () => {
   it("the engine's close code reaches the client, and onClose fires exactly once", async () => {
     const { listener, url } = await ownTransport();
     const c = await client(url);
-    await waitFor(() => listener.opened.length === 1, "open");
+    await eventually(() => listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const { connection } = listener.opened[0]!;
     connection.close(CloseCode.unauthorized, "unauthorized");
     connection.close(CloseCode.authTimeout, "ignored: already closing");
     expect(await c.closed).toEqual({ code: CloseCode.unauthorized, reason: "unauthorized" });
-    await waitFor(() => listener.opened[0]!.closed, "server-side close");
+    await eventually(() => listener.opened[0]!.closed || false, {
+      message: "server-side close",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(listener.opened[0]!.closed!.code).toBe(CloseCode.unauthorized);
     expect(connection.send("{}")).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -352,15 +416,27 @@ describe("heartbeat", () => {
     let pings = 0;
     live.ws.on("ping", () => pings++);
     const mute = await client(url, undefined, { autoPong: false });
-    await waitFor(() => listener.opened.length === 2, "opens");
+    await eventually(() => listener.opened.length === 2, {
+      message: "opens",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const muteRecord = listener.opened[1]!;
 
-    await waitFor(() => muteRecord.closed, "the mute peer to be terminated");
+    await eventually(() => muteRecord.closed || false, {
+      message: "the mute peer to be terminated",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(muteRecord.closed!.code).toBe(1006);
     expect(muteRecord.closed!.reason).toBe("heartbeat timeout");
     await mute.closed;
 
-    await waitFor(() => pings >= 5, "pings to the live peer");
+    await eventually(() => pings >= 5, {
+      message: "pings to the live peer",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
     expect(listener.opened[0]!.closed).toBeUndefined();
     expect(transport.connectionCount).toBe(1);
@@ -381,7 +457,11 @@ describe("backpressure", () => {
     cleanups.push(() => {
       socket.destroy();
     });
-    const record = await waitFor(() => listener.opened[0], "open");
+    const record = await eventually(() => listener.opened[0] || false, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const frame = JSON.stringify({
       type: "message",
       body: { type: "text", text: "x".repeat(16 * 1024) },
@@ -411,10 +491,18 @@ describe("backpressure", () => {
   it("a frame fanned out to many connections arrives intact at each", async () => {
     const { listener, url } = await ownTransport();
     const clients = await Promise.all(Array.from({ length: 20 }, () => client(url)));
-    await waitFor(() => listener.opened.length === 20, "opens");
+    await eventually(() => listener.opened.length === 20, {
+      message: "opens",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const frame = JSON.stringify({ type: "message", body: { type: "text", text: "héllo ✓" } });
     for (const record of listener.opened) expect(record.connection.send(frame)).toBe(true);
-    await waitFor(() => clients.every((c) => c.messages.length === 1), "fan-out");
+    await eventually(() => clients.every((c) => c.messages.length === 1), {
+      message: "fan-out",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     for (const c of clients) expect(c.messages[0]).toBe(frame);
   });
 });
@@ -440,19 +528,31 @@ describe("writes", () => {
     await transport.listen(listener);
     cleanups.push(() => transport.close());
     const c = await client(wsUrl(server.address()));
-    await waitFor(() => listener.opened.length === 1, "open");
+    await eventually(() => listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const before = writes[0]!;
     const frames = Array.from({ length: 50 }, (_, i) =>
       JSON.stringify({ type: "message", seq: i }),
     );
     for (const frame of frames) expect(listener.opened[0]!.connection.send(frame)).toBe(true);
-    await waitFor(() => c.messages.length === 50, "50 frames");
+    await eventually(() => c.messages.length === 50, {
+      message: "50 frames",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(c.messages).toEqual(frames);
     expect(writes[0]! - before).toBe(1);
     // A frame of a later tick is a write of its own.
     expect(listener.opened[0]!.connection.send('{"type":"pong"}')).toBe(true);
-    await waitFor(() => c.messages.length === 51, "one more frame");
+    await eventually(() => c.messages.length === 51, {
+      message: "one more frame",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(writes[0]! - before).toBe(2);
   });
 });
@@ -495,7 +595,11 @@ describe("close", () => {
     cleanups.push(() => {
       socket.destroy();
     });
-    await waitFor(() => listener.opened.length === 1, "open");
+    await eventually(() => listener.opened.length === 1, {
+      message: "open",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     await transport.close();
     expect(listener.opened[0]!.closed?.code).toBe(1001);
     expect(transport.connectionCount).toBe(0);

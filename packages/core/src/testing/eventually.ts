@@ -17,7 +17,8 @@ export interface EventuallyOptions {
 /**
  * Calls `fn` until it neither throws nor returns `false`, and returns what it
  * returned: the way to wait for something asynchronous in a test without a
- * fixed sleep. On timeout it rethrows the last error (an assertion keeps its
+ * fixed sleep. To wait for a value that may be `undefined` meanwhile, return
+ * `value ?? false`. On timeout it rethrows the last error (an assertion keeps its
  * diff), its message prefixed with what was awaited and for how long.
  *
  * @example
@@ -28,7 +29,7 @@ export interface EventuallyOptions {
 export async function eventually<T>(
   fn: () => T | Promise<T>,
   options: EventuallyOptions = {},
-): Promise<T> {
+): Promise<Exclude<T, false>> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +37,7 @@ export async function eventually<T>(
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await fn();
-      if (value !== false) return value;
+      if (value !== false) return value as Exclude<T, false>;
       lastError = new Error("the condition returned false");
     } catch (error) {
       lastError = error;

@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { type ErrorCode, hasErrorCode } from "../errors.js";
+import { uniqueName } from "./unique-name.js";
 
 /** A unique id for one test: a readable label plus a random suffix (no `:` nor whitespace). */
-export function uid(label: string): string {
-  return `${label}_${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
-}
+export const uid: (label: string) => string = uniqueName;
 
 /** Resolves after `ms`: only to let a wrong extra event show up, never to wait for a right one. */
 export function settle(ms: number): Promise<void> {

@@ -21,11 +21,27 @@
 export { brokerConformance } from "./broker-conformance.js";
 export { contactStoreConformance } from "./contact-store-conformance.js";
 export { conversationSettingsConformance } from "./conversation-settings-conformance.js";
+export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
+export { freePort } from "./free-port.js";
+export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
+export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
+export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
-export { storageConformance } from "./storage-conformance.js";
+export { storageConformance, storageSuites } from "./storage-conformance.js";
+export {
+  storageLifecycleConformance,
+  storageLifecycleSuite,
+} from "./storage-lifecycle-conformance.js";
+export {
+  runStorageSuites,
+  type StorageCapability,
+  type StorageSuite,
+  type StorageSuiteContext,
+  type StorageSuiteOptions,
+} from "./storage-suite.js";
 export type {
   PresenceSuiteOptions,
   RateLimiterSuiteOptions,
@@ -37,3 +53,13 @@ export {
   type TransportBackpressureSuiteOptions,
   transportBackpressureConformance,
 } from "./transport-backpressure-conformance.js";
+export {
+  type ListeningTransport,
+  type ServerSide,
+  type TransportSuiteContext,
+  type TransportSuiteOptions,
+  type TransportTestClient,
+  type TransportUnderTest,
+  transportConformance,
+} from "./transport-conformance.js";
+export { uniqueName } from "./unique-name.js";

@@ -69,97 +69,108 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  */
 export function transportBackpressureConformance(options: TransportBackpressureSuiteOptions): void {
   describe(`${options.name} transport backpressure conformance`, () => {
-    const peers: StalledPeer[] = [];
-    const open = async (limits: BackpressureLimits) => {
-      const peer = await options.open(limits);
-      peers.push(peer);
-      return peer;
-    };
-    afterEach(async () => {
-      for (const peer of peers.splice(0)) await peer.dispose();
-    });
+    backpressureTests((limits) => options.open(limits));
+  });
+}
 
-    /** Sends numbered frames until `until` holds or `send` refuses one; at most `max` frames. */
-    async function sendUntil(
-      peer: StalledPeer,
-      until: () => boolean,
-      max = 4_000,
-    ): Promise<{ sent: number; refused: boolean; maxBuffered: number }> {
-      let sent = 0;
-      let maxBuffered = 0;
-      while (sent < max && !until()) {
-        for (let i = 0; i < 8 && !until(); i++) {
-          if (!peer.connection.send(frame(sent))) return { sent, refused: true, maxBuffered };
-          sent++;
-          maxBuffered = Math.max(maxBuffered, peer.connection.bufferedAmount);
-        }
-        await turn();
+/**
+ * Registers the backpressure tests in the current `describe`, on peers from
+ * `openPeer` (disposed after each test). `transportConformance` runs them too.
+ * @internal
+ */
+export function backpressureTests(
+  openPeer: (limits: BackpressureLimits) => Promise<StalledPeer>,
+): void {
+  const peers: StalledPeer[] = [];
+  const open = async (limits: BackpressureLimits) => {
+    const peer = await openPeer(limits);
+    peers.push(peer);
+    return peer;
+  };
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) await peer.dispose();
+  });
+
+  /** Sends numbered frames until `until` holds or `send` refuses one; at most `max` frames. */
+  async function sendUntil(
+    peer: StalledPeer,
+    until: () => boolean,
+    max = 4_000,
+  ): Promise<{ sent: number; refused: boolean; maxBuffered: number }> {
+    let sent = 0;
+    let maxBuffered = 0;
+    while (sent < max && !until()) {
+      for (let i = 0; i < 8 && !until(); i++) {
+        if (!peer.connection.send(frame(sent))) return { sent, refused: true, maxBuffered };
+        sent++;
+        maxBuffered = Math.max(maxBuffered, peer.connection.bufferedAmount);
       }
-      return { sent, refused: false, maxBuffered };
-    }
-
-    it("queues every frame for a client that does not read, and delivers all of them in order once it reads", async () => {
-      const peer = await open({
-        highWaterMark: 1024 * 1024,
-        maxBufferedBytes: 256 * 1024 * 1024,
-        slowClientTimeoutMs: 120_000,
-      });
-      const { sent, refused } = await sendUntil(
-        peer,
-        () => peer.connection.bufferedAmount >= 256 * 1024,
-      );
-      expect(refused).toBe(false);
-      expect(peer.connection.bufferedAmount).toBeGreaterThanOrEqual(256 * 1024);
-
-      let drained: boolean | undefined;
-      const waiting = peer.connection.waitForDrain!(0).then((value) => {
-        drained = value;
-      });
       await turn();
-      expect(drained).toBeUndefined();
+    }
+    return { sent, refused: false, maxBuffered };
+  }
 
-      peer.resume();
-      await waiting;
-      expect(drained).toBe(true);
-      await eventually(() => peer.received().length === sent, {
-        message: `all ${sent} frames read`,
-        timeoutMs: 20_000,
-      });
-      const indexes = peer.received().map((data) => (JSON.parse(data) as { index: number }).index);
-      expect(indexes).toEqual(Array.from({ length: sent }, (_, i) => i));
-      // Room at once when there is room.
-      await expect(peer.connection.waitForDrain!(1024 * 1024)).resolves.toBe(true);
+  it("queues every frame for a client that does not read, and delivers all of them in order once it reads", async () => {
+    const peer = await open({
+      highWaterMark: 1024 * 1024,
+      maxBufferedBytes: 256 * 1024 * 1024,
+      slowClientTimeoutMs: 120_000,
     });
+    const { sent, refused } = await sendUntil(
+      peer,
+      () => peer.connection.bufferedAmount >= 256 * 1024,
+    );
+    expect(refused).toBe(false);
+    expect(peer.connection.bufferedAmount).toBeGreaterThanOrEqual(256 * 1024);
 
-    it("refuses the frame that would pass maxBufferedBytes, closes with 4008, and stays bounded", async () => {
-      const limits = {
-        highWaterMark: 64 * 1024,
-        maxBufferedBytes: 512 * 1024,
-        slowClientTimeoutMs: 120_000,
-      };
-      const peer = await open(limits);
-      const first = await sendUntil(peer, () => peer.connection.bufferedAmount > 0);
-      expect(first.refused).toBe(false);
-      const waiting = peer.connection.waitForDrain!(0);
-      const { refused, maxBuffered } = await sendUntil(peer, () => false);
-      expect(refused).toBe(true);
-      expect(Math.max(first.maxBuffered, maxBuffered)).toBeLessThanOrEqual(limits.maxBufferedBytes);
-      await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
-      // Nothing waits forever on a closed connection, and nothing more is sent.
-      await expect(waiting).resolves.toBe(false);
-      await expect(peer.connection.waitForDrain!(0)).resolves.toBe(false);
-      expect(peer.connection.send(frame(-1))).toBe(false);
+    let drained: boolean | undefined;
+    const waiting = peer.connection.waitForDrain!(0).then((value) => {
+      drained = value;
     });
+    await turn();
+    expect(drained).toBeUndefined();
 
-    it("closes a client that stays over highWaterMark for slowClientTimeoutMs with 4008", async () => {
-      const peer = await open({
-        highWaterMark: 64 * 1024,
-        maxBufferedBytes: 256 * 1024 * 1024,
-        slowClientTimeoutMs: 300,
-      });
-      const { refused } = await sendUntil(peer, () => peer.connection.bufferedAmount > 64 * 1024);
-      expect(refused).toBe(false);
-      await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
+    peer.resume();
+    await waiting;
+    expect(drained).toBe(true);
+    await eventually(() => peer.received().length === sent, {
+      message: `all ${sent} frames read`,
+      timeoutMs: 20_000,
     });
+    const indexes = peer.received().map((data) => (JSON.parse(data) as { index: number }).index);
+    expect(indexes).toEqual(Array.from({ length: sent }, (_, i) => i));
+    // Room at once when there is room.
+    await expect(peer.connection.waitForDrain!(1024 * 1024)).resolves.toBe(true);
+  });
+
+  it("refuses the frame that would pass maxBufferedBytes, closes with 4008, and stays bounded", async () => {
+    const limits = {
+      highWaterMark: 64 * 1024,
+      maxBufferedBytes: 512 * 1024,
+      slowClientTimeoutMs: 120_000,
+    };
+    const peer = await open(limits);
+    const first = await sendUntil(peer, () => peer.connection.bufferedAmount > 0);
+    expect(first.refused).toBe(false);
+    const waiting = peer.connection.waitForDrain!(0);
+    const { refused, maxBuffered } = await sendUntil(peer, () => false);
+    expect(refused).toBe(true);
+    expect(Math.max(first.maxBuffered, maxBuffered)).toBeLessThanOrEqual(limits.maxBufferedBytes);
+    await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
+    // Nothing waits forever on a closed connection, and nothing more is sent.
+    await expect(waiting).resolves.toBe(false);
+    await expect(peer.connection.waitForDrain!(0)).resolves.toBe(false);
+    expect(peer.connection.send(frame(-1))).toBe(false);
+  });
+
+  it("closes a client that stays over highWaterMark for slowClientTimeoutMs with 4008", async () => {
+    const peer = await open({
+      highWaterMark: 64 * 1024,
+      maxBufferedBytes: 256 * 1024 * 1024,
+      slowClientTimeoutMs: 300,
+    });
+    const { refused } = await sendUntil(peer, () => peer.connection.bufferedAmount > 64 * 1024);
+    expect(refused).toBe(false);
+    await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
   });
 }

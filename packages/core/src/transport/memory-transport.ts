@@ -127,7 +127,7 @@ export class MemoryClient {
   }
 
   /** Closes from the client side. */
-  close(code = CloseCode.normal): void {
+  close(code: number = CloseCode.normal): void {
     this.connection.close(code, "client closed");
   }
 

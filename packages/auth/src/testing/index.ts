@@ -1,0 +1,38 @@
+/**
+ * @packageDocumentation
+ * The conformance kit of the `@lucky-im/auth` store contracts: vitest suites
+ * that every `CredentialStore`, `RefreshTokenStore` and `CodeStore`
+ * implementation runs. Import it from `@lucky-im/auth/testing` in a test
+ * file; it needs `vitest` (an optional peer dependency of `@lucky-im/auth`).
+ *
+ * @example
+ * ```ts
+ * import { authStoreConformance } from "@lucky-im/auth/testing";
+ * import { createMemoryCodeStore, createMemoryCredentialStore, createMemoryRefreshTokenStore } from "@lucky-im/auth";
+ *
+ * authStoreConformance({
+ *   name: "memory",
+ *   create: () => ({
+ *     credentials: createMemoryCredentialStore(),
+ *     refreshTokens: createMemoryRefreshTokenStore(),
+ *     codes: createMemoryCodeStore(),
+ *   }),
+ * });
+ * ```
+ */
+
+export {
+  type AuthStores,
+  type AuthStoresSuiteOptions,
+  authStoreConformance,
+} from "./auth-store-conformance.js";
+export type { AuthStoreSuiteOptions } from "./auth-store-suite.js";
+export { codeStoreConformance, codeStoreTests } from "./code-store-conformance.js";
+export {
+  credentialStoreConformance,
+  credentialStoreTests,
+} from "./credential-store-conformance.js";
+export {
+  refreshTokenStoreConformance,
+  refreshTokenStoreTests,
+} from "./refresh-token-store-conformance.js";
