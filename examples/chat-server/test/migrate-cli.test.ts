@@ -11,7 +11,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceUrl, uniqueName } from "../../../test/services.js";
 import { schemaMigrations } from "../src/migrations/schema-migrations.js";
-import { ensureBuilt, PACKAGE_DIR } from "./server-process.js";
+import { api } from "./helpers.js";
+import { ensureBuilt, PACKAGE_DIR, ServerProcess } from "./server-process.js";
 
 const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
@@ -144,6 +145,42 @@ describe("lucky-im migrate on SQLite", () => {
     const down = await cli("down", env);
     expect(down.stdout).toContain("reverted auth/0001_auth_tables");
     expect(tables(path)).toEqual(STORE_TABLES);
+  });
+
+  it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
+    const path = freshPath();
+    const env = {
+      LUCKY_IM_SQLITE_PATH: path,
+      LUCKY_IM_FILES_DIR: join(dir, `files-${n}`),
+      LUCKY_IM_PASSWORD_HASH_LOG_N: "12",
+      LUCKY_IM_JWT_SECRET: "migrate cli test secret, at least 32 bytes",
+    };
+    expect((await cli("up", env)).code).toBe(0);
+    expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
+    const register = async (server: ServerProcess, username: string) =>
+      (
+        await api(server.url, "POST", "/auth/register", {
+          body: { username, password: "correct horse battery" },
+        })
+      ).status;
+
+    // Not migrated at start: the auth tables the deploy did not create are missing.
+    const unmigrated = await ServerProcess.start({ ...env, LUCKY_IM_MIGRATE: "false" });
+    try {
+      expect(await register(unmigrated, "alice_off")).toBeGreaterThanOrEqual(500);
+    } finally {
+      unmigrated.kill();
+    }
+    expect(tables(path)).toEqual(STORE_TABLES);
+
+    // The default: the start applies what is pending.
+    const migrating = await ServerProcess.start(env);
+    try {
+      expect(await register(migrating, "alice_on")).toBe(201);
+    } finally {
+      migrating.kill();
+    }
+    expect((await cli("status", env)).stdout).not.toContain("pending");
   });
 
   it("refuses a bad command and the memory store with a clear message", async () => {
