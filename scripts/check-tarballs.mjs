@@ -40,6 +40,12 @@ for (const dir of workspaces.filter((w) => w.startsWith("packages/"))) {
   const required = [...entryFiles(manifest), "README.md", "LICENSE", "package.json"];
   const kinds = { esm: /\.js$/, cjs: /\.cjs$/, types: /\.d\.ts$/, "CJS types": /\.d\.cts$/ };
   const missing = required.filter((f) => !files.has(f));
+  // npm publish rewrites a bin path it would normalise ("./dist/cli.js") and reports it
+  // "invalid and removed": write bins as npm stores them, so what is checked is what ships.
+  for (const [name, path] of Object.entries(manifest.bin ?? {})) {
+    if (path.startsWith("./"))
+      missing.push(`(bin "${name}": write "${path.slice(2)}", not "${path}")`);
+  }
   for (const [kind, pattern] of Object.entries(kinds)) {
     if (!required.some((f) => pattern.test(f))) missing.push(`(no ${kind} entry in package.json)`);
   }

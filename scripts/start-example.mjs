@@ -2,10 +2,12 @@
 // `npm start`: builds the JavaScript the example chat server runs on (ESM only, no .d.ts: that is
 // what made a first start take minutes), only for the packages whose sources changed since their
 // last build, then starts the server. A second start with nothing changed skips every build.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 
 const root = join(import.meta.dirname, "..");
 const example = join(root, "examples/chat-server");
@@ -39,10 +41,15 @@ function esmEntries(dir, manifest) {
   return found.map((p) => join(dir, p));
 }
 
+/** Packages the server never imports: it serves their browser bundle only. */
+const BROWSER_ONLY = new Set(["@lucky-im/client"]);
+
 /** One build step: the outputs it makes and the tsup config that makes them. */
 function steps(dir, manifest) {
   if (dir === example) return [{ outputs: [join(dir, "dist/main.js")], config: "tsup.config.ts" }];
-  const list = [{ outputs: esmEntries(dir, manifest), config: "tsup.config.ts" }];
+  const list = BROWSER_ONLY.has(manifest.name)
+    ? []
+    : [{ outputs: esmEntries(dir, manifest), config: "tsup.config.ts" }];
   if (existsSync(join(dir, "tsup.browser.config.ts"))) {
     list.push({
       outputs: [join(dir, "dist/browser/lucky-im-client.js")],
@@ -57,7 +64,9 @@ const packageDirs = Object.keys(exampleManifest.dependencies)
   .filter((name) => name.startsWith("@lucky-im/"))
   .map((name) => join(root, "packages", name.slice("@lucky-im/".length)));
 
-let built = 0;
+// JavaScript-only builds do not read each other's output (dependencies stay external), so they
+// run side by side: most of a tsup run is starting Node and esbuild, not compiling.
+const pending = [];
 for (const dir of [...packageDirs, example]) {
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
   const sources = Math.max(
@@ -68,16 +77,31 @@ for (const dir of [...packageDirs, example]) {
   );
   for (const { outputs, config } of steps(dir, manifest)) {
     const fresh = outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
-    if (fresh) continue;
-    console.log(`[start] building ${manifest.name} (${config}, JavaScript only)`);
-    execFileSync(process.execPath, [tsup, "--config", config], {
-      cwd: dir,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, LUCKY_IM_BUILD_JS_ONLY: "1" },
-    });
-    built += 1;
+    if (!fresh) pending.push({ dir, name: manifest.name, config });
   }
 }
+const run = promisify(execFile);
+const build = async ({ dir, name, config }) => {
+  console.log(`[start] building ${name} (${config}, JavaScript only)`);
+  try {
+    await run(process.execPath, [tsup, "--config", config], {
+      cwd: dir,
+      env: { ...process.env, LUCKY_IM_BUILD_JS_ONLY: "1" },
+    });
+  } catch (error) {
+    process.stderr.write(error.stderr ?? "");
+    throw new Error(`[start] building ${name} failed`, { cause: error });
+  }
+};
+const queue = [...pending];
+const workers = Array.from(
+  { length: Math.min(queue.length, availableParallelism() + 1) },
+  async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await build(next);
+  },
+);
+await Promise.all(workers);
+const built = pending.length;
 console.log(
   `[start] ${built === 0 ? "everything up to date" : `${built} build(s)`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );

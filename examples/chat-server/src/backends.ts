@@ -1,7 +1,6 @@
 import {
   type CodeStore,
   type CredentialStore,
-  createAuthTables,
   createMemoryCredentialStore,
   createMemoryRefreshTokenStore,
   createPostgresAuthStores,
@@ -21,6 +20,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { ChatServerConfig } from "./config.js";
 import { loadSharedLoginKey, type PrivateJwk } from "./login-keys.js";
+import { schemaMigrations } from "./migrations/schema-migrations.js";
 import { openSqliteBackend } from "./sqlite-backend.js";
 import type { StoreKind } from "./store-selection.js";
 
@@ -48,7 +48,7 @@ export interface Backends {
 
 /**
  * Opens what the configuration names: a SQLite file (store and auth tables),
- * PostgreSQL (store with migrations, auth tables, shared login key), RabbitMQ (broker), Redis (presence and rate
+ * PostgreSQL (store, auth tables, shared login key; migrated unless `migrate` is false), RabbitMQ (broker), Redis (presence and rate
  * limits). On a failure, closes what was already opened and rethrows.
  */
 export async function openBackends(
@@ -83,7 +83,7 @@ export async function openBackends(
     };
 
     if (config.store === "sqlite") {
-      const sqlite = await openSqliteBackend(config.sqlitePath);
+      const sqlite = await openSqliteBackend(config.sqlitePath, { migrate: config.migrate });
       closers.push(() => sqlite.close());
       backends.storage = sqlite.storage;
       backends.authStores = sqlite.authStores;
@@ -93,16 +93,25 @@ export async function openBackends(
       const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 20 });
       pool.on("error", report("postgres idle connection"));
       closers.push(() => pool.end());
-      // Migrations run here, under kysely's lock, so nodes may start together.
+      // Every table's migrations (store, auth, login key) run here, each under kysely's lock, so
+      // nodes may start together; with LUCKY_IM_MIGRATE=false the deploy ran `lucky-im migrate up`.
+      if (config.migrate) {
+        const applied = await schemaMigrations({
+          kind: "postgres",
+          pool,
+          schema: config.schema,
+        }).up();
+        if (applied.length > 0) log.info({ applied }, "migrations applied");
+      }
       const storage = await createPostgresStore({
         pool,
         schema: config.schema,
+        migrate: false,
         onError: report("postgres store"),
       });
       backends.storage = storage;
       // Idempotent: the engine closes it too; this covers a failure before the engine exists.
       closers.push(() => storage.close());
-      await createAuthTables(pool, config.schema);
       backends.authStores = createPostgresAuthStores(pool, { schema: config.schema });
       backends.loginKey = await loadSharedLoginKey(pool, {
         schema: config.schema,

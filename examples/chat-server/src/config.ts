@@ -36,6 +36,12 @@ export interface ChatServerConfig extends StoreSelection {
    */
   schema: string;
   /**
+   * Run the pending migrations of every table (store, auth, login key) at start, under a
+   * lock. False: the deploy pipeline runs `lucky-im migrate up` first.
+   * @default true (`LUCKY_IM_MIGRATE`)
+   */
+  migrate: boolean;
+  /**
    * RabbitMQ for delivery between nodes; unset: in process.
    * @default undefined (`LUCKY_IM_AMQP_URL`)
    */

@@ -8,11 +8,9 @@ import {
 } from "node:crypto";
 import { promisify } from "node:util";
 import type { Pool } from "pg";
+import { LOGIN_KEY_TABLE } from "./migrations/login-key-migrations.js";
 
 const generateRsa = promisify(generateKeyPair);
-
-/** Where the shared login key lives, next to the other tables. */
-const TABLE = "example_login_keys";
 
 /** The RSA key clients encrypt passwords to, as a private JWK. */
 export type PrivateJwk = JsonWebKey & { kty: "RSA"; d: string };
@@ -62,7 +60,8 @@ function open(sealed: string, secret: string): PrivateJwk | undefined {
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * The login key every node of a cluster shares: read from PostgreSQL, or
+ * The login key every node of a cluster shares: read from PostgreSQL (its table
+ * comes from the server's migrations, see migrations/login-key-migrations.ts), or
  * created there by the first node (in a transaction under an advisory lock,
  * so nodes starting together agree). The private key is stored sealed with a
  * key derived from the JWT secret (AES-256-GCM), which every node holds
@@ -73,15 +72,11 @@ export async function loadSharedLoginKey(
   pool: Pool,
   options: { schema: string; secret: string; onReplace?: () => void },
 ): Promise<PrivateJwk> {
-  const table = `${quote(options.schema)}.${TABLE}`;
+  const table = `${quote(options.schema)}.${LOGIN_KEY_TABLE}`;
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext('lucky-im/example/login-key'))");
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, sealed text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
-    );
     const { rows } = await client.query(`SELECT sealed FROM ${table} WHERE id = 'current'`);
     const sealed = rows[0]?.sealed as string | undefined;
     const stored = sealed === undefined ? undefined : open(sealed, options.secret);

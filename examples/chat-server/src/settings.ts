@@ -100,6 +100,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "PostgreSQL schema of every table",
   }),
   setting({
+    key: "migrate",
+    env: "LUCKY_IM_MIGRATE",
+    schema: Type.Boolean(),
+    default: true,
+    doc: "run pending migrations at start; false: your deploy runs `lucky-im migrate up`",
+  }),
+  setting({
     key: "amqpUrl",
     env: "LUCKY_IM_AMQP_URL",
     secret: true,

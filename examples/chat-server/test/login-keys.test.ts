@@ -1,8 +1,9 @@
 import { uniqueName } from "@lucky-im/core/testing";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceUrl } from "../../../test/services.js";
 import { loadSharedLoginKey } from "../src/login-keys.js";
+import { schemaMigrations } from "../src/migrations/schema-migrations.js";
 
 const postgresUrl = await serviceUrl("postgres");
 
@@ -10,6 +11,11 @@ describe.runIf(postgresUrl)("the login key shared through PostgreSQL", () => {
   const schema = uniqueName("chat_keys");
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 });
   const secret = "a shared secret of at least 32 bytes";
+
+  beforeAll(async () => {
+    // The table comes from the server's migrations, as at start.
+    await schemaMigrations({ kind: "postgres", pool, schema }).up();
+  });
 
   afterAll(async () => {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -68,6 +68,10 @@ export {
 } from "./password-policy.js";
 export { createAuthTables } from "./postgres/create-auth-tables.js";
 export {
+  AUTH_MIGRATION_TABLE,
+  postgresAuthMigrations,
+} from "./postgres/postgres-auth-migrations.js";
+export {
   createPostgresAuthStores,
   type PostgresAuthStores,
 } from "./postgres/postgres-auth-stores.js";
@@ -82,6 +86,7 @@ export {
   type RateLimitSpec,
 } from "./rate-limits.js";
 export { createSqliteAuthTables } from "./sqlite/create-sqlite-auth-tables.js";
+export { sqliteAuthMigrations } from "./sqlite/sqlite-auth-migrations.js";
 export { createSqliteAuthStores, type SqliteAuthStores } from "./sqlite/sqlite-auth-stores.js";
 export { createSqliteCodeStore } from "./sqlite/sqlite-code-store.js";
 export { createSqliteCredentialStore } from "./sqlite/sqlite-credential-store.js";

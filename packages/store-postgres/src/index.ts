@@ -5,6 +5,7 @@
  */
 
 export { type MigrateOptions, type MigrateResult, migrateToLatest } from "./migrate-to-latest.js";
+export { postgresStoreMigrations } from "./migrations.js";
 export {
   createPostgresStore,
   type PostgresStore,

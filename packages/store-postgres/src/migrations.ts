@@ -4,6 +4,7 @@ import {
   type MigrationProvider,
   type MigrationResult,
   Migrator,
+  type MigratorProps,
   sql,
 } from "kysely";
 import { assertSchemaName } from "./schema-name.js";
@@ -285,14 +286,31 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Builds a kysely `Migrator` whose tables (data and bookkeeping) all live in `schema`. */
-export function createMigrator(db: Kysely<unknown>, schema: string): Migrator {
+/**
+ * The versioned migrations of the store's tables in `schema`, as the settings
+ * of a kysely `Migrator` (spread them, add `db`): for a tool that runs
+ * several packages' migrations, such as `lucky-im migrate`. The bookkeeping
+ * is kysely's default `kysely_migration` table, in the same schema.
+ *
+ * @example
+ * ```ts
+ * const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+ * const { results } = await new Migrator({ db, ...postgresStoreMigrations("chat") }).migrateDown();
+ * ```
+ */
+export function postgresStoreMigrations(schema: string): Omit<MigratorProps, "db"> {
   assertSchemaName(schema);
-  return new Migrator({
-    db,
+  return {
     provider: new StaticProvider(migrations(schema)),
     migrationTableSchema: schema,
-  });
+    migrationTableName: "kysely_migration",
+    migrationLockTableName: "kysely_migration_lock",
+  };
+}
+
+/** Builds a kysely `Migrator` whose tables (data and bookkeeping) all live in `schema`. */
+export function createMigrator(db: Kysely<unknown>, schema: string): Migrator {
+  return new Migrator({ db, ...postgresStoreMigrations(schema) });
 }
 
 /** What {@link migrateToLatest} did. */

@@ -370,6 +370,15 @@ describe.runIf(pgUrl)("store-postgres", () => {
       timeout: 60_000,
     });
     expect(again.stdout).toContain("up to date");
+    // The chat server's variables work too, and the CLI says it is deprecated.
+    const { DATABASE_URL: _, LUCKY_IM_PG_SCHEMA: __, ...rest } = process.env;
+    const serverVariables = await run(process.execPath, ["--import", "tsx", cli, "migrate"], {
+      env: { ...rest, LUCKY_IM_POSTGRES_URL: pgUrl, LUCKY_IM_SCHEMA: cliSchema },
+      timeout: 60_000,
+    });
+    expect(serverVariables.stdout).toContain(`schema "${cliSchema}" is up to date`);
+    expect(serverVariables.stderr).toContain("deprecated");
+    expect(serverVariables.stderr).toContain('use "lucky-im migrate up"');
   });
 
   it("validates options and schema names", async () => {

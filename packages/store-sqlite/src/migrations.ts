@@ -4,6 +4,7 @@ import {
   type MigrationProvider,
   type MigrationResult,
   Migrator,
+  type MigratorProps,
   sql,
 } from "kysely";
 import type { SqliteConnection } from "./sqlite-connection.js";
@@ -275,12 +276,34 @@ class StaticProvider implements MigrationProvider {
 }
 
 /**
+ * The versioned migrations of the store's tables, as the settings of a kysely
+ * `Migrator` (spread them, add `db`): for a tool that runs several packages'
+ * migrations, such as `lucky-im migrate`. The bookkeeping is kysely's default
+ * `kysely_migration` table. kysely's migration lock does nothing on SQLite:
+ * run the migrator inside `BEGIN IMMEDIATE` with `disableTransactions: true`,
+ * as this package does.
+ *
+ * @example
+ * ```ts
+ * const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+ * const migrations = await new Migrator({ db, ...sqliteStoreMigrations() }).getMigrations();
+ * ```
+ */
+export function sqliteStoreMigrations(): Omit<MigratorProps, "db"> {
+  return {
+    provider: new StaticProvider(),
+    migrationTableName: "kysely_migration",
+    migrationLockTableName: "kysely_migration_lock",
+  };
+}
+
+/**
  * Builds the kysely `Migrator` of this package (bookkeeping in `kysely_migration*`
  * tables). Its own transactions are off: {@link runMigrations} runs it inside one
  * `BEGIN IMMEDIATE` transaction instead.
  */
 export function createMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({ db, provider: new StaticProvider(), disableTransactions: true });
+  return new Migrator({ db, ...sqliteStoreMigrations(), disableTransactions: true });
 }
 
 /** What {@link migrateToLatest} did. */

@@ -1,3 +1,4 @@
+import { SQLITE_AUTH_TABLE_STATEMENTS } from "./sqlite-auth-table-statements.js";
 import type { SqliteDb } from "./sqlite-db.js";
 
 /**
@@ -6,6 +7,10 @@ import type { SqliteDb } from "./sqlite-db.js";
  * `auth_codes`; times in ms since the epoch). Idempotent; one `BEGIN
  * IMMEDIATE` transaction, so several processes may run it at once. They
  * may share the file of `@lucky-im/store-sqlite` (no table names clash).
+ *
+ * @deprecated Use the versioned migrations instead ({@link sqliteAuthMigrations}
+ * with kysely's `Migrator`, or `lucky-im migrate up`): later schema changes ship
+ * only as migrations. Tables made by this function are accepted by the first one.
  *
  * @example
  * ```ts
@@ -19,42 +24,5 @@ import type { SqliteDb } from "./sqlite-db.js";
 export function createSqliteAuthTables(db: SqliteDb): void {
   // Tokens go with their families (ON DELETE CASCADE).
   db.exec("PRAGMA foreign_keys = ON");
-  db.exec(`
-BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS auth_credentials (
-  user_id TEXT PRIMARY KEY,
-  username TEXT NOT NULL UNIQUE,
-  password_hash TEXT NOT NULL,
-  token_version INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS auth_refresh_families (
-  family_id TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL,
-  device_id TEXT,
-  device_class TEXT,
-  created_at INTEGER NOT NULL,
-  revoked_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS auth_refresh_families_user_idx ON auth_refresh_families (user_id);
-CREATE TABLE IF NOT EXISTS auth_refresh_tokens (
-  token_hash TEXT PRIMARY KEY,
-  family_id TEXT NOT NULL REFERENCES auth_refresh_families (family_id) ON DELETE CASCADE,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER,
-  -- The successor sealed with the used token, for the reuse interval.
-  successor_sealed TEXT
-);
-CREATE INDEX IF NOT EXISTS auth_refresh_tokens_family_idx ON auth_refresh_tokens (family_id);
-CREATE INDEX IF NOT EXISTS auth_refresh_tokens_expires_idx ON auth_refresh_tokens (expires_at);
-CREATE TABLE IF NOT EXISTS auth_codes (
-  purpose TEXT NOT NULL,
-  recipient TEXT NOT NULL,
-  code_hash TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (purpose, recipient)
-);
-COMMIT;`);
+  db.exec(["BEGIN IMMEDIATE", ...SQLITE_AUTH_TABLE_STATEMENTS, "COMMIT;"].join(";\n"));
 }
