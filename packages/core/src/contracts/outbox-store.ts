@@ -1,4 +1,4 @@
-import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+import type { ClaimedOutboxEntry, OutboxEntryKind } from "../domain/outbox.js";
 
 /** Options of {@link OutboxStore.claim}. */
 export interface ClaimOptions {
@@ -6,6 +6,12 @@ export interface ClaimOptions {
   limit: number;
   /** The claim holds for this long; then the entry can be claimed again. */
   leaseMs: number;
+  /**
+   * Only entries of these kinds. The default claims messages only, so a relay
+   * that does not publish changes never receives one.
+   * @default ["message"]
+   */
+  kinds?: readonly OutboxEntryKind[];
 }
 
 /** Backlog figures for metrics. */

@@ -1,5 +1,6 @@
 import type { CursorStore } from "./cursor-store.js";
 import type { GroupStore } from "./group-store.js";
+import type { MessageChangeStore } from "./message-change-store.js";
 import type { MessageStore } from "./message-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 
@@ -11,6 +12,8 @@ import type { OutboxStore } from "./outbox-store.js";
 export interface Storage {
   /** Messages and conversations. */
   messages: MessageStore;
+  /** Edits, reactions, pins, delete-for-me, search and the change log. */
+  changes: MessageChangeStore;
   /** Delivered and read cursors. */
   cursors: CursorStore;
   /** Groups and members. */
