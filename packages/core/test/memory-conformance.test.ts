@@ -1,5 +1,6 @@
 import {
   brokerConformance,
+  messageChangeConformance,
   presenceConformance,
   rateLimiterConformance,
   storageConformance,
@@ -19,6 +20,14 @@ const storageBackend = createMemoryStorageBackend();
 storageConformance({
   name: "memory",
   create: async () => createMemoryStorage({ backend: storageBackend }),
+});
+
+const changeBackend = createMemoryStorageBackend();
+messageChangeConformance({
+  name: "memory",
+  create: async () => createMemoryStorage({ backend: changeBackend }),
+  createWithLimits: async (messageChanges) =>
+    createMemoryStorage({ backend: changeBackend, messageChanges }),
 });
 
 const brokerHub = createMemoryBrokerHub();

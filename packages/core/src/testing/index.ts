@@ -20,6 +20,10 @@
 
 export { brokerConformance } from "./broker-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
+export {
+  type MessageChangeSuiteOptions,
+  messageChangeConformance,
+} from "./message-change-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance } from "./storage-conformance.js";
