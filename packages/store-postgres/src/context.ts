@@ -1,4 +1,4 @@
-import type { MessageDraft } from "@lucky-im/core";
+import type { MessageChangeLimits, MessageDraft } from "@lucky-im/core";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
@@ -32,6 +32,8 @@ export interface ResolvedOptions {
   /** Read batching; undefined: off. */
   readBatch: { maxBatch: number; maxInFlight: number } | undefined;
   onError: (error: unknown) => void;
+  /** Limits of the message change store. */
+  messageChanges: MessageChangeLimits;
 }
 
 /** @internal What the stores of one {@link PostgresStore} share. */
@@ -68,6 +70,13 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     groups: ref("groups"),
     group_members: ref("group_members"),
     outbox: ref("outbox"),
+    change_counters: ref("change_counters"),
+    message_changes: ref("message_changes"),
+    message_edits: ref("message_edits"),
+    reactions: ref("reactions"),
+    pins: ref("pins"),
+    hidden_messages: ref("hidden_messages"),
+    conversation_clears: ref("conversation_clears"),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { MessageChangeLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
@@ -127,4 +128,9 @@ export interface PostgresStoreOptions {
    * @default console.error
    */
   onError?: (error: unknown) => void;
+  /**
+   * Limits of edits, reactions, pins, replies, mentions and search; unset
+   * fields take the defaults of `DEFAULT_MESSAGE_CHANGE_LIMITS`.
+   */
+  messageChanges?: Partial<MessageChangeLimits>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Storage } from "@lucky-im/core";
+import { resolveMessageChangeLimits, type Storage } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
 import {
@@ -21,6 +21,7 @@ import {
 } from "./pg-errors.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
+import { createPostgresMessageChangeStore } from "./postgres-message-change-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
 import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
 import type { PostgresStoreOptions } from "./postgres-store-options.js";
@@ -151,6 +152,7 @@ export async function createPostgresStoreWithFaults(
           }
         : undefined,
     onError: options.onError ?? ((error: unknown) => console.error(error)),
+    messageChanges: resolveMessageChangeLimits(options.messageChanges),
   };
   const { pool, owned } = openPool(options);
   const root = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
@@ -184,6 +186,7 @@ export async function createPostgresStoreWithFaults(
   return {
     schema,
     messages: messages.store,
+    changes: createPostgresMessageChangeStore(ctx),
     cursors: createPostgresCursorStore(ctx),
     groups: createPostgresGroupStore(ctx),
     outbox: createPostgresOutboxStore(ctx),

@@ -1,9 +1,13 @@
-import { storageConformance } from "@lucky-im/core/testing";
+import { messageChangeConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createPostgresStore } from "../src/index.js";
 import { dropSchema, pgUrl, testSchema } from "./helpers.js";
 
-const schemas = { batched: testSchema("conf_gc"), single: testSchema("conf_single") };
+const schemas = {
+  batched: testSchema("conf_gc"),
+  single: testSchema("conf_single"),
+  changes: testSchema("conf_changes"),
+};
 
 describe.runIf(pgUrl)("store-postgres", () => {
   // Each create() is its own pool, as two nodes would have; all share the schema.
@@ -27,7 +31,23 @@ describe.runIf(pgUrl)("store-postgres", () => {
     destroy: (storage) => storage.close(),
   });
 
+  // Its own schema: it claims change outbox entries, which the storage suite's outbox tests do not expect.
+  messageChangeConformance({
+    name: "postgres",
+    create: () =>
+      createPostgresStore({ connectionString: pgUrl!, schema: schemas.changes, maxConnections: 4 }),
+    createWithLimits: (messageChanges) =>
+      createPostgresStore({
+        connectionString: pgUrl!,
+        schema: schemas.changes,
+        maxConnections: 2,
+        messageChanges,
+      }),
+    destroy: (storage) => storage.close(),
+  });
+
   afterAll(async () => {
+    await dropSchema(schemas.changes);
     await dropSchema(schemas.batched);
     await dropSchema(schemas.single);
   });
