@@ -1,3 +1,4 @@
+import type { MessageChangeLimits } from "@lucky-im/core";
 import type { Kysely } from "kysely";
 import type { Database } from "./database.js";
 import type { Executor } from "./executor.js";
@@ -9,6 +10,8 @@ export interface ResolvedOptions {
   outboxGraceMs: number;
   groupCommit: boolean;
   groupCommitMaxBatch: number;
+  /** Limits of the message change store. */
+  messageChanges: MessageChangeLimits;
 }
 
 /** @internal What the stores of one {@link SqliteStore} share. */

@@ -1,3 +1,4 @@
+import type { MessageChangeLimits } from "@lucky-im/core";
 import type { SqliteConnection } from "./sqlite-connection.js";
 
 /**
@@ -76,4 +77,9 @@ export interface SqliteStoreOptions {
    * @default 500
    */
   groupCommitMaxBatch?: number;
+  /**
+   * Limits of edits, reactions, pins, replies, mentions and search; unset
+   * fields take the defaults of `DEFAULT_MESSAGE_CHANGE_LIMITS`.
+   */
+  messageChanges?: Partial<MessageChangeLimits>;
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { storageConformance } from "@lucky-im/core/testing";
+import { messageChangeConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createSqliteStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -17,6 +17,15 @@ describe("store-sqlite", () => {
   storageConformance({
     name: "sqlite (group commit off)",
     create: () => createSqliteStore({ path: join(temp.dir, "single.sqlite"), groupCommit: false }),
+    destroy: (storage) => storage.close(),
+  });
+
+  // Its own file: it claims change outbox entries, which the storage suite's outbox tests do not expect.
+  messageChangeConformance({
+    name: "sqlite",
+    create: () => createSqliteStore({ path: join(temp.dir, "changes.sqlite") }),
+    createWithLimits: (messageChanges) =>
+      createSqliteStore({ path: join(temp.dir, "changes.sqlite"), messageChanges }),
     destroy: (storage) => storage.close(),
   });
 
