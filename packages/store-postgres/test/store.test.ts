@@ -314,14 +314,21 @@ describe.runIf(pgUrl)("store-postgres", () => {
       [schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      "change_counters",
+      "conversation_clears",
       "conversations",
       "cursors",
       "group_members",
       "groups",
+      "hidden_messages",
       "kysely_migration",
       "kysely_migration_lock",
+      "message_changes",
+      "message_edits",
       "messages",
       "outbox",
+      "pins",
+      "reactions",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
   });
