@@ -54,11 +54,7 @@ export function inChangeTransaction<T>(
 }
 
 /** @internal A message read inside a change transaction; `not_found` when absent. */
-export async function messageIn(
-  ctx: StoreContext,
-  trx: Trx,
-  messageId: string,
-): Promise<Message> {
+export async function messageIn(ctx: StoreContext, trx: Trx, messageId: string): Promise<Message> {
   const { rows } = await sql<MessageRow>`
     SELECT ${COLUMNS} FROM ${ctx.tables.messages} WHERE message_id = ${messageId}
   `.execute(trx);

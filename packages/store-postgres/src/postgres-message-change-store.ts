@@ -11,6 +11,7 @@ import {
 } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
+import { toMs } from "./context.js";
 import {
   type ChangeFields,
   conversationOf,
@@ -20,7 +21,6 @@ import {
   writeChange,
 } from "./postgres-change-writes.js";
 import { type ChangeRow, MESSAGE_COLUMNS, type MessageRow, toChange, toMessage } from "./rows.js";
-import { toMs } from "./context.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.map((c) => `m.${c}`).join(", "));
 
@@ -74,7 +74,8 @@ export function createPostgresMessageChangeStore(ctx: StoreContext): MessageChan
   return {
     async edit({ messageId, by, body, ts }) {
       const result = await mutate("edit", messageId, async (trx, message) => {
-        if (message.from !== by) throw new ImError("forbidden", "only the sender may edit a message");
+        if (message.from !== by)
+          throw new ImError("forbidden", "only the sender may edit a message");
         if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
         if (body?.type !== message.body.type) {
           throw new ImError("bad_request", "an edit keeps the body's type");

@@ -10,7 +10,6 @@ import {
 } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
-import { recallWithChange } from "./postgres-change-writes.js";
 import { GroupCommit, type Outcome } from "./group-commit.js";
 import { notifyPayload } from "./outbox-notifications.js";
 import {
@@ -21,6 +20,7 @@ import {
   storeError,
   toStoreError,
 } from "./pg-errors.js";
+import { recallWithChange } from "./postgres-change-writes.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.join(", "));

@@ -69,7 +69,10 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
               `.execute(db),
         ]);
         const changeOf = new Map(
-          changes.rows.map((row) => [`${row.conversation_id}\u0000${row.change_seq}`, toChange(row)]),
+          changes.rows.map((row) => [
+            `${row.conversation_id}\u0000${row.change_seq}`,
+            toChange(row),
+          ]),
         );
         const byId = new Map(messages.rows.map((row) => [row.message_id, toMessage(row)]));
         const members = new Map<string, string[]>();

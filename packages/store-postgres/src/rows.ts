@@ -66,7 +66,8 @@ export function toMessage(row: MessageRow): Message {
   if (row.reply_to !== null && row.reply_to !== undefined) {
     message.replyTo = row.reply_to as ReplyReference;
   }
-  if (row.mentions !== null && row.mentions !== undefined) message.mentions = row.mentions as string[];
+  if (row.mentions !== null && row.mentions !== undefined)
+    message.mentions = row.mentions as string[];
   return message;
 }
 

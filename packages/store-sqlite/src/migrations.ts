@@ -242,23 +242,33 @@ const MIGRATIONS: Record<string, Migration> = {
         id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE)`.execute(db);
       await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, tokenize = 'unicode61 remove_diacritics 0')`.execute(db);
-      await sql.raw(`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO message_search_rows (message_id) VALUES (new.message_id);
         INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT("new")});
-      END`).execute(db);
-      await sql.raw(`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+      END`)
+        .execute(db);
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
         UPDATE messages_fts SET text = ${SEARCH_TEXT("new")}
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = new.message_id);
-      END`).execute(db);
-      await sql.raw(`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+      END`)
+        .execute(db);
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         DELETE FROM messages_fts
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = old.message_id);
         DELETE FROM message_search_rows WHERE message_id = old.message_id;
-      END`).execute(db);
-      await sql`INSERT INTO message_search_rows (message_id) SELECT message_id FROM messages`.execute(db);
-      await sql.raw(`INSERT INTO messages_fts (rowid, text)
+      END`)
+        .execute(db);
+      await sql`INSERT INTO message_search_rows (message_id) SELECT message_id FROM messages`.execute(
+        db,
+      );
+      await sql
+        .raw(`INSERT INTO messages_fts (rowid, text)
         SELECT r.id, ${SEARCH_TEXT("m")} FROM messages AS m
-        JOIN message_search_rows AS r ON r.message_id = m.message_id`).execute(db);
+        JOIN message_search_rows AS r ON r.message_id = m.message_id`)
+        .execute(db);
     },
     async down(db: Kysely<unknown>) {
       for (const trigger of ["messages_fts_insert", "messages_fts_update", "messages_fts_delete"]) {

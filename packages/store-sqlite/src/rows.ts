@@ -48,8 +48,10 @@ export function toMessage(row: MessageRow): Message {
     if (row.recalled_by !== null) message.recalledBy = row.recalled_by;
   }
   if (row.edited_at !== null) message.editedAt = row.edited_at;
-  if (row.reply_to !== null && row.reply_to !== undefined) message.replyTo = JSON.parse(row.reply_to);
-  if (row.mentions !== null && row.mentions !== undefined) message.mentions = JSON.parse(row.mentions);
+  if (row.reply_to !== null && row.reply_to !== undefined)
+    message.replyTo = JSON.parse(row.reply_to);
+  if (row.mentions !== null && row.mentions !== undefined)
+    message.mentions = JSON.parse(row.mentions);
   return message;
 }
 

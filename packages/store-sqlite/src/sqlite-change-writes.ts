@@ -47,7 +47,13 @@ export function writeChange(
   const now = Date.now();
   const outbox = exec
     .statement(SQL.outbox)
-    .get(fields.messageId, fields.conversationId, changeSeq, now + ctx.options.outboxGraceMs, now) as {
+    .get(
+      fields.messageId,
+      fields.conversationId,
+      changeSeq,
+      now + ctx.options.outboxGraceMs,
+      now,
+    ) as {
     id: number;
   };
   return { change: toChange(row), outboxId: String(outbox.id) };

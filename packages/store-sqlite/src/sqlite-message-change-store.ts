@@ -11,7 +11,7 @@ import {
   searchWords,
 } from "@lucky-im/core";
 import type { StoreContext } from "./context.js";
-import { MESSAGE_COLUMNS, type ChangeRow, type MessageRow, toChange, toMessage } from "./rows.js";
+import { type ChangeRow, MESSAGE_COLUMNS, type MessageRow, toChange, toMessage } from "./rows.js";
 import { type ChangeFields, writeChange } from "./sqlite-change-writes.js";
 
 const COLUMNS = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(", ");
@@ -72,7 +72,8 @@ export function createSqliteMessageChangeStore(ctx: StoreContext): MessageChange
   return {
     async edit({ messageId, by, body, ts }) {
       const result = await mutate("edit", messageId, (message) => {
-        if (message.from !== by) throw new ImError("forbidden", "only the sender may edit a message");
+        if (message.from !== by)
+          throw new ImError("forbidden", "only the sender may edit a message");
         if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
         if (body?.type !== message.body.type) {
           throw new ImError("bad_request", "an edit keeps the body's type");
@@ -121,7 +122,9 @@ export function createSqliteMessageChangeStore(ctx: StoreContext): MessageChange
       checkReactionKey(key, limits);
       return mutate("unreact", messageId, () => {
         const removed = exec
-          .statement("DELETE FROM reactions WHERE message_id = ? AND reaction_key = ? AND user_id = ?")
+          .statement(
+            "DELETE FROM reactions WHERE message_id = ? AND reaction_key = ? AND user_id = ?",
+          )
           .run(messageId, key, userId).changes;
         if (removed === 0) return undefined;
         return { kind: "unreacted" as const, by: userId, ts, key };
@@ -323,7 +326,10 @@ export function createSqliteMessageChangeStore(ctx: StoreContext): MessageChange
       return ctx.run("search", () => {
         if (query.conversationIds.length === 0) return { messages: [] };
         const where: string[] = [];
-        const params: unknown[] = [ftsQuery(words), JSON.stringify([...new Set(query.conversationIds)])];
+        const params: unknown[] = [
+          ftsQuery(words),
+          JSON.stringify([...new Set(query.conversationIds)]),
+        ];
         if (query.from !== undefined) {
           where.push("AND m.sender_id = ?");
           params.push(query.from);

@@ -1,9 +1,4 @@
-import type {
-  ClaimedOutboxEntry,
-  ClaimOptions,
-  MessageChange,
-  OutboxStore,
-} from "@lucky-im/core";
+import type { ClaimedOutboxEntry, ClaimOptions, MessageChange, OutboxStore } from "@lucky-im/core";
 import type { StoreContext } from "./context.js";
 import {
   type ChangeRow,

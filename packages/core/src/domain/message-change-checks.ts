@@ -10,7 +10,10 @@ import type { MessageChangeLimits, SearchQuery } from "./message-change.js";
 /** Refuses a reaction key that is empty, too long, or holds control characters. */
 export function checkReactionKey(key: unknown, limits: MessageChangeLimits): string {
   if (typeof key !== "string" || key.length === 0 || /\p{Cc}/u.test(key)) {
-    throw new ImError("bad_request", "a reaction key is a non-empty string without control characters");
+    throw new ImError(
+      "bad_request",
+      "a reaction key is a non-empty string without control characters",
+    );
   }
   if (key.length > limits.maxReactionKeyLength) {
     throw new ImError(
@@ -25,7 +28,11 @@ export function checkReactionKey(key: unknown, limits: MessageChangeLimits): str
 export function checkDraftExtras(draft: MessageDraft, limits: MessageChangeLimits): void {
   if (draft.replyTo !== undefined) {
     const { messageId, excerpt, seq } = draft.replyTo;
-    if (typeof messageId !== "string" || typeof excerpt !== "string" || !Number.isSafeInteger(seq)) {
+    if (
+      typeof messageId !== "string" ||
+      typeof excerpt !== "string" ||
+      !Number.isSafeInteger(seq)
+    ) {
       throw new ImError("bad_request", "replyTo needs a messageId, a seq and an excerpt");
     }
     if (excerpt.length > limits.maxReplyExcerptLength) {
@@ -54,9 +61,13 @@ export function checkSeq(seq: unknown, what: string): number {
  * `too_large` for a text over `maxSearchTextLength`.
  */
 export function searchWords(query: SearchQuery, limits: MessageChangeLimits): string[] {
-  if (typeof query.text !== "string") throw new ImError("bad_request", "search text must be a string");
+  if (typeof query.text !== "string")
+    throw new ImError("bad_request", "search text must be a string");
   if (query.text.length > limits.maxSearchTextLength) {
-    throw new ImError("too_large", `search text is at most ${limits.maxSearchTextLength} UTF-16 units`);
+    throw new ImError(
+      "too_large",
+      `search text is at most ${limits.maxSearchTextLength} UTF-16 units`,
+    );
   }
   if (query.conversationIds.length > limits.maxSearchConversations) {
     throw new ImError(

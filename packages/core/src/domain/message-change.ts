@@ -66,6 +66,8 @@ export interface ReplyReference {
   from: string;
   /** A short excerpt of its body at reply time (at most `maxReplyExcerptLength` UTF-16 units). */
   excerpt: string;
+  /** Set when the quoted message was recalled at reply time (the excerpt is then empty). */
+  recalled?: boolean;
 }
 
 /** The audience of a message's mentions: user ids, or `all` (everyone in the conversation). */

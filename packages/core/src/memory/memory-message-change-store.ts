@@ -6,6 +6,7 @@ import type {
   MessageChangeLimits,
   ReactionSummary,
 } from "../domain/message-change.js";
+import { searchableText } from "../domain/message-change.js";
 import {
   checkReactionKey,
   checkSeq,
@@ -13,7 +14,6 @@ import {
   searchWords,
   tokenize,
 } from "../domain/message-change-checks.js";
-import { searchableText } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import { cloneValue } from "./clone-value.js";
 import { copyMessage } from "./memory-message-store.js";
@@ -270,5 +270,7 @@ export function createMemoryMessageChangeStore(
 
 /** True when `message` comes after `cursor` in newest-first order (ts, then id, descending). */
 function olderThan(message: Message, cursor: { ts: number; messageId: string }): boolean {
-  return message.ts < cursor.ts || (message.ts === cursor.ts && message.messageId < cursor.messageId);
+  return (
+    message.ts < cursor.ts || (message.ts === cursor.ts && message.messageId < cursor.messageId)
+  );
 }

@@ -62,7 +62,8 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       ts: draft.ts,
     };
     if (draft.replyTo) message.replyTo = { ...draft.replyTo };
-    if (draft.mentions && draft.mentions.length > 0) message.mentions = [...new Set(draft.mentions)];
+    if (draft.mentions && draft.mentions.length > 0)
+      message.mentions = [...new Set(draft.mentions)];
     conversation.lastSeq = message.seq;
     conversation.messages.push(message);
     conversation.activityTs = Math.max(conversation.activityTs, draft.ts);

@@ -1,11 +1,7 @@
 import type { Conversation } from "../domain/conversation.js";
 import type { Group } from "../domain/group.js";
 import type { Message } from "../domain/message.js";
-import type {
-  MessageChange,
-  MessageEdit,
-  PinnedMessage,
-} from "../domain/message-change.js";
+import type { MessageChange, MessageEdit, PinnedMessage } from "../domain/message-change.js";
 import type { OutboxEntry } from "../domain/outbox.js";
 
 /**

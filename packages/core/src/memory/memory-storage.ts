@@ -1,11 +1,8 @@
 import type { Storage } from "../contracts/storage.js";
+import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
-import {
-  type MessageChangeLimits,
-  resolveMessageChangeLimits,
-} from "../domain/message-change.js";
 import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";

@@ -73,7 +73,12 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
       it("stores replyTo and mentions, and returns them from get and range", async () => {
         const { a, b, conversationId, messages } = await conversation(["quoted text"]);
         const quoted = messages[0]!;
-        const replyTo = { messageId: quoted.messageId, seq: quoted.seq, from: a, excerpt: "quoted" };
+        const replyTo = {
+          messageId: quoted.messageId,
+          seq: quoted.seq,
+          from: a,
+          excerpt: "quoted",
+        };
         const { message } = await storage.messages.append(
           draft(b, a, { replyTo, mentions: [a, "all"] }),
         );
@@ -299,7 +304,9 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         expect(seqs(await range(b))).toEqual([1, 2, 3, 4]);
         expect(seqs(await range())).toEqual([1, 2, 3, 4]);
         expect(
-          seqs(await storage.messages.range(conversationId, { beforeSeq: 4, limit: 10, viewer: a })),
+          seqs(
+            await storage.messages.range(conversationId, { beforeSeq: 4, limit: 10, viewer: a }),
+          ),
         ).toEqual([3, 1]);
         const cleared = await storage.changes.clearConversation({
           conversationId,
@@ -403,7 +410,11 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         await storage.outbox.markFailed([result!.outboxId, hidden!.outboxId], 0);
         const plain = await storage.outbox.claim({ limit: 1000, leaseMs: 1 });
         expect(plain.map((e) => e.id)).not.toContain(result!.outboxId);
-        const claimed = await storage.outbox.claim({ limit: 1000, leaseMs: 60_000, kinds: ["change"] });
+        const claimed = await storage.outbox.claim({
+          limit: 1000,
+          leaseMs: 60_000,
+          kinds: ["change"],
+        });
         const entry = claimed.find((e) => e.id === result!.outboxId);
         expect(entry).toMatchObject({
           kind: "change",
@@ -513,8 +524,13 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
           ts: Date.now(),
         });
         const find = async (word: string) =>
-          (await storage.changes.search({ text: word, conversationIds: [conversationId], viewer: a }))
-            .messages.length;
+          (
+            await storage.changes.search({
+              text: word,
+              conversationIds: [conversationId],
+              viewer: a,
+            })
+          ).messages.length;
         expect(await find(newWord)).toBe(1);
         expect(await find(oldWord)).toBe(0);
       });
