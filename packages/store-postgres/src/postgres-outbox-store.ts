@@ -145,11 +145,12 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
       });
     },
 
-    stats() {
+    stats(options) {
       return ctx.run("outbox stats", async () => {
         const { rows } = await sql<{ pending: number; oldest: Date | null }>`
           SELECT count(*)::int AS pending, min(created_at) AS oldest
           FROM ${t.outbox} WHERE status = 'pending'
+            AND kind = ANY(${[...(options?.kinds ?? ["message"])]}::text[])
         `.execute(db);
         const row = rows[0]!;
         return row.oldest === null

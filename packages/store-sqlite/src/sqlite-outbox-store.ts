@@ -169,7 +169,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
       );
     },
 
-    stats() {
+    stats(options) {
       return ctx.run("outbox stats", () => {
         const row = exec.first(
           db
@@ -178,7 +178,8 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               eb.fn.countAll<number>().as("pending"),
               eb.fn.min<number | null>("created_at").as("oldest"),
             ])
-            .where("status", "=", "pending"),
+            .where("status", "=", "pending")
+            .where("kind", "in", [...(options?.kinds ?? ["message"])]),
         )!;
         return row.oldest === null
           ? { pending: row.pending }

@@ -48,6 +48,9 @@ export interface OutboxStore {
   markFailed(ids: readonly string[], retryAt: number): Promise<void>;
   /** Deletes `sent` entries created before `olderThan` (ms since epoch); returns how many. */
   purge(olderThan: number): Promise<number>;
-  /** The backlog, for metrics and health. */
-  stats(): Promise<OutboxStats>;
+  /**
+   * The backlog, for metrics and health: entries of `kinds` only (default
+   * `["message"]`, what a relay with the default claim publishes).
+   */
+  stats(options?: { kinds?: readonly OutboxEntryKind[] }): Promise<OutboxStats>;
 }

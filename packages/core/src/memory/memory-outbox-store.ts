@@ -79,10 +79,12 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
       return purged;
     },
 
-    async stats() {
+    async stats(options) {
       context.guard();
+      const kinds = options?.kinds ?? ["message"];
       const stats: OutboxStats = { pending: 0 };
       for (const entry of state.pendingOutbox.values()) {
+        if (!kinds.includes(entry.kind ?? "message")) continue;
         stats.pending += 1;
         if (stats.oldestPendingAt === undefined || entry.createdAt < stats.oldestPendingAt) {
           stats.oldestPendingAt = entry.createdAt;

@@ -395,6 +395,7 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
 
       it("writes change outbox entries that a default claim skips and a change claim returns", async () => {
         const { a, b, conversationId, messages } = await conversation(["1"]);
+        const messageBacklog = (await storage.outbox.stats()).pending;
         const result = await storage.changes.react({
           messageId: messages[0]!.messageId,
           userId: a,
@@ -406,6 +407,11 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
           userId: b,
           ts: Date.now(),
         });
+        expect(
+          (await storage.outbox.stats()).pending,
+          "the default stats count message entries only",
+        ).toBe(messageBacklog);
+        expect((await storage.outbox.stats({ kinds: ["change"] })).pending).toBeGreaterThan(0);
         // Released into the past, so the adapter's outbox grace does not matter.
         await storage.outbox.markFailed([result!.outboxId, hidden!.outboxId], 0);
         const plain = await storage.outbox.claim({ limit: 1000, leaseMs: 1 });
