@@ -222,3 +222,12 @@ export function replyExcerpt(body: MessageBody, maxLength: number): string {
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return text.slice(0, end);
 }
+
+/**
+ * The per-user mention flag of a message: true when it names `userId` or
+ * `all`, and `userId` is not its sender (a mention of yourself does not count).
+ */
+export function mentionsUser(message: Message, userId: string): boolean {
+  if (message.from === userId || !message.mentions) return false;
+  return message.mentions.includes(userId) || message.mentions.includes("all");
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { directConversationId } from "../domain/conversation.js";
 import type { Message, MessageDraft } from "../domain/message.js";
-import type { MessageChangeLimits } from "../domain/message-change.js";
+import { type MessageChangeLimits, mentionsUser } from "../domain/message-change.js";
 import type { MessageBody } from "../protocol/schemas.js";
 import { newMessageId } from "../util/ids.js";
 import { expectImError, oneTo, uid } from "./fixtures.js";
@@ -442,9 +442,10 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         const conversationId = directConversationId(a, b);
         const send = async (from: string, mentions?: string[]) =>
           (await storage.messages.append(draft(from, from === a ? b : a, { mentions }))).message;
-        await send(a, [b]);
-        await send(a, ["all"]);
-        await send(b, [b]);
+        const first = await send(a, [b]);
+        const toAll = await send(a, ["all"]);
+        const own = await send(b, [b]);
+        expect([first, toAll, own].map((m) => mentionsUser(m, b))).toEqual([true, true, false]);
         const recalled = await send(a, [b]);
         const hidden = await send(a, [b]);
         await send(a, [b]);
