@@ -2,6 +2,7 @@ import {
   brokerConformance,
   contactStoreConformance,
   conversationSettingsConformance,
+  messageChangeConformance,
   presenceConformance,
   profileStoreConformance,
   rateLimiterConformance,
@@ -33,6 +34,13 @@ const peopleStorage = {
 contactStoreConformance(peopleStorage);
 profileStoreConformance(peopleStorage);
 conversationSettingsConformance(peopleStorage);
+const changeBackend = createMemoryStorageBackend();
+messageChangeConformance({
+  name: "memory",
+  create: async () => createMemoryStorage({ backend: changeBackend }),
+  createWithLimits: async (messageChanges) =>
+    createMemoryStorage({ backend: changeBackend, messageChanges }),
+});
 
 const brokerHub = createMemoryBrokerHub();
 brokerConformance({

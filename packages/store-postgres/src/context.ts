@@ -1,4 +1,4 @@
-import type { MessageDraft, PeopleLimits } from "@lucky-im/core";
+import type { MessageChangeLimits, MessageDraft, PeopleLimits } from "@lucky-im/core";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
@@ -34,6 +34,8 @@ export interface ResolvedOptions {
   onError: (error: unknown) => void;
   /** Limits of the contact, profile and settings stores. */
   people: PeopleLimits;
+  /** Limits of the message change store. */
+  messageChanges: MessageChangeLimits;
 }
 
 /** @internal What the stores of one {@link PostgresStore} share. */
@@ -75,6 +77,13 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     blocks: ref("blocks"),
     privacy_settings: ref("privacy_settings"),
     profiles: ref("profiles"),
+    change_counters: ref("change_counters"),
+    message_changes: ref("message_changes"),
+    message_edits: ref("message_edits"),
+    reactions: ref("reactions"),
+    pins: ref("pins"),
+    hidden_messages: ref("hidden_messages"),
+    conversation_clears: ref("conversation_clears"),
   };
 }
 

@@ -40,6 +40,10 @@ export interface MessageTable {
   recalled_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   recalled_by: string | null;
   edited_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** The quoted message and its excerpt (JSON `ReplyReference`), or null. */
+  reply_to: ColumnType<unknown, string | null, string | null>;
+  /** Mentioned user ids or `all` (a JSON array of strings), or null. */
+  mentions: ColumnType<unknown, string | null, string | null>;
 }
 
 /** `cursors`: per (user, conversation); a row means the user is in the conversation. */
@@ -87,6 +91,69 @@ export interface OutboxTable {
   next_attempt_at: Timestamp;
   lease_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: GeneratedTimestamp;
+  /** `message` or `change` (entries older than the column are messages). */
+  kind: Generated<"message" | "change">;
+  /** A change entry's place in its conversation's change log. */
+  change_seq: ColumnType<string | number | null, number | null | undefined, number | null>;
+}
+
+/** `change_counters`: the last changeSeq of each conversation with changes. */
+export interface ChangeCounterTable {
+  conversation_id: string;
+  last_change_seq: Int8;
+}
+
+/** `message_changes`: the per-conversation change log, primary key (conversation_id, change_seq). */
+export interface MessageChangeTable {
+  conversation_id: string;
+  change_seq: Int8;
+  kind: string;
+  message_id: string;
+  seq: Int8;
+  by_user: string;
+  visible_to: string | null;
+  body: ColumnType<unknown, string | null, string | null>;
+  reaction_key: string | null;
+  changed_at: Timestamp;
+}
+
+/** `message_edits`: earlier bodies of edited messages. */
+export interface MessageEditTable {
+  id: GeneratedInt8;
+  message_id: string;
+  body: ColumnType<unknown, string, string>;
+  replaced_at: Timestamp;
+}
+
+/** `reactions`: one row per (message, key, user). */
+export interface ReactionTable {
+  message_id: string;
+  reaction_key: string;
+  user_id: string;
+  reacted_at: Timestamp;
+}
+
+/** `pins`: pinned messages per conversation. */
+export interface PinTable {
+  conversation_id: string;
+  message_id: string;
+  seq: Int8;
+  pinned_by: string;
+  pinned_at: Timestamp;
+}
+
+/** `hidden_messages`: messages a user deleted for themselves. */
+export interface HiddenMessageTable {
+  user_id: string;
+  conversation_id: string;
+  seq: Int8;
+}
+
+/** `conversation_clears`: per user, every message up to `up_to_seq` is hidden. */
+export interface ConversationClearTable {
+  user_id: string;
+  conversation_id: string;
+  up_to_seq: Int8;
 }
 
 type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
@@ -152,4 +219,11 @@ export interface Database {
   blocks: BlockTable;
   privacy_settings: PrivacySettingsTable;
   profiles: ProfileTable;
+  change_counters: ChangeCounterTable;
+  message_changes: MessageChangeTable;
+  message_edits: MessageEditTable;
+  reactions: ReactionTable;
+  pins: PinTable;
+  hidden_messages: HiddenMessageTable;
+  conversation_clears: ConversationClearTable;
 }

@@ -189,6 +189,113 @@ function migrations(schema: string): Record<string, Migration> {
         }
       },
     },
+    "0004_message_changes": {
+      // Edits, replies, mentions, reactions, pins, delete-for-me, search and the per-conversation
+      // change log (issue 17). Every new column is nullable or has a constant default, so no
+      // table is rewritten; the search index is built once over the existing messages.
+      async up(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        await s
+          .alterTable("messages")
+          .addColumn("reply_to", "jsonb")
+          .addColumn("mentions", "jsonb")
+          .execute();
+        // Full-text search: the expression MUST match SEARCH_VECTOR in postgres-message-change-store.ts.
+        await sql`CREATE INDEX messages_search_idx ON ${sql.id(schema, "messages")}
+          USING gin (to_tsvector('simple'::regconfig,
+            coalesce(body->>'text', body->>'name', body->>'label', '')))`.execute(db);
+        await s
+          .alterTable("outbox")
+          .addColumn("kind", "text", (c) =>
+            c.notNull().defaultTo("message").check(sql`kind in ('message', 'change')`),
+          )
+          .addColumn("change_seq", "bigint")
+          .execute();
+
+        // The change counter lives apart from `conversations`, whose row every append locks:
+        // a change never waits for an append, nor an append for a change.
+        await s
+          .createTable("change_counters")
+          .addColumn("conversation_id", "text", (c) => c.primaryKey())
+          .addColumn("last_change_seq", "bigint", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await s
+          .createTable("message_changes")
+          .addColumn("conversation_id", "text", (c) => c.notNull())
+          .addColumn("change_seq", "bigint", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("message_id", "text", (c) => c.notNull())
+          .addColumn("seq", "bigint", (c) => c.notNull())
+          .addColumn("by_user", "text", (c) => c.notNull())
+          .addColumn("visible_to", "text")
+          .addColumn("body", "jsonb")
+          .addColumn("reaction_key", "text")
+          .addColumn("changed_at", "timestamptz", (c) => c.notNull())
+          // changesAfter: (conversation_id, change_seq) ranges.
+          .addPrimaryKeyConstraint("message_changes_pkey", ["conversation_id", "change_seq"])
+          .execute();
+        await s
+          .createTable("message_edits")
+          .addColumn("id", "bigint", (c) => c.generatedAlwaysAsIdentity().primaryKey())
+          .addColumn("message_id", "text", (c) => c.notNull())
+          .addColumn("body", "jsonb", (c) => c.notNull())
+          .addColumn("replaced_at", "timestamptz", (c) => c.notNull())
+          .execute();
+        await s
+          .createIndex("message_edits_message_idx")
+          .on("message_edits")
+          .columns(["message_id", "id"])
+          .execute();
+        await s
+          .createTable("reactions")
+          .addColumn("message_id", "text", (c) => c.notNull())
+          .addColumn("reaction_key", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("reacted_at", "timestamptz", (c) => c.notNull())
+          .addPrimaryKeyConstraint("reactions_pkey", ["message_id", "reaction_key", "user_id"])
+          .execute();
+        await s
+          .createTable("pins")
+          .addColumn("conversation_id", "text", (c) => c.notNull())
+          .addColumn("message_id", "text", (c) => c.notNull())
+          .addColumn("seq", "bigint", (c) => c.notNull())
+          .addColumn("pinned_by", "text", (c) => c.notNull())
+          .addColumn("pinned_at", "timestamptz", (c) => c.notNull())
+          .addPrimaryKeyConstraint("pins_pkey", ["conversation_id", "message_id"])
+          .execute();
+        await s
+          .createTable("hidden_messages")
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("conversation_id", "text", (c) => c.notNull())
+          .addColumn("seq", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("hidden_messages_pkey", ["user_id", "conversation_id", "seq"])
+          .execute();
+        await s
+          .createTable("conversation_clears")
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("conversation_id", "text", (c) => c.notNull())
+          .addColumn("up_to_seq", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("conversation_clears_pkey", ["user_id", "conversation_id"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        for (const table of [
+          "conversation_clears",
+          "hidden_messages",
+          "pins",
+          "reactions",
+          "message_edits",
+          "message_changes",
+          "change_counters",
+        ]) {
+          await s.dropTable(table).ifExists().execute();
+        }
+        await s.alterTable("outbox").dropColumn("change_seq").dropColumn("kind").execute();
+        await s.dropIndex("messages_search_idx").ifExists().execute();
+        await s.alterTable("messages").dropColumn("mentions").dropColumn("reply_to").execute();
+      },
+    },
   };
 }
 

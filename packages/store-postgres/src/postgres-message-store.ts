@@ -1,5 +1,6 @@
 import {
   type AppendResult,
+  checkDraftExtras,
   type Message,
   type MessageDraft,
   type MessageStore,
@@ -19,6 +20,7 @@ import {
   storeError,
   toStoreError,
 } from "./pg-errors.js";
+import { recallWithChange } from "./postgres-change-writes.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.join(", "));
@@ -110,6 +112,13 @@ export async function appendBatchOnce(
     // Serialized once: the JSON goes to the database, and a parse of it is
     // what the caller gets back (sharing no object with its draft).
     const bodies = fresh.map((draft) => JSON.stringify(draft.body));
+    // Replies and mentions add two columns; a batch of plain messages keeps the plain statement.
+    const extras = fresh.some((d) => d.replyTo !== undefined || d.mentions !== undefined);
+    const extraColumns = extras ? sql`, reply_to, mentions` : sql``;
+    const extraValues = extras
+      ? sql`, ${fresh.map((d) => (d.replyTo ? JSON.stringify(d.replyTo) : null))}::jsonb[],
+          ${fresh.map((d) => (d.mentions?.length ? JSON.stringify([...new Set(d.mentions)]) : null))}::jsonb[]`
+      : sql``;
     const notify = notifyPayload(ctx, Math.min(...fresh.map((d) => d.ts)));
     const fault = ctx.faults?.failAfterInsert?.(fresh)
       ? // Both counts force their insert to run first; then the division fails.
@@ -137,9 +146,10 @@ export async function appendBatchOnce(
         ON CONFLICT DO NOTHING
       ), m AS (
         INSERT INTO ${t.messages}
-          (conversation_id, seq, message_id, sender_id, cid, to_type, to_id, body, sent_at)
+          (conversation_id, seq, message_id, sender_id, cid, to_type, to_id, body, sent_at
+           ${extraColumns})
         SELECT d.conversation_id, c.last_seq - d.back, d.message_id, d.sender_id, d.cid,
-          d.to_type, d.to_id, d.body, d.sent_at
+          d.to_type, d.to_id, d.body, d.sent_at ${extras ? sql`, d.reply_to, d.mentions` : sql``}
         FROM unnest(
           ${fresh.map((d) => d.conversationId)}::text[],
           ${back}::bigint[],
@@ -150,7 +160,9 @@ export async function appendBatchOnce(
           ${fresh.map((d) => d.to.id)}::text[],
           ${bodies}::jsonb[],
           ${fresh.map((d) => new Date(d.ts))}::timestamptz[]
-        ) AS d(conversation_id, back, message_id, sender_id, cid, to_type, to_id, body, sent_at)
+          ${extraValues}
+        ) AS d(conversation_id, back, message_id, sender_id, cid, to_type, to_id, body, sent_at
+          ${extraColumns})
         JOIN c ON c.id = d.conversation_id
         RETURNING message_id, conversation_id, seq, sent_at
       ), o AS (
@@ -183,6 +195,8 @@ export async function appendBatchOnce(
         cid: draft.cid,
         ts: draft.ts,
       };
+      if (draft.replyTo) message.replyTo = { ...draft.replyTo };
+      if (draft.mentions?.length) message.mentions = [...new Set(draft.mentions)];
       created.set(cidKey(draft.from, draft.cid), {
         message,
         created: true,
@@ -296,6 +310,18 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       .where("conversation_id", "=", conversationId);
     if (query.afterSeq !== undefined) q = q.where("seq", ">", query.afterSeq);
     if (query.beforeSeq !== undefined) q = q.where("seq", "<", query.beforeSeq);
+    const viewer = query.viewer;
+    if (viewer !== undefined) {
+      // Deleted-for-me and cleared messages of the viewer stay out.
+      const t = ctx.tables;
+      q = q.where(
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM ${t.hidden_messages} AS h
+          WHERE h.user_id = ${viewer} AND h.conversation_id = ${conversationId} AND h.seq = messages.seq)
+          AND NOT EXISTS (SELECT 1 FROM ${t.conversation_clears} AS k
+          WHERE k.user_id = ${viewer} AND k.conversation_id = ${conversationId}
+            AND k.up_to_seq >= messages.seq)`,
+      );
+    }
     const ascending = query.afterSeq !== undefined;
     const rows = await q
       .orderBy("seq", ascending ? "asc" : "desc")
@@ -309,6 +335,9 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       return ctx.run("append", async () => {
         // A malformed id is this caller's error, not its batch's.
         parseConversationId(draft.conversationId);
+        if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+          checkDraftExtras(draft, options.messageChanges);
+        }
         if (batcher) return batcher.submit(draft);
         const [outcome] = await appendBatch(ctx, [draft]);
         if (!outcome!.ok) throw outcome!.error;
@@ -320,7 +349,12 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       return ctx.run("range", async () => {
         const limit = Math.min(Math.max(0, Math.floor(query.limit)), options.maxPageSize);
         if (!(limit > 0)) return [];
-        if (pageReads && query.afterSeq !== undefined && query.beforeSeq === undefined) {
+        if (
+          pageReads &&
+          query.afterSeq !== undefined &&
+          query.beforeSeq === undefined &&
+          query.viewer === undefined
+        ) {
           // An ascending page (what `sync` reads): shared with other callers' pages.
           const page = { conversationId, afterSeq: query.afterSeq, limit };
           if (batchable(page)) return pageReads.submit(page);
@@ -341,19 +375,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
     },
 
     recall(messageId, by) {
-      return ctx.run("recall", async () => {
-        // coalesce: a second recall changes nothing (idempotent, first recaller kept).
-        const row = await db
-          .updateTable("messages")
-          .set({
-            recalled_at: sql<Date>`coalesce(recalled_at, now())`,
-            recalled_by: sql<string>`coalesce(recalled_by, ${by})`,
-          })
-          .where("message_id", "=", messageId)
-          .returning(MESSAGE_COLUMNS)
-          .executeTakeFirst();
-        return row ? toMessage(row as MessageRow) : undefined;
-      });
+      return ctx.run("recall", () => recallWithChange(ctx, messageId, by));
     },
   };
 

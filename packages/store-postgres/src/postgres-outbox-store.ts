@@ -2,9 +2,11 @@ import type { ClaimedOutboxEntry, ClaimOptions, OutboxStore } from "@lucky-im/co
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import {
+  type ChangeRow,
   MESSAGE_COLUMNS,
   type MessageRow,
   type OutboxRow,
+  toChange,
   toMessage,
   toOutboxEntry,
 } from "./rows.js";
@@ -34,6 +36,7 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
           WITH picked AS (
             SELECT id FROM ${t.outbox}
             WHERE status = 'pending' AND next_attempt_at <= ${new Date(now)}
+              AND kind = ANY(${[...(options.kinds ?? ["message"])]}::text[])
               AND (lease_until IS NULL OR lease_until <= ${new Date(now)})
             ORDER BY next_attempt_at, id
             LIMIT ${limit}
@@ -42,12 +45,13 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
           UPDATE ${t.outbox} AS o SET lease_until = ${new Date(now + Math.max(0, options.leaseMs))}
           FROM picked WHERE o.id = picked.id
           RETURNING o.id::text AS id, o.message_id, o.conversation_id, o.status, o.attempts,
-            o.next_attempt_at, o.lease_until, o.created_at
+            o.next_attempt_at, o.lease_until, o.created_at, o.kind, o.change_seq
         `.execute(db);
         if (claimed.rows.length === 0) return [];
         const messageIds = claimed.rows.map((row) => row.message_id);
         const conversationIds = [...new Set(claimed.rows.map((row) => row.conversation_id))];
-        const [messages, participants] = await Promise.all([
+        const changeRows = claimed.rows.filter((row) => row.kind === "change");
+        const [messages, participants, changes] = await Promise.all([
           sql<MessageRow>`
             SELECT ${COLUMNS} FROM ${t.messages} WHERE message_id = ANY(${messageIds}::text[])
           `.execute(db),
@@ -55,7 +59,21 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
             SELECT conversation_id, user_id FROM ${t.cursors}
             WHERE conversation_id = ANY(${conversationIds}::text[])
           `.execute(db),
+          changeRows.length === 0
+            ? Promise.resolve({ rows: [] as ChangeRow[] })
+            : sql<ChangeRow>`
+                SELECT * FROM ${t.message_changes}
+                WHERE (conversation_id, change_seq) IN (
+                  SELECT * FROM unnest(${changeRows.map((r) => r.conversation_id)}::text[],
+                    ${changeRows.map((r) => String(r.change_seq))}::bigint[]))
+              `.execute(db),
         ]);
+        const changeOf = new Map(
+          changes.rows.map((row) => [
+            `${row.conversation_id}\u0000${row.change_seq}`,
+            toChange(row),
+          ]),
+        );
         const byId = new Map(messages.rows.map((row) => [row.message_id, toMessage(row)]));
         const members = new Map<string, string[]>();
         for (const row of participants.rows) {
@@ -68,11 +86,19 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
           const message = byId.get(row.message_id);
           // Messages are never deleted; a missing one would be a foreign write.
           if (!message) continue;
-          entries.push({
+          const entry: ClaimedOutboxEntry = {
             ...toOutboxEntry(row),
             message,
             participants: [...(members.get(row.conversation_id) ?? [])],
-          });
+          };
+          if (row.kind === "change") {
+            const change = changeOf.get(`${row.conversation_id}\u0000${row.change_seq}`);
+            if (!change) continue;
+            entry.change = change;
+            // A private change (delete for me, clear) goes to its one user.
+            if (change.visibleTo !== undefined) entry.participants = [change.visibleTo];
+          }
+          entries.push(entry);
         }
         return entries;
       });
@@ -119,11 +145,12 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
       });
     },
 
-    stats() {
+    stats(options) {
       return ctx.run("outbox stats", async () => {
         const { rows } = await sql<{ pending: number; oldest: Date | null }>`
           SELECT count(*)::int AS pending, min(created_at) AS oldest
           FROM ${t.outbox} WHERE status = 'pending'
+            AND kind = ANY(${[...(options?.kinds ?? ["message"])]}::text[])
         `.execute(db);
         const row = rows[0]!;
         return row.oldest === null

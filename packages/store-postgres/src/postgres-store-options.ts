@@ -1,4 +1,4 @@
-import type { PeopleLimits } from "@lucky-im/core";
+import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
@@ -134,4 +134,9 @@ export interface PostgresStoreOptions {
    * @default DEFAULT_PEOPLE_LIMITS of `@lucky-im/core`
    */
   peopleLimits?: Partial<PeopleLimits>;
+  /**
+   * Limits of edits, reactions, pins, replies, mentions and search; unset
+   * fields take the defaults of `DEFAULT_MESSAGE_CHANGE_LIMITS`.
+   */
+  messageChanges?: Partial<MessageChangeLimits>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { resolvePeopleLimits, type Storage } from "@lucky-im/core";
+import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
 import {
@@ -23,6 +23,7 @@ import { createPostgresContactStore } from "./postgres-contact-store.js";
 import { createPostgresConversationSettingsStore } from "./postgres-conversation-settings-store.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
+import { createPostgresMessageChangeStore } from "./postgres-message-change-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
 import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
 import { createPostgresProfileStore } from "./postgres-profile-store.js";
@@ -155,6 +156,7 @@ export async function createPostgresStoreWithFaults(
         : undefined,
     onError: options.onError ?? ((error: unknown) => console.error(error)),
     people: resolvePeopleLimits(options.peopleLimits),
+    messageChanges: resolveMessageChangeLimits(options.messageChanges),
   };
   const { pool, owned } = openPool(options);
   const root = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
@@ -188,6 +190,7 @@ export async function createPostgresStoreWithFaults(
   return {
     schema,
     messages: messages.store,
+    changes: createPostgresMessageChangeStore(ctx),
     cursors: createPostgresCursorStore(ctx),
     groups: createPostgresGroupStore(ctx),
     outbox: createPostgresOutboxStore(ctx),

@@ -1,4 +1,13 @@
-import type { Group, GroupMember, Message, MessageBody, OutboxEntry } from "@lucky-im/core";
+import type {
+  Group,
+  GroupMember,
+  Message,
+  MessageBody,
+  MessageChange,
+  MessageChangeKind,
+  OutboxEntry,
+  ReplyReference,
+} from "@lucky-im/core";
 import { toMs } from "./context.js";
 
 /** A `messages` row as selected by the stores (bigints as strings, timestamps as Dates). */
@@ -15,6 +24,8 @@ export interface MessageRow {
   recalled_at: Date | null;
   recalled_by: string | null;
   edited_at: Date | null;
+  reply_to: unknown;
+  mentions: unknown;
 }
 
 /** The columns of {@link MessageRow}, for selects. */
@@ -31,6 +42,8 @@ export const MESSAGE_COLUMNS = [
   "recalled_at",
   "recalled_by",
   "edited_at",
+  "reply_to",
+  "mentions",
 ] as const;
 
 /** A `messages` row as a domain {@link Message}. */
@@ -50,6 +63,11 @@ export function toMessage(row: MessageRow): Message {
     if (row.recalled_by !== null) message.recalledBy = row.recalled_by;
   }
   if (row.edited_at !== null) message.editedAt = toMs(row.edited_at);
+  if (row.reply_to !== null && row.reply_to !== undefined) {
+    message.replyTo = row.reply_to as ReplyReference;
+  }
+  if (row.mentions !== null && row.mentions !== undefined)
+    message.mentions = row.mentions as string[];
   return message;
 }
 
@@ -63,6 +81,8 @@ export interface OutboxRow {
   next_attempt_at: Date;
   lease_until: Date | null;
   created_at: Date;
+  kind?: "message" | "change";
+  change_seq?: string | number | null;
 }
 
 /** An `outbox` row as a domain {@link OutboxEntry}. */
@@ -77,6 +97,12 @@ export function toOutboxEntry(row: OutboxRow): OutboxEntry {
     createdAt: toMs(row.created_at),
   };
   if (row.lease_until !== null) entry.leaseUntil = toMs(row.lease_until);
+  if (row.kind === "change") {
+    entry.kind = "change";
+    if (row.change_seq !== null && row.change_seq !== undefined) {
+      entry.changeSeq = Number(row.change_seq);
+    }
+  }
   return entry;
 }
 
@@ -118,4 +144,35 @@ export function toGroup(row: GroupRow, members: MemberRow[]): Group {
     createdAt: toMs(row.created_at),
     members: members.map(toMember),
   };
+}
+
+/** A `message_changes` row. */
+export interface ChangeRow {
+  conversation_id: string;
+  change_seq: string | number;
+  kind: string;
+  message_id: string;
+  seq: string | number;
+  by_user: string;
+  visible_to: string | null;
+  body: unknown;
+  reaction_key: string | null;
+  changed_at: Date;
+}
+
+/** A `message_changes` row as a domain {@link MessageChange}. */
+export function toChange(row: ChangeRow): MessageChange {
+  const change: MessageChange = {
+    conversationId: row.conversation_id,
+    changeSeq: Number(row.change_seq),
+    kind: row.kind as MessageChangeKind,
+    messageId: row.message_id,
+    seq: Number(row.seq),
+    by: row.by_user,
+    ts: toMs(row.changed_at),
+  };
+  if (row.body !== null && row.body !== undefined) change.body = row.body as MessageBody;
+  if (row.reaction_key !== null) change.key = row.reaction_key;
+  if (row.visible_to !== null) change.visibleTo = row.visible_to;
+  return change;
 }

@@ -1,6 +1,7 @@
 import {
   contactStoreConformance,
   conversationSettingsConformance,
+  messageChangeConformance,
   profileStoreConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -12,6 +13,7 @@ const schemas = {
   batched: testSchema("conf_gc"),
   single: testSchema("conf_single"),
   people: testSchema("conf_people"),
+  changes: testSchema("conf_changes"),
 };
 
 describe.runIf(pgUrl)("store-postgres", () => {
@@ -47,8 +49,24 @@ describe.runIf(pgUrl)("store-postgres", () => {
   profileStoreConformance(people);
   conversationSettingsConformance(people);
 
+  // Its own schema: it claims change outbox entries, which the storage suite's outbox tests do not expect.
+  messageChangeConformance({
+    name: "postgres",
+    create: () =>
+      createPostgresStore({ connectionString: pgUrl!, schema: schemas.changes, maxConnections: 4 }),
+    createWithLimits: (messageChanges) =>
+      createPostgresStore({
+        connectionString: pgUrl!,
+        schema: schemas.changes,
+        maxConnections: 2,
+        messageChanges,
+      }),
+    destroy: (storage) => storage.close(),
+  });
+
   afterAll(async () => {
     await dropSchema(schemas.people);
+    await dropSchema(schemas.changes);
     await dropSchema(schemas.batched);
     await dropSchema(schemas.single);
   });

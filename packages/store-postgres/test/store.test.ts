@@ -342,16 +342,23 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "blocks",
       "contact_requests",
       "contacts",
+      "change_counters",
+      "conversation_clears",
       "conversations",
       "cursors",
       "group_members",
       "groups",
+      "hidden_messages",
       "kysely_migration",
       "kysely_migration_lock",
+      "message_changes",
+      "message_edits",
       "messages",
       "outbox",
       "privacy_settings",
       "profiles",
+      "pins",
+      "reactions",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
   });

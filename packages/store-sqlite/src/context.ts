@@ -1,4 +1,4 @@
-import type { PeopleLimits } from "@lucky-im/core";
+import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { Kysely } from "kysely";
 import type { Database } from "./database.js";
 import type { Executor } from "./executor.js";
@@ -12,6 +12,8 @@ export interface ResolvedOptions {
   groupCommitMaxBatch: number;
   /** Limits of the contact, profile and settings stores. */
   people: PeopleLimits;
+  /** Limits of the message change store. */
+  messageChanges: MessageChangeLimits;
 }
 
 /** @internal What the stores of one {@link SqliteStore} share. */

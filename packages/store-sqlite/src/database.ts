@@ -34,6 +34,10 @@ export interface MessageTable {
   recalled_at: number | null;
   recalled_by: string | null;
   edited_at: number | null;
+  /** JSON `ReplyReference`, or null. */
+  reply_to: string | null;
+  /** JSON array of mentioned user ids or `all`, or null. */
+  mentions: string | null;
 }
 
 /** `cursors`: per (user, conversation); a row means the user is in the conversation. */
@@ -135,6 +139,10 @@ export interface OutboxTable {
   next_attempt_at: number;
   lease_until: number | null;
   created_at: number;
+  /** `message` or `change`. */
+  kind: Generated<"message" | "change">;
+  /** A change entry's place in its conversation's change log. */
+  change_seq: number | null;
 }
 
 /** The database as kysely sees it. */

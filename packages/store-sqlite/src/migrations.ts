@@ -9,6 +9,12 @@ import {
 } from "kysely";
 import type { SqliteConnection } from "./sqlite-connection.js";
 
+/** The searchable text of a `messages` row (`alias` names it): a text's words, a file's name, a location's label. */
+function SEARCH_TEXT(alias: string): string {
+  return `coalesce(json_extract(${alias}.body, '$.text'), json_extract(${alias}.body, '$.name'),
+    json_extract(${alias}.body, '$.label'), '')`;
+}
+
 /**
  * The migrations of this package, in order. Append new ones; never edit one
  * that was released (a database that applied it would not run it again).
@@ -174,6 +180,139 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
         await db.schema.alterTable("cursors").dropColumn(column).execute();
       }
+    },
+  },
+  "0004_message_changes": {
+    // Edits, replies, mentions, reactions, pins, delete-for-me, search and the per-conversation
+    // change log (issue 17).
+    async up(db: Kysely<unknown>) {
+      const s = db.schema;
+      await s.alterTable("messages").addColumn("reply_to", "text").execute();
+      await s.alterTable("messages").addColumn("mentions", "text").execute();
+      await s
+        .alterTable("outbox")
+        .addColumn("kind", "text", (c) => c.notNull().defaultTo("message"))
+        .execute();
+      await s.alterTable("outbox").addColumn("change_seq", "integer").execute();
+      await s
+        .createTable("change_counters")
+        .addColumn("conversation_id", "text", (c) => c.primaryKey())
+        .addColumn("last_change_seq", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await s
+        .createTable("message_changes")
+        .addColumn("conversation_id", "text", (c) => c.notNull())
+        .addColumn("change_seq", "integer", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("by_user", "text", (c) => c.notNull())
+        .addColumn("visible_to", "text")
+        .addColumn("body", "text")
+        .addColumn("reaction_key", "text")
+        .addColumn("changed_at", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("message_changes_pkey", ["conversation_id", "change_seq"])
+        .execute();
+      await s
+        .createTable("message_edits")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("replaced_at", "integer", (c) => c.notNull())
+        .execute();
+      await s
+        .createIndex("message_edits_message_idx")
+        .on("message_edits")
+        .columns(["message_id", "id"])
+        .execute();
+      await s
+        .createTable("reactions")
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("reaction_key", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("reacted_at", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("reactions_pkey", ["message_id", "reaction_key", "user_id"])
+        .execute();
+      await s
+        .createTable("pins")
+        .addColumn("conversation_id", "text", (c) => c.notNull())
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("pinned_by", "text", (c) => c.notNull())
+        .addColumn("pinned_at", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("pins_pkey", ["conversation_id", "message_id"])
+        .execute();
+      await s
+        .createTable("hidden_messages")
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("conversation_id", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("hidden_messages_pkey", ["user_id", "conversation_id", "seq"])
+        .execute();
+      await s
+        .createTable("conversation_clears")
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("conversation_id", "text", (c) => c.notNull())
+        .addColumn("up_to_seq", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("conversation_clears_pkey", ["user_id", "conversation_id"])
+        .execute();
+
+      // Full-text search: an FTS5 table kept in sync by triggers. Its rowids come from
+      // message_search_rows (an INTEGER PRIMARY KEY, stable under VACUUM, unlike the
+      // implicit rowid of `messages`). The text expression MUST match SEARCH_TEXT below.
+      await sql`CREATE TABLE message_search_rows (
+        id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE)`.execute(db);
+      await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, tokenize = 'unicode61 remove_diacritics 0')`.execute(db);
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search_rows (message_id) VALUES (new.message_id);
+        INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT("new")});
+      END`)
+        .execute(db);
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        UPDATE messages_fts SET text = ${SEARCH_TEXT("new")}
+        WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = new.message_id);
+      END`)
+        .execute(db);
+      await sql
+        .raw(`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_fts
+        WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = old.message_id);
+        DELETE FROM message_search_rows WHERE message_id = old.message_id;
+      END`)
+        .execute(db);
+      await sql`INSERT INTO message_search_rows (message_id) SELECT message_id FROM messages`.execute(
+        db,
+      );
+      await sql
+        .raw(`INSERT INTO messages_fts (rowid, text)
+        SELECT r.id, ${SEARCH_TEXT("m")} FROM messages AS m
+        JOIN message_search_rows AS r ON r.message_id = m.message_id`)
+        .execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      for (const trigger of ["messages_fts_insert", "messages_fts_update", "messages_fts_delete"]) {
+        await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db);
+      }
+      for (const table of [
+        "messages_fts",
+        "message_search_rows",
+        "conversation_clears",
+        "hidden_messages",
+        "pins",
+        "reactions",
+        "message_edits",
+        "message_changes",
+        "change_counters",
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+      await db.schema.alterTable("outbox").dropColumn("change_seq").execute();
+      await db.schema.alterTable("outbox").dropColumn("kind").execute();
+      await db.schema.alterTable("messages").dropColumn("mentions").execute();
+      await db.schema.alterTable("messages").dropColumn("reply_to").execute();
     },
   },
 };

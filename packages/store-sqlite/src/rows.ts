@@ -1,4 +1,12 @@
-import type { Group, GroupMember, Message, MessageBody, OutboxEntry } from "@lucky-im/core";
+import type {
+  Group,
+  GroupMember,
+  Message,
+  MessageBody,
+  MessageChange,
+  MessageChangeKind,
+  OutboxEntry,
+} from "@lucky-im/core";
 import type { Selectable } from "kysely";
 import type { GroupMemberTable, GroupTable, MessageTable, OutboxTable } from "./database.js";
 
@@ -19,6 +27,8 @@ export const MESSAGE_COLUMNS = [
   "recalled_at",
   "recalled_by",
   "edited_at",
+  "reply_to",
+  "mentions",
 ] as const;
 
 /** A `messages` row as a domain {@link Message}. */
@@ -38,6 +48,10 @@ export function toMessage(row: MessageRow): Message {
     if (row.recalled_by !== null) message.recalledBy = row.recalled_by;
   }
   if (row.edited_at !== null) message.editedAt = row.edited_at;
+  if (row.reply_to !== null && row.reply_to !== undefined)
+    message.replyTo = JSON.parse(row.reply_to);
+  if (row.mentions !== null && row.mentions !== undefined)
+    message.mentions = JSON.parse(row.mentions);
   return message;
 }
 
@@ -53,6 +67,10 @@ export function toOutboxEntry(row: Selectable<OutboxTable>): OutboxEntry {
     createdAt: row.created_at,
   };
   if (row.lease_until !== null) entry.leaseUntil = row.lease_until;
+  if (row.kind === "change") {
+    entry.kind = "change";
+    if (row.change_seq !== null) entry.changeSeq = row.change_seq;
+  }
   return entry;
 }
 
@@ -76,4 +94,36 @@ export function toGroup(row: GroupTable, members: MemberRow[]): Group {
     createdAt: row.created_at,
     members: members.map(toMember),
   };
+}
+
+/** A `message_changes` row. */
+export interface ChangeRow {
+  conversation_id: string;
+  change_seq: number;
+  kind: string;
+  message_id: string;
+  seq: number;
+  by_user: string;
+  visible_to: string | null;
+  /** JSON text, or null. */
+  body: string | null;
+  reaction_key: string | null;
+  changed_at: number;
+}
+
+/** A `message_changes` row as a domain {@link MessageChange}. */
+export function toChange(row: ChangeRow): MessageChange {
+  const change: MessageChange = {
+    conversationId: row.conversation_id,
+    changeSeq: row.change_seq,
+    kind: row.kind as MessageChangeKind,
+    messageId: row.message_id,
+    seq: row.seq,
+    by: row.by_user,
+    ts: row.changed_at,
+  };
+  if (row.body !== null) change.body = JSON.parse(row.body) as MessageBody;
+  if (row.reaction_key !== null) change.key = row.reaction_key;
+  if (row.visible_to !== null) change.visibleTo = row.visible_to;
+  return change;
 }

@@ -145,7 +145,8 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
               m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.message_id AS m_message_id,
               m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
               m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
-              m.recalled_by AS m_recalled_by, m.edited_at AS m_edited_at
+              m.recalled_by AS m_recalled_by, m.edited_at AS m_edited_at,
+              m.reply_to AS m_reply_to, m.mentions AS m_mentions
             FROM cursors AS c
             JOIN conversations AS cv ON cv.id = c.conversation_id
             LEFT JOIN messages AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
@@ -178,6 +179,8 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
               recalled_at: row.m_recalled_at,
               recalled_by: row.m_recalled_by,
               edited_at: row.m_edited_at,
+              reply_to: row.m_reply_to,
+              mentions: row.m_mentions,
             });
           }
           return summary;

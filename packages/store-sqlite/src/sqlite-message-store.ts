@@ -1,5 +1,7 @@
 import {
   type AppendResult,
+  checkDraftExtras,
+  type Message,
   type MessageDraft,
   type MessageStore,
   parseConversationId,
@@ -9,6 +11,7 @@ import {
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./rows.js";
+import { writeChange } from "./sqlite-change-writes.js";
 import { toStoreError } from "./sqlite-errors.js";
 
 /** The outcome of one draft of a batch: its own result or its own error. */
@@ -28,6 +31,8 @@ const SQL = {
     VALUES (?, ?, 0, 0, ?) ON CONFLICT DO NOTHING`,
   message: `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type, to_id,
     body, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  messageWithExtras: `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type,
+    to_id, body, sent_at, created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   outbox: `INSERT INTO outbox (message_id, conversation_id, status, attempts, next_attempt_at, created_at)
     VALUES (?, ?, 'pending', 0, ?, ?) RETURNING id`,
 } as const;
@@ -58,39 +63,48 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
   // Serialized once: the JSON goes to the database, and a parse of it is
   // what the caller gets back (sharing no object with its draft).
   const body = JSON.stringify(draft.body);
-  exec
-    .statement(SQL.message)
-    .run(
-      draft.conversationId,
-      seq,
-      draft.messageId,
-      draft.from,
-      draft.cid,
-      draft.to.type,
-      draft.to.id,
-      body,
-      draft.ts,
-      now,
-    );
+  const values = [
+    draft.conversationId,
+    seq,
+    draft.messageId,
+    draft.from,
+    draft.cid,
+    draft.to.type,
+    draft.to.id,
+    body,
+    draft.ts,
+    now,
+  ];
+  const mentions = draft.mentions?.length ? [...new Set(draft.mentions)] : undefined;
+  if (draft.replyTo === undefined && mentions === undefined) {
+    exec.statement(SQL.message).run(...values);
+  } else {
+    exec
+      .statement(SQL.messageWithExtras)
+      .run(
+        ...values,
+        draft.replyTo ? JSON.stringify(draft.replyTo) : null,
+        mentions ? JSON.stringify(mentions) : null,
+      );
+  }
   const outbox = exec
     .statement(SQL.outbox)
     .get(draft.messageId, draft.conversationId, draft.ts + ctx.options.outboxGraceMs, draft.ts) as {
     id: number;
   };
-  return {
-    message: {
-      messageId: draft.messageId,
-      conversationId: draft.conversationId,
-      seq,
-      from: draft.from,
-      to: { type: draft.to.type, id: draft.to.id },
-      body: JSON.parse(body),
-      cid: draft.cid,
-      ts: draft.ts,
-    },
-    created: true,
-    outboxId: String(outbox.id),
+  const message: Message = {
+    messageId: draft.messageId,
+    conversationId: draft.conversationId,
+    seq,
+    from: draft.from,
+    to: { type: draft.to.type, id: draft.to.id },
+    body: JSON.parse(body),
+    cid: draft.cid,
+    ts: draft.ts,
   };
+  if (draft.replyTo) message.replyTo = { ...draft.replyTo };
+  if (mentions) message.mentions = mentions;
+  return { message, created: true, outboxId: String(outbox.id) };
 }
 
 /**
@@ -130,6 +144,9 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
       return ctx.run("append", async () => {
         // A malformed id is this caller's error, not its batch's.
         parseConversationId(draft.conversationId);
+        if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+          checkDraftExtras(draft, options.messageChanges);
+        }
         const outcome = batcher ? await batcher.submit(draft) : appendBatch(ctx, [draft])[0]!;
         if (!outcome.ok) throw outcome.error;
         return outcome.value;
@@ -146,6 +163,18 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
           .where("conversation_id", "=", conversationId);
         if (query.afterSeq !== undefined) q = q.where("seq", ">", query.afterSeq);
         if (query.beforeSeq !== undefined) q = q.where("seq", "<", query.beforeSeq);
+        const viewer = query.viewer;
+        if (viewer !== undefined) {
+          // Deleted-for-me and cleared messages of the viewer stay out.
+          q = q.where(
+            sql<boolean>`NOT EXISTS (SELECT 1 FROM hidden_messages AS h
+              WHERE h.user_id = ${viewer} AND h.conversation_id = ${conversationId}
+                AND h.seq = messages.seq)
+              AND NOT EXISTS (SELECT 1 FROM conversation_clears AS k
+              WHERE k.user_id = ${viewer} AND k.conversation_id = ${conversationId}
+                AND k.up_to_seq >= messages.seq)`,
+          );
+        }
         const ascending = query.afterSeq !== undefined;
         const rows = exec.all(q.orderBy("seq", ascending ? "asc" : "desc").limit(limit));
         return rows.map((row) => toMessage(row as MessageRow));
@@ -162,20 +191,35 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
     },
 
     recall(messageId, by) {
-      return ctx.run("recall", () => {
-        // coalesce: a second recall changes nothing (idempotent, first recaller kept).
-        const row = exec.first(
-          db
-            .updateTable("messages")
-            .set({
-              recalled_at: sql<number>`coalesce(recalled_at, ${Date.now()})`,
-              recalled_by: sql<string>`coalesce(recalled_by, ${by})`,
-            })
-            .where("message_id", "=", messageId)
-            .returning(MESSAGE_COLUMNS),
-        );
-        return row ? toMessage(row as MessageRow) : undefined;
-      });
+      return ctx.run("recall", () =>
+        exec.transaction(() => {
+          const row = exec.first(
+            db
+              .updateTable("messages")
+              .set({ recalled_at: Date.now(), recalled_by: by })
+              .where("message_id", "=", messageId)
+              .where("recalled_at", "is", null)
+              .returning(MESSAGE_COLUMNS),
+          );
+          if (row) {
+            const message = toMessage(row as MessageRow);
+            writeChange(ctx, {
+              conversationId: message.conversationId,
+              kind: "recalled",
+              messageId,
+              seq: message.seq,
+              by,
+              ts: Date.now(),
+            });
+            return message;
+          }
+          // Unknown, or recalled before: a repeat writes nothing (the first recaller is kept).
+          const earlier = exec.first(
+            db.selectFrom("messages").select(MESSAGE_COLUMNS).where("message_id", "=", messageId),
+          );
+          return earlier ? toMessage(earlier as MessageRow) : undefined;
+        }),
+      );
     },
   };
 }

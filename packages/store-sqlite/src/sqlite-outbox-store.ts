@@ -1,6 +1,13 @@
-import type { ClaimedOutboxEntry, ClaimOptions, OutboxStore } from "@lucky-im/core";
+import type { ClaimedOutboxEntry, ClaimOptions, MessageChange, OutboxStore } from "@lucky-im/core";
 import type { StoreContext } from "./context.js";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage, toOutboxEntry } from "./rows.js";
+import {
+  type ChangeRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  toChange,
+  toMessage,
+  toOutboxEntry,
+} from "./rows.js";
 
 /** Outbox ids are integers; anything else names no entry. */
 function validIds(ids: readonly string[]): number[] {
@@ -28,6 +35,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               .selectAll()
               .where("status", "=", "pending")
               .where("next_attempt_at", "<=", now)
+              .where("kind", "in", [...(options.kinds ?? ["message"])])
               .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
               .orderBy("next_attempt_at")
               .orderBy("id")
@@ -62,6 +70,17 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               .select(["conversation_id", "user_id"])
               .where("conversation_id", "in", conversationIds),
           );
+          const changeOf = new Map<string, MessageChange>();
+          const readChange = exec.statement(
+            "SELECT * FROM message_changes WHERE conversation_id = ? AND change_seq = ?",
+          );
+          for (const row of picked) {
+            if (row.kind !== "change") continue;
+            const change = readChange.get(row.conversation_id, row.change_seq) as
+              | ChangeRow
+              | undefined;
+            if (change) changeOf.set(String(row.id), toChange(change));
+          }
           const byId = new Map(
             messages.map((row) => [row.message_id, toMessage(row as MessageRow)]),
           );
@@ -76,11 +95,19 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
             const message = byId.get(row.message_id);
             // Messages are never deleted; a missing one would be a foreign write.
             if (!message) continue;
-            entries.push({
+            const entry: ClaimedOutboxEntry = {
               ...toOutboxEntry({ ...row, lease_until: leaseUntil }),
               message,
               participants: [...(members.get(row.conversation_id) ?? [])],
-            });
+            };
+            if (row.kind === "change") {
+              const change = changeOf.get(String(row.id));
+              if (!change) continue;
+              entry.change = change;
+              // A private change (delete for me, clear) goes to its one user.
+              if (change.visibleTo !== undefined) entry.participants = [change.visibleTo];
+            }
+            entries.push(entry);
           }
           return entries;
         }, "bookkeeping");
@@ -142,7 +169,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
       );
     },
 
-    stats() {
+    stats(options) {
       return ctx.run("outbox stats", () => {
         const row = exec.first(
           db
@@ -151,7 +178,8 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               eb.fn.countAll<number>().as("pending"),
               eb.fn.min<number | null>("created_at").as("oldest"),
             ])
-            .where("status", "=", "pending"),
+            .where("status", "=", "pending")
+            .where("kind", "in", [...(options?.kinds ?? ["message"])]),
         )!;
         return row.oldest === null
           ? { pending: row.pending }

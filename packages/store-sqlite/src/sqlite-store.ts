@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { resolvePeopleLimits, type Storage } from "@lucky-im/core";
+import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { makeRun, type StoreContext } from "./context.js";
@@ -13,6 +13,7 @@ import { createSqliteConversationSettingsStore } from "./sqlite-conversation-set
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
 import { storeError, toStoreError } from "./sqlite-errors.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
+import { createSqliteMessageChangeStore } from "./sqlite-message-change-store.js";
 import { createSqliteMessageStore } from "./sqlite-message-store.js";
 import { createSqliteOutboxStore } from "./sqlite-outbox-store.js";
 import { createSqliteProfileStore } from "./sqlite-profile-store.js";
@@ -95,6 +96,7 @@ export function configure(connection: SqliteConnection, options: SqliteStoreOpti
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const resolved = {
     maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
+    messageChanges: resolveMessageChangeLimits(options.messageChanges),
     outboxGraceMs: positive("outboxGraceMs", options.outboxGraceMs, 2000, 0),
     groupCommit: options.groupCommit ?? true,
     groupCommitMaxBatch: Math.floor(
@@ -139,6 +141,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
   return {
     path: options.path ?? (connection as { name?: string }).name ?? "",
     messages: createSqliteMessageStore(ctx),
+    changes: createSqliteMessageChangeStore(ctx),
     cursors: createSqliteCursorStore(ctx),
     groups: createSqliteGroupStore(ctx),
     outbox: createSqliteOutboxStore(ctx),

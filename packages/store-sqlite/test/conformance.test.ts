@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   contactStoreConformance,
   conversationSettingsConformance,
+  messageChangeConformance,
   profileStoreConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -34,6 +35,14 @@ describe("store-sqlite", () => {
   contactStoreConformance(people);
   profileStoreConformance(people);
   conversationSettingsConformance(people);
+  // Its own file: it claims change outbox entries, which the storage suite's outbox tests do not expect.
+  messageChangeConformance({
+    name: "sqlite",
+    create: () => createSqliteStore({ path: join(temp.dir, "changes.sqlite") }),
+    createWithLimits: (messageChanges) =>
+      createSqliteStore({ path: join(temp.dir, "changes.sqlite"), messageChanges }),
+    destroy: (storage) => storage.close(),
+  });
 
   afterAll(() => temp.remove());
 });

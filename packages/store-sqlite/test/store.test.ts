@@ -54,6 +54,7 @@ describe("store-sqlite", () => {
       "0001_initial",
       "0002_cursor_joined_seq",
       "0003_people",
+      "0004_message_changes",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);

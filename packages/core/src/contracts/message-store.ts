@@ -8,6 +8,12 @@ export interface RangeQuery {
   beforeSeq?: number;
   /** At most this many messages. The store MAY cap it further. */
   limit: number;
+  /**
+   * Leave out what this user deleted for themselves or cleared (see
+   * `MessageChangeStore.deleteForMe`). A page can then hold fewer than
+   * `limit` messages although more follow: page on by the last seq returned.
+   */
+  viewer?: string;
 }
 
 /**
@@ -21,6 +27,8 @@ export interface RangeQuery {
  *   concurrency, across any number of store instances sharing the data.
  * - `append` is idempotent on (`from`, `cid`): a repeat returns the earlier
  *   message with `created: false` and writes nothing.
+ * - `append` refuses a reply excerpt longer than `maxReplyExcerptLength` or
+ *   more than `maxMentions` mentions with `too_large`, writing nothing.
  * - An append that fails rejects with an `ImError` (`unavailable` when the
  *   backing service is down) and MUST NOT be reported as stored.
  */
@@ -31,6 +39,10 @@ export interface MessageStore {
   range(conversationId: string, query: RangeQuery): Promise<Message[]>;
   /** One message by id. */
   get(messageId: string): Promise<Message | undefined>;
-  /** Marks a message recalled by `by`; returns it, or undefined if unknown. Idempotent. */
+  /**
+   * Marks a message recalled by `by`; returns it, or undefined if unknown. Idempotent.
+   * The first recall also writes a `recalled` change and its outbox entry in the
+   * same transaction (see `MessageChangeStore`); a repeat writes nothing.
+   */
   recall(messageId: string, by: string): Promise<Message | undefined>;
 }

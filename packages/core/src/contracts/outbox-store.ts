@@ -1,4 +1,4 @@
-import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+import type { ClaimedOutboxEntry, OutboxEntryKind } from "../domain/outbox.js";
 
 /** Options of {@link OutboxStore.claim}. */
 export interface ClaimOptions {
@@ -6,6 +6,12 @@ export interface ClaimOptions {
   limit: number;
   /** The claim holds for this long; then the entry can be claimed again. */
   leaseMs: number;
+  /**
+   * Only entries of these kinds. The default claims messages only, so a relay
+   * that does not publish changes never receives one.
+   * @default ["message"]
+   */
+  kinds?: readonly OutboxEntryKind[];
 }
 
 /** Backlog figures for metrics. */
@@ -50,6 +56,9 @@ export interface OutboxStore {
   markFailed(ids: readonly string[], retryAt: number): Promise<void>;
   /** Deletes `sent` entries created before `olderThan` (ms since epoch); returns how many. */
   purge(olderThan: number): Promise<number>;
-  /** The backlog, for metrics and health. */
-  stats(): Promise<OutboxStats>;
+  /**
+   * The backlog, for metrics and health: entries of `kinds` only (default
+   * `["message"]`, what a relay with the default claim publishes).
+   */
+  stats(options?: { kinds?: readonly OutboxEntryKind[] }): Promise<OutboxStats>;
 }

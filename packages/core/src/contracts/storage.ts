@@ -2,6 +2,7 @@ import type { ContactStore } from "./contact-store.js";
 import type { ConversationSettingsStore } from "./conversation-settings-store.js";
 import type { CursorStore } from "./cursor-store.js";
 import type { GroupStore } from "./group-store.js";
+import type { MessageChangeStore } from "./message-change-store.js";
 import type { MessageStore } from "./message-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 import type { ProfileStore } from "./profile-store.js";
@@ -14,6 +15,8 @@ import type { ProfileStore } from "./profile-store.js";
 export interface Storage {
   /** Messages and conversations. */
   messages: MessageStore;
+  /** Edits, reactions, pins, delete-for-me, search and the change log. */
+  changes: MessageChangeStore;
   /** Delivered and read cursors. */
   cursors: CursorStore;
   /** Groups and members. */

@@ -1,4 +1,5 @@
 import type { MessageBody, MessageFrame, Target } from "../protocol/schemas.js";
+import type { Mention, ReplyReference } from "./message-change.js";
 
 /**
  * A stored message. `seq` is its place in the conversation (1, 2, 3, ... with
@@ -28,6 +29,10 @@ export interface Message {
   recalledBy?: string;
   /** When it was last edited, in milliseconds since the epoch. */
   editedAt?: number;
+  /** The message it replies to, with an excerpt (absent: not a reply). */
+  replyTo?: ReplyReference;
+  /** Mentioned user ids, or `all` (absent: no mention). */
+  mentions?: Mention[];
 }
 
 /**
@@ -52,6 +57,14 @@ export interface MessageDraft {
   ts: number;
   /** Every participant, sender included (for a group: its members). */
   participants: readonly string[];
+  /**
+   * The message it replies to. The engine checks that the target is in the
+   * same conversation and builds the excerpt (see `replyExcerpt`); the store
+   * only bounds the excerpt's length (`too_large`).
+   */
+  replyTo?: ReplyReference;
+  /** Mentioned user ids or `all`; the engine checks membership, the store bounds the count (`too_large`). */
+  mentions?: readonly Mention[];
 }
 
 /** The result of an append: the stored message, and whether this call created it. */

@@ -1,4 +1,12 @@
 import type { Message } from "./message.js";
+import type { MessageChange } from "./message-change.js";
+
+/**
+ * What an outbox entry publishes: a new message, or an entry of a
+ * conversation's change log. Entries written before changes existed have
+ * no kind and are messages.
+ */
+export type OutboxEntryKind = "message" | "change";
 
 /** State of an outbox entry. */
 export type OutboxStatus = "pending" | "sent";
@@ -11,8 +19,12 @@ export type OutboxStatus = "pending" | "sent";
 export interface OutboxEntry {
   /** The entry's id. */
   id: string;
-  /** The message to publish. */
+  /** What it publishes; absent means `message`. */
+  kind?: OutboxEntryKind;
+  /** The message to publish (kind `change`: the changed message). */
   messageId: string;
+  /** Kind `change`: the change's place in its conversation's change log. */
+  changeSeq?: number;
   /** The message's conversation. */
   conversationId: string;
   /** `pending` until published, then `sent`. */
@@ -31,6 +43,8 @@ export interface OutboxEntry {
 export interface ClaimedOutboxEntry extends OutboxEntry {
   /** The message to publish. */
   message: Message;
-  /** Every participant of the message's conversation, sender included. */
+  /** Every participant of the message's conversation, sender included (a private change: its one user). */
   participants: string[];
+  /** Kind `change`: the change to publish. */
+  change?: MessageChange;
 }

@@ -1,11 +1,15 @@
 import type { MessageStore, RangeQuery } from "../contracts/message-store.js";
 import type { AppendResult, Message, MessageDraft } from "../domain/message.js";
+import type { MessageChangeLimits } from "../domain/message-change.js";
+import { checkDraftExtras } from "../domain/message-change-checks.js";
 import { cloneValue } from "./clone-value.js";
 import {
   ensureConversation,
   ensureCursor,
+  hiddenFor,
   type MemoryStorageState,
   nextOutboxId,
+  recordChange,
   type StoredOutboxEntry,
 } from "./memory-storage-backend.js";
 
@@ -16,6 +20,8 @@ export interface MemoryMessageStoreContext {
   guard(): void;
   outboxGraceMs: number;
   maxPageSize: number;
+  limits: MessageChangeLimits;
+  now(): number;
 }
 
 /** The participants without repeats (a copy: the caller keeps its array). */
@@ -24,9 +30,11 @@ function uniqueIds(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** A copy of a stored message for a caller (who may mutate it freely). */
-function copyMessage(message: Message): Message {
+/** @internal A copy of a stored message for a caller (who may mutate it freely). */
+export function copyMessage(message: Message): Message {
   const copy: Message = { ...message, to: { ...message.to }, body: cloneValue(message.body) };
+  if (message.replyTo) copy.replyTo = { ...message.replyTo };
+  if (message.mentions) copy.mentions = [...message.mentions];
   return copy;
 }
 
@@ -53,6 +61,9 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       cid: draft.cid,
       ts: draft.ts,
     };
+    if (draft.replyTo) message.replyTo = { ...draft.replyTo };
+    if (draft.mentions && draft.mentions.length > 0)
+      message.mentions = [...new Set(draft.mentions)];
     conversation.lastSeq = message.seq;
     conversation.messages.push(message);
     conversation.activityTs = Math.max(conversation.activityTs, draft.ts);
@@ -86,6 +97,9 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       // the section itself is synchronous, hence atomic.
       await Promise.resolve();
       context.guard();
+      if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+        checkDraftExtras(draft, context.limits);
+      }
       return appendNow(draft);
     },
 
@@ -104,7 +118,12 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
         const clamped = Math.min(messages.length, Math.max(0, end));
         page = messages.slice(Math.max(0, clamped - limit), clamped).reverse();
       }
-      return page.map((message) => copyMessage(message));
+      const { viewer } = query;
+      const visible =
+        viewer === undefined
+          ? page
+          : page.filter((m) => !hiddenFor(state, viewer, conversationId, m.seq));
+      return visible.map((message) => copyMessage(message));
     },
 
     async get(messageId) {
@@ -120,6 +139,18 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       if (!message.recalled) {
         message.recalled = true;
         message.recalledBy = by;
+        recordChange(
+          state,
+          {
+            conversationId: message.conversationId,
+            kind: "recalled",
+            messageId: message.messageId,
+            seq: message.seq,
+            by,
+            ts: context.now(),
+          },
+          context.outboxGraceMs,
+        );
       }
       return copyMessage(message);
     },

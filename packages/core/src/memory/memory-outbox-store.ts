@@ -15,7 +15,7 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
   const { state } = context;
 
   return {
-    async claim({ limit, leaseMs }) {
+    async claim({ limit, leaseMs, kinds = ["message"] }) {
       context.guard();
       const now = context.now();
       const claimed: ClaimedOutboxEntry[] = [];
@@ -25,16 +25,22 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
         if (claimed.length >= limit) break;
         if (entry.nextAttemptAt > now) continue;
         if (entry.leaseUntil !== undefined && entry.leaseUntil > now) continue;
+        if (!kinds.includes(entry.kind ?? "message")) continue;
         const message = state.messagesById.get(entry.messageId);
         // A message never disappears while its entry exists; skip defensively rather than throw.
         if (!message) continue;
         entry.leaseUntil = now + leaseMs;
         const { participants, ...fields } = entry;
-        claimed.push({
+        const item: ClaimedOutboxEntry = {
           ...fields,
           message: { ...message, to: { ...message.to }, body: cloneValue(message.body) },
           participants: [...participants],
-        });
+        };
+        if (entry.changeSeq !== undefined) {
+          const change = state.changeLogs.get(entry.conversationId)?.[entry.changeSeq - 1];
+          if (change) item.change = cloneValue(change);
+        }
+        claimed.push(item);
       }
       return claimed;
     },
@@ -73,10 +79,12 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
       return purged;
     },
 
-    async stats() {
+    async stats(options) {
       context.guard();
+      const kinds = options?.kinds ?? ["message"];
       const stats: OutboxStats = { pending: 0 };
       for (const entry of state.pendingOutbox.values()) {
+        if (!kinds.includes(entry.kind ?? "message")) continue;
         stats.pending += 1;
         if (stats.oldestPendingAt === undefined || entry.createdAt < stats.oldestPendingAt) {
           stats.oldestPendingAt = entry.createdAt;

@@ -2,6 +2,7 @@ import type { Conversation } from "../domain/conversation.js";
 import type { ConversationSettings } from "../domain/conversation-settings.js";
 import type { Group } from "../domain/group.js";
 import type { Message } from "../domain/message.js";
+import type { MessageChange, MessageEdit, PinnedMessage } from "../domain/message-change.js";
 import type { OutboxEntry } from "../domain/outbox.js";
 
 /**
@@ -58,6 +59,18 @@ export interface MemoryStorageState {
   /** The `pending` subset of `outbox`, so claims and stats skip the sent entries awaiting purge. */
   pendingOutbox: Map<string, StoredOutboxEntry>;
   activityCounter: number;
+  /** conversationId -> its change log (`log[changeSeq - 1]`). */
+  changeLogs: Map<string, MessageChange[]>;
+  /** messageId -> earlier bodies, oldest first. */
+  editHistory: Map<string, MessageEdit[]>;
+  /** messageId -> key -> users, in insertion order. */
+  reactions: Map<string, Map<string, Set<string>>>;
+  /** conversationId -> pins, oldest first. */
+  pins: Map<string, PinnedMessage[]>;
+  /** `${userId}\u0000${conversationId}` -> seqs deleted for that user. */
+  hidden: Map<string, Set<number>>;
+  /** `${userId}\u0000${conversationId}` -> every seq up to this one is cleared for that user. */
+  clearedUpTo: Map<string, number>;
 }
 
 const states = new WeakMap<MemoryStorageBackend, MemoryStorageState>();
@@ -88,6 +101,12 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
     outbox: new Map(),
     pendingOutbox: new Map(),
     activityCounter: 0,
+    changeLogs: new Map(),
+    editHistory: new Map(),
+    reactions: new Map(),
+    pins: new Map(),
+    hidden: new Map(),
+    clearedUpTo: new Map(),
   });
   return backend;
 }
@@ -164,4 +183,60 @@ let outboxIdCounter = 0;
 export function nextOutboxId(): string {
   outboxIdCounter++;
   return OUTBOX_ID_BASE + outboxIdCounter.toString(36);
+}
+
+/** @internal The key of a user's per-conversation visibility maps. */
+export function viewerKey(userId: string, conversationId: string): string {
+  return `${userId}\u0000${conversationId}`;
+}
+
+/** @internal True when `userId` deleted or cleared the message at `seq` for themselves. */
+export function hiddenFor(
+  state: MemoryStorageState,
+  userId: string,
+  conversationId: string,
+  seq: number,
+): boolean {
+  const key = viewerKey(userId, conversationId);
+  if (seq <= (state.clearedUpTo.get(key) ?? 0)) return true;
+  return state.hidden.get(key)?.has(seq) ?? false;
+}
+
+/**
+ * @internal Appends a change to its conversation's log with the next
+ * changeSeq and writes its outbox entry (synchronously: one critical section
+ * with the caller's mutation). Private changes go to their one user.
+ */
+export function recordChange(
+  state: MemoryStorageState,
+  fields: Omit<MessageChange, "changeSeq">,
+  outboxGraceMs: number,
+): { change: MessageChange; outboxId: string } {
+  let log = state.changeLogs.get(fields.conversationId);
+  if (!log) {
+    log = [];
+    state.changeLogs.set(fields.conversationId, log);
+  }
+  const change: MessageChange = { ...fields, changeSeq: log.length + 1 };
+  log.push(change);
+  const participants =
+    change.visibleTo !== undefined
+      ? [change.visibleTo]
+      : [...(state.cursorsByConversation.get(change.conversationId)?.keys() ?? [])];
+  const outboxId = nextOutboxId();
+  const entry: StoredOutboxEntry = {
+    id: outboxId,
+    kind: "change",
+    messageId: change.messageId,
+    changeSeq: change.changeSeq,
+    conversationId: change.conversationId,
+    status: "pending",
+    attempts: 0,
+    nextAttemptAt: change.ts + outboxGraceMs,
+    createdAt: change.ts,
+    participants,
+  };
+  state.outbox.set(outboxId, entry);
+  state.pendingOutbox.set(outboxId, entry);
+  return { change: { ...change }, outboxId };
 }

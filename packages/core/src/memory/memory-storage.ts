@@ -1,10 +1,12 @@
 import type { Storage } from "../contracts/storage.js";
 import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
+import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
+import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
 import { peopleState } from "./memory-people-state.js";
@@ -48,6 +50,8 @@ export interface MemoryStorageOptions {
    * @default DEFAULT_PEOPLE_LIMITS
    */
   peopleLimits?: Partial<PeopleLimits>;
+  /** Limits of edits, reactions, pins, replies, mentions and search (see `MessageChangeLimits`). */
+  messageChanges?: Partial<MessageChangeLimits>;
 }
 
 /**
@@ -84,12 +88,14 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   if (!(maxPageSize >= 1)) {
     throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
   }
+  const limits = resolveMessageChangeLimits(options.messageChanges);
   let closed = false;
   const guard = () => {
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
   return {
-    messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize }),
+    messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize, limits, now }),
+    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),

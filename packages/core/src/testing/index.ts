@@ -27,6 +27,10 @@ export { freePort } from "./free-port.js";
 export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
+export {
+  type MessageChangeSuiteOptions,
+  messageChangeConformance,
+} from "./message-change-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
