@@ -11,8 +11,8 @@ import {
   ImError,
   isImError,
   PROTOCOL_NAME,
-  type ServerFrame,
   SendFrameSchema,
+  type ServerFrame,
 } from "@lucky-im/protocol";
 
 function main(): void {
@@ -37,7 +37,9 @@ function main(): void {
   const error = new ImError("forbidden", "not a member");
   if (!isImError(error)) throw new Error("isImError");
   const frame: ServerFrame = errorFrame(error, "c3");
-  if (encodeFrame(frame) !== '{"type":"error","code":"forbidden","message":"not a member","cid":"c3"}') {
+  if (
+    encodeFrame(frame) !== '{"type":"error","code":"forbidden","message":"not a member","cid":"c3"}'
+  ) {
     throw new Error(`error frame ${encodeFrame(frame)}`);
   }
   const delay = backoffDelay(3, 100, 10_000, () => 1);
