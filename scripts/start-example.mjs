@@ -59,21 +59,41 @@ function steps(dir, manifest) {
   return list;
 }
 
-const exampleManifest = JSON.parse(readFileSync(join(example, "package.json"), "utf8"));
-const packageDirs = Object.keys(exampleManifest.dependencies)
-  .filter((name) => name.startsWith("@lucky-im/"))
-  .map((name) => join(root, "packages", name.slice("@lucky-im/".length)));
+const readManifest = (dir) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+const dirOf = (name) => join(root, "packages", name.slice("@lucky-im/".length));
+/** The `@lucky-im/*` packages a manifest depends on. */
+const luckyDeps = (manifest) =>
+  Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith("@lucky-im/"));
+
+// Every package the example needs, its dependencies' dependencies too (@lucky-im/protocol comes
+// through core and the client), built in workspace order: a dependency before its dependents (the
+// client's browser build inlines the protocol's dist).
+const needed = new Set();
+const visit = (manifest) => {
+  for (const name of luckyDeps(manifest)) {
+    if (needed.has(name)) continue;
+    needed.add(name);
+    visit(readManifest(dirOf(name)));
+  }
+};
+visit(readManifest(example));
+const packageDirs = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+  .workspaces.filter((w) => w.startsWith("packages/"))
+  .map((w) => join(root, w))
+  .filter((dir) => needed.has(readManifest(dir).name));
 
 // JavaScript-only builds do not read each other's output (dependencies stay external), so they
 // run side by side: most of a tsup run is starting Node and esbuild, not compiling.
 const pending = [];
 for (const dir of [...packageDirs, example]) {
-  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  const manifest = readManifest(dir);
   const sources = Math.max(
     ...["src", "package.json", "tsup.config.ts", "tsup.browser.config.ts"].map((f) =>
       newest(join(dir, f)),
     ),
     newest(join(root, "tsup.library.ts")),
+    // A dependency's change matters too: the browser build inlines it.
+    ...luckyDeps(manifest).map((name) => newest(join(dirOf(name), "src"))),
   );
   for (const { outputs, config } of steps(dir, manifest)) {
     const fresh = outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);

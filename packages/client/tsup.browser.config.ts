@@ -10,7 +10,7 @@ export default defineConfig({
   format: ["esm"],
   platform: "browser",
   target: "es2022",
-  noExternal: ["eventemitter3"],
+  noExternal: ["eventemitter3", "@lucky-im/protocol"],
   minify: true,
   sourcemap: true,
   dts: false,

@@ -8,6 +8,7 @@ import type {
   Envelope,
 } from "@lucky-im/core";
 import { ImError } from "@lucky-im/core";
+import { backoffDelay } from "@lucky-im/protocol";
 import {
   type Channel,
   type ChannelModel,
@@ -19,7 +20,6 @@ import {
 } from "amqplib";
 import type { AmqpBrokerOptions, AmqpQueueType } from "./amqp-broker-options.js";
 import { type AmqpTopology, amqpTopology } from "./amqp-topology.js";
-import { backoffDelay } from "./backoff.js";
 
 const TAG = "[lucky-im] [broker-amqp]";
 /** Header counting the failed deliveries of a message on a classic queue. */

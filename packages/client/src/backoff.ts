@@ -1,4 +1,4 @@
-/** Reconnect backoff settings. */
+/** Reconnect backoff settings (the delay itself is `backoffDelay` from `@lucky-im/protocol`). */
 export interface BackoffOptions {
   /**
    * Delay before the first reconnect attempt, in milliseconds.
@@ -22,19 +22,4 @@ export interface BackoffOptions {
    * @default 15000
    */
   rateLimitedDelayMs?: number;
-}
-
-/**
- * The delay before reconnect attempt `attempt` (0-based): exponential growth
- * capped at `maxDelayMs`, with "equal jitter" (half fixed, half random) so a
- * crowd of clients dropped together does not come back in lockstep.
- */
-export function backoffDelay(
-  attempt: number,
-  initialDelayMs: number,
-  maxDelayMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

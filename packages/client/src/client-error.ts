@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@lucky-im/core";
+import type { ErrorCode } from "@lucky-im/protocol";
 
 /** Options of {@link ImClientError}. */
 export interface ImClientErrorOptions {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "./backoff.js";
 import { ConversationOrder } from "./conversation-order.js";
 
 describe("ConversationOrder", () => {
@@ -37,15 +36,5 @@ describe("ConversationOrder", () => {
     for (const seq of [10, 3, 7, 5]) order.offer(seq, null);
     expect(order.trim(2)).toBe(2);
     expect([...order.buffer.keys()].sort((a, b) => a - b)).toEqual([3, 5]);
-  });
-});
-
-describe("backoffDelay", () => {
-  it("grows exponentially, is capped and jittered within [ceiling/2, ceiling]", () => {
-    expect(backoffDelay(0, 500, 30_000, () => 0)).toBe(250);
-    expect(backoffDelay(0, 500, 30_000, () => 1)).toBe(500);
-    expect(backoffDelay(3, 500, 30_000, () => 1)).toBe(4000);
-    expect(backoffDelay(20, 500, 30_000, () => 1)).toBe(30_000);
-    expect(backoffDelay(1000, 500, 30_000, () => 0.5)).toBe(22_500);
   });
 });

@@ -1,4 +1,4 @@
-import type { MessageFrame } from "@lucky-im/core";
+import type { MessageFrame } from "@lucky-im/protocol";
 
 /**
  * An entry of the ordering buffer: a received `message`, or `null` for a seq

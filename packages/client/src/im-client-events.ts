@@ -8,7 +8,7 @@ import type {
   SignalNoticeFrame,
   SyncedFrame,
   TypingNoticeFrame,
-} from "@lucky-im/core";
+} from "@lucky-im/protocol";
 import type { ImClientError } from "./client-error.js";
 import type { ClientState, DisconnectInfo, SentResult } from "./im-client-options.js";
 

@@ -1,4 +1,4 @@
-import type { SentFrame } from "@lucky-im/core";
+import type { SentFrame } from "@lucky-im/protocol";
 import type { BackoffOptions } from "./backoff.js";
 import type { ClientCursorStore } from "./cursor-store.js";
 import type { WebSocketConstructor } from "./websocket-like.js";

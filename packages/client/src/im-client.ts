@@ -9,11 +9,10 @@ import type {
   ServerFrame,
   SyncedFrame,
   Target,
-} from "@lucky-im/core";
+} from "@lucky-im/protocol";
+import { backoffDelay, CloseCode, DEFAULT_JSON_LIMITS, PROTOCOL_NAME } from "@lucky-im/protocol";
 import { EventEmitter } from "eventemitter3";
-import { backoffDelay } from "./backoff.js";
 import { ImClientError } from "./client-error.js";
-import { CLOSE_CODES, DEFAULT_MAX_PAYLOAD_BYTES, PROTOCOL_NAME } from "./constants.js";
 import { ConversationOrder, type OrderedEntry } from "./conversation-order.js";
 import { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
 import { FramePacer } from "./frame-pacer.js";
@@ -174,7 +173,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.maxGapSyncs = options.maxGapSyncs ?? 2;
     this.maxPendingSends = options.maxPendingSends ?? 1000;
     this.maxBuffered = options.maxBufferedPerConversation ?? 1000;
-    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_JSON_LIMITS.maxBytes;
     this.syncLimit = options.syncLimit;
     this.maxSyncCursors = options.maxSyncCursors ?? 10_000;
     this.generateCid = options.generateCid ?? defaultCid;
@@ -377,13 +376,13 @@ export class ImClient extends EventEmitter<ImClientEvents> {
         unref(setTimeout(done, 1000));
       });
       try {
-        conn.socket.close(CLOSE_CODES.normal, "client closed");
+        conn.socket.close(CloseCode.normal, "client closed");
       } catch {
         // Already closing.
       }
       await closed;
       this.off("disconnect", done);
-      this.detach(conn, CLOSE_CODES.normal, "client closed");
+      this.detach(conn, CloseCode.normal, "client closed");
     }
     this.stopAll(new ImClientError("unavailable", `${PREFIX} the client was closed`));
     await this.saving;
@@ -551,7 +550,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       this.setState("closed");
       return;
     }
-    if (code === CLOSE_CODES.sessionReplaced) {
+    if (code === CloseCode.sessionReplaced) {
       this.safeEmit("disconnect", { code, reason, willReconnect: false });
       this.fail(
         new ImClientError("conflict", `${PREFIX} session replaced by another connection (4409)`, {
@@ -560,7 +559,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       );
       return;
     }
-    if (code === CLOSE_CODES.unauthorized) {
+    if (code === CloseCode.unauthorized) {
       this.authFailures++;
       if (!this.connectOptions?.getToken || this.authFailures > this.maxAuthRetries) {
         this.safeEmit("disconnect", { code, reason, willReconnect: false });
@@ -584,9 +583,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.safeEmit("disconnect", { code, reason, willReconnect: true });
     // 4008 (too slow) takes the ordinary backoff: nothing was lost, the next
     // connection's sync resumes from the cursors at the pace the client reads.
-    this.scheduleReconnect(
-      code === CLOSE_CODES.rateLimited || code === CLOSE_CODES.policyViolation,
-    );
+    this.scheduleReconnect(code === CloseCode.rateLimited || code === CloseCode.policyViolation);
   }
 
   private scheduleReconnect(long: boolean): void {
@@ -608,7 +605,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private fail(error: ImClientError): void {
     this.stopped = true;
     this.clearReconnectTimer();
-    if (this.conn) this.drop(this.conn, CLOSE_CODES.normal, error.message);
+    if (this.conn) this.drop(this.conn, CloseCode.normal, error.message);
     this.emitError(error);
     this.stopAll(error);
   }

@@ -17,7 +17,7 @@ export type {
   SyncedFrame,
   Target,
   TypingNoticeFrame,
-} from "@lucky-im/core";
+} from "@lucky-im/protocol";
 export type { BackoffOptions } from "./backoff.js";
 export { ImClientError, type ImClientErrorOptions } from "./client-error.js";
 export { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";

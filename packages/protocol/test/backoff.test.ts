@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../src/backoff.js";
 
 describe("backoffDelay", () => {
   it("grows exponentially from the initial delay", () => {
@@ -16,5 +16,13 @@ describe("backoffDelay", () => {
   it("jitters over the upper half of the delay", () => {
     expect(backoffDelay(3, 100, 10_000, () => 0)).toBe(400);
     expect(backoffDelay(3, 100, 10_000, () => 0.5)).toBe(600);
+  });
+
+  it("stays within [ceiling/2, ceiling] with the client's defaults", () => {
+    expect(backoffDelay(0, 500, 30_000, () => 0)).toBe(250);
+    expect(backoffDelay(0, 500, 30_000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 500, 30_000, () => 1)).toBe(4000);
+    expect(backoffDelay(20, 500, 30_000, () => 1)).toBe(30_000);
+    expect(backoffDelay(1000, 500, 30_000, () => 0.5)).toBe(22_500);
   });
 });

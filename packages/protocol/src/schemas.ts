@@ -1,0 +1,360 @@
+import { type Static, Type } from "@sinclair/typebox";
+
+/**
+ * TypeBox schemas for every frame of the Lucky IM wire protocol, version 1.
+ * The TypeScript types are derived from them, so the schema is the single
+ * source of truth. TypeBox was chosen because its compiled validators are
+ * among the fastest in JavaScript (they matter on the per-frame hot path) and
+ * its schemas are plain JSON Schema, which HTTP frameworks such as Fastify
+ * validate natively.
+ */
+
+/**
+ * A user id: 1..128 characters, no whitespace, no `:` (it separates conversation id parts),
+ * no control characters (NUL above all: PostgreSQL refuses it).
+ */
+export const UserIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[^\\s:\\u0000-\\u001f\\u007f]+$",
+});
+/** A conversation id: `d:<userA>:<userB>` or `g:<groupId>`. */
+export const ConversationIdSchema = Type.String({
+  minLength: 3,
+  maxLength: 300,
+  pattern:
+    "^(d:[^\\s:\\u0000-\\u001f\\u007f]+:[^\\s:\\u0000-\\u001f\\u007f]+|g:[^\\s:\\u0000-\\u001f\\u007f]+)$",
+});
+/** A client message id, unique per sender. */
+export const CidSchema = Type.String({ minLength: 1, maxLength: 128 });
+/** A per-conversation sequence number (0 means "nothing yet"). */
+export const SeqSchema = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+/** Who a message, typing notice or signal is for. */
+export const TargetSchema = Type.Object({
+  type: Type.Union([Type.Literal("user"), Type.Literal("group")]),
+  id: UserIdSchema,
+});
+/** A target, as validated by `TargetSchema`. */
+export type Target = Static<typeof TargetSchema>;
+
+/** JSON Schema (TypeBox) of the text message body. */
+export const TextBodySchema = Type.Object({
+  type: Type.Literal("text"),
+  text: Type.String({ minLength: 1 }),
+});
+const mediaFields = {
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  name: Type.String({ minLength: 1, maxLength: 512 }),
+  size: Type.Integer({ minimum: 0 }),
+  mime: Type.String({ minLength: 1, maxLength: 255 }),
+  width: Type.Optional(Type.Integer({ minimum: 0 })),
+  height: Type.Optional(Type.Integer({ minimum: 0 })),
+  durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  thumbnailUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+};
+/** JSON Schema (TypeBox) of the media message body. */
+export const MediaBodySchema = Type.Object({
+  type: Type.Union([
+    Type.Literal("image"),
+    Type.Literal("voice"),
+    Type.Literal("video"),
+    Type.Literal("file"),
+  ]),
+  ...mediaFields,
+});
+/** JSON Schema (TypeBox) of the location message body. */
+export const LocationBodySchema = Type.Object({
+  type: Type.Literal("location"),
+  lat: Type.Number({ minimum: -90, maximum: 90 }),
+  lng: Type.Number({ minimum: -180, maximum: 180 }),
+  label: Type.Optional(Type.String({ maxLength: 512 })),
+});
+/** JSON Schema (TypeBox) of the custom message body. */
+export const CustomBodySchema = Type.Object({
+  type: Type.Literal("custom"),
+  data: Type.Unknown(),
+});
+/** The content of a message. */
+export const MessageBodySchema = Type.Union([
+  TextBodySchema,
+  MediaBodySchema,
+  LocationBodySchema,
+  CustomBodySchema,
+]);
+/** A text message body, as validated by `TextBodySchema`. */
+export type TextBody = Static<typeof TextBodySchema>;
+/** A media message body, as validated by `MediaBodySchema`. */
+export type MediaBody = Static<typeof MediaBodySchema>;
+/** A location message body, as validated by `LocationBodySchema`. */
+export type LocationBody = Static<typeof LocationBodySchema>;
+/** A custom message body, as validated by `CustomBodySchema`. */
+export type CustomBody = Static<typeof CustomBodySchema>;
+/** A message body (any type), as validated by `MessageBodySchema`. */
+export type MessageBody = Static<typeof MessageBodySchema>;
+/** The `type` of a message body. */
+export type MessageBodyType = MessageBody["type"];
+
+// ---------------------------------------------------------------- client -> server
+
+/** JSON Schema (TypeBox) of the client's `auth` frame. */
+export const AuthFrameSchema = Type.Object({
+  type: Type.Literal("auth"),
+  token: Type.String({ minLength: 1, maxLength: 8192 }),
+  /** Lucky IM addition: the device this connection is, for multi-device policy. */
+  device: Type.Optional(
+    Type.Object({
+      id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      class: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    }),
+  ),
+});
+/** JSON Schema (TypeBox) of the client's `send` frame. */
+export const SendFrameSchema = Type.Object({
+  type: Type.Literal("send"),
+  cid: CidSchema,
+  to: TargetSchema,
+  body: MessageBodySchema,
+});
+/** JSON Schema (TypeBox) of the client's `ack` frame. */
+export const AckFrameSchema = Type.Object({
+  type: Type.Literal("ack"),
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+});
+/** JSON Schema (TypeBox) of the client's `read` frame. */
+export const ReadFrameSchema = Type.Object({
+  type: Type.Literal("read"),
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+});
+/** JSON Schema (TypeBox) of the client's `sync` frame. */
+export const SyncFrameSchema = Type.Object({
+  type: Type.Literal("sync"),
+  cursors: Type.Record(Type.String(), SeqSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+/** JSON Schema (TypeBox) of the client's `recall` frame. */
+export const RecallFrameSchema = Type.Object({
+  type: Type.Literal("recall"),
+  messageId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+/** JSON Schema (TypeBox) of the client's `typing` frame. */
+export const TypingFrameSchema = Type.Object({
+  type: Type.Literal("typing"),
+  to: TargetSchema,
+});
+/** JSON Schema (TypeBox) of the client's `signal` frame. */
+export const SignalFrameSchema = Type.Object({
+  type: Type.Literal("signal"),
+  to: Type.Object({ type: Type.Literal("user"), id: UserIdSchema }),
+  callId: Type.String({ minLength: 1, maxLength: 128 }),
+  data: Type.Unknown(),
+});
+/** JSON Schema (TypeBox) of the client's `ping` frame. */
+export const PingFrameSchema = Type.Object({
+  type: Type.Literal("ping"),
+  ts: Type.Optional(Type.Number()),
+});
+
+/** An auth frame, as validated by `AuthFrameSchema`. */
+export type AuthFrame = Static<typeof AuthFrameSchema>;
+/** A send frame, as validated by `SendFrameSchema`. */
+export type SendFrame = Static<typeof SendFrameSchema>;
+/** An ack frame, as validated by `AckFrameSchema`. */
+export type AckFrame = Static<typeof AckFrameSchema>;
+/** A read frame, as validated by `ReadFrameSchema`. */
+export type ReadFrame = Static<typeof ReadFrameSchema>;
+/** A sync frame, as validated by `SyncFrameSchema`. */
+export type SyncFrame = Static<typeof SyncFrameSchema>;
+/** A recall frame, as validated by `RecallFrameSchema`. */
+export type RecallFrame = Static<typeof RecallFrameSchema>;
+/** A typing frame, as validated by `TypingFrameSchema`. */
+export type TypingFrame = Static<typeof TypingFrameSchema>;
+/** A signal frame, as validated by `SignalFrameSchema`. */
+export type SignalFrame = Static<typeof SignalFrameSchema>;
+/** A ping frame, as validated by `PingFrameSchema`. */
+export type PingFrame = Static<typeof PingFrameSchema>;
+
+/** Every frame a client may send. */
+export type ClientFrame =
+  | AuthFrame
+  | SendFrame
+  | AckFrame
+  | ReadFrame
+  | SyncFrame
+  | RecallFrame
+  | TypingFrame
+  | SignalFrame
+  | PingFrame;
+
+/** The schema of each client frame, by `type`. */
+export const CLIENT_FRAME_SCHEMAS = {
+  auth: AuthFrameSchema,
+  send: SendFrameSchema,
+  ack: AckFrameSchema,
+  read: ReadFrameSchema,
+  sync: SyncFrameSchema,
+  recall: RecallFrameSchema,
+  typing: TypingFrameSchema,
+  signal: SignalFrameSchema,
+  ping: PingFrameSchema,
+} as const;
+
+/** The `type` of a client frame. */
+export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
+
+// ---------------------------------------------------------------- server -> client
+
+/** JSON Schema (TypeBox) of the server's `ready` frame. */
+export const ReadyFrameSchema = Type.Object({
+  type: Type.Literal("ready"),
+  userId: Type.String(),
+  sessionId: Type.String(),
+  nodeId: Type.String(),
+  heartbeatMs: Type.Integer(),
+  serverTime: Type.Number(),
+});
+/** JSON Schema (TypeBox) of the server's `sent` frame. */
+export const SentFrameSchema = Type.Object({
+  type: Type.Literal("sent"),
+  cid: Type.String(),
+  messageId: Type.String(),
+  conversationId: Type.String(),
+  seq: Type.Integer(),
+  ts: Type.Number(),
+});
+/** JSON Schema (TypeBox) of the server's `message` frame. */
+export const MessageFrameSchema = Type.Object({
+  type: Type.Literal("message"),
+  messageId: Type.String(),
+  conversationId: Type.String(),
+  seq: Type.Integer(),
+  from: Type.String(),
+  to: TargetSchema,
+  body: MessageBodySchema,
+  ts: Type.Number(),
+  cid: Type.String(),
+  recalled: Type.Optional(Type.Literal(true)),
+});
+/** JSON Schema (TypeBox) of the server's `synced` frame. */
+export const SyncedFrameSchema = Type.Object({
+  type: Type.Literal("synced"),
+  conversations: Type.Array(
+    Type.Object({ conversationId: Type.String(), lastSeq: Type.Integer() }),
+  ),
+  more: Type.Boolean(),
+});
+/** JSON Schema (TypeBox) of the server's `receipt` frame. */
+export const ReceiptFrameSchema = Type.Object({
+  type: Type.Literal("receipt"),
+  conversationId: Type.String(),
+  userId: Type.String(),
+  seq: Type.Integer(),
+  kind: Type.Union([Type.Literal("delivered"), Type.Literal("read")]),
+});
+/** JSON Schema (TypeBox) of the server's `recalled` frame. */
+export const RecalledFrameSchema = Type.Object({
+  type: Type.Literal("recalled"),
+  messageId: Type.String(),
+  conversationId: Type.String(),
+  seq: Type.Integer(),
+  by: Type.String(),
+});
+/** JSON Schema (TypeBox) of the server's `typing` frame. */
+export const TypingNoticeFrameSchema = Type.Object({
+  type: Type.Literal("typing"),
+  conversationId: Type.String(),
+  from: Type.String(),
+});
+/** JSON Schema (TypeBox) of the server's `signal` frame. */
+export const SignalNoticeFrameSchema = Type.Object({
+  type: Type.Literal("signal"),
+  from: Type.String(),
+  callId: Type.String(),
+  data: Type.Unknown(),
+});
+/** JSON Schema (TypeBox) of the server's `presence` frame. */
+export const PresenceFrameSchema = Type.Object({
+  type: Type.Literal("presence"),
+  userId: Type.String(),
+  online: Type.Boolean(),
+});
+/** JSON Schema (TypeBox) of the group event. */
+export const GroupEventSchema = Type.Union([
+  Type.Literal("created"),
+  Type.Literal("member_added"),
+  Type.Literal("member_removed"),
+  Type.Literal("updated"),
+  Type.Literal("dismissed"),
+]);
+/** A group event, as validated by `GroupEventSchema`. */
+export type GroupEvent = Static<typeof GroupEventSchema>;
+/** JSON Schema (TypeBox) of the server's `group` frame. */
+export const GroupFrameSchema = Type.Object({
+  type: Type.Literal("group"),
+  groupId: Type.String(),
+  event: GroupEventSchema,
+  userIds: Type.Array(Type.String()),
+  by: Type.String(),
+});
+/** JSON Schema (TypeBox) of the server's `pong` frame. */
+export const PongFrameSchema = Type.Object({
+  type: Type.Literal("pong"),
+  ts: Type.Optional(Type.Number()),
+});
+/** JSON Schema (TypeBox) of the server's `error` frame. */
+export const ErrorFrameSchema = Type.Object({
+  type: Type.Literal("error"),
+  code: Type.String(),
+  message: Type.String(),
+  cid: Type.Optional(Type.String()),
+});
+/** Lucky IM addition: the access token of this connection expires soon; send a fresh `auth`. */
+export const AuthExpiringFrameSchema = Type.Object({
+  type: Type.Literal("auth_expiring"),
+  expiresAt: Type.Number(),
+});
+
+/** A ready frame, as validated by `ReadyFrameSchema`. */
+export type ReadyFrame = Static<typeof ReadyFrameSchema>;
+/** A sent frame, as validated by `SentFrameSchema`. */
+export type SentFrame = Static<typeof SentFrameSchema>;
+/** A message frame, as validated by `MessageFrameSchema`. */
+export type MessageFrame = Static<typeof MessageFrameSchema>;
+/** A synced frame, as validated by `SyncedFrameSchema`. */
+export type SyncedFrame = Static<typeof SyncedFrameSchema>;
+/** A receipt frame, as validated by `ReceiptFrameSchema`. */
+export type ReceiptFrame = Static<typeof ReceiptFrameSchema>;
+/** A recalled frame, as validated by `RecalledFrameSchema`. */
+export type RecalledFrame = Static<typeof RecalledFrameSchema>;
+/** A typing notice frame, as validated by `TypingNoticeFrameSchema`. */
+export type TypingNoticeFrame = Static<typeof TypingNoticeFrameSchema>;
+/** A signal notice frame, as validated by `SignalNoticeFrameSchema`. */
+export type SignalNoticeFrame = Static<typeof SignalNoticeFrameSchema>;
+/** A presence frame, as validated by `PresenceFrameSchema`. */
+export type PresenceFrame = Static<typeof PresenceFrameSchema>;
+/** A group frame, as validated by `GroupFrameSchema`. */
+export type GroupFrame = Static<typeof GroupFrameSchema>;
+/** A pong frame, as validated by `PongFrameSchema`. */
+export type PongFrame = Static<typeof PongFrameSchema>;
+/** An error frame, as validated by `ErrorFrameSchema`. */
+export type ErrorFrame = Static<typeof ErrorFrameSchema>;
+/** An auth expiring frame, as validated by `AuthExpiringFrameSchema`. */
+export type AuthExpiringFrame = Static<typeof AuthExpiringFrameSchema>;
+
+/** Every frame a server may send. */
+export type ServerFrame =
+  | ReadyFrame
+  | SentFrame
+  | MessageFrame
+  | SyncedFrame
+  | ReceiptFrame
+  | RecalledFrame
+  | TypingNoticeFrame
+  | SignalNoticeFrame
+  | PresenceFrame
+  | GroupFrame
+  | PongFrame
+  | ErrorFrame
+  | AuthExpiringFrame;
