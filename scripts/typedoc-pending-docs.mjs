@@ -7,9 +7,8 @@
 
 /** Source folders (as typedoc names them: package name + path) still allowed to lack TSDoc. */
 const PENDING = [
-  "@lucky-im/core/src/engine/",
-  "@lucky-im/core/src/protocol/",
-  "@lucky-im/core/src/testing/",
+  // The TypeBox-generated fields of the frame schemas: documented in docs/protocol.md, not yet in TSDoc.
+  "@lucky-im/protocol/src/schemas.ts",
 ];
 
 const UNDOCUMENTED = /, defined in (\S+), does not have any documentation$/;

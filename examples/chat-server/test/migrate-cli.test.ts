@@ -18,7 +18,45 @@ import { ensureBuilt, PACKAGE_DIR, ServerProcess } from "./server-process.js";
 const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
-const STORE_TABLES = ["conversations", "cursors", "group_members", "groups", "messages", "outbox"];
+/** The store's tables on PostgreSQL (without kysely's bookkeeping). */
+const STORE_TABLES = [
+  "blocks",
+  "change_counters",
+  "contact_requests",
+  "contacts",
+  "conversation_clears",
+  "conversations",
+  "cursors",
+  "group_members",
+  "groups",
+  "hidden_messages",
+  "message_changes",
+  "message_edits",
+  "messages",
+  "outbox",
+  "pins",
+  "privacy_settings",
+  "profiles",
+  "reactions",
+];
+/** SQLite adds the search index: an FTS5 table, its shadow tables and the rows it indexes. */
+const SQLITE_STORE_TABLES = [
+  ...STORE_TABLES,
+  "message_search_rows",
+  "messages_fts",
+  "messages_fts_config",
+  "messages_fts_content",
+  "messages_fts_data",
+  "messages_fts_docsize",
+  "messages_fts_idx",
+].sort();
+/** The store's migrations, in order (the same names on both backends). */
+const STORE_MIGRATIONS = [
+  "store/0001_initial",
+  "store/0002_cursor_joined_seq",
+  "store/0003_people",
+  "store/0004_message_changes",
+];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
@@ -73,8 +111,7 @@ describe("lucky-im migrate on SQLite", () => {
       expect((await migrations.status()).every((m) => m.executedAt === undefined)).toBe(true);
       const steps = await migrations.up();
       expect(steps.map((s) => `${s.owner}/${s.name}`)).toEqual([
-        "store/0001_initial",
-        "store/0002_cursor_joined_seq",
+        ...STORE_MIGRATIONS,
         "auth/0001_auth_tables",
       ]);
       expect(await migrations.up()).toEqual([]);
@@ -85,7 +122,7 @@ describe("lucky-im migrate on SQLite", () => {
       expect(status.filter((m) => m.executedAt === undefined).map((m) => m.name)).toEqual([
         "0001_auth_tables",
       ]);
-      expect(await migrations.down()).toEqual({ owner: "store", name: "0002_cursor_joined_seq" });
+      expect(await migrations.down()).toEqual({ owner: "store", name: "0004_message_changes" });
     } finally {
       database.close();
     }
@@ -107,7 +144,7 @@ describe("lucky-im migrate on SQLite", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("applied auth/0001_auth_tables");
     expect(stdout).not.toContain("store/");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...SQLITE_STORE_TABLES].sort());
     const db = new BetterSqlite3(path, { readonly: true });
     expect(db.prepare("SELECT username FROM auth_credentials").all()).toEqual([
       { username: "alice" },
@@ -138,14 +175,14 @@ describe("lucky-im migrate on SQLite", () => {
 
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...SQLITE_STORE_TABLES].sort());
     const applied = await cli("status", env);
     expect(applied.stdout).toMatch(/store\s+0001_initial\s+applied \d{4}-/);
     expect(applied.stdout).not.toContain("pending");
 
     const down = await cli("down", env);
     expect(down.stdout).toContain("reverted auth/0001_auth_tables");
-    expect(tables(path)).toEqual(STORE_TABLES);
+    expect(tables(path)).toEqual(SQLITE_STORE_TABLES);
   });
 
   it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
@@ -172,7 +209,7 @@ describe("lucky-im migrate on SQLite", () => {
     } finally {
       unmigrated.kill();
     }
-    expect(tables(path)).toEqual(STORE_TABLES);
+    expect(tables(path)).toEqual(SQLITE_STORE_TABLES);
 
     // The default: the start applies what is pending.
     const migrating = await ServerProcess.start(env);
@@ -221,14 +258,13 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const schema = freshSchema();
     const migrations = schemaMigrations({ kind: "postgres", pool, schema });
     expect((await migrations.status()).map((m) => `${m.owner}/${m.name}`)).toEqual([
-      "store/0001_initial",
-      "store/0002_cursor_joined_seq",
+      ...STORE_MIGRATIONS,
       "auth/0001_auth_tables",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(4);
+    expect(a.length + b.length).toBe(STORE_MIGRATIONS.length + 2);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 

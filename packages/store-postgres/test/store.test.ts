@@ -340,9 +340,9 @@ describe.runIf(pgUrl)("store-postgres", () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       "blocks",
+      "change_counters",
       "contact_requests",
       "contacts",
-      "change_counters",
       "conversation_clears",
       "conversations",
       "cursors",
@@ -355,9 +355,9 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "message_edits",
       "messages",
       "outbox",
+      "pins",
       "privacy_settings",
       "profiles",
-      "pins",
       "reactions",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });

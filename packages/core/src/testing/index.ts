@@ -58,7 +58,9 @@ export {
   transportBackpressureConformance,
 } from "./transport-backpressure-conformance.js";
 export {
+  type CloseInfo,
   type ListeningTransport,
+  type OpenedConnection,
   type ServerSide,
   type TransportSuiteContext,
   type TransportSuiteOptions,

@@ -15,6 +15,14 @@ import {
   type StalledPeer,
 } from "./transport-backpressure-conformance.js";
 
+/** How a connection closed: the WebSocket-style close code and reason. */
+export interface CloseInfo {
+  /** The close code (1000, 4001, ...). */
+  code: number;
+  /** The close reason, possibly empty. */
+  reason: string;
+}
+
 /** The client end of one connection to the transport under test. */
 export interface TransportTestClient {
   /** Sends one text frame to the server. */
@@ -22,7 +30,7 @@ export interface TransportTestClient {
   /** The text frames the client has read so far, in order. */
   received(): readonly string[];
   /** Resolves with the close code and reason the client saw, once the connection closed. */
-  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly closed: Promise<CloseInfo>;
   /** Closes from the client side with `code`. */
   close(code: number): void;
   /** Stops reading: what the server sends from now on queues up on the server side. */
@@ -69,9 +77,17 @@ export interface ServerSide {
   /** The frames the server received on it, in order. */
   frames: string[];
   /** Every `onClose` call, in order (the contract says exactly one). */
-  closes: { code: number; reason: string }[];
+  closes: CloseInfo[];
   /** Resolves with the first `onClose` call. */
-  closed: Promise<{ code: number; reason: string }>;
+  closed: Promise<CloseInfo>;
+}
+
+/** Both ends of a connection the suite opened. */
+export interface OpenedConnection {
+  /** The client end. */
+  client: TransportTestClient;
+  /** The server end, as the listener saw it. */
+  side: ServerSide;
 }
 
 /** A transport listening with the suite's recording listener. */
@@ -79,7 +95,7 @@ export interface ListeningTransport extends TransportUnderTest {
   /** Connections the listener was handed, in order. */
   server: ServerSide[];
   /** Connects and waits until the listener has the server side. */
-  open(options?: { token?: string }): Promise<{ client: TransportTestClient; side: ServerSide }>;
+  open(options?: { token?: string }): Promise<OpenedConnection>;
 }
 
 /** The handshake token the suite's listener accepts, for `userId`. */
@@ -129,7 +145,7 @@ export function transportConformance(options: TransportSuiteOptions): void {
         },
         open(connection): ConnectionHandler {
           let reportClose!: (close: { code: number; reason: string }) => void;
-          const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+          const closed = new Promise<CloseInfo>((resolve) => {
             reportClose = resolve;
           });
           const side: ServerSide = { connection, frames: [], closes: [], closed };
