@@ -1,5 +1,6 @@
 import {
   brokerConformance,
+  groupJoinConformance,
   presenceConformance,
   rateLimiterConformance,
   storageConformance,
@@ -17,6 +18,11 @@ import {
 // One backend/hub per suite: every create() is another node on the same "service".
 const storageBackend = createMemoryStorageBackend();
 storageConformance({
+  name: "memory",
+  create: async () => createMemoryStorage({ backend: storageBackend }),
+});
+
+groupJoinConformance({
   name: "memory",
   create: async () => createMemoryStorage({ backend: storageBackend }),
 });

@@ -1,4 +1,5 @@
 import type { CursorStore } from "./cursor-store.js";
+import type { GroupJoinStore } from "./group-join-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { MessageStore } from "./message-store.js";
 import type { OutboxStore } from "./outbox-store.js";
@@ -15,6 +16,8 @@ export interface Storage {
   cursors: CursorStore;
   /** Groups and members. */
   groups: GroupStore;
+  /** Join settings, join requests, invitations and invite links. */
+  groupJoins: GroupJoinStore;
   /** Entries waiting to be published. */
   outbox: OutboxStore;
   /**

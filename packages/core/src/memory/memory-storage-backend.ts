@@ -1,5 +1,6 @@
 import type { Conversation } from "../domain/conversation.js";
 import type { Group } from "../domain/group.js";
+import type { GroupInviteLink, GroupJoinSettings, GroupJoinTicket } from "../domain/group-join.js";
 import type { Message } from "../domain/message.js";
 import type { OutboxEntry } from "../domain/outbox.js";
 
@@ -55,6 +56,17 @@ export interface MemoryStorageState {
   /** The `pending` subset of `outbox`, so claims and stats skip the sent entries awaiting purge. */
   pendingOutbox: Map<string, StoredOutboxEntry>;
   activityCounter: number;
+  /** Join data of the groups that have some (deleted with the group). */
+  groupJoins: Map<string, StoredGroupJoins>;
+  /** ticketId -> groupId, and link code -> groupId: finds a ticket or link without its group. */
+  joinIndex: Map<string, string>;
+}
+
+/** @internal A group's join settings, tickets and links. */
+export interface StoredGroupJoins {
+  settings?: GroupJoinSettings;
+  tickets: Map<string, GroupJoinTicket>;
+  links: Map<string, GroupInviteLink & { usedBy: Set<string> }>;
 }
 
 const states = new WeakMap<MemoryStorageBackend, MemoryStorageState>();
@@ -85,6 +97,8 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
     outbox: new Map(),
     pendingOutbox: new Map(),
     activityCounter: 0,
+    groupJoins: new Map(),
+    joinIndex: new Map(),
   });
   return backend;
 }

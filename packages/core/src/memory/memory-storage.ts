@@ -1,6 +1,7 @@
 import type { Storage } from "../contracts/storage.js";
 import { ImError } from "../errors.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
+import { createMemoryGroupJoinStore } from "./memory-group-join-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
@@ -78,6 +79,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
+    groupJoins: createMemoryGroupJoinStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),
     async ping() {
       return !closed;

@@ -20,6 +20,7 @@
 
 export { brokerConformance } from "./broker-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
+export { groupJoinConformance } from "./group-join-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance } from "./storage-conformance.js";
