@@ -68,6 +68,10 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     groups: ref("groups"),
     group_members: ref("group_members"),
     outbox: ref("outbox"),
+    group_join_settings: ref("group_join_settings"),
+    group_join_tickets: ref("group_join_tickets"),
+    group_invite_links: ref("group_invite_links"),
+    group_invite_link_uses: ref("group_invite_link_uses"),
   };
 }
 

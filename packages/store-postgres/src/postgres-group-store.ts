@@ -13,6 +13,31 @@ import { type GroupRow, type MemberRow, toGroup, toMember } from "./rows.js";
 
 const MEMBER_COLUMNS = ["user_id", "role", "muted_until", "joined_at"] as const;
 
+/** @internal Creates the group conversation if needed; cursors for `userIds` start at its last seq. */
+export async function addGroupCursors(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  groupId: string,
+  userIds: readonly string[],
+  at: number,
+): Promise<void> {
+  if (userIds.length === 0) return;
+  const t = ctx.tables;
+  const conversationId = groupConversationId(groupId);
+  await sql`
+      WITH c AS (
+        INSERT INTO ${t.conversations} AS cv (id, kind, updated_at)
+        VALUES (${conversationId}, 'group', ${new Date(at)})
+        ON CONFLICT (id) DO UPDATE SET last_seq = cv.last_seq
+        RETURNING last_seq
+      )
+      INSERT INTO ${t.cursors} (user_id, conversation_id, delivered_seq, read_seq, joined_seq)
+      SELECT u, ${conversationId}, c.last_seq, c.last_seq, c.last_seq
+      FROM unnest(${[...userIds]}::text[]) AS u, c
+      ON CONFLICT DO NOTHING
+    `.execute(trx);
+}
+
 /** @internal The PostgreSQL {@link GroupStore}. */
 export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
   const t = ctx.tables;
@@ -26,28 +51,12 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
         : `user "${userId}" is not a member of group "${groupId}"`,
     );
 
-  /** Creates the group conversation if needed; cursors for `userIds` start at its last seq. */
-  async function addCursors(
+  const addCursors = (
     trx: Transaction<Database>,
     groupId: string,
     userIds: readonly string[],
     at: number,
-  ): Promise<void> {
-    if (userIds.length === 0) return;
-    const conversationId = groupConversationId(groupId);
-    await sql`
-      WITH c AS (
-        INSERT INTO ${t.conversations} AS cv (id, kind, updated_at)
-        VALUES (${conversationId}, 'group', ${new Date(at)})
-        ON CONFLICT (id) DO UPDATE SET last_seq = cv.last_seq
-        RETURNING last_seq
-      )
-      INSERT INTO ${t.cursors} (user_id, conversation_id, delivered_seq, read_seq, joined_seq)
-      SELECT u, ${conversationId}, c.last_seq, c.last_seq, c.last_seq
-      FROM unnest(${[...userIds]}::text[]) AS u, c
-      ON CONFLICT DO NOTHING
-    `.execute(trx);
-  }
+  ) => addGroupCursors(ctx, trx, groupId, userIds, at);
 
   async function readGroup(
     executor: Kysely<Database> | Transaction<Database>,

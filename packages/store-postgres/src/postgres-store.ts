@@ -20,6 +20,7 @@ import {
   toStoreError,
 } from "./pg-errors.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
+import { createPostgresGroupJoinStore } from "./postgres-group-join-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
 import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
@@ -186,6 +187,7 @@ export async function createPostgresStoreWithFaults(
     messages: messages.store,
     cursors: createPostgresCursorStore(ctx),
     groups: createPostgresGroupStore(ctx),
+    groupJoins: createPostgresGroupJoinStore(ctx),
     outbox: createPostgresOutboxStore(ctx),
 
     async ping() {

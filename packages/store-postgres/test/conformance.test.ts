@@ -1,4 +1,4 @@
-import { storageConformance } from "@lucky-im/core/testing";
+import { groupJoinConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createPostgresStore } from "../src/index.js";
 import { dropSchema, pgUrl, testSchema } from "./helpers.js";
@@ -24,6 +24,13 @@ describe.runIf(pgUrl)("store-postgres", () => {
         groupCommit: false,
         readBatch: false,
       }),
+    destroy: (storage) => storage.close(),
+  });
+
+  groupJoinConformance({
+    name: "postgres",
+    create: () =>
+      createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
     destroy: (storage) => storage.close(),
   });
 

@@ -10,6 +10,7 @@ import { runMigrations } from "./migrations.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
 import { storeError, toStoreError } from "./sqlite-errors.js";
+import { createSqliteGroupJoinStore } from "./sqlite-group-join-store.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
 import { createSqliteMessageStore } from "./sqlite-message-store.js";
 import { createSqliteOutboxStore } from "./sqlite-outbox-store.js";
@@ -137,6 +138,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     messages: createSqliteMessageStore(ctx),
     cursors: createSqliteCursorStore(ctx),
     groups: createSqliteGroupStore(ctx),
+    groupJoins: createSqliteGroupJoinStore(ctx),
     outbox: createSqliteOutboxStore(ctx),
 
     async ping() {

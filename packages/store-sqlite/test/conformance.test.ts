@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { storageConformance } from "@lucky-im/core/testing";
+import { groupJoinConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createSqliteStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -17,6 +17,12 @@ describe("store-sqlite", () => {
   storageConformance({
     name: "sqlite (group commit off)",
     create: () => createSqliteStore({ path: join(temp.dir, "single.sqlite"), groupCommit: false }),
+    destroy: (storage) => storage.close(),
+  });
+
+  groupJoinConformance({
+    name: "sqlite",
+    create: () => createSqliteStore({ path: join(temp.dir, "batched.sqlite") }),
     destroy: (storage) => storage.close(),
   });
 
