@@ -40,7 +40,6 @@ export async function addGroupCursors(
 
 /** @internal The PostgreSQL {@link GroupStore}. */
 export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
-  const t = ctx.tables;
   const db = ctx.db;
 
   const notFound = (groupId: string, userId?: string) =>

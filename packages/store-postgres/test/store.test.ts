@@ -316,6 +316,10 @@ describe.runIf(pgUrl)("store-postgres", () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       "conversations",
       "cursors",
+      "group_invite_link_uses",
+      "group_invite_links",
+      "group_join_settings",
+      "group_join_tickets",
       "group_members",
       "groups",
       "kysely_migration",

@@ -53,6 +53,7 @@ describe("store-sqlite", () => {
     expect((await migrateToLatest({ path })).applied).toEqual([
       "0001_initial",
       "0002_cursor_joined_seq",
+      "0003_group_joins",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
