@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admission, NewInviteLink, NewJoinTicket } from "../contracts/group-join-store.js";
+import type {
+  Admission,
+  GroupJoinStore,
+  NewInviteLink,
+  NewJoinTicket,
+} from "../contracts/group-join-store.js";
 import type { Storage } from "../contracts/storage.js";
 import { groupConversationId } from "../domain/conversation.js";
 import { DEFAULT_GROUP_JOIN_SETTINGS } from "../domain/group-join.js";
