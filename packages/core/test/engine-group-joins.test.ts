@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createMemoryStorage, createMemoryStorageBackend } from "../src/index.js";
 import { sendText, startServer, type TestServer } from "./engine-helpers.js";
 
 let server: TestServer | undefined;
@@ -180,6 +181,25 @@ describe("group joins (im.groups)", () => {
     await expect(groups.acceptInvitation(late.ticketId, "late")).rejects.toMatchObject({
       code: "too_large",
     });
+  });
+
+  it("a node whose cache predates a join on another node lets the new member send (no broadcast needed)", async () => {
+    // Two nodes on one store but on separate brokers: B never hears A's invalidation.
+    const backend = createMemoryStorageBackend();
+    const nodeA = await startServer({ storage: createMemoryStorage({ backend }) });
+    server = await startServer({ storage: createMemoryStorage({ backend }) });
+    try {
+      const { groupId } = await nodeA.im.groups.create({ ownerId: "owner", name: "two nodes" });
+      await nodeA.im.groups.updateJoinSettings(groupId, "owner", { joinMode: "approval" });
+      const requester = await server.login("req");
+      const to = { type: "group" as const, id: groupId };
+      await expect(sendText(requester, to, "before")).rejects.toMatchObject({ code: "forbidden" });
+      const ticket = await nodeA.im.groups.requestJoin(groupId, "req");
+      await nodeA.im.groups.approveRequest(ticket.ticketId, "owner");
+      await sendText(requester, to, "after");
+    } finally {
+      await nodeA.close();
+    }
   });
 
   it("invite links: once per user, max uses, revoke, who may revoke", async () => {
