@@ -625,6 +625,8 @@ async function renderGroupPanel() {
   $("group-leave").hidden = myRole === "owner";
   $("group-dismiss").hidden = myRole !== "owner";
   $("group-more-members").hidden = !panel.nextCursor;
+  $("group-id").textContent = panel.groupId;
+  await renderJoinAdmin(manager);
   const names = await Promise.all(panel.members.map((m) => nameOf(m.userId)));
   $("group-members").replaceChildren(
     ...panel.members.map((m, i) => memberRow(m, names[i], myRole)),
@@ -715,6 +717,121 @@ function memberRow(member, name, myRole) {
   return li;
 }
 
+// ------------------------------------------------------------------ joining groups
+
+/** Join settings, pending requests (owner and admins) and invite links of the panel's group. */
+async function renderJoinAdmin(manager) {
+  const groupId = panel.groupId;
+  const settings = await api("GET", groupPath(groupId, "/join-settings"));
+  const mayInvite = manager || settings.invitePolicy === "members";
+  const [requests, links] = await Promise.all([
+    manager ? api("GET", groupPath(groupId, "/requests")) : { requests: [] },
+    mayInvite ? api("GET", groupPath(groupId, "/invite-links")) : { links: [] },
+  ]);
+  if (panel.groupId !== groupId) return;
+  $("group-join-mode-label").hidden = !manager;
+  $("group-join-mode").value = settings.joinMode;
+  $("group-requests-box").hidden = !manager || requests.requests.length === 0;
+  const names = await Promise.all(requests.requests.map((r) => nameOf(r.userId)));
+  $("group-requests").replaceChildren(
+    ...requests.requests.map((request, i) => {
+      const li = document.createElement("li");
+      li.dataset.requestId = request.ticketId;
+      const who = document.createElement("span");
+      who.className = "member-name";
+      who.textContent = names[i];
+      li.append(who);
+      if (request.message) {
+        const message = document.createElement("span");
+        message.className = "hint";
+        message.textContent = `“${request.message}”`;
+        li.append(message);
+      }
+      const id = encodeURIComponent(request.ticketId);
+      li.append(
+        smallButton("Approve", () => api("POST", `/join-requests/${id}/approve`)),
+        smallButton("Decline", () => api("POST", `/join-requests/${id}/decline`)),
+      );
+      return li;
+    }),
+  );
+  $("group-links-box").hidden = !mayInvite;
+  $("group-links").replaceChildren(
+    ...links.links.map((link) => {
+      const li = document.createElement("li");
+      li.dataset.code = link.code;
+      const code = document.createElement("code");
+      code.className = "invite-code";
+      code.textContent = link.code;
+      const uses = document.createElement("span");
+      uses.className = "hint";
+      uses.textContent =
+        `${link.uses}${link.maxUses === null ? "" : `/${link.maxUses}`} used · ` +
+        `until ${new Date(link.expiresAt).toLocaleString()}`;
+      li.append(
+        code,
+        uses,
+        smallButton("Revoke", () =>
+          api("DELETE", `/invite-links/${encodeURIComponent(link.code)}`),
+        ),
+      );
+      return li;
+    }),
+  );
+}
+
+/** My pending invitations, with accept and decline. */
+async function loadInvitations() {
+  const { invitations } = await api("GET", "/invitations");
+  const rows = await Promise.all(
+    invitations.map(async (invitation) => {
+      const li = document.createElement("li");
+      li.dataset.invitationId = invitation.ticketId;
+      const text = document.createElement("span");
+      text.textContent = `${await nameOf(invitation.by)} invites you to a group`;
+      li.append(text);
+      if (invitation.message) {
+        const message = document.createElement("span");
+        message.className = "hint";
+        message.textContent = `“${invitation.message}”`;
+        li.append(message);
+      }
+      const id = encodeURIComponent(invitation.ticketId);
+      const answer = (verb) => async () => {
+        const joined = await api("POST", `/invitations/${id}/${verb}`);
+        await loadInvitations();
+        if (joined?.joined) {
+          summaryOf(`g:${joined.groupId}`).createdAt = Date.now();
+          await openConversation(`g:${joined.groupId}`);
+        }
+      };
+      li.append(smallButton("Accept", answer("accept")), smallButton("Decline", answer("decline")));
+      return li;
+    }),
+  );
+  $("invitations").replaceChildren(...rows);
+  $("invitations-box").hidden = rows.length === 0;
+}
+
+/** Joins with an invite code, or by group id (open: at once; approval: sends a request). */
+async function joinGroup(input, message) {
+  try {
+    return await api("POST", `/invite-links/${encodeURIComponent(input)}/join`);
+  } catch (error) {
+    if (error.code !== "not_found") throw error;
+  }
+  const path = groupPath(input);
+  const settings = await api("GET", `${path}/join-settings`);
+  if (settings.joinMode === "open") return api("POST", `${path}/join`);
+  if (settings.joinMode === "approval") {
+    await api("POST", `${path}/requests`, message ? { message } : {});
+    return { requested: true };
+  }
+  throw new Error("This group takes invited people only: ask a member for an invite link.");
+}
+
+const JOIN_EVENTS = new Set(["join_requested", "join_declined", "invited", "invitation_declined"]);
+
 // ------------------------------------------------------------------ realtime
 
 function onMessage(message) {
@@ -749,6 +866,15 @@ function onMessage(message) {
 
 function onGroup(frame) {
   const conversationId = `g:${frame.groupId}`;
+  // Requests and invitations change no membership: refresh the inbox and the panel only.
+  if (JOIN_EVENTS.has(frame.event)) {
+    if (frame.event === "invited" || frame.event === "invitation_declined")
+      void loadInvitations().catch(showError);
+    if (frame.event === "join_declined" && frame.by !== state.auth.userId)
+      $("join-status").textContent = "Your join request was declined.";
+    if (state.active === conversationId) void refreshGroupPanel().catch(showError);
+    return;
+  }
   state.groups.delete(frame.groupId);
   const me = state.auth.userId;
   const gone =
@@ -863,7 +989,7 @@ async function enterChat() {
   $("me-avatar").replaceWith(Object.assign(avatar(me.username, me.userId), { id: "me-avatar" }));
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
-  await Promise.all([startClient(), loadConversations()]);
+  await Promise.all([startClient(), loadConversations(), loadInvitations()]);
 }
 
 async function userIdOf(username) {
@@ -1027,6 +1153,40 @@ $("group-mute-all").onchange = () => {
       $("group-mute-all").checked = !mutedAll;
       showError(error);
     });
+};
+
+$("group-join-mode").onchange = () => {
+  const groupId = panel.groupId;
+  if (!groupId) return;
+  void api("PUT", groupPath(groupId, "/join-settings"), { joinMode: $("group-join-mode").value })
+    .then(() => refreshGroupPanel())
+    .catch(showError);
+};
+
+$("group-create-link").onclick = () =>
+  void groupAction($("group-create-link"), () =>
+    api("POST", groupPath(panel.groupId, "/invite-links"), {}),
+  );
+
+$("join-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("join-form"), async () => {
+    $("join-status").textContent = "";
+    try {
+      const result = await joinGroup($("join-input").value.trim(), $("join-message").value.trim());
+      $("join-input").value = "";
+      $("join-message").value = "";
+      if (result.requested) {
+        $("join-status").textContent = "Request sent: an admin will answer.";
+        return;
+      }
+      $("join-box").open = false;
+      summaryOf(`g:${result.groupId}`).createdAt = Date.now();
+      await openConversation(`g:${result.groupId}`);
+    } catch (error) {
+      $("join-status").textContent = error.message;
+    }
+  });
 };
 
 $("group-more-members").onclick = () => void loadMoreMembers().catch(showError);

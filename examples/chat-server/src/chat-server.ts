@@ -27,6 +27,7 @@ import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
+import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
@@ -241,6 +242,7 @@ export async function createChatServer(
         strangerAddsPerWindow: config.strangerAddLimit,
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
+        maxPendingJoinRequestsPerUser: config.maxPendingJoinRequests,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,
@@ -285,6 +287,7 @@ export async function createChatServer(
     registerOpsRoutes(http, ctx);
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
+    registerGroupJoinRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);

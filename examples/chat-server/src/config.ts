@@ -177,6 +177,12 @@ export interface ChatServerConfig extends StoreSelection {
    */
   maxGroupMuteSeconds: number;
   /**
+   * Most pending join requests of one user, over every group (the engine's
+   * `limits.maxPendingJoinRequestsPerUser`); one more answers 429.
+   * @default 20 (`LUCKY_IM_MAX_PENDING_JOIN_REQUESTS`)
+   */
+  maxPendingJoinRequests: number;
+  /**
    * Most delivered message ids a node remembers to drop duplicates.
    * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
    */

@@ -18,7 +18,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = Object.freeze({
 
 /** The body of every error answer: `{ error: { code, message } }`. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; reason?: string };
 }
 
 /** The protocol code of an HTTP status Fastify chose itself (bad JSON, body too large, ...). */
@@ -40,8 +40,13 @@ function clientMessage(message: string): string {
 }
 
 /** Sends `{ error: { code, message } }` with the status of `code`. */
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  const body: ErrorBody = { error: { code, message } };
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  reason?: string,
+): FastifyReply {
+  const body: ErrorBody = { error: { code, message, ...(reason !== undefined && { reason }) } };
   return reply.status(STATUS_OF[code]).type("application/json; charset=utf-8").send(body);
 }
 
@@ -109,7 +114,9 @@ export function handleError(
     ) {
       reply.header("retry-after", Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
-    return sendError(reply, error.code, message);
+    // Why a join link or ticket was refused (expired, revoked, used_up, ...).
+    const reason = error.details?.reason;
+    return sendError(reply, error.code, message, typeof reason === "string" ? reason : undefined);
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {

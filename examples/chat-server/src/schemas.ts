@@ -110,3 +110,44 @@ export type UploadQuery = Static<typeof UploadQuery>;
 
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
 export type FileParams = Static<typeof FileParams>;
+
+/** A join request or invitation id in a path. */
+export const TicketParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_-]+$" }),
+});
+export type TicketParams = Static<typeof TicketParams>;
+
+/** An invite link's code in a path. */
+export const InviteLinkParams = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" }),
+});
+export type InviteLinkParams = Static<typeof InviteLinkParams>;
+
+export const JoinSettingsBody = Type.Object(
+  {
+    joinMode: Type.Optional(
+      Type.Union([Type.Literal("open"), Type.Literal("approval"), Type.Literal("invite")]),
+    ),
+    invitePolicy: Type.Optional(Type.Union([Type.Literal("members"), Type.Literal("admins")])),
+  },
+  { minProperties: 1, additionalProperties: false },
+);
+export type JoinSettingsBody = Static<typeof JoinSettingsBody>;
+
+/** The engine checks the configured length; this only bounds what is parsed. */
+const JoinMessage = Type.String({ maxLength: 4000 });
+
+export const JoinRequestBody = Type.Object({ message: Type.Optional(JoinMessage) });
+export type JoinRequestBody = Static<typeof JoinRequestBody>;
+
+export const InviteBody = Type.Object({
+  userId: UserIdSchema,
+  message: Type.Optional(JoinMessage),
+});
+export type InviteBody = Static<typeof InviteBody>;
+
+export const InviteLinkBody = Type.Object({
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+});
+export type InviteLinkBody = Static<typeof InviteLinkBody>;

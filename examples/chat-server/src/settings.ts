@@ -288,6 +288,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "longest timed mute of a group member",
   }),
   setting({
+    key: "maxPendingJoinRequests",
+    env: "LUCKY_IM_MAX_PENDING_JOIN_REQUESTS",
+    schema: atLeast(1, 10_000),
+    default: 20,
+    doc: "pending join requests one user may have open",
+  }),
+  setting({
     key: "dedupeCacheSize",
     env: "LUCKY_IM_DEDUPE_CACHE_SIZE",
     schema: atLeast(),

@@ -18,7 +18,7 @@ import { REPO_ROOT } from "./server-process.js";
  * contexts register, log in, chat both ways (typing indicator, unread counts,
  * read receipts, image and file, recall), page through history, lose the
  * network and get what they missed, log in again in a new tab, make a group
- * and manage it from the group info panel. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
+ * and manage it from the group info panel, run an approval group and an invite link. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
  */
 
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -443,6 +443,93 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       } finally {
         await carolPage.context.close();
       }
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "joins: an approval group (request, approve, chat), an invite link used once then revoked",
+    async () => {
+      // Alice makes an approval group from the panel.
+      await alice.page.click("#new-group-box summary");
+      await alice.page.fill("#new-group-name", "Book club");
+      await alice.page.fill("#new-group-members", "");
+      await alice.page.click("#new-group button");
+      await eventually(() => alice.page.textContent("#conversation-title"), "Book club");
+      await alice.page.click("#group-info-button");
+      await alice.page
+        .locator("#group-join-mode-label")
+        .waitFor({ state: "visible", timeout: WAIT });
+      const groupId = (await alice.page.textContent("#group-id"))!;
+      expect(groupId.length).toBeGreaterThan(0);
+      await alice.page.selectOption("#group-join-mode", "approval");
+      await expect
+        .poll(
+          async () =>
+            (
+              await api(baseUrl, "GET", `/groups/${groupId}/join-settings`, {
+                token: carol.accessToken,
+              })
+            ).body.joinMode,
+          { timeout: WAIT },
+        )
+        .toBe("approval");
+
+      // Bob asks with the group id.
+      await bob.page.click("#join-box summary");
+      await bob.page.fill("#join-input", groupId);
+      await bob.page.fill("#join-message", "I read a lot");
+      await bob.page.click("#join-form button");
+      await eventually(() => bob.page.textContent("#join-status"), "Request sent");
+
+      // Alice sees the request in her panel and approves it.
+      const request = alice.page.locator("#group-requests li", { hasText: bob.name });
+      await eventually(() => request.textContent(), "I read a lot");
+      await request.getByRole("button", { name: "Approve" }).click();
+      await alice.page
+        .locator("#group-members li", { hasText: bob.name })
+        .waitFor({ timeout: WAIT });
+
+      // Bob, a member now, chats in the group.
+      await conversationRow(bob.page, "Book club").click();
+      await sendText(bob.page, "Thanks for having me");
+      await message(alice.page, "Thanks for having me").waitFor({ timeout: WAIT });
+
+      // An invite link: Carol joins with it once; Alice revokes it; Dave's use is refused.
+      await alice.page.click("#group-create-link");
+      const linkRow = alice.page.locator("#group-links li").first();
+      await linkRow.waitFor({ timeout: WAIT });
+      const code = (await linkRow.locator(".invite-code").textContent())!;
+      const joined = await api(baseUrl, "POST", `/invite-links/${code}/join`, {
+        token: carol.accessToken,
+      });
+      expect(joined.body).toEqual({ groupId, joined: true });
+      await alice.page
+        .locator("#group-members li", { hasText: carol.username })
+        .waitFor({ timeout: WAIT });
+      await eventually(() => linkRow.textContent(), "1 used");
+      await linkRow.getByRole("button", { name: "Revoke" }).click();
+      await expect
+        .poll(() => alice.page.locator("#group-links li").count(), { timeout: WAIT })
+        .toBe(0);
+
+      const dave = await registerUser(baseUrl, `dave_${suffix}_`);
+      const davePage = await newPerson(dave.username);
+      try {
+        await davePage.page.fill("#username", dave.username);
+        await davePage.page.fill("#password", dave.password);
+        await davePage.page.click("#login-button");
+        await davePage.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+        await davePage.page.click("#join-box summary");
+        await davePage.page.fill("#join-input", code);
+        await davePage.page.click("#join-form button");
+        await eventually(() => davePage.page.textContent("#join-status"), "revoked");
+        expect(await conversationRow(davePage.page, "Book club").count()).toBe(0);
+        expect(davePage.errors).toEqual([]);
+      } finally {
+        await davePage.context.close();
+      }
+      expect([...alice.errors, ...bob.errors]).toEqual([]);
     },
     STEP_TIMEOUT,
   );

@@ -27,6 +27,10 @@ const STORE_TABLES = [
   "conversation_clears",
   "conversations",
   "cursors",
+  "group_invite_link_uses",
+  "group_invite_links",
+  "group_join_settings",
+  "group_join_tickets",
   "group_members",
   "groups",
   "hidden_messages",
@@ -56,6 +60,7 @@ const STORE_MIGRATIONS = [
   "store/0002_cursor_joined_seq",
   "store/0003_people",
   "store/0004_message_changes",
+  "store/0005_group_joins",
 ];
 const AUTH_TABLES = [
   "auth_codes",

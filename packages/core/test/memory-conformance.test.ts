@@ -2,6 +2,7 @@ import {
   brokerConformance,
   contactStoreConformance,
   conversationSettingsConformance,
+  groupJoinConformance,
   messageChangeConformance,
   presenceConformance,
   profileStoreConformance,
@@ -40,6 +41,10 @@ messageChangeConformance({
   create: async () => createMemoryStorage({ backend: changeBackend }),
   createWithLimits: async (messageChanges) =>
     createMemoryStorage({ backend: changeBackend, messageChanges }),
+});
+groupJoinConformance({
+  name: "memory",
+  create: async () => createMemoryStorage({ backend: storageBackend }),
 });
 
 const brokerHub = createMemoryBrokerHub();

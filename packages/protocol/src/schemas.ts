@@ -287,6 +287,10 @@ export const GroupEventSchema = Type.Union([
   Type.Literal("member_removed"),
   Type.Literal("updated"),
   Type.Literal("dismissed"),
+  Type.Literal("join_requested"),
+  Type.Literal("join_declined"),
+  Type.Literal("invited"),
+  Type.Literal("invitation_declined"),
 ]);
 /** A group event, as validated by `GroupEventSchema`. */
 export type GroupEvent = Static<typeof GroupEventSchema>;

@@ -84,6 +84,10 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     pins: ref("pins"),
     hidden_messages: ref("hidden_messages"),
     conversation_clears: ref("conversation_clears"),
+    group_join_settings: ref("group_join_settings"),
+    group_join_tickets: ref("group_join_tickets"),
+    group_invite_links: ref("group_invite_links"),
+    group_invite_link_uses: ref("group_invite_link_uses"),
   };
 }
 

@@ -206,6 +206,48 @@ export interface ProfileTable {
   username_key: string | null;
 }
 
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+
+/** `group_join_settings`: one row per group that changed its join settings. */
+export interface GroupJoinSettingsTable {
+  group_id: string;
+  join_mode: "open" | "approval" | "invite";
+  invite_policy: "members" | "admins";
+}
+
+/** `group_join_tickets`: join requests and invitations; one pending per (group, user, kind). */
+export interface GroupJoinTicketTable {
+  id: string;
+  group_id: string;
+  kind: "request" | "invitation";
+  user_id: string;
+  by_id: string;
+  message: string;
+  state: "pending" | "accepted" | "declined" | "expired";
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+}
+
+/** `group_invite_links`: invite links by their secret code. */
+export interface GroupInviteLinkTable {
+  code: string;
+  group_id: string;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  max_uses: number | null;
+  uses: Generated<number>;
+  revoked_at: NullableTimestamp;
+}
+
+/** `group_invite_link_uses`: who joined with which link (a link works once per user). */
+export interface GroupInviteLinkUseTable {
+  code: string;
+  user_id: string;
+}
+
 /** The database as kysely sees it (unqualified names; the schema comes from `withSchema`). */
 export interface Database {
   conversations: ConversationTable;
@@ -226,4 +268,8 @@ export interface Database {
   pins: PinTable;
   hidden_messages: HiddenMessageTable;
   conversation_clears: ConversationClearTable;
+  group_join_settings: GroupJoinSettingsTable;
+  group_join_tickets: GroupJoinTicketTable;
+  group_invite_links: GroupInviteLinkTable;
+  group_invite_link_uses: GroupInviteLinkUseTable;
 }

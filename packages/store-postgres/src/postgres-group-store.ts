@@ -13,29 +13,18 @@ import { type GroupRow, type MemberRow, toGroup, toMember } from "./rows.js";
 
 const MEMBER_COLUMNS = ["user_id", "role", "muted_until", "joined_at"] as const;
 
-/** @internal The PostgreSQL {@link GroupStore}. */
-export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
+/** @internal Creates the group conversation if needed; cursors for `userIds` start at its last seq. */
+export async function addGroupCursors(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  groupId: string,
+  userIds: readonly string[],
+  at: number,
+): Promise<void> {
+  if (userIds.length === 0) return;
   const t = ctx.tables;
-  const db = ctx.db;
-
-  const notFound = (groupId: string, userId?: string) =>
-    storeError(
-      "not_found",
-      userId === undefined
-        ? `group "${groupId}" not found`
-        : `user "${userId}" is not a member of group "${groupId}"`,
-    );
-
-  /** Creates the group conversation if needed; cursors for `userIds` start at its last seq. */
-  async function addCursors(
-    trx: Transaction<Database>,
-    groupId: string,
-    userIds: readonly string[],
-    at: number,
-  ): Promise<void> {
-    if (userIds.length === 0) return;
-    const conversationId = groupConversationId(groupId);
-    await sql`
+  const conversationId = groupConversationId(groupId);
+  await sql`
       WITH c AS (
         INSERT INTO ${t.conversations} AS cv (id, kind, updated_at)
         VALUES (${conversationId}, 'group', ${new Date(at)})
@@ -47,7 +36,26 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
       FROM unnest(${[...userIds]}::text[]) AS u, c
       ON CONFLICT DO NOTHING
     `.execute(trx);
-  }
+}
+
+/** @internal The PostgreSQL {@link GroupStore}. */
+export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
+  const db = ctx.db;
+
+  const notFound = (groupId: string, userId?: string) =>
+    storeError(
+      "not_found",
+      userId === undefined
+        ? `group "${groupId}" not found`
+        : `user "${userId}" is not a member of group "${groupId}"`,
+    );
+
+  const addCursors = (
+    trx: Transaction<Database>,
+    groupId: string,
+    userIds: readonly string[],
+    at: number,
+  ) => addGroupCursors(ctx, trx, groupId, userIds, at);
 
   async function readGroup(
     executor: Kysely<Database> | Transaction<Database>,

@@ -22,6 +22,7 @@ import {
 import { createPostgresContactStore } from "./postgres-contact-store.js";
 import { createPostgresConversationSettingsStore } from "./postgres-conversation-settings-store.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
+import { createPostgresGroupJoinStore } from "./postgres-group-join-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageChangeStore } from "./postgres-message-change-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
@@ -193,6 +194,7 @@ export async function createPostgresStoreWithFaults(
     changes: createPostgresMessageChangeStore(ctx),
     cursors: createPostgresCursorStore(ctx),
     groups: createPostgresGroupStore(ctx),
+    groupJoins: createPostgresGroupJoinStore(ctx),
     outbox: createPostgresOutboxStore(ctx),
     contacts: createPostgresContactStore(ctx),
     profiles: createPostgresProfileStore(ctx),

@@ -1,6 +1,7 @@
 import {
   contactStoreConformance,
   conversationSettingsConformance,
+  groupJoinConformance,
   messageChangeConformance,
   profileStoreConformance,
   storageConformance,
@@ -61,6 +62,13 @@ describe.runIf(pgUrl)("store-postgres", () => {
         maxConnections: 2,
         messageChanges,
       }),
+    destroy: (storage) => storage.close(),
+  });
+
+  groupJoinConformance({
+    name: "postgres",
+    create: () =>
+      createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
     destroy: (storage) => storage.close(),
   });
 

@@ -145,6 +145,46 @@ export interface OutboxTable {
   change_seq: number | null;
 }
 
+/** `group_join_settings`: one row per group that changed its join settings. */
+export interface GroupJoinSettingsTable {
+  group_id: string;
+  join_mode: "open" | "approval" | "invite";
+  invite_policy: "members" | "admins";
+}
+
+/** `group_join_tickets`: join requests and invitations; one pending per (group, user, kind). */
+export interface GroupJoinTicketTable {
+  id: string;
+  group_id: string;
+  kind: "request" | "invitation";
+  user_id: string;
+  by_id: string;
+  message: string;
+  state: "pending" | "accepted" | "declined" | "expired";
+  created_at: number;
+  expires_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+/** `group_invite_links`: invite links by their secret code. */
+export interface GroupInviteLinkTable {
+  code: string;
+  group_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: number | null;
+}
+
+/** `group_invite_link_uses`: who joined with which link (a link works once per user). */
+export interface GroupInviteLinkUseTable {
+  code: string;
+  user_id: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
   conversations: ConversationTable;
@@ -158,4 +198,8 @@ export interface Database {
   blocks: BlockTable;
   privacy_settings: PrivacySettingsTable;
   profiles: ProfileTable;
+  group_join_settings: GroupJoinSettingsTable;
+  group_join_tickets: GroupJoinTicketTable;
+  group_invite_links: GroupInviteLinkTable;
+  group_invite_link_uses: GroupInviteLinkUseTable;
 }

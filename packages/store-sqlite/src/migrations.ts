@@ -315,6 +315,94 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("messages").dropColumn("reply_to").execute();
     },
   },
+  "0005_group_joins": {
+    // Join settings, join requests and invitations ("tickets"), invite links. Each goes
+    // with its group (ON DELETE CASCADE; foreign keys are on).
+    async up(db: Kysely<unknown>) {
+      const s = db.schema;
+      await s
+        .createTable("group_join_settings")
+        .addColumn("group_id", "text", (c) =>
+          c.primaryKey().references("groups.id").onDelete("cascade"),
+        )
+        .addColumn("join_mode", "text", (c) =>
+          c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`),
+        )
+        .addColumn("invite_policy", "text", (c) =>
+          c.notNull().check(sql`invite_policy in ('members', 'admins')`),
+        )
+        .execute();
+      await s
+        .createTable("group_join_tickets")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("group_id", "text", (c) =>
+          c.notNull().references("groups.id").onDelete("cascade"),
+        )
+        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('request', 'invitation')`))
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("by_id", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) =>
+          c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'expired')`),
+        )
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("decided_by", "text")
+        .addColumn("decided_at", "integer")
+        .execute();
+      // One pending ticket per (group, user, kind); also the group's pending list.
+      await s
+        .createIndex("group_join_tickets_pending_idx")
+        .on("group_join_tickets")
+        .columns(["group_id", "kind", "user_id"])
+        .unique()
+        .where(sql.ref("state"), "=", "pending")
+        .execute();
+      // A user's pending requests (flood limit) and invitations (inbox).
+      await s
+        .createIndex("group_join_tickets_user_idx")
+        .on("group_join_tickets")
+        .columns(["user_id", "kind"])
+        .where(sql.ref("state"), "=", "pending")
+        .execute();
+      await s
+        .createTable("group_invite_links")
+        .addColumn("code", "text", (c) => c.primaryKey())
+        .addColumn("group_id", "text", (c) =>
+          c.notNull().references("groups.id").onDelete("cascade"),
+        )
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("max_uses", "integer")
+        .addColumn("uses", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("revoked_at", "integer")
+        .execute();
+      await s
+        .createIndex("group_invite_links_group_idx")
+        .on("group_invite_links")
+        .column("group_id")
+        .execute();
+      await s
+        .createTable("group_invite_link_uses")
+        .addColumn("code", "text", (c) =>
+          c.notNull().references("group_invite_links.code").onDelete("cascade"),
+        )
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("group_invite_link_uses_pkey", ["code", "user_id"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        "group_invite_link_uses",
+        "group_invite_links",
+        "group_join_tickets",
+        "group_join_settings",
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
 };
 
 /** The tables and columns of migration `0003_people`. Text compares by code point (BINARY). */

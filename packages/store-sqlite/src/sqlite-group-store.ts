@@ -12,6 +12,50 @@ import { storeError } from "./sqlite-errors.js";
 
 const MEMBER_COLUMNS = ["user_id", "role", "muted_until", "joined_at"] as const;
 
+/** @internal Creates (call inside a write transaction) the group conversation if needed; cursors for `userIds` start at its last seq. */
+export function addGroupCursors(
+  ctx: StoreContext,
+  groupId: string,
+  userIds: readonly string[],
+  at: number,
+): void {
+  if (userIds.length === 0) return;
+  const { db, exec } = ctx;
+  const conversationId = groupConversationId(groupId);
+  const now = Date.now();
+  exec.run(
+    db
+      .insertInto("conversations")
+      .values({
+        id: conversationId,
+        kind: "group",
+        last_seq: 0,
+        created_at: now,
+        updated_at: at,
+        touched_at: ctx.nextTouch(),
+      })
+      .onConflict((oc) => oc.column("id").doNothing()),
+  );
+  const { last_seq } = exec.first(
+    db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
+  )!;
+  for (const userId of userIds) {
+    exec.run(
+      db
+        .insertInto("cursors")
+        .values({
+          user_id: userId,
+          conversation_id: conversationId,
+          delivered_seq: last_seq,
+          read_seq: last_seq,
+          joined_seq: last_seq,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.doNothing()),
+    );
+  }
+}
+
 /** @internal The SQLite {@link GroupStore}. */
 export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
   const { db, exec } = ctx;
@@ -24,43 +68,8 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
         : `user "${userId}" is not a member of group "${groupId}"`,
     );
 
-  /** Creates the group conversation if needed; cursors for `userIds` start at its last seq. */
-  function addCursors(groupId: string, userIds: readonly string[], at: number): void {
-    if (userIds.length === 0) return;
-    const conversationId = groupConversationId(groupId);
-    const now = Date.now();
-    exec.run(
-      db
-        .insertInto("conversations")
-        .values({
-          id: conversationId,
-          kind: "group",
-          last_seq: 0,
-          created_at: now,
-          updated_at: at,
-          touched_at: ctx.nextTouch(),
-        })
-        .onConflict((oc) => oc.column("id").doNothing()),
-    );
-    const { last_seq } = exec.first(
-      db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
-    )!;
-    for (const userId of userIds) {
-      exec.run(
-        db
-          .insertInto("cursors")
-          .values({
-            user_id: userId,
-            conversation_id: conversationId,
-            delivered_seq: last_seq,
-            read_seq: last_seq,
-            joined_seq: last_seq,
-            updated_at: now,
-          })
-          .onConflict((oc) => oc.doNothing()),
-      );
-    }
-  }
+  const addCursors = (groupId: string, userIds: readonly string[], at: number) =>
+    addGroupCursors(ctx, groupId, userIds, at);
 
   function readGroup(groupId: string): Group | undefined {
     const group = exec.first(db.selectFrom("groups").selectAll().where("id", "=", groupId));

@@ -12,6 +12,7 @@ import { createSqliteContactStore } from "./sqlite-contact-store.js";
 import { createSqliteConversationSettingsStore } from "./sqlite-conversation-settings-store.js";
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
 import { storeError, toStoreError } from "./sqlite-errors.js";
+import { createSqliteGroupJoinStore } from "./sqlite-group-join-store.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
 import { createSqliteMessageChangeStore } from "./sqlite-message-change-store.js";
 import { createSqliteMessageStore } from "./sqlite-message-store.js";
@@ -144,6 +145,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     changes: createSqliteMessageChangeStore(ctx),
     cursors: createSqliteCursorStore(ctx),
     groups: createSqliteGroupStore(ctx),
+    groupJoins: createSqliteGroupJoinStore(ctx),
     outbox: createSqliteOutboxStore(ctx),
     contacts: createSqliteContactStore(ctx),
     profiles: createSqliteProfileStore(ctx),

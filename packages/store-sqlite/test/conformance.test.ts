@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   contactStoreConformance,
   conversationSettingsConformance,
+  groupJoinConformance,
   messageChangeConformance,
   profileStoreConformance,
   storageConformance,
@@ -41,6 +42,12 @@ describe("store-sqlite", () => {
     create: () => createSqliteStore({ path: join(temp.dir, "changes.sqlite") }),
     createWithLimits: (messageChanges) =>
       createSqliteStore({ path: join(temp.dir, "changes.sqlite"), messageChanges }),
+    destroy: (storage) => storage.close(),
+  });
+
+  groupJoinConformance({
+    name: "sqlite",
+    create: () => createSqliteStore({ path: join(temp.dir, "batched.sqlite") }),
     destroy: (storage) => storage.close(),
   });
 

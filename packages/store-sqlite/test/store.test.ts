@@ -55,6 +55,7 @@ describe("store-sqlite", () => {
       "0002_cursor_joined_seq",
       "0003_people",
       "0004_message_changes",
+      "0005_group_joins",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);

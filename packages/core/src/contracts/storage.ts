@@ -1,6 +1,7 @@
 import type { ContactStore } from "./contact-store.js";
 import type { ConversationSettingsStore } from "./conversation-settings-store.js";
 import type { CursorStore } from "./cursor-store.js";
+import type { GroupJoinStore } from "./group-join-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { MessageChangeStore } from "./message-change-store.js";
 import type { MessageStore } from "./message-store.js";
@@ -21,6 +22,8 @@ export interface Storage {
   cursors: CursorStore;
   /** Groups and members. */
   groups: GroupStore;
+  /** Join settings, join requests, invitations and invite links. */
+  groupJoins: GroupJoinStore;
   /** Entries waiting to be published. */
   outbox: OutboxStore;
   /** Contacts, contact requests, blocks and privacy policies. */

@@ -58,6 +58,16 @@ export class GroupCache {
     return this.cache?.get(groupId);
   }
 
+  /**
+   * Loads the group from the store now, whatever is cached or loading: for a
+   * refusal that a change on another node may have made stale (the broadcast
+   * that invalidates this cache can arrive after the change's HTTP answer).
+   */
+  async reload(groupId: string): Promise<CachedGroup | undefined> {
+    this.cache?.delete(groupId);
+    return this.load(groupId);
+  }
+
   invalidate(groupId: string): void {
     this.cache?.delete(groupId);
   }

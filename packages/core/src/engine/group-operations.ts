@@ -1,4 +1,5 @@
 import type { Group, GroupRole } from "../domain/group.js";
+import type { GroupJoinOperations } from "./group-join-operations.js";
 
 /** What {@link GroupOperations.create} needs. */
 export interface CreateGroupInput {
@@ -19,9 +20,11 @@ export interface CreateGroupInput {
  * every member.
  *
  * Roles: the owner may do everything; admins may add and remove plain
- * members, mute them and rename the group; members may only leave.
+ * members, mute them and rename the group; members may only leave. How
+ * non-members get in (join modes, requests, invitations, invite links) is
+ * in {@link GroupJoinOperations}.
  */
-export interface GroupOperations {
+export interface GroupOperations extends GroupJoinOperations {
   /** Creates a group; the creator is its owner; every member gets `group created`. */
   create(input: CreateGroupInput): Promise<Group>;
   /** The group with its members, or undefined. */

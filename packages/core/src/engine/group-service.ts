@@ -1,9 +1,13 @@
 import { type Group, type GroupMember, type GroupRole, isManager } from "../domain/group.js";
+import type { GroupJoinSettings } from "../domain/group-join.js";
 import { ImError } from "../errors.js";
 import { isIllFormed } from "../protocol/json-limits.js";
 import type { GroupEvent } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
+import { announceGroupEvent } from "./group-announce.js";
+import type { InviteLinkOptions } from "./group-join-operations.js";
+import { GroupJoinService } from "./group-join-service.js";
 import type { CreateGroupInput, GroupOperations } from "./group-operations.js";
 
 /** The ids of a group's members. */
@@ -25,8 +29,74 @@ function requireMember(group: Group, userId: string): GroupMember {
  * @internal The engine creates it: use `im.groups`.
  */
 export class GroupService implements GroupOperations {
+  private readonly joins: GroupJoinService;
+
   /** @param core - the engine's collaborators (storage, caches, delivery) */
-  constructor(private readonly core: EngineCore) {}
+  constructor(private readonly core: EngineCore) {
+    this.joins = new GroupJoinService(core);
+  }
+
+  // Joining: see GroupJoinService.
+  /** {@inheritDoc GroupJoinOperations.joinSettings} */
+  joinSettings(groupId: string) {
+    return this.joins.joinSettings(groupId);
+  }
+  /** {@inheritDoc GroupJoinOperations.updateJoinSettings} */
+  updateJoinSettings(groupId: string, by: string, patch: Partial<GroupJoinSettings>) {
+    return this.joins.updateJoinSettings(groupId, by, patch);
+  }
+  /** {@inheritDoc GroupJoinOperations.join} */
+  join(groupId: string, userId: string) {
+    return this.joins.join(groupId, userId);
+  }
+  /** {@inheritDoc GroupJoinOperations.requestJoin} */
+  requestJoin(groupId: string, userId: string, message?: string) {
+    return this.joins.requestJoin(groupId, userId, message);
+  }
+  /** {@inheritDoc GroupJoinOperations.approveRequest} */
+  approveRequest(ticketId: string, by: string) {
+    return this.joins.approveRequest(ticketId, by);
+  }
+  /** {@inheritDoc GroupJoinOperations.declineRequest} */
+  declineRequest(ticketId: string, by: string) {
+    return this.joins.declineRequest(ticketId, by);
+  }
+  /** {@inheritDoc GroupJoinOperations.listRequests} */
+  listRequests(groupId: string, by: string) {
+    return this.joins.listRequests(groupId, by);
+  }
+  /** {@inheritDoc GroupJoinOperations.invite} */
+  invite(groupId: string, by: string, userId: string, message?: string) {
+    return this.joins.invite(groupId, by, userId, message);
+  }
+  /** {@inheritDoc GroupJoinOperations.acceptInvitation} */
+  acceptInvitation(ticketId: string, userId: string) {
+    return this.joins.acceptInvitation(ticketId, userId);
+  }
+  /** {@inheritDoc GroupJoinOperations.declineInvitation} */
+  declineInvitation(ticketId: string, userId: string) {
+    return this.joins.declineInvitation(ticketId, userId);
+  }
+  /** {@inheritDoc GroupJoinOperations.listInvitations} */
+  listInvitations(userId: string) {
+    return this.joins.listInvitations(userId);
+  }
+  /** {@inheritDoc GroupJoinOperations.createInviteLink} */
+  createInviteLink(groupId: string, by: string, options?: InviteLinkOptions) {
+    return this.joins.createInviteLink(groupId, by, options);
+  }
+  /** {@inheritDoc GroupJoinOperations.listInviteLinks} */
+  listInviteLinks(groupId: string, by: string) {
+    return this.joins.listInviteLinks(groupId, by);
+  }
+  /** {@inheritDoc GroupJoinOperations.revokeInviteLink} */
+  revokeInviteLink(code: string, by: string) {
+    return this.joins.revokeInviteLink(code, by);
+  }
+  /** {@inheritDoc GroupJoinOperations.joinByLink} */
+  joinByLink(code: string, userId: string) {
+    return this.joins.joinByLink(code, userId);
+  }
 
   /** Creates a group; the creator is its owner; every member gets `group created`. */
   async create(input: CreateGroupInput): Promise<Group> {
@@ -202,25 +272,13 @@ export class GroupService implements GroupOperations {
     return group;
   }
 
-  private async announce(
+  private announce(
     groupId: string,
     event: GroupEvent,
     userIds: string[],
     by: string,
     audience: readonly string[],
   ): Promise<void> {
-    this.core.groupCache.invalidate(groupId);
-    try {
-      await this.core.broker.broadcast({ type: "group_changed", groupId });
-    } catch (error) {
-      this.core.errors.report(error, "broadcasting a group change");
-    }
-    await this.core.delivery.deliverFrame([...new Set(audience)], {
-      type: "group",
-      groupId,
-      event,
-      userIds,
-      by,
-    });
+    return announceGroupEvent(this.core, groupId, event, userIds, by, audience);
   }
 }

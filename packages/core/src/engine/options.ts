@@ -41,6 +41,32 @@ export interface ImLimits {
    */
   maxGroupSize: number;
   /**
+   * How long a join request stays pending before it expires, in ms.
+   * @default 604800000 (7 days)
+   */
+  joinRequestTtlMs: number;
+  /**
+   * How long an invitation stays pending before it expires, in ms.
+   * @default 604800000 (7 days)
+   */
+  invitationTtlMs: number;
+  /**
+   * How long an invite link works when its creator does not say, in ms; also the longest a creator may ask for.
+   * @default 604800000 (7 days)
+   */
+  inviteLinkTtlMs: number;
+  /**
+   * Most pending join requests one user may have open at once, over every group; one more is refused
+   * with `rate_limited`.
+   * @default 20
+   */
+  maxPendingJoinRequestsPerUser: number;
+  /**
+   * Longest message of a join request or an invitation, in characters (UTF-16 units).
+   * @default 500
+   */
+  maxJoinMessageLength: number;
+  /**
    * Most messages in one `sync` answer (a client may ask for fewer with `limit`).
    * @default 200
    */
@@ -173,6 +199,11 @@ export interface ImLimits {
 export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxBodyBytes: 16_384,
   maxGroupSize: 500,
+  joinRequestTtlMs: 7 * 24 * 3_600_000,
+  invitationTtlMs: 7 * 24 * 3_600_000,
+  inviteLinkTtlMs: 7 * 24 * 3_600_000,
+  maxPendingJoinRequestsPerUser: 20,
+  maxJoinMessageLength: 500,
   syncPageSize: 200,
   syncPageBytes: 256 * 1024,
   maxQueuedSyncs: 4,

@@ -18,7 +18,10 @@ export async function resolveParticipants(
   now: number,
 ): Promise<string[]> {
   if (to.type === "user") return to.id === from ? [from] : [from, to.id];
-  const group = await core.groupCache.get(to.id);
+  let group = await core.groupCache.get(to.id);
+  // A sender the cache does not know may have joined on another node a moment ago:
+  // ask the store before refusing (only refusals pay this read).
+  if (!group?.members.has(from)) group = await core.groupCache.reload(to.id);
   if (!group) throw new ImError("not_found", `group ${to.id} does not exist`);
   const member = group.members.get(from);
   if (!member) throw new ImError("forbidden", `not a member of group ${to.id}`);

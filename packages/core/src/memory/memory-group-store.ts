@@ -15,6 +15,21 @@ export interface MemoryGroupStoreContext {
   guard(): void;
 }
 
+/** @internal Adds a member to a stored group, with its cursor at the conversation's last seq. */
+export function joinGroup(state: MemoryStorageState, group: Group, member: GroupMember): void {
+  group.members.push(member);
+  let groups = state.groupsByUser.get(member.userId);
+  if (!groups) {
+    groups = new Set();
+    state.groupsByUser.set(member.userId, groups);
+  }
+  groups.add(group.groupId);
+  const conversationId = groupConversationId(group.groupId);
+  // New members start at the current last seq: history before they joined is not "unread".
+  const lastSeq = state.conversations.get(conversationId)?.lastSeq ?? 0;
+  ensureCursor(state, member.userId, conversationId, lastSeq);
+}
+
 /** @internal The in-memory {@link GroupStore}. */
 export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupStore {
   const { state } = context;
@@ -36,19 +51,7 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     return member;
   }
 
-  function join(group: Group, member: GroupMember): void {
-    group.members.push(member);
-    let groups = state.groupsByUser.get(member.userId);
-    if (!groups) {
-      groups = new Set();
-      state.groupsByUser.set(member.userId, groups);
-    }
-    groups.add(group.groupId);
-    const conversationId = groupConversationId(group.groupId);
-    // New members start at the current last seq: history before they joined is not "unread".
-    const lastSeq = state.conversations.get(conversationId)?.lastSeq ?? 0;
-    ensureCursor(state, member.userId, conversationId, lastSeq);
-  }
+  const join = (group: Group, member: GroupMember) => joinGroup(state, group, member);
 
   function leave(group: Group, userId: string): void {
     group.members = group.members.filter((m) => m.userId !== userId);
@@ -164,6 +167,7 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
       if (!group) return;
       for (const { userId } of [...group.members]) leave(group, userId);
       state.groups.delete(groupId);
+      state.groupJoins.delete(groupId);
       // Leave no cursor behind, even one of a user who was never a member.
       state.cursorsByConversation.delete(groupConversationId(groupId));
     },

@@ -1,6 +1,7 @@
 import type { Conversation } from "../domain/conversation.js";
 import type { ConversationSettings } from "../domain/conversation-settings.js";
 import type { Group } from "../domain/group.js";
+import type { GroupInviteLink, GroupJoinSettings, GroupJoinTicket } from "../domain/group-join.js";
 import type { Message } from "../domain/message.js";
 import type { MessageChange, MessageEdit, PinnedMessage } from "../domain/message-change.js";
 import type { OutboxEntry } from "../domain/outbox.js";
@@ -71,6 +72,17 @@ export interface MemoryStorageState {
   hidden: Map<string, Set<number>>;
   /** `${userId}\u0000${conversationId}` -> every seq up to this one is cleared for that user. */
   clearedUpTo: Map<string, number>;
+  /** Join data of the groups that have some (deleted with the group). */
+  groupJoins: Map<string, StoredGroupJoins>;
+  /** ticketId -> groupId, and link code -> groupId: finds a ticket or link without its group. */
+  joinIndex: Map<string, string>;
+}
+
+/** @internal A group's join settings, tickets and links. */
+export interface StoredGroupJoins {
+  settings?: GroupJoinSettings;
+  tickets: Map<string, GroupJoinTicket>;
+  links: Map<string, GroupInviteLink & { usedBy: Set<string> }>;
 }
 
 const states = new WeakMap<MemoryStorageBackend, MemoryStorageState>();
@@ -107,6 +119,8 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
     pins: new Map(),
     hidden: new Map(),
     clearedUpTo: new Map(),
+    groupJoins: new Map(),
+    joinIndex: new Map(),
   });
   return backend;
 }

@@ -5,6 +5,7 @@ import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
+import { createMemoryGroupJoinStore } from "./memory-group-join-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
@@ -98,6 +99,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
+    groupJoins: createMemoryGroupJoinStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),
     contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
     profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),

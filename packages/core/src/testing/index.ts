@@ -31,6 +31,7 @@ export {
 } from "./message-change-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
+export { groupJoinConformance } from "./group-join-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
