@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Frame, registerUser, WsProbe } from "../../examples/chat-server/test/helpers.js";
 import { ensureBuilt, ServerProcess } from "../../examples/chat-server/test/server-process.js";
-import { serviceUrl, uniqueName } from "../services.js";
+import { uniqueName } from "@lucky-im/core/testing";
+import { serviceUrl } from "../services.js";
 import { clusterNodeEnv, dropClusterState } from "./shared-services.js";
 
 const postgresUrl = await serviceUrl("postgres");

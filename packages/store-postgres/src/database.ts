@@ -206,8 +206,6 @@ export interface ProfileTable {
   username_key: string | null;
 }
 
-type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
-
 /** `group_join_settings`: one row per group that changed its join settings. */
 export interface GroupJoinSettingsTable {
   group_id: string;

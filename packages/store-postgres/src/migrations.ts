@@ -1,4 +1,5 @@
 import {
+  type ColumnDefinitionBuilder,
   type Kysely,
   type Migration,
   type MigrationProvider,
