@@ -31,6 +31,7 @@ export * from "./domain/profile.js";
 export * from "./domain/session.js";
 export type * from "./engine/events.js";
 export type * from "./engine/group-operations.js";
+export type * from "./engine/contact-operations.js";
 export * from "./engine/im-server.js";
 export * from "./engine/options.js";
 export type * from "./engine/stats.js";
