@@ -35,7 +35,12 @@ export class ContactService implements ContactOperations {
     }
     if (result.outcome === "accepted") {
       await this.relationChanged(fromId, toId);
-      await this.tell([fromId, toId], { type: "contact", event: "accepted", by: fromId, userId: toId });
+      await this.tell([fromId, toId], {
+        type: "contact",
+        event: "accepted",
+        by: fromId,
+        userId: toId,
+      });
     } else {
       await this.tell([fromId, toId], {
         type: "contact",
@@ -51,19 +56,34 @@ export class ContactService implements ContactOperations {
   async accept(userId: string, fromId: string): Promise<ContactRequest> {
     const request = await this.store.acceptRequest(userId, fromId, Date.now());
     await this.relationChanged(userId, fromId);
-    await this.tell([userId, fromId], { type: "contact", event: "accepted", by: userId, userId: fromId });
+    await this.tell([userId, fromId], {
+      type: "contact",
+      event: "accepted",
+      by: userId,
+      userId: fromId,
+    });
     return request;
   }
 
   async decline(userId: string, fromId: string): Promise<ContactRequest> {
     const request = await this.store.declineRequest(userId, fromId, Date.now());
-    await this.tell([userId, fromId], { type: "contact", event: "declined", by: userId, userId: fromId });
+    await this.tell([userId, fromId], {
+      type: "contact",
+      event: "declined",
+      by: userId,
+      userId: fromId,
+    });
     return request;
   }
 
   async cancel(userId: string, toId: string): Promise<ContactRequest> {
     const request = await this.store.cancelRequest(userId, toId, Date.now());
-    await this.tell([userId, toId], { type: "contact", event: "cancelled", by: userId, userId: toId });
+    await this.tell([userId, toId], {
+      type: "contact",
+      event: "cancelled",
+      by: userId,
+      userId: toId,
+    });
     return request;
   }
 
@@ -117,7 +137,12 @@ export class ContactService implements ContactOperations {
     const lifted = await this.store.unblock(userId, otherId);
     if (lifted) {
       await this.relationChanged(userId, otherId);
-      await this.tell([userId], { type: "contact", event: "unblocked", by: userId, userId: otherId });
+      await this.tell([userId], {
+        type: "contact",
+        event: "unblocked",
+        by: userId,
+        userId: otherId,
+      });
     }
     return lifted;
   }
