@@ -27,6 +27,7 @@ import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
+import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
@@ -239,6 +240,7 @@ export async function createChatServer(
         newDirectConversationsPerWindow: config.newDirectLimit,
         callsPerWindow: config.callLimit,
         strangerAddsPerWindow: config.strangerAddLimit,
+        contactRequestsPerWindow: config.contactRequestLimit,
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
       },
@@ -285,6 +287,7 @@ export async function createChatServer(
     registerOpsRoutes(http, ctx);
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
+    registerContactRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);

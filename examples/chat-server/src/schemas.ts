@@ -110,3 +110,43 @@ export type UploadQuery = Static<typeof UploadQuery>;
 
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
 export type FileParams = Static<typeof FileParams>;
+
+export const UserParams = Type.Object({ userId: UserIdSchema });
+export type UserParams = Static<typeof UserParams>;
+
+/** The message's upper bound matches the contact store's default `maxRequestMessageLength`. */
+export const ContactRequestBody = Type.Object({
+  userId: UserIdSchema,
+  message: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ContactRequestBody = Static<typeof ContactRequestBody>;
+
+export const ContactRequestsQuery = Type.Object({
+  direction: Type.Optional(Type.Union([Type.Literal("incoming"), Type.Literal("outgoing")])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: PageQuery.properties.cursor,
+});
+export type ContactRequestsQuery = Static<typeof ContactRequestsQuery>;
+
+export const PeoplePageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: PageQuery.properties.cursor,
+});
+export type PeoplePageQuery = Static<typeof PeoplePageQuery>;
+
+/** The upper bound matches the contact store's default `maxRemarkLength`; null clears. */
+export const RemarkBody = Type.Object({
+  remark: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+});
+export type RemarkBody = Static<typeof RemarkBody>;
+
+export const PrivacyBody = Type.Object(
+  {
+    directMessages: Type.Optional(Type.Union([Type.Literal("anyone"), Type.Literal("contacts")])),
+    groupInvites: Type.Optional(
+      Type.Union([Type.Literal("anyone"), Type.Literal("contacts"), Type.Literal("nobody")]),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PrivacyBody = Static<typeof PrivacyBody>;
