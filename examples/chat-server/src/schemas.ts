@@ -111,9 +111,6 @@ export type UploadQuery = Static<typeof UploadQuery>;
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
 export type FileParams = Static<typeof FileParams>;
 
-export const UserParams = Type.Object({ userId: UserIdSchema });
-export type UserParams = Static<typeof UserParams>;
-
 /** The message's upper bound matches the contact store's default `maxRequestMessageLength`. */
 export const ContactRequestBody = Type.Object({
   userId: UserIdSchema,
