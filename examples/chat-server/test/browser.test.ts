@@ -448,36 +448,7 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
   );
 
   it(
-    "keeps the session and the receipts over a reload, and logs out",
-    async () => {
-      await alice.page.reload();
-      await alice.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
-      expect(await alice.page.isHidden("#auth-view")).toBe(true);
-      await conversationRow(alice.page, bob.name).click();
-      // Bob read it before the reload; the history alone does not say so, the page remembers.
-      await eventually(
-        () => message(alice.page, "are you still there?").locator(".status").textContent(),
-        "read",
-      );
-
-      const bobAuth = JSON.parse(
-        (await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))) ?? "null",
-      ) as { refreshToken: string };
-      await bob.page.click("#logout-button");
-      await bob.page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
-      expect(await bob.page.isHidden("#chat-view")).toBe(true);
-      expect(await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))).toBeNull();
-      // "Log out" told the server: the refresh token of that tab is refused from now on.
-      const reuse = await api(baseUrl, "POST", "/auth/refresh", {
-        body: { refreshToken: bobAuth.refreshToken },
-      });
-      expect(reuse.status).toBe(401);
-    },
-    STEP_TIMEOUT,
-  );
-
-  it(
-    "request → accept → chat → block: the blocked user's send is refused",
+    "adds a contact: request → accept → chat → block, and the blocked user's send is refused",
     async () => {
       const person = (page: Page, list: string, name: string) =>
         page.locator(`#${list} li`, { hasText: name });
@@ -534,6 +505,35 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
         .poll(() => alice.page.locator("#blocked-list li").count(), { timeout: WAIT })
         .toBe(0);
       expect([...alice.errors, ...bob.errors]).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "keeps the session and the receipts over a reload, and logs out",
+    async () => {
+      await alice.page.reload();
+      await alice.page.locator("#connection[data-state=open]").waitFor({ timeout: WAIT });
+      expect(await alice.page.isHidden("#auth-view")).toBe(true);
+      await conversationRow(alice.page, bob.name).click();
+      // Bob read it before the reload; the history alone does not say so, the page remembers.
+      await eventually(
+        () => message(alice.page, "are you still there?").locator(".status").textContent(),
+        "read",
+      );
+
+      const bobAuth = JSON.parse(
+        (await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))) ?? "null",
+      ) as { refreshToken: string };
+      await bob.page.click("#logout-button");
+      await bob.page.locator("#auth-view").waitFor({ state: "visible", timeout: WAIT });
+      expect(await bob.page.isHidden("#chat-view")).toBe(true);
+      expect(await bob.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))).toBeNull();
+      // "Log out" told the server: the refresh token of that tab is refused from now on.
+      const reuse = await api(baseUrl, "POST", "/auth/refresh", {
+        body: { refreshToken: bobAuth.refreshToken },
+      });
+      expect(reuse.status).toBe(401);
     },
     STEP_TIMEOUT,
   );
