@@ -29,7 +29,7 @@ afterAll(async () => {
   await stop();
 });
 
-let probes: WsProbe[] = [];
+const probes: WsProbe[] = [];
 afterEach(() => {
   for (const probe of probes.splice(0)) probe.close();
 });
@@ -166,9 +166,12 @@ describe("contact routes", () => {
   });
 
   it("refuses bad requests: unknown user, self, duplicate, oversized message, a flood", async () => {
-    const [ann, bob, cat, dan] = await Promise.all(
-      ["ann", "bob", "cat", "dan"].map((n) => registerUser(base, n)),
-    );
+    const [ann, bob, cat, dan] = await Promise.all([
+      registerUser(base, "ann"),
+      registerUser(base, "bob"),
+      registerUser(base, "cat"),
+      registerUser(base, "dan"),
+    ]);
     const ask = (userId: string, message?: string) =>
       api(base, "POST", "/contacts/requests", {
         token: ann.accessToken,
@@ -184,7 +187,7 @@ describe("contact routes", () => {
     expect((await ask(dan.userId)).status).toBe(201);
     const flood = await ask(`${dan.userId}x`);
     expect(flood.status, "an unknown user is refused before it counts").toBe(404);
-    const [eve] = await Promise.all([registerUser(base, "eve")]);
+    const eve = await registerUser(base, "eve");
     expectError(await ask(eve.userId), 429, "rate_limited");
     expectError(
       await api(base, "POST", "/contacts/requests", { body: { userId: bob.userId } }),
@@ -194,9 +197,11 @@ describe("contact routes", () => {
   });
 
   it("a block: the request to the blocker and the blocked user's send are forbidden, as any refusal", async () => {
-    const [ann, bob, cat] = await Promise.all(
-      ["ann", "bob", "cat"].map((n) => registerUser(base, n)),
-    );
+    const [ann, bob, cat] = await Promise.all([
+      registerUser(base, "ann"),
+      registerUser(base, "bob"),
+      registerUser(base, "cat"),
+    ]);
     const annWs = await connect(ann);
     const bobWs = await connect(bob);
     expect((await sendText(bobWs, ann.userId)).type).toBe("sent");
@@ -269,6 +274,35 @@ describe("contact routes", () => {
       await api(base, "DELETE", `/blocks/${bob.userId}`, { token: ann.accessToken }),
       404,
       "not_found",
+    );
+  });
+
+  it("pages the lists with limit and cursor", async () => {
+    const [ann, bob, cat] = await Promise.all([
+      registerUser(base, "ann"),
+      registerUser(base, "bob"),
+      registerUser(base, "cat"),
+    ]);
+    for (const other of [bob, cat]) {
+      await api(base, "PUT", `/blocks/${other.userId}`, { token: ann.accessToken });
+    }
+    const ids = [bob.userId, cat.userId].sort();
+    const first = await api(base, "GET", "/blocks?limit=1", { token: ann.accessToken });
+    expect(first.body.blocks.map((b: { userId: string }) => b.userId)).toEqual([ids[0]]);
+    expect(first.body.nextCursor).toBe(ids[0]);
+    const second = await api(base, "GET", `/blocks?limit=1&cursor=${first.body.nextCursor}`, {
+      token: ann.accessToken,
+    });
+    expect(second.body).toMatchObject({ blocks: [{ userId: ids[1] }], nextCursor: null });
+    expectError(
+      await api(base, "GET", "/blocks?limit=0", { token: ann.accessToken }),
+      400,
+      "bad_request",
+    );
+    expectError(
+      await api(base, "GET", "/contacts/requests?direction=sideways", { token: ann.accessToken }),
+      400,
+      "bad_request",
     );
   });
 });

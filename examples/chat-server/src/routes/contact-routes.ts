@@ -20,8 +20,8 @@ const DEFAULT_PAGE = 50;
  */
 async function pageOf<T>(
   query: PeoplePageQuery,
-  idOf: (item: T) => string,
   read: (page: { after?: string; limit: number }) => Promise<T[]>,
+  idOf: (item: T) => string,
 ): Promise<{ page: T[]; nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE;
   const items = await read({ ...(query.cursor ? { after: query.cursor } : {}), limit: limit + 1 });
@@ -63,8 +63,8 @@ export function registerContactRoutes(app: FastifyInstance, ctx: RouteContext): 
       const userId = await ctx.authenticate(request);
       const { page, nextCursor } = await pageOf(
         request.query,
-        (c) => c.contactId,
         (p) => im.contacts.list(userId, p),
+        (c) => c.contactId,
       );
       const users = await Promise.all(page.map((c) => auth.getUser(c.contactId)));
       return {
@@ -128,8 +128,8 @@ export function registerContactRoutes(app: FastifyInstance, ctx: RouteContext): 
       const direction = request.query.direction ?? "incoming";
       const { page, nextCursor } = await pageOf(
         request.query,
-        (r) => (direction === "incoming" ? r.fromId : r.toId),
         (p) => im.contacts.requests(userId, direction, p),
+        (r) => (direction === "incoming" ? r.fromId : r.toId),
       );
       const others = await Promise.all(
         page.map((r) => auth.getUser(direction === "incoming" ? r.fromId : r.toId)),
@@ -179,8 +179,8 @@ export function registerContactRoutes(app: FastifyInstance, ctx: RouteContext): 
       const userId = await ctx.authenticate(request);
       const { page, nextCursor } = await pageOf(
         request.query,
-        (b) => b.blockedId,
         (p) => im.contacts.blocks(userId, p),
+        (b) => b.blockedId,
       );
       const users = await Promise.all(page.map((b) => auth.getUser(b.blockedId)));
       return {
