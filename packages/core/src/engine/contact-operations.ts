@@ -29,6 +29,8 @@ export interface ContactRequestOutcome {
  * Refusals: `forbidden` for a request to (or from) a user who blocked the other, with the
  * message of any other refusal; the store's `conflict`, `not_found` and `bad_request`
  * otherwise (see `ContactStore`); `rate_limited` past `limits.contactRequestsPerWindow`.
+ * The engine does not know which user ids exist: the host checks them first (the example
+ * server answers 404 for an unknown user).
  */
 export interface ContactOperations {
   /** `fromId` asks `toId` to become contacts, with an optional short message. */
