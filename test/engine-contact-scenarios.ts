@@ -14,6 +14,7 @@ import {
   type SentFrame,
   type Storage,
 } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** A storage for one test, and how to release it. */
@@ -78,7 +79,10 @@ export function describeEngineContacts(
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 
-    async function start(limits: Partial<ImLimits> = {}): Promise<Server> {
+    async function start(
+      limits: Partial<ImLimits> = {},
+      options: { relationCacheMs?: number } = {},
+    ): Promise<Server> {
       const { storage, cleanup } = await open();
       const transport = createMemoryTransport();
       const im = createImServer({
@@ -86,6 +90,7 @@ export function describeEngineContacts(
         storage,
         logger: quiet,
         limits: { framesPerWindow: 1_000, ...limits },
+        ...options,
         authenticator: {
           async authenticate(token) {
             return { userId: token, claims: { sub: token } };
@@ -238,6 +243,18 @@ export function describeEngineContacts(
 
       await im.contacts.unblock(a, b);
       expect((await sendTo(bob, a)).type).toBe("sent");
+    });
+
+    it("a block written behind the engine's back holds within relationCacheMs", async () => {
+      const { im, login } = await start({}, { relationCacheMs: 300 });
+      const [a, b] = [unique("ann"), unique("bob")];
+      const bob = await login(b);
+      expect((await sendTo(bob, a)).type, "the pair is cached as allowed").toBe("sent");
+      // Straight to the store: no broadcast, only the TTL drops the cached pair.
+      await im.storage.contacts.block(a, b, Date.now());
+      await eventually(async () =>
+        expect(await sendTo(bob, a)).toMatchObject({ type: "error", code: "forbidden" }),
+      );
     });
 
     it("privacy: contacts-only direct messages refuse strangers with the block's answer; contacts pass", async () => {
