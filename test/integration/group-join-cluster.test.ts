@@ -9,10 +9,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { uniqueName } from "@lucky-im/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Frame, registerUser, WsProbe } from "../../examples/chat-server/test/helpers.js";
 import { ensureBuilt, ServerProcess } from "../../examples/chat-server/test/server-process.js";
-import { uniqueName } from "@lucky-im/core/testing";
 import { serviceUrl } from "../services.js";
 import { clusterNodeEnv, dropClusterState } from "./shared-services.js";
 

@@ -832,6 +832,133 @@ async function joinGroup(input, message) {
 
 const JOIN_EVENTS = new Set(["join_requested", "join_declined", "invited", "invitation_declined"]);
 
+// ------------------------------------------------------------------ contacts and blocks
+
+/** Entries per list of the Contacts box (the first page; the API pages further). */
+const PEOPLE_PAGE = 100;
+const people = { contacts: [], incoming: [], outgoing: [], blocks: [] };
+
+async function loadPeople() {
+  const [contacts, incoming, outgoing, blocks] = await Promise.all([
+    api("GET", `/contacts?limit=${PEOPLE_PAGE}`),
+    api("GET", `/contacts/requests?direction=incoming&limit=${PEOPLE_PAGE}`),
+    api("GET", `/contacts/requests?direction=outgoing&limit=${PEOPLE_PAGE}`),
+    api("GET", `/blocks?limit=${PEOPLE_PAGE}`),
+  ]);
+  people.contacts = contacts.contacts;
+  people.incoming = incoming.requests;
+  people.outgoing = outgoing.requests;
+  people.blocks = blocks.blocks;
+  for (const c of people.contacts) if (c.username) state.names.set(c.userId, c.username);
+  renderPeople();
+}
+
+/** Runs a contact action with its button disabled, then reloads the lists. */
+function peopleButton(text, work, className = "secondary small") {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = text;
+  button.onclick = async () => {
+    button.disabled = true;
+    $("contacts-status").textContent = "";
+    try {
+      await work();
+      await loadPeople();
+    } catch (error) {
+      $("contacts-status").textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  return button;
+}
+
+function personRow(userId, label, detail, buttons) {
+  const li = document.createElement("li");
+  li.dataset.userId = userId;
+  const name = document.createElement("span");
+  name.className = "person-name";
+  name.textContent = label;
+  li.append(name);
+  if (detail) {
+    const hint = document.createElement("span");
+    hint.className = "hint";
+    hint.textContent = detail;
+    li.append(hint);
+  }
+  const actions = document.createElement("span");
+  actions.className = "person-actions";
+  actions.append(...buttons);
+  li.append(actions);
+  return li;
+}
+
+const userPath = (prefix, userId, rest = "") => `${prefix}/${encodeURIComponent(userId)}${rest}`;
+
+function renderPeople() {
+  $("incoming-requests").replaceChildren(
+    ...people.incoming.map((r) =>
+      personRow(r.fromId, r.username ?? r.fromId, r.message, [
+        peopleButton(
+          "Accept",
+          () => api("POST", userPath("/contacts/requests", r.fromId, "/accept")),
+          "small",
+        ),
+        peopleButton("Decline", () =>
+          api("POST", userPath("/contacts/requests", r.fromId, "/decline")),
+        ),
+      ]),
+    ),
+  );
+  $("outgoing-requests").replaceChildren(
+    ...people.outgoing.map((r) =>
+      personRow(r.toId, r.username ?? r.toId, "pending", [
+        peopleButton("Cancel", () => api("DELETE", userPath("/contacts/requests", r.toId))),
+      ]),
+    ),
+  );
+  $("contact-list").replaceChildren(
+    ...people.contacts.map((c) => {
+      const name = c.username ?? c.userId;
+      return personRow(c.userId, c.remark ? `${c.remark} (${name})` : name, "", [
+        peopleButton(
+          "Chat",
+          () => openConversation(directId(state.auth.userId, c.userId)),
+          "small",
+        ),
+        peopleButton("Remark", async () => {
+          const remark = prompt(`Your name for ${name} (empty clears it)`, c.remark ?? "");
+          if (remark === null) return;
+          await api("PUT", userPath("/contacts", c.userId, "/remark"), {
+            remark: remark.trim() || null,
+          });
+        }),
+        peopleButton("Remove", async () => {
+          if (!confirm(`Remove ${name} from your contacts?`)) return;
+          await api("DELETE", userPath("/contacts", c.userId));
+        }),
+        peopleButton("Block", () => api("PUT", userPath("/blocks", c.userId)), "small danger"),
+      ]);
+    }),
+  );
+  $("blocked-list").replaceChildren(
+    ...people.blocks.map((b) =>
+      personRow(b.userId, b.username ?? b.userId, "", [
+        peopleButton("Unblock", () => api("DELETE", userPath("/blocks", b.userId))),
+      ]),
+    ),
+  );
+  const badge = $("contacts-badge");
+  badge.hidden = people.incoming.length === 0;
+  badge.textContent = String(people.incoming.length);
+}
+
+/** Another device or the other user changed something: reload the lists. */
+function onContact() {
+  void loadPeople().catch(showError);
+}
+
 // ------------------------------------------------------------------ realtime
 
 function onMessage(message) {
@@ -961,6 +1088,7 @@ function startClient() {
     });
   });
   client.on("group", onGroup);
+  client.on("contact", onContact);
   client.on("error", (error) => {
     console.warn("[lucky-im]", error.message);
     // Refusals of the user's own actions (recall too late, not allowed): say so.
@@ -989,7 +1117,7 @@ async function enterChat() {
   $("me-avatar").replaceWith(Object.assign(avatar(me.username, me.userId), { id: "me-avatar" }));
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
-  await Promise.all([startClient(), loadConversations(), loadInvitations()]);
+  await Promise.all([startClient(), loadConversations(), loadInvitations(), loadPeople()]);
 }
 
 async function userIdOf(username) {
@@ -1068,6 +1196,28 @@ $("password-form").onsubmit = (event) => {
       $("password-status").textContent = "Password changed. Other devices are logged out.";
     } catch (error) {
       $("password-status").textContent = error.message;
+    }
+  });
+};
+
+$("add-contact").onsubmit = (event) => {
+  event.preventDefault();
+  $("contacts-status").textContent = "";
+  void busy($("add-contact"), async () => {
+    try {
+      const userId = await userIdOf($("add-contact-username").value);
+      const message = $("add-contact-message").value.trim();
+      const answer = await api(
+        "POST",
+        "/contacts/requests",
+        message ? { userId, message } : { userId },
+      );
+      $("add-contact").reset();
+      $("contacts-status").textContent =
+        answer.outcome === "accepted" ? "You are contacts now." : "Request sent.";
+      await loadPeople();
+    } catch (error) {
+      $("contacts-status").textContent = error.message;
     }
   });
 };

@@ -25,6 +25,7 @@ import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
+import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
@@ -240,6 +241,7 @@ export async function createChatServer(
         newDirectConversationsPerWindow: config.newDirectLimit,
         callsPerWindow: config.callLimit,
         strangerAddsPerWindow: config.strangerAddLimit,
+        contactRequestsPerWindow: config.contactRequestLimit,
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
         maxPendingJoinRequestsPerUser: config.maxPendingJoinRequests,
@@ -288,6 +290,7 @@ export async function createChatServer(
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerGroupJoinRoutes(http, ctx);
+    registerContactRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);

@@ -289,6 +289,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   strangerAddLimit: number;
   /**
+   * Contact requests a user may send, per 10 minutes.
+   * @default 20 (`LUCKY_IM_CONTACT_REQUEST_LIMIT`)
+   */
+  contactRequestLimit: number;
+  /**
    * Registrations per client IP per hour (each costs a password hash).
    * @default 20 (`LUCKY_IM_REGISTER_LIMIT`)
    */

@@ -151,3 +151,39 @@ export const InviteLinkBody = Type.Object({
   maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
 });
 export type InviteLinkBody = Static<typeof InviteLinkBody>;
+/** The message's upper bound matches the contact store's default `maxRequestMessageLength`. */
+export const ContactRequestBody = Type.Object({
+  userId: UserIdSchema,
+  message: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ContactRequestBody = Static<typeof ContactRequestBody>;
+
+export const ContactRequestsQuery = Type.Object({
+  direction: Type.Optional(Type.Union([Type.Literal("incoming"), Type.Literal("outgoing")])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: PageQuery.properties.cursor,
+});
+export type ContactRequestsQuery = Static<typeof ContactRequestsQuery>;
+
+export const PeoplePageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: PageQuery.properties.cursor,
+});
+export type PeoplePageQuery = Static<typeof PeoplePageQuery>;
+
+/** The upper bound matches the contact store's default `maxRemarkLength`; null clears. */
+export const RemarkBody = Type.Object({
+  remark: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+});
+export type RemarkBody = Static<typeof RemarkBody>;
+
+export const PrivacyBody = Type.Object(
+  {
+    directMessages: Type.Optional(Type.Union([Type.Literal("anyone"), Type.Literal("contacts")])),
+    groupInvites: Type.Optional(
+      Type.Union([Type.Literal("anyone"), Type.Literal("contacts"), Type.Literal("nobody")]),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PrivacyBody = Static<typeof PrivacyBody>;

@@ -421,6 +421,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "strangers added to groups per 10 minutes",
   }),
   setting({
+    key: "contactRequestLimit",
+    env: "LUCKY_IM_CONTACT_REQUEST_LIMIT",
+    schema: atLeast(1),
+    default: 20,
+    doc: "contact requests per 10 minutes",
+  }),
+  setting({
     key: "passwordHashLogN",
     env: "LUCKY_IM_PASSWORD_HASH_LOG_N",
     schema: atLeast(10, 22),

@@ -535,6 +535,68 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
   );
 
   it(
+    "adds a contact: request → accept → chat → block, and the blocked user's send is refused",
+    async () => {
+      const person = (page: Page, list: string, name: string) =>
+        page.locator(`#${list} li`, { hasText: name });
+      await alice.page.click("#contacts-box summary");
+      await bob.page.click("#contacts-box summary");
+      await alice.page.fill("#add-contact-username", bob.name);
+      await alice.page.fill("#add-contact-message", "Shall we be contacts?");
+      await alice.page.click("#add-contact button[type=submit]");
+      await eventually(() => alice.page.textContent("#contacts-status"), "Request sent");
+      await eventually(
+        () => person(alice.page, "outgoing-requests", bob.name).textContent(),
+        "pending",
+      );
+
+      // Bob's list fills from the `contact` frame: he accepts.
+      const request = person(bob.page, "incoming-requests", alice.name);
+      await eventually(() => request.textContent(), "Shall we be contacts?");
+      await eventually(() => bob.page.textContent("#contacts-badge"), "1");
+      await request.getByRole("button", { name: "Accept" }).click();
+      await person(bob.page, "contact-list", alice.name).waitFor({ timeout: WAIT });
+      const bobRow = person(alice.page, "contact-list", bob.name);
+      await bobRow.waitFor({ timeout: WAIT });
+      expect(await alice.page.locator("#outgoing-requests li").count()).toBe(0);
+
+      // A remark, then a chat from the contact list.
+      alice.page.once("dialog", (dialog) => void dialog.accept("Bobby"));
+      await bobRow.getByRole("button", { name: "Remark" }).click();
+      await eventually(() => bobRow.textContent(), `Bobby (${bob.name})`);
+      await bobRow.getByRole("button", { name: "Chat" }).click();
+      await eventually(() => alice.page.textContent("#conversation-title"), bob.name);
+      await sendText(alice.page, "We are contacts now");
+      await eventually(
+        () => conversationRow(bob.page, alice.name).locator(".preview").textContent(),
+        "We are contacts now",
+      );
+
+      // Alice blocks Bob: his next message is refused, with no word of a block.
+      await bobRow.getByRole("button", { name: "Block" }).click();
+      await person(alice.page, "blocked-list", bob.name).waitFor({ timeout: WAIT });
+      expect(await alice.page.locator("#contact-list li").count()).toBe(0);
+      await conversationRow(bob.page, alice.name).click();
+      await message(bob.page, "We are contacts now").waitFor({ timeout: WAIT });
+      await bob.page.fill("#text", "Hello? Anyone?");
+      await bob.page.press("#text", "Enter");
+      await eventually(() => bob.page.textContent("#chat-error"), "does not accept your messages");
+      expect(await bob.page.textContent("#chat-error")).not.toContain("block");
+      await expect.poll(() => message(alice.page, "Hello? Anyone?").count()).toBe(0);
+
+      // Unblock: the blocked list empties (the contact does not come back).
+      await person(alice.page, "blocked-list", bob.name)
+        .getByRole("button", { name: "Unblock" })
+        .click();
+      await expect
+        .poll(() => alice.page.locator("#blocked-list li").count(), { timeout: WAIT })
+        .toBe(0);
+      expect([...alice.errors, ...bob.errors]).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
     "keeps the session and the receipts over a reload, and logs out",
     async () => {
       await alice.page.reload();

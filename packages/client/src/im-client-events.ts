@@ -1,4 +1,5 @@
 import type {
+  ContactFrame,
   GroupFrame,
   MessageFrame,
   PresenceFrame,
@@ -42,6 +43,8 @@ export interface ImClientEvents {
   presence: (frame: PresenceFrame) => void;
   /** A change to one of this user's groups. */
   group: (frame: GroupFrame) => void;
+  /** A change to this user's contacts, contact requests, blocks or privacy policy (addition). */
+  contact: (frame: ContactFrame) => void;
   /** A connection closed. */
   disconnect: (info: DisconnectInfo) => void;
   /** Something went wrong that no promise reports (an `error` frame without cid, a store failure, ...). */

@@ -685,6 +685,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       case "group":
         this.safeEmit("group", frame);
         break;
+      case "contact":
+        this.safeEmit("contact", frame);
+        break;
       default:
         // Frames added by later protocol versions are ignored.
         break;

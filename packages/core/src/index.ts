@@ -34,6 +34,7 @@ export * from "./domain/outbox.js";
 export * from "./domain/people-limits.js";
 export * from "./domain/profile.js";
 export * from "./domain/session.js";
+export type * from "./engine/contact-operations.js";
 export type * from "./engine/events.js";
 export type * from "./engine/group-join-operations.js";
 export type * from "./engine/group-operations.js";

@@ -302,6 +302,32 @@ export const GroupFrameSchema = Type.Object({
   userIds: Type.Array(Type.String()),
   by: Type.String(),
 });
+/** JSON Schema (TypeBox) of the contact event (Lucky IM addition). */
+export const ContactEventSchema = Type.Union([
+  Type.Literal("requested"),
+  Type.Literal("accepted"),
+  Type.Literal("declined"),
+  Type.Literal("cancelled"),
+  Type.Literal("removed"),
+  Type.Literal("remark"),
+  Type.Literal("blocked"),
+  Type.Literal("unblocked"),
+  Type.Literal("privacy"),
+]);
+/** A contact event, as validated by `ContactEventSchema`. */
+export type ContactEvent = Static<typeof ContactEventSchema>;
+/**
+ * JSON Schema (TypeBox) of the server's `contact` frame (Lucky IM addition): a change to
+ * the contacts, requests, blocks or privacy of the receiving user. `by` made the change,
+ * `userId` is the other user of the pair (absent for `privacy`).
+ */
+export const ContactFrameSchema = Type.Object({
+  type: Type.Literal("contact"),
+  event: ContactEventSchema,
+  by: Type.String(),
+  userId: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
 /** JSON Schema (TypeBox) of the server's `pong` frame. */
 export const PongFrameSchema = Type.Object({
   type: Type.Literal("pong"),
@@ -340,6 +366,8 @@ export type SignalNoticeFrame = Static<typeof SignalNoticeFrameSchema>;
 export type PresenceFrame = Static<typeof PresenceFrameSchema>;
 /** A group frame, as validated by `GroupFrameSchema`. */
 export type GroupFrame = Static<typeof GroupFrameSchema>;
+/** A contact frame, as validated by `ContactFrameSchema`. */
+export type ContactFrame = Static<typeof ContactFrameSchema>;
 /** A pong frame, as validated by `PongFrameSchema`. */
 export type PongFrame = Static<typeof PongFrameSchema>;
 /** An error frame, as validated by `ErrorFrameSchema`. */
@@ -359,6 +387,7 @@ export type ServerFrame =
   | SignalNoticeFrame
   | PresenceFrame
   | GroupFrame
+  | ContactFrame
   | PongFrame
   | ErrorFrame
   | AuthExpiringFrame;

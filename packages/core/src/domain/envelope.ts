@@ -66,6 +66,18 @@ export type ControlMessage =
       groupId: string;
     }
   | {
+      /** Contacts, requests or blocks between two users changed: drop their cached relation. */
+      type: "relation_changed";
+      /** The two users. */
+      userIds: [string, string];
+    }
+  | {
+      /** A user's privacy policy changed: drop it from the relation cache. */
+      type: "privacy_changed";
+      /** Whose policy. */
+      userId: string;
+    }
+  | {
       /** An application message. */
       type: "custom";
       /** Its name, for the receiver to dispatch on. */

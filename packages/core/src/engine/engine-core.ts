@@ -12,6 +12,7 @@ import type { GroupCache } from "./group-cache.js";
 import type { TaskTracker } from "./inflight-tasks.js";
 import type { MessageDispatch } from "./message-settlement.js";
 import type { ImLimits, ImLogger, MultiDevicePolicy } from "./options.js";
+import type { RelationCache } from "./relation-cache.js";
 import type { Replies } from "./replies.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { ImServerStats } from "./stats.js";
@@ -47,6 +48,8 @@ export interface EngineCore {
   readonly registry: SessionRegistry;
   /** Group membership, cached per node and invalidated by broadcasts. */
   readonly groupCache: GroupCache;
+  /** Contacts, blocks and privacy policies between users, cached per node and invalidated by broadcasts. */
+  readonly relations: RelationCache;
   /** The node's counters. */
   readonly stats: ImServerStats;
   /** The host's logger. */

@@ -1,6 +1,7 @@
 import { conversationIdFor } from "../domain/conversation.js";
 import type { PingFrame, SignalFrame, TypingFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
+import { checkDirectReach } from "./relation-checks.js";
 import { resolveParticipants } from "./send-handler.js";
 import type { Session } from "./session.js";
 
@@ -12,6 +13,7 @@ export async function handleTyping(
 ): Promise<void> {
   try {
     const from = session.userId!;
+    if (frame.to.type === "user") await checkDirectReach(core.relations, from, frame.to.id);
     const participants = await resolveParticipants(core, from, frame.to, Date.now());
     const others = participants.filter((u) => u !== from);
     await core.delivery.deliverFrame(others, {
@@ -32,6 +34,7 @@ export async function handleSignal(
 ): Promise<void> {
   try {
     const principal = session.principal!;
+    await checkDirectReach(core.relations, principal.userId, frame.to.id);
     await core.unsolicited.checkSignal(principal.userId, frame.to.id, frame.callId);
     await core.hooks.beforeSignal?.(principal, frame.to.id, frame.callId);
     await core.delivery.deliverFrame(

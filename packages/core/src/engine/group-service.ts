@@ -9,6 +9,7 @@ import { announceGroupEvent } from "./group-announce.js";
 import type { InviteLinkOptions } from "./group-join-operations.js";
 import { GroupJoinService } from "./group-join-service.js";
 import type { CreateGroupInput, GroupOperations } from "./group-operations.js";
+import { checkGroupAddsAllowed } from "./relation-checks.js";
 
 /** The ids of a group's members. */
 function memberIdsOf(group: Group): string[] {
@@ -105,6 +106,7 @@ export class GroupService implements GroupOperations {
       throw new ImError("bad_request", "a group name has 1..100 characters");
     const members = [...new Set(input.memberIds ?? [])].filter((id) => id !== input.ownerId);
     this.checkSize(members.length + 1);
+    await checkGroupAddsAllowed(this.core.relations, input.ownerId, members);
     await this.core.unsolicited.checkGroupAdds(input.ownerId, members);
     const group = await this.core.storage.groups.create({
       groupId: input.groupId ?? newId("g").slice(2),
@@ -135,6 +137,7 @@ export class GroupService implements GroupOperations {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     const fresh = [...new Set(userIds)].filter((id) => !group.members.some((m) => m.userId === id));
     this.checkSize(group.members.length + fresh.length);
+    await checkGroupAddsAllowed(this.core.relations, by, fresh);
     await this.core.unsolicited.checkGroupAdds(by, fresh);
     const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
     if (added.length > 0) {

@@ -14,6 +14,8 @@ import type { MessageBodyType } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
 import { ConnectionLifecycle } from "./connection-lifecycle.js";
 import { consoleLogger } from "./console-logger.js";
+import type { ContactOperations } from "./contact-operations.js";
+import { ContactService } from "./contact-service.js";
 import { CursorWrites } from "./cursor-writes.js";
 import { Delivery } from "./delivery.js";
 import type { EngineCore } from "./engine-core.js";
@@ -33,6 +35,7 @@ import {
 } from "./options.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { PresenceEvents } from "./presence-events.js";
+import { RelationCache } from "./relation-cache.js";
 import { SessionReplies } from "./replies.js";
 import { SessionRegistry } from "./session-registry.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
@@ -93,6 +96,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   readonly nodeId: string;
   /** Group operations for the host application. */
   readonly groups: GroupOperations;
+  /** Contacts, contact requests, blocks and privacy policies for the host application. */
+  readonly contacts: ContactOperations;
   /** The storage this node uses (the host's HTTP API reads from it). */
   readonly storage: Storage;
 
@@ -176,6 +181,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       delivery,
       registry,
       groupCache,
+      relations: new RelationCache(storage.contacts, {
+        ttlMs: options.relationCacheMs ?? 10_000,
+        maxPairs: options.relationCacheSize ?? 100_000,
+      }),
       stats,
       logger,
       events: this,
@@ -204,6 +213,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       }),
     });
     this.groups = new GroupService(core);
+    this.contacts = new ContactService(core);
     this.relay = new OutboxRelay({
       outbox: storage.outbox,
       deliver: async (entry) =>
@@ -380,6 +390,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         return;
       case "group_changed":
         this.core.groupCache.invalidate(message.groupId);
+        return;
+      case "relation_changed":
+        this.core.relations.invalidatePair(message.userIds[0], message.userIds[1]);
+        return;
+      case "privacy_changed":
+        this.core.relations.invalidatePrivacy(message.userId);
         return;
       case "custom":
         return;

@@ -189,7 +189,13 @@ export interface ImLimits {
    */
   strangerAddsPerWindow: number;
   /**
-   * The window of the three limits above, in ms. Counted per node.
+   * Contact requests a user may send per {@link unsolicitedWindowMs}
+   * (`im.contacts.request`). Beyond it the call rejects with `rate_limited`.
+   * @default 20
+   */
+  contactRequestsPerWindow: number;
+  /**
+   * The window of the four limits above, in ms. Counted per node.
    * @default 600000 (10 minutes)
    */
   unsolicitedWindowMs: number;
@@ -225,6 +231,7 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   newDirectConversationsPerWindow: 30,
   callsPerWindow: 20,
   strangerAddsPerWindow: 1_000,
+  contactRequestsPerWindow: 20,
   unsolicitedWindowMs: 600_000,
 });
 
@@ -338,6 +345,20 @@ export interface ImServerOptions {
    * @default 10000
    */
   groupCacheSize?: number;
+  /**
+   * How long relations between users (contacts, blocks, privacy policies) are cached on a
+   * node, in ms: the bound on how long a change made behind the engine's back (or whose
+   * broadcast was lost) takes to hold. Changes made through `im.contacts` drop the cached
+   * entries on every node at once. 0 turns the cache off.
+   * @default 10000
+   */
+  relationCacheMs?: number;
+  /**
+   * Most user pairs (and as many privacy policies) a node caches; the least recently used
+   * are evicted first.
+   * @default 100000
+   */
+  relationCacheSize?: number;
   /**
    * How many recently delivered message ids a node remembers to drop duplicates
    * (broker redeliveries, relay re-publishes); the least recently seen are evicted first.

@@ -5,6 +5,7 @@ import { ImError } from "../errors.js";
 import type { MessageBody, SendFrame, Target } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { newMessageId } from "./message-ids.js";
+import { checkDirectReach } from "./relation-checks.js";
 import type { Session } from "./session.js";
 
 /**
@@ -74,6 +75,9 @@ export async function handleSend(
     // A direct send needs no lookup (no await, no promise) once the pair is known to
     // have talked; a first message to a stranger counts against a per-sender budget.
     if (frame.to.type === "user") {
+      // Blocks and privacy first: a refused stranger must not spend the sender's budget.
+      const reach = checkDirectReach(core.relations, from, frame.to.id);
+      if (reach) await reach;
       const known = core.unsolicited.checkDirect(from, frame.to.id);
       if (known) await known;
     }

@@ -22,6 +22,7 @@ export class UnsolicitedLimits {
   private readonly calls: RateLimiter;
   private readonly strangerAdds: RateLimiter;
   private readonly strangerAddsBudget: number;
+  private readonly contactRequests: RateLimiter;
   // Insertion-ordered maps used as FIFO caches (bounded, oldest dropped first) of the
   // check each pair or call passed, or is passing: frames that race share one check.
   private readonly knownPairs = new Map<string, Promise<void>>();
@@ -41,6 +42,11 @@ export class UnsolicitedLimits {
       points: limits.callsPerWindow,
       durationMs,
       keyPrefix: "calls",
+    });
+    this.contactRequests = createMemoryRateLimiter({
+      points: limits.contactRequestsPerWindow,
+      durationMs,
+      keyPrefix: "contact_requests",
     });
     this.strangerAddsBudget = limits.strangerAddsPerWindow;
     this.strangerAdds = createMemoryRateLimiter({
@@ -73,6 +79,11 @@ export class UnsolicitedLimits {
     await once(this.knownCalls, `${from}\u0000${to}\u0000${callId}`, MAX_KNOWN_CALLS, () =>
       this.take(this.calls, from, 1, "calls"),
     );
+  }
+
+  /** Before a contact request from `from`: counts against the contact requests budget. */
+  async checkContactRequest(from: string): Promise<void> {
+    await this.take(this.contactRequests, from, 1, "contact requests");
   }
 
   /** Before `by` adds `userIds` to a group: those `by` never talked to count as strangers. */

@@ -24,6 +24,7 @@ export { conversationSettingsConformance } from "./conversation-settings-conform
 export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { freePort } from "./free-port.js";
+export { groupJoinConformance } from "./group-join-conformance.js";
 export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
 export {
   type MessageChangeSuiteOptions,
@@ -31,7 +32,6 @@ export {
 } from "./message-change-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
-export { groupJoinConformance } from "./group-join-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
