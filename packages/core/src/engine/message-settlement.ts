@@ -33,6 +33,8 @@ export interface MessageSettlementDeps {
   hooks: ImHooks;
   /** Failures that reach no client. */
   errors: ErrorReporter;
+  /** Of the offline users, those who muted the conversation (for `onOffline`). */
+  mutedAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>>;
 }
 
 /**
@@ -93,8 +95,12 @@ export class MessageSettlement implements MessageDispatch {
     if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
     if (result.offline.length > 0 && hooks.onOffline) {
       try {
-        hooks
-          .onOffline(message, result.offline)
+        const onOffline = hooks.onOffline;
+        const offline = result.offline;
+        // Off the send's path: the mute lookup is cached per node and awaited only by the hook.
+        this.deps
+          .mutedAmong(message.conversationId, offline)
+          .then((muted) => onOffline.call(hooks, message, offline, { muted }))
           .catch((error: unknown) => errors.report(error, "onOffline hook"));
       } catch (error) {
         // As before the fast path: a hook that throws at once counts as a failed delivery.
