@@ -29,6 +29,7 @@ import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -241,6 +242,8 @@ export async function createChatServer(
         strangerAddsPerWindow: config.strangerAddLimit,
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
+        profileSearchesPerWindow: config.profileSearchesPerMinute,
+        profileSearchWindowMs: 60_000,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,
@@ -286,6 +289,7 @@ export async function createChatServer(
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
+    registerProfileRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

@@ -79,7 +79,8 @@ export class ProfileService implements ProfileOperations {
     const before = await this.deps.profiles.get(userId);
     const profile = await this.deps.profiles.update(userId, patch, Date.now());
     const shownChanged =
-      before?.displayName !== profile.displayName || before?.avatar !== profile.avatar;
+      (before?.displayName ?? DEFAULT_PROFILE_FIELDS.displayName) !== profile.displayName ||
+      (before?.avatar ?? DEFAULT_PROFILE_FIELDS.avatar) !== profile.avatar;
     if (shownChanged) {
       try {
         const audience = await this.deps.audience.relatedTo(userId);
