@@ -234,9 +234,10 @@ function presenceText(userId) {
 
 /** Watches the presence of every direct-conversation partner (sent again only when the list changed). */
 function watchPresence() {
-  const ids = [...state.conversations.keys()]
-    .filter((id) => !isGroup(id))
-    .map((id) => targetOf(id).id)
+  // Only conversations with a message: before it, the server does not let us watch a stranger.
+  const ids = [...state.conversations.values()]
+    .filter((c) => !isGroup(c.conversationId) && (c.lastMessage || c.lastSeq > 0))
+    .map((c) => targetOf(c.conversationId).id)
     .sort();
   const key = ids.join(",");
   if (!state.client || key === state.watched) return;
@@ -359,6 +360,8 @@ function renderConversations() {
 }
 
 async function drawConversations() {
+  // A conversation that appeared since (a first message): watch its user too.
+  watchPresence();
   const items = [...state.conversations.values()];
   await Promise.all(
     items.map(async (c) => {
