@@ -341,6 +341,22 @@ export function describePeoplePresence(name: string, open: () => Promise<Scenari
       });
     });
 
+    it("members of a shared group may watch each other and hear profile changes", async () => {
+      const server = await start();
+      const [ownerId, memberId] = [unique("owner"), unique("member")];
+      const owner = await server.login(ownerId);
+      const member = await server.login(memberId);
+      await server.im.groups.create({ name: "club", ownerId, memberIds: [memberId] });
+      const state = (await subscribe(owner, [memberId])) as PresenceStateFrame;
+      expect(state.users).toEqual([{ userId: memberId, online: true }]);
+      await server.im.profiles.update(memberId, { displayName: "Member M." });
+      expect(await owner.next<ProfileFrame>("profile")).toMatchObject({
+        userId: memberId,
+        displayName: "Member M.",
+      });
+      await member.next<ProfileFrame>("profile");
+    });
+
     it("the relatedUsers hook lets a contact without a conversation watch presence", async () => {
       const [aliceId, bobId] = [unique("alice"), unique("bob")];
       const server = await start(

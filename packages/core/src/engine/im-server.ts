@@ -185,6 +185,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.conversationSettings = conversationSettings;
     const presenceAudience = new ConversationPresenceAudience({
       cursors: storage.cursors,
+      groups: groupCache,
       hooks,
       maxConversations: options.presenceAudienceConversations ?? 200,
     });

@@ -1,5 +1,7 @@
 import type { CursorStore } from "../contracts/cursor-store.js";
 import type { ImHooks } from "../contracts/hooks.js";
+import { parseConversationId } from "../domain/conversation.js";
+import type { GroupCache } from "./group-cache.js";
 
 /**
  * Who may see a user's presence and hear about its profile changes. Today: the users who
@@ -15,8 +17,10 @@ export interface PresenceAudience {
 
 /** What {@link ConversationPresenceAudience} works with. */
 export interface PresenceAudienceDeps {
-  /** The user's conversations and their participants. */
-  cursors: Pick<CursorStore, "conversations" | "participants">;
+  /** The user's conversations. */
+  cursors: Pick<CursorStore, "conversations">;
+  /** Group members, cached per node (a direct conversation's id names its two users). */
+  groups: Pick<GroupCache, "get">;
   /** `relatedUsers`: the host's extra relations (contacts). */
   hooks: Pick<ImHooks, "relatedUsers">;
   /** How many of the user's most recent conversations count. */
@@ -36,8 +40,21 @@ export class ConversationPresenceAudience implements PresenceAudience {
       hooks.relatedUsers ? hooks.relatedUsers(userId) : Promise.resolve([]),
     ]);
     const related = new Set<string>(extra);
-    const lists = await Promise.all(summaries.map((s) => cursors.participants(s.conversationId)));
-    for (const list of lists) for (const peer of list) related.add(peer);
+    // One store read for the list; participants come from the ids and the group cache.
+    const groupLoads: Promise<void>[] = [];
+    for (const { conversationId } of summaries) {
+      const parsed = parseConversationId(conversationId);
+      if (parsed.kind === "direct") {
+        for (const peer of parsed.userIds) related.add(peer);
+      } else {
+        groupLoads.push(
+          this.deps.groups.get(parsed.groupId).then((group) => {
+            for (const peer of group?.memberIds ?? []) related.add(peer);
+          }),
+        );
+      }
+    }
+    await Promise.all(groupLoads);
     related.delete(userId);
     return related;
   }
