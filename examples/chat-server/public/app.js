@@ -12,6 +12,9 @@ const state = {
   client: null,
   conversations: new Map(), // conversationId -> summary {conversationId, lastSeq, readSeq, unread, lastMessage, title}
   names: new Map(), // userId -> username
+  profiles: new Map(), // userId -> {displayName, avatar}
+  presence: new Map(), // userId -> {online, lastSeen}
+  watched: "", // the user ids sent in the last presence_subscribe, joined
   groups: new Map(), // groupId -> group
   receipts: new Map(), // conversationId -> {read, delivered}: the highest seqs others reached
   active: null, // conversationId
@@ -180,6 +183,30 @@ async function nameOf(userId) {
   }
 }
 
+/** The name to show: the display name when the user set one, else the username. */
+async function displayNameOf(userId) {
+  const username = await nameOf(userId);
+  return state.profiles.get(userId)?.displayName || username;
+}
+
+/** Reads the profiles of users not known yet (display name, avatar), 100 at a time. */
+async function loadProfiles(userIds) {
+  const missing = [...new Set(userIds)].filter((id) => !state.profiles.has(id));
+  for (let i = 0; i < missing.length; i += 100) {
+    const ids = missing
+      .slice(i, i + 100)
+      .map(encodeURIComponent)
+      .join(",");
+    try {
+      for (const profile of await api("GET", `/profiles?ids=${ids}`)) {
+        state.profiles.set(profile.userId, profile);
+      }
+    } catch {
+      // Names fall back to usernames.
+    }
+  }
+}
+
 const isGroup = (conversationId) => conversationId.startsWith("g:");
 
 async function titleOf(conversationId) {
@@ -194,7 +221,34 @@ async function titleOf(conversationId) {
     }
     return state.groups.get(groupId).name;
   }
-  return nameOf(targetOf(conversationId).id);
+  return displayNameOf(targetOf(conversationId).id);
+}
+
+/** "online", "last seen 14:02", or "" (unknown or hidden). */
+function presenceText(userId) {
+  const presence = state.presence.get(userId);
+  if (!presence) return "";
+  if (presence.online) return "online";
+  return presence.lastSeen ? `last seen ${formatTime(presence.lastSeen)}` : "offline";
+}
+
+/** Watches the presence of every direct-conversation partner (sent again only when the list changed). */
+function watchPresence() {
+  // Only conversations with a message: before it, the server does not let us watch a stranger.
+  const ids = [...state.conversations.values()]
+    .filter((c) => !isGroup(c.conversationId) && (c.lastMessage || c.lastSeq > 0))
+    .map((c) => targetOf(c.conversationId).id)
+    .sort();
+  const key = ids.join(",");
+  if (!state.client || key === state.watched) return;
+  state.watched = key;
+  state.client.subscribePresence(ids);
+}
+
+/** Muted now: until a later time, or for ever. */
+function isMuted(settings) {
+  const until = settings?.mutedUntil;
+  return until === "forever" || (typeof until === "number" && until > Date.now());
 }
 
 function targetOf(conversationId) {
@@ -248,9 +302,16 @@ function formatTime(ts) {
 }
 
 /** A round avatar with the initials of `title`, its colour derived from `key`. */
-function avatar(title, key) {
+function avatar(title, key, url) {
   const span = document.createElement("span");
   span.className = "avatar";
+  if (url) {
+    const img = document.createElement("img");
+    img.src = url;
+    img.alt = "";
+    span.append(img);
+    return span;
+  }
   let hash = 0;
   for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   span.style.background = `hsl(${hash % 360} 55% 45%)`;
@@ -271,6 +332,9 @@ function summaryOf(conversationId) {
 
 async function loadConversations() {
   const list = await api("GET", "/conversations");
+  await loadProfiles(
+    list.filter((c) => !isGroup(c.conversationId)).map((c) => targetOf(c.conversationId).id),
+  );
   for (const fresh of list) {
     const receipts = receiptsOf(fresh.conversationId);
     receipts.read = Math.max(receipts.read, fresh.peerReadSeq ?? 0);
@@ -284,6 +348,7 @@ async function loadConversations() {
       unread: fresh.conversationId === state.active ? 0 : fresh.unread,
     });
   }
+  watchPresence();
   await renderConversations();
 }
 
@@ -295,14 +360,21 @@ function renderConversations() {
 }
 
 async function drawConversations() {
+  // A conversation that appeared since (a first message): watch its user too.
+  watchPresence();
   const items = [...state.conversations.values()];
   await Promise.all(
     items.map(async (c) => {
       c.title ??= await titleOf(c.conversationId);
     }),
   );
+  // As the server lists them: pinned first (newest pin first), archived last, then by activity.
+  const rank = (c) => (c.settings?.pinnedAt ? 0 : c.settings?.archived ? 2 : 1);
   items.sort(
-    (x, y) => (y.lastMessage?.ts ?? y.createdAt ?? 0) - (x.lastMessage?.ts ?? x.createdAt ?? 0),
+    (x, y) =>
+      rank(x) - rank(y) ||
+      (y.settings?.pinnedAt ?? 0) - (x.settings?.pinnedAt ?? 0) ||
+      (y.lastMessage?.ts ?? y.createdAt ?? 0) - (x.lastMessage?.ts ?? x.createdAt ?? 0),
   );
   const rows = items.map((c) => {
     const li = document.createElement("li");
@@ -315,6 +387,35 @@ async function drawConversations() {
     const name = document.createElement("strong");
     name.textContent = c.title;
     title.append(name);
+    const peer = isGroup(c.conversationId) ? undefined : targetOf(c.conversationId).id;
+    const username = peer ? state.names.get(peer) : undefined;
+    if (username && username !== c.title) {
+      const handle = document.createElement("small");
+      handle.className = "handle";
+      handle.textContent = `@${username}`;
+      title.append(handle);
+    }
+    if (c.settings?.pinnedAt) {
+      li.dataset.pinned = "true";
+      title.append(
+        Object.assign(document.createElement("span"), {
+          className: "flag pin",
+          title: "Pinned",
+          textContent: "📌",
+        }),
+      );
+    }
+    if (isMuted(c.settings)) {
+      li.dataset.muted = "true";
+      title.append(
+        Object.assign(document.createElement("span"), {
+          className: "flag muted",
+          title: "Muted",
+          textContent: "🔕",
+        }),
+      );
+    }
+    if (c.settings?.archived) li.classList.add("archived");
     if (c.lastMessage) {
       const time = document.createElement("time");
       time.textContent = formatTime(c.lastMessage.ts);
@@ -328,7 +429,16 @@ async function drawConversations() {
         ? "New group"
         : "No messages yet";
     text.append(title, last);
-    li.append(avatar(c.title, c.conversationId), text);
+    const face = avatar(c.title, c.conversationId, peer && state.profiles.get(peer)?.avatar);
+    if (peer) {
+      const online = state.presence.get(peer)?.online === true;
+      li.dataset.online = String(online);
+      const dot = document.createElement("span");
+      dot.className = online ? "presence-dot online" : "presence-dot";
+      dot.title = presenceText(peer) || "offline";
+      face.append(dot);
+    }
+    li.append(face, text);
     if (c.unread > 0 && c.conversationId !== state.active) {
       const badge = document.createElement("span");
       badge.className = "unread";
@@ -344,6 +454,52 @@ async function drawConversations() {
 
 // ------------------------------------------------------------------ the chat view
 
+/** The active conversation's presence line and its pin / mute / archive buttons. */
+function renderHeader() {
+  const conversationId = state.active;
+  $("conversation-actions").hidden = !conversationId;
+  if (!conversationId) {
+    $("conversation-presence").textContent = "";
+    return;
+  }
+  const summary = summaryOf(conversationId);
+  if (isGroup(conversationId)) {
+    $("conversation-presence").textContent = "";
+  } else {
+    const peer = targetOf(conversationId).id;
+    const username = state.names.get(peer);
+    const parts = [
+      username && username !== summary.title ? `@${username}` : "",
+      presenceText(peer),
+    ];
+    $("conversation-presence").textContent = parts.filter(Boolean).join(" · ");
+  }
+  const settings = summary.settings ?? {};
+  $("pin-button").textContent = settings.pinnedAt ? "Unpin" : "Pin";
+  $("mute-button").textContent = isMuted(settings) ? "Unmute" : "Mute";
+  $("archive-button").textContent = settings.archived ? "Unarchive" : "Archive";
+}
+
+/** Changes the active conversation's settings; the other devices get them as a frame. */
+async function changeSettings(patch) {
+  const conversationId = state.active;
+  if (!conversationId) return;
+  const settings = await api(
+    "PUT",
+    `/conversations/${encodeURIComponent(conversationId)}/settings`,
+    patch,
+  );
+  applySettings(settings);
+}
+
+function applySettings(settings) {
+  const known = state.conversations.get(settings.conversationId);
+  if (!known) return;
+  known.settings = settings;
+  if (settings.conversationId === state.active) renderHeader();
+  void renderConversations();
+}
+
 async function openConversation(conversationId) {
   state.active = conversationId;
   state.messages = [];
@@ -356,6 +512,7 @@ async function openConversation(conversationId) {
   showGroupPanel(false);
   $("group-info-button").hidden = !isGroup(conversationId);
   $("typing").textContent = "";
+  renderHeader();
   renderMessages("bottom");
   void renderConversations();
   await loadOlder();
@@ -1038,6 +1195,7 @@ function closeConversation() {
   showGroupPanel(false);
   $("group-info-button").hidden = true;
   $("typing").textContent = "";
+  renderHeader();
   renderMessages("bottom");
 }
 
@@ -1089,6 +1247,37 @@ function startClient() {
   });
   client.on("group", onGroup);
   client.on("contact", onContact);
+  client.on("ready", () => {
+    // A new connection: the client subscribes again by itself; a first one needs the list.
+    if (!state.watched) watchPresence();
+  });
+  const onPresence = (status) => {
+    state.presence.set(status.userId, { online: status.online, lastSeen: status.lastSeen });
+  };
+  client.on("presenceState", (frame) => {
+    for (const status of frame.users) onPresence(status);
+    renderHeader();
+    void renderConversations();
+  });
+  client.on("presence", (frame) => {
+    onPresence(frame);
+    renderHeader();
+    void renderConversations();
+  });
+  client.on("profile", (frame) => {
+    state.profiles.set(frame.userId, frame);
+    if (frame.userId === state.auth.userId) showMe();
+    const direct = directId(state.auth.userId, frame.userId);
+    const summary = state.conversations.get(direct);
+    if (summary) summary.title = undefined;
+    void renderConversations().then(async () => {
+      if (state.active === direct) {
+        $("conversation-title").textContent = await titleOf(direct);
+        renderHeader();
+      }
+    });
+  });
+  client.on("conversationSettings", applySettings);
   client.on("error", (error) => {
     console.warn("[lucky-im]", error.message);
     // Refusals of the user's own actions (recall too late, not allowed): say so.
@@ -1113,11 +1302,28 @@ async function enterChat() {
   saveAuth({ ...state.auth, userId: me.userId, username: me.username });
   state.names.set(me.userId, me.username);
   state.receipts = new Map();
-  $("me").textContent = me.username;
-  $("me-avatar").replaceWith(Object.assign(avatar(me.username, me.userId), { id: "me-avatar" }));
+  try {
+    const profile = await api("GET", "/profile");
+    state.profiles.set(me.userId, profile);
+    $("display-name").value = profile.displayName;
+  } catch {
+    // The page works without profiles.
+  }
+  showMe();
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
   await Promise.all([startClient(), loadConversations(), loadInvitations(), loadPeople()]);
+}
+
+/** The user's own name and avatar in the sidebar header. */
+function showMe() {
+  const { userId, username } = state.auth;
+  const profile = state.profiles.get(userId);
+  const shown = profile?.displayName || username;
+  $("me").textContent = profile?.displayName ? `${shown} (@${username})` : username;
+  $("me-avatar").replaceWith(
+    Object.assign(avatar(shown, userId, profile?.avatar), { id: "me-avatar" }),
+  );
 }
 
 async function userIdOf(username) {
@@ -1182,6 +1388,44 @@ $("register-button").onclick = () => {
 };
 
 $("logout-button").onclick = () => void logout();
+
+$("profile-form").onsubmit = (event) => {
+  event.preventDefault();
+  $("profile-status").textContent = "";
+  void busy($("profile-form"), async () => {
+    try {
+      const patch = { displayName: $("display-name").value.trim() };
+      const file = $("avatar-input").files[0];
+      if (file) {
+        const stored = await api("POST", `/files?name=${encodeURIComponent(file.name)}`, file, {
+          raw: true,
+          contentType: file.type || "application/octet-stream",
+        });
+        patch.avatarFileId = stored.fileId;
+      }
+      const profile = await api("PATCH", "/profile", patch);
+      $("avatar-input").value = "";
+      state.profiles.set(profile.userId, profile);
+      showMe();
+      $("profile-status").textContent = "Profile saved.";
+    } catch (error) {
+      $("profile-status").textContent = error.message;
+    }
+  });
+};
+
+$("pin-button").onclick = () => {
+  const pinned = Boolean(summaryOf(state.active).settings?.pinnedAt);
+  void changeSettings({ pinned: !pinned }).catch(showError);
+};
+$("mute-button").onclick = () => {
+  const muted = isMuted(summaryOf(state.active).settings);
+  void changeSettings({ mutedUntil: muted ? null : "forever" }).catch(showError);
+};
+$("archive-button").onclick = () => {
+  const archived = Boolean(summaryOf(state.active).settings?.archived);
+  void changeSettings({ archived: !archived }).catch(showError);
+};
 $("logout-all-button").onclick = () => {
   if (confirm("Log out on every device, this one included?")) void logout({ everywhere: true });
 };

@@ -31,6 +31,7 @@ import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -245,6 +246,8 @@ export async function createChatServer(
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
         maxPendingJoinRequestsPerUser: config.maxPendingJoinRequests,
+        profileSearchesPerWindow: config.profileSearchesPerMinute,
+        profileSearchWindowMs: 60_000,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,
@@ -292,6 +295,7 @@ export async function createChatServer(
     registerGroupJoinRoutes(http, ctx);
     registerContactRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
+    registerProfileRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

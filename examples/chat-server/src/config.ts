@@ -183,6 +183,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   maxPendingJoinRequests: number;
   /**
+   * User searches (`GET /users/search`) one user may make per minute on a node.
+   * @default 20 (`LUCKY_IM_PROFILE_SEARCHES_PER_MINUTE`)
+   */
+  profileSearchesPerMinute: number;
+  /**
    * Most delivered message ids a node remembers to drop duplicates.
    * @default 100000 (`LUCKY_IM_DEDUPE_CACHE_SIZE`)
    */

@@ -91,6 +91,7 @@ export type ConversationParams = Static<typeof ConversationParams>;
 
 export const ConversationsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 export type ConversationsQuery = Static<typeof ConversationsQuery>;
 
@@ -101,6 +102,8 @@ export const HistoryQuery = Type.Object({
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
 export const UserParams = Type.Object({ userId: UserIdSchema });
+/** The pattern of a user id (anchored), for ids inside other strings. */
+export const UserIdSchemaPattern: string = UserIdSchema.pattern as string;
 export type UserParams = Static<typeof UserParams>;
 
 export const UploadQuery = Type.Object({
@@ -187,3 +190,48 @@ export const PrivacyBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PrivacyBody = Static<typeof PrivacyBody>;
+/** `PUT /conversations/:id/settings`: the fields to change. */
+export const ConversationSettingsBody = Type.Object(
+  {
+    pinned: Type.Optional(Type.Boolean()),
+    mutedUntil: Type.Optional(
+      Type.Union([
+        Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 }),
+        Type.Literal("forever"),
+        Type.Null(),
+      ]),
+    ),
+    archived: Type.Optional(Type.Boolean()),
+    markedUnread: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ConversationSettingsBody = Static<typeof ConversationSettingsBody>;
+
+/** `PATCH /profile`: the fields to change; the avatar is a file the user uploaded (`POST /files`). */
+export const ProfileBody = Type.Object(
+  {
+    displayName: Type.Optional(Type.String({ maxLength: 1024 })),
+    avatarFileId: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+    ),
+    searchable: Type.Optional(Type.Boolean()),
+    hideLastSeen: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ProfileBody = Static<typeof ProfileBody>;
+
+/** `GET /profiles?ids=a,b`: comma-separated user ids (at most 100). */
+export const ProfilesQuery = Type.Object({
+  ids: Type.String({ minLength: 1, maxLength: 13_000 }),
+});
+export type ProfilesQuery = Static<typeof ProfilesQuery>;
+
+/** `GET /users/search?q=prefix`: a name prefix, paged by user id. */
+export const UserSearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 64 }),
+  after: Type.Optional(UserIdSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type UserSearchQuery = Static<typeof UserSearchQuery>;

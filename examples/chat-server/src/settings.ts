@@ -295,6 +295,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "pending join requests one user may have open",
   }),
   setting({
+    key: "profileSearchesPerMinute",
+    env: "LUCKY_IM_PROFILE_SEARCHES_PER_MINUTE",
+    schema: atLeast(),
+    default: 20,
+    doc: "user searches one user may make per minute on a node",
+  }),
+  setting({
     key: "dedupeCacheSize",
     env: "LUCKY_IM_DEDUPE_CACHE_SIZE",
     schema: atLeast(),

@@ -177,6 +177,49 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
   );
 
   it(
+    "pins a conversation, shows who is online, and a new display name reaches the other user",
+    async () => {
+      // Bob is connected: Alice's row for him has a green dot.
+      const bobRow = conversationRow(alice.page, bob.name);
+      await expect.poll(() => bobRow.getAttribute("data-online"), { timeout: WAIT }).toBe("true");
+      await expect
+        .poll(() => bobRow.locator(".presence-dot.online").count(), { timeout: WAIT })
+        .toBe(1);
+
+      // A new group (no message yet) lists above Bob's conversation; pinning Bob's puts his first.
+      const aliceToken = JSON.parse(
+        (await alice.page.evaluate(() => sessionStorage.getItem("lucky-im.auth"))) ?? "null",
+      ).accessToken as string;
+      const groupName = `Pin check ${suffix}`;
+      const created = await api(baseUrl, "POST", "/groups", {
+        token: aliceToken,
+        body: { name: groupName, members: [] },
+      });
+      expect(created.status).toBe(201);
+      await eventually(() => alice.page.textContent("#conversations li:first-child"), groupName);
+      await bobRow.click();
+      await alice.page.click("#pin-button");
+      await expect.poll(() => bobRow.getAttribute("data-pinned"), { timeout: WAIT }).toBe("true");
+      await eventually(() => alice.page.textContent("#conversations li:first-child"), bob.name);
+      await eventually(() => alice.page.textContent("#pin-button"), "Unpin");
+      // The pin is stored: the server's list says so too.
+      const list = await api(baseUrl, "GET", "/conversations", { token: aliceToken });
+      expect(list.body[0].settings.pinnedAt).toBeGreaterThan(0);
+
+      // Bob names himself in the Account box: Alice's list shows the new name at once.
+      await bob.page.click("#account-box summary");
+      await bob.page.fill("#display-name", "Bobby Tables");
+      await bob.page.click("#profile-form button[type=submit]");
+      await eventually(() => bob.page.textContent("#profile-status"), "Profile saved");
+      await eventually(() => bobRow.locator("strong").textContent(), "Bobby Tables");
+      await eventually(() => bob.page.textContent("#me"), "Bobby Tables");
+      await bob.page.click("#account-box summary");
+      expect([...alice.errors, ...bob.errors]).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
     "a new device shows what the other side read, from the conversation list",
     async () => {
       // A fresh browser context: no localStorage, no receipt seen. The read mark comes from the server.

@@ -167,6 +167,14 @@ describe("chat between two registered users", () => {
           cid: expect.any(String),
           messageId: expect.any(String),
         }),
+        // Bob's own settings: never changed, so the defaults.
+        settings: {
+          conversationId,
+          pinnedAt: null,
+          mutedUntil: null,
+          archived: false,
+          markedUnread: false,
+        },
       },
     ]);
   });

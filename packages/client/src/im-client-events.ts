@@ -1,8 +1,11 @@
 import type {
   ContactFrame,
+  ConversationSettingsFrame,
   GroupFrame,
   MessageFrame,
   PresenceFrame,
+  PresenceStateFrame,
+  ProfileFrame,
   ReadyFrame,
   RecalledFrame,
   ReceiptFrame,
@@ -39,8 +42,14 @@ export interface ImClientEvents {
   typing: (frame: TypingNoticeFrame) => void;
   /** A call-signalling payload from another user. */
   signal: (frame: SignalNoticeFrame) => void;
-  /** A user who shares a conversation came online or went offline (when the server sends presence). */
+  /** A watched user (see `subscribePresence`) came online or went offline. */
   presence: (frame: PresenceFrame) => void;
+  /** The current status of the users watched, answering `subscribePresence` (and after each reconnect). */
+  presenceState: (frame: PresenceStateFrame) => void;
+  /** A user's shown profile (name, avatar) changed: this user's or a conversation partner's. */
+  profile: (frame: ProfileFrame) => void;
+  /** This user's own settings of a conversation changed (on another device, or cleared by a read). */
+  conversationSettings: (frame: ConversationSettingsFrame) => void;
   /** A change to one of this user's groups. */
   group: (frame: GroupFrame) => void;
   /** A change to this user's contacts, contact requests, blocks or privacy policy (addition). */

@@ -132,6 +132,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   /** True after close() or a fatal close: no reconnect, sends rejected. */
   private stopped = false;
   private conn: Connection | undefined;
+  /** The users `subscribePresence` watches: sent again on each new connection. */
+  private presenceWatch: string[] = [];
   private attempt = 0;
   private authFailures = 0;
   private reconnectTimer: Timer | undefined;
@@ -340,6 +342,16 @@ export class ImClient extends EventEmitter<ImClientEvents> {
    */
   signal(userId: string, callId: string, data: unknown): boolean {
     return this.sendNow({ type: "signal", to: { type: "user", id: userId }, callId, data });
+  }
+
+  /**
+   * Watches these users' presence (replacing the earlier list; `[]` stops): the server answers
+   * `presenceState`, then sends `presence` on each change. The list is sent again after every
+   * reconnect. Returns false when it could not be sent now (it still goes out on the next connection).
+   */
+  subscribePresence(userIds: readonly string[]): boolean {
+    this.presenceWatch = [...userIds];
+    return this.sendNow({ type: "presence_subscribe", userIds: this.presenceWatch });
   }
 
   /**
@@ -688,6 +700,15 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       case "contact":
         this.safeEmit("contact", frame);
         break;
+      case "presence_state":
+        this.safeEmit("presenceState", frame);
+        break;
+      case "profile":
+        this.safeEmit("profile", frame);
+        break;
+      case "conversation_settings":
+        this.safeEmit("conversationSettings", frame);
+        break;
       default:
         // Frames added by later protocol versions are ignored.
         break;
@@ -735,6 +756,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       conn.inbox = undefined;
       this.setState("open");
       this.safeEmit("ready", frame);
+      if (this.presenceWatch.length > 0)
+        this.sendNow({ type: "presence_subscribe", userIds: this.presenceWatch });
       this.requestSync();
       this.flushReads();
       for (const conversationId of this.ackedThisConnection) this.unacked.add(conversationId);

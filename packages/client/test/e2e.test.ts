@@ -298,6 +298,42 @@ describe("client e2e (core engine, ws transport, in-memory adapters)", () => {
     );
   });
 
+  it("presence: subscribePresence gets presenceState, then presence; the list is sent again after a reconnect; profile and settings frames arrive as events", async () => {
+    const alice = user("alice");
+    const bob = user("bob");
+    await Promise.all([alice.connect(), bob.connect()]);
+    const { conversationId } = await alice.client.send(to("bob"), text("hi"));
+    const states: unknown[] = [];
+    const changes: Array<{ userId: string; online: boolean }> = [];
+    alice.client.on("presenceState", (f) => states.push(f.users));
+    alice.client.on("presence", (f) => changes.push({ userId: f.userId, online: f.online }));
+    expect(alice.client.subscribePresence(["bob"])).toBe(true);
+    await eventually(() => states.length === 1, { message: "presence_state" });
+    expect(states[0]).toEqual([{ userId: "bob", online: true }]);
+
+    await bob.client.close();
+    await eventually(() => changes.some((c) => !c.online), { message: "bob offline" });
+    // Alice's connection drops: the client subscribes again by itself.
+    dropAllConnections();
+    await eventually(() => states.length === 2, {
+      message: "presence_state after the reconnect",
+      timeoutMs: 10_000,
+    });
+    expect(states[1]).toEqual([{ userId: "bob", online: false, lastSeen: expect.any(Number) }]);
+
+    const profiles: string[] = [];
+    const settings: boolean[] = [];
+    alice.client.on("profile", (f) => profiles.push(f.displayName));
+    alice.client.on("conversationSettings", (f) => settings.push(f.archived));
+    await h.im.profiles.update("bob", { displayName: "Bob B." });
+    await h.im.conversationSettings.update("alice", conversationId, { archived: true });
+    await eventually(() => profiles.length === 1 && settings.length === 1, {
+      message: "profile and settings",
+    });
+    expect(profiles).toEqual(["Bob B."]);
+    expect(settings).toEqual([true]);
+  });
+
   it("a send in flight during the drop is stored once", async () => {
     const alice = user("alice");
     const bob = user("bob");

@@ -560,9 +560,11 @@ describe("rate limits and hooks", () => {
     ).rejects.toMatchObject({ code: "forbidden" });
     const sent = await sendText(alice, { type: "user", id: "carol" }, "are you online?");
     await eventually(() => expect(offline).toHaveBeenCalledTimes(1));
-    expect(offline).toHaveBeenCalledWith(expect.objectContaining({ messageId: sent.messageId }), [
-      "carol",
-    ]);
+    expect(offline).toHaveBeenCalledWith(
+      expect.objectContaining({ messageId: sent.messageId }),
+      ["carol"],
+      { muted: new Set() },
+    );
   });
 
   it("the outbox relay re-publishes what the fast path missed (publish failure)", async () => {

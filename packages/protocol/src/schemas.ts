@@ -157,6 +157,16 @@ export const PingFrameSchema = Type.Object({
   ts: Type.Optional(Type.Number()),
 });
 
+/**
+ * Lucky IM addition: watch these users' presence (replaces the session's earlier list; an
+ * empty list stops watching). Answered with `presence_state`, then `presence` on each change.
+ */
+export const PresenceSubscribeFrameSchema = Type.Object({
+  type: Type.Literal("presence_subscribe"),
+  userIds: Type.Array(UserIdSchema, { maxItems: 10_000 }),
+  cid: Type.Optional(CidSchema),
+});
+
 /** An auth frame, as validated by `AuthFrameSchema`. */
 export type AuthFrame = Static<typeof AuthFrameSchema>;
 /** A send frame, as validated by `SendFrameSchema`. */
@@ -175,6 +185,8 @@ export type TypingFrame = Static<typeof TypingFrameSchema>;
 export type SignalFrame = Static<typeof SignalFrameSchema>;
 /** A ping frame, as validated by `PingFrameSchema`. */
 export type PingFrame = Static<typeof PingFrameSchema>;
+/** A presence subscribe frame, as validated by `PresenceSubscribeFrameSchema`. */
+export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrameSchema>;
 
 /** Every frame a client may send. */
 export type ClientFrame =
@@ -186,7 +198,8 @@ export type ClientFrame =
   | RecallFrame
   | TypingFrame
   | SignalFrame
-  | PingFrame;
+  | PingFrame
+  | PresenceSubscribeFrame;
 
 /** The schema of each client frame, by `type`. */
 export const CLIENT_FRAME_SCHEMAS = {
@@ -199,6 +212,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   typing: TypingFrameSchema,
   signal: SignalFrameSchema,
   ping: PingFrameSchema,
+  presence_subscribe: PresenceSubscribeFrameSchema,
 } as const;
 
 /** The `type` of a client frame. */
@@ -279,6 +293,38 @@ export const PresenceFrameSchema = Type.Object({
   type: Type.Literal("presence"),
   userId: Type.String(),
   online: Type.Boolean(),
+  /** Lucky IM addition: when the user was last online (ms), unless they hide it. */
+  lastSeen: Type.Optional(Type.Number()),
+});
+/** One user's status in a `presence_state` frame. */
+export const PresenceStatusSchema = Type.Object({
+  userId: Type.String(),
+  online: Type.Boolean(),
+  /** When the user was last online (ms), unless unknown or hidden by the user. */
+  lastSeen: Type.Optional(Type.Number()),
+});
+/** Lucky IM addition: the answer to `presence_subscribe`, the current status of each user watched. */
+export const PresenceStateFrameSchema = Type.Object({
+  type: Type.Literal("presence_state"),
+  users: Type.Array(PresenceStatusSchema),
+  cid: Type.Optional(Type.String()),
+});
+/** Lucky IM addition: a user's public profile changed. */
+export const ProfileFrameSchema = Type.Object({
+  type: Type.Literal("profile"),
+  userId: Type.String(),
+  displayName: Type.String(),
+  avatar: Type.Union([Type.String(), Type.Null()]),
+  updatedAt: Type.Number(),
+});
+/** Lucky IM addition: the user's own settings of a conversation changed (on another device, or by the server). */
+export const ConversationSettingsFrameSchema = Type.Object({
+  type: Type.Literal("conversation_settings"),
+  conversationId: Type.String(),
+  pinnedAt: Type.Union([Type.Number(), Type.Null()]),
+  mutedUntil: Type.Union([Type.Number(), Type.Literal("forever"), Type.Null()]),
+  archived: Type.Boolean(),
+  markedUnread: Type.Boolean(),
 });
 /** JSON Schema (TypeBox) of the group event. */
 export const GroupEventSchema = Type.Union([
@@ -364,6 +410,14 @@ export type TypingNoticeFrame = Static<typeof TypingNoticeFrameSchema>;
 export type SignalNoticeFrame = Static<typeof SignalNoticeFrameSchema>;
 /** A presence frame, as validated by `PresenceFrameSchema`. */
 export type PresenceFrame = Static<typeof PresenceFrameSchema>;
+/** A presence state frame, as validated by `PresenceStateFrameSchema`. */
+export type PresenceStateFrame = Static<typeof PresenceStateFrameSchema>;
+/** One user's status, as validated by `PresenceStatusSchema`. */
+export type PresenceStatus = Static<typeof PresenceStatusSchema>;
+/** A profile frame, as validated by `ProfileFrameSchema`. */
+export type ProfileFrame = Static<typeof ProfileFrameSchema>;
+/** A conversation settings frame, as validated by `ConversationSettingsFrameSchema`. */
+export type ConversationSettingsFrame = Static<typeof ConversationSettingsFrameSchema>;
 /** A group frame, as validated by `GroupFrameSchema`. */
 export type GroupFrame = Static<typeof GroupFrameSchema>;
 /** A contact frame, as validated by `ContactFrameSchema`. */
@@ -386,6 +440,9 @@ export type ServerFrame =
   | TypingNoticeFrame
   | SignalNoticeFrame
   | PresenceFrame
+  | PresenceStateFrame
+  | ProfileFrame
+  | ConversationSettingsFrame
   | GroupFrame
   | ContactFrame
   | PongFrame

@@ -28,6 +28,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const { userId } = await auth.register(request.body.username, request.body.password, {
         ip: request.ip,
       });
+      // User search finds people by username too: the profile keeps a copy of it.
+      const user = await auth.getUser(userId);
+      if (user) await ctx.im.profiles.update(userId, { username: user.username });
       return reply.status(201).send({ userId });
     },
   );

@@ -1,9 +1,19 @@
-import { toMessageFrame } from "@lucky-im/core";
+import { defaultConversationSettings, toMessageFrame } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "../route-context.js";
-import { ConversationParams, ConversationsQuery, HistoryQuery } from "../schemas.js";
+import {
+  ConversationParams,
+  ConversationSettingsBody,
+  ConversationsQuery,
+  HistoryQuery,
+} from "../schemas.js";
 
-/** `/conversations` and their history, in the protocol's `message` frame shape. */
+/**
+ * `/conversations` (pinned first, then newest activity; paged with `limit` and `offset`; with
+ * the user's settings), their history in the protocol's `message` frame shape, and
+ * `PUT /conversations/:id/settings` (pin, mute, archive, mark unread; the user's other
+ * devices get a `conversation_settings` frame).
+ */
 export function registerConversationRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { im } = ctx;
 
@@ -12,9 +22,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
     { schema: { querystring: ConversationsQuery } },
     async (request) => {
       const userId = await ctx.authenticate(request);
-      const limit = request.query.limit;
+      const { limit, offset } = request.query;
       // Bounded even when the client names no limit: a user may be in many conversations.
-      const summaries = await im.conversations(userId, { limit: limit ?? 200 });
+      const summaries = await im.conversations(userId, {
+        limit: limit ?? 200,
+        offset: offset ?? 0,
+      });
       return summaries.map((s) => ({
         conversationId: s.conversationId,
         lastSeq: s.lastSeq,
@@ -24,6 +37,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
         peerReadSeq: s.peerReadSeq ?? 0,
         peerDeliveredSeq: s.peerDeliveredSeq ?? 0,
         lastMessage: s.lastMessage ? toMessageFrame(s.lastMessage) : null,
+        settings: s.settings ?? defaultConversationSettings(s.conversationId),
       }));
     },
   );
@@ -39,6 +53,15 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
         ...(limit === undefined ? {} : { limit }),
       });
       return { messages: page.messages.map(toMessageFrame), more: page.more };
+    },
+  );
+
+  app.put<{ Params: ConversationParams; Body: ConversationSettingsBody }>(
+    "/conversations/:id/settings",
+    { schema: { params: ConversationParams, body: ConversationSettingsBody } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      return im.conversationSettings.update(userId, request.params.id, request.body);
     },
   );
 }

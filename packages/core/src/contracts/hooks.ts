@@ -14,6 +14,15 @@ export interface SendContext {
   body: MessageBody;
 }
 
+/** What {@link ImHooks.onOffline} learns besides the message and the offline users. */
+export interface OfflineContext {
+  /**
+   * The offline users who muted the conversation (`mutedUntil` in the future or `"forever"`):
+   * skip or silence their push. Read from a per-node cache of settings, not the store per message.
+   */
+  muted: ReadonlySet<string>;
+}
+
 /**
  * Hooks the host application sets. They run on the hot path: keep them fast.
  */
@@ -29,7 +38,13 @@ export interface ImHooks {
    * delivered: the place for push notifications. Errors are reported, never
    * fail the send.
    */
-  onOffline?(message: Message, userIds: string[]): Promise<void>;
+  onOffline?(message: Message, userIds: string[], context: OfflineContext): Promise<void>;
   /** Authorize a call signal; throw an `ImError` to refuse. */
   beforeSignal?(principal: Principal, to: string, callId: string): Promise<void>;
+  /**
+   * Users the host relates to `userId` besides those who share a conversation with it
+   * (its contacts): they may watch its presence and get its `profile` frames. The engine
+   * asks when a session subscribes to presence and when a profile changes.
+   */
+  relatedUsers?(userId: string): Promise<readonly string[]>;
 }

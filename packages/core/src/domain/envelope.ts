@@ -78,6 +78,24 @@ export type ControlMessage =
       userId: string;
     }
   | {
+      /** A user came online or went offline on the whole cluster: nodes tell their local watchers. */
+      type: "presence_changed";
+      /** Whose presence. */
+      userId: string;
+      /** The new status. */
+      online: boolean;
+      /** When the user was last online, unless hidden (offline only). */
+      lastSeen?: number;
+    }
+  | {
+      /** A user's conversation settings changed: drop what nodes cached of them. */
+      type: "settings_changed";
+      /** Whose settings. */
+      userId: string;
+      /** Of which conversation. */
+      conversationId: string;
+    }
+  | {
       /** An application message. */
       type: "custom";
       /** Its name, for the receiver to dispatch on. */

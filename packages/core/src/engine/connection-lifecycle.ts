@@ -386,10 +386,13 @@ export class ConnectionLifecycle {
     if (!info || core.registry.get(session.id) !== session) return;
     const lastHere = core.registry.remove(session);
     core.delivery.forget(session);
-    core.presence
+    core.presenceSubscriptions.drop(session);
+    const unregistered = core.presence
       .unregister(info)
       .catch((error: unknown) => core.errors.report(error, "presence unregister"));
     core.events.emit("disconnection", info, code);
-    if (lastHere) void this.deps.presenceEvents.changed(info.userId, false);
+    // After the unregister: the offline check asks presence whether a session is left.
+    if (lastHere)
+      void unregistered.then(() => this.deps.presenceEvents.changed(info.userId, false));
   }
 }

@@ -4,6 +4,7 @@ import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";
 import type { Storage } from "../contracts/storage.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
+import type { ConversationSettingsService } from "./conversation-settings-service.js";
 import type { CursorWriter } from "./cursor-writes.js";
 import type { Delivery } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
@@ -12,6 +13,8 @@ import type { GroupCache } from "./group-cache.js";
 import type { TaskTracker } from "./inflight-tasks.js";
 import type { MessageDispatch } from "./message-settlement.js";
 import type { ImLimits, ImLogger, MultiDevicePolicy } from "./options.js";
+import type { PresenceAudience } from "./presence-audience.js";
+import type { PresenceSubscriptions } from "./presence-subscriptions.js";
 import type { RelationCache } from "./relation-cache.js";
 import type { Replies } from "./replies.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -74,4 +77,10 @@ export interface EngineCore {
   readonly cursorWrites: CursorWriter;
   /** Work `close()` waits for. */
   readonly tasks: TaskTracker;
+  /** Who may watch whose presence. */
+  readonly presenceAudience: PresenceAudience;
+  /** This node's sessions' presence watch lists. */
+  readonly presenceSubscriptions: PresenceSubscriptions;
+  /** Users' conversation settings (the unread mark a `read` clears). */
+  readonly conversationSettings: ConversationSettingsService;
 }

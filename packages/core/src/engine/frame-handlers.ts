@@ -1,6 +1,7 @@
 import type { ClientFrame, ClientFrameType } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
+import { handlePresenceSubscribe } from "./presence-subscribe-handler.js";
 import { handleRecall } from "./recall-handler.js";
 import { handleAck, handleRead } from "./receipt-handlers.js";
 import { handleSend } from "./send-handler.js";
@@ -51,6 +52,7 @@ export const frameHandlers: {
   typing: { handle: handleTyping, awaitOnClose: false },
   signal: { handle: handleSignal, awaitOnClose: false },
   ping: { handle: handlePing, awaitOnClose: false },
+  presence_subscribe: { handle: handlePresenceSubscribe, awaitOnClose: false },
 };
 
 /**

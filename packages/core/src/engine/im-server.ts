@@ -9,6 +9,7 @@ import type { ControlMessage } from "../domain/envelope.js";
 import type { Message } from "../domain/message.js";
 import { ImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
+import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
@@ -16,6 +17,8 @@ import { ConnectionLifecycle } from "./connection-lifecycle.js";
 import { consoleLogger } from "./console-logger.js";
 import type { ContactOperations } from "./contact-operations.js";
 import { ContactService } from "./contact-service.js";
+import type { ConversationSettingsOperations } from "./conversation-settings-operations.js";
+import { ConversationSettingsService } from "./conversation-settings-service.js";
 import { CursorWrites } from "./cursor-writes.js";
 import { Delivery } from "./delivery.js";
 import type { EngineCore } from "./engine-core.js";
@@ -34,10 +37,15 @@ import {
   type MultiDevicePolicy,
 } from "./options.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { ConversationPresenceAudience } from "./presence-audience.js";
 import { PresenceEvents } from "./presence-events.js";
+import { PresenceSubscriptions } from "./presence-subscriptions.js";
+import type { ProfileOperations } from "./profile-operations.js";
+import { ProfileService } from "./profile-service.js";
 import { RelationCache } from "./relation-cache.js";
 import { SessionReplies } from "./replies.js";
 import { SessionRegistry } from "./session-registry.js";
+import { SettingsCache } from "./settings-cache.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
 import { UnsolicitedLimits } from "./unsolicited-limits.js";
 
@@ -100,6 +108,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   readonly contacts: ContactOperations;
   /** The storage this node uses (the host's HTTP API reads from it). */
   readonly storage: Storage;
+  /** Users' profiles and user search, for the host application. */
+  readonly profiles: ProfileOperations;
+  /** Users' own conversation settings (pin, mute, archive, mark unread), for the host application. */
+  readonly conversationSettings: ConversationSettingsOperations;
 
   private readonly core: EngineCore;
   private readonly transport: Transport;
@@ -108,6 +120,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly cursorWrites: CursorWrites;
   private readonly tasks = new InflightTasks();
   private readonly relay: OutboxRelay;
+  private readonly presenceEvents: PresenceEvents;
+  private readonly settingsCache: SettingsCache;
   /** The host's limiter, closed with the node. */
   private readonly rateLimiter: RateLimiter | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -162,7 +176,53 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         this.emit("delivered", message, userId, latencyMs),
     });
     const hooks = options.hooks ?? {};
-    this.settlement = new MessageSettlement({ delivery, outbox: storage.outbox, hooks, errors });
+    this.settingsCache = new SettingsCache(storage.conversationSettings, {
+      ttlMs: options.settingsCacheMs ?? 10_000,
+      maxEntries: options.settingsCacheSize ?? 100_000,
+    });
+    const conversationSettings = new ConversationSettingsService({
+      store: storage.conversationSettings,
+      cache: this.settingsCache,
+      broker,
+      delivery,
+      errors,
+    });
+    this.conversationSettings = conversationSettings;
+    const presenceAudience = new ConversationPresenceAudience({
+      cursors: storage.cursors,
+      groups: groupCache,
+      hooks,
+      maxConversations: options.presenceAudienceConversations ?? 200,
+    });
+    this.profiles = new ProfileService({
+      profiles: storage.profiles,
+      audience: presenceAudience,
+      delivery,
+      searchLimiter: createMemoryRateLimiter({
+        points: limits.profileSearchesPerWindow,
+        durationMs: limits.profileSearchWindowMs,
+        keyPrefix: "profile_search",
+      }),
+      errors,
+    });
+    this.presenceEvents = new PresenceEvents({
+      partnerFrames: options.presenceEvents ?? false,
+      presence,
+      profiles: storage.profiles,
+      broker,
+      audience: presenceAudience,
+      delivery,
+      lastSeenBatchMs: options.lastSeenBatchMs ?? 1_000,
+      errors,
+    });
+    this.settlement = new MessageSettlement({
+      delivery,
+      outbox: storage.outbox,
+      hooks,
+      errors,
+      mutedAmong: (conversationId, userIds) =>
+        conversationSettings.mutedAmong(conversationId, userIds),
+    });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,
@@ -197,6 +257,9 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       messages: this.settlement,
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
+      presenceAudience,
+      presenceSubscriptions: new PresenceSubscriptions(stats, options.presenceFanoutChunk ?? 500),
+      conversationSettings,
     };
     this.core = core;
     this.connections = new ConnectionLifecycle(core, {
@@ -204,13 +267,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       rateLimiter,
       rateLimitByUser: options.rateLimitScope === "user",
       jsonLimits: { maxDepth: limits.maxJsonDepth, maxBytes: limits.maxFrameBytes },
-      presenceEvents: new PresenceEvents({
-        enabled: options.presenceEvents ?? false,
-        presence,
-        cursors: storage.cursors,
-        delivery,
-        errors,
-      }),
+      presenceEvents: this.presenceEvents,
     });
     this.groups = new GroupService(core);
     this.contacts = new ContactService(core);
@@ -252,7 +309,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     await broker.subscribe(this.nodeId, async (envelope) => {
       delivery.handleEnvelope(envelope);
     });
-    await broker.subscribeControl(this.nodeId, (message) => this.onControl(message));
+    await broker.subscribeControl(this.nodeId, (message, from) => this.onControl(message, from));
     await presence.heartbeat(this.nodeId);
     this.heartbeatTimer = setInterval(() => {
       presence
@@ -290,13 +347,14 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   }
 
   /**
-   * A user's conversations with unread counts and last message, newest activity first, with
-   * the other participants' cursors (`peerReadSeq`, `peerDeliveredSeq`): read state a new
-   * device cannot have learnt from receipts.
+   * A user's conversations (groups without messages included) with unread counts, last
+   * message and the user's `settings`, pinned first (newest pin first) then newest activity
+   * first, with the other participants' cursors (`peerReadSeq`, `peerDeliveredSeq`): read
+   * state a new device cannot have learnt from receipts. Paged: `offset` skips that many.
    */
   async conversations(
     userId: string,
-    options?: { limit?: number },
+    options?: { limit?: number; offset?: number },
   ): Promise<ConversationSummary[]> {
     const { cursors } = this.core.storage;
     const summaries = await cursors.conversations(userId, options);
@@ -377,7 +435,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     };
   }
 
-  private onControl(message: ControlMessage): void {
+  private onControl(message: ControlMessage, fromNodeId: string): void {
     switch (message.type) {
       case "kick_user":
         this.core.delivery.kickLocally(
@@ -397,6 +455,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       case "privacy_changed":
         this.core.relations.invalidatePrivacy(message.userId);
         return;
+      case "presence_changed":
+        this.core.presenceSubscriptions
+          .notify(message.userId, message.online, message.lastSeen)
+          .catch((error: unknown) => this.core.errors.report(error, "pushing presence"));
+        return;
+      case "settings_changed":
+        // This node wrote the change and cached the new value.
+        if (fromNodeId !== this.nodeId)
+          this.settingsCache.invalidate(message.userId, message.conversationId);
+        return;
       case "custom":
         return;
     }
@@ -413,7 +481,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     // Sends already received are stored and published before the node leaves.
     await this.tasks.drain();
     const { delivery, presence, broker, storage } = this.core;
-    await Promise.all([this.cursorWrites.flush(), this.settlement.flush()]);
+    await Promise.all([
+      this.cursorWrites.flush(),
+      this.settlement.flush(),
+      this.presenceEvents.flush(),
+    ]);
     delivery.stop();
     const quietly = (task: Promise<unknown>, context: string) =>
       task.catch((error: unknown) => this.core.errors.report(error, context));

@@ -33,6 +33,8 @@ export interface MessageSettlementDeps {
   hooks: ImHooks;
   /** Failures that reach no client. */
   errors: ErrorReporter;
+  /** Of the offline users, those who muted the conversation (for `onOffline`). */
+  mutedAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>>;
 }
 
 /**
@@ -91,16 +93,15 @@ export class MessageSettlement implements MessageDispatch {
   ): boolean {
     const { hooks, errors } = this.deps;
     if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
-    if (result.offline.length > 0 && hooks.onOffline) {
-      try {
-        hooks
-          .onOffline(message, result.offline)
-          .catch((error: unknown) => errors.report(error, "onOffline hook"));
-      } catch (error) {
-        // As before the fast path: a hook that throws at once counts as a failed delivery.
-        errors.report(error, "delivering a message");
-        return false;
-      }
+    const onOffline = hooks.onOffline;
+    if (result.offline.length > 0 && onOffline) {
+      const offline = result.offline;
+      // Off the send's path: the mute lookup (cached per node) is awaited by the hook only,
+      // and whatever the hook throws, at once or later, is reported, never fails the send.
+      this.deps
+        .mutedAmong(message.conversationId, offline)
+        .then((muted) => onOffline.call(hooks, message, offline, { muted }))
+        .catch((error: unknown) => errors.report(error, "onOffline hook"));
     }
     return result.complete;
   }

@@ -199,6 +199,22 @@ export interface ImLimits {
    * @default 600000 (10 minutes)
    */
   unsolicitedWindowMs: number;
+  /**
+   * Most users one `presence_subscribe` may name; more is `too_large`.
+   * @default 1000
+   */
+  maxPresenceSubscriptions: number;
+  /**
+   * User searches (`im.profiles.search`) one user may make per `profileSearchWindowMs` on a node;
+   * more is `rate_limited`.
+   * @default 20
+   */
+  profileSearchesPerWindow: number;
+  /**
+   * The window of `profileSearchesPerWindow`, in ms.
+   * @default 60000
+   */
+  profileSearchWindowMs: number;
 }
 
 /** The default of every limit. */
@@ -233,6 +249,9 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   strangerAddsPerWindow: 1_000,
   contactRequestsPerWindow: 20,
   unsolicitedWindowMs: 600_000,
+  maxPresenceSubscriptions: 1_000,
+  profileSearchesPerWindow: 20,
+  profileSearchWindowMs: 60_000,
 });
 
 /** Options of {@link createImServer}. */
@@ -288,7 +307,8 @@ export interface ImServerOptions {
    */
   multiDevice?: MultiDevicePolicy;
   /**
-   * Send `presence` frames to users who share a conversation when a user comes online or goes offline.
+   * Also push `presence` frames to every user who shares a conversation when a user comes online
+   * or goes offline, subscribed or not (clients that use `presence_subscribe` do not need it).
    * @default false
    */
   presenceEvents?: boolean;
@@ -379,6 +399,33 @@ export interface ImServerOptions {
    * @default 5000
    */
   presenceBatchMaxUsers?: number;
+  /**
+   * Watching sessions a `presence` change is pushed to before the node yields the event loop.
+   * @default 500
+   */
+  presenceFanoutChunk?: number;
+  /**
+   * How many of a user's most recent conversations make its presence audience (who may watch
+   * it and gets its `profile` frames), besides the `relatedUsers` hook.
+   * @default 200
+   */
+  presenceAudienceConversations?: number;
+  /**
+   * How long last-seen writes on final disconnects wait to be written together, in ms.
+   * @default 1000
+   */
+  lastSeenBatchMs?: number;
+  /**
+   * How long a node trusts the conversation settings it read (mute for `onOffline`, the
+   * unread mark), in ms; changes made on any node drop the entry at once (broadcast).
+   * @default 10000
+   */
+  settingsCacheMs?: number;
+  /**
+   * Most (user, conversation) settings cached per node.
+   * @default 100000
+   */
+  settingsCacheSize?: number;
   /** Where the engine logs. @default console */
   logger?: ImLogger;
 }

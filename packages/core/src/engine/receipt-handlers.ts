@@ -107,11 +107,14 @@ export function handleRead(
 ): void | Promise<void> {
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
-  return whenParticipant(core, session, frame.conversationId, () =>
+  return whenParticipant(core, session, frame.conversationId, () => {
     core.cursorWrites.read({
       userId,
       conversationId: frame.conversationId,
       seq: frame.seq,
-    }),
-  );
+    });
+    // Reading clears a "mark unread" (free when the node's cache knows there is none).
+    const cleared = core.conversationSettings.readBy(userId, frame.conversationId);
+    if (cleared) void core.tasks.track(cleared);
+  });
 }
