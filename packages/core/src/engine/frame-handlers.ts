@@ -1,4 +1,11 @@
 import type { ClientFrame, ClientFrameType } from "../protocol/schemas.js";
+import {
+  handleClear,
+  handleDeleteForMe,
+  handleEdit,
+  handlePin,
+  handleReact,
+} from "./change-handlers.js";
 import type { EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
 import { handleRecall } from "./recall-handler.js";
@@ -51,6 +58,12 @@ export const frameHandlers: {
   typing: { handle: handleTyping, awaitOnClose: false },
   signal: { handle: handleSignal, awaitOnClose: false },
   ping: { handle: handlePing, awaitOnClose: false },
+  // Changes (docs/protocol.md §13.2): change-handlers.ts.
+  edit: { handle: handleEdit, awaitOnClose: true },
+  react: { handle: handleReact, awaitOnClose: true },
+  pin: { handle: handlePin, awaitOnClose: true },
+  delete_for_me: { handle: handleDeleteForMe, awaitOnClose: true },
+  clear: { handle: handleClear, awaitOnClose: true },
 };
 
 /**

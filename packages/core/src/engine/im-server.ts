@@ -12,6 +12,7 @@ import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from ".
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
+import { ChangeSettlement } from "./change-settlement.js";
 import { ConnectionLifecycle } from "./connection-lifecycle.js";
 import { consoleLogger } from "./console-logger.js";
 import { CursorWrites } from "./cursor-writes.js";
@@ -100,6 +101,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly transport: Transport;
   private readonly connections: ConnectionLifecycle;
   private readonly settlement: MessageSettlement;
+  private readonly changeSettlement: ChangeSettlement;
   private readonly cursorWrites: CursorWrites;
   private readonly tasks = new InflightTasks();
   private readonly relay: OutboxRelay;
@@ -158,6 +160,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     });
     const hooks = options.hooks ?? {};
     this.settlement = new MessageSettlement({ delivery, outbox: storage.outbox, hooks, errors });
+    this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,
@@ -186,6 +189,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       replies: new SessionReplies(stats, errors),
       errors,
       messages: this.settlement,
+      changes: this.changeSettlement,
+      mentionAllByMembers: options.mentionAll === "members",
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
     };
@@ -206,8 +211,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.groups = new GroupService(core);
     this.relay = new OutboxRelay({
       outbox: storage.outbox,
-      deliver: async (entry) =>
-        this.settlement.dispatch(entry.message, entry.participants, undefined),
+      // Messages and changes (docs/protocol.md §13.1): both are stored promises to publish.
+      kinds: ["message", "change"],
+      deliver: async (entry) => {
+        if (entry.kind !== "change") {
+          return this.settlement.dispatch(entry.message, entry.participants, undefined);
+        }
+        // An entry whose change is gone has nothing left to publish.
+        if (!entry.change) return true;
+        return this.changeSettlement.dispatch(entry.change, entry.participants, undefined);
+      },
       intervalMs: options.relayIntervalMs ?? 1_000,
       retentionMs: options.outboxRetentionMs ?? 3_600_000,
       batchSize: options.relayBatchSize ?? 100,
@@ -397,7 +410,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     // Sends already received are stored and published before the node leaves.
     await this.tasks.drain();
     const { delivery, presence, broker, storage } = this.core;
-    await Promise.all([this.cursorWrites.flush(), this.settlement.flush()]);
+    await Promise.all([
+      this.cursorWrites.flush(),
+      this.settlement.flush(),
+      this.changeSettlement.flush(),
+    ]);
     delivery.stop();
     const quietly = (task: Promise<unknown>, context: string) =>
       task.catch((error: unknown) => this.core.errors.report(error, context));

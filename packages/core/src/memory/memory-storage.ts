@@ -1,6 +1,6 @@
 import type { Storage } from "../contracts/storage.js";
-import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
+import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
