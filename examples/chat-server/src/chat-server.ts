@@ -25,7 +25,8 @@ import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
-import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
+import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
@@ -275,6 +276,11 @@ export async function createChatServer(
         points: config.registerLimitPerHour,
         durationMs: 3_600_000,
       }),
+      searchLimiter: backends.limiterFactory({
+        name: "http_search_user",
+        points: config.searchLimitPerMinute,
+        durationMs: 60_000,
+      }),
       publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
       clientBundlePath: clientBundlePath(),
       draining: () => draining,
@@ -286,6 +292,8 @@ export async function createChatServer(
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
+    registerSearchRoutes(http, ctx);
+    registerPinRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

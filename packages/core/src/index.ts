@@ -35,6 +35,7 @@ export * from "./domain/session.js";
 export type * from "./engine/events.js";
 export type * from "./engine/group-operations.js";
 export * from "./engine/im-server.js";
+export type { MessageSearchOptions } from "./engine/message-search.js";
 export * from "./engine/options.js";
 export type * from "./engine/stats.js";
 export * from "./errors.js";

@@ -14,6 +14,12 @@ export interface SendContext {
   body: MessageBody;
 }
 
+/** What `onOffline` is told besides the message and the offline users. */
+export interface OfflineInfo {
+  /** The offline users the message mentions, by id or with `all` (docs/protocol.md §13.5). */
+  mentioned: string[];
+}
+
 /**
  * Hooks the host application sets. They run on the hot path: keep them fast.
  */
@@ -27,9 +33,10 @@ export interface ImHooks {
   /**
    * Recipients of a stored message who had no online session when it was
    * delivered: the place for push notifications. Errors are reported, never
-   * fail the send.
+   * fail the send. `info.mentioned` names those of `userIds` the message
+   * mentions (by id or `all`), so a push can override a mute.
    */
-  onOffline?(message: Message, userIds: string[]): Promise<void>;
+  onOffline?(message: Message, userIds: string[], info: OfflineInfo): Promise<void>;
   /** Authorize a call signal; throw an `ImError` to refuse. */
   beforeSignal?(principal: Principal, to: string, callId: string): Promise<void>;
 }

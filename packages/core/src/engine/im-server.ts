@@ -7,6 +7,7 @@ import type { Transport } from "../contracts/transport.js";
 import { type ConversationSummary, parseConversationId } from "../domain/conversation.js";
 import type { ControlMessage } from "../domain/envelope.js";
 import type { Message } from "../domain/message.js";
+import type { PinnedMessage, ReactionSummary, SearchPage } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { CloseCode } from "../protocol/close-codes.js";
@@ -24,6 +25,7 @@ import { GroupCache } from "./group-cache.js";
 import type { GroupOperations } from "./group-operations.js";
 import { GroupService } from "./group-service.js";
 import { InflightTasks } from "./inflight-tasks.js";
+import { type MessageSearchOptions, searchMessages } from "./message-search.js";
 import { MessageSettlement } from "./message-settlement.js";
 import {
   DEFAULT_LIMITS,
@@ -83,6 +85,8 @@ export interface HistoryPage {
   messages: Message[];
   /** True when older messages remain. */
   more: boolean;
+  /** The reactions of the page's messages, aggregated, with whether the reader reacted (§13.5). */
+  reactions: ReactionSummary[];
 }
 
 /**
@@ -304,6 +308,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const { cursors } = this.core.storage;
     const summaries = await cursors.conversations(userId, options);
     if (summaries.length === 0) return summaries;
+    const mentions = await this.core.storage.changes.mentionCounts(
+      userId,
+      summaries.map((s) => s.conversationId),
+    );
     const peers = new Map(
       (
         await cursors.peerCursors(
@@ -316,6 +324,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       const peer = peers.get(summary.conversationId);
       summary.peerReadSeq = peer?.readSeq ?? 0;
       summary.peerDeliveredSeq = peer?.deliveredSeq ?? 0;
+      summary.mentions = mentions.get(summary.conversationId) ?? 0;
     }
     return summaries;
   }
@@ -336,7 +345,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     if (!cursor) {
       // Opening a new direct conversation reads its history before the first message.
       if (parsed.kind === "direct" && parsed.userIds.includes(userId)) {
-        return { messages: [], more: false };
+        return { messages: [], more: false, reactions: [] };
       }
       throw new ImError("forbidden", "not a participant of this conversation");
     }
@@ -349,10 +358,34 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const page = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
     const messages = joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
     const oldest = messages.at(-1)?.seq;
+    const reactions =
+      messages.length > 0
+        ? await this.core.storage.changes.reactions(
+            messages.map((m) => m.messageId),
+            userId,
+          )
+        : [];
     return {
       messages,
       more: oldest !== undefined && oldest > joinedSeq + 1 && messages.length === limit,
+      reactions,
     };
+  }
+
+  /**
+   * Full-text search over the conversations `userId` is in now, newest first, paged by the
+   * last hit (docs/protocol.md §13.5); recalled and deleted-for-me messages never match.
+   * Naming a conversation the user is not in is `forbidden`.
+   */
+  search(userId: string, options: MessageSearchOptions): Promise<SearchPage> {
+    return searchMessages(this.core.storage, userId, options);
+  }
+
+  /** The pinned messages of a conversation `userId` is in, newest pin first (else `forbidden`). */
+  async pins(userId: string, conversationId: string): Promise<PinnedMessage[]> {
+    const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
+    if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
+    return this.core.storage.changes.pins(conversationId);
   }
 
   /** Whether each dependency answers, for readiness probes. */

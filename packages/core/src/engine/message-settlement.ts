@@ -1,6 +1,7 @@
 import type { ImHooks } from "../contracts/hooks.js";
 import type { OutboxStore } from "../contracts/outbox-store.js";
 import type { Message } from "../domain/message.js";
+import { mentionsUser } from "../domain/message-change.js";
 import { Batcher } from "./batcher.js";
 import type { Delivery, MessageDeliveryResult } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
@@ -93,8 +94,11 @@ export class MessageSettlement implements MessageDispatch {
     if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
     if (result.offline.length > 0 && hooks.onOffline) {
       try {
+        const mentioned = message.mentions
+          ? result.offline.filter((userId) => mentionsUser(message, userId))
+          : [];
         hooks
-          .onOffline(message, result.offline)
+          .onOffline(message, result.offline, { mentioned })
           .catch((error: unknown) => errors.report(error, "onOffline hook"));
       } catch (error) {
         // As before the fast path: a hook that throws at once counts as a failed delivery.
