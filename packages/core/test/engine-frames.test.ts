@@ -560,9 +560,25 @@ describe("rate limits and hooks", () => {
     ).rejects.toMatchObject({ code: "forbidden" });
     const sent = await sendText(alice, { type: "user", id: "carol" }, "are you online?");
     await eventually(() => expect(offline).toHaveBeenCalledTimes(1));
-    expect(offline).toHaveBeenCalledWith(expect.objectContaining({ messageId: sent.messageId }), [
-      "carol",
-    ]);
+    expect(offline).toHaveBeenCalledWith(
+      expect.objectContaining({ messageId: sent.messageId }),
+      ["carol"],
+      { mentioned: [] },
+    );
+    // A mention tells onOffline, so a push can override a mute.
+    alice.send({
+      type: "send",
+      cid: "mention-carol",
+      to: { type: "user", id: "carol" },
+      body: { type: "text", text: "@carol look" },
+      mentions: ["carol"],
+    });
+    await eventually(() => expect(offline).toHaveBeenCalledTimes(2));
+    expect(offline).toHaveBeenLastCalledWith(
+      expect.objectContaining({ mentions: ["carol"] }),
+      ["carol"],
+      { mentioned: ["carol"] },
+    );
   });
 
   it("the outbox relay re-publishes what the fast path missed (publish failure)", async () => {
