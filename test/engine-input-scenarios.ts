@@ -265,6 +265,7 @@ export function describeEngineInput(name: string, open: () => Promise<ScenarioSt
       expect(await server.im.history(aliceId, conversationId)).toEqual({
         messages: [],
         more: false,
+        reactions: [],
       });
       await expect(server.im.history(eveId, conversationId)).rejects.toMatchObject({
         code: "forbidden",

@@ -26,12 +26,13 @@ import { createChatMetrics } from "./metrics.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerContactRoutes } from "./routes/contact-routes.js";
-import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerProfileRoutes } from "./routes/profile-routes.js";
+import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -282,6 +283,11 @@ export async function createChatServer(
         points: config.registerLimitPerHour,
         durationMs: 3_600_000,
       }),
+      searchLimiter: backends.limiterFactory({
+        name: "http_search_user",
+        points: config.searchLimitPerMinute,
+        durationMs: 60_000,
+      }),
       publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
       clientBundlePath: clientBundlePath(),
       draining: () => draining,
@@ -296,6 +302,8 @@ export async function createChatServer(
     registerContactRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
     registerProfileRoutes(http, ctx);
+    registerSearchRoutes(http, ctx);
+    registerPinRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

@@ -304,6 +304,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   registerLimitPerHour: number;
   /**
+   * Searches (`GET /search`) per user per minute.
+   * @default 30 (`LUCKY_IM_SEARCH_LIMIT`)
+   */
+  searchLimitPerMinute: number;
+  /**
    * log2 of the scrypt cost of password hashes: 17 is OWASP's minimum. Lower it only in tests.
    * @default 17 (`LUCKY_IM_PASSWORD_HASH_LOG_N`)
    */

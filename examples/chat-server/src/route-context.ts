@@ -15,6 +15,8 @@ export interface RouteContext {
   metrics: ChatMetrics;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;
+  /** Limits searches per user (`GET /search`). */
+  searchLimiter: RateLimiter;
   /** The page's folder. */
   publicDir: string;
   /** The single-file browser build of `@lucky-im/client`. */

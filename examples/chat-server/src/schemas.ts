@@ -235,3 +235,26 @@ export const UserSearchQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
 });
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
+/** `GET /search` (docs/protocol.md §13.5): the words, filters and the page cursor (`cursorTs` + `cursorId`). */
+export const SearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 1024 }),
+  conversationId: Type.Optional(ConversationIdSchema),
+  from: Type.Optional(UserIdSchema),
+  type: Type.Optional(
+    Type.Union([
+      Type.Literal("text"),
+      Type.Literal("image"),
+      Type.Literal("file"),
+      Type.Literal("voice"),
+      Type.Literal("video"),
+      Type.Literal("location"),
+      Type.Literal("custom"),
+    ]),
+  ),
+  before: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  cursorTs: Type.Optional(Type.Integer({ minimum: 0 })),
+  cursorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type SearchQuery = Static<typeof SearchQuery>;

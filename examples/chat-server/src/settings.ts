@@ -351,6 +351,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "registrations per address per hour",
   }),
   setting({
+    key: "searchLimitPerMinute",
+    env: "LUCKY_IM_SEARCH_LIMIT",
+    schema: atLeast(),
+    default: 30,
+    doc: "searches (GET /search) per user per minute",
+  }),
+  setting({
     key: "loginFreeFailures",
     env: "LUCKY_IM_LOGIN_FREE_FAILURES",
     schema: atLeast(0),

@@ -761,7 +761,7 @@ describe("conversations", () => {
       token: a.accessToken,
     });
     expect(empty.status, "a new direct conversation is empty, not forbidden").toBe(200);
-    expect(empty.body).toEqual({ messages: [], more: false });
+    expect(empty.body).toEqual({ messages: [], more: false, reactions: [] });
     const ids = [b.userId, c.userId].sort();
     expectError(
       await api(base, "GET", `/conversations/d:${ids[0]}:${ids[1]}/messages`, {

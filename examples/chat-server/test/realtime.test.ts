@@ -156,6 +156,7 @@ describe("chat between two registered users", () => {
         // What alice read and received: a new device of bob's shows his messages as read.
         peerReadSeq: 2,
         peerDeliveredSeq: 2,
+        mentions: 0,
         lastMessage: expect.objectContaining({
           type: "message",
           conversationId,
@@ -218,7 +219,7 @@ describe("chat between two registered users", () => {
         token: alice.accessToken,
       },
     );
-    expect(older.body).toEqual({ messages: expect.any(Array), more: false });
+    expect(older.body).toEqual({ messages: expect.any(Array), more: false, reactions: [] });
     expect(older.body.messages.map((m: Frame) => m.seq)).toEqual([3, 2, 1]);
 
     const carol = await registerUser(base, "carol");

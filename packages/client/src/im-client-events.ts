@@ -13,6 +13,7 @@ import type {
   SyncedFrame,
   TypingNoticeFrame,
 } from "@lucky-im/protocol";
+import type { MessageChangeEvent } from "./change-tracker.js";
 import type { ImClientError } from "./client-error.js";
 import type { ClientState, DisconnectInfo, SentResult } from "./im-client-options.js";
 
@@ -38,6 +39,11 @@ export interface ImClientEvents {
   receipt: (frame: ReceiptFrame) => void;
   /** A message was recalled: drop its content. */
   recalled: (frame: RecalledFrame) => void;
+  /**
+   * A message changed (edited, recalled, reacted, pinned, deleted or cleared for this user;
+   * docs/protocol.md §13.3), live or from a sync, once per changeSeq. Needs `options.changes`.
+   */
+  change: (change: MessageChangeEvent) => void;
   /** Someone is typing to this user or in one of its groups. */
   typing: (frame: TypingNoticeFrame) => void;
   /** A call-signalling payload from another user. */

@@ -110,6 +110,13 @@ export interface ImClientOptions {
    */
   maxPayloadBytes?: number;
   /**
+   * Ask for changes (docs/protocol.md §13): every `sync` names the last changeSeq per
+   * conversation, `change` events come live and from sync, and `edit`, `react`, `pin`,
+   * `deleteForMe` and `clear` work. Needs a server that serves §13.
+   * @default false
+   */
+  changes?: boolean;
+  /**
    * `limit` of each `sync` (messages per page).
    * @default undefined (the server's page size)
    */
@@ -190,6 +197,10 @@ export interface SendOptions {
    * @default a new UUID
    */
   cid?: string;
+  /** The id of a message of the same conversation this one replies to (docs/protocol.md §13.2). */
+  replyTo?: string;
+  /** Mentioned user ids, or `["all"]` (docs/protocol.md §13.2). */
+  mentions?: readonly string[];
 }
 
 /** Details of a closed connection. */

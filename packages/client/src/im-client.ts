@@ -12,6 +12,7 @@ import type {
 } from "@lucky-im/protocol";
 import { backoffDelay, CloseCode, DEFAULT_JSON_LIMITS, PROTOCOL_NAME } from "@lucky-im/protocol";
 import { EventEmitter } from "eventemitter3";
+import { type AppliedResult, ChangeTracker } from "./change-tracker.js";
 import { ImClientError } from "./client-error.js";
 import { ConversationOrder, type OrderedEntry } from "./conversation-order.js";
 import { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
@@ -122,6 +123,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private readonly syncLimit: number | undefined;
   private readonly maxSyncCursors: number;
   private readonly generateCid: () => string;
+  /** Changes (docs/protocol.md §13), when `options.changes` asks for them. */
+  private readonly changes: ChangeTracker | undefined;
   private readonly maxFramesPerSecond: number;
   private readonly maxQueuedFrames: number;
   private readonly maxRateLimitedRetries: number;
@@ -179,6 +182,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.syncLimit = options.syncLimit;
     this.maxSyncCursors = options.maxSyncCursors ?? 10_000;
     this.generateCid = options.generateCid ?? defaultCid;
+    this.changes = options.changes ? new ChangeTracker() : undefined;
     this.maxFramesPerSecond = options.maxFramesPerSecond ?? 30;
     this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
     this.maxRateLimitedRetries = options.maxRateLimitedRetries ?? 5;
@@ -273,6 +277,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       );
     }
     const frame: SendFrame = { type: "send", cid, to, body };
+    if (options.replyTo !== undefined) frame.replyTo = options.replyTo;
+    if (options.mentions !== undefined) frame.mentions = [...options.mentions];
     const text = JSON.stringify(frame);
     if (utf8.encode(text).length > this.maxPayloadBytes) {
       return Promise.reject(
@@ -325,6 +331,49 @@ export class ImClient extends EventEmitter<ImClientEvents> {
    */
   recall(messageId: string): boolean {
     return this.sendNow({ type: "recall", messageId });
+  }
+
+  /**
+   * Edits the body of one of the user's text messages (docs/protocol.md §13.2). Resolves
+   * once the server stored it (everyone gets a `change` event); rejects with the server's
+   * code (`forbidden`, `conflict` after the edit window or for a recalled message, ...).
+   * Needs `options.changes`.
+   */
+  edit(messageId: string, body: MessageBody): Promise<AppliedResult> {
+    return this.sendChange({ type: "edit", messageId, body });
+  }
+
+  /** Adds (or with `remove`, removes) the user's reaction `key` on a message. Needs `options.changes`. */
+  react(
+    messageId: string,
+    key: string,
+    options: { remove?: boolean } = {},
+  ): Promise<AppliedResult> {
+    return this.sendChange({
+      type: "react",
+      messageId,
+      key,
+      ...(options.remove ? { remove: true as const } : {}),
+    });
+  }
+
+  /** Pins (or with `remove`, unpins) a message in its conversation. Needs `options.changes`. */
+  pin(messageId: string, options: { remove?: boolean } = {}): Promise<AppliedResult> {
+    return this.sendChange({
+      type: "pin",
+      messageId,
+      ...(options.remove ? { remove: true as const } : {}),
+    });
+  }
+
+  /** Hides a message on every device of the user (not for others). Needs `options.changes`. */
+  deleteForMe(messageId: string): Promise<AppliedResult> {
+    return this.sendChange({ type: "delete_for_me", messageId });
+  }
+
+  /** Hides every message up to `upToSeq` of a conversation on every device of the user. Needs `options.changes`. */
+  clear(conversationId: string, upToSeq: number): Promise<AppliedResult> {
+    return this.sendChange({ type: "clear", conversationId, upToSeq });
   }
 
   /**
@@ -541,6 +590,11 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     if (conn.closed) return;
     conn.closed = true;
     conn.pacer.clear();
+    // A change frame is not re-sent after a reconnect: its caller decides (the outcome is unknown).
+    this.changes?.failAll(
+      "unavailable",
+      `${PREFIX} the connection closed before the server answered`,
+    );
     conn.socket.onopen = null;
     conn.socket.onmessage = null;
     conn.socket.onclose = null;
@@ -684,6 +738,14 @@ export class ImClient extends EventEmitter<ImClientEvents> {
         break;
       case "recalled":
         this.safeEmit("recalled", frame);
+        break;
+      case "change":
+        if (this.changes?.onChange(frame.change, this.syncInFlight)) {
+          this.safeEmit("change", frame.change);
+        }
+        break;
+      case "applied":
+        this.changes?.onApplied(frame.cid, frame.changeSeq);
         break;
       case "typing":
         this.safeEmit("typing", frame);
@@ -896,6 +958,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
 
   private onErrorFrame(code: ErrorCode, message: string, cid: string | undefined): void {
     const error = new ImClientError(code, `${PREFIX} server error: ${message}`, { cid });
+    if (this.changes?.onError(cid, error)) return;
     const send = cid === undefined ? undefined : this.pending.get(cid);
     if (send) {
       if (code === "rate_limited" && send.retries < this.maxRateLimitedRetries) {
@@ -1031,11 +1094,13 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       this.syncLimit === undefined
         ? { type: "sync", cursors }
         : { type: "sync", cursors, limit: this.syncLimit };
+    if (this.changes) frame.changes = this.changes.syncField();
     this.write(JSON.stringify(frame));
   }
 
   private onSynced(frame: SyncedFrame): void {
     this.syncInFlight = false;
+    this.changes?.onSynced(frame);
     const lastSeq = new Map(frame.conversations.map((c) => [c.conversationId, c.lastSeq]));
     for (const [conversationId, order] of this.conversations) {
       if (order.cursor !== undefined) continue;
@@ -1135,6 +1200,31 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   }
 
   /** Sends a frame the application asked for; false when not connected or the pacer is full. */
+  /** Sends a change frame with a fresh cid and waits for its `applied`. */
+  private sendChange(
+    frame: Extract<ClientFrame, { type: "edit" | "react" | "pin" | "delete_for_me" | "clear" }>,
+  ): Promise<AppliedResult> {
+    if (!this.changes) {
+      return Promise.reject(
+        new ImClientError(
+          "bad_request",
+          `${PREFIX} changes are off: create the client with changes: true`,
+        ),
+      );
+    }
+    const cid = this.generateCid();
+    const answered = this.changes.wait(cid);
+    if (!this.sendNow({ ...frame, cid })) {
+      this.changes.onError(
+        cid,
+        new ImClientError("unavailable", `${PREFIX} not connected, or the outgoing queue is full`, {
+          cid,
+        }),
+      );
+    }
+    return answered;
+  }
+
   private sendNow(frame: ClientFrame): boolean {
     if (!this.isLive()) return false;
     return this.conn!.pacer.offer(JSON.stringify(frame));

@@ -6,6 +6,7 @@
  */
 
 export type {
+  ChangeFrame,
   GroupFrame,
   MessageBody,
   MessageFrame,
@@ -19,6 +20,7 @@ export type {
   TypingNoticeFrame,
 } from "@lucky-im/protocol";
 export type { BackoffOptions } from "./backoff.js";
+export type { AppliedResult, MessageChangeEvent } from "./change-tracker.js";
 export { ImClientError, type ImClientErrorOptions } from "./client-error.js";
 export { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
 export { createImClient, ImClient } from "./im-client.js";

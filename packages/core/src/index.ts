@@ -40,6 +40,7 @@ export type * from "./engine/events.js";
 export type * from "./engine/group-join-operations.js";
 export type * from "./engine/group-operations.js";
 export * from "./engine/im-server.js";
+export type { MessageSearchOptions } from "./engine/message-search.js";
 export * from "./engine/options.js";
 export type * from "./engine/profile-operations.js";
 export type * from "./engine/stats.js";

@@ -563,7 +563,21 @@ describe("rate limits and hooks", () => {
     expect(offline).toHaveBeenCalledWith(
       expect.objectContaining({ messageId: sent.messageId }),
       ["carol"],
-      { muted: new Set() },
+      { muted: new Set(), mentioned: [] },
+    );
+    // A mention tells onOffline, so a push can override a mute.
+    alice.send({
+      type: "send",
+      cid: "mention-carol",
+      to: { type: "user", id: "carol" },
+      body: { type: "text", text: "@carol look" },
+      mentions: ["carol"],
+    });
+    await eventually(() => expect(offline).toHaveBeenCalledTimes(2));
+    expect(offline).toHaveBeenLastCalledWith(
+      expect.objectContaining({ mentions: ["carol"] }),
+      ["carol"],
+      { muted: new Set(), mentioned: ["carol"] },
     );
   });
 

@@ -109,12 +109,24 @@ export const AuthFrameSchema = Type.Object({
     }),
   ),
 });
+/** A message id in a client frame (1..64 characters). */
+function MessageIdSchema() {
+  return Type.String({ minLength: 1, maxLength: 64 });
+}
+/** The optional `cid` of a change frame (§13.2): 1..64 characters. */
+function ChangeCidSchema() {
+  return Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
+}
 /** JSON Schema (TypeBox) of the client's `send` frame. */
 export const SendFrameSchema = Type.Object({
   type: Type.Literal("send"),
   cid: CidSchema,
   to: TargetSchema,
   body: MessageBodySchema,
+  /** Addition (§13.2): the id of a message of the same conversation this one replies to. */
+  replyTo: Type.Optional(MessageIdSchema()),
+  /** Addition (§13.2): mentioned user ids, or `["all"]` (the engine caps the count: `too_large`). */
+  mentions: Type.Optional(Type.Array(UserIdSchema, { maxItems: 1000 })),
 });
 /** JSON Schema (TypeBox) of the client's `ack` frame. */
 export const AckFrameSchema = Type.Object({
@@ -133,6 +145,8 @@ export const SyncFrameSchema = Type.Object({
   type: Type.Literal("sync"),
   cursors: Type.Record(Type.String(), SeqSchema),
   limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Addition (§13.4): the last changeSeq applied per conversation; makes the session change-aware. */
+  changes: Type.Optional(Type.Record(Type.String(), SeqSchema)),
 });
 /** JSON Schema (TypeBox) of the client's `recall` frame. */
 export const RecallFrameSchema = Type.Object({
@@ -166,6 +180,43 @@ export const PresenceSubscribeFrameSchema = Type.Object({
   userIds: Type.Array(UserIdSchema, { maxItems: 10_000 }),
   cid: Type.Optional(CidSchema),
 });
+// Changes (§13.2). The key and count limits past the schema's bounds are the engine's and the
+// store's (`too_large`), so the schema bounds are only a ceiling on what is parsed.
+/** JSON Schema (TypeBox) of the client's `edit` frame (addition, §13.2). */
+export const EditFrameSchema = Type.Object({
+  type: Type.Literal("edit"),
+  cid: ChangeCidSchema(),
+  messageId: MessageIdSchema(),
+  body: MessageBodySchema,
+});
+/** JSON Schema (TypeBox) of the client's `react` frame (addition, §13.2). */
+export const ReactFrameSchema = Type.Object({
+  type: Type.Literal("react"),
+  cid: ChangeCidSchema(),
+  messageId: MessageIdSchema(),
+  key: Type.String({ maxLength: 256 }),
+  remove: Type.Optional(Type.Literal(true)),
+});
+/** JSON Schema (TypeBox) of the client's `pin` frame (addition, §13.2). */
+export const PinFrameSchema = Type.Object({
+  type: Type.Literal("pin"),
+  cid: ChangeCidSchema(),
+  messageId: MessageIdSchema(),
+  remove: Type.Optional(Type.Literal(true)),
+});
+/** JSON Schema (TypeBox) of the client's `delete_for_me` frame (addition, §13.2). */
+export const DeleteForMeFrameSchema = Type.Object({
+  type: Type.Literal("delete_for_me"),
+  cid: ChangeCidSchema(),
+  messageId: MessageIdSchema(),
+});
+/** JSON Schema (TypeBox) of the client's `clear` frame (addition, §13.2). */
+export const ClearFrameSchema = Type.Object({
+  type: Type.Literal("clear"),
+  cid: ChangeCidSchema(),
+  conversationId: ConversationIdSchema,
+  upToSeq: SeqSchema,
+});
 
 /** An auth frame, as validated by `AuthFrameSchema`. */
 export type AuthFrame = Static<typeof AuthFrameSchema>;
@@ -187,6 +238,16 @@ export type SignalFrame = Static<typeof SignalFrameSchema>;
 export type PingFrame = Static<typeof PingFrameSchema>;
 /** A presence subscribe frame, as validated by `PresenceSubscribeFrameSchema`. */
 export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrameSchema>;
+/** An edit frame, as validated by `EditFrameSchema`. */
+export type EditFrame = Static<typeof EditFrameSchema>;
+/** A react frame, as validated by `ReactFrameSchema`. */
+export type ReactFrame = Static<typeof ReactFrameSchema>;
+/** A pin frame, as validated by `PinFrameSchema`. */
+export type PinFrame = Static<typeof PinFrameSchema>;
+/** A delete_for_me frame, as validated by `DeleteForMeFrameSchema`. */
+export type DeleteForMeFrame = Static<typeof DeleteForMeFrameSchema>;
+/** A clear frame, as validated by `ClearFrameSchema`. */
+export type ClearFrame = Static<typeof ClearFrameSchema>;
 
 /** Every frame a client may send. */
 export type ClientFrame =
@@ -199,7 +260,12 @@ export type ClientFrame =
   | TypingFrame
   | SignalFrame
   | PingFrame
-  | PresenceSubscribeFrame;
+  | PresenceSubscribeFrame
+  | EditFrame
+  | ReactFrame
+  | PinFrame
+  | DeleteForMeFrame
+  | ClearFrame;
 
 /** The schema of each client frame, by `type`. */
 export const CLIENT_FRAME_SCHEMAS = {
@@ -213,6 +279,11 @@ export const CLIENT_FRAME_SCHEMAS = {
   signal: SignalFrameSchema,
   ping: PingFrameSchema,
   presence_subscribe: PresenceSubscribeFrameSchema,
+  edit: EditFrameSchema,
+  react: ReactFrameSchema,
+  pin: PinFrameSchema,
+  delete_for_me: DeleteForMeFrameSchema,
+  clear: ClearFrameSchema,
 } as const;
 
 /** The `type` of a client frame. */
@@ -238,6 +309,16 @@ export const SentFrameSchema = Type.Object({
   seq: Type.Integer(),
   ts: Type.Number(),
 });
+/** JSON Schema (TypeBox) of a reply reference in a `message` frame (addition, §13.2). */
+export const ReplyReferenceSchema = Type.Object({
+  messageId: Type.String(),
+  seq: Type.Integer(),
+  from: Type.String(),
+  excerpt: Type.String(),
+  recalled: Type.Optional(Type.Literal(true)),
+});
+/** A reply reference, as validated by `ReplyReferenceSchema`. */
+export type ReplyReferenceFrame = Static<typeof ReplyReferenceSchema>;
 /** JSON Schema (TypeBox) of the server's `message` frame. */
 export const MessageFrameSchema = Type.Object({
   type: Type.Literal("message"),
@@ -250,12 +331,23 @@ export const MessageFrameSchema = Type.Object({
   ts: Type.Number(),
   cid: Type.String(),
   recalled: Type.Optional(Type.Literal(true)),
+  /** Addition (§13.2): the quoted message, with an excerpt. */
+  replyTo: Type.Optional(ReplyReferenceSchema),
+  /** Addition (§13.2): mentioned user ids, or `all`. */
+  mentions: Type.Optional(Type.Array(Type.String())),
+  /** Addition (§13.2): when the body was last edited (ms since epoch). */
+  editedAt: Type.Optional(Type.Number()),
 });
 /** JSON Schema (TypeBox) of the server's `synced` frame. */
 export const SyncedFrameSchema = Type.Object({
   type: Type.Literal("synced"),
   conversations: Type.Array(
-    Type.Object({ conversationId: Type.String(), lastSeq: Type.Integer() }),
+    Type.Object({
+      conversationId: Type.String(),
+      lastSeq: Type.Integer(),
+      /** Addition (§13.4): the conversation's last changeSeq, for change-aware sessions. */
+      lastChangeSeq: Type.Optional(Type.Integer()),
+    }),
   ),
   more: Type.Boolean(),
 });
@@ -392,6 +484,44 @@ export const AuthExpiringFrameSchema = Type.Object({
   expiresAt: Type.Number(),
 });
 
+/** The kinds of a change (§13.1). */
+export const ChangeKindSchema = Type.Union([
+  Type.Literal("edited"),
+  Type.Literal("recalled"),
+  Type.Literal("reacted"),
+  Type.Literal("unreacted"),
+  Type.Literal("pinned"),
+  Type.Literal("unpinned"),
+  Type.Literal("deleted"),
+  Type.Literal("cleared"),
+]);
+/** JSON Schema (TypeBox) of the server's `change` frame (addition, §13.3). */
+export const ChangeFrameSchema = Type.Object({
+  type: Type.Literal("change"),
+  change: Type.Object({
+    conversationId: Type.String(),
+    changeSeq: Type.Integer(),
+    kind: ChangeKindSchema,
+    messageId: Type.String(),
+    seq: Type.Integer(),
+    by: Type.String(),
+    ts: Type.Number(),
+    body: Type.Optional(MessageBodySchema),
+    key: Type.Optional(Type.String()),
+  }),
+});
+/** JSON Schema (TypeBox) of the server's `applied` frame (addition, §13.2). */
+export const AppliedFrameSchema = Type.Object({
+  type: Type.Literal("applied"),
+  cid: Type.Optional(Type.String()),
+  /** Absent when nothing changed (a repeated reaction, a second pin). */
+  changeSeq: Type.Optional(Type.Integer()),
+});
+
+/** A change frame, as validated by `ChangeFrameSchema`. */
+export type ChangeFrame = Static<typeof ChangeFrameSchema>;
+/** An applied frame, as validated by `AppliedFrameSchema`. */
+export type AppliedFrame = Static<typeof AppliedFrameSchema>;
 /** A ready frame, as validated by `ReadyFrameSchema`. */
 export type ReadyFrame = Static<typeof ReadyFrameSchema>;
 /** A sent frame, as validated by `SentFrameSchema`. */
@@ -447,4 +577,6 @@ export type ServerFrame =
   | ContactFrame
   | PongFrame
   | ErrorFrame
-  | AuthExpiringFrame;
+  | AuthExpiringFrame
+  | ChangeFrame
+  | AppliedFrame;

@@ -36,6 +36,8 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
         // The others' cursors: a new device shows read marks without having seen the receipts.
         peerReadSeq: s.peerReadSeq ?? 0,
         peerDeliveredSeq: s.peerDeliveredSeq ?? 0,
+        // Messages after the read cursor that mention the user (docs/protocol.md §13.5).
+        mentions: s.mentions ?? 0,
         lastMessage: s.lastMessage ? toMessageFrame(s.lastMessage) : null,
         settings: s.settings ?? defaultConversationSettings(s.conversationId),
       }));
@@ -52,7 +54,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
         ...(beforeSeq === undefined ? {} : { beforeSeq }),
         ...(limit === undefined ? {} : { limit }),
       });
-      return { messages: page.messages.map(toMessageFrame), more: page.more };
+      // Current state (edited bodies with editedAt, reply refs) and reactions with `mine`.
+      return {
+        messages: page.messages.map(toMessageFrame),
+        more: page.more,
+        reactions: page.reactions,
+      };
     },
   );
 
@@ -62,6 +69,18 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: RouteConte
     async (request) => {
       const userId = await ctx.authenticate(request);
       return im.conversationSettings.update(userId, request.params.id, request.body);
+    },
+  );
+}
+
+/** `GET /conversations/:id/pins`: the conversation's pinned messages, newest pin first. */
+export function registerPinRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.get<{ Params: ConversationParams }>(
+    "/conversations/:id/pins",
+    { schema: { params: ConversationParams } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      return { pins: await ctx.im.pins(userId, request.params.id) };
     },
   );
 }

@@ -21,6 +21,8 @@ export interface OfflineContext {
    * skip or silence their push. Read from a per-node cache of settings, not the store per message.
    */
   muted: ReadonlySet<string>;
+  /** The offline users the message mentions, by id or with `all` (docs/protocol.md §13.5): a push may override their mute. */
+  mentioned: string[];
 }
 
 /**
@@ -36,7 +38,8 @@ export interface ImHooks {
   /**
    * Recipients of a stored message who had no online session when it was
    * delivered: the place for push notifications. Errors are reported, never
-   * fail the send.
+   * fail the send. `context.muted` names those of `userIds` who muted the conversation, `context.mentioned` those of `userIds` the message
+   * mentions (by id or `all`), so a push can override a mute.
    */
   onOffline?(message: Message, userIds: string[], context: OfflineContext): Promise<void>;
   /** Authorize a call signal; throw an `ImError` to refuse. */

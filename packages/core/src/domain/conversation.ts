@@ -39,6 +39,11 @@ export interface ConversationSummary {
   peerReadSeq?: number;
   /** The highest seq delivered to another participant; set like {@link ConversationSummary.peerReadSeq}. */
   peerDeliveredSeq?: number;
+  /**
+   * Messages after the read cursor that mention the user (by id or `all`), sent by someone
+   * else, neither recalled nor hidden for them (docs/protocol.md §13.5); set by `ImServer.conversations`.
+   */
+  mentions?: number;
 }
 
 /** The id of the direct conversation between two users: `d:<a>:<b>`, ids sorted. */

@@ -1,5 +1,6 @@
 import type { ServerFrame } from "../protocol/schemas.js";
 import type { Message } from "./message.js";
+import type { MessageChange } from "./message-change.js";
 
 /**
  * What one node sends another through the broker: work for the sessions the
@@ -16,6 +17,18 @@ export type Envelope =
       userIds: string[];
       /** The session that sent it: it gets `sent`, not `message`. */
       exceptSessionId?: string;
+    }
+  /**
+   * A stored change (docs/protocol.md §13) to push as a `change` frame to the change-aware
+   * sessions of `userIds`; the receiving node drops a (conversationId, changeSeq) it already pushed.
+   */
+  | {
+      /** Discriminant. */
+      kind: "change";
+      /** The change log entry. */
+      change: MessageChange;
+      /** The recipients whose sessions are on the receiving node. */
+      userIds: string[];
     }
   /** A frame that is not stored (receipt, recalled, typing, signal, group, presence): push once. */
   | {

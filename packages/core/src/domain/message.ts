@@ -91,5 +91,14 @@ export function toMessageFrame(message: Message): MessageFrame {
     cid: message.cid,
   };
   if (message.recalled) frame.recalled = true;
+  // Additions of §13.2, only when set: a plain message's frame is unchanged.
+  if (message.replyTo !== undefined) {
+    const { messageId, seq, from, excerpt, recalled } = message.replyTo;
+    frame.replyTo = recalled
+      ? { messageId, seq, from, excerpt, recalled }
+      : { messageId, seq, from, excerpt };
+  }
+  if (message.mentions !== undefined) frame.mentions = message.mentions;
+  if (message.editedAt !== undefined && !message.recalled) frame.editedAt = message.editedAt;
   return frame;
 }

@@ -1,7 +1,9 @@
 import type { Broker } from "../contracts/broker.js";
 import type { Presence } from "../contracts/presence.js";
+import { toChangeFrame } from "../domain/change-frame.js";
 import type { Envelope } from "../domain/envelope.js";
 import { type Message, toMessageFrame } from "../domain/message.js";
+import type { MessageChange } from "../domain/message-change.js";
 import { encodeFrame } from "../protocol/codec.js";
 import type { ServerFrame } from "../protocol/schemas.js";
 import { DedupeCache } from "./dedupe-cache.js";
@@ -122,6 +124,38 @@ export class Delivery {
     return { complete, offline };
   }
 
+  /**
+   * Delivers a stored change (docs/protocol.md §13) as a `change` frame to the change-aware
+   * sessions of `userIds` here and on every other node holding one of them. Resolves (or
+   * returns, when nothing left this node) true when every node took it.
+   */
+  deliverChange(change: MessageChange, userIds: readonly string[]): boolean | Promise<boolean> {
+    const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
+    if (local.length > 0) this.pushChangeLocally(change, local);
+    if (this.ctx.localOnly) return true;
+    return this.deliverChangeRemotely(change, userIds);
+  }
+
+  private async deliverChangeRemotely(
+    change: MessageChange,
+    userIds: readonly string[],
+  ): Promise<boolean> {
+    let nodes: Map<string, string[]>;
+    try {
+      nodes = await this.lookup.nodesOf(userIds);
+    } catch (error) {
+      this.ctx.reportError(error, "presence lookup for a change");
+      return false;
+    }
+    const publishes: Promise<void>[] = [];
+    for (const [targetNode, targets] of nodes) {
+      if (targetNode === this.ctx.nodeId) continue;
+      publishes.push(this.publish(targetNode, { kind: "change", change, userIds: targets }));
+    }
+    const results = await Promise.allSettled(publishes);
+    return results.every((r) => r.status === "fulfilled");
+  }
+
   /** Pushes a frame that is not stored (receipt, typing, ...) to the users' sessions everywhere. */
   async deliverFrame(
     userIds: readonly string[],
@@ -157,6 +191,9 @@ export class Delivery {
     switch (envelope.kind) {
       case "message":
         this.pushMessageLocally(envelope.message, envelope.userIds, envelope.exceptSessionId);
+        return;
+      case "change":
+        this.pushChangeLocally(envelope.change, envelope.userIds);
         return;
       case "frame":
         this.pushLocally(envelope.userIds, encodeFrame(envelope.frame), envelope.exceptSessionId);
@@ -257,6 +294,28 @@ export class Delivery {
         });
         stats.pendingPushes++;
         this.withPending.add(session);
+      }
+    }
+  }
+
+  /**
+   * Pushes a change once per node: the fast path and the relay (or two relays) may both
+   * publish it, so a (conversationId, changeSeq) already pushed here is dropped.
+   */
+  private pushChangeLocally(change: MessageChange, userIds: readonly string[]): void {
+    if (!this.dedupe.firstSight(`change:${change.conversationId}:${change.changeSeq}`)) {
+      this.ctx.stats.duplicatesDropped++;
+      return;
+    }
+    let data: string | undefined;
+    for (const userId of userIds) {
+      const sessions = this.ctx.registry.ofUser(userId);
+      if (!sessions) continue;
+      for (const session of sessions) {
+        // A v1 session never gets a `change` frame (it keeps the `recalled` push).
+        if (!session.changeAware || session.state !== "ready") continue;
+        data ??= encodeFrame(toChangeFrame(change));
+        if (session.send(data)) this.ctx.stats.framesOut++;
       }
     }
   }

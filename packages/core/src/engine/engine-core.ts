@@ -4,6 +4,7 @@ import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";
 import type { Storage } from "../contracts/storage.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
+import type { ChangeDispatch } from "./change-settlement.js";
 import type { ConversationSettingsService } from "./conversation-settings-service.js";
 import type { CursorWriter } from "./cursor-writes.js";
 import type { Delivery } from "./delivery.js";
@@ -73,6 +74,10 @@ export interface EngineCore {
   readonly errors: ErrorReporter;
   /** Delivers stored messages and settles their outbox entries. */
   readonly messages: MessageDispatch;
+  /** Delivers stored changes (edits, reactions, pins, ...) and settles their outbox entries. */
+  readonly changes: ChangeDispatch;
+  /** `ImServerOptions.mentionAll === "members"`: plain group members may mention `all`. */
+  readonly mentionAllByMembers: boolean;
   /** Batched cursor writes and the receipts they imply. */
   readonly cursorWrites: CursorWriter;
   /** Work `close()` waits for. */

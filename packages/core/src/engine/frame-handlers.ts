@@ -1,4 +1,11 @@
 import type { ClientFrame, ClientFrameType } from "../protocol/schemas.js";
+import {
+  handleClear,
+  handleDeleteForMe,
+  handleEdit,
+  handlePin,
+  handleReact,
+} from "./change-handlers.js";
 import type { EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
 import { handlePresenceSubscribe } from "./presence-subscribe-handler.js";
@@ -53,6 +60,12 @@ export const frameHandlers: {
   signal: { handle: handleSignal, awaitOnClose: false },
   ping: { handle: handlePing, awaitOnClose: false },
   presence_subscribe: { handle: handlePresenceSubscribe, awaitOnClose: false },
+  // Changes (docs/protocol.md §13.2): change-handlers.ts.
+  edit: { handle: handleEdit, awaitOnClose: true },
+  react: { handle: handleReact, awaitOnClose: true },
+  pin: { handle: handlePin, awaitOnClose: true },
+  delete_for_me: { handle: handleDeleteForMe, awaitOnClose: true },
+  clear: { handle: handleClear, awaitOnClose: true },
 };
 
 /**

@@ -7,12 +7,14 @@ import type { Transport } from "../contracts/transport.js";
 import { type ConversationSummary, parseConversationId } from "../domain/conversation.js";
 import type { ControlMessage } from "../domain/envelope.js";
 import type { Message } from "../domain/message.js";
+import type { PinnedMessage, ReactionSummary, SearchPage } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
+import { ChangeSettlement } from "./change-settlement.js";
 import { ConnectionLifecycle } from "./connection-lifecycle.js";
 import { consoleLogger } from "./console-logger.js";
 import type { ContactOperations } from "./contact-operations.js";
@@ -28,6 +30,7 @@ import { GroupCache } from "./group-cache.js";
 import type { GroupOperations } from "./group-operations.js";
 import { GroupService } from "./group-service.js";
 import { InflightTasks } from "./inflight-tasks.js";
+import { type MessageSearchOptions, searchMessages } from "./message-search.js";
 import { MessageSettlement } from "./message-settlement.js";
 import {
   DEFAULT_LIMITS,
@@ -93,6 +96,8 @@ export interface HistoryPage {
   messages: Message[];
   /** True when older messages remain. */
   more: boolean;
+  /** The reactions of the page's messages, aggregated, with whether the reader reacted (§13.5). */
+  reactions: ReactionSummary[];
 }
 
 /**
@@ -117,6 +122,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly transport: Transport;
   private readonly connections: ConnectionLifecycle;
   private readonly settlement: MessageSettlement;
+  private readonly changeSettlement: ChangeSettlement;
   private readonly cursorWrites: CursorWrites;
   private readonly tasks = new InflightTasks();
   private readonly relay: OutboxRelay;
@@ -223,6 +229,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       mutedAmong: (conversationId, userIds) =>
         conversationSettings.mutedAmong(conversationId, userIds),
     });
+    this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,
@@ -255,6 +262,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       replies: new SessionReplies(stats, errors),
       errors,
       messages: this.settlement,
+      changes: this.changeSettlement,
+      mentionAllByMembers: options.mentionAll === "members",
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
       presenceAudience,
@@ -273,8 +282,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.contacts = new ContactService(core);
     this.relay = new OutboxRelay({
       outbox: storage.outbox,
-      deliver: async (entry) =>
-        this.settlement.dispatch(entry.message, entry.participants, undefined),
+      // Messages and changes (docs/protocol.md §13.1): both are stored promises to publish.
+      kinds: ["message", "change"],
+      deliver: async (entry) => {
+        if (entry.kind !== "change") {
+          return this.settlement.dispatch(entry.message, entry.participants, undefined);
+        }
+        // An entry whose change is gone has nothing left to publish.
+        if (!entry.change) return true;
+        return this.changeSettlement.dispatch(entry.change, entry.participants, undefined);
+      },
       intervalMs: options.relayIntervalMs ?? 1_000,
       retentionMs: options.outboxRetentionMs ?? 3_600_000,
       batchSize: options.relayBatchSize ?? 100,
@@ -359,6 +376,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const { cursors } = this.core.storage;
     const summaries = await cursors.conversations(userId, options);
     if (summaries.length === 0) return summaries;
+    const mentions = await this.core.storage.changes.mentionCounts(
+      userId,
+      summaries.map((s) => s.conversationId),
+    );
     const peers = new Map(
       (
         await cursors.peerCursors(
@@ -371,6 +392,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       const peer = peers.get(summary.conversationId);
       summary.peerReadSeq = peer?.readSeq ?? 0;
       summary.peerDeliveredSeq = peer?.deliveredSeq ?? 0;
+      summary.mentions = mentions.get(summary.conversationId) ?? 0;
     }
     return summaries;
   }
@@ -391,7 +413,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     if (!cursor) {
       // Opening a new direct conversation reads its history before the first message.
       if (parsed.kind === "direct" && parsed.userIds.includes(userId)) {
-        return { messages: [], more: false };
+        return { messages: [], more: false, reactions: [] };
       }
       throw new ImError("forbidden", "not a participant of this conversation");
     }
@@ -404,10 +426,34 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const page = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
     const messages = joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
     const oldest = messages.at(-1)?.seq;
+    const reactions =
+      messages.length > 0
+        ? await this.core.storage.changes.reactions(
+            messages.map((m) => m.messageId),
+            userId,
+          )
+        : [];
     return {
       messages,
       more: oldest !== undefined && oldest > joinedSeq + 1 && messages.length === limit,
+      reactions,
     };
+  }
+
+  /**
+   * Full-text search over the conversations `userId` is in now, newest first, paged by the
+   * last hit (docs/protocol.md §13.5); recalled and deleted-for-me messages never match.
+   * Naming a conversation the user is not in is `forbidden`.
+   */
+  search(userId: string, options: MessageSearchOptions): Promise<SearchPage> {
+    return searchMessages(this.core.storage, userId, options);
+  }
+
+  /** The pinned messages of a conversation `userId` is in, newest pin first (else `forbidden`). */
+  async pins(userId: string, conversationId: string): Promise<PinnedMessage[]> {
+    const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
+    if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
+    return this.core.storage.changes.pins(conversationId);
   }
 
   /** Whether each dependency answers, for readiness probes. */
@@ -485,6 +531,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       this.cursorWrites.flush(),
       this.settlement.flush(),
       this.presenceEvents.flush(),
+      this.changeSettlement.flush(),
     ]);
     delivery.stop();
     const quietly = (task: Promise<unknown>, context: string) =>

@@ -1,6 +1,7 @@
 import type { ImHooks } from "../contracts/hooks.js";
 import type { OutboxStore } from "../contracts/outbox-store.js";
 import type { Message } from "../domain/message.js";
+import { mentionsUser } from "../domain/message-change.js";
 import { Batcher } from "./batcher.js";
 import type { Delivery, MessageDeliveryResult } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
@@ -96,11 +97,14 @@ export class MessageSettlement implements MessageDispatch {
     const onOffline = hooks.onOffline;
     if (result.offline.length > 0 && onOffline) {
       const offline = result.offline;
+      const mentioned = message.mentions
+        ? offline.filter((userId) => mentionsUser(message, userId))
+        : [];
       // Off the send's path: the mute lookup (cached per node) is awaited by the hook only,
       // and whatever the hook throws, at once or later, is reported, never fails the send.
       this.deps
         .mutedAmong(message.conversationId, offline)
-        .then((muted) => onOffline.call(hooks, message, offline, { muted }))
+        .then((muted) => onOffline.call(hooks, message, offline, { muted, mentioned }))
         .catch((error: unknown) => errors.report(error, "onOffline hook"));
     }
     return result.complete;

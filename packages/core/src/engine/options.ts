@@ -98,6 +98,11 @@ export interface ImLimits {
    */
   recallWindowMs: number;
   /**
+   * How long after sending a text message its sender may edit it, in ms (docs/protocol.md §13.2).
+   * @default 900000
+   */
+  editWindowMs: number;
+  /**
    * How long the engine waits for a client's `ack` before pushing a message again, in ms.
    * @default 5000
    */
@@ -231,6 +236,7 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxQueuedSyncs: 4,
   historyPageSize: 100,
   recallWindowMs: 120_000,
+  editWindowMs: 900_000,
   ackTimeoutMs: 5_000,
   maxPushAttempts: 3,
   authTimeoutMs: 10_000,
@@ -256,6 +262,12 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
 
 /** Options of {@link createImServer}. */
 export interface ImServerOptions {
+  /**
+   * Who may mention `all` in a group (docs/protocol.md §13.2): owners and admins, or every member.
+   * In a direct conversation either participant may.
+   * @default "managers"
+   */
+  mentionAll?: "managers" | "members";
   /** Carries frames to and from clients (`@lucky-im/transport-ws`, or the in-memory transport in tests). */
   transport: Transport;
   /** Verifies tokens (`@lucky-im/auth`, or your own). */

@@ -1,9 +1,11 @@
 import type { OutboxStore } from "../contracts/outbox-store.js";
-import type { ClaimedOutboxEntry } from "../domain/outbox.js";
+import type { ClaimedOutboxEntry, OutboxEntryKind } from "../domain/outbox.js";
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
   outbox: OutboxStore;
+  /** The kinds of entries it claims (the store's default: messages only). */
+  kinds?: readonly OutboxEntryKind[];
   /** Delivers one claimed entry; resolves true when every node accepted it. */
   deliver(entry: ClaimedOutboxEntry): Promise<boolean>;
   intervalMs: number;
@@ -24,6 +26,8 @@ export class OutboxRelay {
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** A wake-up came during a pass: run another at once after it. */
+  private wakeAgain = false;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -38,7 +42,9 @@ export class OutboxRelay {
 
   /** Runs a pass soon (a wake-up hint, e.g. from LISTEN/NOTIFY or a failed publish). */
   wake(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (this.stopped) return;
+    if (this.running) this.wakeAgain = true;
+    else this.schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -50,10 +56,14 @@ export class OutboxRelay {
 
   /** One pass: claim, deliver, settle; repeats at once while full batches come back. */
   async runOnce(): Promise<number> {
-    const { outbox, batchSize, leaseMs } = this.options;
+    const { outbox, batchSize, leaseMs, kinds } = this.options;
     let total = 0;
     for (let round = 0; round < 100 && !this.stopped; round++) {
-      const entries = await outbox.claim({ limit: batchSize, leaseMs });
+      const entries = await outbox.claim({
+        limit: batchSize,
+        leaseMs,
+        ...(kinds ? { kinds } : {}),
+      });
       if (entries.length === 0) break;
       const outcomes = await Promise.all(
         entries.map((entry) => this.options.deliver(entry).catch(() => false)),
@@ -81,7 +91,9 @@ export class OutboxRelay {
         .catch((error: unknown) => this.options.reportError(error, "outbox relay"))
         .finally(() => {
           this.running = undefined;
-          if (!this.stopped) this.schedule(this.options.intervalMs);
+          const again = this.wakeAgain;
+          this.wakeAgain = false;
+          if (!this.stopped) this.schedule(again ? 0 : this.options.intervalMs);
         });
     }, delayMs);
     this.timer.unref?.();

@@ -42,6 +42,11 @@ export async function handleRecall(
     }
     const recalled = await core.storage.messages.recall(message.messageId, userId);
     if (!recalled) throw new ImError("not_found", "no such message");
+    // The store wrote a `recalled` change with its outbox entry: push it to change-aware
+    // sessions now, beside the v1 `recalled` frame below.
+    void core.tasks.track(
+      announceRecallChange(core, recalled.conversationId, recalled.messageId, participants),
+    );
     await core.delivery.deliverFrame(participants, {
       type: "recalled",
       messageId: recalled.messageId,
@@ -51,5 +56,34 @@ export async function handleRecall(
     });
   } catch (error) {
     core.replies.error(session, error);
+  }
+}
+
+/** How far back in the change log the fast path looks for the recall it just stored. */
+const RECALL_LOOKBACK = 16;
+
+/**
+ * Finds the `recalled` change the store wrote (one per message) and delivers it. Its outbox
+ * entry is left to the relay, which marks it sent (the receiving nodes drop the repeat);
+ * a change pushed out of the lookback by concurrent changes is left to the relay too.
+ */
+async function announceRecallChange(
+  core: EngineCore,
+  conversationId: string,
+  messageId: string,
+  participants: readonly string[],
+): Promise<void> {
+  try {
+    const last =
+      (await core.storage.changes.lastChangeSeqs([conversationId])).get(conversationId) ?? 0;
+    const recent = await core.storage.changes.changesAfter(
+      conversationId,
+      Math.max(0, last - RECALL_LOOKBACK),
+      RECALL_LOOKBACK,
+    );
+    const change = recent.find((c) => c.kind === "recalled" && c.messageId === messageId);
+    if (change) await core.changes.dispatch(change, participants, undefined);
+  } catch (error) {
+    core.errors.report(error, "announcing a recall change");
   }
 }

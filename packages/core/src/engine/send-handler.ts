@@ -6,6 +6,7 @@ import type { MessageBody, SendFrame, Target } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { newMessageId } from "./message-ids.js";
 import { checkDirectReach } from "./relation-checks.js";
+import { resolveSendReferences } from "./send-references.js";
 import type { Session } from "./session.js";
 
 /**
@@ -38,7 +39,8 @@ export async function resolveParticipants(
   return group.memberIds;
 }
 
-function checkBody(core: EngineCore, body: MessageBody, frameLength: number): void {
+/** Checks a body against the accepted types and `maxBodyBytes` (`bad_request`, `too_large`). */
+export function checkBody(core: EngineCore, body: MessageBody, frameLength: number): void {
   if (!core.allowedBodyTypes.has(body.type)) {
     throw new ImError("bad_request", `message type "${body.type}" is not accepted here`);
   }
@@ -111,6 +113,12 @@ export async function handleSend(
       ts: receivedAt,
       participants,
     };
+    if (frame.replyTo !== undefined || frame.mentions !== undefined) {
+      Object.assign(
+        draft,
+        await resolveSendReferences(core, from, conversationId, participants, frame),
+      );
+    }
     const result = await core.storage.messages.append(draft);
     const message = result.message;
     core.replies.send(session, {

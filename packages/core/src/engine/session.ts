@@ -32,6 +32,11 @@ export class Session {
   readonly acked = new Map<string, number>();
   /** Frames received while `auth` was being checked. */
   readonly queuedFrames: string[] = [];
+  /**
+   * The session asked for changes (a `sync` with `changes`, or a change frame): it gets
+   * `change` and `applied` frames and `synced.lastChangeSeq` (docs/protocol.md §13.4).
+   */
+  changeAware = false;
   rateLimitStrikes = 0;
   /** Start of the current window of the engine's own frame limiter (ms). */
   rateWindowStart = 0;

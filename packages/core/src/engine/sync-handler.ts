@@ -1,3 +1,4 @@
+import { toChangeFrame } from "../domain/change-frame.js";
 import { toMessageFrame } from "../domain/message.js";
 import { ImError } from "../errors.js";
 import { encodeFrame } from "../protocol/codec.js";
@@ -55,57 +56,142 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
     let sentAny = false;
     let more = false;
     const cursors = await core.storage.cursors.cursors(userId);
+    // A `changes` field (even {}) makes the session change-aware (docs/protocol.md §13.4).
+    const changesAsked = frame.changes;
+    if (changesAsked) session.changeAware = true;
+    const lastChangeSeqs = session.changeAware
+      ? await core.storage.changes.lastChangeSeqs(cursors.map((c) => c.conversationId))
+      : undefined;
     for (const cursor of cursors) {
       const requested = Object.hasOwn(asked, cursor.conversationId)
         ? asked[cursor.conversationId]
         : undefined;
       // Never before the join point: a late group member does not get the earlier messages.
       const after = Math.max(requested ?? cursor.deliveredSeq, cursor.joinedSeq ?? 0);
-      if (cursor.lastSeq <= after) continue;
-      if (budget <= 0 || bytesLeft <= 0) {
-        more = true;
-        continue;
-      }
       let reached = after;
-      // Growing reads: a page of large messages must not load syncPageSize rows to send a few.
-      let chunk = FIRST_READ;
-      for (;;) {
-        if (session.isClosed) return;
-        const limit = Math.min(budget, chunk);
-        const messages = await core.storage.messages.range(cursor.conversationId, {
-          afterSeq: reached,
-          limit,
-        });
-        let full = false;
-        for (const message of messages) {
-          const data = encodeFrame(toMessageFrame(message));
-          const bytes = Buffer.byteLength(data);
-          if (sentAny && bytes > bytesLeft) {
-            bytesLeft = 0;
-            full = true;
-            break;
-          }
-          // Not sent: the connection is closing (the transport closed it rather than drop
-          // the frame). The client resumes from its cursors on its next connection.
-          if (!session.send(data)) return;
-          core.stats.framesOut++;
-          sentAny = true;
-          budget--;
-          bytesLeft -= bytes;
-          reached = message.seq;
+      if (cursor.lastSeq > after) {
+        if (budget <= 0 || bytesLeft <= 0) {
+          more = true;
+          continue;
         }
-        if (full || messages.length < limit || budget <= 0 || bytesLeft <= 0) break;
-        if (reached >= cursor.lastSeq) break;
-        chunk *= 2;
+        // Growing reads: a page of large messages must not load syncPageSize rows to send a few.
+        let chunk = FIRST_READ;
+        for (;;) {
+          if (session.isClosed) return;
+          const limit = Math.min(budget, chunk);
+          const messages = await core.storage.messages.range(cursor.conversationId, {
+            afterSeq: reached,
+            limit,
+          });
+          let full = false;
+          for (const message of messages) {
+            const data = encodeFrame(toMessageFrame(message));
+            const bytes = Buffer.byteLength(data);
+            if (sentAny && bytes > bytesLeft) {
+              bytesLeft = 0;
+              full = true;
+              break;
+            }
+            // Not sent: the connection is closing (the transport closed it rather than drop
+            // the frame). The client resumes from its cursors on its next connection.
+            if (!session.send(data)) return;
+            core.stats.framesOut++;
+            sentAny = true;
+            budget--;
+            bytesLeft -= bytes;
+            reached = message.seq;
+          }
+          if (full || messages.length < limit || budget <= 0 || bytesLeft <= 0) break;
+          if (reached >= cursor.lastSeq) break;
+          chunk *= 2;
+        }
+        if (reached < cursor.lastSeq) {
+          more = true;
+          // Changes come after the conversation's messages: the next page.
+          continue;
+        }
       }
-      if (reached < cursor.lastSeq) more = true;
+      if (changesAsked && Object.hasOwn(changesAsked, cursor.conversationId)) {
+        const lastChangeSeq = lastChangeSeqs?.get(cursor.conversationId) ?? 0;
+        const sent = await sendChanges(
+          core,
+          session,
+          cursor.conversationId,
+          changesAsked[cursor.conversationId]!,
+          lastChangeSeq,
+          { budget, bytesLeft, sentAny },
+        );
+        if (sent === undefined) return;
+        ({ budget, bytesLeft, sentAny } = sent);
+        if (sent.more) more = true;
+      }
     }
     core.replies.send(session, {
       type: "synced",
-      conversations: cursors.map((c) => ({ conversationId: c.conversationId, lastSeq: c.lastSeq })),
+      conversations: cursors.map((c) =>
+        lastChangeSeqs
+          ? {
+              conversationId: c.conversationId,
+              lastSeq: c.lastSeq,
+              lastChangeSeq: lastChangeSeqs.get(c.conversationId) ?? 0,
+            }
+          : { conversationId: c.conversationId, lastSeq: c.lastSeq },
+      ),
       more,
     });
   } catch (error) {
     core.replies.error(session, error);
   }
+}
+
+/** What is left of a sync page, and whether the conversation's changes did not fit. */
+interface PageLeft {
+  budget: number;
+  bytesLeft: number;
+  sentAny: boolean;
+  more?: boolean;
+}
+
+/**
+ * Sends a conversation's `change` frames after `afterChangeSeq`, ascending (its public
+ * changes and the user's own private ones), within what is left of the page. Undefined when
+ * the connection closed.
+ */
+async function sendChanges(
+  core: EngineCore,
+  session: Session,
+  conversationId: string,
+  afterChangeSeq: number,
+  lastChangeSeq: number,
+  page: PageLeft,
+): Promise<PageLeft | undefined> {
+  let { budget, bytesLeft, sentAny } = page;
+  let reached = afterChangeSeq;
+  let chunk = FIRST_READ;
+  while (reached < lastChangeSeq) {
+    if (budget <= 0 || bytesLeft <= 0) return { budget, bytesLeft, sentAny, more: true };
+    if (session.isClosed) return undefined;
+    const limit = Math.min(budget, chunk);
+    const changes = await core.storage.changes.changesAfter(
+      conversationId,
+      reached,
+      limit,
+      session.userId,
+    );
+    for (const change of changes) {
+      const data = encodeFrame(toChangeFrame(change));
+      const bytes = Buffer.byteLength(data);
+      if (sentAny && bytes > bytesLeft) return { budget, bytesLeft: 0, sentAny, more: true };
+      if (!session.send(data)) return undefined;
+      core.stats.framesOut++;
+      sentAny = true;
+      budget--;
+      bytesLeft -= bytes;
+      reached = change.changeSeq;
+    }
+    // Short page: what is left is other users' private changes (a gap that is no loss).
+    if (changes.length < limit) break;
+    chunk *= 2;
+  }
+  return { budget, bytesLeft, sentAny };
 }
