@@ -59,3 +59,18 @@ export {
   InvalidRegistrationError,
   MAX_DEVICE_ID_LENGTH,
 } from "./registry-limits.js";
+export {
+  type PostgresDeviceRegistryOptions,
+  createPostgresDeviceRegistry,
+} from "./postgres/postgres-device-registry.js";
+export {
+  PUSH_MIGRATION_TABLE,
+  postgresPushMigrations,
+} from "./postgres/postgres-push-migrations.js";
+export type { SqlPool } from "./postgres/sql-pool.js";
+export {
+  createSqliteDeviceRegistry,
+  type SqliteDeviceRegistryOptions,
+} from "./sqlite/sqlite-device-registry.js";
+export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
+export { sqlitePushMigrations } from "./sqlite/sqlite-push-migrations.js";
