@@ -75,7 +75,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const backend = options.backend ?? createMemoryStorageBackend();
   const state = storageState(backend);
   const people = peopleState(backend);
-  const limits = resolvePeopleLimits(options.peopleLimits);
+  const peopleLimits = resolvePeopleLimits(options.peopleLimits);
   const outboxGraceMs = options.outboxGraceMs ?? 2000;
   const maxPageSize = options.maxPageSize ?? 1000;
   const now = options.now ?? Date.now;
@@ -99,9 +99,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),
-    contacts: createMemoryContactStore({ people, limits, guard }),
-    profiles: createMemoryProfileStore({ people, limits, guard }),
-    conversationSettings: createMemoryConversationSettingsStore({ state, limits, guard }),
+    contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
+    profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
+    conversationSettings: createMemoryConversationSettingsStore({ state, limits: peopleLimits, guard }),
     async ping() {
       return !closed;
     },
