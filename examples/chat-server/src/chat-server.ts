@@ -13,6 +13,7 @@ import {
   createPasswordHasher,
 } from "@lucky-im/auth";
 import { createImServer, type ImServer, newId } from "@lucky-im/core";
+import type { PushMetricsListener, PushNotifier } from "@lucky-im/push";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
@@ -23,12 +24,14 @@ import { clientErrorHandler, handleError, sendErrorStatus } from "./http-errors.
 import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
+import { createChatPush } from "./push.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -159,6 +162,7 @@ export async function createChatServer(
     maxPerKey: config.hashPerIp,
   });
   let metricsApp: FastifyInstance | undefined;
+  let notifier: PushNotifier | undefined;
   try {
     const auth = createAuthService({
       ...backends.authStores,
@@ -219,6 +223,12 @@ export async function createChatServer(
       onError: (error) => log.error({ err: error }, "websocket transport"),
     });
 
+    // The metrics need the engine, the engine needs the notifier: count once both exist.
+    let countPush: PushMetricsListener | undefined;
+    const push = createChatPush(config, backends.deviceRegistry, log, (result, platform) =>
+      countPush?.(result, platform),
+    );
+    notifier = push.notifier;
     const engine = createImServer({
       transport,
       authenticator: auth.authenticator,
@@ -230,7 +240,11 @@ export async function createChatServer(
       ...(backends.frameLimiter
         ? { rateLimiter: backends.frameLimiter, rateLimitScope: "user" as const }
         : {}),
-      hooks: mediaUrlHook,
+      hooks: {
+        ...mediaUrlHook,
+        // Recipients with no live session: wake their devices (the notifier only queues).
+        ...(push.notifier ? { onOffline: push.notifier.onOffline } : {}),
+      },
       limits: {
         framesPerWindow: config.framesPerWindow,
         rateWindowMs: config.rateWindowMs,
@@ -264,6 +278,7 @@ export async function createChatServer(
     const metrics = createChatMetrics(engine, (error) =>
       log.warn({ err: error }, "collecting metrics"),
     );
+    countPush = metrics.countPush;
     const ctx: RouteContext = {
       config,
       im: engine,
@@ -274,6 +289,12 @@ export async function createChatServer(
         name: "http_register_ip",
         points: config.registerLimitPerHour,
         durationMs: 3_600_000,
+      }),
+      push,
+      pushDeviceLimiter: backends.limiterFactory({
+        name: "http_push_devices",
+        points: config.pushDeviceLimit,
+        durationMs: 600_000,
       }),
       publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
       clientBundlePath: clientBundlePath(),
@@ -286,6 +307,7 @@ export async function createChatServer(
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
+    registerPushRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 
@@ -325,6 +347,8 @@ export async function createChatServer(
           draining = true;
           log.info("draining");
           await engine.close();
+          // Pushes already batched go out; retries still waiting are dropped (and counted).
+          await notifier?.close();
           await started.close();
           await hashPool.close();
           await metricsApp?.close();
@@ -336,6 +360,7 @@ export async function createChatServer(
     };
   } catch (error) {
     await im?.close().catch(() => {});
+    await notifier?.close().catch(() => {});
     await app?.close().catch(() => {});
     await hashPool.close();
     await metricsApp?.close().catch(() => {});

@@ -5,6 +5,7 @@ import type { ChatServerConfig } from "./config.js";
 import type { FileStore } from "./files/file-store.js";
 import { httpError } from "./http-errors.js";
 import type { ChatMetrics } from "./metrics.js";
+import type { ChatPush } from "./push.js";
 
 /** What the route modules share. */
 export interface RouteContext {
@@ -15,6 +16,10 @@ export interface RouteContext {
   metrics: ChatMetrics;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;
+  /** Push notifications: the device registry and what is on. */
+  push: ChatPush;
+  /** Limits push device registrations per user. */
+  pushDeviceLimiter: RateLimiter;
   /** The page's folder. */
   publicDir: string;
   /** The single-file browser build of `@lucky-im/client`. */

@@ -110,3 +110,18 @@ export type UploadQuery = Static<typeof UploadQuery>;
 
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
 export type FileParams = Static<typeof FileParams>;
+
+/** The longest push token accepted (a Web Push subscription's JSON is about 500 characters). */
+export const MAX_PUSH_TOKEN_LENGTH = 4096;
+
+export const PushDeviceBody = Type.Object({
+  deviceId: Type.String({ minLength: 1, maxLength: 128 }),
+  platform: Type.Union([Type.Literal("web"), Type.Literal("fcm")]),
+  token: Type.String({ minLength: 1, maxLength: MAX_PUSH_TOKEN_LENGTH }),
+});
+export type PushDeviceBody = Static<typeof PushDeviceBody>;
+
+export const PushDeviceParams = Type.Object({
+  deviceId: Type.String({ minLength: 1, maxLength: 128 }),
+});
+export type PushDeviceParams = Static<typeof PushDeviceParams>;

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createAuthTables, createSqliteAuthTables } from "@lucky-im/auth";
+import { uniqueName } from "@lucky-im/core/testing";
 import { migrateToLatest as migratePostgresStore } from "@lucky-im/store-postgres";
 import { migrateToLatest as migrateSqliteStore } from "@lucky-im/store-sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "@lucky-im/core/testing";
 import { serviceUrl } from "../../../test/services.js";
 import { schemaMigrations } from "../src/migrations/schema-migrations.js";
 import { api } from "./helpers.js";
@@ -18,6 +18,7 @@ import { ensureBuilt, PACKAGE_DIR, ServerProcess } from "./server-process.js";
 const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
+const PUSH_TABLES = ["push_devices"];
 const STORE_TABLES = ["conversations", "cursors", "group_members", "groups", "messages", "outbox"];
 const AUTH_TABLES = [
   "auth_codes",
@@ -76,14 +77,17 @@ describe("lucky-im migrate on SQLite", () => {
         "store/0001_initial",
         "store/0002_cursor_joined_seq",
         "auth/0001_auth_tables",
+        "push/0001_push_devices",
       ]);
       expect(await migrations.up()).toEqual([]);
       expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
+      expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
       const status = await migrations.status();
       expect(status.filter((m) => m.executedAt === undefined).map((m) => m.name)).toEqual([
         "0001_auth_tables",
+        "0001_push_devices",
       ]);
       expect(await migrations.down()).toEqual({ owner: "store", name: "0002_cursor_joined_seq" });
     } finally {
@@ -107,7 +111,7 @@ describe("lucky-im migrate on SQLite", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("applied auth/0001_auth_tables");
     expect(stdout).not.toContain("store/");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
     const db = new BetterSqlite3(path, { readonly: true });
     expect(db.prepare("SELECT username FROM auth_credentials").all()).toEqual([
       { username: "alice" },
@@ -138,14 +142,14 @@ describe("lucky-im migrate on SQLite", () => {
 
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
     const applied = await cli("status", env);
     expect(applied.stdout).toMatch(/store\s+0001_initial\s+applied \d{4}-/);
     expect(applied.stdout).not.toContain("pending");
 
     const down = await cli("down", env);
-    expect(down.stdout).toContain("reverted auth/0001_auth_tables");
-    expect(tables(path)).toEqual(STORE_TABLES);
+    expect(down.stdout).toContain("reverted push/0001_push_devices");
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
   });
 
   it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
@@ -157,6 +161,7 @@ describe("lucky-im migrate on SQLite", () => {
       LUCKY_IM_JWT_SECRET: "migrate cli test secret, at least 32 bytes",
     };
     expect((await cli("up", env)).code).toBe(0);
+    expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
     const register = async (server: ServerProcess, username: string) =>
       (
@@ -209,7 +214,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     );
     return rows.map((r: { table_name: string }) => r.table_name);
   };
-  const ALL = [...AUTH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+  const ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
 
   beforeAll(() => ensureBuilt(), 300_000);
   afterAll(async () => {
@@ -224,19 +229,21 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
       "store/0001_initial",
       "store/0002_cursor_joined_seq",
       "auth/0001_auth_tables",
+      "push/0001_push_devices",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(4);
+    expect(a.length + b.length).toBe(5);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
     expect(await migrations.down()).toEqual({ owner: "server", name: "0001_login_keys" });
+    expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual(["auth", "push", "server"]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -256,7 +263,9 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const env = { LUCKY_IM_POSTGRES_URL: postgresUrl as string, LUCKY_IM_SCHEMA: schema };
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(up.stdout).toContain("applied auth/0001_auth_tables, server/0001_login_keys");
+    expect(up.stdout).toContain(
+      "applied auth/0001_auth_tables, push/0001_push_devices, server/0001_login_keys",
+    );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);
     const { rows } = await pool.query(`SELECT username FROM "${schema}".auth_credentials`);

@@ -34,6 +34,15 @@ export {
   type NotificationText,
 } from "./notification-content.js";
 export {
+  createPostgresDeviceRegistry,
+  type PostgresDeviceRegistryOptions,
+} from "./postgres/postgres-device-registry.js";
+export {
+  PUSH_MIGRATION_TABLE,
+  postgresPushMigrations,
+} from "./postgres/postgres-push-migrations.js";
+export type { SqlPool } from "./postgres/sql-pool.js";
+export {
   createFcmProvider,
   FCM_SCOPE,
   type FcmProviderOptions,
@@ -52,25 +61,20 @@ export {
   type WebPushSubscription,
 } from "./providers/web-push-subscription.js";
 export type { PushCounterName, PushCounters, PushMetricsListener } from "./push-counters.js";
-export { createPushNotifier, type PushNotifier, type PushNotifierOptions } from "./push-notifier.js";
+export {
+  createPushNotifier,
+  type PushNotifier,
+  type PushNotifierOptions,
+} from "./push-notifier.js";
 export {
   DEFAULT_DEVICE_REGISTRY_LIMITS,
   type DeviceRegistryLimits,
   InvalidRegistrationError,
   MAX_DEVICE_ID_LENGTH,
 } from "./registry-limits.js";
-export {
-  type PostgresDeviceRegistryOptions,
-  createPostgresDeviceRegistry,
-} from "./postgres/postgres-device-registry.js";
-export {
-  PUSH_MIGRATION_TABLE,
-  postgresPushMigrations,
-} from "./postgres/postgres-push-migrations.js";
-export type { SqlPool } from "./postgres/sql-pool.js";
+export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
 export {
   createSqliteDeviceRegistry,
   type SqliteDeviceRegistryOptions,
 } from "./sqlite/sqlite-device-registry.js";
-export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
 export { sqlitePushMigrations } from "./sqlite/sqlite-push-migrations.js";

@@ -27,7 +27,10 @@ export interface NotificationText {
  * "New message" or "3 new messages"; `preview` shows the sender and the latest
  * text (media as `[image]`); a function decides itself (for display names).
  */
-export type NotificationContent = "hidden" | "preview" | ((batch: NotificationBatch) => NotificationText);
+export type NotificationContent =
+  | "hidden"
+  | "preview"
+  | ((batch: NotificationBatch) => NotificationText);
 
 /** The longest preview text, in characters (push payloads are small: Web Push allows about 4 KB). */
 export const MAX_PREVIEW_LENGTH = 200;

@@ -21,7 +21,10 @@ describe.runIf(url)("PostgreSQL device registry", () => {
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: url, max: 4 });
     db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-    const { error } = await new Migrator({ db, ...postgresPushMigrations(schema) }).migrateToLatest();
+    const { error } = await new Migrator({
+      db,
+      ...postgresPushMigrations(schema),
+    }).migrateToLatest();
     if (error) throw error;
     registry = createPostgresDeviceRegistry(pool, { schema });
   });

@@ -45,7 +45,12 @@ function recordingProvider(platform: PushProvider["platform"] = "fcm", script: P
 
 async function setup(options: Partial<PushNotifierOptions> = {}, script: PushResult[] = []) {
   const registry: DeviceRegistry = createMemoryDeviceRegistry();
-  await registry.register({ userId: "bob", deviceId: "phone", platform: "fcm", token: "bob-phone" });
+  await registry.register({
+    userId: "bob",
+    deviceId: "phone",
+    platform: "fcm",
+    token: "bob-phone",
+  });
   const recorder = recordingProvider("fcm", script);
   const notifier = createPushNotifier({
     registry,
@@ -99,7 +104,9 @@ describe("push notifier", () => {
     await preview.notifier.onOffline(message("d:alice:bob", "x".repeat(500)), ["bob"]);
     await preview.notifier.onOffline(message("d:alice:bob", "see you"), ["bob"]);
     await preview.notifier.onOffline(
-      message("g:team", "", { body: { type: "image", url: "u", name: "n", size: 1, mime: "image/png" } as Message["body"] }),
+      message("g:team", "", {
+        body: { type: "image", url: "u", name: "n", size: 1, mime: "image/png" } as Message["body"],
+      }),
       ["bob"],
     );
     await preview.settle();
@@ -109,16 +116,23 @@ describe("push notifier", () => {
     ]);
 
     const custom = await setup({
-      content: (batch) => ({ title: `Chat ${batch.conversationId}`, body: `${batch.count} from ${batch.latest.from}` }),
+      content: (batch) => ({
+        title: `Chat ${batch.conversationId}`,
+        body: `${batch.count} from ${batch.latest.from}`,
+      }),
     });
     await custom.notifier.onOffline(message("g:team", "secret"), ["bob"]);
     await custom.settle();
-    expect(custom.sent[0]?.notification).toMatchObject({ title: "Chat g:team", body: "1 from alice" });
+    expect(custom.sent[0]?.notification).toMatchObject({
+      title: "Chat g:team",
+      body: "1 from alice",
+    });
   });
 
   it("skips muted conversations unless the user is mentioned", async () => {
     const muted = new Set(["bob g:muted"]);
-    const isMuted = (userId: string, conversationId: string) => muted.has(`${userId} ${conversationId}`);
+    const isMuted = (userId: string, conversationId: string) =>
+      muted.has(`${userId} ${conversationId}`);
     const { notifier, settle, sent } = await setup({ isMuted });
     await notifier.onOffline(message("g:muted", "chatter"), ["bob"]);
     await notifier.onOffline(message("g:open", "hello"), ["bob"]);
@@ -172,11 +186,14 @@ describe("push notifier", () => {
     expect(retried.calls()).toBe(3);
     expect(retried.notifier.counters).toMatchObject({ sent: 1, retried: 2, failed: 0 });
 
-    const failing = Array.from({ length: 10 }, (): PushResult => ({
-      status: "failure",
-      retryable: true,
-      reason: "down",
-    }));
+    const failing = Array.from(
+      { length: 10 },
+      (): PushResult => ({
+        status: "failure",
+        retryable: true,
+        reason: "down",
+      }),
+    );
     const given = await setup({ maxAttempts: 3 }, failing);
     await given.notifier.onOffline(message("d:alice:bob", "one"), ["bob"]);
     await given.settle();
@@ -256,10 +273,10 @@ describe("push notifier", () => {
   });
 
   it("on close sends open batches, drops waiting retries and later messages", async () => {
-    const { notifier, sent } = await setup({ retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000 }, [
-      { status: "ok" },
-      { status: "retry-after", afterMs: 60_000, reason: "429" },
-    ]);
+    const { notifier, sent } = await setup(
+      { retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000 },
+      [{ status: "ok" }, { status: "retry-after", afterMs: 60_000, reason: "429" }],
+    );
     await notifier.onOffline(message("g:a", "one"), ["bob"]);
     await notifier.onOffline(message("g:b", "two"), ["bob"]);
     notifier.flush();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import webPush from "web-push";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import webPush from "web-push";
 import {
   createWebPushProvider,
   type PushDevice,
@@ -62,7 +62,12 @@ describe("Web Push provider against the stand-in", () => {
 
   it("sends an encrypted payload with a verified VAPID JWT, TTL, Urgency and Topic", async () => {
     const subscription = standIn.subscribe(vapid.publicKey);
-    const notification = { ...SAMPLE_NOTIFICATION, title: "2 new messages", count: 2, ttlSeconds: 600 };
+    const notification = {
+      ...SAMPLE_NOTIFICATION,
+      title: "2 new messages",
+      count: 2,
+      ttlSeconds: 600,
+    };
     expect(await provider.send(notification, device(subscription.token))).toEqual({ status: "ok" });
     expect(standIn.rejected).toEqual([]);
     const push = standIn.received.find((p) => p.subscriptionId === subscription.id);
@@ -114,7 +119,9 @@ describe("Web Push provider against the stand-in", () => {
       status: "invalid-token",
       reason: expect.stringMatching(/https/),
     });
-    expect((await provider.send(SAMPLE_NOTIFICATION, device("not json"))).status).toBe("invalid-token");
+    expect((await provider.send(SAMPLE_NOTIFICATION, device("not json"))).status).toBe(
+      "invalid-token",
+    );
   });
 
   it("reports an unreachable service as a retryable failure", async () => {

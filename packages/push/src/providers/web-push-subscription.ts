@@ -20,7 +20,10 @@ const BASE64URL = /^[A-Za-z0-9_-]+=*$/;
  *
  * @throws Error naming what is wrong.
  */
-export function parseWebPushSubscription(token: string, allowInsecure = false): WebPushSubscription {
+export function parseWebPushSubscription(
+  token: string,
+  allowInsecure = false,
+): WebPushSubscription {
   let value: unknown;
   try {
     value = JSON.parse(token);

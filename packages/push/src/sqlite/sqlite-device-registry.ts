@@ -63,9 +63,11 @@ export function createSqliteDeviceRegistry(
              registered_at = excluded.registered_at, seq = excluded.seq`,
         ).run(userId, deviceId, platform, token, hash, now, seq);
         // The token moves here (a device changed hands); the user keeps the newest devices.
-        statement(
-          "DELETE FROM push_devices WHERE platform = ? AND token_hash = ? AND seq < ?",
-        ).run(platform, hash, seq);
+        statement("DELETE FROM push_devices WHERE platform = ? AND token_hash = ? AND seq < ?").run(
+          platform,
+          hash,
+          seq,
+        );
         statement(
           `DELETE FROM push_devices WHERE user_id = ? AND seq NOT IN (
              SELECT seq FROM push_devices WHERE user_id = ? ORDER BY seq DESC LIMIT ?)`,

@@ -23,12 +23,35 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
       const registry = await options.create();
       const alice = user();
       const bob = user();
-      const a1 = await registry.register({ userId: alice, deviceId: "phone", platform: "fcm", token: `t-${alice}-1` });
-      expect(a1).toMatchObject({ userId: alice, deviceId: "phone", platform: "fcm", token: `t-${alice}-1` });
+      const a1 = await registry.register({
+        userId: alice,
+        deviceId: "phone",
+        platform: "fcm",
+        token: `t-${alice}-1`,
+      });
+      expect(a1).toMatchObject({
+        userId: alice,
+        deviceId: "phone",
+        platform: "fcm",
+        token: `t-${alice}-1`,
+      });
       expect(typeof a1.registeredAt).toBe("number");
-      await registry.register({ userId: alice, deviceId: "laptop", platform: "web", token: `t-${alice}-2` });
-      await registry.register({ userId: bob, deviceId: "phone", platform: "fcm", token: `t-${bob}-1` });
-      expect((await registry.listByUser(alice)).map((d) => d.deviceId)).toEqual(["phone", "laptop"]);
+      await registry.register({
+        userId: alice,
+        deviceId: "laptop",
+        platform: "web",
+        token: `t-${alice}-2`,
+      });
+      await registry.register({
+        userId: bob,
+        deviceId: "phone",
+        platform: "fcm",
+        token: `t-${bob}-1`,
+      });
+      expect((await registry.listByUser(alice)).map((d) => d.deviceId)).toEqual([
+        "phone",
+        "laptop",
+      ]);
       expect((await registry.listByUser(bob)).map((d) => d.token)).toEqual([`t-${bob}-1`]);
       expect(await registry.listByUser(user())).toEqual([]);
     });
@@ -36,9 +59,24 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
     it("re-registering a device replaces its token and makes it the newest", async () => {
       const registry = await options.create();
       const alice = user();
-      await registry.register({ userId: alice, deviceId: "a", platform: "fcm", token: `old-${alice}` });
-      await registry.register({ userId: alice, deviceId: "b", platform: "fcm", token: `b-${alice}` });
-      await registry.register({ userId: alice, deviceId: "a", platform: "web", token: `new-${alice}` });
+      await registry.register({
+        userId: alice,
+        deviceId: "a",
+        platform: "fcm",
+        token: `old-${alice}`,
+      });
+      await registry.register({
+        userId: alice,
+        deviceId: "b",
+        platform: "fcm",
+        token: `b-${alice}`,
+      });
+      await registry.register({
+        userId: alice,
+        deviceId: "a",
+        platform: "web",
+        token: `new-${alice}`,
+      });
       const devices = await registry.listByUser(alice);
       expect(devices.map((d) => [d.deviceId, d.platform, d.token])).toEqual([
         ["b", "fcm", `b-${alice}`],
@@ -61,7 +99,12 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
       const registry = await options.create();
       const alice = user();
       const bob = user();
-      await registry.register({ userId: alice, deviceId: "phone", platform: "fcm", token: `t-${alice}` });
+      await registry.register({
+        userId: alice,
+        deviceId: "phone",
+        platform: "fcm",
+        token: `t-${alice}`,
+      });
       expect(await registry.unregister(bob, "phone")).toBe(false);
       expect(await registry.listByUser(alice)).toHaveLength(1);
       expect(await registry.unregister(alice, "phone")).toBe(true);
@@ -73,8 +116,18 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
       const registry = await options.create();
       const alice = user();
       const bob = user();
-      await registry.register({ userId: alice, deviceId: "1", platform: "fcm", token: `1-${alice}` });
-      await registry.register({ userId: alice, deviceId: "2", platform: "web", token: `2-${alice}` });
+      await registry.register({
+        userId: alice,
+        deviceId: "1",
+        platform: "fcm",
+        token: `1-${alice}`,
+      });
+      await registry.register({
+        userId: alice,
+        deviceId: "2",
+        platform: "web",
+        token: `2-${alice}`,
+      });
       await registry.register({ userId: bob, deviceId: "1", platform: "fcm", token: `1-${bob}` });
       expect(await registry.unregisterUser(alice)).toBe(2);
       expect(await registry.listByUser(alice)).toEqual([]);
@@ -98,7 +151,12 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
       const alice = user();
       const max = DEFAULT_DEVICE_REGISTRY_LIMITS.maxDevicesPerUser;
       for (let i = 0; i <= max; i++) {
-        await registry.register({ userId: alice, deviceId: `d${i}`, platform: "fcm", token: `${i}-${alice}` });
+        await registry.register({
+          userId: alice,
+          deviceId: `d${i}`,
+          platform: "fcm",
+          token: `${i}-${alice}`,
+        });
       }
       const devices = await registry.listByUser(alice);
       expect(devices).toHaveLength(max);
@@ -122,7 +180,9 @@ export function deviceRegistryConformance(options: DeviceRegistryConformanceOpti
         { userId: alice, deviceId: "x", platform: "fcm" as const, token: "" },
       ];
       for (const registration of bad) {
-        await expect(registry.register(registration)).rejects.toBeInstanceOf(InvalidRegistrationError);
+        await expect(registry.register(registration)).rejects.toBeInstanceOf(
+          InvalidRegistrationError,
+        );
       }
       expect(await registry.listByUser(alice)).toEqual([]);
     });

@@ -122,7 +122,10 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
     const accessToken = `ya29.${randomBytes(24).toString("base64url")}`;
     accessTokens.add(accessToken);
     issued++;
-    return { status: 200, body: { access_token: accessToken, expires_in: 3599, token_type: "Bearer" } };
+    return {
+      status: 200,
+      body: { access_token: accessToken, expires_in: 3599, token_type: "Bearer" },
+    };
   }
 
   async function send(request: StandInRequest): Promise<StandInAnswer> {
@@ -148,7 +151,12 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
     if (entry === undefined) {
       return {
         status: 400,
-        body: fcmError(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "not a valid FCM registration token"),
+        body: fcmError(
+          400,
+          "INVALID_ARGUMENT",
+          "INVALID_ARGUMENT",
+          "not a valid FCM registration token",
+        ),
       };
     }
     const { behaviour } = entry;
