@@ -1,6 +1,6 @@
 import type { Storage } from "../contracts/storage.js";
-import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
+import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
@@ -101,7 +101,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     outbox: createMemoryOutboxStore({ state, guard, now }),
     contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
     profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
-    conversationSettings: createMemoryConversationSettingsStore({ state, limits: peopleLimits, guard }),
+    conversationSettings: createMemoryConversationSettingsStore({
+      state,
+      limits: peopleLimits,
+      guard,
+    }),
     async ping() {
       return !closed;
     },
