@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { eventually } from "@lucky-im/core/testing";
 import { startWebPushStandIn, type WebPushStandIn } from "@lucky-im/push/testing";
 import type { Browser } from "playwright-core";
-import webPush from "web-push";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import webPush from "web-push";
 import type { ChatServer } from "../src/chat-server.js";
 import { CHROMIUM_PATH, ensureBrowserClient, launchChromium } from "./browser-harness.js";
 import { registerUser, startTestServer, WsProbe } from "./helpers.js";
@@ -66,7 +66,7 @@ describe.runIf(hasChromium)("push notifications in the web page", () => {
         sessionStorage.setItem("lucky-im.auth", JSON.stringify(auth));
         const made = JSON.parse(token);
         PushManager.prototype.getSubscription = async () => null;
-        PushManager.prototype.subscribe = async function (options) {
+        PushManager.prototype.subscribe = async (options) => {
           if (!options?.applicationServerKey) throw new Error("no applicationServerKey");
           return { ...made, toJSON: () => made };
         };
@@ -82,7 +82,8 @@ describe.runIf(hasChromium)("push notifications in the web page", () => {
     );
     const page = await context.newPage();
     const registered = page.waitForResponse(
-      (response) => response.url().endsWith("/push/devices") && response.request().method() === "POST",
+      (response) =>
+        response.url().endsWith("/push/devices") && response.request().method() === "POST",
     );
     await page.goto(base);
     expect((await registered).status()).toBe(201);
@@ -92,7 +93,12 @@ describe.runIf(hasChromium)("push notifications in the web page", () => {
 
     const sender = await WsProbe.connect(base, alice.accessToken);
     const cid = randomUUID();
-    sender.send({ type: "send", cid, to: { type: "user", id: bob.userId }, body: { type: "text", text: "psst" } });
+    sender.send({
+      type: "send",
+      cid,
+      to: { type: "user", id: bob.userId },
+      body: { type: "text", text: "psst" },
+    });
     await sender.next((f) => f.type === "sent" && f.cid === cid);
     sender.socket.close();
     await eventually(() =>
@@ -123,9 +129,7 @@ describe.runIf(hasChromium)("push notifications in the web page", () => {
         const notifications = (await registration?.getNotifications()) ?? [];
         return notifications.map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
       });
-      expect(shown).toEqual([
-        { title: "New message", body: "", tag: JSON.parse(payload).tag },
-      ]);
+      expect(shown).toEqual([{ title: "New message", body: "", tag: JSON.parse(payload).tag }]);
     });
     await context.close();
   }, 180_000);

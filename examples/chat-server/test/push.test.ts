@@ -9,10 +9,17 @@ import {
   startWebPushStandIn,
   type WebPushStandIn,
 } from "@lucky-im/push/testing";
-import webPush from "web-push";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import webPush from "web-push";
 import type { ChatServer } from "../src/chat-server.js";
-import { api, METRICS_TOKEN, registerUser, startTestServer, type TestUser, WsProbe } from "./helpers.js";
+import {
+  api,
+  METRICS_TOKEN,
+  registerUser,
+  startTestServer,
+  type TestUser,
+  WsProbe,
+} from "./helpers.js";
 
 /**
  * Push notifications end to end: the server is configured for Web Push and FCM, pointed at
@@ -76,7 +83,12 @@ async function sendText(from: TestUser, to: TestUser, texts: string[]): Promise<
   try {
     for (const text of texts) {
       const cid = randomUUID();
-      probe.send({ type: "send", cid, to: { type: "user", id: to.userId }, body: { type: "text", text } });
+      probe.send({
+        type: "send",
+        cid,
+        to: { type: "user", id: to.userId },
+        body: { type: "text", text },
+      });
       await probe.next((f) => f.type === "sent" && f.cid === cid);
     }
   } finally {
@@ -96,14 +108,25 @@ describe("push notifications", () => {
     const bob = await registerUser(base, "bob");
     const subscription = webPushService.subscribe(vapid.publicKey);
     const fcmToken = fcm.register();
-    const web = await registerDevice(bob, { deviceId: "browser", platform: "web", token: subscription.token });
+    const web = await registerDevice(bob, {
+      deviceId: "browser",
+      platform: "web",
+      token: subscription.token,
+    });
     expect(web.status).toBe(201);
-    expect(web.body).toEqual({ deviceId: "browser", platform: "web", registeredAt: expect.any(Number) });
-    expect((await registerDevice(bob, { deviceId: "phone", platform: "fcm", token: fcmToken })).status).toBe(201);
+    expect(web.body).toEqual({
+      deviceId: "browser",
+      platform: "web",
+      registeredAt: expect.any(Number),
+    });
+    expect(
+      (await registerDevice(bob, { deviceId: "phone", platform: "fcm", token: fcmToken })).status,
+    ).toBe(201);
 
     await sendText(alice, bob, ["secret one", "secret two", "secret three"]);
 
-    const pushes = () => webPushService.received.filter((p) => p.subscriptionId === subscription.id);
+    const pushes = () =>
+      webPushService.received.filter((p) => p.subscriptionId === subscription.id);
     const messages = () => fcm.received.filter((m) => m.message.token === fcmToken);
     // The burst arrives as one notification per window; together they count the three messages.
     await eventually(() => {
@@ -134,7 +157,11 @@ describe("push notifications", () => {
     const alice = await registerUser(base, "alice");
     const carol = await registerUser(base, "carol");
     const subscription = webPushService.subscribe(vapid.publicKey);
-    await registerDevice(carol, { deviceId: "browser", platform: "web", token: subscription.token });
+    await registerDevice(carol, {
+      deviceId: "browser",
+      platform: "web",
+      token: subscription.token,
+    });
     const online = await WsProbe.connect(base, carol.accessToken);
     try {
       await sendText(alice, carol, ["are you there"]);
@@ -160,7 +187,9 @@ describe("push notifications", () => {
     await registerDevice(erin, { deviceId: "old-browser", platform: "web", token: gone.token });
     await sendText(alice, erin, ["ping"]);
     await eventually(async () => {
-      const answer = await api(base, "DELETE", "/push/devices/old-browser", { token: erin.accessToken });
+      const answer = await api(base, "DELETE", "/push/devices/old-browser", {
+        token: erin.accessToken,
+      });
       expect(answer.status).toBe(404);
     });
   });
@@ -175,8 +204,12 @@ describe("push notifications", () => {
       404,
       "not_found",
     );
-    expect((await api(base, "DELETE", "/push/devices/phone", { token: frank.accessToken })).status).toBe(204);
-    expect((await api(base, "POST", "/auth/logout-all", { token: frank.accessToken })).status).toBe(204);
+    expect(
+      (await api(base, "DELETE", "/push/devices/phone", { token: frank.accessToken })).status,
+    ).toBe(204);
+    expect((await api(base, "POST", "/auth/logout-all", { token: frank.accessToken })).status).toBe(
+      204,
+    );
     // Logged in again: no device is left.
     const login = await api(base, "POST", "/auth/login", {
       body: { username: frank.username, password: frank.password },
@@ -193,8 +226,16 @@ describe("push notifications", () => {
       body: { deviceId: "d", platform: "fcm", token: "t" },
     });
     expectError(unauthenticated, 401, "unauthorized");
-    expectError(await registerDevice(grace, { deviceId: "d", platform: "pager", token: "t" }), 400, "bad_request");
-    expectError(await registerDevice(grace, { deviceId: "d", platform: "apns", token: "t" }), 400, "bad_request");
+    expectError(
+      await registerDevice(grace, { deviceId: "d", platform: "pager", token: "t" }),
+      400,
+      "bad_request",
+    );
+    expectError(
+      await registerDevice(grace, { deviceId: "d", platform: "apns", token: "t" }),
+      400,
+      "bad_request",
+    );
     expectError(
       await registerDevice(grace, { deviceId: "d", platform: "fcm", token: "t".repeat(4097) }),
       400,
@@ -205,7 +246,11 @@ describe("push notifications", () => {
       400,
       "bad_request",
     );
-    expectError(await registerDevice(grace, { deviceId: "d", platform: "web", token: "{not json" }), 400, "bad_request");
+    expectError(
+      await registerDevice(grace, { deviceId: "d", platform: "web", token: "{not json" }),
+      400,
+      "bad_request",
+    );
     expectError(
       await registerDevice(grace, {
         deviceId: "d",
@@ -226,7 +271,11 @@ describe("push notifications", () => {
     const henry = await registerUser(base, "henry");
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const answer = await registerDevice(henry, { deviceId: `d${i}`, platform: "fcm", token: fcm.register() });
+      const answer = await registerDevice(henry, {
+        deviceId: `d${i}`,
+        platform: "fcm",
+        token: fcm.register(),
+      });
       statuses.push(answer.status);
       if (answer.status === 429) {
         expectError(answer, 429, "rate_limited");

@@ -38,7 +38,7 @@ export async function startStandInServer(
         body: Buffer.concat(chunks),
       };
       handle(request)
-        .catch((error: unknown) => ({ status: 500, body: { error: String(error) } }))
+        .catch((error: unknown): StandInAnswer => ({ status: 500, body: { error: String(error) } }))
         .then((answer) => {
           const json = answer.body === undefined ? "" : JSON.stringify(answer.body);
           res.writeHead(answer.status, {
