@@ -5,8 +5,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createAuthTables, createSqliteAuthTables } from "@lucky-im/auth";
 import { uniqueName } from "@lucky-im/core/testing";
-import { migrateToLatest as migratePostgresStore } from "@lucky-im/store-postgres";
-import { migrateToLatest as migrateSqliteStore } from "@lucky-im/store-sqlite";
+import {
+  migrateToLatest as migratePostgresStore,
+  postgresStoreMigrations,
+} from "@lucky-im/store-postgres";
+import {
+  migrateToLatest as migrateSqliteStore,
+  sqliteStoreMigrations,
+} from "@lucky-im/store-sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +25,6 @@ const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
 const PUSH_TABLES = ["push_devices"];
-const STORE_TABLES = ["conversations", "cursors", "group_members", "groups", "messages", "outbox"];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
@@ -64,7 +69,19 @@ describe("lucky-im migrate on SQLite", () => {
     }
   };
 
-  beforeAll(() => ensureBuilt(), 300_000);
+  // The store's own tables and migrations, whatever the store package ships today.
+  let STORE_TABLES: string[] = [];
+  let storeSteps: string[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const path = freshPath();
+    await migrateSqliteStore({ path });
+    STORE_TABLES = tables(path);
+    storeSteps = Object.keys(await sqliteStoreMigrations().provider.getMigrations()).map(
+      (name) => `store/${name}`,
+    );
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("up creates every table, status lists them applied, down reverts the last", async () => {
@@ -74,8 +91,7 @@ describe("lucky-im migrate on SQLite", () => {
       expect((await migrations.status()).every((m) => m.executedAt === undefined)).toBe(true);
       const steps = await migrations.up();
       expect(steps.map((s) => `${s.owner}/${s.name}`)).toEqual([
-        "store/0001_initial",
-        "store/0002_cursor_joined_seq",
+        ...storeSteps,
         "auth/0001_auth_tables",
         "push/0001_push_devices",
       ]);
@@ -89,7 +105,10 @@ describe("lucky-im migrate on SQLite", () => {
         "0001_auth_tables",
         "0001_push_devices",
       ]);
-      expect(await migrations.down()).toEqual({ owner: "store", name: "0002_cursor_joined_seq" });
+      expect(await migrations.down()).toEqual({
+        owner: "store",
+        name: storeSteps.at(-1)?.slice("store/".length),
+      });
     } finally {
       database.close();
     }
@@ -214,9 +233,20 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     );
     return rows.map((r: { table_name: string }) => r.table_name);
   };
-  const ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+  let STORE_TABLES: string[] = [];
+  let ALL: string[] = [];
+  let storeSteps: string[] = [];
 
-  beforeAll(() => ensureBuilt(), 300_000);
+  beforeAll(async () => {
+    await ensureBuilt();
+    const schema = freshSchema();
+    await migratePostgresStore({ pool, schema });
+    STORE_TABLES = await tables(schema);
+    ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+    storeSteps = Object.keys(await postgresStoreMigrations(schema).provider.getMigrations()).map(
+      (name) => `store/${name}`,
+    );
+  }, 300_000);
   afterAll(async () => {
     for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
@@ -226,15 +256,14 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const schema = freshSchema();
     const migrations = schemaMigrations({ kind: "postgres", pool, schema });
     expect((await migrations.status()).map((m) => `${m.owner}/${m.name}`)).toEqual([
-      "store/0001_initial",
-      "store/0002_cursor_joined_seq",
+      ...storeSteps,
       "auth/0001_auth_tables",
       "push/0001_push_devices",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(5);
+    expect(a.length + b.length).toBe(storeSteps.length + 3);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
