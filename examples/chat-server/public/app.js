@@ -872,10 +872,10 @@ function pushDeviceId() {
  */
 async function enablePush() {
   if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
-  const registration = await navigator.serviceWorker.register("/sw.js");
   const key = await fetch("/push/vapid-public-key");
   if (!key.ok) return; // Web Push is off on this server.
   const { publicKey } = await key.json();
+  const registration = await navigator.serviceWorker.register("/sw.js");
   const permission =
     Notification.permission === "default"
       ? await Notification.requestPermission()
