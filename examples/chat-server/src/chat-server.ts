@@ -12,7 +12,12 @@ import {
   createHashPool,
   createPasswordHasher,
 } from "@lucky-im/auth";
-import { createImServer, type ImServer, newId } from "@lucky-im/core";
+import {
+  createImServer,
+  type ImServer,
+  isMuted as isConversationMuted,
+  newId,
+} from "@lucky-im/core";
 import type { PushMetricsListener, PushNotifier } from "@lucky-im/push";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -225,8 +230,18 @@ export async function createChatServer(
 
     // The metrics need the engine, the engine needs the notifier: count once both exist.
     let countPush: PushMetricsListener | undefined;
-    const push = createChatPush(config, backends.deviceRegistry, log, (result, platform) =>
-      countPush?.(result, platform),
+    const push = createChatPush(
+      config,
+      backends.deviceRegistry,
+      log,
+      (result, platform) => countPush?.(result, platform),
+      // The user's own mute of the conversation (a mention still pushes).
+      async (userId, conversationId) => {
+        const storage = im?.storage;
+        if (storage === undefined) return false;
+        const [settings] = await storage.conversationSettings.get(userId, [conversationId]);
+        return settings !== undefined && isConversationMuted(settings, Date.now());
+      },
     );
     notifier = push.notifier;
     const engine = createImServer({

@@ -33,6 +33,7 @@ export function createChatPush(
   registry: DeviceRegistry,
   log: Logger,
   metrics: PushMetricsListener,
+  isMuted: (userId: string, conversationId: string) => Promise<boolean>,
 ): ChatPush {
   const providers: PushProvider[] = [];
   const { vapidPublicKey, vapidPrivateKey, vapidSubject } = config;
@@ -64,6 +65,7 @@ export function createChatPush(
     registry,
     providers,
     content: config.pushContent,
+    isMuted,
     batchWindowMs: config.pushBatchWindowMs,
     maxQueued: config.pushMaxQueued,
     metrics,

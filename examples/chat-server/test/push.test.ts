@@ -180,6 +180,35 @@ describe("push notifications", () => {
     expect(webPushService.received.some((p) => p.subscriptionId === subscription.id)).toBe(false);
   });
 
+  it("keeps a conversation the user muted silent, unless the message mentions them", async () => {
+    const alice = await registerUser(base, "alice");
+    const ivan = await registerUser(base, "ivan");
+    const subscription = webPushService.subscribe(vapid.publicKey);
+    await registerDevice(ivan, { deviceId: "browser", platform: "web", token: subscription.token });
+    await sendText(alice, ivan, ["first"]);
+    const pushes = () =>
+      webPushService.received.filter((p) => p.subscriptionId === subscription.id);
+    await eventually(() => expect(pushes()).toHaveLength(1));
+    // Ivan mutes the conversation (the settings store; the app's settings API writes the same).
+    const conversationId = `d:${[alice.userId, ivan.userId].sort().join(":")}`;
+    await server.im.storage.conversationSettings.update(
+      ivan.userId,
+      conversationId,
+      { mutedUntil: "forever" },
+      Date.now(),
+    );
+    await sendText(alice, ivan, ["muted chatter"]);
+    // A message to another offline user, sent after, proves the muted one was processed.
+    const judy = await registerUser(base, "judy");
+    const judys = webPushService.subscribe(vapid.publicKey);
+    await registerDevice(judy, { deviceId: "browser", platform: "web", token: judys.token });
+    await sendText(alice, judy, ["hello judy"]);
+    await eventually(() =>
+      expect(webPushService.received.some((p) => p.subscriptionId === judys.id)).toBe(true),
+    );
+    expect(pushes()).toHaveLength(1);
+  });
+
   it("drops a device whose subscription is gone (410)", async () => {
     const alice = await registerUser(base, "alice");
     const erin = await registerUser(base, "erin");
