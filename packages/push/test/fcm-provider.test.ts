@@ -118,6 +118,17 @@ describe("FCM provider against the stand-in", () => {
     }
   });
 
+  it("keeps tokens when the project is wrong (a bare 404 is a failure, not an invalid token)", async () => {
+    const provider = createFcmProvider({
+      serviceAccount: { ...standIn.serviceAccount, projectId: "another-project" },
+      tokenUrl: standIn.tokenUrl,
+      apiUrl: standIn.origin,
+    });
+    const result = await provider.send(SAMPLE_NOTIFICATION, device(standIn.register()));
+    expect(result).toMatchObject({ status: "failure", retryable: false });
+    expect(standIn.rejected.pop()).toMatch(/no route/);
+  });
+
   it("reads a service-account key file", () => {
     const account = parseFcmServiceAccount(
       JSON.stringify({

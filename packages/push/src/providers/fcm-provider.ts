@@ -171,9 +171,9 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
       if (status >= 200 && status < 300) return { status: "ok" };
       const errorCode = answer.error?.details?.find((detail) => detail.errorCode)?.errorCode;
       const reason = `FCM answered ${status}${errorCode ? ` ${errorCode}` : ""}`;
-      if (errorCode === "UNREGISTERED" || (status === 404 && errorCode === undefined)) {
-        return { status: "invalid-token", reason };
-      }
+      // Only FCM's own verdict on the token drops it: a bare 404 may be a wrong project or URL,
+      // and dropping every token for a misconfiguration would lose all devices.
+      if (errorCode === "UNREGISTERED") return { status: "invalid-token", reason };
       if (status === 429 || status === 503) {
         const afterMs = retryAfterMs(response.headers.get("retry-after")) ?? defaultRetryAfterMs;
         return { status: "retry-after", afterMs, reason };
