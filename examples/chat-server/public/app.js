@@ -140,6 +140,7 @@ async function logout({ everywhere = false } = {}) {
       if (state.auth.expiresAt - Date.now() < 30_000) await refreshTokens();
       await api("POST", "/auth/logout-all", undefined, { retry: false });
     } else {
+      await disablePush();
       // The refresh token is the session: no access token needed.
       await api(
         "POST",
@@ -1295,6 +1296,56 @@ function startClient() {
   });
 }
 
+// ------------------------------------------------------------------ push notifications
+
+/** This browser's push device id, kept across logins (the server replaces its token on re-registration). */
+function pushDeviceId() {
+  let id = localStorage.getItem("lucky-im.push-device");
+  if (!id) {
+    id = `web-${crypto.randomUUID()}`;
+    localStorage.setItem("lucky-im.push-device", id);
+  }
+  return id;
+}
+
+/**
+ * Registers the service worker and, when the server has Web Push on and the user allows
+ * notifications, subscribes and registers the subscription as this browser's push device.
+ * Best effort: without push the chat works the same.
+ */
+async function enablePush() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  const key = await fetch("/push/vapid-public-key");
+  if (!key.ok) return; // Web Push is off on this server.
+  const { publicKey } = await key.json();
+  const registration = await navigator.serviceWorker.register("/sw.js");
+  const permission =
+    Notification.permission === "default"
+      ? await Notification.requestPermission()
+      : Notification.permission;
+  if (permission !== "granted") return;
+  const subscription =
+    (await registration.pushManager.getSubscription()) ??
+    (await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: publicKey,
+    }));
+  await api("POST", "/push/devices", {
+    deviceId: pushDeviceId(),
+    platform: "web",
+    token: JSON.stringify(subscription),
+  });
+}
+
+/** Stops pushes to this browser (before logging it out). */
+async function disablePush() {
+  const id = localStorage.getItem("lucky-im.push-device");
+  if (!id) return;
+  await api("DELETE", `/push/devices/${encodeURIComponent(id)}`, undefined, { retry: false }).catch(
+    () => {},
+  );
+}
+
 // ------------------------------------------------------------------ wiring
 
 async function enterChat() {
@@ -1313,6 +1364,7 @@ async function enterChat() {
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
   await Promise.all([startClient(), loadConversations(), loadInvitations(), loadPeople()]);
+  enablePush().catch((error) => console.warn("push notifications are off:", error));
 }
 
 /** The user's own name and avatar in the sidebar header. */

@@ -15,6 +15,11 @@ import {
   createRedisPresence,
   createRedisRateLimiter,
 } from "@lucky-im/presence-redis";
+import {
+  createMemoryDeviceRegistry,
+  createPostgresDeviceRegistry,
+  type DeviceRegistry,
+} from "@lucky-im/push";
 import { createPostgresStore } from "@lucky-im/store-postgres";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -38,6 +43,8 @@ export interface Backends {
   limiterFactory: RateLimiterFactory;
   /** Where users and refresh tokens live. */
   authStores: { credentials: CredentialStore; refreshTokens: RefreshTokenStore; codes?: CodeStore };
+  /** Where push device tokens live (same database as the store; in memory for `memory`). */
+  deviceRegistry: DeviceRegistry;
   /** The login key shared through PostgreSQL; undefined: one per process. */
   loginKey?: PrivateJwk;
   /** Which services are configured, for logs. */
@@ -73,6 +80,7 @@ export async function openBackends(
         credentials: createMemoryCredentialStore(),
         refreshTokens: createMemoryRefreshTokenStore(),
       },
+      deviceRegistry: createMemoryDeviceRegistry(),
       services: {
         store: config.store,
         postgres: config.postgresUrl !== undefined,
@@ -87,6 +95,7 @@ export async function openBackends(
       closers.push(() => sqlite.close());
       backends.storage = sqlite.storage;
       backends.authStores = sqlite.authStores;
+      backends.deviceRegistry = sqlite.deviceRegistry;
     }
 
     if (config.postgresUrl) {
@@ -113,6 +122,7 @@ export async function openBackends(
       // Idempotent: the engine closes it too; this covers a failure before the engine exists.
       closers.push(() => storage.close());
       backends.authStores = createPostgresAuthStores(pool, { schema: config.schema });
+      backends.deviceRegistry = createPostgresDeviceRegistry(pool, { schema: config.schema });
       backends.loginKey = await loadSharedLoginKey(pool, {
         schema: config.schema,
         secret: jwtSecret,

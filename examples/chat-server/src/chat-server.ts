@@ -12,7 +12,13 @@ import {
   createHashPool,
   createPasswordHasher,
 } from "@lucky-im/auth";
-import { createImServer, type ImServer, newId } from "@lucky-im/core";
+import {
+  createImServer,
+  type ImServer,
+  isMuted as isConversationMuted,
+  newId,
+} from "@lucky-im/core";
+import type { PushMetricsListener, PushNotifier } from "@lucky-im/push";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
@@ -23,6 +29,7 @@ import { clientErrorHandler, handleError, sendErrorStatus } from "./http-errors.
 import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
+import { createChatPush } from "./push.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerContactRoutes } from "./routes/contact-routes.js";
@@ -32,6 +39,7 @@ import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerProfileRoutes } from "./routes/profile-routes.js";
+import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
@@ -163,6 +171,7 @@ export async function createChatServer(
     maxPerKey: config.hashPerIp,
   });
   let metricsApp: FastifyInstance | undefined;
+  let notifier: PushNotifier | undefined;
   try {
     const auth = createAuthService({
       ...backends.authStores,
@@ -223,6 +232,22 @@ export async function createChatServer(
       onError: (error) => log.error({ err: error }, "websocket transport"),
     });
 
+    // The metrics need the engine, the engine needs the notifier: count once both exist.
+    let countPush: PushMetricsListener | undefined;
+    const push = createChatPush(
+      config,
+      backends.deviceRegistry,
+      log,
+      (result, platform) => countPush?.(result, platform),
+      // The user's own mute of the conversation (a mention still pushes).
+      async (userId, conversationId) => {
+        const storage = im?.storage;
+        if (storage === undefined) return false;
+        const [settings] = await storage.conversationSettings.get(userId, [conversationId]);
+        return settings !== undefined && isConversationMuted(settings, Date.now());
+      },
+    );
+    notifier = push.notifier;
     const engine = createImServer({
       transport,
       authenticator: auth.authenticator,
@@ -234,7 +259,11 @@ export async function createChatServer(
       ...(backends.frameLimiter
         ? { rateLimiter: backends.frameLimiter, rateLimitScope: "user" as const }
         : {}),
-      hooks: mediaUrlHook,
+      hooks: {
+        ...mediaUrlHook,
+        // Recipients with no live session: wake their devices (the notifier only queues).
+        ...(push.notifier ? { onOffline: push.notifier.onOffline } : {}),
+      },
       limits: {
         framesPerWindow: config.framesPerWindow,
         rateWindowMs: config.rateWindowMs,
@@ -272,6 +301,7 @@ export async function createChatServer(
     const metrics = createChatMetrics(engine, (error) =>
       log.warn({ err: error }, "collecting metrics"),
     );
+    countPush = metrics.countPush;
     const ctx: RouteContext = {
       config,
       im: engine,
@@ -287,6 +317,12 @@ export async function createChatServer(
         name: "http_search_user",
         points: config.searchLimitPerMinute,
         durationMs: 60_000,
+      }),
+      push,
+      pushDeviceLimiter: backends.limiterFactory({
+        name: "http_push_devices",
+        points: config.pushDeviceLimit,
+        durationMs: 600_000,
       }),
       publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
       clientBundlePath: clientBundlePath(),
@@ -304,6 +340,7 @@ export async function createChatServer(
     registerProfileRoutes(http, ctx);
     registerSearchRoutes(http, ctx);
     registerPinRoutes(http, ctx);
+    registerPushRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 
@@ -343,6 +380,8 @@ export async function createChatServer(
           draining = true;
           log.info("draining");
           await engine.close();
+          // Pushes already batched go out; retries still waiting are dropped (and counted).
+          await notifier?.close();
           await started.close();
           await hashPool.close();
           await metricsApp?.close();
@@ -354,6 +393,7 @@ export async function createChatServer(
     };
   } catch (error) {
     await im?.close().catch(() => {});
+    await notifier?.close().catch(() => {});
     await app?.close().catch(() => {});
     await hashPool.close();
     await metricsApp?.close().catch(() => {});

@@ -346,6 +346,62 @@ export interface ChatServerConfig extends StoreSelection {
    */
   metricsPort?: number;
   /**
+   * Web Push's VAPID public key (base64url); with {@link vapidPrivateKey} and
+   * {@link vapidSubject} it turns Web Push on.
+   * @default undefined (`LUCKY_IM_VAPID_PUBLIC_KEY`)
+   */
+  vapidPublicKey?: string;
+  /**
+   * Web Push's VAPID private key (base64url).
+   * @default undefined (`LUCKY_IM_VAPID_PRIVATE_KEY`)
+   */
+  vapidPrivateKey?: string;
+  /**
+   * The contact push services see, `mailto:` or `https://`.
+   * @default undefined (`LUCKY_IM_VAPID_SUBJECT`)
+   */
+  vapidSubject?: string;
+  /**
+   * A Google service-account key file; set, FCM HTTP v1 is on.
+   * @default undefined (`LUCKY_IM_FCM_SERVICE_ACCOUNT_FILE`)
+   */
+  fcmServiceAccountFile?: string;
+  /**
+   * The OAuth 2.0 token endpoint FCM's access tokens come from.
+   * @default "https://oauth2.googleapis.com/token" (`LUCKY_IM_FCM_TOKEN_URL`)
+   */
+  fcmTokenUrl: string;
+  /**
+   * The FCM API origin.
+   * @default "https://fcm.googleapis.com" (`LUCKY_IM_FCM_API_URL`)
+   */
+  fcmApiUrl: string;
+  /**
+   * What a push shows: `hidden` ("New message") or `preview` (sender and text).
+   * @default "hidden" (`LUCKY_IM_PUSH_CONTENT`)
+   */
+  pushContent: "hidden" | "preview";
+  /**
+   * Messages to an offline user in one conversation within this window make one push, in ms.
+   * @default 2000 (`LUCKY_IM_PUSH_BATCH_WINDOW_MS`)
+   */
+  pushBatchWindowMs: number;
+  /**
+   * Pushes waiting at once; beyond, new ones are dropped and counted.
+   * @default 10000 (`LUCKY_IM_PUSH_MAX_QUEUED`)
+   */
+  pushMaxQueued: number;
+  /**
+   * Push device registrations per user per 10 minutes (429 beyond).
+   * @default 20 (`LUCKY_IM_PUSH_DEVICE_LIMIT`)
+   */
+  pushDeviceLimit: number;
+  /**
+   * Accept `http:` Web Push endpoints: only for local push-service stand-ins in tests.
+   * @default false (`LUCKY_IM_PUSH_ALLOW_HTTP_ENDPOINTS`)
+   */
+  pushAllowHttpEndpoints: boolean;
+  /**
    * Folder of the static web page.
    * @default the package's `public/` folder
    */
@@ -410,6 +466,12 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
   }
   const storeProblem = chooseStore(config);
   if (storeProblem) problems.push(storeProblem);
+  const vapid = [config.vapidPublicKey, config.vapidPrivateKey, config.vapidSubject];
+  if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
+    problems.push(
+      "LUCKY_IM_VAPID_PUBLIC_KEY, LUCKY_IM_VAPID_PRIVATE_KEY and LUCKY_IM_VAPID_SUBJECT go together: set all three or none",
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as ChatServerConfig;
 }
@@ -433,7 +495,11 @@ function readVariable(
 
 /** Paths are resolved against the working directory; content types are compared lower-cased. */
 function finish(setting: Setting, value: unknown): unknown {
-  if (setting.key === "filesDir" || setting.key === "sqlitePath") {
+  if (
+    setting.key === "filesDir" ||
+    setting.key === "sqlitePath" ||
+    setting.key === "fcmServiceAccountFile"
+  ) {
     const dir = value as string;
     return isAbsolute(dir) ? dir : resolve(process.cwd(), dir);
   }

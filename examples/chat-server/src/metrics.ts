@@ -1,4 +1,5 @@
 import type { ImServer, ImServerStats } from "@lucky-im/core";
+import type { PushMetricsListener } from "@lucky-im/push";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Latency buckets in seconds: from sub-millisecond (memory) to seconds (a stalled dependency). */
@@ -52,6 +53,8 @@ export interface ChatMetrics {
   render(): Promise<string>;
   /** Its content type. */
   readonly contentType: string;
+  /** Counts a push notifier event (`lucky_im_push_total`). */
+  readonly countPush: PushMetricsListener;
 }
 
 /**
@@ -150,9 +153,17 @@ export function createChatMetrics(im: ImServer, onError: (error: unknown) => voi
     sendToDelivered.observe(latencyMs / 1000);
   });
 
+  const push = new Counter({
+    name: "lucky_im_push_total",
+    help: "Push notifications by result (sent, failed, dropped, invalidTokens, retried, muted) and platform",
+    labelNames: ["result", "platform"],
+    registers: [registry],
+  });
+
   return {
     registry,
     contentType: registry.contentType,
+    countPush: (result, platform) => push.inc({ result, platform: platform ?? "" }),
     render: () => registry.metrics(),
   };
 }

@@ -5,6 +5,7 @@ import type { ChatServerConfig } from "./config.js";
 import type { FileStore } from "./files/file-store.js";
 import { httpError } from "./http-errors.js";
 import type { ChatMetrics } from "./metrics.js";
+import type { ChatPush } from "./push.js";
 
 /** What the route modules share. */
 export interface RouteContext {
@@ -17,6 +18,10 @@ export interface RouteContext {
   registerLimiter: RateLimiter;
   /** Limits searches per user (`GET /search`). */
   searchLimiter: RateLimiter;
+  /** Push notifications: the device registry and what is on. */
+  push: ChatPush;
+  /** Limits push device registrations per user. */
+  pushDeviceLimiter: RateLimiter;
   /** The page's folder. */
   publicDir: string;
   /** The single-file browser build of `@lucky-im/client`. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createSqliteAuthStores, type SqliteAuthStores } from "@lucky-im/auth";
+import { createSqliteDeviceRegistry, type DeviceRegistry } from "@lucky-im/push";
 import { createSqliteStore, type SqliteConnection, type SqliteStore } from "@lucky-im/store-sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import { schemaMigrations } from "./migrations/schema-migrations.js";
@@ -8,10 +9,11 @@ import { schemaMigrations } from "./migrations/schema-migrations.js";
 /** How long to wait for another process's write lock on the file (e.g. `lucky-im migrate`), in ms. */
 const BUSY_TIMEOUT_MS = 5000;
 
-/** The `sqlite` store of the server: storage and auth stores in one file. */
+/** The `sqlite` store of the server: storage, auth stores and push devices in one file. */
 export interface SqliteBackend {
   storage: SqliteStore;
   authStores: SqliteAuthStores;
+  deviceRegistry: DeviceRegistry;
   /** Closes the storage, then the connection. */
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function openSqliteBackend(
     return {
       storage,
       authStores: createSqliteAuthStores(database),
+      deviceRegistry: createSqliteDeviceRegistry(database),
       async close() {
         await storage.close();
         database.close();

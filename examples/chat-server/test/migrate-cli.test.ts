@@ -5,8 +5,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createAuthTables, createSqliteAuthTables } from "@lucky-im/auth";
 import { uniqueName } from "@lucky-im/core/testing";
-import { migrateToLatest as migratePostgresStore } from "@lucky-im/store-postgres";
-import { migrateToLatest as migrateSqliteStore } from "@lucky-im/store-sqlite";
+import {
+  migrateToLatest as migratePostgresStore,
+  postgresStoreMigrations,
+} from "@lucky-im/store-postgres";
+import {
+  migrateToLatest as migrateSqliteStore,
+  sqliteStoreMigrations,
+} from "@lucky-im/store-sqlite";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,50 +24,7 @@ import { ensureBuilt, PACKAGE_DIR, ServerProcess } from "./server-process.js";
 const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
-/** The store's tables on PostgreSQL (without kysely's bookkeeping). */
-const STORE_TABLES = [
-  "blocks",
-  "change_counters",
-  "contact_requests",
-  "contacts",
-  "conversation_clears",
-  "conversations",
-  "cursors",
-  "group_invite_link_uses",
-  "group_invite_links",
-  "group_join_settings",
-  "group_join_tickets",
-  "group_members",
-  "groups",
-  "hidden_messages",
-  "message_changes",
-  "message_edits",
-  "messages",
-  "outbox",
-  "pins",
-  "privacy_settings",
-  "profiles",
-  "reactions",
-];
-/** SQLite adds the search index: an FTS5 table, its shadow tables and the rows it indexes. */
-const SQLITE_STORE_TABLES = [
-  ...STORE_TABLES,
-  "message_search_rows",
-  "messages_fts",
-  "messages_fts_config",
-  "messages_fts_content",
-  "messages_fts_data",
-  "messages_fts_docsize",
-  "messages_fts_idx",
-].sort();
-/** The store's migrations, in order (the same names on both backends). */
-const STORE_MIGRATIONS = [
-  "store/0001_initial",
-  "store/0002_cursor_joined_seq",
-  "store/0003_people",
-  "store/0004_message_changes",
-  "store/0005_group_joins",
-];
+const PUSH_TABLES = ["push_devices"];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
@@ -106,7 +69,19 @@ describe("lucky-im migrate on SQLite", () => {
     }
   };
 
-  beforeAll(() => ensureBuilt(), 300_000);
+  // The store's own tables and migrations, whatever the store package ships today.
+  let STORE_TABLES: string[] = [];
+  let storeSteps: string[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const path = freshPath();
+    await migrateSqliteStore({ path });
+    STORE_TABLES = tables(path);
+    storeSteps = Object.keys(await sqliteStoreMigrations().provider.getMigrations()).map(
+      (name) => `store/${name}`,
+    );
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("up creates every table, status lists them applied, down reverts the last", async () => {
@@ -116,18 +91,24 @@ describe("lucky-im migrate on SQLite", () => {
       expect((await migrations.status()).every((m) => m.executedAt === undefined)).toBe(true);
       const steps = await migrations.up();
       expect(steps.map((s) => `${s.owner}/${s.name}`)).toEqual([
-        ...STORE_MIGRATIONS,
+        ...storeSteps,
         "auth/0001_auth_tables",
+        "push/0001_push_devices",
       ]);
       expect(await migrations.up()).toEqual([]);
       expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
+      expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
       const status = await migrations.status();
       expect(status.filter((m) => m.executedAt === undefined).map((m) => m.name)).toEqual([
         "0001_auth_tables",
+        "0001_push_devices",
       ]);
-      expect(await migrations.down()).toEqual({ owner: "store", name: "0004_message_changes" });
+      expect(await migrations.down()).toEqual({
+        owner: "store",
+        name: storeSteps.at(-1)?.slice("store/".length),
+      });
     } finally {
       database.close();
     }
@@ -149,7 +130,7 @@ describe("lucky-im migrate on SQLite", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("applied auth/0001_auth_tables");
     expect(stdout).not.toContain("store/");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...SQLITE_STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
     const db = new BetterSqlite3(path, { readonly: true });
     expect(db.prepare("SELECT username FROM auth_credentials").all()).toEqual([
       { username: "alice" },
@@ -180,14 +161,14 @@ describe("lucky-im migrate on SQLite", () => {
 
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...SQLITE_STORE_TABLES].sort());
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
     const applied = await cli("status", env);
     expect(applied.stdout).toMatch(/store\s+0001_initial\s+applied \d{4}-/);
     expect(applied.stdout).not.toContain("pending");
 
     const down = await cli("down", env);
-    expect(down.stdout).toContain("reverted auth/0001_auth_tables");
-    expect(tables(path)).toEqual(SQLITE_STORE_TABLES);
+    expect(down.stdout).toContain("reverted push/0001_push_devices");
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
   });
 
   it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
@@ -199,6 +180,7 @@ describe("lucky-im migrate on SQLite", () => {
       LUCKY_IM_JWT_SECRET: "migrate cli test secret, at least 32 bytes",
     };
     expect((await cli("up", env)).code).toBe(0);
+    expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
     const register = async (server: ServerProcess, username: string) =>
       (
@@ -214,7 +196,7 @@ describe("lucky-im migrate on SQLite", () => {
     } finally {
       unmigrated.kill();
     }
-    expect(tables(path)).toEqual(SQLITE_STORE_TABLES);
+    expect(tables(path)).toEqual(STORE_TABLES);
 
     // The default: the start applies what is pending.
     const migrating = await ServerProcess.start(env);
@@ -251,9 +233,20 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     );
     return rows.map((r: { table_name: string }) => r.table_name);
   };
-  const ALL = [...AUTH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+  let STORE_TABLES: string[] = [];
+  let ALL: string[] = [];
+  let storeSteps: string[] = [];
 
-  beforeAll(() => ensureBuilt(), 300_000);
+  beforeAll(async () => {
+    await ensureBuilt();
+    const schema = freshSchema();
+    await migratePostgresStore({ pool, schema });
+    STORE_TABLES = await tables(schema);
+    ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+    storeSteps = Object.keys(await postgresStoreMigrations(schema).provider.getMigrations()).map(
+      (name) => `store/${name}`,
+    );
+  }, 300_000);
   afterAll(async () => {
     for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
@@ -263,21 +256,23 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const schema = freshSchema();
     const migrations = schemaMigrations({ kind: "postgres", pool, schema });
     expect((await migrations.status()).map((m) => `${m.owner}/${m.name}`)).toEqual([
-      ...STORE_MIGRATIONS,
+      ...storeSteps,
       "auth/0001_auth_tables",
+      "push/0001_push_devices",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(STORE_MIGRATIONS.length + 2);
+    expect(a.length + b.length).toBe(storeSteps.length + 3);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
     expect(await migrations.down()).toEqual({ owner: "server", name: "0001_login_keys" });
+    expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual(["auth", "push", "server"]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -297,7 +292,9 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const env = { LUCKY_IM_POSTGRES_URL: postgresUrl as string, LUCKY_IM_SCHEMA: schema };
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(up.stdout).toContain("applied auth/0001_auth_tables, server/0001_login_keys");
+    expect(up.stdout).toContain(
+      "applied auth/0001_auth_tables, push/0001_push_devices, server/0001_login_keys",
+    );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);
     const { rows } = await pool.query(`SELECT username FROM "${schema}".auth_credentials`);

@@ -1,4 +1,5 @@
 import { postgresAuthMigrations, sqliteAuthMigrations } from "@lucky-im/auth";
+import { postgresPushMigrations, sqlitePushMigrations } from "@lucky-im/push";
 import { postgresStoreMigrations } from "@lucky-im/store-postgres";
 import { sqliteStoreMigrations } from "@lucky-im/store-sqlite";
 import type BetterSqlite3 from "better-sqlite3";
@@ -19,7 +20,7 @@ export type MigrationTarget =
   | { kind: "sqlite"; database: BetterSqlite3.Database };
 
 /** Which package's tables a migration belongs to. */
-export type MigrationOwner = "store" | "auth" | "server";
+export type MigrationOwner = "store" | "auth" | "push" | "server";
 
 /** One migration and whether it ran. */
 export interface MigrationState {
@@ -44,7 +45,7 @@ export interface MigrationStep {
 export interface SchemaMigrations {
   /** Applies every pending migration, store first; returns what ran. */
   up(): Promise<MigrationStep[]>;
-  /** Reverts the last applied migration of the last owner that has one (server, auth, store). */
+  /** Reverts the last applied migration of the last owner that has one (server, push, auth, store). */
   down(): Promise<MigrationStep | undefined>;
   /** Every migration of every owner, applied or pending, in order. */
   status(): Promise<MigrationState[]>;
@@ -58,12 +59,14 @@ function migrationSets(
     return [
       { owner: "store", props: postgresStoreMigrations(target.schema) },
       { owner: "auth", props: postgresAuthMigrations(target.schema) },
+      { owner: "push", props: postgresPushMigrations(target.schema) },
       { owner: "server", props: loginKeyMigrations(target.schema) },
     ];
   }
   return [
     { owner: "store", props: sqliteStoreMigrations() },
     { owner: "auth", props: sqliteAuthMigrations() },
+    { owner: "push", props: sqlitePushMigrations() },
   ];
 }
 

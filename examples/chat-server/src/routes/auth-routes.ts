@@ -79,6 +79,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
   app.post("/auth/logout-all", async (request, reply) => {
     const userId = await ctx.authenticate(request);
     await auth.logout({ userId });
+    // Logged out everywhere: no device of the user is to be woken any more.
+    await ctx.push.registry.unregisterUser(userId);
     return reply.status(204).send();
   });
 

@@ -1,0 +1,32 @@
+import type { PushPlatform } from "./contracts/device-registry.js";
+
+/** What the notifier has done, since it was created. */
+export interface PushCounters {
+  /** Notifications accepted by a push service (one per device). */
+  sent: number;
+  /** Sends given up: refused, out of attempts, no provider for the platform, or a registry error. */
+  failed: number;
+  /** Notifications dropped because the queue was full or the notifier closed. */
+  dropped: number;
+  /** Tokens a provider reported invalid (their devices were removed). */
+  invalidTokens: number;
+  /** Sends retried after a throttle or a transient failure. */
+  retried: number;
+  /** Batches not sent because the conversation is muted (and nobody was mentioned). */
+  muted: number;
+}
+
+/** A name of a {@link PushCounters} counter. */
+export type PushCounterName = keyof PushCounters;
+
+/**
+ * Told of every counter increment, for an app's own metrics (a Prometheus
+ * counter with a `platform` label, for example). `platform` is absent for
+ * events before a device is known (a dropped or muted batch).
+ */
+export type PushMetricsListener = (counter: PushCounterName, platform?: PushPlatform) => void;
+
+/** @internal Fresh counters, all zero. */
+export function zeroCounters(): PushCounters {
+  return { sent: 0, failed: 0, dropped: 0, invalidTokens: 0, retried: 0, muted: 0 };
+}

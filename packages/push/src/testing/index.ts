@@ -1,0 +1,40 @@
+/**
+ * @packageDocumentation
+ * The test kit of `@lucky-im/push`: conformance suites for device registries
+ * and push providers, and local stand-ins for a Web Push service and for
+ * FCM HTTP v1 (with its OAuth token endpoint) that check requests as the
+ * real services document them. It needs `vitest` (an optional peer
+ * dependency) for the suites.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryDeviceRegistry } from "@lucky-im/push";
+ * import { deviceRegistryConformance } from "@lucky-im/push/testing";
+ *
+ * deviceRegistryConformance({ name: "memory", create: () => createMemoryDeviceRegistry() });
+ * ```
+ */
+
+export {
+  type DeviceRegistryConformanceOptions,
+  deviceRegistryConformance,
+} from "./device-registry-conformance.js";
+export {
+  type FcmStandIn,
+  type FcmStandInBehaviour,
+  type ReceivedFcmMessage,
+  startFcmStandIn,
+} from "./fcm-stand-in.js";
+export {
+  type PushProviderConformanceOptions,
+  type PushProviderHarness,
+  pushProviderConformance,
+  SAMPLE_NOTIFICATION,
+} from "./push-provider-conformance.js";
+export {
+  type ReceivedWebPush,
+  type StandInSubscription,
+  startWebPushStandIn,
+  type WebPushStandIn,
+  type WebPushStandInBehaviour,
+} from "./web-push-stand-in.js";
