@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 const packages = [
   "protocol",
   "core",
+  "files",
   "store-sqlite",
   "auth",
   "transport-ws",
@@ -18,6 +19,10 @@ const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 // Tests run against the TypeScript sources: no build step before `npm test`.
 const alias = [
   { find: "@lucky-im/core/testing", replacement: fromRoot("./packages/core/src/testing/index.ts") },
+  {
+    find: "@lucky-im/files/testing",
+    replacement: fromRoot("./packages/files/src/testing/index.ts"),
+  },
   { find: "@lucky-im/auth/testing", replacement: fromRoot("./packages/auth/src/testing/index.ts") },
   ...packages.map((name) => ({
     find: new RegExp(`^@lucky-im/${name}$`),

@@ -1,0 +1,38 @@
+/**
+ * @packageDocumentation
+ * Files for Lucky IM: the {@link FileStore} contract (server-side, direct and resumable
+ * uploads, content-addressed de-duplication, byte ranges, presigned URLs), its adapters
+ * for the local disk and S3-compatible storage, and what a server needs around them:
+ * upload checks (sniffed types, sizes, quotas, a moderation hook) and HTTP serving
+ * with Range, ETag and safe headers.
+ */
+
+export {
+  createLocalDiskFileStore,
+  type LocalDiskFileStoreOptions,
+} from "./disk/local-disk-file-store.js";
+export { cleanFileName, isFileId, isSha256, newFileId } from "./file-ids.js";
+export {
+  type ByteRange,
+  DEFAULT_PRESIGN_SECONDS,
+  type DirectUpload,
+  type DirectUploadOptions,
+  type ExistingBytesFile,
+  type FileMeta,
+  type FileStore,
+  FileStoreError,
+  type FileStoreErrorCode,
+  MAX_PART_NUMBER,
+  type NewFile,
+  type NewUpload,
+  type OpenedFile,
+  type PendingUpload,
+  type PresignGetOptions,
+  type UploadedPart,
+} from "./file-store.js";
+export {
+  createS3Client,
+  createS3FileStore,
+  type S3Connection,
+  type S3FileStoreOptions,
+} from "./s3/s3-file-store.js";
