@@ -36,3 +36,27 @@ export {
   type S3Connection,
   type S3FileStoreOptions,
 } from "./s3/s3-file-store.js";
+export { parseByteRange } from "./serving/byte-range.js";
+export {
+  contentDisposition,
+  type FileRequest,
+  type FileResponse,
+  type FileResponseOptions,
+  fileResponse,
+} from "./serving/file-response.js";
+export { sniffMatches } from "./uploads/sniff-type.js";
+export {
+  createUploadGuard,
+  DEFAULT_ALLOWED_TYPES,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  type UploadCandidate,
+  type UploadGuard,
+  type UploadGuardOptions,
+} from "./uploads/upload-guard.js";
+export {
+  createMemoryUploadQuotaStore,
+  DEFAULT_UPLOAD_QUOTA,
+  type UploadQuotaLimits,
+  type UploadQuotaStore,
+} from "./uploads/upload-quota.js";
+export { type UploadRejectedCode, UploadRejectedError } from "./uploads/upload-rejected-error.js";
