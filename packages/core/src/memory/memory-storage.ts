@@ -1,6 +1,6 @@
 import type { Storage } from "../contracts/storage.js";
-import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
+import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
@@ -75,7 +75,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const backend = options.backend ?? createMemoryStorageBackend();
   const state = storageState(backend);
   const people = peopleState(backend);
-  const limits = resolvePeopleLimits(options.peopleLimits);
+  const peopleLimits = resolvePeopleLimits(options.peopleLimits);
   const outboxGraceMs = options.outboxGraceMs ?? 2000;
   const maxPageSize = options.maxPageSize ?? 1000;
   const now = options.now ?? Date.now;
@@ -88,20 +88,31 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   if (!(maxPageSize >= 1)) {
     throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
   }
-  const limits = resolveMessageChangeLimits(options.messageChanges);
+  const changeLimits = resolveMessageChangeLimits(options.messageChanges);
   let closed = false;
   const guard = () => {
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
   return {
-    messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize, limits, now }),
-    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits }),
+    messages: createMemoryMessageStore({
+      state,
+      guard,
+      outboxGraceMs,
+      maxPageSize,
+      limits: changeLimits,
+      now,
+    }),
+    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     outbox: createMemoryOutboxStore({ state, guard, now }),
-    contacts: createMemoryContactStore({ people, limits, guard }),
-    profiles: createMemoryProfileStore({ people, limits, guard }),
-    conversationSettings: createMemoryConversationSettingsStore({ state, limits, guard }),
+    contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
+    profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
+    conversationSettings: createMemoryConversationSettingsStore({
+      state,
+      limits: peopleLimits,
+      guard,
+    }),
     async ping() {
       return !closed;
     },

@@ -25,12 +25,12 @@ export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conform
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { freePort } from "./free-port.js";
 export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
-export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
-export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export {
   type MessageChangeSuiteOptions,
   messageChangeConformance,
 } from "./message-change-conformance.js";
+export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
+export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
