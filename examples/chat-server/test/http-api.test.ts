@@ -804,6 +804,7 @@ describe("files", () => {
       url: `/files/${stored.body.fileId}`,
       size: PNG.length,
       mime: "image/png",
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const served = await api(base, "GET", stored.body.url);
     expect(served.status).toBe(200);

@@ -8,6 +8,16 @@ const FAMILIES: string[][] = [
   ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"],
   ["audio/mpeg", "audio/mp3"],
   ["image/jpeg", "image/jpg"],
+  // Office documents, JARs, EPUBs are zip archives.
+  [
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/java-archive",
+    "application/epub+zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  ],
 ];
 
 const familyOf = (mime: string) => FAMILIES.find((family) => family.includes(mime)) ?? [mime];
@@ -23,6 +33,8 @@ export async function sniffMatches(
   declared: string,
   head: Uint8Array,
 ): Promise<{ ok: boolean; detected: string | undefined }> {
+  // "Some bytes": served as a download whatever they are.
+  if (declared === "application/octet-stream") return { ok: true, detected: undefined };
   const found = await fileTypeFromBuffer(head);
   if (!found)
     return { ok: !SIGNED.test(declared) || declared === "image/svg+xml", detected: undefined };
