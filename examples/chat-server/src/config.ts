@@ -119,6 +119,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   allowedFileTypes: readonly string[];
   /**
+   * Longest side, in pixels, of the thumbnail made for JPEG, PNG and WebP uploads (which also lose their EXIF).
+   * @default 320 (`LUCKY_IM_FILES_THUMBNAIL_SIZE`)
+   */
+  thumbnailSize: number;
+  /**
    * Bytes a user may upload per UTC day (counted in this process's memory).
    * @default 1073741824 (1 GiB) (`LUCKY_IM_FILES_QUOTA_BYTES_PER_DAY`)
    */

@@ -211,6 +211,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "content types of uploads",
   }),
   setting({
+    key: "thumbnailSize",
+    env: "LUCKY_IM_FILES_THUMBNAIL_SIZE",
+    schema: atLeast(16, 4096),
+    default: 320,
+    doc: "longest side, in pixels, of the WebP thumbnail made for JPEG, PNG and WebP uploads",
+  }),
+  setting({
     key: "filesQuotaBytesPerDay",
     env: "LUCKY_IM_FILES_QUOTA_BYTES_PER_DAY",
     schema: atLeast(),

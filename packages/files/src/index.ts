@@ -31,6 +31,13 @@ export {
   type UploadedPart,
 } from "./file-store.js";
 export {
+  DEFAULT_THUMBNAIL_SIZE,
+  PROCESSED_IMAGE_TYPES,
+  type ProcessedImage,
+  type ProcessImageOptions,
+  processImage,
+} from "./images/process-image.js";
+export {
   createS3Client,
   createS3FileStore,
   type S3Connection,

@@ -6,6 +6,8 @@ import {
   FileStoreError,
   fileResponse,
   isFileId,
+  PROCESSED_IMAGE_TYPES,
+  processImage,
   UploadRejectedError,
 } from "@lucky-im/files";
 import { Type } from "@sinclair/typebox";
@@ -157,9 +159,35 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: RouteContext
           if (data.length === 0) throw httpError("bad_request", "the file is empty");
           const name = request.query.name ?? "file";
           await guard.checkContent({ ownerId: userId, name, mime, size: data.length, data });
-          const meta = await files.put({ name, mime, ownerId: userId, data });
-          request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "file stored");
-          return reply.status(201).send(stored(meta));
+          if (!PROCESSED_IMAGE_TYPES.includes(mime)) {
+            const meta = await files.put({ name, mime, ownerId: userId, data });
+            request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "file stored");
+            return reply.status(201).send(stored(meta));
+          }
+          // Images lose their EXIF (GPS position, camera) and get a thumbnail and dimensions.
+          const image = await processImage(data, { thumbnailSize: config.thumbnailSize }).catch(
+            () => {
+              throw new UploadRejectedError(
+                "type_mismatch",
+                `the bytes are not a decodable ${mime}`,
+                415,
+              );
+            },
+          );
+          const meta = await files.put({ name, mime, ownerId: userId, data: image.data });
+          const thumb = await files.put({
+            name: `${meta.name}.thumb.webp`,
+            mime: "image/webp",
+            ownerId: userId,
+            data: image.thumbnail,
+          });
+          request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "image stored");
+          return reply.status(201).send({
+            ...stored(meta),
+            width: image.width,
+            height: image.height,
+            thumbnailUrl: fileUrl(thumb.fileId),
+          });
         } catch (error) {
           return handleRejections(reply, error);
         }
