@@ -57,6 +57,8 @@ describe("files on the local disk", () => {
     expect(whole.headers.get("accept-ranges")).toBe("bytes");
     const again = await fetch(url, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
+    const head = await fetch(url, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-length")]).toEqual([200, "10"]);
   });
 
   it("refuses HTML declared as a PNG (415), and a body over the limit sent without a length", async () => {

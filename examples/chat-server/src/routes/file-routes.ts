@@ -340,10 +340,12 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: RouteContext
     },
   );
 
-  app.get<{ Params: FileParams }>(
-    "/files/:fileId",
-    { schema: { params: FileParams } },
-    async (request, reply) => {
+  // HEAD is declared, not derived from GET: Fastify's derived HEAD answers Content-Length 0 to a stream-less reply.
+  app.route<{ Params: FileParams }>({
+    method: ["GET", "HEAD"],
+    url: "/files/:fileId",
+    schema: { params: FileParams },
+    handler: async (request, reply) => {
       const { fileId } = request.params;
       if (!isFileId(fileId)) throw httpError("not_found", "no such file");
       const answer = await fileResponse(
@@ -367,7 +369,8 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: RouteContext
           answer.error.message,
         );
       }
-      return reply.send(answer.body ?? "");
+      // No payload for HEAD, 302 and 304: Fastify then keeps the Content-Length of a HEAD.
+      return reply.send(answer.body);
     },
-  );
+  });
 }
