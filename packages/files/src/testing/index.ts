@@ -23,3 +23,4 @@ export {
   type FileStoreConformanceOptions,
   fileStoreConformance,
 } from "./file-store-conformance.js";
+export type { FileStore } from "../file-store.js";
