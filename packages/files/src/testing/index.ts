@@ -23,4 +23,3 @@ export {
   type FileStoreConformanceOptions,
   fileStoreConformance,
 } from "./file-store-conformance.js";
-export type { FileStore } from "../file-store.js";
