@@ -34,7 +34,12 @@ export interface FileResponse {
   /** The bytes to send, when there are any. */
   body?: Readable;
   /** An error for the client (`not_found`, `range_not_satisfiable`), sent as the framework's error JSON. */
-  error?: { code: string; message: string };
+  error?: {
+    /** The protocol error code. */
+    code: string;
+    /** What went wrong, for people. */
+    message: string;
+  };
 }
 
 /** `filename` (ASCII fallback) and `filename*` (UTF-8, RFC 5987) of a Content-Disposition. */

@@ -32,7 +32,12 @@ const SIGNED = /^(image|audio|video)\/|^application\/(pdf|zip|gzip|x-7z-compress
 export async function sniffMatches(
   declared: string,
   head: Uint8Array,
-): Promise<{ ok: boolean; detected: string | undefined }> {
+): Promise<{
+  /** True when the bytes may be stored under the declared type. */
+  ok: boolean;
+  /** The type the signature names, when one was found. */
+  detected: string | undefined;
+}> {
   // "Some bytes": served as a download whatever they are.
   if (declared === "application/octet-stream") return { ok: true, detected: undefined };
   const found = await fileTypeFromBuffer(head);
