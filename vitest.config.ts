@@ -5,6 +5,7 @@ const packages = [
   "protocol",
   "core",
   "push",
+  "files",
   "store-sqlite",
   "auth",
   "transport-ws",
@@ -20,6 +21,10 @@ const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const alias = [
   { find: "@lucky-im/core/testing", replacement: fromRoot("./packages/core/src/testing/index.ts") },
   { find: "@lucky-im/push/testing", replacement: fromRoot("./packages/push/src/testing/index.ts") },
+  {
+    find: "@lucky-im/files/testing",
+    replacement: fromRoot("./packages/files/src/testing/index.ts"),
+  },
   { find: "@lucky-im/auth/testing", replacement: fromRoot("./packages/auth/src/testing/index.ts") },
   ...packages.map((name) => ({
     find: new RegExp(`^@lucky-im/${name}$`),
@@ -30,9 +35,11 @@ const alias = [
 /**
  * Fault tests stop and restart the shared services (PostgreSQL, RabbitMQ) or
  * kill server processes: they run alone, only when asked (`npm run test:faults`,
- * and in CI), from `vitest.faults.config.ts`.
+ * and in CI), from `vitest.faults.config.ts`. Tests that need a Docker engine (`*.docker.test.ts`:
+ * MinIO through Testcontainers) run only when asked too: `npm run test:docker`; CI has no Docker
+ * engine and covers S3 with s3rver.
  */
-export const faultTests = ["**/*.fault.test.ts"];
+export const faultTests = ["**/*.fault.test.ts", "**/*.docker.test.ts"];
 
 export default defineConfig({
   resolve: { alias },

@@ -573,7 +573,8 @@ function renderBody(message) {
     link.target = "_blank";
     link.rel = "noopener";
     const img = document.createElement("img");
-    img.src = body.url;
+    // The thumbnail in the list; the link opens the full image.
+    img.src = body.thumbnailUrl ?? body.url;
     img.alt = body.name;
     img.loading = "lazy";
     link.append(img);
@@ -583,6 +584,23 @@ function renderBody(message) {
     return document.createTextNode(`Location: ${body.label ?? ""} ${body.lat}, ${body.lng}`);
   }
   if (body.type === "custom") return document.createTextNode(JSON.stringify(body.data));
+  if (body.type === "voice" || body.type === "video") {
+    // The server answers Range requests: the player seeks without loading the whole file.
+    const player = document.createElement(body.type === "voice" ? "audio" : "video");
+    player.controls = true;
+    player.preload = "metadata";
+    player.src = body.url;
+    player.className = "player";
+    const wrap = document.createElement("span");
+    wrap.className = "media";
+    wrap.append(player, attachmentLink(body));
+    return wrap;
+  }
+  return attachmentLink(body);
+}
+
+/** A download link with the file's name and size. */
+function attachmentLink(body) {
   const link = document.createElement("a");
   link.className = "attachment";
   link.href = body.url;
@@ -1663,16 +1681,56 @@ $("text").oninput = () => {
   if (state.client.typing(targetOf(state.active))) state.lastTypingSent = Date.now();
 };
 
+/**
+ * `POST /files` with XMLHttpRequest: fetch() reports no upload progress. The bar shows the
+ * share of bytes sent; a 401 refreshes the tokens and sends the file once more.
+ */
+function uploadWithProgress(file, mime, retry = true) {
+  const bar = $("upload-progress");
+  bar.value = 0;
+  bar.max = file.size || 1;
+  bar.hidden = false;
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/files?name=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader("content-type", mime);
+    if (state.auth) xhr.setRequestHeader("authorization", `Bearer ${state.auth.accessToken}`);
+    xhr.upload.onprogress = (event) => {
+      bar.value = event.loaded;
+      bar.title = `${Math.round((100 * event.loaded) / (event.total || 1))}%`;
+    };
+    xhr.onerror = () => {
+      bar.hidden = true;
+      reject(new Error("the upload failed: network error"));
+    };
+    xhr.onload = () => {
+      bar.hidden = true;
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {}
+      if (xhr.status === 401 && retry && state.auth) {
+        refreshTokens()
+          .then(() => uploadWithProgress(file, mime, false))
+          .then(resolve, reject);
+        return;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
+      const error = new Error(data?.error?.message || `HTTP ${xhr.status}`);
+      error.code = data?.error?.code;
+      reject(error);
+    };
+    xhr.send(file);
+  });
+}
+
 $("file-input").onchange = async () => {
   const file = $("file-input").files[0];
   $("file-input").value = "";
   if (!file || !state.active) return;
   try {
     const mime = file.type || "application/octet-stream";
-    const stored = await api("POST", `/files?name=${encodeURIComponent(file.name)}`, file, {
-      raw: true,
-      contentType: mime,
-    });
+    const stored = await uploadWithProgress(file, mime);
     const kind = mime.startsWith("image/")
       ? "image"
       : mime.startsWith("video/")
@@ -1686,6 +1744,8 @@ $("file-input").onchange = async () => {
       name: file.name,
       size: stored.size,
       mime: stored.mime,
+      ...(stored.thumbnailUrl ? { thumbnailUrl: stored.thumbnailUrl } : {}),
+      ...(stored.width ? { width: stored.width, height: stored.height } : {}),
     });
   } catch (error) {
     showError(error);

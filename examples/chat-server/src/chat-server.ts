@@ -24,7 +24,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { openBackends } from "./backends.js";
 import type { ChatServerConfig } from "./config.js";
-import { createLocalDiskFileStore } from "./files/local-disk-file-store.js";
+import { selectFileStore } from "./file-store-selection.js";
 import { clientErrorHandler, handleError, sendErrorStatus } from "./http-errors.js";
 import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
@@ -302,11 +302,13 @@ export async function createChatServer(
       log.warn({ err: error }, "collecting metrics"),
     );
     countPush = metrics.countPush;
+    const fileStore = selectFileStore(config);
     const ctx: RouteContext = {
       config,
       im: engine,
       auth,
-      files: createLocalDiskFileStore({ dir: config.filesDir }),
+      files: fileStore.files,
+      filesKind: fileStore.kind,
       metrics,
       registerLimiter: backends.limiterFactory({
         name: "http_register_ip",

@@ -119,6 +119,61 @@ export interface ChatServerConfig extends StoreSelection {
    */
   allowedFileTypes: readonly string[];
   /**
+   * Longest side, in pixels, of the thumbnail made for JPEG, PNG and WebP uploads (which also lose their EXIF).
+   * @default 320 (`LUCKY_IM_FILES_THUMBNAIL_SIZE`)
+   */
+  thumbnailSize: number;
+  /**
+   * Bytes a user may upload per UTC day (counted in this process's memory).
+   * @default 1073741824 (1 GiB) (`LUCKY_IM_FILES_QUOTA_BYTES_PER_DAY`)
+   */
+  filesQuotaBytesPerDay: number;
+  /**
+   * Files a user may upload per UTC day (counted in this process's memory).
+   * @default 500 (`LUCKY_IM_FILES_QUOTA_FILES_PER_DAY`)
+   */
+  filesQuotaFilesPerDay: number;
+  /**
+   * With S3, `GET /files/:fileId` answers a redirect to a presigned URL of this life, in seconds; 0 serves the bytes through the server.
+   * @default 60 (`LUCKY_IM_FILES_REDIRECT_SEC`)
+   */
+  filesRedirectSec: number;
+  /**
+   * The S3 bucket of uploads; set, files go to S3 instead of {@link ChatServerConfig.filesDir}.
+   * @default undefined (`LUCKY_IM_S3_BUCKET`)
+   */
+  s3Bucket?: string;
+  /**
+   * The bucket's region.
+   * @default "us-east-1" (`LUCKY_IM_S3_REGION`)
+   */
+  s3Region: string;
+  /**
+   * The S3 service URL for anything but AWS (MinIO, R2, ...).
+   * @default undefined (`LUCKY_IM_S3_ENDPOINT`)
+   */
+  s3Endpoint?: string;
+  /**
+   * S3 access key id; unset: the AWS SDK's credential chain (environment, profile, instance role).
+   * @default undefined (`LUCKY_IM_S3_ACCESS_KEY_ID`)
+   */
+  s3AccessKeyId?: string;
+  /**
+   * S3 secret access key.
+   * @default undefined (`LUCKY_IM_S3_SECRET_ACCESS_KEY`)
+   */
+  s3SecretAccessKey?: string;
+  /**
+   * Path-style URLs (`host/bucket/key`), which MinIO and most self-hosted servers need.
+   * @default false (`LUCKY_IM_S3_FORCE_PATH_STYLE`)
+   */
+  s3ForcePathStyle: boolean;
+  /**
+   * Key prefix of every object in the bucket, ending with "/".
+   * @default "" (`LUCKY_IM_S3_PREFIX`)
+   */
+  s3Prefix: string;
+  /**
    * Browser origins allowed to call the HTTP API from another origin (CORS) and to open
    * the WebSocket. Undefined: no CORS answers at all (the page is same-origin), and any
    * origin may open the WebSocket (its token is never ambient: no cookies).

@@ -1,5 +1,5 @@
 import { ImError, type ImHooks, type MessageBody } from "@lucky-im/core";
-import { isFileId } from "./files/local-disk-file-store.js";
+import { isFileId } from "@lucky-im/files";
 
 /**
  * True for exactly `/files/<id>`, the relative url `POST /files` returns. Absolute urls are

@@ -1,8 +1,8 @@
 import type { AuthService } from "@lucky-im/auth";
 import type { ImServer, RateLimiter } from "@lucky-im/core";
+import type { FileStore } from "@lucky-im/files";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ChatServerConfig } from "./config.js";
-import type { FileStore } from "./files/file-store.js";
 import { httpError } from "./http-errors.js";
 import type { ChatMetrics } from "./metrics.js";
 import type { ChatPush } from "./push.js";
@@ -13,6 +13,8 @@ export interface RouteContext {
   im: ImServer;
   auth: AuthService;
   files: FileStore;
+  /** Which storage holds the files: S3 can redirect downloads to presigned URLs. */
+  filesKind: "s3" | "disk";
   metrics: ChatMetrics;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;

@@ -27,11 +27,15 @@ export const CONTENT_SECURITY_POLICY: Readonly<Record<string, readonly string[]>
  * be read cross-origin only when CORS origins are configured.
  */
 export function securityHeaders(config: ChatServerConfig): FastifyHelmetOptions {
+  const bucket = bucketOrigins(config);
   return {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: Object.fromEntries(
-        Object.entries(CONTENT_SECURITY_POLICY).map(([name, values]) => [name, [...values]]),
+        Object.entries(CONTENT_SECURITY_POLICY).map(([name, values]) => [
+          name,
+          name === "img-src" || name === "media-src" ? [...values, ...bucket] : [...values],
+        ]),
       ),
     },
     frameguard: { action: "deny" },
@@ -40,4 +44,15 @@ export function securityHeaders(config: ChatServerConfig): FastifyHelmetOptions 
     crossOriginResourcePolicy: { policy: config.allowedOrigins ? "cross-origin" : "same-origin" },
     crossOriginEmbedderPolicy: false,
   };
+}
+
+/**
+ * Where redirected downloads come from (S3 with `LUCKY_IM_FILES_REDIRECT_SEC` above 0): the page's
+ * `<img>`, `<audio>` and `<video>` load from the bucket's origin, in path or virtual-host style.
+ */
+export function bucketOrigins(config: ChatServerConfig): string[] {
+  if (!config.s3Bucket || config.filesRedirectSec === 0) return [];
+  if (!config.s3Endpoint) return ["https://*.amazonaws.com"];
+  const url = new URL(config.s3Endpoint);
+  return [url.origin, `${url.protocol}//${config.s3Bucket}.${url.host}`];
 }

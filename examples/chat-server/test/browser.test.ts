@@ -8,6 +8,7 @@ import {
   ensureBrowserClient,
   launchChromium,
   NetworkSwitch,
+  silentWav,
   tinyPng,
 } from "./browser-harness.js";
 import { api, registerUser, startTestServer, type TestUser, WsProbe } from "./helpers.js";
@@ -270,6 +271,69 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       const href = await link.getAttribute("href");
       const file = await fetch(new URL(href!, baseUrl));
       expect(await file.text()).toBe("shopping list: milk, eggs\n");
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "shows upload progress and plays a voice message that seeks",
+    async () => {
+      // Every value the progress bar takes while Alice uploads, and whether it was shown.
+      await alice.page.evaluate(() => {
+        const bar = document.getElementById("upload-progress") as HTMLProgressElement;
+        const seen: Array<{ value: number; max: number; hidden: boolean }> = [];
+        (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+        new MutationObserver(() =>
+          seen.push({ value: bar.value, max: bar.max, hidden: bar.hidden }),
+        ).observe(bar, { attributes: true });
+      });
+      const wav = silentWav(3);
+      await alice.page.setInputFiles("#file-input", {
+        name: "voice.wav",
+        mimeType: "audio/wav",
+        buffer: wav,
+      });
+      const player = bob.page.locator("#messages audio[controls]");
+      await player.waitFor({ timeout: WAIT });
+      const seen = await alice.page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              progressSeen: Array<{ value: number; max: number; hidden: boolean }>;
+            }
+          ).progressSeen,
+      );
+      expect(seen.some((s) => !s.hidden && s.max === wav.length)).toBe(true);
+      expect(seen.some((s) => s.value === wav.length)).toBe(true);
+      expect(await alice.page.locator("#upload-progress").isHidden()).toBe(true);
+
+      // The server answers ranges: Chromium can seek, then plays from there.
+      const played = await player.evaluate(async (audio: HTMLAudioElement) => {
+        if (audio.readyState < 1) {
+          await new Promise((resolve) =>
+            audio.addEventListener("loadedmetadata", resolve, { once: true }),
+          );
+        }
+        const seeked = new Promise((resolve) =>
+          audio.addEventListener("seeked", resolve, { once: true }),
+        );
+        audio.currentTime = 2;
+        await seeked;
+        audio.muted = true;
+        await audio.play();
+        await new Promise((resolve) =>
+          audio.addEventListener("timeupdate", resolve, { once: true }),
+        );
+        audio.pause();
+        return {
+          duration: audio.duration,
+          seekableEnd: audio.seekable.length ? audio.seekable.end(0) : 0,
+          currentTime: audio.currentTime,
+        };
+      });
+      expect(played.duration).toBeCloseTo(3, 1);
+      expect(played.seekableEnd).toBeCloseTo(3, 1);
+      expect(played.currentTime).toBeGreaterThanOrEqual(2);
     },
     STEP_TIMEOUT,
   );

@@ -1,6 +1,6 @@
 import type { ProfilePatch } from "@lucky-im/core";
+import { isFileId } from "@lucky-im/files";
 import type { FastifyInstance } from "fastify";
-import { isFileId } from "../files/local-disk-file-store.js";
 import { httpError } from "../http-errors.js";
 import type { RouteContext } from "../route-context.js";
 import {
@@ -38,10 +38,10 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: RouteContext): 
       if (avatarFileId === null) patch.avatar = null;
       if (typeof avatarFileId === "string") {
         // Only an image this user uploaded: the avatar is served to everyone who sees the profile.
-        const found = isFileId(avatarFileId) ? await files.get(avatarFileId) : undefined;
-        if (!found || found.meta.ownerId !== userId)
+        const found = isFileId(avatarFileId) ? await files.head(avatarFileId) : undefined;
+        if (!found || found.ownerId !== userId)
           throw httpError("bad_request", "avatarFileId names no file you uploaded");
-        if (!found.meta.mime.startsWith("image/"))
+        if (!found.mime.startsWith("image/"))
           throw httpError("bad_request", "an avatar must be an image");
         patch.avatar = fileUrl(avatarFileId);
       }

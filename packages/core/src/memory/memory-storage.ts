@@ -89,14 +89,21 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   if (!(maxPageSize >= 1)) {
     throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
   }
-  const limits = resolveMessageChangeLimits(options.messageChanges);
+  const changeLimits = resolveMessageChangeLimits(options.messageChanges);
   let closed = false;
   const guard = () => {
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
   return {
-    messages: createMemoryMessageStore({ state, guard, outboxGraceMs, maxPageSize, limits, now }),
-    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits }),
+    messages: createMemoryMessageStore({
+      state,
+      guard,
+      outboxGraceMs,
+      maxPageSize,
+      limits: changeLimits,
+      now,
+    }),
+    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     groupJoins: createMemoryGroupJoinStore({ state, guard }),
