@@ -44,11 +44,26 @@ export interface NewInviteLink {
 /** How a user gets in: see {@link GroupJoinStore.admit}. */
 export type AdmissionPath =
   /** An open group: no ticket or link. */
-  | { kind: "open" }
+  | {
+      /** How the user joins: `open`. */
+      kind: "open";
+    }
   /** Accepting a pending request or invitation. */
-  | { kind: "ticket"; ticketId: string; decidedBy: string }
+  | {
+      /** How the user joins: `ticket`. */
+      kind: "ticket";
+      /** The request or invitation accepted. */
+      ticketId: string;
+      /** Who accepted it: an owner/admin for a request, the invitee for an invitation. */
+      decidedBy: string;
+    }
   /** An invite link. */
-  | { kind: "link"; code: string };
+  | {
+      /** How the user joins: `link`. */
+      kind: "link";
+      /** The invite link's code. */
+      code: string;
+    };
 
 /** What {@link GroupJoinStore.admit} does. */
 export interface Admission {
