@@ -672,7 +672,16 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       await bobRow.getByRole("button", { name: "Remark" }).click();
       await eventually(() => bobRow.textContent(), `Bobby (${bob.name})`);
       await bobRow.getByRole("button", { name: "Chat" }).click();
-      await eventually(() => alice.page.textContent("#conversation-title"), bob.name);
+      // The title shows Bob's display name once he set one (the profile step above), else his username.
+      await expect
+        .poll(
+          async () => {
+            const title = (await alice.page.textContent("#conversation-title")) ?? "";
+            return title.includes(bob.name) || title.includes("Bobby Tables");
+          },
+          { timeout: WAIT, interval: 100 },
+        )
+        .toBe(true);
       await sendText(alice.page, "We are contacts now");
       await eventually(
         () => conversationRow(bob.page, alice.name).locator(".preview").textContent(),

@@ -13,10 +13,10 @@ import {
  * the right devices as a frame, and every bad input answers the documented status and JSON.
  */
 
+/** A valid 1x1 PNG (the server decodes images to strip metadata and make thumbnails). */
 const PNG = Buffer.from(
-  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082",
-  "hex",
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
 );
 const SEARCHES_PER_MINUTE = 4;
 

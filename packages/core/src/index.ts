@@ -4,6 +4,8 @@
  * implement, the engine, and in-memory adapters (the embedded default).
  */
 
+// The wire protocol, re-exported whole (a direct re-export keeps every name a static ESM export).
+export * from "@lucky-im/protocol";
 export type * from "./contracts/authenticator.js";
 export type * from "./contracts/broker.js";
 export type * from "./contracts/contact-store.js";
@@ -49,7 +51,6 @@ export * from "./memory/index.js";
 export * from "./protocol/close-codes.js";
 export * from "./protocol/codec.js";
 export type { JsonLimits } from "./protocol/json-limits.js";
-export * from "./protocol/schemas.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/ids.js";
 export * from "./util/turn-batch.js";
