@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     if (answer.status !== 206 || answer.headers["content-range"] !== `bytes 7-14/${data.length}`) {
       throw new Error(`unexpected answer ${answer.status}`);
     }
-    answer.body?.destroy();
+    // Read the range to the end before the folder goes: a stream still opening would fail.
+    const chunks: Buffer[] = [];
+    for await (const chunk of answer.body ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
+    if (Buffer.concat(chunks).toString() !== "consumer") throw new Error("unexpected range body");
     console.log("@lucky-im/files ok");
   } finally {
     rmSync(dir, { recursive: true, force: true });

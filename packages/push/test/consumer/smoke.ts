@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     refused = true;
   }
   if (!refused) throw new Error("a plain-http endpoint was accepted");
-  console.log("push ok");
+  console.log("@lucky-im/push ok");
 }
 
 main().catch((error: unknown) => {
