@@ -36,14 +36,14 @@ export interface BenchOptions {
 }
 
 const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
-  direct: { connections: 1000, targets: ["embedded", "ws", "socketio"] },
+  direct: { connections: 1000, targets: ["embedded", "ws", "socketio", "socketio-acks"] },
   group: { connections: 1000, targets: ["embedded", "ws", "socketio"] },
   idle: { connections: 5000, targets: ["embedded", "ws", "socketio"] },
   reconnect: { connections: 2000, targets: ["embedded", "ws", "socketio"] },
 };
 
 export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
-  --targets a,b         ${TARGET_NAMES.join(", ")} (default embedded,ws,socketio)
+  --targets a,b         ${TARGET_NAMES.join(", ")} (default embedded,ws,socketio; direct also socketio-acks)
   --connections N       clients (direct/group 1000, idle 5000, reconnect 2000)
   --rates r1,r2         direct: sends/s per step (default 2000,5000,10000,20000,30000)
   --group10-rates ...   group: sends/s to groups of 10 (default 500,1000,2000,3000)

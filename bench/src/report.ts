@@ -91,6 +91,7 @@ export function summaryTable(steps: StepResult[], sloMs: number) {
       "cpu µs/msg there",
       "vs ws",
       "vs socketio",
+      "vs socketio-acks",
     ],
   ];
   const summary: Record<
@@ -115,6 +116,7 @@ export function summaryTable(steps: StepResult[], sloMs: number) {
         b?.cpuUsPerMessage,
         t === "ws" ? "" : ratio(b?.delivered, best.ws?.delivered),
         t === "socketio" ? "" : ratio(b?.delivered, best.socketio?.delivered),
+        t === "socketio-acks" ? "" : ratio(b?.delivered, best["socketio-acks"]?.delivered),
       ]);
     }
   }
@@ -128,6 +130,7 @@ const COLORS: Record<string, string> = {
   full: "#9467bd",
   ws: "#2ca02c",
   socketio: "#d62728",
+  "socketio-acks": "#e377c2",
 };
 
 function escapeXml(text: string): string {

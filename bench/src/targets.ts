@@ -2,14 +2,22 @@
  * The servers a scenario can drive: Lucky IM's example server on in-memory
  * adapters (`embedded`), on one store with in-process broker and presence
  * (`sqlite`: a local file; `postgres`: PostgreSQL), or on PostgreSQL +
- * RabbitMQ + Redis (`full`), and the two baselines built into the tool
- * (`ws`, `socketio`).
+ * RabbitMQ + Redis (`full`), and the three baselines built into the tool
+ * (`ws`, `socketio`, `socketio-acks`).
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { ProtocolName } from "./loadgen/protocol-adapters.js";
 import { freePort, type ServerProcess, startServer } from "./server-process.js";
 
-export type TargetName = "embedded" | "sqlite" | "postgres" | "full" | "ws" | "socketio";
+export type TargetName =
+  | "embedded"
+  | "sqlite"
+  | "postgres"
+  | "full"
+  | "ws"
+  | "socketio"
+  | "socketio-acks";
 export const TARGET_NAMES: readonly TargetName[] = [
   "embedded",
   "sqlite",
@@ -17,6 +25,7 @@ export const TARGET_NAMES: readonly TargetName[] = [
   "full",
   "ws",
   "socketio",
+  "socketio-acks",
 ];
 
 export interface Services {
@@ -29,7 +38,7 @@ export interface RunningTarget {
   name: TargetName;
   /** The name the load-generator workers know it by: `name`, or `name#k` for node k of several. */
   key: string;
-  protocol: "lucky" | "ws" | "socketio";
+  protocol: ProtocolName;
   server: ServerProcess;
   /** `ws://127.0.0.1:PORT` */
   wsBase: string;
@@ -76,6 +85,13 @@ export function nodeIdOf(ctx: TargetContext, slot: NodeSlot): string {
   return slot.count > 1 ? `${runUnique(ctx)}_node${slot.index + 1}` : `${runUnique(ctx)}_node`;
 }
 
+/** The baselines' server programs, in bench/src/baselines. */
+const BASELINE_FILES = {
+  ws: "ws-relay-server.ts",
+  socketio: "socketio-relay-server.ts",
+  "socketio-acks": "socketio-acks-relay-server.ts",
+} as const;
+
 /**
  * Starts one server process of a target. `slot` names the node when several
  * run (its own port, log file and node id). A node of several leaves the
@@ -91,12 +107,8 @@ export async function startTarget(
   const suffix = slot.count > 1 ? `-n${slot.index + 1}` : "";
   const logFile = join(ctx.outDir, `${ctx.runId}-${name}${suffix}.log`);
   const key = slot.count > 1 ? `${name}#${slot.index + 1}` : name;
-  if (name === "ws" || name === "socketio") {
-    const file = join(
-      ctx.repoRoot,
-      "bench/src/baselines",
-      name === "ws" ? "ws-relay-server.ts" : "socketio-relay-server.ts",
-    );
+  if (name === "ws" || name === "socketio" || name === "socketio-acks") {
+    const file = join(ctx.repoRoot, "bench/src/baselines", BASELINE_FILES[name]);
     const server = await startServer({
       name: key,
       command: process.execPath,

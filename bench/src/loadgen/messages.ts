@@ -1,9 +1,10 @@
 /** IPC between the orchestrator and its load-generator worker processes. */
+import type { ProtocolName } from "./protocol-adapters.js";
 
 /** How a worker reaches one target. */
 export interface TargetRef {
   name: string;
-  protocol: "lucky" | "ws" | "socketio";
+  protocol: ProtocolName;
   /** `ws://127.0.0.1:PORT` */
   base: string;
 }

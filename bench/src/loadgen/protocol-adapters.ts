@@ -78,7 +78,64 @@ export const socketIoAdapter: ProtocolAdapter = {
   },
 };
 
+/** Where a Socket.IO packet's JSON starts: after the type digits and an optional ack id. */
+function jsonStart(data: string): { ackId: string; at: number } {
+  let at = 2;
+  while (at < data.length && data.charCodeAt(at) >= 0x30 && data.charCodeAt(at) <= 0x39) at++;
+  return { ackId: data.slice(2, at), at };
+}
+
+/** Ack ids of this worker's `send` emits (unique per socket is enough; one counter serves all). */
+let nextAckId = 0;
+
+/**
+ * Socket.IO with acknowledgements both ways: `send` is emitted with an ack id
+ * (`42<id>["send",{...}]`) and the server's ack (`43<id>[{...}]`) is the
+ * `sent` answer; every pushed `message` carries an ack id the client acks at
+ * once (`43<id>[]`), as a client would after handling it.
+ */
+export const socketIoAcksAdapter: ProtocolAdapter = {
+  acks: false,
+  url: socketIoAdapter.url,
+  headers: () => ({}),
+  protocols: [],
+  onOpen: () => [],
+  decode(data, userId) {
+    const packet = data.charCodeAt(0);
+    if (packet !== 0x34 /* "4" message */) return socketIoAdapter.decode(data, userId);
+    const kind = data.charCodeAt(1);
+    if (kind === 0x32 /* "2" event */) {
+      const { ackId, at } = jsonStart(data);
+      const [event, payload] = JSON.parse(data.slice(at)) as [string, Record<string, unknown>];
+      const frame = { ...payload, type: event } as Frame;
+      return ackId === "" ? { frame } : { frame, reply: `43${ackId}[]` };
+    }
+    if (kind === 0x33 /* "3" ack */) {
+      const [answer] = JSON.parse(data.slice(jsonStart(data).at)) as [Frame];
+      return { frame: answer };
+    }
+    return {};
+  },
+  encode(frame) {
+    const { type, ...payload } = frame;
+    const ackId = type === "send" ? String(nextAckId++) : "";
+    return `42${ackId}${JSON.stringify([type, payload])}`;
+  },
+};
+
+/** The wire protocols the load generator speaks. */
+export type ProtocolName = "lucky" | "ws" | "socketio" | "socketio-acks";
+
 /** The adapter of a protocol name. */
-export function adapterOf(protocol: "lucky" | "ws" | "socketio"): ProtocolAdapter {
-  return protocol === "lucky" ? luckyAdapter : protocol === "ws" ? wsRelayAdapter : socketIoAdapter;
+export function adapterOf(protocol: ProtocolName): ProtocolAdapter {
+  switch (protocol) {
+    case "lucky":
+      return luckyAdapter;
+    case "ws":
+      return wsRelayAdapter;
+    case "socketio":
+      return socketIoAdapter;
+    case "socketio-acks":
+      return socketIoAcksAdapter;
+  }
 }
