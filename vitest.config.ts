@@ -69,6 +69,13 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: "bench",
+          include: ["bench/src/**/*.test.ts"],
+          exclude: ["**/node_modules/**"],
+        },
+      },
       ...["express-app", "fastify-app"].map((name) => ({
         resolve: { alias },
         test: {

@@ -9,6 +9,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchOptions, parseOptions } from "./options.js";
+import { checkCpuRatios } from "./regression-check.js";
 import { latencyChart, stepTable, summaryTable, table } from "./report.js";
 import type { ScenarioContext, ScenarioResult } from "./scenarios/context.js";
 import { runDirect } from "./scenarios/direct.js";
@@ -80,6 +81,26 @@ async function main(): Promise<void> {
     const s = summaryTable(result.steps, options.sloMs);
     summary = s.summary;
     console.log(`\n${s.text}`);
+  }
+  if (options.maxCpuRatio !== undefined) {
+    const findings = checkCpuRatios(result.steps, options.ratioBaseline, options.maxCpuRatio);
+    console.log(
+      `\nregression check: CPU per message vs ${options.ratioBaseline} in this run, at most ${options.maxCpuRatio}x`,
+    );
+    console.log(
+      table([
+        ["phase", "target", "cpu µs/msg", `${options.ratioBaseline} µs/msg`, "ratio", "ok"],
+        ...findings.map((f) => [
+          f.phase,
+          f.target,
+          f.cpuUsPerMessage,
+          f.baselineCpuUsPerMessage,
+          `${f.ratio}x`,
+          f.ok ? "yes" : "NO",
+        ]),
+      ]),
+    );
+    if (findings.some((f) => !f.ok)) process.exitCode = 1;
   }
   for (const t of result.tables) {
     console.log(`\n${t.title}`);

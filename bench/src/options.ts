@@ -33,6 +33,10 @@ export interface BenchOptions {
   maxTotalSec: number;
   outDir: string;
   svg?: string;
+  /** Fail (exit 1) when a target's CPU per message exceeds this multiple of the baseline's. */
+  maxCpuRatio?: number;
+  /** The baseline target of `maxCpuRatio`. */
+  ratioBaseline: TargetName;
 }
 
 const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
@@ -64,7 +68,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --messages N          reconnect: un-acked messages per client before the drop (default 2)
   --max-total-s N       stop starting new steps after this (default 1200)
   --out DIR             output folder (default .out/bench)
-  --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)`;
+  --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)
+  --max-cpu-ratio N     fail (exit 1) when a target's CPU per message is above N x the baseline's
+  --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets`;
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text
@@ -99,6 +105,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "max-total-s": { type: "string" },
       out: { type: "string" },
       svg: { type: "string" },
+      "max-cpu-ratio": { type: "string" },
+      "ratio-baseline": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -114,6 +122,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!Number.isInteger(groupSize) || groupSize < 2)
     throw new Error(`--group-size must be an integer >= 2\n${USAGE}`);
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--nodes must be >= 1\n${USAGE}`);
+  const maxCpuRatio = values["max-cpu-ratio"] ? Number(values["max-cpu-ratio"]) : undefined;
+  if (maxCpuRatio !== undefined && !(maxCpuRatio > 0))
+    throw new Error(`--max-cpu-ratio must be a number > 0\n${USAGE}`);
+  const ratioBaseline = (values["ratio-baseline"] ?? "ws") as TargetName;
+  if (maxCpuRatio !== undefined && !targets.includes(ratioBaseline))
+    throw new Error(`--ratio-baseline ${ratioBaseline} must be one of --targets\n${USAGE}`);
   return {
     scenario,
     targets,
@@ -135,6 +149,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     messages: int(values.messages, 2),
     maxTotalSec: int(values["max-total-s"], 1200),
     outDir: values.out ?? ".out/bench",
+    ratioBaseline,
+    ...(maxCpuRatio !== undefined ? { maxCpuRatio } : {}),
     ...(values.svg ? { svg: values.svg } : {}),
   };
 }
