@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { isImError, newId } from "@lucky-im/core";
+import { addressLimitKey, isImError, newId } from "@lucky-im/core";
 import { SignJWT } from "jose";
 import type { CodeSender } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
@@ -509,7 +509,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   /** The hash pool's per-key cap applies per client address. */
   function hashContextOf(ip: string | undefined): { key?: string } {
-    return ip === undefined ? {} : { key: ip };
+    return ip === undefined ? {} : { key: addressLimitKey(ip) };
   }
 
   async function checkLogin(user: UserCredentials | undefined, password: string, ip?: string) {
@@ -550,7 +550,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     async login(input, context = {}) {
       const username = checkUsername(input?.username);
       await enforce(
-        [[byIp, context.ip === undefined ? undefined : `auth_login_ip:${context.ip}`]],
+        [
+          [
+            byIp,
+            context.ip === undefined ? undefined : `auth_login_ip:${addressLimitKey(context.ip)}`,
+          ],
+        ],
         "login attempts",
       );
       const password =
@@ -667,7 +672,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       await enforce(
         [
           [lookupsByUser, context.userId === undefined ? undefined : context.userId],
-          [lookupsByIp, context.ip === undefined ? undefined : context.ip],
+          [lookupsByIp, addressLimitKey(context.ip)],
         ],
         "username lookups",
       );

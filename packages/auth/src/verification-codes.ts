@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { addressLimitKey } from "@lucky-im/core";
 import type { CodeSender } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
 import { authError, wrapError } from "./internal/errors.js";
@@ -153,7 +154,12 @@ export function createVerificationCodes(options: VerificationCodesOptions = {}):
       await enforce(
         [
           [byRecipient, `auth_code_recipient:${recipient}`],
-          [byIp, callOptions.ip === undefined ? undefined : `auth_code_ip:${callOptions.ip}`],
+          [
+            byIp,
+            callOptions.ip === undefined
+              ? undefined
+              : `auth_code_ip:${addressLimitKey(callOptions.ip)}`,
+          ],
         ],
         "verification codes",
       );

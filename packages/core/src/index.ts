@@ -54,3 +54,4 @@ export type { JsonLimits } from "./protocol/json-limits.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/ids.js";
 export * from "./util/turn-batch.js";
+export * from "./util/address-key.js";

@@ -8,6 +8,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
+  addressLimitKey,
   CloseCode,
   type ConnectionInfo,
   hasErrorCode,
@@ -230,7 +231,8 @@ class WsTransportImpl implements WsTransport {
       return;
     }
     const remoteAddress = remoteAddressOf(req, this.#opts.trustProxy);
-    const ipKey = remoteAddress ?? "unknown";
+    // IPv6 clients count per /64: one host can take a fresh address of its /64 per connection.
+    const ipKey = addressLimitKey(remoteAddress) ?? "unknown";
     const releaseIp = this.#perIp.acquire(ipKey, this.#opts.maxConnectionsPerIp);
     if (releaseIp === undefined) {
       rejectUpgrade(socket, 429, "too many connections from this address");

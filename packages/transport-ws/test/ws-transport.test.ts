@@ -310,6 +310,16 @@ describe("handshake checks", () => {
     expect(listener.opened).toHaveLength(2);
   });
 
+  it("counts IPv6 clients per /64 network, so fresh addresses of one host share a cap", async () => {
+    const { listener, url } = await ownTransport({ maxConnectionsPerIp: 1, trustProxy: true });
+    await client(url, undefined, { headers: { "X-Forwarded-For": "2001:db8:1:2::1" } });
+    const sameNetwork = { headers: { "X-Forwarded-For": "2001:db8:1:2:ffff::9" } };
+    expect(await rejectedStatus(url, undefined, sameNetwork)).toBe(429);
+    const otherNetwork = { headers: { "X-Forwarded-For": "2001:db8:1:3::1" } };
+    await client(url, undefined, otherNetwork);
+    expect(listener.opened).toHaveLength(2);
+  });
+
   it("takes the address from X-Forwarded-For only with trustProxy", async () => {
     const trusted = await ownTransport({ trustProxy: true });
     await client(trusted.url, undefined, {

@@ -1,4 +1,4 @@
-import { isImError } from "@lucky-im/core";
+import { addressLimitKey, isImError } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import { httpError } from "../http-errors.js";
 import type { RouteContext } from "../route-context.js";
@@ -20,7 +20,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
     { schema: { body: RegisterBody } },
     async (request, reply) => {
       // Each registration costs a deliberately slow password hash: bound them per address.
-      const budget = await ctx.registerLimiter.consume(`http_register_ip:${request.ip}`);
+      const budget = await ctx.registerLimiter.consume(
+        `http_register_ip:${addressLimitKey(request.ip)}`,
+      );
       if (!budget.allowed) {
         reply.header("retry-after", Math.max(1, Math.ceil(budget.retryAfterMs / 1000)));
         throw httpError("rate_limited", "too many registrations from this address; retry later");
