@@ -52,6 +52,6 @@ export * from "./protocol/close-codes.js";
 export * from "./protocol/codec.js";
 export type { JsonLimits } from "./protocol/json-limits.js";
 export * from "./transport/memory-transport.js";
+export * from "./util/address-key.js";
 export * from "./util/ids.js";
 export * from "./util/turn-batch.js";
-export * from "./util/address-key.js";
