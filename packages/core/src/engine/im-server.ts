@@ -264,6 +264,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       messages: this.settlement,
       changes: this.changeSettlement,
       mentionAllByMembers: options.mentionAll === "members",
+      forwardShowsSender: options.forwardShowsSender ?? true,
+      forwardLimiter: createMemoryRateLimiter({
+        points: limits.forwardsPerWindow,
+        durationMs: limits.forwardWindowMs,
+        keyPrefix: "forward",
+      }),
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
       presenceAudience,
