@@ -1486,6 +1486,12 @@ function showPinsPanel(open) {
 async function loadPins() {
   const conversationId = state.active;
   if (!conversationId) return;
+  // A conversation without a stored message (a new direct chat) has nothing pinned.
+  if (!state.messages.some((m) => !m.pending)) {
+    state.pins = [];
+    renderPins();
+    return;
+  }
   const { pins } = await api("GET", `/conversations/${encodeURIComponent(conversationId)}/pins`);
   if (conversationId !== state.active) return;
   state.pins = pins;
