@@ -243,7 +243,9 @@ export function describeEngineForward(
       await forwarded(alice, original.messageId, [{ type: "user", id: a! }]);
       const d = uniqueName("d");
       const flood = await Promise.all(
-        Array.from({ length: 5 }, () => forward(alice, original.messageId, [{ type: "user", id: d }])),
+        Array.from({ length: 5 }, () =>
+          forward(alice, original.messageId, [{ type: "user", id: d }]),
+        ),
       );
       expect(flood.map((f) => (f.type === "error" ? f.code : f.type))).toEqual(
         Array(5).fill("rate_limited"),

@@ -559,7 +559,8 @@ async function loadOlder() {
   const older = page.messages.filter((m) => !known.has(m.messageId)).reverse();
   // The page's reactions are the current counts of its messages.
   for (const m of page.messages) state.reactions.delete(m.messageId);
-  for (const r of page.reactions ?? []) reactionsOf(r.messageId).set(r.key, { count: r.count, mine: r.mine });
+  for (const r of page.reactions ?? [])
+    reactionsOf(r.messageId).set(r.key, { count: r.count, mine: r.mine });
   state.messages = [...older, ...state.messages];
   state.more = page.more;
   renderMessages(oldest === undefined ? "bottom" : "keep");
@@ -654,7 +655,9 @@ function renderQuote(reply) {
   quote.append(who, what);
   quote.title = "Show the quoted message";
   quote.onclick = () => {
-    const target = $("messages").querySelector(`li[data-message-id="${CSS.escape(reply.messageId)}"]`);
+    const target = $("messages").querySelector(
+      `li[data-message-id="${CSS.escape(reply.messageId)}"]`,
+    );
     if (!target) return;
     target.scrollIntoView({ block: "center" });
     target.classList.add("flash");
@@ -806,9 +809,7 @@ function renderMessages(scroll) {
     }
     if (!message.recalled && !message.pending) {
       const pinned = state.pins.some((p) => p.messageId === message.messageId);
-      meta.append(
-        actionButton("reply", "reply", () => setCompose({ mode: "reply", message })),
-      );
+      meta.append(actionButton("reply", "reply", () => setCompose({ mode: "reply", message })));
       if (mine && message.body.type === "text" && Date.now() - message.ts < EDIT_WINDOW_MS) {
         meta.append(actionButton("edit", "edit", () => setCompose({ mode: "edit", message })));
       }
@@ -1511,7 +1512,9 @@ function renderPins() {
     by.textContent = ` pinned by ${state.names.get(pin.pinnedBy) ?? pin.pinnedBy}`;
     li.append(text, by);
     li.onclick = () => {
-      const target = $("messages").querySelector(`li[data-message-id="${CSS.escape(pin.messageId)}"]`);
+      const target = $("messages").querySelector(
+        `li[data-message-id="${CSS.escape(pin.messageId)}"]`,
+      );
       target?.scrollIntoView({ block: "center" });
     };
     return li;
@@ -1566,7 +1569,8 @@ async function search(text) {
       const li = document.createElement("li");
       li.dataset.messageId = message.messageId;
       const where = document.createElement("strong");
-      where.textContent = summaryOf(message.conversationId).title ?? (await titleOf(message.conversationId));
+      where.textContent =
+        summaryOf(message.conversationId).title ?? (await titleOf(message.conversationId));
       const what = document.createElement("div");
       what.className = "preview";
       what.textContent = `${state.names.get(message.from) ?? message.from}: ${preview(message)}`;
@@ -2093,9 +2097,10 @@ $("forward-cancel").onclick = () => {
 $("search-form").onsubmit = (event) => {
   event.preventDefault();
   const text = $("search-input").value.trim();
-  if (text) void search(text).catch((error) => {
-    $("search-status").textContent = error.message;
-  });
+  if (text)
+    void search(text).catch((error) => {
+      $("search-status").textContent = error.message;
+    });
 };
 
 $("search-close").onclick = () => {

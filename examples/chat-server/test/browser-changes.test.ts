@@ -141,7 +141,10 @@ describe.runIf(hasChromium)("message features on the web page in headless Chromi
       const edited = message(bob.page, "please review today");
       await edited.waitFor({ timeout: WAIT });
       await eventually(() => edited.locator(".edited").textContent(), "edited");
-      await eventually(() => message(alice.page, "review today").locator(".edited").textContent(), "edited");
+      await eventually(
+        () => message(alice.page, "review today").locator(".edited").textContent(),
+        "edited",
+      );
     },
     STEP_TIMEOUT,
   );
@@ -166,7 +169,10 @@ describe.runIf(hasChromium)("message features on the web page in headless Chromi
     "pin: the owner pins; the other page lists it under Pinned",
     async () => {
       await message(alice.page, "review today").locator("button.pin").click();
-      await eventually(() => message(alice.page, "review today").locator("button.pin").textContent(), "unpin");
+      await eventually(
+        () => message(alice.page, "review today").locator("button.pin").textContent(),
+        "unpin",
+      );
       await bob.page.click("#pins-button");
       await eventually(() => bob.page.textContent("#pins"), "please review today");
       await eventually(() => bob.page.textContent("#pins"), `pinned by ${alice.name}`);
@@ -188,7 +194,10 @@ describe.runIf(hasChromium)("message features on the web page in headless Chromi
         has: alice.page.locator(".text", { hasText: "Lunch at noon?" }),
       });
       await copy.waitFor({ timeout: WAIT });
-      await eventually(() => copy.locator(".forwarded-label").textContent(), `Forwarded from ${alice.name}`);
+      await eventually(
+        () => copy.locator(".forwarded-label").textContent(),
+        `Forwarded from ${alice.name}`,
+      );
       await eventually(() => copy.locator(".from").textContent(), bob.name);
     },
     STEP_TIMEOUT,
@@ -216,9 +225,7 @@ describe.runIf(hasChromium)("message features on the web page in headless Chromi
     "delete for me: gone from my page, still on the other's",
     async () => {
       await message(bob.page, "Lunch at noon?").locator("button.delete").click();
-      await expect
-        .poll(() => count(bob.page, "Lunch at noon?"), { timeout: WAIT })
-        .toBe(0);
+      await expect.poll(() => count(bob.page, "Lunch at noon?"), { timeout: WAIT }).toBe(0);
       // Still there for Alice, and gone for Bob after a reload (history hides it).
       expect(await count(alice.page, "Lunch at noon?")).toBe(1);
       await bob.page.reload();

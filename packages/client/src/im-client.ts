@@ -13,10 +13,10 @@ import type {
 import { backoffDelay, CloseCode, DEFAULT_JSON_LIMITS, PROTOCOL_NAME } from "@lucky-im/protocol";
 import { EventEmitter } from "eventemitter3";
 import { type AppliedResult, ChangeTracker } from "./change-tracker.js";
-import { type ForwardResult, ForwardWaiters } from "./forward-waiters.js";
 import { ImClientError } from "./client-error.js";
 import { ConversationOrder, type OrderedEntry } from "./conversation-order.js";
 import { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
+import { type ForwardResult, ForwardWaiters } from "./forward-waiters.js";
 import { FramePacer } from "./frame-pacer.js";
 import type { ImClientEvents } from "./im-client-events.js";
 import type {
@@ -640,7 +640,10 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       "unavailable",
       `${PREFIX} the connection closed before the server answered`,
     );
-    this.forwards.failAll("unavailable", `${PREFIX} the connection closed before the server answered`);
+    this.forwards.failAll(
+      "unavailable",
+      `${PREFIX} the connection closed before the server answered`,
+    );
     conn.socket.onopen = null;
     conn.socket.onmessage = null;
     conn.socket.onclose = null;

@@ -122,7 +122,11 @@ it("forwards a message to several targets; the recipients see it as forwarded; r
     expect(message).toMatchObject({
       from: "bob",
       body: { type: "text", text: "news" },
-      forwarded: { messageId: first.messageId, conversationId: first.conversationId, from: "alice" },
+      forwarded: {
+        messageId: first.messageId,
+        conversationId: first.conversationId,
+        from: "alice",
+      },
     });
   }
   // Carol cannot read alice and bob's conversation; nor send to a group she is not in.

@@ -1,4 +1,5 @@
 import type {
+  ForwardOrigin,
   Group,
   GroupMember,
   Message,
@@ -6,7 +7,6 @@ import type {
   MessageChange,
   MessageChangeKind,
   OutboxEntry,
-  ForwardOrigin,
   ReplyReference,
 } from "@lucky-im/core";
 import { toMs } from "./context.js";
