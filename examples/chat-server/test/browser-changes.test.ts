@@ -6,8 +6,8 @@ import { startTestServer } from "./helpers.js";
 
 /**
  * What people expect of messages (issue 17), on the web page in real headless Chromium: two
- * users walk through reply → mention → edit → react → pin → forward → search (and delete for
- * me), and each step is checked on the OTHER user's page.
+ * users walk through reply → mention → edit → react → pin → forward → search (then delete for
+ * me and clear), and each step is checked on the OTHER user's page.
  */
 
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -233,6 +233,20 @@ describe.runIf(hasChromium)("message features on the web page in headless Chromi
       await conversationRow(bob.page, "Project").click();
       await message(bob.page, "please review today").waitFor({ timeout: WAIT });
       expect(await count(bob.page, "Lunch at noon?")).toBe(0);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "clear: the conversation empties on my page only",
+    async () => {
+      await bob.page.click("#clear-button");
+      await expect.poll(() => bob.page.locator("#messages li").count(), { timeout: WAIT }).toBe(0);
+      expect(await count(alice.page, "please review today")).toBe(1);
+      // New messages still come.
+      await sendText(alice.page, "After the clear");
+      await message(bob.page, "After the clear").waitFor({ timeout: WAIT });
+      expect(await bob.page.locator("#messages li").count()).toBe(1);
       expect([...alice.errors, ...bob.errors]).toEqual([]);
     },
     STEP_TIMEOUT,
