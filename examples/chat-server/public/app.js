@@ -3,6 +3,10 @@ import { createImClient, createLocalStorageCursorStore } from "/client.js";
 
 const $ = (id) => document.getElementById(id);
 const RECALL_WINDOW_MS = 120_000;
+/** The server's default edit window (`editWindowMs`); the server refuses later edits anyway. */
+const EDIT_WINDOW_MS = 900_000;
+/** The reactions offered under each message. */
+const QUICK_REACTIONS = ["👍", "❤️", "😂"];
 const PAGE = 30;
 /** Closer than this to the bottom, a new message keeps the view at the bottom. */
 const STICK_PX = 80;
@@ -22,6 +26,10 @@ const state = {
   more: false,
   typingTimer: 0,
   lastTypingSent: 0,
+  reactions: new Map(), // messageId -> Map(key -> {count, mine})
+  compose: null, // {mode: "reply" | "edit", message} while replying to or editing a message
+  pins: [], // of the active conversation: [{messageId, seq, pinnedBy, pinnedAt}]
+  forwarding: null, // the message the forward dialog is open for
 };
 
 // ------------------------------------------------------------------ HTTP
@@ -281,7 +289,7 @@ function preview(message) {
   if (!message) return "";
   if (message.recalled) return "message recalled";
   const body = message.body;
-  if (body.type === "text") return body.text;
+  if (body.type === "text") return message.forwarded ? `Forwarded: ${body.text}` : body.text;
   if (body.type === "location") return "Location";
   if (body.type === "custom") return "Custom message";
   const kind = { image: "Image", voice: "Voice", video: "Video" }[body.type] ?? "File";
@@ -446,6 +454,13 @@ async function drawConversations() {
       badge.textContent = c.unread > 99 ? "99+" : String(c.unread);
       li.append(badge);
     }
+    if (c.mentions > 0 && c.conversationId !== state.active) {
+      const badge = document.createElement("span");
+      badge.className = "unread mention-badge";
+      badge.title = "You were mentioned";
+      badge.textContent = "@";
+      li.append(badge);
+    }
     li.onclick = () => void openConversation(c.conversationId).catch(showError);
     return li;
   });
@@ -505,6 +520,9 @@ async function openConversation(conversationId) {
   state.active = conversationId;
   state.messages = [];
   state.more = false;
+  state.pins = [];
+  setCompose(null);
+  showPinsPanel(false);
   const summary = summaryOf(conversationId);
   $("conversation-title").textContent = summary.title ?? (await titleOf(conversationId));
   $("conversation").dataset.open = "true";
@@ -518,6 +536,8 @@ async function openConversation(conversationId) {
   void renderConversations();
   await loadOlder();
   if (conversationId !== state.active) return;
+  void loadPins().catch(showError);
+  summary.mentions = 0;
   markRead();
   await renderConversations();
   $("text").focus();
@@ -537,6 +557,10 @@ async function loadOlder() {
   if (conversationId !== state.active) return;
   const known = new Set(state.messages.map((m) => m.messageId));
   const older = page.messages.filter((m) => !known.has(m.messageId)).reverse();
+  // The page's reactions are the current counts of its messages.
+  for (const m of page.messages) state.reactions.delete(m.messageId);
+  for (const r of page.reactions ?? [])
+    reactionsOf(r.messageId).set(r.key, { count: r.count, mine: r.mine });
   state.messages = [...older, ...state.messages];
   state.more = page.more;
   renderMessages(oldest === undefined ? "bottom" : "keep");
@@ -564,7 +588,7 @@ function renderBody(message) {
   if (body.type === "text") {
     const span = document.createElement("span");
     span.className = "text";
-    span.textContent = body.text;
+    span.append(...mentionNodes(body.text, message.mentions));
     return span;
   }
   if (body.type === "image") {
@@ -599,6 +623,105 @@ function renderBody(message) {
   return attachmentLink(body);
 }
 
+/** The `@name`s of a text that name a mentioned user (or `@all`) as highlighted marks. */
+function mentionNodes(text, mentions) {
+  if (!mentions?.length) return [text];
+  const names = new Set(
+    mentions.map((id) => (id === "all" ? "all" : (state.names.get(id) ?? id).toLowerCase())),
+  );
+  return text.split(/(@[\p{L}\p{N}_.-]+)/u).map((part) => {
+    if (!part.startsWith("@") || !names.has(part.slice(1).toLowerCase())) return part;
+    const mark = document.createElement("mark");
+    mark.className = "mention";
+    mark.textContent = part;
+    return mark;
+  });
+}
+
+/** Whether a message mentions the user (by id, or `all`). */
+function mentionsMe(message) {
+  return (message.mentions ?? []).some((id) => id === state.auth.userId || id === "all");
+}
+
+/** A reply's quote: who and what it quotes; a click shows the quoted message. */
+function renderQuote(reply) {
+  const quote = document.createElement("button");
+  quote.type = "button";
+  quote.className = "quote";
+  const who = document.createElement("strong");
+  who.textContent = state.names.get(reply.from) ?? reply.from;
+  const what = document.createElement("span");
+  what.textContent = reply.recalled ? "message recalled" : reply.excerpt;
+  quote.append(who, what);
+  quote.title = "Show the quoted message";
+  quote.onclick = () => {
+    const target = $("messages").querySelector(
+      `li[data-message-id="${CSS.escape(reply.messageId)}"]`,
+    );
+    if (!target) return;
+    target.scrollIntoView({ block: "center" });
+    target.classList.add("flash");
+    setTimeout(() => target.classList.remove("flash"), 1200);
+  };
+  return quote;
+}
+
+/** The reactions of a message (created empty). */
+function reactionsOf(messageId) {
+  let reactions = state.reactions.get(messageId);
+  if (!reactions) {
+    reactions = new Map();
+    state.reactions.set(messageId, reactions);
+  }
+  return reactions;
+}
+
+/** Adds or removes the user's reaction; the counts change when the server's `change` comes. */
+function toggleReaction(message, key) {
+  const mine = state.reactions.get(message.messageId)?.get(key)?.mine === true;
+  state.client.react(message.messageId, key, { remove: mine }).catch(showError);
+}
+
+/** The reaction counts of a message, and quick buttons to add one. */
+function renderReactions(message) {
+  const row = document.createElement("div");
+  row.className = "reactions";
+  const reactions = state.reactions.get(message.messageId) ?? new Map();
+  for (const [key, { count, mine }] of reactions) {
+    if (count <= 0) continue;
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = mine ? "reaction mine" : "reaction";
+    chip.dataset.key = key;
+    chip.textContent = `${key} ${count}`;
+    chip.title = mine ? "Remove your reaction" : "React";
+    chip.onclick = () => toggleReaction(message, key);
+    row.append(chip);
+  }
+  for (const key of QUICK_REACTIONS) {
+    if ((reactions.get(key)?.count ?? 0) > 0) continue;
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "reaction add";
+    add.dataset.key = key;
+    add.textContent = key;
+    add.title = `React with ${key}`;
+    add.onclick = () => toggleReaction(message, key);
+    row.append(add);
+  }
+  return row;
+}
+
+/** A small action button of a message's meta line. */
+function actionButton(text, className, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = text;
+  button.className = className;
+  button.onclick = onClick;
+  return button;
+}
+
 /** A download link with the file's name and size. */
 function attachmentLink(body) {
   const link = document.createElement("a");
@@ -626,6 +749,8 @@ function renderMessages(scroll) {
     li.className = [
       mine ? "mine" : "",
       message.recalled ? "recalled" : "",
+      !mine && mentionsMe(message) ? "mentions-me" : "",
+      message.forwarded ? "forwarded" : "",
       `kind-${message.body?.type}`,
     ]
       .filter(Boolean)
@@ -638,11 +763,28 @@ function renderMessages(scroll) {
       who.textContent = state.names.get(message.from) ?? message.from;
       li.append(who);
     }
+    if (message.forwarded && !message.recalled) {
+      const label = document.createElement("div");
+      label.className = "forwarded-label";
+      const origin = message.forwarded.from;
+      label.textContent = origin
+        ? `Forwarded from ${state.names.get(origin) ?? origin}`
+        : "Forwarded";
+      li.append(label);
+    }
+    if (message.replyTo) li.append(renderQuote(message.replyTo));
     const meta = document.createElement("div");
     meta.className = "meta";
     const time = document.createElement("time");
     time.textContent = formatTime(message.ts);
     meta.append(time);
+    if (message.editedAt && !message.recalled) {
+      const edited = document.createElement("span");
+      edited.className = "edited";
+      edited.textContent = "edited";
+      edited.title = `Edited ${formatTime(message.editedAt)}`;
+      meta.append(edited);
+    }
     if (mine && !message.recalled) {
       const status = document.createElement("span");
       status.className = "status";
@@ -665,7 +807,26 @@ function renderMessages(scroll) {
       };
       meta.append(recall);
     }
-    li.append(renderBody(message), meta);
+    if (!message.recalled && !message.pending) {
+      const pinned = state.pins.some((p) => p.messageId === message.messageId);
+      meta.append(actionButton("reply", "reply", () => setCompose({ mode: "reply", message })));
+      if (mine && message.body.type === "text" && Date.now() - message.ts < EDIT_WINDOW_MS) {
+        meta.append(actionButton("edit", "edit", () => setCompose({ mode: "edit", message })));
+      }
+      meta.append(
+        actionButton(pinned ? "unpin" : "pin", "pin", () => {
+          state.client.pin(message.messageId, { remove: pinned }).catch(showError);
+        }),
+        actionButton("forward", "forward", () => openForward(message)),
+        actionButton("delete", "delete", () => {
+          if (!confirm("Delete this message for you? Others still see it.")) return;
+          state.client.deleteForMe(message.messageId).catch(showError);
+        }),
+      );
+    }
+    li.append(renderBody(message));
+    if (!message.recalled && !message.pending) li.append(renderReactions(message));
+    li.append(meta);
     return li;
   });
   ol.replaceChildren(...rows);
@@ -688,7 +849,7 @@ function markRead() {
   summary.readSeq = Math.max(summary.readSeq ?? 0, last);
 }
 
-async function send(body) {
+async function send(body, options = {}) {
   const conversationId = state.active;
   const to = targetOf(conversationId);
   const local = {
@@ -701,9 +862,22 @@ async function send(body) {
     seq: Number.MAX_SAFE_INTEGER,
     pending: true,
   };
+  if (options.replyTo) {
+    const quoted = options.replyTo;
+    local.replyTo = {
+      messageId: quoted.messageId,
+      seq: quoted.seq,
+      from: quoted.from,
+      excerpt: preview(quoted).slice(0, 200),
+    };
+  }
+  if (options.mentions?.length) local.mentions = options.mentions;
   addMessage(local);
   try {
-    const sent = await state.client.send(to, body);
+    const sent = await state.client.send(to, body, {
+      ...(options.replyTo ? { replyTo: options.replyTo.messageId } : {}),
+      ...(options.mentions?.length ? { mentions: options.mentions } : {}),
+    });
     Object.assign(local, { messageId: sent.messageId, seq: sent.seq, ts: sent.ts, pending: false });
     const summary = summaryOf(conversationId);
     summary.lastSeq = Math.max(summary.lastSeq, sent.seq);
@@ -1151,6 +1325,7 @@ function onMessage(message) {
     message.seq > (summary.readSeq ?? 0)
   ) {
     summary.unread += 1;
+    if (mentionsMe(message)) summary.mentions = (summary.mentions ?? 0) + 1;
   }
   if (message.conversationId === state.active) {
     void nameOf(message.from).then(() => {
@@ -1203,6 +1378,213 @@ function onGroup(frame) {
   void renderConversations();
 }
 
+/** A stored change to a message (docs/protocol.md §13.3): edits, reactions, pins, deletes. */
+function onChange(change) {
+  const me = state.auth.userId;
+  const active = change.conversationId === state.active;
+  const message = active ? state.messages.find((m) => m.messageId === change.messageId) : undefined;
+  const summary = state.conversations.get(change.conversationId);
+  switch (change.kind) {
+    case "edited":
+      if (message) Object.assign(message, { body: change.body, editedAt: change.ts });
+      if (summary?.lastMessage?.messageId === change.messageId) {
+        summary.lastMessage = { ...summary.lastMessage, body: change.body, editedAt: change.ts };
+      }
+      break;
+    case "reacted":
+    case "unreacted": {
+      const reactions = reactionsOf(change.messageId);
+      const now = reactions.get(change.key) ?? { count: 0, mine: false };
+      const added = change.kind === "reacted";
+      const count = Math.max(0, now.count + (added ? 1 : -1));
+      const mine = change.by === me ? added : now.mine;
+      if (count === 0) reactions.delete(change.key);
+      else reactions.set(change.key, { count, mine });
+      break;
+    }
+    case "pinned":
+    case "unpinned":
+      if (active) void loadPins().catch(showError);
+      break;
+    case "deleted":
+      if (change.by === me) {
+        state.messages = state.messages.filter((m) => m.messageId !== change.messageId);
+      }
+      break;
+    case "cleared":
+      if (change.by === me) state.messages = state.messages.filter((m) => m.seq > change.seq);
+      break;
+    default:
+      return;
+  }
+  if (active) renderMessages("stick");
+  void renderConversations();
+}
+
+// ------------------------------------------------------------------ reply, edit, pins, forward, search
+
+/** Replying to or editing a message (`{mode, message}`), or neither (`null`). */
+function setCompose(compose) {
+  state.compose = compose;
+  $("compose-context").hidden = !compose;
+  if (!compose) {
+    $("compose-context-text").textContent = "";
+    return;
+  }
+  const { mode, message } = compose;
+  const who = state.names.get(message.from) ?? message.from;
+  $("compose-context").dataset.mode = mode;
+  $("compose-context-text").textContent =
+    mode === "edit" ? "Editing your message" : `Replying to ${who}: ${preview(message)}`;
+  if (mode === "edit") $("text").value = message.body.text;
+  $("text").focus();
+}
+
+/** The user ids of the `@name`s of a group message that name members (`@all`: "all"). */
+async function mentionsIn(text) {
+  if (!state.active || !isGroup(state.active)) return [];
+  const names = [...text.matchAll(/@([\p{L}\p{N}_.-]+)/gu)].map((m) => m[1]);
+  if (names.length === 0) return [];
+  const group = state.groups.get(state.active.slice(2));
+  const members = new Set((group?.members ?? []).map((m) => m.userId));
+  const ids = [];
+  for (const name of new Set(names)) {
+    if (name.toLowerCase() === "all") {
+      ids.push("all");
+      continue;
+    }
+    try {
+      const userId = await userIdOf(name);
+      if (members.has(userId)) ids.push(userId);
+    } catch {
+      // Not a user: plain text.
+    }
+  }
+  return ids;
+}
+
+/** What the composer's submit does: a new message, a reply, or an edit. */
+async function submitText(text) {
+  const compose = state.compose;
+  setCompose(null);
+  if (compose?.mode === "edit") {
+    await state.client.edit(compose.message.messageId, { type: "text", text });
+    return;
+  }
+  const mentions = await mentionsIn(text);
+  await send(
+    { type: "text", text },
+    { replyTo: compose?.mode === "reply" ? compose.message : undefined, mentions },
+  );
+}
+
+function showPinsPanel(open) {
+  $("pins-panel").hidden = !open;
+  $("pins-button").setAttribute("aria-expanded", String(open));
+}
+
+/** The active conversation's pinned messages (`GET /conversations/:id/pins`). */
+async function loadPins() {
+  const conversationId = state.active;
+  if (!conversationId) return;
+  // A conversation without a stored message (a new direct chat) has nothing pinned.
+  if (!state.messages.some((m) => !m.pending)) {
+    state.pins = [];
+    renderPins();
+    return;
+  }
+  const { pins } = await api("GET", `/conversations/${encodeURIComponent(conversationId)}/pins`);
+  if (conversationId !== state.active) return;
+  state.pins = pins;
+  renderPins();
+  renderMessages("keep");
+}
+
+function renderPins() {
+  const rows = state.pins.map((pin) => {
+    const li = document.createElement("li");
+    li.dataset.messageId = pin.messageId;
+    const message = state.messages.find((m) => m.messageId === pin.messageId);
+    const text = document.createElement("span");
+    text.textContent = message ? preview(message) : `Message #${pin.seq}`;
+    const by = document.createElement("small");
+    by.className = "hint";
+    by.textContent = ` pinned by ${state.names.get(pin.pinnedBy) ?? pin.pinnedBy}`;
+    li.append(text, by);
+    li.onclick = () => {
+      const target = $("messages").querySelector(
+        `li[data-message-id="${CSS.escape(pin.messageId)}"]`,
+      );
+      target?.scrollIntoView({ block: "center" });
+    };
+    return li;
+  });
+  $("pins").replaceChildren(...rows);
+  $("no-pins").hidden = rows.length > 0;
+}
+
+/** Opens the forward dialog: one checkbox per conversation of the list. */
+async function openForward(message) {
+  state.forwarding = message;
+  $("forward-excerpt").textContent = preview(message);
+  const items = [...state.conversations.values()];
+  await Promise.all(
+    items.map(async (c) => {
+      c.title ??= await titleOf(c.conversationId);
+    }),
+  );
+  const rows = items.map((c) => {
+    const li = document.createElement("li");
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = c.conversationId;
+    label.append(box, ` ${c.title}`);
+    li.append(label);
+    return li;
+  });
+  $("forward-targets").replaceChildren(...rows);
+  $("forward-dialog").showModal();
+}
+
+async function forwardChecked() {
+  const message = state.forwarding;
+  const targets = [...$("forward-targets").querySelectorAll("input:checked")].map((box) =>
+    targetOf(box.value),
+  );
+  state.forwarding = null;
+  if (!message || targets.length === 0) return;
+  await state.client.forward(message.messageId, targets);
+}
+
+/** `GET /search`: the hits, newest first; a click opens the conversation. */
+async function search(text) {
+  const box = $("search-box");
+  box.hidden = false;
+  $("search-status").textContent = "Searching…";
+  const { messages } = await api("GET", `/search?${new URLSearchParams({ q: text, limit: "20" })}`);
+  await Promise.all([...new Set(messages.map((m) => m.from))].map(nameOf));
+  const rows = await Promise.all(
+    messages.map(async (message) => {
+      const li = document.createElement("li");
+      li.dataset.messageId = message.messageId;
+      const where = document.createElement("strong");
+      where.textContent =
+        summaryOf(message.conversationId).title ?? (await titleOf(message.conversationId));
+      const what = document.createElement("div");
+      what.className = "preview";
+      what.textContent = `${state.names.get(message.from) ?? message.from}: ${preview(message)}`;
+      const time = document.createElement("time");
+      time.textContent = formatTime(message.ts);
+      li.append(where, time, what);
+      li.onclick = () => void openConversation(message.conversationId).catch(showError);
+      return li;
+    }),
+  );
+  $("search-results").replaceChildren(...rows);
+  $("search-status").textContent = rows.length ? "" : "No message matches.";
+}
+
 function closeConversation() {
   state.active = null;
   state.messages = [];
@@ -1214,6 +1596,9 @@ function closeConversation() {
   showGroupPanel(false);
   $("group-info-button").hidden = true;
   $("typing").textContent = "";
+  state.pins = [];
+  setCompose(null);
+  showPinsPanel(false);
   renderHeader();
   renderMessages("bottom");
 }
@@ -1225,6 +1610,8 @@ function startClient() {
       prefix: "lucky-im.cursors.",
     }),
     device: { class: "web" },
+    // Edits, reactions, pins, delete-for-me and clear (docs/protocol.md §13).
+    changes: true,
   });
   state.client = client;
   client.on("state", (now) => {
@@ -1264,6 +1651,7 @@ function startClient() {
       }, 3000);
     });
   });
+  client.on("change", onChange);
   client.on("group", onGroup);
   client.on("contact", onContact);
   client.on("ready", () => {
@@ -1673,7 +2061,51 @@ $("composer").onsubmit = (event) => {
   if (!text || !state.active) return;
   $("text").value = "";
   state.lastTypingSent = 0;
-  void send({ type: "text", text });
+  void submitText(text).catch(showError);
+};
+
+$("compose-cancel").onclick = () => {
+  if (state.compose?.mode === "edit") $("text").value = "";
+  setCompose(null);
+};
+
+$("pins-button").onclick = () => {
+  const open = $("pins-panel").hidden;
+  showPinsPanel(open);
+  if (open) void loadPins().catch(showError);
+};
+
+$("clear-button").onclick = () => {
+  const conversationId = state.active;
+  const last = state.messages.findLast((m) => !m.pending)?.seq ?? 0;
+  if (!conversationId || last === 0) return;
+  if (!confirm("Clear this conversation for you? Others keep their messages.")) return;
+  state.client.clear(conversationId, last).catch(showError);
+};
+
+$("forward-form").onsubmit = (event) => {
+  event.preventDefault();
+  $("forward-dialog").close();
+  void forwardChecked().catch(showError);
+};
+
+$("forward-cancel").onclick = () => {
+  state.forwarding = null;
+  $("forward-dialog").close();
+};
+
+$("search-form").onsubmit = (event) => {
+  event.preventDefault();
+  const text = $("search-input").value.trim();
+  if (text)
+    void search(text).catch((error) => {
+      $("search-status").textContent = error.message;
+    });
+};
+
+$("search-close").onclick = () => {
+  $("search-box").hidden = true;
+  $("search-results").replaceChildren();
 };
 
 $("text").oninput = () => {

@@ -16,6 +16,7 @@ import { type AppliedResult, ChangeTracker } from "./change-tracker.js";
 import { ImClientError } from "./client-error.js";
 import { ConversationOrder, type OrderedEntry } from "./conversation-order.js";
 import { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
+import { type ForwardResult, ForwardWaiters } from "./forward-waiters.js";
 import { FramePacer } from "./frame-pacer.js";
 import type { ImClientEvents } from "./im-client-events.js";
 import type {
@@ -125,6 +126,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private readonly generateCid: () => string;
   /** Changes (docs/protocol.md §13), when `options.changes` asks for them. */
   private readonly changes: ChangeTracker | undefined;
+  private readonly forwards: ForwardWaiters;
   private readonly maxFramesPerSecond: number;
   private readonly maxQueuedFrames: number;
   private readonly maxRateLimitedRetries: number;
@@ -183,6 +185,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.maxSyncCursors = options.maxSyncCursors ?? 10_000;
     this.generateCid = options.generateCid ?? defaultCid;
     this.changes = options.changes ? new ChangeTracker() : undefined;
+    this.forwards = new ForwardWaiters();
     this.maxFramesPerSecond = options.maxFramesPerSecond ?? 30;
     this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
     this.maxRateLimitedRetries = options.maxRateLimitedRetries ?? 5;
@@ -374,6 +377,48 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   /** Hides every message up to `upToSeq` of a conversation on every device of the user. Needs `options.changes`. */
   clear(conversationId: string, upToSeq: number): Promise<AppliedResult> {
     return this.sendChange({ type: "clear", conversationId, upToSeq });
+  }
+
+  /**
+   * Forwards a message the user can read into one or several conversations the user may
+   * send to (docs/protocol.md §13.2). Each target gets a copy marked `forwarded` (recipients
+   * see it as a `message` event with `forwarded`). Resolves with one copy per target, in
+   * their order, once every copy is stored; rejects with the server's code and stores
+   * nothing when any target is refused (`not_found` for a message the user cannot read,
+   * `forbidden` for a target the user may not send to, `too_large` past the server's
+   * target limit, `rate_limited`). Pass the same `cid` to retry without duplicates.
+   *
+   * @example
+   * ```ts
+   * const { messages } = await client.forward(message.messageId, [
+   *   { type: "user", id: "carol" },
+   *   { type: "group", id: "team" },
+   * ]);
+   * ```
+   */
+  forward(
+    messageId: string,
+    to: Target | readonly Target[],
+    options: { cid?: string } = {},
+  ): Promise<ForwardResult> {
+    const targets = (Array.isArray(to) ? to : [to]) as readonly Target[];
+    const cid = options.cid ?? this.generateCid();
+    const answered = this.forwards.wait(cid);
+    const frame: ClientFrame = {
+      type: "forward",
+      cid,
+      messageId,
+      to: targets.map((t) => ({ type: t.type, id: t.id })),
+    };
+    if (!this.sendNow(frame)) {
+      this.forwards.onError(
+        cid,
+        new ImClientError("unavailable", `${PREFIX} not connected, or the outgoing queue is full`, {
+          cid,
+        }),
+      );
+    }
+    return answered;
   }
 
   /**
@@ -595,6 +640,10 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       "unavailable",
       `${PREFIX} the connection closed before the server answered`,
     );
+    this.forwards.failAll(
+      "unavailable",
+      `${PREFIX} the connection closed before the server answered`,
+    );
     conn.socket.onopen = null;
     conn.socket.onmessage = null;
     conn.socket.onclose = null;
@@ -746,6 +795,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
         break;
       case "applied":
         this.changes?.onApplied(frame.cid, frame.changeSeq);
+        break;
+      case "forwarded":
+        this.forwards.onForwarded(frame);
         break;
       case "typing":
         this.safeEmit("typing", frame);
@@ -959,6 +1011,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private onErrorFrame(code: ErrorCode, message: string, cid: string | undefined): void {
     const error = new ImClientError(code, `${PREFIX} server error: ${message}`, { cid });
     if (this.changes?.onError(cid, error)) return;
+    if (this.forwards.onError(cid, error)) return;
     const send = cid === undefined ? undefined : this.pending.get(cid);
     if (send) {
       if (code === "rate_limited" && send.retries < this.maxRateLimitedRetries) {

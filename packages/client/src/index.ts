@@ -23,6 +23,7 @@ export type { BackoffOptions } from "./backoff.js";
 export type { AppliedResult, MessageChangeEvent } from "./change-tracker.js";
 export { ImClientError, type ImClientErrorOptions } from "./client-error.js";
 export { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
+export type { ForwardedCopy, ForwardResult } from "./forward-waiters.js";
 export { createImClient, ImClient } from "./im-client.js";
 export type { ImClientEvents } from "./im-client-events.js";
 export type {

@@ -98,3 +98,42 @@ it("edits, reacts, replies and mentions through the client; an offline peer lear
     ]),
   );
 });
+
+it("forwards a message to several targets; the recipients see it as forwarded; refusals reject", async () => {
+  const alice = user("alice");
+  const bob = user("bob");
+  const carol = user("carol");
+  await alice.connect();
+  await bob.connect();
+  await carol.connect();
+  const group = await im.groups.create({ ownerId: "bob", name: "team", memberIds: ["carol"] });
+  const first = await alice.client.send(
+    { type: "user", id: "bob" },
+    { type: "text", text: "news" },
+  );
+  await eventually(() => expect(bob.messages).toHaveLength(1));
+  const { messages } = await bob.client.forward(first.messageId, [
+    { type: "user", id: "carol" },
+    { type: "group", id: group.groupId },
+  ]);
+  expect(messages.map((m) => m.conversationId)).toEqual(["d:bob:carol", `g:${group.groupId}`]);
+  await eventually(() => expect(carol.messages).toHaveLength(2));
+  for (const message of carol.messages) {
+    expect(message).toMatchObject({
+      from: "bob",
+      body: { type: "text", text: "news" },
+      forwarded: {
+        messageId: first.messageId,
+        conversationId: first.conversationId,
+        from: "alice",
+      },
+    });
+  }
+  // Carol cannot read alice and bob's conversation; nor send to a group she is not in.
+  await expect(
+    carol.client.forward(first.messageId, { type: "user", id: "alice" }),
+  ).rejects.toMatchObject({ code: "not_found" });
+  await expect(
+    bob.client.forward(first.messageId, { type: "group", id: "no-such-group" }),
+  ).rejects.toMatchObject({ code: "not_found" });
+});

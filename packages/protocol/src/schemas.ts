@@ -218,6 +218,18 @@ export const ClearFrameSchema = Type.Object({
   upToSeq: SeqSchema,
 });
 
+/**
+ * JSON Schema (TypeBox) of the client's `forward` frame (addition, §13.2): a copy of a message
+ * the user can read, into each target. The engine caps the targets (`maxForwardTargets`,
+ * `too_large`); the schema bound is only a ceiling on what is parsed.
+ */
+export const ForwardFrameSchema = Type.Object({
+  type: Type.Literal("forward"),
+  cid: CidSchema,
+  messageId: MessageIdSchema(),
+  to: Type.Array(TargetSchema, { minItems: 1, maxItems: 100 }),
+});
+
 /** An auth frame, as validated by `AuthFrameSchema`. */
 export type AuthFrame = Static<typeof AuthFrameSchema>;
 /** A send frame, as validated by `SendFrameSchema`. */
@@ -248,6 +260,8 @@ export type PinFrame = Static<typeof PinFrameSchema>;
 export type DeleteForMeFrame = Static<typeof DeleteForMeFrameSchema>;
 /** A clear frame, as validated by `ClearFrameSchema`. */
 export type ClearFrame = Static<typeof ClearFrameSchema>;
+/** A forward frame, as validated by `ForwardFrameSchema`. */
+export type ForwardFrame = Static<typeof ForwardFrameSchema>;
 
 /** Every frame a client may send. */
 export type ClientFrame =
@@ -265,7 +279,8 @@ export type ClientFrame =
   | ReactFrame
   | PinFrame
   | DeleteForMeFrame
-  | ClearFrame;
+  | ClearFrame
+  | ForwardFrame;
 
 /** The schema of each client frame, by `type`. */
 export const CLIENT_FRAME_SCHEMAS = {
@@ -284,6 +299,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   pin: PinFrameSchema,
   delete_for_me: DeleteForMeFrameSchema,
   clear: ClearFrameSchema,
+  forward: ForwardFrameSchema,
 } as const;
 
 /** The `type` of a client frame. */
@@ -319,6 +335,15 @@ export const ReplyReferenceSchema = Type.Object({
 });
 /** A reply reference, as validated by `ReplyReferenceSchema`. */
 export type ReplyReferenceFrame = Static<typeof ReplyReferenceSchema>;
+/** JSON Schema (TypeBox) of the origin of a forwarded message in a `message` frame (addition, §13.2). */
+export const ForwardOriginSchema = Type.Object({
+  messageId: Type.String(),
+  conversationId: Type.String(),
+  /** The original sender; absent when the server hides it. */
+  from: Type.Optional(Type.String()),
+});
+/** A forward origin, as validated by `ForwardOriginSchema`. */
+export type ForwardOriginFrame = Static<typeof ForwardOriginSchema>;
 /** JSON Schema (TypeBox) of the server's `message` frame. */
 export const MessageFrameSchema = Type.Object({
   type: Type.Literal("message"),
@@ -337,6 +362,8 @@ export const MessageFrameSchema = Type.Object({
   mentions: Type.Optional(Type.Array(Type.String())),
   /** Addition (§13.2): when the body was last edited (ms since epoch). */
   editedAt: Type.Optional(Type.Number()),
+  /** Addition (§13.2): the original message of a forwarded copy. */
+  forwarded: Type.Optional(ForwardOriginSchema),
 });
 /** JSON Schema (TypeBox) of the server's `synced` frame. */
 export const SyncedFrameSchema = Type.Object({
@@ -518,6 +545,23 @@ export const AppliedFrameSchema = Type.Object({
   changeSeq: Type.Optional(Type.Integer()),
 });
 
+/** JSON Schema (TypeBox) of the server's `forwarded` frame, the answer to `forward` (addition, §13.2). */
+export const ForwardedFrameSchema = Type.Object({
+  type: Type.Literal("forwarded"),
+  cid: Type.String(),
+  /** One copy per target, in the order of the frame's `to`. */
+  messages: Type.Array(
+    Type.Object({
+      messageId: Type.String(),
+      conversationId: Type.String(),
+      seq: Type.Integer(),
+      ts: Type.Number(),
+    }),
+  ),
+});
+
+/** A forwarded frame, as validated by `ForwardedFrameSchema`. */
+export type ForwardedFrame = Static<typeof ForwardedFrameSchema>;
 /** A change frame, as validated by `ChangeFrameSchema`. */
 export type ChangeFrame = Static<typeof ChangeFrameSchema>;
 /** An applied frame, as validated by `AppliedFrameSchema`. */
@@ -579,4 +623,5 @@ export type ServerFrame =
   | ErrorFrame
   | AuthExpiringFrame
   | ChangeFrame
-  | AppliedFrame;
+  | AppliedFrame
+  | ForwardedFrame;

@@ -44,6 +44,8 @@ export interface MessageTable {
   reply_to: ColumnType<unknown, string | null, string | null>;
   /** Mentioned user ids or `all` (a JSON array of strings), or null. */
   mentions: ColumnType<unknown, string | null, string | null>;
+  /** The original of a forwarded copy (JSON `ForwardOrigin`), or null. */
+  forwarded: ColumnType<unknown, string | null, string | null>;
 }
 
 /** `cursors`: per (user, conversation); a row means the user is in the conversation. */

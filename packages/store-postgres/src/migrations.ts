@@ -384,6 +384,19 @@ function migrations(schema: string): Record<string, Migration> {
         }
       },
     },
+    "0006_forwarded": {
+      // Forwarded copies (issue 17): the original message, as JSON. Nullable: no rewrite.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .withSchema(schema)
+          .alterTable("messages")
+          .addColumn("forwarded", "jsonb")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.withSchema(schema).alterTable("messages").dropColumn("forwarded").execute();
+      },
+    },
   };
 }
 

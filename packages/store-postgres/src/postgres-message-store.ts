@@ -112,12 +112,16 @@ export async function appendBatchOnce(
     // Serialized once: the JSON goes to the database, and a parse of it is
     // what the caller gets back (sharing no object with its draft).
     const bodies = fresh.map((draft) => JSON.stringify(draft.body));
-    // Replies and mentions add two columns; a batch of plain messages keeps the plain statement.
-    const extras = fresh.some((d) => d.replyTo !== undefined || d.mentions !== undefined);
-    const extraColumns = extras ? sql`, reply_to, mentions` : sql``;
+    // Replies, mentions and forwards add three columns; a batch of plain messages keeps the
+    // plain statement.
+    const extras = fresh.some(
+      (d) => d.replyTo !== undefined || d.mentions !== undefined || d.forwarded !== undefined,
+    );
+    const extraColumns = extras ? sql`, reply_to, mentions, forwarded` : sql``;
     const extraValues = extras
       ? sql`, ${fresh.map((d) => (d.replyTo ? JSON.stringify(d.replyTo) : null))}::jsonb[],
-          ${fresh.map((d) => (d.mentions?.length ? JSON.stringify([...new Set(d.mentions)]) : null))}::jsonb[]`
+          ${fresh.map((d) => (d.mentions?.length ? JSON.stringify([...new Set(d.mentions)]) : null))}::jsonb[],
+          ${fresh.map((d) => (d.forwarded ? JSON.stringify(d.forwarded) : null))}::jsonb[]`
       : sql``;
     const notify = notifyPayload(ctx, Math.min(...fresh.map((d) => d.ts)));
     const fault = ctx.faults?.failAfterInsert?.(fresh)
@@ -149,7 +153,8 @@ export async function appendBatchOnce(
           (conversation_id, seq, message_id, sender_id, cid, to_type, to_id, body, sent_at
            ${extraColumns})
         SELECT d.conversation_id, c.last_seq - d.back, d.message_id, d.sender_id, d.cid,
-          d.to_type, d.to_id, d.body, d.sent_at ${extras ? sql`, d.reply_to, d.mentions` : sql``}
+          d.to_type, d.to_id, d.body, d.sent_at
+          ${extras ? sql`, d.reply_to, d.mentions, d.forwarded` : sql``}
         FROM unnest(
           ${fresh.map((d) => d.conversationId)}::text[],
           ${back}::bigint[],
@@ -197,6 +202,7 @@ export async function appendBatchOnce(
       };
       if (draft.replyTo) message.replyTo = { ...draft.replyTo };
       if (draft.mentions?.length) message.mentions = [...new Set(draft.mentions)];
+      if (draft.forwarded) message.forwarded = { ...draft.forwarded };
       created.set(cidKey(draft.from, draft.cid), {
         message,
         created: true,
@@ -335,7 +341,11 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       return ctx.run("append", async () => {
         // A malformed id is this caller's error, not its batch's.
         parseConversationId(draft.conversationId);
-        if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+        if (
+          draft.replyTo !== undefined ||
+          draft.mentions !== undefined ||
+          draft.forwarded !== undefined
+        ) {
           checkDraftExtras(draft, options.messageChanges);
         }
         if (batcher) return batcher.submit(draft);

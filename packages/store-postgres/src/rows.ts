@@ -1,4 +1,5 @@
 import type {
+  ForwardOrigin,
   Group,
   GroupMember,
   Message,
@@ -26,6 +27,7 @@ export interface MessageRow {
   edited_at: Date | null;
   reply_to: unknown;
   mentions: unknown;
+  forwarded: unknown;
 }
 
 /** The columns of {@link MessageRow}, for selects. */
@@ -44,6 +46,7 @@ export const MESSAGE_COLUMNS = [
   "edited_at",
   "reply_to",
   "mentions",
+  "forwarded",
 ] as const;
 
 /** A `messages` row as a domain {@link Message}. */
@@ -68,6 +71,9 @@ export function toMessage(row: MessageRow): Message {
   }
   if (row.mentions !== null && row.mentions !== undefined)
     message.mentions = row.mentions as string[];
+  if (row.forwarded !== null && row.forwarded !== undefined) {
+    message.forwarded = row.forwarded as ForwardOrigin;
+  }
   return message;
 }
 

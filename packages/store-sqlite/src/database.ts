@@ -38,6 +38,8 @@ export interface MessageTable {
   reply_to: string | null;
   /** JSON array of mentioned user ids or `all`, or null. */
   mentions: string | null;
+  /** JSON `ForwardOrigin` of a forwarded copy, or null. */
+  forwarded: string | null;
 }
 
 /** `cursors`: per (user, conversation); a row means the user is in the conversation. */

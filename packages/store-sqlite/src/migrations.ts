@@ -403,6 +403,15 @@ const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  "0006_forwarded": {
+    // Forwarded copies (issue 17): the original message, as JSON text.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("messages").addColumn("forwarded", "text").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("messages").dropColumn("forwarded").execute();
+    },
+  },
 };
 
 /** The tables and columns of migration `0003_people`. Text compares by code point (BINARY). */

@@ -29,6 +29,7 @@ export const MESSAGE_COLUMNS = [
   "edited_at",
   "reply_to",
   "mentions",
+  "forwarded",
 ] as const;
 
 /** A `messages` row as a domain {@link Message}. */
@@ -52,6 +53,8 @@ export function toMessage(row: MessageRow): Message {
     message.replyTo = JSON.parse(row.reply_to);
   if (row.mentions !== null && row.mentions !== undefined)
     message.mentions = JSON.parse(row.mentions);
+  if (row.forwarded !== null && row.forwarded !== undefined)
+    message.forwarded = JSON.parse(row.forwarded);
   return message;
 }
 

@@ -146,7 +146,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
               m.sender_id AS m_sender_id, m.cid AS m_cid, m.to_type AS m_to_type, m.to_id AS m_to_id,
               m.body AS m_body, m.sent_at AS m_sent_at, m.recalled_at AS m_recalled_at,
               m.recalled_by AS m_recalled_by, m.edited_at AS m_edited_at,
-              m.reply_to AS m_reply_to, m.mentions AS m_mentions
+              m.reply_to AS m_reply_to, m.mentions AS m_mentions, m.forwarded AS m_forwarded
             FROM cursors AS c
             JOIN conversations AS cv ON cv.id = c.conversation_id
             LEFT JOIN messages AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
@@ -181,6 +181,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
               edited_at: row.m_edited_at,
               reply_to: row.m_reply_to,
               mentions: row.m_mentions,
+              forwarded: row.m_forwarded,
             });
           }
           return summary;

@@ -32,7 +32,8 @@ const SQL = {
   message: `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type, to_id,
     body, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   messageWithExtras: `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type,
-    to_id, body, sent_at, created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    to_id, body, sent_at, created_at, reply_to, mentions, forwarded)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   outbox: `INSERT INTO outbox (message_id, conversation_id, status, attempts, next_attempt_at, created_at)
     VALUES (?, ?, 'pending', 0, ?, ?) RETURNING id`,
 } as const;
@@ -76,7 +77,7 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
     now,
   ];
   const mentions = draft.mentions?.length ? [...new Set(draft.mentions)] : undefined;
-  if (draft.replyTo === undefined && mentions === undefined) {
+  if (draft.replyTo === undefined && mentions === undefined && draft.forwarded === undefined) {
     exec.statement(SQL.message).run(...values);
   } else {
     exec
@@ -85,6 +86,7 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
         ...values,
         draft.replyTo ? JSON.stringify(draft.replyTo) : null,
         mentions ? JSON.stringify(mentions) : null,
+        draft.forwarded ? JSON.stringify(draft.forwarded) : null,
       );
   }
   const outbox = exec
@@ -104,6 +106,7 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
   };
   if (draft.replyTo) message.replyTo = { ...draft.replyTo };
   if (mentions) message.mentions = mentions;
+  if (draft.forwarded) message.forwarded = { ...draft.forwarded };
   return { message, created: true, outboxId: String(outbox.id) };
 }
 
@@ -144,7 +147,11 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
       return ctx.run("append", async () => {
         // A malformed id is this caller's error, not its batch's.
         parseConversationId(draft.conversationId);
-        if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+        if (
+          draft.replyTo !== undefined ||
+          draft.mentions !== undefined ||
+          draft.forwarded !== undefined
+        ) {
           checkDraftExtras(draft, options.messageChanges);
         }
         const outcome = batcher ? await batcher.submit(draft) : appendBatch(ctx, [draft])[0]!;

@@ -24,7 +24,7 @@ export function checkReactionKey(key: unknown, limits: MessageChangeLimits): str
   return key;
 }
 
-/** Refuses an append whose reply excerpt or mentions exceed the limits. */
+/** Refuses an append whose reply excerpt or mentions exceed the limits, or a malformed forward origin. */
 export function checkDraftExtras(draft: MessageDraft, limits: MessageChangeLimits): void {
   if (draft.replyTo !== undefined) {
     const { messageId, excerpt, seq } = draft.replyTo;
@@ -40,6 +40,16 @@ export function checkDraftExtras(draft: MessageDraft, limits: MessageChangeLimit
         "too_large",
         `a reply excerpt is at most ${limits.maxReplyExcerptLength} UTF-16 units`,
       );
+    }
+  }
+  if (draft.forwarded !== undefined) {
+    const { messageId, conversationId, from } = draft.forwarded;
+    if (
+      typeof messageId !== "string" ||
+      typeof conversationId !== "string" ||
+      (from !== undefined && typeof from !== "string")
+    ) {
+      throw new ImError("bad_request", "forwarded needs a messageId and a conversationId");
     }
   }
   if (draft.mentions !== undefined && draft.mentions.length > limits.maxMentions) {

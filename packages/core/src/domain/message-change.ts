@@ -70,6 +70,19 @@ export interface ReplyReference {
   recalled?: boolean;
 }
 
+/**
+ * Where a forwarded message comes from (docs/protocol.md §13.2, `forward`): the original
+ * message. A forward of a forward names the first original, so the origin survives a chain.
+ */
+export interface ForwardOrigin {
+  /** The original message's id. */
+  messageId: string;
+  /** The conversation of the original message. */
+  conversationId: string;
+  /** The original sender (absent when the server hides it: `forwardShowsSender: false`). */
+  from?: string;
+}
+
 /** The audience of a message's mentions: user ids, or `all` (everyone in the conversation). */
 export type Mention = string;
 

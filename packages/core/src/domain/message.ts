@@ -1,5 +1,5 @@
 import type { MessageBody, MessageFrame, Target } from "../protocol/schemas.js";
-import type { Mention, ReplyReference } from "./message-change.js";
+import type { ForwardOrigin, Mention, ReplyReference } from "./message-change.js";
 
 /**
  * A stored message. `seq` is its place in the conversation (1, 2, 3, ... with
@@ -33,6 +33,8 @@ export interface Message {
   replyTo?: ReplyReference;
   /** Mentioned user ids, or `all` (absent: no mention). */
   mentions?: Mention[];
+  /** The original message, when this one is a forwarded copy (absent: not forwarded). */
+  forwarded?: ForwardOrigin;
 }
 
 /**
@@ -65,6 +67,8 @@ export interface MessageDraft {
   replyTo?: ReplyReference;
   /** Mentioned user ids or `all`; the engine checks membership, the store bounds the count (`too_large`). */
   mentions?: readonly Mention[];
+  /** The original message of a forwarded copy; the engine checks that the sender could read it. */
+  forwarded?: ForwardOrigin;
 }
 
 /** The result of an append: the stored message, and whether this call created it. */
@@ -99,6 +103,7 @@ export function toMessageFrame(message: Message): MessageFrame {
       : { messageId, seq, from, excerpt };
   }
   if (message.mentions !== undefined) frame.mentions = message.mentions;
+  if (message.forwarded !== undefined) frame.forwarded = { ...message.forwarded };
   if (message.editedAt !== undefined && !message.recalled) frame.editedAt = message.editedAt;
   return frame;
 }

@@ -2,6 +2,7 @@ import type { EventEmitter } from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
 import type { ImHooks } from "../contracts/hooks.js";
 import type { Presence } from "../contracts/presence.js";
+import type { RateLimiter } from "../contracts/rate-limiter.js";
 import type { Storage } from "../contracts/storage.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 import type { ChangeDispatch } from "./change-settlement.js";
@@ -78,6 +79,10 @@ export interface EngineCore {
   readonly changes: ChangeDispatch;
   /** `ImServerOptions.mentionAll === "members"`: plain group members may mention `all`. */
   readonly mentionAllByMembers: boolean;
+  /** `ImServerOptions.forwardShowsSender`: forwarded copies name the original sender. */
+  readonly forwardShowsSender: boolean;
+  /** Per-user budget of forwarded copies (`limits.forwardsPerWindow`). */
+  readonly forwardLimiter: RateLimiter;
   /** Batched cursor writes and the receipts they imply. */
   readonly cursorWrites: CursorWriter;
   /** Work `close()` waits for. */

@@ -8,6 +8,7 @@ import {
 } from "./change-handlers.js";
 import type { EngineCore } from "./engine-core.js";
 import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
+import { handleForward } from "./forward-handler.js";
 import { handlePresenceSubscribe } from "./presence-subscribe-handler.js";
 import { handleRecall } from "./recall-handler.js";
 import { handleAck, handleRead } from "./receipt-handlers.js";
@@ -66,6 +67,7 @@ export const frameHandlers: {
   pin: { handle: handlePin, awaitOnClose: true },
   delete_for_me: { handle: handleDeleteForMe, awaitOnClose: true },
   clear: { handle: handleClear, awaitOnClose: true },
+  forward: { handle: handleForward, awaitOnClose: true },
 };
 
 /**

@@ -264,6 +264,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       messages: this.settlement,
       changes: this.changeSettlement,
       mentionAllByMembers: options.mentionAll === "members",
+      forwardShowsSender: options.forwardShowsSender ?? true,
+      forwardLimiter: createMemoryRateLimiter({
+        points: limits.forwardsPerWindow,
+        durationMs: limits.forwardWindowMs,
+        keyPrefix: "forward",
+      }),
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
       presenceAudience,
@@ -401,7 +407,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
    * A page of a conversation's history, newest first, for a user who is in it
    * (else `forbidden`). `beforeSeq` is exclusive; `limit` is capped by `limits.historyPageSize`.
    * A direct conversation that names the user but has no message yet is an empty page; a
-   * group member sees nothing from before they joined.
+   * group member sees nothing from before they joined, and nobody sees the messages they
+   * deleted for themselves (`delete_for_me`) or cleared (`clear`).
    */
   async history(
     userId: string,
@@ -423,7 +430,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     );
     const beforeSeq = options.beforeSeq ?? cursor.lastSeq + 1;
     const joinedSeq = cursor.joinedSeq ?? 0;
-    const page = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
+    // The user's own history: messages they deleted for themselves or cleared are not in it.
+    const page = await this.core.storage.messages.range(conversationId, {
+      beforeSeq,
+      limit,
+      viewer: userId,
+    });
     const messages = joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
     const oldest = messages.at(-1)?.seq;
     const reactions =

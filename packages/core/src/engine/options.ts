@@ -103,6 +103,22 @@ export interface ImLimits {
    */
   editWindowMs: number;
   /**
+   * Most targets of one `forward` frame (docs/protocol.md §13.2); more is `too_large`.
+   * @default 10
+   */
+  maxForwardTargets: number;
+  /**
+   * Forwarded copies (one per target) one user may make per `forwardWindowMs` on a node;
+   * more is `rate_limited`, and nothing of that forward is stored.
+   * @default 100
+   */
+  forwardsPerWindow: number;
+  /**
+   * The window of `forwardsPerWindow`, in ms.
+   * @default 60000
+   */
+  forwardWindowMs: number;
+  /**
    * How long the engine waits for a client's `ack` before pushing a message again, in ms.
    * @default 5000
    */
@@ -237,6 +253,9 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   historyPageSize: 100,
   recallWindowMs: 120_000,
   editWindowMs: 900_000,
+  maxForwardTargets: 10,
+  forwardsPerWindow: 100,
+  forwardWindowMs: 60_000,
   ackTimeoutMs: 5_000,
   maxPushAttempts: 3,
   authTimeoutMs: 10_000,
@@ -268,6 +287,12 @@ export interface ImServerOptions {
    * @default "managers"
    */
   mentionAll?: "managers" | "members";
+  /**
+   * Whether a forwarded copy names the original sender (`forwarded.from`, docs/protocol.md
+   * §13.2). With false, recipients see only that it was forwarded, and from which message.
+   * @default true
+   */
+  forwardShowsSender?: boolean;
   /** Carries frames to and from clients (`@lucky-im/transport-ws`, or the in-memory transport in tests). */
   transport: Transport;
   /** Verifies tokens (`@lucky-im/auth`, or your own). */

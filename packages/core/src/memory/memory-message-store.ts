@@ -35,6 +35,7 @@ export function copyMessage(message: Message): Message {
   const copy: Message = { ...message, to: { ...message.to }, body: cloneValue(message.body) };
   if (message.replyTo) copy.replyTo = { ...message.replyTo };
   if (message.mentions) copy.mentions = [...message.mentions];
+  if (message.forwarded) copy.forwarded = { ...message.forwarded };
   return copy;
 }
 
@@ -64,6 +65,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     if (draft.replyTo) message.replyTo = { ...draft.replyTo };
     if (draft.mentions && draft.mentions.length > 0)
       message.mentions = [...new Set(draft.mentions)];
+    if (draft.forwarded) message.forwarded = { ...draft.forwarded };
     conversation.lastSeq = message.seq;
     conversation.messages.push(message);
     conversation.activityTs = Math.max(conversation.activityTs, draft.ts);
@@ -97,7 +99,11 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       // the section itself is synchronous, hence atomic.
       await Promise.resolve();
       context.guard();
-      if (draft.replyTo !== undefined || draft.mentions !== undefined) {
+      if (
+        draft.replyTo !== undefined ||
+        draft.mentions !== undefined ||
+        draft.forwarded !== undefined
+      ) {
         checkDraftExtras(draft, context.limits);
       }
       return appendNow(draft);

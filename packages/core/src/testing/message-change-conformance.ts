@@ -95,6 +95,49 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         expect(plain?.mentions, "a plain message has no mentions").toBeUndefined();
       });
 
+      it("stores a forward origin, returns it from get, range and the conversation list", async () => {
+        const { a, b, conversationId, messages } = await conversation(["original"]);
+        const origin = messages[0]!;
+        const c = uid("carol");
+        const forwarded = {
+          messageId: origin.messageId,
+          conversationId,
+          from: a,
+        };
+        const { message } = await storage.messages.append(
+          draft(b, c, { body: origin.body, forwarded }),
+        );
+        expect(message.forwarded, "append returns the forward origin").toEqual(forwarded);
+        const got = await storage.messages.get(message.messageId);
+        expect(got?.forwarded, "get returns the forward origin").toEqual(forwarded);
+        const [page] = await storage.messages.range(directConversationId(b, c), {
+          afterSeq: 0,
+          limit: 5,
+        });
+        expect(page?.forwarded, "range returns the forward origin").toEqual(forwarded);
+        const [summary] = (await storage.cursors.conversations(c)).filter(
+          (s) => s.conversationId === directConversationId(b, c),
+        );
+        expect(summary?.lastMessage?.forwarded, "the list's last message").toEqual(forwarded);
+        const hidden = { messageId: origin.messageId, conversationId };
+        const { message: anonymous } = await storage.messages.append(
+          draft(b, c, { forwarded: hidden }),
+        );
+        expect(anonymous.forwarded, "an origin without a sender").toEqual(hidden);
+        expect(origin.forwarded, "a plain message is not forwarded").toBeUndefined();
+      });
+
+      it("refuses a malformed forward origin with bad_request, writing nothing", async () => {
+        const [a, b] = [uid("alice"), uid("bob")];
+        const bad = draft(a, b, {
+          forwarded: { messageId: 7, conversationId: "d:x:y" } as unknown as NonNullable<
+            MessageDraft["forwarded"]
+          >,
+        });
+        await expectImError(storage.messages.append(bad), "bad_request", "a numeric messageId");
+        expect(await storage.messages.get(bad.messageId)).toBeUndefined();
+      });
+
       it("refuses an overlong excerpt and too many mentions with too_large, writing nothing", async () => {
         const [a, b] = [uid("alice"), uid("bob")];
         const long = draft(a, b, {
