@@ -56,6 +56,7 @@ describe("store-sqlite", () => {
       "0003_people",
       "0004_message_changes",
       "0005_group_joins",
+      "0006_group_profile",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
