@@ -433,9 +433,7 @@ async function drawConversations() {
     const face = avatar(
       c.title,
       c.conversationId,
-      peer
-        ? state.profiles.get(peer)?.avatar
-        : state.groups.get(c.conversationId.slice(2))?.avatar,
+      peer ? state.profiles.get(peer)?.avatar : state.groups.get(c.conversationId.slice(2))?.avatar,
     );
     if (peer) {
       const online = state.presence.get(peer)?.online === true;

@@ -122,8 +122,11 @@ describe.runIf(hasChromium)("group profile and who may post, in the web page", (
       await expect
         .poll(
           async () =>
-            (await api(base, "GET", `/groups/${created.body.groupId}`, { token: member.accessToken }))
-              .body.postPolicy,
+            (
+              await api(base, "GET", `/groups/${created.body.groupId}`, {
+                token: member.accessToken,
+              })
+            ).body.postPolicy,
           { timeout: WAIT },
         )
         .toBe("admins");

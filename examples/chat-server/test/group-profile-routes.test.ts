@@ -129,7 +129,11 @@ describe("group description and announcement routes", () => {
     ] as const;
     for (const [route, body] of routes) {
       const path = `/groups/${groupId}/${route}`;
-      expectError(await api(base, "PUT", path, { token: member.accessToken, body }), 403, "forbidden");
+      expectError(
+        await api(base, "PUT", path, { token: member.accessToken, body }),
+        403,
+        "forbidden",
+      );
       expectError(
         await api(base, "PUT", path, { token: stranger.accessToken, body }),
         403,
@@ -264,8 +268,7 @@ describe("group avatar routes", () => {
     );
 
     expect(
-      (await api(base, "DELETE", `/groups/${groupId}/avatar`, { token: admin.accessToken }))
-        .status,
+      (await api(base, "DELETE", `/groups/${groupId}/avatar`, { token: admin.accessToken })).status,
     ).toBe(204);
     const generated = await api(base, "GET", `/groups/${groupId}/avatar`, {
       token: member.accessToken,

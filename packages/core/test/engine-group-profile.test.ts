@@ -99,9 +99,9 @@ describe("group description, avatar and announcement (im.groups)", () => {
     await expect(groups.setAvatar(groupId, "plain", "/files/f_x")).rejects.toMatchObject({
       code: "forbidden",
     });
-    await expect(groups.setAvatar(groupId, "owner", `/files/${"x".repeat(40)}`)).rejects.toMatchObject(
-      { code: "too_large" },
-    );
+    await expect(
+      groups.setAvatar(groupId, "owner", `/files/${"x".repeat(40)}`),
+    ).rejects.toMatchObject({ code: "too_large" });
     await expect(groups.setAvatar(groupId, "owner", "")).rejects.toMatchObject({
       code: "bad_request",
     });

@@ -110,7 +110,8 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): vo
       const userId = await ctx.authenticate(request);
       const group = await memberView(request.params.id, userId);
       // An uploaded avatar (PUT /groups/:id/avatar) wins over the generated one.
-      if (group.avatar) return reply.header("cache-control", "private, max-age=60").redirect(group.avatar);
+      if (group.avatar)
+        return reply.header("cache-control", "private, max-age=60").redirect(group.avatar);
       // The owner first, then by join order: the picture stays stable as members come and go.
       const members = [...group.members]
         .sort((a, b) =>

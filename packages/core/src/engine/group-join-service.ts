@@ -12,12 +12,12 @@ import { isIllFormed } from "../protocol/json-limits.js";
 import { newId } from "../util/ids.js";
 import type { EngineCore } from "./engine-core.js";
 import { announceGroupEvent } from "./group-announce.js";
-import { checkGroupInviteAllowed } from "./relation-checks.js";
 import type {
   GroupJoinOperations,
   InviteLinkOptions,
   JoinResult,
 } from "./group-join-operations.js";
+import { checkGroupInviteAllowed } from "./relation-checks.js";
 
 const JOIN_MODES = new Set(["open", "approval", "invite"]);
 const INVITE_POLICIES = new Set(["members", "admins"]);

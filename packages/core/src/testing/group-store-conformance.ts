@@ -220,7 +220,10 @@ export const groupStoreSuite: StorageSuite = {
       const at = Date.now() - 1234;
       const announcement = { text: "Meeting at 10 🕙", by: group.ownerId, at };
       await storage.groups.update(groupId, { avatar: "/files/f_avatar", announcement });
-      expect(await storage.groups.get(groupId), "get() after description, avatar, announcement").toMatchObject({
+      expect(
+        await storage.groups.get(groupId),
+        "get() after description, avatar, announcement",
+      ).toMatchObject({
         name: group.name,
         mutedAll: false,
         description,
@@ -229,13 +232,19 @@ export const groupStoreSuite: StorageSuite = {
       });
       // Absent fields keep their value; null clears.
       await storage.groups.update(groupId, { announcement: null });
-      expect(await storage.groups.get(groupId), "get() after clearing the announcement").toMatchObject({
+      expect(
+        await storage.groups.get(groupId),
+        "get() after clearing the announcement",
+      ).toMatchObject({
         description,
         avatar: "/files/f_avatar",
         announcement: null,
       });
       await storage.groups.update(groupId, { avatar: null, description: "" });
-      expect(await storage.groups.get(groupId), "get() after clearing avatar and description").toMatchObject({
+      expect(
+        await storage.groups.get(groupId),
+        "get() after clearing avatar and description",
+      ).toMatchObject({
         description: "",
         avatar: null,
         announcement: null,
