@@ -438,7 +438,11 @@ async function drawConversations() {
         ? "New group"
         : "No messages yet";
     text.append(title, last);
-    const face = avatar(c.title, c.conversationId, peer && state.profiles.get(peer)?.avatar);
+    const face = avatar(
+      c.title,
+      c.conversationId,
+      peer ? state.profiles.get(peer)?.avatar : state.groups.get(c.conversationId.slice(2))?.avatar,
+    );
     if (peer) {
       const online = state.presence.get(peer)?.online === true;
       li.dataset.online = String(online);
@@ -525,6 +529,8 @@ async function openConversation(conversationId) {
   showPinsPanel(false);
   const summary = summaryOf(conversationId);
   $("conversation-title").textContent = summary.title ?? (await titleOf(conversationId));
+  if (isGroup(conversationId)) await titleOf(conversationId);
+  renderAnnouncementBanner();
   $("conversation").dataset.open = "true";
   $("composer").hidden = false;
   $("add-members").hidden = !isGroup(conversationId);
@@ -919,6 +925,28 @@ const panel = { groupId: null, group: null, members: [], memberCount: 0, nextCur
 
 const groupPath = (groupId, rest = "") => `/groups/${encodeURIComponent(groupId)}${rest}`;
 
+/** Shows an announcement (`{text, by, at}`) in `element`, or hides it when there is none. */
+function renderAnnouncementInto(element, announcement) {
+  element.hidden = !announcement;
+  if (!announcement) return;
+  const text = document.createElement("span");
+  text.className = "announcement-text";
+  text.textContent = announcement.text;
+  const meta = document.createElement("span");
+  meta.className = "hint";
+  meta.textContent = ` · ${formatTime(announcement.at)}`;
+  element.replaceChildren("📢 ", text, meta);
+  void nameOf(announcement.by).then((name) => {
+    meta.textContent = ` · ${name}, ${formatTime(announcement.at)}`;
+  });
+}
+
+/** The active group's announcement above the messages (from the cached group). */
+function renderAnnouncementBanner() {
+  const group = state.active && isGroup(state.active) && state.groups.get(state.active.slice(2));
+  renderAnnouncementInto($("announcement-banner"), group ? group.announcement : null);
+}
+
 function showGroupPanel(open) {
   $("group-panel").hidden = !open;
   $("group-info-button").setAttribute("aria-expanded", String(open));
@@ -970,8 +998,18 @@ async function renderGroupPanel() {
   $("group-rename").hidden = !manager;
   if (document.activeElement !== $("group-rename-input"))
     $("group-rename-input").value = group.name;
-  $("group-mute-all-label").hidden = !manager;
-  $("group-mute-all").checked = group.mutedAll;
+  $("group-post-policy-label").hidden = !manager;
+  $("group-post-policy").value = group.postPolicy ?? (group.mutedAll ? "admins" : "everyone");
+  $("group-description").textContent = group.description || (manager ? "" : "No description.");
+  $("group-description-form").hidden = !manager;
+  if (document.activeElement !== $("group-description-input"))
+    $("group-description-input").value = group.description ?? "";
+  $("group-announcement-form").hidden = !manager;
+  $("group-announcement-remove").hidden = !group.announcement;
+  renderAnnouncementInto($("group-announcement-view"), group.announcement);
+  $("group-avatar-label").hidden = !manager;
+  $("group-avatar-img").hidden = !group.avatar;
+  if (group.avatar) $("group-avatar-img").src = group.avatar;
   $("group-leave").hidden = myRole === "owner";
   $("group-dismiss").hidden = myRole !== "owner";
   $("group-more-members").hidden = !panel.nextCursor;
@@ -1371,7 +1409,9 @@ function onGroup(frame) {
   }
   if (state.active === conversationId) {
     void titleOf(conversationId).then((title) => {
-      if (state.active === conversationId) $("conversation-title").textContent = title;
+      if (state.active !== conversationId) return;
+      $("conversation-title").textContent = title;
+      renderAnnouncementBanner();
     });
     void refreshGroupPanel().catch(showError);
   }
@@ -1590,6 +1630,7 @@ function closeConversation() {
   state.messages = [];
   state.more = false;
   $("conversation-title").textContent = "Welcome";
+  $("announcement-banner").hidden = true;
   delete $("conversation").dataset.open;
   $("composer").hidden = true;
   $("add-members").hidden = true;
@@ -1995,16 +2036,76 @@ $("group-rename").onsubmit = (event) => {
   });
 };
 
-$("group-mute-all").onchange = () => {
+$("group-post-policy").onchange = () => {
   const groupId = panel.groupId;
   if (!groupId) return;
-  const mutedAll = $("group-mute-all").checked;
-  void api("PUT", groupPath(groupId, "/mute-all"), { mutedAll })
+  const postPolicy = $("group-post-policy").value;
+  void api("PUT", groupPath(groupId, "/post-policy"), { postPolicy })
     .then(() => refreshGroupPanel())
     .catch((error) => {
-      $("group-mute-all").checked = !mutedAll;
+      $("group-post-policy").value = postPolicy === "admins" ? "everyone" : "admins";
       showError(error);
     });
+};
+
+$("group-description-form").onsubmit = (event) => {
+  event.preventDefault();
+  const groupId = panel.groupId;
+  if (!groupId) return;
+  void busy($("group-description-form"), async () => {
+    try {
+      const description = $("group-description-input").value.trim();
+      await api("PUT", groupPath(groupId, "/description"), { description });
+      $("group-description-input").blur();
+      await refreshGroupPanel();
+    } catch (error) {
+      showError(error);
+    }
+  });
+};
+
+$("group-announcement-form").onsubmit = (event) => {
+  event.preventDefault();
+  const groupId = panel.groupId;
+  if (!groupId) return;
+  void busy($("group-announcement-form"), async () => {
+    try {
+      const text = $("group-announcement-input").value.trim();
+      await api("PUT", groupPath(groupId, "/announcement"), { text });
+      $("group-announcement-input").value = "";
+      await refreshGroupPanel();
+    } catch (error) {
+      showError(error);
+    }
+  });
+};
+
+$("group-announcement-remove").onclick = () =>
+  void groupAction($("group-announcement-remove"), () =>
+    api("DELETE", groupPath(panel.groupId, "/announcement")),
+  );
+
+$("group-avatar-input").onchange = () => {
+  const groupId = panel.groupId;
+  const file = $("group-avatar-input").files[0];
+  if (!groupId || !file) return;
+  void (async () => {
+    try {
+      const stored = await api("POST", `/files?name=${encodeURIComponent(file.name)}`, file, {
+        raw: true,
+        contentType: file.type || "application/octet-stream",
+      });
+      // The thumbnail is small enough for an avatar; a non-image upload has none.
+      const fileId = stored.thumbnailUrl ? stored.thumbnailUrl.split("/").pop() : stored.fileId;
+      await api("PUT", groupPath(groupId, "/avatar"), { fileId });
+      await refreshGroupPanel();
+      void renderConversations();
+    } catch (error) {
+      showError(error);
+    } finally {
+      $("group-avatar-input").value = "";
+    }
+  })();
 };
 
 $("group-join-mode").onchange = () => {

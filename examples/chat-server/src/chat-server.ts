@@ -36,6 +36,7 @@ import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
 import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
+import { registerGroupProfileRoutes } from "./routes/group-profile-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerProfileRoutes } from "./routes/profile-routes.js";
@@ -276,6 +277,8 @@ export async function createChatServer(
         syncPageBytes: config.syncPageBytes,
         maxGroupSize: config.maxGroupSize,
         maxPendingJoinRequestsPerUser: config.maxPendingJoinRequests,
+        maxGroupDescriptionLength: config.maxGroupDescription,
+        maxGroupAnnouncementLength: config.maxGroupAnnouncement,
         profileSearchesPerWindow: config.profileSearchesPerMinute,
         profileSearchWindowMs: 60_000,
       },
@@ -337,6 +340,7 @@ export async function createChatServer(
     registerAuthRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerGroupJoinRoutes(http, ctx);
+    registerGroupProfileRoutes(http, ctx);
     registerContactRoutes(http, ctx);
     registerConversationRoutes(http, ctx);
     registerProfileRoutes(http, ctx);

@@ -238,6 +238,18 @@ export interface ChatServerConfig extends StoreSelection {
    */
   maxPendingJoinRequests: number;
   /**
+   * Longest group description, in characters (the engine's `limits.maxGroupDescriptionLength`);
+   * a longer one answers 413.
+   * @default 500 (`LUCKY_IM_MAX_GROUP_DESCRIPTION`)
+   */
+  maxGroupDescription: number;
+  /**
+   * Longest group announcement, in characters (the engine's `limits.maxGroupAnnouncementLength`);
+   * a longer one answers 413.
+   * @default 2000 (`LUCKY_IM_MAX_GROUP_ANNOUNCEMENT`)
+   */
+  maxGroupAnnouncement: number;
+  /**
    * User searches (`GET /users/search`) one user may make per minute on a node.
    * @default 20 (`LUCKY_IM_PROFILE_SEARCHES_PER_MINUTE`)
    */

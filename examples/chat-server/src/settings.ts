@@ -369,6 +369,20 @@ export const SETTINGS: readonly Setting[] = [
     doc: "pending join requests one user may have open",
   }),
   setting({
+    key: "maxGroupDescription",
+    env: "LUCKY_IM_MAX_GROUP_DESCRIPTION",
+    schema: atLeast(1, 100_000),
+    default: 500,
+    doc: "longest group description, in characters",
+  }),
+  setting({
+    key: "maxGroupAnnouncement",
+    env: "LUCKY_IM_MAX_GROUP_ANNOUNCEMENT",
+    schema: atLeast(1, 100_000),
+    default: 2000,
+    doc: "longest group announcement, in characters",
+  }),
+  setting({
     key: "profileSearchesPerMinute",
     env: "LUCKY_IM_PROFILE_SEARCHES_PER_MINUTE",
     schema: atLeast(),

@@ -456,6 +456,7 @@ export const GroupEventSchema = Type.Union([
   Type.Literal("join_declined"),
   Type.Literal("invited"),
   Type.Literal("invitation_declined"),
+  Type.Literal("announcement"),
 ]);
 /** A group event, as validated by `GroupEventSchema`. */
 export type GroupEvent = Static<typeof GroupEventSchema>;
@@ -466,6 +467,16 @@ export const GroupFrameSchema = Type.Object({
   event: GroupEventSchema,
   userIds: Type.Array(Type.String()),
   by: Type.String(),
+  /**
+   * With `event: "announcement"` only: the new announcement (`text`, its author `by`, the
+   * time `at` in ms), or null when it was removed.
+   */
+  announcement: Type.Optional(
+    Type.Union([
+      Type.Object({ text: Type.String(), by: Type.String(), at: Type.Number() }),
+      Type.Null(),
+    ]),
+  ),
 });
 /** JSON Schema (TypeBox) of the contact event (Lucky IM addition). */
 export const ContactEventSchema = Type.Union([

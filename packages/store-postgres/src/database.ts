@@ -72,6 +72,11 @@ export interface GroupTable {
   owner_id: string;
   muted_all: Generated<boolean>;
   created_at: Timestamp;
+  description: Generated<string>;
+  avatar: string | null;
+  announcement: string | null;
+  announcement_by: string | null;
+  announcement_at: NullableTimestamp;
 }
 
 /** `group_members`: primary key (group_id, user_id). */

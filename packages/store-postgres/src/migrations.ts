@@ -397,6 +397,31 @@ function migrations(schema: string): Record<string, Migration> {
         await db.schema.withSchema(schema).alterTable("messages").dropColumn("forwarded").execute();
       },
     },
+    "0007_group_profile": {
+      // A group's description, uploaded avatar and announcement (text, author, time).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .withSchema(schema)
+          .alterTable("groups")
+          .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
+          .addColumn("avatar", "text")
+          .addColumn("announcement", "text")
+          .addColumn("announcement_by", "text")
+          .addColumn("announcement_at", "timestamptz")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema
+          .withSchema(schema)
+          .alterTable("groups")
+          .dropColumn("description")
+          .dropColumn("avatar")
+          .dropColumn("announcement")
+          .dropColumn("announcement_by")
+          .dropColumn("announcement_at")
+          .execute();
+      },
+    },
   };
 }
 

@@ -63,7 +63,18 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
   ): Promise<Group | undefined> {
     const group = await executor
       .selectFrom("groups")
-      .select(["id", "name", "owner_id", "muted_all", "created_at"])
+      .select([
+        "id",
+        "name",
+        "owner_id",
+        "muted_all",
+        "created_at",
+        "description",
+        "avatar",
+        "announcement",
+        "announcement_by",
+        "announcement_at",
+      ])
       .where("id", "=", groupId)
       .executeTakeFirst();
     if (!group) return undefined;
@@ -230,9 +241,25 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
 
     update(groupId, patch) {
       return ctx.run("group update", async () => {
-        const set: { name?: string; muted_all?: boolean } = {};
+        const set: {
+          name?: string;
+          muted_all?: boolean;
+          description?: string;
+          avatar?: string | null;
+          announcement?: string | null;
+          announcement_by?: string | null;
+          announcement_at?: Date | null;
+        } = {};
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.mutedAll !== undefined) set.muted_all = patch.mutedAll;
+        if (patch.description !== undefined) set.description = patch.description;
+        if (patch.avatar !== undefined) set.avatar = patch.avatar;
+        if (patch.announcement !== undefined) {
+          const a = patch.announcement;
+          set.announcement = a?.text ?? null;
+          set.announcement_by = a?.by ?? null;
+          set.announcement_at = a ? new Date(a.at) : null;
+        }
         const query =
           Object.keys(set).length === 0
             ? db.updateTable("groups").set({ id: sql<string>`id` })

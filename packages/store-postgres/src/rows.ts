@@ -138,6 +138,11 @@ export interface GroupRow {
   owner_id: string;
   muted_all: boolean;
   created_at: Date;
+  description: string;
+  avatar: string | null;
+  announcement: string | null;
+  announcement_by: string | null;
+  announcement_at: Date | null;
 }
 
 /** A `groups` row and its members as a domain {@link Group}. */
@@ -148,6 +153,12 @@ export function toGroup(row: GroupRow, members: MemberRow[]): Group {
     ownerId: row.owner_id,
     mutedAll: row.muted_all,
     createdAt: toMs(row.created_at),
+    description: row.description,
+    avatar: row.avatar,
+    announcement:
+      row.announcement !== null && row.announcement_by !== null && row.announcement_at !== null
+        ? { text: row.announcement, by: row.announcement_by, at: toMs(row.announcement_at) }
+        : null,
     members: members.map(toMember),
   };
 }

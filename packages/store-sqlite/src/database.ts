@@ -120,6 +120,13 @@ export interface GroupTable {
   /** 0 or 1. */
   muted_all: number;
   created_at: number;
+  /** `""` when never set. */
+  description: string;
+  avatar: string | null;
+  announcement: string | null;
+  announcement_by: string | null;
+  /** ms since epoch. */
+  announcement_at: number | null;
 }
 
 /** `group_members`: primary key (group_id, user_id). */

@@ -412,6 +412,31 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("messages").dropColumn("forwarded").execute();
     },
   },
+  "0007_group_profile": {
+    // A group's description, uploaded avatar and announcement (text, author, time).
+    async up(db: Kysely<unknown>) {
+      const groups = () => db.schema.alterTable("groups");
+      // SQLite adds one column per ALTER TABLE.
+      await groups()
+        .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
+        .execute();
+      await groups().addColumn("avatar", "text").execute();
+      await groups().addColumn("announcement", "text").execute();
+      await groups().addColumn("announcement_by", "text").execute();
+      await groups().addColumn("announcement_at", "integer").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const column of [
+        "announcement_at",
+        "announcement_by",
+        "announcement",
+        "avatar",
+        "description",
+      ]) {
+        await db.schema.alterTable("groups").dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 /** The tables and columns of migration `0003_people`. Text compares by code point (BINARY). */

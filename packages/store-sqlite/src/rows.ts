@@ -95,6 +95,12 @@ export function toGroup(row: GroupTable, members: MemberRow[]): Group {
     ownerId: row.owner_id,
     mutedAll: row.muted_all === 1,
     createdAt: row.created_at,
+    description: row.description,
+    avatar: row.avatar,
+    announcement:
+      row.announcement !== null && row.announcement_by !== null && row.announcement_at !== null
+        ? { text: row.announcement, by: row.announcement_by, at: row.announcement_at }
+        : null,
     members: members.map(toMember),
   };
 }

@@ -98,6 +98,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
                 owner_id: group.ownerId,
                 muted_all: 0,
                 created_at: group.createdAt,
+                description: "",
               })
               .onConflict((oc) => oc.column("id").doNothing()),
           );
@@ -224,9 +225,25 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
 
     update(groupId, patch) {
       return ctx.run("group update", () => {
-        const set: { name?: string; muted_all?: number } = {};
+        const set: {
+          name?: string;
+          muted_all?: number;
+          description?: string;
+          avatar?: string | null;
+          announcement?: string | null;
+          announcement_by?: string | null;
+          announcement_at?: number | null;
+        } = {};
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.mutedAll !== undefined) set.muted_all = patch.mutedAll ? 1 : 0;
+        if (patch.description !== undefined) set.description = patch.description;
+        if (patch.avatar !== undefined) set.avatar = patch.avatar;
+        if (patch.announcement !== undefined) {
+          const a = patch.announcement;
+          set.announcement = a?.text ?? null;
+          set.announcement_by = a?.by ?? null;
+          set.announcement_at = a?.at ?? null;
+        }
         const query =
           Object.keys(set).length === 0
             ? db.updateTable("groups").set((eb) => ({ id: eb.ref("id") }))

@@ -57,6 +57,7 @@ describe("store-sqlite", () => {
       "0004_message_changes",
       "0005_group_joins",
       "0006_forwarded",
+      "0007_group_profile",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);

@@ -1,4 +1,4 @@
-import type { Group, GroupMember } from "@lucky-im/core";
+import { type Group, type GroupMember, postPolicyOf } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import { renderGroupAvatar } from "../group-avatar.js";
 import { httpError } from "../http-errors.js";
@@ -94,6 +94,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): vo
         name: group.name,
         ownerId: group.ownerId,
         mutedAll: group.mutedAll,
+        postPolicy: postPolicyOf(group),
+        description: group.description,
+        avatar: group.avatar,
+        announcement: group.announcement,
         members: group.members.map((m) => memberJson(m, Date.now())),
       };
     },
@@ -105,6 +109,9 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: RouteContext): vo
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       const group = await memberView(request.params.id, userId);
+      // An uploaded avatar (PUT /groups/:id/avatar) wins over the generated one.
+      if (group.avatar)
+        return reply.header("cache-control", "private, max-age=60").redirect(group.avatar);
       // The owner first, then by join order: the picture stays stable as members come and go.
       const members = [...group.members]
         .sort((a, b) =>

@@ -1,4 +1,4 @@
-import type { Group, GroupMember, GroupRole } from "../domain/group.js";
+import type { Group, GroupAnnouncement, GroupMember, GroupRole } from "../domain/group.js";
 
 /** What creating a group needs. */
 export interface NewGroup {
@@ -20,6 +20,12 @@ export interface GroupPatch {
   name?: string;
   /** Whether only the owner and admins may send. */
   mutedAll?: boolean;
+  /** A new description (`""` clears it). */
+  description?: string;
+  /** A new avatar URL, or null to remove it. */
+  avatar?: string | null;
+  /** A new announcement (text, author, time), or null to remove it. */
+  announcement?: GroupAnnouncement | null;
 }
 
 /**
@@ -66,7 +72,7 @@ export interface GroupStore {
    */
   muteMember(groupId: string, userId: string, until: number | null): Promise<void>;
   /**
-   * Applies the fields present in `patch` (a rename, muting everyone); absent fields keep
+   * Applies the fields present in `patch` (a rename, muting everyone, the description, avatar or announcement); absent fields keep
    * their value, and the next {@link GroupStore.get} returns the new ones. Rejects with
    * `ImError("not_found")` when the group does not exist. Permission checks are the
    * engine's: the store applies any patch it is given.

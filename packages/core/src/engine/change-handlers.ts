@@ -47,9 +47,19 @@ export async function handleEdit(
   session.changeAware = true;
   try {
     const userId = session.userId!;
-    const { message, participants } = await accessMessage(core, userId, frame.messageId);
+    const { message, participants, adminsOnly, manager } = await accessMessage(
+      core,
+      userId,
+      frame.messageId,
+    );
     if (message.from !== userId) {
       throw new ImError("forbidden", "only the sender may edit a message");
+    }
+    // An edit posts new text: in an admins-only group a plain member may no longer do it.
+    if (adminsOnly && !manager) {
+      throw new ImError("forbidden", "only the owner and admins may post in this group", {
+        details: { reason: "admins_only" },
+      });
     }
     if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
     if (message.body.type !== "text" || frame.body.type !== "text") {

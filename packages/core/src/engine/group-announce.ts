@@ -1,3 +1,4 @@
+import type { GroupAnnouncement } from "../domain/group.js";
 import type { GroupEvent } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 
@@ -14,6 +15,7 @@ export async function announceGroupEvent(
   userIds: string[],
   by: string,
   audience: readonly string[],
+  announcement?: GroupAnnouncement | null,
 ): Promise<void> {
   core.groupCache.invalidate(groupId);
   try {
@@ -27,5 +29,6 @@ export async function announceGroupEvent(
     event,
     userIds,
     by,
+    ...(announcement !== undefined && { announcement }),
   });
 }

@@ -15,6 +15,9 @@ function countingStore() {
         ownerId: "owner",
         mutedAll: false,
         createdAt: 0,
+        description: "",
+        avatar: null,
+        announcement: null,
         members: [{ userId: "owner", role: "owner", joinedAt: 0 }],
       };
     },

@@ -58,7 +58,10 @@ export interface GroupJoinOperations {
   /**
    * Invites a user (any member, or only owner and admins when the group's
    * `invitePolicy` is `admins`): the invitee and the inviter get
-   * `group invited`. Expires after the `invitationTtlMs` limit.
+   * `group invited`. Expires after the `invitationTtlMs` limit. The invitee's
+   * privacy is respected: a user who blocked the inviter cannot be invited
+   * (`forbidden`); a user whose `groupInvites` policy refuses direct adds
+   * (`contacts`, `nobody`) can be invited, and joins only by accepting.
    */
   invite(groupId: string, by: string, userId: string, message?: string): Promise<GroupJoinTicket>;
   /** The invitee accepts: it joins (`group member_added`). */

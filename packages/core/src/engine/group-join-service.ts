@@ -17,6 +17,7 @@ import type {
   InviteLinkOptions,
   JoinResult,
 } from "./group-join-operations.js";
+import { checkGroupInviteAllowed } from "./relation-checks.js";
 
 const JOIN_MODES = new Set(["open", "approval", "invite"]);
 const INVITE_POLICIES = new Set(["members", "admins"]);
@@ -140,7 +141,11 @@ export class GroupJoinService implements GroupJoinOperations {
     return this.store.pendingTickets({ kind: "request", groupId, now: Date.now() });
   }
 
-  /** Invites a user (members, or owner and admins per the group's `invitePolicy`). */
+  /**
+   * Invites a user (members, or owner and admins per the group's `invitePolicy`). A user who
+   * blocked the inviter cannot be invited (`forbidden`); a privacy policy that refuses direct
+   * adds still lets invitations through (the invitee accepts or declines).
+   */
   async invite(
     groupId: string,
     by: string,
@@ -150,6 +155,7 @@ export class GroupJoinService implements GroupJoinOperations {
     const text = this.checkMessage(message);
     const group = await this.requireInviter(groupId, by);
     if (roleOf(group, userId)) throw new ImError("conflict", `${userId} is already a member`);
+    await checkGroupInviteAllowed(this.core.relations, by, userId);
     await this.core.unsolicited.checkGroupAdds(by, [userId]);
     const ticket = await this.open("invitation", groupId, userId, by, text, Date.now());
     await this.announce(group, "invited", [userId], by, [userId, by]);

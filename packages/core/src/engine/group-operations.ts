@@ -1,4 +1,4 @@
-import type { Group, GroupRole } from "../domain/group.js";
+import type { Group, GroupAnnouncement, GroupPostPolicy, GroupRole } from "../domain/group.js";
 import type { GroupJoinOperations } from "./group-join-operations.js";
 
 /** What {@link GroupOperations.create} needs. */
@@ -20,7 +20,8 @@ export interface CreateGroupInput {
  * every member.
  *
  * Roles: the owner may do everything; admins may add and remove plain
- * members, mute them and rename the group; members may only leave. How
+ * members, mute them, rename the group and change its description, avatar,
+ * announcement and who may post; members may only leave. How
  * non-members get in (join modes, requests, invitations, invite links) is
  * in {@link GroupJoinOperations}.
  */
@@ -52,6 +53,40 @@ export interface GroupOperations extends GroupJoinOperations {
   muteAll(groupId: string, by: string, muted: boolean): Promise<void>;
   /** Renames the group (owner or admin). */
   rename(groupId: string, by: string, name: string): Promise<void>;
+  /**
+   * Sets the group's description (owner or admin); `""` clears it. Members get `group updated`.
+   * `bad_request` for ill-formed text, `too_large` past `limits.maxGroupDescriptionLength`.
+   */
+  setDescription(groupId: string, by: string, description: string): Promise<void>;
+  /**
+   * Sets the URL of the group's uploaded avatar (owner or admin), or removes it with null
+   * (hosts then draw a generated one). The host checks that the URL names an image the
+   * caller may publish; the engine bounds its length (`limits.maxGroupAvatarLength`).
+   * Members get `group updated`.
+   */
+  setAvatar(groupId: string, by: string, avatar: string | null): Promise<void>;
+  /**
+   * Sets the group's announcement (owner or admin), or removes it with null. Every member
+   * gets a `group` frame with `event: "announcement"` and the new `announcement`
+   * (`{ text, by, at }` or null). `bad_request` for empty or ill-formed text, `too_large`
+   * past `limits.maxGroupAnnouncementLength`. Resolves with the stored announcement.
+   *
+   * @example
+   * ```ts
+   * await im.groups.setAnnouncement("team", "alice", "Release on Friday");
+   * ```
+   */
+  setAnnouncement(
+    groupId: string,
+    by: string,
+    text: string | null,
+  ): Promise<GroupAnnouncement | null>;
+  /**
+   * Sets who may post (owner or admin): `everyone`, or `admins` (owner and admins only; a
+   * plain member's `send`, `edit` and typing are refused with `forbidden`). The same flag as
+   * {@link GroupOperations.muteAll}. Members get `group updated`.
+   */
+  setPostPolicy(groupId: string, by: string, policy: GroupPostPolicy): Promise<void>;
   /** Dismisses the group (owner only); every member gets `group dismissed`. Messages stay stored. */
   dismiss(groupId: string, by: string): Promise<void>;
 }

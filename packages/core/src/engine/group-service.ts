@@ -1,4 +1,11 @@
-import { type Group, type GroupMember, type GroupRole, isManager } from "../domain/group.js";
+import {
+  type Group,
+  type GroupAnnouncement,
+  type GroupMember,
+  type GroupPostPolicy,
+  type GroupRole,
+  isManager,
+} from "../domain/group.js";
 import type { GroupJoinSettings } from "../domain/group-join.js";
 import { ImError } from "../errors.js";
 import { isIllFormed } from "../protocol/json-limits.js";
@@ -238,6 +245,67 @@ export class GroupService implements GroupOperations {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     await this.core.storage.groups.update(groupId, { name: trimmed });
     await this.announce(groupId, "updated", [], by, memberIdsOf(group));
+  }
+
+  /** {@inheritDoc GroupOperations.setDescription} */
+  async setDescription(groupId: string, by: string, description: string): Promise<void> {
+    if (typeof description !== "string" || isIllFormed(description))
+      throw new ImError("bad_request", "a description is well-formed text");
+    const max = this.core.limits.maxGroupDescriptionLength;
+    if (description.length > max)
+      throw new ImError("too_large", `a group description has at most ${max} characters`);
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    await this.core.storage.groups.update(groupId, { description });
+    await this.announce(groupId, "updated", [], by, memberIdsOf(group));
+  }
+
+  /** {@inheritDoc GroupOperations.setAvatar} */
+  async setAvatar(groupId: string, by: string, avatar: string | null): Promise<void> {
+    if (avatar !== null) {
+      if (typeof avatar !== "string" || !avatar || isIllFormed(avatar))
+        throw new ImError("bad_request", "an avatar is a non-empty URL or null");
+      const max = this.core.limits.maxGroupAvatarLength;
+      if (avatar.length > max)
+        throw new ImError("too_large", `an avatar URL has at most ${max} characters`);
+    }
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    await this.core.storage.groups.update(groupId, { avatar });
+    await this.announce(groupId, "updated", [], by, memberIdsOf(group));
+  }
+
+  /** {@inheritDoc GroupOperations.setAnnouncement} */
+  async setAnnouncement(
+    groupId: string,
+    by: string,
+    text: string | null,
+  ): Promise<GroupAnnouncement | null> {
+    if (text !== null) {
+      if (typeof text !== "string" || !text.trim() || isIllFormed(text))
+        throw new ImError("bad_request", "an announcement is non-empty, well-formed text, or null");
+      const max = this.core.limits.maxGroupAnnouncementLength;
+      if (text.length > max)
+        throw new ImError("too_large", `a group announcement has at most ${max} characters`);
+    }
+    const group = await this.requireRole(groupId, by, ["owner", "admin"]);
+    const announcement = text === null ? null : { text, by, at: Date.now() };
+    await this.core.storage.groups.update(groupId, { announcement });
+    await announceGroupEvent(
+      this.core,
+      groupId,
+      "announcement",
+      [],
+      by,
+      memberIdsOf(group),
+      announcement,
+    );
+    return announcement;
+  }
+
+  /** {@inheritDoc GroupOperations.setPostPolicy} */
+  async setPostPolicy(groupId: string, by: string, policy: GroupPostPolicy): Promise<void> {
+    if (policy !== "everyone" && policy !== "admins")
+      throw new ImError("bad_request", "postPolicy is everyone or admins");
+    await this.muteAll(groupId, by, policy === "admins");
   }
 
   /** Dismisses the group (owner only); every member gets `group dismissed`. Messages stay stored. */

@@ -12,6 +12,8 @@ export interface ConversationAccess {
   direct: boolean;
   /** The user is a group owner or admin. */
   manager: boolean;
+  /** The group lets only its owner and admins post (who-may-post is `admins`). */
+  adminsOnly: boolean;
 }
 
 /**
@@ -31,12 +33,22 @@ export async function accessConversation(
   }
   if (parsed.kind === "direct") {
     if (!parsed.userIds.includes(userId)) throw new ImError("not_found", "no such conversation");
-    return { participants: [...new Set(parsed.userIds)], direct: true, manager: false };
+    return {
+      participants: [...new Set(parsed.userIds)],
+      direct: true,
+      manager: false,
+      adminsOnly: false,
+    };
   }
   const group = await core.groupCache.get(parsed.groupId);
   const member = group?.members.get(userId);
   if (!group || !member) throw new ImError("not_found", "no such conversation");
-  return { participants: group.memberIds, direct: false, manager: isManager(member.role) };
+  return {
+    participants: group.memberIds,
+    direct: false,
+    manager: isManager(member.role),
+    adminsOnly: group.mutedAll,
+  };
 }
 
 /** A stored message and the user's access to its conversation; `not_found` for either. */

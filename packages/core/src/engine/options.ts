@@ -67,6 +67,21 @@ export interface ImLimits {
    */
   maxJoinMessageLength: number;
   /**
+   * Longest group description, in characters (UTF-16 units); a longer one is refused with `too_large`.
+   * @default 500
+   */
+  maxGroupDescriptionLength: number;
+  /**
+   * Longest group announcement, in characters (UTF-16 units); a longer one is refused with `too_large`.
+   * @default 2000
+   */
+  maxGroupAnnouncementLength: number;
+  /**
+   * Longest group avatar URL, in characters; a longer one is refused with `too_large`.
+   * @default 2048
+   */
+  maxGroupAvatarLength: number;
+  /**
    * Most messages in one `sync` answer (a client may ask for fewer with `limit`).
    * @default 200
    */
@@ -247,6 +262,9 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   inviteLinkTtlMs: 7 * 24 * 3_600_000,
   maxPendingJoinRequestsPerUser: 20,
   maxJoinMessageLength: 500,
+  maxGroupDescriptionLength: 500,
+  maxGroupAnnouncementLength: 2000,
+  maxGroupAvatarLength: 2048,
   syncPageSize: 200,
   syncPageBytes: 256 * 1024,
   maxQueuedSyncs: 4,

@@ -42,7 +42,8 @@ export function checkDirectReach(
 /**
  * Before `by` adds `userIds` to a group: refuses with `forbidden` when one of them blocked
  * `by`, or lets contacts only (and `by` is not one) or nobody add them. One message for
- * every cause, so that a block is not revealed.
+ * every cause, so that a block is not revealed; `details.userIds` names them, so that the
+ * client can invite them instead (an invitation the user accepts respects the policy).
  */
 export async function checkGroupAddsAllowed(
   relations: RelationCache,
@@ -60,8 +61,25 @@ export async function checkGroupAddsAllowed(
   if (refused.length > 0) {
     throw new ImError(
       "forbidden",
-      `these users cannot be added to a group by you: ${refused.map((r) => r.userId).join(", ")}`,
+      `these users cannot be added to a group by you (invite them instead): ${refused.map((r) => r.userId).join(", ")}`,
       { details: { userIds: refused.map((r) => r.userId) } },
     );
+  }
+}
+
+/**
+ * Before `by` invites `userId` to a group: refuses with `forbidden` when `userId` blocked
+ * `by`. A privacy policy that refuses direct adds (`contacts` or `nobody`) does not refuse an
+ * invitation: the invitee decides by accepting or declining it.
+ */
+export async function checkGroupInviteAllowed(
+  relations: RelationCache,
+  by: string,
+  userId: string,
+): Promise<void> {
+  if (userId === by) return;
+  const [relation] = await relations.get(by, [userId]);
+  if (relation?.blockedBy) {
+    throw new ImError("forbidden", `${userId} cannot be invited by you`);
   }
 }

@@ -34,7 +34,9 @@ export async function resolveParticipants(
     );
   }
   if (group.mutedAll && !isManager(member.role)) {
-    throw new ImError("forbidden", `group ${to.id} is muted`);
+    throw new ImError("forbidden", `only the owner and admins may post in group ${to.id}`, {
+      details: { reason: "admins_only" },
+    });
   }
   return group.memberIds;
 }

@@ -75,6 +75,9 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
         ownerId: input.ownerId,
         mutedAll: false,
         createdAt: input.createdAt,
+        description: "",
+        avatar: null,
+        announcement: null,
         members: [],
       };
       state.groups.set(group.groupId, group);
@@ -148,6 +151,10 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
       const group = groupOrThrow(groupId);
       if (patch.name !== undefined) group.name = patch.name;
       if (patch.mutedAll !== undefined) group.mutedAll = patch.mutedAll;
+      if (patch.description !== undefined) group.description = patch.description;
+      if (patch.avatar !== undefined) group.avatar = patch.avatar;
+      if (patch.announcement !== undefined)
+        group.announcement = patch.announcement && { ...patch.announcement };
     },
 
     async transferOwner(groupId, newOwnerId) {

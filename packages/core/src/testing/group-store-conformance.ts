@@ -208,6 +208,53 @@ export const groupStoreSuite: StorageSuite = {
       });
     });
 
+    it("a new group has no description, avatar or announcement; update sets and clears each alone", async () => {
+      const { group, groupId } = await newGroup();
+      expect(group, "create() returns the empty profile").toMatchObject({
+        description: "",
+        avatar: null,
+        announcement: null,
+      });
+      const description = `Über 'quoted' "text" ✨\nsecond line`;
+      await storage.groups.update(groupId, { description });
+      const at = Date.now() - 1234;
+      const announcement = { text: "Meeting at 10 🕙", by: group.ownerId, at };
+      await storage.groups.update(groupId, { avatar: "/files/f_avatar", announcement });
+      expect(
+        await storage.groups.get(groupId),
+        "get() after description, avatar, announcement",
+      ).toMatchObject({
+        name: group.name,
+        mutedAll: false,
+        description,
+        avatar: "/files/f_avatar",
+        announcement: { text: "Meeting at 10 🕙", by: group.ownerId, at },
+      });
+      // Absent fields keep their value; null clears.
+      await storage.groups.update(groupId, { announcement: null });
+      expect(
+        await storage.groups.get(groupId),
+        "get() after clearing the announcement",
+      ).toMatchObject({
+        description,
+        avatar: "/files/f_avatar",
+        announcement: null,
+      });
+      await storage.groups.update(groupId, { avatar: null, description: "" });
+      expect(
+        await storage.groups.get(groupId),
+        "get() after clearing avatar and description",
+      ).toMatchObject({
+        description: "",
+        avatar: null,
+        announcement: null,
+      });
+      await expect(
+        storage.groups.update(uid("missing"), { description: "x" }),
+        "update() of an unknown group",
+      ).rejects.toMatchObject({ code: "not_found" });
+    });
+
     it("transferOwner makes the new owner owner and the old one admin", async () => {
       const { groupId, ownerId, memberIds } = await newGroup();
       const [m0, m1] = memberIds as [string, string];
