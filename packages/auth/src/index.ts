@@ -2,7 +2,8 @@
  * @packageDocumentation
  * Lucky IM authentication: an `Authenticator` over JWTs, token issue and
  * refresh with rotation and revocation, scrypt password hashing, encrypted
- * password login (JWE), verification codes, and in-memory, PostgreSQL and SQLite stores.
+ * password login (JWE), verification codes, password reset and login by code,
+ * QR-code login, and in-memory, PostgreSQL and SQLite stores.
  */
 
 export {
@@ -16,9 +17,19 @@ export {
   type RevokeEvent,
   type TokenPair,
 } from "./auth-service.js";
+export {
+  type AccountRecoveryOptions,
+  type CodeRequestResult,
+  normaliseRecipient,
+} from "./account-recovery.js";
 export type { CodeMessage, CodeSender } from "./contracts/code-sender.js";
 export type { CodeStore, StoredCode } from "./contracts/code-store.js";
 export type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
+export type {
+  LoginChallenge,
+  LoginChallengeStatus,
+  LoginChallengeStore,
+} from "./contracts/login-challenge-store.js";
 export type {
   RefreshFamily,
   RefreshTokenRecord,
@@ -53,6 +64,7 @@ export {
 } from "./login-backoff.js";
 export { createMemoryCodeStore } from "./memory/memory-code-store.js";
 export { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
+export { createMemoryLoginChallengeStore } from "./memory/memory-login-challenge-store.js";
 export { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
 export {
   createPasswordHasher,
@@ -77,8 +89,15 @@ export {
 } from "./postgres/postgres-auth-stores.js";
 export { createPostgresCodeStore } from "./postgres/postgres-code-store.js";
 export { createPostgresCredentialStore } from "./postgres/postgres-credential-store.js";
+export { createPostgresLoginChallengeStore } from "./postgres/postgres-login-challenge-store.js";
 export { createPostgresRefreshTokenStore } from "./postgres/postgres-refresh-token-store.js";
 export type { PostgresAuthOptions, SqlPool } from "./postgres/sql-pool.js";
+export {
+  type LoginChallengePoll,
+  type LoginChallengeTicket,
+  type LoginChallengeView,
+  type QrLoginOptions,
+} from "./qr-login.js";
 export {
   inMemoryRateLimits,
   type RateLimit,
@@ -90,6 +109,7 @@ export { sqliteAuthMigrations } from "./sqlite/sqlite-auth-migrations.js";
 export { createSqliteAuthStores, type SqliteAuthStores } from "./sqlite/sqlite-auth-stores.js";
 export { createSqliteCodeStore } from "./sqlite/sqlite-code-store.js";
 export { createSqliteCredentialStore } from "./sqlite/sqlite-credential-store.js";
+export { createSqliteLoginChallengeStore } from "./sqlite/sqlite-login-challenge-store.js";
 export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
 export { createSqliteRefreshTokenStore } from "./sqlite/sqlite-refresh-token-store.js";
 export { normalizeUsername } from "./username-policy.js";
