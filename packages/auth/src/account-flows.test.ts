@@ -65,7 +65,10 @@ async function errorCode(promise: Promise<unknown>) {
 
 /** A user with a verified recipient. */
 async function userWithRecipient(ctx: ReturnType<typeof setup>, recipient = "Ann@Example.com") {
-  const { userId } = await ctx.auth.register(`ann${Math.random().toString(36).slice(2, 8)}`, "correct horse");
+  const { userId } = await ctx.auth.register(
+    `ann${Math.random().toString(36).slice(2, 8)}`,
+    "correct horse",
+  );
   const sent = ctx.box.next();
   await ctx.auth.requestRecipientCode(userId, recipient);
   const { code } = await sent;
@@ -155,9 +158,9 @@ describe("account recovery", () => {
     ({ code } = await sent);
     const wrong = code === "000000" ? "111111" : "000000";
     for (let i = 0; i < 3; i++) {
-      expect(await errorCode(auth.resetPassword("ann@example.com", wrong, "battery staple 9"))).toBe(
-        "unauthorized",
-      );
+      expect(
+        await errorCode(auth.resetPassword("ann@example.com", wrong, "battery staple 9")),
+      ).toBe("unauthorized");
     }
     // Past the attempts, even the right code is refused.
     expect(await errorCode(auth.resetPassword("ann@example.com", code, "battery staple 9"))).toBe(
@@ -181,9 +184,9 @@ describe("account recovery", () => {
     expect(unknown.expiresAt).toBe(known.expiresAt);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(box.messages.map((m) => m.recipient)).toEqual(["ann@example.com"]);
-    expect(await errorCode(auth.resetPassword("nobody@example.com", "123456", "battery staple 9"))).toBe(
-      "unauthorized",
-    );
+    expect(
+      await errorCode(auth.resetPassword("nobody@example.com", "123456", "battery staple 9")),
+    ).toBe("unauthorized");
     await auth.requestPasswordReset("ann@example.com");
     await auth.requestPasswordReset("nobody@example.com");
     expect(await errorCode(auth.requestPasswordReset("ann@example.com"))).toBe("rate_limited");
@@ -310,8 +313,6 @@ describe("QR login", () => {
     expect(await errorCode(auth.pollLoginChallenge(c.challengeId, c.secret))).toBe("rate_limited");
     await auth.getLoginChallenge(userId, c.challengeId);
     await auth.getLoginChallenge(userId, c.challengeId);
-    expect(await errorCode(auth.approveLoginChallenge(userId, c.challengeId))).toBe(
-      "rate_limited",
-    );
+    expect(await errorCode(auth.approveLoginChallenge(userId, c.challengeId))).toBe("rate_limited");
   });
 });

@@ -12,6 +12,7 @@ import type { CredentialStore, UserCredentials } from "./contracts/credential-st
 import type { LoginChallengeStore } from "./contracts/login-challenge-store.js";
 import type { RefreshFamily, RefreshTokenStore } from "./contracts/refresh-token-store.js";
 import { createEncryptionKeyRing, type EncryptionKeyRing } from "./encryption-key-ring.js";
+import type { AccountDeps } from "./internal/account-deps.js";
 import { authError, PREFIX, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
@@ -19,7 +20,6 @@ import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
 import type { Jwk } from "./jwk.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createLoginBackoff, type LoginBackoffOptions } from "./login-backoff.js";
-import type { AccountDeps } from "./internal/account-deps.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
 import { createMemoryLoginChallengeStore } from "./memory/memory-login-challenge-store.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";

@@ -7,6 +7,11 @@
  */
 
 export {
+  type AccountRecoveryOptions,
+  type CodeRequestResult,
+  normaliseRecipient,
+} from "./account-recovery.js";
+export {
   type AuthService,
   type AuthServiceOptions,
   createAuthService,
@@ -17,11 +22,6 @@ export {
   type RevokeEvent,
   type TokenPair,
 } from "./auth-service.js";
-export {
-  type AccountRecoveryOptions,
-  type CodeRequestResult,
-  normaliseRecipient,
-} from "./account-recovery.js";
 export type { CodeMessage, CodeSender } from "./contracts/code-sender.js";
 export type { CodeStore, StoredCode } from "./contracts/code-store.js";
 export type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
@@ -92,11 +92,11 @@ export { createPostgresCredentialStore } from "./postgres/postgres-credential-st
 export { createPostgresLoginChallengeStore } from "./postgres/postgres-login-challenge-store.js";
 export { createPostgresRefreshTokenStore } from "./postgres/postgres-refresh-token-store.js";
 export type { PostgresAuthOptions, SqlPool } from "./postgres/sql-pool.js";
-export {
-  type LoginChallengePoll,
-  type LoginChallengeTicket,
-  type LoginChallengeView,
-  type QrLoginOptions,
+export type {
+  LoginChallengePoll,
+  LoginChallengeTicket,
+  LoginChallengeView,
+  QrLoginOptions,
 } from "./qr-login.js";
 export {
   inMemoryRateLimits,
@@ -109,8 +109,8 @@ export { sqliteAuthMigrations } from "./sqlite/sqlite-auth-migrations.js";
 export { createSqliteAuthStores, type SqliteAuthStores } from "./sqlite/sqlite-auth-stores.js";
 export { createSqliteCodeStore } from "./sqlite/sqlite-code-store.js";
 export { createSqliteCredentialStore } from "./sqlite/sqlite-credential-store.js";
-export { createSqliteLoginChallengeStore } from "./sqlite/sqlite-login-challenge-store.js";
 export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
+export { createSqliteLoginChallengeStore } from "./sqlite/sqlite-login-challenge-store.js";
 export { createSqliteRefreshTokenStore } from "./sqlite/sqlite-refresh-token-store.js";
 export { normalizeUsername } from "./username-policy.js";
 export {

@@ -59,7 +59,11 @@ export interface LoginChallengeStore {
    * `secretHash`, to `consumed`; resolves with it (its `userId` gets the
    * tokens), or undefined otherwise. Succeeds once per challenge.
    */
-  consume(challengeId: string, secretHash: string, now: number): Promise<LoginChallenge | undefined>;
+  consume(
+    challengeId: string,
+    secretHash: string,
+    now: number,
+  ): Promise<LoginChallenge | undefined>;
   /** Deletes challenges expired before `now`; resolves with how many. */
   purgeExpired(now: number): Promise<number>;
 }

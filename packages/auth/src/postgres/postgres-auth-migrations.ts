@@ -1,9 +1,9 @@
 import { type Kysely, type Migration, type MigratorProps, sql } from "kysely";
-import { AUTH_TABLES_DROP_ORDER, postgresAuthTableStatements } from "./auth-table-statements.js";
 import {
   postgresAccountDownStatements,
   postgresAccountStatements,
 } from "./account-table-statements.js";
+import { AUTH_TABLES_DROP_ORDER, postgresAuthTableStatements } from "./auth-table-statements.js";
 import { quoteIdent } from "./sql-pool.js";
 
 /** kysely's bookkeeping table of the auth migrations (its lock table adds `_lock`). */

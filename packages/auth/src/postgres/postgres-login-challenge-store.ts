@@ -2,6 +2,7 @@ import type {
   LoginChallengeStatus,
   LoginChallengeStore,
 } from "../contracts/login-challenge-store.js";
+import { toChallenge } from "../internal/challenge-row.js";
 import { authError } from "../internal/errors.js";
 import {
   isUniqueViolation,
@@ -9,7 +10,6 @@ import {
   quoteIdent,
   type SqlPool,
 } from "./sql-pool.js";
-import { toChallenge } from "../internal/challenge-row.js";
 
 interface Row {
   challenge_id: string;

@@ -4,8 +4,8 @@ import {
   SQLITE_HAS_RECIPIENT,
 } from "./sqlite-account-table-statements.js";
 import { SQLITE_AUTH_TABLE_STATEMENTS } from "./sqlite-auth-table-statements.js";
-import { immediate } from "./sqlite-db.js";
 import type { SqliteDb } from "./sqlite-db.js";
+import { immediate } from "./sqlite-db.js";
 
 /**
  * Creates the tables of the SQLite auth stores when they do not exist

@@ -1,13 +1,13 @@
 import { type Kysely, type Migration, type MigratorProps, sql } from "kysely";
 import { AUTH_TABLES_DROP_ORDER } from "../postgres/auth-table-statements.js";
 import { AUTH_MIGRATION_TABLE } from "../postgres/postgres-auth-migrations.js";
-import { SQLITE_AUTH_TABLE_STATEMENTS } from "./sqlite-auth-table-statements.js";
 import {
   SQLITE_ACCOUNT_DOWN_STATEMENTS,
   SQLITE_ACCOUNT_STATEMENTS,
   SQLITE_ADD_RECIPIENT,
   SQLITE_HAS_RECIPIENT,
 } from "./sqlite-account-table-statements.js";
+import { SQLITE_AUTH_TABLE_STATEMENTS } from "./sqlite-auth-table-statements.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001_auth_tables": {

@@ -4,8 +4,8 @@ import type { LoginChallengeStore } from "../contracts/login-challenge-store.js"
 import type { RefreshTokenStore } from "../contracts/refresh-token-store.js";
 import { createSqliteCodeStore } from "./sqlite-code-store.js";
 import { createSqliteCredentialStore } from "./sqlite-credential-store.js";
-import { createSqliteLoginChallengeStore } from "./sqlite-login-challenge-store.js";
 import type { SqliteDb } from "./sqlite-db.js";
+import { createSqliteLoginChallengeStore } from "./sqlite-login-challenge-store.js";
 import { createSqliteRefreshTokenStore } from "./sqlite-refresh-token-store.js";
 
 /** The four auth stores over one SQLite connection. */

@@ -77,7 +77,9 @@ export function createSqliteCredentialStore(db: SqliteDb): CredentialStore {
       );
     },
     async findByRecipient(recipient) {
-      return toUser(q(`SELECT ${COLUMNS} FROM auth_credentials WHERE recipient = ?`).get(recipient));
+      return toUser(
+        q(`SELECT ${COLUMNS} FROM auth_credentials WHERE recipient = ?`).get(recipient),
+      );
     },
     async setRecipient(userId, recipient) {
       try {

@@ -2,8 +2,8 @@ import type {
   LoginChallengeStatus,
   LoginChallengeStore,
 } from "../contracts/login-challenge-store.js";
-import { authError } from "../internal/errors.js";
 import { toChallenge } from "../internal/challenge-row.js";
+import { authError } from "../internal/errors.js";
 import { isUniqueViolation, type SqliteDb, statementCache } from "./sqlite-db.js";
 
 interface Row {
