@@ -25,14 +25,14 @@ export function createMemoryLoginChallengeStore(): LoginChallengeStore {
     },
     async decide(challengeId, userId, decision, now) {
       const challenge = live(challengeId, now);
-      if (!challenge || challenge.status !== "pending") return undefined;
+      if (challenge?.status !== "pending") return undefined;
       challenge.status = decision;
       challenge.userId = userId;
       return { ...challenge };
     },
     async consume(challengeId, secretHash, now) {
       const challenge = live(challengeId, now);
-      if (!challenge || challenge.status !== "approved" || challenge.secretHash !== secretHash) {
+      if (challenge?.status !== "approved" || challenge.secretHash !== secretHash) {
         return undefined;
       }
       challenge.status = "consumed";
