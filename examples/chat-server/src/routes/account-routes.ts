@@ -1,6 +1,7 @@
 import type { TokenPair } from "@lucky-im/auth";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { renderSVG } from "uqr";
 import type { RouteContext } from "../route-context.js";
 
 /**
@@ -173,7 +174,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): 
         ip: request.ip,
         ...(body.deviceClass === undefined ? {} : { deviceClass: body.deviceClass }),
       });
-      return reply.status(201).send({ ...ticket, qr: qrText(ticket.challengeId) });
+      const qr = qrText(ticket.challengeId);
+      return reply.status(201).send({ ...ticket, qr, qrSvg: renderSVG(qr) });
     },
   );
 
