@@ -357,6 +357,39 @@ export function describePeoplePresence(name: string, open: () => Promise<Scenari
       await member.next<ProfileFrame>("profile");
     });
 
+    it("a block hides presence both ways: no subscription, and a watch made before ends", async () => {
+      const server = await start();
+      const [aliceId, bobId, carolId] = [unique("alice"), unique("bob"), unique("carol")];
+      const alice = await server.login(aliceId);
+      const carol = await server.login(carolId);
+      await sendText(alice, bobId, "hi");
+      await sendText(carol, bobId, "hi");
+      const bob = await server.login(bobId);
+      expect(((await subscribe(alice, [bobId])) as PresenceStateFrame).users).toEqual([
+        { userId: bobId, online: true },
+      ]);
+      await subscribe(carol, [bobId]);
+
+      await server.im.contacts.block(bobId, aliceId);
+      // Neither may watch the other any more: the blocked user nor the blocker.
+      await eventually(async () =>
+        expect(((await subscribe(bob, [aliceId])) as PresenceStateFrame).users).toEqual([]),
+      );
+      const watcher = await server.login(aliceId);
+      expect(((await subscribe(watcher, [bobId])) as PresenceStateFrame).users).toEqual([]);
+      // Alice's first session subscribed before the block: its watch ended too. Carol, who
+      // watches on the same node, hears Bob leave; Alice does not.
+      const before = alice.all("presence").length;
+      bob.close();
+      await carol.next<PresenceFrame>((f) => f.type === "presence" && !f.online);
+      expect(alice.all("presence").slice(before)).toEqual([]);
+
+      await server.im.contacts.unblock(bobId, aliceId);
+      await eventually(async () =>
+        expect(((await subscribe(watcher, [bobId])) as PresenceStateFrame).users).toHaveLength(1),
+      );
+    });
+
     it("the relatedUsers hook lets a contact without a conversation watch presence", async () => {
       const [aliceId, bobId] = [unique("alice"), unique("bob")];
       const server = await start(

@@ -1808,6 +1808,7 @@ async function enterChat() {
     // The page works without profiles.
   }
   showMe();
+  void showRecipient();
   $("auth-view").hidden = true;
   $("chat-view").hidden = false;
   await Promise.all([startClient(), loadConversations(), loadInvitations(), loadPeople()]);
@@ -1887,6 +1888,200 @@ $("register-button").onclick = () => {
 };
 
 $("logout-button").onclick = () => void logout();
+
+// ------------------------------------------------------------------ account flows
+
+/** Signs this tab in with tokens from a code or a QR approval. */
+async function signInWith(tokens) {
+  saveAuth({ ...tokens, expiresAt: Date.now() + tokens.expiresIn * 1000 });
+  await enterChat();
+}
+
+$("code-request-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("code-request-form"), async () => {
+    try {
+      await api("POST", "/auth/code-login", { recipient: $("code-login-recipient").value });
+      $("code-login-status").textContent = "If an account has this address, a code is on its way.";
+    } catch (error) {
+      $("code-login-status").textContent = error.message;
+    }
+  });
+};
+
+$("code-login-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("code-login-form"), async () => {
+    try {
+      const tokens = await api(
+        "POST",
+        "/auth/code-login/confirm",
+        { recipient: $("code-login-recipient").value, code: $("code-login-code").value.trim() },
+        { retry: false },
+      );
+      await signInWith(tokens);
+    } catch (error) {
+      $("code-login-status").textContent = error.message;
+    }
+  });
+};
+
+$("reset-request-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("reset-request-form"), async () => {
+    try {
+      await api("POST", "/auth/password-reset", { recipient: $("reset-recipient").value });
+      $("reset-status").textContent = "If an account has this address, a code is on its way.";
+    } catch (error) {
+      $("reset-status").textContent = error.message;
+    }
+  });
+};
+
+$("reset-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("reset-form"), async () => {
+    try {
+      const tokens = await api(
+        "POST",
+        "/auth/password-reset/confirm",
+        {
+          recipient: $("reset-recipient").value,
+          code: $("reset-code").value.trim(),
+          newPassword: $("reset-password").value,
+        },
+        { retry: false },
+      );
+      await signInWith(tokens);
+    } catch (error) {
+      $("reset-status").textContent = error.message;
+    }
+  });
+};
+
+/** QR login on this (new) device: shows a challenge, waits for a signed-in device to approve. */
+async function qrLogin() {
+  const ticket = await api("POST", "/auth/qr", {});
+  $("qr-image").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qrSvg)}`;
+  $("qr-code").textContent = ticket.challengeId;
+  $("qr-panel").hidden = false;
+  $("qr-status").textContent = "Waiting for approval…";
+  for (;;) {
+    let answer;
+    try {
+      answer = await api(
+        "POST",
+        `/auth/qr/${encodeURIComponent(ticket.challengeId)}/poll`,
+        { secret: ticket.secret, waitMs: 20_000 },
+        { retry: false },
+      );
+    } catch (error) {
+      $("qr-panel").hidden = true;
+      $("qr-status").textContent =
+        error.code === "not_found" ? "The code expired: show a new one." : error.message;
+      return;
+    }
+    if (answer.status === "approved") {
+      await signInWith(answer);
+      return;
+    }
+    if (answer.status === "declined") {
+      $("qr-panel").hidden = true;
+      $("qr-status").textContent = "The other device declined.";
+      return;
+    }
+  }
+}
+
+$("qr-start").onclick = () => {
+  $("qr-status").textContent = "";
+  void busy($("qr-login-box"), () =>
+    qrLogin().catch((error) => {
+      $("qr-status").textContent = error.message;
+    }),
+  );
+};
+
+async function showRecipient() {
+  try {
+    const { recipient } = await api("GET", "/auth/recipient");
+    $("recipient-current").textContent = recipient
+      ? `Reset and login codes go to ${recipient}.`
+      : "No e-mail or phone for password reset.";
+  } catch {
+    // The page works without it.
+  }
+}
+
+$("recipient-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("recipient-form"), async () => {
+    try {
+      await api("POST", "/auth/recipient", { recipient: $("recipient-input").value });
+      $("recipient-status").textContent = "Code sent: type it below.";
+    } catch (error) {
+      $("recipient-status").textContent = error.message;
+    }
+  });
+};
+
+$("recipient-confirm-form").onsubmit = (event) => {
+  event.preventDefault();
+  void busy($("recipient-confirm-form"), async () => {
+    try {
+      await api("POST", "/auth/recipient/confirm", {
+        recipient: $("recipient-input").value,
+        code: $("recipient-code").value.trim(),
+      });
+      $("recipient-confirm-form").reset();
+      $("recipient-status").textContent = "Verified.";
+      await showRecipient();
+    } catch (error) {
+      $("recipient-status").textContent = error.message;
+    }
+  });
+};
+
+/** The challenge id in what the user typed or scanned (`lucky-im:login:<id>` or the id). */
+const challengeIdOf = (text) => text.trim().replace(/^lucky-im:login:/, "");
+let approving = null;
+
+$("approve-form").onsubmit = (event) => {
+  event.preventDefault();
+  $("approve-status").textContent = "";
+  void busy($("approve-form"), async () => {
+    try {
+      const id = challengeIdOf($("approve-code").value);
+      const challenge = await api("GET", `/auth/qr/${encodeURIComponent(id)}`);
+      approving = challenge.challengeId;
+      // Who asks, before anything is decided: a phishing page shows someone else's code.
+      $("approve-device").textContent = challenge.description;
+      $("approve-ip").textContent = challenge.ip ? `(from ${challenge.ip})` : "";
+      $("approve-panel").hidden = false;
+    } catch (error) {
+      $("approve-status").textContent =
+        error.code === "not_found" ? "Unknown or expired code." : error.message;
+    }
+  });
+};
+
+function decideDevice(decision) {
+  if (!approving) return;
+  const id = approving;
+  approving = null;
+  $("approve-panel").hidden = true;
+  api("POST", `/auth/qr/${encodeURIComponent(id)}/${decision}`)
+    .then(() => {
+      $("approve-form").reset();
+      $("approve-status").textContent =
+        decision === "approve" ? "The device is signed in." : "Declined.";
+    })
+    .catch((error) => {
+      $("approve-status").textContent = error.message;
+    });
+}
+$("approve-yes").onclick = () => decideDevice("approve");
+$("approve-no").onclick = () => decideDevice("decline");
 
 $("profile-form").onsubmit = (event) => {
   event.preventDefault();

@@ -5,6 +5,7 @@ import {
   createMemoryRefreshTokenStore,
   createPostgresAuthStores,
   inMemoryRateLimits,
+  type LoginChallengeStore,
   type RateLimiterFactory,
   type RefreshTokenStore,
 } from "@lucky-im/auth";
@@ -41,8 +42,13 @@ export interface Backends {
   frameLimiter?: RateLimiter;
   /** Named limiters for auth and registration (Redis-backed with Redis, else in memory). */
   limiterFactory: RateLimiterFactory;
-  /** Where users and refresh tokens live. */
-  authStores: { credentials: CredentialStore; refreshTokens: RefreshTokenStore; codes?: CodeStore };
+  /** Where users, refresh tokens, codes and QR login challenges live. */
+  authStores: {
+    credentials: CredentialStore;
+    refreshTokens: RefreshTokenStore;
+    codes?: CodeStore;
+    challenges?: LoginChallengeStore;
+  };
   /** Where push device tokens live (same database as the store; in memory for `memory`). */
   deviceRegistry: DeviceRegistry;
   /** The login key shared through PostgreSQL; undefined: one per process. */

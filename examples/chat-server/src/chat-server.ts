@@ -7,6 +7,7 @@ import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import {
   type AuthService,
+  type CodeSender,
   createAuthService,
   createEncryptionKeyRing,
   createHashPool,
@@ -31,6 +32,7 @@ import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
 import { createChatPush } from "./push.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
+import { registerAccountRoutes } from "./routes/account-routes.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
@@ -75,6 +77,11 @@ export interface ChatServerOptions {
    * @default a pino logger at `config.logLevel`, tokens and bodies redacted
    */
   logger?: Logger;
+  /**
+   * Delivers password reset, login and recipient check codes (your SMS or e-mail provider).
+   * @default the auth package's logging sender (codes in the log: development only)
+   */
+  codeSender?: CodeSender;
 }
 
 /** One level up from `src/` (sources) or `dist/` (the build): the package folder. */
@@ -197,7 +204,8 @@ export async function createChatServer(
       lookupLimitPerUser: { points: config.lookupLimit, durationMs: 60_000 },
       lookupLimitPerIp: { points: config.lookupLimitPerIp, durationMs: 60_000 },
       rateLimiter: backends.limiterFactory,
-      // Revoked tokens (logout, refresh reuse) also close the user's live sessions.
+      ...(options.codeSender ? { codeSender: options.codeSender } : {}),
+      // Revoked tokens (logout, refresh reuse, password reset) also close the user's live sessions.
       onRevoke: ({ userId }) => im?.kick(userId),
       onError: (error) => log.error({ err: error }, "auth background failure"),
     });
@@ -338,6 +346,7 @@ export async function createChatServer(
     await installHttpBasics(http, config);
     registerOpsRoutes(http, ctx);
     registerAuthRoutes(http, ctx);
+    registerAccountRoutes(http, ctx);
     registerGroupRoutes(http, ctx);
     registerGroupJoinRoutes(http, ctx);
     registerGroupProfileRoutes(http, ctx);

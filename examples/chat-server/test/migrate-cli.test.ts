@@ -28,6 +28,7 @@ const PUSH_TABLES = ["push_devices"];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
+  "auth_login_challenges",
   "auth_refresh_families",
   "auth_refresh_tokens",
 ];
@@ -93,16 +94,19 @@ describe("lucky-im migrate on SQLite", () => {
       expect(steps.map((s) => `${s.owner}/${s.name}`)).toEqual([
         ...storeSteps,
         "auth/0001_auth_tables",
+        "auth/0002_account_recovery",
         "push/0001_push_devices",
       ]);
       expect(await migrations.up()).toEqual([]);
       expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
       expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
+      expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
       const status = await migrations.status();
       expect(status.filter((m) => m.executedAt === undefined).map((m) => m.name)).toEqual([
         "0001_auth_tables",
+        "0002_account_recovery",
         "0001_push_devices",
       ]);
       expect(await migrations.down()).toEqual({
@@ -181,6 +185,7 @@ describe("lucky-im migrate on SQLite", () => {
     };
     expect((await cli("up", env)).code).toBe(0);
     expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
+    expect((await cli("down", env)).stdout).toContain("reverted auth/0002_account_recovery");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
     const register = async (server: ServerProcess, username: string) =>
       (
@@ -258,21 +263,23 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     expect((await migrations.status()).map((m) => `${m.owner}/${m.name}`)).toEqual([
       ...storeSteps,
       "auth/0001_auth_tables",
+      "auth/0002_account_recovery",
       "push/0001_push_devices",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(storeSteps.length + 3);
+    expect(a.length + b.length).toBe(storeSteps.length + 4);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
     expect(await migrations.down()).toEqual({ owner: "server", name: "0001_login_keys" });
     expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
+    expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "push", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual(["auth", "auth", "push", "server"]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -293,7 +300,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const up = await cli("up", env);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(
-      "applied auth/0001_auth_tables, push/0001_push_devices, server/0001_login_keys",
+      "applied auth/0001_auth_tables, auth/0002_account_recovery, push/0001_push_devices, server/0001_login_keys",
     );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);

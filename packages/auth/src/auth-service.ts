@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import { addressLimitKey, isImError, newId } from "@lucky-im/core";
 import { SignJWT } from "jose";
+import {
+  type AccountRecoveryOptions,
+  type CodeRequestResult,
+  createAccountRecovery,
+} from "./account-recovery.js";
 import type { CodeSender } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
 import type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
+import type { LoginChallengeStore } from "./contracts/login-challenge-store.js";
 import type { RefreshFamily, RefreshTokenStore } from "./contracts/refresh-token-store.js";
 import { createEncryptionKeyRing, type EncryptionKeyRing } from "./encryption-key-ring.js";
+import type { AccountDeps } from "./internal/account-deps.js";
 import { authError, PREFIX, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
@@ -14,8 +21,16 @@ import type { Jwk } from "./jwk.js";
 import { createJwtAuthenticator, type JwtAuthenticator } from "./jwt-authenticator.js";
 import { createLoginBackoff, type LoginBackoffOptions } from "./login-backoff.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
+import { createMemoryLoginChallengeStore } from "./memory/memory-login-challenge-store.js";
 import { createPasswordHasher, type PasswordHasher } from "./password-hasher.js";
 import { createPasswordPolicy } from "./password-policy.js";
+import {
+  createQrLogin,
+  type LoginChallengePoll,
+  type LoginChallengeTicket,
+  type LoginChallengeView,
+  type QrLoginOptions,
+} from "./qr-login.js";
 import { inMemoryRateLimits, type RateLimit, type RateLimiterFactory } from "./rate-limits.js";
 import { normalizeUsername } from "./username-policy.js";
 import {
@@ -32,10 +47,11 @@ export interface RevokeEvent {
   userId: string;
   /**
    * `logout`: one device logged out; `logout_all`: log out everywhere;
-   * `password_change`; `refresh_reuse`: an already rotated refresh token came
-   * back (a stolen token, or a client that lost the newer one).
+   * `password_change`; `password_reset`: the password was reset with a code
+   * (every session of the user ends); `refresh_reuse`: an already rotated
+   * refresh token came back (a stolen token, or a client that lost the newer one).
    */
-  reason: "logout" | "logout_all" | "password_change" | "refresh_reuse";
+  reason: "logout" | "logout_all" | "password_change" | "password_reset" | "refresh_reuse";
 }
 
 /** Options of {@link createAuthService}. */
@@ -70,6 +86,22 @@ export interface AuthServiceOptions {
    * @default {} (see `VerificationCodesOptions`)
    */
   codeOptions?: Omit<VerificationCodesOptions, "store" | "sender" | "now" | "rateLimiter">;
+  /**
+   * QR login challenges.
+   * @default an in-memory store (one process only)
+   */
+  challenges?: LoginChallengeStore;
+  /**
+   * Limits of password reset and login by code (code requests per recipient
+   * and per IP, code checks per IP).
+   * @default {} (see `AccountRecoveryOptions`)
+   */
+  recoveryOptions?: AccountRecoveryOptions;
+  /**
+   * QR login: challenge life, limits, waiting polls.
+   * @default {} (see `QrLoginOptions`)
+   */
+  qrLoginOptions?: QrLoginOptions;
   /**
    * Hashes passwords.
    * @default createPasswordHasher() (scrypt N=2^17, r=8, p=1)
@@ -132,7 +164,9 @@ export interface AuthServiceOptions {
   /**
    * Makes the rate limiters (names `auth_login_user`, `auth_login_ip`,
    * `auth_login_failures`, `auth_login_backoff_<n>`, `auth_lookup_user`,
-   * `auth_lookup_ip`, `auth_code_recipient`, `auth_code_ip`); pass a Redis-backed one to share
+   * `auth_lookup_ip`, `auth_code_recipient`, `auth_code_ip`, `auth_recovery_recipient`,
+   * `auth_recovery_ip`, `auth_recovery_check_ip`, `auth_qr_create_ip`, `auth_qr_poll`,
+   * `auth_qr_decide_user`); pass a Redis-backed one to share
    * budgets between nodes.
    * @default in-memory limiters (core's `createMemoryRateLimiter`, one per budget)
    */
@@ -173,7 +207,7 @@ export interface AuthServiceOptions {
    */
   onRevoke?: (event: RevokeEvent) => void | Promise<void>;
   /**
-   * How often expired refresh tokens and verification codes are deleted, in ms; 0 never
+   * How often expired refresh tokens, verification codes and login challenges are deleted, in ms; 0 never
    * (then call the stores' `purgeExpired` yourself). The timer does not keep the process alive.
    * @default 3600000 (one hour)
    */
@@ -326,6 +360,99 @@ export interface AuthService {
   }>;
   /** Checks and consumes a verification code (see `VerificationCodes.verify`). */
   verifyCode(recipient: string, code: string, options?: CodeOptions): Promise<void>;
+  /**
+   * Sends a code to `recipient` to attach it to the signed-in user's account
+   * (a code only this user's {@link confirmRecipient} accepts). Rejects with
+   * `bad_request` for something that is neither an e-mail address nor a phone
+   * number, `rate_limited` past a limit.
+   */
+  requestRecipientCode(
+    userId: string,
+    recipient: string,
+    context?: { ip?: string },
+  ): Promise<CodeRequestResult>;
+  /**
+   * Checks the code and attaches the recipient to the user, replacing the one
+   * attached before: password reset and login codes go there from then on.
+   * Rejects with `unauthorized` for a wrong, expired or used code, `conflict`
+   * when another account holds the recipient.
+   */
+  confirmRecipient(
+    userId: string,
+    recipient: string,
+    code: string,
+  ): Promise<{
+    /** The recipient as stored (normalised). */
+    recipient: string;
+  }>;
+  /** Detaches the user's recipient (no reset or login codes any more). */
+  removeRecipient(userId: string): Promise<void>;
+  /** The user's verified recipient, or undefined. Only for the user itself: it is private. */
+  getRecipient(userId: string): Promise<string | undefined>;
+  /**
+   * Sends a password reset code to the recipient when an account holds it.
+   * Answers the same, at about the same time, whether or not one does (no
+   * account enumeration); `rate_limited` past a limit (counted either way).
+   */
+  requestPasswordReset(recipient: string, context?: { ip?: string }): Promise<CodeRequestResult>;
+  /**
+   * Checks the reset code and sets the new password; every token and session
+   * of the user is revoked (`onRevoke` with `password_reset`), and this device
+   * gets fresh tokens. Rejects with `unauthorized` for a wrong, expired, used or
+   * exhausted code, `bad_request` for a refused password (the code is kept).
+   */
+  resetPassword(
+    recipient: string,
+    code: string,
+    newPassword: string,
+    context?: LoginContext,
+  ): Promise<TokenPair>;
+  /** Sends a login code to the recipient when an account holds it; answers like {@link requestPasswordReset}. */
+  requestLoginCode(recipient: string, context?: { ip?: string }): Promise<CodeRequestResult>;
+  /** Logs in with a login code: `unauthorized` for a wrong, expired, used or exhausted code. */
+  loginWithCode(recipient: string, code: string, context?: LoginContext): Promise<TokenPair>;
+  /**
+   * QR login, on the new device: makes a challenge to show as a QR code (its
+   * `challengeId`), keeps its `secret`, then polls with
+   * {@link pollLoginChallenge}. `bad_request` for a description over the limit,
+   * `rate_limited` past the per-IP limit.
+   */
+  createLoginChallenge(context?: {
+    /** What the device is ("Firefox on Linux"), shown to the approving user. */
+    description?: string;
+    /** The device's IP address: limits, and shown to the approving user. */
+    ip?: string;
+    /** Goes into the tokens as `did`. */
+    deviceId?: string;
+    /** Goes into the tokens as `dcl`. */
+    deviceClass?: string;
+  }): Promise<LoginChallengeTicket>;
+  /** QR login, on the signed-in device: what the challenge is, before deciding (`not_found` when unknown or expired). */
+  getLoginChallenge(userId: string, challengeId: string): Promise<LoginChallengeView>;
+  /**
+   * QR login, on the signed-in device: approves the challenge, so that the new
+   * device gets tokens of `userId`. `not_found` when unknown or expired,
+   * `conflict` when already approved, declined or used.
+   */
+  approveLoginChallenge(userId: string, challengeId: string): Promise<LoginChallengeView>;
+  /** QR login: declines the challenge (the new device's poll answers `declined`). Errors as {@link approveLoginChallenge}. */
+  declineLoginChallenge(userId: string, challengeId: string): Promise<LoginChallengeView>;
+  /**
+   * QR login, on the new device: the challenge's state, waiting up to
+   * `waitMs` for a decision. Once approved it answers the tokens, once only
+   * (later polls: `conflict`). `not_found` for an unknown or expired challenge
+   * or a wrong secret; `rate_limited` past the per-challenge limit.
+   */
+  pollLoginChallenge(
+    challengeId: string,
+    secret: string,
+    options?: {
+      /** How long to wait for a decision, in ms (cut to `qrLoginOptions.maxWaitMs`). */
+      waitMs?: number;
+      /** Ends the wait early (the client went away). */
+      signal?: AbortSignal;
+    },
+  ): Promise<LoginChallengePoll>;
   /** Stops the purge timer. The stores are the caller's to close. Idempotent. */
   close(): void;
 }
@@ -385,6 +512,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     ...(options.lookupLimitPerIp ?? { points: 60, durationMs: 60_000 }),
   });
   const codeStore = options.codes ?? createMemoryCodeStore();
+  const challengeStore = options.challenges ?? createMemoryLoginChallengeStore();
   const codes = createVerificationCodes({
     ...options.codeOptions,
     store: codeStore,
@@ -409,7 +537,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     purgeIntervalMs > 0
       ? setInterval(() => {
           const at = now();
-          Promise.all([refreshTokens.purgeExpired(at), codeStore.purgeExpired(at)]).catch(onError);
+          Promise.all([
+            refreshTokens.purgeExpired(at),
+            codeStore.purgeExpired(at),
+            challengeStore.purgeExpired(at),
+          ]).catch(onError);
         }, purgeIntervalMs)
       : undefined;
   purgeTimer?.unref?.();
@@ -533,6 +665,27 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       )
       .catch(onError);
   }
+
+  const accountDeps: AccountDeps = {
+    credentials,
+    refreshTokens,
+    hasher,
+    passwordPolicy,
+    codes: {
+      sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
+      verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
+    },
+    codeTtlMs: options.codeOptions?.ttlMs ?? 300_000,
+    rateLimiter: factory,
+    issue,
+    revoked: (userId, reason) => revoked(userId, reason, false),
+    store,
+    onError,
+    maxPassword,
+    now,
+  };
+  const recovery = createAccountRecovery(accountDeps, options.recoveryOptions);
+  const qr = createQrLogin(accountDeps, challengeStore, options.qrLoginOptions);
 
   return {
     authenticator,
@@ -689,6 +842,29 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     publicJwk: () => keys.publicJwk(),
     sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
     verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
+    requestRecipientCode: (userId, recipient, context = {}) => {
+      checkUserId(userId);
+      return recovery.requestRecipientCode(userId, recipient, context);
+    },
+    confirmRecipient: (userId, recipient, code) => {
+      checkUserId(userId);
+      return recovery.confirmRecipient(userId, recipient, code);
+    },
+    removeRecipient: (userId) => recovery.removeRecipient(userId),
+    getRecipient: (userId) => recovery.getRecipient(userId),
+    requestPasswordReset: (recipient, context = {}) =>
+      recovery.requestPasswordReset(recipient, context),
+    resetPassword: (recipient, code, newPassword, context = {}) =>
+      recovery.resetPassword(recipient, code, newPassword, context),
+    requestLoginCode: (recipient, context = {}) => recovery.requestLoginCode(recipient, context),
+    loginWithCode: (recipient, code, context = {}) =>
+      recovery.loginWithCode(recipient, code, context),
+    createLoginChallenge: (context = {}) => qr.create(context),
+    getLoginChallenge: (userId, challengeId) => qr.view(userId, challengeId),
+    approveLoginChallenge: (userId, challengeId) => qr.decide(userId, challengeId, "approved"),
+    declineLoginChallenge: (userId, challengeId) => qr.decide(userId, challengeId, "declined"),
+    pollLoginChallenge: (challengeId, secret, pollOptions = {}) =>
+      qr.poll(challengeId, secret, pollOptions),
     close: () => {
       clearInterval(purgeTimer);
       // A hasher passed in is the caller's to close, like the stores.

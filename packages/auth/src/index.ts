@@ -2,9 +2,15 @@
  * @packageDocumentation
  * Lucky IM authentication: an `Authenticator` over JWTs, token issue and
  * refresh with rotation and revocation, scrypt password hashing, encrypted
- * password login (JWE), verification codes, and in-memory, PostgreSQL and SQLite stores.
+ * password login (JWE), verification codes, password reset and login by code,
+ * QR-code login, and in-memory, PostgreSQL and SQLite stores.
  */
 
+export {
+  type AccountRecoveryOptions,
+  type CodeRequestResult,
+  normaliseRecipient,
+} from "./account-recovery.js";
 export {
   type AuthService,
   type AuthServiceOptions,
@@ -19,6 +25,11 @@ export {
 export type { CodeMessage, CodeSender } from "./contracts/code-sender.js";
 export type { CodeStore, StoredCode } from "./contracts/code-store.js";
 export type { CredentialStore, UserCredentials } from "./contracts/credential-store.js";
+export type {
+  LoginChallenge,
+  LoginChallengeStatus,
+  LoginChallengeStore,
+} from "./contracts/login-challenge-store.js";
 export type {
   RefreshFamily,
   RefreshTokenRecord,
@@ -53,6 +64,7 @@ export {
 } from "./login-backoff.js";
 export { createMemoryCodeStore } from "./memory/memory-code-store.js";
 export { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
+export { createMemoryLoginChallengeStore } from "./memory/memory-login-challenge-store.js";
 export { createMemoryRefreshTokenStore } from "./memory/memory-refresh-token-store.js";
 export {
   createPasswordHasher,
@@ -77,8 +89,15 @@ export {
 } from "./postgres/postgres-auth-stores.js";
 export { createPostgresCodeStore } from "./postgres/postgres-code-store.js";
 export { createPostgresCredentialStore } from "./postgres/postgres-credential-store.js";
+export { createPostgresLoginChallengeStore } from "./postgres/postgres-login-challenge-store.js";
 export { createPostgresRefreshTokenStore } from "./postgres/postgres-refresh-token-store.js";
 export type { PostgresAuthOptions, SqlPool } from "./postgres/sql-pool.js";
+export type {
+  LoginChallengePoll,
+  LoginChallengeTicket,
+  LoginChallengeView,
+  QrLoginOptions,
+} from "./qr-login.js";
 export {
   inMemoryRateLimits,
   type RateLimit,
@@ -91,6 +110,7 @@ export { createSqliteAuthStores, type SqliteAuthStores } from "./sqlite/sqlite-a
 export { createSqliteCodeStore } from "./sqlite/sqlite-code-store.js";
 export { createSqliteCredentialStore } from "./sqlite/sqlite-credential-store.js";
 export type { SqliteDb, SqliteDbStatement } from "./sqlite/sqlite-db.js";
+export { createSqliteLoginChallengeStore } from "./sqlite/sqlite-login-challenge-store.js";
 export { createSqliteRefreshTokenStore } from "./sqlite/sqlite-refresh-token-store.js";
 export { normalizeUsername } from "./username-policy.js";
 export {

@@ -2,6 +2,7 @@ import { authStoreConformance } from "@lucky-im/auth/testing";
 import {
   createMemoryCodeStore,
   createMemoryCredentialStore,
+  createMemoryLoginChallengeStore,
   createMemoryRefreshTokenStore,
 } from "../src/index.js";
 
@@ -11,5 +12,6 @@ authStoreConformance({
     credentials: createMemoryCredentialStore(),
     refreshTokens: createMemoryRefreshTokenStore(),
     codes: createMemoryCodeStore(),
+    challenges: createMemoryLoginChallengeStore(),
   }),
 });

@@ -40,6 +40,7 @@ describe.runIf(url)("PostgreSQL auth stores", () => {
     expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual([
       "auth_codes",
       "auth_credentials",
+      "auth_login_challenges",
       "auth_refresh_families",
       "auth_refresh_tokens",
     ]);

@@ -40,6 +40,7 @@ describe("SQLite auth stores", () => {
     expect(rows.map((r) => r.name)).toEqual([
       "auth_codes",
       "auth_credentials",
+      "auth_login_challenges",
       "auth_refresh_families",
       "auth_refresh_tokens",
     ]);

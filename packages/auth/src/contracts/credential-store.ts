@@ -11,6 +11,12 @@ export interface UserCredentials {
    * the user. Incrementing it revokes every access token issued before.
    */
   tokenVersion: number;
+  /**
+   * The verified e-mail address or phone number attached to the account
+   * (normalised: trimmed, lower-cased), where password-reset and login codes
+   * go; absent when none is attached. Unique across users.
+   */
+  recipient?: string;
 }
 
 /**
@@ -51,6 +57,14 @@ export interface CredentialStore {
       ifPasswordHash?: string;
     },
   ): Promise<UserCredentials | undefined>;
+  /** The user whose verified recipient is `recipient` (normalised), or undefined. */
+  findByRecipient(recipient: string): Promise<UserCredentials | undefined>;
+  /**
+   * Attaches a verified recipient to the user (`null` removes it). Resolves with
+   * the updated credentials, or undefined for an unknown user. MUST reject with
+   * `ImError("conflict")` when another user holds that recipient.
+   */
+  setRecipient(userId: string, recipient: string | null): Promise<UserCredentials | undefined>;
   /** Increments the token version and resolves with the new one (undefined: unknown user). */
   incrementTokenVersion(userId: string): Promise<number | undefined>;
 }

@@ -8,6 +8,7 @@ import { authError } from "../internal/errors.js";
 export function createMemoryCredentialStore(): CredentialStore {
   const byId = new Map<string, UserCredentials>();
   const idByUsername = new Map<string, string>();
+  const idByRecipient = new Map<string, string>();
   const copy = (user: UserCredentials | undefined) => (user ? { ...user } : undefined);
 
   return {
@@ -38,6 +39,27 @@ export function createMemoryCredentialStore(): CredentialStore {
       }
       user.passwordHash = passwordHash;
       if (options.revokeTokens) user.tokenVersion += 1;
+      return { ...user };
+    },
+    async findByRecipient(recipient) {
+      const id = idByRecipient.get(recipient);
+      return id === undefined ? undefined : copy(byId.get(id));
+    },
+    async setRecipient(userId, recipient) {
+      const user = byId.get(userId);
+      if (!user) return undefined;
+      if (recipient !== null) {
+        const holder = idByRecipient.get(recipient);
+        if (holder !== undefined && holder !== userId) {
+          throw authError("conflict", "this recipient belongs to another account");
+        }
+      }
+      if (user.recipient !== undefined) idByRecipient.delete(user.recipient);
+      if (recipient === null) delete user.recipient;
+      else {
+        user.recipient = recipient;
+        idByRecipient.set(recipient, userId);
+      }
       return { ...user };
     },
     async incrementTokenVersion(userId) {

@@ -1,3 +1,4 @@
+import { postgresAccountStatements } from "./account-table-statements.js";
 import { postgresAuthTableStatements } from "./auth-table-statements.js";
 import type { SqlPool } from "./sql-pool.js";
 
@@ -24,6 +25,8 @@ export async function createAuthTables(pool: SqlPool, schema = "public"): Promis
       "BEGIN",
       "SELECT pg_advisory_xact_lock(hashtext('lucky-im/auth/create-auth-tables'))",
       ...postgresAuthTableStatements(schema),
+      // What the migration 0002_account_recovery adds, so that the stores work on these tables too.
+      ...postgresAccountStatements(schema),
       "COMMIT",
     ].join(";\n"),
   );

@@ -1,4 +1,8 @@
 import { type Kysely, type Migration, type MigratorProps, sql } from "kysely";
+import {
+  postgresAccountDownStatements,
+  postgresAccountStatements,
+} from "./account-table-statements.js";
 import { AUTH_TABLES_DROP_ORDER, postgresAuthTableStatements } from "./auth-table-statements.js";
 import { quoteIdent } from "./sql-pool.js";
 
@@ -29,6 +33,19 @@ export function postgresAuthMigrations(schema: string): Omit<MigratorProps, "db"
       async down(db: Kysely<unknown>) {
         for (const table of AUTH_TABLES_DROP_ORDER) {
           await sql.raw(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${table}`).execute(db);
+        }
+      },
+    },
+    // The verified recipient (password reset, code login) and the QR login challenges.
+    "0002_account_recovery": {
+      async up(db: Kysely<unknown>) {
+        for (const statement of postgresAccountStatements(schema)) {
+          await sql.raw(statement).execute(db);
+        }
+      },
+      async down(db: Kysely<unknown>) {
+        for (const statement of postgresAccountDownStatements(schema)) {
+          await sql.raw(statement).execute(db);
         }
       },
     },

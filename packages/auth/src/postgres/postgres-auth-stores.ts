@@ -1,12 +1,14 @@
 import type { CodeStore } from "../contracts/code-store.js";
 import type { CredentialStore } from "../contracts/credential-store.js";
+import type { LoginChallengeStore } from "../contracts/login-challenge-store.js";
 import type { RefreshTokenStore } from "../contracts/refresh-token-store.js";
 import { createPostgresCodeStore } from "./postgres-code-store.js";
 import { createPostgresCredentialStore } from "./postgres-credential-store.js";
+import { createPostgresLoginChallengeStore } from "./postgres-login-challenge-store.js";
 import { createPostgresRefreshTokenStore } from "./postgres-refresh-token-store.js";
 import type { PostgresAuthOptions, SqlPool } from "./sql-pool.js";
 
-/** The three auth stores over one PostgreSQL pool. */
+/** The four auth stores over one PostgreSQL pool. */
 export interface PostgresAuthStores {
   /** Users, usernames and password hashes (`auth_credentials`); pass as `createAuth`'s `credentials`. */
   credentials: CredentialStore;
@@ -14,10 +16,12 @@ export interface PostgresAuthStores {
   refreshTokens: RefreshTokenStore;
   /** Hashed verification codes and their attempts (`auth_codes`). */
   codes: CodeStore;
+  /** QR login challenges (`auth_login_challenges`). */
+  challenges: LoginChallengeStore;
 }
 
 /**
- * The credential, refresh-token and code stores over one pool and schema, to
+ * The credential, refresh-token, code and login-challenge stores over one pool and schema, to
  * spread into `createAuthService`. Run `createAuthTables(pool, schema)` first.
  */
 export function createPostgresAuthStores(
@@ -28,5 +32,6 @@ export function createPostgresAuthStores(
     credentials: createPostgresCredentialStore(pool, options),
     refreshTokens: createPostgresRefreshTokenStore(pool, options),
     codes: createPostgresCodeStore(pool, options),
+    challenges: createPostgresLoginChallengeStore(pool, options),
   };
 }

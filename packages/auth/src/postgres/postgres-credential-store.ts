@@ -12,6 +12,7 @@ interface Row {
   username: string;
   password_hash: string;
   token_version: number;
+  recipient: string | null;
 }
 
 const toUser = (row: Row | undefined): UserCredentials | undefined =>
@@ -20,6 +21,7 @@ const toUser = (row: Row | undefined): UserCredentials | undefined =>
     username: row.username,
     passwordHash: row.password_hash,
     tokenVersion: Number(row.token_version),
+    ...(row.recipient === null || row.recipient === undefined ? {} : { recipient: row.recipient }),
   };
 
 /**
@@ -31,7 +33,7 @@ export function createPostgresCredentialStore(
   options: PostgresAuthOptions = {},
 ): CredentialStore {
   const table = `${quoteIdent(options.schema ?? "public")}.auth_credentials`;
-  const columns = "user_id, username, password_hash, token_version";
+  const columns = "user_id, username, password_hash, token_version, recipient";
 
   return {
     async create({ userId, username, passwordHash }) {
@@ -74,6 +76,28 @@ export function createPostgresCredentialStore(
         [userId, passwordHash, options.revokeTokens === true, options.ifPasswordHash ?? null],
       );
       return toUser(rows[0]);
+    },
+    async findByRecipient(recipient) {
+      const { rows } = await pool.query(`SELECT ${columns} FROM ${table} WHERE recipient = $1`, [
+        recipient,
+      ]);
+      return toUser(rows[0]);
+    },
+    async setRecipient(userId, recipient) {
+      try {
+        const { rows } = await pool.query(
+          `UPDATE ${table} SET recipient = $2, updated_at = now() WHERE user_id = $1 RETURNING ${columns}`,
+          [userId, recipient],
+        );
+        return toUser(rows[0]);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw authError("conflict", "this recipient belongs to another account", {
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
     async incrementTokenVersion(userId) {
       const { rows } = await pool.query(

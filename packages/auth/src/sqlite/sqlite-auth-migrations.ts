@@ -1,6 +1,12 @@
 import { type Kysely, type Migration, type MigratorProps, sql } from "kysely";
 import { AUTH_TABLES_DROP_ORDER } from "../postgres/auth-table-statements.js";
 import { AUTH_MIGRATION_TABLE } from "../postgres/postgres-auth-migrations.js";
+import {
+  SQLITE_ACCOUNT_DOWN_STATEMENTS,
+  SQLITE_ACCOUNT_STATEMENTS,
+  SQLITE_ADD_RECIPIENT,
+  SQLITE_HAS_RECIPIENT,
+} from "./sqlite-account-table-statements.js";
 import { SQLITE_AUTH_TABLE_STATEMENTS } from "./sqlite-auth-table-statements.js";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +26,20 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const table of AUTH_TABLES_DROP_ORDER) {
         await sql.raw(`DROP TABLE IF EXISTS ${table}`).execute(db);
       }
+    },
+  },
+  // The verified recipient (password reset, code login) and the QR login challenges.
+  "0002_account_recovery": {
+    async up(db: Kysely<unknown>) {
+      // createSqliteAuthTables adds the column too: a file it made migrates cleanly.
+      const { rows } = await sql.raw<{ n: number }>(SQLITE_HAS_RECIPIENT).execute(db);
+      if (Number(rows[0]?.n ?? 0) === 0) {
+        await sql.raw(SQLITE_ADD_RECIPIENT).execute(db);
+      }
+      for (const statement of SQLITE_ACCOUNT_STATEMENTS) await sql.raw(statement).execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      for (const statement of SQLITE_ACCOUNT_DOWN_STATEMENTS) await sql.raw(statement).execute(db);
     },
   },
 };

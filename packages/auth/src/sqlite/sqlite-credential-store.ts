@@ -7,6 +7,7 @@ interface Row {
   username: string;
   password_hash: string;
   token_version: number;
+  recipient: string | null;
 }
 
 const toUser = (row: unknown): UserCredentials | undefined => {
@@ -17,11 +18,12 @@ const toUser = (row: unknown): UserCredentials | undefined => {
       username: r.username,
       passwordHash: r.password_hash,
       tokenVersion: r.token_version,
+      ...(r.recipient === null || r.recipient === undefined ? {} : { recipient: r.recipient }),
     }
   );
 };
 
-const COLUMNS = "user_id, username, password_hash, token_version";
+const COLUMNS = "user_id, username, password_hash, token_version, recipient";
 
 /**
  * A {@link CredentialStore} in SQLite (table `auth_credentials`; create it
@@ -73,6 +75,27 @@ export function createSqliteCredentialStore(db: SqliteDb): CredentialStore {
           options.ifPasswordHash ?? null,
         ),
       );
+    },
+    async findByRecipient(recipient) {
+      return toUser(
+        q(`SELECT ${COLUMNS} FROM auth_credentials WHERE recipient = ?`).get(recipient),
+      );
+    },
+    async setRecipient(userId, recipient) {
+      try {
+        return toUser(
+          q(
+            `UPDATE auth_credentials SET recipient = ?, updated_at = ? WHERE user_id = ? RETURNING ${COLUMNS}`,
+          ).get(recipient, Date.now(), userId),
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw authError("conflict", "this recipient belongs to another account", {
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
     async incrementTokenVersion(userId) {
       const row = q(

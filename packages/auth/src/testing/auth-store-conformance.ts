@@ -1,13 +1,15 @@
 import { describe } from "vitest";
 import type { CodeStore } from "../contracts/code-store.js";
 import type { CredentialStore } from "../contracts/credential-store.js";
+import type { LoginChallengeStore } from "../contracts/login-challenge-store.js";
 import type { RefreshTokenStore } from "../contracts/refresh-token-store.js";
 import { type AuthStoreSuiteOptions, runAuthStoreSuite } from "./auth-store-suite.js";
 import { codeStoreTests } from "./code-store-conformance.js";
 import { credentialStoreTests } from "./credential-store-conformance.js";
+import { loginChallengeStoreTests } from "./login-challenge-store-conformance.js";
 import { refreshTokenStoreTests } from "./refresh-token-store-conformance.js";
 
-/** The three stores `createAuthService` takes, as one adapter provides them. */
+/** The four stores `createAuthService` takes, as one adapter provides them. */
 export interface AuthStores {
   /** Users' password hashes and token versions. */
   credentials: CredentialStore;
@@ -15,6 +17,8 @@ export interface AuthStores {
   refreshTokens: RefreshTokenStore;
   /** Verification codes. */
   codes: CodeStore;
+  /** QR login challenges. */
+  challenges: LoginChallengeStore;
 }
 
 /** Options of `authStoreConformance`. */
@@ -28,7 +32,7 @@ export interface AuthStoresSuiteOptions extends AuthStoreSuiteOptions<AuthStores
 
 /**
  * The conformance suite of the auth store contracts (`CredentialStore`,
- * `RefreshTokenStore`, `CodeStore`): the in-memory, PostgreSQL and SQLite
+ * `RefreshTokenStore`, `CodeStore`, `LoginChallengeStore`): the in-memory, PostgreSQL and SQLite
  * stores run it, and so should any other. Every test uses ids with a random
  * suffix, so stores that hold other data are fine.
  *
@@ -52,6 +56,8 @@ export function authStoreConformance(options: AuthStoresSuiteOptions): void {
     describe(`${options.name}: RefreshTokenStore`, () =>
       refreshTokenStoreTests(() => stores().refreshTokens));
     describe(`${options.name}: CodeStore`, () => codeStoreTests(() => stores().codes));
+    describe(`${options.name}: LoginChallengeStore`, () =>
+      loginChallengeStoreTests(() => stores().challenges));
     options.additionalTests?.({ stores });
   });
 }

@@ -50,6 +50,35 @@ export function credentialStoreTests(store: () => CredentialStore): void {
     expect(await credentials.incrementTokenVersion(uid("nobody"))).toBeUndefined();
     expect(await credentials.setPasswordHash(uid("nobody"), "x")).toBeUndefined();
   });
+
+  it("attaches a recipient to one user at most, finds by it, and detaches it", async () => {
+    const credentials = store();
+    const alice = uid("u");
+    const bob = uid("u");
+    await credentials.create({ userId: alice, username: uid("alice"), passwordHash: "h" });
+    await credentials.create({ userId: bob, username: uid("bob"), passwordHash: "h" });
+    const mail = `${uid("a")}@example.com`;
+    expect(await credentials.findByRecipient(mail)).toBeUndefined();
+    expect(await credentials.setRecipient(alice, mail)).toMatchObject({
+      userId: alice,
+      recipient: mail,
+    });
+    expect((await credentials.findByRecipient(mail))?.userId).toBe(alice);
+    expect((await credentials.findById(alice))?.recipient).toBe(mail);
+    const taken = await credentials.setRecipient(bob, mail).catch((e: unknown) => e);
+    expect(hasErrorCode(taken, "conflict")).toBe(true);
+    expect((await credentials.findById(bob))?.recipient).toBeUndefined();
+    // Setting it again is fine; a new one replaces the old one, which is then free.
+    await credentials.setRecipient(alice, mail);
+    const other = `${uid("b")}@example.com`;
+    await credentials.setRecipient(alice, other);
+    expect(await credentials.findByRecipient(mail)).toBeUndefined();
+    expect((await credentials.setRecipient(bob, mail))?.recipient).toBe(mail);
+    const detached = await credentials.setRecipient(alice, null);
+    expect(detached?.recipient).toBeUndefined();
+    expect(await credentials.findByRecipient(other)).toBeUndefined();
+    expect(await credentials.setRecipient(uid("nobody"), other)).toBeUndefined();
+  });
 }
 
 /** The conformance suite of the `CredentialStore` contract, alone.  */

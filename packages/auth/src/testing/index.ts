@@ -1,14 +1,19 @@
 /**
  * @packageDocumentation
  * The conformance kit of the `@lucky-im/auth` store contracts: vitest suites
- * that every `CredentialStore`, `RefreshTokenStore` and `CodeStore`
+ * that every `CredentialStore`, `RefreshTokenStore`, `CodeStore` and `LoginChallengeStore`
  * implementation runs. Import it from `@lucky-im/auth/testing` in a test
  * file; it needs `vitest` (an optional peer dependency of `@lucky-im/auth`).
  *
  * @example
  * ```ts
  * import { authStoreConformance } from "@lucky-im/auth/testing";
- * import { createMemoryCodeStore, createMemoryCredentialStore, createMemoryRefreshTokenStore } from "@lucky-im/auth";
+ * import {
+ *   createMemoryCodeStore,
+ *   createMemoryCredentialStore,
+ *   createMemoryLoginChallengeStore,
+ *   createMemoryRefreshTokenStore,
+ * } from "@lucky-im/auth";
  *
  * authStoreConformance({
  *   name: "memory",
@@ -16,6 +21,7 @@
  *     credentials: createMemoryCredentialStore(),
  *     refreshTokens: createMemoryRefreshTokenStore(),
  *     codes: createMemoryCodeStore(),
+ *     challenges: createMemoryLoginChallengeStore(),
  *   }),
  * });
  * ```
@@ -32,6 +38,10 @@ export {
   credentialStoreConformance,
   credentialStoreTests,
 } from "./credential-store-conformance.js";
+export {
+  loginChallengeStoreConformance,
+  loginChallengeStoreTests,
+} from "./login-challenge-store-conformance.js";
 export {
   refreshTokenStoreConformance,
   refreshTokenStoreTests,

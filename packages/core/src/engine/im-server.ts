@@ -194,11 +194,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       errors,
     });
     this.conversationSettings = conversationSettings;
+    const relations = new RelationCache(storage.contacts, {
+      ttlMs: options.relationCacheMs ?? 10_000,
+      maxPairs: options.relationCacheSize ?? 100_000,
+    });
     const presenceAudience = new ConversationPresenceAudience({
       cursors: storage.cursors,
       groups: groupCache,
       hooks,
       maxConversations: options.presenceAudienceConversations ?? 200,
+      relations,
     });
     this.profiles = new ProfileService({
       profiles: storage.profiles,
@@ -248,10 +253,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       delivery,
       registry,
       groupCache,
-      relations: new RelationCache(storage.contacts, {
-        ttlMs: options.relationCacheMs ?? 10_000,
-        maxPairs: options.relationCacheSize ?? 100_000,
-      }),
+      relations,
       stats,
       logger,
       events: this,
@@ -509,6 +511,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         return;
       case "relation_changed":
         this.core.relations.invalidatePair(message.userIds[0], message.userIds[1]);
+        this.dropBlockedWatch(message.userIds[0], message.userIds[1]);
         return;
       case "privacy_changed":
         this.core.relations.invalidatePrivacy(message.userId);
@@ -526,6 +529,21 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       case "custom":
         return;
     }
+  }
+
+  /** A block made after a `presence_subscribe` ends the watch both ways, on every node. */
+  private dropBlockedWatch(a: string, b: string): void {
+    const subscriptions = this.core.presenceSubscriptions;
+    if (!subscriptions.isWatching(a, b) && !subscriptions.isWatching(b, a)) return;
+    this.core.relations
+      .get(a, [b])
+      .then(([relation]) => {
+        if (relation && (relation.blocked || relation.blockedBy)) {
+          subscriptions.unwatch(a, b);
+          subscriptions.unwatch(b, a);
+        }
+      })
+      .catch((error: unknown) => this.core.errors.report(error, "checking a presence watch"));
   }
 
   private async shutdown(): Promise<void> {

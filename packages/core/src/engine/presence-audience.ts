@@ -2,11 +2,12 @@ import type { CursorStore } from "../contracts/cursor-store.js";
 import type { ImHooks } from "../contracts/hooks.js";
 import { parseConversationId } from "../domain/conversation.js";
 import type { GroupCache } from "./group-cache.js";
+import type { RelationCache } from "./relation-cache.js";
 
 /**
- * Who may see a user's presence and hear about its profile changes. Today: the users who
- * share a conversation with it, plus those the host's `relatedUsers` hook names (its
- * contacts). This is the one place the contacts and privacy work plugs into.
+ * Who may see a user's presence and hear about its profile changes: the users who share a
+ * conversation with it, plus those the host's `relatedUsers` hook names (its contacts),
+ * minus those it blocked or who blocked it (both ways: a block hides each from the other).
  */
 export interface PresenceAudience {
   /** The users related to `userId` (itself excluded), at most `limit`. */
@@ -25,6 +26,8 @@ export interface PresenceAudienceDeps {
   hooks: Pick<ImHooks, "relatedUsers">;
   /** How many of the user's most recent conversations count. */
   maxConversations: number;
+  /** Blocks between users, cached per node: blocked pairs are left out both ways. */
+  relations?: Pick<RelationCache, "get">;
 }
 
 /** {@link PresenceAudience} over shared conversations and the host's hook. */
@@ -56,6 +59,12 @@ export class ConversationPresenceAudience implements PresenceAudience {
     }
     await Promise.all(groupLoads);
     related.delete(userId);
+    if (this.deps.relations && related.size > 0) {
+      // One store round trip for the pairs not cached; a block either way hides the pair.
+      for (const relation of await this.deps.relations.get(userId, [...related])) {
+        if (relation.blocked || relation.blockedBy) related.delete(relation.userId);
+      }
+    }
     return related;
   }
 

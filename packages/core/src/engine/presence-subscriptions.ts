@@ -45,6 +45,28 @@ export class PresenceSubscriptions {
     }
   }
 
+  /** Whether a session of `watcherId` on this node watches `userId`. */
+  isWatching(watcherId: string, userId: string): boolean {
+    for (const session of this.watchers.get(userId) ?? []) {
+      if (session.userId === watcherId) return true;
+    }
+    return false;
+  }
+
+  /** Stops the sessions of `watcherId` on this node watching `userId` (a block between them). */
+  unwatch(watcherId: string, userId: string): void {
+    const set = this.watchers.get(userId);
+    if (!set) return;
+    for (const session of [...set]) {
+      if (session.userId !== watcherId) continue;
+      set.delete(session);
+      const list = this.watching.get(session);
+      list?.delete(userId);
+      if (list?.size === 0) this.watching.delete(session);
+    }
+    if (set.size === 0) this.watchers.delete(userId);
+  }
+
   /** Forgets a session's watch list (it closed). */
   drop(session: Session): void {
     const list = this.watching.get(session);
