@@ -9,7 +9,8 @@ export function messageStoredEvent(message: Message): WebhookEvent {
     type: "message.stored",
     occurredAt: message.ts,
     conversationId: message.conversationId,
-    data: { message },
+    // A snapshot: a store may change the object in place later (an edit, a recall).
+    data: { message: structuredClone(message) },
   };
 }
 
@@ -31,7 +32,7 @@ export function changeEvent(change: MessageChange): WebhookEvent | undefined {
     type,
     occurredAt: change.ts,
     conversationId: change.conversationId,
-    data: { change },
+    data: { change: structuredClone(change) },
   };
 }
 
@@ -58,7 +59,7 @@ export function groupCreatedEvent(group: Group): WebhookEvent {
     type: "group.created",
     occurredAt: group.createdAt,
     conversationId: `g:${group.groupId}`,
-    data: { group },
+    data: { group: structuredClone(group) },
   };
 }
 
