@@ -69,7 +69,7 @@ describe("engine writes become webhook events", () => {
     alice.send({ type: "edit", cid: "e1", messageId: sent.messageId, body: { type: "text", text: "hello" } });
     await alice.next((f) => f.type === "applied" && f.cid === "e1");
     bob.send({ type: "read", conversationId: sent.conversationId, seq: 1 });
-    alice.send({ type: "recall", cid: "r1", messageId: sent.messageId });
+    alice.send({ type: "recall", messageId: sent.messageId });
     const group = await im.groups.create({ ownerId: "alice", name: "team", memberIds: ["bob"] });
     await im.groups.addMembers(group.groupId, "alice", ["carol"]);
     await im.groups.leave(group.groupId, "bob");
