@@ -55,7 +55,9 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
     await dropClusterState({ postgres: postgres!, amqp: amqp!, redis: redis! }, name, ["A", "B"]);
   });
 
-  it("every event arrives at least once through a receiver restart, signed, duplicates with one id", { timeout: 150_000 }, async () => {
+  it("every event arrives at least once through a receiver restart, signed, duplicates with one id", {
+    timeout: 150_000,
+  }, async () => {
     const receiver = await startWebhookTestReceiver(secret);
     stopReceiver = () => receiver.kill();
     pool = new pg.Pool({ connectionString: postgres!, max: 4 });
@@ -69,7 +71,10 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
         outboxGraceMs: 200,
       });
       const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: pool! }) });
-      const { error } = await new Migrator({ db, ...postgresWebhookMigrations(name) }).migrateToLatest();
+      const { error } = await new Migrator({
+        db,
+        ...postgresWebhookMigrations(name),
+      }).migrateToLatest();
       if (error) throw error;
       const dispatcher = createWebhookDispatcher({
         queue: createPostgresWebhookQueue(pool!, { schema: name }),
@@ -129,13 +134,21 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
     // First half with the receiver up, from both nodes.
     let last: SentFrame | undefined;
     for (let i = 0; i < 20; i++) last = await send(i % 2 ? bob : alice, i % 2 ? "alice" : "bob", i);
-    await eventually(() => expect(receiver.received.length).toBeGreaterThan(0), { timeoutMs: 15_000 });
+    await eventually(() => expect(receiver.received.length).toBeGreaterThan(0), {
+      timeoutMs: 15_000,
+    });
 
     // The receiver dies mid-stream: messages, an edit and a recall go on.
     await receiver.kill();
-    for (let i = 20; i < 40; i++) last = await send(i % 2 ? bob : alice, i % 2 ? "alice" : "bob", i);
+    for (let i = 20; i < 40; i++)
+      last = await send(i % 2 ? bob : alice, i % 2 ? "alice" : "bob", i);
     const edited = await send(alice, "bob", 40);
-    alice.send({ type: "edit", cid: "e1", messageId: edited.messageId, body: { type: "text", text: "edited" } });
+    alice.send({
+      type: "edit",
+      cid: "e1",
+      messageId: edited.messageId,
+      body: { type: "text", text: "edited" },
+    });
     await alice.next((f) => f.type === "applied" && f.cid === "e1");
     expected.add(`message.edited:${edited.conversationId}:1`);
     bob.send({ type: "recall", messageId: last!.messageId });
@@ -167,8 +180,12 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
       expect(bodies.get(r.id) ?? body).toBe(body);
       bodies.set(r.id, body);
     }
-    const editedEvent = receiver.received.find((r) => r.id === `message.edited:${edited.conversationId}:1`);
-    expect(editedEvent!.event.data).toMatchObject({ change: { kind: "edited", body: { text: "edited" } } });
+    const editedEvent = receiver.received.find(
+      (r) => r.id === `message.edited:${edited.conversationId}:1`,
+    );
+    expect(editedEvent!.event.data).toMatchObject({
+      change: { kind: "edited", body: { text: "edited" } },
+    });
     // Nothing is left behind: no pending webhook deliveries, no dead letters, outbox drained.
     await eventually(
       async () => {

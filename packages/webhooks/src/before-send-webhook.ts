@@ -57,7 +57,10 @@ export function createBeforeSendWebhook(
     options.onError?.(reason);
     options.onCall?.("failed", ms);
     if (options.failurePolicy === "open") return undefined;
-    throw new ImError("unavailable", "[lucky-im] [webhooks] the message check is unavailable, try again");
+    throw new ImError(
+      "unavailable",
+      "[lucky-im] [webhooks] the message check is unavailable, try again",
+    );
   }
 
   return async (context) => {

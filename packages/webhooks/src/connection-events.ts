@@ -12,7 +12,11 @@ export function recordConnectionEvents(
   sink: WebhookEventSink,
   onError: (error: unknown, context: string) => void = () => undefined,
 ): () => void {
-  const record = (type: "user.connected" | "user.disconnected", session: SessionInfo, code?: number) => {
+  const record = (
+    type: "user.connected" | "user.disconnected",
+    session: SessionInfo,
+    code?: number,
+  ) => {
     sink
       .record([
         {

@@ -200,7 +200,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       const deliveries: NewWebhookDelivery[] = [];
       for (const event of events) {
         for (const endpoint of endpoints.values()) {
-          if (endpointWants(endpoint, event.type)) deliveries.push({ endpointId: endpoint.id, event });
+          if (endpointWants(endpoint, event.type))
+            deliveries.push({ endpointId: endpoint.id, event });
         }
       }
       if (deliveries.length === 0) return;

@@ -46,7 +46,10 @@ export function checkTarget(
     throw new WebhookConfigError(`${name}: url must be http: or https:, got ${parsed.protocol}`);
   }
   const secrets = typeof secret === "string" ? [secret] : [...secret];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== "string" || s.length < MIN_WEBHOOK_SECRET_LENGTH)) {
+  if (
+    secrets.length === 0 ||
+    secrets.some((s) => typeof s !== "string" || s.length < MIN_WEBHOOK_SECRET_LENGTH)
+  ) {
     throw new WebhookConfigError(
       `${name}: every secret needs at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
     );

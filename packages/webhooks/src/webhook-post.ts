@@ -1,4 +1,4 @@
-import { WEBHOOK_HEADERS, signWebhookPayload } from "./webhook-signature.js";
+import { signWebhookPayload, WEBHOOK_HEADERS } from "./webhook-signature.js";
 
 /** The `fetch` the webhooks use (the global one by default; tests may pass another). */
 export type WebhookFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -65,7 +65,9 @@ export async function postSigned(
       error: aborted
         ? `timeout after ${timeoutMs} ms`
         : error instanceof Error
-          ? (error.cause instanceof Error ? error.cause.message : error.message)
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
           : String(error),
       ms: performance.now() - started,
     };

@@ -75,7 +75,9 @@ export function withWebhookEvents(
 ): Storage {
   const maxTracked = options.maxTracked ?? 100_000;
   if (!Number.isInteger(maxTracked) || maxTracked < 1) {
-    throw new RangeError(`[lucky-im] [webhooks] maxTracked must be an integer >= 1, got ${maxTracked}`);
+    throw new RangeError(
+      `[lucky-im] [webhooks] maxTracked must be an integer >= 1, got ${maxTracked}`,
+    );
   }
   const report = options.onError ?? (() => undefined);
   /** Outbox entry id → the events to record before it is marked sent (maybe none). */
@@ -91,7 +93,9 @@ export function withWebhookEvents(
   }
 
   function trackChangeResult(result: unknown): void {
-    const r = result as { outboxId?: unknown; change?: Parameters<typeof changeEvent>[0] } | undefined;
+    const r = result as
+      | { outboxId?: unknown; change?: Parameters<typeof changeEvent>[0] }
+      | undefined;
     if (r && typeof r.outboxId === "string" && r.change) {
       const event = changeEvent(r.change);
       track(r.outboxId, event ? [event] : []);
@@ -178,7 +182,9 @@ export function withWebhookEvents(
   };
   if (cursors.markMany) {
     const markMany = cursors.markMany.bind(cursors);
-    cursorOverrides.markMany = async (moves: Parameters<NonNullable<CursorStore["markMany"]>>[0]) => {
+    cursorOverrides.markMany = async (
+      moves: Parameters<NonNullable<CursorStore["markMany"]>>[0],
+    ) => {
       const moved = await markMany(moves);
       await afterCommit(
         moved
@@ -213,7 +219,9 @@ export function withWebhookEvents(
     },
     async update(...args: Parameters<GroupStore["update"]>) {
       await groups.update(...args);
-      await afterCommit([groupEvent("group.changed", args[0], { change: "updated", patch: args[1] })]);
+      await afterCommit([
+        groupEvent("group.changed", args[0], { change: "updated", patch: args[1] }),
+      ]);
     },
     async setRole(...args: Parameters<GroupStore["setRole"]>) {
       await groups.setRole(...args);

@@ -33,16 +33,17 @@ async function endpoint(
 }
 
 const context: SendContext = {
-  principal: { userId: "alice" },
+  principal: { userId: "alice", claims: { sub: "alice" } },
   to: { type: "user", id: "bob" },
   conversationId: "d:alice:bob",
   body: { type: "text", text: "hello" },
 };
 
-const answer = (status: number, json?: unknown) => (_req: IncomingMessage, _b: string, res: ServerResponse) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(json === undefined ? undefined : JSON.stringify(json));
-};
+const answer =
+  (status: number, json?: unknown) => (_req: IncomingMessage, _b: string, res: ServerResponse) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(json === undefined ? undefined : JSON.stringify(json));
+  };
 
 describe("before-send webhook", () => {
   it("posts the send signed and accepts on 204 or accept", async () => {
@@ -80,7 +81,9 @@ describe("before-send webhook", () => {
     });
     await expect(reject(context)).rejects.toMatchObject({ code: "forbidden", message: /spam/ });
     const replace = createBeforeSendWebhook({
-      url: await endpoint(answer(200, { action: "replace", body: { type: "text", text: "h***o" } })),
+      url: await endpoint(
+        answer(200, { action: "replace", body: { type: "text", text: "h***o" } }),
+      ),
       secret,
       failurePolicy: "closed",
     });
@@ -127,8 +130,8 @@ describe("before-send webhook", () => {
     expect(() => createBeforeSendWebhook({ ...base, url: "nope" })).toThrow(WebhookConfigError);
     expect(() => createBeforeSendWebhook({ ...base, secret: "short" })).toThrow(/at least 16/);
     expect(() => createBeforeSendWebhook({ ...base, timeoutMs: -1 })).toThrow(/timeoutMs/);
-    expect(() =>
-      createBeforeSendWebhook({ ...base, failurePolicy: "sometimes" as never }),
-    ).toThrow(/failurePolicy/);
+    expect(() => createBeforeSendWebhook({ ...base, failurePolicy: "sometimes" as never })).toThrow(
+      /failurePolicy/,
+    );
   });
 });

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   createMemoryWebhookQueue,
   createWebhookDispatcher,
+  WebhookConfigError,
   type WebhookDispatcher,
   type WebhookEndpoint,
   type WebhookEvent,
-  WebhookConfigError,
 } from "../src/index.js";
 import { startWebhookTestReceiver, type WebhookTestReceiver } from "../src/testing/index.js";
 
@@ -178,7 +178,11 @@ describe("webhook dispatcher", () => {
       createWebhookDispatcher({ queue: createMemoryWebhookQueue(), endpoints: [ok, ok] }),
     ).toThrow(WebhookConfigError);
     expect(() =>
-      createWebhookDispatcher({ queue: createMemoryWebhookQueue(), endpoints: [ok], maxAttempts: 0 }),
+      createWebhookDispatcher({
+        queue: createMemoryWebhookQueue(),
+        endpoints: [ok],
+        maxAttempts: 0,
+      }),
     ).toThrow(/maxAttempts/);
   });
 

@@ -3,6 +3,7 @@ import {
   createMemoryStorage,
   createMemoryTransport,
   type ImServer,
+  type MemoryClient,
   type SentFrame,
 } from "@lucky-im/core";
 import { eventually } from "@lucky-im/core/testing";
@@ -23,7 +24,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function engine(sink: WebhookEventSink): { im: ImServer; login(user: string): Promise<ReturnType<typeof loginOf>> } {
+function engine(sink: WebhookEventSink): {
+  im: ImServer;
+  login(user: string): Promise<MemoryClient>;
+} {
   const transport = createMemoryTransport();
   const im = createImServer({
     transport,
@@ -37,7 +41,7 @@ function engine(sink: WebhookEventSink): { im: ImServer; login(user: string): Pr
     },
   });
   cleanups.push(() => im.close());
-  const loginOf = async (user: string) => {
+  const loginOf = async (user: string): Promise<MemoryClient> => {
     const client = await transport.connect();
     client.send({ type: "auth", token: user });
     await client.next("ready");
@@ -63,10 +67,20 @@ describe("engine writes become webhook events", () => {
     cleanups.push(async () => stopConnections());
     const alice = await login("alice");
     const bob = await login("bob");
-    alice.send({ type: "send", cid: "c1", to: { type: "user", id: "bob" }, body: { type: "text", text: "hi" } });
+    alice.send({
+      type: "send",
+      cid: "c1",
+      to: { type: "user", id: "bob" },
+      body: { type: "text", text: "hi" },
+    });
     const sent = await alice.next<SentFrame>("sent");
     await bob.next("message");
-    alice.send({ type: "edit", cid: "e1", messageId: sent.messageId, body: { type: "text", text: "hello" } });
+    alice.send({
+      type: "edit",
+      cid: "e1",
+      messageId: sent.messageId,
+      body: { type: "text", text: "hello" },
+    });
     await alice.next((f) => f.type === "applied" && f.cid === "e1");
     bob.send({ type: "read", conversationId: sent.conversationId, seq: 1 });
     alice.send({ type: "recall", messageId: sent.messageId });
@@ -93,13 +107,16 @@ describe("engine writes become webhook events", () => {
         ),
       { timeoutMs: 10_000 },
     );
-    const byType = (type: string) => receiver.received.filter((r) => r.event.type === type).map((r) => r.event);
+    const byType = (type: string) =>
+      receiver.received.filter((r) => r.event.type === type).map((r) => r.event);
     expect(byType("message.stored")[0]).toMatchObject({
       id: `message.stored:${sent.messageId}`,
       conversationId: sent.conversationId,
       data: { message: { messageId: sent.messageId, from: "alice", body: { text: "hi" } } },
     });
-    expect(byType("message.edited")[0]!.data).toMatchObject({ change: { kind: "edited", changeSeq: 1 } });
+    expect(byType("message.edited")[0]!.data).toMatchObject({
+      change: { kind: "edited", changeSeq: 1 },
+    });
     // The sender's own read cursor moves on send too; bob's moves with his `read`.
     await eventually(() =>
       expect(byType("message.read").map((e) => e.data)).toContainEqual({
@@ -108,11 +125,23 @@ describe("engine writes become webhook events", () => {
         seq: 1,
       }),
     );
-    expect(byType("group.member_joined")[0]!.data).toEqual({ groupId: group.groupId, userIds: ["carol"] });
-    expect(byType("group.member_left")[0]!.data).toEqual({ groupId: group.groupId, userIds: ["bob"] });
-    expect(byType("contact.changed")[0]!.data).toMatchObject({ change: "request_requested", userId: "alice", otherId: "bob" });
+    expect(byType("group.member_joined")[0]!.data).toEqual({
+      groupId: group.groupId,
+      userIds: ["carol"],
+    });
+    expect(byType("group.member_left")[0]!.data).toEqual({
+      groupId: group.groupId,
+      userIds: ["bob"],
+    });
+    expect(byType("contact.changed")[0]!.data).toMatchObject({
+      change: "request_requested",
+      userId: "alice",
+      otherId: "bob",
+    });
     expect(receiver.received.every((r) => r.verified)).toBe(true);
-    await eventually(async () => expect((await im.storage.outbox.stats({ kinds: ["message", "change"] })).pending).toBe(0));
+    await eventually(async () =>
+      expect((await im.storage.outbox.stats({ kinds: ["message", "change"] })).pending).toBe(0),
+    );
   });
 
   it("a sink that fails leaves the outbox entry pending; the relay re-drives the event with its id", async () => {
@@ -131,13 +160,23 @@ describe("engine writes become webhook events", () => {
     await im.start();
     const alice = await login("alice");
     const bob = await login("bob");
-    alice.send({ type: "send", cid: "c1", to: { type: "user", id: "bob" }, body: { type: "text", text: "hi" } });
+    alice.send({
+      type: "send",
+      cid: "c1",
+      to: { type: "user", id: "bob" },
+      body: { type: "text", text: "hi" },
+    });
     const sent = await alice.next<SentFrame>("sent");
     // The message itself was delivered at once: the webhook never holds the send back.
     await bob.next("message");
-    await eventually(() => expect(recorded.map((e) => e.id)).toContain(`message.stored:${sent.messageId}`), {
+    await eventually(
+      () => expect(recorded.map((e) => e.id)).toContain(`message.stored:${sent.messageId}`),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    await eventually(async () => expect((await im.storage.outbox.stats()).pending).toBe(0), {
       timeoutMs: 15_000,
     });
-    await eventually(async () => expect((await im.storage.outbox.stats()).pending).toBe(0), { timeoutMs: 15_000 });
   });
 });

@@ -50,9 +50,9 @@ describe("webhook signatures", () => {
   it("keeps a replay window", () => {
     const old = ts - 301;
     const signature = signWebhookPayload(secret, old, body);
-    expect(
-      verifyWebhookSignature({ body, headers: headers(signature, old), secret, now }),
-    ).toEqual({ ok: false, reason: "expired" });
+    expect(verifyWebhookSignature({ body, headers: headers(signature, old), secret, now })).toEqual(
+      { ok: false, reason: "expired" },
+    );
     expect(
       verifyWebhookSignature({
         body,

@@ -1,8 +1,4 @@
-import {
-  deliveryId,
-  type WebhookDelivery,
-  type WebhookQueue,
-} from "../contracts/webhook-queue.js";
+import { deliveryId, type WebhookDelivery, type WebhookQueue } from "../contracts/webhook-queue.js";
 
 interface Row extends WebhookDelivery {
   leaseUntil?: number;
@@ -61,7 +57,7 @@ export function createMemoryWebhookQueue(): WebhookQueue {
       const now = Date.now();
       for (const id of ids) {
         const row = rows.get(id);
-        if (!row || row.status !== "pending") continue;
+        if (row?.status !== "pending") continue;
         row.status = "delivered";
         row.leaseUntil = undefined;
         row.updatedAt = now;
@@ -69,7 +65,7 @@ export function createMemoryWebhookQueue(): WebhookQueue {
     },
     async markFailed(id, retryAt, error) {
       const row = rows.get(id);
-      if (!row || row.status !== "pending") return;
+      if (row?.status !== "pending") return;
       row.attempts++;
       row.nextAttemptAt = retryAt;
       row.leaseUntil = undefined;
@@ -78,7 +74,7 @@ export function createMemoryWebhookQueue(): WebhookQueue {
     },
     async markDead(id, error) {
       const row = rows.get(id);
-      if (!row || row.status !== "pending") return;
+      if (row?.status !== "pending") return;
       row.attempts++;
       row.status = "dead";
       row.leaseUntil = undefined;
@@ -102,7 +98,7 @@ export function createMemoryWebhookQueue(): WebhookQueue {
       let moved = 0;
       for (const id of ids) {
         const row = rows.get(id);
-        if (!row || row.status !== "dead") continue;
+        if (row?.status !== "dead") continue;
         row.status = "pending";
         row.attempts = 0;
         row.nextAttemptAt = now;

@@ -63,7 +63,9 @@ export function webhookQueueConformance(options: WebhookQueueConformanceOptions)
 
     it("concurrent claims never hand out the same delivery", async () => {
       const queue = await options.create();
-      await queue.enqueue(Array.from({ length: 40 }, (_, i) => ({ endpointId: "e", event: event(i) })));
+      await queue.enqueue(
+        Array.from({ length: 40 }, (_, i) => ({ endpointId: "e", event: event(i) })),
+      );
       const batches = await Promise.all(
         Array.from({ length: 4 }, () => queue.claim({ limit: 15, leaseMs: 60_000 })),
       );
