@@ -25,6 +25,7 @@ const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
 const PUSH_TABLES = ["push_devices"];
+const WEBHOOK_TABLES = ["webhook_deliveries"];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
@@ -94,16 +95,22 @@ describe("lucky-im migrate on SQLite", () => {
         ...storeSteps,
         "auth/0001_auth_tables",
         "push/0001_push_devices",
+        "webhooks/0001_webhook_deliveries",
       ]);
       expect(await migrations.up()).toEqual([]);
       expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
+      expect(await migrations.down()).toEqual({
+        owner: "webhooks",
+        name: "0001_webhook_deliveries",
+      });
       expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
       const status = await migrations.status();
       expect(status.filter((m) => m.executedAt === undefined).map((m) => m.name)).toEqual([
         "0001_auth_tables",
         "0001_push_devices",
+        "0001_webhook_deliveries",
       ]);
       expect(await migrations.down()).toEqual({
         owner: "store",
@@ -130,7 +137,9 @@ describe("lucky-im migrate on SQLite", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("applied auth/0001_auth_tables");
     expect(stdout).not.toContain("store/");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual(
+      [...AUTH_TABLES, ...PUSH_TABLES, ...WEBHOOK_TABLES, ...STORE_TABLES].sort(),
+    );
     const db = new BetterSqlite3(path, { readonly: true });
     expect(db.prepare("SELECT username FROM auth_credentials").all()).toEqual([
       { username: "alice" },
@@ -161,14 +170,16 @@ describe("lucky-im migrate on SQLite", () => {
 
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual(
+      [...AUTH_TABLES, ...PUSH_TABLES, ...WEBHOOK_TABLES, ...STORE_TABLES].sort(),
+    );
     const applied = await cli("status", env);
     expect(applied.stdout).toMatch(/store\s+0001_initial\s+applied \d{4}-/);
     expect(applied.stdout).not.toContain("pending");
 
     const down = await cli("down", env);
-    expect(down.stdout).toContain("reverted push/0001_push_devices");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(down.stdout).toContain("reverted webhooks/0001_webhook_deliveries");
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
   });
 
   it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
@@ -180,6 +191,7 @@ describe("lucky-im migrate on SQLite", () => {
       LUCKY_IM_JWT_SECRET: "migrate cli test secret, at least 32 bytes",
     };
     expect((await cli("up", env)).code).toBe(0);
+    expect((await cli("down", env)).stdout).toContain("reverted webhooks/0001_webhook_deliveries");
     expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
     const register = async (server: ServerProcess, username: string) =>
@@ -242,7 +254,13 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const schema = freshSchema();
     await migratePostgresStore({ pool, schema });
     STORE_TABLES = await tables(schema);
-    ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+    ALL = [
+      ...AUTH_TABLES,
+      ...PUSH_TABLES,
+      ...WEBHOOK_TABLES,
+      "example_login_keys",
+      ...STORE_TABLES,
+    ].sort();
     storeSteps = Object.keys(await postgresStoreMigrations(schema).provider.getMigrations()).map(
       (name) => `store/${name}`,
     );
@@ -259,20 +277,25 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
       ...storeSteps,
       "auth/0001_auth_tables",
       "push/0001_push_devices",
+      "webhooks/0001_webhook_deliveries",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(storeSteps.length + 3);
+    expect(a.length + b.length).toBe(storeSteps.length + 4);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
     expect(await migrations.down()).toEqual({ owner: "server", name: "0001_login_keys" });
+    expect(await migrations.down()).toEqual({
+      owner: "webhooks",
+      name: "0001_webhook_deliveries",
+    });
     expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "push", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual(["auth", "push", "webhooks", "server"]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -293,7 +316,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const up = await cli("up", env);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(
-      "applied auth/0001_auth_tables, push/0001_push_devices, server/0001_login_keys",
+      "applied auth/0001_auth_tables, push/0001_push_devices, webhooks/0001_webhook_deliveries, server/0001_login_keys",
     );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);
