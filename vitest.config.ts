@@ -5,6 +5,7 @@ const packages = [
   "protocol",
   "core",
   "push",
+  "webhooks",
   "files",
   "store-sqlite",
   "auth",
@@ -21,6 +22,10 @@ const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const alias = [
   { find: "@lucky-im/core/testing", replacement: fromRoot("./packages/core/src/testing/index.ts") },
   { find: "@lucky-im/push/testing", replacement: fromRoot("./packages/push/src/testing/index.ts") },
+  {
+    find: "@lucky-im/webhooks/testing",
+    replacement: fromRoot("./packages/webhooks/src/testing/index.ts"),
+  },
   {
     find: "@lucky-im/files/testing",
     replacement: fromRoot("./packages/files/src/testing/index.ts"),

@@ -22,6 +22,11 @@ import {
   type DeviceRegistry,
 } from "@lucky-im/push";
 import { createPostgresStore } from "@lucky-im/store-postgres";
+import {
+  createMemoryWebhookQueue,
+  createPostgresWebhookQueue,
+  type WebhookQueue,
+} from "@lucky-im/webhooks";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { ChatServerConfig } from "./config.js";
@@ -51,6 +56,8 @@ export interface Backends {
   };
   /** Where push device tokens live (same database as the store; in memory for `memory`). */
   deviceRegistry: DeviceRegistry;
+  /** Where webhook deliveries wait (same database as the store; in memory for `memory`). */
+  webhookQueue: WebhookQueue;
   /** The login key shared through PostgreSQL; undefined: one per process. */
   loginKey?: PrivateJwk;
   /** Which services are configured, for logs. */
@@ -87,6 +94,7 @@ export async function openBackends(
         refreshTokens: createMemoryRefreshTokenStore(),
       },
       deviceRegistry: createMemoryDeviceRegistry(),
+      webhookQueue: createMemoryWebhookQueue(),
       services: {
         store: config.store,
         postgres: config.postgresUrl !== undefined,
@@ -102,6 +110,7 @@ export async function openBackends(
       backends.storage = sqlite.storage;
       backends.authStores = sqlite.authStores;
       backends.deviceRegistry = sqlite.deviceRegistry;
+      backends.webhookQueue = sqlite.webhookQueue;
     }
 
     if (config.postgresUrl) {
@@ -129,6 +138,7 @@ export async function openBackends(
       closers.push(() => storage.close());
       backends.authStores = createPostgresAuthStores(pool, { schema: config.schema });
       backends.deviceRegistry = createPostgresDeviceRegistry(pool, { schema: config.schema });
+      backends.webhookQueue = createPostgresWebhookQueue(pool, { schema: config.schema });
       backends.loginKey = await loadSharedLoginKey(pool, {
         schema: config.schema,
         secret: jwtSecret,

@@ -15,12 +15,18 @@ import {
 } from "@lucky-im/auth";
 import {
   createImServer,
+  createMemoryStorage,
   type ImServer,
   isMuted as isConversationMuted,
   newId,
 } from "@lucky-im/core";
 import type { PushMetricsListener, PushNotifier } from "@lucky-im/push";
 import { createWsTransport } from "@lucky-im/transport-ws";
+import {
+  type WebhookDispatcher,
+  type WebhookMetricsListener,
+  withWebhookEvents,
+} from "@lucky-im/webhooks";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { openBackends } from "./backends.js";
@@ -45,8 +51,10 @@ import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
+import { registerWebhookRoutes } from "./routes/webhook-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
+import { createChatWebhooks } from "./webhooks.js";
 
 /** A running chat server. */
 export interface ChatServer {
@@ -180,6 +188,7 @@ export async function createChatServer(
   });
   let metricsApp: FastifyInstance | undefined;
   let notifier: PushNotifier | undefined;
+  let webhooks: WebhookDispatcher | undefined;
   try {
     const auth = createAuthService({
       ...backends.authStores,
@@ -257,11 +266,24 @@ export async function createChatServer(
       },
     );
     notifier = push.notifier;
+    // Webhooks (LUCKY_IM_WEBHOOK_*): the engine's writes become events, recorded before settling.
+    let webhookMetrics: WebhookMetricsListener | undefined;
+    webhooks = createChatWebhooks(config, backends.webhookQueue, log, {
+      count: (name, endpointId, by) => webhookMetrics?.count?.(name, endpointId, by),
+      latency: (endpointId, ms, ok) => webhookMetrics?.latency?.(endpointId, ms, ok),
+    });
+    const baseStorage = backends.storage ?? (webhooks ? createMemoryStorage() : undefined);
+    const storage =
+      webhooks && baseStorage
+        ? withWebhookEvents(baseStorage, webhooks, {
+            onError: (error, context) => log.warn({ err: error }, context),
+          })
+        : baseStorage;
     const engine = createImServer({
       transport,
       authenticator: auth.authenticator,
       nodeId,
-      ...(backends.storage ? { storage: backends.storage } : {}),
+      ...(storage ? { storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
       // The Redis limiter counts each user's frames across every node; in process, per connection.
@@ -309,10 +331,13 @@ export async function createChatServer(
       log.debug({ userId: session.userId, sessionId: session.sessionId, code }, "session closed"),
     );
 
-    const metrics = createChatMetrics(engine, (error) =>
-      log.warn({ err: error }, "collecting metrics"),
+    const metrics = createChatMetrics(
+      engine,
+      (error) => log.warn({ err: error }, "collecting metrics"),
+      webhooks ? backends.webhookQueue : undefined,
     );
     countPush = metrics.countPush;
+    webhookMetrics = metrics.webhooks;
     const fileStore = selectFileStore(config);
     const ctx: RouteContext = {
       config,
@@ -356,10 +381,14 @@ export async function createChatServer(
     registerSearchRoutes(http, ctx);
     registerPinRoutes(http, ctx);
     registerPushRoutes(http, ctx);
+    if (webhooks && config.metricsToken !== undefined) {
+      registerWebhookRoutes(http, webhooks, config.metricsToken);
+    }
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 
     await engine.start();
+    webhooks?.start();
     await http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
     if (config.metricsPort !== undefined) {
       // Its own listener: scrapers reach it on a private network, the public port has no /metrics.
@@ -395,6 +424,8 @@ export async function createChatServer(
           draining = true;
           log.info("draining");
           await engine.close();
+          // Recorded deliveries stay in the queue for the next start (or another node).
+          await webhooks?.stop();
           // Pushes already batched go out; retries still waiting are dropped (and counted).
           await notifier?.close();
           await started.close();
@@ -408,6 +439,7 @@ export async function createChatServer(
     };
   } catch (error) {
     await im?.close().catch(() => {});
+    await webhooks?.stop().catch(() => {});
     await notifier?.close().catch(() => {});
     await app?.close().catch(() => {});
     await hashPool.close();

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import type { MultiDevicePolicy } from "@lucky-im/core";
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from "@lucky-im/webhooks";
 import { closestName, decodeSetting } from "./setting-decoder.js";
 import { FOREIGN_VARIABLES, type LOG_LEVELS, SETTINGS, type Setting } from "./settings.js";
 import { chooseStore, type StoreSelection } from "./store-selection.js";
@@ -468,6 +469,16 @@ export interface ChatServerConfig extends StoreSelection {
    * @default false (`LUCKY_IM_PUSH_ALLOW_HTTP_ENDPOINTS`)
    */
   pushAllowHttpEndpoints: boolean;
+  /** Webhooks: the endpoint events are POSTed to; with {@link webhookSecret} it turns webhooks on. */
+  webhookUrl?: string;
+  /** Webhooks: the HMAC-SHA256 signing secret. */
+  webhookSecret?: string;
+  /** Webhooks: the event types sent (unset: all). */
+  webhookEvents?: readonly string[];
+  /** Webhooks: attempts per event before it becomes a dead letter. @default 8 */
+  webhookMaxAttempts: number;
+  /** Webhooks: how long one POST may take, in ms. @default 5000 */
+  webhookTimeoutMs: number;
   /**
    * Folder of the static web page.
    * @default the package's `public/` folder
@@ -537,6 +548,17 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
   if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
     problems.push(
       "LUCKY_IM_VAPID_PUBLIC_KEY, LUCKY_IM_VAPID_PRIVATE_KEY and LUCKY_IM_VAPID_SUBJECT go together: set all three or none",
+    );
+  }
+  if ((config.webhookUrl === undefined) !== (config.webhookSecret === undefined)) {
+    problems.push("LUCKY_IM_WEBHOOK_URL and LUCKY_IM_WEBHOOK_SECRET go together: set both or none");
+  }
+  const unknownEvent = (config.webhookEvents as string[] | undefined)?.find(
+    (type) => !isWebhookEventType(type),
+  );
+  if (unknownEvent !== undefined) {
+    problems.push(
+      `LUCKY_IM_WEBHOOK_EVENTS: unknown event type "${unknownEvent}" (known: ${WEBHOOK_EVENT_TYPES.join(", ")})`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

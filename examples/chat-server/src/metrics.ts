@@ -1,5 +1,6 @@
 import type { ImServer, ImServerStats } from "@lucky-im/core";
 import type { PushMetricsListener } from "@lucky-im/push";
+import type { WebhookMetricsListener, WebhookQueue } from "@lucky-im/webhooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Latency buckets in seconds: from sub-millisecond (memory) to seconds (a stalled dependency). */
@@ -55,6 +56,8 @@ export interface ChatMetrics {
   readonly contentType: string;
   /** Counts a push notifier event (`lucky_im_push_total`). */
   readonly countPush: PushMetricsListener;
+  /** Webhook counters and POST latencies (`lucky_im_webhook_total`, `lucky_im_webhook_duration_seconds`). */
+  readonly webhooks: WebhookMetricsListener;
 }
 
 /**
@@ -64,7 +67,11 @@ export interface ChatMetrics {
  * prom-client's default process metrics (event-loop lag included). A registry
  * per server, so several servers in one process (tests) do not collide.
  */
-export function createChatMetrics(im: ImServer, onError: (error: unknown) => void): ChatMetrics {
+export function createChatMetrics(
+  im: ImServer,
+  onError: (error: unknown) => void,
+  webhookQueue?: WebhookQueue,
+): ChatMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -160,10 +167,44 @@ export function createChatMetrics(im: ImServer, onError: (error: unknown) => voi
     registers: [registry],
   });
 
+  const webhookTotal = new Counter({
+    name: "lucky_im_webhook_total",
+    help: "Webhook deliveries by result (recorded, recordFailed, delivered, failed, dead, replayed) and endpoint",
+    labelNames: ["result", "endpoint"],
+    registers: [registry],
+  });
+  const webhookDuration = new Histogram({
+    name: "lucky_im_webhook_duration_seconds",
+    help: "Webhook POST latency by endpoint and outcome",
+    labelNames: ["endpoint", "ok"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  if (webhookQueue) {
+    new Gauge({
+      name: "lucky_im_webhook_dead_letters",
+      help: "Webhook deliveries in the dead letters (GET /admin/webhooks/dead-letters)",
+      registers: [registry],
+      async collect() {
+        try {
+          this.set((await webhookQueue.stats()).dead);
+        } catch (error) {
+          onError(error);
+        }
+      },
+    });
+  }
+
   return {
     registry,
     contentType: registry.contentType,
     countPush: (result, platform) => push.inc({ result, platform: platform ?? "" }),
+    webhooks: {
+      count: (name, endpointId, by) =>
+        webhookTotal.inc({ result: name, endpoint: endpointId ?? "" }, by),
+      latency: (endpointId, ms, ok) =>
+        webhookDuration.observe({ endpoint: endpointId, ok: String(ok) }, ms / 1000),
+    },
     render: () => registry.metrics(),
   };
 }

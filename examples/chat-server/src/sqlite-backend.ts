@@ -3,17 +3,19 @@ import { dirname } from "node:path";
 import { createSqliteAuthStores, type SqliteAuthStores } from "@lucky-im/auth";
 import { createSqliteDeviceRegistry, type DeviceRegistry } from "@lucky-im/push";
 import { createSqliteStore, type SqliteConnection, type SqliteStore } from "@lucky-im/store-sqlite";
+import { createSqliteWebhookQueue, type WebhookQueue } from "@lucky-im/webhooks";
 import BetterSqlite3 from "better-sqlite3";
 import { schemaMigrations } from "./migrations/schema-migrations.js";
 
 /** How long to wait for another process's write lock on the file (e.g. `lucky-im migrate`), in ms. */
 const BUSY_TIMEOUT_MS = 5000;
 
-/** The `sqlite` store of the server: storage, auth stores and push devices in one file. */
+/** The `sqlite` store of the server: storage, auth stores, push devices and webhook deliveries in one file. */
 export interface SqliteBackend {
   storage: SqliteStore;
   authStores: SqliteAuthStores;
   deviceRegistry: DeviceRegistry;
+  webhookQueue: WebhookQueue;
   /** Closes the storage, then the connection. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function openSqliteBackend(
       storage,
       authStores: createSqliteAuthStores(database),
       deviceRegistry: createSqliteDeviceRegistry(database),
+      webhookQueue: createSqliteWebhookQueue(database),
       async close() {
         await storage.close();
         database.close();

@@ -25,6 +25,7 @@ const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
 const PUSH_TABLES = ["push_devices"];
+const WEBHOOK_TABLES = ["webhook_deliveries"];
 const AUTH_TABLES = [
   "auth_codes",
   "auth_credentials",
@@ -96,10 +97,15 @@ describe("lucky-im migrate on SQLite", () => {
         "auth/0001_auth_tables",
         "auth/0002_account_recovery",
         "push/0001_push_devices",
+        "webhooks/0001_webhook_deliveries",
       ]);
       expect(await migrations.up()).toEqual([]);
       expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
+      expect(await migrations.down()).toEqual({
+        owner: "webhooks",
+        name: "0001_webhook_deliveries",
+      });
       expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
@@ -108,6 +114,7 @@ describe("lucky-im migrate on SQLite", () => {
         "0001_auth_tables",
         "0002_account_recovery",
         "0001_push_devices",
+        "0001_webhook_deliveries",
       ]);
       expect(await migrations.down()).toEqual({
         owner: "store",
@@ -134,7 +141,9 @@ describe("lucky-im migrate on SQLite", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("applied auth/0001_auth_tables");
     expect(stdout).not.toContain("store/");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual(
+      [...AUTH_TABLES, ...PUSH_TABLES, ...WEBHOOK_TABLES, ...STORE_TABLES].sort(),
+    );
     const db = new BetterSqlite3(path, { readonly: true });
     expect(db.prepare("SELECT username FROM auth_credentials").all()).toEqual([
       { username: "alice" },
@@ -165,14 +174,16 @@ describe("lucky-im migrate on SQLite", () => {
 
     const up = await cli("up", env);
     expect(up.code).toBe(0);
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
+    expect(tables(path)).toEqual(
+      [...AUTH_TABLES, ...PUSH_TABLES, ...WEBHOOK_TABLES, ...STORE_TABLES].sort(),
+    );
     const applied = await cli("status", env);
     expect(applied.stdout).toMatch(/store\s+0001_initial\s+applied \d{4}-/);
     expect(applied.stdout).not.toContain("pending");
 
     const down = await cli("down", env);
-    expect(down.stdout).toContain("reverted push/0001_push_devices");
-    expect(tables(path)).toEqual([...AUTH_TABLES, ...STORE_TABLES].sort());
+    expect(down.stdout).toContain("reverted webhooks/0001_webhook_deliveries");
+    expect(tables(path)).toEqual([...AUTH_TABLES, ...PUSH_TABLES, ...STORE_TABLES].sort());
   });
 
   it("the server migrates at start, and leaves it to the deploy with LUCKY_IM_MIGRATE=false", async () => {
@@ -184,6 +195,7 @@ describe("lucky-im migrate on SQLite", () => {
       LUCKY_IM_JWT_SECRET: "migrate cli test secret, at least 32 bytes",
     };
     expect((await cli("up", env)).code).toBe(0);
+    expect((await cli("down", env)).stdout).toContain("reverted webhooks/0001_webhook_deliveries");
     expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0002_account_recovery");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
@@ -247,7 +259,13 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const schema = freshSchema();
     await migratePostgresStore({ pool, schema });
     STORE_TABLES = await tables(schema);
-    ALL = [...AUTH_TABLES, ...PUSH_TABLES, "example_login_keys", ...STORE_TABLES].sort();
+    ALL = [
+      ...AUTH_TABLES,
+      ...PUSH_TABLES,
+      ...WEBHOOK_TABLES,
+      "example_login_keys",
+      ...STORE_TABLES,
+    ].sort();
     storeSteps = Object.keys(await postgresStoreMigrations(schema).provider.getMigrations()).map(
       (name) => `store/${name}`,
     );
@@ -265,6 +283,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
       "auth/0001_auth_tables",
       "auth/0002_account_recovery",
       "push/0001_push_devices",
+      "webhooks/0001_webhook_deliveries",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
@@ -274,12 +293,16 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
     expect(await migrations.down()).toEqual({ owner: "server", name: "0001_login_keys" });
+    expect(await migrations.down()).toEqual({
+      owner: "webhooks",
+      name: "0001_webhook_deliveries",
+    });
     expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "auth", "push", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual(["auth", "auth", "push", "webhooks", "server"]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -300,7 +323,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const up = await cli("up", env);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(
-      "applied auth/0001_auth_tables, auth/0002_account_recovery, push/0001_push_devices, server/0001_login_keys",
+      "applied auth/0001_auth_tables, auth/0002_account_recovery, push/0001_push_devices, webhooks/0001_webhook_deliveries, server/0001_login_keys",
     );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);

@@ -2,6 +2,7 @@ import { postgresAuthMigrations, sqliteAuthMigrations } from "@lucky-im/auth";
 import { postgresPushMigrations, sqlitePushMigrations } from "@lucky-im/push";
 import { postgresStoreMigrations } from "@lucky-im/store-postgres";
 import { sqliteStoreMigrations } from "@lucky-im/store-sqlite";
+import { postgresWebhookMigrations, sqliteWebhookMigrations } from "@lucky-im/webhooks";
 import type BetterSqlite3 from "better-sqlite3";
 import {
   Kysely,
@@ -20,7 +21,7 @@ export type MigrationTarget =
   | { kind: "sqlite"; database: BetterSqlite3.Database };
 
 /** Which package's tables a migration belongs to. */
-export type MigrationOwner = "store" | "auth" | "push" | "server";
+export type MigrationOwner = "store" | "auth" | "push" | "webhooks" | "server";
 
 /** One migration and whether it ran. */
 export interface MigrationState {
@@ -45,7 +46,7 @@ export interface MigrationStep {
 export interface SchemaMigrations {
   /** Applies every pending migration, store first; returns what ran. */
   up(): Promise<MigrationStep[]>;
-  /** Reverts the last applied migration of the last owner that has one (server, push, auth, store). */
+  /** Reverts the last applied migration of the last owner that has one (server, webhooks, push, auth, store). */
   down(): Promise<MigrationStep | undefined>;
   /** Every migration of every owner, applied or pending, in order. */
   status(): Promise<MigrationState[]>;
@@ -60,6 +61,7 @@ function migrationSets(
       { owner: "store", props: postgresStoreMigrations(target.schema) },
       { owner: "auth", props: postgresAuthMigrations(target.schema) },
       { owner: "push", props: postgresPushMigrations(target.schema) },
+      { owner: "webhooks", props: postgresWebhookMigrations(target.schema) },
       { owner: "server", props: loginKeyMigrations(target.schema) },
     ];
   }
@@ -67,6 +69,7 @@ function migrationSets(
     { owner: "store", props: sqliteStoreMigrations() },
     { owner: "auth", props: sqliteAuthMigrations() },
     { owner: "push", props: sqlitePushMigrations() },
+    { owner: "webhooks", props: sqliteWebhookMigrations() },
   ];
 }
 
