@@ -337,6 +337,11 @@ export const MessageFrameSchema = Type.Object({
   mentions: Type.Optional(Type.Array(Type.String())),
   /** Addition (§13.2): when the body was last edited (ms since epoch). */
   editedAt: Type.Optional(Type.Number()),
+  /**
+   * Addition (§14): the application sent it as itself (`from` is `SYSTEM_SENDER_ID`);
+   * show it as a system notice, not as a user's message.
+   */
+  system: Type.Optional(Type.Literal(true)),
 });
 /** JSON Schema (TypeBox) of the server's `synced` frame. */
 export const SyncedFrameSchema = Type.Object({
