@@ -41,6 +41,7 @@ import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js"
 import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
+import { registerServerSendRoutes } from "./routes/server-send-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -278,6 +279,8 @@ export async function createChatServer(
         maxPendingJoinRequestsPerUser: config.maxPendingJoinRequests,
         profileSearchesPerWindow: config.profileSearchesPerMinute,
         profileSearchWindowMs: 60_000,
+        maxServerBatch: config.serverBatchMax,
+        maxBroadcastUsers: config.broadcastMax,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,
@@ -343,6 +346,7 @@ export async function createChatServer(
     registerSearchRoutes(http, ctx);
     registerPinRoutes(http, ctx);
     registerPushRoutes(http, ctx);
+    registerServerSendRoutes(http, ctx, backends.limiterFactory);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

@@ -3,7 +3,7 @@ import { conversationIdFor } from "../domain/conversation.js";
 import type { Message, MessageDraft } from "../domain/message.js";
 import type { Principal } from "../domain/session.js";
 import { ImError, isImError } from "../errors.js";
-import type { MessageBody, Target } from "../protocol/schemas.js";
+import { type MessageBody, type Target, UserIdSchema } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { newMessageId } from "./message-ids.js";
 import { applyBeforeSend, publishStored } from "./message-submission.js";
@@ -91,7 +91,13 @@ export type BroadcastOutcome = ServerSendOutcome & {
 /** Largest broadcast `cid`: with a user id, `<cid>/<userId>` must stay a valid cid. */
 const MAX_BROADCAST_CID = 64;
 const MAX_CID = 128;
-const USER_ID = /^[^\s:\u0000-\u001f\u007f]{1,128}$/;
+/** The protocol's user id pattern (`UserIdSchema`). */
+const USER_ID_PATTERN = new RegExp(UserIdSchema.pattern ?? "^.+$");
+
+/** Whether `id` is a valid user id (docs/protocol.md §2). */
+function isUserId(id: unknown): id is string {
+  return typeof id === "string" && id.length <= 128 && USER_ID_PATTERN.test(id);
+}
 
 /** A checked server send: the sender resolved, the target as a `Target`. */
 interface CheckedSend {
@@ -110,7 +116,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The sender of a server send: a valid user id, or the system sender when absent. */
 function checkFrom(from: unknown, where: string): string {
   if (from === undefined || from === SYSTEM_SENDER_ID) return SYSTEM_SENDER_ID;
-  if (typeof from !== "string" || !USER_ID.test(from)) {
+  if (!isUserId(from)) {
     throw new ImError(
       "bad_request",
       `${where}"from" must be a user id (1..128 characters, no whitespace or ":")`,
@@ -310,7 +316,7 @@ export async function serverBroadcast(
       { details: { max: core.limits.maxBroadcastUsers } },
     );
   }
-  const bad = recipients.find((id) => typeof id !== "string" || !USER_ID.test(id));
+  const bad = recipients.find((id) => !isUserId(id));
   if (bad !== undefined) {
     throw new ImError("bad_request", `"userIds" holds an invalid user id: ${JSON.stringify(bad)}`);
   }
