@@ -50,6 +50,7 @@ import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js"
 import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
+import { registerServerSendRoutes } from "./routes/server-send-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { registerWebhookRoutes } from "./routes/webhook-routes.js";
 import { securityHeaders } from "./security-headers.js";
@@ -311,6 +312,8 @@ export async function createChatServer(
         maxGroupAnnouncementLength: config.maxGroupAnnouncement,
         profileSearchesPerWindow: config.profileSearchesPerMinute,
         profileSearchWindowMs: 60_000,
+        maxServerBatch: config.serverBatchMax,
+        maxBroadcastUsers: config.broadcastMax,
       },
       groupCacheSize: config.groupCacheSize,
       dedupeCacheSize: config.dedupeCacheSize,
@@ -384,6 +387,7 @@ export async function createChatServer(
     if (webhooks && config.metricsToken !== undefined) {
       registerWebhookRoutes(http, webhooks, config.metricsToken);
     }
+    registerServerSendRoutes(http, ctx, backends.limiterFactory);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

@@ -408,6 +408,33 @@ export interface ChatServerConfig extends StoreSelection {
    */
   metricsToken?: string;
   /**
+   * The key of the server API (`POST /server/messages`, `POST /server/broadcast`): the
+   * application's backend sends `Authorization: Bearer <key>`. Not a user token. Unset: the
+   * server API is off (404).
+   * @default undefined (`LUCKY_IM_SERVER_API_KEY`)
+   */
+  serverApiKey?: string;
+  /**
+   * Requests to the server API per client IP per minute, wrong keys included.
+   * @default 600 (`LUCKY_IM_SERVER_API_LIMIT`)
+   */
+  serverApiLimitPerMinute: number;
+  /**
+   * Largest body of a server API request, in bytes.
+   * @default 4194304 (`LUCKY_IM_SERVER_API_BODY_LIMIT`)
+   */
+  serverApiBodyLimit: number;
+  /**
+   * Most messages of one `POST /server/messages` batch (the engine's `maxServerBatch`).
+   * @default 1000 (`LUCKY_IM_SERVER_BATCH_MAX`)
+   */
+  serverBatchMax: number;
+  /**
+   * Most recipients of one `POST /server/broadcast` (the engine's `maxBroadcastUsers`).
+   * @default 10000 (`LUCKY_IM_BROADCAST_MAX`)
+   */
+  broadcastMax: number;
+  /**
    * Serve `/metrics` on a listener of its own on this port (of `host`), and not on the public
    * one; scrapers reach it on the private network. 0: a free port.
    * @default undefined (`LUCKY_IM_METRICS_PORT`)

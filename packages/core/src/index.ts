@@ -45,6 +45,13 @@ export * from "./engine/im-server.js";
 export type { MessageSearchOptions } from "./engine/message-search.js";
 export * from "./engine/options.js";
 export type * from "./engine/profile-operations.js";
+export type {
+  BroadcastInput,
+  BroadcastOutcome,
+  ServerSendInput,
+  ServerSendOutcome,
+  ServerSendResult,
+} from "./engine/server-send.js";
 export type * from "./engine/stats.js";
 export * from "./errors.js";
 export * from "./memory/index.js";

@@ -20,4 +20,5 @@ export {
   jsonDepth,
 } from "./json-limits.js";
 export * from "./schemas.js";
+export { SYSTEM_SENDER_ID } from "./system-sender.js";
 export { PROTOCOL_NAME } from "./version.js";

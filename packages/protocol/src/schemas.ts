@@ -364,6 +364,11 @@ export const MessageFrameSchema = Type.Object({
   editedAt: Type.Optional(Type.Number()),
   /** Addition (§13.2): the original message of a forwarded copy. */
   forwarded: Type.Optional(ForwardOriginSchema),
+  /**
+   * Addition (§14): the application sent it as itself (`from` is `SYSTEM_SENDER_ID`);
+   * show it as a system notice, not as a user's message.
+   */
+  system: Type.Optional(Type.Literal(true)),
 });
 /** JSON Schema (TypeBox) of the server's `synced` frame. */
 export const SyncedFrameSchema = Type.Object({

@@ -12,6 +12,12 @@ export interface SendContext {
   conversationId: string;
   /** The content, as received. */
   body: MessageBody;
+  /**
+   * Addition (docs/protocol.md §14): `"server"` when the application sent it through
+   * `im.send`, `im.sendMany` or `im.broadcast` (then `principal.userId` is the `from` it
+   * named, or `SYSTEM_SENDER_ID`); absent for a client's `send` frame.
+   */
+  origin?: "server";
 }
 
 /** What {@link ImHooks.onOffline} learns besides the message and the offline users. */

@@ -1,3 +1,4 @@
+import { SYSTEM_SENDER_ID } from "@lucky-im/protocol";
 import type { MessageBody, MessageFrame, Target } from "../protocol/schemas.js";
 import type { ForwardOrigin, Mention, ReplyReference } from "./message-change.js";
 
@@ -105,5 +106,7 @@ export function toMessageFrame(message: Message): MessageFrame {
   if (message.mentions !== undefined) frame.mentions = message.mentions;
   if (message.forwarded !== undefined) frame.forwarded = { ...message.forwarded };
   if (message.editedAt !== undefined && !message.recalled) frame.editedAt = message.editedAt;
+  // Addition of §14: the application sent it as itself.
+  if (message.from === SYSTEM_SENDER_ID) frame.system = true;
   return frame;
 }

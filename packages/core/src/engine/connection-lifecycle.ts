@@ -1,3 +1,4 @@
+import { SYSTEM_SENDER_ID } from "@lucky-im/protocol";
 import type { Authenticator } from "../contracts/authenticator.js";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
 import type {
@@ -262,7 +263,8 @@ export class ConnectionLifecycle {
   ): Promise<void> {
     if (session.state === "closed") return;
     const { core } = this;
-    if (!USER_ID.test(principal.userId)) {
+    // The system sender (docs/protocol.md §14) is reserved for the application's own sends.
+    if (!USER_ID.test(principal.userId) || principal.userId === SYSTEM_SENDER_ID) {
       session.connection.close(
         CloseCode.unauthorized,
         "the token's subject is not a valid user id",

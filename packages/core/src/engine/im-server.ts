@@ -47,6 +47,17 @@ import type { ProfileOperations } from "./profile-operations.js";
 import { ProfileService } from "./profile-service.js";
 import { RelationCache } from "./relation-cache.js";
 import { SessionReplies } from "./replies.js";
+import {
+  type BroadcastInput,
+  type BroadcastOutcome,
+  checkServerSend,
+  type ServerSendInput,
+  type ServerSendOutcome,
+  type ServerSendResult,
+  serverBroadcast,
+  serverSendMany,
+  submitServerSend,
+} from "./server-send.js";
 import { SessionRegistry } from "./session-registry.js";
 import { SettingsCache } from "./settings-cache.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
@@ -468,6 +479,70 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
     if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
     return this.core.storage.changes.pins(conversationId);
+  }
+
+  /**
+   * Sends a message from the application's backend (docs/protocol.md §14), on any node: as
+   * the user `from`, or, without `from`, as the application itself (`from` is
+   * `SYSTEM_SENDER_ID` and the `message` frame carries `system: true`). The same path as a
+   * client's `send`: stored with its outbox entry in one call, then delivered to every
+   * recipient's sessions on every node (offline recipients get it on `sync`); once this
+   * resolves, the message is never lost. Sending the same `from` and `cid` again returns the
+   * message stored the first time (`created: false`) and delivers nothing again.
+   *
+   * Rejects with an `ImError`: `bad_request` (malformed input, empty body, bad `cid`, a body
+   * type not accepted), `too_large` (over `limits.maxBodyBytes`), `not_found` (unknown group),
+   * `forbidden` (as a user: blocked, not a member, muted; or `beforeSend` refused),
+   * `unavailable` (the node is closing, or the store failed: retry with the same `cid`).
+   *
+   * @example
+   * ```ts
+   * // An order update from the shop, shown as a system notice:
+   * const { message } = await im.send({ to: "alice", body: { type: "text", text: "Your order shipped" }, cid: "order-42-shipped" });
+   * // A bot that is a user of its own:
+   * await im.send({ from: "weather-bot", groupId: "g_team", body: { type: "text", text: "Rain at 3 pm" }, cid: "wx-2026-12-07" });
+   * ```
+   */
+  send(input: ServerSendInput): Promise<ServerSendResult> {
+    return this.serverWork(async () =>
+      submitServerSend(this.core, checkServerSend(this.core, input)),
+    );
+  }
+
+  /**
+   * Sends a batch of up to `limits.maxServerBatch` messages (see {@link ImServer.send}), in
+   * order, one at a time. A malformed batch or message rejects with `bad_request` or
+   * `too_large` and stores nothing; otherwise each message has its own outcome (refusals
+   * such as an unknown group do not stop the others). Retry failed ones with the same `cid`.
+   */
+  sendMany(inputs: readonly ServerSendInput[]): Promise<ServerSendOutcome[]> {
+    return this.serverWork(() => serverSendMany(this.core, inputs));
+  }
+
+  /**
+   * Sends one direct message to each of `userIds` (up to `limits.maxBroadcastUsers`),
+   * from `from` or the application itself, `limits.broadcastConcurrency` at a time. Each
+   * recipient's message has the `cid` `<cid>/<userId>`: repeating the broadcast sends
+   * nothing twice. Bad input rejects and stores nothing; refusals are per recipient.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await im.broadcast({ userIds: ["alice", "bob"], body: { type: "text", text: "Maintenance at 22:00" }, cid: "maint-1207" });
+   * const failed = outcomes.filter((o) => !o.ok);
+   * ```
+   */
+  broadcast(input: BroadcastInput): Promise<BroadcastOutcome[]> {
+    return this.serverWork(() => serverBroadcast(this.core, input));
+  }
+
+  /** Runs a server-side send while the node is open, tracked so that `close()` waits for it. */
+  private serverWork<T>(work: () => Promise<T>): Promise<T> {
+    if (this.state === "closing" || this.state === "closed") {
+      return Promise.reject(
+        new ImError("unavailable", "this node is closing: send through another node"),
+      );
+    }
+    return this.tasks.track(work());
   }
 
   /** Whether each dependency answers, for readiness probes. */

@@ -251,6 +251,22 @@ export interface ImLimits {
    * @default 60000
    */
   profileSearchWindowMs: number;
+  /**
+   * Most messages one `im.sendMany` (or one `POST /server/messages` batch) may hold; more is
+   * `too_large` and nothing is stored (docs/protocol.md §14).
+   * @default 1000
+   */
+  maxServerBatch: number;
+  /**
+   * Most recipients of one `im.broadcast`; more is `too_large` and nothing is stored.
+   * @default 10000
+   */
+  maxBroadcastUsers: number;
+  /**
+   * How many messages of one `im.broadcast` are stored and delivered at once.
+   * @default 16
+   */
+  broadcastConcurrency: number;
 }
 
 /** The default of every limit. */
@@ -295,6 +311,9 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxPresenceSubscriptions: 1_000,
   profileSearchesPerWindow: 20,
   profileSearchWindowMs: 60_000,
+  maxServerBatch: 1_000,
+  maxBroadcastUsers: 10_000,
+  broadcastConcurrency: 16,
 });
 
 /** Options of {@link createImServer}. */

@@ -5,6 +5,7 @@ import { ImError } from "../errors.js";
 import type { MessageBody, SendFrame, Target } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { newMessageId } from "./message-ids.js";
+import { applyBeforeSend, publishStored } from "./message-submission.js";
 import { checkDirectReach } from "./relation-checks.js";
 import { resolveSendReferences } from "./send-references.js";
 import type { Session } from "./session.js";
@@ -92,19 +93,7 @@ export async function handleSend(
           : [from, frame.to.id]
         : await resolveParticipants(core, from, frame.to, receivedAt);
     const conversationId = conversationIdFor(from, frame.to);
-    let body = frame.body;
-    if (core.hooks.beforeSend) {
-      const replaced = await core.hooks.beforeSend({
-        principal,
-        to: frame.to,
-        conversationId,
-        body,
-      });
-      if (replaced) {
-        checkBody(core, replaced, Number.POSITIVE_INFINITY);
-        body = replaced;
-      }
-    }
+    const body = await applyBeforeSend(core, principal, frame.to, conversationId, frame.body);
     const draft: MessageDraft = {
       messageId: newMessageId(),
       conversationId,
@@ -131,18 +120,11 @@ export async function handleSend(
       seq: message.seq,
       ts: message.ts,
     });
-    if (!result.created) return;
-    core.stats.messagesStored++;
-    core.events.emit("message", message, Date.now() - receivedAt);
-    // The sender has seen their own message: keep their unread count at zero.
-    core.cursorWrites.read({
-      userId: from,
-      conversationId,
-      seq: message.seq,
-      silent: true,
+    publishStored(core, draft, result, {
+      receivedAt,
+      exceptSessionId: session.id,
+      senderReads: true,
     });
-    const dispatched = core.messages.dispatch(message, participants, result.outboxId, session.id);
-    if (dispatched instanceof Promise) void core.tasks.track(dispatched);
   } catch (error) {
     core.replies.error(session, error, frame.cid);
   }

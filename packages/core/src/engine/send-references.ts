@@ -12,14 +12,16 @@ import type { EngineCore } from "./engine-core.js";
  * and gets an excerpt of its current body, or `recalled: true`; mentions must name
  * participants (`bad_request`), and `all` in a group needs an owner or admin unless
  * `mentionAll: "members"` (`forbidden`). Only called when the frame has either field, so
- * a plain send pays nothing.
+ * a plain send pays nothing. `mayMentionAll` lets the sender mention `all` whatever its role
+ * (the application's system sender, which is no member).
  */
 export async function resolveSendReferences(
   core: EngineCore,
   from: string,
   conversationId: string,
   participants: readonly string[],
-  frame: SendFrame,
+  frame: Pick<SendFrame, "replyTo" | "mentions">,
+  mayMentionAll = false,
 ): Promise<Pick<MessageDraft, "replyTo" | "mentions">> {
   const resolved: Pick<MessageDraft, "replyTo" | "mentions"> = {};
   if (frame.replyTo !== undefined) {
@@ -46,7 +48,7 @@ export async function resolveSendReferences(
     const mentions = [...new Set(frame.mentions)];
     if (mentions.includes("all")) {
       const parsed = parseConversationId(conversationId);
-      if (parsed.kind === "group" && !core.mentionAllByMembers) {
+      if (parsed.kind === "group" && !core.mentionAllByMembers && !mayMentionAll) {
         const group = await core.groupCache.get(parsed.groupId);
         const member = group?.members.get(from);
         if (!member || !isManager(member.role)) {
