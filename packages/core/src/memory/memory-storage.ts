@@ -11,6 +11,7 @@ import { createMemoryMessageChangeStore } from "./memory-message-change-store.js
 import { createMemoryMessageStore } from "./memory-message-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
 import { peopleState } from "./memory-people-state.js";
+import { createMemoryModerationStore } from "./memory-moderation-store.js";
 import { createMemoryProfileStore } from "./memory-profile-store.js";
 import {
   createMemoryStorageBackend,
@@ -115,6 +116,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       limits: peopleLimits,
       guard,
     }),
+    moderation: createMemoryModerationStore({ backend, guard }),
     async ping() {
       return !closed;
     },

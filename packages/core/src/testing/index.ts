@@ -33,6 +33,7 @@ export {
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
+export { moderationStoreConformance } from "./moderation-store-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance, storageSuites } from "./storage-conformance.js";
