@@ -4,7 +4,11 @@
  * cursors, groups and the outbox, with group commit and migrations.
  */
 
-export { type MigrateOptions, type MigrateResult, migrateToLatest } from "./migrate-to-latest.js";
+export {
+  type MigrateOptions,
+  type MigrateResult,
+  migrateToLatest,
+} from "./migrate-to-latest.js";
 export { postgresStoreMigrations } from "./migrations.js";
 export {
   createPostgresStore,

@@ -17,12 +17,18 @@ export interface NotifyState {
  * append's transaction, PostgreSQL delivers it at commit, never for a
  * rolled back one.
  */
-export function notifyPayload(ctx: StoreContext, dueAt: number): string | undefined {
+export function notifyPayload(
+  ctx: StoreContext,
+  dueAt: number
+): string | undefined {
   const state = ctx.notify;
   const now = Date.now();
-  if (state.lastAt !== 0 && now - state.lastAt < state.intervalMs) return undefined;
+  if (state.lastAt !== 0 && now - state.lastAt < state.intervalMs)
+    return undefined;
   state.lastAt = now;
-  return String(Math.max(dueAt, now + ctx.options.outboxGraceMs) + state.intervalMs);
+  return String(
+    Math.max(dueAt, now + ctx.options.outboxGraceMs) + state.intervalMs
+  );
 }
 
 /** The part of a `pg` client the listener uses. */
@@ -30,7 +36,7 @@ interface ListenClient {
   query(text: string): Promise<unknown>;
   on(
     event: "notification",
-    listener: (message: { channel: string; payload?: string }) => void,
+    listener: (message: { channel: string; payload?: string }) => void
   ): void;
   on(event: "error" | "end", listener: (error?: Error) => void): void;
   removeAllListeners(event?: string): void;
@@ -130,7 +136,10 @@ export function listenOutbox(options: ListenOptions): () => Promise<void> {
       // Stays attached after a loss too: a late socket error must not crash the process.
       self.on("error", (error) => lost(self, error));
       self.on("end", () =>
-        lost(self, new Error("[lucky-im] [store-postgres] LISTEN connection ended")),
+        lost(
+          self,
+          new Error("[lucky-im] [store-postgres] LISTEN connection ended")
+        )
       );
       self.on("notification", (message) => {
         if (message.channel !== options.channel) return;

@@ -102,7 +102,9 @@ function where(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
 }
 
 /** @internal The PostgreSQL {@link ModerationStore}. */
-export function createPostgresModerationStore(ctx: StoreContext): ModerationStore {
+export function createPostgresModerationStore(
+  ctx: StoreContext
+): ModerationStore {
   const t = ctx.tables;
   const db = ctx.db;
   const validId = (id: number) => Number.isSafeInteger(id) && id >= 1;
@@ -113,8 +115,12 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
         checkSuspension(suspension);
         const s = suspension;
         await sql`
-          INSERT INTO ${t.suspensions} (user_id, kind, reason, by_id, created_at, expires_at)
-          VALUES (${s.userId}, ${s.kind}, ${s.reason}, ${s.by}, ${new Date(s.createdAt)},
+          INSERT INTO ${
+            t.suspensions
+          } (user_id, kind, reason, by_id, created_at, expires_at)
+          VALUES (${s.userId}, ${s.kind}, ${s.reason}, ${s.by}, ${new Date(
+          s.createdAt
+        )},
                   ${s.expiresAt === null ? null : new Date(s.expiresAt)})
           ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, reason = EXCLUDED.reason,
             by_id = EXCLUDED.by_id, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
@@ -125,7 +131,10 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
     lift(userId) {
       return ctx.run("lift suspension", async () => {
         checkModerationId(userId, "userId");
-        const result = await sql`DELETE FROM ${t.suspensions} WHERE user_id = ${userId}`.execute(db);
+        const result =
+          await sql`DELETE FROM ${t.suspensions} WHERE user_id = ${userId}`.execute(
+            db
+          );
         return Number(result.numAffectedRows ?? 0) > 0;
       });
     },
@@ -136,7 +145,9 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
         checkTime(now, "now");
         const { rows } = await sql<SuspensionRow>`
           SELECT * FROM ${t.suspensions}
-          WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${new Date(now)})
+          WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${new Date(
+          now
+        )})
         `.execute(db);
         return rows[0] && toSuspension(rows[0]);
       });
@@ -146,11 +157,16 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
       return ctx.run("list suspensions", async () => {
         checkTime(now, "now");
         const limit = checkModerationPage({ limit: options.limit });
-        if (options.after !== undefined) checkModerationId(options.after, "after");
+        if (options.after !== undefined)
+          checkModerationId(options.after, "after");
         const { rows } = await sql<SuspensionRow>`
           SELECT * FROM ${t.suspensions}
           WHERE (expires_at IS NULL OR expires_at > ${new Date(now)})
-            ${options.after === undefined ? sql`` : sql`AND user_id COLLATE "C" > ${options.after}`}
+            ${
+              options.after === undefined
+                ? sql``
+                : sql`AND user_id COLLATE "C" > ${options.after}`
+            }
           ORDER BY user_id COLLATE "C" LIMIT ${limit}
         `.execute(db);
         return rows.map(toSuspension);
@@ -165,8 +181,12 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
         const { rows } = await sql<ReportRow>`
           INSERT INTO ${t.moderation_reports}
             (reporter_id, target_kind, target_user_id, message_id, conversation_id, reason, created_at, status)
-          VALUES (${draft.reporterId}, ${target.kind}, ${target.userId}, ${message?.messageId ?? null},
-                  ${message?.conversationId ?? null}, ${draft.reason}, ${new Date(draft.createdAt)}, 'open')
+          VALUES (${draft.reporterId}, ${target.kind}, ${target.userId}, ${
+          message?.messageId ?? null
+        },
+                  ${message?.conversationId ?? null}, ${
+          draft.reason
+        }, ${new Date(draft.createdAt)}, 'open')
           RETURNING *
         `.execute(db);
         return toReport(rows[0]!);
@@ -187,8 +207,10 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
       return ctx.run("list reports", async () => {
         const limit = checkModerationPage(options);
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
-        if (options.status !== undefined) conditions.push(sql`status = ${options.status}`);
+        if (options.before !== undefined)
+          conditions.push(sql`id < ${options.before}`);
+        if (options.status !== undefined)
+          conditions.push(sql`status = ${options.status}`);
         const { rows } = await sql<ReportRow>`
           SELECT * FROM ${t.moderation_reports} WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}
@@ -204,7 +226,9 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
         const { rows } = await sql<ReportRow>`
           UPDATE ${t.moderation_reports}
           SET status = ${resolution.status}, resolved_by = ${resolution.by},
-              resolved_at = ${new Date(resolution.now)}, resolution = ${resolution.note ?? null}
+              resolved_at = ${new Date(resolution.now)}, resolution = ${
+          resolution.note ?? null
+        }
           WHERE id = ${reportId} AND status = 'open'
           RETURNING *
         `.execute(db);
@@ -213,7 +237,10 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
           SELECT * FROM ${t.moderation_reports} WHERE id = ${reportId}
         `.execute(db);
         if (!existing[0]) return undefined;
-        throw new ImError("conflict", `report ${reportId} is already ${existing[0].status}`);
+        throw new ImError(
+          "conflict",
+          `report ${reportId} is already ${existing[0].status}`
+        );
       });
     },
 
@@ -221,8 +248,12 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
       return ctx.run("append audit", async () => {
         const details = checkAuditDraft(draft);
         const { rows } = await sql<AuditRow>`
-          INSERT INTO ${t.moderation_audit} (actor_id, action, target_kind, target_id, details, at)
-          VALUES (${draft.actorId}, ${draft.action}, ${draft.targetKind}, ${draft.targetId},
+          INSERT INTO ${
+            t.moderation_audit
+          } (actor_id, action, target_kind, target_id, details, at)
+          VALUES (${draft.actorId}, ${draft.action}, ${draft.targetKind}, ${
+          draft.targetId
+        },
                   ${details}::jsonb, ${new Date(draft.at)})
           RETURNING *
         `.execute(db);
@@ -233,12 +264,17 @@ export function createPostgresModerationStore(ctx: StoreContext): ModerationStor
     audit(options = {}) {
       return ctx.run("list audit", async () => {
         const limit = checkModerationPage(options);
-        if (options.actorId !== undefined) checkModerationId(options.actorId, "actorId");
-        if (options.targetId !== undefined) checkModerationId(options.targetId, "targetId");
+        if (options.actorId !== undefined)
+          checkModerationId(options.actorId, "actorId");
+        if (options.targetId !== undefined)
+          checkModerationId(options.targetId, "targetId");
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
-        if (options.actorId !== undefined) conditions.push(sql`actor_id = ${options.actorId}`);
-        if (options.targetId !== undefined) conditions.push(sql`target_id = ${options.targetId}`);
+        if (options.before !== undefined)
+          conditions.push(sql`id < ${options.before}`);
+        if (options.actorId !== undefined)
+          conditions.push(sql`actor_id = ${options.actorId}`);
+        if (options.targetId !== undefined)
+          conditions.push(sql`target_id = ${options.targetId}`);
         const { rows } = await sql<AuditRow>`
           SELECT * FROM ${t.moderation_audit} WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}

@@ -26,7 +26,9 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("conversations")
         .addColumn("id", "text", (c) => c.primaryKey())
-        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('direct', 'group')`))
+        .addColumn("kind", "text", (c) =>
+          c.notNull().check(sql`kind in ('direct', 'group')`)
+        )
         .addColumn("last_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("created_at", "integer", (c) => c.notNull())
         // Newest message ts (or creation): orders a user's conversation list...
@@ -42,12 +44,16 @@ const MIGRATIONS: Record<string, Migration> = {
 
       await s
         .createTable("messages")
-        .addColumn("conversation_id", "text", (c) => c.notNull().references("conversations.id"))
+        .addColumn("conversation_id", "text", (c) =>
+          c.notNull().references("conversations.id")
+        )
         .addColumn("seq", "integer", (c) => c.notNull())
         .addColumn("message_id", "text", (c) => c.notNull().unique())
         .addColumn("sender_id", "text", (c) => c.notNull())
         .addColumn("cid", "text", (c) => c.notNull())
-        .addColumn("to_type", "text", (c) => c.notNull().check(sql`to_type in ('user', 'group')`))
+        .addColumn("to_type", "text", (c) =>
+          c.notNull().check(sql`to_type in ('user', 'group')`)
+        )
         .addColumn("to_id", "text", (c) => c.notNull())
         .addColumn("body", "text", (c) => c.notNull())
         .addColumn("sent_at", "integer", (c) => c.notNull())
@@ -64,7 +70,9 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("cursors")
         .addColumn("user_id", "text", (c) => c.notNull())
-        .addColumn("conversation_id", "text", (c) => c.notNull().references("conversations.id"))
+        .addColumn("conversation_id", "text", (c) =>
+          c.notNull().references("conversations.id")
+        )
         .addColumn("delivered_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("read_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("updated_at", "integer", (c) => c.notNull())
@@ -90,11 +98,11 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_members")
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade"),
+          c.notNull().references("groups.id").onDelete("cascade")
         )
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("role", "text", (c) =>
-          c.notNull().check(sql`role in ('owner', 'admin', 'member')`),
+          c.notNull().check(sql`role in ('owner', 'admin', 'member')`)
         )
         .addColumn("muted_until", "integer")
         .addColumn("joined_at", "integer", (c) => c.notNull())
@@ -113,7 +121,10 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("message_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("status", "text", (c) =>
-          c.notNull().defaultTo("pending").check(sql`status in ('pending', 'sent')`),
+          c
+            .notNull()
+            .defaultTo("pending")
+            .check(sql`status in ('pending', 'sent')`)
         )
         .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("next_attempt_at", "integer", (c) => c.notNull())
@@ -177,7 +188,12 @@ const MIGRATIONS: Record<string, Migration> = {
       ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
-      for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
+      for (const column of [
+        "pinned_at",
+        "muted_until",
+        "archived",
+        "marked_unread",
+      ]) {
         await db.schema.alterTable("cursors").dropColumn(column).execute();
       }
     },
@@ -197,7 +213,9 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("change_counters")
         .addColumn("conversation_id", "text", (c) => c.primaryKey())
-        .addColumn("last_change_seq", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_change_seq", "integer", (c) =>
+          c.notNull().defaultTo(0)
+        )
         .execute();
       await s
         .createTable("message_changes")
@@ -211,7 +229,10 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("body", "text")
         .addColumn("reaction_key", "text")
         .addColumn("changed_at", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("message_changes_pkey", ["conversation_id", "change_seq"])
+        .addPrimaryKeyConstraint("message_changes_pkey", [
+          "conversation_id",
+          "change_seq",
+        ])
         .execute();
       await s
         .createTable("message_edits")
@@ -231,7 +252,11 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("reaction_key", "text", (c) => c.notNull())
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("reacted_at", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("reactions_pkey", ["message_id", "reaction_key", "user_id"])
+        .addPrimaryKeyConstraint("reactions_pkey", [
+          "message_id",
+          "reaction_key",
+          "user_id",
+        ])
         .execute();
       await s
         .createTable("pins")
@@ -247,14 +272,21 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("seq", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("hidden_messages_pkey", ["user_id", "conversation_id", "seq"])
+        .addPrimaryKeyConstraint("hidden_messages_pkey", [
+          "user_id",
+          "conversation_id",
+          "seq",
+        ])
         .execute();
       await s
         .createTable("conversation_clears")
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("up_to_seq", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("conversation_clears_pkey", ["user_id", "conversation_id"])
+        .addPrimaryKeyConstraint("conversation_clears_pkey", [
+          "user_id",
+          "conversation_id",
+        ])
         .execute();
 
       // Full-text search: an FTS5 table kept in sync by triggers. Its rowids come from
@@ -265,35 +297,49 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, tokenize = 'unicode61 remove_diacritics 0')`.execute(db);
       await sql
-        .raw(`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        .raw(
+          `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO message_search_rows (message_id) VALUES (new.message_id);
-        INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT("new")});
-      END`)
+        INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT(
+          "new"
+        )});
+      END`
+        )
         .execute(db);
       await sql
-        .raw(`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        .raw(
+          `CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
         UPDATE messages_fts SET text = ${SEARCH_TEXT("new")}
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = new.message_id);
-      END`)
+      END`
+        )
         .execute(db);
       await sql
-        .raw(`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        .raw(
+          `CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         DELETE FROM messages_fts
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = old.message_id);
         DELETE FROM message_search_rows WHERE message_id = old.message_id;
-      END`)
+      END`
+        )
         .execute(db);
       await sql`INSERT INTO message_search_rows (message_id) SELECT message_id FROM messages`.execute(
-        db,
+        db
       );
       await sql
-        .raw(`INSERT INTO messages_fts (rowid, text)
+        .raw(
+          `INSERT INTO messages_fts (rowid, text)
         SELECT r.id, ${SEARCH_TEXT("m")} FROM messages AS m
-        JOIN message_search_rows AS r ON r.message_id = m.message_id`)
+        JOIN message_search_rows AS r ON r.message_id = m.message_id`
+        )
         .execute(db);
     },
     async down(db: Kysely<unknown>) {
-      for (const trigger of ["messages_fts_insert", "messages_fts_update", "messages_fts_delete"]) {
+      for (const trigger of [
+        "messages_fts_insert",
+        "messages_fts_update",
+        "messages_fts_delete",
+      ]) {
         await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db);
       }
       for (const table of [
@@ -323,27 +369,31 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_join_settings")
         .addColumn("group_id", "text", (c) =>
-          c.primaryKey().references("groups.id").onDelete("cascade"),
+          c.primaryKey().references("groups.id").onDelete("cascade")
         )
         .addColumn("join_mode", "text", (c) =>
-          c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`),
+          c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`)
         )
         .addColumn("invite_policy", "text", (c) =>
-          c.notNull().check(sql`invite_policy in ('members', 'admins')`),
+          c.notNull().check(sql`invite_policy in ('members', 'admins')`)
         )
         .execute();
       await s
         .createTable("group_join_tickets")
         .addColumn("id", "text", (c) => c.primaryKey())
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade"),
+          c.notNull().references("groups.id").onDelete("cascade")
         )
-        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('request', 'invitation')`))
+        .addColumn("kind", "text", (c) =>
+          c.notNull().check(sql`kind in ('request', 'invitation')`)
+        )
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("by_id", "text", (c) => c.notNull())
         .addColumn("message", "text", (c) => c.notNull())
         .addColumn("state", "text", (c) =>
-          c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'expired')`),
+          c
+            .notNull()
+            .check(sql`state in ('pending', 'accepted', 'declined', 'expired')`)
         )
         .addColumn("created_at", "integer", (c) => c.notNull())
         .addColumn("expires_at", "integer", (c) => c.notNull())
@@ -369,7 +419,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .createTable("group_invite_links")
         .addColumn("code", "text", (c) => c.primaryKey())
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade"),
+          c.notNull().references("groups.id").onDelete("cascade")
         )
         .addColumn("created_by", "text", (c) => c.notNull())
         .addColumn("created_at", "integer", (c) => c.notNull())
@@ -386,10 +436,13 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_invite_link_uses")
         .addColumn("code", "text", (c) =>
-          c.notNull().references("group_invite_links.code").onDelete("cascade"),
+          c.notNull().references("group_invite_links.code").onDelete("cascade")
         )
         .addColumn("user_id", "text", (c) => c.notNull())
-        .addPrimaryKeyConstraint("group_invite_link_uses_pkey", ["code", "user_id"])
+        .addPrimaryKeyConstraint("group_invite_link_uses_pkey", [
+          "code",
+          "user_id",
+        ])
         .execute();
     },
     async down(db: Kysely<unknown>) {
@@ -398,6 +451,76 @@ const MIGRATIONS: Record<string, Migration> = {
         "group_invite_links",
         "group_join_tickets",
         "group_join_settings",
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+  "0006_moderation": {
+    // Suspensions and bans, user reports, and the audit log of admin actions. Times in ms.
+    async up(db: Kysely<unknown>) {
+      const s = db.schema;
+      await s
+        .createTable("suspensions")
+        .addColumn("user_id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) =>
+          c.notNull().check(sql`kind in ('suspend', 'ban')`)
+        )
+        .addColumn("reason", "text")
+        .addColumn("by_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer")
+        .execute();
+      await s
+        .createTable("moderation_reports")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("reporter_id", "text", (c) => c.notNull())
+        .addColumn("target_kind", "text", (c) =>
+          c.notNull().check(sql`target_kind in ('message', 'user')`)
+        )
+        .addColumn("target_user_id", "text", (c) => c.notNull())
+        .addColumn("message_id", "text")
+        .addColumn("conversation_id", "text")
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) =>
+          c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`)
+        )
+        .addColumn("resolved_by", "text")
+        .addColumn("resolved_at", "integer")
+        .addColumn("resolution", "text")
+        .execute();
+      await s
+        .createIndex("moderation_reports_status_idx")
+        .on("moderation_reports")
+        .columns(["status", "id"])
+        .execute();
+      await s
+        .createTable("moderation_audit")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("actor_id", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("target_kind", "text", (c) => c.notNull())
+        .addColumn("target_id", "text", (c) => c.notNull())
+        .addColumn("details", "text")
+        .addColumn("at", "integer", (c) => c.notNull())
+        .execute();
+      await s
+        .createIndex("moderation_audit_actor_idx")
+        .on("moderation_audit")
+        .columns(["actor_id", "id"])
+        .execute();
+      await s
+        .createIndex("moderation_audit_target_idx")
+        .on("moderation_audit")
+        .columns(["target_id", "id"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        "moderation_audit",
+        "moderation_reports",
+        "suspensions",
       ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
@@ -428,7 +551,9 @@ async function createPeopleTables(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "integer", (c) => c.notNull())
     .addColumn("expires_at", "integer", (c) => c.notNull())
     .addColumn("state", "text", (c) =>
-      c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`),
+      c
+        .notNull()
+        .check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`)
     )
     // Outgoing requests and the pending count of a sender.
     .addPrimaryKeyConstraint("contact_requests_pkey", ["from_id", "to_id"])
@@ -461,10 +586,10 @@ async function createPeopleTables(db: Kysely<unknown>): Promise<void> {
     .createTable("privacy_settings")
     .addColumn("user_id", "text", (c) => c.primaryKey())
     .addColumn("direct_messages", "text", (c) =>
-      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`),
+      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`)
     )
     .addColumn("group_invites", "text", (c) =>
-      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`),
+      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`)
     )
     .execute();
 
@@ -530,7 +655,11 @@ export function sqliteStoreMigrations(): Omit<MigratorProps, "db"> {
  * `BEGIN IMMEDIATE` transaction instead.
  */
 export function createMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({ db, ...sqliteStoreMigrations(), disableTransactions: true });
+  return new Migrator({
+    db,
+    ...sqliteStoreMigrations(),
+    disableTransactions: true,
+  });
 }
 
 /** What {@link migrateToLatest} did. */
@@ -548,7 +677,7 @@ export interface MigrateResult {
  */
 export async function runMigrations(
   db: Kysely<unknown>,
-  connection: SqliteConnection,
+  connection: SqliteConnection
 ): Promise<MigrateResult> {
   connection.exec("BEGIN IMMEDIATE");
   let outcome: Awaited<ReturnType<Migrator["migrateToLatest"]>>;
@@ -561,12 +690,16 @@ export async function runMigrations(
   const { error, results } = outcome;
   const failed = results?.find((r: MigrationResult) => r.status === "Error");
   if (error !== undefined || failed) {
-    const what = failed ? `migration ${failed.migrationName} failed` : "migration failed";
+    const what = failed
+      ? `migration ${failed.migrationName} failed`
+      : "migration failed";
     if (connection.inTransaction) connection.exec("ROLLBACK");
     throw new Error(`[lucky-im] [store-sqlite] ${what}`, { cause: error });
   }
   connection.exec("COMMIT");
   return {
-    applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
+    applied: (results ?? [])
+      .filter((r) => r.status === "Success")
+      .map((r) => r.migrationName),
   };
 }
