@@ -36,7 +36,12 @@ export interface ProfilePatch {
 export const DEFAULT_PROFILE_FIELDS: Readonly<
   Pick<
     Profile,
-    "username" | "displayName" | "avatar" | "searchable" | "hideLastSeen" | "lastSeenAt"
+    | "username"
+    | "displayName"
+    | "avatar"
+    | "searchable"
+    | "hideLastSeen"
+    | "lastSeenAt"
   >
 > = Object.freeze({
   username: null,

@@ -20,7 +20,10 @@ const LOG_FOLD_MS = 1_000;
  */
 export class FoldingErrorReporter implements ErrorReporter {
   /** When each context was last logged, and how many reports were folded since. */
-  private readonly lastLogged = new Map<string, { at: number; folded: number }>();
+  private readonly lastLogged = new Map<
+    string,
+    { at: number; folded: number }
+  >();
 
   /**
    * @param events - the node's emitter (its `error` listeners get every failure)
@@ -28,7 +31,7 @@ export class FoldingErrorReporter implements ErrorReporter {
    */
   constructor(
     private readonly events: EventEmitter<ImServerEvents>,
-    private readonly logger: ImLogger,
+    private readonly logger: ImLogger
   ) {}
 
   /** {@inheritDoc ErrorReporter.report} */
@@ -47,8 +50,11 @@ export class FoldingErrorReporter implements ErrorReporter {
     const folded = seen?.folded ?? 0;
     this.lastLogged.set(context, { at: now, folded: 0 });
     this.logger.error(
-      { code: imError.code, ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}) },
-      `[lucky-im] [core] ${context}: ${imError.message}`,
+      {
+        code: imError.code,
+        ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}),
+      },
+      `[lucky-im] [core] ${context}: ${imError.message}`
     );
   }
 

@@ -16,7 +16,11 @@ export interface MemoryGroupStoreContext {
 }
 
 /** @internal Adds a member to a stored group, with its cursor at the conversation's last seq. */
-export function joinGroup(state: MemoryStorageState, group: Group, member: GroupMember): void {
+export function joinGroup(
+  state: MemoryStorageState,
+  group: Group,
+  member: GroupMember
+): void {
   group.members.push(member);
   let groups = state.groupsByUser.get(member.userId);
   if (!groups) {
@@ -31,12 +35,15 @@ export function joinGroup(state: MemoryStorageState, group: Group, member: Group
 }
 
 /** @internal The in-memory {@link GroupStore}. */
-export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupStore {
+export function createMemoryGroupStore(
+  context: MemoryGroupStoreContext
+): GroupStore {
   const { state } = context;
 
   function groupOrThrow(groupId: string): Group {
     const group = state.groups.get(groupId);
-    if (!group) throw new ImError("not_found", `[lucky-im] [core] no group "${groupId}"`);
+    if (!group)
+      throw new ImError("not_found", `[lucky-im] [core] no group "${groupId}"`);
     return group;
   }
 
@@ -45,13 +52,14 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     if (!member) {
       throw new ImError(
         "not_found",
-        `[lucky-im] [core] "${userId}" is not a member of group "${group.groupId}"`,
+        `[lucky-im] [core] "${userId}" is not a member of group "${group.groupId}"`
       );
     }
     return member;
   }
 
-  const join = (group: Group, member: GroupMember) => joinGroup(state, group, member);
+  const join = (group: Group, member: GroupMember) =>
+    joinGroup(state, group, member);
 
   function leave(group: Group, userId: string): void {
     group.members = group.members.filter((m) => m.userId !== userId);
@@ -67,7 +75,10 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     async create(input) {
       context.guard();
       if (state.groups.has(input.groupId)) {
-        throw new ImError("conflict", `[lucky-im] [core] group "${input.groupId}" already exists`);
+        throw new ImError(
+          "conflict",
+          `[lucky-im] [core] group "${input.groupId}" already exists`
+        );
       }
       const group: Group = {
         groupId: input.groupId,
@@ -78,8 +89,16 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
         members: [],
       };
       state.groups.set(group.groupId, group);
-      ensureConversation(state, groupConversationId(group.groupId), input.createdAt);
-      join(group, { userId: input.ownerId, role: "owner", joinedAt: input.createdAt });
+      ensureConversation(
+        state,
+        groupConversationId(group.groupId),
+        input.createdAt
+      );
+      join(group, {
+        userId: input.ownerId,
+        role: "owner",
+        joinedAt: input.createdAt,
+      });
       for (const userId of new Set(input.memberIds)) {
         if (userId === input.ownerId) continue;
         join(group, { userId, role: "member", joinedAt: input.createdAt });
@@ -95,7 +114,9 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
 
     async member(groupId, userId) {
       context.guard();
-      const member = state.groups.get(groupId)?.members.find((m) => m.userId === userId);
+      const member = state.groups
+        .get(groupId)
+        ?.members.find((m) => m.userId === userId);
       return member ? { ...member } : undefined;
     },
 

@@ -11,5 +11,7 @@ import { randomBytes } from "node:crypto";
  * ```
  */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString(
+    "hex"
+  )}`;
 }
