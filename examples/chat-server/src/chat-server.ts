@@ -31,6 +31,7 @@ import { mediaUrlHook } from "./media-urls.js";
 import { createChatMetrics } from "./metrics.js";
 import { createChatPush } from "./push.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
+import { registerAdminRoutes } from "./routes/admin-routes.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
@@ -40,6 +41,7 @@ import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
+import { registerReportRoutes } from "./routes/report-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { securityHeaders } from "./security-headers.js";
@@ -252,6 +254,12 @@ export async function createChatServer(
       transport,
       authenticator: auth.authenticator,
       nodeId,
+      // Admins: the users named in `adminUsernames`.
+      isAdmin: async (userId) => {
+        if (config.adminUsernames.length === 0) return false;
+        const user = await auth.getUser(userId);
+        return user !== undefined && config.adminUsernames.includes(user.username);
+      },
       ...(backends.storage ? { storage: backends.storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
@@ -343,6 +351,8 @@ export async function createChatServer(
     registerSearchRoutes(http, ctx);
     registerPinRoutes(http, ctx);
     registerPushRoutes(http, ctx);
+    registerAdminRoutes(http, ctx);
+    registerReportRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

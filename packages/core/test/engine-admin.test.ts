@@ -61,10 +61,7 @@ async function cluster(extra: Partial<ImServerOptions> = {}) {
 }
 
 /** Connects with a token and resolves with the close code, or "ready". */
-async function tryLogin(
-  server: TestServer,
-  userId: string
-): Promise<number | "ready"> {
+async function tryLogin(server: TestServer, userId: string): Promise<number | "ready"> {
   const client = await server.transport.connect();
   client.send({ type: "auth", token: `t:${userId}` });
   const outcome = await Promise.race([
@@ -102,7 +99,7 @@ describe("im.admin", () => {
         expect(await tryLogin(b, "bob")).toBe(CloseCode.suspended);
         expect(await tryLogin(a, "bob")).toBe(CloseCode.suspended);
       },
-      { timeoutMs: REFUSAL_BOUND_MS }
+      { timeoutMs: REFUSAL_BOUND_MS },
     );
     // Others are not affected.
     expect(await tryLogin(b, "carol")).toBe("ready");
@@ -113,15 +110,11 @@ describe("im.admin", () => {
         expect(await tryLogin(a, "bob")).toBe("ready");
         expect(await tryLogin(b, "bob")).toBe("ready");
       },
-      { timeoutMs: REFUSAL_BOUND_MS }
+      { timeoutMs: REFUSAL_BOUND_MS },
     );
     expect(await a.im.admin.unsuspend(root, "bob")).toBe(false);
     const audit = await a.im.admin.audit(root, { targetId: "bob" });
-    expect(audit.map((e) => e.action)).toEqual([
-      "unsuspend",
-      "unsuspend",
-      "suspend",
-    ]);
+    expect(audit.map((e) => e.action)).toEqual(["unsuspend", "unsuspend", "suspend"]);
     expect(audit[2]).toMatchObject({
       actorId: "root",
       targetKind: "user",
@@ -133,15 +126,11 @@ describe("im.admin", () => {
     const { a } = await cluster({ suspensionCacheMs: 0 });
     await a.im.admin.suspend(root, "dave", { durationMs: 50 });
     expect(await tryLogin(a, "dave")).toBe(CloseCode.suspended);
-    await eventually(async () =>
-      expect(await tryLogin(a, "dave")).toBe("ready")
-    );
+    await eventually(async () => expect(await tryLogin(a, "dave")).toBe("ready"));
     const ban = await a.im.admin.suspend(root, "dave", { kind: "ban" });
     expect(ban.expiresAt).toBeNull();
     expect(await tryLogin(a, "dave")).toBe(CloseCode.suspended);
-    expect((await a.im.admin.suspensions(root)).map((s) => s.userId)).toEqual([
-      "dave",
-    ]);
+    expect((await a.im.admin.suspensions(root)).map((s) => s.userId)).toEqual(["dave"]);
   });
 
   it("a plain user is forbidden every admin operation; the isAdmin callback makes an admin", async () => {
@@ -161,9 +150,7 @@ describe("im.admin", () => {
     ];
     for (const [i, call] of forbidden.entries())
       await expectImError(call(), "forbidden", `call ${i}`);
-    expect(
-      await a.im.admin.isAdmin({ userId: "x", claims: { admin: "yes" } })
-    ).toBe(false);
+    expect(await a.im.admin.isAdmin({ userId: "x", claims: { admin: "yes" } })).toBe(false);
 
     const withCallback = await startServer({
       isAdmin: (id) => id === "mallory",
@@ -203,17 +190,17 @@ describe("im.admin", () => {
     await expectImError(
       a.im.admin.deleteMessage(root, "m_unknown"),
       "not_found",
-      "unknown message"
+      "unknown message",
     );
     await expectImError(
       a.im.admin.resolveReport(root, 999, { status: "resolved" }),
       "not_found",
-      "unknown report"
+      "unknown report",
     );
     await expectImError(
       a.im.admin.removeMember(root, "g_unknown", "bob"),
       "not_found",
-      "unknown group"
+      "unknown group",
     );
   });
 
@@ -221,11 +208,7 @@ describe("im.admin", () => {
     const { a, b } = await cluster();
     const alice = await a.login("alice");
     const bob = await b.login("bob");
-    const sent = await sendText(
-      alice,
-      { type: "user", id: "bob" },
-      "spam spam"
-    );
+    const sent = await sendText(alice, { type: "user", id: "bob" }, "spam spam");
     await bob.next("message");
     await a.im.admin.deleteMessage(root, sent.messageId, "spam");
     for (const client of [alice, bob]) {
@@ -236,9 +219,7 @@ describe("im.admin", () => {
         reason: "admin",
       });
     }
-    expect((await a.im.storage.messages.get(sent.messageId))?.recalled).toBe(
-      true
-    );
+    expect((await a.im.storage.messages.get(sent.messageId))?.recalled).toBe(true);
     const [entry] = await a.im.admin.audit(root, { limit: 1 });
     expect(entry).toMatchObject({
       action: "delete_message",
@@ -264,19 +245,9 @@ describe("im.admin", () => {
     const sessions = await a.im.admin.sessions(root, "bob");
     expect(sessions.map((s) => s.nodeId).sort()).toEqual(["A", "B"]);
     await a.im.admin.removeMember(root, group.groupId, "bob");
-    expect(
-      (await a.im.groups.get(group.groupId))?.members.map((m) => m.userId)
-    ).toEqual(["alice"]);
-    await expectImError(
-      a.im.admin.removeMember(root, group.groupId, "bob"),
-      "not_found",
-      "again"
-    );
-    await expectImError(
-      a.im.admin.removeMember(root, group.groupId, "alice"),
-      "conflict",
-      "owner"
-    );
+    expect((await a.im.groups.get(group.groupId))?.members.map((m) => m.userId)).toEqual(["alice"]);
+    await expectImError(a.im.admin.removeMember(root, group.groupId, "bob"), "not_found", "again");
+    await expectImError(a.im.admin.removeMember(root, group.groupId, "alice"), "conflict", "owner");
 
     await eventually(async () => {
       const stats = await a.im.admin.stats(root);
@@ -290,9 +261,7 @@ describe("im.admin", () => {
     await b.im.admin.forceLogout(root, "bob");
     expect(await bob.closed).toBe(CloseCode.unauthorized);
     expect(await bob2.closed).toBe(CloseCode.unauthorized);
-    const actions = (await a.im.admin.audit(root, { actorId: "root" })).map(
-      (e) => e.action
-    );
+    const actions = (await a.im.admin.audit(root, { actorId: "root" })).map((e) => e.action);
     expect(actions).toEqual(["force_logout", "remove_member"]);
   });
 
@@ -303,7 +272,7 @@ describe("im.admin", () => {
     const first = await a.im.admin.report(
       "bob",
       { kind: "message", messageId: sent.messageId },
-      "scam"
+      "scam",
     );
     expect(first).toMatchObject({
       reporterId: "bob",
@@ -312,35 +281,24 @@ describe("im.admin", () => {
     });
     // A stranger cannot report (or learn of) a message they cannot see.
     await expectImError(
-      a.im.admin.report(
-        "eve",
-        { kind: "message", messageId: sent.messageId },
-        "x"
-      ),
+      a.im.admin.report("eve", { kind: "message", messageId: sent.messageId }, "x"),
       "not_found",
-      "stranger"
+      "stranger",
     );
     await expectImError(
       a.im.admin.report("bob", { kind: "message", messageId: "m_nope" }, "x"),
       "not_found",
-      "unknown"
+      "unknown",
     );
-    const second = await a.im.admin.report(
-      "bob",
-      { kind: "user", userId: "alice" },
-      "rude"
-    );
+    const second = await a.im.admin.report("bob", { kind: "user", userId: "alice" }, "rude");
     await a.im.admin.report("bob", { kind: "user", userId: "zed" }, "rude");
     await expectImError(
       a.im.admin.report("bob", { kind: "user", userId: "alice" }, "again"),
       "rate_limited",
-      "flood"
+      "flood",
     );
     const open = await a.im.admin.reports(root, { status: "open", limit: 2 });
-    expect(open.map((r) => r.reportId)).toEqual([
-      second.reportId + 1,
-      second.reportId,
-    ]);
+    expect(open.map((r) => r.reportId)).toEqual([second.reportId + 1, second.reportId]);
     const older = await a.im.admin.reports(root, { before: second.reportId });
     expect(older.map((r) => r.reportId)).toEqual([first.reportId]);
     const done = await a.im.admin.resolveReport(root, first.reportId, {
@@ -355,7 +313,7 @@ describe("im.admin", () => {
     await expectImError(
       a.im.admin.resolveReport(root, first.reportId, { status: "dismissed" }),
       "conflict",
-      "twice"
+      "twice",
     );
     const [entry] = await a.im.admin.audit(root, { limit: 1 });
     expect(entry).toMatchObject({

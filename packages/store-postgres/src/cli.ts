@@ -45,27 +45,20 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(DEPRECATION);
   const connectionString =
-    values["connection-string"] ??
-    process.env.DATABASE_URL ??
-    process.env.LUCKY_IM_POSTGRES_URL;
+    values["connection-string"] ?? process.env.DATABASE_URL ?? process.env.LUCKY_IM_POSTGRES_URL;
   if (!connectionString) {
     console.error(
-      "[lucky-im] [store-postgres] no connection string: pass --connection-string or set LUCKY_IM_POSTGRES_URL"
+      "[lucky-im] [store-postgres] no connection string: pass --connection-string or set LUCKY_IM_POSTGRES_URL",
     );
     return 2;
   }
   const schema =
-    values.schema ??
-    process.env.LUCKY_IM_PG_SCHEMA ??
-    process.env.LUCKY_IM_SCHEMA ??
-    "lucky_im";
+    values.schema ?? process.env.LUCKY_IM_PG_SCHEMA ?? process.env.LUCKY_IM_SCHEMA ?? "lucky_im";
   const { applied } = await migrateToLatest({ connectionString, schema });
   console.log(
     applied.length === 0
       ? `[lucky-im] [store-postgres] schema "${schema}" is up to date`
-      : `[lucky-im] [store-postgres] schema "${schema}": applied ${applied.join(
-          ", "
-        )}`
+      : `[lucky-im] [store-postgres] schema "${schema}": applied ${applied.join(", ")}`,
   );
   return 0;
 }
@@ -77,5 +70,5 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     console.error(error);
     process.exitCode = 1;
-  }
+  },
 );

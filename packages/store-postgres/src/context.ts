@@ -1,8 +1,4 @@
-import type {
-  MessageChangeLimits,
-  MessageDraft,
-  PeopleLimits,
-} from "@lucky-im/core";
+import type { MessageChangeLimits, MessageDraft, PeopleLimits } from "@lucky-im/core";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
@@ -67,9 +63,7 @@ export interface StoreContext {
 }
 
 /** @internal Qualified identifiers of every table in `schema`. */
-export function tableRefs(
-  schema: string
-): Record<keyof Database, RawBuilder<unknown>> {
+export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unknown>> {
   const ref = (name: string) => sql.id(schema, name) as RawBuilder<unknown>;
   return {
     conversations: ref("conversations"),
@@ -105,9 +99,7 @@ export function tableRefs(
  * lasts until the end of the statement's implicit transaction, so it reaches its commit
  * and no other; PostgreSQL evaluates the uncorrelated sub-select once.
  */
-export function bookkeepingCommitCondition(
-  asyncCommit: boolean
-): RawBuilder<unknown> {
+export function bookkeepingCommitCondition(asyncCommit: boolean): RawBuilder<unknown> {
   return asyncCommit
     ? sql`(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL`
     : sql`TRUE`;
@@ -116,8 +108,7 @@ export function bookkeepingCommitCondition(
 /** @internal Builds the `run` helper of a {@link StoreContext}. */
 export function makeRun(closed: () => boolean): StoreContext["run"] {
   return async (what, operation) => {
-    if (closed())
-      throw storeError("unavailable", `${what}: the store is closed`);
+    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
     try {
       return await operation();
     } catch (error) {

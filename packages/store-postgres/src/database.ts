@@ -7,23 +7,11 @@ import type { ColumnType, Generated } from "kysely";
  * `rows.ts` turn them into numbers.
  */
 
-type Int8 = ColumnType<
-  string | number,
-  number | string | bigint,
-  number | string | bigint
->;
+type Int8 = ColumnType<string | number, number | string | bigint, number | string | bigint>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** Kysely's `Generated<>` does not nest `ColumnType`s: spelled out instead. */
-type GeneratedInt8 = ColumnType<
-  string | number,
-  undefined,
-  number | string | bigint
->;
-type GeneratedTimestamp = ColumnType<
-  Date,
-  Date | string | undefined,
-  Date | string
->;
+type GeneratedInt8 = ColumnType<string | number, undefined, number | string | bigint>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 /** `conversations`: one row per conversation, holding the seq counter. */
 export interface ConversationTable {
@@ -49,17 +37,9 @@ export interface MessageTable {
   body: ColumnType<unknown, string, string>;
   sent_at: Timestamp;
   created_at: GeneratedTimestamp;
-  recalled_at: ColumnType<
-    Date | null,
-    Date | string | null,
-    Date | string | null
-  >;
+  recalled_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   recalled_by: string | null;
-  edited_at: ColumnType<
-    Date | null,
-    Date | string | null,
-    Date | string | null
-  >;
+  edited_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   /** The quoted message and its excerpt (JSON `ReplyReference`), or null. */
   reply_to: ColumnType<unknown, string | null, string | null>;
   /** Mentioned user ids or `all` (a JSON array of strings), or null. */
@@ -76,17 +56,9 @@ export interface CursorTable {
   joined_seq: GeneratedInt8;
   updated_at: GeneratedTimestamp;
   /** The user's conversation settings (migration 0003_people): null / false when never set. */
-  pinned_at: ColumnType<
-    Date | null,
-    Date | string | null | undefined,
-    Date | string | null
-  >;
+  pinned_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** `infinity` for muted for ever. */
-  muted_until: ColumnType<
-    Date | null,
-    Date | string | null | undefined,
-    Date | string | null
-  >;
+  muted_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   archived: ColumnType<boolean, boolean | undefined, boolean>;
   marked_unread: ColumnType<boolean, boolean | undefined, boolean>;
 }
@@ -105,11 +77,7 @@ export interface GroupMemberTable {
   group_id: string;
   user_id: string;
   role: "owner" | "admin" | "member";
-  muted_until: ColumnType<
-    Date | null,
-    Date | string | null,
-    Date | string | null
-  >;
+  muted_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   joined_at: Timestamp;
 }
 
@@ -121,20 +89,12 @@ export interface OutboxTable {
   status: Generated<"pending" | "sent">;
   attempts: Generated<number>;
   next_attempt_at: Timestamp;
-  lease_until: ColumnType<
-    Date | null,
-    Date | string | null,
-    Date | string | null
-  >;
+  lease_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: GeneratedTimestamp;
   /** `message` or `change` (entries older than the column are messages). */
   kind: Generated<"message" | "change">;
   /** A change entry's place in its conversation's change log. */
-  change_seq: ColumnType<
-    string | number | null,
-    number | null | undefined,
-    number | null
-  >;
+  change_seq: ColumnType<string | number | null, number | null | undefined, number | null>;
 }
 
 /** `change_counters`: the last changeSeq of each conversation with changes. */
@@ -196,11 +156,7 @@ export interface ConversationClearTable {
   up_to_seq: Int8;
 }
 
-type NullableTimestamp = ColumnType<
-  Date | null,
-  Date | string | null,
-  Date | string | null
->;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
 
 /** `contact_requests`: at most one per (from_id, to_id). */
 export interface ContactRequestTable {

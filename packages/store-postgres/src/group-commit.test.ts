@@ -9,25 +9,24 @@ describe("GroupCommit", () => {
         batches.push(items);
         return items.map(
           (n): Outcome<number> =>
-            n % 3 === 0
-              ? { ok: false, error: new Error(`bad ${n}`) }
-              : { ok: true, value: n * 10 }
+            n % 3 === 0 ? { ok: false, error: new Error(`bad ${n}`) } : { ok: true, value: n * 10 },
         );
       },
-      { windowMs: 5, maxBatch: 4, maxInFlight: 4 }
+      { windowMs: 5, maxBatch: 4, maxInFlight: 4 },
     );
-    const settled = await Promise.allSettled(
-      [1, 2, 3, 4, 5, 6].map((n) => commit.submit(n))
-    );
+    const settled = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((n) => commit.submit(n)));
     expect(batches).toEqual([
       [1, 2, 3, 4],
       [5, 6],
     ]);
-    expect(
-      settled.map((s) =>
-        s.status === "fulfilled" ? s.value : String(s.reason)
-      )
-    ).toEqual([10, 20, "Error: bad 3", 40, 50, "Error: bad 6"]);
+    expect(settled.map((s) => (s.status === "fulfilled" ? s.value : String(s.reason)))).toEqual([
+      10,
+      20,
+      "Error: bad 3",
+      40,
+      50,
+      "Error: bad 6",
+    ]);
   });
 
   it("rejects every item when the batch function throws, and drain waits for batches in flight", async () => {
@@ -40,10 +39,10 @@ describe("GroupCommit", () => {
         await gate;
         throw new Error("down");
       },
-      { windowMs: 1000, maxBatch: 100, maxInFlight: 4 }
+      { windowMs: 1000, maxBatch: 100, maxInFlight: 4 },
     );
     const pending = [commit.submit(1), commit.submit(2)].map((p) =>
-      p.catch((e: Error) => e.message)
+      p.catch((e: Error) => e.message),
     );
     let drained = false;
     const drain = commit.drain().then(() => {
@@ -65,7 +64,7 @@ describe("GroupCommit", () => {
         await new Promise<void>((resolve) => gates.push(resolve));
         return items.map((n): Outcome<number> => ({ ok: true, value: n }));
       },
-      { windowMs: 0, maxBatch: 3, maxInFlight: 1 }
+      { windowMs: 0, maxBatch: 3, maxInFlight: 1 },
     );
     const first = commit.submit(1);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -33,10 +33,7 @@ export class GroupCommit<I, O> {
    * @param run - commits a batch: one outcome per item, in the items' order.
    *   A rejection fails every item of the batch.
    */
-  constructor(
-    run: (items: I[]) => Promise<Outcome<O>[]>,
-    options: GroupCommitOptions
-  ) {
+  constructor(run: (items: I[]) => Promise<Outcome<O>[]>, options: GroupCommitOptions) {
     this.batch = new TurnBatch(run, {
       windowMs: options.windowMs,
       maxBatch: options.maxBatch,

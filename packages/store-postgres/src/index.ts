@@ -4,11 +4,7 @@
  * cursors, groups and the outbox, with group commit and migrations.
  */
 
-export {
-  type MigrateOptions,
-  type MigrateResult,
-  migrateToLatest,
-} from "./migrate-to-latest.js";
+export { type MigrateOptions, type MigrateResult, migrateToLatest } from "./migrate-to-latest.js";
 export { postgresStoreMigrations } from "./migrations.js";
 export {
   createPostgresStore,

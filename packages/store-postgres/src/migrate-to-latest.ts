@@ -29,14 +29,10 @@ export interface MigrateOptions {
  * const { applied } = await migrateToLatest({ connectionString: url, schema: "chat" });
  * ```
  */
-export async function migrateToLatest(
-  options: MigrateOptions
-): Promise<MigrateResult> {
+export async function migrateToLatest(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.schema ?? "lucky_im";
   const { pool, owned } = openPool(options);
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: guardPool(pool) }),
-  });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
   try {
     return await runMigrations(db, schema);
   } catch (error) {

@@ -19,20 +19,14 @@ function migrations(schema: string): Record<string, Migration> {
         await s
           .createTable("conversations")
           .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("kind", "text", (c) =>
-            c.notNull().check(sql`kind in ('direct', 'group')`)
-          )
+          .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('direct', 'group')`))
           .addColumn("last_seq", "bigint", (c) => c.notNull().defaultTo(0))
-          .addColumn("created_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`now()`)
-          )
+          .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
           // Newest message ts (or creation): orders a user's conversation list...
-          .addColumn("updated_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`now()`)
-          )
+          .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
           // ...and the server clock of the last append breaks ties.
           .addColumn("touched_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`clock_timestamp()`)
+            c.notNull().defaultTo(sql`clock_timestamp()`),
           )
           .execute();
 
@@ -43,15 +37,11 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("message_id", "text", (c) => c.notNull())
           .addColumn("sender_id", "text", (c) => c.notNull())
           .addColumn("cid", "text", (c) => c.notNull())
-          .addColumn("to_type", "text", (c) =>
-            c.notNull().check(sql`to_type in ('user', 'group')`)
-          )
+          .addColumn("to_type", "text", (c) => c.notNull().check(sql`to_type in ('user', 'group')`))
           .addColumn("to_id", "text", (c) => c.notNull())
           .addColumn("body", "jsonb", (c) => c.notNull())
           .addColumn("sent_at", "timestamptz", (c) => c.notNull())
-          .addColumn("created_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`now()`)
-          )
+          .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
           .addColumn("recalled_at", "timestamptz")
           .addColumn("recalled_by", "text")
           .addColumn("edited_at", "timestamptz")
@@ -65,7 +55,7 @@ function migrations(schema: string): Record<string, Migration> {
             "messages_conversation_fkey",
             ["conversation_id"],
             "conversations",
-            ["id"]
+            ["id"],
           )
           .execute();
 
@@ -75,19 +65,14 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("conversation_id", "text", (c) => c.notNull())
           .addColumn("delivered_seq", "bigint", (c) => c.notNull().defaultTo(0))
           .addColumn("read_seq", "bigint", (c) => c.notNull().defaultTo(0))
-          .addColumn("updated_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`now()`)
-          )
+          .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
           // A user's cursors and conversation list.
-          .addPrimaryKeyConstraint("cursors_pkey", [
-            "user_id",
-            "conversation_id",
-          ])
+          .addPrimaryKeyConstraint("cursors_pkey", ["user_id", "conversation_id"])
           .addForeignKeyConstraint(
             "cursors_conversation_fkey",
             ["conversation_id"],
             "conversations",
-            ["id"]
+            ["id"],
           )
           .execute();
         // Participants of a conversation (fan-out, outbox claim).
@@ -102,27 +87,22 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("id", "text", (c) => c.primaryKey())
           .addColumn("name", "text", (c) => c.notNull())
           .addColumn("owner_id", "text", (c) => c.notNull())
-          .addColumn("muted_all", "boolean", (c) =>
-            c.notNull().defaultTo(false)
-          )
+          .addColumn("muted_all", "boolean", (c) => c.notNull().defaultTo(false))
           .addColumn("created_at", "timestamptz", (c) => c.notNull())
           .execute();
 
         await s
           .createTable("group_members")
           .addColumn("group_id", "text", (c) =>
-            c.notNull().references(`${schema}.groups.id`).onDelete("cascade")
+            c.notNull().references(`${schema}.groups.id`).onDelete("cascade"),
           )
           .addColumn("user_id", "text", (c) => c.notNull())
           .addColumn("role", "text", (c) =>
-            c.notNull().check(sql`role in ('owner', 'admin', 'member')`)
+            c.notNull().check(sql`role in ('owner', 'admin', 'member')`),
           )
           .addColumn("muted_until", "timestamptz")
           .addColumn("joined_at", "timestamptz", (c) => c.notNull())
-          .addPrimaryKeyConstraint("group_members_pkey", [
-            "group_id",
-            "user_id",
-          ])
+          .addPrimaryKeyConstraint("group_members_pkey", ["group_id", "user_id"])
           .execute();
         // groupsOf(user).
         await s
@@ -133,23 +113,16 @@ function migrations(schema: string): Record<string, Migration> {
 
         await s
           .createTable("outbox")
-          .addColumn("id", "bigint", (c) =>
-            c.generatedAlwaysAsIdentity().primaryKey()
-          )
+          .addColumn("id", "bigint", (c) => c.generatedAlwaysAsIdentity().primaryKey())
           .addColumn("message_id", "text", (c) => c.notNull())
           .addColumn("conversation_id", "text", (c) => c.notNull())
           .addColumn("status", "text", (c) =>
-            c
-              .notNull()
-              .defaultTo("pending")
-              .check(sql`status in ('pending', 'sent')`)
+            c.notNull().defaultTo("pending").check(sql`status in ('pending', 'sent')`),
           )
           .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
           .addColumn("next_attempt_at", "timestamptz", (c) => c.notNull())
           .addColumn("lease_until", "timestamptz")
-          .addColumn("created_at", "timestamptz", (c) =>
-            c.notNull().defaultTo(sql`now()`)
-          )
+          .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
           .execute();
         // Claim and stats look at pending entries only; the index stays small
         // because the fast path marks almost every entry sent at once.
@@ -192,11 +165,7 @@ function migrations(schema: string): Record<string, Migration> {
           .execute();
       },
       async down(db: Kysely<unknown>) {
-        await db.schema
-          .withSchema(schema)
-          .alterTable("cursors")
-          .dropColumn("joined_seq")
-          .execute();
+        await db.schema.withSchema(schema).alterTable("cursors").dropColumn("joined_seq").execute();
       },
     },
     "0003_people": {
@@ -216,12 +185,7 @@ function migrations(schema: string): Record<string, Migration> {
         ]) {
           await s.dropTable(table).ifExists().execute();
         }
-        for (const column of [
-          "pinned_at",
-          "muted_until",
-          "archived",
-          "marked_unread",
-        ]) {
+        for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
           await s.alterTable("cursors").dropColumn(column).execute();
         }
       },
@@ -238,21 +202,13 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("mentions", "jsonb")
           .execute();
         // Full-text search: the expression MUST match SEARCH_VECTOR in postgres-message-change-store.ts.
-        await sql`CREATE INDEX messages_search_idx ON ${sql.id(
-          schema,
-          "messages"
-        )}
+        await sql`CREATE INDEX messages_search_idx ON ${sql.id(schema, "messages")}
           USING gin (to_tsvector('simple'::regconfig,
-            coalesce(body->>'text', body->>'name', body->>'label', '')))`.execute(
-          db
-        );
+            coalesce(body->>'text', body->>'name', body->>'label', '')))`.execute(db);
         await s
           .alterTable("outbox")
           .addColumn("kind", "text", (c) =>
-            c
-              .notNull()
-              .defaultTo("message")
-              .check(sql`kind in ('message', 'change')`)
+            c.notNull().defaultTo("message").check(sql`kind in ('message', 'change')`),
           )
           .addColumn("change_seq", "bigint")
           .execute();
@@ -262,9 +218,7 @@ function migrations(schema: string): Record<string, Migration> {
         await s
           .createTable("change_counters")
           .addColumn("conversation_id", "text", (c) => c.primaryKey())
-          .addColumn("last_change_seq", "bigint", (c) =>
-            c.notNull().defaultTo(0)
-          )
+          .addColumn("last_change_seq", "bigint", (c) => c.notNull().defaultTo(0))
           .execute();
         await s
           .createTable("message_changes")
@@ -279,16 +233,11 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("reaction_key", "text")
           .addColumn("changed_at", "timestamptz", (c) => c.notNull())
           // changesAfter: (conversation_id, change_seq) ranges.
-          .addPrimaryKeyConstraint("message_changes_pkey", [
-            "conversation_id",
-            "change_seq",
-          ])
+          .addPrimaryKeyConstraint("message_changes_pkey", ["conversation_id", "change_seq"])
           .execute();
         await s
           .createTable("message_edits")
-          .addColumn("id", "bigint", (c) =>
-            c.generatedAlwaysAsIdentity().primaryKey()
-          )
+          .addColumn("id", "bigint", (c) => c.generatedAlwaysAsIdentity().primaryKey())
           .addColumn("message_id", "text", (c) => c.notNull())
           .addColumn("body", "jsonb", (c) => c.notNull())
           .addColumn("replaced_at", "timestamptz", (c) => c.notNull())
@@ -304,11 +253,7 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("reaction_key", "text", (c) => c.notNull())
           .addColumn("user_id", "text", (c) => c.notNull())
           .addColumn("reacted_at", "timestamptz", (c) => c.notNull())
-          .addPrimaryKeyConstraint("reactions_pkey", [
-            "message_id",
-            "reaction_key",
-            "user_id",
-          ])
+          .addPrimaryKeyConstraint("reactions_pkey", ["message_id", "reaction_key", "user_id"])
           .execute();
         await s
           .createTable("pins")
@@ -317,31 +262,21 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("seq", "bigint", (c) => c.notNull())
           .addColumn("pinned_by", "text", (c) => c.notNull())
           .addColumn("pinned_at", "timestamptz", (c) => c.notNull())
-          .addPrimaryKeyConstraint("pins_pkey", [
-            "conversation_id",
-            "message_id",
-          ])
+          .addPrimaryKeyConstraint("pins_pkey", ["conversation_id", "message_id"])
           .execute();
         await s
           .createTable("hidden_messages")
           .addColumn("user_id", "text", (c) => c.notNull())
           .addColumn("conversation_id", "text", (c) => c.notNull())
           .addColumn("seq", "bigint", (c) => c.notNull())
-          .addPrimaryKeyConstraint("hidden_messages_pkey", [
-            "user_id",
-            "conversation_id",
-            "seq",
-          ])
+          .addPrimaryKeyConstraint("hidden_messages_pkey", ["user_id", "conversation_id", "seq"])
           .execute();
         await s
           .createTable("conversation_clears")
           .addColumn("user_id", "text", (c) => c.notNull())
           .addColumn("conversation_id", "text", (c) => c.notNull())
           .addColumn("up_to_seq", "bigint", (c) => c.notNull())
-          .addPrimaryKeyConstraint("conversation_clears_pkey", [
-            "user_id",
-            "conversation_id",
-          ])
+          .addPrimaryKeyConstraint("conversation_clears_pkey", ["user_id", "conversation_id"])
           .execute();
       },
       async down(db: Kysely<unknown>) {
@@ -357,17 +292,9 @@ function migrations(schema: string): Record<string, Migration> {
         ]) {
           await s.dropTable(table).ifExists().execute();
         }
-        await s
-          .alterTable("outbox")
-          .dropColumn("change_seq")
-          .dropColumn("kind")
-          .execute();
+        await s.alterTable("outbox").dropColumn("change_seq").dropColumn("kind").execute();
         await s.dropIndex("messages_search_idx").ifExists().execute();
-        await s
-          .alterTable("messages")
-          .dropColumn("mentions")
-          .dropColumn("reply_to")
-          .execute();
+        await s.alterTable("messages").dropColumn("mentions").dropColumn("reply_to").execute();
       },
     },
     "0005_group_joins": {
@@ -381,10 +308,10 @@ function migrations(schema: string): Record<string, Migration> {
           .createTable("group_join_settings")
           .addColumn("group_id", "text", (c) => group(c).primaryKey())
           .addColumn("join_mode", "text", (c) =>
-            c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`)
+            c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`),
           )
           .addColumn("invite_policy", "text", (c) =>
-            c.notNull().check(sql`invite_policy in ('members', 'admins')`)
+            c.notNull().check(sql`invite_policy in ('members', 'admins')`),
           )
           .execute();
         await s
@@ -392,17 +319,13 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("id", "text", (c) => c.primaryKey())
           .addColumn("group_id", "text", group)
           .addColumn("kind", "text", (c) =>
-            c.notNull().check(sql`kind in ('request', 'invitation')`)
+            c.notNull().check(sql`kind in ('request', 'invitation')`),
           )
           .addColumn("user_id", "text", (c) => c.notNull())
           .addColumn("by_id", "text", (c) => c.notNull())
           .addColumn("message", "text", (c) => c.notNull())
           .addColumn("state", "text", (c) =>
-            c
-              .notNull()
-              .check(
-                sql`state in ('pending', 'accepted', 'declined', 'expired')`
-              )
+            c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'expired')`),
           )
           .addColumn("created_at", "timestamptz", (c) => c.notNull())
           .addColumn("expires_at", "timestamptz", (c) => c.notNull())
@@ -443,16 +366,10 @@ function migrations(schema: string): Record<string, Migration> {
         await s
           .createTable("group_invite_link_uses")
           .addColumn("code", "text", (c) =>
-            c
-              .notNull()
-              .references(`${schema}.group_invite_links.code`)
-              .onDelete("cascade")
+            c.notNull().references(`${schema}.group_invite_links.code`).onDelete("cascade"),
           )
           .addColumn("user_id", "text", (c) => c.notNull())
-          .addPrimaryKeyConstraint("group_invite_link_uses_pkey", [
-            "code",
-            "user_id",
-          ])
+          .addPrimaryKeyConstraint("group_invite_link_uses_pkey", ["code", "user_id"])
           .execute();
       },
       async down(db: Kysely<unknown>) {
@@ -474,9 +391,7 @@ function migrations(schema: string): Record<string, Migration> {
         await s
           .createTable("suspensions")
           .addColumn("user_id", "text", (c) => c.primaryKey())
-          .addColumn("kind", "text", (c) =>
-            c.notNull().check(sql`kind in ('suspend', 'ban')`)
-          )
+          .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('suspend', 'ban')`))
           .addColumn("reason", "text")
           .addColumn("by_id", "text", (c) => c.notNull())
           .addColumn("created_at", "timestamptz", (c) => c.notNull())
@@ -484,12 +399,10 @@ function migrations(schema: string): Record<string, Migration> {
           .execute();
         await s
           .createTable("moderation_reports")
-          .addColumn("id", "bigint", (c) =>
-            c.primaryKey().generatedAlwaysAsIdentity()
-          )
+          .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
           .addColumn("reporter_id", "text", (c) => c.notNull())
           .addColumn("target_kind", "text", (c) =>
-            c.notNull().check(sql`target_kind in ('message', 'user')`)
+            c.notNull().check(sql`target_kind in ('message', 'user')`),
           )
           .addColumn("target_user_id", "text", (c) => c.notNull())
           .addColumn("message_id", "text")
@@ -497,7 +410,7 @@ function migrations(schema: string): Record<string, Migration> {
           .addColumn("reason", "text", (c) => c.notNull())
           .addColumn("created_at", "timestamptz", (c) => c.notNull())
           .addColumn("status", "text", (c) =>
-            c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`)
+            c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`),
           )
           .addColumn("resolved_by", "text")
           .addColumn("resolved_at", "timestamptz")
@@ -511,9 +424,7 @@ function migrations(schema: string): Record<string, Migration> {
           .execute();
         await s
           .createTable("moderation_audit")
-          .addColumn("id", "bigint", (c) =>
-            c.primaryKey().generatedAlwaysAsIdentity()
-          )
+          .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
           .addColumn("actor_id", "text", (c) => c.notNull())
           .addColumn("action", "text", (c) => c.notNull())
           .addColumn("target_kind", "text", (c) => c.notNull())
@@ -534,11 +445,7 @@ function migrations(schema: string): Record<string, Migration> {
       },
       async down(db: Kysely<unknown>) {
         const s = db.schema.withSchema(schema);
-        for (const table of [
-          "moderation_audit",
-          "moderation_reports",
-          "suspensions",
-        ]) {
+        for (const table of ["moderation_audit", "moderation_reports", "suspensions"]) {
           await s.dropTable(table).ifExists().execute();
         }
       },
@@ -547,10 +454,7 @@ function migrations(schema: string): Record<string, Migration> {
 }
 
 /** The tables and columns of migration `0003_people`. */
-async function createPeopleTables(
-  db: Kysely<unknown>,
-  schema: string
-): Promise<void> {
+async function createPeopleTables(db: Kysely<unknown>, schema: string): Promise<void> {
   const s = db.schema.withSchema(schema);
   await s
     .alterTable("cursors")
@@ -568,9 +472,7 @@ async function createPeopleTables(
     .addColumn("created_at", "timestamptz", (c) => c.notNull())
     .addColumn("expires_at", "timestamptz", (c) => c.notNull())
     .addColumn("state", "text", (c) =>
-      c
-        .notNull()
-        .check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`)
+      c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`),
     )
     // Outgoing requests and the pending count of a sender.
     .addPrimaryKeyConstraint("contact_requests_pkey", ["from_id", "to_id"])
@@ -603,10 +505,10 @@ async function createPeopleTables(
     .createTable("privacy_settings")
     .addColumn("user_id", "text", (c) => c.primaryKey())
     .addColumn("direct_messages", "text", (c) =>
-      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`)
+      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`),
     )
     .addColumn("group_invites", "text", (c) =>
-      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`)
+      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`),
     )
     .execute();
 
@@ -657,9 +559,7 @@ class StaticProvider implements MigrationProvider {
  * const { results } = await new Migrator({ db, ...postgresStoreMigrations("chat") }).migrateDown();
  * ```
  */
-export function postgresStoreMigrations(
-  schema: string
-): Omit<MigratorProps, "db"> {
+export function postgresStoreMigrations(schema: string): Omit<MigratorProps, "db"> {
   assertSchemaName(schema);
   return {
     provider: new StaticProvider(migrations(schema)),
@@ -681,26 +581,16 @@ export interface MigrateResult {
 }
 
 /** Runs the pending migrations; throws with the failing migration named. */
-export async function runMigrations(
-  db: Kysely<unknown>,
-  schema: string
-): Promise<MigrateResult> {
+export async function runMigrations(db: Kysely<unknown>, schema: string): Promise<MigrateResult> {
   const { error, results } = await createMigrator(db, schema).migrateToLatest();
   const failed = results?.find((r: MigrationResult) => r.status === "Error");
   if (error !== undefined || failed) {
-    const what = failed
-      ? `migration ${failed.migrationName} failed`
-      : "migration failed";
-    throw new Error(
-      `[lucky-im] [store-postgres] ${what} in schema "${schema}"`,
-      {
-        cause: error,
-      }
-    );
+    const what = failed ? `migration ${failed.migrationName} failed` : "migration failed";
+    throw new Error(`[lucky-im] [store-postgres] ${what} in schema "${schema}"`, {
+      cause: error,
+    });
   }
   return {
-    applied: (results ?? [])
-      .filter((r) => r.status === "Success")
-      .map((r) => r.migrationName),
+    applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
   };
 }

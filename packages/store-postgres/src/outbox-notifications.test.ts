@@ -34,27 +34,18 @@ describe("listenOutbox", () => {
       onError: (error) => errors.push(error),
       reconnectDelayMs: 10,
     });
-    await eventually(
-      () => clients[0]?.queries.includes('LISTEN "ch"') ?? false,
-      {
-        timeoutMs: 5_000,
-        intervalMs: 5,
-      }
-    );
+    await eventually(() => clients[0]?.queries.includes('LISTEN "ch"') ?? false, {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     const client = clients[0]!;
     const start = Date.now();
     // Three hints: two due soon (one wake), one later (a second wake), one for another channel.
     client.emit("notification", { channel: "ch", payload: String(start + 60) });
     client.emit("notification", { channel: "ch", payload: String(start + 40) });
-    client.emit("notification", {
-      channel: "ch",
-      payload: String(start + 150),
-    });
+    client.emit("notification", { channel: "ch", payload: String(start + 150) });
     client.emit("notification", { channel: "other", payload: String(start) });
-    await eventually(() => wakes.length === 2, {
-      timeoutMs: 5_000,
-      intervalMs: 5,
-    });
+    await eventually(() => wakes.length === 2, { timeoutMs: 5_000, intervalMs: 5 });
     // Timers never fire early: the first wake is not before the earliest due time.
     expect(wakes[0]! - start).toBeGreaterThanOrEqual(35);
     expect(wakes[1]! - start).toBeGreaterThanOrEqual(145);

@@ -17,18 +17,12 @@ export interface NotifyState {
  * append's transaction, PostgreSQL delivers it at commit, never for a
  * rolled back one.
  */
-export function notifyPayload(
-  ctx: StoreContext,
-  dueAt: number
-): string | undefined {
+export function notifyPayload(ctx: StoreContext, dueAt: number): string | undefined {
   const state = ctx.notify;
   const now = Date.now();
-  if (state.lastAt !== 0 && now - state.lastAt < state.intervalMs)
-    return undefined;
+  if (state.lastAt !== 0 && now - state.lastAt < state.intervalMs) return undefined;
   state.lastAt = now;
-  return String(
-    Math.max(dueAt, now + ctx.options.outboxGraceMs) + state.intervalMs
-  );
+  return String(Math.max(dueAt, now + ctx.options.outboxGraceMs) + state.intervalMs);
 }
 
 /** The part of a `pg` client the listener uses. */
@@ -36,7 +30,7 @@ interface ListenClient {
   query(text: string): Promise<unknown>;
   on(
     event: "notification",
-    listener: (message: { channel: string; payload?: string }) => void
+    listener: (message: { channel: string; payload?: string }) => void,
   ): void;
   on(event: "error" | "end", listener: (error?: Error) => void): void;
   removeAllListeners(event?: string): void;
@@ -136,10 +130,7 @@ export function listenOutbox(options: ListenOptions): () => Promise<void> {
       // Stays attached after a loss too: a late socket error must not crash the process.
       self.on("error", (error) => lost(self, error));
       self.on("end", () =>
-        lost(
-          self,
-          new Error("[lucky-im] [store-postgres] LISTEN connection ended")
-        )
+        lost(self, new Error("[lucky-im] [store-postgres] LISTEN connection ended")),
       );
       self.on("notification", (message) => {
         if (message.channel !== options.channel) return;

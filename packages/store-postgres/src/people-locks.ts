@@ -11,11 +11,11 @@ import type { Database } from "./database.js";
 export async function lockUsers(
   trx: Kysely<Database>,
   schema: string,
-  userIds: readonly string[]
+  userIds: readonly string[],
 ): Promise<void> {
   for (const userId of [...new Set(userIds)].sort()) {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`lucky_im.people:${schema}:${userId}`}, 0))`.execute(
-      trx
+      trx,
     );
   }
 }

@@ -2,8 +2,7 @@ import { hasErrorCode } from "@lucky-im/core";
 import { describe, expect, it } from "vitest";
 import { isConnectionError, toStoreError } from "./pg-errors.js";
 
-const pgError = (code: string, message = "x") =>
-  Object.assign(new Error(message), { code });
+const pgError = (code: string, message = "x") => Object.assign(new Error(message), { code });
 
 describe("toStoreError", () => {
   it("maps a lost server or connection to unavailable, keeping the cause", () => {
@@ -20,9 +19,7 @@ describe("toStoreError", () => {
       const mapped = toStoreError(error, "append");
       expect(hasErrorCode(mapped, "unavailable"), String(error)).toBe(true);
       expect(mapped.cause).toBe(error);
-      expect(mapped.message).toMatch(
-        /^\[lucky-im\] \[store-postgres\] append failed: /
-      );
+      expect(mapped.message).toMatch(/^\[lucky-im\] \[store-postgres\] append failed: /);
     }
   });
 
@@ -39,32 +36,22 @@ describe("toStoreError", () => {
 
   it("keeps PostgreSQL's text (constraint names, bytes) out of the message, in the cause", () => {
     const unique = Object.assign(
-      pgError(
-        "23505",
-        'duplicate key value violates unique constraint "messages_pkey"'
-      ),
-      { constraint: "messages_pkey" }
+      pgError("23505", 'duplicate key value violates unique constraint "messages_pkey"'),
+      { constraint: "messages_pkey" },
     );
-    const nul = pgError(
-      "22021",
-      'invalid byte sequence for encoding "UTF8": 0x00'
-    );
+    const nul = pgError("22021", 'invalid byte sequence for encoding "UTF8": 0x00');
     for (const error of [
       unique,
       nul,
       pgError("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.5:5432"),
     ]) {
       const mapped = toStoreError(error, "append");
-      expect(mapped.message).not.toMatch(
-        /messages_pkey|0x00|UTF8|10\.0\.0\.5|constraint/
-      );
+      expect(mapped.message).not.toMatch(/messages_pkey|0x00|UTF8|10\.0\.0\.5|constraint/);
       expect(mapped.cause).toBe(error);
     }
   });
 
   it("does not take a query error for a connection error", () => {
-    expect(
-      isConnectionError(pgError("23505", "connection error in a message text"))
-    ).toBe(false);
+    expect(isConnectionError(pgError("23505", "connection error in a message text"))).toBe(false);
   });
 });

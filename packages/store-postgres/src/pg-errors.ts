@@ -29,9 +29,7 @@ const NETWORK_MESSAGES = [
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   // No SQLSTATE class starts with E; Node socket codes (EPIPE) do.
-  return typeof code === "string" && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)
-    ? code
-    : undefined;
+  return typeof code === "string" && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
 }
 
 /** The constraint a PostgreSQL error names, if any. */
@@ -49,15 +47,10 @@ export function isConnectionError(error: unknown): boolean {
   if (state) {
     // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now;
     // 53300: too many connections.
-    return (
-      state.startsWith("08") || /^57P0[1-3]$/.test(state) || state === "53300"
-    );
+    return state.startsWith("08") || /^57P0[1-3]$/.test(state) || state === "53300";
   }
   const message = (error as { message?: unknown }).message;
-  if (
-    typeof message === "string" &&
-    NETWORK_MESSAGES.some((m) => message.includes(m))
-  ) {
+  if (typeof message === "string" && NETWORK_MESSAGES.some((m) => message.includes(m))) {
     return true;
   }
   const cause = (error as { cause?: unknown }).cause;
@@ -78,8 +71,7 @@ function codeFor(error: unknown): ErrorCode {
   if (state === "23503") return "not_found"; // foreign_key_violation
   if (state === "54000") return "too_large"; // program_limit_exceeded (e.g. index row too big)
   if (state.startsWith("23") || state.startsWith("22")) return "bad_request";
-  if (isRetryable(error) || state === "57014" || state.startsWith("53"))
-    return "unavailable";
+  if (isRetryable(error) || state === "57014" || state.startsWith("53")) return "unavailable";
   return "internal";
 }
 
@@ -108,24 +100,12 @@ const CLIENT_REASONS: Readonly<Record<ErrorCode, string>> = {
 export function toStoreError(error: unknown, what: string): ImError {
   if (isImError(error)) return error;
   const code = codeFor(error);
-  return new ImError(
-    code,
-    `${PREFIX} ${what} failed: ${CLIENT_REASONS[code]}`,
-    { cause: error }
-  );
+  return new ImError(code, `${PREFIX} ${what} failed: ${CLIENT_REASONS[code]}`, { cause: error });
 }
 
 /** An `ImError` of this package. */
-export function storeError(
-  code: ErrorCode,
-  message: string,
-  cause?: unknown
-): ImError {
-  return new ImError(
-    code,
-    `${PREFIX} ${message}`,
-    cause === undefined ? {} : { cause }
-  );
+export function storeError(code: ErrorCode, message: string, cause?: unknown): ImError {
+  return new ImError(code, `${PREFIX} ${message}`, cause === undefined ? {} : { cause });
 }
 
 /** The innermost `cause` of an error chain (the socket or server error under the wrappers). */
@@ -141,17 +121,11 @@ function rootCause(error: unknown): unknown {
 
 /** `postgres://user@host:port/database` of a pool, never its password. */
 export function poolTarget(pool: unknown): string {
-  const o =
-    (pool as { options?: Record<string, unknown> } | null)?.options ?? {};
-  const fromUrl =
-    typeof o.connectionString === "string"
-      ? safeUrl(o.connectionString)
-      : undefined;
+  const o = (pool as { options?: Record<string, unknown> } | null)?.options ?? {};
+  const fromUrl = typeof o.connectionString === "string" ? safeUrl(o.connectionString) : undefined;
   if (fromUrl) return fromUrl;
   const user = typeof o.user === "string" ? `${o.user}@` : "";
-  return `postgres://${user}${String(o.host ?? "localhost")}:${String(
-    o.port ?? 5432
-  )}/${String(o.database ?? "")}`;
+  return `postgres://${user}${String(o.host ?? "localhost")}:${String(o.port ?? 5432)}/${String(o.database ?? "")}`;
 }
 
 function safeUrl(text: string): string | undefined {
@@ -175,11 +149,7 @@ export function cannotConnect(error: unknown, target: string): ImError {
   const root = rootCause(error);
   const code = (root as { code?: unknown } | null)?.code;
   const tag = typeof code === "string" ? ` (${code})` : "";
-  return new ImError(
-    "unavailable",
-    `${PREFIX} cannot connect to PostgreSQL at ${target}${tag}`,
-    {
-      cause: root,
-    }
-  );
+  return new ImError("unavailable", `${PREFIX} cannot connect to PostgreSQL at ${target}${tag}`, {
+    cause: root,
+  });
 }

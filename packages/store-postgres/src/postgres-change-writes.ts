@@ -2,13 +2,7 @@ import { ImError, type Message, type MessageChange } from "@lucky-im/core";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { StoreContext } from "./context.js";
 import type { Database } from "./database.js";
-import {
-  type ChangeRow,
-  MESSAGE_COLUMNS,
-  type MessageRow,
-  toChange,
-  toMessage,
-} from "./rows.js";
+import { type ChangeRow, MESSAGE_COLUMNS, type MessageRow, toChange, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.join(", "));
 
@@ -19,10 +13,7 @@ export type Trx = Transaction<Database> | Kysely<Database>;
 export type ChangeFields = Omit<MessageChange, "changeSeq">;
 
 /** @internal The conversation of a message; `not_found` when there is no such message. */
-export async function conversationOf(
-  ctx: StoreContext,
-  messageId: string
-): Promise<string> {
+export async function conversationOf(ctx: StoreContext, messageId: string): Promise<string> {
   const row =
     typeof messageId === "string" && !messageId.includes("\u0000")
       ? await ctx.db
@@ -47,7 +38,7 @@ export async function conversationOf(
 export function inChangeTransaction<T>(
   ctx: StoreContext,
   conversationId: string,
-  work: (trx: Transaction<Database>) => Promise<T>
+  work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   const t = ctx.tables;
   return ctx.db.transaction().execute(async (trx) => {
@@ -63,11 +54,7 @@ export function inChangeTransaction<T>(
 }
 
 /** @internal A message read inside a change transaction; `not_found` when absent. */
-export async function messageIn(
-  ctx: StoreContext,
-  trx: Trx,
-  messageId: string
-): Promise<Message> {
+export async function messageIn(ctx: StoreContext, trx: Trx, messageId: string): Promise<Message> {
   const { rows } = await sql<MessageRow>`
     SELECT ${COLUMNS} FROM ${ctx.tables.messages} WHERE message_id = ${messageId}
   `.execute(trx);
@@ -84,7 +71,7 @@ export async function messageIn(
 export async function writeChange(
   ctx: StoreContext,
   trx: Trx,
-  fields: ChangeFields
+  fields: ChangeFields,
 ): Promise<{ change: MessageChange; outboxId: string }> {
   const t = ctx.tables;
   const { rows } = await sql<ChangeRow & { outbox_id: string }>`
@@ -93,39 +80,25 @@ export async function writeChange(
       WHERE conversation_id = ${fields.conversationId}
       RETURNING last_change_seq
     ), ch AS (
-      INSERT INTO ${
-        t.message_changes
-      } (conversation_id, change_seq, kind, message_id, seq, by_user,
+      INSERT INTO ${t.message_changes} (conversation_id, change_seq, kind, message_id, seq, by_user,
         visible_to, body, reaction_key, changed_at)
-      SELECT ${fields.conversationId}, k.last_change_seq, ${fields.kind}, ${
-    fields.messageId
-  },
+      SELECT ${fields.conversationId}, k.last_change_seq, ${fields.kind}, ${fields.messageId},
         ${fields.seq}::bigint, ${fields.by}, ${fields.visibleTo ?? null}::text,
-        ${
-          fields.body === undefined ? null : JSON.stringify(fields.body)
-        }::jsonb,
+        ${fields.body === undefined ? null : JSON.stringify(fields.body)}::jsonb,
         ${fields.key ?? null}::text, ${new Date(fields.ts)}::timestamptz
       FROM k
       RETURNING *
     ), o AS (
-      INSERT INTO ${
-        t.outbox
-      } (kind, message_id, conversation_id, change_seq, next_attempt_at, created_at)
+      INSERT INTO ${t.outbox} (kind, message_id, conversation_id, change_seq, next_attempt_at, created_at)
       SELECT 'change', message_id, conversation_id, change_seq,
-        now() + ${
-          ctx.options.outboxGraceMs
-        }::bigint * interval '1 millisecond', now()
+        now() + ${ctx.options.outboxGraceMs}::bigint * interval '1 millisecond', now()
       FROM ch
       RETURNING id
     )
     SELECT ch.*, (SELECT id::text FROM o) AS outbox_id FROM ch
   `.execute(trx);
   const row = rows[0];
-  if (!row)
-    throw new ImError(
-      "internal",
-      "[lucky-im] [store-postgres] change counter missing"
-    );
+  if (!row) throw new ImError("internal", "[lucky-im] [store-postgres] change counter missing");
   return { change: toChange(row), outboxId: row.outbox_id };
 }
 
@@ -133,7 +106,7 @@ export async function writeChange(
 export async function recallWithChange(
   ctx: StoreContext,
   messageId: string,
-  by: string
+  by: string,
 ): Promise<Message | undefined> {
   let conversationId: string;
   try {

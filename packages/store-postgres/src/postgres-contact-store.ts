@@ -60,8 +60,7 @@ function toContact(row: ContactRow): Contact {
 function pair(a: string, b: string, what: string): void {
   checkUserId(a, what);
   checkUserId(b, what);
-  if (a === b)
-    throw storeError("bad_request", `${what} needs two different users`);
+  if (a === b) throw storeError("bad_request", `${what} needs two different users`);
 }
 
 /** @internal The PostgreSQL {@link ContactStore}. */
@@ -72,10 +71,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
   const C = sql`COLLATE "C"`;
 
   /** Runs `fn` in one transaction holding the advisory locks of `userIds`. */
-  function locked<T>(
-    userIds: string[],
-    fn: (trx: Kysely<Database>) => Promise<T>
-  ): Promise<T> {
+  function locked<T>(userIds: string[], fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
       await lockUsers(trx, ctx.options.schema, userIds);
       return fn(trx);
@@ -88,26 +84,18 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
     fromId: string,
     toId: string,
     now: number,
-    state: ContactRequest["state"]
+    state: ContactRequest["state"],
   ): Promise<ContactRequest> {
     const { rows } = await sql<RequestRow>`
       UPDATE ${t.contact_requests} SET state = ${state}
-      WHERE from_id = ${fromId} AND to_id = ${toId} AND state = 'pending' AND expires_at > ${new Date(
-      now
-    )}
+      WHERE from_id = ${fromId} AND to_id = ${toId} AND state = 'pending' AND expires_at > ${new Date(now)}
       RETURNING *
     `.execute(trx);
-    if (!rows[0])
-      throw storeError(
-        "not_found",
-        `no pending request from "${fromId}" to "${toId}"`
-      );
+    if (!rows[0]) throw storeError("not_found", `no pending request from "${fromId}" to "${toId}"`);
     if (state === "accepted") {
       await sql`
         INSERT INTO ${t.contacts} (user_id, contact_id, remark, since)
-        VALUES (${fromId}, ${toId}, NULL, ${new Date(
-        now
-      )}), (${toId}, ${fromId}, NULL, ${new Date(now)})
+        VALUES (${fromId}, ${toId}, NULL, ${new Date(now)}), (${toId}, ${fromId}, NULL, ${new Date(now)})
         ON CONFLICT (user_id, contact_id) DO NOTHING
       `.execute(trx);
     }
@@ -123,7 +111,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
         const message = checkText(
           input.message ?? "",
           limits.maxRequestMessageLength,
-          "request message"
+          "request message",
         );
         const at = new Date(now);
         return locked([fromId, toId], async (trx) => {
@@ -148,16 +136,10 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
           const facts = rows[0]!;
           if (facts.blocked) return { outcome: "blocked" as const };
           if (facts.contact) {
-            throw storeError(
-              "conflict",
-              `"${fromId}" and "${toId}" are contacts already`
-            );
+            throw storeError("conflict", `"${fromId}" and "${toId}" are contacts already`);
           }
           if (facts.mine) {
-            throw storeError(
-              "conflict",
-              `a request from "${fromId}" to "${toId}" is pending`
-            );
+            throw storeError("conflict", `a request from "${fromId}" to "${toId}" is pending`);
           }
           if (facts.theirs) {
             return {
@@ -169,7 +151,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
             throw new ImError(
               "conflict",
               `[lucky-im] [store-postgres] "${fromId}" has too many pending requests`,
-              { details: { limit: limits.maxPendingRequests } }
+              { details: { limit: limits.maxPendingRequests } },
             );
           }
           const expires = new Date(now + limits.requestTtlMs);
@@ -180,10 +162,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
               created_at = excluded.created_at, expires_at = excluded.expires_at, state = 'pending'
             RETURNING *
           `.execute(trx);
-          return {
-            outcome: "requested" as const,
-            request: toRequest(inserted.rows[0]!),
-          };
+          return { outcome: "requested" as const, request: toRequest(inserted.rows[0]!) };
         });
       });
     },
@@ -192,9 +171,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("acceptRequest", async () => {
         pair(toId, fromId, "acceptRequest");
         checkTime(now, "now");
-        return locked([fromId, toId], (trx) =>
-          finish(trx, fromId, toId, now, "accepted")
-        );
+        return locked([fromId, toId], (trx) => finish(trx, fromId, toId, now, "accepted"));
       });
     },
 
@@ -202,9 +179,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("declineRequest", async () => {
         pair(toId, fromId, "declineRequest");
         checkTime(now, "now");
-        return locked([fromId, toId], (trx) =>
-          finish(trx, fromId, toId, now, "declined")
-        );
+        return locked([fromId, toId], (trx) => finish(trx, fromId, toId, now, "declined"));
       });
     },
 
@@ -212,9 +187,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("cancelRequest", async () => {
         pair(fromId, toId, "cancelRequest");
         checkTime(now, "now");
-        return locked([fromId, toId], (trx) =>
-          finish(trx, fromId, toId, now, "cancelled")
-        );
+        return locked([fromId, toId], (trx) => finish(trx, fromId, toId, now, "cancelled"));
       });
     },
 
@@ -238,14 +211,8 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
             : [sql.ref("from_id"), sql.ref("to_id")];
         const { rows } = await sql<RequestRow>`
           SELECT * FROM ${t.contact_requests}
-          WHERE ${mine} = ${userId} AND state = 'pending' AND expires_at > ${new Date(
-          now
-        )}
-            ${
-              options.after === undefined
-                ? sql``
-                : sql`AND ${other} ${C} > ${options.after}`
-            }
+          WHERE ${mine} = ${userId} AND state = 'pending' AND expires_at > ${new Date(now)}
+            ${options.after === undefined ? sql`` : sql`AND ${other} ${C} > ${options.after}`}
           ORDER BY ${other} ${C}
           LIMIT ${limit}
         `.execute(db);
@@ -269,17 +236,13 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
     setRemark(userId, contactId, remark) {
       return ctx.run("setRemark", async () => {
         pair(userId, contactId, "setRemark");
-        if (remark !== null)
-          checkText(remark, limits.maxRemarkLength, "remark");
+        if (remark !== null) checkText(remark, limits.maxRemarkLength, "remark");
         const { numAffectedRows } = await sql`
           UPDATE ${t.contacts} SET remark = ${remark}
           WHERE user_id = ${userId} AND contact_id = ${contactId}
         `.execute(db);
         if (!numAffectedRows) {
-          throw storeError(
-            "not_found",
-            `"${contactId}" is not a contact of "${userId}"`
-          );
+          throw storeError("not_found", `"${contactId}" is not a contact of "${userId}"`);
         }
       });
     },
@@ -299,11 +262,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
         const limit = pageLimit(page.limit, limits);
         const { rows } = await sql<ContactRow>`
           SELECT * FROM ${t.contacts} WHERE user_id = ${userId}
-            ${
-              page.after === undefined
-                ? sql``
-                : sql`AND contact_id ${C} > ${page.after}`
-            }
+            ${page.after === undefined ? sql`` : sql`AND contact_id ${C} > ${page.after}`}
           ORDER BY contact_id ${C} LIMIT ${limit}
         `.execute(db);
         return rows.map(toContact);
@@ -316,11 +275,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
         checkTime(now, "now");
         return locked([userId, blockedId], async (trx) => {
           const inserted = await sql`
-            INSERT INTO ${
-              t.blocks
-            } (user_id, blocked_id, since) VALUES (${userId}, ${blockedId}, ${new Date(
-            now
-          )})
+            INSERT INTO ${t.blocks} (user_id, blocked_id, since) VALUES (${userId}, ${blockedId}, ${new Date(now)})
             ON CONFLICT (user_id, blocked_id) DO NOTHING
           `.execute(trx);
           if (!inserted.numAffectedRows) return false;
@@ -353,17 +308,9 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("blocks", async () => {
         checkUserId(userId, "blocks");
         const limit = pageLimit(page.limit, limits);
-        const { rows } = await sql<{
-          user_id: string;
-          blocked_id: string;
-          since: Date;
-        }>`
+        const { rows } = await sql<{ user_id: string; blocked_id: string; since: Date }>`
           SELECT * FROM ${t.blocks} WHERE user_id = ${userId}
-            ${
-              page.after === undefined
-                ? sql``
-                : sql`AND blocked_id ${C} > ${page.after}`
-            }
+            ${page.after === undefined ? sql`` : sql`AND blocked_id ${C} > ${page.after}`}
           ORDER BY blocked_id ${C} LIMIT ${limit}
         `.execute(db);
         return rows.map(
@@ -371,7 +318,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
             userId: row.user_id,
             blockedId: row.blocked_id,
             since: toMs(row.since),
-          })
+          }),
         );
       });
     },
@@ -388,9 +335,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
     relations(viewerId, otherIds) {
       return ctx.run("relations", async () => {
         checkUserId(viewerId, "relations");
-        const ids = checkBatch(otherIds, limits, "relations").filter(
-          (id) => id !== viewerId
-        );
+        const ids = checkBatch(otherIds, limits, "relations").filter((id) => id !== viewerId);
         if (ids.length === 0) return [];
         // One statement: primary-key probes per other user, in the order asked.
         const { rows } = await sql<{
@@ -417,12 +362,10 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
             blocked: row.blocked,
             blockedBy: row.blocked_by,
             privacy: {
-              directMessages:
-                row.direct_messages ?? DEFAULT_PRIVACY_POLICY.directMessages,
-              groupInvites:
-                row.group_invites ?? DEFAULT_PRIVACY_POLICY.groupInvites,
+              directMessages: row.direct_messages ?? DEFAULT_PRIVACY_POLICY.directMessages,
+              groupInvites: row.group_invites ?? DEFAULT_PRIVACY_POLICY.groupInvites,
             },
-          })
+          }),
         );
       });
     },
@@ -435,10 +378,7 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
           .where("user_id", "=", userId)
           .executeTakeFirst();
         return row
-          ? {
-              directMessages: row.direct_messages,
-              groupInvites: row.group_invites,
-            }
+          ? { directMessages: row.direct_messages, groupInvites: row.group_invites }
           : { ...DEFAULT_PRIVACY_POLICY };
       });
     },
@@ -452,31 +392,16 @@ export function createPostgresContactStore(ctx: StoreContext): ContactStore {
           direct_messages: PrivacyPolicy["directMessages"];
           group_invites: PrivacyPolicy["groupInvites"];
         }>`
-          INSERT INTO ${
-            t.privacy_settings
-          } AS p (user_id, direct_messages, group_invites)
-          VALUES (${userId}, ${
-          directMessages ?? DEFAULT_PRIVACY_POLICY.directMessages
-        },
+          INSERT INTO ${t.privacy_settings} AS p (user_id, direct_messages, group_invites)
+          VALUES (${userId}, ${directMessages ?? DEFAULT_PRIVACY_POLICY.directMessages},
                   ${groupInvites ?? DEFAULT_PRIVACY_POLICY.groupInvites})
           ON CONFLICT (user_id) DO UPDATE SET
-            direct_messages = ${
-              directMessages === undefined
-                ? sql`p.direct_messages`
-                : sql`excluded.direct_messages`
-            },
-            group_invites = ${
-              groupInvites === undefined
-                ? sql`p.group_invites`
-                : sql`excluded.group_invites`
-            }
+            direct_messages = ${directMessages === undefined ? sql`p.direct_messages` : sql`excluded.direct_messages`},
+            group_invites = ${groupInvites === undefined ? sql`p.group_invites` : sql`excluded.group_invites`}
           RETURNING direct_messages, group_invites
         `.execute(db);
         const row = rows[0]!;
-        return {
-          directMessages: row.direct_messages,
-          groupInvites: row.group_invites,
-        };
+        return { directMessages: row.direct_messages, groupInvites: row.group_invites };
       });
     },
   };

@@ -33,8 +33,8 @@ export function toSettings(row: SettingsRow): ConversationSettings {
     mutedUntil: row.muted_forever
       ? "forever"
       : row.muted_until === null
-      ? null
-      : toMs(row.muted_until),
+        ? null
+        : toMs(row.muted_until),
     archived: row.archived,
     markedUnread: row.marked_unread,
   };
@@ -42,7 +42,7 @@ export function toSettings(row: SettingsRow): ConversationSettings {
 
 /** @internal The PostgreSQL {@link ConversationSettingsStore}: columns of the cursor rows. */
 export function createPostgresConversationSettingsStore(
-  ctx: StoreContext
+  ctx: StoreContext,
 ): ConversationSettingsStore {
   const t = ctx.tables;
   const db = ctx.db;
@@ -55,13 +55,7 @@ export function createPostgresConversationSettingsStore(
         const { rows } = await sql<SettingsRow>`
           SELECT c.conversation_id, ${SETTINGS_COLUMNS} FROM ${t.cursors} AS c
           WHERE c.user_id = ${userId}
-            ${
-              conversationIds === undefined
-                ? sql``
-                : sql`AND c.conversation_id = ANY(${[
-                    ...new Set(conversationIds),
-                  ]}::text[])`
-            }
+            ${conversationIds === undefined ? sql`` : sql`AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])`}
         `.execute(db);
         return rows.map(toSettings);
       });
@@ -81,36 +75,28 @@ export function createPostgresConversationSettingsStore(
             patch.mutedUntil === "forever"
               ? sql`'infinity'::timestamptz`
               : patch.mutedUntil === null
-              ? sql`NULL`
-              : sql`${new Date(patch.mutedUntil)}::timestamptz`;
+                ? sql`NULL`
+                : sql`${new Date(patch.mutedUntil)}::timestamptz`;
           sets.push(sql`muted_until = ${value}`);
         }
-        if (patch.archived !== undefined)
-          sets.push(sql`archived = ${patch.archived}`);
-        if (patch.markedUnread !== undefined)
-          sets.push(sql`marked_unread = ${patch.markedUnread}`);
+        if (patch.archived !== undefined) sets.push(sql`archived = ${patch.archived}`);
+        if (patch.markedUnread !== undefined) sets.push(sql`marked_unread = ${patch.markedUnread}`);
         if (sets.length === 0) sets.push(sql`archived = c.archived`);
         return db.transaction().execute(async (trx) => {
           if (patch.pinned === true) {
             // The pin count is checked under the user's lock: two pins at once cannot both pass.
             await lockUsers(trx, ctx.options.schema, [userId]);
-            const { rows } = await sql<{
-              pinned: string;
-              this_pinned: boolean;
-            }>`
+            const { rows } = await sql<{ pinned: string; this_pinned: boolean }>`
               SELECT count(*) FILTER (WHERE pinned_at IS NOT NULL) AS pinned,
                 coalesce(bool_or(conversation_id = ${conversationId} AND pinned_at IS NOT NULL), false) AS this_pinned
               FROM ${t.cursors} WHERE user_id = ${userId}
             `.execute(trx);
             const facts = rows[0]!;
-            if (
-              !facts.this_pinned &&
-              Number(facts.pinned) >= limits.maxPinned
-            ) {
+            if (!facts.this_pinned && Number(facts.pinned) >= limits.maxPinned) {
               throw new ImError(
                 "conflict",
                 "[lucky-im] [store-postgres] too many pinned conversations",
-                { details: { limit: limits.maxPinned } }
+                { details: { limit: limits.maxPinned } },
               );
             }
           }
@@ -120,10 +106,7 @@ export function createPostgresConversationSettingsStore(
             RETURNING c.conversation_id, ${SETTINGS_COLUMNS}
           `.execute(trx);
           if (!rows[0]) {
-            throw storeError(
-              "not_found",
-              `"${userId}" is not in "${conversationId}"`
-            );
+            throw storeError("not_found", `"${userId}" is not in "${conversationId}"`);
           }
           return toSettings(rows[0]);
         });

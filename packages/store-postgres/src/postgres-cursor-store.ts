@@ -42,10 +42,7 @@ interface MovedRow {
   raised: boolean;
 }
 
-function toMoved(
-  rows: readonly MovedRow[],
-  kind: CursorMoved["kind"]
-): CursorMoved[] {
+function toMoved(rows: readonly MovedRow[], kind: CursorMoved["kind"]): CursorMoved[] {
   return rows
     .filter((row) => row.raised)
     .map((row) => ({
@@ -75,16 +72,11 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
   }
 
   /** Every cursor of each user, in one query. */
-  async function cursorsOfUsers(
-    userIds: readonly string[]
-  ): Promise<Cursor[][]> {
-    if (userIds.length === 1)
-      return [await cursorsOfUser(userIds[0] as string)];
+  async function cursorsOfUsers(userIds: readonly string[]): Promise<Cursor[][]> {
+    if (userIds.length === 1) return [await cursorsOfUser(userIds[0] as string)];
     const { rows } = await sql<CursorRow & { user_id: string }>`
       SELECT c.user_id, c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq
-      FROM ${t.cursors} AS c JOIN ${
-      t.conversations
-    } AS cv ON cv.id = c.conversation_id
+      FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
       WHERE c.user_id = ANY(${[...new Set(userIds)]}::text[])
     `.execute(db);
     const byUser = new Map<string, Cursor[]>();
@@ -94,9 +86,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
       else byUser.set(row.user_id, [toCursor(row)]);
     }
     // A user asked for twice gets copies: callers may mutate their answers.
-    return userIds.map((userId) =>
-      (byUser.get(userId) ?? []).map((cursor) => ({ ...cursor }))
-    );
+    return userIds.map((userId) => (byUser.get(userId) ?? []).map((cursor) => ({ ...cursor })));
   }
 
   const allCursors = ctx.options.readBatch
@@ -148,12 +138,8 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
         // as the single-cursor statements above.
         const targets = (list: typeof moves) => sql`
           SELECT u.user_id, u.conversation_id, least(max(u.seq), max(cv.last_seq)) AS v
-          FROM unnest(${list.map((m) => m.userId)}::text[], ${list.map(
-          (m) => m.conversationId
-        )}::text[],
-                      ${list.map(
-                        (m) => m.seq
-                      )}::bigint[]) AS u(user_id, conversation_id, seq)
+          FROM unnest(${list.map((m) => m.userId)}::text[], ${list.map((m) => m.conversationId)}::text[],
+                      ${list.map((m) => m.seq)}::bigint[]) AS u(user_id, conversation_id, seq)
           JOIN ${t.conversations} AS cv ON cv.id = u.conversation_id
           GROUP BY u.user_id, u.conversation_id`;
         const moved: CursorMoved[] = [];
@@ -178,9 +164,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
             FROM (${targets(read)}) AS w, ${t.cursors} AS old
             WHERE c.user_id = w.user_id AND c.conversation_id = w.conversation_id
               AND old.user_id = c.user_id AND old.conversation_id = c.conversation_id
-              AND (c.read_seq < w.v OR c.delivered_seq < w.v) AND ${
-                ctx.bookkeepingCommit
-              }
+              AND (c.read_seq < w.v OR c.delivered_seq < w.v) AND ${ctx.bookkeepingCommit}
             RETURNING c.user_id, c.conversation_id, c.read_seq AS seq, old.read_seq < w.v AS raised
           `.execute(db);
           moved.push(...toMoved(rows, "read"));
@@ -201,13 +185,9 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
         if (conversationIds.length === 0) return [];
         const { rows } = await sql<CursorRow>`
           SELECT c.conversation_id, c.delivered_seq, c.read_seq, cv.last_seq, c.joined_seq
-          FROM ${t.cursors} AS c JOIN ${
-          t.conversations
-        } AS cv ON cv.id = c.conversation_id
+          FROM ${t.cursors} AS c JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
           WHERE c.user_id = ${userId}
-            AND c.conversation_id = ANY(${[
-              ...new Set(conversationIds),
-            ]}::text[])
+            AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
         `.execute(db);
         return rows.map(toCursor);
       });
@@ -227,9 +207,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
             m.reply_to AS m_reply_to, m.mentions AS m_mentions
           FROM ${t.cursors} AS c
           JOIN ${t.conversations} AS cv ON cv.id = c.conversation_id
-          LEFT JOIN ${
-            t.messages
-          } AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
+          LEFT JOIN ${t.messages} AS m ON m.conversation_id = cv.id AND m.seq = cv.last_seq
             AND m.seq > c.joined_seq
           WHERE c.user_id = ${userId}
           ORDER BY c.pinned_at DESC NULLS LAST, cv.updated_at DESC, cv.touched_at DESC, cv.id
@@ -293,13 +271,9 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
         }>`
           SELECT o.conversation_id, max(o.read_seq) AS read_seq, max(o.delivered_seq) AS delivered_seq
           FROM ${t.cursors} AS me
-          JOIN ${
-            t.cursors
-          } AS o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id
+          JOIN ${t.cursors} AS o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id
           WHERE me.user_id = ${userId}
-            AND me.conversation_id = ANY(${[
-              ...new Set(conversationIds),
-            ]}::text[])
+            AND me.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
           GROUP BY o.conversation_id
         `.execute(db);
         return rows.map(
@@ -307,7 +281,7 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
             conversationId: row.conversation_id,
             readSeq: Number(row.read_seq),
             deliveredSeq: Number(row.delivered_seq),
-          })
+          }),
         );
       });
     },

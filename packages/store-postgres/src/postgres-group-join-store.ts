@@ -7,18 +7,11 @@ import {
 } from "@lucky-im/core";
 import type { Selectable, Transaction } from "kysely";
 import { type StoreContext, toMs } from "./context.js";
-import type {
-  Database,
-  GroupInviteLinkTable,
-  GroupJoinTicketTable,
-} from "./database.js";
+import type { Database, GroupInviteLinkTable, GroupJoinTicketTable } from "./database.js";
 import { storeError } from "./pg-errors.js";
 import { addGroupCursors } from "./postgres-group-store.js";
 
-function toTicket(
-  row: Selectable<GroupJoinTicketTable>,
-  now?: number
-): GroupJoinTicket {
+function toTicket(row: Selectable<GroupJoinTicketTable>, now?: number): GroupJoinTicket {
   const ticket: GroupJoinTicket = {
     ticketId: row.id,
     groupId: row.group_id,
@@ -32,11 +25,7 @@ function toTicket(
   };
   if (row.decided_by !== null) ticket.decidedBy = row.decided_by;
   if (row.decided_at !== null) ticket.decidedAt = toMs(row.decided_at);
-  if (
-    now !== undefined &&
-    ticket.state === "pending" &&
-    ticket.expiresAt <= now
-  )
+  if (now !== undefined && ticket.state === "pending" && ticket.expiresAt <= now)
     ticket.state = "expired";
   return ticket;
 }
@@ -59,32 +48,19 @@ function refused(reason: string, message: string): ImError {
   return new ImError(
     reason === "unknown" ? "not_found" : "forbidden",
     `[lucky-im] [store-postgres] ${message}`,
-    { details: { reason } }
+    { details: { reason } },
   );
 }
 
 /** @internal The PostgreSQL {@link GroupJoinStore}. */
-export function createPostgresGroupJoinStore(
-  ctx: StoreContext
-): GroupJoinStore {
+export function createPostgresGroupJoinStore(ctx: StoreContext): GroupJoinStore {
   const db = ctx.db;
-  const noGroup = (groupId: string) =>
-    storeError("not_found", `group "${groupId}" not found`);
+  const noGroup = (groupId: string) => storeError("not_found", `group "${groupId}" not found`);
 
   /** Locks the group row: joins and ticket changes of one group run one at a time. */
-  async function lockGroup(
-    trx: Transaction<Database>,
-    groupId: string,
-    mode: "share" | "update"
-  ) {
-    const query = trx
-      .selectFrom("groups")
-      .select("id")
-      .where("id", "=", groupId);
-    const row = await (mode === "update"
-      ? query.forUpdate()
-      : query.forShare()
-    ).executeTakeFirst();
+  async function lockGroup(trx: Transaction<Database>, groupId: string, mode: "share" | "update") {
+    const query = trx.selectFrom("groups").select("id").where("id", "=", groupId);
+    const row = await (mode === "update" ? query.forUpdate() : query.forShare()).executeTakeFirst();
     if (!row) throw noGroup(groupId);
   }
 
@@ -100,8 +76,7 @@ export function createPostgresGroupJoinStore(
         if (!row) return undefined;
         return {
           joinMode: row.join_mode ?? DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
-          invitePolicy:
-            row.invite_policy ?? DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
+          invitePolicy: row.invite_policy ?? DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
         };
       });
     },
@@ -116,26 +91,20 @@ export function createPostgresGroupJoinStore(
             .where("group_id", "=", groupId)
             .executeTakeFirst();
           const next = {
-            joinMode:
-              patch.joinMode ??
-              current?.join_mode ??
-              DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
+            joinMode: patch.joinMode ?? current?.join_mode ?? DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
             invitePolicy:
               patch.invitePolicy ??
               current?.invite_policy ??
               DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
           };
-          const values = {
-            join_mode: next.joinMode,
-            invite_policy: next.invitePolicy,
-          };
+          const values = { join_mode: next.joinMode, invite_policy: next.invitePolicy };
           await trx
             .insertInto("group_join_settings")
             .values({ group_id: groupId, ...values })
             .onConflict((oc) => oc.column("group_id").doUpdateSet(values))
             .execute();
           return next;
-        })
+        }),
       );
     },
 
@@ -170,18 +139,18 @@ export function createPostgresGroupJoinStore(
               oc
                 .columns(["group_id", "kind", "user_id"])
                 .where("state", "=", "pending")
-                .doNothing()
+                .doNothing(),
             )
             .returningAll()
             .executeTakeFirst();
           if (!row) {
             throw storeError(
               "conflict",
-              `${input.userId} has a pending ${input.kind} for group "${input.groupId}"`
+              `${input.userId} has a pending ${input.kind} for group "${input.groupId}"`,
             );
           }
           return toTicket(row);
-        })
+        }),
       );
     },
 
@@ -204,14 +173,9 @@ export function createPostgresGroupJoinStore(
           .where("kind", "=", kind)
           .where("state", "=", "pending")
           .where("expires_at", ">", new Date(now));
-        if (groupId !== undefined)
-          query = query.where("group_id", "=", groupId);
+        if (groupId !== undefined) query = query.where("group_id", "=", groupId);
         if (userId !== undefined) query = query.where("user_id", "=", userId);
-        const rows = await query
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(1000)
-          .execute();
+        const rows = await query.orderBy("created_at").orderBy("id").limit(1000).execute();
         return rows.map((row) => toTicket(row));
       });
     },
@@ -232,12 +196,8 @@ export function createPostgresGroupJoinStore(
           .select("id")
           .where("id", "=", ticketId)
           .executeTakeFirst();
-        if (!exists)
-          throw storeError("not_found", `ticket "${ticketId}" not found`);
-        throw storeError(
-          "conflict",
-          `ticket "${ticketId}" is no longer pending`
-        );
+        if (!exists) throw storeError("not_found", `ticket "${ticketId}" not found`);
+        throw storeError("conflict", `ticket "${ticketId}" is no longer pending`);
       });
     },
 
@@ -278,12 +238,7 @@ export function createPostgresGroupJoinStore(
           .where("group_id", "=", groupId)
           .where("revoked_at", "is", null)
           .where("expires_at", ">", new Date(now))
-          .where((eb) =>
-            eb.or([
-              eb("max_uses", "is", null),
-              eb("uses", "<", eb.ref("max_uses")),
-            ])
-          )
+          .where((eb) => eb.or([eb("max_uses", "is", null), eb("uses", "<", eb.ref("max_uses"))]))
           .orderBy("created_at", "desc")
           .orderBy("code", "desc")
           .limit(1000)
@@ -322,34 +277,25 @@ export function createPostgresGroupJoinStore(
               .where("id", "=", path.ticketId)
               .executeTakeFirst();
             if (!row || row.group_id !== groupId || row.user_id !== userId)
-              throw refused(
-                "unknown",
-                `no ticket "${path.ticketId}" for this user and group`
-              );
-            if (row.state !== "pending")
-              throw refused("decided", "the ticket was decided already");
-            if (toMs(row.expires_at) <= at)
-              throw refused("expired", "the ticket expired");
+              throw refused("unknown", `no ticket "${path.ticketId}" for this user and group`);
+            if (row.state !== "pending") throw refused("decided", "the ticket was decided already");
+            if (toMs(row.expires_at) <= at) throw refused("expired", "the ticket expired");
           } else if (path.kind === "link") {
             const row = await trx
               .selectFrom("group_invite_links")
               .selectAll()
               .where("code", "=", path.code)
               .executeTakeFirst();
-            if (!row || row.group_id !== groupId)
-              throw refused("unknown", "no such invite link");
-            if (row.revoked_at !== null)
-              throw refused("revoked", "the invite link was revoked");
-            if (toMs(row.expires_at) <= at)
-              throw refused("expired", "the invite link expired");
+            if (!row || row.group_id !== groupId) throw refused("unknown", "no such invite link");
+            if (row.revoked_at !== null) throw refused("revoked", "the invite link was revoked");
+            if (toMs(row.expires_at) <= at) throw refused("expired", "the invite link expired");
             const used = await trx
               .selectFrom("group_invite_link_uses")
               .select("user_id")
               .where("code", "=", path.code)
               .where("user_id", "=", userId)
               .executeTakeFirst();
-            if (used)
-              throw refused("already_used", "you used this invite link before");
+            if (used) throw refused("already_used", "you used this invite link before");
             if (row.max_uses !== null && row.uses >= row.max_uses)
               throw refused("used_up", "the invite link is used up");
           }
@@ -358,28 +304,19 @@ export function createPostgresGroupJoinStore(
             .select([(eb) => eb.fn.countAll<string>().as("count")])
             .select((eb) =>
               eb.fn
-                .sum<string | null>(
-                  eb.case().when("user_id", "=", userId).then(1).else(0).end()
-                )
-                .as("self")
+                .sum<string | null>(eb.case().when("user_id", "=", userId).then(1).else(0).end())
+                .as("self"),
             )
             .where("group_id", "=", groupId)
             .executeTakeFirstOrThrow();
           const isMember = Number(members.self ?? 0) > 0;
           if (!isMember && Number(members.count) >= maxMembers) {
-            throw storeError(
-              "too_large",
-              `a group holds at most ${maxMembers} members`
-            );
+            throw storeError("too_large", `a group holds at most ${maxMembers} members`);
           }
           if (path.kind === "ticket") {
             await trx
               .updateTable("group_join_tickets")
-              .set({
-                state: "accepted",
-                decided_by: path.decidedBy,
-                decided_at: new Date(at),
-              })
+              .set({ state: "accepted", decided_by: path.decidedBy, decided_at: new Date(at) })
               .where("id", "=", path.ticketId)
               .execute();
           }
@@ -397,16 +334,11 @@ export function createPostgresGroupJoinStore(
           }
           await trx
             .insertInto("group_members")
-            .values({
-              group_id: groupId,
-              user_id: userId,
-              role: "member",
-              joined_at: new Date(at),
-            })
+            .values({ group_id: groupId, user_id: userId, role: "member", joined_at: new Date(at) })
             .execute();
           await addGroupCursors(ctx, trx, groupId, [userId], at);
           return { joined: true };
-        })
+        }),
       );
     },
   };

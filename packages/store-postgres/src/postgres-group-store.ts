@@ -19,7 +19,7 @@ export async function addGroupCursors(
   trx: Transaction<Database>,
   groupId: string,
   userIds: readonly string[],
-  at: number
+  at: number,
 ): Promise<void> {
   if (userIds.length === 0) return;
   const t = ctx.tables;
@@ -31,9 +31,7 @@ export async function addGroupCursors(
         ON CONFLICT (id) DO UPDATE SET last_seq = cv.last_seq
         RETURNING last_seq
       )
-      INSERT INTO ${
-        t.cursors
-      } (user_id, conversation_id, delivered_seq, read_seq, joined_seq)
+      INSERT INTO ${t.cursors} (user_id, conversation_id, delivered_seq, read_seq, joined_seq)
       SELECT u, ${conversationId}, c.last_seq, c.last_seq, c.last_seq
       FROM unnest(${[...userIds]}::text[]) AS u, c
       ON CONFLICT DO NOTHING
@@ -49,19 +47,19 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
       "not_found",
       userId === undefined
         ? `group "${groupId}" not found`
-        : `user "${userId}" is not a member of group "${groupId}"`
+        : `user "${userId}" is not a member of group "${groupId}"`,
     );
 
   const addCursors = (
     trx: Transaction<Database>,
     groupId: string,
     userIds: readonly string[],
-    at: number
+    at: number,
   ) => addGroupCursors(ctx, trx, groupId, userIds, at);
 
   async function readGroup(
     executor: Kysely<Database> | Transaction<Database>,
-    groupId: string
+    groupId: string,
   ): Promise<Group | undefined> {
     const group = await executor
       .selectFrom("groups")
@@ -94,14 +92,8 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
             .onConflict((oc) => oc.column("id").doNothing())
             .returning("id")
             .executeTakeFirst();
-          if (!inserted)
-            throw storeError(
-              "conflict",
-              `group "${group.groupId}" already exists`
-            );
-          const others = [...new Set(group.memberIds)].filter(
-            (id) => id !== group.ownerId
-          );
+          if (!inserted) throw storeError("conflict", `group "${group.groupId}" already exists`);
+          const others = [...new Set(group.memberIds)].filter((id) => id !== group.ownerId);
           const joinedAt = new Date(group.createdAt);
           await trx
             .insertInto("group_members")
@@ -120,12 +112,7 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
               })),
             ])
             .execute();
-          await addCursors(
-            trx,
-            group.groupId,
-            [group.ownerId, ...others],
-            group.createdAt
-          );
+          await addCursors(trx, group.groupId, [group.ownerId, ...others], group.createdAt);
           return (await readGroup(trx, group.groupId))!;
         });
       });
@@ -179,7 +166,7 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
                 user_id: userId,
                 role: "member" as const,
                 joined_at: new Date(joinedAt),
-              }))
+              })),
             )
             .onConflict((oc) => oc.columns(["group_id", "user_id"]).doNothing())
             .returning("user_id")
@@ -250,9 +237,7 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
           Object.keys(set).length === 0
             ? db.updateTable("groups").set({ id: sql<string>`id` })
             : db.updateTable("groups").set(set);
-        const { numUpdatedRows } = await query
-          .where("id", "=", groupId)
-          .executeTakeFirst();
+        const { numUpdatedRows } = await query.where("id", "=", groupId).executeTakeFirst();
         if (numUpdatedRows === 0n) throw notFound(groupId);
       });
     },

@@ -20,13 +20,7 @@ import {
   type Trx,
   writeChange,
 } from "./postgres-change-writes.js";
-import {
-  type ChangeRow,
-  MESSAGE_COLUMNS,
-  type MessageRow,
-  toChange,
-  toMessage,
-} from "./rows.js";
+import { type ChangeRow, MESSAGE_COLUMNS, type MessageRow, toChange, toMessage } from "./rows.js";
 
 const COLUMNS = sql.raw(MESSAGE_COLUMNS.map((c) => `m.${c}`).join(", "));
 
@@ -35,9 +29,7 @@ const SEARCH_VECTOR = sql`to_tsvector('simple'::regconfig,
   coalesce(m.body->>'text', m.body->>'name', m.body->>'label', ''))`;
 
 /** @internal The PostgreSQL {@link MessageChangeStore}. */
-export function createPostgresMessageChangeStore(
-  ctx: StoreContext
-): MessageChangeStore {
+export function createPostgresMessageChangeStore(ctx: StoreContext): MessageChangeStore {
   const t = ctx.tables;
   const db = ctx.db;
   const limits = ctx.options.messageChanges;
@@ -59,10 +51,8 @@ export function createPostgresMessageChangeStore(
     messageId: string,
     apply: (
       trx: Trx,
-      message: Message
-    ) => Promise<
-      Omit<ChangeFields, "conversationId" | "messageId" | "seq"> | undefined
-    >
+      message: Message,
+    ) => Promise<Omit<ChangeFields, "conversationId" | "messageId" | "seq"> | undefined>,
   ): Promise<ChangeResult | undefined> {
     return ctx.run(what, async () => {
       const conversationId = await conversationOf(ctx, messageId);
@@ -86,26 +76,19 @@ export function createPostgresMessageChangeStore(
       const result = await mutate("edit", messageId, async (trx, message) => {
         if (message.from !== by)
           throw new ImError("forbidden", "only the sender may edit a message");
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message cannot be edited");
+        if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
         if (body?.type !== message.body.type) {
           throw new ImError("bad_request", "an edit keeps the body's type");
         }
         if (!limits.keepEditHistory) {
-          await sql`DELETE FROM ${t.message_edits} WHERE message_id = ${messageId}`.execute(
-            trx
-          );
+          await sql`DELETE FROM ${t.message_edits} WHERE message_id = ${messageId}`.execute(trx);
         }
         await sql`
           INSERT INTO ${t.message_edits} (message_id, body, replaced_at)
-          SELECT message_id, body, ${new Date(ts)} FROM ${
-          t.messages
-        } WHERE message_id = ${messageId};
+          SELECT message_id, body, ${new Date(ts)} FROM ${t.messages} WHERE message_id = ${messageId};
         `.execute(trx);
         await sql`
-          UPDATE ${t.messages} SET body = ${JSON.stringify(
-          body
-        )}::jsonb, edited_at = ${new Date(ts)}
+          UPDATE ${t.messages} SET body = ${JSON.stringify(body)}::jsonb, edited_at = ${new Date(ts)}
           WHERE message_id = ${messageId}
         `.execute(trx);
         return { kind: "edited" as const, by, ts, body };
@@ -116,8 +99,7 @@ export function createPostgresMessageChangeStore(
     async react({ messageId, userId, key, ts }) {
       checkReactionKey(key, limits);
       return mutate("react", messageId, async (trx, message) => {
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message takes no reaction");
+        if (message.recalled) throw new ImError("conflict", "a recalled message takes no reaction");
         const { rows } = await sql<{ total: number; mine: boolean }>`
           SELECT count(*)::int AS total,
             coalesce(bool_or(reaction_key = ${key} AND user_id = ${userId}), false) AS mine
@@ -127,13 +109,11 @@ export function createPostgresMessageChangeStore(
         if (rows[0]!.total >= limits.maxReactionsPerMessage) {
           throw new ImError(
             "conflict",
-            `a message has at most ${limits.maxReactionsPerMessage} reactions`
+            `a message has at most ${limits.maxReactionsPerMessage} reactions`,
           );
         }
         await sql`
-          INSERT INTO ${
-            t.reactions
-          } (message_id, reaction_key, user_id, reacted_at)
+          INSERT INTO ${t.reactions} (message_id, reaction_key, user_id, reacted_at)
           VALUES (${messageId}, ${key}, ${userId}, ${new Date(ts)})
         `.execute(trx);
         return { kind: "reacted" as const, by: userId, ts, key };
@@ -155,8 +135,7 @@ export function createPostgresMessageChangeStore(
 
     pin({ messageId, by, ts }) {
       return mutate("pin", messageId, async (trx, message) => {
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message cannot be pinned");
+        if (message.recalled) throw new ImError("conflict", "a recalled message cannot be pinned");
         const { rows } = await sql<{ total: number; pinned: boolean }>`
           SELECT count(*)::int AS total, coalesce(bool_or(message_id = ${messageId}), false) AS pinned
           FROM ${t.pins} WHERE conversation_id = ${message.conversationId}
@@ -165,16 +144,12 @@ export function createPostgresMessageChangeStore(
         if (rows[0]!.total >= limits.maxPinsPerConversation) {
           throw new ImError(
             "conflict",
-            `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`
+            `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`,
           );
         }
         await sql`
-          INSERT INTO ${
-            t.pins
-          } (conversation_id, message_id, seq, pinned_by, pinned_at)
-          VALUES (${message.conversationId}, ${messageId}, ${
-          message.seq
-        }, ${by}, ${new Date(ts)})
+          INSERT INTO ${t.pins} (conversation_id, message_id, seq, pinned_by, pinned_at)
+          VALUES (${message.conversationId}, ${messageId}, ${message.seq}, ${by}, ${new Date(ts)})
         `.execute(trx);
         return { kind: "pinned" as const, by, ts };
       });
@@ -218,10 +193,7 @@ export function createPostgresMessageChangeStore(
           `.execute(trx);
           const target = found[0];
           if (!target) {
-            throw new ImError(
-              "not_found",
-              `no message ${upToSeq} in ${conversationId}`
-            );
+            throw new ImError("not_found", `no message ${upToSeq} in ${conversationId}`);
           }
           const { rows } = await sql`
             INSERT INTO ${t.conversation_clears} AS k (user_id, conversation_id, up_to_seq)
@@ -240,26 +212,18 @@ export function createPostgresMessageChangeStore(
             ts,
             visibleTo: userId,
           });
-          return {
-            ...written,
-            message: await messageIn(ctx, trx, target.message_id),
-          };
-        })
+          return { ...written, message: await messageIn(ctx, trx, target.message_id) };
+        }),
       );
     },
 
     changesAfter(conversationId, afterChangeSeq, limit, viewer) {
       return ctx.run("changesAfter", async () => {
-        const max = Math.min(
-          Math.max(0, Math.floor(limit)),
-          limits.maxChangesPage
-        );
+        const max = Math.min(Math.max(0, Math.floor(limit)), limits.maxChangesPage);
         if (!(max > 0) || !Number.isFinite(afterChangeSeq)) return [];
         const { rows } = await sql<ChangeRow>`
           SELECT * FROM ${t.message_changes}
-          WHERE conversation_id = ${conversationId} AND change_seq > ${Math.floor(
-          afterChangeSeq
-        )}
+          WHERE conversation_id = ${conversationId} AND change_seq > ${Math.floor(afterChangeSeq)}
             AND (visible_to IS NULL OR visible_to = ${viewer ?? null}::text)
           ORDER BY change_seq
           LIMIT ${max}
@@ -270,19 +234,13 @@ export function createPostgresMessageChangeStore(
 
     lastChangeSeqs(conversationIds) {
       return ctx.run("lastChangeSeqs", async () => {
-        const result = new Map<string, number>(
-          conversationIds.map((id) => [id, 0])
-        );
+        const result = new Map<string, number>(conversationIds.map((id) => [id, 0]));
         if (conversationIds.length === 0) return result;
-        const { rows } = await sql<{
-          conversation_id: string;
-          last_change_seq: string;
-        }>`
+        const { rows } = await sql<{ conversation_id: string; last_change_seq: string }>`
           SELECT conversation_id, last_change_seq FROM ${t.change_counters}
           WHERE conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
         `.execute(db);
-        for (const row of rows)
-          result.set(row.conversation_id, Number(row.last_change_seq));
+        for (const row of rows) result.set(row.conversation_id, Number(row.last_change_seq));
         return result;
       });
     },
@@ -323,7 +281,7 @@ export function createPostgresMessageChangeStore(
             key: row.reaction_key,
             count: row.count,
             mine: row.mine,
-          })
+          }),
         );
       });
     },
@@ -353,17 +311,10 @@ export function createPostgresMessageChangeStore(
         const { rows } = await sql<{ conversation_id: string; count: number }>`
           SELECT m.conversation_id, count(*)::int AS count
           FROM ${t.cursors} AS c
-          JOIN ${
-            t.messages
-          } AS m ON m.conversation_id = c.conversation_id AND m.seq > c.read_seq
+          JOIN ${t.messages} AS m ON m.conversation_id = c.conversation_id AND m.seq > c.read_seq
           WHERE c.user_id = ${userId}
-            AND c.conversation_id = ANY(${[
-              ...new Set(conversationIds),
-            ]}::text[])
-            AND m.mentions IS NOT NULL AND m.mentions ?| ${[
-              userId,
-              "all",
-            ]}::text[]
+            AND c.conversation_id = ANY(${[...new Set(conversationIds)]}::text[])
+            AND m.mentions IS NOT NULL AND m.mentions ?| ${[userId, "all"]}::text[]
             AND m.sender_id <> ${userId} AND m.recalled_at IS NULL
             AND ${visibleTo(userId)}
           GROUP BY m.conversation_id
@@ -379,33 +330,19 @@ export function createPostgresMessageChangeStore(
       return ctx.run("search", async () => {
         if (query.conversationIds.length === 0) return { messages: [] };
         const filters = [
-          query.from === undefined
-            ? sql``
-            : sql`AND m.sender_id = ${query.from}`,
-          query.bodyType === undefined
-            ? sql``
-            : sql`AND m.body->>'type' = ${query.bodyType}`,
-          query.since === undefined
-            ? sql``
-            : sql`AND m.sent_at >= ${new Date(query.since)}`,
-          query.until === undefined
-            ? sql``
-            : sql`AND m.sent_at < ${new Date(query.until)}`,
+          query.from === undefined ? sql`` : sql`AND m.sender_id = ${query.from}`,
+          query.bodyType === undefined ? sql`` : sql`AND m.body->>'type' = ${query.bodyType}`,
+          query.since === undefined ? sql`` : sql`AND m.sent_at >= ${new Date(query.since)}`,
+          query.until === undefined ? sql`` : sql`AND m.sent_at < ${new Date(query.until)}`,
           query.after === undefined
             ? sql``
             : sql`AND (m.sent_at, m.message_id COLLATE "C") <
-                (${new Date(query.after.ts)}::timestamptz, ${
-                query.after.messageId
-              } COLLATE "C")`,
+                (${new Date(query.after.ts)}::timestamptz, ${query.after.messageId} COLLATE "C")`,
         ];
         const { rows } = await sql<MessageRow>`
           SELECT ${COLUMNS} FROM ${t.messages} AS m
-          WHERE m.conversation_id = ANY(${[
-            ...new Set(query.conversationIds),
-          ]}::text[])
-            AND ${SEARCH_VECTOR} @@ plainto_tsquery('simple'::regconfig, ${words.join(
-          " "
-        )})
+          WHERE m.conversation_id = ANY(${[...new Set(query.conversationIds)]}::text[])
+            AND ${SEARCH_VECTOR} @@ plainto_tsquery('simple'::regconfig, ${words.join(" ")})
             AND m.recalled_at IS NULL
             ${sql.join(filters, sql` `)}
             AND ${visibleTo(query.viewer)}

@@ -34,10 +34,7 @@ interface PageAfter {
 
 /** Whether a read may share a batched query: a bad value must fail its own caller only. */
 function batchable(page: PageAfter): boolean {
-  return (
-    Number.isSafeInteger(page.afterSeq) &&
-    !page.conversationId.includes("\u0000")
-  );
+  return Number.isSafeInteger(page.afterSeq) && !page.conversationId.includes("\u0000");
 }
 
 function cidKey(from: string, cid: string): string {
@@ -62,19 +59,16 @@ function cidKey(from: string, cid: string): string {
  */
 export async function appendBatchOnce(
   ctx: StoreContext,
-  drafts: readonly MessageDraft[]
+  drafts: readonly MessageDraft[],
 ): Promise<AppendResult[]> {
   const t = ctx.tables;
   const existing = await sql<MessageRow>`
     SELECT ${COLUMNS} FROM ${t.messages}
     WHERE (sender_id, cid) IN (
-      SELECT * FROM unnest(${drafts.map((d) => d.from)}::text[], ${drafts.map(
-    (d) => d.cid
-  )}::text[]))
+      SELECT * FROM unnest(${drafts.map((d) => d.from)}::text[], ${drafts.map((d) => d.cid)}::text[]))
   `.execute(ctx.db);
   const stored = new Map<string, Message>();
-  for (const row of existing.rows)
-    stored.set(cidKey(row.sender_id, row.cid), toMessage(row));
+  for (const row of existing.rows) stored.set(cidKey(row.sender_id, row.cid), toMessage(row));
 
   // A repeat inside the batch shares the first occurrence's result.
   const fresh: MessageDraft[] = [];
@@ -88,10 +82,7 @@ export async function appendBatchOnce(
 
   const created = new Map<string, AppendResult>();
   if (fresh.length > 0) {
-    const perConversation = new Map<
-      string,
-      { count: number; ts: number; users: Set<string> }
-    >();
+    const perConversation = new Map<string, { count: number; ts: number; users: Set<string> }>();
     // Position of each fresh draft in its conversation's block (1-based).
     const position = fresh.map((draft) => {
       let entry = perConversation.get(draft.conversationId);
@@ -117,24 +108,16 @@ export async function appendBatchOnce(
       }
     }
     // seq = the conversation's new last_seq minus how many of the block follow.
-    const back = fresh.map(
-      (d, i) => perConversation.get(d.conversationId)!.count - position[i]!
-    );
+    const back = fresh.map((d, i) => perConversation.get(d.conversationId)!.count - position[i]!);
     // Serialized once: the JSON goes to the database, and a parse of it is
     // what the caller gets back (sharing no object with its draft).
     const bodies = fresh.map((draft) => JSON.stringify(draft.body));
     // Replies and mentions add two columns; a batch of plain messages keeps the plain statement.
-    const extras = fresh.some(
-      (d) => d.replyTo !== undefined || d.mentions !== undefined
-    );
+    const extras = fresh.some((d) => d.replyTo !== undefined || d.mentions !== undefined);
     const extraColumns = extras ? sql`, reply_to, mentions` : sql``;
     const extraValues = extras
-      ? sql`, ${fresh.map((d) =>
-          d.replyTo ? JSON.stringify(d.replyTo) : null
-        )}::jsonb[],
-          ${fresh.map((d) =>
-            d.mentions?.length ? JSON.stringify([...new Set(d.mentions)]) : null
-          )}::jsonb[]`
+      ? sql`, ${fresh.map((d) => (d.replyTo ? JSON.stringify(d.replyTo) : null))}::jsonb[],
+          ${fresh.map((d) => (d.mentions?.length ? JSON.stringify([...new Set(d.mentions)]) : null))}::jsonb[]`
       : sql``;
     const notify = notifyPayload(ctx, Math.min(...fresh.map((d) => d.ts)));
     const fault = ctx.faults?.failAfterInsert?.(fresh)
@@ -142,22 +125,14 @@ export async function appendBatchOnce(
         sql`WHERE ((SELECT count(*) FROM m) + (SELECT count(*) FROM o)) / 0 > 0`
       : sql``;
 
-    const { rows } = await sql<{
-      outbox_id: string;
-      message_id: string;
-      seq: string;
-    }>`
+    const { rows } = await sql<{ outbox_id: string; message_id: string; seq: string }>`
       WITH c AS (
         INSERT INTO ${t.conversations} AS cv (id, kind, last_seq, updated_at)
         SELECT * FROM unnest(
           ${ids}::text[],
-          ${ids.map((id) =>
-            id.startsWith("g:") ? "group" : "direct"
-          )}::text[],
+          ${ids.map((id) => (id.startsWith("g:") ? "group" : "direct"))}::text[],
           ${ids.map((id) => perConversation.get(id)!.count)}::bigint[],
-          ${ids.map(
-            (id) => new Date(perConversation.get(id)!.ts)
-          )}::timestamptz[])
+          ${ids.map((id) => new Date(perConversation.get(id)!.ts))}::timestamptz[])
         ON CONFLICT (id) DO UPDATE SET
           last_seq = cv.last_seq + excluded.last_seq,
           updated_at = greatest(cv.updated_at, excluded.updated_at),
@@ -174,9 +149,7 @@ export async function appendBatchOnce(
           (conversation_id, seq, message_id, sender_id, cid, to_type, to_id, body, sent_at
            ${extraColumns})
         SELECT d.conversation_id, c.last_seq - d.back, d.message_id, d.sender_id, d.cid,
-          d.to_type, d.to_id, d.body, d.sent_at ${
-            extras ? sql`, d.reply_to, d.mentions` : sql``
-          }
+          d.to_type, d.to_id, d.body, d.sent_at ${extras ? sql`, d.reply_to, d.mentions` : sql``}
         FROM unnest(
           ${fresh.map((d) => d.conversationId)}::text[],
           ${back}::bigint[],
@@ -193,22 +166,14 @@ export async function appendBatchOnce(
         JOIN c ON c.id = d.conversation_id
         RETURNING message_id, conversation_id, seq, sent_at
       ), o AS (
-        INSERT INTO ${
-          t.outbox
-        } (message_id, conversation_id, next_attempt_at, created_at)
+        INSERT INTO ${t.outbox} (message_id, conversation_id, next_attempt_at, created_at)
         SELECT message_id, conversation_id,
-          sent_at + ${
-            ctx.options.outboxGraceMs
-          }::bigint * interval '1 millisecond', sent_at
+          sent_at + ${ctx.options.outboxGraceMs}::bigint * interval '1 millisecond', sent_at
         FROM m
         RETURNING id, message_id
       )
       SELECT o.id::text AS outbox_id, m.message_id, m.seq::text AS seq
-        ${
-          notify === undefined
-            ? sql``
-            : sql`, (SELECT pg_notify(${ctx.channel}, ${notify})) AS notified`
-        }
+        ${notify === undefined ? sql`` : sql`, (SELECT pg_notify(${ctx.channel}, ${notify})) AS notified`}
       FROM o JOIN m ON m.message_id = o.message_id
       ${fault}
     `.execute(ctx.db);
@@ -218,10 +183,7 @@ export async function appendBatchOnce(
       const row = written.get(draft.messageId);
       if (!row) {
         // Cannot happen (one statement: all rows or an error); never report unwritten rows stored.
-        throw storeError(
-          "internal",
-          `append of ${draft.messageId} returned no row`
-        );
+        throw storeError("internal", `append of ${draft.messageId} returned no row`);
       }
       const message: Message = {
         messageId: draft.messageId,
@@ -234,8 +196,7 @@ export async function appendBatchOnce(
         ts: draft.ts,
       };
       if (draft.replyTo) message.replyTo = { ...draft.replyTo };
-      if (draft.mentions?.length)
-        message.mentions = [...new Set(draft.mentions)];
+      if (draft.mentions?.length) message.mentions = [...new Set(draft.mentions)];
       created.set(cidKey(draft.from, draft.cid), {
         message,
         created: true,
@@ -261,10 +222,7 @@ export async function appendBatchOnce(
 
 /** A concurrent append with the same (from, cid) committed first: retrying finds it. */
 function isCidRace(error: unknown): boolean {
-  return (
-    sqlState(error) === "23505" &&
-    constraintOf(error) === "messages_sender_cid_key"
-  );
+  return sqlState(error) === "23505" && constraintOf(error) === "messages_sender_cid_key";
 }
 
 /**
@@ -276,7 +234,7 @@ function isCidRace(error: unknown): boolean {
  */
 export async function appendBatch(
   ctx: StoreContext,
-  drafts: readonly MessageDraft[]
+  drafts: readonly MessageDraft[],
 ): Promise<Outcome<AppendResult>[]> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -287,17 +245,11 @@ export async function appendBatch(
         const mapped = toStoreError(error, "append");
         return drafts.map(() => ({ ok: false, error: mapped }));
       }
-      if (
-        (isRetryable(error) || isCidRace(error)) &&
-        attempt < ctx.options.appendRetries
-      )
-        continue;
-      if (drafts.length === 1)
-        return [{ ok: false, error: toStoreError(error, "append") }];
+      if ((isRetryable(error) || isCidRace(error)) && attempt < ctx.options.appendRetries) continue;
+      if (drafts.length === 1) return [{ ok: false, error: toStoreError(error, "append") }];
       const outcomes: Outcome<AppendResult>[] = [];
       // One by one, in arrival order, so a sender's messages keep their order.
-      for (const draft of drafts)
-        outcomes.push(...(await appendBatch(ctx, [draft])));
+      for (const draft of drafts) outcomes.push(...(await appendBatch(ctx, [draft])));
       return outcomes;
     }
   }
@@ -310,14 +262,11 @@ export function createPostgresMessageStore(ctx: StoreContext): {
 } {
   const { db, options } = ctx;
   const batcher = options.groupCommit
-    ? new GroupCommit<MessageDraft, AppendResult>(
-        (drafts) => appendBatch(ctx, drafts),
-        {
-          windowMs: options.groupCommitWindowMs,
-          maxBatch: options.groupCommitMaxBatch,
-          maxInFlight: options.groupCommitMaxInFlight,
-        }
-      )
+    ? new GroupCommit<MessageDraft, AppendResult>((drafts) => appendBatch(ctx, drafts), {
+        windowMs: options.groupCommitWindowMs,
+        maxBatch: options.groupCommitMaxBatch,
+        maxInFlight: options.groupCommitMaxInFlight,
+      })
     : undefined;
 
   /** Every page in one query (one per conversation and cursor, however many callers). */
@@ -326,9 +275,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       SELECT q.page, r.*
       FROM unnest(${pages.map((p) => p.conversationId)}::text[],
                   ${pages.map((p) => p.afterSeq)}::bigint[],
-                  ${pages.map(
-                    (p) => p.limit
-                  )}::int[]) WITH ORDINALITY AS q(conversation_id, after_seq, lim, page)
+                  ${pages.map((p) => p.limit)}::int[]) WITH ORDINALITY AS q(conversation_id, after_seq, lim, page)
       CROSS JOIN LATERAL (
         SELECT ${COLUMNS} FROM ${ctx.tables.messages} AS m
         WHERE m.conversation_id = q.conversation_id AND m.seq > q.after_seq
@@ -338,8 +285,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
       ORDER BY q.page, r.seq
     `.execute(db);
     const answers: Message[][] = pages.map(() => []);
-    for (const { page, ...row } of rows)
-      answers[Number(page) - 1]!.push(toMessage(row));
+    for (const { page, ...row } of rows) answers[Number(page) - 1]!.push(toMessage(row));
     return answers;
   }
 
@@ -347,18 +293,16 @@ export function createPostgresMessageStore(ctx: StoreContext): {
     ? new TurnBatch<PageAfter, Message[]>(
         (pages) =>
           pages.length === 1
-            ? rangeQuery(pages[0]!.conversationId, pages[0]!).then((one) => [
-                one,
-              ])
+            ? rangeQuery(pages[0]!.conversationId, pages[0]!).then((one) => [one])
             : pagesAfter(pages),
-        options.readBatch
+        options.readBatch,
       )
     : undefined;
 
   /** One page, on its own query. */
   async function rangeQuery(
     conversationId: string,
-    query: RangeQuery & { limit: number }
+    query: RangeQuery & { limit: number },
   ): Promise<Message[]> {
     let q = db
       .selectFrom("messages")
@@ -375,7 +319,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
           WHERE h.user_id = ${viewer} AND h.conversation_id = ${conversationId} AND h.seq = messages.seq)
           AND NOT EXISTS (SELECT 1 FROM ${t.conversation_clears} AS k
           WHERE k.user_id = ${viewer} AND k.conversation_id = ${conversationId}
-            AND k.up_to_seq >= messages.seq)`
+            AND k.up_to_seq >= messages.seq)`,
       );
     }
     const ascending = query.afterSeq !== undefined;
@@ -403,10 +347,7 @@ export function createPostgresMessageStore(ctx: StoreContext): {
 
     range(conversationId, query: RangeQuery) {
       return ctx.run("range", async () => {
-        const limit = Math.min(
-          Math.max(0, Math.floor(query.limit)),
-          options.maxPageSize
-        );
+        const limit = Math.min(Math.max(0, Math.floor(query.limit)), options.maxPageSize);
         if (!(limit > 0)) return [];
         if (
           pageReads &&

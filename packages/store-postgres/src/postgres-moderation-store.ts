@@ -102,9 +102,7 @@ function where(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
 }
 
 /** @internal The PostgreSQL {@link ModerationStore}. */
-export function createPostgresModerationStore(
-  ctx: StoreContext
-): ModerationStore {
+export function createPostgresModerationStore(ctx: StoreContext): ModerationStore {
   const t = ctx.tables;
   const db = ctx.db;
   const validId = (id: number) => Number.isSafeInteger(id) && id >= 1;
@@ -115,12 +113,8 @@ export function createPostgresModerationStore(
         checkSuspension(suspension);
         const s = suspension;
         await sql`
-          INSERT INTO ${
-            t.suspensions
-          } (user_id, kind, reason, by_id, created_at, expires_at)
-          VALUES (${s.userId}, ${s.kind}, ${s.reason}, ${s.by}, ${new Date(
-          s.createdAt
-        )},
+          INSERT INTO ${t.suspensions} (user_id, kind, reason, by_id, created_at, expires_at)
+          VALUES (${s.userId}, ${s.kind}, ${s.reason}, ${s.by}, ${new Date(s.createdAt)},
                   ${s.expiresAt === null ? null : new Date(s.expiresAt)})
           ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, reason = EXCLUDED.reason,
             by_id = EXCLUDED.by_id, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
@@ -131,10 +125,9 @@ export function createPostgresModerationStore(
     lift(userId) {
       return ctx.run("lift suspension", async () => {
         checkModerationId(userId, "userId");
-        const result =
-          await sql`DELETE FROM ${t.suspensions} WHERE user_id = ${userId}`.execute(
-            db
-          );
+        const result = await sql`DELETE FROM ${t.suspensions} WHERE user_id = ${userId}`.execute(
+          db,
+        );
         return Number(result.numAffectedRows ?? 0) > 0;
       });
     },
@@ -145,9 +138,7 @@ export function createPostgresModerationStore(
         checkTime(now, "now");
         const { rows } = await sql<SuspensionRow>`
           SELECT * FROM ${t.suspensions}
-          WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${new Date(
-          now
-        )})
+          WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${new Date(now)})
         `.execute(db);
         return rows[0] && toSuspension(rows[0]);
       });
@@ -157,16 +148,11 @@ export function createPostgresModerationStore(
       return ctx.run("list suspensions", async () => {
         checkTime(now, "now");
         const limit = checkModerationPage({ limit: options.limit });
-        if (options.after !== undefined)
-          checkModerationId(options.after, "after");
+        if (options.after !== undefined) checkModerationId(options.after, "after");
         const { rows } = await sql<SuspensionRow>`
           SELECT * FROM ${t.suspensions}
           WHERE (expires_at IS NULL OR expires_at > ${new Date(now)})
-            ${
-              options.after === undefined
-                ? sql``
-                : sql`AND user_id COLLATE "C" > ${options.after}`
-            }
+            ${options.after === undefined ? sql`` : sql`AND user_id COLLATE "C" > ${options.after}`}
           ORDER BY user_id COLLATE "C" LIMIT ${limit}
         `.execute(db);
         return rows.map(toSuspension);
@@ -182,11 +168,11 @@ export function createPostgresModerationStore(
           INSERT INTO ${t.moderation_reports}
             (reporter_id, target_kind, target_user_id, message_id, conversation_id, reason, created_at, status)
           VALUES (${draft.reporterId}, ${target.kind}, ${target.userId}, ${
-          message?.messageId ?? null
-        },
+            message?.messageId ?? null
+          },
                   ${message?.conversationId ?? null}, ${
-          draft.reason
-        }, ${new Date(draft.createdAt)}, 'open')
+                    draft.reason
+                  }, ${new Date(draft.createdAt)}, 'open')
           RETURNING *
         `.execute(db);
         return toReport(rows[0]!);
@@ -207,10 +193,8 @@ export function createPostgresModerationStore(
       return ctx.run("list reports", async () => {
         const limit = checkModerationPage(options);
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined)
-          conditions.push(sql`id < ${options.before}`);
-        if (options.status !== undefined)
-          conditions.push(sql`status = ${options.status}`);
+        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
+        if (options.status !== undefined) conditions.push(sql`status = ${options.status}`);
         const { rows } = await sql<ReportRow>`
           SELECT * FROM ${t.moderation_reports} WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}
@@ -226,9 +210,7 @@ export function createPostgresModerationStore(
         const { rows } = await sql<ReportRow>`
           UPDATE ${t.moderation_reports}
           SET status = ${resolution.status}, resolved_by = ${resolution.by},
-              resolved_at = ${new Date(resolution.now)}, resolution = ${
-          resolution.note ?? null
-        }
+              resolved_at = ${new Date(resolution.now)}, resolution = ${resolution.note ?? null}
           WHERE id = ${reportId} AND status = 'open'
           RETURNING *
         `.execute(db);
@@ -237,10 +219,7 @@ export function createPostgresModerationStore(
           SELECT * FROM ${t.moderation_reports} WHERE id = ${reportId}
         `.execute(db);
         if (!existing[0]) return undefined;
-        throw new ImError(
-          "conflict",
-          `report ${reportId} is already ${existing[0].status}`
-        );
+        throw new ImError("conflict", `report ${reportId} is already ${existing[0].status}`);
       });
     },
 
@@ -248,12 +227,8 @@ export function createPostgresModerationStore(
       return ctx.run("append audit", async () => {
         const details = checkAuditDraft(draft);
         const { rows } = await sql<AuditRow>`
-          INSERT INTO ${
-            t.moderation_audit
-          } (actor_id, action, target_kind, target_id, details, at)
-          VALUES (${draft.actorId}, ${draft.action}, ${draft.targetKind}, ${
-          draft.targetId
-        },
+          INSERT INTO ${t.moderation_audit} (actor_id, action, target_kind, target_id, details, at)
+          VALUES (${draft.actorId}, ${draft.action}, ${draft.targetKind}, ${draft.targetId},
                   ${details}::jsonb, ${new Date(draft.at)})
           RETURNING *
         `.execute(db);
@@ -264,17 +239,12 @@ export function createPostgresModerationStore(
     audit(options = {}) {
       return ctx.run("list audit", async () => {
         const limit = checkModerationPage(options);
-        if (options.actorId !== undefined)
-          checkModerationId(options.actorId, "actorId");
-        if (options.targetId !== undefined)
-          checkModerationId(options.targetId, "targetId");
+        if (options.actorId !== undefined) checkModerationId(options.actorId, "actorId");
+        if (options.targetId !== undefined) checkModerationId(options.targetId, "targetId");
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined)
-          conditions.push(sql`id < ${options.before}`);
-        if (options.actorId !== undefined)
-          conditions.push(sql`actor_id = ${options.actorId}`);
-        if (options.targetId !== undefined)
-          conditions.push(sql`target_id = ${options.targetId}`);
+        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
+        if (options.actorId !== undefined) conditions.push(sql`actor_id = ${options.actorId}`);
+        if (options.targetId !== undefined) conditions.push(sql`target_id = ${options.targetId}`);
         const { rows } = await sql<AuditRow>`
           SELECT * FROM ${t.moderation_audit} WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}

@@ -1,8 +1,4 @@
-import type {
-  ClaimedOutboxEntry,
-  ClaimOptions,
-  OutboxStore,
-} from "@lucky-im/core";
+import type { ClaimedOutboxEntry, ClaimOptions, OutboxStore } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import {
@@ -46,18 +42,14 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
             LIMIT ${limit}
             FOR UPDATE SKIP LOCKED
           )
-          UPDATE ${t.outbox} AS o SET lease_until = ${new Date(
-          now + Math.max(0, options.leaseMs)
-        )}
+          UPDATE ${t.outbox} AS o SET lease_until = ${new Date(now + Math.max(0, options.leaseMs))}
           FROM picked WHERE o.id = picked.id
           RETURNING o.id::text AS id, o.message_id, o.conversation_id, o.status, o.attempts,
             o.next_attempt_at, o.lease_until, o.created_at, o.kind, o.change_seq
         `.execute(db);
         if (claimed.rows.length === 0) return [];
         const messageIds = claimed.rows.map((row) => row.message_id);
-        const conversationIds = [
-          ...new Set(claimed.rows.map((row) => row.conversation_id)),
-        ];
+        const conversationIds = [...new Set(claimed.rows.map((row) => row.conversation_id))];
         const changeRows = claimed.rows.filter((row) => row.kind === "change");
         const [messages, participants, changes] = await Promise.all([
           sql<MessageRow>`
@@ -72,9 +64,7 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
             : sql<ChangeRow>`
                 SELECT * FROM ${t.message_changes}
                 WHERE (conversation_id, change_seq) IN (
-                  SELECT * FROM unnest(${changeRows.map(
-                    (r) => r.conversation_id
-                  )}::text[],
+                  SELECT * FROM unnest(${changeRows.map((r) => r.conversation_id)}::text[],
                     ${changeRows.map((r) => String(r.change_seq))}::bigint[]))
               `.execute(db),
         ]);
@@ -82,11 +72,9 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
           changes.rows.map((row) => [
             `${row.conversation_id}\u0000${row.change_seq}`,
             toChange(row),
-          ])
+          ]),
         );
-        const byId = new Map(
-          messages.rows.map((row) => [row.message_id, toMessage(row)])
-        );
+        const byId = new Map(messages.rows.map((row) => [row.message_id, toMessage(row)]));
         const members = new Map<string, string[]>();
         for (const row of participants.rows) {
           const list = members.get(row.conversation_id);
@@ -94,9 +82,7 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
           else members.set(row.conversation_id, [row.user_id]);
         }
         const entries: ClaimedOutboxEntry[] = [];
-        for (const row of claimed.rows.sort(
-          (a, b) => Number(a.id) - Number(b.id)
-        )) {
+        for (const row of claimed.rows.sort((a, b) => Number(a.id) - Number(b.id))) {
           const message = byId.get(row.message_id);
           // Messages are never deleted; a missing one would be a foreign write.
           if (!message) continue;
@@ -106,14 +92,11 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
             participants: [...(members.get(row.conversation_id) ?? [])],
           };
           if (row.kind === "change") {
-            const change = changeOf.get(
-              `${row.conversation_id}\u0000${row.change_seq}`
-            );
+            const change = changeOf.get(`${row.conversation_id}\u0000${row.change_seq}`);
             if (!change) continue;
             entry.change = change;
             // A private change (delete for me, clear) goes to its one user.
-            if (change.visibleTo !== undefined)
-              entry.participants = [change.visibleTo];
+            if (change.visibleTo !== undefined) entry.participants = [change.visibleTo];
           }
           entries.push(entry);
         }
@@ -139,17 +122,13 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
         await db.transaction().execute(async (trx) => {
           const { rows } = await sql<{ id: string }>`
             UPDATE ${t.outbox}
-            SET attempts = attempts + 1, next_attempt_at = ${new Date(
-              retryAt
-            )}, lease_until = NULL
+            SET attempts = attempts + 1, next_attempt_at = ${new Date(retryAt)}, lease_until = NULL
             WHERE id = ANY(${valid}::bigint[]) AND status = 'pending'
             RETURNING id
           `.execute(trx);
           // Not throttled: failures are rare, and a relay elsewhere may want to retry.
           if (rows.length > 0) {
-            await sql`SELECT pg_notify(${ctx.channel}, ${String(
-              retryAt
-            )})`.execute(trx);
+            await sql`SELECT pg_notify(${ctx.channel}, ${String(retryAt)})`.execute(trx);
           }
         });
       });
@@ -176,10 +155,7 @@ export function createPostgresOutboxStore(ctx: StoreContext): OutboxStore {
         const row = rows[0]!;
         return row.oldest === null
           ? { pending: row.pending }
-          : {
-              pending: row.pending,
-              oldestPendingAt: new Date(row.oldest).getTime(),
-            };
+          : { pending: row.pending, oldestPendingAt: new Date(row.oldest).getTime() };
       });
     },
   };

@@ -89,24 +89,15 @@ export function createPostgresProfileStore(ctx: StoreContext): ProfileStore {
         // One upsert: a present field takes the new value, an absent one keeps the row's
         // (the default on insert); the search keys follow their fields.
         const keep = (field: keyof typeof patch, column: string) =>
-          patch[field] === undefined
-            ? sql.ref(`p.${column}`)
-            : sql.ref(`excluded.${column}`);
-        const username =
-          patch.username === undefined ? d.username : patch.username;
+          patch[field] === undefined ? sql.ref(`p.${column}`) : sql.ref(`excluded.${column}`);
+        const username = patch.username === undefined ? d.username : patch.username;
         const displayName = patch.displayName ?? d.displayName;
         const { rows } = await sql<ProfileRow>`
-          INSERT INTO ${
-            t.profiles
-          } AS p (user_id, username, display_name, avatar, searchable,
+          INSERT INTO ${t.profiles} AS p (user_id, username, display_name, avatar, searchable,
             hide_last_seen, last_seen_at, updated_at, name_key, username_key)
           VALUES (${userId}, ${username}, ${displayName},
-            ${patch.avatar === undefined ? d.avatar : patch.avatar}, ${
-          patch.searchable ?? d.searchable
-        },
-            ${patch.hideLastSeen ?? d.hideLastSeen}, NULL, ${new Date(
-          now
-        )}, ${searchKey(displayName)},
+            ${patch.avatar === undefined ? d.avatar : patch.avatar}, ${patch.searchable ?? d.searchable},
+            ${patch.hideLastSeen ?? d.hideLastSeen}, NULL, ${new Date(now)}, ${searchKey(displayName)},
             ${username === null ? null : searchKey(username)})
           ON CONFLICT (user_id) DO UPDATE SET
             username = ${keep("username", "username")},
@@ -129,13 +120,9 @@ export function createPostgresProfileStore(ctx: StoreContext): ProfileStore {
         checkTime(ts, "ts");
         const at = new Date(ts);
         await sql`
-          INSERT INTO ${
-            t.profiles
-          } AS p (user_id, username, display_name, avatar, searchable,
+          INSERT INTO ${t.profiles} AS p (user_id, username, display_name, avatar, searchable,
             hide_last_seen, last_seen_at, updated_at, name_key, username_key)
-          VALUES (${userId}, NULL, ${d.displayName}, NULL, ${d.searchable}, ${
-          d.hideLastSeen
-        }, ${at},
+          VALUES (${userId}, NULL, ${d.displayName}, NULL, ${d.searchable}, ${d.hideLastSeen}, ${at},
             ${at}, ${searchKey(d.displayName)}, NULL)
           ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at
           WHERE p.last_seen_at IS NULL OR p.last_seen_at < excluded.last_seen_at
@@ -150,15 +137,8 @@ export function createPostgresProfileStore(ctx: StoreContext): ProfileStore {
         const { after } = options;
         const { rows } = await sql<ProfileRow>`
           SELECT ${COLUMNS} FROM ${t.profiles}
-          WHERE searchable AND (${prefixRange(
-            "name_key",
-            key
-          )} OR ${prefixRange("username_key", key)})
-            ${
-              after === undefined
-                ? sql``
-                : sql`AND user_id COLLATE "C" > ${after}`
-            }
+          WHERE searchable AND (${prefixRange("name_key", key)} OR ${prefixRange("username_key", key)})
+            ${after === undefined ? sql`` : sql`AND user_id COLLATE "C" > ${after}`}
           ORDER BY user_id COLLATE "C"
           LIMIT ${limit}
         `.execute(db);

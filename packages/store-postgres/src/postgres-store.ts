@@ -1,9 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  resolveMessageChangeLimits,
-  resolvePeopleLimits,
-  type Storage,
-} from "@lucky-im/core";
+import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
 import {
@@ -72,38 +68,21 @@ function channelFor(schema: string): string {
   const plain = `lucky_im_outbox_${schema}`;
   return plain.length <= 63
     ? plain
-    : `lucky_im_outbox_${createHash("sha256")
-        .update(schema)
-        .digest("hex")
-        .slice(0, 40)}`;
+    : `lucky_im_outbox_${createHash("sha256").update(schema).digest("hex").slice(0, 40)}`;
 }
 
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min = 1
-): number {
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < min) {
-    throw storeError(
-      "bad_request",
-      `option ${name} must be a number >= ${min}, got ${v}`
-    );
+    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
   }
   return v;
 }
 
 /** @internal Opens the pool the options name; `owned` when the store must end it. */
-export function openPool(options: PostgresStoreOptions): {
-  pool: PostgresPool;
-  owned: boolean;
-} {
+export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; owned: boolean } {
   if (options.pool && options.connectionString) {
-    throw storeError(
-      "bad_request",
-      "give either pool or connectionString, not both"
-    );
+    throw storeError("bad_request", "give either pool or connectionString, not both");
   }
   if (options.pool) return { pool: options.pool, owned: false };
   if (!options.connectionString) {
@@ -112,18 +91,12 @@ export function openPool(options: PostgresStoreOptions): {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: positive("maxConnections", options.maxConnections, 10),
-    connectionTimeoutMillis: positive(
-      "connectTimeoutMs",
-      options.connectTimeoutMs,
-      5000
-    ),
+    connectionTimeoutMillis: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
   });
   // pg emits `error` for idle connections the server dropped; unhandled, it
   // would crash the process. The pool replaces them by itself.
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  pool.on("error", (error) =>
-    onError(toStoreError(error, "idle pool connection"))
-  );
+  pool.on("error", (error) => onError(toStoreError(error, "idle pool connection")));
   return { pool, owned: true };
 }
 
@@ -143,10 +116,7 @@ export function guardPool(pool: PostgresPool): PostgresPool {
       const client = await pool.connect();
       if (!guarded.has(client)) {
         guarded.add(client);
-        (client as { on?: (event: string, listener: () => void) => void }).on?.(
-          "error",
-          ignore
-        );
+        (client as { on?: (event: string, listener: () => void) => void }).on?.("error", ignore);
       }
       return client;
     },
@@ -160,45 +130,29 @@ export function guardPool(pool: PostgresPool): PostgresPool {
  */
 export async function createPostgresStoreWithFaults(
   options: PostgresStoreOptions,
-  faults?: FaultInjection
+  faults?: FaultInjection,
 ): Promise<PostgresStore> {
   const schema = options.schema ?? "lucky_im";
   assertSchemaName(schema);
-  const outboxGraceMs = positive(
-    "outboxGraceMs",
-    options.outboxGraceMs,
-    2000,
-    0
-  );
+  const outboxGraceMs = positive("outboxGraceMs", options.outboxGraceMs, 2000, 0);
   const resolved = {
     schema,
     maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
     outboxGraceMs,
     groupCommit: options.groupCommit ?? true,
-    groupCommitWindowMs: positive(
-      "groupCommitWindowMs",
-      options.groupCommitWindowMs,
-      1,
-      0
-    ),
-    groupCommitMaxBatch: positive(
-      "groupCommitMaxBatch",
-      options.groupCommitMaxBatch,
-      500
-    ),
+    groupCommitWindowMs: positive("groupCommitWindowMs", options.groupCommitWindowMs, 1, 0),
+    groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
     groupCommitMaxInFlight: Math.floor(
-      positive("groupCommitMaxInFlight", options.groupCommitMaxInFlight, 2)
+      positive("groupCommitMaxInFlight", options.groupCommitMaxInFlight, 2),
     ),
     appendRetries: positive("appendRetries", options.appendRetries, 3, 0),
     asyncBookkeepingCommits: options.asyncBookkeepingCommits ?? true,
     readBatch:
-      options.readBatch ?? true
+      (options.readBatch ?? true)
         ? {
-            maxBatch: Math.floor(
-              positive("readBatchMaxSize", options.readBatchMaxSize, 500)
-            ),
+            maxBatch: Math.floor(positive("readBatchMaxSize", options.readBatchMaxSize, 500)),
             maxInFlight: Math.floor(
-              positive("readBatchMaxInFlight", options.readBatchMaxInFlight, 4)
+              positive("readBatchMaxInFlight", options.readBatchMaxInFlight, 4),
             ),
           }
         : undefined,
@@ -207,9 +161,7 @@ export async function createPostgresStoreWithFaults(
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
   };
   const { pool, owned } = openPool(options);
-  const root = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: guardPool(pool) }),
-  });
+  const root = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardPool(pool) }) });
   if (options.migrate ?? true) {
     try {
       await runMigrations(root as Kysely<unknown>, schema);
@@ -228,9 +180,7 @@ export async function createPostgresStoreWithFaults(
     options: resolved,
     tables: tableRefs(schema),
     channel: channelFor(schema),
-    bookkeepingCommit: bookkeepingCommitCondition(
-      resolved.asyncBookkeepingCommits
-    ),
+    bookkeepingCommit: bookkeepingCommitCondition(resolved.asyncBookkeepingCommits),
     notify: { lastAt: 0, intervalMs: Math.min(1000, outboxGraceMs / 2) },
     faults,
     closed: () => closed,
@@ -263,17 +213,12 @@ export async function createPostgresStoreWithFaults(
     },
 
     outboxNotifications(onWake) {
-      if (closed)
-        throw storeError(
-          "unavailable",
-          "outboxNotifications: the store is closed"
-        );
+      if (closed) throw storeError("unavailable", "outboxNotifications: the store is closed");
       const stop = listenOutbox({
         connect: () => pool.connect(),
         channel: ctx.channel,
         onWake,
-        onError: (error) =>
-          resolved.onError(toStoreError(error, "outbox LISTEN")),
+        onError: (error) => resolved.onError(toStoreError(error, "outbox LISTEN")),
         reconnectDelayMs: 1000,
       });
       const unsubscribe: Unsubscribe = async () => {
@@ -319,8 +264,6 @@ export async function createPostgresStoreWithFaults(
  * await storage.close();
  * ```
  */
-export function createPostgresStore(
-  options: PostgresStoreOptions
-): Promise<PostgresStore> {
+export function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   return createPostgresStoreWithFaults(options);
 }

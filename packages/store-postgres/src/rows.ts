@@ -171,8 +171,7 @@ export function toChange(row: ChangeRow): MessageChange {
     by: row.by_user,
     ts: toMs(row.changed_at),
   };
-  if (row.body !== null && row.body !== undefined)
-    change.body = row.body as MessageBody;
+  if (row.body !== null && row.body !== undefined) change.body = row.body as MessageBody;
   if (row.reaction_key !== null) change.key = row.reaction_key;
   if (row.visible_to !== null) change.visibleTo = row.visible_to;
   return change;

@@ -7,7 +7,7 @@ export function assertSchemaName(schema: string): void {
   if (!SCHEMA_NAME.test(schema)) {
     throw new ImError(
       "bad_request",
-      `[lucky-im] [store-postgres] invalid schema name "${schema}": use letters, digits and _ (max 63)`
+      `[lucky-im] [store-postgres] invalid schema name "${schema}": use letters, digits and _ (max 63)`,
     );
   }
 }

@@ -32,8 +32,7 @@ export interface StoreContext {
 /** @internal Builds the `run` helper of a {@link StoreContext}. */
 export function makeRun(closed: () => boolean): StoreContext["run"] {
   return async (what, operation) => {
-    if (closed())
-      throw storeError("unavailable", `${what}: the store is closed`);
+    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
     try {
       return await operation();
     } catch (error) {

@@ -32,7 +32,7 @@ export class Executor {
   constructor(
     readonly connection: SqliteConnection,
     private readonly durable: "FULL" | "NORMAL" = "FULL",
-    private readonly bookkeeping: "FULL" | "NORMAL" = durable
+    private readonly bookkeeping: "FULL" | "NORMAL" = durable,
   ) {}
 
   /**

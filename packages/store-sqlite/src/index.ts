@@ -7,10 +7,6 @@
 
 export { type MigrateOptions, migrateToLatest } from "./migrate-to-latest.js";
 export { type MigrateResult, sqliteStoreMigrations } from "./migrations.js";
-export type {
-  SqliteConnection,
-  SqliteStatement,
-  SqliteTransaction,
-} from "./sqlite-connection.js";
+export type { SqliteConnection, SqliteStatement, SqliteTransaction } from "./sqlite-connection.js";
 export { createSqliteStore, type SqliteStore } from "./sqlite-store.js";
 export type { SqliteStoreOptions } from "./sqlite-store-options.js";

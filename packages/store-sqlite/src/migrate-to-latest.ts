@@ -27,14 +27,10 @@ export interface MigrateOptions {
  * const { applied } = await migrateToLatest({ path: "./data/lucky-im.sqlite" });
  * ```
  */
-export async function migrateToLatest(
-  options: MigrateOptions
-): Promise<MigrateResult> {
+export async function migrateToLatest(options: MigrateOptions): Promise<MigrateResult> {
   const { connection, owned } = openConnection(options);
   const db = new Kysely<unknown>({
-    dialect: new SqliteDialect({
-      database: connection as unknown as SqliteDatabase,
-    }),
+    dialect: new SqliteDialect({ database: connection as unknown as SqliteDatabase }),
   });
   try {
     configure(connection, options);

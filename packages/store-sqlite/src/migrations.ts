@@ -26,9 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("conversations")
         .addColumn("id", "text", (c) => c.primaryKey())
-        .addColumn("kind", "text", (c) =>
-          c.notNull().check(sql`kind in ('direct', 'group')`)
-        )
+        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('direct', 'group')`))
         .addColumn("last_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("created_at", "integer", (c) => c.notNull())
         // Newest message ts (or creation): orders a user's conversation list...
@@ -44,16 +42,12 @@ const MIGRATIONS: Record<string, Migration> = {
 
       await s
         .createTable("messages")
-        .addColumn("conversation_id", "text", (c) =>
-          c.notNull().references("conversations.id")
-        )
+        .addColumn("conversation_id", "text", (c) => c.notNull().references("conversations.id"))
         .addColumn("seq", "integer", (c) => c.notNull())
         .addColumn("message_id", "text", (c) => c.notNull().unique())
         .addColumn("sender_id", "text", (c) => c.notNull())
         .addColumn("cid", "text", (c) => c.notNull())
-        .addColumn("to_type", "text", (c) =>
-          c.notNull().check(sql`to_type in ('user', 'group')`)
-        )
+        .addColumn("to_type", "text", (c) => c.notNull().check(sql`to_type in ('user', 'group')`))
         .addColumn("to_id", "text", (c) => c.notNull())
         .addColumn("body", "text", (c) => c.notNull())
         .addColumn("sent_at", "integer", (c) => c.notNull())
@@ -70,9 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("cursors")
         .addColumn("user_id", "text", (c) => c.notNull())
-        .addColumn("conversation_id", "text", (c) =>
-          c.notNull().references("conversations.id")
-        )
+        .addColumn("conversation_id", "text", (c) => c.notNull().references("conversations.id"))
         .addColumn("delivered_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("read_seq", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("updated_at", "integer", (c) => c.notNull())
@@ -98,11 +90,11 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_members")
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade")
+          c.notNull().references("groups.id").onDelete("cascade"),
         )
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("role", "text", (c) =>
-          c.notNull().check(sql`role in ('owner', 'admin', 'member')`)
+          c.notNull().check(sql`role in ('owner', 'admin', 'member')`),
         )
         .addColumn("muted_until", "integer")
         .addColumn("joined_at", "integer", (c) => c.notNull())
@@ -121,10 +113,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("message_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("status", "text", (c) =>
-          c
-            .notNull()
-            .defaultTo("pending")
-            .check(sql`status in ('pending', 'sent')`)
+          c.notNull().defaultTo("pending").check(sql`status in ('pending', 'sent')`),
         )
         .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
         .addColumn("next_attempt_at", "integer", (c) => c.notNull())
@@ -188,12 +177,7 @@ const MIGRATIONS: Record<string, Migration> = {
       ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
-      for (const column of [
-        "pinned_at",
-        "muted_until",
-        "archived",
-        "marked_unread",
-      ]) {
+      for (const column of ["pinned_at", "muted_until", "archived", "marked_unread"]) {
         await db.schema.alterTable("cursors").dropColumn(column).execute();
       }
     },
@@ -213,9 +197,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("change_counters")
         .addColumn("conversation_id", "text", (c) => c.primaryKey())
-        .addColumn("last_change_seq", "integer", (c) =>
-          c.notNull().defaultTo(0)
-        )
+        .addColumn("last_change_seq", "integer", (c) => c.notNull().defaultTo(0))
         .execute();
       await s
         .createTable("message_changes")
@@ -229,10 +211,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("body", "text")
         .addColumn("reaction_key", "text")
         .addColumn("changed_at", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("message_changes_pkey", [
-          "conversation_id",
-          "change_seq",
-        ])
+        .addPrimaryKeyConstraint("message_changes_pkey", ["conversation_id", "change_seq"])
         .execute();
       await s
         .createTable("message_edits")
@@ -252,11 +231,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("reaction_key", "text", (c) => c.notNull())
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("reacted_at", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("reactions_pkey", [
-          "message_id",
-          "reaction_key",
-          "user_id",
-        ])
+        .addPrimaryKeyConstraint("reactions_pkey", ["message_id", "reaction_key", "user_id"])
         .execute();
       await s
         .createTable("pins")
@@ -272,21 +247,14 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("seq", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("hidden_messages_pkey", [
-          "user_id",
-          "conversation_id",
-          "seq",
-        ])
+        .addPrimaryKeyConstraint("hidden_messages_pkey", ["user_id", "conversation_id", "seq"])
         .execute();
       await s
         .createTable("conversation_clears")
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("conversation_id", "text", (c) => c.notNull())
         .addColumn("up_to_seq", "integer", (c) => c.notNull())
-        .addPrimaryKeyConstraint("conversation_clears_pkey", [
-          "user_id",
-          "conversation_id",
-        ])
+        .addPrimaryKeyConstraint("conversation_clears_pkey", ["user_id", "conversation_id"])
         .execute();
 
       // Full-text search: an FTS5 table kept in sync by triggers. Its rowids come from
@@ -297,49 +265,35 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, tokenize = 'unicode61 remove_diacritics 0')`.execute(db);
       await sql
-        .raw(
-          `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        .raw(`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO message_search_rows (message_id) VALUES (new.message_id);
-        INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT(
-          "new"
-        )});
-      END`
-        )
+        INSERT INTO messages_fts (rowid, text) VALUES (last_insert_rowid(), ${SEARCH_TEXT("new")});
+      END`)
         .execute(db);
       await sql
-        .raw(
-          `CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+        .raw(`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
         UPDATE messages_fts SET text = ${SEARCH_TEXT("new")}
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = new.message_id);
-      END`
-        )
+      END`)
         .execute(db);
       await sql
-        .raw(
-          `CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        .raw(`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         DELETE FROM messages_fts
         WHERE rowid = (SELECT id FROM message_search_rows WHERE message_id = old.message_id);
         DELETE FROM message_search_rows WHERE message_id = old.message_id;
-      END`
-        )
+      END`)
         .execute(db);
       await sql`INSERT INTO message_search_rows (message_id) SELECT message_id FROM messages`.execute(
-        db
+        db,
       );
       await sql
-        .raw(
-          `INSERT INTO messages_fts (rowid, text)
+        .raw(`INSERT INTO messages_fts (rowid, text)
         SELECT r.id, ${SEARCH_TEXT("m")} FROM messages AS m
-        JOIN message_search_rows AS r ON r.message_id = m.message_id`
-        )
+        JOIN message_search_rows AS r ON r.message_id = m.message_id`)
         .execute(db);
     },
     async down(db: Kysely<unknown>) {
-      for (const trigger of [
-        "messages_fts_insert",
-        "messages_fts_update",
-        "messages_fts_delete",
-      ]) {
+      for (const trigger of ["messages_fts_insert", "messages_fts_update", "messages_fts_delete"]) {
         await sql.raw(`DROP TRIGGER IF EXISTS ${trigger}`).execute(db);
       }
       for (const table of [
@@ -369,31 +323,27 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_join_settings")
         .addColumn("group_id", "text", (c) =>
-          c.primaryKey().references("groups.id").onDelete("cascade")
+          c.primaryKey().references("groups.id").onDelete("cascade"),
         )
         .addColumn("join_mode", "text", (c) =>
-          c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`)
+          c.notNull().check(sql`join_mode in ('open', 'approval', 'invite')`),
         )
         .addColumn("invite_policy", "text", (c) =>
-          c.notNull().check(sql`invite_policy in ('members', 'admins')`)
+          c.notNull().check(sql`invite_policy in ('members', 'admins')`),
         )
         .execute();
       await s
         .createTable("group_join_tickets")
         .addColumn("id", "text", (c) => c.primaryKey())
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade")
+          c.notNull().references("groups.id").onDelete("cascade"),
         )
-        .addColumn("kind", "text", (c) =>
-          c.notNull().check(sql`kind in ('request', 'invitation')`)
-        )
+        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('request', 'invitation')`))
         .addColumn("user_id", "text", (c) => c.notNull())
         .addColumn("by_id", "text", (c) => c.notNull())
         .addColumn("message", "text", (c) => c.notNull())
         .addColumn("state", "text", (c) =>
-          c
-            .notNull()
-            .check(sql`state in ('pending', 'accepted', 'declined', 'expired')`)
+          c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'expired')`),
         )
         .addColumn("created_at", "integer", (c) => c.notNull())
         .addColumn("expires_at", "integer", (c) => c.notNull())
@@ -419,7 +369,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .createTable("group_invite_links")
         .addColumn("code", "text", (c) => c.primaryKey())
         .addColumn("group_id", "text", (c) =>
-          c.notNull().references("groups.id").onDelete("cascade")
+          c.notNull().references("groups.id").onDelete("cascade"),
         )
         .addColumn("created_by", "text", (c) => c.notNull())
         .addColumn("created_at", "integer", (c) => c.notNull())
@@ -436,13 +386,10 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("group_invite_link_uses")
         .addColumn("code", "text", (c) =>
-          c.notNull().references("group_invite_links.code").onDelete("cascade")
+          c.notNull().references("group_invite_links.code").onDelete("cascade"),
         )
         .addColumn("user_id", "text", (c) => c.notNull())
-        .addPrimaryKeyConstraint("group_invite_link_uses_pkey", [
-          "code",
-          "user_id",
-        ])
+        .addPrimaryKeyConstraint("group_invite_link_uses_pkey", ["code", "user_id"])
         .execute();
     },
     async down(db: Kysely<unknown>) {
@@ -463,9 +410,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await s
         .createTable("suspensions")
         .addColumn("user_id", "text", (c) => c.primaryKey())
-        .addColumn("kind", "text", (c) =>
-          c.notNull().check(sql`kind in ('suspend', 'ban')`)
-        )
+        .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('suspend', 'ban')`))
         .addColumn("reason", "text")
         .addColumn("by_id", "text", (c) => c.notNull())
         .addColumn("created_at", "integer", (c) => c.notNull())
@@ -476,7 +421,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
         .addColumn("reporter_id", "text", (c) => c.notNull())
         .addColumn("target_kind", "text", (c) =>
-          c.notNull().check(sql`target_kind in ('message', 'user')`)
+          c.notNull().check(sql`target_kind in ('message', 'user')`),
         )
         .addColumn("target_user_id", "text", (c) => c.notNull())
         .addColumn("message_id", "text")
@@ -484,7 +429,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("reason", "text", (c) => c.notNull())
         .addColumn("created_at", "integer", (c) => c.notNull())
         .addColumn("status", "text", (c) =>
-          c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`)
+          c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`),
         )
         .addColumn("resolved_by", "text")
         .addColumn("resolved_at", "integer")
@@ -517,11 +462,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const table of [
-        "moderation_audit",
-        "moderation_reports",
-        "suspensions",
-      ]) {
+      for (const table of ["moderation_audit", "moderation_reports", "suspensions"]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },
@@ -551,9 +492,7 @@ async function createPeopleTables(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "integer", (c) => c.notNull())
     .addColumn("expires_at", "integer", (c) => c.notNull())
     .addColumn("state", "text", (c) =>
-      c
-        .notNull()
-        .check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`)
+      c.notNull().check(sql`state in ('pending', 'accepted', 'declined', 'cancelled')`),
     )
     // Outgoing requests and the pending count of a sender.
     .addPrimaryKeyConstraint("contact_requests_pkey", ["from_id", "to_id"])
@@ -586,10 +525,10 @@ async function createPeopleTables(db: Kysely<unknown>): Promise<void> {
     .createTable("privacy_settings")
     .addColumn("user_id", "text", (c) => c.primaryKey())
     .addColumn("direct_messages", "text", (c) =>
-      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`)
+      c.notNull().check(sql`direct_messages in ('anyone', 'contacts')`),
     )
     .addColumn("group_invites", "text", (c) =>
-      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`)
+      c.notNull().check(sql`group_invites in ('anyone', 'contacts', 'nobody')`),
     )
     .execute();
 
@@ -655,11 +594,7 @@ export function sqliteStoreMigrations(): Omit<MigratorProps, "db"> {
  * `BEGIN IMMEDIATE` transaction instead.
  */
 export function createMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    ...sqliteStoreMigrations(),
-    disableTransactions: true,
-  });
+  return new Migrator({ db, ...sqliteStoreMigrations(), disableTransactions: true });
 }
 
 /** What {@link migrateToLatest} did. */
@@ -677,7 +612,7 @@ export interface MigrateResult {
  */
 export async function runMigrations(
   db: Kysely<unknown>,
-  connection: SqliteConnection
+  connection: SqliteConnection,
 ): Promise<MigrateResult> {
   connection.exec("BEGIN IMMEDIATE");
   let outcome: Awaited<ReturnType<Migrator["migrateToLatest"]>>;
@@ -690,16 +625,12 @@ export async function runMigrations(
   const { error, results } = outcome;
   const failed = results?.find((r: MigrationResult) => r.status === "Error");
   if (error !== undefined || failed) {
-    const what = failed
-      ? `migration ${failed.migrationName} failed`
-      : "migration failed";
+    const what = failed ? `migration ${failed.migrationName} failed` : "migration failed";
     if (connection.inTransaction) connection.exec("ROLLBACK");
     throw new Error(`[lucky-im] [store-sqlite] ${what}`, { cause: error });
   }
   connection.exec("COMMIT");
   return {
-    applied: (results ?? [])
-      .filter((r) => r.status === "Success")
-      .map((r) => r.migrationName),
+    applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
   };
 }

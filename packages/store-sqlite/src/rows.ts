@@ -8,12 +8,7 @@ import type {
   OutboxEntry,
 } from "@lucky-im/core";
 import type { Selectable } from "kysely";
-import type {
-  GroupMemberTable,
-  GroupTable,
-  MessageTable,
-  OutboxTable,
-} from "./database.js";
+import type { GroupMemberTable, GroupTable, MessageTable, OutboxTable } from "./database.js";
 
 /** A `messages` row as selected by the stores. */
 export type MessageRow = Omit<MessageTable, "created_at">;
@@ -84,11 +79,7 @@ export type MemberRow = Omit<GroupMemberTable, "group_id">;
 
 /** A `group_members` row as a domain {@link GroupMember}. */
 export function toMember(row: MemberRow): GroupMember {
-  const member: GroupMember = {
-    userId: row.user_id,
-    role: row.role,
-    joinedAt: row.joined_at,
-  };
+  const member: GroupMember = { userId: row.user_id, role: row.role, joinedAt: row.joined_at };
   if (row.muted_until !== null) member.mutedUntil = row.muted_until;
   return member;
 }

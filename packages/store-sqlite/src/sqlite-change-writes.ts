@@ -23,12 +23,10 @@ const SQL = {
  */
 export function writeChange(
   ctx: StoreContext,
-  fields: ChangeFields
+  fields: ChangeFields,
 ): { change: MessageChange; outboxId: string } {
   const { exec } = ctx;
-  const { last_change_seq: changeSeq } = exec
-    .statement(SQL.counter)
-    .get(fields.conversationId) as {
+  const { last_change_seq: changeSeq } = exec.statement(SQL.counter).get(fields.conversationId) as {
     last_change_seq: number;
   };
   const row = exec
@@ -43,7 +41,7 @@ export function writeChange(
       fields.visibleTo ?? null,
       fields.body === undefined ? null : JSON.stringify(fields.body),
       fields.key ?? null,
-      fields.ts
+      fields.ts,
     ) as ChangeRow;
   // Delivery timing is the store's clock, whatever `ts` the caller gave the change.
   const now = Date.now();
@@ -54,7 +52,7 @@ export function writeChange(
       fields.conversationId,
       changeSeq,
       now + ctx.options.outboxGraceMs,
-      now
+      now,
     ) as {
     id: number;
   };

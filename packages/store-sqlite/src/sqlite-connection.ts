@@ -14,9 +14,7 @@ export interface SqliteConnection {
    * Wraps `fn` in a transaction (a savepoint when nested); `.immediate` starts it with `BEGIN IMMEDIATE`.
    * @typeParam F - The wrapped function; the transaction takes its parameters and returns its result.
    */
-  transaction<F extends (...args: never[]) => unknown>(
-    fn: F
-  ): SqliteTransaction<F>;
+  transaction<F extends (...args: never[]) => unknown>(fn: F): SqliteTransaction<F>;
   /** Closes the connection. */
   close(): unknown;
   /** False once closed. */

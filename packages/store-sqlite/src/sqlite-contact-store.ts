@@ -16,11 +16,7 @@ import {
 } from "@lucky-im/core";
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
-import type {
-  BlockTable,
-  ContactRequestTable,
-  ContactTable,
-} from "./database.js";
+import type { BlockTable, ContactRequestTable, ContactTable } from "./database.js";
 import { storeError } from "./sqlite-errors.js";
 
 function toRequest(row: ContactRequestTable): ContactRequest {
@@ -35,20 +31,14 @@ function toRequest(row: ContactRequestTable): ContactRequest {
 }
 
 function toContact(row: ContactTable): Contact {
-  return {
-    userId: row.user_id,
-    contactId: row.contact_id,
-    remark: row.remark,
-    since: row.since,
-  };
+  return { userId: row.user_id, contactId: row.contact_id, remark: row.remark, since: row.since };
 }
 
 /** Two different, valid user ids. */
 function pair(a: string, b: string, what: string): void {
   checkUserId(a, what);
   checkUserId(b, what);
-  if (a === b)
-    throw storeError("bad_request", `${what} needs two different users`);
+  if (a === b) throw storeError("bad_request", `${what} needs two different users`);
 }
 
 /**
@@ -65,27 +55,23 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
     fromId: string,
     toId: string,
     now: number,
-    state: ContactRequest["state"]
+    state: ContactRequest["state"],
   ): ContactRequest {
     const row = exec.first(
       sql<ContactRequestTable>`
         UPDATE contact_requests SET state = ${state}
         WHERE from_id = ${fromId} AND to_id = ${toId} AND state = 'pending' AND expires_at > ${now}
         RETURNING *
-      `.compile(db)
+      `.compile(db),
     );
-    if (!row)
-      throw storeError(
-        "not_found",
-        `no pending request from "${fromId}" to "${toId}"`
-      );
+    if (!row) throw storeError("not_found", `no pending request from "${fromId}" to "${toId}"`);
     if (state === "accepted") {
       exec.run(
         sql`
           INSERT INTO contacts (user_id, contact_id, remark, since)
           VALUES (${fromId}, ${toId}, NULL, ${now}), (${toId}, ${fromId}, NULL, ${now})
           ON CONFLICT (user_id, contact_id) DO NOTHING
-        `.compile(db)
+        `.compile(db),
       );
     }
     return toRequest(row);
@@ -96,7 +82,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
     fromId: string,
     toId: string,
     now: number,
-    state: ContactRequest["state"]
+    state: ContactRequest["state"],
   ) =>
     ctx.run(what, () => {
       pair(fromId, toId, what);
@@ -113,7 +99,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
         const message = checkText(
           input.message ?? "",
           limits.maxRequestMessageLength,
-          "request message"
+          "request message",
         );
         return exec.transaction(() => {
           const facts = exec.first(
@@ -134,52 +120,40 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
                   AND state = 'pending' AND expires_at > ${now}) AS theirs,
                 (SELECT count(*) FROM contact_requests WHERE from_id = ${fromId}
                   AND state = 'pending' AND expires_at > ${now}) AS pending
-            `.compile(db)
+            `.compile(db),
           )!;
           if (facts.blocked) return { outcome: "blocked" as const };
           if (facts.contact) {
-            throw storeError(
-              "conflict",
-              `"${fromId}" and "${toId}" are contacts already`
-            );
+            throw storeError("conflict", `"${fromId}" and "${toId}" are contacts already`);
           }
           if (facts.mine) {
-            throw storeError(
-              "conflict",
-              `a request from "${fromId}" to "${toId}" is pending`
-            );
+            throw storeError("conflict", `a request from "${fromId}" to "${toId}" is pending`);
           }
           if (facts.theirs) {
-            return {
-              outcome: "accepted" as const,
-              request: finish(toId, fromId, now, "accepted"),
-            };
+            return { outcome: "accepted" as const, request: finish(toId, fromId, now, "accepted") };
           }
           if (facts.pending >= limits.maxPendingRequests) {
             throw new ImError(
               "conflict",
               `[lucky-im] [store-sqlite] "${fromId}" has too many pending requests`,
-              { details: { limit: limits.maxPendingRequests } }
+              { details: { limit: limits.maxPendingRequests } },
             );
           }
           const row = exec.first(
             sql<ContactRequestTable>`
               INSERT INTO contact_requests (from_id, to_id, message, created_at, expires_at, state)
-              VALUES (${fromId}, ${toId}, ${message}, ${now}, ${
-              now + limits.requestTtlMs
-            }, 'pending')
+              VALUES (${fromId}, ${toId}, ${message}, ${now}, ${now + limits.requestTtlMs}, 'pending')
               ON CONFLICT (from_id, to_id) DO UPDATE SET message = excluded.message,
                 created_at = excluded.created_at, expires_at = excluded.expires_at, state = 'pending'
               RETURNING *
-            `.compile(db)
+            `.compile(db),
           )!;
           return { outcome: "requested" as const, request: toRequest(row) };
         });
       });
     },
 
-    acceptRequest: (toId, fromId, now) =>
-      finishing("acceptRequest", fromId, toId, now, "accepted"),
+    acceptRequest: (toId, fromId, now) => finishing("acceptRequest", fromId, toId, now, "accepted"),
     declineRequest: (toId, fromId, now) =>
       finishing("declineRequest", fromId, toId, now, "declined"),
     cancelRequest: (fromId, toId, now) =>
@@ -190,7 +164,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
         const row = exec.first(
           sql<ContactRequestTable>`
             SELECT * FROM contact_requests WHERE from_id = ${fromId} AND to_id = ${toId}
-          `.compile(db)
+          `.compile(db),
         );
         return row && toRequest(row);
       });
@@ -210,13 +184,9 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             sql<ContactRequestTable>`
               SELECT * FROM contact_requests
               WHERE ${mine} = ${userId} AND state = 'pending' AND expires_at > ${now}
-                ${
-                  options.after === undefined
-                    ? sql``
-                    : sql`AND ${other} > ${options.after}`
-                }
+                ${options.after === undefined ? sql`` : sql`AND ${other} > ${options.after}`}
               ORDER BY ${other} LIMIT ${limit}
-            `.compile(db)
+            `.compile(db),
           )
           .map(toRequest);
       });
@@ -231,7 +201,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             WHERE (user_id = ${userId} AND contact_id = ${contactId})
                OR (user_id = ${contactId} AND contact_id = ${userId})
             RETURNING user_id
-          `.compile(db)
+          `.compile(db),
         );
         return rows.some((row) => row.user_id === userId);
       });
@@ -240,20 +210,16 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
     setRemark(userId, contactId, remark) {
       return ctx.run("setRemark", () => {
         pair(userId, contactId, "setRemark");
-        if (remark !== null)
-          checkText(remark, limits.maxRemarkLength, "remark");
+        if (remark !== null) checkText(remark, limits.maxRemarkLength, "remark");
         const changed = exec.run(
           db
             .updateTable("contacts")
             .set({ remark })
             .where("user_id", "=", userId)
-            .where("contact_id", "=", contactId)
+            .where("contact_id", "=", contactId),
         );
         if (changed === 0) {
-          throw storeError(
-            "not_found",
-            `"${contactId}" is not a contact of "${userId}"`
-          );
+          throw storeError("not_found", `"${contactId}" is not a contact of "${userId}"`);
         }
       });
     },
@@ -265,7 +231,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             .selectFrom("contacts")
             .selectAll()
             .where("user_id", "=", userId)
-            .where("contact_id", "=", contactId)
+            .where("contact_id", "=", contactId),
         );
         return row && toContact(row);
       });
@@ -275,15 +241,9 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("contacts", () => {
         checkUserId(userId, "contacts");
         const limit = pageLimit(page.limit, limits);
-        let query = db
-          .selectFrom("contacts")
-          .selectAll()
-          .where("user_id", "=", userId);
-        if (page.after !== undefined)
-          query = query.where("contact_id", ">", page.after);
-        return exec
-          .all(query.orderBy("contact_id").limit(limit))
-          .map(toContact);
+        let query = db.selectFrom("contacts").selectAll().where("user_id", "=", userId);
+        if (page.after !== undefined) query = query.where("contact_id", ">", page.after);
+        return exec.all(query.orderBy("contact_id").limit(limit)).map(toContact);
       });
     },
 
@@ -296,7 +256,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             db
               .insertInto("blocks")
               .values({ user_id: userId, blocked_id: blockedId, since: now })
-              .onConflict((oc) => oc.doNothing())
+              .onConflict((oc) => oc.doNothing()),
           );
           if (inserted === 0) return false;
           exec.run(
@@ -304,14 +264,14 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
               DELETE FROM contacts
               WHERE (user_id = ${userId} AND contact_id = ${blockedId})
                  OR (user_id = ${blockedId} AND contact_id = ${userId})
-            `.compile(db)
+            `.compile(db),
           );
           exec.run(
             sql`
               UPDATE contact_requests SET state = 'cancelled'
               WHERE state = 'pending' AND ((from_id = ${userId} AND to_id = ${blockedId})
                  OR (from_id = ${blockedId} AND to_id = ${userId}))
-            `.compile(db)
+            `.compile(db),
           );
           return true;
         });
@@ -326,7 +286,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             db
               .deleteFrom("blocks")
               .where("user_id", "=", userId)
-              .where("blocked_id", "=", blockedId)
+              .where("blocked_id", "=", blockedId),
           ) > 0
         );
       });
@@ -336,18 +296,14 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
       return ctx.run("blocks", () => {
         checkUserId(userId, "blocks");
         const limit = pageLimit(page.limit, limits);
-        let query = db
-          .selectFrom("blocks")
-          .selectAll()
-          .where("user_id", "=", userId);
-        if (page.after !== undefined)
-          query = query.where("blocked_id", ">", page.after);
+        let query = db.selectFrom("blocks").selectAll().where("user_id", "=", userId);
+        if (page.after !== undefined) query = query.where("blocked_id", ">", page.after);
         return exec.all(query.orderBy("blocked_id").limit(limit)).map(
           (row: BlockTable): BlockEntry => ({
             userId: row.user_id,
             blockedId: row.blocked_id,
             since: row.since,
-          })
+          }),
         );
       });
     },
@@ -359,7 +315,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             .selectFrom("blocks")
             .select("since")
             .where("user_id", "=", userId)
-            .where("blocked_id", "=", otherId)
+            .where("blocked_id", "=", otherId),
         );
         return row !== undefined;
       });
@@ -368,9 +324,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
     relations(viewerId, otherIds) {
       return ctx.run("relations", () => {
         checkUserId(viewerId, "relations");
-        const ids = checkBatch(otherIds, limits, "relations").filter(
-          (id) => id !== viewerId
-        );
+        const ids = checkBatch(otherIds, limits, "relations").filter((id) => id !== viewerId);
         if (ids.length === 0) return [];
         // One statement: primary-key probes per other user, in the order asked.
         const rows = exec.all(
@@ -390,7 +344,7 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             FROM json_each(${JSON.stringify(ids)}) AS o
             LEFT JOIN privacy_settings AS p ON p.user_id = o.value
             ORDER BY o.key
-          `.compile(db)
+          `.compile(db),
         );
         return rows.map(
           (row): Relation => ({
@@ -399,12 +353,10 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             blocked: row.blocked === 1,
             blockedBy: row.blocked_by === 1,
             privacy: {
-              directMessages:
-                row.direct_messages ?? DEFAULT_PRIVACY_POLICY.directMessages,
-              groupInvites:
-                row.group_invites ?? DEFAULT_PRIVACY_POLICY.groupInvites,
+              directMessages: row.direct_messages ?? DEFAULT_PRIVACY_POLICY.directMessages,
+              groupInvites: row.group_invites ?? DEFAULT_PRIVACY_POLICY.groupInvites,
             },
-          })
+          }),
         );
       });
     },
@@ -415,13 +367,10 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
           db
             .selectFrom("privacy_settings")
             .select(["direct_messages", "group_invites"])
-            .where("user_id", "=", userId)
+            .where("user_id", "=", userId),
         );
         return row
-          ? {
-              directMessages: row.direct_messages,
-              groupInvites: row.group_invites,
-            }
+          ? { directMessages: row.direct_messages, groupInvites: row.group_invites }
           : { ...DEFAULT_PRIVACY_POLICY };
       });
     },
@@ -435,17 +384,13 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
             db
               .selectFrom("privacy_settings")
               .select(["direct_messages", "group_invites"])
-              .where("user_id", "=", userId)
+              .where("user_id", "=", userId),
           );
           const next: PrivacyPolicy = {
             directMessages:
-              directMessages ??
-              current?.direct_messages ??
-              DEFAULT_PRIVACY_POLICY.directMessages,
+              directMessages ?? current?.direct_messages ?? DEFAULT_PRIVACY_POLICY.directMessages,
             groupInvites:
-              groupInvites ??
-              current?.group_invites ??
-              DEFAULT_PRIVACY_POLICY.groupInvites,
+              groupInvites ?? current?.group_invites ?? DEFAULT_PRIVACY_POLICY.groupInvites,
           };
           exec.run(
             db
@@ -459,8 +404,8 @@ export function createSqliteContactStore(ctx: StoreContext): ContactStore {
                 oc.column("user_id").doUpdateSet({
                   direct_messages: next.directMessages,
                   group_invites: next.groupInvites,
-                })
-              )
+                }),
+              ),
           );
           return next;
         });

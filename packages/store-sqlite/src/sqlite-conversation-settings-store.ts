@@ -41,7 +41,7 @@ const COLUMNS = [
 
 /** @internal The SQLite {@link ConversationSettingsStore}: columns of the cursor rows. */
 export function createSqliteConversationSettingsStore(
-  ctx: StoreContext
+  ctx: StoreContext,
 ): ConversationSettingsStore {
   const { db, exec } = ctx;
   const limits = ctx.options.people;
@@ -50,14 +50,9 @@ export function createSqliteConversationSettingsStore(
     get(userId, conversationIds) {
       return ctx.run("get settings", () => {
         if (conversationIds?.length === 0) return [];
-        let query = db
-          .selectFrom("cursors")
-          .select(COLUMNS)
-          .where("user_id", "=", userId);
+        let query = db.selectFrom("cursors").select(COLUMNS).where("user_id", "=", userId);
         if (conversationIds !== undefined) {
-          query = query.where("conversation_id", "in", [
-            ...new Set(conversationIds),
-          ]);
+          query = query.where("conversation_id", "in", [...new Set(conversationIds)]);
         }
         return exec.all(query).map(toSettings);
       });
@@ -74,19 +69,15 @@ export function createSqliteConversationSettingsStore(
               .selectFrom("cursors")
               .select(COLUMNS)
               .where("user_id", "=", userId)
-              .where("conversation_id", "=", conversationId)
+              .where("conversation_id", "=", conversationId),
           );
-          if (!current)
-            throw storeError(
-              "not_found",
-              `"${userId}" is not in "${conversationId}"`
-            );
+          if (!current) throw storeError("not_found", `"${userId}" is not in "${conversationId}"`);
           const next = { ...current };
           if (patch.pinned === true && next.pinned_at === null) {
             const { pinned } = exec.first(
               sql<{ pinned: number }>`
                 SELECT count(*) AS pinned FROM cursors WHERE user_id = ${userId} AND pinned_at IS NOT NULL
-              `.compile(db)
+              `.compile(db),
             )!;
             if (pinned >= limits.maxPinned) {
               throw new ImError(
@@ -94,20 +85,17 @@ export function createSqliteConversationSettingsStore(
                 "[lucky-im] [store-sqlite] too many pinned conversations",
                 {
                   details: { limit: limits.maxPinned },
-                }
+                },
               );
             }
             next.pinned_at = now;
           }
           if (patch.pinned === false) next.pinned_at = null;
           if (patch.mutedUntil !== undefined) {
-            next.muted_until =
-              patch.mutedUntil === "forever" ? MUTED_FOREVER : patch.mutedUntil;
+            next.muted_until = patch.mutedUntil === "forever" ? MUTED_FOREVER : patch.mutedUntil;
           }
-          if (patch.archived !== undefined)
-            next.archived = Number(patch.archived);
-          if (patch.markedUnread !== undefined)
-            next.marked_unread = Number(patch.markedUnread);
+          if (patch.archived !== undefined) next.archived = Number(patch.archived);
+          if (patch.markedUnread !== undefined) next.marked_unread = Number(patch.markedUnread);
           exec.run(
             db
               .updateTable("cursors")
@@ -118,7 +106,7 @@ export function createSqliteConversationSettingsStore(
                 marked_unread: next.marked_unread,
               })
               .where("user_id", "=", userId)
-              .where("conversation_id", "=", conversationId)
+              .where("conversation_id", "=", conversationId),
           );
           return toSettings(next);
         });

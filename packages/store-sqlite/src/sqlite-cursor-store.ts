@@ -9,10 +9,7 @@ import type {
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { type MessageRow, toMessage } from "./rows.js";
-import {
-  type SettingsRow,
-  toSettings,
-} from "./sqlite-conversation-settings-store.js";
+import { type SettingsRow, toSettings } from "./sqlite-conversation-settings-store.js";
 
 interface CursorRow {
   conversation_id: string;
@@ -46,17 +43,9 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
    * Never lowers a cursor; `read` raises both. Returns the stored value of
    * the cursor the move names when the move raised it.
    */
-  function move({
-    userId,
-    conversationId,
-    seq,
-    kind,
-  }: CursorMove): CursorMoved | undefined {
+  function move({ userId, conversationId, seq, kind }: CursorMove): CursorMoved | undefined {
     const conversation = exec.first(
-      db
-        .selectFrom("conversations")
-        .select("last_seq")
-        .where("id", "=", conversationId)
+      db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
     );
     if (!conversation || !Number.isFinite(seq)) return undefined;
     const v = Math.min(Math.floor(seq), conversation.last_seq);
@@ -69,7 +58,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
           .set({ delivered_seq: v, updated_at: now })
           .where("user_id", "=", userId)
           .where("conversation_id", "=", conversationId)
-          .where("delivered_seq", "<", v)
+          .where("delivered_seq", "<", v),
       );
       return changed > 0 ? moved : undefined;
     }
@@ -79,7 +68,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
         .selectFrom("cursors")
         .select("read_seq")
         .where("user_id", "=", userId)
-        .where("conversation_id", "=", conversationId)
+        .where("conversation_id", "=", conversationId),
     );
     if (!before) return undefined;
     exec.run(
@@ -92,9 +81,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
         })
         .where("user_id", "=", userId)
         .where("conversation_id", "=", conversationId)
-        .where((eb) =>
-          eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])
-        )
+        .where((eb) => eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])),
     );
     return before.read_seq < v ? moved : undefined;
   }
@@ -104,8 +91,8 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
       return ctx.run("markDelivered", () =>
         exec.transaction(
           () => move({ userId, conversationId, seq, kind: "delivered" })?.seq,
-          "bookkeeping"
-        )
+          "bookkeeping",
+        ),
       );
     },
 
@@ -113,25 +100,21 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
       return ctx.run("markRead", () =>
         exec.transaction(
           () => move({ userId, conversationId, seq, kind: "read" })?.seq,
-          "bookkeeping"
-        )
+          "bookkeeping",
+        ),
       );
     },
 
     markMany(moves) {
       // One transaction (one commit) for the whole batch.
       return ctx.run("markMany", () =>
-        exec.transaction(
-          () => moves.flatMap((m) => move(m) ?? []),
-          "bookkeeping"
-        )
+        exec.transaction(() => moves.flatMap((m) => move(m) ?? []), "bookkeeping"),
       );
     },
 
     cursors(userId, conversationIds) {
       return ctx.run("cursors", () => {
-        if (conversationIds !== undefined && conversationIds.length === 0)
-          return [];
+        if (conversationIds !== undefined && conversationIds.length === 0) return [];
         let q = db
           .selectFrom("cursors as c")
           .innerJoin("conversations as cv", "cv.id", "c.conversation_id")
@@ -170,10 +153,8 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
               AND m.seq > c.joined_seq
             WHERE c.user_id = ${userId}
             ORDER BY c.pinned_at IS NULL, c.pinned_at DESC, cv.updated_at DESC, cv.touched_at DESC, cv.id
-            LIMIT ${
-              limit === undefined ? -1 : Math.floor(limit)
-            } OFFSET ${offset}
-          `.compile(db)
+            LIMIT ${limit === undefined ? -1 : Math.floor(limit)} OFFSET ${offset}
+          `.compile(db),
         );
         return rows.map((row): ConversationSummary => {
           const summary: ConversationSummary = {
@@ -217,7 +198,7 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             .innerJoin("cursors as o", (join) =>
               join
                 .onRef("o.conversation_id", "=", "me.conversation_id")
-                .onRef("o.user_id", "<>", "me.user_id")
+                .onRef("o.user_id", "<>", "me.user_id"),
             )
             .select((eb) => [
               "o.conversation_id",
@@ -226,14 +207,14 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             ])
             .where("me.user_id", "=", userId)
             .where("me.conversation_id", "in", [...new Set(conversationIds)])
-            .groupBy("o.conversation_id")
+            .groupBy("o.conversation_id"),
         );
         return rows.map(
           (row): PeerCursor => ({
             conversationId: row.conversation_id,
             readSeq: row.read_seq,
             deliveredSeq: row.delivered_seq,
-          })
+          }),
         );
       });
     },
@@ -245,9 +226,9 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
             db
               .selectFrom("cursors")
               .select("user_id")
-              .where("conversation_id", "=", conversationId)
+              .where("conversation_id", "=", conversationId),
           )
-          .map((row) => row.user_id)
+          .map((row) => row.user_id),
       );
     },
   };

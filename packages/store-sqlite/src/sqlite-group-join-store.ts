@@ -24,11 +24,7 @@ function toTicket(row: GroupJoinTicketTable, now?: number): GroupJoinTicket {
   };
   if (row.decided_by !== null) ticket.decidedBy = row.decided_by;
   if (row.decided_at !== null) ticket.decidedAt = row.decided_at;
-  if (
-    now !== undefined &&
-    ticket.state === "pending" &&
-    ticket.expiresAt <= now
-  )
+  if (now !== undefined && ticket.state === "pending" && ticket.expiresAt <= now)
     ticket.state = "expired";
   return ticket;
 }
@@ -51,7 +47,7 @@ function refused(reason: string, message: string): ImError {
   return new ImError(
     reason === "unknown" ? "not_found" : "forbidden",
     `[lucky-im] [store-sqlite] ${message}`,
-    { details: { reason } }
+    { details: { reason } },
   );
 }
 
@@ -62,14 +58,9 @@ function refused(reason: string, message: string): ImError {
  */
 export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
   const { db, exec } = ctx;
-  const noGroup = (groupId: string) =>
-    storeError("not_found", `group "${groupId}" not found`);
+  const noGroup = (groupId: string) => storeError("not_found", `group "${groupId}" not found`);
   const requireGroup = (groupId: string) => {
-    if (
-      !exec.first(
-        db.selectFrom("groups").select("id").where("id", "=", groupId)
-      )
-    )
+    if (!exec.first(db.selectFrom("groups").select("id").where("id", "=", groupId)))
       throw noGroup(groupId);
   };
 
@@ -81,13 +72,12 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
             .selectFrom("groups")
             .leftJoin("group_join_settings as s", "s.group_id", "groups.id")
             .select(["s.join_mode", "s.invite_policy"])
-            .where("groups.id", "=", groupId)
+            .where("groups.id", "=", groupId),
         );
         if (!row) return undefined;
         return {
           joinMode: row.join_mode ?? DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
-          invitePolicy:
-            row.invite_policy ?? DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
+          invitePolicy: row.invite_policy ?? DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
         };
       });
     },
@@ -100,30 +90,24 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
             db
               .selectFrom("group_join_settings")
               .select(["join_mode", "invite_policy"])
-              .where("group_id", "=", groupId)
+              .where("group_id", "=", groupId),
           );
           const next = {
-            joinMode:
-              patch.joinMode ??
-              current?.join_mode ??
-              DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
+            joinMode: patch.joinMode ?? current?.join_mode ?? DEFAULT_GROUP_JOIN_SETTINGS.joinMode,
             invitePolicy:
               patch.invitePolicy ??
               current?.invite_policy ??
               DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
           };
-          const values = {
-            join_mode: next.joinMode,
-            invite_policy: next.invitePolicy,
-          };
+          const values = { join_mode: next.joinMode, invite_policy: next.invitePolicy };
           exec.run(
             db
               .insertInto("group_join_settings")
               .values({ group_id: groupId, ...values })
-              .onConflict((oc) => oc.column("group_id").doUpdateSet(values))
+              .onConflict((oc) => oc.column("group_id").doUpdateSet(values)),
           );
           return next;
-        })
+        }),
       );
     },
 
@@ -140,7 +124,7 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
               .where("kind", "=", input.kind)
               .where("user_id", "=", input.userId)
               .where("state", "=", "pending")
-              .where("expires_at", "<=", input.createdAt)
+              .where("expires_at", "<=", input.createdAt),
           );
           const pending = exec.first(
             db
@@ -149,12 +133,12 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
               .where("group_id", "=", input.groupId)
               .where("kind", "=", input.kind)
               .where("user_id", "=", input.userId)
-              .where("state", "=", "pending")
+              .where("state", "=", "pending"),
           );
           if (pending) {
             throw storeError(
               "conflict",
-              `${input.userId} has a pending ${input.kind} for group "${input.groupId}"`
+              `${input.userId} has a pending ${input.kind} for group "${input.groupId}"`,
             );
           }
           const row: GroupJoinTicketTable = {
@@ -172,17 +156,14 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
           };
           exec.run(db.insertInto("group_join_tickets").values(row));
           return toTicket(row);
-        })
+        }),
       );
     },
 
     ticket(ticketId, now) {
       return ctx.run("group join ticket", () => {
         const row = exec.first(
-          db
-            .selectFrom("group_join_tickets")
-            .selectAll()
-            .where("id", "=", ticketId)
+          db.selectFrom("group_join_tickets").selectAll().where("id", "=", ticketId),
         );
         return row ? toTicket(row, now) : undefined;
       });
@@ -196,8 +177,7 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
           .where("kind", "=", kind)
           .where("state", "=", "pending")
           .where("expires_at", ">", now);
-        if (groupId !== undefined)
-          query = query.where("group_id", "=", groupId);
+        if (groupId !== undefined) query = query.where("group_id", "=", groupId);
         if (userId !== undefined) query = query.where("user_id", "=", userId);
         return exec
           .all(query.orderBy("created_at").orderBy("id").limit(1000))
@@ -209,31 +189,19 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
       return ctx.run("group join declineTicket", () =>
         exec.transaction(() => {
           const row = exec.first(
-            db
-              .selectFrom("group_join_tickets")
-              .selectAll()
-              .where("id", "=", ticketId)
+            db.selectFrom("group_join_tickets").selectAll().where("id", "=", ticketId),
           );
-          if (!row)
-            throw storeError("not_found", `ticket "${ticketId}" not found`);
+          if (!row) throw storeError("not_found", `ticket "${ticketId}" not found`);
           if (row.state !== "pending" || row.expires_at <= now)
-            throw storeError(
-              "conflict",
-              `ticket "${ticketId}" is no longer pending`
-            );
+            throw storeError("conflict", `ticket "${ticketId}" is no longer pending`);
           exec.run(
             db
               .updateTable("group_join_tickets")
               .set({ state: "declined", decided_by: by, decided_at: now })
-              .where("id", "=", ticketId)
+              .where("id", "=", ticketId),
           );
-          return toTicket({
-            ...row,
-            state: "declined",
-            decided_by: by,
-            decided_at: now,
-          });
-        })
+          return toTicket({ ...row, state: "declined", decided_by: by, decided_at: now });
+        }),
       );
     },
 
@@ -253,17 +221,14 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
           };
           exec.run(db.insertInto("group_invite_links").values(row));
           return toLink(row);
-        })
+        }),
       );
     },
 
     link(code) {
       return ctx.run("group join link", () => {
         const row = exec.first(
-          db
-            .selectFrom("group_invite_links")
-            .selectAll()
-            .where("code", "=", code)
+          db.selectFrom("group_invite_links").selectAll().where("code", "=", code),
         );
         return row ? toLink(row) : undefined;
       });
@@ -280,16 +245,13 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
               .where("revoked_at", "is", null)
               .where("expires_at", ">", now)
               .where((eb) =>
-                eb.or([
-                  eb("max_uses", "is", null),
-                  eb("uses", "<", eb.ref("max_uses")),
-                ])
+                eb.or([eb("max_uses", "is", null), eb("uses", "<", eb.ref("max_uses"))]),
               )
               .orderBy("created_at", "desc")
               .orderBy("code", "desc")
-              .limit(1000)
+              .limit(1000),
           )
-          .map(toLink)
+          .map(toLink),
       );
     },
 
@@ -297,10 +259,7 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
       return ctx.run("group join revokeLink", () =>
         exec.transaction(() => {
           const row = exec.first(
-            db
-              .selectFrom("group_invite_links")
-              .select("code")
-              .where("code", "=", code)
+            db.selectFrom("group_invite_links").select("code").where("code", "=", code),
           );
           if (!row) throw storeError("not_found", "invite link not found");
           exec.run(
@@ -308,9 +267,9 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
               .updateTable("group_invite_links")
               .set({ revoked_at: at })
               .where("code", "=", code)
-              .where("revoked_at", "is", null)
+              .where("revoked_at", "is", null),
           );
-        })
+        }),
       );
     },
 
@@ -320,42 +279,27 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
           requireGroup(groupId);
           if (path.kind === "ticket") {
             const row = exec.first(
-              db
-                .selectFrom("group_join_tickets")
-                .selectAll()
-                .where("id", "=", path.ticketId)
+              db.selectFrom("group_join_tickets").selectAll().where("id", "=", path.ticketId),
             );
             if (!row || row.group_id !== groupId || row.user_id !== userId)
-              throw refused(
-                "unknown",
-                `no ticket "${path.ticketId}" for this user and group`
-              );
-            if (row.state !== "pending")
-              throw refused("decided", "the ticket was decided already");
-            if (row.expires_at <= at)
-              throw refused("expired", "the ticket expired");
+              throw refused("unknown", `no ticket "${path.ticketId}" for this user and group`);
+            if (row.state !== "pending") throw refused("decided", "the ticket was decided already");
+            if (row.expires_at <= at) throw refused("expired", "the ticket expired");
           } else if (path.kind === "link") {
             const row = exec.first(
-              db
-                .selectFrom("group_invite_links")
-                .selectAll()
-                .where("code", "=", path.code)
+              db.selectFrom("group_invite_links").selectAll().where("code", "=", path.code),
             );
-            if (!row || row.group_id !== groupId)
-              throw refused("unknown", "no such invite link");
-            if (row.revoked_at !== null)
-              throw refused("revoked", "the invite link was revoked");
-            if (row.expires_at <= at)
-              throw refused("expired", "the invite link expired");
+            if (!row || row.group_id !== groupId) throw refused("unknown", "no such invite link");
+            if (row.revoked_at !== null) throw refused("revoked", "the invite link was revoked");
+            if (row.expires_at <= at) throw refused("expired", "the invite link expired");
             const used = exec.first(
               db
                 .selectFrom("group_invite_link_uses")
                 .select("user_id")
                 .where("code", "=", path.code)
-                .where("user_id", "=", userId)
+                .where("user_id", "=", userId),
             );
-            if (used)
-              throw refused("already_used", "you used this invite link before");
+            if (used) throw refused("already_used", "you used this invite link before");
             if (row.max_uses !== null && row.uses >= row.max_uses)
               throw refused("used_up", "the invite link is used up");
           }
@@ -365,30 +309,23 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
                 .selectFrom("group_members")
                 .select("user_id")
                 .where("group_id", "=", groupId)
-                .where("user_id", "=", userId)
+                .where("user_id", "=", userId),
             ) !== undefined;
           const { count } = exec.first(
             db
               .selectFrom("group_members")
               .select((eb) => eb.fn.countAll<number>().as("count"))
-              .where("group_id", "=", groupId)
+              .where("group_id", "=", groupId),
           )!;
           if (!isMember && Number(count) >= maxMembers) {
-            throw storeError(
-              "too_large",
-              `a group holds at most ${maxMembers} members`
-            );
+            throw storeError("too_large", `a group holds at most ${maxMembers} members`);
           }
           if (path.kind === "ticket") {
             exec.run(
               db
                 .updateTable("group_join_tickets")
-                .set({
-                  state: "accepted",
-                  decided_by: path.decidedBy,
-                  decided_at: at,
-                })
-                .where("id", "=", path.ticketId)
+                .set({ state: "accepted", decided_by: path.decidedBy, decided_at: at })
+                .where("id", "=", path.ticketId),
             );
           }
           if (isMember) return { joined: false };
@@ -397,27 +334,20 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
               db
                 .updateTable("group_invite_links")
                 .set((eb) => ({ uses: eb("uses", "+", 1) }))
-                .where("code", "=", path.code)
+                .where("code", "=", path.code),
             );
             exec.run(
-              db
-                .insertInto("group_invite_link_uses")
-                .values({ code: path.code, user_id: userId })
+              db.insertInto("group_invite_link_uses").values({ code: path.code, user_id: userId }),
             );
           }
           exec.run(
             db
               .insertInto("group_members")
-              .values({
-                group_id: groupId,
-                user_id: userId,
-                role: "member",
-                joined_at: at,
-              })
+              .values({ group_id: groupId, user_id: userId, role: "member", joined_at: at }),
           );
           addGroupCursors(ctx, groupId, [userId], at);
           return { joined: true };
-        })
+        }),
       );
     },
   };

@@ -17,7 +17,7 @@ export function addGroupCursors(
   ctx: StoreContext,
   groupId: string,
   userIds: readonly string[],
-  at: number
+  at: number,
 ): void {
   if (userIds.length === 0) return;
   const { db, exec } = ctx;
@@ -34,13 +34,10 @@ export function addGroupCursors(
         updated_at: at,
         touched_at: ctx.nextTouch(),
       })
-      .onConflict((oc) => oc.column("id").doNothing())
+      .onConflict((oc) => oc.column("id").doNothing()),
   );
   const { last_seq } = exec.first(
-    db
-      .selectFrom("conversations")
-      .select("last_seq")
-      .where("id", "=", conversationId)
+    db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
   )!;
   for (const userId of userIds) {
     exec.run(
@@ -54,7 +51,7 @@ export function addGroupCursors(
           joined_seq: last_seq,
           updated_at: now,
         })
-        .onConflict((oc) => oc.doNothing())
+        .onConflict((oc) => oc.doNothing()),
     );
   }
 }
@@ -68,19 +65,14 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
       "not_found",
       userId === undefined
         ? `group "${groupId}" not found`
-        : `user "${userId}" is not a member of group "${groupId}"`
+        : `user "${userId}" is not a member of group "${groupId}"`,
     );
 
-  const addCursors = (
-    groupId: string,
-    userIds: readonly string[],
-    at: number
-  ) => addGroupCursors(ctx, groupId, userIds, at);
+  const addCursors = (groupId: string, userIds: readonly string[], at: number) =>
+    addGroupCursors(ctx, groupId, userIds, at);
 
   function readGroup(groupId: string): Group | undefined {
-    const group = exec.first(
-      db.selectFrom("groups").selectAll().where("id", "=", groupId)
-    );
+    const group = exec.first(db.selectFrom("groups").selectAll().where("id", "=", groupId));
     if (!group) return undefined;
     const members = exec.all(
       db
@@ -88,7 +80,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
         .select(MEMBER_COLUMNS)
         .where("group_id", "=", groupId)
         .orderBy("joined_at")
-        .orderBy("user_id")
+        .orderBy("user_id"),
     );
     return toGroup(group as GroupTable, members as MemberRow[]);
   }
@@ -107,16 +99,11 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
                 muted_all: 0,
                 created_at: group.createdAt,
               })
-              .onConflict((oc) => oc.column("id").doNothing())
+              .onConflict((oc) => oc.column("id").doNothing()),
           );
           if (inserted === 0)
-            throw storeError(
-              "conflict",
-              `group "${group.groupId}" already exists`
-            );
-          const others = [...new Set(group.memberIds)].filter(
-            (id) => id !== group.ownerId
-          );
+            throw storeError("conflict", `group "${group.groupId}" already exists`);
+          const others = [...new Set(group.memberIds)].filter((id) => id !== group.ownerId);
           for (const [userId, role] of [
             [group.ownerId, "owner"] as const,
             ...others.map((id) => [id, "member"] as const),
@@ -127,16 +114,12 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
                 user_id: userId,
                 role,
                 joined_at: group.createdAt,
-              })
+              }),
             );
           }
-          addCursors(
-            group.groupId,
-            [group.ownerId, ...others],
-            group.createdAt
-          );
+          addCursors(group.groupId, [group.ownerId, ...others], group.createdAt);
           return readGroup(group.groupId)!;
-        })
+        }),
       );
     },
 
@@ -151,7 +134,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
             .selectFrom("group_members")
             .select(MEMBER_COLUMNS)
             .where("group_id", "=", groupId)
-            .where("user_id", "=", userId)
+            .where("user_id", "=", userId),
         );
         return row ? toMember(row as MemberRow) : undefined;
       });
@@ -160,22 +143,15 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
     memberIds(groupId) {
       return ctx.run("group memberIds", () =>
         exec
-          .all(
-            db
-              .selectFrom("group_members")
-              .select("user_id")
-              .where("group_id", "=", groupId)
-          )
-          .map((row) => row.user_id)
+          .all(db.selectFrom("group_members").select("user_id").where("group_id", "=", groupId))
+          .map((row) => row.user_id),
       );
     },
 
     addMembers(groupId, userIds, joinedAt) {
       return ctx.run("group addMembers", () =>
         exec.transaction(() => {
-          const group = exec.first(
-            db.selectFrom("groups").select("id").where("id", "=", groupId)
-          );
+          const group = exec.first(db.selectFrom("groups").select("id").where("id", "=", groupId));
           if (!group) throw notFound(groupId);
           const added = [...new Set(userIds)].filter(
             (userId) =>
@@ -188,14 +164,12 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
                     role: "member",
                     joined_at: joinedAt,
                   })
-                  .onConflict((oc) =>
-                    oc.columns(["group_id", "user_id"]).doNothing()
-                  )
-              ) > 0
+                  .onConflict((oc) => oc.columns(["group_id", "user_id"]).doNothing()),
+              ) > 0,
           );
           addCursors(groupId, added, joinedAt);
           return added;
-        })
+        }),
       );
     },
 
@@ -207,18 +181,18 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
               db
                 .deleteFrom("group_members")
                 .where("group_id", "=", groupId)
-                .where("user_id", "=", userId)
+                .where("user_id", "=", userId),
             );
             if (removed === 0) return false;
             exec.run(
               db
                 .deleteFrom("cursors")
                 .where("conversation_id", "=", groupConversationId(groupId))
-                .where("user_id", "=", userId)
+                .where("user_id", "=", userId),
             );
             return true;
-          })
-        )
+          }),
+        ),
       );
     },
 
@@ -229,7 +203,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
             .updateTable("group_members")
             .set({ role })
             .where("group_id", "=", groupId)
-            .where("user_id", "=", userId)
+            .where("user_id", "=", userId),
         );
         if (changed === 0) throw notFound(groupId, userId);
       });
@@ -242,7 +216,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
             .updateTable("group_members")
             .set({ muted_until: until })
             .where("group_id", "=", groupId)
-            .where("user_id", "=", userId)
+            .where("user_id", "=", userId),
         );
         if (changed === 0) throw notFound(groupId, userId);
       });
@@ -252,14 +226,12 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
       return ctx.run("group update", () => {
         const set: { name?: string; muted_all?: number } = {};
         if (patch.name !== undefined) set.name = patch.name;
-        if (patch.mutedAll !== undefined)
-          set.muted_all = patch.mutedAll ? 1 : 0;
+        if (patch.mutedAll !== undefined) set.muted_all = patch.mutedAll ? 1 : 0;
         const query =
           Object.keys(set).length === 0
             ? db.updateTable("groups").set((eb) => ({ id: eb.ref("id") }))
             : db.updateTable("groups").set(set);
-        if (exec.run(query.where("id", "=", groupId)) === 0)
-          throw notFound(groupId);
+        if (exec.run(query.where("id", "=", groupId)) === 0) throw notFound(groupId);
       });
     },
 
@@ -267,7 +239,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
       return ctx.run("group transferOwner", () =>
         exec.transaction(() => {
           const group = exec.first(
-            db.selectFrom("groups").select("owner_id").where("id", "=", groupId)
+            db.selectFrom("groups").select("owner_id").where("id", "=", groupId),
           );
           if (!group) throw notFound(groupId);
           if (group.owner_id === newOwnerId) return;
@@ -276,7 +248,7 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
               .updateTable("group_members")
               .set({ role: "owner" })
               .where("group_id", "=", groupId)
-              .where("user_id", "=", newOwnerId)
+              .where("user_id", "=", newOwnerId),
           );
           if (changed === 0) throw notFound(groupId, newOwnerId);
           exec.run(
@@ -284,15 +256,12 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
               .updateTable("group_members")
               .set({ role: "admin" })
               .where("group_id", "=", groupId)
-              .where("user_id", "=", group.owner_id)
+              .where("user_id", "=", group.owner_id),
           );
           exec.run(
-            db
-              .updateTable("groups")
-              .set({ owner_id: newOwnerId })
-              .where("id", "=", groupId)
+            db.updateTable("groups").set({ owner_id: newOwnerId }).where("id", "=", groupId),
           );
-        })
+        }),
       );
     },
 
@@ -302,24 +271,17 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
           // Members go with the group (ON DELETE CASCADE, foreign keys are on).
           exec.run(db.deleteFrom("groups").where("id", "=", groupId));
           exec.run(
-            db
-              .deleteFrom("cursors")
-              .where("conversation_id", "=", groupConversationId(groupId))
+            db.deleteFrom("cursors").where("conversation_id", "=", groupConversationId(groupId)),
           );
-        })
+        }),
       );
     },
 
     groupsOf(userId) {
       return ctx.run("group groupsOf", () =>
         exec
-          .all(
-            db
-              .selectFrom("group_members")
-              .select("group_id")
-              .where("user_id", "=", userId)
-          )
-          .map((row) => row.group_id)
+          .all(db.selectFrom("group_members").select("group_id").where("user_id", "=", userId))
+          .map((row) => row.group_id),
       );
     },
   };

@@ -11,13 +11,7 @@ import {
   searchWords,
 } from "@lucky-im/core";
 import type { StoreContext } from "./context.js";
-import {
-  type ChangeRow,
-  MESSAGE_COLUMNS,
-  type MessageRow,
-  toChange,
-  toMessage,
-} from "./rows.js";
+import { type ChangeRow, MESSAGE_COLUMNS, type MessageRow, toChange, toMessage } from "./rows.js";
 import { type ChangeFields, writeChange } from "./sqlite-change-writes.js";
 
 const COLUMNS = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(", ");
@@ -34,19 +28,13 @@ function ftsQuery(words: readonly string[]): string {
 }
 
 /** @internal The SQLite {@link MessageChangeStore}. */
-export function createSqliteMessageChangeStore(
-  ctx: StoreContext
-): MessageChangeStore {
+export function createSqliteMessageChangeStore(ctx: StoreContext): MessageChangeStore {
   const { exec } = ctx;
   const limits = ctx.options.messageChanges;
 
   function messageRow(messageId: string): Message {
     const row = exec
-      .statement(
-        `SELECT ${MESSAGE_COLUMNS.join(
-          ", "
-        )} FROM messages WHERE message_id = ?`
-      )
+      .statement(`SELECT ${MESSAGE_COLUMNS.join(", ")} FROM messages WHERE message_id = ?`)
       .get(messageId) as MessageRow | undefined;
     if (!row) throw new ImError("not_found", "no such message");
     return toMessage(row);
@@ -61,13 +49,12 @@ export function createSqliteMessageChangeStore(
     what: string,
     messageId: string,
     apply: (
-      message: Message
-    ) => Omit<ChangeFields, "conversationId" | "messageId" | "seq"> | undefined
+      message: Message,
+    ) => Omit<ChangeFields, "conversationId" | "messageId" | "seq"> | undefined,
   ): Promise<ChangeResult | undefined> {
     return ctx.run(what, () =>
       exec.transaction(() => {
-        if (typeof messageId !== "string")
-          throw new ImError("not_found", "no such message");
+        if (typeof messageId !== "string") throw new ImError("not_found", "no such message");
         const message = messageRow(messageId);
         const fields = apply(message);
         if (!fields) return undefined;
@@ -78,7 +65,7 @@ export function createSqliteMessageChangeStore(
           seq: message.seq,
         });
         return { ...written, message: messageRow(messageId) };
-      })
+      }),
     );
   }
 
@@ -87,26 +74,19 @@ export function createSqliteMessageChangeStore(
       const result = await mutate("edit", messageId, (message) => {
         if (message.from !== by)
           throw new ImError("forbidden", "only the sender may edit a message");
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message cannot be edited");
+        if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
         if (body?.type !== message.body.type) {
           throw new ImError("bad_request", "an edit keeps the body's type");
         }
         if (!limits.keepEditHistory) {
-          exec
-            .statement("DELETE FROM message_edits WHERE message_id = ?")
-            .run(messageId);
+          exec.statement("DELETE FROM message_edits WHERE message_id = ?").run(messageId);
         }
         exec
-          .statement(
-            `INSERT INTO message_edits (message_id, body, replaced_at)
-            SELECT message_id, body, ? FROM messages WHERE message_id = ?`
-          )
+          .statement(`INSERT INTO message_edits (message_id, body, replaced_at)
+            SELECT message_id, body, ? FROM messages WHERE message_id = ?`)
           .run(ts, messageId);
         exec
-          .statement(
-            "UPDATE messages SET body = ?, edited_at = ? WHERE message_id = ?"
-          )
+          .statement("UPDATE messages SET body = ?, edited_at = ? WHERE message_id = ?")
           .run(JSON.stringify(body), ts, messageId);
         return { kind: "edited" as const, by, ts, body };
       });
@@ -116,25 +96,22 @@ export function createSqliteMessageChangeStore(
     async react({ messageId, userId, key, ts }) {
       checkReactionKey(key, limits);
       return mutate("react", messageId, (message) => {
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message takes no reaction");
+        if (message.recalled) throw new ImError("conflict", "a recalled message takes no reaction");
         const { total, mine } = exec
-          .statement(
-            `SELECT count(*) AS total,
+          .statement(`SELECT count(*) AS total,
               coalesce(max(reaction_key = ? AND user_id = ?), 0) AS mine
-            FROM reactions WHERE message_id = ?`
-          )
+            FROM reactions WHERE message_id = ?`)
           .get(key, userId, messageId) as { total: number; mine: number };
         if (mine) return undefined;
         if (total >= limits.maxReactionsPerMessage) {
           throw new ImError(
             "conflict",
-            `a message has at most ${limits.maxReactionsPerMessage} reactions`
+            `a message has at most ${limits.maxReactionsPerMessage} reactions`,
           );
         }
         exec
           .statement(
-            "INSERT INTO reactions (message_id, reaction_key, user_id, reacted_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO reactions (message_id, reaction_key, user_id, reacted_at) VALUES (?, ?, ?, ?)",
           )
           .run(messageId, key, userId, ts);
         return { kind: "reacted" as const, by: userId, ts, key };
@@ -146,7 +123,7 @@ export function createSqliteMessageChangeStore(
       return mutate("unreact", messageId, () => {
         const removed = exec
           .statement(
-            "DELETE FROM reactions WHERE message_id = ? AND reaction_key = ? AND user_id = ?"
+            "DELETE FROM reactions WHERE message_id = ? AND reaction_key = ? AND user_id = ?",
           )
           .run(messageId, key, userId).changes;
         if (removed === 0) return undefined;
@@ -156,29 +133,21 @@ export function createSqliteMessageChangeStore(
 
     pin({ messageId, by, ts }) {
       return mutate("pin", messageId, (message) => {
-        if (message.recalled)
-          throw new ImError("conflict", "a recalled message cannot be pinned");
+        if (message.recalled) throw new ImError("conflict", "a recalled message cannot be pinned");
         const { total, pinned } = exec
-          .statement(
-            `SELECT count(*) AS total, coalesce(max(message_id = ?), 0) AS pinned
-            FROM pins WHERE conversation_id = ?`
-          )
-          .get(messageId, message.conversationId) as {
-          total: number;
-          pinned: number;
-        };
+          .statement(`SELECT count(*) AS total, coalesce(max(message_id = ?), 0) AS pinned
+            FROM pins WHERE conversation_id = ?`)
+          .get(messageId, message.conversationId) as { total: number; pinned: number };
         if (pinned) return undefined;
         if (total >= limits.maxPinsPerConversation) {
           throw new ImError(
             "conflict",
-            `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`
+            `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`,
           );
         }
         exec
-          .statement(
-            `INSERT INTO pins (conversation_id, message_id, seq, pinned_by, pinned_at)
-            VALUES (?, ?, ?, ?, ?)`
-          )
+          .statement(`INSERT INTO pins (conversation_id, message_id, seq, pinned_by, pinned_at)
+            VALUES (?, ?, ?, ?, ?)`)
           .run(message.conversationId, messageId, message.seq, by, ts);
         return { kind: "pinned" as const, by, ts };
       });
@@ -187,9 +156,7 @@ export function createSqliteMessageChangeStore(
     unpin({ messageId, by, ts }) {
       return mutate("unpin", messageId, (message) => {
         const removed = exec
-          .statement(
-            "DELETE FROM pins WHERE conversation_id = ? AND message_id = ?"
-          )
+          .statement("DELETE FROM pins WHERE conversation_id = ? AND message_id = ?")
           .run(message.conversationId, messageId).changes;
         if (removed === 0) return undefined;
         return { kind: "unpinned" as const, by, ts };
@@ -199,19 +166,17 @@ export function createSqliteMessageChangeStore(
     deleteForMe({ messageId, userId, ts }) {
       return mutate("deleteForMe", messageId, (message) => {
         const added = exec
-          .statement(
-            `INSERT INTO hidden_messages (user_id, conversation_id, seq)
+          .statement(`INSERT INTO hidden_messages (user_id, conversation_id, seq)
             SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM conversation_clears
               WHERE user_id = ? AND conversation_id = ? AND up_to_seq >= ?)
-            ON CONFLICT DO NOTHING`
-          )
+            ON CONFLICT DO NOTHING`)
           .run(
             userId,
             message.conversationId,
             message.seq,
             userId,
             message.conversationId,
-            message.seq
+            message.seq,
           ).changes;
         if (added === 0) return undefined;
         return { kind: "deleted" as const, by: userId, ts, visibleTo: userId };
@@ -223,22 +188,14 @@ export function createSqliteMessageChangeStore(
       return ctx.run("clearConversation", () =>
         exec.transaction(() => {
           const target = exec
-            .statement(
-              "SELECT message_id FROM messages WHERE conversation_id = ? AND seq = ?"
-            )
+            .statement("SELECT message_id FROM messages WHERE conversation_id = ? AND seq = ?")
             .get(conversationId, upToSeq) as { message_id: string } | undefined;
-          if (!target)
-            throw new ImError(
-              "not_found",
-              `no message ${upToSeq} in ${conversationId}`
-            );
+          if (!target) throw new ImError("not_found", `no message ${upToSeq} in ${conversationId}`);
           const raised = exec
-            .statement(
-              `INSERT INTO conversation_clears (user_id, conversation_id, up_to_seq)
+            .statement(`INSERT INTO conversation_clears (user_id, conversation_id, up_to_seq)
               VALUES (?, ?, ?)
               ON CONFLICT (user_id, conversation_id) DO UPDATE SET up_to_seq = excluded.up_to_seq
-                WHERE up_to_seq < excluded.up_to_seq`
-            )
+                WHERE up_to_seq < excluded.up_to_seq`)
             .run(userId, conversationId, upToSeq).changes;
           if (raised === 0) return undefined;
           const written = writeChange(ctx, {
@@ -251,29 +208,19 @@ export function createSqliteMessageChangeStore(
             visibleTo: userId,
           });
           return { ...written, message: messageRow(target.message_id) };
-        })
+        }),
       );
     },
 
     changesAfter(conversationId, afterChangeSeq, limit, viewer) {
       return ctx.run("changesAfter", () => {
-        const max = Math.min(
-          Math.max(0, Math.floor(limit)),
-          limits.maxChangesPage
-        );
+        const max = Math.min(Math.max(0, Math.floor(limit)), limits.maxChangesPage);
         if (!(max > 0) || !Number.isFinite(afterChangeSeq)) return [];
         const rows = exec
-          .statement(
-            `SELECT * FROM message_changes
+          .statement(`SELECT * FROM message_changes
             WHERE conversation_id = ? AND change_seq > ? AND (visible_to IS NULL OR visible_to = ?)
-            ORDER BY change_seq LIMIT ?`
-          )
-          .all(
-            conversationId,
-            Math.floor(afterChangeSeq),
-            viewer ?? null,
-            max
-          ) as ChangeRow[];
+            ORDER BY change_seq LIMIT ?`)
+          .all(conversationId, Math.floor(afterChangeSeq), viewer ?? null, max) as ChangeRow[];
         return rows.map(toChange);
       });
     },
@@ -282,7 +229,7 @@ export function createSqliteMessageChangeStore(
       return ctx.run("lastChangeSeqs", () => {
         const result = new Map<string, number>();
         const read = exec.statement(
-          "SELECT last_change_seq FROM change_counters WHERE conversation_id = ?"
+          "SELECT last_change_seq FROM change_counters WHERE conversation_id = ?",
         );
         for (const id of conversationIds) {
           const row = read.get(id) as { last_change_seq: number } | undefined;
@@ -295,9 +242,7 @@ export function createSqliteMessageChangeStore(
     editHistory(messageId) {
       return ctx.run("editHistory", () => {
         const rows = exec
-          .statement(
-            "SELECT body, replaced_at FROM message_edits WHERE message_id = ? ORDER BY id"
-          )
+          .statement("SELECT body, replaced_at FROM message_edits WHERE message_id = ? ORDER BY id")
           .all(messageId) as { body: string; replaced_at: number }[];
         return rows.map((row) => ({
           body: JSON.parse(row.body) as MessageBody,
@@ -311,11 +256,9 @@ export function createSqliteMessageChangeStore(
         const ids = [...new Set(messageIds)];
         if (ids.length === 0) return [];
         const rows = exec
-          .statement(
-            `SELECT message_id, reaction_key, count(*) AS count, max(user_id = ?) AS mine
+          .statement(`SELECT message_id, reaction_key, count(*) AS count, max(user_id = ?) AS mine
             FROM reactions WHERE message_id IN (SELECT value FROM json_each(?))
-            GROUP BY message_id, reaction_key ORDER BY message_id, reaction_key`
-          )
+            GROUP BY message_id, reaction_key ORDER BY message_id, reaction_key`)
           .all(viewer, JSON.stringify(ids)) as {
           message_id: string;
           reaction_key: string;
@@ -328,7 +271,7 @@ export function createSqliteMessageChangeStore(
             key: row.reaction_key,
             count: row.count,
             mine: row.mine === 1,
-          })
+          }),
         );
       });
     },
@@ -336,10 +279,8 @@ export function createSqliteMessageChangeStore(
     pins(conversationId) {
       return ctx.run("pins", () => {
         const rows = exec
-          .statement(
-            `SELECT message_id, seq, pinned_by, pinned_at FROM pins
-            WHERE conversation_id = ? ORDER BY pinned_at DESC, seq DESC`
-          )
+          .statement(`SELECT message_id, seq, pinned_by, pinned_at FROM pins
+            WHERE conversation_id = ? ORDER BY pinned_at DESC, seq DESC`)
           .all(conversationId) as {
           message_id: string;
           seq: number;
@@ -361,8 +302,7 @@ export function createSqliteMessageChangeStore(
         const ids = [...new Set(conversationIds)];
         if (ids.length === 0) return result;
         const rows = exec
-          .statement(
-            `SELECT m.conversation_id, count(*) AS count
+          .statement(`SELECT m.conversation_id, count(*) AS count
             FROM cursors AS c
             JOIN messages AS m ON m.conversation_id = c.conversation_id AND m.seq > c.read_seq
             WHERE c.user_id = ? AND c.conversation_id IN (SELECT value FROM json_each(?))
@@ -370,8 +310,7 @@ export function createSqliteMessageChangeStore(
               AND EXISTS (SELECT 1 FROM json_each(m.mentions) WHERE value IN (?, 'all'))
               AND m.sender_id <> ? AND m.recalled_at IS NULL
               AND ${VISIBLE}
-            GROUP BY m.conversation_id`
-          )
+            GROUP BY m.conversation_id`)
           .all(userId, JSON.stringify(ids), userId, userId, userId, userId) as {
           conversation_id: string;
           count: number;
@@ -408,16 +347,13 @@ export function createSqliteMessageChangeStore(
           params.push(query.until);
         }
         if (query.after !== undefined) {
-          where.push(
-            "AND (m.sent_at < ? OR (m.sent_at = ? AND m.message_id < ?))"
-          );
+          where.push("AND (m.sent_at < ? OR (m.sent_at = ? AND m.message_id < ?))");
           params.push(query.after.ts, query.after.ts, query.after.messageId);
         }
         params.push(query.viewer, query.viewer, limit + 1);
         // At most 32 texts (one per filter combination): the statement cache keeps them.
         const rows = exec
-          .statement(
-            `SELECT ${COLUMNS} FROM messages_fts AS f
+          .statement(`SELECT ${COLUMNS} FROM messages_fts AS f
             JOIN message_search_rows AS r ON r.id = f.rowid
             JOIN messages AS m ON m.message_id = r.message_id
             WHERE messages_fts MATCH ?
@@ -426,8 +362,7 @@ export function createSqliteMessageChangeStore(
               ${where.join(" ")}
               AND ${VISIBLE}
             ORDER BY m.sent_at DESC, m.message_id DESC
-            LIMIT ?`
-          )
+            LIMIT ?`)
           .all(...params) as MessageRow[];
         const messages = rows.slice(0, limit).map(toMessage);
         const last = messages[messages.length - 1];

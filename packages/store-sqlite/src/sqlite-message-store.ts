@@ -15,15 +15,11 @@ import { writeChange } from "./sqlite-change-writes.js";
 import { toStoreError } from "./sqlite-errors.js";
 
 /** The outcome of one draft of a batch: its own result or its own error. */
-type Outcome =
-  | { ok: true; value: AppendResult }
-  | { ok: false; error: unknown };
+type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
 
 /** The statements of an append, as constant texts (see `Executor.statement`). */
 const SQL = {
-  earlier: `SELECT ${MESSAGE_COLUMNS.join(
-    ", "
-  )} FROM messages WHERE sender_id = ? AND cid = ?`,
+  earlier: `SELECT ${MESSAGE_COLUMNS.join(", ")} FROM messages WHERE sender_id = ? AND cid = ?`,
   nextSeq: `INSERT INTO conversations (id, kind, last_seq, created_at, updated_at, touched_at)
     VALUES (?, ?, 1, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET
@@ -49,18 +45,14 @@ const SQL = {
  */
 function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
   const { exec } = ctx;
-  const earlier = exec.statement(SQL.earlier).get(draft.from, draft.cid) as
-    | MessageRow
-    | undefined;
+  const earlier = exec.statement(SQL.earlier).get(draft.from, draft.cid) as MessageRow | undefined;
   if (earlier) return { message: toMessage(earlier), created: false };
 
   const now = Date.now();
   const kind = draft.conversationId.startsWith("g:") ? "group" : "direct";
   const { last_seq: seq } = exec
     .statement(SQL.nextSeq)
-    .get(draft.conversationId, kind, now, draft.ts, ctx.nextTouch()) as {
-    last_seq: number;
-  };
+    .get(draft.conversationId, kind, now, draft.ts, ctx.nextTouch()) as { last_seq: number };
   // Cursors of direct participants come with their messages; group cursors
   // belong to the group store (a removed member must not come back).
   if (kind === "direct") {
@@ -83,9 +75,7 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
     draft.ts,
     now,
   ];
-  const mentions = draft.mentions?.length
-    ? [...new Set(draft.mentions)]
-    : undefined;
+  const mentions = draft.mentions?.length ? [...new Set(draft.mentions)] : undefined;
   if (draft.replyTo === undefined && mentions === undefined) {
     exec.statement(SQL.message).run(...values);
   } else {
@@ -94,17 +84,12 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
       .run(
         ...values,
         draft.replyTo ? JSON.stringify(draft.replyTo) : null,
-        mentions ? JSON.stringify(mentions) : null
+        mentions ? JSON.stringify(mentions) : null,
       );
   }
   const outbox = exec
     .statement(SQL.outbox)
-    .get(
-      draft.messageId,
-      draft.conversationId,
-      draft.ts + ctx.options.outboxGraceMs,
-      draft.ts
-    ) as {
+    .get(draft.messageId, draft.conversationId, draft.ts + ctx.options.outboxGraceMs, draft.ts) as {
     id: number;
   };
   const message: Message = {
@@ -127,22 +112,16 @@ function appendOne(ctx: StoreContext, draft: MessageDraft): AppendResult {
  * each draft runs in its own savepoint, so a draft that fails rolls back
  * alone and gets its own error. A failed commit fails every draft.
  */
-export function appendBatch(
-  ctx: StoreContext,
-  drafts: readonly MessageDraft[]
-): Outcome[] {
+export function appendBatch(ctx: StoreContext, drafts: readonly MessageDraft[]): Outcome[] {
   try {
     return ctx.exec.transaction(() =>
       drafts.map((draft): Outcome => {
         try {
-          return {
-            ok: true,
-            value: ctx.exec.transaction(() => appendOne(ctx, draft)),
-          };
+          return { ok: true, value: ctx.exec.transaction(() => appendOne(ctx, draft)) };
         } catch (error) {
           return { ok: false, error: toStoreError(error, "append") };
         }
-      })
+      }),
     );
   } catch (error) {
     const mapped = toStoreError(error, "append");
@@ -155,12 +134,9 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
   const { db, exec, options } = ctx;
   // Appends asked for in the same turn of the event loop share one transaction.
   const batcher = options.groupCommit
-    ? new TurnBatch<MessageDraft, Outcome>(
-        async (drafts) => appendBatch(ctx, drafts),
-        {
-          maxBatch: options.groupCommitMaxBatch,
-        }
-      )
+    ? new TurnBatch<MessageDraft, Outcome>(async (drafts) => appendBatch(ctx, drafts), {
+        maxBatch: options.groupCommitMaxBatch,
+      })
     : undefined;
 
   return {
@@ -171,9 +147,7 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
         if (draft.replyTo !== undefined || draft.mentions !== undefined) {
           checkDraftExtras(draft, options.messageChanges);
         }
-        const outcome = batcher
-          ? await batcher.submit(draft)
-          : appendBatch(ctx, [draft])[0]!;
+        const outcome = batcher ? await batcher.submit(draft) : appendBatch(ctx, [draft])[0]!;
         if (!outcome.ok) throw outcome.error;
         return outcome.value;
       });
@@ -181,19 +155,14 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
 
     range(conversationId, query: RangeQuery) {
       return ctx.run("range", () => {
-        const limit = Math.min(
-          Math.max(0, Math.floor(query.limit)),
-          options.maxPageSize
-        );
+        const limit = Math.min(Math.max(0, Math.floor(query.limit)), options.maxPageSize);
         if (!(limit > 0)) return [];
         let q = db
           .selectFrom("messages")
           .select(MESSAGE_COLUMNS)
           .where("conversation_id", "=", conversationId);
-        if (query.afterSeq !== undefined)
-          q = q.where("seq", ">", query.afterSeq);
-        if (query.beforeSeq !== undefined)
-          q = q.where("seq", "<", query.beforeSeq);
+        if (query.afterSeq !== undefined) q = q.where("seq", ">", query.afterSeq);
+        if (query.beforeSeq !== undefined) q = q.where("seq", "<", query.beforeSeq);
         const viewer = query.viewer;
         if (viewer !== undefined) {
           // Deleted-for-me and cleared messages of the viewer stay out.
@@ -203,13 +172,11 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
                 AND h.seq = messages.seq)
               AND NOT EXISTS (SELECT 1 FROM conversation_clears AS k
               WHERE k.user_id = ${viewer} AND k.conversation_id = ${conversationId}
-                AND k.up_to_seq >= messages.seq)`
+                AND k.up_to_seq >= messages.seq)`,
           );
         }
         const ascending = query.afterSeq !== undefined;
-        const rows = exec.all(
-          q.orderBy("seq", ascending ? "asc" : "desc").limit(limit)
-        );
+        const rows = exec.all(q.orderBy("seq", ascending ? "asc" : "desc").limit(limit));
         return rows.map((row) => toMessage(row as MessageRow));
       });
     },
@@ -217,10 +184,7 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
     get(messageId) {
       return ctx.run("get", () => {
         const row = exec.first(
-          db
-            .selectFrom("messages")
-            .select(MESSAGE_COLUMNS)
-            .where("message_id", "=", messageId)
+          db.selectFrom("messages").select(MESSAGE_COLUMNS).where("message_id", "=", messageId),
         );
         return row ? toMessage(row as MessageRow) : undefined;
       });
@@ -235,7 +199,7 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
               .set({ recalled_at: Date.now(), recalled_by: by })
               .where("message_id", "=", messageId)
               .where("recalled_at", "is", null)
-              .returning(MESSAGE_COLUMNS)
+              .returning(MESSAGE_COLUMNS),
           );
           if (row) {
             const message = toMessage(row as MessageRow);
@@ -251,13 +215,10 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
           }
           // Unknown, or recalled before: a repeat writes nothing (the first recaller is kept).
           const earlier = exec.first(
-            db
-              .selectFrom("messages")
-              .select(MESSAGE_COLUMNS)
-              .where("message_id", "=", messageId)
+            db.selectFrom("messages").select(MESSAGE_COLUMNS).where("message_id", "=", messageId),
           );
           return earlier ? toMessage(earlier as MessageRow) : undefined;
-        })
+        }),
       );
     },
   };

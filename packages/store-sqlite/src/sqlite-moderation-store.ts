@@ -91,10 +91,7 @@ function toAudit(row: AuditRow): AuditEntry {
     action: row.action,
     targetKind: row.target_kind,
     targetId: row.target_id,
-    details:
-      row.details === null
-        ? null
-        : (JSON.parse(row.details) as Record<string, unknown>),
+    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
     at: row.at,
   };
 }
@@ -105,9 +102,7 @@ function where(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
 }
 
 /** @internal The SQLite {@link ModerationStore}. */
-export function createSqliteModerationStore(
-  ctx: StoreContext
-): ModerationStore {
+export function createSqliteModerationStore(ctx: StoreContext): ModerationStore {
   const { db, exec } = ctx;
   const validId = (id: number) => Number.isSafeInteger(id) && id >= 1;
 
@@ -123,7 +118,7 @@ export function createSqliteModerationStore(
                   ${s.expiresAt})
           ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, reason = EXCLUDED.reason,
             by_id = EXCLUDED.by_id, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-        `.compile(db)
+        `.compile(db),
         );
       });
     },
@@ -131,11 +126,7 @@ export function createSqliteModerationStore(
     lift(userId) {
       return ctx.run("lift suspension", async () => {
         checkModerationId(userId, "userId");
-        return (
-          exec.run(
-            sql`DELETE FROM suspensions WHERE user_id = ${userId}`.compile(db)
-          ) > 0
-        );
+        return exec.run(sql`DELETE FROM suspensions WHERE user_id = ${userId}`.compile(db)) > 0;
       });
     },
 
@@ -147,7 +138,7 @@ export function createSqliteModerationStore(
           sql<SuspensionRow>`
           SELECT * FROM suspensions
           WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${now})
-        `.compile(db)
+        `.compile(db),
         );
         return rows[0] && toSuspension(rows[0]);
       });
@@ -157,19 +148,14 @@ export function createSqliteModerationStore(
       return ctx.run("list suspensions", async () => {
         checkTime(now, "now");
         const limit = checkModerationPage({ limit: options.limit });
-        if (options.after !== undefined)
-          checkModerationId(options.after, "after");
+        if (options.after !== undefined) checkModerationId(options.after, "after");
         const rows = exec.all(
           sql<SuspensionRow>`
           SELECT * FROM suspensions
           WHERE (expires_at IS NULL OR expires_at > ${now})
-            ${
-              options.after === undefined
-                ? sql``
-                : sql`AND user_id > ${options.after}`
-            }
+            ${options.after === undefined ? sql`` : sql`AND user_id > ${options.after}`}
           ORDER BY user_id LIMIT ${limit}
-        `.compile(db)
+        `.compile(db),
         );
         return rows.map(toSuspension);
       });
@@ -187,11 +173,9 @@ export function createSqliteModerationStore(
           VALUES (${draft.reporterId}, ${target.kind}, ${target.userId}, ${
             message?.messageId ?? null
           },
-                  ${message?.conversationId ?? null}, ${draft.reason}, ${
-            draft.createdAt
-          }, 'open')
+                  ${message?.conversationId ?? null}, ${draft.reason}, ${draft.createdAt}, 'open')
           RETURNING *
-        `.compile(db)
+        `.compile(db),
         );
         return toReport(rows[0]!);
       });
@@ -203,7 +187,7 @@ export function createSqliteModerationStore(
         const rows = exec.all(
           sql<ReportRow>`
           SELECT * FROM moderation_reports WHERE id = ${reportId}
-        `.compile(db)
+        `.compile(db),
         );
         return rows[0] && toReport(rows[0]);
       });
@@ -213,15 +197,13 @@ export function createSqliteModerationStore(
       return ctx.run("list reports", async () => {
         const limit = checkModerationPage(options);
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined)
-          conditions.push(sql`id < ${options.before}`);
-        if (options.status !== undefined)
-          conditions.push(sql`status = ${options.status}`);
+        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
+        if (options.status !== undefined) conditions.push(sql`status = ${options.status}`);
         const rows = exec.all(
           sql<ReportRow>`
           SELECT * FROM moderation_reports WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}
-        `.compile(db)
+        `.compile(db),
         );
         return rows.map(toReport);
       });
@@ -235,24 +217,19 @@ export function createSqliteModerationStore(
           sql<ReportRow>`
           UPDATE moderation_reports
           SET status = ${resolution.status}, resolved_by = ${resolution.by},
-              resolved_at = ${resolution.now}, resolution = ${
-            resolution.note ?? null
-          }
+              resolved_at = ${resolution.now}, resolution = ${resolution.note ?? null}
           WHERE id = ${reportId} AND status = 'open'
           RETURNING *
-        `.compile(db)
+        `.compile(db),
         );
         if (rows[0]) return toReport(rows[0]);
         const existing = exec.all(
           sql<ReportRow>`
           SELECT * FROM moderation_reports WHERE id = ${reportId}
-        `.compile(db)
+        `.compile(db),
         );
         if (!existing[0]) return undefined;
-        throw new ImError(
-          "conflict",
-          `report ${reportId} is already ${existing[0].status}`
-        );
+        throw new ImError("conflict", `report ${reportId} is already ${existing[0].status}`);
       });
     },
 
@@ -265,7 +242,7 @@ export function createSqliteModerationStore(
           VALUES (${draft.actorId}, ${draft.action}, ${draft.targetKind}, ${draft.targetId},
                   ${details}, ${draft.at})
           RETURNING *
-        `.compile(db)
+        `.compile(db),
         );
         return toAudit(rows[0]!);
       });
@@ -274,22 +251,17 @@ export function createSqliteModerationStore(
     audit(options = {}) {
       return ctx.run("list audit", async () => {
         const limit = checkModerationPage(options);
-        if (options.actorId !== undefined)
-          checkModerationId(options.actorId, "actorId");
-        if (options.targetId !== undefined)
-          checkModerationId(options.targetId, "targetId");
+        if (options.actorId !== undefined) checkModerationId(options.actorId, "actorId");
+        if (options.targetId !== undefined) checkModerationId(options.targetId, "targetId");
         const conditions: RawBuilder<unknown>[] = [];
-        if (options.before !== undefined)
-          conditions.push(sql`id < ${options.before}`);
-        if (options.actorId !== undefined)
-          conditions.push(sql`actor_id = ${options.actorId}`);
-        if (options.targetId !== undefined)
-          conditions.push(sql`target_id = ${options.targetId}`);
+        if (options.before !== undefined) conditions.push(sql`id < ${options.before}`);
+        if (options.actorId !== undefined) conditions.push(sql`actor_id = ${options.actorId}`);
+        if (options.targetId !== undefined) conditions.push(sql`target_id = ${options.targetId}`);
         const rows = exec.all(
           sql<AuditRow>`
           SELECT * FROM moderation_audit WHERE ${where(conditions)}
           ORDER BY id DESC LIMIT ${limit}
-        `.compile(db)
+        `.compile(db),
         );
         return rows.map(toAudit);
       });

@@ -1,9 +1,4 @@
-import type {
-  ClaimedOutboxEntry,
-  ClaimOptions,
-  MessageChange,
-  OutboxStore,
-} from "@lucky-im/core";
+import type { ClaimedOutboxEntry, ClaimOptions, MessageChange, OutboxStore } from "@lucky-im/core";
 import type { StoreContext } from "./context.js";
 import {
   type ChangeRow,
@@ -41,15 +36,10 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               .where("status", "=", "pending")
               .where("next_attempt_at", "<=", now)
               .where("kind", "in", [...(options.kinds ?? ["message"])])
-              .where((eb) =>
-                eb.or([
-                  eb("lease_until", "is", null),
-                  eb("lease_until", "<=", now),
-                ])
-              )
+              .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
               .orderBy("next_attempt_at")
               .orderBy("id")
-              .limit(limit)
+              .limit(limit),
           );
           if (picked.length === 0) return [];
           const leaseUntil = now + Math.max(0, options.leaseMs);
@@ -60,8 +50,8 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               .where(
                 "id",
                 "in",
-                picked.map((row) => row.id)
-              )
+                picked.map((row) => row.id),
+              ),
           );
           const messages = exec.all(
             db
@@ -70,35 +60,29 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               .where(
                 "message_id",
                 "in",
-                picked.map((row) => row.message_id)
-              )
+                picked.map((row) => row.message_id),
+              ),
           );
-          const conversationIds = [
-            ...new Set(picked.map((row) => row.conversation_id)),
-          ];
+          const conversationIds = [...new Set(picked.map((row) => row.conversation_id))];
           const participants = exec.all(
             db
               .selectFrom("cursors")
               .select(["conversation_id", "user_id"])
-              .where("conversation_id", "in", conversationIds)
+              .where("conversation_id", "in", conversationIds),
           );
           const changeOf = new Map<string, MessageChange>();
           const readChange = exec.statement(
-            "SELECT * FROM message_changes WHERE conversation_id = ? AND change_seq = ?"
+            "SELECT * FROM message_changes WHERE conversation_id = ? AND change_seq = ?",
           );
           for (const row of picked) {
             if (row.kind !== "change") continue;
-            const change = readChange.get(
-              row.conversation_id,
-              row.change_seq
-            ) as ChangeRow | undefined;
+            const change = readChange.get(row.conversation_id, row.change_seq) as
+              | ChangeRow
+              | undefined;
             if (change) changeOf.set(String(row.id), toChange(change));
           }
           const byId = new Map(
-            messages.map((row) => [
-              row.message_id,
-              toMessage(row as MessageRow),
-            ])
+            messages.map((row) => [row.message_id, toMessage(row as MessageRow)]),
           );
           const members = new Map<string, string[]>();
           for (const row of participants) {
@@ -121,8 +105,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               if (!change) continue;
               entry.change = change;
               // A private change (delete for me, clear) goes to its one user.
-              if (change.visibleTo !== undefined)
-                entry.participants = [change.visibleTo];
+              if (change.visibleTo !== undefined) entry.participants = [change.visibleTo];
             }
             entries.push(entry);
           }
@@ -142,9 +125,9 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
                 .updateTable("outbox")
                 .set({ status: "sent", lease_until: null })
                 .where("id", "in", valid)
-                .where("status", "=", "pending")
+                .where("status", "=", "pending"),
             ),
-          "bookkeeping"
+          "bookkeeping",
         );
       });
     },
@@ -164,9 +147,9 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
                   lease_until: null,
                 }))
                 .where("id", "in", valid)
-                .where("status", "=", "pending")
+                .where("status", "=", "pending"),
             ),
-          "bookkeeping"
+          "bookkeeping",
         );
       });
     },
@@ -179,10 +162,10 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               db
                 .deleteFrom("outbox")
                 .where("status", "=", "sent")
-                .where("created_at", "<", olderThan)
+                .where("created_at", "<", olderThan),
             ),
-          "bookkeeping"
-        )
+          "bookkeeping",
+        ),
       );
     },
 
@@ -196,7 +179,7 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
               eb.fn.min<number | null>("created_at").as("oldest"),
             ])
             .where("status", "=", "pending")
-            .where("kind", "in", [...(options?.kinds ?? ["message"])])
+            .where("kind", "in", [...(options?.kinds ?? ["message"])]),
         )!;
         return row.oldest === null
           ? { pending: row.pending }

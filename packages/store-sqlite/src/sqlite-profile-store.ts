@@ -35,9 +35,7 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
   const d = DEFAULT_PROFILE_FIELDS;
 
   const read = (userId: string) =>
-    exec.first(
-      db.selectFrom("profiles").selectAll().where("user_id", "=", userId)
-    );
+    exec.first(db.selectFrom("profiles").selectAll().where("user_id", "=", userId));
 
   /** `column` in [key, upper): what the partial indexes on the keys serve (BINARY order). */
   const prefixRange = (column: string, key: string) => {
@@ -65,7 +63,7 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
               SELECT p.* FROM json_each(${JSON.stringify(ids)}) AS o
               JOIN profiles AS p ON p.user_id = o.value
               ORDER BY o.key
-            `.compile(db)
+            `.compile(db),
           )
           .map(toProfile);
       });
@@ -79,26 +77,18 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
         return exec.transaction(() => {
           const current = read(userId);
           const username =
-            patch.username !== undefined
-              ? patch.username
-              : current?.username ?? d.username;
-          const displayName =
-            patch.displayName ?? current?.display_name ?? d.displayName;
+            patch.username !== undefined ? patch.username : (current?.username ?? d.username);
+          const displayName = patch.displayName ?? current?.display_name ?? d.displayName;
           const row: ProfileTable = {
             user_id: userId,
             username,
             display_name: displayName,
-            avatar:
-              patch.avatar !== undefined
-                ? patch.avatar
-                : current?.avatar ?? d.avatar,
+            avatar: patch.avatar !== undefined ? patch.avatar : (current?.avatar ?? d.avatar),
             searchable: Number(
-              patch.searchable ??
-                (current ? current.searchable === 1 : d.searchable)
+              patch.searchable ?? (current ? current.searchable === 1 : d.searchable),
             ),
             hide_last_seen: Number(
-              patch.hideLastSeen ??
-                (current ? current.hide_last_seen === 1 : d.hideLastSeen)
+              patch.hideLastSeen ?? (current ? current.hide_last_seen === 1 : d.hideLastSeen),
             ),
             last_seen_at: current?.last_seen_at ?? null,
             updated_at: now,
@@ -109,7 +99,7 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
             db
               .insertInto("profiles")
               .values(row)
-              .onConflict((oc) => oc.column("user_id").doUpdateSet(row))
+              .onConflict((oc) => oc.column("user_id").doUpdateSet(row)),
           );
           return toProfile(row);
         });
@@ -124,15 +114,11 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
           sql`
             INSERT INTO profiles (user_id, username, display_name, avatar, searchable,
               hide_last_seen, last_seen_at, updated_at, name_key, username_key)
-            VALUES (${userId}, NULL, ${d.displayName}, NULL, ${Number(
-            d.searchable
-          )},
-              ${Number(d.hideLastSeen)}, ${ts}, ${ts}, ${searchKey(
-            d.displayName
-          )}, NULL)
+            VALUES (${userId}, NULL, ${d.displayName}, NULL, ${Number(d.searchable)},
+              ${Number(d.hideLastSeen)}, ${ts}, ${ts}, ${searchKey(d.displayName)}, NULL)
             ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at
             WHERE profiles.last_seen_at IS NULL OR profiles.last_seen_at < excluded.last_seen_at
-          `.compile(db)
+          `.compile(db),
         );
       });
     },
@@ -146,13 +132,10 @@ export function createSqliteProfileStore(ctx: StoreContext): ProfileStore {
           .all(
             sql<ProfileTable>`
               SELECT * FROM profiles
-              WHERE searchable = 1 AND (${prefixRange(
-                "name_key",
-                key
-              )} OR ${prefixRange("username_key", key)})
+              WHERE searchable = 1 AND (${prefixRange("name_key", key)} OR ${prefixRange("username_key", key)})
                 ${after === undefined ? sql`` : sql`AND user_id > ${after}`}
               ORDER BY user_id LIMIT ${limit}
-            `.compile(db)
+            `.compile(db),
           )
           .map(toProfile);
       });

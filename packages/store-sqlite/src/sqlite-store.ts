@@ -1,10 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import {
-  resolveMessageChangeLimits,
-  resolvePeopleLimits,
-  type Storage,
-} from "@lucky-im/core";
+import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { makeRun, type StoreContext } from "./context.js";
@@ -31,18 +27,10 @@ export interface SqliteStore extends Storage {
   readonly path: string;
 }
 
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min = 1
-): number {
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < min) {
-    throw storeError(
-      "bad_request",
-      `option ${name} must be a number >= ${min}, got ${v}`
-    );
+    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
   }
   return v;
 }
@@ -58,12 +46,9 @@ export function openConnection(options: SqliteStoreOptions): {
   if (options.database) return { connection: options.database, owned: false };
   if (!options.path) throw storeError("bad_request", "give path or database");
   try {
-    if (options.path !== ":memory:")
-      mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
     // The structural type is narrower than @types/better-sqlite3 (its generics differ).
-    const connection = new BetterSqlite3(
-      options.path
-    ) as unknown as SqliteConnection;
+    const connection = new BetterSqlite3(options.path) as unknown as SqliteConnection;
     return { connection, owned: true };
   } catch (error) {
     throw toStoreError(error, `opening "${options.path}"`);
@@ -71,18 +56,13 @@ export function openConnection(options: SqliteStoreOptions): {
 }
 
 /** @internal Sets the pragmas every connection of the store needs. */
-export function configure(
-  connection: SqliteConnection,
-  options: SqliteStoreOptions
-): void {
-  const busyTimeoutMs = Math.floor(
-    positive("busyTimeoutMs", options.busyTimeoutMs, 5000, 0)
-  );
+export function configure(connection: SqliteConnection, options: SqliteStoreOptions): void {
+  const busyTimeoutMs = Math.floor(positive("busyTimeoutMs", options.busyTimeoutMs, 5000, 0));
   const synchronous = options.synchronous ?? "full";
   if (synchronous !== "full" && synchronous !== "normal") {
     throw storeError(
       "bad_request",
-      `option synchronous must be "full" or "normal", got ${synchronous}`
+      `option synchronous must be "full" or "normal", got ${synchronous}`,
     );
   }
   // First: the WAL switch below may itself wait for another connection.
@@ -115,30 +95,25 @@ export function configure(
  * await storage.close();
  * ```
  */
-export async function createSqliteStore(
-  options: SqliteStoreOptions
-): Promise<SqliteStore> {
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const resolved = {
     maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
     outboxGraceMs: positive("outboxGraceMs", options.outboxGraceMs, 2000, 0),
     groupCommit: options.groupCommit ?? true,
     groupCommitMaxBatch: Math.floor(
-      positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500)
+      positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
     ),
     people: resolvePeopleLimits(options.peopleLimits),
   };
   const { connection, owned } = openConnection(options);
   const db = new Kysely<Database>({
     // kysely's statement shape is a subset of better-sqlite3's.
-    dialect: new SqliteDialect({
-      database: connection as unknown as SqliteDatabase,
-    }),
+    dialect: new SqliteDialect({ database: connection as unknown as SqliteDatabase }),
   });
   try {
     configure(connection, options);
-    if (options.migrate ?? true)
-      await runMigrations(db as Kysely<unknown>, connection);
+    if (options.migrate ?? true) await runMigrations(db as Kysely<unknown>, connection);
   } catch (error) {
     if (owned) connection.close();
     throw toStoreError(error, "opening the store");
@@ -149,7 +124,7 @@ export async function createSqliteStore(
   const exec = new Executor(
     connection,
     durable,
-    options.asyncBookkeepingCommits ?? true ? "NORMAL" : durable
+    (options.asyncBookkeepingCommits ?? true) ? "NORMAL" : durable,
   );
   const ctx: StoreContext = {
     db,
@@ -158,11 +133,7 @@ export async function createSqliteStore(
     run: makeRun(() => closed),
     nextTouch: () =>
       (
-        exec
-          .statement(
-            "SELECT coalesce(max(touched_at), 0) + 1 AS t FROM conversations"
-          )
-          .get() as {
+        exec.statement("SELECT coalesce(max(touched_at), 0) + 1 AS t FROM conversations").get() as {
           t: number;
         }
       ).t,

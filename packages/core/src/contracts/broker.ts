@@ -12,16 +12,10 @@ export interface DeliveryInfo {
  * dead-letter it. Resolve once the envelope is handed to local sessions: never
  * wait for a client's ack here.
  */
-export type DeliveryHandler = (
-  envelope: Envelope,
-  info: DeliveryInfo
-) => Promise<void>;
+export type DeliveryHandler = (envelope: Envelope, info: DeliveryInfo) => Promise<void>;
 
 /** Handles one control message from any node (including this one). */
-export type ControlHandler = (
-  message: ControlMessage,
-  fromNodeId: string
-) => void;
+export type ControlHandler = (message: ControlMessage, fromNodeId: string) => void;
 
 /**
  * Moves envelopes between nodes. The broker only makes delivery fast: the

@@ -60,29 +60,17 @@ export interface ContactStore {
    * Resolves with the request as stored. Rejects with `not_found` when there is no pending,
    * unexpired request from `fromId` to `toId` (also for the loser of two concurrent accepts).
    */
-  acceptRequest(
-    toId: string,
-    fromId: string,
-    now: number
-  ): Promise<ContactRequest>;
+  acceptRequest(toId: string, fromId: string, now: number): Promise<ContactRequest>;
   /**
    * `toId` declines the pending request from `fromId` (state `declined`). Resolves with the
    * request; `not_found` when there is no pending, unexpired request.
    */
-  declineRequest(
-    toId: string,
-    fromId: string,
-    now: number
-  ): Promise<ContactRequest>;
+  declineRequest(toId: string, fromId: string, now: number): Promise<ContactRequest>;
   /**
    * `fromId` cancels its pending request to `toId` (state `cancelled`). Resolves with the
    * request; `not_found` when there is no pending, unexpired request.
    */
-  cancelRequest(
-    fromId: string,
-    toId: string,
-    now: number
-  ): Promise<ContactRequest>;
+  cancelRequest(fromId: string, toId: string, now: number): Promise<ContactRequest>;
   /** The stored request from `fromId` to `toId` in any state (an expired one is still `pending`), or undefined. */
   request(fromId: string, toId: string): Promise<ContactRequest | undefined>;
   /**
@@ -95,7 +83,7 @@ export interface ContactStore {
     options: PeoplePage & {
       /** The current time: requests expired at it are left out. */
       now: number;
-    }
+    },
   ): Promise<ContactRequest[]>;
   /** Ends the contact both ways. Resolves true when they were contacts. */
   removeContact(userId: string, contactId: string): Promise<boolean>;
@@ -104,11 +92,7 @@ export interface ContactStore {
    * remark is untouched. `not_found` when they are not contacts; `bad_request` over
    * `maxRemarkLength`.
    */
-  setRemark(
-    userId: string,
-    contactId: string,
-    remark: string | null
-  ): Promise<void>;
+  setRemark(userId: string, contactId: string, remark: string | null): Promise<void>;
   /** `userId`'s side of the contact with `contactId`, or undefined when they are not contacts. */
   contact(userId: string, contactId: string): Promise<Contact | undefined>;
   /** The user's contacts, ascending by contact id, paged with `after` = the last contact id. */

@@ -16,10 +16,7 @@ export interface ConversationSettingsStore {
    * (conversations the user is not in are left out). Conversations never changed
    * come back with the defaults (`defaultConversationSettings`).
    */
-  get(
-    userId: string,
-    conversationIds?: readonly string[]
-  ): Promise<ConversationSettings[]>;
+  get(userId: string, conversationIds?: readonly string[]): Promise<ConversationSettings[]>;
   /**
    * Applies the fields present in `patch` in one transaction and resolves with the stored
    * settings. `pinned: true` sets `pinnedAt` to `now` unless already pinned. Rejects with
@@ -30,6 +27,6 @@ export interface ConversationSettingsStore {
     userId: string,
     conversationId: string,
     patch: ConversationSettingsPatch,
-    now: number
+    now: number,
   ): Promise<ConversationSettings>;
 }

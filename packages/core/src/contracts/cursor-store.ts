@@ -40,21 +40,13 @@ export interface CursorStore {
    * @returns the stored delivered seq when this call raised it, else `undefined` (the engine
    * sends receipts with this value only: a receipt never claims more than the store holds).
    */
-  markDelivered(
-    userId: string,
-    conversationId: string,
-    seq: number
-  ): Promise<number | undefined>;
+  markDelivered(userId: string, conversationId: string, seq: number): Promise<number | undefined>;
   /**
    * Raises the read cursor (and the delivered cursor) to `seq`, capped like {@link CursorStore.markDelivered}.
    *
    * @returns the stored read seq when this call raised it, else `undefined`.
    */
-  markRead(
-    userId: string,
-    conversationId: string,
-    seq: number
-  ): Promise<number | undefined>;
+  markRead(userId: string, conversationId: string, seq: number): Promise<number | undefined>;
   /**
    * Optional: many moves in one round trip, each with exactly the rules of `markDelivered` /
    * `markRead`. The engine writes its batched acks and reads with it when present.
@@ -64,10 +56,7 @@ export interface CursorStore {
    */
   markMany?(moves: readonly CursorMove[]): Promise<CursorMoved[]>;
   /** The user's cursors in every conversation they are in (or only the ones listed). */
-  cursors(
-    userId: string,
-    conversationIds?: readonly string[]
-  ): Promise<Cursor[]>;
+  cursors(userId: string, conversationIds?: readonly string[]): Promise<Cursor[]>;
   /**
    * The user's conversations in ONE query: pinned ones first (newest pin first), then
    * newest activity first (a group without messages counts from its creation); each with
@@ -81,7 +70,7 @@ export interface CursorStore {
       limit?: number;
       /** Skip this many first. @default 0 */
       offset?: number;
-    }
+    },
   ): Promise<ConversationSummary[]>;
   /** Users who have a cursor in the conversation (its participants). */
   participants(conversationId: string): Promise<string[]>;
@@ -91,8 +80,5 @@ export interface CursorStore {
    * Conversations the user is not in, or with no other participant, are left out. Lets a new
    * device show which of the user's messages were read without having seen the receipts.
    */
-  peerCursors(
-    userId: string,
-    conversationIds: readonly string[]
-  ): Promise<PeerCursor[]>;
+  peerCursors(userId: string, conversationIds: readonly string[]): Promise<PeerCursor[]>;
 }

@@ -109,10 +109,7 @@ export interface GroupJoinStore {
   /** The group's settings (the defaults when never set), or undefined when the group does not exist. */
   settings(groupId: string): Promise<GroupJoinSettings | undefined>;
   /** Applies the fields present in `patch`; returns the settings. `ImError("not_found")` without the group. */
-  updateSettings(
-    groupId: string,
-    patch: Partial<GroupJoinSettings>
-  ): Promise<GroupJoinSettings>;
+  updateSettings(groupId: string, patch: Partial<GroupJoinSettings>): Promise<GroupJoinSettings>;
   /**
    * Opens a ticket. `ImError("conflict")` when the user has a pending,
    * unexpired ticket of the same kind for the group (a pending one that
@@ -137,11 +134,7 @@ export interface GroupJoinStore {
    * for an unknown ticket, `ImError("conflict")` when it is no longer pending
    * or expired.
    */
-  declineTicket(
-    ticketId: string,
-    by: string,
-    now: number
-  ): Promise<GroupJoinTicket>;
+  declineTicket(ticketId: string, by: string, now: number): Promise<GroupJoinTicket>;
   /** Stores a new invite link. `ImError("not_found")` without the group. */
   createLink(link: NewInviteLink): Promise<GroupInviteLink>;
   /** One link, or undefined. */

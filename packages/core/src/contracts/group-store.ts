@@ -47,11 +47,7 @@ export interface GroupStore {
    * the ids actually added (the engine announces only those); rejects with
    * `ImError("not_found")` when the group does not exist.
    */
-  addMembers(
-    groupId: string,
-    userIds: readonly string[],
-    joinedAt: number
-  ): Promise<string[]>;
+  addMembers(groupId: string, userIds: readonly string[], joinedAt: number): Promise<string[]>;
   /**
    * Removes members and deletes their cursors. Resolves with the ids that were members (the
    * engine announces only those); an unknown group or id is not an error (resolves `[]`).
@@ -68,11 +64,7 @@ export interface GroupStore {
    * or unmutes with `null`. Rejects with `ImError("not_found")` when the group or the member
    * does not exist.
    */
-  muteMember(
-    groupId: string,
-    userId: string,
-    until: number | null
-  ): Promise<void>;
+  muteMember(groupId: string, userId: string, until: number | null): Promise<void>;
   /**
    * Applies the fields present in `patch` (a rename, muting everyone); absent fields keep
    * their value, and the next {@link GroupStore.get} returns the new ones. Rejects with

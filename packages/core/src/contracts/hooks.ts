@@ -41,17 +41,9 @@ export interface ImHooks {
    * fail the send. `context.muted` names those of `userIds` who muted the conversation, `context.mentioned` those of `userIds` the message
    * mentions (by id or `all`), so a push can override a mute.
    */
-  onOffline?(
-    message: Message,
-    userIds: string[],
-    context: OfflineContext
-  ): Promise<void>;
+  onOffline?(message: Message, userIds: string[], context: OfflineContext): Promise<void>;
   /** Authorize a call signal; throw an `ImError` to refuse. */
-  beforeSignal?(
-    principal: Principal,
-    to: string,
-    callId: string
-  ): Promise<void>;
+  beforeSignal?(principal: Principal, to: string, callId: string): Promise<void>;
   /**
    * Users the host relates to `userId` besides those who share a conversation with it
    * (its contacts): they may watch its presence and get its `profile` frames. The engine

@@ -111,19 +111,14 @@ export interface MessageChangeStore {
     conversationId: string,
     afterChangeSeq: number,
     limit: number,
-    viewer?: string
+    viewer?: string,
   ): Promise<MessageChange[]>;
   /** The last `changeSeq` of each named conversation (0 when it has none). */
-  lastChangeSeqs(
-    conversationIds: readonly string[]
-  ): Promise<Map<string, number>>;
+  lastChangeSeqs(conversationIds: readonly string[]): Promise<Map<string, number>>;
   /** Earlier bodies of a message, oldest first (empty when never edited, or history is off). */
   editHistory(messageId: string): Promise<MessageEdit[]>;
   /** Aggregated reactions of these messages, with whether `viewer` reacted, ordered by message then key. */
-  reactions(
-    messageIds: readonly string[],
-    viewer: string
-  ): Promise<ReactionSummary[]>;
+  reactions(messageIds: readonly string[], viewer: string): Promise<ReactionSummary[]>;
   /** The pinned messages of a conversation, newest pin first. */
   pins(conversationId: string): Promise<PinnedMessage[]>;
   /**
@@ -131,10 +126,7 @@ export interface MessageChangeStore {
    * them (by id or `all`), sent by someone else, neither recalled nor hidden
    * for them. Conversations without any are left out of the map.
    */
-  mentionCounts(
-    userId: string,
-    conversationIds: readonly string[]
-  ): Promise<Map<string, number>>;
+  mentionCounts(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>>;
   /** Full-text search; see {@link SearchQuery}. */
   search(query: SearchQuery): Promise<SearchPage>;
 }

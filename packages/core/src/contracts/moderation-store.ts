@@ -23,10 +23,7 @@ export interface ModerationStore {
   /** The user's suspension in force at `now`, or undefined (none, or expired). */
   suspension(userId: string, now: number): Promise<Suspension | undefined>;
   /** The suspensions in force at `now`, ascending by user id after `after`, at most `limit`. */
-  suspensions(
-    now: number,
-    options?: { after?: string; limit?: number }
-  ): Promise<Suspension[]>;
+  suspensions(now: number, options?: { after?: string; limit?: number }): Promise<Suspension[]>;
   /** Stores an open report and resolves with it (its `reportId` assigned). */
   addReport(draft: ReportDraft): Promise<Report>;
   /** One report, or undefined. */
@@ -37,10 +34,7 @@ export interface ModerationStore {
    * Closes an open report; resolves with it, or undefined when there is no such report.
    * A report that is not open stays as it is (`conflict`).
    */
-  resolveReport(
-    reportId: number,
-    resolution: ReportResolution
-  ): Promise<Report | undefined>;
+  resolveReport(reportId: number, resolution: ReportResolution): Promise<Report | undefined>;
   /** Appends an admin action to the audit log; resolves with it (its `entryId` assigned). */
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
   /** A page of the audit log, newest first, optionally of one admin or one target. */

@@ -1,8 +1,4 @@
-import type {
-  Profile,
-  ProfilePatch,
-  ProfileSearchOptions,
-} from "../domain/profile.js";
+import type { Profile, ProfilePatch, ProfileSearchOptions } from "../domain/profile.js";
 
 /**
  * Users' public profiles. A profile exists once `update` or `setLastSeen` wrote

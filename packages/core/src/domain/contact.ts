@@ -1,9 +1,5 @@
 /** Where a contact request stands. Only `pending` requests can be accepted, declined or cancelled. */
-export type ContactRequestState =
-  | "pending"
-  | "accepted"
-  | "declined"
-  | "cancelled";
+export type ContactRequestState = "pending" | "accepted" | "declined" | "cancelled";
 
 /** A contact request from one user to another. At most one request is stored per (from, to). */
 export interface ContactRequest {
@@ -67,17 +63,10 @@ export const DEFAULT_PRIVACY_POLICY: Readonly<PrivacyPolicy> = Object.freeze({
 });
 
 /** Every {@link DirectMessagePolicy}. */
-export const DIRECT_MESSAGE_POLICIES: readonly DirectMessagePolicy[] = [
-  "anyone",
-  "contacts",
-];
+export const DIRECT_MESSAGE_POLICIES: readonly DirectMessagePolicy[] = ["anyone", "contacts"];
 
 /** Every {@link GroupInvitePolicy}. */
-export const GROUP_INVITE_POLICIES: readonly GroupInvitePolicy[] = [
-  "anyone",
-  "contacts",
-  "nobody",
-];
+export const GROUP_INVITE_POLICIES: readonly GroupInvitePolicy[] = ["anyone", "contacts", "nobody"];
 
 /**
  * What the engine needs to know about another user before letting `viewer`

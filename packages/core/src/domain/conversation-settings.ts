@@ -28,23 +28,12 @@ export interface ConversationSettingsPatch {
 }
 
 /** The settings of a conversation the user never changed. */
-export function defaultConversationSettings(
-  conversationId: string
-): ConversationSettings {
-  return {
-    conversationId,
-    pinnedAt: null,
-    mutedUntil: null,
-    archived: false,
-    markedUnread: false,
-  };
+export function defaultConversationSettings(conversationId: string): ConversationSettings {
+  return { conversationId, pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false };
 }
 
 /** True when `settings` mute notifications at `now` (ms since epoch). */
-export function isMuted(
-  settings: Pick<ConversationSettings, "mutedUntil">,
-  now: number
-): boolean {
+export function isMuted(settings: Pick<ConversationSettings, "mutedUntil">, now: number): boolean {
   const { mutedUntil } = settings;
   return mutedUntil === "forever" || (mutedUntil !== null && mutedUntil > now);
 }

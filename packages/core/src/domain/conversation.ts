@@ -72,27 +72,19 @@ export type ParsedConversationId =
     };
 
 /** Parses a conversation id; throws `bad_request` on a malformed one. */
-export function parseConversationId(
-  conversationId: string
-): ParsedConversationId {
+export function parseConversationId(conversationId: string): ParsedConversationId {
   if (conversationId.startsWith("d:")) {
     const parts = conversationId.split(":");
     const [, a, b] = parts;
-    if (parts.length === 3 && a && b)
-      return { kind: "direct", userIds: [a, b] };
+    if (parts.length === 3 && a && b) return { kind: "direct", userIds: [a, b] };
   } else if (conversationId.startsWith("g:")) {
     const groupId = conversationId.slice(2);
     if (groupId && !groupId.includes(":")) return { kind: "group", groupId };
   }
-  throw new ImError(
-    "bad_request",
-    `malformed conversation id "${conversationId}"`
-  );
+  throw new ImError("bad_request", `malformed conversation id "${conversationId}"`);
 }
 
 /** The conversation a `send`/`typing` from `from` to `to` belongs to. */
 export function conversationIdFor(from: string, to: Target): string {
-  return to.type === "group"
-    ? groupConversationId(to.id)
-    : directConversationId(from, to.id);
+  return to.type === "group" ? groupConversationId(to.id) : directConversationId(from, to.id);
 }

@@ -1,7 +1,7 @@
 import type { ServerFrame } from "../protocol/schemas.js";
-import type { NodeStats } from "./node-stats.js";
 import type { Message } from "./message.js";
 import type { MessageChange } from "./message-change.js";
+import type { NodeStats } from "./node-stats.js";
 
 /**
  * What one node sends another through the broker: work for the sessions the

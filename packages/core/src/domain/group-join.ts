@@ -18,11 +18,10 @@ export interface GroupJoinSettings {
 }
 
 /** The settings of a group that never changed them: invite only, every member may invite. */
-export const DEFAULT_GROUP_JOIN_SETTINGS: Readonly<GroupJoinSettings> =
-  Object.freeze({
-    joinMode: "invite",
-    invitePolicy: "members",
-  });
+export const DEFAULT_GROUP_JOIN_SETTINGS: Readonly<GroupJoinSettings> = Object.freeze({
+  joinMode: "invite",
+  invitePolicy: "members",
+});
 
 /** A join request (the user asks) or an invitation (a member asks the user). */
 export type JoinTicketKind = "request" | "invitation";

@@ -8,30 +8,24 @@ import type { MessageChangeLimits, SearchQuery } from "./message-change.js";
  */
 
 /** Refuses a reaction key that is empty, too long, or holds control characters. */
-export function checkReactionKey(
-  key: unknown,
-  limits: MessageChangeLimits
-): string {
+export function checkReactionKey(key: unknown, limits: MessageChangeLimits): string {
   if (typeof key !== "string" || key.length === 0 || /\p{Cc}/u.test(key)) {
     throw new ImError(
       "bad_request",
-      "a reaction key is a non-empty string without control characters"
+      "a reaction key is a non-empty string without control characters",
     );
   }
   if (key.length > limits.maxReactionKeyLength) {
     throw new ImError(
       "too_large",
-      `a reaction key is at most ${limits.maxReactionKeyLength} UTF-16 units`
+      `a reaction key is at most ${limits.maxReactionKeyLength} UTF-16 units`,
     );
   }
   return key;
 }
 
 /** Refuses an append whose reply excerpt or mentions exceed the limits. */
-export function checkDraftExtras(
-  draft: MessageDraft,
-  limits: MessageChangeLimits
-): void {
+export function checkDraftExtras(draft: MessageDraft, limits: MessageChangeLimits): void {
   if (draft.replyTo !== undefined) {
     const { messageId, excerpt, seq } = draft.replyTo;
     if (
@@ -39,26 +33,17 @@ export function checkDraftExtras(
       typeof excerpt !== "string" ||
       !Number.isSafeInteger(seq)
     ) {
-      throw new ImError(
-        "bad_request",
-        "replyTo needs a messageId, a seq and an excerpt"
-      );
+      throw new ImError("bad_request", "replyTo needs a messageId, a seq and an excerpt");
     }
     if (excerpt.length > limits.maxReplyExcerptLength) {
       throw new ImError(
         "too_large",
-        `a reply excerpt is at most ${limits.maxReplyExcerptLength} UTF-16 units`
+        `a reply excerpt is at most ${limits.maxReplyExcerptLength} UTF-16 units`,
       );
     }
   }
-  if (
-    draft.mentions !== undefined &&
-    draft.mentions.length > limits.maxMentions
-  ) {
-    throw new ImError(
-      "too_large",
-      `a message mentions at most ${limits.maxMentions} users`
-    );
+  if (draft.mentions !== undefined && draft.mentions.length > limits.maxMentions) {
+    throw new ImError("too_large", `a message mentions at most ${limits.maxMentions} users`);
   }
 }
 
@@ -75,27 +60,23 @@ export function checkSeq(seq: unknown, what: string): number {
  * against the limits: `bad_request` for too many conversations or no word,
  * `too_large` for a text over `maxSearchTextLength`.
  */
-export function searchWords(
-  query: SearchQuery,
-  limits: MessageChangeLimits
-): string[] {
+export function searchWords(query: SearchQuery, limits: MessageChangeLimits): string[] {
   if (typeof query.text !== "string")
     throw new ImError("bad_request", "search text must be a string");
   if (query.text.length > limits.maxSearchTextLength) {
     throw new ImError(
       "too_large",
-      `search text is at most ${limits.maxSearchTextLength} UTF-16 units`
+      `search text is at most ${limits.maxSearchTextLength} UTF-16 units`,
     );
   }
   if (query.conversationIds.length > limits.maxSearchConversations) {
     throw new ImError(
       "bad_request",
-      `a search names at most ${limits.maxSearchConversations} conversations`
+      `a search names at most ${limits.maxSearchConversations} conversations`,
     );
   }
   const words = tokenize(query.text);
-  if (words.length === 0)
-    throw new ImError("bad_request", "search text has no word to find");
+  if (words.length === 0) throw new ImError("bad_request", "search text has no word to find");
   return words;
 }
 
@@ -105,10 +86,7 @@ export function tokenize(text: string): string[] {
 }
 
 /** The page size of a search: `limit` (default 20) capped by `maxSearchPageSize`. */
-export function searchLimit(
-  query: SearchQuery,
-  limits: MessageChangeLimits
-): number {
+export function searchLimit(query: SearchQuery, limits: MessageChangeLimits): number {
   const asked = query.limit ?? 20;
   if (!Number.isSafeInteger(asked) || asked < 1) {
     throw new ImError("bad_request", "search limit must be an integer >= 1");

@@ -168,32 +168,28 @@ export interface MessageChangeLimits {
 }
 
 /** The defaults of {@link MessageChangeLimits}. */
-export const DEFAULT_MESSAGE_CHANGE_LIMITS: Readonly<MessageChangeLimits> =
-  Object.freeze({
-    maxReactionKeyLength: 32,
-    maxReactionsPerMessage: 100,
-    maxPinsPerConversation: 20,
-    maxReplyExcerptLength: 200,
-    maxMentions: 50,
-    maxSearchConversations: 1000,
-    maxSearchPageSize: 100,
-    maxSearchTextLength: 256,
-    keepEditHistory: true,
-    maxChangesPage: 1000,
-  });
+export const DEFAULT_MESSAGE_CHANGE_LIMITS: Readonly<MessageChangeLimits> = Object.freeze({
+  maxReactionKeyLength: 32,
+  maxReactionsPerMessage: 100,
+  maxPinsPerConversation: 20,
+  maxReplyExcerptLength: 200,
+  maxMentions: 50,
+  maxSearchConversations: 1000,
+  maxSearchPageSize: 100,
+  maxSearchTextLength: 256,
+  keepEditHistory: true,
+  maxChangesPage: 1000,
+});
 
 /** Applies the defaults and checks the limits; throws `bad_request` on a bad value. */
 export function resolveMessageChangeLimits(
-  limits: Partial<MessageChangeLimits> = {}
+  limits: Partial<MessageChangeLimits> = {},
 ): MessageChangeLimits {
   const resolved = { ...DEFAULT_MESSAGE_CHANGE_LIMITS, ...limits };
   for (const [name, value] of Object.entries(resolved)) {
     if (name === "keepEditHistory") continue;
     if (!Number.isSafeInteger(value) || (value as number) < 1) {
-      throw new ImError(
-        "bad_request",
-        `[lucky-im] [core] ${name} must be an integer >= 1`
-      );
+      throw new ImError("bad_request", `[lucky-im] [core] ${name} must be an integer >= 1`);
     }
   }
   return resolved;

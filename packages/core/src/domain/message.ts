@@ -99,7 +99,6 @@ export function toMessageFrame(message: Message): MessageFrame {
       : { messageId, seq, from, excerpt };
   }
   if (message.mentions !== undefined) frame.mentions = message.mentions;
-  if (message.editedAt !== undefined && !message.recalled)
-    frame.editedAt = message.editedAt;
+  if (message.editedAt !== undefined && !message.recalled) frame.editedAt = message.editedAt;
   return frame;
 }

@@ -154,28 +154,20 @@ export function checkModerationId(value: unknown, what: string): string {
 }
 
 /** Checks a text (a string without U+0000, not over `maxTextLength`); null passes when `nullable`. */
-export function checkModerationText(
-  value: unknown,
-  what: string,
-  nullable = false
-): void {
+export function checkModerationText(value: unknown, what: string, nullable = false): void {
   if (value === null && nullable) return;
   if (typeof value !== "string" || value.includes("\u0000"))
     throw bad(`${what} must be a string without U+0000`);
   if (value.length > MODERATION_STORE_LIMITS.maxTextLength)
-    throw bad(
-      `${what} is longer than ${MODERATION_STORE_LIMITS.maxTextLength}`
-    );
+    throw bad(`${what} is longer than ${MODERATION_STORE_LIMITS.maxTextLength}`);
 }
 
 /** Checks a suspension before it is stored. */
 export function checkSuspension(s: Suspension): void {
-  if (typeof s !== "object" || s === null)
-    throw bad("a suspension must be an object");
+  if (typeof s !== "object" || s === null) throw bad("a suspension must be an object");
   checkModerationId(s.userId, "userId");
   checkModerationId(s.by, "by");
-  if (s.kind !== "suspend" && s.kind !== "ban")
-    throw bad("kind must be suspend or ban");
+  if (s.kind !== "suspend" && s.kind !== "ban") throw bad("kind must be suspend or ban");
   checkModerationText(s.reason, "reason", true);
   checkTime(s.createdAt, "createdAt");
   if (s.expiresAt !== null) checkTime(s.expiresAt, "expiresAt");
@@ -183,12 +175,10 @@ export function checkSuspension(s: Suspension): void {
 
 /** Checks a report draft before it is stored. */
 export function checkReportDraft(draft: ReportDraft): void {
-  if (typeof draft !== "object" || draft === null)
-    throw bad("a report must be an object");
+  if (typeof draft !== "object" || draft === null) throw bad("a report must be an object");
   checkModerationId(draft.reporterId, "reporterId");
   const target = draft.target;
-  if (typeof target !== "object" || target === null)
-    throw bad("target must be an object");
+  if (typeof target !== "object" || target === null) throw bad("target must be an object");
   checkModerationId(target.userId, "target.userId");
   if (target.kind === "message") {
     checkModerationId(target.messageId, "target.messageId");
@@ -207,15 +197,13 @@ export function checkReportResolution(resolution: ReportResolution): void {
   if (resolution.status !== "resolved" && resolution.status !== "dismissed")
     throw bad("status must be resolved or dismissed");
   checkModerationId(resolution.by, "by");
-  if (resolution.note !== undefined)
-    checkModerationText(resolution.note, "note", true);
+  if (resolution.note !== undefined) checkModerationText(resolution.note, "note", true);
   checkTime(resolution.now, "now");
 }
 
 /** Checks an audit draft; returns its details serialized (or null). */
 export function checkAuditDraft(draft: AuditDraft): string | null {
-  if (typeof draft !== "object" || draft === null)
-    throw bad("an audit entry must be an object");
+  if (typeof draft !== "object" || draft === null) throw bad("an audit entry must be an object");
   checkModerationId(draft.actorId, "actorId");
   checkModerationId(draft.action, "action");
   checkModerationId(draft.targetKind, "targetKind");
@@ -225,12 +213,9 @@ export function checkAuditDraft(draft: AuditDraft): string | null {
   if (typeof draft.details !== "object" || Array.isArray(draft.details))
     throw bad("details must be an object or null");
   const json = JSON.stringify(draft.details);
-  if (
-    json.length > MODERATION_STORE_LIMITS.maxDetailsLength ||
-    json.includes("\\u0000")
-  )
+  if (json.length > MODERATION_STORE_LIMITS.maxDetailsLength || json.includes("\\u0000"))
     throw bad(
-      `details must serialize to at most ${MODERATION_STORE_LIMITS.maxDetailsLength} characters without U+0000`
+      `details must serialize to at most ${MODERATION_STORE_LIMITS.maxDetailsLength} characters without U+0000`,
     );
   return json;
 }
@@ -241,8 +226,7 @@ export function checkModerationPage(options: ModerationPageOptions): number {
   if (before !== undefined && !(Number.isSafeInteger(before) && before >= 1))
     throw bad("before must be an integer >= 1");
   if (limit === undefined) return MODERATION_STORE_LIMITS.maxPageSize;
-  if (!Number.isInteger(limit) || limit < 1)
-    throw bad("limit must be an integer >= 1");
+  if (!Number.isInteger(limit) || limit < 1) throw bad("limit must be an integer >= 1");
   return Math.min(limit, MODERATION_STORE_LIMITS.maxPageSize);
 }
 

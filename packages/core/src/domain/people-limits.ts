@@ -60,15 +60,11 @@ function bad(message: string): ImError {
  * Fills in the defaults and checks every given limit (a positive integer);
  * throws `bad_request` naming the wrong one.
  */
-export function resolvePeopleLimits(
-  limits: Partial<PeopleLimits> = {}
-): PeopleLimits {
+export function resolvePeopleLimits(limits: Partial<PeopleLimits> = {}): PeopleLimits {
   const resolved = { ...DEFAULT_PEOPLE_LIMITS, ...limits };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw bad(
-        `peopleLimits.${name} must be an integer >= 1, got ${String(value)}`
-      );
+      throw bad(`peopleLimits.${name} must be an integer >= 1, got ${String(value)}`);
     }
   }
   return resolved;
@@ -83,11 +79,7 @@ export function textLength(text: string): number {
 
 /** Checks a user id argument: a non-empty string without U+0000. */
 export function checkUserId(value: unknown, what: string): string {
-  if (
-    typeof value !== "string" ||
-    value.length === 0 ||
-    value.includes("\u0000")
-  ) {
+  if (typeof value !== "string" || value.length === 0 || value.includes("\u0000")) {
     throw bad(`${what} must be a non-empty user id`);
   }
   return value;
@@ -106,67 +98,42 @@ export function checkText(value: unknown, max: number, what: string): string {
   if (typeof value !== "string" || value.includes("\u0000")) {
     throw bad(`${what} must be a string without U+0000`);
   }
-  if (textLength(value) > max)
-    throw bad(`${what} is longer than ${max} characters`);
+  if (textLength(value) > max) throw bad(`${what} is longer than ${max} characters`);
   return value;
 }
 
 /** The page size a call gets: `limit` capped at `maxPageSize`; `bad_request` unless >= 1. */
-export function pageLimit(
-  limit: number | undefined,
-  limits: PeopleLimits
-): number {
+export function pageLimit(limit: number | undefined, limits: PeopleLimits): number {
   if (limit === undefined) return limits.maxPageSize;
-  if (!Number.isInteger(limit) || limit < 1)
-    throw bad("limit must be an integer >= 1");
+  if (!Number.isInteger(limit) || limit < 1) throw bad("limit must be an integer >= 1");
   return Math.min(limit, limits.maxPageSize);
 }
 
 /** Checks a list of user ids for a batch call (at most `maxBatch`); returns them deduplicated, in order. */
-export function checkBatch(
-  ids: readonly string[],
-  limits: PeopleLimits,
-  what: string
-): string[] {
+export function checkBatch(ids: readonly string[], limits: PeopleLimits, what: string): string[] {
   if (!Array.isArray(ids)) throw bad(`${what} must be an array of user ids`);
   const unique = [...new Set(ids)];
-  if (unique.length > limits.maxBatch)
-    throw bad(`${what}: more than ${limits.maxBatch} users`);
+  if (unique.length > limits.maxBatch) throw bad(`${what}: more than ${limits.maxBatch} users`);
   for (const id of unique) checkUserId(id, what);
   return unique;
 }
 
 /** Checks a privacy patch (known fields, known values). */
 export function checkPrivacyPatch(patch: PrivacyPatch): PrivacyPatch {
-  if (typeof patch !== "object" || patch === null)
-    throw bad("privacy patch must be an object");
+  if (typeof patch !== "object" || patch === null) throw bad("privacy patch must be an object");
   const { directMessages, groupInvites } = patch;
-  if (
-    directMessages !== undefined &&
-    !DIRECT_MESSAGE_POLICIES.includes(directMessages)
-  ) {
-    throw bad(
-      `directMessages must be one of ${DIRECT_MESSAGE_POLICIES.join(", ")}`
-    );
+  if (directMessages !== undefined && !DIRECT_MESSAGE_POLICIES.includes(directMessages)) {
+    throw bad(`directMessages must be one of ${DIRECT_MESSAGE_POLICIES.join(", ")}`);
   }
-  if (
-    groupInvites !== undefined &&
-    !GROUP_INVITE_POLICIES.includes(groupInvites)
-  ) {
-    throw bad(
-      `groupInvites must be one of ${GROUP_INVITE_POLICIES.join(", ")}`
-    );
+  if (groupInvites !== undefined && !GROUP_INVITE_POLICIES.includes(groupInvites)) {
+    throw bad(`groupInvites must be one of ${GROUP_INVITE_POLICIES.join(", ")}`);
   }
   return patch;
 }
 
 /** Checks a profile patch against the limits. */
-export function checkProfilePatch(
-  patch: ProfilePatch,
-  limits: PeopleLimits
-): ProfilePatch {
-  if (typeof patch !== "object" || patch === null)
-    throw bad("profile patch must be an object");
+export function checkProfilePatch(patch: ProfilePatch, limits: PeopleLimits): ProfilePatch {
+  if (typeof patch !== "object" || patch === null) throw bad("profile patch must be an object");
   if (patch.displayName !== undefined) {
     checkText(patch.displayName, limits.maxDisplayNameLength, "displayName");
   }
@@ -187,32 +154,21 @@ export function checkProfilePatch(
 /** Checks a search query: trimmed, 1 to `maxSearchLength` code points. Returns the trimmed query. */
 export function checkSearchQuery(query: unknown, limits: PeopleLimits): string {
   if (typeof query !== "string") throw bad("search query must be a string");
-  const trimmed = checkText(
-    query.trim(),
-    limits.maxSearchLength,
-    "search query"
-  );
+  const trimmed = checkText(query.trim(), limits.maxSearchLength, "search query");
   if (trimmed.length === 0) throw bad("search query must not be empty");
   return trimmed;
 }
 
 /** Checks a conversation-settings patch. */
-export function checkSettingsPatch(
-  patch: ConversationSettingsPatch
-): ConversationSettingsPatch {
-  if (typeof patch !== "object" || patch === null)
-    throw bad("settings patch must be an object");
+export function checkSettingsPatch(patch: ConversationSettingsPatch): ConversationSettingsPatch {
+  if (typeof patch !== "object" || patch === null) throw bad("settings patch must be an object");
   for (const flag of ["pinned", "archived", "markedUnread"] as const) {
     if (patch[flag] !== undefined && typeof patch[flag] !== "boolean") {
       throw bad(`${flag} must be a boolean`);
     }
   }
   const { mutedUntil } = patch;
-  if (
-    mutedUntil !== undefined &&
-    mutedUntil !== null &&
-    mutedUntil !== "forever"
-  ) {
+  if (mutedUntil !== undefined && mutedUntil !== null && mutedUntil !== "forever") {
     checkTime(mutedUntil, "mutedUntil");
   }
   return patch;

@@ -36,12 +36,7 @@ export interface ProfilePatch {
 export const DEFAULT_PROFILE_FIELDS: Readonly<
   Pick<
     Profile,
-    | "username"
-    | "displayName"
-    | "avatar"
-    | "searchable"
-    | "hideLastSeen"
-    | "lastSeenAt"
+    "username" | "displayName" | "avatar" | "searchable" | "hideLastSeen" | "lastSeenAt"
   >
 > = Object.freeze({
   username: null,

@@ -61,11 +61,7 @@ export interface AdminOperations {
    * with 4403 and new ones are refused (each node within `suspensionCacheMs` at worst, at
    * once when the broadcast arrives) until it expires or is lifted. Replaces an earlier one.
    */
-  suspend(
-    admin: Principal,
-    userId: string,
-    request?: SuspendRequest
-  ): Promise<Suspension>;
+  suspend(admin: Principal, userId: string, request?: SuspendRequest): Promise<Suspension>;
   /** Lifts a user's suspension; resolves with whether there was one. */
   unsuspend(admin: Principal, userId: string): Promise<boolean>;
   /** The user's suspension in force, or undefined (for a login route: refuse suspended users). */
@@ -73,7 +69,7 @@ export interface AdminOperations {
   /** The suspensions in force, by user id after `after`. */
   suspensions(
     admin: Principal,
-    options?: { after?: string; limit?: number }
+    options?: { after?: string; limit?: number },
   ): Promise<Suspension[]>;
   /** Closes every session of a user on every node (4401: the client must log in again). */
   forceLogout(admin: Principal, userId: string): Promise<void>;
@@ -81,17 +77,9 @@ export interface AdminOperations {
    * Removes any message (no recall window): participants get `recalled` with
    * `reason: "admin"` and the `recalled` change. `not_found` for an unknown message.
    */
-  deleteMessage(
-    admin: Principal,
-    messageId: string,
-    reason?: string
-  ): Promise<void>;
+  deleteMessage(admin: Principal, messageId: string, reason?: string): Promise<void>;
   /** Removes a member from any group (even its owner is not spared: `conflict` for the owner). */
-  removeMember(
-    admin: Principal,
-    groupId: string,
-    userId: string
-  ): Promise<void>;
+  removeMember(admin: Principal, groupId: string, userId: string): Promise<void>;
   /** Connections per node, messages per minute and the outbox backlog. */
   stats(admin: Principal): Promise<AdminStats>;
   /** A user's live sessions on every node. */
@@ -101,18 +89,14 @@ export interface AdminOperations {
    * (at most `limits.maxModerationReasonLength`). At most `limits.reportsPerWindow` per
    * `limits.reportWindowMs` per user on a node (`rate_limited` beyond).
    */
-  report(
-    reporterId: string,
-    target: ReportRequest,
-    reason: string
-  ): Promise<Report>;
+  report(reporterId: string, target: ReportRequest, reason: string): Promise<Report>;
   /** A page of reports, newest first. */
   reports(admin: Principal, options?: ReportPageOptions): Promise<Report[]>;
   /** Closes an open report (`not_found` unknown, `conflict` already closed). */
   resolveReport(
     admin: Principal,
     reportId: number,
-    resolution: { status: Exclude<ReportStatus, "open">; note?: string }
+    resolution: { status: Exclude<ReportStatus, "open">; note?: string },
   ): Promise<Report>;
   /** A page of the audit log, newest first. */
   audit(admin: Principal, options?: AuditPageOptions): Promise<AuditEntry[]>;

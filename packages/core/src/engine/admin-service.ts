@@ -43,7 +43,7 @@ function checkUser(userId: unknown, what = "userId"): string {
   if (typeof userId !== "string" || !USER_ID.test(userId))
     throw new ImError(
       "bad_request",
-      `${what} must be a user id (1 to 128 characters, no spaces or colons)`
+      `${what} must be a user id (1 to 128 characters, no spaces or colons)`,
     );
   return userId;
 }
@@ -57,7 +57,7 @@ function checkId(id: unknown, what: string): string {
   )
     throw new ImError(
       "bad_request",
-      `${what} must be a non-empty id of at most ${MAX_ID_LENGTH} characters`
+      `${what} must be a non-empty id of at most ${MAX_ID_LENGTH} characters`,
     );
   return id;
 }
@@ -74,20 +74,15 @@ export class AdminService implements AdminOperations {
    */
   constructor(
     private readonly core: EngineCore,
-    private readonly deps: AdminServiceDeps
+    private readonly deps: AdminServiceDeps,
   ) {}
 
   /** {@inheritDoc AdminOperations.isAdmin} */
   async isAdmin(principal: Principal): Promise<boolean> {
-    if (
-      typeof principal !== "object" ||
-      principal === null ||
-      typeof principal.userId !== "string"
-    )
+    if (typeof principal !== "object" || principal === null || typeof principal.userId !== "string")
       return false;
     const { adminClaim, isAdmin } = this.deps;
-    if (adminClaim !== undefined && principal.claims?.[adminClaim] === true)
-      return true;
+    if (adminClaim !== undefined && principal.claims?.[adminClaim] === true) return true;
     return isAdmin ? (await isAdmin(principal.userId)) === true : false;
   }
 
@@ -95,7 +90,7 @@ export class AdminService implements AdminOperations {
   async suspend(
     admin: Principal,
     userId: string,
-    request: SuspendRequest = {}
+    request: SuspendRequest = {},
   ): Promise<Suspension> {
     await this.requireAdmin(admin);
     checkUser(userId);
@@ -104,19 +99,11 @@ export class AdminService implements AdminOperations {
     const kind = request.kind ?? "suspend";
     if (kind !== "suspend" && kind !== "ban")
       throw new ImError("bad_request", "kind must be suspend or ban");
-    const reason =
-      request.reason === undefined ? null : this.checkReason(request.reason);
+    const reason = request.reason === undefined ? null : this.checkReason(request.reason);
     const { durationMs } = request;
-    if (
-      durationMs !== undefined &&
-      !(Number.isSafeInteger(durationMs) && durationMs >= 1)
-    )
-      throw new ImError(
-        "bad_request",
-        "durationMs must be a whole number of ms >= 1"
-      );
-    if (userId === admin.userId)
-      throw new ImError("bad_request", "an admin cannot suspend itself");
+    if (durationMs !== undefined && !(Number.isSafeInteger(durationMs) && durationMs >= 1))
+      throw new ImError("bad_request", "durationMs must be a whole number of ms >= 1");
+    if (userId === admin.userId) throw new ImError("bad_request", "an admin cannot suspend itself");
     const now = Date.now();
     const suspension: Suspension = {
       userId,
@@ -128,11 +115,7 @@ export class AdminService implements AdminOperations {
     };
     await this.core.storage.moderation.suspend(suspension);
     await this.changed(userId);
-    await this.deps.kick(
-      userId,
-      CloseCode.suspended,
-      kind === "ban" ? "banned" : "suspended"
-    );
+    await this.deps.kick(userId, CloseCode.suspended, kind === "ban" ? "banned" : "suspended");
     await this.audit_(admin, kind, "user", userId, {
       reason,
       expiresAt: suspension.expiresAt,
@@ -159,7 +142,7 @@ export class AdminService implements AdminOperations {
   /** {@inheritDoc AdminOperations.suspensions} */
   async suspensions(
     admin: Principal,
-    options: { after?: string; limit?: number } = {}
+    options: { after?: string; limit?: number } = {},
   ): Promise<Suspension[]> {
     await this.requireAdmin(admin);
     return this.core.storage.moderation.suspensions(Date.now(), options);
@@ -169,20 +152,12 @@ export class AdminService implements AdminOperations {
   async forceLogout(admin: Principal, userId: string): Promise<void> {
     await this.requireAdmin(admin);
     checkUser(userId);
-    await this.deps.kick(
-      userId,
-      CloseCode.unauthorized,
-      "logged out by an admin"
-    );
+    await this.deps.kick(userId, CloseCode.unauthorized, "logged out by an admin");
     await this.audit_(admin, "force_logout", "user", userId, null);
   }
 
   /** {@inheritDoc AdminOperations.deleteMessage} */
-  async deleteMessage(
-    admin: Principal,
-    messageId: string,
-    reason?: string
-  ): Promise<void> {
+  async deleteMessage(admin: Principal, messageId: string, reason?: string): Promise<void> {
     await this.requireAdmin(admin);
     checkId(messageId, "messageId");
     const why = reason === undefined ? null : this.checkReason(reason);
@@ -190,18 +165,10 @@ export class AdminService implements AdminOperations {
     const message = await core.storage.messages.get(messageId);
     if (!message) throw new ImError("not_found", "no such message");
     const participants = await this.participants(message.conversationId);
-    const recalled = await core.storage.messages.recall(
-      messageId,
-      admin.userId
-    );
+    const recalled = await core.storage.messages.recall(messageId, admin.userId);
     if (!recalled) throw new ImError("not_found", "no such message");
     void core.tasks.track(
-      announceRecallChange(
-        core,
-        recalled.conversationId,
-        recalled.messageId,
-        participants
-      )
+      announceRecallChange(core, recalled.conversationId, recalled.messageId, participants),
     );
     await core.delivery.deliverFrame(participants, {
       type: "recalled",
@@ -219,11 +186,7 @@ export class AdminService implements AdminOperations {
   }
 
   /** {@inheritDoc AdminOperations.removeMember} */
-  async removeMember(
-    admin: Principal,
-    groupId: string,
-    userId: string
-  ): Promise<void> {
+  async removeMember(admin: Principal, groupId: string, userId: string): Promise<void> {
     await this.requireAdmin(admin);
     checkId(groupId, "groupId");
     checkUser(userId);
@@ -243,9 +206,7 @@ export class AdminService implements AdminOperations {
       messagesPerMinute: nodes.reduce((sum, n) => sum + n.messagesPerMinute, 0),
       outboxBacklog: outbox.pending,
       outboxOldestMs:
-        outbox.oldestPendingAt === undefined
-          ? 0
-          : Math.max(0, Date.now() - outbox.oldestPendingAt),
+        outbox.oldestPendingAt === undefined ? 0 : Math.max(0, Date.now() - outbox.oldestPendingAt),
     };
   }
 
@@ -257,17 +218,12 @@ export class AdminService implements AdminOperations {
   }
 
   /** {@inheritDoc AdminOperations.report} */
-  async report(
-    reporterId: string,
-    target: ReportRequest,
-    reason: string
-  ): Promise<Report> {
+  async report(reporterId: string, target: ReportRequest, reason: string): Promise<Report> {
     checkUser(reporterId, "reporterId");
     if (typeof target !== "object" || target === null)
       throw new ImError("bad_request", "a report target must be an object");
     const why = this.checkReason(reason);
-    if (why.trim() === "")
-      throw new ImError("bad_request", "a report needs a reason");
+    if (why.trim() === "") throw new ImError("bad_request", "a report needs a reason");
     let resolved: Report["target"];
     if (target.kind === "user") {
       checkUser(target.userId);
@@ -281,7 +237,7 @@ export class AdminService implements AdminOperations {
         message !== undefined &&
         (await this.participants(message.conversationId).then(
           (ids) => ids.includes(reporterId),
-          () => false
+          () => false,
         ));
       // A message the reporter cannot see does not exist for them.
       if (!message || !seen) throw new ImError("not_found", "no such message");
@@ -299,7 +255,7 @@ export class AdminService implements AdminOperations {
       throw new ImError(
         "rate_limited",
         `too many reports; retry in ${Math.ceil(budget.retryAfterMs / 1000)} s`,
-        { details: { retryAfterMs: budget.retryAfterMs } }
+        { details: { retryAfterMs: budget.retryAfterMs } },
       );
     }
     return this.core.storage.moderation.addReport({
@@ -311,10 +267,7 @@ export class AdminService implements AdminOperations {
   }
 
   /** {@inheritDoc AdminOperations.reports} */
-  async reports(
-    admin: Principal,
-    options: Parameters<AdminOperations["reports"]>[1] = {}
-  ) {
+  async reports(admin: Principal, options: Parameters<AdminOperations["reports"]>[1] = {}) {
     await this.requireAdmin(admin);
     return this.core.storage.moderation.reports(options);
   }
@@ -323,15 +276,14 @@ export class AdminService implements AdminOperations {
   async resolveReport(
     admin: Principal,
     reportId: number,
-    resolution: Parameters<AdminOperations["resolveReport"]>[2]
+    resolution: Parameters<AdminOperations["resolveReport"]>[2],
   ): Promise<Report> {
     await this.requireAdmin(admin);
     if (!(Number.isSafeInteger(reportId) && reportId >= 1))
       throw new ImError("bad_request", "reportId must be an integer >= 1");
     if (typeof resolution !== "object" || resolution === null)
       throw new ImError("bad_request", "a resolution must be an object");
-    const note =
-      resolution.note === undefined ? null : this.checkReason(resolution.note);
+    const note = resolution.note === undefined ? null : this.checkReason(resolution.note);
     const report = await this.core.storage.moderation.resolveReport(reportId, {
       status: resolution.status,
       by: admin.userId,
@@ -339,40 +291,30 @@ export class AdminService implements AdminOperations {
       now: Date.now(),
     });
     if (!report) throw new ImError("not_found", `no report ${reportId}`);
-    await this.audit_(
-      admin,
-      `report_${resolution.status}`,
-      "report",
-      String(reportId),
-      {
-        note,
-        target: report.target,
-      }
-    );
+    await this.audit_(admin, `report_${resolution.status}`, "report", String(reportId), {
+      note,
+      target: report.target,
+    });
     return report;
   }
 
   /** {@inheritDoc AdminOperations.audit} */
   async audit(
     admin: Principal,
-    options: Parameters<AdminOperations["audit"]>[1] = {}
+    options: Parameters<AdminOperations["audit"]>[1] = {},
   ): Promise<AuditEntry[]> {
     await this.requireAdmin(admin);
     return this.core.storage.moderation.audit(options);
   }
 
   private async requireAdmin(admin: Principal): Promise<void> {
-    if (!(await this.isAdmin(admin)))
-      throw new ImError("forbidden", "admins only");
+    if (!(await this.isAdmin(admin))) throw new ImError("forbidden", "admins only");
   }
 
   private checkReason(reason: unknown): string {
     const max = this.core.limits.maxModerationReasonLength;
     if (typeof reason !== "string" || reason.includes("\u0000"))
-      throw new ImError(
-        "bad_request",
-        "a reason must be a string without U+0000"
-      );
+      throw new ImError("bad_request", "a reason must be a string without U+0000");
     if (reason.length > max)
       throw new ImError("bad_request", `a reason is at most ${max} characters`);
     return reason;
@@ -402,7 +344,7 @@ export class AdminService implements AdminOperations {
     action: string,
     targetKind: string,
     targetId: string,
-    details: Record<string, unknown> | null
+    details: Record<string, unknown> | null,
   ): Promise<void> {
     await this.core.storage.moderation.appendAudit({
       actorId: admin.userId,

@@ -16,16 +16,13 @@ export class Batcher<K, V> {
       /** Combines a new value with one already waiting under the same key. */
       merge?: (previous: V, next: V) => V;
       onError: (error: unknown) => void;
-    }
+    },
   ) {}
 
   add(key: K, value: V): void {
     const previous = this.items.get(key);
     const merge = this.options.merge;
-    this.items.set(
-      key,
-      previous !== undefined && merge ? merge(previous, value) : value
-    );
+    this.items.set(key, previous !== undefined && merge ? merge(previous, value) : value);
     if (this.items.size >= this.options.maxItems) {
       void this.flush();
     } else if (!this.timer) {
@@ -42,9 +39,7 @@ export class Batcher<K, V> {
     const batch = this.items;
     this.items = new Map();
     this.running = this.running.then(() =>
-      this.flushItems(batch).catch((error: unknown) =>
-        this.options.onError(error)
-      )
+      this.flushItems(batch).catch((error: unknown) => this.options.onError(error)),
     );
     return this.running;
   }

@@ -25,7 +25,7 @@ function announce(
   session: Session,
   cid: string | undefined,
   result: ChangeResult | undefined,
-  participants: readonly string[]
+  participants: readonly string[],
 ): void {
   core.replies.send(session, {
     type: "applied",
@@ -33,11 +33,7 @@ function announce(
     ...(result ? { changeSeq: result.change.changeSeq } : {}),
   });
   if (!result) return;
-  const dispatched = core.changes.dispatch(
-    result.change,
-    participants,
-    result.outboxId
-  );
+  const dispatched = core.changes.dispatch(result.change, participants, result.outboxId);
   if (dispatched instanceof Promise) void core.tasks.track(dispatched);
 }
 
@@ -46,33 +42,22 @@ export async function handleEdit(
   core: EngineCore,
   session: Session,
   frame: EditFrame,
-  frameLength: number
+  frameLength: number,
 ): Promise<void> {
   session.changeAware = true;
   try {
     const userId = session.userId!;
-    const { message, participants } = await accessMessage(
-      core,
-      userId,
-      frame.messageId
-    );
+    const { message, participants } = await accessMessage(core, userId, frame.messageId);
     if (message.from !== userId) {
       throw new ImError("forbidden", "only the sender may edit a message");
     }
-    if (message.recalled)
-      throw new ImError("conflict", "a recalled message cannot be edited");
+    if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
     if (message.body.type !== "text" || frame.body.type !== "text") {
-      throw new ImError(
-        "bad_request",
-        "only a text message can be edited, with a text body"
-      );
+      throw new ImError("bad_request", "only a text message can be edited, with a text body");
     }
     const now = Date.now();
     if (now - message.ts > core.limits.editWindowMs) {
-      throw new ImError(
-        "conflict",
-        `the edit window (${core.limits.editWindowMs} ms) has passed`
-      );
+      throw new ImError("conflict", `the edit window (${core.limits.editWindowMs} ms) has passed`);
     }
     checkBody(core, frame.body, frameLength);
     const result = await core.storage.changes.edit({
@@ -91,31 +76,18 @@ export async function handleEdit(
 export async function handleReact(
   core: EngineCore,
   session: Session,
-  frame: ReactFrame
+  frame: ReactFrame,
 ): Promise<void> {
   session.changeAware = true;
   try {
     const userId = session.userId!;
     // Empty and control-character keys are bad_request before any read; the store bounds the length.
     if (frame.key.length === 0 || /\p{Cc}/u.test(frame.key)) {
-      throw new ImError(
-        "bad_request",
-        "a reaction key is non-empty, without control characters"
-      );
+      throw new ImError("bad_request", "a reaction key is non-empty, without control characters");
     }
-    const { message, participants } = await accessMessage(
-      core,
-      userId,
-      frame.messageId
-    );
-    if (message.recalled)
-      throw new ImError("conflict", "a recalled message takes no reaction");
-    const input = {
-      messageId: message.messageId,
-      userId,
-      key: frame.key,
-      ts: Date.now(),
-    };
+    const { message, participants } = await accessMessage(core, userId, frame.messageId);
+    if (message.recalled) throw new ImError("conflict", "a recalled message takes no reaction");
+    const input = { messageId: message.messageId, userId, key: frame.key, ts: Date.now() };
     const result = frame.remove
       ? await core.storage.changes.unreact(input)
       : await core.storage.changes.react(input);
@@ -129,23 +101,16 @@ export async function handleReact(
 export async function handlePin(
   core: EngineCore,
   session: Session,
-  frame: PinFrame
+  frame: PinFrame,
 ): Promise<void> {
   session.changeAware = true;
   try {
     const userId = session.userId!;
     const access = await accessMessage(core, userId, frame.messageId);
     if (!access.direct && !access.manager) {
-      throw new ImError(
-        "forbidden",
-        "only a group owner or admin may pin messages"
-      );
+      throw new ImError("forbidden", "only a group owner or admin may pin messages");
     }
-    const input = {
-      messageId: access.message.messageId,
-      by: userId,
-      ts: Date.now(),
-    };
+    const input = { messageId: access.message.messageId, by: userId, ts: Date.now() };
     const result = frame.remove
       ? await core.storage.changes.unpin(input)
       : await core.storage.changes.pin(input);
@@ -159,16 +124,12 @@ export async function handlePin(
 export async function handleDeleteForMe(
   core: EngineCore,
   session: Session,
-  frame: DeleteForMeFrame
+  frame: DeleteForMeFrame,
 ): Promise<void> {
   session.changeAware = true;
   try {
     const userId = session.userId!;
-    const { message, participants } = await accessMessage(
-      core,
-      userId,
-      frame.messageId
-    );
+    const { message, participants } = await accessMessage(core, userId, frame.messageId);
     const result = await core.storage.changes.deleteForMe({
       messageId: message.messageId,
       userId,
@@ -184,18 +145,13 @@ export async function handleDeleteForMe(
 export async function handleClear(
   core: EngineCore,
   session: Session,
-  frame: ClearFrame
+  frame: ClearFrame,
 ): Promise<void> {
   session.changeAware = true;
   try {
     const userId = session.userId!;
-    if (frame.upToSeq < 1)
-      throw new ImError("bad_request", "upToSeq must be >= 1");
-    const { participants } = await accessConversation(
-      core,
-      userId,
-      frame.conversationId
-    );
+    if (frame.upToSeq < 1) throw new ImError("bad_request", "upToSeq must be >= 1");
+    const { participants } = await accessConversation(core, userId, frame.conversationId);
     const result = await core.storage.changes.clearConversation({
       conversationId: frame.conversationId,
       userId,

@@ -16,7 +16,7 @@ export interface ChangeDispatch {
   dispatch(
     change: MessageChange,
     participants: readonly string[],
-    outboxId: string | undefined
+    outboxId: string | undefined,
   ): boolean | Promise<boolean>;
 }
 
@@ -41,25 +41,20 @@ export class ChangeSettlement implements ChangeDispatch {
 
   /** @param deps - the collaborators (see {@link ChangeSettlementDeps}) */
   constructor(private readonly deps: ChangeSettlementDeps) {
-    this.sentMarks = new Batcher(
-      (items) => deps.outbox.markSent([...items.keys()]),
-      {
-        delayMs: 5,
-        maxItems: 500,
-        onError: (error) =>
-          deps.errors.report(error, "marking change outbox entries sent"),
-      }
-    );
+    this.sentMarks = new Batcher((items) => deps.outbox.markSent([...items.keys()]), {
+      delayMs: 5,
+      maxItems: 500,
+      onError: (error) => deps.errors.report(error, "marking change outbox entries sent"),
+    });
   }
 
   /** {@inheritDoc ChangeDispatch.dispatch} */
   dispatch(
     change: MessageChange,
     participants: readonly string[],
-    outboxId: string | undefined
+    outboxId: string | undefined,
   ): boolean | Promise<boolean> {
-    const audience =
-      change.visibleTo !== undefined ? [change.visibleTo] : participants;
+    const audience = change.visibleTo !== undefined ? [change.visibleTo] : participants;
     let result: boolean | Promise<boolean>;
     try {
       result = this.deps.delivery.deliverChange(change, audience);
@@ -73,7 +68,7 @@ export class ChangeSettlement implements ChangeDispatch {
       (error: unknown) => {
         this.deps.errors.report(error, "delivering a change");
         return false;
-      }
+      },
     );
   }
 

@@ -57,7 +57,7 @@ export class ConnectionLifecycle {
    */
   constructor(
     private readonly core: EngineCore,
-    private readonly deps: ConnectionLifecycleDeps
+    private readonly deps: ConnectionLifecycleDeps,
   ) {}
 
   /** Open connections, authenticated or not. */
@@ -90,10 +90,7 @@ export class ConnectionLifecycle {
     } catch (error) {
       // `unavailable` (a JWKS or token store down) is not the client's fault: it must
       // not be told to throw its token away.
-      if (
-        isImError(error) &&
-        (error.code === "unauthorized" || error.code === "unavailable")
-      )
+      if (isImError(error) && (error.code === "unauthorized" || error.code === "unavailable"))
         throw error;
       throw new ImError("unauthorized", "invalid token", { cause: error });
     }
@@ -110,10 +107,7 @@ export class ConnectionLifecycle {
       void this.completeAuth(session, connection.info.principal, undefined);
     } else {
       session.authTimer = setTimeout(() => {
-        if (
-          session.state === "connecting" ||
-          session.state === "authenticating"
-        ) {
+        if (session.state === "connecting" || session.state === "authenticating") {
           connection.close(CloseCode.authTimeout, "authentication timeout");
         }
       }, this.core.limits.authTimeoutMs);
@@ -132,13 +126,8 @@ export class ConnectionLifecycle {
       case "closed":
         return;
       case "authenticating":
-        if (
-          session.queuedFrames.length >= this.core.limits.maxFramesBeforeReady
-        ) {
-          session.connection.close(
-            CloseCode.policyViolation,
-            "too many frames before ready"
-          );
+        if (session.queuedFrames.length >= this.core.limits.maxFramesBeforeReady) {
+          session.connection.close(CloseCode.policyViolation, "too many frames before ready");
         } else {
           session.queuedFrames.push(data);
         }
@@ -146,10 +135,7 @@ export class ConnectionLifecycle {
       case "connecting": {
         const decoded = decodeClientFrame(data, this.deps.jsonLimits);
         if (!decoded.ok || decoded.frame.type !== "auth") {
-          session.connection.close(
-            CloseCode.unauthorized,
-            "authenticate first"
-          );
+          session.connection.close(CloseCode.unauthorized, "authenticate first");
           return;
         }
         void this.onAuthFrame(session, decoded.frame);
@@ -168,9 +154,7 @@ export class ConnectionLifecycle {
         }
         // Chained per session so frames are handled in the order they came,
         // however the limiter's answers interleave.
-        session.frameChain = session.frameChain.then(() =>
-          this.limitThenHandle(session, data)
-        );
+        session.frameChain = session.frameChain.then(() => this.limitThenHandle(session, data));
     }
   }
 
@@ -178,10 +162,7 @@ export class ConnectionLifecycle {
   private countFrame(session: Session): boolean {
     const now = Date.now();
     const { framesPerWindow, rateWindowMs } = this.core.limits;
-    if (
-      session.rateWindowCount === 0 ||
-      now - session.rateWindowStart >= rateWindowMs
-    ) {
+    if (session.rateWindowCount === 0 || now - session.rateWindowStart >= rateWindowMs) {
       session.rateWindowStart = now;
       session.rateWindowCount = 0;
     }
@@ -193,9 +174,7 @@ export class ConnectionLifecycle {
   private async limitThenHandle(session: Session, data: string): Promise<void> {
     let allowed = true;
     try {
-      const key = this.deps.rateLimitByUser
-        ? `user:${session.userId}`
-        : `conn:${session.id}`;
+      const key = this.deps.rateLimitByUser ? `user:${session.userId}` : `conn:${session.id}`;
       allowed = (await this.deps.rateLimiter!.consume(key)).allowed;
     } catch (error) {
       // A limiter outage must not stop the chat: let the frame through and say so.
@@ -220,20 +199,12 @@ export class ConnectionLifecycle {
           // sends it let through were answered. Close once those answers went out, as
           // when every frame waited for the limiter.
           session.rateLimitClosing = true;
-          setImmediate(() =>
-            session.connection.close(CloseCode.rateLimited, "rate limited")
-          );
+          setImmediate(() => session.connection.close(CloseCode.rateLimited, "rate limited"));
         }
         return;
       }
-      const cid = decoded.ok
-        ? (decoded.frame as { cid?: string }).cid
-        : decoded.cid;
-      core.replies.error(
-        session,
-        new ImError("rate_limited", "too many frames; slow down"),
-        cid
-      );
+      const cid = decoded.ok ? (decoded.frame as { cid?: string }).cid : decoded.cid;
+      core.replies.error(session, new ImError("rate_limited", "too many frames; slow down"), cid);
       return;
     }
     session.rateLimitStrikes = 0;
@@ -263,7 +234,7 @@ export class ConnectionLifecycle {
       } else if (unavailable) {
         session.connection.close(
           CloseCode.tryAgainLater,
-          "authentication unavailable; retry later"
+          "authentication unavailable; retry later",
         );
       } else {
         session.connection.close(CloseCode.unauthorized, "invalid token");
@@ -274,7 +245,7 @@ export class ConnectionLifecycle {
       if (principal.userId !== session.userId) {
         session.connection.close(
           CloseCode.unauthorized,
-          "a renewed token must be for the same user"
+          "a renewed token must be for the same user",
         );
         return;
       }
@@ -290,21 +261,18 @@ export class ConnectionLifecycle {
   private async completeAuth(
     session: Session,
     principal: Principal,
-    device: AuthFrame["device"]
+    device: AuthFrame["device"],
   ): Promise<void> {
     if (session.state === "closed") return;
     const { core } = this;
     if (!USER_ID.test(principal.userId)) {
       session.connection.close(
         CloseCode.unauthorized,
-        "the token's subject is not a valid user id"
+        "the token's subject is not a valid user id",
       );
       return;
     }
-    if (
-      principal.expiresAt !== undefined &&
-      principal.expiresAt <= Date.now()
-    ) {
+    if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) {
       session.connection.close(CloseCode.unauthorized, "token expired");
       return;
     }
@@ -315,10 +283,8 @@ export class ConnectionLifecycle {
     if (session.isClosed) return;
     const { info: connectionInfo } = session.connection;
     session.principal = principal;
-    const deviceId =
-      principal.deviceId ?? device?.id ?? connectionInfo.deviceId;
-    const deviceClass =
-      principal.deviceClass ?? device?.class ?? connectionInfo.deviceClass;
+    const deviceId = principal.deviceId ?? device?.id ?? connectionInfo.deviceId;
+    const deviceClass = principal.deviceClass ?? device?.class ?? connectionInfo.deviceClass;
     session.info = {
       sessionId: session.id,
       userId: principal.userId,
@@ -327,15 +293,11 @@ export class ConnectionLifecycle {
       ...(deviceId === undefined ? {} : { deviceId }),
       ...(deviceClass === undefined ? {} : { deviceClass }),
     };
-    if (core.multiDevice === "one-per-device-class")
-      await this.replaceOlderSessions(session);
+    if (core.multiDevice === "one-per-device-class") await this.replaceOlderSessions(session);
     if (session.isClosed) return;
     const here = core.registry.ofUser(principal.userId)?.size ?? 0;
     if (here >= core.limits.maxSessionsPerUser) {
-      session.connection.close(
-        CloseCode.policyViolation,
-        "too many sessions for this user"
-      );
+      session.connection.close(CloseCode.policyViolation, "too many sessions for this user");
       return;
     }
     const firstHere = here === 0;
@@ -351,8 +313,7 @@ export class ConnectionLifecycle {
     this.sendReady(session);
     this.scheduleExpiry(session);
     core.events.emit("connection", session.info);
-    if (firstHere)
-      void this.deps.presenceEvents.changed(principal.userId, true);
+    if (firstHere) void this.deps.presenceEvents.changed(principal.userId, true);
     const queued = session.queuedFrames.splice(0);
     for (const data of queued) this.onFrame(session, data);
   }
@@ -403,8 +364,8 @@ export class ConnectionLifecycle {
               sessionId: s.sessionId,
               code: CloseCode.sessionReplaced,
               reason: "session replaced",
-            })
-          )
+            }),
+          ),
       );
     } catch (error) {
       core.errors.report(error, "replacing an older session on another node");
@@ -421,14 +382,13 @@ export class ConnectionLifecycle {
     if (untilExpiry > MAX_TIMER_MS) return;
     const untilWarning = untilExpiry - this.core.limits.authExpiringLeadMs;
     session.expiringTimer = setTimeout(
-      () =>
-        this.core.replies.send(session, { type: "auth_expiring", expiresAt }),
-      Math.max(0, untilWarning)
+      () => this.core.replies.send(session, { type: "auth_expiring", expiresAt }),
+      Math.max(0, untilWarning),
     );
     session.expiringTimer.unref?.();
     session.expiryTimer = setTimeout(
       () => session.connection.close(CloseCode.unauthorized, "token expired"),
-      Math.max(0, untilExpiry)
+      Math.max(0, untilExpiry),
     );
     session.expiryTimer.unref?.();
   }
@@ -447,14 +407,10 @@ export class ConnectionLifecycle {
     core.presenceSubscriptions.drop(session);
     const unregistered = core.presence
       .unregister(info)
-      .catch((error: unknown) =>
-        core.errors.report(error, "presence unregister")
-      );
+      .catch((error: unknown) => core.errors.report(error, "presence unregister"));
     core.events.emit("disconnection", info, code);
     // After the unregister: the offline check asks presence whether a session is left.
     if (lastHere)
-      void unregistered.then(() =>
-        this.deps.presenceEvents.changed(info.userId, false)
-      );
+      void unregistered.then(() => this.deps.presenceEvents.changed(info.userId, false));
   }
 }

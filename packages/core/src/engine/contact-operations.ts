@@ -34,11 +34,7 @@ export interface ContactRequestOutcome {
  */
 export interface ContactOperations {
   /** `fromId` asks `toId` to become contacts, with an optional short message. */
-  request(
-    fromId: string,
-    toId: string,
-    message?: string
-  ): Promise<ContactRequestOutcome>;
+  request(fromId: string, toId: string, message?: string): Promise<ContactRequestOutcome>;
   /** `userId` accepts the pending request from `fromId`: the two become contacts. */
   accept(userId: string, fromId: string): Promise<ContactRequest>;
   /** `userId` declines the pending request from `fromId`. */
@@ -48,11 +44,7 @@ export interface ContactOperations {
   /** Ends the contact both ways; resolves true when they were contacts. */
   remove(userId: string, contactId: string): Promise<boolean>;
   /** Sets (or clears with null) `userId`'s private remark for `contactId` (`not_found` when not contacts). */
-  setRemark(
-    userId: string,
-    contactId: string,
-    remark: string | null
-  ): Promise<void>;
+  setRemark(userId: string, contactId: string, remark: string | null): Promise<void>;
   /** `userId`'s side of the contact with `contactId`, or undefined. */
   contact(userId: string, contactId: string): Promise<Contact | undefined>;
   /** The user's contacts, ascending by contact id. */
@@ -61,7 +53,7 @@ export interface ContactOperations {
   requests(
     userId: string,
     direction: "incoming" | "outgoing",
-    page?: PeoplePage
+    page?: PeoplePage,
   ): Promise<ContactRequest[]>;
   /** `userId` blocks `otherId` (ends their contact and pending requests); true when the block is new. */
   block(userId: string, otherId: string): Promise<boolean>;

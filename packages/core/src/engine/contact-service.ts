@@ -9,10 +9,7 @@ import type {
 import type { ControlMessage } from "../domain/envelope.js";
 import { ImError } from "../errors.js";
 import type { ContactFrame } from "../protocol/schemas.js";
-import type {
-  ContactOperations,
-  ContactRequestOutcome,
-} from "./contact-operations.js";
+import type { ContactOperations, ContactRequestOutcome } from "./contact-operations.js";
 import type { EngineCore } from "./engine-core.js";
 
 /**
@@ -28,22 +25,11 @@ export class ContactService implements ContactOperations {
     return this.core.storage.contacts;
   }
 
-  async request(
-    fromId: string,
-    toId: string,
-    message = ""
-  ): Promise<ContactRequestOutcome> {
-    if (!fromId || !toId)
-      throw new ImError("bad_request", "both user ids are required");
-    if (fromId === toId)
-      throw new ImError("bad_request", "you cannot ask yourself");
+  async request(fromId: string, toId: string, message = ""): Promise<ContactRequestOutcome> {
+    if (!fromId || !toId) throw new ImError("bad_request", "both user ids are required");
+    if (fromId === toId) throw new ImError("bad_request", "you cannot ask yourself");
     await this.core.unsolicited.checkContactRequest(fromId);
-    const result = await this.store.sendRequest({
-      fromId,
-      toId,
-      message,
-      now: Date.now(),
-    });
+    const result = await this.store.sendRequest({ fromId, toId, message, now: Date.now() });
     if (result.outcome === "blocked") {
       throw new ImError("forbidden", "this user does not accept your requests");
     }
@@ -115,19 +101,10 @@ export class ContactService implements ContactOperations {
     return removed;
   }
 
-  async setRemark(
-    userId: string,
-    contactId: string,
-    remark: string | null
-  ): Promise<void> {
+  async setRemark(userId: string, contactId: string, remark: string | null): Promise<void> {
     await this.store.setRemark(userId, contactId, remark);
     // A remark is private: only the user's own devices hear of it.
-    await this.tell([userId], {
-      type: "contact",
-      event: "remark",
-      by: userId,
-      userId: contactId,
-    });
+    await this.tell([userId], { type: "contact", event: "remark", by: userId, userId: contactId });
   }
 
   contact(userId: string, contactId: string): Promise<Contact | undefined> {
@@ -141,7 +118,7 @@ export class ContactService implements ContactOperations {
   requests(
     userId: string,
     direction: "incoming" | "outgoing",
-    page: PeoplePage = {}
+    page: PeoplePage = {},
   ): Promise<ContactRequest[]> {
     return this.store.requests(userId, direction, { ...page, now: Date.now() });
   }
@@ -151,12 +128,7 @@ export class ContactService implements ContactOperations {
     if (added) {
       await this.relationChanged(userId, otherId);
       // Only the blocker's devices: a block is not revealed to the blocked user.
-      await this.tell([userId], {
-        type: "contact",
-        event: "blocked",
-        by: userId,
-        userId: otherId,
-      });
+      await this.tell([userId], { type: "contact", event: "blocked", by: userId, userId: otherId });
     }
     return added;
   }
@@ -183,18 +155,11 @@ export class ContactService implements ContactOperations {
     return this.store.privacy(userId);
   }
 
-  async setPrivacy(
-    userId: string,
-    patch: PrivacyPatch
-  ): Promise<PrivacyPolicy> {
+  async setPrivacy(userId: string, patch: PrivacyPatch): Promise<PrivacyPolicy> {
     const policy = await this.store.setPrivacy(userId, patch);
     this.core.relations.invalidatePrivacy(userId);
     await this.broadcast({ type: "privacy_changed", userId });
-    await this.tell([userId], {
-      type: "contact",
-      event: "privacy",
-      by: userId,
-    });
+    await this.tell([userId], { type: "contact", event: "privacy", by: userId });
     return policy;
   }
 

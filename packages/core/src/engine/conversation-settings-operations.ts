@@ -6,10 +6,7 @@ import type {
 /** A user's own conversation settings, for the host application (`im.conversationSettings`). */
 export interface ConversationSettingsOperations {
   /** The user's settings in the listed conversations (or all it is in); defaults when never changed. */
-  get(
-    userId: string,
-    conversationIds?: readonly string[]
-  ): Promise<ConversationSettings[]>;
+  get(userId: string, conversationIds?: readonly string[]): Promise<ConversationSettings[]>;
   /**
    * Changes the user's settings of a conversation it is in (`not_found` otherwise, `conflict`
    * past the pin limit, `bad_request` on a malformed patch). Every session of the user, on
@@ -18,6 +15,6 @@ export interface ConversationSettingsOperations {
   update(
     userId: string,
     conversationId: string,
-    patch: ConversationSettingsPatch
+    patch: ConversationSettingsPatch,
   ): Promise<ConversationSettings>;
 }

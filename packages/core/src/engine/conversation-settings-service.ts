@@ -13,9 +13,7 @@ import type { ErrorReporter } from "./error-reporter.js";
 import type { SettingsCache } from "./settings-cache.js";
 
 /** The `conversation_settings` frame of stored settings. */
-export function settingsFrame(
-  settings: ConversationSettings
-): ConversationSettingsFrame {
+export function settingsFrame(settings: ConversationSettings): ConversationSettingsFrame {
   return {
     type: "conversation_settings",
     conversationId: settings.conversationId,
@@ -45,11 +43,7 @@ function checkPatch(patch: ConversationSettingsPatch): void {
   if (typeof patch !== "object" || patch === null)
     throw new ImError("bad_request", "settings must be an object");
   const { pinned, archived, markedUnread, mutedUntil } = patch;
-  for (const [name, value] of Object.entries({
-    pinned,
-    archived,
-    markedUnread,
-  })) {
+  for (const [name, value] of Object.entries({ pinned, archived, markedUnread })) {
     if (value !== undefined && typeof value !== "boolean")
       throw new ImError("bad_request", `${name} must be true or false`);
   }
@@ -59,10 +53,7 @@ function checkPatch(patch: ConversationSettingsPatch): void {
     mutedUntil !== "forever" &&
     !(Number.isSafeInteger(mutedUntil) && mutedUntil >= 0)
   )
-    throw new ImError(
-      "bad_request",
-      'mutedUntil is a time in ms, "forever" or null'
-    );
+    throw new ImError("bad_request", 'mutedUntil is a time in ms, "forever" or null');
 }
 
 /**
@@ -71,17 +62,12 @@ function checkPatch(patch: ConversationSettingsPatch): void {
  *
  * @internal The engine creates it: use `im.conversationSettings`.
  */
-export class ConversationSettingsService
-  implements ConversationSettingsOperations
-{
+export class ConversationSettingsService implements ConversationSettingsOperations {
   /** @param deps - the collaborators (see {@link ConversationSettingsServiceDeps}) */
   constructor(private readonly deps: ConversationSettingsServiceDeps) {}
 
   /** {@inheritDoc ConversationSettingsOperations.get} */
-  get(
-    userId: string,
-    conversationIds?: readonly string[]
-  ): Promise<ConversationSettings[]> {
+  get(userId: string, conversationIds?: readonly string[]): Promise<ConversationSettings[]> {
     return this.deps.store.get(userId, conversationIds);
   }
 
@@ -89,15 +75,10 @@ export class ConversationSettingsService
   async update(
     userId: string,
     conversationId: string,
-    patch: ConversationSettingsPatch
+    patch: ConversationSettingsPatch,
   ): Promise<ConversationSettings> {
     checkPatch(patch);
-    const settings = await this.deps.store.update(
-      userId,
-      conversationId,
-      patch,
-      Date.now()
-    );
+    const settings = await this.deps.store.update(userId, conversationId, patch, Date.now());
     this.changed(userId, settings);
     await this.deps.delivery.deliverFrame([userId], settingsFrame(settings));
     return settings;
@@ -107,10 +88,7 @@ export class ConversationSettingsService
    * Of `userIds`, those who muted the conversation now. Cached reads: a store read per
    * user only on a miss, all at once.
    */
-  async mutedAmong(
-    conversationId: string,
-    userIds: readonly string[]
-  ): Promise<Set<string>> {
+  async mutedAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
     const now = Date.now();
     const muted = new Set<string>();
     const misses: Promise<void>[] = [];
@@ -120,7 +98,7 @@ export class ConversationSettingsService
         misses.push(
           cached.then((settings) => {
             if (settings && isMuted(settings, now)) muted.add(userId);
-          })
+          }),
         );
       } else if (cached && isMuted(cached, now)) {
         muted.add(userId);
@@ -135,20 +113,17 @@ export class ConversationSettingsService
    * Synchronous and free when the cache knows there is no mark.
    */
   readBy(userId: string, conversationId: string): void | Promise<void> {
-    const clear = (
-      settings: ConversationSettings | undefined
-    ): void | Promise<void> => {
+    const clear = (settings: ConversationSettings | undefined): void | Promise<void> => {
       if (!settings?.markedUnread) return;
       return this.update(userId, conversationId, { markedUnread: false }).then(
         () => undefined,
-        (error: unknown) =>
-          this.deps.errors.report(error, "clearing an unread mark")
+        (error: unknown) => this.deps.errors.report(error, "clearing an unread mark"),
       );
     };
     const cached = this.deps.cache.get(userId, conversationId);
     if (!(cached instanceof Promise)) return clear(cached);
     return cached.then(clear, (error: unknown) =>
-      this.deps.errors.report(error, "reading conversation settings")
+      this.deps.errors.report(error, "reading conversation settings"),
     );
   }
 
@@ -156,13 +131,7 @@ export class ConversationSettingsService
   private changed(userId: string, settings: ConversationSettings): void {
     this.deps.cache.set(userId, settings);
     this.deps.broker
-      .broadcast({
-        type: "settings_changed",
-        userId,
-        conversationId: settings.conversationId,
-      })
-      .catch((error: unknown) =>
-        this.deps.errors.report(error, "broadcasting a settings change")
-      );
+      .broadcast({ type: "settings_changed", userId, conversationId: settings.conversationId })
+      .catch((error: unknown) => this.deps.errors.report(error, "broadcasting a settings change"));
   }
 }

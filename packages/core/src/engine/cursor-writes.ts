@@ -67,8 +67,7 @@ export class CursorWrites implements CursorWriter {
         delayMs: deps.batchMs,
         maxItems: 500,
         merge: maxSeq,
-        onError: (error) =>
-          deps.errors.report(error, `writing ${kind} cursors`),
+        onError: (error) => deps.errors.report(error, `writing ${kind} cursors`),
       });
     this.deliveredWrites = batch("delivered");
     this.readWrites = batch("read");
@@ -76,10 +75,7 @@ export class CursorWrites implements CursorWriter {
 
   /** {@inheritDoc CursorWriter.delivered} */
   delivered(write: CursorWrite): void {
-    this.deliveredWrites.add(
-      `${write.userId}\u0000${write.conversationId}`,
-      write
-    );
+    this.deliveredWrites.add(`${write.userId}\u0000${write.conversationId}`, write);
   }
 
   /** {@inheritDoc CursorWriter.read} */
@@ -93,10 +89,7 @@ export class CursorWrites implements CursorWriter {
   }
 
   /** Writes a batch of cursor moves, then sends the receipts they imply. */
-  private async write(
-    items: Map<string, CursorWrite>,
-    kind: "delivered" | "read"
-  ): Promise<void> {
+  private async write(items: Map<string, CursorWrite>, kind: "delivered" | "read"): Promise<void> {
     const { cursors } = this.deps;
     const writes = [...items.values()];
     let moved: CursorMoved[];
@@ -108,15 +101,15 @@ export class CursorWrites implements CursorWriter {
           conversationId: w.conversationId,
           seq: w.seq,
           kind,
-        }))
+        })),
       );
     } else {
       const stored = await Promise.all(
         writes.map((w) =>
           kind === "read"
             ? cursors.markRead(w.userId, w.conversationId, w.seq)
-            : cursors.markDelivered(w.userId, w.conversationId, w.seq)
-        )
+            : cursors.markDelivered(w.userId, w.conversationId, w.seq),
+        ),
       );
       moved = writes.flatMap((w, i) => {
         const seq = stored[i];
@@ -124,9 +117,7 @@ export class CursorWrites implements CursorWriter {
       });
     }
     const silent = new Set(
-      writes
-        .filter((w) => w.silent)
-        .map((w) => `${w.userId}\u0000${w.conversationId}`)
+      writes.filter((w) => w.silent).map((w) => `${w.userId}\u0000${w.conversationId}`),
     );
     await this.sendReceipts(moved, silent, kind);
   }
@@ -138,7 +129,7 @@ export class CursorWrites implements CursorWriter {
   private async sendReceipts(
     moved: readonly CursorMoved[],
     silent: ReadonlySet<string>,
-    kind: "delivered" | "read"
+    kind: "delivered" | "read",
   ): Promise<void> {
     const policy = this.deps.deliveryReceipts;
     for (const write of moved) {

@@ -12,9 +12,7 @@ describe("DedupeCache", () => {
     expect(cache.firstSight("c")).toBe(true);
     expect(cache.size).toBe(2);
     // A FIFO would have dropped "a" (inserted first); the LRU drops "b".
-    expect(cache.firstSight("a"), "a, seen again lately, is still known").toBe(
-      false
-    );
+    expect(cache.firstSight("a"), "a, seen again lately, is still known").toBe(false);
     expect(cache.firstSight("b"), "b was evicted").toBe(true);
   });
 

@@ -34,7 +34,7 @@ export interface DeliveryContext {
   onDelivered(
     message: { messageId: string; conversationId: string; seq: number },
     userId: string,
-    latencyMs: number
+    latencyMs: number,
   ): void;
 }
 
@@ -60,10 +60,7 @@ export class Delivery {
   private retryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly ctx: DeliveryContext) {
-    this.dedupe = new DedupeCache({
-      maxKeys: ctx.dedupeCacheSize,
-      ttlMs: ctx.dedupeCacheMs,
-    });
+    this.dedupe = new DedupeCache({ maxKeys: ctx.dedupeCacheSize, ttlMs: ctx.dedupeCacheMs });
     this.lookup = new NodesLookup(ctx.presence, ctx.presenceBatchMaxUsers);
   }
 
@@ -85,16 +82,13 @@ export class Delivery {
   deliverMessage(
     message: Message,
     participants: readonly string[],
-    exceptSessionId?: string
+    exceptSessionId?: string,
   ): MessageDeliveryResult | Promise<MessageDeliveryResult> {
     const { registry } = this.ctx;
     const local = participants.filter((userId) => registry.hasUser(userId));
-    if (local.length > 0)
-      this.pushMessageLocally(message, local, exceptSessionId);
+    if (local.length > 0) this.pushMessageLocally(message, local, exceptSessionId);
     if (this.ctx.localOnly) {
-      const offline = participants.filter(
-        (u) => u !== message.from && !registry.hasUser(u)
-      );
+      const offline = participants.filter((u) => u !== message.from && !registry.hasUser(u));
       return { complete: true, offline };
     }
     return this.deliverRemotely(message, participants, local, exceptSessionId);
@@ -104,7 +98,7 @@ export class Delivery {
     message: Message,
     participants: readonly string[],
     local: string[],
-    exceptSessionId: string | undefined
+    exceptSessionId: string | undefined,
   ): Promise<MessageDeliveryResult> {
     const { nodeId } = this.ctx;
 
@@ -121,19 +115,12 @@ export class Delivery {
       for (const userId of userIds) online.add(userId);
       if (targetNode === nodeId) continue;
       publishes.push(
-        this.publish(targetNode, {
-          kind: "message",
-          message,
-          userIds,
-          exceptSessionId,
-        })
+        this.publish(targetNode, { kind: "message", message, userIds, exceptSessionId }),
       );
     }
     const results = await Promise.allSettled(publishes);
     const complete = results.every((r) => r.status === "fulfilled");
-    const offline = participants.filter(
-      (u) => u !== message.from && !online.has(u)
-    );
+    const offline = participants.filter((u) => u !== message.from && !online.has(u));
     return { complete, offline };
   }
 
@@ -142,10 +129,7 @@ export class Delivery {
    * sessions of `userIds` here and on every other node holding one of them. Resolves (or
    * returns, when nothing left this node) true when every node took it.
    */
-  deliverChange(
-    change: MessageChange,
-    userIds: readonly string[]
-  ): boolean | Promise<boolean> {
+  deliverChange(change: MessageChange, userIds: readonly string[]): boolean | Promise<boolean> {
     const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
     if (local.length > 0) this.pushChangeLocally(change, local);
     if (this.ctx.localOnly) return true;
@@ -154,7 +138,7 @@ export class Delivery {
 
   private async deliverChangeRemotely(
     change: MessageChange,
-    userIds: readonly string[]
+    userIds: readonly string[],
   ): Promise<boolean> {
     let nodes: Map<string, string[]>;
     try {
@@ -166,9 +150,7 @@ export class Delivery {
     const publishes: Promise<void>[] = [];
     for (const [targetNode, targets] of nodes) {
       if (targetNode === this.ctx.nodeId) continue;
-      publishes.push(
-        this.publish(targetNode, { kind: "change", change, userIds: targets })
-      );
+      publishes.push(this.publish(targetNode, { kind: "change", change, userIds: targets }));
     }
     const results = await Promise.allSettled(publishes);
     return results.every((r) => r.status === "fulfilled");
@@ -178,7 +160,7 @@ export class Delivery {
   async deliverFrame(
     userIds: readonly string[],
     frame: ServerFrame,
-    exceptSessionId?: string
+    exceptSessionId?: string,
   ): Promise<void> {
     if (userIds.length === 0) return;
     const data = encodeFrame(frame);
@@ -196,14 +178,9 @@ export class Delivery {
     for (const [targetNode, targets] of nodes) {
       if (targetNode === this.ctx.nodeId) continue;
       publishes.push(
-        this.publish(targetNode, {
-          kind: "frame",
-          frame,
-          userIds: targets,
-          exceptSessionId,
-        }).catch((error: unknown) =>
-          this.ctx.reportError(error, `publishing a ${frame.type} frame`)
-        )
+        this.publish(targetNode, { kind: "frame", frame, userIds: targets, exceptSessionId }).catch(
+          (error: unknown) => this.ctx.reportError(error, `publishing a ${frame.type} frame`),
+        ),
       );
     }
     await Promise.all(publishes);
@@ -213,29 +190,16 @@ export class Delivery {
   handleEnvelope(envelope: Envelope): void {
     switch (envelope.kind) {
       case "message":
-        this.pushMessageLocally(
-          envelope.message,
-          envelope.userIds,
-          envelope.exceptSessionId
-        );
+        this.pushMessageLocally(envelope.message, envelope.userIds, envelope.exceptSessionId);
         return;
       case "change":
         this.pushChangeLocally(envelope.change, envelope.userIds);
         return;
       case "frame":
-        this.pushLocally(
-          envelope.userIds,
-          encodeFrame(envelope.frame),
-          envelope.exceptSessionId
-        );
+        this.pushLocally(envelope.userIds, encodeFrame(envelope.frame), envelope.exceptSessionId);
         return;
       case "kick":
-        this.kickLocally(
-          envelope.userId,
-          envelope.code,
-          envelope.reason,
-          envelope.sessionId
-        );
+        this.kickLocally(envelope.userId, envelope.code, envelope.reason, envelope.sessionId);
         return;
     }
   }
@@ -246,7 +210,7 @@ export class Delivery {
     code: number,
     reason: string,
     sessionId?: string,
-    exceptSessionId?: string
+    exceptSessionId?: string,
   ): number {
     const sessions = this.ctx.registry.ofUser(userId);
     if (!sessions) return 0;
@@ -272,7 +236,7 @@ export class Delivery {
       this.ctx.onDelivered(
         { messageId: push.messageId, conversationId, seq: push.seq },
         userId,
-        now - push.storedAt
+        now - push.storedAt,
       );
     }
   }
@@ -298,7 +262,7 @@ export class Delivery {
   private pushMessageLocally(
     message: Message,
     userIds: readonly string[],
-    exceptSessionId: string | undefined
+    exceptSessionId: string | undefined,
   ): void {
     if (!this.dedupe.firstSight(message.messageId)) {
       this.ctx.stats.duplicatesDropped++;
@@ -312,12 +276,10 @@ export class Delivery {
       const sessions = registry.ofUser(userId);
       if (!sessions) continue;
       for (const session of sessions) {
-        if (session.id === exceptSessionId || session.state !== "ready")
-          continue;
+        if (session.id === exceptSessionId || session.state !== "ready") continue;
         // Already covered by this session's ack (it got the message by sync): a re-publish by
         // the relay must not push it again.
-        if ((session.acked.get(message.conversationId) ?? 0) >= message.seq)
-          continue;
+        if ((session.acked.get(message.conversationId) ?? 0) >= message.seq) continue;
         session.send(data);
         stats.messagesPushed++;
         stats.framesOut++;
@@ -340,15 +302,8 @@ export class Delivery {
    * Pushes a change once per node: the fast path and the relay (or two relays) may both
    * publish it, so a (conversationId, changeSeq) already pushed here is dropped.
    */
-  private pushChangeLocally(
-    change: MessageChange,
-    userIds: readonly string[]
-  ): void {
-    if (
-      !this.dedupe.firstSight(
-        `change:${change.conversationId}:${change.changeSeq}`
-      )
-    ) {
+  private pushChangeLocally(change: MessageChange, userIds: readonly string[]): void {
+    if (!this.dedupe.firstSight(`change:${change.conversationId}:${change.changeSeq}`)) {
       this.ctx.stats.duplicatesDropped++;
       return;
     }
@@ -368,14 +323,13 @@ export class Delivery {
   private pushLocally(
     userIds: readonly string[],
     data: string,
-    exceptSessionId: string | undefined
+    exceptSessionId: string | undefined,
   ): void {
     for (const userId of userIds) {
       const sessions = this.ctx.registry.ofUser(userId);
       if (!sessions) continue;
       for (const session of sessions) {
-        if (session.id === exceptSessionId || session.state !== "ready")
-          continue;
+        if (session.id === exceptSessionId || session.state !== "ready") continue;
         if (session.send(data)) this.ctx.stats.framesOut++;
       }
     }

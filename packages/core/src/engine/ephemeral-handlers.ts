@@ -1,9 +1,5 @@
 import { conversationIdFor } from "../domain/conversation.js";
-import type {
-  PingFrame,
-  SignalFrame,
-  TypingFrame,
-} from "../protocol/schemas.js";
+import type { PingFrame, SignalFrame, TypingFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { checkDirectReach } from "./relation-checks.js";
 import { resolveParticipants } from "./send-handler.js";
@@ -13,18 +9,12 @@ import type { Session } from "./session.js";
 export async function handleTyping(
   core: EngineCore,
   session: Session,
-  frame: TypingFrame
+  frame: TypingFrame,
 ): Promise<void> {
   try {
     const from = session.userId!;
-    if (frame.to.type === "user")
-      await checkDirectReach(core.relations, from, frame.to.id);
-    const participants = await resolveParticipants(
-      core,
-      from,
-      frame.to,
-      Date.now()
-    );
+    if (frame.to.type === "user") await checkDirectReach(core.relations, from, frame.to.id);
+    const participants = await resolveParticipants(core, from, frame.to, Date.now());
     const others = participants.filter((u) => u !== from);
     await core.delivery.deliverFrame(others, {
       type: "typing",
@@ -40,26 +30,17 @@ export async function handleTyping(
 export async function handleSignal(
   core: EngineCore,
   session: Session,
-  frame: SignalFrame
+  frame: SignalFrame,
 ): Promise<void> {
   try {
     const principal = session.principal!;
     await checkDirectReach(core.relations, principal.userId, frame.to.id);
-    await core.unsolicited.checkSignal(
-      principal.userId,
-      frame.to.id,
-      frame.callId
-    );
+    await core.unsolicited.checkSignal(principal.userId, frame.to.id, frame.callId);
     await core.hooks.beforeSignal?.(principal, frame.to.id, frame.callId);
     await core.delivery.deliverFrame(
       [frame.to.id],
-      {
-        type: "signal",
-        from: principal.userId,
-        callId: frame.callId,
-        data: frame.data,
-      },
-      session.id
+      { type: "signal", from: principal.userId, callId: frame.callId, data: frame.data },
+      session.id,
     );
   } catch (error) {
     core.replies.error(session, error);
@@ -67,13 +48,9 @@ export async function handleSignal(
 }
 
 /** `ping`: answer `pong` with the same `ts`. */
-export function handlePing(
-  core: EngineCore,
-  session: Session,
-  frame: PingFrame
-): void {
+export function handlePing(core: EngineCore, session: Session, frame: PingFrame): void {
   core.replies.send(
     session,
-    frame.ts === undefined ? { type: "pong" } : { type: "pong", ts: frame.ts }
+    frame.ts === undefined ? { type: "pong" } : { type: "pong", ts: frame.ts },
   );
 }

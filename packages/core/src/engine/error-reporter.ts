@@ -20,10 +20,7 @@ const LOG_FOLD_MS = 1_000;
  */
 export class FoldingErrorReporter implements ErrorReporter {
   /** When each context was last logged, and how many reports were folded since. */
-  private readonly lastLogged = new Map<
-    string,
-    { at: number; folded: number }
-  >();
+  private readonly lastLogged = new Map<string, { at: number; folded: number }>();
 
   /**
    * @param events - the node's emitter (its `error` listeners get every failure)
@@ -31,7 +28,7 @@ export class FoldingErrorReporter implements ErrorReporter {
    */
   constructor(
     private readonly events: EventEmitter<ImServerEvents>,
-    private readonly logger: ImLogger
+    private readonly logger: ImLogger,
   ) {}
 
   /** {@inheritDoc ErrorReporter.report} */
@@ -50,11 +47,8 @@ export class FoldingErrorReporter implements ErrorReporter {
     const folded = seen?.folded ?? 0;
     this.lastLogged.set(context, { at: now, folded: 0 });
     this.logger.error(
-      {
-        code: imError.code,
-        ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}),
-      },
-      `[lucky-im] [core] ${context}: ${imError.message}`
+      { code: imError.code, ...(folded > 0 ? { repeatedSinceLastLog: folded } : {}) },
+      `[lucky-im] [core] ${context}: ${imError.message}`,
     );
   }
 

@@ -24,7 +24,7 @@ export interface ImServerEvents {
       seq: number;
     },
     userId: string,
-    latencyMs: number
+    latencyMs: number,
   ];
   /** Something failed that did not reach a client (a hook, a background write, a publish). */
   error: [error: ImError, context: string];

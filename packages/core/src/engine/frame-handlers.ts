@@ -7,11 +7,7 @@ import {
   handleReact,
 } from "./change-handlers.js";
 import type { EngineCore } from "./engine-core.js";
-import {
-  handlePing,
-  handleSignal,
-  handleTyping,
-} from "./ephemeral-handlers.js";
+import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js";
 import { handlePresenceSubscribe } from "./presence-subscribe-handler.js";
 import { handleRecall } from "./recall-handler.js";
 import { handleAck, handleRead } from "./receipt-handlers.js";
@@ -32,7 +28,7 @@ export type FrameHandler<F extends ClientFrame> = (
   core: EngineCore,
   session: Session,
   frame: F,
-  frameLength: number
+  frameLength: number,
 ) => void | Promise<void>;
 
 /** One entry of the {@link frameHandlers} registry. */
@@ -53,9 +49,7 @@ export interface FrameHandlerEntry<F extends ClientFrame> {
  * and add its entry below.
  */
 export const frameHandlers: {
-  readonly [T in HandledFrameType]: FrameHandlerEntry<
-    Extract<ClientFrame, { type: T }>
-  >;
+  readonly [T in HandledFrameType]: FrameHandlerEntry<Extract<ClientFrame, { type: T }>>;
 } = {
   send: { handle: handleSend, awaitOnClose: true },
   ack: { handle: handleAck, awaitOnClose: false },
@@ -84,10 +78,9 @@ export function dispatchFrame(
   core: EngineCore,
   session: Session,
   frame: Exclude<ClientFrame, { type: "auth" }>,
-  frameLength: number
+  frameLength: number,
 ): void {
   const entry = frameHandlers[frame.type] as FrameHandlerEntry<typeof frame>;
   const handled = entry.handle(core, session, frame, frameLength);
-  if (entry.awaitOnClose && handled instanceof Promise)
-    void core.tasks.track(handled);
+  if (entry.awaitOnClose && handled instanceof Promise) void core.tasks.track(handled);
 }

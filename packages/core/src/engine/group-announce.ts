@@ -13,7 +13,7 @@ export async function announceGroupEvent(
   event: GroupEvent,
   userIds: string[],
   by: string,
-  audience: readonly string[]
+  audience: readonly string[],
 ): Promise<void> {
   core.groupCache.invalidate(groupId);
   try {

@@ -25,19 +25,15 @@ export interface GroupCacheOptions {
  */
 export class GroupCache {
   private readonly cache: LRUCache<string, CachedGroup> | undefined;
-  private readonly loading = new Map<
-    string,
-    Promise<CachedGroup | undefined>
-  >();
+  private readonly loading = new Map<string, Promise<CachedGroup | undefined>>();
 
-  constructor(private readonly groups: GroupStore, options: GroupCacheOptions) {
+  constructor(
+    private readonly groups: GroupStore,
+    options: GroupCacheOptions,
+  ) {
     this.cache =
       options.ttlMs > 0
-        ? new LRUCache({
-            max: options.maxGroups,
-            ttl: options.ttlMs,
-            updateAgeOnGet: false,
-          })
+        ? new LRUCache({ max: options.maxGroups, ttl: options.ttlMs, updateAgeOnGet: false })
         : undefined;
   }
 

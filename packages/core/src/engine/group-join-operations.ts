@@ -1,8 +1,4 @@
-import type {
-  GroupInviteLink,
-  GroupJoinSettings,
-  GroupJoinTicket,
-} from "../domain/group-join.js";
+import type { GroupInviteLink, GroupJoinSettings, GroupJoinTicket } from "../domain/group-join.js";
 
 /** What {@link GroupJoinOperations.createInviteLink} accepts. */
 export interface InviteLinkOptions {
@@ -43,7 +39,7 @@ export interface GroupJoinOperations {
   updateJoinSettings(
     groupId: string,
     by: string,
-    patch: Partial<GroupJoinSettings>
+    patch: Partial<GroupJoinSettings>,
   ): Promise<GroupJoinSettings>;
   /** Joins an `open` group at once (other modes: `forbidden`). Members get `group member_added`. */
   join(groupId: string, userId: string): Promise<JoinResult>;
@@ -52,11 +48,7 @@ export interface GroupJoinOperations {
    * admins get `group join_requested`. One pending request per user and group
    * (`conflict`); it expires after the `joinRequestTtlMs` limit.
    */
-  requestJoin(
-    groupId: string,
-    userId: string,
-    message?: string
-  ): Promise<GroupJoinTicket>;
+  requestJoin(groupId: string, userId: string, message?: string): Promise<GroupJoinTicket>;
   /** Accepts a pending request (owner or admin): the requester joins (`group member_added`). */
   approveRequest(ticketId: string, by: string): Promise<JoinResult>;
   /** Declines a pending request (owner or admin): the requester and the admins get `group join_declined`. */
@@ -68,12 +60,7 @@ export interface GroupJoinOperations {
    * `invitePolicy` is `admins`): the invitee and the inviter get
    * `group invited`. Expires after the `invitationTtlMs` limit.
    */
-  invite(
-    groupId: string,
-    by: string,
-    userId: string,
-    message?: string
-  ): Promise<GroupJoinTicket>;
+  invite(groupId: string, by: string, userId: string, message?: string): Promise<GroupJoinTicket>;
   /** The invitee accepts: it joins (`group member_added`). */
   acceptInvitation(ticketId: string, userId: string): Promise<JoinResult>;
   /** The invitee declines: the inviter and the invitee get `group invitation_declined`. */
@@ -84,7 +71,7 @@ export interface GroupJoinOperations {
   createInviteLink(
     groupId: string,
     by: string,
-    options?: InviteLinkOptions
+    options?: InviteLinkOptions,
   ): Promise<GroupInviteLink>;
   /** The group's working links (owner and admins: all; other members: their own). */
   listInviteLinks(groupId: string, by: string): Promise<GroupInviteLink[]>;

@@ -32,17 +32,9 @@ export interface GroupOperations extends GroupJoinOperations {
   /** Ids of the user's groups. */
   groupsOf(userId: string): Promise<string[]>;
   /** Adds members (owner or admin); returns the ids actually added. */
-  addMembers(
-    groupId: string,
-    by: string,
-    userIds: readonly string[]
-  ): Promise<string[]>;
+  addMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]>;
   /** Removes members (owner: anyone but itself; admin: plain members only); returns the ids removed. */
-  removeMembers(
-    groupId: string,
-    by: string,
-    userIds: readonly string[]
-  ): Promise<string[]>;
+  removeMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]>;
   /** A member leaves. The owner must transfer ownership first (conflict). */
   leave(groupId: string, userId: string): Promise<void>;
   /** Makes a member an admin or a plain member (owner only). */
@@ -50,17 +42,12 @@ export interface GroupOperations extends GroupJoinOperations {
     groupId: string,
     by: string,
     userId: string,
-    role: Exclude<GroupRole, "owner">
+    role: Exclude<GroupRole, "owner">,
   ): Promise<void>;
   /** Hands ownership to another member; the old owner becomes an admin (owner only). */
   transferOwner(groupId: string, by: string, newOwnerId: string): Promise<void>;
   /** Mutes a member until a time (ms since epoch), or unmutes with `null` (owner or admin; not the owner, and admins only by the owner). */
-  muteMember(
-    groupId: string,
-    by: string,
-    userId: string,
-    until: number | null
-  ): Promise<void>;
+  muteMember(groupId: string, by: string, userId: string, until: number | null): Promise<void>;
   /** Turns "mute all" on or off: only owner and admins may then send (owner or admin). */
   muteAll(groupId: string, by: string, muted: boolean): Promise<void>;
   /** Renames the group (owner or admin). */

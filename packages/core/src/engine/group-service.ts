@@ -1,9 +1,4 @@
-import {
-  type Group,
-  type GroupMember,
-  type GroupRole,
-  isManager,
-} from "../domain/group.js";
+import { type Group, type GroupMember, type GroupRole, isManager } from "../domain/group.js";
 import type { GroupJoinSettings } from "../domain/group-join.js";
 import { ImError } from "../errors.js";
 import { isIllFormed } from "../protocol/json-limits.js";
@@ -25,10 +20,7 @@ function memberIdsOf(group: Group): string[] {
 function requireMember(group: Group, userId: string): GroupMember {
   const member = group.members.find((m) => m.userId === userId);
   if (!member)
-    throw new ImError(
-      "not_found",
-      `${userId} is not a member of group ${group.groupId}`
-    );
+    throw new ImError("not_found", `${userId} is not a member of group ${group.groupId}`);
   return member;
 }
 
@@ -51,11 +43,7 @@ export class GroupService implements GroupOperations {
     return this.joins.joinSettings(groupId);
   }
   /** {@inheritDoc GroupJoinOperations.updateJoinSettings} */
-  updateJoinSettings(
-    groupId: string,
-    by: string,
-    patch: Partial<GroupJoinSettings>
-  ) {
+  updateJoinSettings(groupId: string, by: string, patch: Partial<GroupJoinSettings>) {
     return this.joins.updateJoinSettings(groupId, by, patch);
   }
   /** {@inheritDoc GroupJoinOperations.join} */
@@ -116,9 +104,7 @@ export class GroupService implements GroupOperations {
     const name = input.name.trim();
     if (!name || isIllFormed(name) || name.length > 100)
       throw new ImError("bad_request", "a group name has 1..100 characters");
-    const members = [...new Set(input.memberIds ?? [])].filter(
-      (id) => id !== input.ownerId
-    );
+    const members = [...new Set(input.memberIds ?? [])].filter((id) => id !== input.ownerId);
     this.checkSize(members.length + 1);
     await checkGroupAddsAllowed(this.core.relations, input.ownerId, members);
     await this.core.unsolicited.checkGroupAdds(input.ownerId, members);
@@ -129,13 +115,10 @@ export class GroupService implements GroupOperations {
       memberIds: members,
       createdAt: Date.now(),
     });
-    await this.announce(
-      group.groupId,
-      "created",
-      [input.ownerId, ...members],
+    await this.announce(group.groupId, "created", [input.ownerId, ...members], input.ownerId, [
       input.ownerId,
-      [input.ownerId, ...members]
-    );
+      ...members,
+    ]);
     return group;
   }
 
@@ -150,23 +133,13 @@ export class GroupService implements GroupOperations {
   }
 
   /** Adds members (owner or admin); returns the ids actually added. */
-  async addMembers(
-    groupId: string,
-    by: string,
-    userIds: readonly string[]
-  ): Promise<string[]> {
+  async addMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]> {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
-    const fresh = [...new Set(userIds)].filter(
-      (id) => !group.members.some((m) => m.userId === id)
-    );
+    const fresh = [...new Set(userIds)].filter((id) => !group.members.some((m) => m.userId === id));
     this.checkSize(group.members.length + fresh.length);
     await checkGroupAddsAllowed(this.core.relations, by, fresh);
     await this.core.unsolicited.checkGroupAdds(by, fresh);
-    const added = await this.core.storage.groups.addMembers(
-      groupId,
-      fresh,
-      Date.now()
-    );
+    const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
     if (added.length > 0) {
       const audience = [...memberIdsOf(group), ...added];
       await this.announce(groupId, "member_added", added, by, audience);
@@ -175,32 +148,21 @@ export class GroupService implements GroupOperations {
   }
 
   /** Removes members (owner: anyone but itself; admin: plain members only); returns the ids removed. */
-  async removeMembers(
-    groupId: string,
-    by: string,
-    userIds: readonly string[]
-  ): Promise<string[]> {
+  async removeMembers(groupId: string, by: string, userIds: readonly string[]): Promise<string[]> {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     const actor = group.members.find((m) => m.userId === by)!;
     for (const userId of userIds) {
       const target = group.members.find((m) => m.userId === userId);
       if (!target) continue;
       if (target.role === "owner")
-        throw new ImError(
-          "forbidden",
-          "the owner cannot be removed; transfer ownership first"
-        );
+        throw new ImError("forbidden", "the owner cannot be removed; transfer ownership first");
       if (target.role === "admin" && actor.role !== "owner") {
         throw new ImError("forbidden", "only the owner may remove an admin");
       }
     }
     const audience = memberIdsOf(group);
-    const removed = await this.core.storage.groups.removeMembers(
-      groupId,
-      userIds
-    );
-    if (removed.length > 0)
-      await this.announce(groupId, "member_removed", removed, by, audience);
+    const removed = await this.core.storage.groups.removeMembers(groupId, userIds);
+    if (removed.length > 0) await this.announce(groupId, "member_removed", removed, by, audience);
     return removed;
   }
 
@@ -210,47 +172,27 @@ export class GroupService implements GroupOperations {
    *
    * @internal `im.admin.removeMember` calls it after checking the admin.
    */
-  async removeAsServiceAdmin(
-    groupId: string,
-    adminId: string,
-    userId: string
-  ): Promise<void> {
+  async removeAsServiceAdmin(groupId: string, adminId: string, userId: string): Promise<void> {
     const group = await this.requireGroup(groupId);
     const target = group.members.find((m) => m.userId === userId);
-    if (!target)
-      throw new ImError(
-        "not_found",
-        `${userId} is not a member of group ${groupId}`
-      );
+    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
     if (target.role === "owner")
-      throw new ImError(
-        "conflict",
-        "the owner cannot be removed; transfer ownership first"
-      );
+      throw new ImError("conflict", "the owner cannot be removed; transfer ownership first");
     const audience = memberIdsOf(group);
-    const removed = await this.core.storage.groups.removeMembers(groupId, [
-      userId,
-    ]);
+    const removed = await this.core.storage.groups.removeMembers(groupId, [userId]);
     if (removed.length > 0)
-      await this.announce(
-        groupId,
-        "member_removed",
-        removed,
-        adminId,
-        audience
-      );
+      await this.announce(groupId, "member_removed", removed, adminId, audience);
   }
 
   /** A member leaves. The owner must transfer ownership first (conflict). */
   async leave(groupId: string, userId: string): Promise<void> {
     const group = await this.requireGroup(groupId);
     const member = group.members.find((m) => m.userId === userId);
-    if (!member)
-      throw new ImError("forbidden", `not a member of group ${groupId}`);
+    if (!member) throw new ImError("forbidden", `not a member of group ${groupId}`);
     if (member.role === "owner")
       throw new ImError(
         "conflict",
-        "the owner cannot leave; transfer ownership or dismiss the group"
+        "the owner cannot leave; transfer ownership or dismiss the group",
       );
     const audience = memberIdsOf(group);
     await this.core.storage.groups.removeMembers(groupId, [userId]);
@@ -262,7 +204,7 @@ export class GroupService implements GroupOperations {
     groupId: string,
     by: string,
     userId: string,
-    role: Exclude<GroupRole, "owner">
+    role: Exclude<GroupRole, "owner">,
   ): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner"]);
     const target = requireMember(group, userId);
@@ -273,26 +215,13 @@ export class GroupService implements GroupOperations {
   }
 
   /** Hands ownership to another member; the old owner becomes an admin (owner only). */
-  async transferOwner(
-    groupId: string,
-    by: string,
-    newOwnerId: string
-  ): Promise<void> {
+  async transferOwner(groupId: string, by: string, newOwnerId: string): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner"]);
     if (!group.members.some((m) => m.userId === newOwnerId)) {
-      throw new ImError(
-        "not_found",
-        `${newOwnerId} is not a member of group ${groupId}`
-      );
+      throw new ImError("not_found", `${newOwnerId} is not a member of group ${groupId}`);
     }
     await this.core.storage.groups.transferOwner(groupId, newOwnerId);
-    await this.announce(
-      groupId,
-      "updated",
-      [by, newOwnerId],
-      by,
-      memberIdsOf(group)
-    );
+    await this.announce(groupId, "updated", [by, newOwnerId], by, memberIdsOf(group));
   }
 
   /** Mutes a member until a time (ms since epoch), or unmutes with `null` (owner or admin; not the owner, and admins only by the owner). */
@@ -300,15 +229,12 @@ export class GroupService implements GroupOperations {
     groupId: string,
     by: string,
     userId: string,
-    until: number | null
+    until: number | null,
   ): Promise<void> {
     const group = await this.requireRole(groupId, by, ["owner", "admin"]);
     const actor = group.members.find((m) => m.userId === by)!;
     const target = requireMember(group, userId);
-    if (
-      target.role === "owner" ||
-      (target.role === "admin" && actor.role !== "owner")
-    ) {
+    if (target.role === "owner" || (target.role === "admin" && actor.role !== "owner")) {
       throw new ImError("forbidden", `cannot mute ${target.role} ${userId}`);
     }
     await this.core.storage.groups.muteMember(groupId, userId, until);
@@ -343,33 +269,25 @@ export class GroupService implements GroupOperations {
     if (size > this.core.limits.maxGroupSize) {
       throw new ImError(
         "too_large",
-        `a group holds at most ${this.core.limits.maxGroupSize} members`
+        `a group holds at most ${this.core.limits.maxGroupSize} members`,
       );
     }
   }
 
   private async requireGroup(groupId: string): Promise<Group> {
     const group = await this.core.storage.groups.get(groupId);
-    if (!group)
-      throw new ImError("not_found", `group ${groupId} does not exist`);
+    if (!group) throw new ImError("not_found", `group ${groupId} does not exist`);
     return group;
   }
 
-  private async requireRole(
-    groupId: string,
-    userId: string,
-    roles: GroupRole[]
-  ): Promise<Group> {
+  private async requireRole(groupId: string, userId: string, roles: GroupRole[]): Promise<Group> {
     const group = await this.requireGroup(groupId);
     const member = group.members.find((m) => m.userId === userId);
-    if (!member)
-      throw new ImError("forbidden", `not a member of group ${groupId}`);
+    if (!member) throw new ImError("forbidden", `not a member of group ${groupId}`);
     if (!roles.includes(member.role)) {
       throw new ImError(
         "forbidden",
-        `this needs the role ${roles.join(" or ")}${
-          isManager(member.role) ? "" : "; you are a member"
-        }`
+        `this needs the role ${roles.join(" or ")}${isManager(member.role) ? "" : "; you are a member"}`,
       );
     }
     return group;
@@ -380,7 +298,7 @@ export class GroupService implements GroupOperations {
     event: GroupEvent,
     userIds: string[],
     by: string,
-    audience: readonly string[]
+    audience: readonly string[],
   ): Promise<void> {
     return announceGroupEvent(this.core, groupId, event, userIds, by, audience);
   }

@@ -4,23 +4,12 @@ import type { Presence } from "../contracts/presence.js";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
 import type { Storage } from "../contracts/storage.js";
 import type { Transport } from "../contracts/transport.js";
-import {
-  type ConversationSummary,
-  parseConversationId,
-} from "../domain/conversation.js";
+import { type ConversationSummary, parseConversationId } from "../domain/conversation.js";
 import type { ControlMessage } from "../domain/envelope.js";
 import type { Message } from "../domain/message.js";
-import type {
-  PinnedMessage,
-  ReactionSummary,
-  SearchPage,
-} from "../domain/message-change.js";
+import type { PinnedMessage, ReactionSummary, SearchPage } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
-import {
-  createMemoryBroker,
-  createMemoryPresence,
-  createMemoryStorage,
-} from "../memory/index.js";
+import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
@@ -45,6 +34,7 @@ import { GroupService } from "./group-service.js";
 import { InflightTasks } from "./inflight-tasks.js";
 import { type MessageSearchOptions, searchMessages } from "./message-search.js";
 import { MessageSettlement } from "./message-settlement.js";
+import { NodeStatsBoard } from "./node-stats-board.js";
 import {
   DEFAULT_LIMITS,
   type ImLimits,
@@ -52,7 +42,6 @@ import {
   type ImServerOptions,
   type MultiDevicePolicy,
 } from "./options.js";
-import { NodeStatsBoard } from "./node-stats-board.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { ConversationPresenceAudience } from "./presence-audience.js";
 import { PresenceEvents } from "./presence-events.js";
@@ -79,18 +68,16 @@ const ALL_BODY_TYPES: MessageBodyType[] = [
 
 /** The checks the in-memory limiter makes of its options, for the engine's own frame counter. */
 function checkFrameLimits(limits: ImLimits): void {
-  if (
-    !(Number.isInteger(limits.framesPerWindow) && limits.framesPerWindow >= 1)
-  ) {
+  if (!(Number.isInteger(limits.framesPerWindow) && limits.framesPerWindow >= 1)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1"
+      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
     );
   }
   if (!(limits.rateWindowMs > 0)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory rate limiter: durationMs must be > 0"
+      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
     );
   }
 }
@@ -252,11 +239,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       mutedAmong: (conversationId, userIds) =>
         conversationSettings.mutedAmong(conversationId, userIds),
     });
-    this.changeSettlement = new ChangeSettlement({
-      delivery,
-      outbox: storage.outbox,
-      errors,
-    });
+    this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,
@@ -282,8 +265,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       stats,
       logger,
       events: this,
-      heartbeatMs:
-        options.heartbeatMs ?? options.transport.heartbeatMs ?? 25_000,
+      heartbeatMs: options.heartbeatMs ?? options.transport.heartbeatMs ?? 25_000,
       multiDevice: options.multiDevice ?? "multi",
       allowedBodyTypes: new Set(options.allowedBodyTypes ?? ALL_BODY_TYPES),
       unsolicited: new UnsolicitedLimits(limits, storage),
@@ -295,10 +277,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
       presenceAudience,
-      presenceSubscriptions: new PresenceSubscriptions(
-        stats,
-        options.presenceFanoutChunk ?? 500
-      ),
+      presenceSubscriptions: new PresenceSubscriptions(stats, options.presenceFanoutChunk ?? 500),
       conversationSettings,
     };
     this.core = core;
@@ -307,24 +286,17 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       maxEntries: options.suspensionCacheSize ?? 100_000,
     });
     this.adminStatsIntervalMs = options.adminStatsIntervalMs ?? 10_000;
-    this.statsBoard = new NodeStatsBoard(
-      this.nodeId,
-      this.adminStatsIntervalMs,
-      () => ({
-        connections: this.connections.size,
-        sessions: registry.size,
-        messagesStored: stats.messagesStored,
-      })
-    );
+    this.statsBoard = new NodeStatsBoard(this.nodeId, this.adminStatsIntervalMs, () => ({
+      connections: this.connections.size,
+      sessions: registry.size,
+      messagesStored: stats.messagesStored,
+    }));
     this.connections = new ConnectionLifecycle(core, {
       suspensions: this.suspensions,
       authenticator: options.authenticator,
       rateLimiter,
       rateLimitByUser: options.rateLimitScope === "user",
-      jsonLimits: {
-        maxDepth: limits.maxJsonDepth,
-        maxBytes: limits.maxFrameBytes,
-      },
+      jsonLimits: { maxDepth: limits.maxJsonDepth, maxBytes: limits.maxFrameBytes },
       presenceEvents: this.presenceEvents,
     });
     this.groups = new GroupService(core);
@@ -332,8 +304,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const groupService = this.groups as GroupService;
     this.admin = new AdminService(core, {
       isAdmin: options.isAdmin,
-      adminClaim:
-        options.adminClaim === null ? undefined : options.adminClaim ?? "admin",
+      adminClaim: options.adminClaim === null ? undefined : (options.adminClaim ?? "admin"),
       suspensions: this.suspensions,
       statsBoard: this.statsBoard,
       reportLimiter: createMemoryRateLimiter({
@@ -351,19 +322,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       kinds: ["message", "change"],
       deliver: async (entry) => {
         if (entry.kind !== "change") {
-          return this.settlement.dispatch(
-            entry.message,
-            entry.participants,
-            undefined
-          );
+          return this.settlement.dispatch(entry.message, entry.participants, undefined);
         }
         // An entry whose change is gone has nothing left to publish.
         if (!entry.change) return true;
-        return this.changeSettlement.dispatch(
-          entry.change,
-          entry.participants,
-          undefined
-        );
+        return this.changeSettlement.dispatch(entry.change, entry.participants, undefined);
       },
       intervalMs: options.relayIntervalMs ?? 1_000,
       retentionMs: options.outboxRetentionMs ?? 3_600_000,
@@ -392,39 +355,27 @@ export class ImServer extends EventEmitter<ImServerEvents> {
    */
   async start(): Promise<void> {
     if (this.state !== "new")
-      throw new ImError(
-        "conflict",
-        "[lucky-im] [core] start() was called before"
-      );
+      throw new ImError("conflict", "[lucky-im] [core] start() was called before");
     this.state = "starting";
     this.connections.startAccepting();
     const { broker, presence, delivery } = this.core;
     await broker.subscribe(this.nodeId, async (envelope) => {
       delivery.handleEnvelope(envelope);
     });
-    await broker.subscribeControl(this.nodeId, (message, from) =>
-      this.onControl(message, from)
-    );
+    await broker.subscribeControl(this.nodeId, (message, from) => this.onControl(message, from));
     await presence.heartbeat(this.nodeId);
     this.heartbeatTimer = setInterval(() => {
       presence
         .heartbeat(this.nodeId)
-        .catch((error: unknown) =>
-          this.core.errors.report(error, "presence heartbeat")
-        );
+        .catch((error: unknown) => this.core.errors.report(error, "presence heartbeat"));
     }, this.presenceHeartbeatMs);
     this.heartbeatTimer.unref?.();
     this.publishStats();
-    this.statsTimer = setInterval(
-      () => this.publishStats(),
-      this.adminStatsIntervalMs
-    );
+    this.statsTimer = setInterval(() => this.publishStats(), this.adminStatsIntervalMs);
     this.statsTimer.unref?.();
     delivery.start();
     this.relay.start();
-    this.stopOutboxWake = this.storage.outboxNotifications?.(() =>
-      this.relay.wake()
-    );
+    this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
     await this.transport.listen(this.connections.listener());
     this.state = "running";
   }
@@ -440,19 +391,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   }
 
   /** Closes every session of a user on every node (for example after its tokens were revoked). */
-  async kick(
-    userId: string,
-    options: { code?: number; reason?: string } = {}
-  ): Promise<void> {
+  async kick(userId: string, options: { code?: number; reason?: string } = {}): Promise<void> {
     const code = options.code ?? CloseCode.unauthorized;
     const reason = options.reason ?? "session revoked";
     try {
-      await this.core.broker.broadcast({
-        type: "kick_user",
-        userId,
-        code,
-        reason,
-      });
+      await this.core.broker.broadcast({ type: "kick_user", userId, code, reason });
     } catch (error) {
       this.core.errors.report(error, "broadcasting a kick");
       this.core.delivery.kickLocally(userId, code, reason);
@@ -467,22 +410,22 @@ export class ImServer extends EventEmitter<ImServerEvents> {
    */
   async conversations(
     userId: string,
-    options?: { limit?: number; offset?: number }
+    options?: { limit?: number; offset?: number },
   ): Promise<ConversationSummary[]> {
     const { cursors } = this.core.storage;
     const summaries = await cursors.conversations(userId, options);
     if (summaries.length === 0) return summaries;
     const mentions = await this.core.storage.changes.mentionCounts(
       userId,
-      summaries.map((s) => s.conversationId)
+      summaries.map((s) => s.conversationId),
     );
     const peers = new Map(
       (
         await cursors.peerCursors(
           userId,
-          summaries.map((s) => s.conversationId)
+          summaries.map((s) => s.conversationId),
         )
-      ).map((p) => [p.conversationId, p])
+      ).map((p) => [p.conversationId, p]),
     );
     for (const summary of summaries) {
       const peer = peers.get(summary.conversationId);
@@ -502,12 +445,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   async history(
     userId: string,
     conversationId: string,
-    options: { beforeSeq?: number; limit?: number } = {}
+    options: { beforeSeq?: number; limit?: number } = {},
   ): Promise<HistoryPage> {
     const parsed = parseConversationId(conversationId);
-    const [cursor] = await this.core.storage.cursors.cursors(userId, [
-      conversationId,
-    ]);
+    const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
     if (!cursor) {
       // Opening a new direct conversation reads its history before the first message.
       if (parsed.kind === "direct" && parsed.userIds.includes(userId)) {
@@ -517,33 +458,23 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     }
     const limit = Math.max(
       1,
-      Math.min(
-        options.limit ?? this.core.limits.historyPageSize,
-        this.core.limits.historyPageSize
-      )
+      Math.min(options.limit ?? this.core.limits.historyPageSize, this.core.limits.historyPageSize),
     );
     const beforeSeq = options.beforeSeq ?? cursor.lastSeq + 1;
     const joinedSeq = cursor.joinedSeq ?? 0;
-    const page = await this.core.storage.messages.range(conversationId, {
-      beforeSeq,
-      limit,
-    });
-    const messages =
-      joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
+    const page = await this.core.storage.messages.range(conversationId, { beforeSeq, limit });
+    const messages = joinedSeq > 0 ? page.filter((m) => m.seq > joinedSeq) : page;
     const oldest = messages.at(-1)?.seq;
     const reactions =
       messages.length > 0
         ? await this.core.storage.changes.reactions(
             messages.map((m) => m.messageId),
-            userId
+            userId,
           )
         : [];
     return {
       messages,
-      more:
-        oldest !== undefined &&
-        oldest > joinedSeq + 1 &&
-        messages.length === limit,
+      more: oldest !== undefined && oldest > joinedSeq + 1 && messages.length === limit,
       reactions,
     };
   }
@@ -559,11 +490,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
 
   /** The pinned messages of a conversation `userId` is in, newest pin first (else `forbidden`). */
   async pins(userId: string, conversationId: string): Promise<PinnedMessage[]> {
-    const [cursor] = await this.core.storage.cursors.cursors(userId, [
-      conversationId,
-    ]);
-    if (!cursor)
-      throw new ImError("forbidden", "not a participant of this conversation");
+    const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
+    if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
     return this.core.storage.changes.pins(conversationId);
   }
 
@@ -600,17 +528,14 @@ export class ImServer extends EventEmitter<ImServerEvents> {
           message.code,
           message.reason,
           undefined,
-          message.exceptSessionId
+          message.exceptSessionId,
         );
         return;
       case "group_changed":
         this.core.groupCache.invalidate(message.groupId);
         return;
       case "relation_changed":
-        this.core.relations.invalidatePair(
-          message.userIds[0],
-          message.userIds[1]
-        );
+        this.core.relations.invalidatePair(message.userIds[0], message.userIds[1]);
         return;
       case "privacy_changed":
         this.core.relations.invalidatePrivacy(message.userId);
@@ -618,9 +543,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       case "presence_changed":
         this.core.presenceSubscriptions
           .notify(message.userId, message.online, message.lastSeen)
-          .catch((error: unknown) =>
-            this.core.errors.report(error, "pushing presence")
-          );
+          .catch((error: unknown) => this.core.errors.report(error, "pushing presence"));
         return;
       case "settings_changed":
         // This node wrote the change and cached the new value.
@@ -643,9 +566,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const own = this.statsBoard.tick();
     this.core.broker
       .broadcast({ type: "node_stats", stats: own })
-      .catch((error: unknown) =>
-        this.core.errors.report(error, "broadcasting node stats")
-      );
+      .catch((error: unknown) => this.core.errors.report(error, "broadcasting node stats"));
   }
 
   private async shutdown(): Promise<void> {

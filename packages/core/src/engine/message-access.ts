@@ -21,7 +21,7 @@ export interface ConversationAccess {
 export async function accessConversation(
   core: EngineCore,
   userId: string,
-  conversationId: string
+  conversationId: string,
 ): Promise<ConversationAccess> {
   let parsed: ReturnType<typeof parseConversationId>;
   try {
@@ -30,37 +30,25 @@ export async function accessConversation(
     throw new ImError("not_found", "no such conversation");
   }
   if (parsed.kind === "direct") {
-    if (!parsed.userIds.includes(userId))
-      throw new ImError("not_found", "no such conversation");
-    return {
-      participants: [...new Set(parsed.userIds)],
-      direct: true,
-      manager: false,
-    };
+    if (!parsed.userIds.includes(userId)) throw new ImError("not_found", "no such conversation");
+    return { participants: [...new Set(parsed.userIds)], direct: true, manager: false };
   }
   const group = await core.groupCache.get(parsed.groupId);
   const member = group?.members.get(userId);
   if (!group || !member) throw new ImError("not_found", "no such conversation");
-  return {
-    participants: group.memberIds,
-    direct: false,
-    manager: isManager(member.role),
-  };
+  return { participants: group.memberIds, direct: false, manager: isManager(member.role) };
 }
 
 /** A stored message and the user's access to its conversation; `not_found` for either. */
 export async function accessMessage(
   core: EngineCore,
   userId: string,
-  messageId: string
+  messageId: string,
 ): Promise<ConversationAccess & { message: Message }> {
   const message = await core.storage.messages.get(messageId);
   if (!message) throw new ImError("not_found", "no such message");
   try {
-    return {
-      message,
-      ...(await accessConversation(core, userId, message.conversationId)),
-    };
+    return { message, ...(await accessConversation(core, userId, message.conversationId)) };
   } catch (error) {
     if (isImError(error) && error.code === "not_found") {
       throw new ImError("not_found", "no such message");

@@ -14,8 +14,7 @@ describe("newMessageId", () => {
     }
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
-    const ms = (id: string) =>
-      Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
+    const ms = (id: string) => Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
     expect(ms(ids[0]!)).toBeGreaterThanOrEqual(before);
     expect(ms(ids.at(-1)!)).toBeLessThanOrEqual(after + 1);
   });

@@ -16,9 +16,7 @@ function randomUint32(): number {
   return value;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) =>
-  i.toString(16).padStart(2, "0")
-);
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 function hex8(value: number): string {
   return (
@@ -68,7 +66,5 @@ export function newMessageId(): string {
   const timeLow = ms % 0x10000;
   // variant 10 in the top two bits, then the 30 high random bits.
   const variantWord = (0x80000000 | randBHigh) >>> 0;
-  return `${hex8(timeHigh)}-${hex4(timeLow)}-${hex4(0x7000 | randA)}-${hex4(
-    variantWord >>> 16
-  )}-${hex4(variantWord & 0xffff)}${hex8(randBLow)}`;
+  return `${hex8(timeHigh)}-${hex4(timeLow)}-${hex4(0x7000 | randA)}-${hex4(variantWord >>> 16)}-${hex4(variantWord & 0xffff)}${hex8(randBLow)}`;
 }

@@ -30,11 +30,11 @@ export interface MessageSearchOptions {
 export async function searchMessages(
   storage: Storage,
   userId: string,
-  options: MessageSearchOptions
+  options: MessageSearchOptions,
 ): Promise<SearchPage> {
   const cursors = await storage.cursors.cursors(
     userId,
-    options.conversationId === undefined ? undefined : [options.conversationId]
+    options.conversationId === undefined ? undefined : [options.conversationId],
   );
   if (options.conversationId !== undefined && cursors.length === 0) {
     throw new ImError("forbidden", "not a participant of this conversation");
@@ -50,13 +50,9 @@ export async function searchMessages(
     ...(options.cursor !== undefined ? { after: options.cursor } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
   });
-  const joined = new Map(
-    cursors.map((c) => [c.conversationId, c.joinedSeq ?? 0])
-  );
+  const joined = new Map(cursors.map((c) => [c.conversationId, c.joinedSeq ?? 0]));
   return {
     ...page,
-    messages: page.messages.filter(
-      (m) => m.seq > (joined.get(m.conversationId) ?? 0)
-    ),
+    messages: page.messages.filter((m) => m.seq > (joined.get(m.conversationId) ?? 0)),
   };
 }

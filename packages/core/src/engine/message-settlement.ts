@@ -20,7 +20,7 @@ export interface MessageDispatch {
     message: Message,
     participants: readonly string[],
     outboxId: string | undefined,
-    exceptSessionId?: string
+    exceptSessionId?: string,
   ): boolean | Promise<boolean>;
 }
 
@@ -35,10 +35,7 @@ export interface MessageSettlementDeps {
   /** Failures that reach no client. */
   errors: ErrorReporter;
   /** Of the offline users, those who muted the conversation (for `onOffline`). */
-  mutedAmong(
-    conversationId: string,
-    userIds: readonly string[]
-  ): Promise<Set<string>>;
+  mutedAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>>;
 }
 
 /**
@@ -52,15 +49,11 @@ export class MessageSettlement implements MessageDispatch {
 
   /** @param deps - the collaborators (see {@link MessageSettlementDeps}) */
   constructor(private readonly deps: MessageSettlementDeps) {
-    this.sentMarks = new Batcher(
-      (items) => deps.outbox.markSent([...items.keys()]),
-      {
-        delayMs: 5,
-        maxItems: 500,
-        onError: (error) =>
-          deps.errors.report(error, "marking outbox entries sent"),
-      }
-    );
+    this.sentMarks = new Batcher((items) => deps.outbox.markSent([...items.keys()]), {
+      delayMs: 5,
+      maxItems: 500,
+      onError: (error) => deps.errors.report(error, "marking outbox entries sent"),
+    });
   }
 
   /** {@inheritDoc MessageDispatch.dispatch} */
@@ -68,28 +61,23 @@ export class MessageSettlement implements MessageDispatch {
     message: Message,
     participants: readonly string[],
     outboxId: string | undefined,
-    exceptSessionId?: string
+    exceptSessionId?: string,
   ): boolean | Promise<boolean> {
     let result: MessageDeliveryResult | Promise<MessageDeliveryResult>;
     try {
-      result = this.deps.delivery.deliverMessage(
-        message,
-        participants,
-        exceptSessionId
-      );
+      result = this.deps.delivery.deliverMessage(message, participants, exceptSessionId);
     } catch (error) {
       this.deps.errors.report(error, "delivering a message");
       return false;
     }
     // Delivered on this node only (no presence lookup, no broker): settle without a promise.
-    if (!(result instanceof Promise))
-      return this.settle(message, outboxId, result);
+    if (!(result instanceof Promise)) return this.settle(message, outboxId, result);
     return result.then(
       (settled) => this.settle(message, outboxId, settled),
       (error: unknown) => {
         this.deps.errors.report(error, "delivering a message");
         return false;
-      }
+      },
     );
   }
 
@@ -102,11 +90,10 @@ export class MessageSettlement implements MessageDispatch {
   private settle(
     message: Message,
     outboxId: string | undefined,
-    result: MessageDeliveryResult
+    result: MessageDeliveryResult,
   ): boolean {
     const { hooks, errors } = this.deps;
-    if (result.complete && outboxId !== undefined)
-      this.sentMarks.add(outboxId, true);
+    if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
     const onOffline = hooks.onOffline;
     if (result.offline.length > 0 && onOffline) {
       const offline = result.offline;
@@ -117,9 +104,7 @@ export class MessageSettlement implements MessageDispatch {
       // and whatever the hook throws, at once or later, is reported, never fails the send.
       this.deps
         .mutedAmong(message.conversationId, offline)
-        .then((muted) =>
-          onOffline.call(hooks, message, offline, { muted, mentioned })
-        )
+        .then((muted) => onOffline.call(hooks, message, offline, { muted, mentioned }))
         .catch((error: unknown) => errors.report(error, "onOffline hook"));
     }
     return result.complete;

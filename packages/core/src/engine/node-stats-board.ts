@@ -27,7 +27,7 @@ export class NodeStatsBoard {
       connections: number;
       sessions: number;
       messagesStored: number;
-    }
+    },
   ) {}
 
   /** Takes a sample; returns this node's stats to broadcast. */
@@ -35,8 +35,7 @@ export class NodeStatsBoard {
     const { messagesStored } = this.read();
     this.samples.push({ at: now, stored: messagesStored });
     // Keep one sample at least a minute old, to measure a whole minute.
-    while (this.samples.length > 2 && now - this.samples[1]!.at >= 60_000)
-      this.samples.shift();
+    while (this.samples.length > 2 && now - this.samples[1]!.at >= 60_000) this.samples.shift();
     return this.own(now);
   }
 
@@ -47,9 +46,7 @@ export class NodeStatsBoard {
     let messagesPerMinute = 0;
     if (oldest && now > oldest.at) {
       const span = Math.max(now - oldest.at, 1_000);
-      messagesPerMinute = Math.round(
-        ((messagesStored - oldest.stored) * 60_000) / span
-      );
+      messagesPerMinute = Math.round(((messagesStored - oldest.stored) * 60_000) / span);
     }
     return {
       nodeId: this.nodeId,
@@ -72,9 +69,7 @@ export class NodeStatsBoard {
       if (now - stats.at > 3 * this.intervalMs) this.others.delete(nodeId);
       else fresh.push(stats);
     }
-    fresh.sort((a, b) =>
-      a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0
-    );
+    fresh.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
     return [this.own(now), ...fresh];
   }
 }

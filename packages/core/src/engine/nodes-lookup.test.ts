@@ -80,10 +80,7 @@ describe("NodesLookup", () => {
     const { presence, failNextCall } = await countingPresence();
     const lookup = new NodesLookup(presence, 1000);
     failNextCall();
-    const results = await Promise.allSettled([
-      lookup.nodesOf(["a"]),
-      lookup.nodesOf(["b"]),
-    ]);
+    const results = await Promise.allSettled([lookup.nodesOf(["a"]), lookup.nodesOf(["b"])]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 });

@@ -18,15 +18,13 @@ export class NodesLookup {
   constructor(presence: Presence, maxUsers: number) {
     this.batch = new TurnBatch(
       async (lookups) => {
-        if (lookups.length === 1)
-          return [await presence.nodesOf(lookups[0] as readonly string[])];
+        if (lookups.length === 1) return [await presence.nodesOf(lookups[0] as readonly string[])];
         const users = new Set<string>();
-        for (const userIds of lookups)
-          for (const userId of userIds) users.add(userId);
+        for (const userIds of lookups) for (const userId of userIds) users.add(userId);
         const nodesOfUser = byUser(await presence.nodesOf([...users]));
         return lookups.map((userIds) => pick(nodesOfUser, userIds));
       },
-      { maxBatch: maxUsers, sizeOf: (userIds) => userIds.length }
+      { maxBatch: maxUsers, sizeOf: (userIds) => userIds.length },
     );
   }
 
@@ -52,7 +50,7 @@ function byUser(nodes: Map<string, string[]>): Map<string, string[]> {
 /** The node -> users map of `userIds` alone (each user once, in the order asked). */
 function pick(
   nodesOfUser: Map<string, string[]>,
-  userIds: readonly string[]
+  userIds: readonly string[],
 ): Map<string, string[]> {
   const answer = new Map<string, string[]>();
   const seen = new Set<string>();

@@ -35,10 +35,7 @@ export class OutboxRelay {
     this.stopped = false;
     this.schedule(this.options.intervalMs);
     // Often enough that published entries never pile up (in memory they would grow without bound).
-    const purgeEvery = Math.max(
-      1_000,
-      Math.min(this.options.retentionMs, 60_000)
-    );
+    const purgeEvery = Math.max(1_000, Math.min(this.options.retentionMs, 60_000));
     this.purgeTimer = setInterval(() => void this.purge(), purgeEvery);
     this.purgeTimer.unref?.();
   }
@@ -69,17 +66,14 @@ export class OutboxRelay {
       });
       if (entries.length === 0) break;
       const outcomes = await Promise.all(
-        entries.map((entry) => this.options.deliver(entry).catch(() => false))
+        entries.map((entry) => this.options.deliver(entry).catch(() => false)),
       );
       const sent = entries.filter((_, i) => outcomes[i]);
       const failed = entries.filter((_, i) => !outcomes[i]);
       if (sent.length > 0) await outbox.markSent(sent.map((e) => e.id));
       for (const entry of failed) {
         // Exponential backoff per entry, capped at a minute.
-        const delay = Math.min(
-          60_000,
-          1_000 * 2 ** Math.min(entry.attempts, 6)
-        );
+        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(entry.attempts, 6));
         await outbox.markFailed([entry.id], Date.now() + delay);
       }
       total += entries.length;
@@ -94,9 +88,7 @@ export class OutboxRelay {
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
         .then(() => undefined)
-        .catch((error: unknown) =>
-          this.options.reportError(error, "outbox relay")
-        )
+        .catch((error: unknown) => this.options.reportError(error, "outbox relay"))
         .finally(() => {
           this.running = undefined;
           const again = this.wakeAgain;

@@ -50,7 +50,7 @@ export class ConversationPresenceAudience implements PresenceAudience {
         groupLoads.push(
           this.deps.groups.get(parsed.groupId).then((group) => {
             for (const peer of group?.memberIds ?? []) related.add(peer);
-          })
+          }),
         );
       }
     }
@@ -60,10 +60,7 @@ export class ConversationPresenceAudience implements PresenceAudience {
   }
 
   /** {@inheritDoc PresenceAudience.visibleTo} */
-  async visibleTo(
-    viewer: string,
-    userIds: readonly string[]
-  ): Promise<string[]> {
+  async visibleTo(viewer: string, userIds: readonly string[]): Promise<string[]> {
     const related = await this.relatedTo(viewer);
     return userIds.filter((id) => id === viewer || related.has(id));
   }

@@ -50,19 +50,14 @@ export class PresenceEvents implements PresenceAnnouncer {
   constructor(private readonly deps: PresenceEventsDeps) {
     this.lastSeenWrites = new Batcher(
       async (items) => {
-        await Promise.all(
-          [...items].map(([userId, ts]) =>
-            deps.profiles.setLastSeen(userId, ts)
-          )
-        );
+        await Promise.all([...items].map(([userId, ts]) => deps.profiles.setLastSeen(userId, ts)));
       },
       {
         delayMs: deps.lastSeenBatchMs,
         maxItems: 500,
         merge: (a, b) => Math.max(a, b),
-        onError: (error) =>
-          deps.errors.report(error, "writing last-seen times"),
-      }
+        onError: (error) => deps.errors.report(error, "writing last-seen times"),
+      },
     );
   }
 
@@ -83,7 +78,7 @@ export class PresenceEvents implements PresenceAnnouncer {
       await broker.broadcast(
         lastSeen === undefined
           ? { type: "presence_changed", userId, online }
-          : { type: "presence_changed", userId, online, lastSeen }
+          : { type: "presence_changed", userId, online, lastSeen },
       );
       if (this.deps.partnerFrames) {
         const peers = await this.deps.audience.relatedTo(userId);
@@ -91,7 +86,7 @@ export class PresenceEvents implements PresenceAnnouncer {
           [...peers],
           lastSeen === undefined
             ? { type: "presence", userId, online }
-            : { type: "presence", userId, online, lastSeen }
+            : { type: "presence", userId, online, lastSeen },
         );
       }
     } catch (error) {

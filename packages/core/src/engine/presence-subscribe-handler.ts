@@ -1,8 +1,5 @@
 import { ImError } from "../errors.js";
-import type {
-  PresenceStatus,
-  PresenceSubscribeFrame,
-} from "../protocol/schemas.js";
+import type { PresenceStatus, PresenceSubscribeFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import type { Session } from "./session.js";
 
@@ -15,24 +12,17 @@ import type { Session } from "./session.js";
 export async function handlePresenceSubscribe(
   core: EngineCore,
   session: Session,
-  frame: PresenceSubscribeFrame
+  frame: PresenceSubscribeFrame,
 ): Promise<void> {
   try {
     const viewer = session.userId!;
     const asked = [...new Set(frame.userIds)];
     const max = core.limits.maxPresenceSubscriptions;
     if (asked.length > max)
-      throw new ImError(
-        "too_large",
-        `at most ${max} users per presence subscription`,
-        {
-          details: { limit: max },
-        }
-      );
-    const visible =
-      asked.length === 0
-        ? []
-        : await core.presenceAudience.visibleTo(viewer, asked);
+      throw new ImError("too_large", `at most ${max} users per presence subscription`, {
+        details: { limit: max },
+      });
+    const visible = asked.length === 0 ? [] : await core.presenceAudience.visibleTo(viewer, asked);
     if (session.isClosed) return;
     // Watch first, then read: a change meanwhile arrives after the state, never lost.
     core.presenceSubscriptions.subscribe(session, visible);
@@ -41,7 +31,7 @@ export async function handlePresenceSubscribe(
       session,
       frame.cid === undefined
         ? { type: "presence_state", users }
-        : { type: "presence_state", users, cid: frame.cid }
+        : { type: "presence_state", users, cid: frame.cid },
     );
   } catch (error) {
     core.replies.error(session, error, frame.cid);
@@ -52,7 +42,7 @@ export async function handlePresenceSubscribe(
 async function currentStatus(
   core: EngineCore,
   viewer: string,
-  userIds: readonly string[]
+  userIds: readonly string[],
 ): Promise<PresenceStatus[]> {
   if (userIds.length === 0) return [];
   const [statuses, profiles] = await Promise.all([
@@ -64,8 +54,7 @@ async function currentStatus(
     const status = statuses.get(userId);
     const online = status?.online ?? false;
     const profile = byUser.get(userId);
-    if (online || (profile?.hideLastSeen && userId !== viewer))
-      return { userId, online };
+    if (online || (profile?.hideLastSeen && userId !== viewer)) return { userId, online };
     const lastSeen = Math.max(status?.lastSeen ?? 0, profile?.lastSeenAt ?? 0);
     return lastSeen > 0 ? { userId, online, lastSeen } : { userId, online };
   });

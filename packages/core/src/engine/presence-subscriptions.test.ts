@@ -18,20 +18,13 @@ describe("PresenceSubscriptions", () => {
   it("pushes a change to thousands of watchers in chunks, yielding the event loop between them", async () => {
     const subscriptions = new PresenceSubscriptions(emptyStats(), 500);
     const sent: string[] = [];
-    for (let i = 0; i < 5_000; i++)
-      subscriptions.subscribe(fakeSession(sent), ["star"]);
+    for (let i = 0; i < 5_000; i++) subscriptions.subscribe(fakeSession(sent), ["star"]);
     const done = subscriptions.notify("star", true, undefined);
-    expect(sent, "only the first chunk goes out synchronously").toHaveLength(
-      500
-    );
+    expect(sent, "only the first chunk goes out synchronously").toHaveLength(500);
     await done;
     expect(sent).toHaveLength(5_000);
     expect(new Set(sent).size, "serialized once").toBe(1);
-    expect(JSON.parse(sent[0]!)).toEqual({
-      type: "presence",
-      userId: "star",
-      online: true,
-    });
+    expect(JSON.parse(sent[0]!)).toEqual({ type: "presence", userId: "star", online: true });
   });
 
   it("a new list replaces the old one; drop forgets the session", async () => {

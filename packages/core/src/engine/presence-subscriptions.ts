@@ -22,7 +22,7 @@ export class PresenceSubscriptions {
    */
   constructor(
     private readonly stats: ImServerStats,
-    private readonly chunkSize: number
+    private readonly chunkSize: number,
   ) {}
 
   /** Sessions watching at least one user. */
@@ -58,11 +58,7 @@ export class PresenceSubscriptions {
   }
 
   /** Pushes a `presence` frame to this node's watchers of the user, chunk by chunk. */
-  async notify(
-    userId: string,
-    online: boolean,
-    lastSeen: number | undefined
-  ): Promise<void> {
+  async notify(userId: string, online: boolean, lastSeen: number | undefined): Promise<void> {
     const set = this.watchers.get(userId);
     if (!set || set.size === 0) return;
     const frame: PresenceFrame =
@@ -77,8 +73,7 @@ export class PresenceSubscriptions {
       const end = Math.min(start + this.chunkSize, sessions.length);
       for (let i = start; i < end; i++) {
         const session = sessions[i]!;
-        if (session.state === "ready" && session.send(data))
-          this.stats.framesOut++;
+        if (session.state === "ready" && session.send(data)) this.stats.framesOut++;
       }
     }
   }

@@ -33,18 +33,11 @@ export interface ProfileOperations {
    */
   update(userId: string, patch: ProfilePatch): Promise<Profile>;
   /** Public profiles of these users (defaults for users without one), in the order asked. */
-  getMany(
-    viewerId: string,
-    userIds: readonly string[]
-  ): Promise<PublicProfile[]>;
+  getMany(viewerId: string, userIds: readonly string[]): Promise<PublicProfile[]>;
   /**
    * Searchable users whose display name or username starts with `query` (ignoring case).
    * At most `limits.profileSearchesPerWindow` searches per user per `limits.profileSearchWindowMs`
    * on this node; beyond: `rate_limited` with `details.retryAfterMs`.
    */
-  search(
-    viewerId: string,
-    query: string,
-    options?: ProfileSearchRequest
-  ): Promise<PublicProfile[]>;
+  search(viewerId: string, query: string, options?: ProfileSearchRequest): Promise<PublicProfile[]>;
 }

@@ -1,10 +1,6 @@
 import type { ProfileStore } from "../contracts/profile-store.js";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
-import {
-  DEFAULT_PROFILE_FIELDS,
-  type Profile,
-  type ProfilePatch,
-} from "../domain/profile.js";
+import { DEFAULT_PROFILE_FIELDS, type Profile, type ProfilePatch } from "../domain/profile.js";
 import { ImError } from "../errors.js";
 import type { Delivery } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
@@ -35,10 +31,7 @@ function defaultProfile(userId: string): Profile {
 }
 
 /** What others see: no search or privacy flags, last seen only when not hidden. */
-export function publicProfile(
-  profile: Profile,
-  viewerId?: string
-): PublicProfile {
+export function publicProfile(profile: Profile, viewerId?: string): PublicProfile {
   const hide = profile.hideLastSeen && profile.userId !== viewerId;
   return {
     userId: profile.userId,
@@ -86,8 +79,7 @@ export class ProfileService implements ProfileOperations {
     const before = await this.deps.profiles.get(userId);
     const profile = await this.deps.profiles.update(userId, patch, Date.now());
     const shownChanged =
-      (before?.displayName ?? DEFAULT_PROFILE_FIELDS.displayName) !==
-        profile.displayName ||
+      (before?.displayName ?? DEFAULT_PROFILE_FIELDS.displayName) !== profile.displayName ||
       (before?.avatar ?? DEFAULT_PROFILE_FIELDS.avatar) !== profile.avatar;
     if (shownChanged) {
       try {
@@ -109,26 +101,19 @@ export class ProfileService implements ProfileOperations {
   }
 
   /** {@inheritDoc ProfileOperations.getMany} */
-  async getMany(
-    viewerId: string,
-    userIds: readonly string[]
-  ): Promise<PublicProfile[]> {
+  async getMany(viewerId: string, userIds: readonly string[]): Promise<PublicProfile[]> {
     const unique = [...new Set(userIds)];
     const found = new Map(
-      (await this.deps.profiles.getMany(unique)).map(
-        (p) => [p.userId, p] as const
-      )
+      (await this.deps.profiles.getMany(unique)).map((p) => [p.userId, p] as const),
     );
-    return unique.map((id) =>
-      publicProfile(found.get(id) ?? defaultProfile(id), viewerId)
-    );
+    return unique.map((id) => publicProfile(found.get(id) ?? defaultProfile(id), viewerId));
   }
 
   /** {@inheritDoc ProfileOperations.search} */
   async search(
     viewerId: string,
     query: string,
-    options: ProfileSearchRequest = {}
+    options: ProfileSearchRequest = {},
   ): Promise<PublicProfile[]> {
     if (typeof query !== "string" || query.trim() === "")
       throw new ImError("bad_request", "a search needs a non-empty query");
@@ -136,10 +121,8 @@ export class ProfileService implements ProfileOperations {
     if (!budget.allowed) {
       throw new ImError(
         "rate_limited",
-        `too many searches; retry in ${Math.ceil(
-          budget.retryAfterMs / 1000
-        )} s`,
-        { details: { retryAfterMs: budget.retryAfterMs } }
+        `too many searches; retry in ${Math.ceil(budget.retryAfterMs / 1000)} s`,
+        { details: { retryAfterMs: budget.retryAfterMs } },
       );
     }
     const found = await this.deps.profiles.search(query, options);

@@ -12,7 +12,7 @@ import type { Session } from "./session.js";
 export async function handleRecall(
   core: EngineCore,
   session: Session,
-  frame: RecallFrame
+  frame: RecallFrame,
 ): Promise<void> {
   try {
     const userId = session.userId!;
@@ -22,8 +22,7 @@ export async function handleRecall(
     let participants: string[];
     let mayRecallOthers = false;
     if (parsed.kind === "direct") {
-      if (!parsed.userIds.includes(userId))
-        throw new ImError("not_found", "no such message");
+      if (!parsed.userIds.includes(userId)) throw new ImError("not_found", "no such message");
       participants = [...new Set(parsed.userIds)];
     } else {
       const group = await core.groupCache.get(parsed.groupId);
@@ -33,31 +32,20 @@ export async function handleRecall(
       mayRecallOthers = isManager(member.role);
     }
     if (message.from !== userId && !mayRecallOthers) {
-      throw new ImError(
-        "forbidden",
-        "only the sender or a group owner/admin may recall a message"
-      );
+      throw new ImError("forbidden", "only the sender or a group owner/admin may recall a message");
     }
     if (Date.now() - message.ts > core.limits.recallWindowMs) {
       throw new ImError(
         "conflict",
-        `the recall window (${core.limits.recallWindowMs} ms) has passed`
+        `the recall window (${core.limits.recallWindowMs} ms) has passed`,
       );
     }
-    const recalled = await core.storage.messages.recall(
-      message.messageId,
-      userId
-    );
+    const recalled = await core.storage.messages.recall(message.messageId, userId);
     if (!recalled) throw new ImError("not_found", "no such message");
     // The store wrote a `recalled` change with its outbox entry: push it to change-aware
     // sessions now, beside the v1 `recalled` frame below.
     void core.tasks.track(
-      announceRecallChange(
-        core,
-        recalled.conversationId,
-        recalled.messageId,
-        participants
-      )
+      announceRecallChange(core, recalled.conversationId, recalled.messageId, participants),
     );
     await core.delivery.deliverFrame(participants, {
       type: "recalled",
@@ -84,21 +72,17 @@ export async function announceRecallChange(
   core: EngineCore,
   conversationId: string,
   messageId: string,
-  participants: readonly string[]
+  participants: readonly string[],
 ): Promise<void> {
   try {
     const last =
-      (await core.storage.changes.lastChangeSeqs([conversationId])).get(
-        conversationId
-      ) ?? 0;
+      (await core.storage.changes.lastChangeSeqs([conversationId])).get(conversationId) ?? 0;
     const recent = await core.storage.changes.changesAfter(
       conversationId,
       Math.max(0, last - RECALL_LOOKBACK),
-      RECALL_LOOKBACK
+      RECALL_LOOKBACK,
     );
-    const change = recent.find(
-      (c) => c.kind === "recalled" && c.messageId === messageId
-    );
+    const change = recent.find((c) => c.kind === "recalled" && c.messageId === messageId);
     if (change) await core.changes.dispatch(change, participants, undefined);
   } catch (error) {
     core.errors.report(error, "announcing a recall change");

@@ -8,7 +8,7 @@ import type { Session } from "./session.js";
 export async function isParticipant(
   core: EngineCore,
   userId: string,
-  conversationId: string
+  conversationId: string,
 ): Promise<boolean> {
   const parsed = parseConversationId(conversationId);
   if (parsed.kind === "direct") return parsed.userIds.includes(userId);
@@ -24,7 +24,7 @@ export async function isParticipant(
 function checkParticipant(
   core: EngineCore,
   session: Session,
-  conversationId: string
+  conversationId: string,
 ): boolean | Promise<boolean> {
   let parsed: ReturnType<typeof parseConversationId>;
   try {
@@ -42,24 +42,18 @@ function checkParticipant(
     member = cached.members.has(session.userId!);
   }
   if (member) return true;
-  core.replies.error(
-    session,
-    new ImError("forbidden", "not a participant of this conversation")
-  );
+  core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
   return false;
 }
 
 async function checkGroupParticipant(
   core: EngineCore,
   session: Session,
-  conversationId: string
+  conversationId: string,
 ): Promise<boolean> {
   try {
     if (await isParticipant(core, session.userId!, conversationId)) return true;
-    core.replies.error(
-      session,
-      new ImError("forbidden", "not a participant of this conversation")
-    );
+    core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
   } catch (error) {
     core.replies.error(session, error);
   }
@@ -71,7 +65,7 @@ function whenParticipant(
   core: EngineCore,
   session: Session,
   conversationId: string,
-  write: () => void
+  write: () => void,
 ): void | Promise<void> {
   const allowed = checkParticipant(core, session, conversationId);
   if (allowed === true) {
@@ -92,7 +86,7 @@ function whenParticipant(
 export function handleAck(
   core: EngineCore,
   session: Session,
-  frame: AckFrame
+  frame: AckFrame,
 ): void | Promise<void> {
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
@@ -101,7 +95,7 @@ export function handleAck(
       userId,
       conversationId: frame.conversationId,
       seq: frame.seq,
-    })
+    }),
   );
 }
 
@@ -109,7 +103,7 @@ export function handleAck(
 export function handleRead(
   core: EngineCore,
   session: Session,
-  frame: ReadFrame
+  frame: ReadFrame,
 ): void | Promise<void> {
   const userId = session.userId!;
   core.delivery.acknowledge(session, frame.conversationId, frame.seq);
@@ -120,10 +114,7 @@ export function handleRead(
       seq: frame.seq,
     });
     // Reading clears a "mark unread" (free when the node's cache knows there is none).
-    const cleared = core.conversationSettings.readBy(
-      userId,
-      frame.conversationId
-    );
+    const cleared = core.conversationSettings.readBy(userId, frame.conversationId);
     if (cleared) void core.tasks.track(cleared);
   });
 }

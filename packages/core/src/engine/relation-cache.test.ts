@@ -23,14 +23,8 @@ describe("RelationCache", () => {
     const first = checkDirectReach(cache, "bob", "ann");
     expect(first, "the first check loads").toBeInstanceOf(Promise);
     await first;
-    expect(
-      checkDirectReach(cache, "bob", "ann"),
-      "then it is answered at once"
-    ).toBeUndefined();
-    expect(
-      checkDirectReach(cache, "bob", "bob"),
-      "oneself is never checked"
-    ).toBeUndefined();
+    expect(checkDirectReach(cache, "bob", "ann"), "then it is answered at once").toBeUndefined();
+    expect(checkDirectReach(cache, "bob", "bob"), "oneself is never checked").toBeUndefined();
     expect(trips).toEqual([["bob", "ann"]]);
   });
 
@@ -52,9 +46,7 @@ describe("RelationCache", () => {
     await cache.get("bob", ["ann"]);
     await cache.get("ann", ["bob"]);
     await contacts.block("ann", "bob", Date.now());
-    expect(cache.peek("bob", "ann")?.blockedBy, "stale until invalidated").toBe(
-      false
-    );
+    expect(cache.peek("bob", "ann")?.blockedBy, "stale until invalidated").toBe(false);
     cache.invalidatePair("ann", "bob");
     expect(cache.peek("bob", "ann")).toBeUndefined();
     expect(cache.peek("ann", "bob")).toBeUndefined();
@@ -62,10 +54,9 @@ describe("RelationCache", () => {
     await expect(checkDirectReach(cache, "bob", "ann")).rejects.toMatchObject({
       code: "forbidden",
     });
-    expect(
-      () => checkDirectReach(cache, "bob", "ann"),
-      "a cached refusal throws at once"
-    ).toThrow(expect.objectContaining({ code: "forbidden" }));
+    expect(() => checkDirectReach(cache, "bob", "ann"), "a cached refusal throws at once").toThrow(
+      expect.objectContaining({ code: "forbidden" }),
+    );
 
     await cache.get("cat", ["ann"]);
     await contacts.setPrivacy("ann", { directMessages: "contacts" });
@@ -83,10 +74,7 @@ describe("RelationCache", () => {
     await contacts.block("ann", "bob", Date.now());
     cache.invalidatePair("ann", "bob");
     await loading;
-    expect(
-      cache.peek("bob", "ann"),
-      "possibly stale: not kept"
-    ).toBeUndefined();
+    expect(cache.peek("bob", "ann"), "possibly stale: not kept").toBeUndefined();
   });
 
   it("a TTL of 0 turns the cache off", async () => {

@@ -38,14 +38,10 @@ export class RelationCache {
 
   constructor(
     private readonly contacts: ContactStore,
-    options: RelationCacheOptions
+    options: RelationCacheOptions,
   ) {
     const cached = options.ttlMs > 0;
-    const lru = {
-      max: options.maxPairs,
-      ttl: options.ttlMs,
-      updateAgeOnGet: false,
-    };
+    const lru = { max: options.maxPairs, ttl: options.ttlMs, updateAgeOnGet: false };
     this.pairs = cached ? new LRUCache(lru) : undefined;
     this.policies = cached ? new LRUCache(lru) : undefined;
   }
@@ -65,10 +61,7 @@ export class RelationCache {
   }
 
   /** The relations of `viewerId` with each of `otherIds` (in order, deduplicated): one store round trip for the misses. */
-  async get(
-    viewerId: string,
-    otherIds: readonly string[]
-  ): Promise<Relation[]> {
+  async get(viewerId: string, otherIds: readonly string[]): Promise<Relation[]> {
     const unique = [...new Set(otherIds)].filter((id) => id !== viewerId);
     const found = new Map<string, Relation>();
     const missing: string[] = [];
@@ -85,11 +78,7 @@ export class RelationCache {
         found.set(relation.userId, relation);
         if (!fresh) continue;
         const { contact, blocked, blockedBy } = relation;
-        this.pairs?.set(pairKey(viewerId, relation.userId), {
-          contact,
-          blocked,
-          blockedBy,
-        });
+        this.pairs?.set(pairKey(viewerId, relation.userId), { contact, blocked, blockedBy });
         this.policies?.set(relation.userId, relation.privacy);
       }
     }

@@ -26,7 +26,7 @@ function mayReachDirectly(relation: Relation): boolean {
 export function checkDirectReach(
   relations: RelationCache,
   from: string,
-  to: string
+  to: string,
 ): Promise<void> | undefined {
   if (from === to) return undefined;
   const cached = relations.peek(from, to);
@@ -47,7 +47,7 @@ export function checkDirectReach(
 export async function checkGroupAddsAllowed(
   relations: RelationCache,
   by: string,
-  userIds: readonly string[]
+  userIds: readonly string[],
 ): Promise<void> {
   const others = userIds.filter((id) => id !== by);
   if (others.length === 0) return;
@@ -55,15 +55,13 @@ export async function checkGroupAddsAllowed(
     (r) =>
       r.blockedBy ||
       r.privacy.groupInvites === "nobody" ||
-      (r.privacy.groupInvites === "contacts" && !r.contact)
+      (r.privacy.groupInvites === "contacts" && !r.contact),
   );
   if (refused.length > 0) {
     throw new ImError(
       "forbidden",
-      `these users cannot be added to a group by you: ${refused
-        .map((r) => r.userId)
-        .join(", ")}`,
-      { details: { userIds: refused.map((r) => r.userId) } }
+      `these users cannot be added to a group by you: ${refused.map((r) => r.userId).join(", ")}`,
+      { details: { userIds: refused.map((r) => r.userId) } },
     );
   }
 }

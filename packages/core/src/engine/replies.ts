@@ -20,7 +20,7 @@ export class SessionReplies implements Replies {
    */
   constructor(
     private readonly stats: ImServerStats,
-    private readonly errors: ErrorReporter
+    private readonly errors: ErrorReporter,
   ) {}
 
   /** {@inheritDoc Replies.send} */
@@ -31,7 +31,6 @@ export class SessionReplies implements Replies {
   /** {@inheritDoc Replies.error} */
   error(session: Session, error: unknown, cid?: string): void {
     const clientError = this.errors.toClientError(error);
-    if (session.send(encodeFrame(errorFrame(clientError, cid))))
-      this.stats.framesOut++;
+    if (session.send(encodeFrame(errorFrame(clientError, cid)))) this.stats.framesOut++;
   }
 }

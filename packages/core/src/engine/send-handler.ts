@@ -17,7 +17,7 @@ export async function resolveParticipants(
   core: EngineCore,
   from: string,
   to: Target,
-  now: number
+  now: number,
 ): Promise<string[]> {
   if (to.type === "user") return to.id === from ? [from] : [from, to.id];
   let group = await core.groupCache.get(to.id);
@@ -30,9 +30,7 @@ export async function resolveParticipants(
   if (member.mutedUntil !== undefined && member.mutedUntil > now) {
     throw new ImError(
       "forbidden",
-      `muted in group ${to.id} until ${new Date(
-        member.mutedUntil
-      ).toISOString()}`
+      `muted in group ${to.id} until ${new Date(member.mutedUntil).toISOString()}`,
     );
   }
   if (group.mutedAll && !isManager(member.role)) {
@@ -42,16 +40,9 @@ export async function resolveParticipants(
 }
 
 /** Checks a body against the accepted types and `maxBodyBytes` (`bad_request`, `too_large`). */
-export function checkBody(
-  core: EngineCore,
-  body: MessageBody,
-  frameLength: number
-): void {
+export function checkBody(core: EngineCore, body: MessageBody, frameLength: number): void {
   if (!core.allowedBodyTypes.has(body.type)) {
-    throw new ImError(
-      "bad_request",
-      `message type "${body.type}" is not accepted here`
-    );
+    throw new ImError("bad_request", `message type "${body.type}" is not accepted here`);
   }
   // The frame holds the body, so a frame whose UTF-8 size (at most 3 bytes per UTF-16
   // unit) is within the limit needs no measuring.
@@ -60,7 +51,7 @@ export function checkBody(
     if (bytes > core.limits.maxBodyBytes) {
       throw new ImError(
         "too_large",
-        `message body is ${bytes} bytes; the limit is ${core.limits.maxBodyBytes}`
+        `message body is ${bytes} bytes; the limit is ${core.limits.maxBodyBytes}`,
       );
     }
   }
@@ -76,7 +67,7 @@ export async function handleSend(
   core: EngineCore,
   session: Session,
   frame: SendFrame,
-  frameLength: number
+  frameLength: number,
 ): Promise<void> {
   const principal = session.principal!;
   const from = principal.userId;
@@ -125,13 +116,7 @@ export async function handleSend(
     if (frame.replyTo !== undefined || frame.mentions !== undefined) {
       Object.assign(
         draft,
-        await resolveSendReferences(
-          core,
-          from,
-          conversationId,
-          participants,
-          frame
-        )
+        await resolveSendReferences(core, from, conversationId, participants, frame),
       );
     }
     const result = await core.storage.messages.append(draft);
@@ -154,12 +139,7 @@ export async function handleSend(
       seq: message.seq,
       silent: true,
     });
-    const dispatched = core.messages.dispatch(
-      message,
-      participants,
-      result.outboxId,
-      session.id
-    );
+    const dispatched = core.messages.dispatch(message, participants, result.outboxId, session.id);
     if (dispatched instanceof Promise) void core.tasks.track(dispatched);
   } catch (error) {
     core.replies.error(session, error, frame.cid);

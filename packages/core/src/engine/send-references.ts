@@ -1,10 +1,7 @@
 import { parseConversationId } from "../domain/conversation.js";
 import { isManager } from "../domain/group.js";
 import type { MessageDraft } from "../domain/message.js";
-import {
-  DEFAULT_MESSAGE_CHANGE_LIMITS,
-  replyExcerpt,
-} from "../domain/message-change.js";
+import { DEFAULT_MESSAGE_CHANGE_LIMITS, replyExcerpt } from "../domain/message-change.js";
 import { ImError } from "../errors.js";
 import type { SendFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
@@ -22,16 +19,13 @@ export async function resolveSendReferences(
   from: string,
   conversationId: string,
   participants: readonly string[],
-  frame: SendFrame
+  frame: SendFrame,
 ): Promise<Pick<MessageDraft, "replyTo" | "mentions">> {
   const resolved: Pick<MessageDraft, "replyTo" | "mentions"> = {};
   if (frame.replyTo !== undefined) {
     const target = await core.storage.messages.get(frame.replyTo);
     if (!target || target.conversationId !== conversationId) {
-      throw new ImError(
-        "not_found",
-        "the replied-to message is not in this conversation"
-      );
+      throw new ImError("not_found", "the replied-to message is not in this conversation");
     }
     resolved.replyTo = target.recalled
       ? {
@@ -45,10 +39,7 @@ export async function resolveSendReferences(
           messageId: target.messageId,
           seq: target.seq,
           from: target.from,
-          excerpt: replyExcerpt(
-            target.body,
-            DEFAULT_MESSAGE_CHANGE_LIMITS.maxReplyExcerptLength
-          ),
+          excerpt: replyExcerpt(target.body, DEFAULT_MESSAGE_CHANGE_LIMITS.maxReplyExcerptLength),
         };
   }
   if (frame.mentions !== undefined && frame.mentions.length > 0) {
@@ -59,22 +50,14 @@ export async function resolveSendReferences(
         const group = await core.groupCache.get(parsed.groupId);
         const member = group?.members.get(from);
         if (!member || !isManager(member.role)) {
-          throw new ImError(
-            "forbidden",
-            "only a group owner or admin may mention all"
-          );
+          throw new ImError("forbidden", "only a group owner or admin may mention all");
         }
       }
     }
     const members = new Set(participants);
-    const stranger = mentions.find(
-      (userId) => userId !== "all" && !members.has(userId)
-    );
+    const stranger = mentions.find((userId) => userId !== "all" && !members.has(userId));
     if (stranger !== undefined) {
-      throw new ImError(
-        "bad_request",
-        `mentioned user ${stranger} is not in this conversation`
-      );
+      throw new ImError("bad_request", `mentioned user ${stranger} is not in this conversation`);
     }
     resolved.mentions = mentions;
   }

@@ -11,10 +11,7 @@ export class SessionRegistry {
 
   add(session: Session): void {
     const userId = session.userId;
-    if (!userId)
-      throw new Error(
-        "[lucky-im] [core] only authenticated sessions are registered"
-      );
+    if (!userId) throw new Error("[lucky-im] [core] only authenticated sessions are registered");
     let set = this.byUser.get(userId);
     if (!set) {
       set = new Set();

@@ -87,8 +87,7 @@ export class Session {
 
   /** Forgets every push of the conversation up to `seq`; returns them. */
   acknowledge(conversationId: string, seq: number): PendingPush[] {
-    if ((this.acked.get(conversationId) ?? 0) < seq)
-      this.acked.set(conversationId, seq);
+    if ((this.acked.get(conversationId) ?? 0) < seq) this.acked.set(conversationId, seq);
     const list = this.pending.get(conversationId);
     if (!list) return [];
     const acked: PendingPush[] = [];

@@ -21,17 +21,14 @@ export class SettingsCache {
    */
   constructor(
     private readonly store: Pick<ConversationSettingsStore, "get">,
-    private readonly options: { ttlMs: number; maxEntries: number }
+    private readonly options: { ttlMs: number; maxEntries: number },
   ) {}
 
   /** The user's settings of the conversation (undefined: not in it), cached. */
   get(
     userId: string,
-    conversationId: string
-  ):
-    | ConversationSettings
-    | undefined
-    | Promise<ConversationSettings | undefined> {
+    conversationId: string,
+  ): ConversationSettings | undefined | Promise<ConversationSettings | undefined> {
     const key = `${userId}\n${conversationId}`;
     const entry = this.entries.get(key);
     const now = Date.now();
@@ -52,11 +49,7 @@ export class SettingsCache {
     this.entries.delete(`${userId}\n${conversationId}`);
   }
 
-  private put(
-    key: string,
-    settings: ConversationSettings | undefined,
-    now: number
-  ): void {
+  private put(key: string, settings: ConversationSettings | undefined, now: number): void {
     this.entries.delete(key);
     this.entries.set(key, { settings, expiresAt: now + this.options.ttlMs });
     if (this.entries.size > this.options.maxEntries) {

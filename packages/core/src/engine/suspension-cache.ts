@@ -22,7 +22,7 @@ export class SuspensionCache {
    */
   constructor(
     private readonly store: Pick<ModerationStore, "suspension">,
-    private readonly options: { ttlMs: number; maxEntries: number }
+    private readonly options: { ttlMs: number; maxEntries: number },
   ) {}
 
   /** The user's suspension in force now, or undefined; cached. */

@@ -18,29 +18,19 @@ const FIRST_READ = 32;
  * ignored. A session's syncs are answered one at a time, each once its
  * connection has room for the page: a slow reader is paced, never cut.
  */
-export function handleSync(
-  core: EngineCore,
-  session: Session,
-  frame: SyncFrame
-): Promise<void> {
+export function handleSync(core: EngineCore, session: Session, frame: SyncFrame): Promise<void> {
   const { maxSyncCursors, maxQueuedSyncs } = core.limits;
   if (Object.keys(frame.cursors).length > maxSyncCursors) {
     core.replies.error(
       session,
-      new ImError(
-        "bad_request",
-        `sync names more than ${maxSyncCursors} conversations`
-      )
+      new ImError("bad_request", `sync names more than ${maxSyncCursors} conversations`),
     );
     return Promise.resolve();
   }
   if (session.syncsQueued >= maxQueuedSyncs) {
     core.replies.error(
       session,
-      new ImError(
-        "rate_limited",
-        `more than ${maxQueuedSyncs} sync frames waiting; await synced`
-      )
+      new ImError("rate_limited", `more than ${maxQueuedSyncs} sync frames waiting; await synced`),
     );
     return Promise.resolve();
   }
@@ -48,17 +38,13 @@ export function handleSync(
   const answered = session.syncChain.then(() =>
     answerSync(core, session, frame).finally(() => {
       session.syncsQueued--;
-    })
+    }),
   );
   session.syncChain = answered;
   return answered;
 }
 
-async function answerSync(
-  core: EngineCore,
-  session: Session,
-  frame: SyncFrame
-): Promise<void> {
+async function answerSync(core: EngineCore, session: Session, frame: SyncFrame): Promise<void> {
   try {
     const { syncPageSize, syncPageBytes } = core.limits;
     // No query for a connection that is closing or has no room for a page.
@@ -74,19 +60,14 @@ async function answerSync(
     const changesAsked = frame.changes;
     if (changesAsked) session.changeAware = true;
     const lastChangeSeqs = session.changeAware
-      ? await core.storage.changes.lastChangeSeqs(
-          cursors.map((c) => c.conversationId)
-        )
+      ? await core.storage.changes.lastChangeSeqs(cursors.map((c) => c.conversationId))
       : undefined;
     for (const cursor of cursors) {
       const requested = Object.hasOwn(asked, cursor.conversationId)
         ? asked[cursor.conversationId]
         : undefined;
       // Never before the join point: a late group member does not get the earlier messages.
-      const after = Math.max(
-        requested ?? cursor.deliveredSeq,
-        cursor.joinedSeq ?? 0
-      );
+      const after = Math.max(requested ?? cursor.deliveredSeq, cursor.joinedSeq ?? 0);
       let reached = after;
       if (cursor.lastSeq > after) {
         if (budget <= 0 || bytesLeft <= 0) {
@@ -98,13 +79,10 @@ async function answerSync(
         for (;;) {
           if (session.isClosed) return;
           const limit = Math.min(budget, chunk);
-          const messages = await core.storage.messages.range(
-            cursor.conversationId,
-            {
-              afterSeq: reached,
-              limit,
-            }
-          );
+          const messages = await core.storage.messages.range(cursor.conversationId, {
+            afterSeq: reached,
+            limit,
+          });
           let full = false;
           for (const message of messages) {
             const data = encodeFrame(toMessageFrame(message));
@@ -123,8 +101,7 @@ async function answerSync(
             bytesLeft -= bytes;
             reached = message.seq;
           }
-          if (full || messages.length < limit || budget <= 0 || bytesLeft <= 0)
-            break;
+          if (full || messages.length < limit || budget <= 0 || bytesLeft <= 0) break;
           if (reached >= cursor.lastSeq) break;
           chunk *= 2;
         }
@@ -142,7 +119,7 @@ async function answerSync(
           cursor.conversationId,
           changesAsked[cursor.conversationId]!,
           lastChangeSeq,
-          { budget, bytesLeft, sentAny }
+          { budget, bytesLeft, sentAny },
         );
         if (sent === undefined) return;
         ({ budget, bytesLeft, sentAny } = sent);
@@ -158,7 +135,7 @@ async function answerSync(
               lastSeq: c.lastSeq,
               lastChangeSeq: lastChangeSeqs.get(c.conversationId) ?? 0,
             }
-          : { conversationId: c.conversationId, lastSeq: c.lastSeq }
+          : { conversationId: c.conversationId, lastSeq: c.lastSeq },
       ),
       more,
     });
@@ -186,27 +163,25 @@ async function sendChanges(
   conversationId: string,
   afterChangeSeq: number,
   lastChangeSeq: number,
-  page: PageLeft
+  page: PageLeft,
 ): Promise<PageLeft | undefined> {
   let { budget, bytesLeft, sentAny } = page;
   let reached = afterChangeSeq;
   let chunk = FIRST_READ;
   while (reached < lastChangeSeq) {
-    if (budget <= 0 || bytesLeft <= 0)
-      return { budget, bytesLeft, sentAny, more: true };
+    if (budget <= 0 || bytesLeft <= 0) return { budget, bytesLeft, sentAny, more: true };
     if (session.isClosed) return undefined;
     const limit = Math.min(budget, chunk);
     const changes = await core.storage.changes.changesAfter(
       conversationId,
       reached,
       limit,
-      session.userId
+      session.userId,
     );
     for (const change of changes) {
       const data = encodeFrame(toChangeFrame(change));
       const bytes = Buffer.byteLength(data);
-      if (sentAny && bytes > bytesLeft)
-        return { budget, bytesLeft: 0, sentAny, more: true };
+      if (sentAny && bytes > bytesLeft) return { budget, bytesLeft: 0, sentAny, more: true };
       if (!session.send(data)) return undefined;
       core.stats.framesOut++;
       sentAny = true;

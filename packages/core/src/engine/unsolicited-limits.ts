@@ -28,7 +28,10 @@ export class UnsolicitedLimits {
   private readonly knownPairs = new Map<string, Promise<void>>();
   private readonly knownCalls = new Map<string, Promise<void>>();
 
-  constructor(limits: ImLimits, private readonly storage: Storage) {
+  constructor(
+    limits: ImLimits,
+    private readonly storage: Storage,
+  ) {
     const durationMs = limits.unsolicitedWindowMs;
     this.newDirect = createMemoryRateLimiter({
       points: limits.newDirectConversationsPerWindow,
@@ -59,23 +62,13 @@ export class UnsolicitedLimits {
    */
   checkDirect(from: string, to: string): Promise<void> | undefined {
     if (from === to) return undefined;
-    return once(
-      this.knownPairs,
-      `${from}\u0000${to}`,
-      MAX_KNOWN_PAIRS,
-      async () => {
-        const conversationId = conversationIdFor(from, {
-          type: "user",
-          id: to,
-        });
-        const cursors = await this.storage.cursors.cursors(from, [
-          conversationId,
-        ]);
-        if (cursors.length === 0) {
-          await this.take(this.newDirect, from, 1, "new direct conversations");
-        }
+    return once(this.knownPairs, `${from}\u0000${to}`, MAX_KNOWN_PAIRS, async () => {
+      const conversationId = conversationIdFor(from, { type: "user", id: to });
+      const cursors = await this.storage.cursors.cursors(from, [conversationId]);
+      if (cursors.length === 0) {
+        await this.take(this.newDirect, from, 1, "new direct conversations");
       }
-    );
+    });
   }
 
   /**
@@ -83,11 +76,8 @@ export class UnsolicitedLimits {
    * budget. Keyed by callee too, so one `callId` cannot ring any number of users for one.
    */
   async checkSignal(from: string, to: string, callId: string): Promise<void> {
-    await once(
-      this.knownCalls,
-      `${from}\u0000${to}\u0000${callId}`,
-      MAX_KNOWN_CALLS,
-      () => this.take(this.calls, from, 1, "calls")
+    await once(this.knownCalls, `${from}\u0000${to}\u0000${callId}`, MAX_KNOWN_CALLS, () =>
+      this.take(this.calls, from, 1, "calls"),
     );
   }
 
@@ -101,14 +91,10 @@ export class UnsolicitedLimits {
     const others = userIds.filter((id) => id !== by);
     if (others.length === 0) return;
     const byConversation = new Map(
-      others.map((id) => [conversationIdFor(by, { type: "user", id }), id])
+      others.map((id) => [conversationIdFor(by, { type: "user", id }), id]),
     );
-    const cursors = await this.storage.cursors.cursors(by, [
-      ...byConversation.keys(),
-    ]);
-    const known = new Set(
-      cursors.map((c) => byConversation.get(c.conversationId))
-    );
+    const cursors = await this.storage.cursors.cursors(by, [...byConversation.keys()]);
+    const known = new Set(cursors.map((c) => byConversation.get(c.conversationId)));
     const strangers = others.filter((id) => !known.has(id)).length;
     if (strangers === 0) return;
     // Read what is left first: a refused batch must not spend the rest of the budget.
@@ -117,29 +103,19 @@ export class UnsolicitedLimits {
       throw new ImError(
         "rate_limited",
         `adding ${strangers} users you never talked to exceeds what is left of your budget (${left} of ${this.strangerAddsBudget}); retry later`,
-        { details: { retryAfterMs: 60_000 } }
+        { details: { retryAfterMs: 60_000 } },
       );
     }
-    await this.take(
-      this.strangerAdds,
-      by,
-      strangers,
-      "strangers added to groups"
-    );
+    await this.take(this.strangerAdds, by, strangers, "strangers added to groups");
   }
 
-  private async take(
-    limiter: RateLimiter,
-    key: string,
-    points: number,
-    what: string
-  ) {
+  private async take(limiter: RateLimiter, key: string, points: number, what: string) {
     const result = await limiter.consume(key, points);
     if (!result.allowed) {
       throw new ImError(
         "rate_limited",
         `too many ${what}; retry in ${Math.ceil(result.retryAfterMs / 1000)} s`,
-        { details: { retryAfterMs: result.retryAfterMs } }
+        { details: { retryAfterMs: result.retryAfterMs } },
       );
     }
   }
@@ -154,7 +130,7 @@ function once(
   cache: Map<string, Promise<void>>,
   key: string,
   max: number,
-  check: () => Promise<void>
+  check: () => Promise<void>,
 ): Promise<void> | undefined {
   const known = cache.get(key);
   if (known === PASSED) return undefined;
@@ -166,7 +142,7 @@ function once(
     (error: unknown) => {
       cache.delete(key);
       throw error;
-    }
+    },
   );
   cache.set(key, running);
   if (cache.size > max) cache.delete(cache.keys().next().value as string);

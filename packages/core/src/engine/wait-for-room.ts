@@ -8,10 +8,7 @@ const POLL_MS = 10;
  * queued, `false` once the session is closed or its connection is closing: the
  * caller then sends nothing more and runs no more queries for it.
  */
-export async function waitForRoom(
-  session: Session,
-  maxBufferedBytes: number
-): Promise<boolean> {
+export async function waitForRoom(session: Session, maxBufferedBytes: number): Promise<boolean> {
   const { connection } = session;
   if (session.isClosed) return false;
   if (connection.waitForDrain) {

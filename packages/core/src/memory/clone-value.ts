@@ -12,12 +12,10 @@ export function cloneValue<T>(value: T): T {
     return copy as T;
   }
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null)
-    return structuredClone(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const copy: Record<string, unknown> = {};
   for (const key in value) {
-    if (Object.hasOwn(value, key))
-      copy[key] = cloneValue((value as Record<string, unknown>)[key]);
+    if (Object.hasOwn(value, key)) copy[key] = cloneValue((value as Record<string, unknown>)[key]);
   }
   return copy as T;
 }

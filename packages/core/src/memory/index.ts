@@ -9,25 +9,13 @@ export {
   type MemoryBrokerOptions,
   type MemoryDeadLetter,
 } from "./memory-broker.js";
-export {
-  createMemoryBrokerHub,
-  type MemoryBrokerHub,
-} from "./memory-broker-hub.js";
+export { createMemoryBrokerHub, type MemoryBrokerHub } from "./memory-broker-hub.js";
 export {
   createMemoryPresence,
   createMemoryPresenceHub,
   type MemoryPresenceHub,
   type MemoryPresenceOptions,
 } from "./memory-presence.js";
-export {
-  createMemoryRateLimiter,
-  type MemoryRateLimiterOptions,
-} from "./memory-rate-limiter.js";
-export {
-  createMemoryStorage,
-  type MemoryStorageOptions,
-} from "./memory-storage.js";
-export {
-  createMemoryStorageBackend,
-  type MemoryStorageBackend,
-} from "./memory-storage-backend.js";
+export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from "./memory-rate-limiter.js";
+export { createMemoryStorage, type MemoryStorageOptions } from "./memory-storage.js";
+export { createMemoryStorageBackend, type MemoryStorageBackend } from "./memory-storage-backend.js";

@@ -62,9 +62,7 @@ const states = new WeakMap<MemoryBrokerHub, MemoryBrokerHubState>();
  * ```
  */
 export function createMemoryBrokerHub(): MemoryBrokerHub {
-  const hub: MemoryBrokerHub = Object.freeze({
-    kind: "lucky-im.memory-broker-hub" as const,
-  });
+  const hub: MemoryBrokerHub = Object.freeze({ kind: "lucky-im.memory-broker-hub" as const });
   states.set(hub, { queues: new Map(), controls: new Set() });
   return hub;
 }
@@ -74,7 +72,7 @@ export function brokerHubState(hub: MemoryBrokerHub): MemoryBrokerHubState {
   const state = states.get(hub);
   if (!state) {
     throw new TypeError(
-      "[lucky-im] [core] not a memory broker hub: create one with createMemoryBrokerHub()"
+      "[lucky-im] [core] not a memory broker hub: create one with createMemoryBrokerHub()",
     );
   }
   return state;

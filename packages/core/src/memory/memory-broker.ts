@@ -1,8 +1,4 @@
-import type {
-  Broker,
-  ControlHandler,
-  DeliveryHandler,
-} from "../contracts/broker.js";
+import type { Broker, ControlHandler, DeliveryHandler } from "../contracts/broker.js";
 import type { ControlMessage, Envelope } from "../domain/envelope.js";
 import { ImError, toImError } from "../errors.js";
 import {
@@ -91,18 +87,13 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * await a.publish("node-b", envelope);
  * ```
  */
-export function createMemoryBroker(
-  options: MemoryBrokerOptions = {}
-): MemoryBroker {
+export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBroker {
   const hub = brokerHubState(options.hub ?? createMemoryBrokerHub());
   const deliveryLimit = options.deliveryLimit ?? 5;
   const maxDeadLetters = options.maxDeadLetters ?? 1000;
   const onError = options.onError ?? ((error: ImError) => console.error(error));
   if (!(deliveryLimit >= 1)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory broker: deliveryLimit must be >= 1"
-    );
+    throw new ImError("bad_request", "[lucky-im] [core] memory broker: deliveryLimit must be >= 1");
   }
   let closed = false;
   /** The node id this broker consumes for (the `fromNodeId` of its broadcasts). */
@@ -121,18 +112,11 @@ export function createMemoryBroker(
 
   const guard = (operation: string) => {
     if (closed) {
-      throw new ImError(
-        "unavailable",
-        `[lucky-im] [core] memory broker: ${operation} after close`
-      );
+      throw new ImError("unavailable", `[lucky-im] [core] memory broker: ${operation} after close`);
     }
   };
 
-  function deadLetter(
-    queue: NodeQueue,
-    item: QueuedEnvelope,
-    error: unknown
-  ): void {
+  function deadLetter(queue: NodeQueue, item: QueuedEnvelope, error: unknown): void {
     deadLetters.push({
       nodeId: queue.nodeId,
       envelope: item.envelope,
@@ -143,7 +127,7 @@ export function createMemoryBroker(
     if (deadLetters.length > maxDeadLetters) deadLetters.shift();
     report(
       error,
-      `[lucky-im] [core] memory broker: envelope for node "${queue.nodeId}" dead-lettered after ${item.deliveries} rejected deliveries`
+      `[lucky-im] [core] memory broker: envelope for node "${queue.nodeId}" dead-lettered after ${item.deliveries} rejected deliveries`,
     );
   }
 
@@ -167,9 +151,7 @@ export function createMemoryBroker(
       item.deliveries += 1;
       try {
         // A fresh copy per attempt: a handler that mutated the first copy must not see it again.
-        await queue.handler(structuredClone(item.envelope), {
-          redelivered: item.deliveries > 1,
-        });
+        await queue.handler(structuredClone(item.envelope), { redelivered: item.deliveries > 1 });
         if (queue.closed) break;
         advance(queue);
       } catch (error) {
@@ -205,7 +187,7 @@ export function createMemoryBroker(
       if (!queue || queue.closed) {
         throw new ImError(
           "unavailable",
-          `[lucky-im] [core] memory broker: no node subscribed as "${nodeId}" (unroutable)`
+          `[lucky-im] [core] memory broker: no node subscribed as "${nodeId}" (unroutable)`,
         );
       }
       let copy: Envelope;
@@ -215,7 +197,7 @@ export function createMemoryBroker(
         throw toImError(
           error,
           "bad_request",
-          "[lucky-im] [core] memory broker: envelope is not cloneable"
+          "[lucky-im] [core] memory broker: envelope is not cloneable",
         );
       }
       queue.items.push({ envelope: copy, deliveries: 0 });
@@ -228,7 +210,7 @@ export function createMemoryBroker(
       if (existing && !existing.closed) {
         throw new ImError(
           "conflict",
-          `[lucky-im] [core] memory broker: node "${nodeId}" already has a consumer`
+          `[lucky-im] [core] memory broker: node "${nodeId}" already has a consumer`,
         );
       }
       const queue: NodeQueue = {
@@ -269,10 +251,7 @@ export function createMemoryBroker(
         nodeId,
         handler,
         onError: (error) =>
-          report(
-            error,
-            `[lucky-im] [core] memory broker: control handler of "${nodeId}" threw`
-          ),
+          report(error, `[lucky-im] [core] memory broker: control handler of "${nodeId}" threw`),
       };
       hub.controls.add(subscriber);
       ownControls.add(subscriber);
@@ -291,8 +270,7 @@ export function createMemoryBroker(
         queue.closed = true;
         queue.items.length = 0;
         queue.head = 0;
-        if (hub.queues.get(queue.nodeId) === queue)
-          hub.queues.delete(queue.nodeId);
+        if (hub.queues.get(queue.nodeId) === queue) hub.queues.delete(queue.nodeId);
       }
       ownQueues.clear();
       for (const subscriber of ownControls) hub.controls.delete(subscriber);

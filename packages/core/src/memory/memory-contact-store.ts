@@ -16,11 +16,7 @@ import {
   pageLimit,
 } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
-import {
-  type MemoryPeopleState,
-  pageBy,
-  requestKey,
-} from "./memory-people-state.js";
+import { type MemoryPeopleState, pageBy, requestKey } from "./memory-people-state.js";
 
 /** @internal What the memory contact store needs from its storage. */
 export interface MemoryContactStoreContext {
@@ -35,29 +31,19 @@ const PREFIX = "[lucky-im] [core] contacts:";
 function pair(a: string, b: string, what: string): void {
   checkUserId(a, what);
   checkUserId(b, what);
-  if (a === b)
-    throw new ImError(
-      "bad_request",
-      `${PREFIX} ${what} needs two different users`
-    );
+  if (a === b) throw new ImError("bad_request", `${PREFIX} ${what} needs two different users`);
 }
 
 /** @internal The in-memory {@link ContactStore}. Every method runs without awaiting: atomic. */
-export function createMemoryContactStore(
-  context: MemoryContactStoreContext
-): ContactStore {
+export function createMemoryContactStore(context: MemoryContactStoreContext): ContactStore {
   const { people, limits } = context;
 
   const pendingRequest = (fromId: string, toId: string, now: number) => {
     const request = people.requests.get(requestKey(fromId, toId));
-    return request?.state === "pending" && request.expiresAt > now
-      ? request
-      : undefined;
+    return request?.state === "pending" && request.expiresAt > now ? request : undefined;
   };
-  const isContact = (a: string, b: string) =>
-    people.contacts.get(a)?.has(b) ?? false;
-  const blocked = (a: string, b: string) =>
-    people.blocks.get(a)?.has(b) ?? false;
+  const isContact = (a: string, b: string) => people.contacts.get(a)?.has(b) ?? false;
+  const blocked = (a: string, b: string) => people.blocks.get(a)?.has(b) ?? false;
   const addSide = (userId: string, contactId: string, since: number) => {
     let mine = people.contacts.get(userId);
     if (!mine) {
@@ -76,14 +62,11 @@ export function createMemoryContactStore(
     fromId: string,
     toId: string,
     now: number,
-    state: ContactRequest["state"]
+    state: ContactRequest["state"],
   ): ContactRequest => {
     const request = pendingRequest(fromId, toId, now);
     if (!request) {
-      throw new ImError(
-        "not_found",
-        `${PREFIX} no pending request from "${fromId}" to "${toId}"`
-      );
+      throw new ImError("not_found", `${PREFIX} no pending request from "${fromId}" to "${toId}"`);
     }
     request.state = state;
     if (state === "accepted") {
@@ -102,46 +85,31 @@ export function createMemoryContactStore(
       const message = checkText(
         input.message ?? "",
         limits.maxRequestMessageLength,
-        "request message"
+        "request message",
       );
-      if (blocked(toId, fromId) || blocked(fromId, toId))
-        return { outcome: "blocked" };
+      if (blocked(toId, fromId) || blocked(fromId, toId)) return { outcome: "blocked" };
       if (isContact(fromId, toId)) {
-        throw new ImError(
-          "conflict",
-          `${PREFIX} "${fromId}" and "${toId}" are contacts already`
-        );
+        throw new ImError("conflict", `${PREFIX} "${fromId}" and "${toId}" are contacts already`);
       }
       if (pendingRequest(fromId, toId, now)) {
         throw new ImError(
           "conflict",
-          `${PREFIX} a request from "${fromId}" to "${toId}" is pending`
+          `${PREFIX} a request from "${fromId}" to "${toId}" is pending`,
         );
       }
       if (pendingRequest(toId, fromId, now)) {
-        return {
-          outcome: "accepted",
-          request: finish(toId, fromId, now, "accepted"),
-        };
+        return { outcome: "accepted", request: finish(toId, fromId, now, "accepted") };
       }
       let pending = 0;
       for (const request of people.requests.values()) {
-        if (
-          request.fromId === fromId &&
-          request.state === "pending" &&
-          request.expiresAt > now
-        ) {
+        if (request.fromId === fromId && request.state === "pending" && request.expiresAt > now) {
           pending++;
         }
       }
       if (pending >= limits.maxPendingRequests) {
-        throw new ImError(
-          "conflict",
-          `${PREFIX} "${fromId}" has too many pending requests`,
-          {
-            details: { limit: limits.maxPendingRequests },
-          }
-        );
+        throw new ImError("conflict", `${PREFIX} "${fromId}" has too many pending requests`, {
+          details: { limit: limits.maxPendingRequests },
+        });
       }
       const request: ContactRequest = {
         fromId,
@@ -188,10 +156,9 @@ export function createMemoryContactStore(
         (r) =>
           (direction === "incoming" ? r.toId : r.fromId) === userId &&
           r.state === "pending" &&
-          r.expiresAt > now
+          r.expiresAt > now,
       );
-      const other = (r: ContactRequest) =>
-        direction === "incoming" ? r.fromId : r.toId;
+      const other = (r: ContactRequest) => (direction === "incoming" ? r.fromId : r.toId);
       return pageBy(mine, other, options.after, limit).map((r) => ({ ...r }));
     },
 
@@ -209,10 +176,7 @@ export function createMemoryContactStore(
       if (remark !== null) checkText(remark, limits.maxRemarkLength, "remark");
       const contact = people.contacts.get(userId)?.get(contactId);
       if (!contact) {
-        throw new ImError(
-          "not_found",
-          `${PREFIX} "${contactId}" is not a contact of "${userId}"`
-        );
+        throw new ImError("not_found", `${PREFIX} "${contactId}" is not a contact of "${userId}"`);
       }
       contact.remark = remark;
     },
@@ -228,9 +192,7 @@ export function createMemoryContactStore(
       checkUserId(userId, "contacts");
       const limit = pageLimit(page.limit, limits);
       const mine = people.contacts.get(userId)?.values() ?? [];
-      return pageBy(mine, (c: Contact) => c.contactId, page.after, limit).map(
-        (c) => ({ ...c })
-      );
+      return pageBy(mine, (c: Contact) => c.contactId, page.after, limit).map((c) => ({ ...c }));
     },
 
     async block(userId, blockedId, now) {
@@ -270,12 +232,7 @@ export function createMemoryContactStore(
       checkUserId(userId, "blocks");
       const limit = pageLimit(page.limit, limits);
       const mine = people.blocks.get(userId)?.values() ?? [];
-      return pageBy(
-        mine,
-        (b: BlockEntry) => b.blockedId,
-        page.after,
-        limit
-      ).map((b) => ({
+      return pageBy(mine, (b: BlockEntry) => b.blockedId, page.after, limit).map((b) => ({
         ...b,
       }));
     },
@@ -296,10 +253,8 @@ export function createMemoryContactStore(
             contact: isContact(viewerId, userId),
             blocked: blocked(viewerId, userId),
             blockedBy: blocked(userId, viewerId),
-            privacy: {
-              ...(people.privacy.get(userId) ?? DEFAULT_PRIVACY_POLICY),
-            },
-          })
+            privacy: { ...(people.privacy.get(userId) ?? DEFAULT_PRIVACY_POLICY) },
+          }),
         );
     },
 

@@ -10,10 +10,7 @@ import {
   type PeopleLimits,
 } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
-import type {
-  MemoryStorageState,
-  StoredCursor,
-} from "./memory-storage-backend.js";
+import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
 
 /** @internal What the memory settings store needs from its storage. */
 export interface MemoryConversationSettingsStoreContext {
@@ -23,10 +20,7 @@ export interface MemoryConversationSettingsStoreContext {
 }
 
 /** @internal The settings stored on a cursor, or the defaults. */
-export function settingsOf(
-  conversationId: string,
-  cursor: StoredCursor
-): ConversationSettings {
+export function settingsOf(conversationId: string, cursor: StoredCursor): ConversationSettings {
   return cursor.settings
     ? { conversationId, ...cursor.settings }
     : defaultConversationSettings(conversationId);
@@ -34,20 +28,16 @@ export function settingsOf(
 
 /** @internal The in-memory {@link ConversationSettingsStore}: settings live on the cursors. */
 export function createMemoryConversationSettingsStore(
-  context: MemoryConversationSettingsStoreContext
+  context: MemoryConversationSettingsStoreContext,
 ): ConversationSettingsStore {
   const { state, limits } = context;
 
   return {
     async get(userId, conversationIds) {
       context.guard();
-      const ids = conversationIds ?? [
-        ...(state.conversationsByUser.get(userId) ?? []),
-      ];
+      const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];
       return [...new Set(ids)].flatMap((conversationId) => {
-        const cursor = state.cursorsByConversation
-          .get(conversationId)
-          ?.get(userId);
+        const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
         return cursor ? [settingsOf(conversationId, cursor)] : [];
       });
     },
@@ -57,26 +47,18 @@ export function createMemoryConversationSettingsStore(
       checkUserId(userId, "update");
       checkTime(now, "now");
       checkSettingsPatch(patch);
-      const cursor = state.cursorsByConversation
-        .get(conversationId)
-        ?.get(userId);
+      const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
       if (!cursor) {
         throw new ImError(
           "not_found",
-          `[lucky-im] [core] settings: "${userId}" is not in "${conversationId}"`
+          `[lucky-im] [core] settings: "${userId}" is not in "${conversationId}"`,
         );
       }
-      const { conversationId: _, ...current } = settingsOf(
-        conversationId,
-        cursor
-      );
+      const { conversationId: _, ...current } = settingsOf(conversationId, cursor);
       if (patch.pinned === true && current.pinnedAt === null) {
         let pinned = 0;
         for (const id of state.conversationsByUser.get(userId) ?? []) {
-          if (
-            state.cursorsByConversation.get(id)?.get(userId)?.settings
-              ?.pinnedAt != null
-          )
+          if (state.cursorsByConversation.get(id)?.get(userId)?.settings?.pinnedAt != null)
             pinned++;
         }
         if (pinned >= limits.maxPinned) {
@@ -85,7 +67,7 @@ export function createMemoryConversationSettingsStore(
             `[lucky-im] [core] settings: too many pinned conversations`,
             {
               details: { limit: limits.maxPinned },
-            }
+            },
           );
         }
         current.pinnedAt = now;
@@ -93,8 +75,7 @@ export function createMemoryConversationSettingsStore(
       if (patch.pinned === false) current.pinnedAt = null;
       if (patch.mutedUntil !== undefined) current.mutedUntil = patch.mutedUntil;
       if (patch.archived !== undefined) current.archived = patch.archived;
-      if (patch.markedUnread !== undefined)
-        current.markedUnread = patch.markedUnread;
+      if (patch.markedUnread !== undefined) current.markedUnread = patch.markedUnread;
       cursor.settings = current;
       return { conversationId, ...current };
     },

@@ -2,10 +2,7 @@ import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
 import type { ConversationSummary } from "../domain/conversation.js";
 import type { Cursor, PeerCursor } from "../domain/cursor.js";
 import { settingsOf } from "./memory-conversation-settings-store.js";
-import type {
-  MemoryStorageState,
-  StoredCursor,
-} from "./memory-storage-backend.js";
+import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
 
 /** @internal What the memory cursor store needs from its storage. */
 export interface MemoryCursorStoreContext {
@@ -14,15 +11,10 @@ export interface MemoryCursorStoreContext {
 }
 
 /** @internal The in-memory {@link CursorStore}. */
-export function createMemoryCursorStore(
-  context: MemoryCursorStoreContext
-): CursorStore {
+export function createMemoryCursorStore(context: MemoryCursorStoreContext): CursorStore {
   const { state } = context;
 
-  function cursorOf(
-    userId: string,
-    conversationId: string
-  ): StoredCursor | undefined {
+  function cursorOf(userId: string, conversationId: string): StoredCursor | undefined {
     return state.cursorsByConversation.get(conversationId)?.get(userId);
   }
 
@@ -61,17 +53,14 @@ export function createMemoryCursorStore(
           kind === "read"
             ? await this.markRead(userId, conversationId, move.seq)
             : await this.markDelivered(userId, conversationId, move.seq);
-        if (seq !== undefined)
-          moved.push({ userId, conversationId, seq, kind });
+        if (seq !== undefined) moved.push({ userId, conversationId, seq, kind });
       }
       return moved;
     },
 
     async cursors(userId, conversationIds) {
       context.guard();
-      const ids = conversationIds ?? [
-        ...(state.conversationsByUser.get(userId) ?? []),
-      ];
+      const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];
       const result: Cursor[] = [];
       for (const conversationId of new Set(ids)) {
         const cursor = cursorOf(userId, conversationId);
@@ -97,20 +86,17 @@ export function createMemoryCursorStore(
         return conversation && cursor ? [{ conversation, cursor }] : [];
       });
       // Pinned first (newest pin first), then newest activity.
-      const pinnedAt = (cursor: StoredCursor) =>
-        cursor.settings?.pinnedAt ?? -1;
+      const pinnedAt = (cursor: StoredCursor) => cursor.settings?.pinnedAt ?? -1;
       rows.sort(
         (a, b) =>
           pinnedAt(b.cursor) - pinnedAt(a.cursor) ||
           b.conversation.activityTs - a.conversation.activityTs ||
-          b.conversation.activityOrder - a.conversation.activityOrder
+          b.conversation.activityOrder - a.conversation.activityOrder,
       );
       const offset = Math.max(0, Math.floor(options?.offset ?? 0));
       const limit = options?.limit;
       const page =
-        limit === undefined
-          ? rows.slice(offset)
-          : rows.slice(offset, offset + Math.max(0, limit));
+        limit === undefined ? rows.slice(offset) : rows.slice(offset, offset + Math.max(0, limit));
       return page.map(({ conversation, cursor }): ConversationSummary => {
         const summary: ConversationSummary = {
           conversationId: conversation.conversationId,
@@ -122,17 +108,14 @@ export function createMemoryCursorStore(
         };
         const last = conversation.messages[conversation.messages.length - 1];
         // A message from before the user joined is not theirs to see.
-        if (last && last.seq > cursor.joinedSeq)
-          summary.lastMessage = structuredClone(last);
+        if (last && last.seq > cursor.joinedSeq) summary.lastMessage = structuredClone(last);
         return summary;
       });
     },
 
     async participants(conversationId) {
       context.guard();
-      return [
-        ...(state.cursorsByConversation.get(conversationId)?.keys() ?? []),
-      ];
+      return [...(state.cursorsByConversation.get(conversationId)?.keys() ?? [])];
     },
 
     async peerCursors(userId, conversationIds) {

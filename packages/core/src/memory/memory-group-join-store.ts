@@ -6,10 +6,7 @@ import {
 } from "../domain/group-join.js";
 import { ImError } from "../errors.js";
 import { joinGroup } from "./memory-group-store.js";
-import type {
-  MemoryStorageState,
-  StoredGroupJoins,
-} from "./memory-storage-backend.js";
+import type { MemoryStorageState, StoredGroupJoins } from "./memory-storage-backend.js";
 
 /** @internal What the memory join store needs from its storage. */
 export interface MemoryGroupJoinStoreContext {
@@ -23,7 +20,7 @@ function refused(reason: string, message: string): ImError {
     `[lucky-im] [core] ${message}`,
     {
       details: { reason },
-    }
+    },
   );
 }
 
@@ -34,17 +31,13 @@ function ticketAt(ticket: GroupJoinTicket, now: number): GroupJoinTicket {
   return copy;
 }
 
-function linkCopy(
-  link: GroupInviteLink & { usedBy: Set<string> }
-): GroupInviteLink {
+function linkCopy(link: GroupInviteLink & { usedBy: Set<string> }): GroupInviteLink {
   const { usedBy: _usedBy, ...rest } = link;
   return { ...rest };
 }
 
 /** @internal The in-memory {@link GroupJoinStore}. Every method runs without an await, so each is atomic. */
-export function createMemoryGroupJoinStore(
-  context: MemoryGroupJoinStoreContext
-): GroupJoinStore {
+export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext): GroupJoinStore {
   const { state } = context;
 
   const noGroup = (groupId: string) =>
@@ -62,26 +55,19 @@ export function createMemoryGroupJoinStore(
 
   function findTicket(ticketId: string): GroupJoinTicket | undefined {
     const groupId = state.joinIndex.get(`t:${ticketId}`);
-    return groupId === undefined
-      ? undefined
-      : state.groupJoins.get(groupId)?.tickets.get(ticketId);
+    return groupId === undefined ? undefined : state.groupJoins.get(groupId)?.tickets.get(ticketId);
   }
 
   function findLink(code: string) {
     const groupId = state.joinIndex.get(`l:${code}`);
-    return groupId === undefined
-      ? undefined
-      : state.groupJoins.get(groupId)?.links.get(code);
+    return groupId === undefined ? undefined : state.groupJoins.get(groupId)?.links.get(code);
   }
 
   return {
     async settings(groupId) {
       context.guard();
       if (!state.groups.has(groupId)) return undefined;
-      return {
-        ...(state.groupJoins.get(groupId)?.settings ??
-          DEFAULT_GROUP_JOIN_SETTINGS),
-      };
+      return { ...(state.groupJoins.get(groupId)?.settings ?? DEFAULT_GROUP_JOIN_SETTINGS) };
     },
 
     async updateSettings(groupId, patch) {
@@ -89,8 +75,7 @@ export function createMemoryGroupJoinStore(
       const joins = joinsOf(groupId);
       const next = { ...(joins.settings ?? DEFAULT_GROUP_JOIN_SETTINGS) };
       if (patch.joinMode !== undefined) next.joinMode = patch.joinMode;
-      if (patch.invitePolicy !== undefined)
-        next.invitePolicy = patch.invitePolicy;
+      if (patch.invitePolicy !== undefined) next.invitePolicy = patch.invitePolicy;
       joins.settings = next;
       return { ...next };
     },
@@ -99,20 +84,16 @@ export function createMemoryGroupJoinStore(
       context.guard();
       const joins = joinsOf(input.groupId);
       if (state.joinIndex.has(`t:${input.ticketId}`)) {
-        throw new ImError(
-          "conflict",
-          `[lucky-im] [core] ticket "${input.ticketId}" exists`
-        );
+        throw new ImError("conflict", `[lucky-im] [core] ticket "${input.ticketId}" exists`);
       }
       for (const ticket of joins.tickets.values()) {
-        if (ticket.kind !== input.kind || ticket.userId !== input.userId)
-          continue;
+        if (ticket.kind !== input.kind || ticket.userId !== input.userId) continue;
         if (ticket.state !== "pending") continue;
         if (ticket.expiresAt <= input.createdAt) ticket.state = "expired";
         else
           throw new ImError(
             "conflict",
-            `[lucky-im] [core] ${input.userId} has a pending ${input.kind} for group "${input.groupId}"`
+            `[lucky-im] [core] ${input.userId} has a pending ${input.kind} for group "${input.groupId}"`,
           );
       }
       const ticket: GroupJoinTicket = { ...input, state: "pending" };
@@ -130,40 +111,29 @@ export function createMemoryGroupJoinStore(
     async pendingTickets({ kind, groupId, userId, now }) {
       context.guard();
       const groups =
-        groupId === undefined
-          ? [...state.groupJoins.values()]
-          : [state.groupJoins.get(groupId)];
+        groupId === undefined ? [...state.groupJoins.values()] : [state.groupJoins.get(groupId)];
       const found: GroupJoinTicket[] = [];
       for (const joins of groups) {
         for (const ticket of joins?.tickets.values() ?? []) {
-          if (
-            ticket.kind !== kind ||
-            ticket.state !== "pending" ||
-            ticket.expiresAt <= now
-          )
+          if (ticket.kind !== kind || ticket.state !== "pending" || ticket.expiresAt <= now)
             continue;
           if (userId !== undefined && ticket.userId !== userId) continue;
           found.push({ ...ticket });
         }
       }
       return found.sort(
-        (a, b) =>
-          a.createdAt - b.createdAt || a.ticketId.localeCompare(b.ticketId)
+        (a, b) => a.createdAt - b.createdAt || a.ticketId.localeCompare(b.ticketId),
       );
     },
 
     async declineTicket(ticketId, by, now) {
       context.guard();
       const ticket = findTicket(ticketId);
-      if (!ticket)
-        throw new ImError(
-          "not_found",
-          `[lucky-im] [core] no ticket "${ticketId}"`
-        );
+      if (!ticket) throw new ImError("not_found", `[lucky-im] [core] no ticket "${ticketId}"`);
       if (ticket.state !== "pending" || ticket.expiresAt <= now) {
         throw new ImError(
           "conflict",
-          `[lucky-im] [core] ticket "${ticketId}" is no longer pending`
+          `[lucky-im] [core] ticket "${ticketId}" is no longer pending`,
         );
       }
       ticket.state = "declined";
@@ -197,19 +167,16 @@ export function createMemoryGroupJoinStore(
           (l) =>
             l.revokedAt === undefined &&
             l.expiresAt > now &&
-            (l.maxUses === null || l.uses < l.maxUses)
+            (l.maxUses === null || l.uses < l.maxUses),
         )
-        .sort(
-          (a, b) => b.createdAt - a.createdAt || b.code.localeCompare(a.code)
-        )
+        .sort((a, b) => b.createdAt - a.createdAt || b.code.localeCompare(a.code))
         .map(linkCopy);
     },
 
     async revokeLink(code, at) {
       context.guard();
       const link = findLink(code);
-      if (!link)
-        throw new ImError("not_found", "[lucky-im] [core] no such invite link");
+      if (!link) throw new ImError("not_found", "[lucky-im] [core] no such invite link");
       link.revokedAt ??= at;
     },
 
@@ -222,22 +189,14 @@ export function createMemoryGroupJoinStore(
       if (path.kind === "ticket") {
         ticket = findTicket(path.ticketId);
         if (!ticket || ticket.groupId !== groupId || ticket.userId !== userId)
-          throw refused(
-            "unknown",
-            `no ticket "${path.ticketId}" for this user and group`
-          );
-        if (ticket.state !== "pending")
-          throw refused("decided", "the ticket was decided already");
-        if (ticket.expiresAt <= at)
-          throw refused("expired", "the ticket expired");
+          throw refused("unknown", `no ticket "${path.ticketId}" for this user and group`);
+        if (ticket.state !== "pending") throw refused("decided", "the ticket was decided already");
+        if (ticket.expiresAt <= at) throw refused("expired", "the ticket expired");
       } else if (path.kind === "link") {
         link = findLink(path.code);
-        if (!link || link.groupId !== groupId)
-          throw refused("unknown", "no such invite link");
-        if (link.revokedAt !== undefined)
-          throw refused("revoked", "the invite link was revoked");
-        if (link.expiresAt <= at)
-          throw refused("expired", "the invite link expired");
+        if (!link || link.groupId !== groupId) throw refused("unknown", "no such invite link");
+        if (link.revokedAt !== undefined) throw refused("revoked", "the invite link was revoked");
+        if (link.expiresAt <= at) throw refused("expired", "the invite link expired");
         if (link.usedBy.has(userId))
           throw refused("already_used", "you used this invite link before");
         if (link.maxUses !== null && link.uses >= link.maxUses)
@@ -247,7 +206,7 @@ export function createMemoryGroupJoinStore(
       if (!isMember && group.members.length >= maxMembers) {
         throw new ImError(
           "too_large",
-          `[lucky-im] [core] a group holds at most ${maxMembers} members`
+          `[lucky-im] [core] a group holds at most ${maxMembers} members`,
         );
       }
       if (ticket) {

@@ -16,11 +16,7 @@ export interface MemoryGroupStoreContext {
 }
 
 /** @internal Adds a member to a stored group, with its cursor at the conversation's last seq. */
-export function joinGroup(
-  state: MemoryStorageState,
-  group: Group,
-  member: GroupMember
-): void {
+export function joinGroup(state: MemoryStorageState, group: Group, member: GroupMember): void {
   group.members.push(member);
   let groups = state.groupsByUser.get(member.userId);
   if (!groups) {
@@ -35,15 +31,12 @@ export function joinGroup(
 }
 
 /** @internal The in-memory {@link GroupStore}. */
-export function createMemoryGroupStore(
-  context: MemoryGroupStoreContext
-): GroupStore {
+export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupStore {
   const { state } = context;
 
   function groupOrThrow(groupId: string): Group {
     const group = state.groups.get(groupId);
-    if (!group)
-      throw new ImError("not_found", `[lucky-im] [core] no group "${groupId}"`);
+    if (!group) throw new ImError("not_found", `[lucky-im] [core] no group "${groupId}"`);
     return group;
   }
 
@@ -52,14 +45,13 @@ export function createMemoryGroupStore(
     if (!member) {
       throw new ImError(
         "not_found",
-        `[lucky-im] [core] "${userId}" is not a member of group "${group.groupId}"`
+        `[lucky-im] [core] "${userId}" is not a member of group "${group.groupId}"`,
       );
     }
     return member;
   }
 
-  const join = (group: Group, member: GroupMember) =>
-    joinGroup(state, group, member);
+  const join = (group: Group, member: GroupMember) => joinGroup(state, group, member);
 
   function leave(group: Group, userId: string): void {
     group.members = group.members.filter((m) => m.userId !== userId);
@@ -75,10 +67,7 @@ export function createMemoryGroupStore(
     async create(input) {
       context.guard();
       if (state.groups.has(input.groupId)) {
-        throw new ImError(
-          "conflict",
-          `[lucky-im] [core] group "${input.groupId}" already exists`
-        );
+        throw new ImError("conflict", `[lucky-im] [core] group "${input.groupId}" already exists`);
       }
       const group: Group = {
         groupId: input.groupId,
@@ -89,16 +78,8 @@ export function createMemoryGroupStore(
         members: [],
       };
       state.groups.set(group.groupId, group);
-      ensureConversation(
-        state,
-        groupConversationId(group.groupId),
-        input.createdAt
-      );
-      join(group, {
-        userId: input.ownerId,
-        role: "owner",
-        joinedAt: input.createdAt,
-      });
+      ensureConversation(state, groupConversationId(group.groupId), input.createdAt);
+      join(group, { userId: input.ownerId, role: "owner", joinedAt: input.createdAt });
       for (const userId of new Set(input.memberIds)) {
         if (userId === input.ownerId) continue;
         join(group, { userId, role: "member", joinedAt: input.createdAt });
@@ -114,9 +95,7 @@ export function createMemoryGroupStore(
 
     async member(groupId, userId) {
       context.guard();
-      const member = state.groups
-        .get(groupId)
-        ?.members.find((m) => m.userId === userId);
+      const member = state.groups.get(groupId)?.members.find((m) => m.userId === userId);
       return member ? { ...member } : undefined;
     },
 

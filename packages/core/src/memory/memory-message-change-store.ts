@@ -34,7 +34,7 @@ export interface MemoryMessageChangeStoreContext {
 
 /** @internal The in-memory {@link MessageChangeStore}. */
 export function createMemoryMessageChangeStore(
-  context: MemoryMessageChangeStoreContext
+  context: MemoryMessageChangeStoreContext,
 ): MessageChangeStore {
   const { state, limits } = context;
 
@@ -45,20 +45,14 @@ export function createMemoryMessageChangeStore(
   }
 
   function messageOf(messageId: string): Message {
-    const message =
-      typeof messageId === "string"
-        ? state.messagesById.get(messageId)
-        : undefined;
+    const message = typeof messageId === "string" ? state.messagesById.get(messageId) : undefined;
     if (!message) throw new ImError("not_found", "no such message");
     return message;
   }
 
   function record(
     message: Message,
-    fields: Omit<
-      MessageChange,
-      "changeSeq" | "conversationId" | "messageId" | "seq"
-    >
+    fields: Omit<MessageChange, "changeSeq" | "conversationId" | "messageId" | "seq">,
   ): ChangeResult {
     const { change, outboxId } = recordChange(
       state,
@@ -68,15 +62,14 @@ export function createMemoryMessageChangeStore(
         seq: message.seq,
         ...fields,
       },
-      context.outboxGraceMs
+      context.outboxGraceMs,
     );
     return { change, outboxId, message: copyMessage(message) };
   }
 
   function reactionCount(messageId: string): number {
     let count = 0;
-    for (const users of state.reactions.get(messageId)?.values() ?? [])
-      count += users.size;
+    for (const users of state.reactions.get(messageId)?.values() ?? []) count += users.size;
     return count;
   }
 
@@ -84,41 +77,30 @@ export function createMemoryMessageChangeStore(
     async edit({ messageId, by, body, ts }) {
       await enter();
       const message = messageOf(messageId);
-      if (message.from !== by)
-        throw new ImError("forbidden", "only the sender may edit a message");
-      if (message.recalled)
-        throw new ImError("conflict", "a recalled message cannot be edited");
+      if (message.from !== by) throw new ImError("forbidden", "only the sender may edit a message");
+      if (message.recalled) throw new ImError("conflict", "a recalled message cannot be edited");
       if (body?.type !== message.body.type) {
         throw new ImError("bad_request", "an edit keeps the body's type");
       }
       const history = state.editHistory.get(messageId) ?? [];
       const earlier = { body: message.body, replacedAt: ts };
-      state.editHistory.set(
-        messageId,
-        limits.keepEditHistory ? [...history, earlier] : [earlier]
-      );
+      state.editHistory.set(messageId, limits.keepEditHistory ? [...history, earlier] : [earlier]);
       message.body = cloneValue(body);
       message.editedAt = ts;
-      return record(message, {
-        kind: "edited",
-        by,
-        ts,
-        body: cloneValue(body),
-      });
+      return record(message, { kind: "edited", by, ts, body: cloneValue(body) });
     },
 
     async react({ messageId, userId, key, ts }) {
       checkReactionKey(key, limits);
       await enter();
       const message = messageOf(messageId);
-      if (message.recalled)
-        throw new ImError("conflict", "a recalled message takes no reaction");
+      if (message.recalled) throw new ImError("conflict", "a recalled message takes no reaction");
       let byKey = state.reactions.get(messageId);
       if (byKey?.get(key)?.has(userId)) return undefined;
       if (reactionCount(messageId) >= limits.maxReactionsPerMessage) {
         throw new ImError(
           "conflict",
-          `a message has at most ${limits.maxReactionsPerMessage} reactions`
+          `a message has at most ${limits.maxReactionsPerMessage} reactions`,
         );
       }
       if (!byKey) {
@@ -148,14 +130,13 @@ export function createMemoryMessageChangeStore(
     async pin({ messageId, by, ts }) {
       await enter();
       const message = messageOf(messageId);
-      if (message.recalled)
-        throw new ImError("conflict", "a recalled message cannot be pinned");
+      if (message.recalled) throw new ImError("conflict", "a recalled message cannot be pinned");
       const pins = state.pins.get(message.conversationId) ?? [];
       if (pins.some((p) => p.messageId === messageId)) return undefined;
       if (pins.length >= limits.maxPinsPerConversation) {
         throw new ImError(
           "conflict",
-          `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`
+          `a conversation has at most ${limits.maxPinsPerConversation} pinned messages`,
         );
       }
       pins.push({ messageId, seq: message.seq, pinnedBy: by, pinnedAt: ts });
@@ -176,58 +157,34 @@ export function createMemoryMessageChangeStore(
     async deleteForMe({ messageId, userId, ts }) {
       await enter();
       const message = messageOf(messageId);
-      if (hiddenFor(state, userId, message.conversationId, message.seq))
-        return undefined;
+      if (hiddenFor(state, userId, message.conversationId, message.seq)) return undefined;
       const key = viewerKey(userId, message.conversationId);
       const hidden = state.hidden.get(key) ?? new Set<number>();
       hidden.add(message.seq);
       state.hidden.set(key, hidden);
-      return record(message, {
-        kind: "deleted",
-        by: userId,
-        ts,
-        visibleTo: userId,
-      });
+      return record(message, { kind: "deleted", by: userId, ts, visibleTo: userId });
     },
 
     async clearConversation({ conversationId, userId, upToSeq, ts }) {
       checkSeq(upToSeq, "upToSeq");
       await enter();
-      const message =
-        state.conversations.get(conversationId)?.messages[upToSeq - 1];
-      if (!message)
-        throw new ImError(
-          "not_found",
-          `no message ${upToSeq} in ${conversationId}`
-        );
+      const message = state.conversations.get(conversationId)?.messages[upToSeq - 1];
+      if (!message) throw new ImError("not_found", `no message ${upToSeq} in ${conversationId}`);
       const key = viewerKey(userId, conversationId);
       if (upToSeq <= (state.clearedUpTo.get(key) ?? 0)) return undefined;
       state.clearedUpTo.set(key, upToSeq);
-      return record(message, {
-        kind: "cleared",
-        by: userId,
-        ts,
-        visibleTo: userId,
-      });
+      return record(message, { kind: "cleared", by: userId, ts, visibleTo: userId });
     },
 
     async changesAfter(conversationId, afterChangeSeq, limit, viewer) {
       context.guard();
       const log = state.changeLogs.get(conversationId) ?? [];
-      const max = Math.min(
-        Math.max(0, Math.floor(limit)),
-        limits.maxChangesPage
-      );
+      const max = Math.min(Math.max(0, Math.floor(limit)), limits.maxChangesPage);
       const result: MessageChange[] = [];
-      for (
-        let i = Math.max(0, Math.floor(afterChangeSeq));
-        i < log.length;
-        i++
-      ) {
+      for (let i = Math.max(0, Math.floor(afterChangeSeq)); i < log.length; i++) {
         if (result.length >= max) break;
         const change = log[i]!;
-        if (change.visibleTo !== undefined && change.visibleTo !== viewer)
-          continue;
+        if (change.visibleTo !== undefined && change.visibleTo !== viewer) continue;
         result.push(cloneValue(change));
       }
       return result;
@@ -236,16 +193,13 @@ export function createMemoryMessageChangeStore(
     async lastChangeSeqs(conversationIds) {
       context.guard();
       const result = new Map<string, number>();
-      for (const id of conversationIds)
-        result.set(id, state.changeLogs.get(id)?.length ?? 0);
+      for (const id of conversationIds) result.set(id, state.changeLogs.get(id)?.length ?? 0);
       return result;
     },
 
     async editHistory(messageId) {
       context.guard();
-      return (state.editHistory.get(messageId) ?? []).map((edit) =>
-        cloneValue(edit)
-      );
+      return (state.editHistory.get(messageId) ?? []).map((edit) => cloneValue(edit));
     },
 
     async reactions(messageIds, viewer) {
@@ -256,12 +210,7 @@ export function createMemoryMessageChangeStore(
         if (!byKey) continue;
         for (const key of [...byKey.keys()].sort()) {
           const users = byKey.get(key)!;
-          result.push({
-            messageId,
-            key,
-            count: users.size,
-            mine: users.has(viewer),
-          });
+          result.push({ messageId, key, count: users.size, mine: users.has(viewer) });
         }
       }
       return result;
@@ -269,30 +218,20 @@ export function createMemoryMessageChangeStore(
 
     async pins(conversationId) {
       context.guard();
-      return [...(state.pins.get(conversationId) ?? [])]
-        .reverse()
-        .map((pin) => ({ ...pin }));
+      return [...(state.pins.get(conversationId) ?? [])].reverse().map((pin) => ({ ...pin }));
     },
 
     async mentionCounts(userId, conversationIds) {
       context.guard();
       const result = new Map<string, number>();
       for (const conversationId of new Set(conversationIds)) {
-        const cursor = state.cursorsByConversation
-          .get(conversationId)
-          ?.get(userId);
+        const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
         if (!cursor) continue;
-        const messages =
-          state.conversations.get(conversationId)?.messages ?? [];
+        const messages = state.conversations.get(conversationId)?.messages ?? [];
         let count = 0;
         for (const message of messages.slice(cursor.readSeq)) {
-          if (message.from === userId || message.recalled || !message.mentions)
-            continue;
-          if (
-            !message.mentions.includes(userId) &&
-            !message.mentions.includes("all")
-          )
-            continue;
+          if (message.from === userId || message.recalled || !message.mentions) continue;
+          if (!message.mentions.includes(userId) && !message.mentions.includes("all")) continue;
           if (hiddenFor(state, userId, conversationId, message.seq)) continue;
           count++;
         }
@@ -307,21 +246,14 @@ export function createMemoryMessageChangeStore(
       context.guard();
       const hits: Message[] = [];
       for (const conversationId of new Set(query.conversationIds)) {
-        for (const message of state.conversations.get(conversationId)
-          ?.messages ?? []) {
+        for (const message of state.conversations.get(conversationId)?.messages ?? []) {
           if (message.recalled) continue;
           if (query.from !== undefined && message.from !== query.from) continue;
-          if (
-            query.bodyType !== undefined &&
-            message.body.type !== query.bodyType
-          )
-            continue;
+          if (query.bodyType !== undefined && message.body.type !== query.bodyType) continue;
           if (query.since !== undefined && message.ts < query.since) continue;
           if (query.until !== undefined && message.ts >= query.until) continue;
-          if (query.after !== undefined && !olderThan(message, query.after))
-            continue;
-          if (hiddenFor(state, query.viewer, conversationId, message.seq))
-            continue;
+          if (query.after !== undefined && !olderThan(message, query.after)) continue;
+          if (hiddenFor(state, query.viewer, conversationId, message.seq)) continue;
           const tokens = new Set(tokenize(searchableText(message.body)));
           if (words.every((word) => tokens.has(word))) hits.push(message);
         }
@@ -337,12 +269,8 @@ export function createMemoryMessageChangeStore(
 }
 
 /** True when `message` comes after `cursor` in newest-first order (ts, then id, descending). */
-function olderThan(
-  message: Message,
-  cursor: { ts: number; messageId: string }
-): boolean {
+function olderThan(message: Message, cursor: { ts: number; messageId: string }): boolean {
   return (
-    message.ts < cursor.ts ||
-    (message.ts === cursor.ts && message.messageId < cursor.messageId)
+    message.ts < cursor.ts || (message.ts === cursor.ts && message.messageId < cursor.messageId)
   );
 }

@@ -32,20 +32,14 @@ function uniqueIds(ids: readonly string[]): string[] {
 
 /** @internal A copy of a stored message for a caller (who may mutate it freely). */
 export function copyMessage(message: Message): Message {
-  const copy: Message = {
-    ...message,
-    to: { ...message.to },
-    body: cloneValue(message.body),
-  };
+  const copy: Message = { ...message, to: { ...message.to }, body: cloneValue(message.body) };
   if (message.replyTo) copy.replyTo = { ...message.replyTo };
   if (message.mentions) copy.mentions = [...message.mentions];
   return copy;
 }
 
 /** @internal The in-memory {@link MessageStore}. */
-export function createMemoryMessageStore(
-  context: MemoryMessageStoreContext
-): MessageStore {
+export function createMemoryMessageStore(context: MemoryMessageStoreContext): MessageStore {
   const { state } = context;
 
   function appendNow(draft: MessageDraft): AppendResult {
@@ -55,11 +49,7 @@ export function createMemoryMessageStore(
       const earlier = state.messagesById.get(earlierId);
       if (earlier) return { message: copyMessage(earlier), created: false };
     }
-    const conversation = ensureConversation(
-      state,
-      draft.conversationId,
-      draft.ts
-    );
+    const conversation = ensureConversation(state, draft.conversationId, draft.ts);
     const message: Message = {
       messageId: draft.messageId,
       conversationId: draft.conversationId,
@@ -116,22 +106,15 @@ export function createMemoryMessageStore(
     async range(conversationId, query: RangeQuery) {
       context.guard();
       const messages = state.conversations.get(conversationId)?.messages ?? [];
-      const limit = Math.min(
-        Math.max(0, Math.floor(query.limit)),
-        context.maxPageSize
-      );
+      const limit = Math.min(Math.max(0, Math.floor(query.limit)), context.maxPageSize);
       if (limit === 0) return [];
       let page: Message[];
       if (query.afterSeq !== undefined) {
         // messages[i].seq === i + 1: slice by index.
-        const end =
-          query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
-        page = messages
-          .slice(Math.max(0, query.afterSeq), Math.max(0, end))
-          .slice(0, limit);
+        const end = query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
+        page = messages.slice(Math.max(0, query.afterSeq), Math.max(0, end)).slice(0, limit);
       } else {
-        const end =
-          query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
+        const end = query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
         const clamped = Math.min(messages.length, Math.max(0, end));
         page = messages.slice(Math.max(0, clamped - limit), clamped).reverse();
       }
@@ -139,9 +122,7 @@ export function createMemoryMessageStore(
       const visible =
         viewer === undefined
           ? page
-          : page.filter(
-              (m) => !hiddenFor(state, viewer, conversationId, m.seq)
-            );
+          : page.filter((m) => !hiddenFor(state, viewer, conversationId, m.seq));
       return visible.map((message) => copyMessage(message));
     },
 
@@ -168,7 +149,7 @@ export function createMemoryMessageStore(
             by,
             ts: context.now(),
           },
-          context.outboxGraceMs
+          context.outboxGraceMs,
         );
       }
       return copyMessage(message);

@@ -43,7 +43,7 @@ function newestFirst<T>(
   idOf: (item: T) => number,
   before: number | undefined,
   limit: number,
-  keep: (item: T) => boolean
+  keep: (item: T) => boolean,
 ): T[] {
   const page: T[] = [];
   for (let i = items.length - 1; i >= 0 && page.length < limit; i--) {
@@ -62,7 +62,7 @@ export interface MemoryModerationStoreContext {
 
 /** @internal The in-memory {@link ModerationStore}. */
 export function createMemoryModerationStore(
-  context: MemoryModerationStoreContext
+  context: MemoryModerationStoreContext,
 ): ModerationStore {
   const state = moderationState(context.backend);
   return {
@@ -90,17 +90,13 @@ export function createMemoryModerationStore(
       context.guard();
       checkTime(now, "now");
       const limit = checkModerationPage({ limit: options.limit });
-      if (options.after !== undefined)
-        checkModerationId(options.after, "after");
+      if (options.after !== undefined) checkModerationId(options.after, "after");
       return [...state.suspensions.values()]
         .filter(
           (s) =>
-            suspensionActive(s, now) &&
-            (options.after === undefined || s.userId > options.after)
+            suspensionActive(s, now) && (options.after === undefined || s.userId > options.after),
         )
-        .sort((a, b) =>
-          a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0
-        )
+        .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
         .slice(0, limit)
         .map(copy);
     },
@@ -122,9 +118,7 @@ export function createMemoryModerationStore(
 
     async report(reportId) {
       context.guard();
-      const found = Number.isSafeInteger(reportId)
-        ? state.reports[reportId - 1]
-        : undefined;
+      const found = Number.isSafeInteger(reportId) ? state.reports[reportId - 1] : undefined;
       return found && copy(found);
     },
 
@@ -136,22 +130,17 @@ export function createMemoryModerationStore(
         (r) => r.reportId,
         options.before,
         limit,
-        (r) => options.status === undefined || r.status === options.status
+        (r) => options.status === undefined || r.status === options.status,
       );
     },
 
     async resolveReport(reportId, resolution) {
       context.guard();
       checkReportResolution(resolution);
-      const found = Number.isSafeInteger(reportId)
-        ? state.reports[reportId - 1]
-        : undefined;
+      const found = Number.isSafeInteger(reportId) ? state.reports[reportId - 1] : undefined;
       if (!found) return undefined;
       if (found.status !== "open")
-        throw new ImError(
-          "conflict",
-          `report ${reportId} is already ${found.status}`
-        );
+        throw new ImError("conflict", `report ${reportId} is already ${found.status}`);
       found.status = resolution.status;
       found.resolvedBy = resolution.by;
       found.resolvedAt = resolution.now;
@@ -181,7 +170,7 @@ export function createMemoryModerationStore(
         limit,
         (e) =>
           (options.actorId === undefined || e.actorId === options.actorId) &&
-          (options.targetId === undefined || e.targetId === options.targetId)
+          (options.targetId === undefined || e.targetId === options.targetId),
       );
     },
   };

@@ -11,9 +11,7 @@ export interface MemoryOutboxStoreContext {
 }
 
 /** @internal The in-memory {@link OutboxStore}. */
-export function createMemoryOutboxStore(
-  context: MemoryOutboxStoreContext
-): OutboxStore {
+export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): OutboxStore {
   const { state } = context;
 
   return {
@@ -35,17 +33,11 @@ export function createMemoryOutboxStore(
         const { participants, ...fields } = entry;
         const item: ClaimedOutboxEntry = {
           ...fields,
-          message: {
-            ...message,
-            to: { ...message.to },
-            body: cloneValue(message.body),
-          },
+          message: { ...message, to: { ...message.to }, body: cloneValue(message.body) },
           participants: [...participants],
         };
         if (entry.changeSeq !== undefined) {
-          const change = state.changeLogs.get(entry.conversationId)?.[
-            entry.changeSeq - 1
-          ];
+          const change = state.changeLogs.get(entry.conversationId)?.[entry.changeSeq - 1];
           if (change) item.change = cloneValue(change);
         }
         claimed.push(item);
@@ -94,10 +86,7 @@ export function createMemoryOutboxStore(
       for (const entry of state.pendingOutbox.values()) {
         if (!kinds.includes(entry.kind ?? "message")) continue;
         stats.pending += 1;
-        if (
-          stats.oldestPendingAt === undefined ||
-          entry.createdAt < stats.oldestPendingAt
-        ) {
+        if (stats.oldestPendingAt === undefined || entry.createdAt < stats.oldestPendingAt) {
           stats.oldestPendingAt = entry.createdAt;
         }
       }

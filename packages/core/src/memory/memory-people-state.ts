@@ -1,9 +1,4 @@
-import type {
-  BlockEntry,
-  Contact,
-  ContactRequest,
-  PrivacyPolicy,
-} from "../domain/contact.js";
+import type { BlockEntry, Contact, ContactRequest, PrivacyPolicy } from "../domain/contact.js";
 import type { Profile } from "../domain/profile.js";
 import type { MemoryStorageBackend } from "./memory-storage-backend.js";
 
@@ -48,7 +43,7 @@ export function pageBy<T>(
   items: Iterable<T>,
   key: (item: T) => string,
   after: string | undefined,
-  limit: number
+  limit: number,
 ): T[] {
   return [...items]
     .filter((item) => after === undefined || key(item) > after)

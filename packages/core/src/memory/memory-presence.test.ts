@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { SessionInfo } from "../domain/session.js";
-import {
-  createMemoryPresence,
-  createMemoryPresenceHub,
-} from "./memory-presence.js";
+import { createMemoryPresence, createMemoryPresenceHub } from "./memory-presence.js";
 
 const session = (
   sessionId: string,
   userId: string,
   nodeId: string,
-  connectedAt = 0
+  connectedAt = 0,
 ): SessionInfo => ({
   sessionId,
   userId,
@@ -26,14 +23,11 @@ describe("memory presence", () => {
     now += 60;
     await presence.heartbeat("n1");
     now += 99;
-    expect(
-      await presence.sessionsOf(["u1"]),
-      "within the TTL of the last heartbeat"
-    ).toHaveLength(1);
-    now += 1;
-    expect(await presence.sessionsOf(["u1"]), "once the TTL lapsed").toEqual(
-      []
+    expect(await presence.sessionsOf(["u1"]), "within the TTL of the last heartbeat").toHaveLength(
+      1,
     );
+    now += 1;
+    expect(await presence.sessionsOf(["u1"]), "once the TTL lapsed").toEqual([]);
     expect((await presence.status(["u1"])).get("u1")).toEqual({
       online: false,
       lastSeen: 1_000_060,
@@ -67,12 +61,7 @@ describe("memory presence", () => {
     expect(await b.sessionsOf(["u1"])).toHaveLength(1);
     expect(await alone.sessionsOf(["u1"])).toEqual([]);
     await a.close();
-    expect(
-      await b.sessionsOf(["u1"]),
-      "closing one instance leaves the hub alone"
-    ).toHaveLength(1);
-    await expect(a.sessionsOf(["u1"])).rejects.toMatchObject({
-      code: "unavailable",
-    });
+    expect(await b.sessionsOf(["u1"]), "closing one instance leaves the hub alone").toHaveLength(1);
+    await expect(a.sessionsOf(["u1"])).rejects.toMatchObject({ code: "unavailable" });
   });
 });

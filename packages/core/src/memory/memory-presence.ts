@@ -33,9 +33,7 @@ const states = new WeakMap<MemoryPresenceHub, PresenceHubState>();
  * {@link createMemoryPresence} calls to give them one cluster view.
  */
 export function createMemoryPresenceHub(): MemoryPresenceHub {
-  const hub: MemoryPresenceHub = Object.freeze({
-    kind: "lucky-im.memory-presence-hub" as const,
-  });
+  const hub: MemoryPresenceHub = Object.freeze({ kind: "lucky-im.memory-presence-hub" as const });
   states.set(hub, {
     nodes: new Map(),
     sessions: new Map(),
@@ -49,7 +47,7 @@ function hubState(hub: MemoryPresenceHub): PresenceHubState {
   const state = states.get(hub);
   if (!state) {
     throw new TypeError(
-      "[lucky-im] [core] not a memory presence hub: create one with createMemoryPresenceHub()"
+      "[lucky-im] [core] not a memory presence hub: create one with createMemoryPresenceHub()",
     );
   }
   return state;
@@ -92,26 +90,17 @@ export interface MemoryPresenceOptions {
  * await presence.register(session);
  * ```
  */
-export function createMemoryPresence(
-  options: MemoryPresenceOptions = {}
-): Presence {
+export function createMemoryPresence(options: MemoryPresenceOptions = {}): Presence {
   const state = hubState(options.hub ?? createMemoryPresenceHub());
   const nodeTtlMs = options.nodeTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
   if (!(nodeTtlMs > 0)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory presence: nodeTtlMs must be > 0"
-    );
+    throw new ImError("bad_request", "[lucky-im] [core] memory presence: nodeTtlMs must be > 0");
   }
   let closed = false;
 
   const guard = () => {
-    if (closed)
-      throw new ImError(
-        "unavailable",
-        "[lucky-im] [core] memory presence is closed"
-      );
+    if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory presence is closed");
   };
 
   function dropSession(sessionId: string, seenAt: number): void {
@@ -123,10 +112,7 @@ export function createMemoryPresence(
     userSessions?.delete(sessionId);
     if (!userSessions || userSessions.size === 0) {
       state.sessionsByUser.delete(session.userId);
-      state.lastSeen.set(
-        session.userId,
-        Math.max(seenAt, state.lastSeen.get(session.userId) ?? 0)
-      );
+      state.lastSeen.set(session.userId, Math.max(seenAt, state.lastSeen.get(session.userId) ?? 0));
     }
   }
 
@@ -244,9 +230,7 @@ export function createMemoryPresence(
           const lastSeen = state.lastSeen.get(userId);
           result.set(
             userId,
-            lastSeen === undefined
-              ? { online: false }
-              : { online: false, lastSeen }
+            lastSeen === undefined ? { online: false } : { online: false, lastSeen },
           );
         }
       }

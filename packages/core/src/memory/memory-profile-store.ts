@@ -8,11 +8,7 @@ import {
   type PeopleLimits,
   pageLimit,
 } from "../domain/people-limits.js";
-import {
-  DEFAULT_PROFILE_FIELDS,
-  type Profile,
-  searchKey,
-} from "../domain/profile.js";
+import { DEFAULT_PROFILE_FIELDS, type Profile, searchKey } from "../domain/profile.js";
 import { type MemoryPeopleState, pageBy } from "./memory-people-state.js";
 
 /** @internal What the memory profile store needs from its storage. */
@@ -23,9 +19,7 @@ export interface MemoryProfileStoreContext {
 }
 
 /** @internal The in-memory {@link ProfileStore}. */
-export function createMemoryProfileStore(
-  context: MemoryProfileStoreContext
-): ProfileStore {
+export function createMemoryProfileStore(context: MemoryProfileStoreContext): ProfileStore {
   const { people, limits } = context;
 
   const ensure = (userId: string, now: number): Profile => {
@@ -59,12 +53,10 @@ export function createMemoryProfileStore(
       checkProfilePatch(patch, limits);
       const profile = ensure(userId, now);
       if (patch.username !== undefined) profile.username = patch.username;
-      if (patch.displayName !== undefined)
-        profile.displayName = patch.displayName;
+      if (patch.displayName !== undefined) profile.displayName = patch.displayName;
       if (patch.avatar !== undefined) profile.avatar = patch.avatar;
       if (patch.searchable !== undefined) profile.searchable = patch.searchable;
-      if (patch.hideLastSeen !== undefined)
-        profile.hideLastSeen = patch.hideLastSeen;
+      if (patch.hideLastSeen !== undefined) profile.hideLastSeen = patch.hideLastSeen;
       profile.updatedAt = now;
       return { ...profile };
     },
@@ -74,8 +66,7 @@ export function createMemoryProfileStore(
       checkUserId(userId, "setLastSeen");
       checkTime(ts, "ts");
       const profile = ensure(userId, ts);
-      if (profile.lastSeenAt === null || ts > profile.lastSeenAt)
-        profile.lastSeenAt = ts;
+      if (profile.lastSeenAt === null || ts > profile.lastSeenAt) profile.lastSeenAt = ts;
     },
 
     async search(query, options = {}) {
@@ -86,11 +77,9 @@ export function createMemoryProfileStore(
         (p) =>
           p.searchable &&
           (searchKey(p.displayName).startsWith(key) ||
-            (p.username !== null && searchKey(p.username).startsWith(key)))
+            (p.username !== null && searchKey(p.username).startsWith(key))),
       );
-      return pageBy(hits, (p) => p.userId, options.after, limit).map((p) => ({
-        ...p,
-      }));
+      return pageBy(hits, (p) => p.userId, options.after, limit).map((p) => ({ ...p }));
     },
   };
 }

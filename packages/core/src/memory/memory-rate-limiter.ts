@@ -33,31 +33,24 @@ export interface MemoryRateLimiterOptions {
  * const { allowed, retryAfterMs } = await limiter.consume(connectionId);
  * ```
  */
-export function createMemoryRateLimiter(
-  options: MemoryRateLimiterOptions
-): RateLimiter {
-  const {
-    points,
-    durationMs,
-    blockDurationMs = 0,
-    keyPrefix = "lucky-im",
-  } = options;
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
+  const { points, durationMs, blockDurationMs = 0, keyPrefix = "lucky-im" } = options;
   if (!(Number.isInteger(points) && points >= 1)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1"
+      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
     );
   }
   if (!(durationMs > 0)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory rate limiter: durationMs must be > 0"
+      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
     );
   }
   if (!(blockDurationMs >= 0)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory rate limiter: blockDurationMs must be >= 0"
+      "[lucky-im] [core] memory rate limiter: blockDurationMs must be >= 0",
     );
   }
   // rate-limiter-flexible counts in seconds; fractions work (it multiplies by 1000).
@@ -71,11 +64,7 @@ export function createMemoryRateLimiter(
     async consume(key, cost = 1) {
       try {
         const res = await limiter.consume(key, cost);
-        return {
-          allowed: true,
-          remaining: res.remainingPoints,
-          retryAfterMs: 0,
-        };
+        return { allowed: true, remaining: res.remainingPoints, retryAfterMs: 0 };
       } catch (error) {
         // Over budget: the library rejects with a RateLimiterRes, not an Error.
         if (error instanceof RateLimiterRes) {
@@ -85,11 +74,7 @@ export function createMemoryRateLimiter(
             retryAfterMs: Math.max(1, Math.ceil(error.msBeforeNext)),
           };
         }
-        throw toImError(
-          error,
-          "internal",
-          "[lucky-im] [core] memory rate limiter failed"
-        );
+        throw toImError(error, "internal", "[lucky-im] [core] memory rate limiter failed");
       }
     },
   };

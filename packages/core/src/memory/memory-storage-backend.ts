@@ -1,17 +1,9 @@
 import type { Conversation } from "../domain/conversation.js";
 import type { ConversationSettings } from "../domain/conversation-settings.js";
 import type { Group } from "../domain/group.js";
-import type {
-  GroupInviteLink,
-  GroupJoinSettings,
-  GroupJoinTicket,
-} from "../domain/group-join.js";
+import type { GroupInviteLink, GroupJoinSettings, GroupJoinTicket } from "../domain/group-join.js";
 import type { Message } from "../domain/message.js";
-import type {
-  MessageChange,
-  MessageEdit,
-  PinnedMessage,
-} from "../domain/message-change.js";
+import type { MessageChange, MessageEdit, PinnedMessage } from "../domain/message-change.js";
 import type { OutboxEntry } from "../domain/outbox.js";
 
 /**
@@ -134,13 +126,11 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
 }
 
 /** @internal The state of a backend; throws on an object that is not one. */
-export function storageState(
-  backend: MemoryStorageBackend
-): MemoryStorageState {
+export function storageState(backend: MemoryStorageBackend): MemoryStorageState {
   const state = states.get(backend);
   if (!state) {
     throw new TypeError(
-      "[lucky-im] [core] not a memory storage backend: create one with createMemoryStorageBackend()"
+      "[lucky-im] [core] not a memory storage backend: create one with createMemoryStorageBackend()",
     );
   }
   return state;
@@ -150,7 +140,7 @@ export function storageState(
 export function ensureConversation(
   state: MemoryStorageState,
   conversationId: string,
-  ts: number
+  ts: number,
 ): StoredConversation {
   let conversation = state.conversations.get(conversationId);
   if (!conversation) {
@@ -172,7 +162,7 @@ export function ensureCursor(
   state: MemoryStorageState,
   userId: string,
   conversationId: string,
-  startSeq: number
+  startSeq: number,
 ): void {
   let cursors = state.cursorsByConversation.get(conversationId);
   if (!cursors) {
@@ -180,11 +170,7 @@ export function ensureCursor(
     state.cursorsByConversation.set(conversationId, cursors);
   }
   if (cursors.has(userId)) return;
-  cursors.set(userId, {
-    deliveredSeq: startSeq,
-    readSeq: startSeq,
-    joinedSeq: startSeq,
-  });
+  cursors.set(userId, { deliveredSeq: startSeq, readSeq: startSeq, joinedSeq: startSeq });
   let conversations = state.conversationsByUser.get(userId);
   if (!conversations) {
     conversations = new Set();
@@ -194,11 +180,7 @@ export function ensureCursor(
 }
 
 /** @internal Deletes a user's cursor in a conversation. */
-export function deleteCursor(
-  state: MemoryStorageState,
-  userId: string,
-  conversationId: string
-) {
+export function deleteCursor(state: MemoryStorageState, userId: string, conversationId: string) {
   state.cursorsByConversation.get(conversationId)?.delete(userId);
   const conversations = state.conversationsByUser.get(userId);
   if (!conversations) return;
@@ -208,9 +190,7 @@ export function deleteCursor(
 
 // Outbox ids only need to be unique within the process that holds the backend: a counter
 // behind a per-process random part is far cheaper than a UUID per message.
-const OUTBOX_ID_BASE = `ob_${Date.now().toString(36)}${Math.random()
-  .toString(36)
-  .slice(2, 8)}_`;
+const OUTBOX_ID_BASE = `ob_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}_`;
 let outboxIdCounter = 0;
 
 /** @internal A new outbox entry id, unique within this process. */
@@ -229,7 +209,7 @@ export function hiddenFor(
   state: MemoryStorageState,
   userId: string,
   conversationId: string,
-  seq: number
+  seq: number,
 ): boolean {
   const key = viewerKey(userId, conversationId);
   if (seq <= (state.clearedUpTo.get(key) ?? 0)) return true;
@@ -244,7 +224,7 @@ export function hiddenFor(
 export function recordChange(
   state: MemoryStorageState,
   fields: Omit<MessageChange, "changeSeq">,
-  outboxGraceMs: number
+  outboxGraceMs: number,
 ): { change: MessageChange; outboxId: string } {
   let log = state.changeLogs.get(fields.conversationId);
   if (!log) {
@@ -256,10 +236,7 @@ export function recordChange(
   const participants =
     change.visibleTo !== undefined
       ? [change.visibleTo]
-      : [
-          ...(state.cursorsByConversation.get(change.conversationId)?.keys() ??
-            []),
-        ];
+      : [...(state.cursorsByConversation.get(change.conversationId)?.keys() ?? [])];
   const outboxId = nextOutboxId();
   const entry: StoredOutboxEntry = {
     id: outboxId,

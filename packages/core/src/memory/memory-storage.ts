@@ -1,12 +1,6 @@
 import type { Storage } from "../contracts/storage.js";
-import {
-  type MessageChangeLimits,
-  resolveMessageChangeLimits,
-} from "../domain/message-change.js";
-import {
-  type PeopleLimits,
-  resolvePeopleLimits,
-} from "../domain/people-limits.js";
+import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
+import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
@@ -15,9 +9,9 @@ import { createMemoryGroupJoinStore } from "./memory-group-join-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
+import { createMemoryModerationStore } from "./memory-moderation-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
 import { peopleState } from "./memory-people-state.js";
-import { createMemoryModerationStore } from "./memory-moderation-store.js";
 import { createMemoryProfileStore } from "./memory-profile-store.js";
 import {
   createMemoryStorageBackend,
@@ -79,9 +73,7 @@ export interface MemoryStorageOptions {
  * const { message } = await storage.messages.append(draft);
  * ```
  */
-export function createMemoryStorage(
-  options: MemoryStorageOptions = {}
-): Storage {
+export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage {
   const backend = options.backend ?? createMemoryStorageBackend();
   const state = storageState(backend);
   const people = peopleState(backend);
@@ -92,23 +84,16 @@ export function createMemoryStorage(
   if (!(outboxGraceMs >= 0)) {
     throw new ImError(
       "bad_request",
-      "[lucky-im] [core] memory storage: outboxGraceMs must be >= 0"
+      "[lucky-im] [core] memory storage: outboxGraceMs must be >= 0",
     );
   }
   if (!(maxPageSize >= 1)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory storage: maxPageSize must be >= 1"
-    );
+    throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
   }
   const changeLimits = resolveMessageChangeLimits(options.messageChanges);
   let closed = false;
   const guard = () => {
-    if (closed)
-      throw new ImError(
-        "unavailable",
-        "[lucky-im] [core] memory storage is closed"
-      );
+    if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
   return {
     messages: createMemoryMessageStore({
@@ -119,12 +104,7 @@ export function createMemoryStorage(
       limits: changeLimits,
       now,
     }),
-    changes: createMemoryMessageChangeStore({
-      state,
-      guard,
-      outboxGraceMs,
-      limits: changeLimits,
-    }),
+    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     groupJoins: createMemoryGroupJoinStore({ state, guard }),

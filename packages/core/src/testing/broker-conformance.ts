@@ -20,7 +20,7 @@ function numbered(n: number, tag: string): Envelope {
 function numberOf(delivery: Delivery): number {
   const { envelope } = delivery;
   return envelope.kind === "frame" && envelope.frame.type === "pong"
-    ? envelope.frame.ts ?? -1
+    ? (envelope.frame.ts ?? -1)
     : -1;
 }
 
@@ -54,7 +54,7 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
 
     /** A new broker consuming a fresh node id into an array. */
     async function consumer(
-      handle?: (delivery: Delivery, count: number) => void
+      handle?: (delivery: Delivery, count: number) => void,
     ): Promise<{ broker: Broker; nodeId: string; received: Delivery[] }> {
       const broker = await open();
       const nodeId = uid("node");
@@ -87,11 +87,7 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
           to: { type: "user", id: bob },
           body: {
             type: "custom",
-            data: {
-              text: 'héllo "wörld" 👩‍👩‍👧 \u200F',
-              n: [1, 2.5, null],
-              ok: true,
-            },
+            data: { text: 'héllo "wörld" 👩‍👩‍👧 \u200F', n: [1, 2.5, null], ok: true },
           },
           cid: uid("cid"),
           ts: Date.now(),
@@ -102,36 +98,18 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       await a.broker.publish(b.nodeId, envelope);
       const toA = numbered(1, uid("tag"));
       await b.broker.publish(a.nodeId, toA);
-      await eventually(
-        () => expect(b.received, "deliveries to node B").toHaveLength(1),
-        {
-          message: "the envelope to reach node B",
-        }
-      );
-      await eventually(
-        () => expect(a.received, "deliveries to node A").toHaveLength(1),
-        {
-          message: "the envelope to reach node A",
-        }
-      );
-      expect(b.received[0]?.envelope, "the envelope node B received").toEqual(
-        envelope
-      );
-      expect(
-        b.received[0]?.info.redelivered,
-        "a first delivery is not redelivered"
-      ).toBe(false);
-      expect(
-        a.received[0]?.envelope,
-        "node A receives only what was published to it"
-      ).toEqual(toA);
+      await eventually(() => expect(b.received, "deliveries to node B").toHaveLength(1), {
+        message: "the envelope to reach node B",
+      });
+      await eventually(() => expect(a.received, "deliveries to node A").toHaveLength(1), {
+        message: "the envelope to reach node A",
+      });
+      expect(b.received[0]?.envelope, "the envelope node B received").toEqual(envelope);
+      expect(b.received[0]?.info.redelivered, "a first delivery is not redelivered").toBe(false);
+      expect(a.received[0]?.envelope, "node A receives only what was published to it").toEqual(toA);
       await settle(200);
-      expect(b.received, "node B must not get extra deliveries").toHaveLength(
-        1
-      );
-      expect(a.received, "node A must not get extra deliveries").toHaveLength(
-        1
-      );
+      expect(b.received, "node B must not get extra deliveries").toHaveLength(1);
+      expect(a.received, "node A must not get extra deliveries").toHaveLength(1);
     });
 
     it("publish resolves only once the broker accepted the envelope: it arrives even if the publisher closes right after", async () => {
@@ -142,11 +120,8 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       await publisher.close();
       await eventually(
         () =>
-          expect(
-            b.received.map(numberOf),
-            "deliveries after the publisher closed"
-          ).toEqual([42]),
-        { message: "an accepted envelope to be delivered" }
+          expect(b.received.map(numberOf), "deliveries after the publisher closed").toEqual([42]),
+        { message: "an accepted envelope to be delivered" },
       );
     });
 
@@ -155,7 +130,7 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       await expectImError(
         publisher.publish(uid("nobody"), numbered(1, uid("tag"))),
         "unavailable",
-        "publish() to a node id no broker subscribed"
+        "publish() to a node id no broker subscribed",
       );
     });
 
@@ -167,22 +142,14 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       const publisher = await open();
       await publisher.publish(b.nodeId, numbered(1, tag));
       await eventually(
-        () =>
-          expect(b.received.length, "deliveries so far").toBeGreaterThanOrEqual(
-            2
-          ),
+        () => expect(b.received.length, "deliveries so far").toBeGreaterThanOrEqual(2),
         {
           timeoutMs: 20_000,
           message: "the rejected envelope to be redelivered",
-        }
+        },
       );
-      expect(
-        b.received[1]?.info.redelivered,
-        "the second delivery's redelivered flag"
-      ).toBe(true);
-      expect(b.received[1]?.envelope, "the redelivered envelope").toEqual(
-        numbered(1, tag)
-      );
+      expect(b.received[1]?.info.redelivered, "the second delivery's redelivered flag").toBe(true);
+      expect(b.received[1]?.envelope, "the redelivered envelope").toEqual(numbered(1, tag));
       // A later envelope getting through, and a short settle, show the redelivery was acked.
       await publisher.publish(b.nodeId, numbered(2, tag));
       await eventually(() => expect(b.received.map(numberOf)).toContain(2), {
@@ -191,7 +158,7 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       await settle(300);
       expect(
         b.received.filter((d) => numberOf(d) === 1).length,
-        "an acked redelivery must not be delivered a third time"
+        "an acked redelivery must not be delivered a third time",
       ).toBe(2);
     });
 
@@ -199,14 +166,13 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       const b = await consumer();
       const publisher = await open();
       const tag = uid("tag");
-      for (let i = 0; i < 50; i++)
-        await publisher.publish(b.nodeId, numbered(i, tag));
+      for (let i = 0; i < 50; i++) await publisher.publish(b.nodeId, numbered(i, tag));
       await eventually(() => expect(b.received).toHaveLength(50), {
         timeoutMs: 20_000,
         message: "50 sequential publishes to arrive",
       });
       expect(b.received.map(numberOf), "delivery order").toEqual(
-        Array.from({ length: 50 }, (_, i) => i)
+        Array.from({ length: 50 }, (_, i) => i),
       );
     });
 
@@ -215,23 +181,19 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       const publisher = await open();
       const tag = uid("tag");
       await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          publisher.publish(b.nodeId, numbered(i, tag))
-        )
+        Array.from({ length: 100 }, (_, i) => publisher.publish(b.nodeId, numbered(i, tag))),
       );
       await eventually(
         () => {
           const missing = Array.from({ length: 100 }, (_, i) => i).filter(
-            (i) => !b.received.some((d) => numberOf(d) === i)
+            (i) => !b.received.some((d) => numberOf(d) === i),
           );
           expect(missing, "envelopes not delivered yet").toEqual([]);
         },
-        { timeoutMs: 20_000, message: "100 pipelined publishes to arrive" }
+        { timeoutMs: 20_000, message: "100 pipelined publishes to arrive" },
       );
       const firstDeliveries = b.received.filter((d) => !d.info.redelivered);
-      expect(firstDeliveries, "first deliveries (no duplicates)").toHaveLength(
-        100
-      );
+      expect(firstDeliveries, "first deliveries (no duplicates)").toHaveLength(100);
     });
 
     it("broadcast reaches the control handler of every node, the sender's included", async () => {
@@ -241,26 +203,21 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       const name = uid("custom");
       const gotA: Array<[ControlMessage, string]> = [];
       const gotB: Array<[ControlMessage, string]> = [];
-      const mine = (message: ControlMessage) =>
-        message.type === "custom" && message.name === name;
+      const mine = (message: ControlMessage) => message.type === "custom" && message.name === name;
       await a.subscribeControl(nodeA, (message, from) => {
         if (mine(message)) gotA.push([message, from]);
       });
       await b.subscribeControl(nodeB, (message, from) => {
         if (mine(message)) gotB.push([message, from]);
       });
-      const message: ControlMessage = {
-        type: "custom",
-        name,
-        data: { text: "à tous 📣", n: 1 },
-      };
+      const message: ControlMessage = { type: "custom", name, data: { text: "à tous 📣", n: 1 } };
       await a.broadcast(message);
       await eventually(
         () => {
           expect(gotA, "control messages at the sender's node").toHaveLength(1);
           expect(gotB, "control messages at the other node").toHaveLength(1);
         },
-        { timeoutMs: 15_000, message: "the broadcast to reach both nodes" }
+        { timeoutMs: 15_000, message: "the broadcast to reach both nodes" },
       );
       expect(gotB[0], "what node B received").toEqual([message, nodeA]);
       expect(gotA[0], "what node A received").toEqual([message, nodeA]);

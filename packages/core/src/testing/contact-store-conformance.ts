@@ -65,12 +65,8 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       expect(result).toEqual({ outcome: "requested", request: expected });
       expect(await other.contacts.request(a, b)).toEqual(expected);
       expect(await other.contacts.request(b, a)).toBeUndefined();
-      expect(await other.contacts.requests(b, "incoming", { now })).toEqual([
-        expected,
-      ]);
-      expect(await other.contacts.requests(a, "outgoing", { now })).toEqual([
-        expected,
-      ]);
+      expect(await other.contacts.requests(b, "incoming", { now })).toEqual([expected]);
+      expect(await other.contacts.requests(a, "outgoing", { now })).toEqual([expected]);
       expect(await other.contacts.requests(a, "incoming", { now })).toEqual([]);
       expect(await other.contacts.contacts(a)).toEqual([]);
     });
@@ -81,30 +77,23 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       await expectImError(
         other.contacts.sendRequest({ fromId: a, toId: b, now: now + 1 }),
         "conflict",
-        "duplicate request"
+        "duplicate request",
       );
       await expectImError(
         storage.contacts.sendRequest({ fromId: a, toId: a, now }),
         "bad_request",
-        "request to oneself"
+        "request to oneself",
       );
       await expectImError(
         storage.contacts.sendRequest({ fromId: "", toId: b, now }),
         "bad_request",
-        "empty sender"
+        "empty sender",
       );
-      const long = "x".repeat(
-        DEFAULT_PEOPLE_LIMITS.maxRequestMessageLength + 1
-      );
+      const long = "x".repeat(DEFAULT_PEOPLE_LIMITS.maxRequestMessageLength + 1);
       await expectImError(
-        storage.contacts.sendRequest({
-          fromId: uid("c"),
-          toId: b,
-          message: long,
-          now,
-        }),
+        storage.contacts.sendRequest({ fromId: uid("c"), toId: b, message: long, now }),
         "bad_request",
-        "message over the limit"
+        "message over the limit",
       );
       // The limit counts code points: as many emoji as the limit fit.
       const emoji = "😀".repeat(DEFAULT_PEOPLE_LIMITS.maxRequestMessageLength);
@@ -131,53 +120,29 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
         remark: null,
         since: now + 5,
       });
-      expect(await storage.contacts.requests(b, "incoming", { now })).toEqual(
-        []
-      );
-      await expectImError(
-        storage.contacts.acceptRequest(b, a, now),
-        "not_found",
-        "accept twice"
-      );
+      expect(await storage.contacts.requests(b, "incoming", { now })).toEqual([]);
+      await expectImError(storage.contacts.acceptRequest(b, a, now), "not_found", "accept twice");
       await expectImError(
         storage.contacts.sendRequest({ fromId: b, toId: a, now }),
         "conflict",
-        "request between contacts"
+        "request between contacts",
       );
       // Only the recipient can accept: the sender "accepting" its own request finds nothing.
       const [c, d] = [uid("c"), uid("d")];
       await storage.contacts.sendRequest({ fromId: c, toId: d, now });
-      await expectImError(
-        storage.contacts.acceptRequest(c, d, now),
-        "not_found",
-        "wrong side"
-      );
+      await expectImError(storage.contacts.acceptRequest(c, d, now), "not_found", "wrong side");
     });
 
     it("declines and cancels; a new request replaces a finished one", async () => {
       const [a, b, c] = [uid("a"), uid("b"), uid("c")];
       await storage.contacts.sendRequest({ fromId: a, toId: b, now });
-      expect((await storage.contacts.declineRequest(b, a, now)).state).toBe(
-        "declined"
-      );
+      expect((await storage.contacts.declineRequest(b, a, now)).state).toBe("declined");
       expect((await storage.contacts.request(a, b))?.state).toBe("declined");
-      await expectImError(
-        storage.contacts.declineRequest(b, a, now),
-        "not_found",
-        "decline twice"
-      );
+      await expectImError(storage.contacts.declineRequest(b, a, now), "not_found", "decline twice");
       await storage.contacts.sendRequest({ fromId: a, toId: c, now });
-      expect((await storage.contacts.cancelRequest(a, c, now)).state).toBe(
-        "cancelled"
-      );
-      await expectImError(
-        storage.contacts.cancelRequest(a, c, now),
-        "not_found",
-        "cancel twice"
-      );
-      expect(await storage.contacts.requests(a, "outgoing", { now })).toEqual(
-        []
-      );
+      expect((await storage.contacts.cancelRequest(a, c, now)).state).toBe("cancelled");
+      await expectImError(storage.contacts.cancelRequest(a, c, now), "not_found", "cancel twice");
+      expect(await storage.contacts.requests(a, "outgoing", { now })).toEqual([]);
       const again = await storage.contacts.sendRequest({
         fromId: a,
         toId: b,
@@ -191,28 +156,20 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       await expectImError(
         storage.contacts.acceptRequest(b, uid("nobody"), now),
         "not_found",
-        "accept a request never sent"
+        "accept a request never sent",
       );
     });
 
     it("a request to someone who already asked you accepts theirs", async () => {
       const [a, b] = [uid("a"), uid("b")];
       await storage.contacts.sendRequest({ fromId: a, toId: b, now });
-      const result = await other.contacts.sendRequest({
-        fromId: b,
-        toId: a,
-        now: now + 1,
-      });
+      const result = await other.contacts.sendRequest({ fromId: b, toId: a, now: now + 1 });
       expect(result).toMatchObject({
         outcome: "accepted",
         request: { fromId: a, toId: b, state: "accepted" },
       });
-      expect(
-        (await storage.contacts.contacts(a)).map((c) => c.contactId)
-      ).toEqual([b]);
-      expect(
-        (await storage.contacts.contacts(b)).map((c) => c.contactId)
-      ).toEqual([a]);
+      expect((await storage.contacts.contacts(a)).map((c) => c.contactId)).toEqual([b]);
+      expect((await storage.contacts.contacts(b)).map((c) => c.contactId)).toEqual([a]);
       expect(await storage.contacts.request(b, a)).toBeUndefined();
     });
 
@@ -220,34 +177,15 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       const [a, b] = [uid("a"), uid("b")];
       await storage.contacts.sendRequest({ fromId: a, toId: b, now });
       const later = now + DEFAULT_PEOPLE_LIMITS.requestTtlMs;
-      expect(
-        await storage.contacts.requests(b, "incoming", { now: later })
-      ).toEqual([]);
-      await expectImError(
-        storage.contacts.acceptRequest(b, a, later),
-        "not_found",
-        "expired"
-      );
-      const again = await storage.contacts.sendRequest({
-        fromId: a,
-        toId: b,
-        now: later,
-      });
-      expect(again).toMatchObject({
-        outcome: "requested",
-        request: { createdAt: later },
-      });
+      expect(await storage.contacts.requests(b, "incoming", { now: later })).toEqual([]);
+      await expectImError(storage.contacts.acceptRequest(b, a, later), "not_found", "expired");
+      const again = await storage.contacts.sendRequest({ fromId: a, toId: b, now: later });
+      expect(again).toMatchObject({ outcome: "requested", request: { createdAt: later } });
       // B asking A once A's request expired does not accept it.
       const [c, d] = [uid("c"), uid("d")];
       await storage.contacts.sendRequest({ fromId: c, toId: d, now });
       expect(
-        (
-          await storage.contacts.sendRequest({
-            fromId: d,
-            toId: c,
-            now: later + DAY,
-          })
-        ).outcome
+        (await storage.contacts.sendRequest({ fromId: d, toId: c, now: later + DAY })).outcome,
       ).toBe("requested");
     });
 
@@ -258,18 +196,14 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       expect((await storage.contacts.contact(a, b))?.remark).toBe("Bobby 🐝");
       expect((await storage.contacts.contact(b, a))?.remark).toBeNull();
       await expectImError(
-        storage.contacts.setRemark(
-          a,
-          b,
-          "r".repeat(DEFAULT_PEOPLE_LIMITS.maxRemarkLength + 1)
-        ),
+        storage.contacts.setRemark(a, b, "r".repeat(DEFAULT_PEOPLE_LIMITS.maxRemarkLength + 1)),
         "bad_request",
-        "long remark"
+        "long remark",
       );
       await expectImError(
         storage.contacts.setRemark(a, uid("stranger"), "x"),
         "not_found",
-        "remark on a non-contact"
+        "remark on a non-contact",
       );
       await storage.contacts.setRemark(a, b, null);
       expect((await storage.contacts.contact(a, b))?.remark).toBeNull();
@@ -289,46 +223,26 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       const friends = oneTo(5).map((i) => `${a}_f${i}`);
       for (const f of friends) await befriend(a, f);
       const first = await storage.contacts.contacts(a, { limit: 2 });
-      const second = await storage.contacts.contacts(a, {
-        limit: 2,
-        after: first[1]!.contactId,
-      });
-      const rest = await storage.contacts.contacts(a, {
-        limit: 2,
-        after: second[1]!.contactId,
-      });
-      expect([...first, ...second, ...rest].map((c) => c.contactId)).toEqual(
-        friends
-      );
+      const second = await storage.contacts.contacts(a, { limit: 2, after: first[1]!.contactId });
+      const rest = await storage.contacts.contacts(a, { limit: 2, after: second[1]!.contactId });
+      expect([...first, ...second, ...rest].map((c) => c.contactId)).toEqual(friends);
       const askers = oneTo(3).map((i) => `${a}_r${i}`);
-      for (const r of askers)
-        await storage.contacts.sendRequest({ fromId: r, toId: a, now });
-      const page = await storage.contacts.requests(a, "incoming", {
-        now,
-        limit: 2,
-      });
+      for (const r of askers) await storage.contacts.sendRequest({ fromId: r, toId: a, now });
+      const page = await storage.contacts.requests(a, "incoming", { now, limit: 2 });
       const next = await storage.contacts.requests(a, "incoming", {
         now,
         limit: 2,
         after: page[1]!.fromId,
       });
       expect([...page, ...next].map((r) => r.fromId)).toEqual(askers);
-      await expectImError(
-        storage.contacts.contacts(a, { limit: 0 }),
-        "bad_request",
-        "limit 0"
-      );
+      await expectImError(storage.contacts.contacts(a, { limit: 0 }), "bad_request", "limit 0");
     });
 
     it("limits pending outgoing requests per user; a cancel frees a slot", async () => {
       const a = uid("a");
       const max = DEFAULT_PEOPLE_LIMITS.maxPendingRequests;
       for (const i of oneTo(max - 2)) {
-        await storage.contacts.sendRequest({
-          fromId: a,
-          toId: `${a}_t${i}`,
-          now,
-        });
+        await storage.contacts.sendRequest({ fromId: a, toId: `${a}_t${i}`, now });
       }
       // Three at once on two instances for the last two slots: the count is read under the
       // sender's serialization, so exactly two pass.
@@ -338,23 +252,17 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
             fromId: a,
             toId: `${a}_t${i}`,
             now,
-          })
-        )
+          }),
+        ),
       );
       expect(racing.filter((r) => r.status === "fulfilled")).toHaveLength(2);
       expect(racing.find((r) => r.status === "rejected")).toMatchObject({
         reason: { code: "conflict" },
       });
-      expect(
-        await storage.contacts.requests(a, "outgoing", { now })
-      ).toHaveLength(max);
+      expect(await storage.contacts.requests(a, "outgoing", { now })).toHaveLength(max);
       let error: unknown;
       try {
-        await other.contacts.sendRequest({
-          fromId: a,
-          toId: `${a}_extra`,
-          now,
-        });
+        await other.contacts.sendRequest({ fromId: a, toId: `${a}_extra`, now });
       } catch (caught) {
         error = caught;
       }
@@ -362,33 +270,21 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       expect(isImError(error) && error.details).toEqual({ limit: max });
       await storage.contacts.cancelRequest(a, `${a}_t1`, now);
       expect(
-        (
-          await other.contacts.sendRequest({
-            fromId: a,
-            toId: `${a}_extra`,
-            now,
-          })
-        ).outcome
+        (await other.contacts.sendRequest({ fromId: a, toId: `${a}_extra`, now })).outcome,
       ).toBe("requested");
     });
 
     it("reports a request to or from a blocker as blocked and writes nothing", async () => {
       const [a, b] = [uid("a"), uid("b")];
       expect(await storage.contacts.block(b, a, now)).toBe(true);
-      expect(
-        await other.contacts.sendRequest({ fromId: a, toId: b, now })
-      ).toEqual({
+      expect(await other.contacts.sendRequest({ fromId: a, toId: b, now })).toEqual({
         outcome: "blocked",
       });
-      expect(
-        await other.contacts.sendRequest({ fromId: b, toId: a, now })
-      ).toEqual({
+      expect(await other.contacts.sendRequest({ fromId: b, toId: a, now })).toEqual({
         outcome: "blocked",
       });
       expect(await storage.contacts.request(a, b)).toBeUndefined();
-      expect(await storage.contacts.requests(b, "incoming", { now })).toEqual(
-        []
-      );
+      expect(await storage.contacts.requests(b, "incoming", { now })).toEqual([]);
     });
 
     it("a block ends the contact and pending requests; unblock lifts it only", async () => {
@@ -412,21 +308,17 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       expect(await storage.contacts.unblock(a, b)).toBe(false);
       expect(await storage.contacts.isBlocked(a, b)).toBe(false);
       expect(await storage.contacts.contact(a, b)).toBeUndefined();
-      await expectImError(
-        storage.contacts.block(a, a, now),
-        "bad_request",
-        "block oneself"
-      );
+      await expectImError(storage.contacts.block(a, a, now), "bad_request", "block oneself");
     });
 
     it("relations: contact, blocks both ways and privacy for many users in one call", async () => {
-      const [me, friend, blocker, blocked, stranger] = [
-        "me",
-        "f",
-        "br",
-        "bd",
-        "s",
-      ].map(uid) as [string, string, string, string, string];
+      const [me, friend, blocker, blocked, stranger] = ["me", "f", "br", "bd", "s"].map(uid) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       await befriend(me, friend);
       await storage.contacts.block(blocker, me, now);
       await storage.contacts.block(me, blocked, now);
@@ -470,28 +362,18 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
         },
       ]);
       expect(await storage.contacts.relations(me, [])).toEqual([]);
-      const tooMany = oneTo(DEFAULT_PEOPLE_LIMITS.maxBatch + 1).map(
-        (i) => `u${i}`
-      );
-      await expectImError(
-        storage.contacts.relations(me, tooMany),
-        "bad_request",
-        "batch limit"
-      );
+      const tooMany = oneTo(DEFAULT_PEOPLE_LIMITS.maxBatch + 1).map((i) => `u${i}`);
+      await expectImError(storage.contacts.relations(me, tooMany), "bad_request", "batch limit");
     });
 
     it("stores a privacy policy, patch by patch, and refuses unknown values", async () => {
       const a = uid("a");
       expect(await storage.contacts.privacy(a)).toEqual(DEFAULT_PRIVACY_POLICY);
-      expect(
-        await storage.contacts.setPrivacy(a, { groupInvites: "nobody" })
-      ).toEqual({
+      expect(await storage.contacts.setPrivacy(a, { groupInvites: "nobody" })).toEqual({
         directMessages: "anyone",
         groupInvites: "nobody",
       });
-      expect(
-        await other.contacts.setPrivacy(a, { directMessages: "contacts" })
-      ).toEqual({
+      expect(await other.contacts.setPrivacy(a, { directMessages: "contacts" })).toEqual({
         directMessages: "contacts",
         groupInvites: "nobody",
       });
@@ -502,7 +384,7 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       await expectImError(
         storage.contacts.setPrivacy(a, { directMessages: "friends" as never }),
         "bad_request",
-        "unknown policy"
+        "unknown policy",
       );
     });
 
@@ -517,9 +399,7 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
       const won = outcomes.filter((o) => o.status === "fulfilled");
       expect(won).toHaveLength(1);
       for (const lost of outcomes.filter((o) => o.status === "rejected")) {
-        expect((lost as PromiseRejectedResult).reason).toMatchObject({
-          code: "not_found",
-        });
+        expect((lost as PromiseRejectedResult).reason).toMatchObject({ code: "not_found" });
       }
       const state = (await storage.contacts.request(a, b))?.state;
       const contacts = await storage.contacts.contacts(a);
@@ -533,19 +413,10 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
           storage.contacts.sendRequest({ fromId: a, toId: b, now }),
           other.contacts.sendRequest({ fromId: b, toId: a, now }),
         ]);
-        expect(results.map((r) => r.outcome).sort()).toEqual([
-          "accepted",
-          "requested",
-        ]);
-        expect(
-          (await storage.contacts.contacts(a)).map((c) => c.contactId)
-        ).toEqual([b]);
-        expect(await storage.contacts.requests(a, "incoming", { now })).toEqual(
-          []
-        );
-        expect(await storage.contacts.requests(a, "outgoing", { now })).toEqual(
-          []
-        );
+        expect(results.map((r) => r.outcome).sort()).toEqual(["accepted", "requested"]);
+        expect((await storage.contacts.contacts(a)).map((c) => c.contactId)).toEqual([b]);
+        expect(await storage.contacts.requests(a, "incoming", { now })).toEqual([]);
+        expect(await storage.contacts.requests(a, "outgoing", { now })).toEqual([]);
       }
     });
   });

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
-import {
-  directConversationId,
-  groupConversationId,
-} from "../domain/conversation.js";
+import { directConversationId, groupConversationId } from "../domain/conversation.js";
 import { defaultConversationSettings } from "../domain/conversation-settings.js";
 import { DEFAULT_PEOPLE_LIMITS } from "../domain/people-limits.js";
 import { newMessageId } from "../util/ids.js";
@@ -22,9 +19,7 @@ import type { SuiteOptions } from "./suite-options.js";
  * conversationSettingsConformance({ name: "memory", create: async () => createMemoryStorage({ backend }) });
  * ```
  */
-export function conversationSettingsConformance(
-  options: SuiteOptions<Storage>
-): void {
+export function conversationSettingsConformance(options: SuiteOptions<Storage>): void {
   describe(`${options.name} conversation settings conformance`, () => {
     const instances: Storage[] = [];
     let storage: Storage;
@@ -45,19 +40,9 @@ export function conversationSettingsConformance(
     });
 
     const now = 1_700_000_000_000;
-    const group = async (
-      ownerId: string,
-      memberIds: string[] = [],
-      createdAt = now
-    ) => {
+    const group = async (ownerId: string, memberIds: string[] = [], createdAt = now) => {
       const groupId = uid("g");
-      await storage.groups.create({
-        groupId,
-        name: "g",
-        ownerId,
-        memberIds,
-        createdAt,
-      });
+      await storage.groups.create({ groupId, name: "g", ownerId, memberIds, createdAt });
       return groupConversationId(groupId);
     };
     const sendDirect = async (from: string, to: string, ts: number) => {
@@ -77,55 +62,36 @@ export function conversationSettingsConformance(
     it("defaults until changed; not_found outside the conversation", async () => {
       const [a, b] = [uid("a"), uid("b")];
       const cid = await group(a, [b]);
-      expect(await storage.conversationSettings.get(a)).toEqual([
+      expect(await storage.conversationSettings.get(a)).toEqual([defaultConversationSettings(cid)]);
+      expect(await storage.conversationSettings.get(b, [cid, "g:nope"])).toEqual([
         defaultConversationSettings(cid),
       ]);
-      expect(
-        await storage.conversationSettings.get(b, [cid, "g:nope"])
-      ).toEqual([defaultConversationSettings(cid)]);
       await expectImError(
-        storage.conversationSettings.update(
-          uid("stranger"),
-          cid,
-          { archived: true },
-          now
-        ),
+        storage.conversationSettings.update(uid("stranger"), cid, { archived: true }, now),
         "not_found",
-        "not a member"
+        "not a member",
       );
       await expectImError(
-        storage.conversationSettings.update(
-          a,
-          "g:missing",
-          { archived: true },
-          now
-        ),
+        storage.conversationSettings.update(a, "g:missing", { archived: true }, now),
         "not_found",
-        "unknown conversation"
+        "unknown conversation",
       );
     });
 
     it("pins, mutes (until a time or for ever), archives and marks unread, per user", async () => {
       const [a, b] = [uid("a"), uid("b")];
       const cid = await group(a, [b]);
-      expect(
-        await storage.conversationSettings.update(a, cid, { pinned: true }, now)
-      ).toEqual({
+      expect(await storage.conversationSettings.update(a, cid, { pinned: true }, now)).toEqual({
         ...defaultConversationSettings(cid),
         pinnedAt: now,
       });
       // Pinning again keeps the first pin's time.
-      await other.conversationSettings.update(
-        a,
-        cid,
-        { pinned: true },
-        now + 9
-      );
+      await other.conversationSettings.update(a, cid, { pinned: true }, now + 9);
       await other.conversationSettings.update(
         a,
         cid,
         { mutedUntil: "forever", archived: true },
-        now
+        now,
       );
       expect(await storage.conversationSettings.get(a, [cid])).toEqual([
         {
@@ -140,14 +106,9 @@ export function conversationSettingsConformance(
         a,
         cid,
         { mutedUntil: now + 3600_000, markedUnread: true },
-        now
+        now,
       );
-      await storage.conversationSettings.update(
-        a,
-        cid,
-        { pinned: false, archived: false },
-        now
-      );
+      await storage.conversationSettings.update(a, cid, { pinned: false, archived: false }, now);
       expect(await other.conversationSettings.get(a, [cid])).toEqual([
         {
           conversationId: cid,
@@ -160,15 +121,8 @@ export function conversationSettingsConformance(
       expect(await other.conversationSettings.get(b, [cid])).toEqual([
         defaultConversationSettings(cid),
       ]);
-      await storage.conversationSettings.update(
-        a,
-        cid,
-        { mutedUntil: null },
-        now
-      );
-      expect(
-        (await storage.conversationSettings.get(a, [cid]))[0]?.mutedUntil
-      ).toBeNull();
+      await storage.conversationSettings.update(a, cid, { mutedUntil: null }, now);
+      expect((await storage.conversationSettings.get(a, [cid]))[0]?.mutedUntil).toBeNull();
     });
 
     it("refuses a malformed patch", async () => {
@@ -183,7 +137,7 @@ export function conversationSettingsConformance(
         await expectImError(
           storage.conversationSettings.update(a, cid, patch as never, now),
           "bad_request",
-          `patch ${JSON.stringify(patch)}`
+          `patch ${JSON.stringify(patch)}`,
         );
       }
     });
@@ -193,18 +147,8 @@ export function conversationSettingsConformance(
       const cid = await group(a);
       await Promise.all([
         storage.conversationSettings.update(a, cid, { archived: true }, now),
-        other.conversationSettings.update(
-          a,
-          cid,
-          { mutedUntil: "forever" },
-          now
-        ),
-        storage.conversationSettings.update(
-          a,
-          cid,
-          { markedUnread: true },
-          now
-        ),
+        other.conversationSettings.update(a, cid, { mutedUntil: "forever" }, now),
+        storage.conversationSettings.update(a, cid, { markedUnread: true }, now),
       ]);
       expect(await storage.conversationSettings.get(a, [cid])).toEqual([
         {
@@ -224,62 +168,37 @@ export function conversationSettingsConformance(
       const withC = await sendDirect(c, a, now + 1000);
       const newGroup = await group(b, [a], now + 2000);
       let list = await other.cursors.conversations(a);
-      expect(list.map((s) => s.conversationId)).toEqual([
-        newGroup,
-        withC,
-        withB,
-        quietGroup,
-      ]);
+      expect(list.map((s) => s.conversationId)).toEqual([newGroup, withC, withB, quietGroup]);
       expect(list[0]?.settings).toEqual(defaultConversationSettings(newGroup));
-      await storage.conversationSettings.update(
-        a,
-        quietGroup,
-        { pinned: true },
-        now
-      );
+      await storage.conversationSettings.update(a, quietGroup, { pinned: true }, now);
       await storage.conversationSettings.update(
         a,
         withB,
         { pinned: true, mutedUntil: "forever" },
-        now + 5
+        now + 5,
       );
       list = await other.cursors.conversations(a);
-      expect(list.map((s) => s.conversationId)).toEqual([
-        withB,
-        quietGroup,
-        newGroup,
-        withC,
-      ]);
+      expect(list.map((s) => s.conversationId)).toEqual([withB, quietGroup, newGroup, withC]);
       expect(list[0]).toMatchObject({
         unread: 1,
         lastMessage: { from: a },
         settings: { pinnedAt: now + 5, mutedUntil: "forever" },
       });
       const page1 = await other.cursors.conversations(a, { limit: 3 });
-      const page2 = await other.cursors.conversations(a, {
-        limit: 3,
-        offset: 3,
-      });
+      const page2 = await other.cursors.conversations(a, { limit: 3, offset: 3 });
       expect([...page1, ...page2].map((s) => s.conversationId)).toEqual(
-        list.map((s) => s.conversationId)
+        list.map((s) => s.conversationId),
       );
       // Other users' lists do not see a's settings.
       expect(
-        (await other.cursors.conversations(b)).find(
-          (s) => s.conversationId === withB
-        )?.settings
+        (await other.cursors.conversations(b)).find((s) => s.conversationId === withB)?.settings,
       ).toEqual(defaultConversationSettings(withB));
     });
 
     it("leaving a group drops the settings kept with the cursor", async () => {
       const [a, b] = [uid("a"), uid("b")];
       const cid = await group(a, [b]);
-      await storage.conversationSettings.update(
-        b,
-        cid,
-        { pinned: true, archived: true },
-        now
-      );
+      await storage.conversationSettings.update(b, cid, { pinned: true, archived: true }, now);
       await storage.groups.removeMembers(cid.slice(2), [b]);
       expect(await storage.conversationSettings.get(b, [cid])).toEqual([]);
       await storage.groups.addMembers(cid.slice(2), [b], now);
@@ -294,69 +213,29 @@ export function conversationSettingsConformance(
       const cids: string[] = [];
       for (const _ of oneTo(max + 1)) cids.push(await group(a));
       for (const cid of cids.slice(0, max - 1)) {
-        await storage.conversationSettings.update(
-          a,
-          cid,
-          { pinned: true },
-          now
-        );
+        await storage.conversationSettings.update(a, cid, { pinned: true }, now);
       }
       // Two pins at once on two instances for the last slot: exactly one passes.
       const racing = await Promise.allSettled([
-        storage.conversationSettings.update(
-          a,
-          cids[max - 1]!,
-          { pinned: true },
-          now
-        ),
+        storage.conversationSettings.update(a, cids[max - 1]!, { pinned: true }, now),
         other.conversationSettings.update(a, cids[max]!, { pinned: true }, now),
       ]);
       expect(racing.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       if (racing[1]?.status === "fulfilled") {
         // Keep the test's layout: the first `max` conversations pinned, the last one not.
-        await storage.conversationSettings.update(
-          a,
-          cids[max]!,
-          { pinned: false },
-          now
-        );
-        await storage.conversationSettings.update(
-          a,
-          cids[max - 1]!,
-          { pinned: true },
-          now
-        );
+        await storage.conversationSettings.update(a, cids[max]!, { pinned: false }, now);
+        await storage.conversationSettings.update(a, cids[max - 1]!, { pinned: true }, now);
       }
       await expectImError(
         other.conversationSettings.update(a, cids[max]!, { pinned: true }, now),
         "conflict",
-        "one pin too many"
+        "one pin too many",
       );
       // Other changes of an unpinned conversation still pass, and re-pinning a pinned one too.
-      await other.conversationSettings.update(
-        a,
-        cids[max]!,
-        { archived: true },
-        now
-      );
-      await other.conversationSettings.update(
-        a,
-        cids[0]!,
-        { pinned: true },
-        now
-      );
-      await storage.conversationSettings.update(
-        a,
-        cids[0]!,
-        { pinned: false },
-        now
-      );
-      await other.conversationSettings.update(
-        a,
-        cids[max]!,
-        { pinned: true },
-        now
-      );
+      await other.conversationSettings.update(a, cids[max]!, { archived: true }, now);
+      await other.conversationSettings.update(a, cids[0]!, { pinned: true }, now);
+      await storage.conversationSettings.update(a, cids[0]!, { pinned: false }, now);
+      await other.conversationSettings.update(a, cids[max]!, { pinned: true }, now);
     });
   });
 }

@@ -4,11 +4,7 @@ import { directConversationId } from "../domain/conversation.js";
 import type { Cursor, PeerCursor } from "../domain/cursor.js";
 import { sorted, uid } from "./fixtures.js";
 import { directDraft, expectSameMessage, text } from "./storage-fixtures.js";
-import {
-  runStorageSuites,
-  type StorageSuite,
-  type StorageSuiteOptions,
-} from "./storage-suite.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 /** The `CursorStore` tests: cursors created by the first append, only ever raised and capped at the last seq, what a write reports, peer cursors, the conversation list. */
 export const cursorStoreSuite: StorageSuite = {
@@ -25,21 +21,15 @@ export const cursorStoreSuite: StorageSuite = {
       const { message } = await append(directDraft(a, b));
       expect(
         sorted(await storage.cursors.participants(message.conversationId)),
-        "participants() after the first append"
+        "participants() after the first append",
       ).toEqual(sorted([a, b]));
-      expect(
-        await cursorOf(b, message.conversationId),
-        "the recipient's cursor"
-      ).toEqual({
+      expect(await cursorOf(b, message.conversationId), "the recipient's cursor").toEqual({
         conversationId: message.conversationId,
         deliveredSeq: 0,
         readSeq: 0,
         lastSeq: 1,
       });
-      expect(
-        await cursorOf(a, message.conversationId),
-        "the sender's cursor"
-      ).toMatchObject({
+      expect(await cursorOf(a, message.conversationId), "the sender's cursor").toMatchObject({
         lastSeq: 1,
       });
     });
@@ -50,20 +40,14 @@ export const cursorStoreSuite: StorageSuite = {
       for (let i = 0; i < 2; i++) await append(directDraft(a, b));
       await storage.cursors.markDelivered(b, conversationId, 50);
       await storage.cursors.markRead(b, conversationId, 60);
-      expect(
-        await cursorOf(b, conversationId),
-        "cursor after acking past the end"
-      ).toEqual({
+      expect(await cursorOf(b, conversationId), "cursor after acking past the end").toEqual({
         conversationId,
         deliveredSeq: 2,
         readSeq: 2,
         lastSeq: 2,
       });
       await append(directDraft(a, b));
-      expect(
-        await cursorOf(b, conversationId),
-        "a later message is still unread"
-      ).toMatchObject({
+      expect(await cursorOf(b, conversationId), "a later message is still unread").toMatchObject({
         deliveredSeq: 2,
         lastSeq: 3,
       });
@@ -88,10 +72,7 @@ export const cursorStoreSuite: StorageSuite = {
           deliveredSeq: 3,
           readSeq: 0,
         });
-        expect(
-          await cursorOf(c, ac),
-          "carol read, capped at last seq 2"
-        ).toMatchObject({
+        expect(await cursorOf(c, ac), "carol read, capped at last seq 2").toMatchObject({
           deliveredSeq: 2,
           readSeq: 2,
         });
@@ -100,14 +81,11 @@ export const cursorStoreSuite: StorageSuite = {
           { userId: b, conversationId: ab, seq: 1, kind: "delivered" },
           { userId: b, conversationId: ab, seq: 2, kind: "read" },
         ]);
-        expect(
-          await cursorOf(b, ab),
-          "never lower; read 2 keeps delivered 3"
-        ).toMatchObject({
+        expect(await cursorOf(b, ab), "never lower; read 2 keeps delivered 3").toMatchObject({
           deliveredSeq: 3,
           readSeq: 2,
         });
-      }
+      },
     );
 
     it("cursor writes report the stored, capped value of a cursor they raised, and nothing otherwise (receipts carry it)", async () => {
@@ -116,28 +94,22 @@ export const cursorStoreSuite: StorageSuite = {
       const huge = Number.MAX_SAFE_INTEGER;
       expect(
         await storage.cursors.markRead(b, conversationId, huge),
-        "no message yet: no cursor to move"
+        "no message yet: no cursor to move",
       ).toBeUndefined();
       for (let i = 0; i < 3; i++) await append(directDraft(a, b));
-      expect(
-        await storage.cursors.markDelivered(b, conversationId, 2),
-        "delivered 2"
-      ).toBe(2);
+      expect(await storage.cursors.markDelivered(b, conversationId, 2), "delivered 2").toBe(2);
       expect(
         await storage.cursors.markDelivered(b, conversationId, 1),
-        "delivered 1 after 2: not raised"
+        "delivered 1 after 2: not raised",
       ).toBeUndefined();
+      expect(await storage.cursors.markRead(b, conversationId, huge), "read capped at 3").toBe(3);
       expect(
         await storage.cursors.markRead(b, conversationId, huge),
-        "read capped at 3"
-      ).toBe(3);
-      expect(
-        await storage.cursors.markRead(b, conversationId, huge),
-        "read again: not raised"
+        "read again: not raised",
       ).toBeUndefined();
       expect(
         await storage.cursors.markRead(outsider, conversationId, 1),
-        "an outsider moves nothing"
+        "an outsider moves nothing",
       ).toBeUndefined();
     });
 
@@ -150,10 +122,7 @@ export const cursorStoreSuite: StorageSuite = {
         const huge = Number.MAX_SAFE_INTEGER;
         const markMany = storage.cursors.markMany!.bind(storage.cursors);
         for (let i = 0; i < 3; i++) await append(directDraft(a, b));
-        expect(
-          await storage.cursors.markRead(b, conversationId, 3),
-          "read 3"
-        ).toBe(3);
+        expect(await storage.cursors.markRead(b, conversationId, 3), "read 3").toBe(3);
         await append(directDraft(a, b));
         const moved = await markMany([
           { userId: a, conversationId, seq: huge, kind: "read" },
@@ -161,27 +130,21 @@ export const cursorStoreSuite: StorageSuite = {
           { userId: b, conversationId, seq: huge, kind: "delivered" },
           { userId: outsider, conversationId, seq: 4, kind: "delivered" },
         ]);
-        const byKey = (m: { userId: string; kind: string }) =>
-          `${m.userId} ${m.kind}`;
+        const byKey = (m: { userId: string; kind: string }) => `${m.userId} ${m.kind}`;
         expect(
           [...moved].sort((x, y) => byKey(x).localeCompare(byKey(y))),
-          "markMany reports the raised cursors with their stored values"
+          "markMany reports the raised cursors with their stored values",
         ).toEqual(
           [
             { userId: a, conversationId, seq: 4, kind: "read" },
             { userId: b, conversationId, seq: 4, kind: "delivered" },
-          ].sort((x, y) => byKey(x).localeCompare(byKey(y)))
+          ].sort((x, y) => byKey(x).localeCompare(byKey(y))),
         );
-      }
+      },
     );
 
     it("peerCursors() gives the highest read and delivered seq of the other participants, only where the user is in", async () => {
-      const [a, b, c, outsider] = [
-        uid("alice"),
-        uid("bob"),
-        uid("carol"),
-        uid("eve"),
-      ];
+      const [a, b, c, outsider] = [uid("alice"), uid("bob"), uid("carol"), uid("eve")];
       const ab = directConversationId(a, b);
       const ac = directConversationId(a, c);
       const self = directConversationId(a, a);
@@ -192,25 +155,22 @@ export const cursorStoreSuite: StorageSuite = {
       await storage.cursors.markRead(b, ab, 2);
       await storage.cursors.markRead(a, ab, 4);
       const bySeq = (list: PeerCursor[]) =>
-        [...list].sort((x, y) =>
-          x.conversationId.localeCompare(y.conversationId)
-        );
+        [...list].sort((x, y) => x.conversationId.localeCompare(y.conversationId));
       expect(
         bySeq(await storage.cursors.peerCursors(a, [ab, ac, self, ab])),
-        "alice sees bob's and carol's cursors, not her own (her self-conversation has no peer)"
+        "alice sees bob's and carol's cursors, not her own (her self-conversation has no peer)",
       ).toEqual(
         bySeq([
           { conversationId: ab, readSeq: 2, deliveredSeq: 3 },
           { conversationId: ac, readSeq: 0, deliveredSeq: 0 },
-        ])
+        ]),
       );
-      expect(
-        await storage.cursors.peerCursors(b, [ab]),
-        "bob sees alice's cursor"
-      ).toEqual([{ conversationId: ab, readSeq: 4, deliveredSeq: 4 }]);
+      expect(await storage.cursors.peerCursors(b, [ab]), "bob sees alice's cursor").toEqual([
+        { conversationId: ab, readSeq: 4, deliveredSeq: 4 },
+      ]);
       expect(
         await storage.cursors.peerCursors(outsider, [ab]),
-        "an outsider learns nothing"
+        "an outsider learns nothing",
       ).toEqual([]);
       expect(await storage.cursors.peerCursors(a, []), "no ids").toEqual([]);
     });
@@ -220,10 +180,7 @@ export const cursorStoreSuite: StorageSuite = {
       const conversationId = directConversationId(a, b);
       for (let i = 0; i < 5; i++) await append(directDraft(a, b));
       const check = async (delivered: number, read: number, after: string) =>
-        expect(
-          await cursorOf(b, conversationId),
-          `cursor after ${after}`
-        ).toEqual({
+        expect(await cursorOf(b, conversationId), `cursor after ${after}`).toEqual({
           conversationId,
           deliveredSeq: delivered,
           readSeq: read,
@@ -242,7 +199,7 @@ export const cursorStoreSuite: StorageSuite = {
       await storage.cursors.markDelivered(b, conversationId, 1);
       await check(3, 3, "markDelivered(1) after 3");
       const summary = (await storage.cursors.conversations(b)).find(
-        (c) => c.conversationId === conversationId
+        (c) => c.conversationId === conversationId,
       );
       expect(summary, "conversations() after reading").toMatchObject({
         lastSeq: 5,
@@ -261,17 +218,15 @@ export const cursorStoreSuite: StorageSuite = {
       await append(directDraft(c, b, { ts: t - 2000, body: text("c1") }));
       const order = async () =>
         (await storage.cursors.conversations(b)).map((s) => s.conversationId);
-      expect(
-        await order(),
-        "the conversation with the newer message comes first"
-      ).toEqual([withC, withA]);
-      const last = await append(
-        directDraft(a, b, { ts: t - 1000, body: text("a2 'latest' ✨") })
-      );
-      expect(
-        await order(),
-        "a new message moves its conversation to the front"
-      ).toEqual([withA, withC]);
+      expect(await order(), "the conversation with the newer message comes first").toEqual([
+        withC,
+        withA,
+      ]);
+      const last = await append(directDraft(a, b, { ts: t - 1000, body: text("a2 'latest' ✨") }));
+      expect(await order(), "a new message moves its conversation to the front").toEqual([
+        withA,
+        withC,
+      ]);
       const [first] = await storage.cursors.conversations(b);
       expect(first, "the summary of the newest conversation").toMatchObject({
         conversationId: withA,
@@ -280,32 +235,20 @@ export const cursorStoreSuite: StorageSuite = {
         readSeq: 0,
         unread: 2,
       });
-      expect(
-        first?.lastMessage,
-        "the summary carries the last message"
-      ).toBeDefined();
+      expect(first?.lastMessage, "the summary carries the last message").toBeDefined();
       expectSameMessage(first!.lastMessage!, last.message, "lastMessage");
       expect(
-        (await storage.cursors.conversations(b, { limit: 1 })).map(
-          (s) => s.conversationId
-        ),
-        "conversations() with limit 1"
+        (await storage.cursors.conversations(b, { limit: 1 })).map((s) => s.conversationId),
+        "conversations() with limit 1",
       ).toEqual([withA]);
       expect(
-        (await storage.cursors.cursors(b))
-          .map((cur) => cur.conversationId)
-          .sort(),
-        "cursors() without a filter lists every conversation of the user"
+        (await storage.cursors.cursors(b)).map((cur) => cur.conversationId).sort(),
+        "cursors() without a filter lists every conversation of the user",
       ).toEqual(sorted([withA, withC]));
     });
 
     it("concurrent cursors() calls of many users (as a reconnect storm's syncs make) each get their own cursors", async () => {
-      const [a, b, c, nobody] = [
-        uid("alice"),
-        uid("bob"),
-        uid("carol"),
-        uid("nobody"),
-      ];
+      const [a, b, c, nobody] = [uid("alice"), uid("bob"), uid("carol"), uid("nobody")];
       const ab = directConversationId(a, b);
       const ac = directConversationId(a, c);
       for (let i = 0; i < 3; i++) await append(directDraft(a, b));
@@ -314,9 +257,7 @@ export const cursorStoreSuite: StorageSuite = {
       await storage.cursors.markRead(a, ac, 1);
       const users = [a, b, c, nobody, b];
       const byConversation = (cursors: Cursor[]) =>
-        [...cursors].sort((x, y) =>
-          x.conversationId.localeCompare(y.conversationId)
-        );
+        [...cursors].sort((x, y) => x.conversationId.localeCompare(y.conversationId));
       const expected = [
         [
           { conversationId: ab, deliveredSeq: 0, readSeq: 0, lastSeq: 3 },
@@ -327,23 +268,15 @@ export const cursorStoreSuite: StorageSuite = {
         [],
         [{ conversationId: ab, deliveredSeq: 2, readSeq: 0, lastSeq: 3 }],
       ].map(byConversation);
-      const answers = await Promise.all(
-        users.map((u) => storage.cursors.cursors(u))
-      );
-      expect(answers.map(byConversation), "each user's own cursors").toEqual(
-        expected
-      );
+      const answers = await Promise.all(users.map((u) => storage.cursors.cursors(u)));
+      expect(answers.map(byConversation), "each user's own cursors").toEqual(expected);
       answers[1]![0]!.deliveredSeq = 99;
-      expect(
-        answers[4],
-        "an answer shared with another caller is not changed by it"
-      ).toEqual(expected[4]);
-      const oneByOne: Cursor[][] = [];
-      for (const u of users)
-        oneByOne.push(byConversation(await storage.cursors.cursors(u)));
-      expect(oneByOne, "the same answers as one call at a time").toEqual(
-        expected
+      expect(answers[4], "an answer shared with another caller is not changed by it").toEqual(
+        expected[4],
       );
+      const oneByOne: Cursor[][] = [];
+      for (const u of users) oneByOne.push(byConversation(await storage.cursors.cursors(u)));
+      expect(oneByOne, "the same answers as one call at a time").toEqual(expected);
     });
 
     it("a user not in a conversation gets nothing of it, and cursor writes for them do nothing", async () => {
@@ -352,32 +285,22 @@ export const cursorStoreSuite: StorageSuite = {
       const conversationId = message.conversationId;
       await storage.cursors.markDelivered(outsider, conversationId, 1);
       await storage.cursors.markRead(outsider, conversationId, 1);
-      await storage.cursors.markRead(
-        a,
-        directConversationId(uid("x"), uid("y")),
-        3
-      );
-      expect(
-        await storage.cursors.cursors(outsider),
-        "an outsider's cursors"
-      ).toEqual([]);
+      await storage.cursors.markRead(a, directConversationId(uid("x"), uid("y")), 3);
+      expect(await storage.cursors.cursors(outsider), "an outsider's cursors").toEqual([]);
       expect(
         await storage.cursors.cursors(outsider, [conversationId]),
-        "an outsider's cursors, filtered"
+        "an outsider's cursors, filtered",
       ).toEqual([]);
-      expect(
-        await storage.cursors.conversations(outsider),
-        "an outsider's conversations"
-      ).toEqual([]);
+      expect(await storage.cursors.conversations(outsider), "an outsider's conversations").toEqual(
+        [],
+      );
       expect(
         sorted(await storage.cursors.participants(conversationId)),
-        "participants must not grow by an outsider's markRead"
+        "participants must not grow by an outsider's markRead",
       ).toEqual(sorted([a, b]));
       expect(
-        await storage.cursors.cursors(a, [
-          directConversationId(uid("x"), uid("y")),
-        ]),
-        "cursors of an unknown conversation"
+        await storage.cursors.cursors(a, [directConversationId(uid("x"), uid("y"))]),
+        "cursors of an unknown conversation",
       ).toEqual([]);
     });
   },
@@ -388,9 +311,5 @@ export const cursorStoreSuite: StorageSuite = {
  * the other storage suites.
  */
 export function cursorStoreConformance(options: StorageSuiteOptions): void {
-  runStorageSuites(
-    `${options.name} cursors conformance`,
-    [cursorStoreSuite],
-    options
-  );
+  runStorageSuites(`${options.name} cursors conformance`, [cursorStoreSuite], options);
 }

@@ -28,7 +28,7 @@ export interface EventuallyOptions {
  */
 export async function eventually<T>(
   fn: () => T | Promise<T>,
-  options: EventuallyOptions = {}
+  options: EventuallyOptions = {},
 ): Promise<Exclude<T, false>> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 25;
@@ -43,9 +43,7 @@ export async function eventually<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const prefix = `${
-        options.message ?? "condition"
-      } not met within ${timeoutMs} ms (${attempt} tries)`;
+      const prefix = `${options.message ?? "condition"} not met within ${timeoutMs} ms (${attempt} tries)`;
       if (lastError instanceof Error) {
         lastError.message = `${prefix}: ${lastError.message}`;
         throw lastError;

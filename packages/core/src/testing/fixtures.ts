@@ -23,7 +23,7 @@ export function sorted<T>(values: Iterable<T>): T[] {
 export async function expectImError(
   promise: Promise<unknown>,
   code: ErrorCode,
-  what: string
+  what: string,
 ): Promise<void> {
   let outcome: string;
   try {
@@ -31,14 +31,9 @@ export async function expectImError(
     outcome = "it resolved";
   } catch (error) {
     if (hasErrorCode(error, code)) return;
-    const shown =
-      error instanceof Error
-        ? `${error.name}: ${error.message}`
-        : String(error);
+    const shown = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const got = (error as { code?: unknown } | null)?.code;
     outcome = `it rejected with code ${JSON.stringify(got)} (${shown})`;
   }
-  throw new Error(
-    `${what}: expected a rejection with ImError code "${code}", but ${outcome}`
-  );
+  throw new Error(`${what}: expected a rejection with ImError code "${code}", but ${outcome}`);
 }

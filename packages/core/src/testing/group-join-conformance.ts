@@ -19,7 +19,7 @@ async function expectRefusal(
   promise: Promise<unknown>,
   code: "forbidden" | "not_found",
   reason: string,
-  what: string
+  what: string,
 ): Promise<void> {
   await expectImError(
     promise.catch((error) => {
@@ -29,7 +29,7 @@ async function expectRefusal(
       throw error;
     }),
     code,
-    what
+    what,
   );
 }
 
@@ -76,24 +76,12 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
     async function newGroup(memberCount = 1) {
       const groupId = uid("gj");
       const ownerId = uid("owner");
-      const memberIds = Array.from({ length: memberCount }, (_, i) =>
-        uid(`m${i}`)
-      );
-      await storage.groups.create({
-        groupId,
-        name: "joins",
-        ownerId,
-        memberIds,
-        createdAt: now,
-      });
+      const memberIds = Array.from({ length: memberCount }, (_, i) => uid(`m${i}`));
+      await storage.groups.create({ groupId, name: "joins", ownerId, memberIds, createdAt: now });
       return { groupId, ownerId, memberIds };
     }
 
-    const ticket = (
-      groupId: string,
-      userId: string,
-      extra: Partial<NewJoinTicket> = {}
-    ) => ({
+    const ticket = (groupId: string, userId: string, extra: Partial<NewJoinTicket> = {}) => ({
       ticketId: uid("t"),
       groupId,
       kind: "request" as const,
@@ -105,11 +93,7 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
       ...extra,
     });
 
-    const link = (
-      groupId: string,
-      by: string,
-      extra: Partial<NewInviteLink> = {}
-    ) => ({
+    const link = (groupId: string, by: string, extra: Partial<NewInviteLink> = {}) => ({
       code: uid("code"),
       groupId,
       createdBy: by,
@@ -119,32 +103,19 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
       ...extra,
     });
 
-    const admit = (
-      a: Omit<Admission, "at" | "maxMembers"> & Partial<Admission>,
-      on = storage
-    ) => on.groupJoins.admit({ at: now + 1000, maxMembers: 100, ...a });
+    const admit = (a: Omit<Admission, "at" | "maxMembers"> & Partial<Admission>, on = storage) =>
+      on.groupJoins.admit({ at: now + 1000, maxMembers: 100, ...a });
 
     describe("settings", () => {
       it("are the defaults until changed, change field by field, and are undefined without the group", async () => {
         const { groupId } = await newGroup();
-        expect(await storage.groupJoins.settings(groupId)).toEqual(
-          DEFAULT_GROUP_JOIN_SETTINGS
-        );
-        expect(
-          await storage.groupJoins.updateSettings(groupId, {
-            joinMode: "approval",
-          })
-        ).toEqual({
+        expect(await storage.groupJoins.settings(groupId)).toEqual(DEFAULT_GROUP_JOIN_SETTINGS);
+        expect(await storage.groupJoins.updateSettings(groupId, { joinMode: "approval" })).toEqual({
           joinMode: "approval",
           invitePolicy: DEFAULT_GROUP_JOIN_SETTINGS.invitePolicy,
         });
-        await storage.groupJoins.updateSettings(groupId, {
-          invitePolicy: "admins",
-        });
-        expect(
-          await other.groupJoins.settings(groupId),
-          "another instance sees them"
-        ).toEqual({
+        await storage.groupJoins.updateSettings(groupId, { invitePolicy: "admins" });
+        expect(await other.groupJoins.settings(groupId), "another instance sees them").toEqual({
           joinMode: "approval",
           invitePolicy: "admins",
         });
@@ -152,7 +123,7 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         await expectImError(
           storage.groupJoins.updateSettings(uid("nope"), { joinMode: "open" }),
           "not_found",
-          "updateSettings of an unknown group"
+          "updateSettings of an unknown group",
         );
       });
     });
@@ -164,38 +135,22 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         const input = ticket(groupId, requester);
         const stored = await storage.groupJoins.openTicket(input);
         expect(stored).toEqual({ ...input, state: "pending" });
-        expect(await other.groupJoins.ticket(input.ticketId, now)).toEqual(
-          stored
-        );
+        expect(await other.groupJoins.ticket(input.ticketId, now)).toEqual(stored);
+        expect(await storage.groupJoins.pendingTickets({ kind: "request", groupId, now })).toEqual([
+          stored,
+        ]);
         expect(
-          await storage.groupJoins.pendingTickets({
-            kind: "request",
-            groupId,
-            now,
-          })
+          await storage.groupJoins.pendingTickets({ kind: "request", userId: requester, now }),
         ).toEqual([stored]);
         expect(
-          await storage.groupJoins.pendingTickets({
-            kind: "request",
-            userId: requester,
-            now,
-          })
-        ).toEqual([stored]);
-        expect(
-          await storage.groupJoins.pendingTickets({
-            kind: "invitation",
-            userId: requester,
-            now,
-          }),
-          "an invitation query does not list requests"
+          await storage.groupJoins.pendingTickets({ kind: "invitation", userId: requester, now }),
+          "an invitation query does not list requests",
         ).toEqual([]);
-        expect(
-          await storage.groupJoins.ticket(uid("nope"), now)
-        ).toBeUndefined();
+        expect(await storage.groupJoins.ticket(uid("nope"), now)).toBeUndefined();
         await expectImError(
           storage.groupJoins.openTicket(ticket(uid("nope"), requester)),
           "not_found",
-          "a ticket for an unknown group"
+          "a ticket for an unknown group",
         );
       });
 
@@ -203,49 +158,32 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         const { groupId, ownerId } = await newGroup();
         const user = uid("u");
         const first = await storage.groupJoins.openTicket(
-          ticket(groupId, user, { expiresAt: now + 10 })
+          ticket(groupId, user, { expiresAt: now + 10 }),
         );
         await expectImError(
-          other.groupJoins.openTicket(
-            ticket(groupId, user, { createdAt: now + 5 })
-          ),
+          other.groupJoins.openTicket(ticket(groupId, user, { createdAt: now + 5 })),
           "conflict",
-          "a second pending request"
+          "a second pending request",
         );
         const invitation = await storage.groupJoins.openTicket(
-          ticket(groupId, user, { kind: "invitation", by: ownerId })
+          ticket(groupId, user, { kind: "invitation", by: ownerId }),
         );
+        expect(invitation.kind, "an invitation besides the request is fine").toBe("invitation");
+        expect((await storage.groupJoins.ticket(first.ticketId, now + 10))?.state).toBe("expired");
         expect(
-          invitation.kind,
-          "an invitation besides the request is fine"
-        ).toBe("invitation");
-        expect(
-          (await storage.groupJoins.ticket(first.ticketId, now + 10))?.state
-        ).toBe("expired");
-        expect(
-          await storage.groupJoins.pendingTickets({
-            kind: "request",
-            groupId,
-            now: now + 10,
-          }),
-          "an expired ticket is not pending"
+          await storage.groupJoins.pendingTickets({ kind: "request", groupId, now: now + 10 }),
+          "an expired ticket is not pending",
         ).toEqual([]);
         const second = await storage.groupJoins.openTicket(
-          ticket(groupId, user, { createdAt: now + 20, expiresAt: now + DAY })
+          ticket(groupId, user, { createdAt: now + 20, expiresAt: now + DAY }),
         );
         expect(second.state).toBe("pending");
       });
 
       it("declineTicket declines once; a declined or expired ticket is a conflict", async () => {
         const { groupId, ownerId } = await newGroup();
-        const opened = await storage.groupJoins.openTicket(
-          ticket(groupId, uid("u"))
-        );
-        const declined = await storage.groupJoins.declineTicket(
-          opened.ticketId,
-          ownerId,
-          now + 1
-        );
+        const opened = await storage.groupJoins.openTicket(ticket(groupId, uid("u")));
+        const declined = await storage.groupJoins.declineTicket(opened.ticketId, ownerId, now + 1);
         expect(declined).toMatchObject({
           state: "declined",
           decidedBy: ownerId,
@@ -254,20 +192,20 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         await expectImError(
           other.groupJoins.declineTicket(opened.ticketId, ownerId, now + 2),
           "conflict",
-          "declining twice"
+          "declining twice",
         );
         const expiring = await storage.groupJoins.openTicket(
-          ticket(groupId, uid("u"), { expiresAt: now + 5 })
+          ticket(groupId, uid("u"), { expiresAt: now + 5 }),
         );
         await expectImError(
           storage.groupJoins.declineTicket(expiring.ticketId, ownerId, now + 5),
           "conflict",
-          "declining an expired ticket"
+          "declining an expired ticket",
         );
         await expectImError(
           storage.groupJoins.declineTicket(uid("nope"), ownerId, now),
           "not_found",
-          "declining an unknown ticket"
+          "declining an unknown ticket",
         );
       });
     });
@@ -276,27 +214,13 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
       it("through a ticket adds the member with a cursor and accepts the ticket, once", async () => {
         const { groupId, ownerId } = await newGroup();
         const user = uid("u");
-        const opened = await storage.groupJoins.openTicket(
-          ticket(groupId, user)
-        );
-        const path = {
-          kind: "ticket" as const,
-          ticketId: opened.ticketId,
-          decidedBy: ownerId,
-        };
-        expect(await admit({ groupId, userId: user, path })).toEqual({
-          joined: true,
-        });
-        expect(await storage.groups.member(groupId, user)).toMatchObject({
-          role: "member",
-        });
-        const cursors = await storage.cursors.cursors(user, [
-          groupConversationId(groupId),
-        ]);
+        const opened = await storage.groupJoins.openTicket(ticket(groupId, user));
+        const path = { kind: "ticket" as const, ticketId: opened.ticketId, decidedBy: ownerId };
+        expect(await admit({ groupId, userId: user, path })).toEqual({ joined: true });
+        expect(await storage.groups.member(groupId, user)).toMatchObject({ role: "member" });
+        const cursors = await storage.cursors.cursors(user, [groupConversationId(groupId)]);
         expect(cursors, "the new member has a cursor").toHaveLength(1);
-        expect(
-          await storage.groupJoins.ticket(opened.ticketId, now + 2000)
-        ).toMatchObject({
+        expect(await storage.groupJoins.ticket(opened.ticketId, now + 2000)).toMatchObject({
           state: "accepted",
           decidedBy: ownerId,
           decidedAt: now + 1000,
@@ -305,7 +229,7 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
           admit({ groupId, userId: user, path }, other),
           "forbidden",
           "decided",
-          "a decided ticket"
+          "a decided ticket",
         );
       });
 
@@ -313,34 +237,26 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         const { groupId, ownerId } = await newGroup();
         const user = uid("u");
         const opened = await storage.groupJoins.openTicket(
-          ticket(groupId, user, { expiresAt: now + 1000 })
+          ticket(groupId, user, { expiresAt: now + 1000 }),
         );
-        const path = {
-          kind: "ticket" as const,
-          ticketId: opened.ticketId,
-          decidedBy: ownerId,
-        };
+        const path = { kind: "ticket" as const, ticketId: opened.ticketId, decidedBy: ownerId };
         await expectRefusal(
           admit({ groupId, userId: user, path }),
           "forbidden",
           "expired",
-          "expired"
+          "expired",
         );
         await expectRefusal(
           admit({ groupId, userId: uid("other"), path, at: now }),
           "not_found",
           "unknown",
-          "another user's ticket"
+          "another user's ticket",
         );
         await expectRefusal(
-          admit({
-            groupId,
-            userId: user,
-            path: { ...path, ticketId: uid("nope") },
-          }),
+          admit({ groupId, userId: user, path: { ...path, ticketId: uid("nope") } }),
           "not_found",
           "unknown",
-          "an unknown ticket"
+          "an unknown ticket",
         );
         expect(await storage.groups.member(groupId, user)).toBeUndefined();
       });
@@ -348,134 +264,86 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
       it("open: joins once; a member already is not added again", async () => {
         const { groupId, ownerId } = await newGroup();
         const user = uid("u");
-        expect(
-          await admit({ groupId, userId: user, path: { kind: "open" } })
-        ).toEqual({
+        expect(await admit({ groupId, userId: user, path: { kind: "open" } })).toEqual({
           joined: true,
         });
-        expect(
-          await admit({ groupId, userId: user, path: { kind: "open" } }, other)
-        ).toEqual({
+        expect(await admit({ groupId, userId: user, path: { kind: "open" } }, other)).toEqual({
           joined: false,
         });
-        expect(
-          await admit({ groupId, userId: ownerId, path: { kind: "open" } })
-        ).toEqual({
+        expect(await admit({ groupId, userId: ownerId, path: { kind: "open" } })).toEqual({
           joined: false,
         });
-        expect(
-          (await storage.groups.memberIds(groupId)).filter((id) => id === user)
-        ).toHaveLength(1);
+        expect((await storage.groups.memberIds(groupId)).filter((id) => id === user)).toHaveLength(
+          1,
+        );
         await expectImError(
           admit({ groupId: uid("nope"), userId: user, path: { kind: "open" } }),
           "not_found",
-          "an unknown group"
+          "an unknown group",
         );
       });
 
       it("refuses past the member cap with too_large", async () => {
         const { groupId } = await newGroup(2);
         await expectImError(
-          admit({
-            groupId,
-            userId: uid("u"),
-            path: { kind: "open" },
-            maxMembers: 3,
-          }),
+          admit({ groupId, userId: uid("u"), path: { kind: "open" }, maxMembers: 3 }),
           "too_large",
-          "a full group"
+          "a full group",
         );
       });
 
       it("through a link counts uses, once per user, until used up, revoked or expired", async () => {
         const { groupId, ownerId } = await newGroup();
-        const created = await storage.groupJoins.createLink(
-          link(groupId, ownerId, { maxUses: 2 })
-        );
-        expect(created).toMatchObject({
-          groupId,
-          createdBy: ownerId,
-          maxUses: 2,
-          uses: 0,
-        });
+        const created = await storage.groupJoins.createLink(link(groupId, ownerId, { maxUses: 2 }));
+        expect(created).toMatchObject({ groupId, createdBy: ownerId, maxUses: 2, uses: 0 });
         expect(created.revokedAt).toBeUndefined();
         const path = { kind: "link" as const, code: created.code };
         const [a, b, c] = [uid("a"), uid("b"), uid("c")];
-        expect(await admit({ groupId, userId: a, path })).toEqual({
-          joined: true,
-        });
+        expect(await admit({ groupId, userId: a, path })).toEqual({ joined: true });
         await storage.groups.removeMembers(groupId, [a]);
         await expectRefusal(
           admit({ groupId, userId: a, path }),
           "forbidden",
           "already_used",
-          "reuse"
+          "reuse",
         );
-        expect(await admit({ groupId, userId: b, path }, other)).toEqual({
-          joined: true,
-        });
+        expect(await admit({ groupId, userId: b, path }, other)).toEqual({ joined: true });
         expect((await storage.groupJoins.link(created.code))?.uses).toBe(2);
-        expect(
-          await storage.groupJoins.activeLinks(groupId, now),
-          "a used-up link"
-        ).toEqual([]);
-        await expectRefusal(
-          admit({ groupId, userId: c, path }),
-          "forbidden",
-          "used_up",
-          "used up"
-        );
+        expect(await storage.groupJoins.activeLinks(groupId, now), "a used-up link").toEqual([]);
+        await expectRefusal(admit({ groupId, userId: c, path }), "forbidden", "used_up", "used up");
 
-        const revocable = await storage.groupJoins.createLink(
-          link(groupId, ownerId)
-        );
-        expect(
-          (await storage.groupJoins.activeLinks(groupId, now)).map(
-            (l) => l.code
-          )
-        ).toEqual([revocable.code]);
+        const revocable = await storage.groupJoins.createLink(link(groupId, ownerId));
+        expect((await storage.groupJoins.activeLinks(groupId, now)).map((l) => l.code)).toEqual([
+          revocable.code,
+        ]);
         await storage.groupJoins.revokeLink(revocable.code, now + 1);
         await storage.groupJoins.revokeLink(revocable.code, now + 2);
-        expect((await storage.groupJoins.link(revocable.code))?.revokedAt).toBe(
-          now + 1
-        );
+        expect((await storage.groupJoins.link(revocable.code))?.revokedAt).toBe(now + 1);
         await expectRefusal(
-          admit({
-            groupId,
-            userId: c,
-            path: { kind: "link", code: revocable.code },
-          }),
+          admit({ groupId, userId: c, path: { kind: "link", code: revocable.code } }),
           "forbidden",
           "revoked",
-          "revoked"
+          "revoked",
         );
         const expiring = await storage.groupJoins.createLink(
-          link(groupId, ownerId, { expiresAt: now + 1000 })
+          link(groupId, ownerId, { expiresAt: now + 1000 }),
         );
         await expectRefusal(
-          admit({
-            groupId,
-            userId: c,
-            path: { kind: "link", code: expiring.code },
-          }),
+          admit({ groupId, userId: c, path: { kind: "link", code: expiring.code } }),
           "forbidden",
           "expired",
-          "expired"
+          "expired",
         );
         await expectRefusal(
-          admit({
-            groupId,
-            userId: c,
-            path: { kind: "link", code: uid("nope") },
-          }),
+          admit({ groupId, userId: c, path: { kind: "link", code: uid("nope") } }),
           "not_found",
           "unknown",
-          "unknown link"
+          "unknown link",
         );
         await expectImError(
           storage.groupJoins.revokeLink(uid("nope"), now),
           "not_found",
-          "revoke unknown"
+          "revoke unknown",
         );
         expect(await storage.groups.member(groupId, c)).toBeUndefined();
       });
@@ -484,38 +352,19 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
         for (let round = 0; round < 5; round++) {
           const { groupId, ownerId } = await newGroup(0);
           const user = uid("u");
-          const opened = await storage.groupJoins.openTicket(
-            ticket(groupId, user)
-          );
-          const created = await storage.groupJoins.createLink(
-            link(groupId, ownerId)
-          );
+          const opened = await storage.groupJoins.openTicket(ticket(groupId, user));
+          const created = await storage.groupJoins.createLink(link(groupId, ownerId));
           const results = await Promise.allSettled([
             admit({
               groupId,
               userId: user,
-              path: {
-                kind: "ticket",
-                ticketId: opened.ticketId,
-                decidedBy: ownerId,
-              },
+              path: { kind: "ticket", ticketId: opened.ticketId, decidedBy: ownerId },
             }),
-            admit(
-              {
-                groupId,
-                userId: user,
-                path: { kind: "link", code: created.code },
-              },
-              other
-            ),
+            admit({ groupId, userId: user, path: { kind: "link", code: created.code } }, other),
           ]);
-          const joined = results.filter(
-            (r) => r.status === "fulfilled" && r.value.joined
-          );
+          const joined = results.filter((r) => r.status === "fulfilled" && r.value.joined);
           expect(joined, "exactly one path added the user").toHaveLength(1);
-          expect(sorted(await storage.groups.memberIds(groupId))).toEqual(
-            sorted([ownerId, user])
-          );
+          expect(sorted(await storage.groups.memberIds(groupId))).toEqual(sorted([ownerId, user]));
         }
       });
 
@@ -526,15 +375,14 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
           users.map((userId, i) =>
             admit(
               { groupId, userId, path: { kind: "open" }, maxMembers: 4 },
-              i % 2 ? other : storage
-            )
-          )
+              i % 2 ? other : storage,
+            ),
+          ),
         );
         const joined = results.filter((r) => r.status === "fulfilled");
         expect(joined, "two places were left").toHaveLength(2);
         for (const r of results) {
-          if (r.status === "rejected")
-            expect(r.reason).toMatchObject({ code: "too_large" });
+          if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "too_large" });
         }
         expect(await storage.groups.memberIds(groupId)).toHaveLength(4);
       });
@@ -543,17 +391,11 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
     it("dismissing a group deletes its join data", async () => {
       const { groupId, ownerId } = await newGroup();
       await storage.groupJoins.updateSettings(groupId, { joinMode: "open" });
-      const opened = await storage.groupJoins.openTicket(
-        ticket(groupId, uid("u"))
-      );
-      const created = await storage.groupJoins.createLink(
-        link(groupId, ownerId)
-      );
+      const opened = await storage.groupJoins.openTicket(ticket(groupId, uid("u")));
+      const created = await storage.groupJoins.createLink(link(groupId, ownerId));
       await storage.groups.dismiss(groupId);
       expect(await storage.groupJoins.settings(groupId)).toBeUndefined();
-      expect(
-        await storage.groupJoins.ticket(opened.ticketId, now)
-      ).toBeUndefined();
+      expect(await storage.groupJoins.ticket(opened.ticketId, now)).toBeUndefined();
       expect(await storage.groupJoins.link(created.code)).toBeUndefined();
     });
   });

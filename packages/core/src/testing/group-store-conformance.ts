@@ -4,11 +4,7 @@ import { groupConversationId } from "../domain/conversation.js";
 import { newMessageId } from "../util/ids.js";
 import { sorted, uid } from "./fixtures.js";
 import { text } from "./storage-fixtures.js";
-import {
-  runStorageSuites,
-  type StorageSuite,
-  type StorageSuiteOptions,
-} from "./storage-suite.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 /** The `GroupStore` tests: create, members and their cursors, roles, mutes, ownership, dismiss. */
 export const groupStoreSuite: StorageSuite = {
@@ -23,9 +19,7 @@ export const groupStoreSuite: StorageSuite = {
     async function newGroup(memberCount = 2) {
       const groupId = uid("g");
       const ownerId = uid("owner");
-      const memberIds = Array.from({ length: memberCount }, (_, i) =>
-        uid(`m${i}`)
-      );
+      const memberIds = Array.from({ length: memberCount }, (_, i) => uid(`m${i}`));
       const createdAt = Date.now() - 10_000;
       const group = await storage.groups.create({
         groupId,
@@ -44,11 +38,7 @@ export const groupStoreSuite: StorageSuite = {
       };
     }
 
-    const sendToGroup = (
-      groupId: string,
-      from: string,
-      participants: string[]
-    ) =>
+    const sendToGroup = (groupId: string, from: string, participants: string[]) =>
       append({
         messageId: newMessageId(),
         conversationId: groupConversationId(groupId),
@@ -61,8 +51,7 @@ export const groupStoreSuite: StorageSuite = {
       });
 
     it("create stores the group with the owner as owner and the others as members, with their cursors", async () => {
-      const { group, groupId, ownerId, memberIds, createdAt, conversationId } =
-        await newGroup();
+      const { group, groupId, ownerId, memberIds, createdAt, conversationId } = await newGroup();
       const [m0, m1] = memberIds as [string, string];
       expect(group, "create() returns the group").toMatchObject({
         groupId,
@@ -78,9 +67,7 @@ export const groupStoreSuite: StorageSuite = {
         mutedAll: false,
         createdAt,
       });
-      const roles = Object.fromEntries(
-        stored!.members.map((m) => [m.userId, m.role])
-      );
+      const roles = Object.fromEntries(stored!.members.map((m) => [m.userId, m.role]));
       expect(roles, "member roles").toEqual({
         [ownerId]: "owner",
         [m0]: "member",
@@ -89,48 +76,33 @@ export const groupStoreSuite: StorageSuite = {
       for (const member of stored!.members) {
         expect(member.joinedAt, `joinedAt of ${member.userId}`).toBe(createdAt);
       }
-      expect(
-        await storage.groups.member(groupId, m0),
-        "member()"
-      ).toMatchObject({
+      expect(await storage.groups.member(groupId, m0), "member()").toMatchObject({
         userId: m0,
         role: "member",
       });
       expect(
         await storage.groups.member(groupId, uid("stranger")),
-        "member() of a stranger"
+        "member() of a stranger",
       ).toBeUndefined();
-      expect(
-        sorted(await storage.groups.memberIds(groupId)),
-        "memberIds()"
-      ).toEqual(sorted([ownerId, m0, m1]));
-      expect(await storage.groups.groupsOf(m0), "groupsOf(member)").toContain(
-        groupId
+      expect(sorted(await storage.groups.memberIds(groupId)), "memberIds()").toEqual(
+        sorted([ownerId, m0, m1]),
       );
-      expect(
-        await storage.groups.groupsOf(ownerId),
-        "groupsOf(owner)"
-      ).toContain(groupId);
+      expect(await storage.groups.groupsOf(m0), "groupsOf(member)").toContain(groupId);
+      expect(await storage.groups.groupsOf(ownerId), "groupsOf(owner)").toContain(groupId);
       expect(
         sorted(await storage.cursors.participants(conversationId)),
-        "create() gives every member a cursor in g:<groupId>"
+        "create() gives every member a cursor in g:<groupId>",
       ).toEqual(sorted([ownerId, m0, m1]));
-      expect(
-        await cursorOf(m1, conversationId),
-        "a new member's cursor"
-      ).toEqual({
+      expect(await cursorOf(m1, conversationId), "a new member's cursor").toEqual({
         conversationId,
         deliveredSeq: 0,
         readSeq: 0,
         lastSeq: 0,
       });
-      expect(
-        await storage.groups.get(uid("nope")),
-        "get() of an unknown group"
-      ).toBeUndefined();
+      expect(await storage.groups.get(uid("nope")), "get() of an unknown group").toBeUndefined();
       expect(
         await storage.groups.memberIds(uid("nope")),
-        "memberIds() of an unknown group"
+        "memberIds() of an unknown group",
       ).toEqual([]);
     });
 
@@ -140,25 +112,16 @@ export const groupStoreSuite: StorageSuite = {
       for (let i = 0; i < 3; i++) await sendToGroup(groupId, ownerId, everyone);
       const [n0, n1] = [uid("new0"), uid("new1")];
       const joinedAt = Date.now();
-      const added = await storage.groups.addMembers(
-        groupId,
-        [memberIds[0]!, n0, n1],
-        joinedAt
-      );
-      expect(sorted(added), "addMembers returns only the ids it added").toEqual(
-        sorted([n0, n1])
-      );
-      expect(
-        await storage.groups.member(groupId, n0),
-        "an added member"
-      ).toMatchObject({
+      const added = await storage.groups.addMembers(groupId, [memberIds[0]!, n0, n1], joinedAt);
+      expect(sorted(added), "addMembers returns only the ids it added").toEqual(sorted([n0, n1]));
+      expect(await storage.groups.member(groupId, n0), "an added member").toMatchObject({
         userId: n0,
         role: "member",
         joinedAt,
       });
       expect(
         await cursorOf(n0, conversationId),
-        "an added member's cursor starts at lastSeq, which is its join point (sync and history start after it)"
+        "an added member's cursor starts at lastSeq, which is its join point (sync and history start after it)",
       ).toEqual({
         conversationId,
         deliveredSeq: 3,
@@ -167,31 +130,24 @@ export const groupStoreSuite: StorageSuite = {
         joinedSeq: 3,
       });
       const summary = (await storage.cursors.conversations(n1)).find(
-        (c) => c.conversationId === conversationId
+        (c) => c.conversationId === conversationId,
       );
-      expect(
-        summary?.unread,
-        "an added member has nothing unread of the history"
-      ).toBe(0);
+      expect(summary?.unread, "an added member has nothing unread of the history").toBe(0);
       expect(
         summary?.lastMessage,
-        "an added member is not shown a message from before they joined"
+        "an added member is not shown a message from before they joined",
       ).toBeUndefined();
       expect(
         (await cursorOf(ownerId, conversationId))?.joinedSeq,
-        "a member from the start has no join point"
+        "a member from the start has no join point",
       ).toBeUndefined();
-      expect(
-        await storage.groups.groupsOf(n1),
-        "groupsOf(added member)"
-      ).toContain(groupId);
-      expect(
-        sorted(await storage.groups.memberIds(groupId)),
-        "memberIds after add"
-      ).toEqual(sorted([...everyone, n0, n1]));
+      expect(await storage.groups.groupsOf(n1), "groupsOf(added member)").toContain(groupId);
+      expect(sorted(await storage.groups.memberIds(groupId)), "memberIds after add").toEqual(
+        sorted([...everyone, n0, n1]),
+      );
       expect(
         await storage.groups.addMembers(groupId, [n0, n1], joinedAt),
-        "adding them again"
+        "adding them again",
       ).toEqual([]);
     });
 
@@ -199,36 +155,27 @@ export const groupStoreSuite: StorageSuite = {
       const { groupId, ownerId, memberIds, conversationId } = await newGroup();
       const [m0, m1] = memberIds as [string, string];
       await sendToGroup(groupId, ownerId, [ownerId, m0, m1]);
-      const removed = await storage.groups.removeMembers(groupId, [
-        m0,
-        uid("stranger"),
-      ]);
-      expect(removed, "removeMembers returns only former members").toEqual([
-        m0,
-      ]);
+      const removed = await storage.groups.removeMembers(groupId, [m0, uid("stranger")]);
+      expect(removed, "removeMembers returns only former members").toEqual([m0]);
       expect(
         await storage.groups.member(groupId, m0),
-        "member() of a removed member"
+        "member() of a removed member",
       ).toBeUndefined();
-      expect(
-        sorted(await storage.groups.memberIds(groupId)),
-        "memberIds after remove"
-      ).toEqual(sorted([ownerId, m1]));
-      expect(
-        await storage.groups.groupsOf(m0),
-        "groupsOf(removed member)"
-      ).not.toContain(groupId);
+      expect(sorted(await storage.groups.memberIds(groupId)), "memberIds after remove").toEqual(
+        sorted([ownerId, m1]),
+      );
+      expect(await storage.groups.groupsOf(m0), "groupsOf(removed member)").not.toContain(groupId);
       expect(
         await storage.cursors.cursors(m0, [conversationId]),
-        "a removed member's cursor"
+        "a removed member's cursor",
       ).toEqual([]);
       expect(
         (await storage.cursors.conversations(m0)).map((c) => c.conversationId),
-        "a removed member's conversations"
+        "a removed member's conversations",
       ).not.toContain(conversationId);
       expect(
         sorted(await storage.cursors.participants(conversationId)),
-        "participants after remove"
+        "participants after remove",
       ).toEqual(sorted([ownerId, m1]));
     });
 
@@ -236,34 +183,26 @@ export const groupStoreSuite: StorageSuite = {
       const { groupId, memberIds } = await newGroup();
       const [m0, m1] = memberIds as [string, string];
       await storage.groups.setRole(groupId, m0, "admin");
-      expect(
-        (await storage.groups.member(groupId, m0))?.role,
-        "role after setRole(admin)"
-      ).toBe("admin");
+      expect((await storage.groups.member(groupId, m0))?.role, "role after setRole(admin)").toBe(
+        "admin",
+      );
       const until = Date.now() + 60_000;
       await storage.groups.muteMember(groupId, m1, until);
-      expect(
-        (await storage.groups.member(groupId, m1))?.mutedUntil,
-        "mutedUntil after mute"
-      ).toBe(until);
+      expect((await storage.groups.member(groupId, m1))?.mutedUntil, "mutedUntil after mute").toBe(
+        until,
+      );
       await storage.groups.muteMember(groupId, m1, null);
       expect(
         (await storage.groups.member(groupId, m1))?.mutedUntil ?? undefined,
-        "mutedUntil after unmute (null)"
+        "mutedUntil after unmute (null)",
       ).toBeUndefined();
       await storage.groups.update(groupId, { name: "renamed 🎉" });
-      expect(
-        await storage.groups.get(groupId),
-        "get() after update({name})"
-      ).toMatchObject({
+      expect(await storage.groups.get(groupId), "get() after update({name})").toMatchObject({
         name: "renamed 🎉",
         mutedAll: false,
       });
       await storage.groups.update(groupId, { mutedAll: true });
-      expect(
-        await storage.groups.get(groupId),
-        "get() after update({mutedAll})"
-      ).toMatchObject({
+      expect(await storage.groups.get(groupId), "get() after update({mutedAll})").toMatchObject({
         name: "renamed 🎉",
         mutedAll: true,
       });
@@ -277,7 +216,7 @@ export const groupStoreSuite: StorageSuite = {
       expect(group?.ownerId, "ownerId after transfer").toBe(m0);
       expect(
         Object.fromEntries(group!.members.map((m) => [m.userId, m.role])),
-        "roles after transfer"
+        "roles after transfer",
       ).toEqual({ [ownerId]: "admin", [m0]: "owner", [m1]: "member" });
     });
 
@@ -286,34 +225,24 @@ export const groupStoreSuite: StorageSuite = {
       await sendToGroup(groupId, ownerId, [ownerId, ...memberIds]);
       await sendToGroup(groupId, memberIds[0]!, [ownerId, ...memberIds]);
       await storage.groups.dismiss(groupId);
-      expect(
-        await storage.groups.get(groupId),
-        "get() after dismiss"
-      ).toBeUndefined();
-      expect(
-        await storage.groups.memberIds(groupId),
-        "memberIds() after dismiss"
-      ).toEqual([]);
-      expect(
-        await storage.groups.groupsOf(ownerId),
-        "groupsOf(owner) after dismiss"
-      ).not.toContain(groupId);
+      expect(await storage.groups.get(groupId), "get() after dismiss").toBeUndefined();
+      expect(await storage.groups.memberIds(groupId), "memberIds() after dismiss").toEqual([]);
+      expect(await storage.groups.groupsOf(ownerId), "groupsOf(owner) after dismiss").not.toContain(
+        groupId,
+      );
       expect(
         await storage.cursors.participants(conversationId),
-        "participants after dismiss"
+        "participants after dismiss",
       ).toEqual([]);
       expect(
         await storage.cursors.cursors(memberIds[0]!, [conversationId]),
-        "a member's cursor"
+        "a member's cursor",
       ).toEqual([]);
       expect(
-        (
-          await storage.messages.range(conversationId, {
-            afterSeq: 0,
-            limit: 10,
-          })
-        ).map((m) => m.seq),
-        "messages of a dismissed group stay"
+        (await storage.messages.range(conversationId, { afterSeq: 0, limit: 10 })).map(
+          (m) => m.seq,
+        ),
+        "messages of a dismissed group stay",
       ).toEqual([1, 2]);
     });
   },
@@ -324,9 +253,5 @@ export const groupStoreSuite: StorageSuite = {
  * the other storage suites.
  */
 export function groupStoreConformance(options: StorageSuiteOptions): void {
-  runStorageSuites(
-    `${options.name} groups conformance`,
-    [groupStoreSuite],
-    options
-  );
+  runStorageSuites(`${options.name} groups conformance`, [groupStoreSuite], options);
 }

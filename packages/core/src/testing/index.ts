@@ -21,31 +21,19 @@
 export { brokerConformance } from "./broker-conformance.js";
 export { contactStoreConformance } from "./contact-store-conformance.js";
 export { conversationSettingsConformance } from "./conversation-settings-conformance.js";
-export {
-  cursorStoreConformance,
-  cursorStoreSuite,
-} from "./cursor-store-conformance.js";
+export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { freePort } from "./free-port.js";
 export { groupJoinConformance } from "./group-join-conformance.js";
-export {
-  groupStoreConformance,
-  groupStoreSuite,
-} from "./group-store-conformance.js";
+export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
 export {
   type MessageChangeSuiteOptions,
   messageChangeConformance,
 } from "./message-change-conformance.js";
-export {
-  messageStoreConformance,
-  messageStoreSuite,
-} from "./message-store-conformance.js";
-export {
-  outboxStoreConformance,
-  outboxStoreSuite,
-} from "./outbox-store-conformance.js";
-export { presenceConformance } from "./presence-conformance.js";
+export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { moderationStoreConformance } from "./moderation-store-conformance.js";
+export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
+export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance, storageSuites } from "./storage-conformance.js";

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
-import {
-  MODERATION_STORE_LIMITS,
-  type Suspension,
-} from "../domain/moderation.js";
+import { MODERATION_STORE_LIMITS, type Suspension } from "../domain/moderation.js";
 import { expectImError, uid } from "./fixtures.js";
 import type { SuiteOptions } from "./suite-options.js";
 
@@ -18,9 +15,7 @@ import type { SuiteOptions } from "./suite-options.js";
  * moderationStoreConformance({ name: "sqlite", create: () => createSqliteStore({ path }) });
  * ```
  */
-export function moderationStoreConformance(
-  options: SuiteOptions<Storage>
-): void {
+export function moderationStoreConformance(options: SuiteOptions<Storage>): void {
   describe(`${options.name} moderation store conformance`, () => {
     const instances: Storage[] = [];
     let storage: Storage;
@@ -63,9 +58,7 @@ export function moderationStoreConformance(
         expiresAt: null,
       };
       await other.moderation.suspend(ban);
-      expect(await storage.moderation.suspension(u, now + 10 ** 9)).toEqual(
-        ban
-      );
+      expect(await storage.moderation.suspension(u, now + 10 ** 9)).toEqual(ban);
       expect(await storage.moderation.lift(u)).toBe(true);
       expect(await storage.moderation.lift(u)).toBe(false);
       expect(await other.moderation.suspension(u, now)).toBeUndefined();
@@ -86,9 +79,7 @@ export function moderationStoreConformance(
         });
       }
       const ours = async (after?: string) =>
-        (await other.moderation.suspensions(now, { after, limit: 2 })).map(
-          (s) => s.userId
-        );
+        (await other.moderation.suspensions(now, { after, limit: 2 })).map((s) => s.userId);
       const first = (
         await other.moderation.suspensions(now, {
           after: `${prefix}-`,
@@ -96,9 +87,9 @@ export function moderationStoreConformance(
         })
       ).map((s) => s.userId);
       expect(first).toEqual([`${prefix}-a`, `${prefix}-b`]);
-      expect(
-        (await ours(`${prefix}-b`)).filter((id) => id.startsWith(prefix))
-      ).toEqual([`${prefix}-d`]);
+      expect((await ours(`${prefix}-b`)).filter((id) => id.startsWith(prefix))).toEqual([
+        `${prefix}-d`,
+      ]);
       for (const userId of ids) await storage.moderation.lift(userId);
     });
 
@@ -159,14 +150,14 @@ export function moderationStoreConformance(
           now,
         }),
         "conflict",
-        "case 1"
+        "case 1",
       );
       expect(
         await storage.moderation.resolveReport(9_999_999_999, {
           status: "resolved",
           by: "x",
           now,
-        })
+        }),
       ).toBeUndefined();
       const open = await storage.moderation.reports({
         status: "open",
@@ -205,18 +196,13 @@ export function moderationStoreConformance(
         expiresAt: null,
         nested: { n: 1 },
       });
-      expect(await storage.moderation.audit({ actorId: actor })).toEqual([
-        second,
-        first,
-      ]);
-      expect(
-        await storage.moderation.audit({ targetId: target, limit: 1 })
-      ).toEqual([second]);
+      expect(await storage.moderation.audit({ actorId: actor })).toEqual([second, first]);
+      expect(await storage.moderation.audit({ targetId: target, limit: 1 })).toEqual([second]);
       expect(
         await storage.moderation.audit({
           targetId: target,
           before: second.entryId,
-        })
+        }),
       ).toEqual([first]);
       const newest = await other.moderation.audit({ limit: 1 });
       expect(newest[0]!.entryId).toBeGreaterThanOrEqual(second.entryId);
@@ -235,22 +221,22 @@ export function moderationStoreConformance(
       await expectImError(
         storage.moderation.suspend({ ...s, reason: long }),
         "bad_request",
-        "case 2"
+        "case 2",
       );
       await expectImError(
         storage.moderation.suspend({ ...s, userId: "" }),
         "bad_request",
-        "case 3"
+        "case 3",
       );
       await expectImError(
         storage.moderation.suspend({ ...s, kind: "mute" as "ban" }),
         "bad_request",
-        "case 4"
+        "case 4",
       );
       await expectImError(
         storage.moderation.suspend({ ...s, reason: "a\u0000b" }),
         "bad_request",
-        "case 5"
+        "case 5",
       );
       await expectImError(
         storage.moderation.addReport({
@@ -260,7 +246,7 @@ export function moderationStoreConformance(
           createdAt: now,
         }),
         "bad_request",
-        "case 6"
+        "case 6",
       );
       await expectImError(
         storage.moderation.addReport({
@@ -270,23 +256,11 @@ export function moderationStoreConformance(
           createdAt: now,
         }),
         "bad_request",
-        "case 7"
+        "case 7",
       );
-      await expectImError(
-        storage.moderation.reports({ before: 0 }),
-        "bad_request",
-        "case 8"
-      );
-      await expectImError(
-        storage.moderation.reports({ limit: 0 }),
-        "bad_request",
-        "case 9"
-      );
-      await expectImError(
-        storage.moderation.audit({ before: 1.5 }),
-        "bad_request",
-        "case 10"
-      );
+      await expectImError(storage.moderation.reports({ before: 0 }), "bad_request", "case 8");
+      await expectImError(storage.moderation.reports({ limit: 0 }), "bad_request", "case 9");
+      await expectImError(storage.moderation.audit({ before: 1.5 }), "bad_request", "case 10");
       await expectImError(
         storage.moderation.appendAudit({
           actorId: "a",
@@ -297,7 +271,7 @@ export function moderationStoreConformance(
           at: now,
         }),
         "bad_request",
-        "case 11"
+        "case 11",
       );
       await expectImError(
         storage.moderation.resolveReport(1, {
@@ -306,7 +280,7 @@ export function moderationStoreConformance(
           now,
         }),
         "bad_request",
-        "case 12"
+        "case 12",
       );
     });
   });

@@ -5,11 +5,7 @@ import type { ClaimedOutboxEntry } from "../domain/outbox.js";
 import { eventually } from "./eventually.js";
 import { sorted, uid } from "./fixtures.js";
 import { directDraft, expectSameMessage, text } from "./storage-fixtures.js";
-import {
-  runStorageSuites,
-  type StorageSuite,
-  type StorageSuiteOptions,
-} from "./storage-suite.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 /** The `OutboxStore` tests: one entry per created message, leases that never hand an entry to two claimers, markSent, markFailed, stats and purge. They assume nothing else claims or purges this backend's outbox meanwhile. */
 export const outboxStoreSuite: StorageSuite = {
@@ -28,46 +24,34 @@ export const outboxStoreSuite: StorageSuite = {
     /** Claims until every id in `ids` was returned; other entries claimed meanwhile stay leased. */
     async function claimAll(
       ids: string[],
-      leaseMs: number
+      leaseMs: number,
     ): Promise<Map<string, ClaimedOutboxEntry>> {
       const wanted = new Set(ids);
       const got = new Map<string, ClaimedOutboxEntry>();
       await eventually(
         async () => {
-          for (const entry of await storage.outbox.claim({
-            limit: 500,
-            leaseMs,
-          })) {
+          for (const entry of await storage.outbox.claim({ limit: 500, leaseMs })) {
             if (wanted.has(entry.id)) got.set(entry.id, entry);
           }
           expect(
             ids.filter((id) => !got.has(id)),
-            "entries not claimed yet"
+            "entries not claimed yet",
           ).toEqual([]);
         },
-        {
-          timeoutMs: 15_000,
-          intervalMs: 50,
-          message: "claim() to return the released entries",
-        }
+        { timeoutMs: 15_000, intervalMs: 50, message: "claim() to return the released entries" },
       );
       return got;
     }
 
     /** Appends `n` messages (ts in the past) and returns their outbox ids. */
     async function appendMany(
-      n: number
-    ): Promise<{
-      ids: string[];
-      results: Awaited<ReturnType<typeof append>>[];
-    }> {
+      n: number,
+    ): Promise<{ ids: string[]; results: Awaited<ReturnType<typeof append>>[] }> {
       const [a, b] = [uid("alice"), uid("bob")];
       const results = [];
       for (let i = 0; i < n; i++) {
         results.push(
-          await append(
-            directDraft(a, b, { ts: Date.now() - 600_000, body: text(`o${i}`) })
-          )
+          await append(directDraft(a, b, { ts: Date.now() - 600_000, body: text(`o${i}`) })),
         );
       }
       return { ids: results.map((r) => r.outboxId!), results };
@@ -75,14 +59,9 @@ export const outboxStoreSuite: StorageSuite = {
 
     it("append writes one pending entry; claim returns it with its message and participants, and leases it", async () => {
       const [a, b] = [uid("alice"), uid("bob")];
-      const draft = directDraft(a, b, {
-        ts: Date.now() - 600_000,
-        body: text("outbox me"),
-      });
+      const draft = directDraft(a, b, { ts: Date.now() - 600_000, body: text("outbox me") });
       const { outboxId, message } = await append(draft);
-      expect(outboxId, "append must return the outbox entry id").toBeTypeOf(
-        "string"
-      );
+      expect(outboxId, "append must return the outbox entry id").toBeTypeOf("string");
       await release([outboxId!]);
       const entry = (await claimAll([outboxId!], 60_000)).get(outboxId!)!;
       expect(entry, "the claimed entry").toMatchObject({
@@ -93,17 +72,13 @@ export const outboxStoreSuite: StorageSuite = {
       });
       expect(entry.attempts, "attempts after one release").toBe(1);
       expectSameMessage(entry.message, message, "the claimed entry's message");
-      expect(
-        sorted(entry.participants),
-        "the claimed entry's participants"
-      ).toEqual(sorted([a, b]));
-      const again = await storage.outbox.claim({
-        limit: 1000,
-        leaseMs: 60_000,
-      });
+      expect(sorted(entry.participants), "the claimed entry's participants").toEqual(
+        sorted([a, b]),
+      );
+      const again = await storage.outbox.claim({ limit: 1000, leaseMs: 60_000 });
       expect(
         again.map((e) => e.id),
-        "an entry whose lease holds must not be claimed again"
+        "an entry whose lease holds must not be claimed again",
       ).not.toContain(outboxId);
     });
 
@@ -117,25 +92,18 @@ export const outboxStoreSuite: StorageSuite = {
         other.outbox.claim({ limit: 20, leaseMs: 60_000 }),
       ]);
       for (const [i, claim] of claims.entries()) {
-        expect(
-          claim.length,
-          `claimer #${i} must respect limit 20`
-        ).toBeLessThanOrEqual(20);
+        expect(claim.length, `claimer #${i} must respect limit 20`).toBeLessThanOrEqual(20);
       }
       const counts = new Map<string, number>();
-      for (const entry of claims.flat())
-        counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1);
+      for (const entry of claims.flat()) counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1);
       const twice = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-      expect(
-        twice,
-        "entries handed to more than one concurrent claimer"
-      ).toEqual([]);
+      expect(twice, "entries handed to more than one concurrent claimer").toEqual([]);
       const raced = new Set(counts.keys());
       const rest = ids.filter((id) => !raced.has(id));
       const late = rest.length ? await claimAll(rest, 60_000) : new Map();
       expect(
         [...late.keys()].filter((id) => raced.has(id)),
-        "entries claimed again while their lease holds"
+        "entries claimed again while their lease holds",
       ).toEqual([]);
     });
 
@@ -157,10 +125,7 @@ export const outboxStoreSuite: StorageSuite = {
       const seen = new Set<string>();
       await eventually(
         async () => {
-          for (const e of await storage.outbox.claim({
-            limit: 500,
-            leaseMs: 60_000,
-          }))
+          for (const e of await storage.outbox.claim({ limit: 500, leaseMs: 60_000 }))
             seen.add(e.id);
           expect(seen.has(sentinel), "the sentinel came back").toBe(true);
         },
@@ -168,12 +133,9 @@ export const outboxStoreSuite: StorageSuite = {
           timeoutMs: 15_000,
           intervalMs: 50,
           message: "the sentinel entry to be claimable again",
-        }
+        },
       );
-      expect(
-        seen.has(sent),
-        "an entry marked sent must never be claimed again"
-      ).toBe(false);
+      expect(seen.has(sent), "an entry marked sent must never be claimed again").toBe(false);
     });
 
     it("markFailed with a future retryAt hides the entry until then, and counts the attempt", async () => {
@@ -182,19 +144,14 @@ export const outboxStoreSuite: StorageSuite = {
       await release(ids);
       const first = (await claimAll(ids, 60_000)).get(id)!;
       await storage.outbox.markFailed([id], Date.now() + 60_000);
-      const hidden = await storage.outbox.claim({
-        limit: 1000,
-        leaseMs: 60_000,
-      });
+      const hidden = await storage.outbox.claim({ limit: 1000, leaseMs: 60_000 });
       expect(
         hidden.map((e) => e.id),
-        "an entry failed with a retryAt 60 s ahead must not be claimable"
+        "an entry failed with a retryAt 60 s ahead must not be claimable",
       ).not.toContain(id);
       await storage.outbox.markFailed([id], Date.now() - 60_000);
       const retried = (await claimAll(ids, 60_000)).get(id)!;
-      expect(retried.attempts, "each markFailed counts one attempt").toBe(
-        first.attempts + 2
-      );
+      expect(retried.attempts, "each markFailed counts one attempt").toBe(first.attempts + 2);
     });
 
     it("stats counts pending entries and gives the oldest pending creation time", async () => {
@@ -205,18 +162,15 @@ export const outboxStoreSuite: StorageSuite = {
       await release(ids);
       const claimed = await claimAll(ids, 60_000);
       const oldest = Math.min(...[...claimed.values()].map((e) => e.createdAt));
-      expect(
-        after.oldestPendingAt,
-        "oldestPendingAt with pending entries"
-      ).toBeTypeOf("number");
+      expect(after.oldestPendingAt, "oldestPendingAt with pending entries").toBeTypeOf("number");
       expect(
         after.oldestPendingAt!,
-        "oldestPendingAt is no later than our entries"
+        "oldestPendingAt is no later than our entries",
       ).toBeLessThanOrEqual(oldest);
       await storage.outbox.markSent([ids[0]!]);
       expect(
         (await storage.outbox.stats()).pending - before,
-        "pending count after one markSent"
+        "pending count after one markSent",
       ).toBe(2);
     });
 
@@ -228,27 +182,17 @@ export const outboxStoreSuite: StorageSuite = {
       await release(ids);
       const claimed = await claimAll(ids, 60_000);
       await storage.outbox.markSent([sentA, sentB]);
-      const created = [
-        claimed.get(sentA)!.createdAt,
-        claimed.get(sentB)!.createdAt,
-      ];
+      const created = [claimed.get(sentA)!.createdAt, claimed.get(sentB)!.createdAt];
       const pendingBefore = (await storage.outbox.stats()).pending;
       expect(
         await storage.outbox.purge(Math.min(...created) - 1),
-        "purge before the entries were created"
+        "purge before the entries were created",
       ).toBe(0);
-      expect(
-        await storage.outbox.purge(Math.max(...created) + 1),
-        "purge after them"
-      ).toBe(2);
-      expect(
-        await storage.outbox.purge(Math.max(...created) + 1),
-        "a second purge"
-      ).toBe(0);
-      expect(
-        (await storage.outbox.stats()).pending,
-        "purge must keep pending entries"
-      ).toBe(pendingBefore);
+      expect(await storage.outbox.purge(Math.max(...created) + 1), "purge after them").toBe(2);
+      expect(await storage.outbox.purge(Math.max(...created) + 1), "a second purge").toBe(0);
+      expect((await storage.outbox.stats()).pending, "purge must keep pending entries").toBe(
+        pendingBefore,
+      );
       await release([pending]);
       await claimAll([pending], 60_000);
     });
@@ -260,9 +204,5 @@ export const outboxStoreSuite: StorageSuite = {
  * the other storage suites.
  */
 export function outboxStoreConformance(options: StorageSuiteOptions): void {
-  runStorageSuites(
-    `${options.name} outbox conformance`,
-    [outboxStoreSuite],
-    options
-  );
+  runStorageSuites(`${options.name} outbox conformance`, [outboxStoreSuite], options);
 }

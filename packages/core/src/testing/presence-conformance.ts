@@ -10,11 +10,7 @@ const LONG_TTL_MS = 60_000;
 /** The TTL of the expiry test. */
 const SHORT_TTL_MS = 1000;
 
-function session(
-  userId: string,
-  nodeId: string,
-  extra: Partial<SessionInfo> = {}
-): SessionInfo {
+function session(userId: string, nodeId: string, extra: Partial<SessionInfo> = {}): SessionInfo {
   return {
     sessionId: uid("s"),
     userId,
@@ -27,18 +23,12 @@ function session(
 }
 
 /** `nodesOf` as a plain object with sorted user lists, for comparisons. */
-async function nodesOf(
-  presence: Presence,
-  userIds: string[]
-): Promise<Record<string, string[]>> {
+async function nodesOf(presence: Presence, userIds: string[]): Promise<Record<string, string[]>> {
   const map = await presence.nodesOf(userIds);
-  return Object.fromEntries(
-    [...map].map(([nodeId, users]) => [nodeId, sorted(users)])
-  );
+  return Object.fromEntries([...map].map(([nodeId, users]) => [nodeId, sorted(users)]));
 }
 
-const bySessionId = (a: SessionInfo, b: SessionInfo) =>
-  a.sessionId < b.sessionId ? -1 : 1;
+const bySessionId = (a: SessionInfo, b: SessionInfo) => (a.sessionId < b.sessionId ? -1 : 1);
 
 /**
  * The conformance suite of the {@link Presence} contract. Every presence
@@ -78,30 +68,24 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       const [node, user] = [uid("node"), uid("user")];
       await presence.heartbeat(node);
       const s1 = session(user, node);
-      const s2 = session(user, node, {
-        deviceId: undefined,
-        deviceClass: "web",
-      });
+      const s2 = session(user, node, { deviceId: undefined, deviceClass: "web" });
       await presence.register(s1);
       await presence.register(s2);
       expect(
         (await presence.sessionsOf([user])).sort(bySessionId),
-        "sessionsOf() after registering two sessions"
+        "sessionsOf() after registering two sessions",
       ).toEqual([s1, s2].sort(bySessionId));
       await presence.unregister(s1);
-      expect(
-        await presence.sessionsOf([user]),
-        "sessionsOf() after unregistering one"
-      ).toEqual([s2]);
+      expect(await presence.sessionsOf([user]), "sessionsOf() after unregistering one").toEqual([
+        s2,
+      ]);
       await presence.unregister(s2);
-      expect(
-        await presence.sessionsOf([user]),
-        "sessionsOf() after unregistering both"
-      ).toEqual([]);
-      expect(
-        await presence.sessionsOf([uid("nobody")]),
-        "sessionsOf() of an unknown user"
-      ).toEqual([]);
+      expect(await presence.sessionsOf([user]), "sessionsOf() after unregistering both").toEqual(
+        [],
+      );
+      expect(await presence.sessionsOf([uid("nobody")]), "sessionsOf() of an unknown user").toEqual(
+        [],
+      );
     });
 
     it("nodesOf groups 50 users by node in one call and leaves out users without sessions", async () => {
@@ -110,15 +94,11 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       await presence.heartbeat(n1);
       await presence.heartbeat(n2);
       const users = Array.from({ length: 50 }, (_, i) => uid(`u${i}`));
-      await Promise.all(
-        users.map((user, i) =>
-          presence.register(session(user, i % 2 ? n2 : n1))
-        )
-      );
+      await Promise.all(users.map((user, i) => presence.register(session(user, i % 2 ? n2 : n1))));
       const offline = uid("offline");
       expect(
         await nodesOf(presence, [...users, offline]),
-        "nodesOf() of 50 users and one offline"
+        "nodesOf() of 50 users and one offline",
       ).toEqual({
         [n1]: sorted(users.filter((_, i) => i % 2 === 0)),
         [n2]: sorted(users.filter((_, i) => i % 2 === 1)),
@@ -133,63 +113,42 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       await presence.heartbeat(n2);
       await presence.register(session(user, n1));
       await presence.register(session(user, n2));
-      expect(
-        await nodesOf(presence, [user]),
-        "nodesOf() of a user on two nodes"
-      ).toEqual({
+      expect(await nodesOf(presence, [user]), "nodesOf() of a user on two nodes").toEqual({
         [n1]: [user],
         [n2]: [user],
       });
-      expect(
-        await presence.sessionsOf([user]),
-        "sessionsOf() of a user on two nodes"
-      ).toHaveLength(2);
+      expect(await presence.sessionsOf([user]), "sessionsOf() of a user on two nodes").toHaveLength(
+        2,
+      );
     });
 
     it("status says online while a session lives, then offline with a lastSeen", async () => {
       const presence = await open();
-      const [node, user, stranger] = [
-        uid("node"),
-        uid("user"),
-        uid("stranger"),
-      ];
+      const [node, user, stranger] = [uid("node"), uid("user"), uid("stranger")];
       await presence.heartbeat(node);
       const s1 = session(user, node);
       const s2 = session(user, node);
       await presence.register(s1);
       await presence.register(s2);
       const online = await presence.status([user, stranger]);
-      expect(online.get(user)?.online, "status of a user with sessions").toBe(
-        true
-      );
-      expect(online.get(stranger), "status of a user never seen").toMatchObject(
-        { online: false }
-      );
-      expect(
-        online.get(stranger)?.lastSeen,
-        "lastSeen of a user never seen"
-      ).toBeUndefined();
+      expect(online.get(user)?.online, "status of a user with sessions").toBe(true);
+      expect(online.get(stranger), "status of a user never seen").toMatchObject({ online: false });
+      expect(online.get(stranger)?.lastSeen, "lastSeen of a user never seen").toBeUndefined();
       await presence.unregister(s1);
       expect(
         (await presence.status([user])).get(user)?.online,
-        "status with one session left"
+        "status with one session left",
       ).toBe(true);
       const before = Date.now();
       await presence.unregister(s2);
       const offline = (await presence.status([user])).get(user);
       expect(offline?.online, "status after the last session left").toBe(false);
-      expect(
-        offline?.lastSeen,
-        "lastSeen after the last session left"
-      ).toBeTypeOf("number");
+      expect(offline?.lastSeen, "lastSeen after the last session left").toBeTypeOf("number");
       // Generous bounds: the backend's clock may differ a little from ours.
-      expect(
-        offline!.lastSeen!,
-        "lastSeen is about when the last session left"
-      ).toBeGreaterThan(before - 60_000);
-      expect(offline!.lastSeen!, "lastSeen is not in the future").toBeLessThan(
-        Date.now() + 60_000
+      expect(offline!.lastSeen!, "lastSeen is about when the last session left").toBeGreaterThan(
+        before - 60_000,
       );
+      expect(offline!.lastSeen!, "lastSeen is not in the future").toBeLessThan(Date.now() + 60_000);
     });
 
     it("a node that stops heartbeating disappears with its sessions within the TTL; a live node stays", async () => {
@@ -205,39 +164,27 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
         await presence.register(session(u1, dead));
         await presence.register(session(u2, alive));
         await presence.heartbeat(dead);
-        expect(
-          await nodesOf(presence, [u1, u2]),
-          "nodesOf() while both nodes heartbeat"
-        ).toEqual({
+        expect(await nodesOf(presence, [u1, u2]), "nodesOf() while both nodes heartbeat").toEqual({
           [dead]: [u1],
           [alive]: [u2],
         });
         await eventually(
           async () =>
-            expect(
-              await presence.sessionsOf([u1]),
-              "sessions of the node that stopped"
-            ).toEqual([]),
+            expect(await presence.sessionsOf([u1]), "sessions of the node that stopped").toEqual(
+              [],
+            ),
+          { timeoutMs: SHORT_TTL_MS * 10, intervalMs: 100, message: "the silent node to expire" },
+        );
+        expect(await nodesOf(presence, [u1, u2]), "nodesOf() once the silent node expired").toEqual(
           {
-            timeoutMs: SHORT_TTL_MS * 10,
-            intervalMs: 100,
-            message: "the silent node to expire",
-          }
+            [alive]: [u2],
+          },
         );
         expect(
-          await nodesOf(presence, [u1, u2]),
-          "nodesOf() once the silent node expired"
-        ).toEqual({
-          [alive]: [u2],
-        });
-        expect(
           (await presence.status([u1])).get(u1)?.online,
-          "status of a user whose node expired"
+          "status of a user whose node expired",
         ).toBe(false);
-        expect(
-          await presence.sessionsOf([u2]),
-          "the heartbeating node's sessions"
-        ).toHaveLength(1);
+        expect(await presence.sessionsOf([u2]), "the heartbeating node's sessions").toHaveLength(1);
       } finally {
         clearInterval(keepAlive);
       }
@@ -254,20 +201,12 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       const s3 = session(u2, n2);
       await presence.register(s3);
       await presence.removeNode(n1);
-      expect(
-        await presence.sessionsOf([u1, u2]),
-        "sessions after removeNode"
-      ).toEqual([s3]);
-      expect(
-        await nodesOf(presence, [u1, u2]),
-        "nodesOf() after removeNode"
-      ).toEqual({
+      expect(await presence.sessionsOf([u1, u2]), "sessions after removeNode").toEqual([s3]);
+      expect(await nodesOf(presence, [u1, u2]), "nodesOf() after removeNode").toEqual({
         [n2]: [u2],
       });
       const status = await presence.status([u1, u2]);
-      expect(status.get(u1)?.online, "a user only on the removed node").toBe(
-        false
-      );
+      expect(status.get(u1)?.online, "a user only on the removed node").toBe(false);
       expect(status.get(u2)?.online, "a user also on another node").toBe(true);
     });
 
@@ -278,24 +217,17 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       await first.heartbeat(node);
       const s = session(user, node);
       await first.register(s);
-      expect(
-        await second.sessionsOf([user]),
-        "the second instance's sessionsOf()"
-      ).toEqual([s]);
-      expect(
-        await nodesOf(second, [user]),
-        "the second instance's nodesOf()"
-      ).toEqual({
+      expect(await second.sessionsOf([user]), "the second instance's sessionsOf()").toEqual([s]);
+      expect(await nodesOf(second, [user]), "the second instance's nodesOf()").toEqual({
         [node]: [user],
       });
-      expect(
-        (await second.status([user])).get(user)?.online,
-        "the second instance's status"
-      ).toBe(true);
+      expect((await second.status([user])).get(user)?.online, "the second instance's status").toBe(
+        true,
+      );
       await second.unregister(s);
       expect(
         await first.sessionsOf([user]),
-        "the first instance after the second unregistered"
+        "the first instance after the second unregistered",
       ).toEqual([]);
     });
 

@@ -40,9 +40,7 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
     it("creates a profile with defaults on the first update and patches field by field", async () => {
       const a = uid("a");
       expect(await storage.profiles.get(a)).toBeUndefined();
-      expect(
-        await storage.profiles.update(a, { displayName: "Ada 🦄" }, now)
-      ).toEqual({
+      expect(await storage.profiles.update(a, { displayName: "Ada 🦄" }, now)).toEqual({
         userId: a,
         username: null,
         displayName: "Ada 🦄",
@@ -52,11 +50,7 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
         lastSeenAt: null,
         updatedAt: now,
       });
-      await other.profiles.update(
-        a,
-        { avatar: "file_123", hideLastSeen: true },
-        now + 1
-      );
+      await other.profiles.update(a, { avatar: "file_123", hideLastSeen: true }, now + 1);
       await other.profiles.update(a, { username: "ada" }, now + 2);
       expect(await storage.profiles.get(a)).toEqual({
         userId: a,
@@ -68,15 +62,8 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
         lastSeenAt: null,
         updatedAt: now + 2,
       });
-      await storage.profiles.update(
-        a,
-        { avatar: null, searchable: false },
-        now + 3
-      );
-      expect(await storage.profiles.get(a)).toMatchObject({
-        avatar: null,
-        searchable: false,
-      });
+      await storage.profiles.update(a, { avatar: null, searchable: false }, now + 3);
+      expect(await storage.profiles.get(a)).toMatchObject({ avatar: null, searchable: false });
     });
 
     it("refuses fields over the limits, U+0000 and wrong types", async () => {
@@ -85,26 +72,26 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
       await expectImError(
         storage.profiles.update(a, { displayName: long }, now),
         "bad_request",
-        "name"
+        "name",
       );
       await expectImError(
         storage.profiles.update(
           a,
           { avatar: "a".repeat(DEFAULT_PEOPLE_LIMITS.maxAvatarLength + 1) },
-          now
+          now,
         ),
         "bad_request",
-        "avatar"
+        "avatar",
       );
       await expectImError(
         storage.profiles.update(a, { displayName: "a\u0000b" }, now),
         "bad_request",
-        "NUL"
+        "NUL",
       );
       await expectImError(
         storage.profiles.update(a, { searchable: "yes" as never }, now),
         "bad_request",
-        "flag type"
+        "flag type",
       );
       expect(await storage.profiles.get(a)).toBeUndefined();
     });
@@ -137,27 +124,13 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
     it("searches display names and usernames by prefix, ignoring case, searchable users only", async () => {
       const tag = uid("Zq").toLowerCase();
       const [a, b, c, d] = [uid("a"), uid("b"), uid("c"), uid("d")];
-      await storage.profiles.update(
-        a,
-        { displayName: `${tag.toUpperCase()} Alice` },
-        now
-      );
-      await storage.profiles.update(
-        b,
-        { displayName: "Bob", username: `${tag}_bob` },
-        now
-      );
-      await storage.profiles.update(
-        c,
-        { displayName: `${tag} hidden`, searchable: false },
-        now
-      );
+      await storage.profiles.update(a, { displayName: `${tag.toUpperCase()} Alice` }, now);
+      await storage.profiles.update(b, { displayName: "Bob", username: `${tag}_bob` }, now);
+      await storage.profiles.update(c, { displayName: `${tag} hidden`, searchable: false }, now);
       await storage.profiles.update(d, { displayName: `x ${tag}` }, now);
       const hits = await other.profiles.search(`  ${tag} `);
       expect(hits.map((p) => p.userId)).toEqual([a, b]);
-      expect(
-        (await other.profiles.search(`${tag} a`)).map((p) => p.userId)
-      ).toEqual([a]);
+      expect((await other.profiles.search(`${tag} a`)).map((p) => p.userId)).toEqual([a]);
       expect(await other.profiles.search(`${tag}_bob_`)).toEqual([]);
     });
 
@@ -165,18 +138,10 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
       const tag = uid("Éé").toLowerCase();
       const a = uid("a");
       const b = uid("b");
-      await storage.profiles.update(
-        a,
-        { displayName: `${tag.toUpperCase()} Ödön 中文` },
-        now
-      );
+      await storage.profiles.update(a, { displayName: `${tag.toUpperCase()} Ödön 中文` }, now);
       await storage.profiles.update(b, { displayName: `${tag}%_x` }, now);
-      expect(
-        (await storage.profiles.search(`${tag} ödön 中`)).map((p) => p.userId)
-      ).toEqual([a]);
-      expect(
-        (await storage.profiles.search(`${tag}%_`)).map((p) => p.userId)
-      ).toEqual([b]);
+      expect((await storage.profiles.search(`${tag} ödön 中`)).map((p) => p.userId)).toEqual([a]);
+      expect((await storage.profiles.search(`${tag}%_`)).map((p) => p.userId)).toEqual([b]);
       expect(await storage.profiles.search(`${tag}_`)).toEqual([]);
       expect(await storage.profiles.search(`${tag}%`)).toHaveLength(1);
     });
@@ -184,35 +149,18 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
     it("pages search results by user id and checks the query", async () => {
       const tag = uid("pg");
       const ids = oneTo(5).map((i) => `${tag}_u${i}`);
-      for (const id of ids)
-        await storage.profiles.update(id, { displayName: `${tag} ${id}` }, now);
+      for (const id of ids) await storage.profiles.update(id, { displayName: `${tag} ${id}` }, now);
       const first = await storage.profiles.search(tag, { limit: 2 });
-      const second = await storage.profiles.search(tag, {
-        limit: 2,
-        after: first[1]!.userId,
-      });
-      const third = await storage.profiles.search(tag, {
-        limit: 2,
-        after: second[1]!.userId,
-      });
+      const second = await storage.profiles.search(tag, { limit: 2, after: first[1]!.userId });
+      const third = await storage.profiles.search(tag, { limit: 2, after: second[1]!.userId });
       expect([...first, ...second, ...third].map((p) => p.userId)).toEqual(ids);
+      await expectImError(storage.profiles.search("   "), "bad_request", "empty query");
       await expectImError(
-        storage.profiles.search("   "),
+        storage.profiles.search("q".repeat(DEFAULT_PEOPLE_LIMITS.maxSearchLength + 1)),
         "bad_request",
-        "empty query"
+        "long query",
       );
-      await expectImError(
-        storage.profiles.search(
-          "q".repeat(DEFAULT_PEOPLE_LIMITS.maxSearchLength + 1)
-        ),
-        "bad_request",
-        "long query"
-      );
-      await expectImError(
-        storage.profiles.search(tag, { limit: 0 }),
-        "bad_request",
-        "limit 0"
-      );
+      await expectImError(storage.profiles.search(tag, { limit: 0 }), "bad_request", "limit 0");
     });
   });
 }

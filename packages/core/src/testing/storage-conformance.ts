@@ -3,11 +3,7 @@ import { groupStoreSuite } from "./group-store-conformance.js";
 import { messageStoreSuite } from "./message-store-conformance.js";
 import { outboxStoreSuite } from "./outbox-store-conformance.js";
 import { storageLifecycleSuite } from "./storage-lifecycle-conformance.js";
-import {
-  runStorageSuites,
-  type StorageSuite,
-  type StorageSuiteOptions,
-} from "./storage-suite.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 /**
  * The suites `storageConformance` runs, in order: one per contract of
@@ -51,9 +47,5 @@ export const storageSuites: readonly StorageSuite[] = [
  * ```
  */
 export function storageConformance(options: StorageSuiteOptions): void {
-  runStorageSuites(
-    `${options.name} storage conformance`,
-    storageSuites,
-    options
-  );
+  runStorageSuites(`${options.name} storage conformance`, storageSuites, options);
 }

@@ -28,9 +28,7 @@ export const TRICKY_TEXTS: readonly string[] = [
 
 /** A custom body's data with nesting, odd keys and numbers that lose precision when mishandled. */
 export const CUSTOM_DATA = {
-  nested: {
-    list: [1, 2.5, -3, 1e21, 0.30000000000000004, "s", null, true, false],
-  },
+  nested: { list: [1, 2.5, -3, 1e21, 0.30000000000000004, "s", null, true, false] },
   "key with spaces": "v",
   ключ: "значение 🔑",
   emptyObject: {},
@@ -47,7 +45,7 @@ export function text(value: string): MessageBody {
 export function directDraft(
   from: string,
   to: string,
-  overrides: Partial<MessageDraft> = {}
+  overrides: Partial<MessageDraft> = {},
 ): MessageDraft {
   return {
     messageId: newMessageId(),
@@ -63,11 +61,7 @@ export function directDraft(
 }
 
 /** Compares the fields every store returns the same way (optional flags may be absent or false). */
-export function expectSameMessage(
-  actual: Message,
-  expected: Message,
-  what: string
-): void {
+export function expectSameMessage(actual: Message, expected: Message, what: string): void {
   const core = (m: Message) => ({
     messageId: m.messageId,
     conversationId: m.conversationId,

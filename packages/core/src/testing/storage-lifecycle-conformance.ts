@@ -2,11 +2,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { uid } from "./fixtures.js";
 import { directDraft } from "./storage-fixtures.js";
-import {
-  runStorageSuites,
-  type StorageSuite,
-  type StorageSuiteOptions,
-} from "./storage-suite.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 /** The `Storage` lifecycle tests: `ping`, and a `close` that is idempotent and leaves other instances working. */
 export const storageLifecycleSuite: StorageSuite = {
@@ -22,16 +18,9 @@ export const storageLifecycleSuite: StorageSuite = {
       expect(await extra.ping(), "ping() of an open storage").toBe(true);
       await extra.close();
       await extra.close();
-      expect(await storage.ping(), "another instance after one closed").toBe(
-        true
-      );
-      const result = await context.append(
-        directDraft(uid("alice"), uid("bob"))
-      );
-      expect(
-        result.created,
-        "another instance still appends after one closed"
-      ).toBe(true);
+      expect(await storage.ping(), "another instance after one closed").toBe(true);
+      const result = await context.append(directDraft(uid("alice"), uid("bob")));
+      expect(result.created, "another instance still appends after one closed").toBe(true);
     });
   },
 };
@@ -40,12 +29,6 @@ export const storageLifecycleSuite: StorageSuite = {
  * The conformance suite of the `Storage` lifecycle (`ping`, `close`). Runs
  * alone; `storageConformance` runs it with the other storage suites.
  */
-export function storageLifecycleConformance(
-  options: StorageSuiteOptions
-): void {
-  runStorageSuites(
-    `${options.name} lifecycle conformance`,
-    [storageLifecycleSuite],
-    options
-  );
+export function storageLifecycleConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(`${options.name} lifecycle conformance`, [storageLifecycleSuite], options);
 }

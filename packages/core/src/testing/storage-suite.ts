@@ -11,10 +11,9 @@ import type { SuiteOptions } from "./suite-options.js";
 export type StorageCapability = "markMany";
 
 /** How each {@link StorageCapability} is found on an instance. */
-const HAS_CAPABILITY: Record<StorageCapability, (storage: Storage) => boolean> =
-  {
-    markMany: (storage) => typeof storage.cursors.markMany === "function",
-  };
+const HAS_CAPABILITY: Record<StorageCapability, (storage: Storage) => boolean> = {
+  markMany: (storage) => typeof storage.cursors.markMany === "function",
+};
 
 /** Options of `storageConformance` and of each storage contract's own suite. */
 export interface StorageSuiteOptions extends SuiteOptions<Storage> {
@@ -52,11 +51,7 @@ export interface StorageSuiteContext {
    * title, when the adapter {@link StorageSuiteOptions.lacks | lacks} it; failing
    * when the method is absent but not declared missing.
    */
-  itWith(
-    capability: StorageCapability,
-    title: string,
-    body: () => Promise<void>
-  ): void;
+  itWith(capability: StorageCapability, title: string, body: () => Promise<void>): void;
 }
 
 /**
@@ -80,7 +75,7 @@ export interface StorageSuite {
 export function runStorageSuites(
   title: string,
   suites: readonly StorageSuite[],
-  options: StorageSuiteOptions
+  options: StorageSuiteOptions,
 ): void {
   describe(title, () => {
     const instances: Storage[] = [];
@@ -90,8 +85,7 @@ export function runStorageSuites(
     const context: StorageSuiteContext = {
       options,
       get storage(): Storage {
-        if (!first)
-          throw new Error("context.storage is ready in tests and hooks only");
+        if (!first) throw new Error("context.storage is ready in tests and hooks only");
         return first;
       },
       async open() {
@@ -114,23 +108,18 @@ export function runStorageSuites(
         return result;
       },
       async cursorOf(userId, conversationId) {
-        const cursors = await context.storage.cursors.cursors(userId, [
-          conversationId,
-        ]);
+        const cursors = await context.storage.cursors.cursors(userId, [conversationId]);
         return cursors.find((c) => c.conversationId === conversationId);
       },
       itWith(capability, title, body) {
         if (lacks.has(capability)) {
-          it.skip(
-            `${title} [skipped: ${options.name} declares it lacks ${capability}]`,
-            body
-          );
+          it.skip(`${title} [skipped: ${options.name} declares it lacks ${capability}]`, body);
           return;
         }
         it(title, async () => {
           if (!HAS_CAPABILITY[capability](context.storage)) {
             throw new Error(
-              `${options.name} has no ${capability}: implement it, or pass lacks: ["${capability}"] to the suite to skip its tests`
+              `${options.name} has no ${capability}: implement it, or pass lacks: ["${capability}"] to the suite to skip its tests`,
             );
           }
           await body();
@@ -149,8 +138,7 @@ export function runStorageSuites(
       }
     });
 
-    for (const suite of suites)
-      describe(suite.name, () => suite.tests(context));
+    for (const suite of suites) describe(suite.name, () => suite.tests(context));
     options.additionalTests?.(context);
   });
 }

@@ -32,10 +32,7 @@ export interface RateLimiterSuiteOptions {
   /** Names the adapter in the suite's `describe` title. */
   name: string;
   /** A new limiter with this budget. Its keys MUST NOT collide with other limiters' (the suite uses unique keys anyway). */
-  create: (opts: {
-    points: number;
-    durationMs: number;
-  }) => Promise<RateLimiter>;
+  create: (opts: { points: number; durationMs: number }) => Promise<RateLimiter>;
   /** Releases a limiter and what `create` opened for it. */
   destroy?: (limiter: RateLimiter) => Promise<void>;
 }

@@ -67,9 +67,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  * transportBackpressureConformance({ name: "memory", open: async (limits) => { ... } });
  * ```
  */
-export function transportBackpressureConformance(
-  options: TransportBackpressureSuiteOptions
-): void {
+export function transportBackpressureConformance(options: TransportBackpressureSuiteOptions): void {
   describe(`${options.name} transport backpressure conformance`, () => {
     backpressureTests((limits) => options.open(limits));
   });
@@ -81,7 +79,7 @@ export function transportBackpressureConformance(
  * @internal
  */
 export function backpressureTests(
-  openPeer: (limits: BackpressureLimits) => Promise<StalledPeer>
+  openPeer: (limits: BackpressureLimits) => Promise<StalledPeer>,
 ): void {
   const peers: StalledPeer[] = [];
   const open = async (limits: BackpressureLimits) => {
@@ -97,14 +95,13 @@ export function backpressureTests(
   async function sendUntil(
     peer: StalledPeer,
     until: () => boolean,
-    max = 4_000
+    max = 4_000,
   ): Promise<{ sent: number; refused: boolean; maxBuffered: number }> {
     let sent = 0;
     let maxBuffered = 0;
     while (sent < max && !until()) {
       for (let i = 0; i < 8 && !until(); i++) {
-        if (!peer.connection.send(frame(sent)))
-          return { sent, refused: true, maxBuffered };
+        if (!peer.connection.send(frame(sent))) return { sent, refused: true, maxBuffered };
         sent++;
         maxBuffered = Math.max(maxBuffered, peer.connection.bufferedAmount);
       }
@@ -121,7 +118,7 @@ export function backpressureTests(
     });
     const { sent, refused } = await sendUntil(
       peer,
-      () => peer.connection.bufferedAmount >= 256 * 1024
+      () => peer.connection.bufferedAmount >= 256 * 1024,
     );
     expect(refused).toBe(false);
     expect(peer.connection.bufferedAmount).toBeGreaterThanOrEqual(256 * 1024);
@@ -140,14 +137,10 @@ export function backpressureTests(
       message: `all ${sent} frames read`,
       timeoutMs: 20_000,
     });
-    const indexes = peer
-      .received()
-      .map((data) => (JSON.parse(data) as { index: number }).index);
+    const indexes = peer.received().map((data) => (JSON.parse(data) as { index: number }).index);
     expect(indexes).toEqual(Array.from({ length: sent }, (_, i) => i));
     // Room at once when there is room.
-    await expect(peer.connection.waitForDrain!(1024 * 1024)).resolves.toBe(
-      true
-    );
+    await expect(peer.connection.waitForDrain!(1024 * 1024)).resolves.toBe(true);
   });
 
   it("refuses the frame that would pass maxBufferedBytes, closes with 4008, and stays bounded", async () => {
@@ -157,17 +150,12 @@ export function backpressureTests(
       slowClientTimeoutMs: 120_000,
     };
     const peer = await open(limits);
-    const first = await sendUntil(
-      peer,
-      () => peer.connection.bufferedAmount > 0
-    );
+    const first = await sendUntil(peer, () => peer.connection.bufferedAmount > 0);
     expect(first.refused).toBe(false);
     const waiting = peer.connection.waitForDrain!(0);
     const { refused, maxBuffered } = await sendUntil(peer, () => false);
     expect(refused).toBe(true);
-    expect(Math.max(first.maxBuffered, maxBuffered)).toBeLessThanOrEqual(
-      limits.maxBufferedBytes
-    );
+    expect(Math.max(first.maxBuffered, maxBuffered)).toBeLessThanOrEqual(limits.maxBufferedBytes);
     await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
     // Nothing waits forever on a closed connection, and nothing more is sent.
     await expect(waiting).resolves.toBe(false);
@@ -181,10 +169,7 @@ export function backpressureTests(
       maxBufferedBytes: 256 * 1024 * 1024,
       slowClientTimeoutMs: 300,
     });
-    const { refused } = await sendUntil(
-      peer,
-      () => peer.connection.bufferedAmount > 64 * 1024
-    );
+    const { refused } = await sendUntil(peer, () => peer.connection.bufferedAmount > 64 * 1024);
     expect(refused).toBe(false);
     await expect(peer.closed).resolves.toBe(CloseCode.tooSlow);
   });

@@ -134,16 +134,13 @@ export function transportConformance(options: TransportSuiteOptions): void {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 
-    async function listen(
-      limits: BackpressureLimits = ROOMY
-    ): Promise<ListeningTransport> {
+    async function listen(limits: BackpressureLimits = ROOMY): Promise<ListeningTransport> {
       const under = await options.create(limits);
       const server: ServerSide[] = [];
       const clients: TransportTestClient[] = [];
       const listener: TransportListener = {
         async authenticate(token): Promise<Principal> {
-          if (!token.startsWith("valid-"))
-            throw new ImError("unauthorized", "bad token");
+          if (!token.startsWith("valid-")) throw new ImError("unauthorized", "bad token");
           return { userId: token.slice("valid-".length), claims: {} };
         },
         open(connection): ConnectionHandler {
@@ -151,12 +148,7 @@ export function transportConformance(options: TransportSuiteOptions): void {
           const closed = new Promise<CloseInfo>((resolve) => {
             reportClose = resolve;
           });
-          const side: ServerSide = {
-            connection,
-            frames: [],
-            closes: [],
-            closed,
-          };
+          const side: ServerSide = { connection, frames: [], closes: [], closed };
           server.push(side);
           return {
             onFrame: (data) => side.frames.push(data),
@@ -202,69 +194,40 @@ export function transportConformance(options: TransportSuiteOptions): void {
       const signedIn = await at.open({ token: tokenFor("alice") });
       expect(at.server, "one listener.open per connection").toHaveLength(3);
       const ids = at.server.map((side) => side.connection.id);
-      expect(
-        new Set(ids).size,
-        `connection ids ${JSON.stringify(ids)} must be unique`
-      ).toBe(3);
-      expect(
-        anonymous.side.connection.info.principal,
-        "no token, no principal"
-      ).toBeUndefined();
+      expect(new Set(ids).size, `connection ids ${JSON.stringify(ids)} must be unique`).toBe(3);
+      expect(anonymous.side.connection.info.principal, "no token, no principal").toBeUndefined();
       expect(other.side.connection.info.token).toBeUndefined();
-      expect(
-        signedIn.side.connection.info.principal?.userId,
-        "the token's principal"
-      ).toBe("alice");
-      expect(signedIn.side.connection.info.token, "the raw token").toBe(
-        tokenFor("alice")
+      expect(signedIn.side.connection.info.principal?.userId, "the token's principal").toBe(
+        "alice",
       );
+      expect(signedIn.side.connection.info.token, "the raw token").toBe(tokenFor("alice"));
     });
 
     it("refuses a handshake whose token the listener rejects, and opens no connection", async () => {
       const at = await listen();
-      await expect(
-        at.connect({ token: "forged" }),
-        "a refused handshake"
-      ).rejects.toBeDefined();
+      await expect(at.connect({ token: "forged" }), "a refused handshake").rejects.toBeDefined();
       await at.open();
-      expect(
-        at.server,
-        "only the good connection reached the listener"
-      ).toHaveLength(1);
+      expect(at.server, "only the good connection reached the listener").toHaveLength(1);
     });
 
     it("carries text frames both ways, in order and intact (unicode, 15 KB frames)", async () => {
       const at = await listen();
       const { client, side } = await at.open();
       const frames = Array.from({ length: 50 }, (_, i) =>
-        JSON.stringify({
-          type: "t",
-          i,
-          text: i % 10 === 9 ? "長".repeat(5_000) : `é 😀 ${i}`,
-        })
+        JSON.stringify({ type: "t", i, text: i % 10 === 9 ? "長".repeat(5_000) : `é 😀 ${i}` }),
       );
       for (const frame of frames) client.send(frame);
       await eventually(() => expect(side.frames).toHaveLength(frames.length), {
         message: "the server to read every client frame",
       });
-      expect(side.frames, "client to server, in order, byte for byte").toEqual(
-        frames
-      );
+      expect(side.frames, "client to server, in order, byte for byte").toEqual(frames);
       for (const frame of frames) {
-        expect(side.connection.send(frame), "send on an open connection").toBe(
-          true
-        );
+        expect(side.connection.send(frame), "send on an open connection").toBe(true);
       }
-      await eventually(
-        () => expect(client.received()).toHaveLength(frames.length),
-        {
-          message: "the client to read every server frame",
-        }
-      );
-      expect(
-        client.received(),
-        "server to client, in order, byte for byte"
-      ).toEqual(frames);
+      await eventually(() => expect(client.received()).toHaveLength(frames.length), {
+        message: "the client to read every server frame",
+      });
+      expect(client.received(), "server to client, in order, byte for byte").toEqual(frames);
     });
 
     it("bufferedAmount falls back to 0 once a reading client has every frame", async () => {
@@ -274,7 +237,7 @@ export function transportConformance(options: TransportSuiteOptions): void {
       for (let i = 0; i < 64; i++) side.connection.send(frame);
       expect(
         side.connection.bufferedAmount,
-        "bufferedAmount is a byte count"
+        "bufferedAmount is a byte count",
       ).toBeGreaterThanOrEqual(0);
       await eventually(() => expect(client.received()).toHaveLength(64), {
         message: "the client to read 64 frames",
@@ -283,10 +246,7 @@ export function transportConformance(options: TransportSuiteOptions): void {
         message: "bufferedAmount to fall to 0",
       });
       if (side.connection.waitForDrain) {
-        await expect(
-          side.connection.waitForDrain(0),
-          "room at once"
-        ).resolves.toBe(true);
+        await expect(side.connection.waitForDrain(0), "room at once").resolves.toBe(true);
       }
     });
 
@@ -299,16 +259,13 @@ export function transportConformance(options: TransportSuiteOptions): void {
         code: 4001,
         reason: "bye now",
       });
-      await eventually(() => expect(side.closes).toHaveLength(1), {
-        message: "onClose",
-      });
+      await eventually(() => expect(side.closes).toHaveLength(1), { message: "onClose" });
       expect(side.closes[0]?.code, "the code onClose reports").toBe(4001);
       expect(side.connection.send("{}"), "send after close").toBe(false);
       if (side.connection.waitForDrain) {
-        await expect(
-          side.connection.waitForDrain(0),
-          "waitForDrain after close"
-        ).resolves.toBe(false);
+        await expect(side.connection.waitForDrain(0), "waitForDrain after close").resolves.toBe(
+          false,
+        );
       }
       client.close(4003);
       await settle(50);
@@ -319,14 +276,10 @@ export function transportConformance(options: TransportSuiteOptions): void {
       const at = await listen();
       const { client, side } = await at.open();
       client.close(4004);
-      await eventually(() => expect(side.closes).toHaveLength(1), {
-        message: "onClose",
-      });
+      await eventually(() => expect(side.closes).toHaveLength(1), { message: "onClose" });
       expect(side.closes[0]?.code, "the client's close code").toBe(4004);
       await expect(client.closed.then((c) => c.code)).resolves.toBe(4004);
-      expect(side.connection.send("{}"), "send after the client closed").toBe(
-        false
-      );
+      expect(side.connection.send("{}"), "send after the client closed").toBe(false);
     });
 
     it("close(code) closes every open connection with that code, and is idempotent", async () => {
@@ -341,7 +294,7 @@ export function transportConformance(options: TransportSuiteOptions): void {
       ] as const) {
         await expect(
           peer.client.closed.then((c) => c.code),
-          `the ${name} client's close code`
+          `the ${name} client's close code`,
         ).resolves.toBe(4005);
         await eventually(() => expect(peer.side.closes).toHaveLength(1), {
           message: `onClose of the ${name} connection`,

@@ -11,7 +11,5 @@ import { randomBytes } from "node:crypto";
  * ```
  */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString(
-    "hex"
-  )}`;
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
 }

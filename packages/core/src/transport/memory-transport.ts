@@ -97,10 +97,7 @@ export class MemoryClient {
    * Resolves with the first frame that matches and was not returned by an
    * earlier `next`, waiting for it if needed; rejects after `timeoutMs`.
    */
-  next<T extends ServerFrame = ServerFrame>(
-    matcher?: FrameMatcher,
-    timeoutMs = 5_000
-  ): Promise<T> {
+  next<T extends ServerFrame = ServerFrame>(matcher?: FrameMatcher, timeoutMs = 5_000): Promise<T> {
     const match = toPredicate(matcher);
     for (let i = 0; i < this.frames.length; i++) {
       if (!this.taken.has(i) && match(this.frames[i]!)) {
@@ -118,11 +115,7 @@ export class MemoryClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new Error(
-            `no frame matching ${String(matcher)} within ${timeoutMs} ms`
-          )
-        );
+        reject(new Error(`no frame matching ${String(matcher)} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -177,9 +170,7 @@ export class MemoryClient {
   }
 }
 
-function toPredicate(
-  matcher: FrameMatcher | undefined
-): (frame: ServerFrame) => boolean {
+function toPredicate(matcher: FrameMatcher | undefined): (frame: ServerFrame) => boolean {
   if (matcher === undefined) return () => true;
   if (typeof matcher === "string") return (frame) => frame.type === matcher;
   return matcher;
@@ -193,16 +184,13 @@ class MemoryConnection implements TransportConnection {
   private readonly queue: string[] = [];
   private queuedBytes = 0;
   private slowTimer: ReturnType<typeof setTimeout> | undefined;
-  private drainWaiters: Array<{
-    maxBytes: number;
-    resolve: (drained: boolean) => void;
-  }> = [];
+  private drainWaiters: Array<{ maxBytes: number; resolve: (drained: boolean) => void }> = [];
 
   constructor(
     readonly id: string,
     readonly info: ConnectionInfo,
     private readonly limits: MemoryLimits,
-    private readonly onGone: (connection: MemoryConnection) => void
+    private readonly onGone: (connection: MemoryConnection) => void,
   ) {
     this.client = new MemoryClient(this);
   }
@@ -246,12 +234,8 @@ class MemoryConnection implements TransportConnection {
       this.client.receive(data);
     }
     if (this.queuedBytes <= this.limits.highWaterMark) this.clearSlow();
-    const ready = this.drainWaiters.filter(
-      (w) => this.queuedBytes <= w.maxBytes
-    );
-    this.drainWaiters = this.drainWaiters.filter(
-      (w) => this.queuedBytes > w.maxBytes
-    );
+    const ready = this.drainWaiters.filter((w) => this.queuedBytes <= w.maxBytes);
+    this.drainWaiters = this.drainWaiters.filter((w) => this.queuedBytes > w.maxBytes);
     for (const waiter of ready) waiter.resolve(true);
     return delivered;
   }
@@ -275,10 +259,7 @@ class MemoryConnection implements TransportConnection {
     this.slowTimer = setTimeout(() => {
       this.slowTimer = undefined;
       if (this.queuedBytes > this.limits.highWaterMark) {
-        this.close(
-          CloseCode.tooSlow,
-          "too slow: reads slower than it is sent to"
-        );
+        this.close(CloseCode.tooSlow, "too slow: reads slower than it is sent to");
       }
     }, this.limits.slowClientTimeoutMs);
     this.slowTimer.unref?.();
@@ -315,25 +296,16 @@ export class MemoryTransport implements Transport {
   async connect(options: MemoryConnectOptions = {}): Promise<MemoryClient> {
     const listener = this.listener;
     if (!listener)
-      throw new ImError(
-        "unavailable",
-        "[lucky-im] [core] memory transport is not listening"
-      );
-    const info: ConnectionInfo = {
-      remoteAddress: options.remoteAddress ?? "memory",
-    };
+      throw new ImError("unavailable", "[lucky-im] [core] memory transport is not listening");
+    const info: ConnectionInfo = { remoteAddress: options.remoteAddress ?? "memory" };
     if (options.deviceId !== undefined) info.deviceId = options.deviceId;
-    if (options.deviceClass !== undefined)
-      info.deviceClass = options.deviceClass;
+    if (options.deviceClass !== undefined) info.deviceClass = options.deviceClass;
     if (options.token !== undefined) {
       info.principal = await listener.authenticate(options.token);
       info.token = options.token;
     }
-    const connection = new MemoryConnection(
-      `m${++this.counter}`,
-      info,
-      this.limits,
-      (c) => this.open.delete(c)
+    const connection = new MemoryConnection(`m${++this.counter}`, info, this.limits, (c) =>
+      this.open.delete(c),
     );
     this.open.add(connection);
     connection.client.handler = listener.open(connection);
@@ -346,25 +318,18 @@ export class MemoryTransport implements Transport {
   }
 
   async close(code: number = CloseCode.goingAway): Promise<void> {
-    for (const connection of [...this.open])
-      connection.close(code, "server closing");
+    for (const connection of [...this.open]) connection.close(code, "server closing");
     this.listener = undefined;
     // Let the engine see every close before close() resolves.
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-function withoutUndefined(
-  options: MemoryTransportOptions
-): MemoryTransportOptions {
-  return Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined)
-  );
+function withoutUndefined(options: MemoryTransportOptions): MemoryTransportOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 /** Creates an in-memory transport (tests, or an engine embedded without sockets). */
-export function createMemoryTransport(
-  options: MemoryTransportOptions = {}
-): MemoryTransport {
+export function createMemoryTransport(options: MemoryTransportOptions = {}): MemoryTransport {
   return new MemoryTransport(options);
 }

@@ -9,11 +9,9 @@ describe("TurnBatch", () => {
         batches.push([...items]);
         return items.map((n) => `#${n}`);
       },
-      { maxBatch: 4, maxInFlight: 8 }
+      { maxBatch: 4, maxInFlight: 8 },
     );
-    const answers = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map((n) => reads.submit(n))
-    );
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => reads.submit(n)));
     expect(answers).toEqual(["#1", "#2", "#3", "#4", "#5", "#6"]);
     expect(batches).toEqual([
       [1, 2, 3, 4],
@@ -30,16 +28,14 @@ describe("TurnBatch", () => {
         await new Promise<void>((resolve) => release.push(resolve));
         return items.map((n) => n * 10);
       },
-      { maxBatch: 100, maxInFlight: 1 }
+      { maxBatch: 100, maxInFlight: 1 },
     );
     const first = reads.submit(1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([[1]]);
     const later = [2, 3, 4].map((n) => reads.submit(n));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(batches, "nothing leaves while the one allowed batch runs").toEqual([
-      [1],
-    ]);
+    expect(batches, "nothing leaves while the one allowed batch runs").toEqual([[1]]);
     release.shift()!();
     expect(await first).toBe(10);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -56,27 +52,22 @@ describe("TurnBatch", () => {
         if (calls === 1) throw new Error("down");
         return items;
       },
-      { maxBatch: 10, maxInFlight: 1 }
+      { maxBatch: 10, maxInFlight: 1 },
     );
     const failed = await Promise.allSettled([reads.submit(1), reads.submit(2)]);
-    expect(
-      failed.map((s) => (s.status === "rejected" ? String(s.reason) : s.value))
-    ).toEqual(["Error: down", "Error: down"]);
+    expect(failed.map((s) => (s.status === "rejected" ? String(s.reason) : s.value))).toEqual([
+      "Error: down",
+      "Error: down",
+    ]);
     expect(await reads.submit(3)).toBe(3);
   });
 
   it("a batch answering too few results rejects the reads left without one", async () => {
-    const reads = new TurnBatch<number, number>(
-      async (items) => items.slice(0, 1),
-      {
-        maxBatch: 10,
-        maxInFlight: 1,
-      }
-    );
-    const settled = await Promise.allSettled([
-      reads.submit(1),
-      reads.submit(2),
-    ]);
+    const reads = new TurnBatch<number, number>(async (items) => items.slice(0, 1), {
+      maxBatch: 10,
+      maxInFlight: 1,
+    });
+    const settled = await Promise.allSettled([reads.submit(1), reads.submit(2)]);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
   });
 
@@ -87,7 +78,7 @@ describe("TurnBatch", () => {
         batches.push(items);
         return items.map((ids) => ids.length);
       },
-      { maxBatch: 5, sizeOf: (ids) => ids.length }
+      { maxBatch: 5, sizeOf: (ids) => ids.length },
     );
     const first = lookups.submit(["a", "b", "c"]);
     const second = lookups.submit(["d", "e"]); // 5 ids: leaves at once
@@ -99,9 +90,7 @@ describe("TurnBatch", () => {
     ]);
     const third = lookups.submit(["f", "g", "h", "i", "j", "k"]); // larger than maxBatch: alone
     const fourth = lookups.submit(["l"]);
-    expect(await Promise.all([first, second, third, fourth])).toEqual([
-      3, 2, 6, 1,
-    ]);
+    expect(await Promise.all([first, second, third, fourth])).toEqual([3, 2, 6, 1]);
     expect(batches).toEqual([
       [
         ["a", "b", "c"],
@@ -119,7 +108,7 @@ describe("TurnBatch", () => {
         batches.push(items);
         return items.map((n) => n * 10);
       },
-      { maxBatch: 10, windowMs: 60_000 }
+      { maxBatch: 10, windowMs: 60_000 },
     );
     const first = commits.submit(1);
     await new Promise((resolve) => setImmediate(resolve));

@@ -64,7 +64,7 @@ export class TurnBatch<I, O> {
    */
   constructor(
     private readonly run: (items: I[]) => Promise<readonly O[]>,
-    private readonly options: TurnBatchOptions<I>
+    private readonly options: TurnBatchOptions<I>,
   ) {
     this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
     this.sizeOf = options.sizeOf ?? (() => 1);
@@ -108,12 +108,7 @@ export class TurnBatch<I, O> {
   }
 
   private schedule(): void {
-    if (
-      this.scheduled ||
-      this.waiting.length === 0 ||
-      this.inFlight >= this.maxInFlight
-    )
-      return;
+    if (this.scheduled || this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     const { windowMs } = this.options;
     if (windowMs === undefined) {
@@ -154,10 +149,7 @@ export class TurnBatch<I, O> {
     }
     batch.forEach((waiter, i) => {
       if (i < results.length) waiter.resolve(results[i] as O);
-      else
-        waiter.reject(
-          new Error("[lucky-im] [core] a batched call lost its result")
-        );
+      else waiter.reject(new Error("[lucky-im] [core] a batched call lost its result"));
     });
   }
 }
