@@ -39,6 +39,7 @@ import { createChatMetrics } from "./metrics.js";
 import { createChatPush } from "./push.js";
 import { bearerAuthenticator, type RouteContext } from "./route-context.js";
 import { registerAccountRoutes } from "./routes/account-routes.js";
+import { registerAdminRoutes } from "./routes/admin-routes.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerContactRoutes } from "./routes/contact-routes.js";
 import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
@@ -49,6 +50,7 @@ import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
+import { registerReportRoutes } from "./routes/report-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
 import { registerServerSendRoutes } from "./routes/server-send-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
@@ -284,6 +286,12 @@ export async function createChatServer(
       transport,
       authenticator: auth.authenticator,
       nodeId,
+      // Admins: the users named in `adminUsernames`.
+      isAdmin: async (userId) => {
+        if (config.adminUsernames.length === 0) return false;
+        const user = await auth.getUser(userId);
+        return user !== undefined && config.adminUsernames.includes(user.username);
+      },
       ...(storage ? { storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
@@ -388,6 +396,8 @@ export async function createChatServer(
       registerWebhookRoutes(http, webhooks, config.metricsToken);
     }
     registerServerSendRoutes(http, ctx, backends.limiterFactory);
+    registerAdminRoutes(http, ctx);
+    registerReportRoutes(http, ctx);
     await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 

@@ -377,6 +377,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   searchLimitPerMinute: number;
   /**
+   * Usernames of the admins (`/admin` routes and page, `im.admin`).
+   * @default [] (`LUCKY_IM_ADMIN_USERNAMES`, comma-separated)
+   */
+  adminUsernames: readonly string[];
+  /**
    * log2 of the scrypt cost of password hashes: 17 is OWASP's minimum. Lower it only in tests.
    * @default 17 (`LUCKY_IM_PASSWORD_HASH_LOG_N`)
    */

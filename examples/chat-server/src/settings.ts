@@ -439,6 +439,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "registrations per address per hour",
   }),
   setting({
+    key: "adminUsernames",
+    env: "LUCKY_IM_ADMIN_USERNAMES",
+    schema: Type.Array(nonEmpty),
+    default: [],
+    doc: "usernames of the admins (`/admin` routes and page)",
+  }),
+  setting({
     key: "searchLimitPerMinute",
     env: "LUCKY_IM_SEARCH_LIMIT",
     schema: atLeast(),

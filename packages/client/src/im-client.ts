@@ -674,6 +674,16 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       );
       return;
     }
+    if (code === CloseCode.suspended) {
+      // An admin suspended or banned the user: reconnecting would be refused the same way.
+      this.safeEmit("disconnect", { code, reason, willReconnect: false });
+      this.fail(
+        new ImClientError("forbidden", `${PREFIX} the user is suspended (4403): ${reason}`, {
+          closeCode: code,
+        }),
+      );
+      return;
+    }
     if (code === CloseCode.unauthorized) {
       this.authFailures++;
       if (!this.connectOptions?.getToken || this.authFailures > this.maxAuthRetries) {

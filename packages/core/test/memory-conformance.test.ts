@@ -4,6 +4,7 @@ import {
   conversationSettingsConformance,
   groupJoinConformance,
   messageChangeConformance,
+  moderationStoreConformance,
   presenceConformance,
   profileStoreConformance,
   rateLimiterConformance,
@@ -35,6 +36,7 @@ const peopleStorage = {
 contactStoreConformance(peopleStorage);
 profileStoreConformance(peopleStorage);
 conversationSettingsConformance(peopleStorage);
+moderationStoreConformance(peopleStorage);
 const changeBackend = createMemoryStorageBackend();
 messageChangeConformance({
   name: "memory",

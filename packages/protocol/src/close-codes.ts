@@ -19,6 +19,11 @@ export const CloseCode = {
   tooSlow: 4008,
   /** Unauthorized: no, bad, expired or revoked token. */
   unauthorized: 4401,
+  /**
+   * The user is suspended or banned by an admin: their sessions are closed and new ones
+   * refused until the suspension ends. Do not reconnect on your own.
+   */
+  suspended: 4403,
   /** Authentication did not happen within `authTimeoutMs`. */
   authTimeout: 4408,
   /** Session replaced by a newer one (single-session policy). */

@@ -398,6 +398,8 @@ export const RecalledFrameSchema = Type.Object({
   conversationId: Type.String(),
   seq: Type.Integer(),
   by: Type.String(),
+  /** Addition: `admin` when an admin removed the message (`by` is then the admin). */
+  reason: Type.Optional(Type.Literal("admin")),
 });
 /** JSON Schema (TypeBox) of the server's `typing` frame. */
 export const TypingNoticeFrameSchema = Type.Object({

@@ -88,6 +88,9 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     group_join_tickets: ref("group_join_tickets"),
     group_invite_links: ref("group_invite_links"),
     group_invite_link_uses: ref("group_invite_link_uses"),
+    suspensions: ref("suspensions"),
+    moderation_reports: ref("moderation_reports"),
+    moderation_audit: ref("moderation_audit"),
   };
 }
 

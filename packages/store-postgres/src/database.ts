@@ -253,6 +253,19 @@ export interface GroupInviteLinkUseTable {
   user_id: string;
 }
 
+/** Moderation tables (migration 0006): read with raw SQL only. */
+export interface SuspensionTable {
+  user_id: string;
+}
+/** See {@link SuspensionTable}. */
+export interface ModerationReportTable {
+  id: string;
+}
+/** See {@link SuspensionTable}. */
+export interface ModerationAuditTable {
+  id: string;
+}
+
 /** The database as kysely sees it (unqualified names; the schema comes from `withSchema`). */
 export interface Database {
   conversations: ConversationTable;
@@ -277,4 +290,7 @@ export interface Database {
   group_join_tickets: GroupJoinTicketTable;
   group_invite_links: GroupInviteLinkTable;
   group_invite_link_uses: GroupInviteLinkUseTable;
+  suspensions: SuspensionTable;
+  moderation_reports: ModerationReportTable;
+  moderation_audit: ModerationAuditTable;
 }

@@ -422,6 +422,72 @@ function migrations(schema: string): Record<string, Migration> {
           .execute();
       },
     },
+    "0008_moderation": {
+      // Suspensions and bans, user reports, and the audit log of admin actions.
+      async up(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        await s
+          .createTable("suspensions")
+          .addColumn("user_id", "text", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('suspend', 'ban')`))
+          .addColumn("reason", "text")
+          .addColumn("by_id", "text", (c) => c.notNull())
+          .addColumn("created_at", "timestamptz", (c) => c.notNull())
+          .addColumn("expires_at", "timestamptz")
+          .execute();
+        await s
+          .createTable("moderation_reports")
+          .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+          .addColumn("reporter_id", "text", (c) => c.notNull())
+          .addColumn("target_kind", "text", (c) =>
+            c.notNull().check(sql`target_kind in ('message', 'user')`),
+          )
+          .addColumn("target_user_id", "text", (c) => c.notNull())
+          .addColumn("message_id", "text")
+          .addColumn("conversation_id", "text")
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("created_at", "timestamptz", (c) => c.notNull())
+          .addColumn("status", "text", (c) =>
+            c.notNull().check(sql`status in ('open', 'resolved', 'dismissed')`),
+          )
+          .addColumn("resolved_by", "text")
+          .addColumn("resolved_at", "timestamptz")
+          .addColumn("resolution", "text")
+          .execute();
+        // Admins page the open reports first.
+        await s
+          .createIndex("moderation_reports_status_idx")
+          .on("moderation_reports")
+          .columns(["status", "id"])
+          .execute();
+        await s
+          .createTable("moderation_audit")
+          .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+          .addColumn("actor_id", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target_kind", "text", (c) => c.notNull())
+          .addColumn("target_id", "text", (c) => c.notNull())
+          .addColumn("details", "jsonb")
+          .addColumn("at", "timestamptz", (c) => c.notNull())
+          .execute();
+        await s
+          .createIndex("moderation_audit_actor_idx")
+          .on("moderation_audit")
+          .columns(["actor_id", "id"])
+          .execute();
+        await s
+          .createIndex("moderation_audit_target_idx")
+          .on("moderation_audit")
+          .columns(["target_id", "id"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        for (const table of ["moderation_audit", "moderation_reports", "suspensions"]) {
+          await s.dropTable(table).ifExists().execute();
+        }
+      },
+    },
   };
 }
 

@@ -26,6 +26,7 @@ import { createPostgresGroupJoinStore } from "./postgres-group-join-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageChangeStore } from "./postgres-message-change-store.js";
 import { createPostgresMessageStore } from "./postgres-message-store.js";
+import { createPostgresModerationStore } from "./postgres-moderation-store.js";
 import { createPostgresOutboxStore } from "./postgres-outbox-store.js";
 import { createPostgresProfileStore } from "./postgres-profile-store.js";
 import type { PostgresStoreOptions } from "./postgres-store-options.js";
@@ -199,6 +200,7 @@ export async function createPostgresStoreWithFaults(
     contacts: createPostgresContactStore(ctx),
     profiles: createPostgresProfileStore(ctx),
     conversationSettings: createPostgresConversationSettingsStore(ctx),
+    moderation: createPostgresModerationStore(ctx),
 
     async ping() {
       if (closed) return false;

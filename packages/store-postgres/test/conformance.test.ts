@@ -3,6 +3,7 @@ import {
   conversationSettingsConformance,
   groupJoinConformance,
   messageChangeConformance,
+  moderationStoreConformance,
   profileStoreConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -49,6 +50,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   contactStoreConformance(people);
   profileStoreConformance(people);
   conversationSettingsConformance(people);
+  moderationStoreConformance(people);
 
   // Its own schema: it claims change outbox entries, which the storage suite's outbox tests do not expect.
   messageChangeConformance({

@@ -16,6 +16,7 @@ import { createSqliteGroupJoinStore } from "./sqlite-group-join-store.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
 import { createSqliteMessageChangeStore } from "./sqlite-message-change-store.js";
 import { createSqliteMessageStore } from "./sqlite-message-store.js";
+import { createSqliteModerationStore } from "./sqlite-moderation-store.js";
 import { createSqliteOutboxStore } from "./sqlite-outbox-store.js";
 import { createSqliteProfileStore } from "./sqlite-profile-store.js";
 import type { SqliteStoreOptions } from "./sqlite-store-options.js";
@@ -150,6 +151,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     contacts: createSqliteContactStore(ctx),
     profiles: createSqliteProfileStore(ctx),
     conversationSettings: createSqliteConversationSettingsStore(ctx),
+    moderation: createSqliteModerationStore(ctx),
 
     async ping() {
       if (closed) return false;

@@ -4,6 +4,7 @@ import {
   conversationSettingsConformance,
   groupJoinConformance,
   messageChangeConformance,
+  moderationStoreConformance,
   profileStoreConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -36,6 +37,7 @@ describe("store-sqlite", () => {
   contactStoreConformance(people);
   profileStoreConformance(people);
   conversationSettingsConformance(people);
+  moderationStoreConformance(people);
   // Its own file: it claims change outbox entries, which the storage suite's outbox tests do not expect.
   messageChangeConformance({
     name: "sqlite",

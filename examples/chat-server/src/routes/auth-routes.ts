@@ -39,6 +39,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
   app.post<{ Body: LoginBody }>("/auth/login", { schema: { body: LoginBody } }, async (request) => {
     const tokens = await auth.login(request.body, { ip: request.ip });
+    // A suspended user may not log in (their WebSocket would be refused with 4403 anyway).
+    const suspension = await ctx.im.admin.suspensionOf(tokens.userId);
+    if (suspension) {
+      await auth.logout({ refreshToken: tokens.refreshToken, userId: tokens.userId });
+      throw httpError("forbidden", "this account is suspended");
+    }
     return {
       userId: tokens.userId,
       accessToken: tokens.accessToken,

@@ -5,6 +5,7 @@ import type { GroupJoinStore } from "./group-join-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { MessageChangeStore } from "./message-change-store.js";
 import type { MessageStore } from "./message-store.js";
+import type { ModerationStore } from "./moderation-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 import type { ProfileStore } from "./profile-store.js";
 
@@ -32,6 +33,8 @@ export interface Storage {
   profiles: ProfileStore;
   /** Per-user conversation settings (pin, mute, archive, mark unread), kept with the cursors. */
   conversationSettings: ConversationSettingsStore;
+  /** Suspensions and bans, user reports and the audit log of admin actions. */
+  moderation: ModerationStore;
   /**
    * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`
    * when entries may have become due, so the relay need not wait for its next poll. Returns

@@ -1,6 +1,7 @@
 import type { ServerFrame } from "../protocol/schemas.js";
 import type { Message } from "./message.js";
 import type { MessageChange } from "./message-change.js";
+import type { NodeStats } from "./node-stats.js";
 
 /**
  * What one node sends another through the broker: work for the sessions the
@@ -107,6 +108,18 @@ export type ControlMessage =
       userId: string;
       /** Of which conversation. */
       conversationId: string;
+    }
+  | {
+      /** A user was suspended or their suspension lifted: drop what nodes cached of it. */
+      type: "suspension_changed";
+      /** Whose suspension. */
+      userId: string;
+    }
+  | {
+      /** A node's periodic counters, for the admin stats of every node. */
+      type: "node_stats";
+      /** The counters. */
+      stats: NodeStats;
     }
   | {
       /** An application message. */

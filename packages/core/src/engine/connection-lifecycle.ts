@@ -16,6 +16,7 @@ import type { EngineCore } from "./engine-core.js";
 import { dispatchFrame } from "./frame-handlers.js";
 import type { PresenceAnnouncer } from "./presence-events.js";
 import { Session } from "./session.js";
+import type { SuspensionCache } from "./suspension-cache.js";
 
 /** What a user id may look like (the `sub` of a token): it becomes part of conversation ids. */
 const USER_ID = /^[^\s:]{1,128}$/;
@@ -25,6 +26,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** What {@link ConnectionLifecycle} works with besides the engine core. */
 export interface ConnectionLifecycleDeps {
+  /** Whether a user is suspended (new sessions of a suspended user are refused with 4403). */
+  suspensions: Pick<SuspensionCache, "get">;
   /** Checks tokens (first `auth`, renewals, and the transport's upgrade-time check). */
   authenticator: Authenticator;
   /** The host's limiter; undefined: the engine counts frames itself, synchronously. */
@@ -275,6 +278,11 @@ export class ConnectionLifecycle {
       session.connection.close(CloseCode.unauthorized, "token expired");
       return;
     }
+    if (await this.isSuspended(principal.userId)) {
+      session.connection.close(CloseCode.suspended, "suspended");
+      return;
+    }
+    if (session.isClosed) return;
     const { info: connectionInfo } = session.connection;
     session.principal = principal;
     const deviceId = principal.deviceId ?? device?.id ?? connectionInfo.deviceId;
@@ -310,6 +318,16 @@ export class ConnectionLifecycle {
     if (firstHere) void this.deps.presenceEvents.changed(principal.userId, true);
     const queued = session.queuedFrames.splice(0);
     for (const data of queued) this.onFrame(session, data);
+  }
+
+  /** Whether the user is suspended; a store failure lets the user in (and is reported). */
+  private async isSuspended(userId: string): Promise<boolean> {
+    try {
+      return (await this.deps.suspensions.get(userId)) !== undefined;
+    } catch (error) {
+      this.core.errors.report(error, "reading a suspension");
+      return false;
+    }
   }
 
   /** Answers `ready` (after the first `auth`, and after each renewal). */

@@ -173,6 +173,24 @@ export class GroupService implements GroupOperations {
     return removed;
   }
 
+  /**
+   * An admin of the service (not of the group) removes a member: `not_found` when the group
+   * or the member does not exist, `conflict` for the owner. Members hear `member_removed`.
+   *
+   * @internal `im.admin.removeMember` calls it after checking the admin.
+   */
+  async removeAsServiceAdmin(groupId: string, adminId: string, userId: string): Promise<void> {
+    const group = await this.requireGroup(groupId);
+    const target = group.members.find((m) => m.userId === userId);
+    if (!target) throw new ImError("not_found", `${userId} is not a member of group ${groupId}`);
+    if (target.role === "owner")
+      throw new ImError("conflict", "the owner cannot be removed; transfer ownership first");
+    const audience = memberIdsOf(group);
+    const removed = await this.core.storage.groups.removeMembers(groupId, [userId]);
+    if (removed.length > 0)
+      await this.announce(groupId, "member_removed", removed, adminId, audience);
+  }
+
   /** A member leaves. The owner must transfer ownership first (conflict). */
   async leave(groupId: string, userId: string): Promise<void> {
     const group = await this.requireGroup(groupId);

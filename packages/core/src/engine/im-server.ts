@@ -14,6 +14,8 @@ import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
 import { newId } from "../util/ids.js";
+import type { AdminOperations } from "./admin-operations.js";
+import { AdminService } from "./admin-service.js";
 import { ChangeSettlement } from "./change-settlement.js";
 import { ConnectionLifecycle } from "./connection-lifecycle.js";
 import { consoleLogger } from "./console-logger.js";
@@ -32,6 +34,7 @@ import { GroupService } from "./group-service.js";
 import { InflightTasks } from "./inflight-tasks.js";
 import { type MessageSearchOptions, searchMessages } from "./message-search.js";
 import { MessageSettlement } from "./message-settlement.js";
+import { NodeStatsBoard } from "./node-stats-board.js";
 import {
   DEFAULT_LIMITS,
   type ImLimits,
@@ -61,6 +64,7 @@ import {
 import { SessionRegistry } from "./session-registry.js";
 import { SettingsCache } from "./settings-cache.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
+import { SuspensionCache } from "./suspension-cache.js";
 import { UnsolicitedLimits } from "./unsolicited-limits.js";
 
 const ALL_BODY_TYPES: MessageBodyType[] = [
@@ -128,6 +132,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   readonly profiles: ProfileOperations;
   /** Users' own conversation settings (pin, mute, archive, mark unread), for the host application. */
   readonly conversationSettings: ConversationSettingsOperations;
+  /** Admin and moderation: suspensions, forced logouts, removals, stats, reports and the audit log. */
+  readonly admin: AdminOperations;
 
   private readonly core: EngineCore;
   private readonly transport: Transport;
@@ -139,6 +145,10 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly relay: OutboxRelay;
   private readonly presenceEvents: PresenceEvents;
   private readonly settingsCache: SettingsCache;
+  private readonly suspensions: SuspensionCache;
+  private readonly statsBoard: NodeStatsBoard;
+  private readonly adminStatsIntervalMs: number;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
   /** The host's limiter, closed with the node. */
   private readonly rateLimiter: RateLimiter | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -290,7 +300,18 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       conversationSettings,
     };
     this.core = core;
+    this.suspensions = new SuspensionCache(storage.moderation, {
+      ttlMs: options.suspensionCacheMs ?? 10_000,
+      maxEntries: options.suspensionCacheSize ?? 100_000,
+    });
+    this.adminStatsIntervalMs = options.adminStatsIntervalMs ?? 10_000;
+    this.statsBoard = new NodeStatsBoard(this.nodeId, this.adminStatsIntervalMs, () => ({
+      connections: this.connections.size,
+      sessions: registry.size,
+      messagesStored: stats.messagesStored,
+    }));
     this.connections = new ConnectionLifecycle(core, {
+      suspensions: this.suspensions,
       authenticator: options.authenticator,
       rateLimiter,
       rateLimitByUser: options.rateLimitScope === "user",
@@ -299,6 +320,21 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     });
     this.groups = new GroupService(core);
     this.contacts = new ContactService(core);
+    const groupService = this.groups as GroupService;
+    this.admin = new AdminService(core, {
+      isAdmin: options.isAdmin,
+      adminClaim: options.adminClaim === null ? undefined : (options.adminClaim ?? "admin"),
+      suspensions: this.suspensions,
+      statsBoard: this.statsBoard,
+      reportLimiter: createMemoryRateLimiter({
+        points: limits.reportsPerWindow,
+        durationMs: limits.reportWindowMs,
+        keyPrefix: "report",
+      }),
+      kick: (userId, code, reason) => this.kick(userId, { code, reason }),
+      removeMember: (groupId, adminId, userId) =>
+        groupService.removeAsServiceAdmin(groupId, adminId, userId),
+    });
     this.relay = new OutboxRelay({
       outbox: storage.outbox,
       // Messages and changes (docs/protocol.md §13.1): both are stored promises to publish.
@@ -353,6 +389,9 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         .catch((error: unknown) => this.core.errors.report(error, "presence heartbeat"));
     }, this.presenceHeartbeatMs);
     this.heartbeatTimer.unref?.();
+    this.publishStats();
+    this.statsTimer = setInterval(() => this.publishStats(), this.adminStatsIntervalMs);
+    this.statsTimer.unref?.();
     delivery.start();
     this.relay.start();
     this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
@@ -601,6 +640,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         if (fromNodeId !== this.nodeId)
           this.settingsCache.invalidate(message.userId, message.conversationId);
         return;
+      case "suspension_changed":
+        this.suspensions.invalidate(message.userId);
+        return;
+      case "node_stats":
+        this.statsBoard.record(message.stats);
+        return;
       case "custom":
         return;
     }
@@ -621,11 +666,20 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       .catch((error: unknown) => this.core.errors.report(error, "checking a presence watch"));
   }
 
+  /** Samples this node's load and broadcasts it for the admin stats of every node. */
+  private publishStats(): void {
+    const own = this.statsBoard.tick();
+    this.core.broker
+      .broadcast({ type: "node_stats", stats: own })
+      .catch((error: unknown) => this.core.errors.report(error, "broadcasting node stats"));
+  }
+
   private async shutdown(): Promise<void> {
     const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "closing";
     this.connections.stopAccepting();
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.statsTimer);
     await this.relay.stop();
     await this.stopOutboxWake?.();
     if (wasRunning) await this.transport.close(CloseCode.goingAway);

@@ -267,6 +267,21 @@ export interface ImLimits {
    * @default 16
    */
   broadcastConcurrency: number;
+   * Longest reason of a suspension, a report or a report's resolution, in characters
+   * (at most `MODERATION_STORE_LIMITS.maxTextLength`).
+   * @default 500
+   */
+  maxModerationReasonLength: number;
+  /**
+   * Reports (`im.admin.report`) one user may make per `reportWindowMs` on a node; more is `rate_limited`.
+   * @default 10
+   */
+  reportsPerWindow: number;
+  /**
+   * The window of `reportsPerWindow`, in ms.
+   * @default 3600000 (one hour)
+   */
+  reportWindowMs: number;
 }
 
 /** The default of every limit. */
@@ -314,6 +329,9 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   maxServerBatch: 1_000,
   maxBroadcastUsers: 10_000,
   broadcastConcurrency: 16,
+  maxModerationReasonLength: 500,
+  reportsPerWindow: 10,
+  reportWindowMs: 3_600_000,
 });
 
 /** Options of {@link createImServer}. */
@@ -500,6 +518,33 @@ export interface ImServerOptions {
    * @default 100000
    */
   settingsCacheSize?: number;
+  /**
+   * The application's admin check for `im.admin` (for example a role in its user table).
+   * A principal is an admin when this says so or its `adminClaim` claim is `true`.
+   */
+  isAdmin?: (userId: string) => boolean | Promise<boolean>;
+  /**
+   * The token claim that makes its holder an admin when it is `true`; null: no claim does.
+   * @default "admin"
+   */
+  adminClaim?: string | null;
+  /**
+   * How long a node trusts the suspension state it read of a user, in ms: the bound on how
+   * long a suspended user may still connect to a node that missed the `suspension_changed`
+   * broadcast (suspensions made through `im.admin` reach every node at once). 0: no cache.
+   * @default 10000
+   */
+  suspensionCacheMs?: number;
+  /**
+   * Most users whose suspension state a node caches.
+   * @default 100000
+   */
+  suspensionCacheSize?: number;
+  /**
+   * How often a node measures and broadcasts its load for `im.admin.stats`, in ms.
+   * @default 10000
+   */
+  adminStatsIntervalMs?: number;
   /** Where the engine logs. @default console */
   logger?: ImLogger;
 }

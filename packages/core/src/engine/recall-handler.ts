@@ -66,8 +66,9 @@ const RECALL_LOOKBACK = 16;
  * Finds the `recalled` change the store wrote (one per message) and delivers it. Its outbox
  * entry is left to the relay, which marks it sent (the receiving nodes drop the repeat);
  * a change pushed out of the lookback by concurrent changes is left to the relay too.
+ * Also used by `im.admin.deleteMessage`.
  */
-async function announceRecallChange(
+export async function announceRecallChange(
   core: EngineCore,
   conversationId: string,
   messageId: string,

@@ -9,6 +9,7 @@ import { createMemoryGroupJoinStore } from "./memory-group-join-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
 import { createMemoryMessageStore } from "./memory-message-store.js";
+import { createMemoryModerationStore } from "./memory-moderation-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
 import { peopleState } from "./memory-people-state.js";
 import { createMemoryProfileStore } from "./memory-profile-store.js";
@@ -115,6 +116,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       limits: peopleLimits,
       guard,
     }),
+    moderation: createMemoryModerationStore({ backend, guard }),
     async ping() {
       return !closed;
     },

@@ -31,6 +31,7 @@ export {
   messageChangeConformance,
 } from "./message-change-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
+export { moderationStoreConformance } from "./moderation-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance } from "./profile-store-conformance.js";
