@@ -459,6 +459,12 @@ describe("createAuthService", () => {
         "auth_login_user:10/300000",
         "auth_lookup_ip:60/60000",
         "auth_lookup_user:30/60000",
+        "auth_qr_create_ip:10/600000",
+        "auth_qr_decide_user:30/60000",
+        "auth_qr_poll:120/120000",
+        "auth_recovery_check_ip:20/900000",
+        "auth_recovery_ip:10/900000",
+        "auth_recovery_recipient:3/900000",
       ].sort(),
     );
     expect(await errorCode(auth.login({ username: "x", password: "y" }))).toBe("rate_limited");
