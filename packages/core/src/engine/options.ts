@@ -267,6 +267,7 @@ export interface ImLimits {
    * @default 16
    */
   broadcastConcurrency: number;
+  /**
    * Longest reason of a suspension, a report or a report's resolution, in characters
    * (at most `MODERATION_STORE_LIMITS.maxTextLength`).
    * @default 500
