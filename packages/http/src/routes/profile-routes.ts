@@ -38,7 +38,7 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: RouteContext): 
       if (avatarFileId === null) patch.avatar = null;
       if (typeof avatarFileId === "string") {
         // Only an image this user uploaded: the avatar is served to everyone who sees the profile.
-        const found = isFileId(avatarFileId) ? await files.head(avatarFileId) : undefined;
+        const found = files && isFileId(avatarFileId) ? await files.head(avatarFileId) : undefined;
         if (!found || found.ownerId !== userId)
           throw httpError("bad_request", "avatarFileId names no file you uploaded");
         if (!found.mime.startsWith("image/"))
