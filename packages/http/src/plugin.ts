@@ -18,6 +18,7 @@ import { registerConversationRoutes, registerPinRoutes } from "./routes/conversa
 import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
 import { registerGroupRoutes } from "./routes/group-routes.js";
 import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
+import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerSearchRoutes } from "./routes/search-routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { installValidators } from "./validation.js";
@@ -121,14 +122,11 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
     registerConversationRoutes(app, ctx);
     registerPinRoutes(app, ctx);
   }
-  // Profiles and files import @lucky-im/files (an optional peer): loaded only when mounted.
-  if (routes.profiles ?? true) {
-    const { registerProfileRoutes } = await import("./routes/profile-routes.js");
-    registerProfileRoutes(app, ctx);
-  }
+  if (routes.profiles ?? true) registerProfileRoutes(app, ctx);
   if (routes.search ?? true) registerSearchRoutes(app, ctx);
   const files = options.files;
   if (files && (routes.files ?? true)) {
+    // The file routes import @lucky-im/files (an optional peer): loaded only when mounted.
     const { registerFileRoutes } = await import("./routes/file-routes.js");
     await registerFileRoutes(app, { ...ctx, files });
   }

@@ -1,6 +1,6 @@
 import type { ProfilePatch } from "@lucky-im/core";
-import { isFileId } from "@lucky-im/files";
 import type { FastifyInstance } from "fastify";
+import { fileUrl, isFileId } from "../file-ids.js";
 import { httpError } from "../http-errors.js";
 import type { RouteContext } from "../route-context.js";
 import {
@@ -10,7 +10,6 @@ import {
   UserParams,
   UserSearchQuery,
 } from "../schemas.js";
-import { fileUrl } from "./file-routes.js";
 
 /** Most ids one `GET /profiles` may name. */
 const MAX_PROFILE_IDS = 100;
