@@ -408,6 +408,41 @@ for (const [adapter, mount] of Object.entries(adapters)) {
 }
 
 describe("@lucky-im/http options", () => {
+  it("protects /metrics with a token and reports 5xx answers to onError", async () => {
+    const { im } = createBackend(true);
+    await im.start();
+    const failures: string[] = [];
+    const api = createImHttpHandler({
+      im,
+      authenticate: async () => {
+        throw new Error("the session store is down");
+      },
+      metricsToken: "scrape-secret",
+      onError: (error) => failures.push(error.message),
+    });
+    try {
+      await api.ready;
+      const refused = await api.fastify.inject({ method: "GET", url: "/metrics" });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().error.code).toBe("unauthorized");
+      const scraped = await api.fastify.inject({
+        method: "GET",
+        url: "/metrics",
+        headers: { authorization: "Bearer scrape-secret" },
+      });
+      expect(scraped.statusCode).toBe(200);
+      expect(scraped.body).toContain("lucky_im_connections");
+      const failed = await api.fastify.inject({ method: "GET", url: "/conversations" });
+      expect(failed.statusCode).toBe(500);
+      // The answer tells nothing of the cause; the application hears of it.
+      expect(failed.json()).toEqual({ error: { code: "internal", message: "internal error" } });
+      expect(failures).toEqual(["the session store is down"]);
+    } finally {
+      await api.close();
+      await im.close();
+    }
+  });
+
   it("refuses to load without a way to authenticate", async () => {
     const { im } = createBackend();
     const api = createImHttpHandler({ im });
