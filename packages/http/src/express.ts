@@ -7,13 +7,12 @@ import {
   PARSED_BODY,
 } from "./node-handler.js";
 
-/** The request fields of Express the middleware reads (it takes any `IncomingMessage`). */
-export interface ExpressLikeRequest extends IncomingMessage {
-  /** The URL before Express stripped the mount path. */
-  originalUrl?: string;
-  /** What a body parser put there. */
-  body?: unknown;
-}
+/**
+ * The request fields of Express the middleware reads (it takes any `IncomingMessage`):
+ * `originalUrl`, the URL before Express stripped the mount path, and `body`, what a body
+ * parser put there.
+ */
+type ExpressLikeRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 
 /**
  * An Express (4 or 5) middleware serving the HTTP API, with the handler's lifecycle.
@@ -23,7 +22,11 @@ export interface ExpressLikeRequest extends IncomingMessage {
  */
 export interface ImExpressMiddleware {
   /** The middleware. */
-  (req: ExpressLikeRequest, res: ServerResponse, next: (error?: unknown) => void): void;
+  (
+    req: IncomingMessage & { originalUrl?: string; body?: unknown },
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void;
   /** The `node:http` handler it calls. */
   readonly handler: ImHttpHandler;
   /** Settles when the routes are loaded. */

@@ -6,11 +6,7 @@
  *
  * @packageDocumentation
  */
-export {
-  createImExpressMiddleware,
-  type ExpressLikeRequest,
-  type ImExpressMiddleware,
-} from "./express.js";
+export { createImExpressMiddleware, type ImExpressMiddleware } from "./express.js";
 export {
   clientErrorHandler,
   type ErrorBody,
