@@ -14,6 +14,7 @@ const packages = [
   "store-postgres",
   "broker-amqp",
   "presence-redis",
+  "http",
 ];
 
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));

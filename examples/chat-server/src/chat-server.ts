@@ -20,6 +20,17 @@ import {
   isMuted as isConversationMuted,
   newId,
 } from "@lucky-im/core";
+import {
+  bearerAuthenticator,
+  clientErrorHandler,
+  createImMetrics,
+  handleError,
+  imHttpPlugin,
+  installValidators,
+  registerMetricsRoute,
+  securityHeaders,
+  sendErrorStatus,
+} from "@lucky-im/http";
 import type { PushMetricsListener, PushNotifier } from "@lucky-im/push";
 import { createWsTransport } from "@lucky-im/transport-ws";
 import {
@@ -32,31 +43,14 @@ import { type Logger, pino } from "pino";
 import { openBackends } from "./backends.js";
 import type { ChatServerConfig } from "./config.js";
 import { selectFileStore } from "./file-store-selection.js";
-import { clientErrorHandler, handleError, sendErrorStatus } from "./http-errors.js";
 import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
-import { createChatMetrics } from "./metrics.js";
+import type { RouteContext } from "./page-context.js";
 import { createChatPush } from "./push.js";
-import { bearerAuthenticator, type RouteContext } from "./route-context.js";
-import { registerAccountRoutes } from "./routes/account-routes.js";
-import { registerAdminRoutes } from "./routes/admin-routes.js";
-import { registerAuthRoutes } from "./routes/auth-routes.js";
-import { registerContactRoutes } from "./routes/contact-routes.js";
-import { registerConversationRoutes, registerPinRoutes } from "./routes/conversation-routes.js";
-import { registerFileRoutes } from "./routes/file-routes.js";
-import { registerGroupJoinRoutes } from "./routes/group-join-routes.js";
-import { registerGroupProfileRoutes } from "./routes/group-profile-routes.js";
-import { registerGroupRoutes } from "./routes/group-routes.js";
-import { registerMetricsRoute, registerOpsRoutes } from "./routes/ops-routes.js";
-import { registerProfileRoutes } from "./routes/profile-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
-import { registerReportRoutes } from "./routes/report-routes.js";
-import { registerSearchRoutes } from "./routes/search-routes.js";
-import { registerServerSendRoutes } from "./routes/server-send-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { registerWebhookRoutes } from "./routes/webhook-routes.js";
-import { securityHeaders } from "./security-headers.js";
-import { installValidators } from "./validation.js";
+import { createWebhookMetrics } from "./webhook-metrics.js";
 import { createChatWebhooks } from "./webhooks.js";
 
 /** A running chat server. */
@@ -342,31 +336,19 @@ export async function createChatServer(
       log.debug({ userId: session.userId, sessionId: session.sessionId, code }, "session closed"),
     );
 
-    const metrics = createChatMetrics(
-      engine,
+    const metrics = createImMetrics(engine, {
+      onError: (error) => log.warn({ err: error }, "collecting metrics"),
+    });
+    countPush = metrics.countPush;
+    webhookMetrics = createWebhookMetrics(
+      metrics.registry,
       (error) => log.warn({ err: error }, "collecting metrics"),
       webhooks ? backends.webhookQueue : undefined,
     );
-    countPush = metrics.countPush;
-    webhookMetrics = metrics.webhooks;
     const fileStore = selectFileStore(config);
+    const authenticate = bearerAuthenticator(auth);
     const ctx: RouteContext = {
       config,
-      im: engine,
-      auth,
-      files: fileStore.files,
-      filesKind: fileStore.kind,
-      metrics,
-      registerLimiter: backends.limiterFactory({
-        name: "http_register_ip",
-        points: config.registerLimitPerHour,
-        durationMs: 3_600_000,
-      }),
-      searchLimiter: backends.limiterFactory({
-        name: "http_search_user",
-        points: config.searchLimitPerMinute,
-        durationMs: 60_000,
-      }),
       push,
       pushDeviceLimiter: backends.limiterFactory({
         name: "http_push_devices",
@@ -375,30 +357,48 @@ export async function createChatServer(
       }),
       publicDir: config.publicDir ?? `${PACKAGE_ROOT}public`,
       clientBundlePath: clientBundlePath(),
-      draining: () => draining,
-      authenticate: bearerAuthenticator(auth),
+      authenticate,
     };
 
     await installHttpBasics(http, config);
-    registerOpsRoutes(http, ctx);
-    registerAuthRoutes(http, ctx);
-    registerAccountRoutes(http, ctx);
-    registerGroupRoutes(http, ctx);
-    registerGroupJoinRoutes(http, ctx);
-    registerGroupProfileRoutes(http, ctx);
-    registerContactRoutes(http, ctx);
-    registerConversationRoutes(http, ctx);
-    registerProfileRoutes(http, ctx);
-    registerSearchRoutes(http, ctx);
-    registerPinRoutes(http, ctx);
+    // The HTTP API of docs/protocol.md, at the root (the page calls /auth/login, /conversations ...).
+    await http.register(imHttpPlugin, {
+      im: engine,
+      auth,
+      authenticate,
+      files: fileStore.files,
+      filesKind: fileStore.kind,
+      rateLimiter: backends.limiterFactory,
+      limits: {
+        bodyLimit: config.jsonBodyLimit,
+        maxGroupMuteSeconds: config.maxGroupMuteSeconds,
+        maxFileBytes: config.maxFileBytes,
+        allowedFileTypes: config.allowedFileTypes,
+        thumbnailSize: config.thumbnailSize,
+        filesQuotaBytesPerDay: config.filesQuotaBytesPerDay,
+        filesQuotaFilesPerDay: config.filesQuotaFilesPerDay,
+        filesRedirectSec: config.filesRedirectSec,
+        registerLimitPerHour: config.registerLimitPerHour,
+        searchLimitPerMinute: config.searchLimitPerMinute,
+        serverApiLimitPerMinute: config.serverApiLimitPerMinute,
+        serverApiBodyLimit: config.serverApiBodyLimit,
+      },
+      // The server API (docs/protocol.md §14) only with a key.
+      ...(config.serverApiKey === undefined ? {} : { serverApiKey: config.serverApiKey }),
+      // /metrics on this listener only when protected by a token and not moved to its own port.
+      routes: { metrics: config.metricsPort === undefined && config.metricsToken !== undefined },
+      metrics,
+      ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+      draining: () => draining,
+      // Logged out everywhere: no device of the user is to be woken any more.
+      onLogoutAll: (userId) => push.registry.unregisterUser(userId),
+      // Set once for the API and the page below.
+      securityHeaders: false,
+    });
     registerPushRoutes(http, ctx);
     if (webhooks && config.metricsToken !== undefined) {
       registerWebhookRoutes(http, webhooks, config.metricsToken);
     }
-    registerServerSendRoutes(http, ctx, backends.limiterFactory);
-    registerAdminRoutes(http, ctx);
-    registerReportRoutes(http, ctx);
-    await registerFileRoutes(http, ctx);
     registerStaticRoutes(http, ctx);
 
     await engine.start();
@@ -480,7 +480,13 @@ async function installHttpBasics(app: FastifyInstance, config: ChatServerConfig)
       );
     }
   });
-  await app.register(helmet, securityHeaders(config));
+  await app.register(
+    helmet,
+    securityHeaders({
+      ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+      mediaOrigins: bucketOrigins(config),
+    }),
+  );
   if (config.allowedOrigins) {
     // Bearer tokens, no cookies: no credentials mode, nothing ambient to expose.
     await app.register(cors, {
@@ -490,4 +496,15 @@ async function installHttpBasics(app: FastifyInstance, config: ChatServerConfig)
       maxAge: 600,
     });
   }
+}
+
+/**
+ * Where redirected downloads come from (S3 with `LUCKY_IM_FILES_REDIRECT_SEC` above 0): the page's
+ * `<img>`, `<audio>` and `<video>` load from the bucket's origin, in path or virtual-host style.
+ */
+export function bucketOrigins(config: ChatServerConfig): string[] {
+  if (!config.s3Bucket || config.filesRedirectSec === 0) return [];
+  if (!config.s3Endpoint) return ["https://*.amazonaws.com"];
+  const url = new URL(config.s3Endpoint);
+  return [url.origin, `${url.protocol}//${config.s3Bucket}.${url.host}`];
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createJwtAuthenticator } from "@lucky-im/auth";
-import type { ImServer } from "@lucky-im/core";
+import { ImError, type ImServer } from "@lucky-im/core";
+import { createImExpressMiddleware, type ImExpressMiddleware } from "@lucky-im/http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { createAppTokens } from "./app-tokens.js";
 import { type LuckyImServices, startLuckyIm } from "./lucky-im.js";
@@ -85,12 +86,31 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   });
   const im = await startLuckyIm(server, authenticator, config);
 
-  // Lucky IM from the app's routes: the engine answers for the signed-in user.
-  app.get("/conversations", requireUser, async (_req: Request, res: Response) => {
-    res.json({ conversations: await im.conversations(res.locals.userId as string) });
+  // Lucky IM's HTTP API under /im (conversations, history, groups, health, /im/openapi.json)
+  // for the app's signed-in users: the app's tokens, the app's user directory.
+  const api: ImExpressMiddleware = createImExpressMiddleware({
+    prefix: "/im",
+    im,
+    authenticate: async (request) => {
+      const header = request.headers.authorization ?? "";
+      const userId = header.startsWith("Bearer ")
+        ? await tokens.verify(header.slice(7))
+        : undefined;
+      if (!userId) throw new ImError("unauthorized", "a valid Bearer token is required");
+      return userId;
+    },
+    users: {
+      getUser: async (id) => {
+        const user = config.users.byId(id);
+        return user && { userId: user.id, username: user.username };
+      },
+    },
+    routes: { contacts: false, groupJoins: false, profiles: false, search: false },
   });
+  app.use("/im", api);
 
   try {
+    await api.ready;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => {
@@ -100,6 +120,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     });
   } catch (error) {
     await im.close();
+    await api.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -111,6 +132,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     async close() {
       await im.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
     },
   };
 }

@@ -92,14 +92,20 @@ function exchangeScenario(services: () => LuckyImServices) {
       body: { type: "text", text: "hi bob" },
     });
 
-    // The app's own route reads Lucky IM for the signed-in user.
-    const res = await fetch(`${app.url}/conversations`, {
-      headers: { authorization: `Bearer ${bob.body.accessToken}` },
-    });
-    const { conversations } = (await res.json()) as {
-      conversations: Array<{ conversationId: string }>;
-    };
+    // Lucky IM's HTTP API, mounted by the app under /im, answers for the app's signed-in user.
+    const auth = { authorization: `Bearer ${bob.body.accessToken}` };
+    const res = await fetch(`${app.url}/im/conversations`, { headers: auth });
+    const conversations = (await res.json()) as Array<{ conversationId: string }>;
     expect(conversations.map((c) => c.conversationId)).toContain(sent.conversationId);
+    const history = await fetch(
+      `${app.url}/im/conversations/${encodeURIComponent(sent.conversationId)}/messages`,
+      { headers: auth },
+    );
+    const { messages } = (await history.json()) as { messages: Array<{ body: unknown }> };
+    expect(messages.map((m) => m.body)).toEqual([{ type: "text", text: "hi bob" }]);
+    const anonymous = await fetch(`${app.url}/im/conversations`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "unauthorized" } });
   });
 
   it("refuses a WebSocket client whose token is not the app's", async () => {

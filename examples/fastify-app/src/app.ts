@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
-import type { ImServer } from "@lucky-im/core";
+import { ImError, type ImServer } from "@lucky-im/core";
+import { imHttpPlugin } from "@lucky-im/http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type LuckyImServices, startLuckyIm } from "./lucky-im.js";
 import { createSessionAuthenticator } from "./session-authenticator.js";
@@ -78,14 +79,29 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     return reply.code(204).send();
   });
 
-  // Lucky IM from the app's routes: the engine answers for the signed-in user.
-  app.get("/conversations", { preHandler: requireUser }, async (req) => {
-    return { conversations: await im.conversations(req.userId!) };
-  });
-
   // Lucky IM: on Fastify's own `http.Server`, authenticating the app's session tokens.
   // `app.server` exists before `listen`; the transport only takes upgrades for `/ws`.
   const im = await startLuckyIm(app.server, createSessionAuthenticator(sessions), config);
+
+  // Lucky IM's HTTP API under /im (conversations, history, groups, health, /im/openapi.json)
+  // for the app's signed-in users: the app's sessions, the app's user directory.
+  await app.register(imHttpPlugin, {
+    prefix: "/im",
+    im,
+    authenticate: async (request) => {
+      const header = request.headers.authorization ?? "";
+      const session = header.startsWith("Bearer ") ? sessions.get(header.slice(7)) : undefined;
+      if (!session) throw new ImError("unauthorized", "a valid session token is required");
+      return session.userId;
+    },
+    users: {
+      getUser: async (id) => {
+        const user = config.users.byId(id);
+        return user && { userId: user.id, username: user.username };
+      },
+    },
+    routes: { contacts: false, groupJoins: false, profiles: false, search: false },
+  });
 
   try {
     await app.listen({ port: config.port, host: config.host });

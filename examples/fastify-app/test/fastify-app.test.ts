@@ -92,13 +92,20 @@ function exchangeScenario(services: () => LuckyImServices) {
       body: { type: "text", text: "hi bob" },
     });
 
-    const res = await fetch(`${app.url}/conversations`, {
-      headers: { authorization: `Bearer ${bob.body.sessionToken}` },
-    });
-    const { conversations } = (await res.json()) as {
-      conversations: Array<{ conversationId: string }>;
-    };
+    // Lucky IM's HTTP API, mounted by the app under /im, answers for the app's signed-in user.
+    const auth = { authorization: `Bearer ${bob.body.sessionToken}` };
+    const res = await fetch(`${app.url}/im/conversations`, { headers: auth });
+    const conversations = (await res.json()) as Array<{ conversationId: string }>;
     expect(conversations.map((c) => c.conversationId)).toContain(sent.conversationId);
+    const history = await fetch(
+      `${app.url}/im/conversations/${encodeURIComponent(sent.conversationId)}/messages`,
+      { headers: auth },
+    );
+    const { messages } = (await history.json()) as { messages: Array<{ body: unknown }> };
+    expect(messages.map((m) => m.body)).toEqual([{ type: "text", text: "hi bob" }]);
+    const anonymous = await fetch(`${app.url}/im/conversations`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: "unauthorized" } });
   });
 
   it("refuses a WebSocket client whose session token is unknown", async () => {

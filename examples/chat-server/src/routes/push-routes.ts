@@ -1,8 +1,8 @@
+import { httpError } from "@lucky-im/http";
 import { InvalidRegistrationError, parseWebPushSubscription } from "@lucky-im/push";
 import type { FastifyInstance } from "fastify";
-import { httpError } from "../http-errors.js";
-import type { RouteContext } from "../route-context.js";
-import { PushDeviceBody, PushDeviceParams } from "../schemas.js";
+import type { RouteContext } from "../page-context.js";
+import { PushDeviceBody, PushDeviceParams } from "../push-schemas.js";
 
 /**
  * `/push/*`: a user registers the push token of each device (docs/protocol.md

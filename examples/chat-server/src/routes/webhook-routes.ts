@@ -1,8 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
+import { httpError } from "@lucky-im/http";
 import type { WebhookDispatcher } from "@lucky-im/webhooks";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { httpError } from "../http-errors.js";
 
 /** The most dead letters one page lists, and the most ids one replay takes. */
 export const MAX_DEAD_LETTER_PAGE = 200;

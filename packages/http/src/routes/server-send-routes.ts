@@ -1,9 +1,23 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { RateLimiterFactory } from "@lucky-im/auth";
-import type { BroadcastInput, Message, ServerSendInput, ServerSendOutcome } from "@lucky-im/core";
+import {
+  addressLimitKey,
+  type BroadcastInput,
+  type ImServer,
+  type Message,
+  type ServerSendInput,
+  type ServerSendOutcome,
+} from "@lucky-im/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { httpError } from "../http-errors.js";
-import type { RouteContext } from "../route-context.js";
+import type { ImHttpRateLimiterFactory } from "../options.js";
+
+/** What the server API needs: its key and its two limits. */
+export interface ServerApiSettings {
+  /** Unset: the routes are not mounted. */
+  serverApiKey?: string;
+  serverApiLimitPerMinute: number;
+  serverApiBodyLimit: number;
+}
 
 /** A message as the server API answers it: the stored message's fields. */
 type MessageAnswer = Pick<
@@ -35,15 +49,15 @@ function digest(key: string): Buffer {
 /**
  * The server API (docs/protocol.md §14.2): `POST /server/messages` (one message, or
  * `{ messages: [...] }`) and `POST /server/broadcast`, for the application's own backend.
- * Authenticated by `Authorization: Bearer <LUCKY_IM_SERVER_API_KEY>` (compared in constant
+ * Authenticated by `Authorization: Bearer <serverApiKey>` (compared in constant
  * time), never by a user token; limited per client IP (`serverApiLimitPerMinute`, wrong keys
  * included) and in body size (`serverApiBodyLimit`), both checked before the body is read.
  * Without a configured key the routes do not exist (404).
  */
 export function registerServerSendRoutes(
   app: FastifyInstance,
-  ctx: Pick<RouteContext, "im" | "config">,
-  limiterFactory: RateLimiterFactory,
+  ctx: { im: ImServer; config: ServerApiSettings },
+  limiterFactory: ImHttpRateLimiterFactory,
 ): void {
   const { im, config } = ctx;
   const key = config.serverApiKey;
@@ -58,7 +72,7 @@ export function registerServerSendRoutes(
 
   /** Rate, size and key, before a byte of the body is read; refusals close the connection. */
   const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const budget = await limiter.consume(`server_api:${request.ip}`);
+    const budget = await limiter.consume(`server_api:${addressLimitKey(request.ip)}`);
     if (!budget.allowed) {
       reply.header("retry-after", Math.max(1, Math.ceil(budget.retryAfterMs / 1000)));
       reply.header("connection", "close");

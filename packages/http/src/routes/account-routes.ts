@@ -2,7 +2,7 @@ import type { TokenPair } from "@lucky-im/auth";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { renderSVG } from "uqr";
-import type { RouteContext } from "../route-context.js";
+import type { AuthRouteContext } from "../route-context.js";
 
 /**
  * The account flows' routes: the account's verified recipient, password reset and login
@@ -76,7 +76,7 @@ export function qrText(challengeId: string): string {
 }
 
 /** `/auth/recipient*`, `/auth/password-reset*`, `/auth/code-login*` and `/auth/qr*`. */
-export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function registerAccountRoutes(app: FastifyInstance, ctx: AuthRouteContext): void {
   const { auth } = ctx;
 
   // --- The account's recipient (e-mail address or phone number), verified by a code. ---

@@ -1,3 +1,4 @@
+import type { AuthService } from "@lucky-im/auth";
 import { type Principal, UserIdSchema } from "@lucky-im/core";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -69,7 +70,10 @@ type AuditQuery = Static<typeof AuditQuery>;
  * in `adminUsernames` (`LUCKY_IM_ADMIN_USERNAMES`); anyone else gets 403 `forbidden` on every
  * route. The token is checked before the body is read; unknown users are 404.
  */
-export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  ctx: RouteContext & { authService?: Pick<AuthService, "logout"> },
+): void {
   const { im, auth } = ctx;
 
   /** The caller as a principal, refused with 403 unless an admin. */
@@ -150,8 +154,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: RouteContext): vo
         const by = await admin(request);
         const userId = await knownUser(request.params.userId);
         await im.admin.forceLogout(by, userId);
-        // Its refresh tokens too: the user must log in again.
-        await auth.logout({ userId });
+        // Its refresh tokens too (with @lucky-im/auth): the user must log in again.
+        await ctx.authService?.logout({ userId });
         return reply.status(204).send();
       },
     );

@@ -18,7 +18,15 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = Object.freeze({
 
 /** The body of every error answer: `{ error: { code, message } }`. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; reason?: string };
+  /** What went wrong. */
+  error: {
+    /** The protocol's error code (its HTTP status: {@link STATUS_OF}). */
+    code: ErrorCode;
+    /** A sentence for people; never a stack or an internal detail. */
+    message: string;
+    /** Why a join link or ticket was refused (`expired`, `revoked`, `used_up`, ...). */
+    reason?: string;
+  };
 }
 
 /** The protocol code of an HTTP status Fastify chose itself (bad JSON, body too large, ...). */

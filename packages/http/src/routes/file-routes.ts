@@ -13,7 +13,11 @@ import {
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { httpError, sendErrorStatus } from "../http-errors.js";
-import { authenticateBeforeBody, type RouteContext, rejectOversizeBody } from "../route-context.js";
+import {
+  authenticateBeforeBody,
+  type FileRouteContext,
+  rejectOversizeBody,
+} from "../route-context.js";
 import { FileParams, UploadQuery } from "../schemas.js";
 
 /** Where a stored file is served; its id is the unguessable part. */
@@ -84,7 +88,10 @@ function asHttpError(error: unknown): unknown {
  * a presigned URL under `/files/direct` (S3), and `GET /files/:fileId` (no token: the 128-bit
  * random id is the capability) with Range, ETag and, on S3, a redirect to a presigned URL.
  */
-export async function registerFileRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+export async function registerFileRoutes(
+  app: FastifyInstance,
+  ctx: FileRouteContext,
+): Promise<void> {
   const { config, files } = ctx;
   const guard = createUploadGuard({
     allowedTypes: config.allowedFileTypes,

@@ -1,5 +1,4 @@
 import type { FastifyHelmetOptions } from "@fastify/helmet";
-import type { ChatServerConfig } from "./config.js";
 
 /**
  * The page's Content-Security-Policy: scripts, styles and connections from this origin only
@@ -20,39 +19,38 @@ export const CONTENT_SECURITY_POLICY: Readonly<Record<string, readonly string[]>
   "frame-ancestors": ["'none'"],
 };
 
+/** Options of {@link securityHeaders}. */
+export interface SecurityHeaderOptions {
+  /** Origins allowed to call the API from another site (CORS): resources may then be read cross-origin. */
+  allowedOrigins?: readonly string[];
+  /** More origins images and media may load from (a bucket serving presigned downloads). */
+  mediaOrigins?: readonly string[];
+}
+
 /**
  * @fastify/helmet's options: the CSP above, `X-Frame-Options: DENY` for older browsers,
  * `Referrer-Policy: no-referrer` (file URLs are capabilities: never leak them), `nosniff`.
  * HSTS is left to the TLS-terminating proxy (it knows whether there is TLS). Resources may
  * be read cross-origin only when CORS origins are configured.
  */
-export function securityHeaders(config: ChatServerConfig): FastifyHelmetOptions {
-  const bucket = bucketOrigins(config);
+export function securityHeaders(options: SecurityHeaderOptions = {}): FastifyHelmetOptions {
+  const media = options.mediaOrigins ?? [];
   return {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: Object.fromEntries(
         Object.entries(CONTENT_SECURITY_POLICY).map(([name, values]) => [
           name,
-          name === "img-src" || name === "media-src" ? [...values, ...bucket] : [...values],
+          name === "img-src" || name === "media-src" ? [...values, ...media] : [...values],
         ]),
       ),
     },
     frameguard: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },
     strictTransportSecurity: false,
-    crossOriginResourcePolicy: { policy: config.allowedOrigins ? "cross-origin" : "same-origin" },
+    crossOriginResourcePolicy: {
+      policy: options.allowedOrigins?.length ? "cross-origin" : "same-origin",
+    },
     crossOriginEmbedderPolicy: false,
   };
-}
-
-/**
- * Where redirected downloads come from (S3 with `LUCKY_IM_FILES_REDIRECT_SEC` above 0): the page's
- * `<img>`, `<audio>` and `<video>` load from the bucket's origin, in path or virtual-host style.
- */
-export function bucketOrigins(config: ChatServerConfig): string[] {
-  if (!config.s3Bucket || config.filesRedirectSec === 0) return [];
-  if (!config.s3Endpoint) return ["https://*.amazonaws.com"];
-  const url = new URL(config.s3Endpoint);
-  return [url.origin, `${url.protocol}//${config.s3Bucket}.${url.host}`];
 }

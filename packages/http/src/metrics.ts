@@ -1,6 +1,4 @@
 import type { ImServer, ImServerStats } from "@lucky-im/core";
-import type { PushMetricsListener } from "@lucky-im/push";
-import type { WebhookMetricsListener, WebhookQueue } from "@lucky-im/webhooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Latency buckets in seconds: from sub-millisecond (memory) to seconds (a stalled dependency). */
@@ -47,17 +45,36 @@ const COUNTERS: ReadonlyArray<[name: string, help: string, stat: keyof ImServerS
   ["lucky_im_rate_limited_total", "Frames refused by the rate limiter", "rateLimited"],
 ];
 
-/** The server's Prometheus registry; `/metrics` renders it. */
-export interface ChatMetrics {
+/** Counts one push notifier event (the shape of `@lucky-im/push`'s `PushMetricsListener`). */
+export type PushCountListener = (result: string, platform?: string) => void;
+
+/** Options of {@link createImMetrics}. */
+export interface ImMetricsOptions {
+  /**
+   * The prom-client registry to register in: the application's own, so one scrape shows both.
+   * Register one server's metrics per registry (the names would collide).
+   * @default a new registry
+   */
+  registry?: Registry;
+  /**
+   * Whether to add prom-client's default process metrics (event-loop lag, memory, CPU).
+   * @default true for a new registry, false for a given one (the application may have them)
+   */
+  defaultMetrics?: boolean;
+  /** Called when collecting a metric fails (the outbox backlog reads the store). */
+  onError?: (error: unknown) => void;
+}
+
+/** The server's Prometheus metrics; `GET /metrics` renders them. */
+export interface ImMetrics {
+  /** The registry holding them. */
   readonly registry: Registry;
   /** The text exposition format. */
   render(): Promise<string>;
   /** Its content type. */
   readonly contentType: string;
   /** Counts a push notifier event (`lucky_im_push_total`). */
-  readonly countPush: PushMetricsListener;
-  /** Webhook counters and POST latencies (`lucky_im_webhook_total`, `lucky_im_webhook_duration_seconds`). */
-  readonly webhooks: WebhookMetricsListener;
+  readonly countPush: PushCountListener;
 }
 
 /**
@@ -67,13 +84,12 @@ export interface ChatMetrics {
  * prom-client's default process metrics (event-loop lag included). A registry
  * per server, so several servers in one process (tests) do not collide.
  */
-export function createChatMetrics(
-  im: ImServer,
-  onError: (error: unknown) => void,
-  webhookQueue?: WebhookQueue,
-): ChatMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): ImMetrics {
+  const registry = options.registry ?? new Registry();
+  const onError = options.onError ?? (() => {});
+  if (options.defaultMetrics ?? options.registry === undefined) {
+    collectDefaultMetrics({ register: registry });
+  }
 
   // Counters grow by the difference since the last scrape: the engine keeps the totals.
   const seen = new Map<keyof ImServerStats, number>();
@@ -167,44 +183,10 @@ export function createChatMetrics(
     registers: [registry],
   });
 
-  const webhookTotal = new Counter({
-    name: "lucky_im_webhook_total",
-    help: "Webhook deliveries by result (recorded, recordFailed, delivered, failed, dead, replayed) and endpoint",
-    labelNames: ["result", "endpoint"],
-    registers: [registry],
-  });
-  const webhookDuration = new Histogram({
-    name: "lucky_im_webhook_duration_seconds",
-    help: "Webhook POST latency by endpoint and outcome",
-    labelNames: ["endpoint", "ok"],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  if (webhookQueue) {
-    new Gauge({
-      name: "lucky_im_webhook_dead_letters",
-      help: "Webhook deliveries in the dead letters (GET /admin/webhooks/dead-letters)",
-      registers: [registry],
-      async collect() {
-        try {
-          this.set((await webhookQueue.stats()).dead);
-        } catch (error) {
-          onError(error);
-        }
-      },
-    });
-  }
-
   return {
     registry,
     contentType: registry.contentType,
     countPush: (result, platform) => push.inc({ result, platform: platform ?? "" }),
-    webhooks: {
-      count: (name, endpointId, by) =>
-        webhookTotal.inc({ result: name, endpoint: endpointId ?? "" }, by),
-      latency: (endpointId, ms, ok) =>
-        webhookDuration.observe({ endpoint: endpointId, ok: String(ok) }, ms / 1000),
-    },
     render: () => registry.metrics(),
   };
 }

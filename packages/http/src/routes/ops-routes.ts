@@ -1,15 +1,12 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { httpError } from "../http-errors.js";
-import type { ChatMetrics } from "../metrics.js";
+import type { ImMetrics } from "../metrics.js";
 import type { RouteContext } from "../route-context.js";
 
-/**
- * `/healthz` (the process runs), `/readyz` (every dependency answers), and `/metrics` on
- * this listener when it is protected by `metricsToken` and not moved to `metricsPort`.
- */
+/** `/healthz` (the process runs) and `/readyz` (every dependency answers). */
 export function registerOpsRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  const { im, metrics, config } = ctx;
+  const { im } = ctx;
   // Probes and scrapes are frequent: keep them out of the request log.
   const quiet = { logLevel: "warn" as const };
 
@@ -26,27 +23,22 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: RouteContext): void
       presence: health.presence,
     });
   });
-
-  if (config.metricsPort === undefined && config.metricsToken !== undefined) {
-    registerMetricsRoute(app, metrics, config.metricsToken);
-  }
 }
 
 /**
  * `GET /metrics`, Prometheus text. With a token, only for `Authorization: Bearer <token>`
- * (401 otherwise): metrics reveal load, users online and error rates.
+ * (401 otherwise): metrics reveal load, users online and error rates. Mount it on a separate
+ * listener (a private port) with `app.register(...)` of a plain Fastify instance, or use
+ * {@link imHttpPlugin}'s `metrics` route.
  */
 export function registerMetricsRoute(
   app: FastifyInstance,
-  metrics: ChatMetrics,
+  metrics: Pick<ImMetrics, "render" | "contentType">,
   token: string | undefined,
 ): void {
   app.get("/metrics", { logLevel: "warn" }, async (request, reply) => {
     if (token !== undefined && !bearerMatches(request, token)) {
-      throw httpError(
-        "unauthorized",
-        "/metrics needs Authorization: Bearer <LUCKY_IM_METRICS_TOKEN>",
-      );
+      throw httpError("unauthorized", "/metrics needs Authorization: Bearer <metrics token>");
     }
     const text = await metrics.render();
     return reply.type(metrics.contentType).send(text);

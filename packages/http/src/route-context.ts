@@ -2,41 +2,44 @@ import type { AuthService } from "@lucky-im/auth";
 import type { ImServer, RateLimiter } from "@lucky-im/core";
 import type { FileStore } from "@lucky-im/files";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { ChatServerConfig } from "./config.js";
 import { httpError } from "./http-errors.js";
-import type { ChatMetrics } from "./metrics.js";
-import type { ChatPush } from "./push.js";
+import type { ImHttpLimits, ImHttpUserDirectory } from "./options.js";
 
-/** What the route modules share. */
+/**
+ * What the route modules share.
+ * @internal
+ */
 export interface RouteContext {
-  config: ChatServerConfig;
+  /** The limits, defaults filled in. */
+  config: ImHttpLimits;
   im: ImServer;
-  auth: AuthService;
-  files: FileStore;
+  /** Where user ids are looked up (the auth routes get the whole `AuthService`). */
+  auth: ImHttpUserDirectory;
+  /** The file store, when files are mounted. */
+  files?: FileStore;
   /** Which storage holds the files: S3 can redirect downloads to presigned URLs. */
   filesKind: "s3" | "disk";
-  metrics: ChatMetrics;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;
   /** Limits searches per user (`GET /search`). */
   searchLimiter: RateLimiter;
-  /** Push notifications: the device registry and what is on. */
-  push: ChatPush;
-  /** Limits push device registrations per user. */
-  pushDeviceLimiter: RateLimiter;
-  /** The page's folder. */
-  publicDir: string;
-  /** The single-file browser build of `@lucky-im/client`. */
-  clientBundlePath: string;
   /** True while the server drains (readiness answers 503). */
   draining(): boolean;
+  /** Called after `POST /auth/logout-all`. */
+  onLogoutAll?(userId: string): unknown;
   /**
-   * The user of the request's `Authorization: Bearer` token; rejects with `unauthorized`.
-   * Checked once per request: an `onRequest` hook ({@link authenticateBeforeBody}) and the
-   * handler share the answer.
+   * The user of the request (by default its `Authorization: Bearer` token); rejects with
+   * `unauthorized`. Checked once per request: an `onRequest` hook ({@link authenticateBeforeBody})
+   * and the handler share the answer.
    */
   authenticate(request: FastifyRequest): Promise<string>;
 }
+
+/** The context of the auth routes: the whole auth service. @internal */
+export type AuthRouteContext = RouteContext & { auth: AuthService };
+
+/** The context of the file routes: a file store. @internal */
+export type FileRouteContext = RouteContext & { files: FileStore };
 
 /**
  * An `onRequest` hook for routes with a body: the token is checked before a byte of the
@@ -80,12 +83,15 @@ function hasBody(request: FastifyRequest): boolean {
   );
 }
 
-/** Builds {@link RouteContext.authenticate} over the auth service's authenticator. */
+/**
+ * An `authenticate` function over `@lucky-im/auth`'s service: the request's
+ * `Authorization: Bearer <accessToken>`, checked once per request (401 `unauthorized` when
+ * missing or invalid).
+ */
 export function bearerAuthenticator(
-  auth: AuthService,
+  auth: Pick<AuthService, "authenticator">,
 ): (request: FastifyRequest) => Promise<string> {
-  const checked = new WeakMap<FastifyRequest, Promise<string>>();
-  const check = async (request: FastifyRequest): Promise<string> => {
+  return oncePerRequest(async (request: FastifyRequest): Promise<string> => {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw httpError("unauthorized", "missing Authorization: Bearer <accessToken>");
@@ -95,7 +101,14 @@ export function bearerAuthenticator(
       if ((error as { code?: unknown }).code === "unavailable") throw error;
       throw httpError("unauthorized", "invalid or expired access token");
     }
-  };
+  });
+}
+
+/** Wraps an `authenticate` function so a request is checked once, whoever asks. */
+export function oncePerRequest(
+  check: (request: FastifyRequest) => Promise<string>,
+): (request: FastifyRequest) => Promise<string> {
+  const checked = new WeakMap<FastifyRequest, Promise<string>>();
   return (request) => {
     let userId = checked.get(request);
     if (!userId) {

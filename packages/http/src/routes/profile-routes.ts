@@ -1,6 +1,6 @@
 import type { ProfilePatch } from "@lucky-im/core";
-import { isFileId } from "@lucky-im/files";
 import type { FastifyInstance } from "fastify";
+import { fileUrl, isFileId } from "../file-ids.js";
 import { httpError } from "../http-errors.js";
 import type { RouteContext } from "../route-context.js";
 import {
@@ -10,7 +10,6 @@ import {
   UserParams,
   UserSearchQuery,
 } from "../schemas.js";
-import { fileUrl } from "./file-routes.js";
 
 /** Most ids one `GET /profiles` may name. */
 const MAX_PROFILE_IDS = 100;
@@ -38,7 +37,7 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: RouteContext): 
       if (avatarFileId === null) patch.avatar = null;
       if (typeof avatarFileId === "string") {
         // Only an image this user uploaded: the avatar is served to everyone who sees the profile.
-        const found = isFileId(avatarFileId) ? await files.head(avatarFileId) : undefined;
+        const found = files && isFileId(avatarFileId) ? await files.head(avatarFileId) : undefined;
         if (!found || found.ownerId !== userId)
           throw httpError("bad_request", "avatarFileId names no file you uploaded");
         if (!found.mime.startsWith("image/"))

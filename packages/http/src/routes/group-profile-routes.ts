@@ -1,10 +1,9 @@
-import { isFileId } from "@lucky-im/files";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { fileUrl, isFileId } from "../file-ids.js";
 import { httpError } from "../http-errors.js";
 import { authenticateBeforeBody, type RouteContext } from "../route-context.js";
 import { GroupParams } from "../schemas.js";
-import { fileUrl } from "./file-routes.js";
 
 /**
  * Generous upper bounds for the body schemas only: the engine's limits (`maxGroupDescription`,
@@ -81,6 +80,7 @@ export function registerGroupProfileRoutes(app: FastifyInstance, ctx: RouteConte
       const { fileId } = request.body;
       // Only an image this user uploaded (`POST /files`; its thumbnail too): the avatar is
       // served to every member, so nobody may publish someone else's file through it.
+      if (!files) throw httpError("not_found", "files are not served here");
       const found = isFileId(fileId) ? await files.head(fileId) : undefined;
       if (!found || found.ownerId !== userId)
         throw httpError("bad_request", "fileId names no file you uploaded");

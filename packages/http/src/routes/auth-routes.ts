@@ -1,7 +1,7 @@
 import { addressLimitKey, isImError } from "@lucky-im/core";
 import type { FastifyInstance } from "fastify";
 import { httpError } from "../http-errors.js";
-import type { RouteContext } from "../route-context.js";
+import type { AuthRouteContext } from "../route-context.js";
 import {
   ChangePasswordBody,
   LoginBody,
@@ -12,7 +12,7 @@ import {
 } from "../schemas.js";
 
 /** `/auth/*` and `/users/me`. */
-export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): void {
+export function registerAuthRoutes(app: FastifyInstance, ctx: AuthRouteContext): void {
   const { auth } = ctx;
 
   app.post<{ Body: RegisterBody }>(
@@ -88,7 +88,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const userId = await ctx.authenticate(request);
     await auth.logout({ userId });
     // Logged out everywhere: no device of the user is to be woken any more.
-    await ctx.push.registry.unregisterUser(userId);
+    await ctx.onLogoutAll?.(userId);
     return reply.status(204).send();
   });
 
