@@ -494,6 +494,22 @@ describe("send", () => {
 });
 
 describe("close codes", () => {
+  it("4403 (suspended by an admin) stops reconnecting with a forbidden error", async () => {
+    const { server, client, conn, errors } = await connected();
+    const disconnects: boolean[] = [];
+    client.on("disconnect", (d) => disconnects.push(d.willReconnect));
+    conn.socket.close(4403, "suspended");
+    await eventually(() => client.state === "closed", {
+      message: "closed",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    expect(errors.find((e) => e.code === "forbidden")?.closeCode).toBe(4403);
+    expect(disconnects).toEqual([false]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.connections).toHaveLength(1);
+  });
+
   it("4409 (session replaced) stops reconnecting and rejects pending sends", async () => {
     const { server, client, conn, errors } = await connected();
     const disconnects: boolean[] = [];
