@@ -1,11 +1,6 @@
 import {
   brokerConformance,
-  contactStoreConformance,
-  conversationSettingsConformance,
-  groupJoinConformance,
-  messageChangeConformance,
   presenceConformance,
-  profileStoreConformance,
   rateLimiterConformance,
   storageConformance,
 } from "@lucky-im/core/testing";
@@ -24,27 +19,8 @@ const storageBackend = createMemoryStorageBackend();
 storageConformance({
   name: "memory",
   create: async () => createMemoryStorage({ backend: storageBackend }),
-});
-
-// The people stores: the same shared backend, one suite per contract.
-const peopleBackend = createMemoryStorageBackend();
-const peopleStorage = {
-  name: "memory",
-  create: async () => createMemoryStorage({ backend: peopleBackend }),
-};
-contactStoreConformance(peopleStorage);
-profileStoreConformance(peopleStorage);
-conversationSettingsConformance(peopleStorage);
-const changeBackend = createMemoryStorageBackend();
-messageChangeConformance({
-  name: "memory",
-  create: async () => createMemoryStorage({ backend: changeBackend }),
   createWithLimits: async (messageChanges) =>
-    createMemoryStorage({ backend: changeBackend, messageChanges }),
-});
-groupJoinConformance({
-  name: "memory",
-  create: async () => createMemoryStorage({ backend: storageBackend }),
+    createMemoryStorage({ backend: storageBackend, messageChanges }),
 });
 
 const brokerHub = createMemoryBrokerHub();
