@@ -4,6 +4,7 @@ import { createImServer } from "../engine/im-server.js";
 import { isImError } from "../errors.js";
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { createMemoryStorage } from "../memory/memory-storage.js";
+import type { MemoryStorageBackend } from "../memory/memory-storage-backend.js";
 import { createMemoryTransport } from "../transport/memory-transport.js";
 import { checkOption } from "./check-option.js";
 
