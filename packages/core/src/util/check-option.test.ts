@@ -74,7 +74,7 @@ describe("configuration errors of core's factories", () => {
     expect(
       configErrorOf(() =>
         createMemoryStorage({
-          backend: {} as Parameters<typeof createMemoryStorage>[0]["backend"],
+          backend: {} as MemoryStorageBackend,
         }),
       ).option,
     ).toBe("backend");
