@@ -7,43 +7,30 @@
 import {
   type AppliedFrame,
   type ChangeFrame,
-  createImServer,
-  createMemoryTransport,
-  type ErrorFrame,
   ImError,
   type ImLimits,
-  type ImServer,
   type ImServerOptions,
   type MemoryClient,
   type MessageFrame,
-  type SentFrame,
-  type Storage,
   type SyncedFrame,
 } from "@lucky-im/core";
 import { eventually, uniqueName } from "@lucky-im/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import {
+  pause,
+  request,
+  type ScenarioStorage,
+  scenarioServers,
+  send,
+  sendText,
+} from "./engine-scenario-harness.js";
 
 /** A storage for one test, and how to release it. */
-export interface ChangeScenarioStorage {
-  storage: Storage;
-  cleanup?(): Promise<void>;
-}
-
-interface Server {
-  im: ImServer;
-  login(userId: string): Promise<MemoryClient>;
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
+export type ChangeScenarioStorage = ScenarioStorage;
 
 /** Sends a change frame with a cid and waits for its `applied` or `error`. */
-async function apply(client: MemoryClient, frame: Record<string, unknown>) {
-  const cid = uniqueName("x");
-  client.send({ ...frame, cid });
-  return client.next<AppliedFrame | ErrorFrame>(
-    (f) => (f.type === "applied" || f.type === "error") && "cid" in f && f.cid === cid,
-  );
-}
+const apply = (client: MemoryClient, frame: Record<string, unknown>) =>
+  request<AppliedFrame>(client, frame, ["applied"]);
 
 async function applied(
   client: MemoryClient,
@@ -60,29 +47,7 @@ async function refused(client: MemoryClient, frame: Record<string, unknown>): Pr
   return answer.code;
 }
 
-async function send(
-  client: MemoryClient,
-  to: { type: "user" | "group"; id: string },
-  text: string,
-  extra: Record<string, unknown> = {},
-): Promise<SentFrame | ErrorFrame> {
-  const cid = uniqueName("c");
-  client.send({ type: "send", cid, to, body: { type: "text", text }, ...extra });
-  return client.next<SentFrame | ErrorFrame>(
-    (f) => (f.type === "sent" || f.type === "error") && "cid" in f && f.cid === cid,
-  );
-}
-
-async function sent(
-  client: MemoryClient,
-  to: { type: "user" | "group"; id: string },
-  text: string,
-  extra: Record<string, unknown> = {},
-): Promise<SentFrame> {
-  const answer = await send(client, to, text, extra);
-  if (answer.type === "error") throw new ImError("internal", `${answer.code}: ${answer.message}`);
-  return answer;
-}
+const sent = sendText;
 
 /** Makes a session change-aware (an empty `changes` sync) and waits for its `synced`. */
 async function beAware(client: MemoryClient): Promise<SyncedFrame> {
@@ -95,53 +60,15 @@ const changeOf = (kind: string, messageId: string) => (f: { type: string }) =>
   (f as ChangeFrame).change.kind === kind &&
   (f as ChangeFrame).change.messageId === messageId;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The change scenarios on the storage `open` makes. */
 export function describeEngineChanges(
   name: string,
   open: () => Promise<ChangeScenarioStorage>,
 ): void {
   describe(`engine changes (${name})`, () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-
-    async function start(
-      limits: Partial<ImLimits> = {},
-      options: Partial<ImServerOptions> = {},
-    ): Promise<Server> {
-      const { storage, cleanup } = await open();
-      const transport = createMemoryTransport();
-      const im = createImServer({
-        transport,
-        storage,
-        logger: quiet,
-        relayIntervalMs: 50,
-        limits: { framesPerWindow: 1_000, ...limits },
-        authenticator: {
-          async authenticate(token) {
-            return { userId: token, claims: { sub: token } };
-          },
-        },
-        ...options,
-      });
-      await im.start();
-      cleanups.push(async () => {
-        await im.close();
-        await cleanup?.();
-      });
-      return {
-        im,
-        async login(userId) {
-          const client = await transport.connect();
-          client.send({ type: "auth", token: userId });
-          await client.next("ready");
-          return client;
-        },
-      };
-    }
+    const servers = scenarioServers(open);
+    const start = (limits: Partial<ImLimits> = {}, options: Partial<ImServerOptions> = {}) =>
+      servers({ relayIntervalMs: 50, ...options, limits });
 
     it("an edit reaches both change-aware sides; others' edits, recalled and late edits are refused", async () => {
       const server = await start({ editWindowMs: 60_000 });

@@ -2,49 +2,23 @@
  * Contacts, blocks and privacy through the engine (issue 16), on any storage: the memory
  * store (packages/core) and PostgreSQL (packages/store-postgres) call {@link describeEngineContacts}.
  */
-import {
-  type ContactFrame,
-  createImServer,
-  createMemoryTransport,
-  type ErrorFrame,
-  type ImLimits,
-  type ImServer,
-  type MemoryClient,
-  type MessageFrame,
-  type SentFrame,
-  type Storage,
+import type {
+  ContactFrame,
+  ErrorFrame,
+  ImLimits,
+  MemoryClient,
+  MessageFrame,
 } from "@lucky-im/core";
-import { eventually } from "@lucky-im/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { eventually, uniqueName } from "@lucky-im/core/testing";
+import { describe, expect, it } from "vitest";
+import { pause, type ScenarioStorage, scenarioServers, send } from "./engine-scenario-harness.js";
 
 /** A storage for one test, and how to release it. */
-export interface ContactScenarioStorage {
-  storage: Storage;
-  cleanup?(): Promise<void>;
-}
+export type ContactScenarioStorage = ScenarioStorage;
 
-interface Server {
-  im: ImServer;
-  login(userId: string): Promise<MemoryClient>;
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
-let counter = 0;
-const unique = (name: string) => `${name}_${Date.now().toString(36)}_${++counter}`;
-
+const unique = uniqueName;
 /** Sends a direct text and waits for its `sent` or `error`. */
-async function sendTo(client: MemoryClient, to: string): Promise<SentFrame | ErrorFrame> {
-  const cid = unique("c");
-  client.send({
-    type: "send",
-    cid,
-    to: { type: "user", id: to },
-    body: { type: "text", text: "hi" },
-  });
-  return client.next<SentFrame | ErrorFrame>(
-    (f) => (f.type === "sent" || f.type === "error") && "cid" in f && f.cid === cid,
-  );
-}
+const sendTo = (client: MemoryClient, to: string) => send(client, to);
 
 /** The code an operation rejects with, or "ok". */
 async function codeOf(task: Promise<unknown>): Promise<string> {
@@ -66,52 +40,15 @@ async function messageOf(task: Promise<unknown>): Promise<string> {
   }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The contact scenarios on the storage `open` makes. */
 export function describeEngineContacts(
   name: string,
   open: () => Promise<ContactScenarioStorage>,
 ): void {
   describe(`engine contacts and blocking (${name})`, () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-
-    async function start(
-      limits: Partial<ImLimits> = {},
-      options: { relationCacheMs?: number } = {},
-    ): Promise<Server> {
-      const { storage, cleanup } = await open();
-      const transport = createMemoryTransport();
-      const im = createImServer({
-        transport,
-        storage,
-        logger: quiet,
-        limits: { framesPerWindow: 1_000, ...limits },
-        ...options,
-        authenticator: {
-          async authenticate(token) {
-            return { userId: token, claims: { sub: token } };
-          },
-        },
-      });
-      await im.start();
-      cleanups.push(async () => {
-        await im.close();
-        await cleanup?.();
-      });
-      return {
-        im,
-        async login(userId) {
-          const client = await transport.connect();
-          client.send({ type: "auth", token: userId });
-          await client.next("ready");
-          return client;
-        },
-      };
-    }
+    const servers = scenarioServers(open);
+    const start = (limits: Partial<ImLimits> = {}, options: { relationCacheMs?: number } = {}) =>
+      servers({ ...options, limits });
 
     it("request, accept, remark and remove reach both users' devices as contact frames", async () => {
       const { im, login } = await start();

@@ -2,37 +2,28 @@
  * Hostile-input scenarios of issue 13, run against the engine on any storage: the memory
  * store (packages/core) and PostgreSQL (packages/store-postgres) call {@link describeEngineInput}.
  */
-import {
-  createImServer,
-  createMemoryTransport,
-  type ErrorFrame,
-  ImError,
-  type ImLimits,
-  type ImServer,
-  type MemoryClient,
-  type MessageFrame,
-  type ReceiptFrame,
-  type SentFrame,
-  type Storage,
-  type SyncedFrame,
+import type {
+  ErrorFrame,
+  ImLimits,
+  MemoryClient,
+  MessageFrame,
+  ReceiptFrame,
+  SentFrame,
+  SyncedFrame,
 } from "@lucky-im/core";
 import { eventually, uniqueName } from "@lucky-im/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import {
+  pause,
+  type ScenarioStorage,
+  scenarioServers,
+  sendText,
+} from "./engine-scenario-harness.js";
 
 /** A storage for one test, and how to release it. */
-export interface ScenarioStorage {
-  storage: Storage;
-  cleanup?(): Promise<void>;
-}
+export type { ScenarioStorage };
 
-interface Server {
-  im: ImServer;
-  login(userId: string): Promise<MemoryClient>;
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
-
-/** Sends a frame with a cid and waits for its `sent` or `error`. */
+/** Sends a frame (a raw string too) with a given cid and waits for its `sent` or `error`. */
 async function answerTo(client: MemoryClient, frame: string | object, cid: string) {
   client.send(frame);
   return client.next<SentFrame | ErrorFrame>(
@@ -40,57 +31,11 @@ async function answerTo(client: MemoryClient, frame: string | object, cid: strin
   );
 }
 
-async function sendText(client: MemoryClient, to: string, text: string): Promise<SentFrame> {
-  const cid = uniqueName("c");
-  const answer = await answerTo(
-    client,
-    { type: "send", cid, to: { type: "user", id: to }, body: { type: "text", text } },
-    cid,
-  );
-  if (answer.type === "error") throw new ImError("internal", answer.message);
-  return answer;
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The engine scenarios of issue 13 on the storage `open` makes. */
 export function describeEngineInput(name: string, open: () => Promise<ScenarioStorage>): void {
   describe(`engine input and read state (${name})`, () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-
-    async function start(limits: Partial<ImLimits> = {}): Promise<Server> {
-      const { storage, cleanup } = await open();
-      const transport = createMemoryTransport();
-      const im = createImServer({
-        transport,
-        storage,
-        logger: quiet,
-        limits: { framesPerWindow: 1_000, ...limits },
-        authenticator: {
-          async authenticate(token) {
-            return { userId: token, claims: { sub: token } };
-          },
-        },
-      });
-      await im.start();
-      // close() closes the storage too; cleanup drops what the storage created.
-      cleanups.push(async () => {
-        await im.close();
-        await cleanup?.();
-      });
-      return {
-        im,
-        async login(userId) {
-          const client = await transport.connect();
-          client.send({ type: "auth", token: userId });
-          await client.next("ready");
-          return client;
-        },
-      };
-    }
+    const servers = scenarioServers(open);
+    const start = (limits: Partial<ImLimits> = {}) => servers({ limits });
 
     it("a forged read receipt carries the stored, capped cursor; none before any message, none backwards", async () => {
       const server = await start();

@@ -3,106 +3,50 @@
  * engine on any storage: the memory store (packages/core) and PostgreSQL
  * (packages/store-postgres) call {@link describePeoplePresence}.
  */
-import {
-  type ConversationSettingsFrame,
-  createImServer,
-  createMemoryTransport,
-  type ErrorFrame,
-  type ImHooks,
-  type ImLimits,
-  type ImServer,
-  type MemoryClient,
-  type Message,
-  type PresenceFrame,
-  type PresenceStateFrame,
-  type ProfileFrame,
-  type SentFrame,
-  type Storage,
+import type {
+  ConversationSettingsFrame,
+  ErrorFrame,
+  ImHooks,
+  ImLimits,
+  MemoryClient,
+  Message,
+  PresenceFrame,
+  PresenceStateFrame,
+  ProfileFrame,
 } from "@lucky-im/core";
-import { eventually } from "@lucky-im/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { eventually, uniqueName } from "@lucky-im/core/testing";
+import { describe, expect, it } from "vitest";
+import {
+  request,
+  type ScenarioStorage,
+  scenarioServers,
+  sendText,
+} from "./engine-scenario-harness.js";
 
 /** A storage for one test, and how to release it. */
-export interface ScenarioStorage {
-  storage: Storage;
-  cleanup?(): Promise<void>;
-}
+export type { ScenarioStorage };
 
-interface Server {
-  im: ImServer;
-  login(userId: string): Promise<MemoryClient>;
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
-
-let counter = 0;
-const unique = (name: string) => `${name}_${Date.now().toString(36)}_${++counter}`;
-
-async function sendText(client: MemoryClient, to: string, text: string): Promise<SentFrame> {
-  const cid = unique("c");
-  client.send({ type: "send", cid, to: { type: "user", id: to }, body: { type: "text", text } });
-  const answer = await client.next<SentFrame | ErrorFrame>(
-    (f) => (f.type === "sent" || f.type === "error") && "cid" in f && f.cid === cid,
-  );
-  if (answer.type === "error") throw new Error(answer.message);
-  return answer;
-}
+const unique = uniqueName;
 
 /** Sends `presence_subscribe` and waits for its answer (`presence_state` or `error`). */
-async function subscribe(
+function subscribe(
   client: MemoryClient,
   userIds: unknown,
 ): Promise<PresenceStateFrame | ErrorFrame> {
-  const cid = unique("p");
-  client.send({ type: "presence_subscribe", userIds, cid });
-  return client.next<PresenceStateFrame | ErrorFrame>(
-    (f) => (f.type === "presence_state" || f.type === "error") && "cid" in f && f.cid === cid,
-  );
+  return request<PresenceStateFrame>(client, { type: "presence_subscribe", userIds }, [
+    "presence_state",
+  ]);
 }
 
 /** The scenarios of issue 16 (profiles, presence, settings) on the storage `open` makes. */
 export function describePeoplePresence(name: string, open: () => Promise<ScenarioStorage>): void {
   describe(`profiles, presence and conversation settings (${name})`, () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-
-    async function start(
+    const servers = scenarioServers(open);
+    const start = (
       limits: Partial<ImLimits> = {},
       hooks: ImHooks = {},
       extra: { lastSeenBatchMs?: number } = {},
-    ): Promise<Server> {
-      const { storage, cleanup } = await open();
-      const transport = createMemoryTransport();
-      const im = createImServer({
-        transport,
-        storage,
-        hooks,
-        logger: quiet,
-        lastSeenBatchMs: extra.lastSeenBatchMs ?? 10,
-        limits: { framesPerWindow: 1_000, ...limits },
-        authenticator: {
-          async authenticate(token) {
-            return { userId: token, claims: { sub: token } };
-          },
-        },
-      });
-      await im.start();
-      cleanups.push(async () => {
-        await im.close();
-        await cleanup?.();
-      });
-      return {
-        im,
-        async login(userId) {
-          const client = await transport.connect();
-          client.send({ type: "auth", token: userId });
-          await client.next("ready");
-          return client;
-        },
-      };
-    }
+    ) => servers({ hooks, lastSeenBatchMs: extra.lastSeenBatchMs ?? 10, limits });
 
     it("settings: an update reaches the user's other device; the list has them pinned first; a read clears markedUnread", async () => {
       const server = await start();

@@ -1,3 +1,4 @@
+import { ConfigError } from "@lucky-im/core";
 import {
   calculateJwkThumbprint,
   compactDecrypt,
@@ -81,7 +82,7 @@ const ALG = "RSA-OAEP-256";
 
 async function toRingKey(jwk: JWK): Promise<RingKey> {
   if (jwk.kty !== "RSA" || typeof jwk.d !== "string") {
-    throw new TypeError("[lucky-im] [auth] an encryption key must be a private RSA JWK");
+    throw new ConfigError("auth", "an encryption key must be a private RSA JWK");
   }
   const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
   const publicJwk: JWK = { kty: "RSA", n: jwk.n, e: jwk.e, kid, alg: ALG, use: "enc" };

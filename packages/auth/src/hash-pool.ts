@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "@lucky-im/core";
 import { Piscina } from "piscina";
 import { authError } from "./internal/errors.js";
 
@@ -81,7 +82,7 @@ const WORKER_FILE = fileURLToPath(new URL("./scrypt-worker.mjs", import.meta.url
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`[lucky-im] [auth] hash pool: ${name} must be an integer >= 1`);
+    throw new ConfigError("auth", `hash pool: ${name} must be an integer >= 1`);
   }
   return value;
 }
@@ -103,7 +104,7 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   );
   const maxQueued = options.maxQueued ?? 8;
   if (!Number.isInteger(maxQueued) || maxQueued < 0) {
-    throw new RangeError("[lucky-im] [auth] hash pool: maxQueued must be an integer >= 0");
+    throw new ConfigError("auth", "hash pool: maxQueued must be an integer >= 0");
   }
   const maxPerKey = positiveInt("maxPerKey", options.maxPerKey ?? 2);
   let piscina: Piscina | undefined;

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import type { Authenticator, Principal } from "@lucky-im/core";
+import { ConfigError } from "@lucky-im/core";
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -194,7 +195,7 @@ function keyGetter(key: JwtVerificationKey): { get: JWTVerifyGetKey; remote: boo
     const secret =
       typeof key.secret === "string" ? new TextEncoder().encode(key.secret) : key.secret;
     if (secret.length < 32) {
-      throw new RangeError("[lucky-im] [auth] a JWT secret must be at least 32 bytes");
+      throw new ConfigError("auth", "a JWT secret must be at least 32 bytes");
     }
     return { get: hmacKeys(secret), remote: false };
   }
@@ -208,9 +209,7 @@ function keyGetter(key: JwtVerificationKey): { get: JWTVerifyGetKey; remote: boo
             createPublicKey({ key: k as any, format: "jwk" })
           : (k as KeyObject | CryptoKey);
     if ("type" in resolved && resolved.type === "secret") {
-      throw new TypeError(
-        "[lucky-im] [auth] publicKey must be an asymmetric key: use { secret } for HMAC",
-      );
+      throw new ConfigError("auth", "publicKey must be an asymmetric key: use { secret } for HMAC");
     }
     return { get: async () => resolved, remote: false };
   }

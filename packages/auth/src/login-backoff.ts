@@ -1,4 +1,5 @@
 import type { RateLimiter } from "@lucky-im/core";
+import { ConfigError } from "@lucky-im/core";
 import { authError, wrapError } from "./internal/errors.js";
 import type { RateLimiterFactory } from "./rate-limits.js";
 
@@ -65,11 +66,12 @@ export function createLoginBackoff(
   const maxDelayMs = options.maxDelayMs ?? 900_000;
   const memoryMs = options.memoryMs ?? 3_600_000;
   if (!Number.isInteger(freeFailures) || freeFailures < 0) {
-    throw new RangeError("[lucky-im] [auth] loginBackoff.freeFailures must be an integer >= 0");
+    throw new ConfigError("auth", "loginBackoff.freeFailures must be an integer >= 0");
   }
   if (!(baseDelayMs >= 1 && maxDelayMs >= baseDelayMs && memoryMs >= 1)) {
-    throw new RangeError(
-      "[lucky-im] [auth] loginBackoff needs 1 <= baseDelayMs <= maxDelayMs and memoryMs >= 1",
+    throw new ConfigError(
+      "auth",
+      "loginBackoff needs 1 <= baseDelayMs <= maxDelayMs and memoryMs >= 1",
     );
   }
   const failures = factory({

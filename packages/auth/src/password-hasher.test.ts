@@ -1,3 +1,4 @@
+import { ConfigError } from "@lucky-im/core";
 import { describe, expect, it } from "vitest";
 import { createPasswordHasher } from "./password-hasher.js";
 
@@ -39,6 +40,6 @@ describe("createPasswordHasher", () => {
     expect(await hasher.verify("pw", hash.replace("ln=10", "ln=30"))).toBe(false);
     expect(await hasher.verify("pw", hash.replace("r=8", "r=999"))).toBe(false);
     expect(hasher.needsRehash("plain-text")).toBe(true);
-    expect(() => createPasswordHasher({ logN: 40 })).toThrow(RangeError);
+    expect(() => createPasswordHasher({ logN: 40 })).toThrow(ConfigError);
   });
 });

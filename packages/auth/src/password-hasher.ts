@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { ConfigError } from "@lucky-im/core";
 import { createHashPool, type HashPool } from "./hash-pool.js";
 
 /** The lowest scrypt cost accepted: OWASP's minimum (N=2^17, r=8, p=1). Lower costs are for tests. */
@@ -127,7 +128,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   const keyLength = options.keyLength ?? 32;
   const saltLength = options.saltLength ?? 16;
   if (params.logN < 1 || params.logN > MAX_LOG_N) {
-    throw new RangeError(`[lucky-im] [auth] logN must be within 1..${MAX_LOG_N}`);
+    throw new ConfigError("auth", `logN must be within 1..${MAX_LOG_N}`);
   }
   let ownPool: HashPool | undefined;
   const pool = () => {

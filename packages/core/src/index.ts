@@ -6,6 +6,7 @@
 
 // The wire protocol, re-exported whole (a direct re-export keeps every name a static ESM export).
 export * from "@lucky-im/protocol";
+export * from "./config-error.js";
 export type * from "./contracts/authenticator.js";
 export type * from "./contracts/broker.js";
 export type * from "./contracts/contact-store.js";
@@ -64,5 +65,6 @@ export * from "./protocol/codec.js";
 export type { JsonLimits } from "./protocol/json-limits.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/address-key.js";
+export * from "./util/check-option.js";
 export * from "./util/ids.js";
 export * from "./util/turn-batch.js";

@@ -10,7 +10,7 @@ import { startVitest } from "vitest/node";
 const fixture = fileURLToPath(new URL("./fixtures/storage-capabilities.kit.ts", import.meta.url));
 
 describe("storage suite capabilities", () => {
-  it("skips a declared missing method by name, and fails an undeclared one", async () => {
+  it("skips a declared missing capability by name, and fails an undeclared one", async () => {
     const vitest = await startVitest("test", [], {
       watch: false,
       config: false,
@@ -36,6 +36,29 @@ describe("storage suite capabilities", () => {
         expect(test.error).toContain('pass lacks: ["markMany"]');
       }
       expect(outcomes).toHaveLength(4);
+
+      const limits = vitest.state
+        .getFiles()
+        .flatMap((file) => collect(file))
+        .filter((t) => t.path.includes("message change conformance"));
+      const capped = (suite: string) =>
+        limits.filter(
+          (t) => t.path.startsWith(`${suite} message change`) && /cap|keepEditHistory/.test(t.name),
+        );
+      expect(capped("declared").map((t) => t.state)).toEqual(["skip", "skip", "skip"]);
+      for (const test of capped("declared")) {
+        expect(test.name).toContain("[skipped: declared declares it lacks messageChangeLimits]");
+      }
+      expect(capped("undeclared").map((t) => t.state)).toEqual(["fail", "fail", "fail"]);
+      for (const test of capped("undeclared")) {
+        expect(test.error).toContain('lacks: ["messageChangeLimits"]');
+      }
+      // The rest of the suite runs, and passes, without createWithLimits.
+      const rest = limits.filter(
+        (t) => t.path.startsWith("declared") && !capped("declared").includes(t),
+      );
+      expect(rest.length).toBeGreaterThan(10);
+      expect(rest.filter((t) => t.state !== "pass")).toEqual([]);
     } finally {
       await vitest.close();
       // The fixture's failures are the point: do not let them fail this run.

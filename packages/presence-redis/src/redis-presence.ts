@@ -1,5 +1,5 @@
 import type { Presence, SessionInfo, UserStatus } from "@lucky-im/core";
-import { ImError, isImError } from "@lucky-im/core";
+import { checkOption, ImError, isImError } from "@lucky-im/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import {
   HEARTBEAT,
@@ -68,17 +68,6 @@ function scriptOf(target: Redis | ChainableCommander, name: string): ScriptCall 
   return fn.bind(target);
 }
 
-function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min) {
-    throw new ImError(
-      "bad_request",
-      `[lucky-im] [${PKG}] ${name} must be an integer >= ${min}, got ${v}`,
-    );
-  }
-  return v;
-}
-
 /**
  * Creates a {@link Presence} on Redis: which node holds which user's sessions,
  * node liveness by heartbeat keys with a TTL, online status with last-seen.
@@ -108,10 +97,26 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
  */
 export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPresence {
   const prefix = options.keyPrefix ?? "lucky-im:presence";
-  const nodeTtlMs = positiveInt("nodeTtlMs", options.nodeTtlMs, 30_000);
-  const seenTtlMs = positiveInt("lastSeenTtlMs", options.lastSeenTtlMs, 30 * 24 * 3600_000, 0);
-  const timeoutMs = positiveInt("commandTimeoutMs", options.commandTimeoutMs, 5_000);
-  const chunkSize = positiveInt("maxUsersPerCall", options.maxUsersPerCall, 1000);
+  const nodeTtlMs = checkOption(PKG, "nodeTtlMs", options.nodeTtlMs, {
+    default: 30_000,
+    min: 1,
+    integer: true,
+  });
+  const seenTtlMs = checkOption(PKG, "lastSeenTtlMs", options.lastSeenTtlMs, {
+    default: 30 * 24 * 3600_000,
+    min: 0,
+    integer: true,
+  });
+  const timeoutMs = checkOption(PKG, "commandTimeoutMs", options.commandTimeoutMs, {
+    default: 5_000,
+    min: 1,
+    integer: true,
+  });
+  const chunkSize = checkOption(PKG, "maxUsersPerCall", options.maxUsersPerCall, {
+    default: 1000,
+    min: 1,
+    integer: true,
+  });
 
   const connection = openRedisConnection(options, PKG);
   const client = connection.client;

@@ -1,5 +1,5 @@
 import type { RateLimiter, RateLimitResult } from "@lucky-im/core";
-import { ImError, isImError } from "@lucky-im/core";
+import { checkOption, ImError, isImError } from "@lucky-im/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { RateLimitUpserts } from "./rate-limit-upserts.js";
@@ -102,16 +102,6 @@ class MsRateLimiterRedis extends RateLimiterRedis {
   }
 }
 
-function check(name: string, value: number, min: number, integer = false): number {
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new ImError(
-      "bad_request",
-      `[lucky-im] [${PKG}] ${name} must be a number >= ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Creates a {@link RateLimiter} that holds across nodes: a fixed window per key
  * in Redis (rate-limiter-flexible's `RateLimiterRedis`, millisecond precision).
@@ -128,11 +118,18 @@ function check(name: string, value: number, min: number, integer = false): numbe
  * ```
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
-  const points = check("points", options.points, 1, true);
-  const durationMs = check("durationMs", options.durationMs, 1);
-  const blockDurationMs = check("blockDurationMs", options.blockDurationMs ?? 0, 0);
-  const connectTimeoutMs = check("connectTimeoutMs", options.connectTimeoutMs ?? 5000, 0);
-  const maxKeysPerCall = check("maxKeysPerCall", options.maxKeysPerCall ?? 500, 1, true);
+  const points = checkOption(PKG, "points", options.points, { min: 1, integer: true });
+  const durationMs = checkOption(PKG, "durationMs", options.durationMs, { min: 1 });
+  const blockDurationMs = checkOption(PKG, "blockDurationMs", options.blockDurationMs ?? 0, {
+    min: 0,
+  });
+  const connectTimeoutMs = checkOption(PKG, "connectTimeoutMs", options.connectTimeoutMs ?? 5000, {
+    min: 0,
+  });
+  const maxKeysPerCall = checkOption(PKG, "maxKeysPerCall", options.maxKeysPerCall ?? 500, {
+    min: 1,
+    integer: true,
+  });
   const keyPrefix = options.keyPrefix ?? "lucky-im:rl";
 
   const connection = openRedisConnection(options, PKG);

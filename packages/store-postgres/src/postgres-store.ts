@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
+import {
+  ConfigError,
+  checkOption,
+  resolveMessageChangeLimits,
+  resolvePeopleLimits,
+  type Storage,
+} from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
 import {
@@ -71,27 +77,29 @@ function channelFor(schema: string): string {
     : `lucky_im_outbox_${createHash("sha256").update(schema).digest("hex").slice(0, 40)}`;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < min) {
-    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
-  }
-  return v;
-}
-
 /** @internal Opens the pool the options name; `owned` when the store must end it. */
 export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; owned: boolean } {
   if (options.pool && options.connectionString) {
-    throw storeError("bad_request", "give either pool or connectionString, not both");
+    throw new ConfigError("store-postgres", "give either pool or connectionString, not both");
   }
   if (options.pool) return { pool: options.pool, owned: false };
   if (!options.connectionString) {
-    throw storeError("bad_request", "give pool or connectionString");
+    throw new ConfigError("store-postgres", "give pool or connectionString", {
+      option: "connectionString",
+    });
   }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: positive("maxConnections", options.maxConnections, 10),
-    connectionTimeoutMillis: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
+    max: checkOption("store-postgres", "maxConnections", options.maxConnections, {
+      default: 10,
+      min: 1,
+    }),
+    connectionTimeoutMillis: checkOption(
+      "store-postgres",
+      "connectTimeoutMs",
+      options.connectTimeoutMs,
+      { default: 5000, min: 1 },
+    ),
   });
   // pg emits `error` for idle connections the server dropped; unhandled, it
   // would crash the process. The pool replaces them by itself.
@@ -134,25 +142,55 @@ export async function createPostgresStoreWithFaults(
 ): Promise<PostgresStore> {
   const schema = options.schema ?? "lucky_im";
   assertSchemaName(schema);
-  const outboxGraceMs = positive("outboxGraceMs", options.outboxGraceMs, 2000, 0);
+  const outboxGraceMs = checkOption("store-postgres", "outboxGraceMs", options.outboxGraceMs, {
+    default: 2000,
+    min: 0,
+  });
   const resolved = {
     schema,
-    maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
+    maxPageSize: checkOption("store-postgres", "maxPageSize", options.maxPageSize, {
+      default: 200,
+      min: 1,
+    }),
     outboxGraceMs,
     groupCommit: options.groupCommit ?? true,
-    groupCommitWindowMs: positive("groupCommitWindowMs", options.groupCommitWindowMs, 1, 0),
-    groupCommitMaxBatch: positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
-    groupCommitMaxInFlight: Math.floor(
-      positive("groupCommitMaxInFlight", options.groupCommitMaxInFlight, 2),
+    groupCommitWindowMs: checkOption(
+      "store-postgres",
+      "groupCommitWindowMs",
+      options.groupCommitWindowMs,
+      { default: 1, min: 0 },
     ),
-    appendRetries: positive("appendRetries", options.appendRetries, 3, 0),
+    groupCommitMaxBatch: checkOption(
+      "store-postgres",
+      "groupCommitMaxBatch",
+      options.groupCommitMaxBatch,
+      { default: 500, min: 1 },
+    ),
+    groupCommitMaxInFlight: Math.floor(
+      checkOption("store-postgres", "groupCommitMaxInFlight", options.groupCommitMaxInFlight, {
+        default: 2,
+        min: 1,
+      }),
+    ),
+    appendRetries: checkOption("store-postgres", "appendRetries", options.appendRetries, {
+      default: 3,
+      min: 0,
+    }),
     asyncBookkeepingCommits: options.asyncBookkeepingCommits ?? true,
     readBatch:
       (options.readBatch ?? true)
         ? {
-            maxBatch: Math.floor(positive("readBatchMaxSize", options.readBatchMaxSize, 500)),
+            maxBatch: Math.floor(
+              checkOption("store-postgres", "readBatchMaxSize", options.readBatchMaxSize, {
+                default: 500,
+                min: 1,
+              }),
+            ),
             maxInFlight: Math.floor(
-              positive("readBatchMaxInFlight", options.readBatchMaxInFlight, 4),
+              checkOption("store-postgres", "readBatchMaxInFlight", options.readBatchMaxInFlight, {
+                default: 4,
+                min: 1,
+              }),
             ),
           }
         : undefined,

@@ -1,12 +1,4 @@
-import {
-  contactStoreConformance,
-  conversationSettingsConformance,
-  groupJoinConformance,
-  messageChangeConformance,
-  moderationStoreConformance,
-  profileStoreConformance,
-  storageConformance,
-} from "@lucky-im/core/testing";
+import { moderationStoreConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createPostgresStore } from "../src/index.js";
 import { dropSchema, pgUrl, testSchema } from "./helpers.js";
@@ -14,16 +6,22 @@ import { dropSchema, pgUrl, testSchema } from "./helpers.js";
 const schemas = {
   batched: testSchema("conf_gc"),
   single: testSchema("conf_single"),
-  people: testSchema("conf_people"),
-  changes: testSchema("conf_changes"),
 };
 
 describe.runIf(pgUrl)("store-postgres", () => {
   // Each create() is its own pool, as two nodes would have; all share the schema.
+  // Every storage suite (messages to message changes) runs through this one entry point.
   storageConformance({
     name: "postgres (group commit)",
     create: () =>
       createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
+    createWithLimits: (messageChanges) =>
+      createPostgresStore({
+        connectionString: pgUrl!,
+        schema: schemas.batched,
+        maxConnections: 2,
+        messageChanges,
+      }),
     destroy: (storage) => storage.close(),
   });
 
@@ -37,37 +35,20 @@ describe.runIf(pgUrl)("store-postgres", () => {
         groupCommit: false,
         readBatch: false,
       }),
-    destroy: (storage) => storage.close(),
-  });
-
-  // The people stores, one suite per contract, on a schema of their own.
-  const people = {
-    name: "postgres",
-    create: () =>
-      createPostgresStore({ connectionString: pgUrl!, schema: schemas.people, maxConnections: 4 }),
-    destroy: (storage: { close(): Promise<void> }) => storage.close(),
-  };
-  contactStoreConformance(people);
-  profileStoreConformance(people);
-  conversationSettingsConformance(people);
-  moderationStoreConformance(people);
-
-  // Its own schema: it claims change outbox entries, which the storage suite's outbox tests do not expect.
-  messageChangeConformance({
-    name: "postgres",
-    create: () =>
-      createPostgresStore({ connectionString: pgUrl!, schema: schemas.changes, maxConnections: 4 }),
     createWithLimits: (messageChanges) =>
       createPostgresStore({
         connectionString: pgUrl!,
-        schema: schemas.changes,
+        schema: schemas.single,
         maxConnections: 2,
+        groupCommit: false,
+        readBatch: false,
         messageChanges,
       }),
     destroy: (storage) => storage.close(),
   });
 
-  groupJoinConformance({
+  // Not yet a part of storageConformance: the moderation store has its own suite.
+  moderationStoreConformance({
     name: "postgres",
     create: () =>
       createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
@@ -75,8 +56,6 @@ describe.runIf(pgUrl)("store-postgres", () => {
   });
 
   afterAll(async () => {
-    await dropSchema(schemas.people);
-    await dropSchema(schemas.changes);
     await dropSchema(schemas.batched);
     await dropSchema(schemas.single);
   });

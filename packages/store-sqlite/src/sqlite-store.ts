@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { resolveMessageChangeLimits, resolvePeopleLimits, type Storage } from "@lucky-im/core";
+import {
+  ConfigError,
+  checkOption,
+  resolveMessageChangeLimits,
+  resolvePeopleLimits,
+  type Storage,
+} from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
 import { makeRun, type StoreContext } from "./context.js";
@@ -11,7 +17,7 @@ import type { SqliteConnection } from "./sqlite-connection.js";
 import { createSqliteContactStore } from "./sqlite-contact-store.js";
 import { createSqliteConversationSettingsStore } from "./sqlite-conversation-settings-store.js";
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
-import { storeError, toStoreError } from "./sqlite-errors.js";
+import { toStoreError } from "./sqlite-errors.js";
 import { createSqliteGroupJoinStore } from "./sqlite-group-join-store.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
 import { createSqliteMessageChangeStore } from "./sqlite-message-change-store.js";
@@ -27,24 +33,17 @@ export interface SqliteStore extends Storage {
   readonly path: string;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < min) {
-    throw storeError("bad_request", `option ${name} must be a number >= ${min}, got ${v}`);
-  }
-  return v;
-}
-
 /** @internal Opens the connection the options name; `owned` when the store must close it. */
 export function openConnection(options: SqliteStoreOptions): {
   connection: SqliteConnection;
   owned: boolean;
 } {
   if (options.database && options.path !== undefined) {
-    throw storeError("bad_request", "give either path or database, not both");
+    throw new ConfigError("store-sqlite", "give either path or database, not both");
   }
   if (options.database) return { connection: options.database, owned: false };
-  if (!options.path) throw storeError("bad_request", "give path or database");
+  if (!options.path)
+    throw new ConfigError("store-sqlite", "give path or database", { option: "path" });
   try {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
     // The structural type is narrower than @types/better-sqlite3 (its generics differ).
@@ -57,12 +56,15 @@ export function openConnection(options: SqliteStoreOptions): {
 
 /** @internal Sets the pragmas every connection of the store needs. */
 export function configure(connection: SqliteConnection, options: SqliteStoreOptions): void {
-  const busyTimeoutMs = Math.floor(positive("busyTimeoutMs", options.busyTimeoutMs, 5000, 0));
+  const busyTimeoutMs = Math.floor(
+    checkOption("store-sqlite", "busyTimeoutMs", options.busyTimeoutMs, { default: 5000, min: 0 }),
+  );
   const synchronous = options.synchronous ?? "full";
   if (synchronous !== "full" && synchronous !== "normal") {
-    throw storeError(
-      "bad_request",
+    throw new ConfigError(
+      "store-sqlite",
       `option synchronous must be "full" or "normal", got ${synchronous}`,
+      { option: "synchronous" },
     );
   }
   // First: the WAL switch below may itself wait for another connection.
@@ -97,12 +99,21 @@ export function configure(connection: SqliteConnection, options: SqliteStoreOpti
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const resolved = {
-    maxPageSize: positive("maxPageSize", options.maxPageSize, 200),
+    maxPageSize: checkOption("store-sqlite", "maxPageSize", options.maxPageSize, {
+      default: 200,
+      min: 1,
+    }),
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
-    outboxGraceMs: positive("outboxGraceMs", options.outboxGraceMs, 2000, 0),
+    outboxGraceMs: checkOption("store-sqlite", "outboxGraceMs", options.outboxGraceMs, {
+      default: 2000,
+      min: 0,
+    }),
     groupCommit: options.groupCommit ?? true,
     groupCommitMaxBatch: Math.floor(
-      positive("groupCommitMaxBatch", options.groupCommitMaxBatch, 500),
+      checkOption("store-sqlite", "groupCommitMaxBatch", options.groupCommitMaxBatch, {
+        default: 500,
+        min: 1,
+      }),
     ),
     people: resolvePeopleLimits(options.peopleLimits),
   };

@@ -1,13 +1,5 @@
 import { join } from "node:path";
-import {
-  contactStoreConformance,
-  conversationSettingsConformance,
-  groupJoinConformance,
-  messageChangeConformance,
-  moderationStoreConformance,
-  profileStoreConformance,
-  storageConformance,
-} from "@lucky-im/core/testing";
+import { moderationStoreConformance, storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createSqliteStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -16,40 +8,28 @@ const temp = tempDir();
 
 describe("store-sqlite", () => {
   // Each create() is its own connection to one file, as two processes would have.
+  // Every storage suite (messages to message changes) runs through this one entry point.
+  const batched = join(temp.dir, "batched.sqlite");
   storageConformance({
     name: "sqlite (group commit)",
-    create: () => createSqliteStore({ path: join(temp.dir, "batched.sqlite") }),
+    create: () => createSqliteStore({ path: batched }),
+    createWithLimits: (messageChanges) => createSqliteStore({ path: batched, messageChanges }),
     destroy: (storage) => storage.close(),
   });
 
+  const single = join(temp.dir, "single.sqlite");
   storageConformance({
     name: "sqlite (group commit off)",
-    create: () => createSqliteStore({ path: join(temp.dir, "single.sqlite"), groupCommit: false }),
-    destroy: (storage) => storage.close(),
-  });
-
-  // The people stores, one suite per contract, on a file of their own.
-  const people = {
-    name: "sqlite",
-    create: () => createSqliteStore({ path: join(temp.dir, "people.sqlite") }),
-    destroy: (storage: { close(): Promise<void> }) => storage.close(),
-  };
-  contactStoreConformance(people);
-  profileStoreConformance(people);
-  conversationSettingsConformance(people);
-  moderationStoreConformance(people);
-  // Its own file: it claims change outbox entries, which the storage suite's outbox tests do not expect.
-  messageChangeConformance({
-    name: "sqlite",
-    create: () => createSqliteStore({ path: join(temp.dir, "changes.sqlite") }),
+    create: () => createSqliteStore({ path: single, groupCommit: false }),
     createWithLimits: (messageChanges) =>
-      createSqliteStore({ path: join(temp.dir, "changes.sqlite"), messageChanges }),
+      createSqliteStore({ path: single, groupCommit: false, messageChanges }),
     destroy: (storage) => storage.close(),
   });
 
-  groupJoinConformance({
+  // Not yet a part of storageConformance: the moderation store has its own suite.
+  moderationStoreConformance({
     name: "sqlite",
-    create: () => createSqliteStore({ path: join(temp.dir, "batched.sqlite") }),
+    create: () => createSqliteStore({ path: batched }),
     destroy: (storage) => storage.close(),
   });
 

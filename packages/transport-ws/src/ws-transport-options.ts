@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
-import { ImError } from "@lucky-im/core";
+import { ConfigError, checkOption, type ImError } from "@lucky-im/core";
 
 /**
  * Options of {@link createWsTransport}. Pass either `server` (attach to an
@@ -150,16 +150,14 @@ export const WS_TRANSPORT_DEFAULTS = Object.freeze({
   trustProxy: false,
 });
 
-function invalid(message: string): ImError {
-  return new ImError("bad_request", `[lucky-im] [transport-ws] ${message}`);
+function invalid(message: string, option?: string): ConfigError {
+  return new ConfigError("transport-ws", message, { option });
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback;
-  if (typeof result !== "number" || Number.isNaN(result) || result < 0) {
-    throw invalid(`option ${name} must be a number >= 0, got ${String(value)}`);
-  }
-  return result;
+  // Infinity stays allowed here (no limit); checkOption wants a finite number.
+  if (value === Number.POSITIVE_INFINITY) return value;
+  return checkOption("transport-ws", name, value, { default: fallback, min: 0 });
 }
 
 /** Validates the options and fills in the defaults. */

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { ConfigError } from "@lucky-im/core";
 import type { Jwk } from "../jwk.js";
 import type { JwtVerificationKey } from "../jwt-authenticator.js";
 
@@ -39,8 +40,7 @@ export function resolveSigningKey(signing: JwtSigningKey): ResolvedSigningKey {
       typeof signing.secret === "string"
         ? new TextEncoder().encode(signing.secret)
         : signing.secret;
-    if (key.length < 32)
-      throw new RangeError("[lucky-im] [auth] a JWT secret must be at least 32 bytes");
+    if (key.length < 32) throw new ConfigError("auth", "a JWT secret must be at least 32 bytes");
     return { key, alg: signing.alg ?? "HS256", kid: undefined, verification: { secret: key } };
   }
   const k = signing.privateKey;
@@ -51,8 +51,7 @@ export function resolveSigningKey(signing: JwtSigningKey): ResolvedSigningKey {
         ? // biome-ignore lint/suspicious/noExplicitAny: node's JsonWebKey and jose's JWK are the same shape.
           createPrivateKey({ key: k as any, format: "jwk" })
         : (k as KeyObject);
-  if (key.type !== "private")
-    throw new TypeError("[lucky-im] [auth] privateKey must be a private key");
+  if (key.type !== "private") throw new ConfigError("auth", "privateKey must be a private key");
   return {
     key,
     alg: signing.alg,

@@ -1,5 +1,5 @@
-import { ImError } from "../errors.js";
 import type { MessageBody, MessageBodyType } from "../protocol/schemas.js";
+import { checkOption } from "../util/check-option.js";
 import type { Message } from "./message.js";
 
 /**
@@ -201,9 +201,7 @@ export function resolveMessageChangeLimits(
   const resolved = { ...DEFAULT_MESSAGE_CHANGE_LIMITS, ...limits };
   for (const [name, value] of Object.entries(resolved)) {
     if (name === "keepEditHistory") continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) {
-      throw new ImError("bad_request", `[lucky-im] [core] ${name} must be an integer >= 1`);
-    }
+    checkOption("core", `messageChanges.${name}`, value as number, { min: 1, integer: true });
   }
   return resolved;
 }

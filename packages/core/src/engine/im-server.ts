@@ -13,6 +13,7 @@ import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from ".
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import type { MessageBodyType } from "../protocol/schemas.js";
+import { checkOption } from "../util/check-option.js";
 import { newId } from "../util/ids.js";
 import type { AdminOperations } from "./admin-operations.js";
 import { AdminService } from "./admin-service.js";
@@ -77,20 +78,10 @@ const ALL_BODY_TYPES: MessageBodyType[] = [
   "custom",
 ];
 
-/** The checks the in-memory limiter makes of its options, for the engine's own frame counter. */
+/** The frame counter's limits, named as the caller sets them (not as the limiter calls them). */
 function checkFrameLimits(limits: ImLimits): void {
-  if (!(Number.isInteger(limits.framesPerWindow) && limits.framesPerWindow >= 1)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
-    );
-  }
-  if (!(limits.rateWindowMs > 0)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
-    );
-  }
+  checkOption("core", "limits.framesPerWindow", limits.framesPerWindow, { min: 1, integer: true });
+  checkOption("core", "limits.rateWindowMs", limits.rateWindowMs, { above: 0 });
 }
 
 /** Readiness of each dependency, for `/readyz`. */

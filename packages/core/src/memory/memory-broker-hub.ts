@@ -1,3 +1,4 @@
+import { ConfigError } from "../config-error.js";
 import type { ControlHandler, DeliveryHandler } from "../contracts/broker.js";
 import type { Envelope } from "../domain/envelope.js";
 
@@ -71,8 +72,10 @@ export function createMemoryBrokerHub(): MemoryBrokerHub {
 export function brokerHubState(hub: MemoryBrokerHub): MemoryBrokerHubState {
   const state = states.get(hub);
   if (!state) {
-    throw new TypeError(
-      "[lucky-im] [core] not a memory broker hub: create one with createMemoryBrokerHub()",
+    throw new ConfigError(
+      "core",
+      "option hub is not a memory broker hub: create one with createMemoryBrokerHub()",
+      { option: "hub" },
     );
   }
   return state;

@@ -1,6 +1,7 @@
 import type { Broker, ControlHandler, DeliveryHandler } from "../contracts/broker.js";
 import type { ControlMessage, Envelope } from "../domain/envelope.js";
 import { ImError, toImError } from "../errors.js";
+import { checkOption } from "../util/check-option.js";
 import {
   brokerHubState,
   type ControlSubscriber,
@@ -92,9 +93,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   const deliveryLimit = options.deliveryLimit ?? 5;
   const maxDeadLetters = options.maxDeadLetters ?? 1000;
   const onError = options.onError ?? ((error: ImError) => console.error(error));
-  if (!(deliveryLimit >= 1)) {
-    throw new ImError("bad_request", "[lucky-im] [core] memory broker: deliveryLimit must be >= 1");
-  }
+  checkOption("core", "deliveryLimit", deliveryLimit, { min: 1 });
   let closed = false;
   /** The node id this broker consumes for (the `fromNodeId` of its broadcasts). */
   let ownNodeId = "";

@@ -1,6 +1,8 @@
+import { ConfigError } from "../config-error.js";
 import type { Presence, UserStatus } from "../contracts/presence.js";
 import type { SessionInfo } from "../domain/session.js";
 import { ImError } from "../errors.js";
+import { checkOption } from "../util/check-option.js";
 
 /**
  * The cluster view shared by {@link createMemoryPresence} instances of one
@@ -46,8 +48,10 @@ export function createMemoryPresenceHub(): MemoryPresenceHub {
 function hubState(hub: MemoryPresenceHub): PresenceHubState {
   const state = states.get(hub);
   if (!state) {
-    throw new TypeError(
-      "[lucky-im] [core] not a memory presence hub: create one with createMemoryPresenceHub()",
+    throw new ConfigError(
+      "core",
+      "option hub is not a memory presence hub: create one with createMemoryPresenceHub()",
+      { option: "hub" },
     );
   }
   return state;
@@ -94,9 +98,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
   const state = hubState(options.hub ?? createMemoryPresenceHub());
   const nodeTtlMs = options.nodeTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
-  if (!(nodeTtlMs > 0)) {
-    throw new ImError("bad_request", "[lucky-im] [core] memory presence: nodeTtlMs must be > 0");
-  }
+  checkOption("core", "nodeTtlMs", nodeTtlMs, { above: 0 });
   let closed = false;
 
   const guard = () => {

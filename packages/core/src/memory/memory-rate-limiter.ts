@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
-import { ImError, toImError } from "../errors.js";
+import { toImError } from "../errors.js";
+import { checkOption } from "../util/check-option.js";
 
 /** Options of {@link createMemoryRateLimiter}. */
 export interface MemoryRateLimiterOptions {
@@ -35,24 +36,9 @@ export interface MemoryRateLimiterOptions {
  */
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
   const { points, durationMs, blockDurationMs = 0, keyPrefix = "lucky-im" } = options;
-  if (!(Number.isInteger(points) && points >= 1)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory rate limiter: points must be an integer >= 1",
-    );
-  }
-  if (!(durationMs > 0)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory rate limiter: durationMs must be > 0",
-    );
-  }
-  if (!(blockDurationMs >= 0)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory rate limiter: blockDurationMs must be >= 0",
-    );
-  }
+  checkOption("core", "points", points, { min: 1, integer: true });
+  checkOption("core", "durationMs", durationMs, { above: 0 });
+  checkOption("core", "blockDurationMs", blockDurationMs, { min: 0 });
   // rate-limiter-flexible counts in seconds; fractions work (it multiplies by 1000).
   const limiter = new RateLimiterMemory({
     points,

@@ -1,3 +1,4 @@
+import { ConfigError } from "../config-error.js";
 import type { Conversation } from "../domain/conversation.js";
 import type { ConversationSettings } from "../domain/conversation-settings.js";
 import type { Group } from "../domain/group.js";
@@ -129,8 +130,10 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
 export function storageState(backend: MemoryStorageBackend): MemoryStorageState {
   const state = states.get(backend);
   if (!state) {
-    throw new TypeError(
-      "[lucky-im] [core] not a memory storage backend: create one with createMemoryStorageBackend()",
+    throw new ConfigError(
+      "core",
+      "option backend is not a memory storage backend: create one with createMemoryStorageBackend()",
+      { option: "backend" },
     );
   }
   return state;

@@ -2,6 +2,7 @@ import type { Storage } from "../contracts/storage.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
 import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
+import { checkOption } from "../util/check-option.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
@@ -81,15 +82,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const outboxGraceMs = options.outboxGraceMs ?? 2000;
   const maxPageSize = options.maxPageSize ?? 1000;
   const now = options.now ?? Date.now;
-  if (!(outboxGraceMs >= 0)) {
-    throw new ImError(
-      "bad_request",
-      "[lucky-im] [core] memory storage: outboxGraceMs must be >= 0",
-    );
-  }
-  if (!(maxPageSize >= 1)) {
-    throw new ImError("bad_request", "[lucky-im] [core] memory storage: maxPageSize must be >= 1");
-  }
+  checkOption("core", "outboxGraceMs", outboxGraceMs, { min: 0 });
+  checkOption("core", "maxPageSize", maxPageSize, { min: 1 });
   const changeLimits = resolveMessageChangeLimits(options.messageChanges);
   let closed = false;
   const guard = () => {

@@ -1,43 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { DEFAULT_PRIVACY_POLICY } from "../domain/contact.js";
 import { DEFAULT_PEOPLE_LIMITS } from "../domain/people-limits.js";
 import { isImError } from "../errors.js";
 import { expectImError, oneTo, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 
-/**
- * The conformance suite of {@link Storage.contacts} (the `ContactStore`
- * contract): requests and their states, the auto-accept of crossed requests,
- * contacts and remarks, blocks, the `relations` hot-path read, privacy
- * policies, paging, limits and concurrency across two instances. The
- * adapter must run with the default `PeopleLimits`.
- *
- * @example
- * ```ts
- * contactStoreConformance({ name: "postgres", create: () => createPostgresStore({ connectionString, schema }) });
- * ```
- */
-export function contactStoreConformance(options: SuiteOptions<Storage>): void {
-  describe(`${options.name} contact store conformance`, () => {
-    const instances: Storage[] = [];
+/** The `ContactStore` tests (`storage.contacts`); {@link contactStoreConformance} runs them alone. */
+export const contactStoreSuite: StorageSuite = {
+  name: "contacts",
+  tests(context) {
     let storage: Storage;
     let other: Storage;
-    const open = async () => {
-      const instance = await options.create();
-      instances.push(instance);
-      return instance;
-    };
     beforeAll(async () => {
-      storage = await open();
-      other = await open();
-    });
-    afterAll(async () => {
-      for (const instance of instances) {
-        await (options.destroy ? options.destroy(instance) : instance.close());
-      }
+      storage = context.storage;
+      other = await context.open();
     });
 
     const now = 1_700_000_000_000;
@@ -419,5 +398,21 @@ export function contactStoreConformance(options: SuiteOptions<Storage>): void {
         expect(await storage.contacts.requests(a, "outgoing", { now })).toEqual([]);
       }
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of {@link Storage.contacts} (the `ContactStore`
+ * contract): requests and their states, the auto-accept of crossed requests,
+ * contacts and remarks, blocks, the `relations` hot-path read, privacy
+ * policies, paging, limits and concurrency across two instances. The
+ * adapter must run with the default `PeopleLimits`.
+ *
+ * @example
+ * ```ts
+ * contactStoreConformance({ name: "postgres", create: () => createPostgresStore({ connectionString, schema }) });
+ * ```
+ */
+export function contactStoreConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(`${options.name} contact store conformance`, [contactStoreSuite], options);
 }

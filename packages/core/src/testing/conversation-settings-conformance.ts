@@ -1,42 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { directConversationId, groupConversationId } from "../domain/conversation.js";
 import { defaultConversationSettings } from "../domain/conversation-settings.js";
 import { DEFAULT_PEOPLE_LIMITS } from "../domain/people-limits.js";
 import { newMessageId } from "../util/ids.js";
 import { expectImError, oneTo, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
-/**
- * The conformance suite of {@link Storage.conversationSettings} (the
- * `ConversationSettingsStore` contract) and of the settings in
- * `CursorStore.conversations`: pinned first, settings per summary, offset
- * paging, groups without messages. The adapter must run with the default
- * `PeopleLimits`.
- *
- * @example
- * ```ts
- * conversationSettingsConformance({ name: "memory", create: async () => createMemoryStorage({ backend }) });
- * ```
- */
-export function conversationSettingsConformance(options: SuiteOptions<Storage>): void {
-  describe(`${options.name} conversation settings conformance`, () => {
-    const instances: Storage[] = [];
+/** The `ConversationSettingsStore` tests (`storage.conversationSettings`); {@link conversationSettingsConformance} runs them alone. */
+export const conversationSettingsSuite: StorageSuite = {
+  name: "conversation settings",
+  tests(context) {
     let storage: Storage;
     let other: Storage;
-    const open = async () => {
-      const instance = await options.create();
-      instances.push(instance);
-      return instance;
-    };
     beforeAll(async () => {
-      storage = await open();
-      other = await open();
-    });
-    afterAll(async () => {
-      for (const instance of instances) {
-        await (options.destroy ? options.destroy(instance) : instance.close());
-      }
+      storage = context.storage;
+      other = await context.open();
     });
 
     const now = 1_700_000_000_000;
@@ -237,5 +216,25 @@ export function conversationSettingsConformance(options: SuiteOptions<Storage>):
       await storage.conversationSettings.update(a, cids[0]!, { pinned: false }, now);
       await other.conversationSettings.update(a, cids[max]!, { pinned: true }, now);
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of {@link Storage.conversationSettings} (the
+ * `ConversationSettingsStore` contract) and of the settings in
+ * `CursorStore.conversations`: pinned first, settings per summary, offset
+ * paging, groups without messages. The adapter must run with the default
+ * `PeopleLimits`.
+ *
+ * @example
+ * ```ts
+ * conversationSettingsConformance({ name: "memory", create: async () => createMemoryStorage({ backend }) });
+ * ```
+ */
+export function conversationSettingsConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(
+    `${options.name} conversation settings conformance`,
+    [conversationSettingsSuite],
+    options,
+  );
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type {
   Admission,
   GroupJoinStore,
@@ -10,7 +10,7 @@ import { groupConversationId } from "../domain/conversation.js";
 import { DEFAULT_GROUP_JOIN_SETTINGS } from "../domain/group-join.js";
 import { isImError } from "../errors.js";
 import { expectImError, sorted, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 const DAY = 86_400_000;
 
@@ -33,42 +33,15 @@ async function expectRefusal(
   );
 }
 
-/**
- * The conformance suite of the {@link GroupJoinStore} contract
- * (`storage.groupJoins`): join settings, join requests and invitations
- * (tickets), invite links, and `admit`, which joins atomically through any
- * path. Every storage adapter runs it against its real backend, beside
- * {@link storageConformance}.
- *
- * `create` is called twice: the concurrency tests race two instances (two
- * nodes on one database). Every test uses fresh ids.
- *
- * @example
- * ```ts
- * groupJoinConformance({
- *   name: "postgres",
- *   create: () => createPostgresStore({ connectionString, schema }),
- *   destroy: (storage) => storage.close(),
- * });
- * ```
- */
-export function groupJoinConformance(options: SuiteOptions<Storage>): void {
-  describe(`${options.name} group join conformance`, () => {
-    const instances: Storage[] = [];
+/** The `GroupJoinStore` tests (`storage.groupJoins`); {@link groupJoinConformance} runs them alone. */
+export const groupJoinSuite: StorageSuite = {
+  name: "group joins",
+  tests(context) {
     let storage: Storage;
     let other: Storage;
-
     beforeAll(async () => {
-      storage = await options.create();
-      other = await options.create();
-      instances.push(storage, other);
-    });
-
-    afterAll(async () => {
-      for (const instance of instances.splice(0)) {
-        if (options.destroy) await options.destroy(instance);
-        else await instance.close();
-      }
+      storage = context.storage;
+      other = await context.open();
     });
 
     const now = Date.now();
@@ -398,5 +371,28 @@ export function groupJoinConformance(options: SuiteOptions<Storage>): void {
       expect(await storage.groupJoins.ticket(opened.ticketId, now)).toBeUndefined();
       expect(await storage.groupJoins.link(created.code)).toBeUndefined();
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of the {@link GroupJoinStore} contract
+ * (`storage.groupJoins`): join settings, join requests and invitations
+ * (tickets), invite links, and `admit`, which joins atomically through any
+ * path. Every storage adapter runs it against its real backend, beside
+ * {@link storageConformance}.
+ *
+ * `create` is called twice: the concurrency tests race two instances (two
+ * nodes on one database). Every test uses fresh ids.
+ *
+ * @example
+ * ```ts
+ * groupJoinConformance({
+ *   name: "postgres",
+ *   create: () => createPostgresStore({ connectionString, schema }),
+ *   destroy: (storage) => storage.close(),
+ * });
+ * ```
+ */
+export function groupJoinConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(`${options.name} group join conformance`, [groupJoinSuite], options);
 }

@@ -13,28 +13,33 @@
  * storageConformance({
  *   name: "postgres",
  *   create: () => createPostgresStore({ connectionString: process.env.DATABASE_URL!, schema: "conformance" }),
+ *   createWithLimits: (messageChanges) => createPostgresStore({ connectionString: process.env.DATABASE_URL!, schema: "conformance", messageChanges }),
  *   destroy: (storage) => storage.close(),
  * });
  * ```
  */
 
 export { brokerConformance } from "./broker-conformance.js";
-export { contactStoreConformance } from "./contact-store-conformance.js";
-export { conversationSettingsConformance } from "./conversation-settings-conformance.js";
+export { contactStoreConformance, contactStoreSuite } from "./contact-store-conformance.js";
+export {
+  conversationSettingsConformance,
+  conversationSettingsSuite,
+} from "./conversation-settings-conformance.js";
 export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { freePort } from "./free-port.js";
-export { groupJoinConformance } from "./group-join-conformance.js";
+export { groupJoinConformance, groupJoinSuite } from "./group-join-conformance.js";
 export { groupStoreConformance, groupStoreSuite } from "./group-store-conformance.js";
 export {
   type MessageChangeSuiteOptions,
   messageChangeConformance,
+  messageChangeSuite,
 } from "./message-change-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
 export { moderationStoreConformance } from "./moderation-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
-export { profileStoreConformance } from "./profile-store-conformance.js";
+export { profileStoreConformance, profileStoreSuite } from "./profile-store-conformance.js";
 export { rateLimiterConformance } from "./rate-limiter-conformance.js";
 export { storageConformance, storageSuites } from "./storage-conformance.js";
 export {

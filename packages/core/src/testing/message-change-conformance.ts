@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { directConversationId } from "../domain/conversation.js";
 import type { Message, MessageDraft } from "../domain/message.js";
@@ -6,10 +6,13 @@ import { type MessageChangeLimits, mentionsUser } from "../domain/message-change
 import type { MessageBody } from "../protocol/schemas.js";
 import { newMessageId } from "../util/ids.js";
 import { expectImError, oneTo, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
-/** Options of {@link messageChangeConformance}. */
-export interface MessageChangeSuiteOptions extends SuiteOptions<Storage> {
+/**
+ * Options of {@link messageChangeConformance}: the storage suite options
+ * with {@link StorageSuiteOptions.createWithLimits} required.
+ */
+export interface MessageChangeSuiteOptions extends StorageSuiteOptions {
   /**
    * A new instance with these message change limits (over the same backend
    * as `create`), to check the caps without writing hundreds of rows.
@@ -18,41 +21,24 @@ export interface MessageChangeSuiteOptions extends SuiteOptions<Storage> {
 }
 
 /**
- * The conformance suite of `MessageChangeStore` and of what it adds to
- * `MessageStore` (reply and mention fields, `range` with a `viewer`, the
- * change a recall writes). Every storage adapter runs it against its real
- * backend. It writes `change` outbox entries and claims them: give it a
- * backend no relay works on.
- *
- * @example
- * ```ts
- * messageChangeConformance({
- *   name: "postgres",
- *   create: () => createPostgresStore({ connectionString, schema }),
- *   createWithLimits: (messageChanges) => createPostgresStore({ connectionString, schema, messageChanges }),
- * });
- * ```
+ * The `MessageChangeStore` tests (`storage.changes`, and what it adds to
+ * `MessageStore`); {@link messageChangeConformance} runs them alone. The
+ * caps' tests need `createWithLimits` (capability `messageChangeLimits`).
  */
-export function messageChangeConformance(options: MessageChangeSuiteOptions): void {
-  describe(`${options.name} message change conformance`, () => {
-    const instances: Storage[] = [];
+export const messageChangeSuite: StorageSuite = {
+  name: "message changes",
+  tests(context) {
     let storage: Storage;
-    let small: Storage;
     const smallLimits = { maxReactionsPerMessage: 3, maxPinsPerConversation: 2 };
-
-    beforeAll(async () => {
-      storage = await options.create();
-      instances.push(storage);
-      small = await options.createWithLimits(smallLimits);
-      instances.push(small);
+    beforeAll(() => {
+      storage = context.storage;
     });
-
-    afterAll(async () => {
-      for (const instance of instances.splice(0)) {
-        if (options.destroy) await options.destroy(instance);
-        else await instance.close();
-      }
-    });
+    /** An instance with the small caps, opened once by the first test that needs it. */
+    let small: Promise<Storage> | undefined;
+    const smallStorage = () => {
+      small ??= context.openWithLimits(smallLimits);
+      return small;
+    };
 
     /** A direct conversation between two new users, with `count` text messages. */
     async function conversation(texts: string[] = ["one", "two", "three"], on = storage) {
@@ -205,17 +191,20 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         expect((await storage.messages.get(theirs.messageId))?.body).toEqual(text("two"));
       });
 
-      it("keeps only the latest earlier body when keepEditHistory is false", async () => {
-        const latestOnly = await options.createWithLimits({ keepEditHistory: false });
-        instances.push(latestOnly);
-        const { a, messages } = await conversation(["v1"], latestOnly);
-        const messageId = messages[0]!.messageId;
-        for (const value of ["v2", "v3"]) {
-          await latestOnly.changes.edit({ messageId, by: a, body: text(value), ts: Date.now() });
-        }
-        const history = await latestOnly.changes.editHistory(messageId);
-        expect(history.map((e) => e.body)).toEqual([text("v2")]);
-      });
+      context.itWith(
+        "messageChangeLimits",
+        "keeps only the latest earlier body when keepEditHistory is false",
+        async () => {
+          const latestOnly = await context.openWithLimits({ keepEditHistory: false });
+          const { a, messages } = await conversation(["v1"], latestOnly);
+          const messageId = messages[0]!.messageId;
+          for (const value of ["v2", "v3"]) {
+            await latestOnly.changes.edit({ messageId, by: a, body: text(value), ts: Date.now() });
+          }
+          const history = await latestOnly.changes.editHistory(messageId);
+          expect(history.map((e) => e.body)).toEqual([text("v2")]);
+        },
+      );
     });
 
     describe("recall", () => {
@@ -275,53 +264,70 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         expect(kinds).toEqual(["reacted", "reacted", "reacted", "unreacted"]);
       });
 
-      it("refuses past the cap (conflict), bad keys, unknown and recalled messages", async () => {
-        const { a, b, messages } = await conversation(["one", "two"], small);
-        const [m1, m2] = messages as [Message, Message];
-        const react = (messageId: string, userId: string, key: string) =>
-          small.changes.react({ messageId, userId, key, ts: Date.now() });
-        await react(m1.messageId, a, "1");
-        await react(m1.messageId, a, "2");
-        await react(m1.messageId, b, "1");
-        await expectImError(react(m1.messageId, b, "3"), "conflict", "a 4th reaction (cap 3)");
-        expect(await react(m1.messageId, b, "1"), "a duplicate at the cap is still fine").toBe(
-          undefined,
-        );
-        await expectImError(react(m2.messageId, a, "x".repeat(33)), "too_large", "a 33-unit key");
-        await expectImError(react(m2.messageId, a, ""), "bad_request", "an empty key");
-        await expectImError(react(m2.messageId, a, "a\nb"), "bad_request", "a control character");
-        await expectImError(react(newMessageId(), a, "1"), "not_found", "an unknown message");
-        await small.messages.recall(m2.messageId, b);
-        await expectImError(react(m2.messageId, a, "1"), "conflict", "a recalled message");
-        expect(await small.changes.reactions([m2.messageId], a)).toEqual([]);
-      });
+      context.itWith(
+        "messageChangeLimits",
+        "refuses past the cap (conflict), bad keys, unknown and recalled messages",
+        async () => {
+          const small = await smallStorage();
+          const { a, b, messages } = await conversation(["one", "two"], small);
+          const [m1, m2] = messages as [Message, Message];
+          const react = (messageId: string, userId: string, key: string) =>
+            small.changes.react({ messageId, userId, key, ts: Date.now() });
+          await react(m1.messageId, a, "1");
+          await react(m1.messageId, a, "2");
+          await react(m1.messageId, b, "1");
+          await expectImError(react(m1.messageId, b, "3"), "conflict", "a 4th reaction (cap 3)");
+          expect(await react(m1.messageId, b, "1"), "a duplicate at the cap is still fine").toBe(
+            undefined,
+          );
+          await expectImError(react(m2.messageId, a, "x".repeat(33)), "too_large", "a 33-unit key");
+          await expectImError(react(m2.messageId, a, ""), "bad_request", "an empty key");
+          await expectImError(react(m2.messageId, a, "a\nb"), "bad_request", "a control character");
+          await expectImError(react(newMessageId(), a, "1"), "not_found", "an unknown message");
+          await small.messages.recall(m2.messageId, b);
+          await expectImError(react(m2.messageId, a, "1"), "conflict", "a recalled message");
+          expect(await small.changes.reactions([m2.messageId], a)).toEqual([]);
+        },
+      );
     });
 
     describe("pins", () => {
-      it("pins, lists newest first, ignores a repeat, caps, unpins", async () => {
-        const { a, b, conversationId, messages } = await conversation(["1", "2", "3", "4"], small);
-        const [m1, m2, m3, m4] = messages as [Message, Message, Message, Message];
-        const pin = (messageId: string, ts: number) => small.changes.pin({ messageId, by: a, ts });
-        const now = Date.now();
-        expect((await pin(m1.messageId, now))?.change.kind).toBe("pinned");
-        expect(await pin(m1.messageId, now + 1), "a repeated pin changes nothing").toBeUndefined();
-        await pin(m2.messageId, now + 2);
-        await expectImError(pin(m3.messageId, now + 3), "conflict", "a 3rd pin (cap 2)");
-        expect(await small.changes.pins(conversationId)).toEqual([
-          { messageId: m2.messageId, seq: 2, pinnedBy: a, pinnedAt: now + 2 },
-          { messageId: m1.messageId, seq: 1, pinnedBy: a, pinnedAt: now },
-        ]);
-        const unpinned = await small.changes.unpin({ messageId: m1.messageId, by: b, ts: now });
-        expect(unpinned?.change).toMatchObject({ kind: "unpinned", by: b });
-        expect(await small.changes.unpin({ messageId: m1.messageId, by: b, ts: now })).toBe(
-          undefined,
-        );
-        await small.messages.recall(m4.messageId, b);
-        await expectImError(pin(m4.messageId, now), "conflict", "a pin of a recalled message");
-        expect((await small.changes.pins(conversationId)).map((p) => p.messageId)).toEqual([
-          m2.messageId,
-        ]);
-      });
+      context.itWith(
+        "messageChangeLimits",
+        "pins, lists newest first, ignores a repeat, caps, unpins",
+        async () => {
+          const small = await smallStorage();
+          const { a, b, conversationId, messages } = await conversation(
+            ["1", "2", "3", "4"],
+            small,
+          );
+          const [m1, m2, m3, m4] = messages as [Message, Message, Message, Message];
+          const pin = (messageId: string, ts: number) =>
+            small.changes.pin({ messageId, by: a, ts });
+          const now = Date.now();
+          expect((await pin(m1.messageId, now))?.change.kind).toBe("pinned");
+          expect(
+            await pin(m1.messageId, now + 1),
+            "a repeated pin changes nothing",
+          ).toBeUndefined();
+          await pin(m2.messageId, now + 2);
+          await expectImError(pin(m3.messageId, now + 3), "conflict", "a 3rd pin (cap 2)");
+          expect(await small.changes.pins(conversationId)).toEqual([
+            { messageId: m2.messageId, seq: 2, pinnedBy: a, pinnedAt: now + 2 },
+            { messageId: m1.messageId, seq: 1, pinnedBy: a, pinnedAt: now },
+          ]);
+          const unpinned = await small.changes.unpin({ messageId: m1.messageId, by: b, ts: now });
+          expect(unpinned?.change).toMatchObject({ kind: "unpinned", by: b });
+          expect(await small.changes.unpin({ messageId: m1.messageId, by: b, ts: now })).toBe(
+            undefined,
+          );
+          await small.messages.recall(m4.messageId, b);
+          await expectImError(pin(m4.messageId, now), "conflict", "a pin of a recalled message");
+          expect((await small.changes.pins(conversationId)).map((p) => p.messageId)).toEqual([
+            m2.messageId,
+          ]);
+        },
+      );
     });
 
     describe("delete for me and clear", () => {
@@ -421,8 +427,7 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
       });
 
       it("hands out unique, gap-free changeSeqs under concurrent writes from two instances", async () => {
-        const other = await options.create();
-        instances.push(other);
+        const other = await context.open();
         const { a, b, conversationId, messages } = await conversation(["1", "2"]);
         const writes = oneTo(30).map((i) => {
           const on = i % 2 === 0 ? storage : other;
@@ -608,7 +613,27 @@ export function messageChangeConformance(options: MessageChangeSuiteOptions): vo
         );
       });
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of `MessageChangeStore` and of what it adds to
+ * `MessageStore` (reply and mention fields, `range` with a `viewer`, the
+ * change a recall writes). Every storage adapter runs it against its real
+ * backend. It writes `change` outbox entries and claims them: give it a
+ * backend no relay works on.
+ *
+ * @example
+ * ```ts
+ * messageChangeConformance({
+ *   name: "postgres",
+ *   create: () => createPostgresStore({ connectionString, schema }),
+ *   createWithLimits: (messageChanges) => createPostgresStore({ connectionString, schema, messageChanges }),
+ * });
+ * ```
+ */
+export function messageChangeConformance(options: MessageChangeSuiteOptions): void {
+  runStorageSuites(`${options.name} message change conformance`, [messageChangeSuite], options);
 }
 
 function text(value: string): MessageBody {

@@ -1,38 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { DEFAULT_PEOPLE_LIMITS } from "../domain/people-limits.js";
 import { expectImError, oneTo, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
-/**
- * The conformance suite of {@link Storage.profiles} (the `ProfileStore`
- * contract): defaults, patches, batched reads, last seen, and prefix search
- * (case-insensitive, searchable users only, paged, literal wildcards). The
- * adapter must run with the default `PeopleLimits`.
- *
- * @example
- * ```ts
- * profileStoreConformance({ name: "sqlite", create: () => createSqliteStore({ path }) });
- * ```
- */
-export function profileStoreConformance(options: SuiteOptions<Storage>): void {
-  describe(`${options.name} profile store conformance`, () => {
-    const instances: Storage[] = [];
+/** The `ProfileStore` tests (`storage.profiles`); {@link profileStoreConformance} runs them alone. */
+export const profileStoreSuite: StorageSuite = {
+  name: "profiles",
+  tests(context) {
     let storage: Storage;
     let other: Storage;
-    const open = async () => {
-      const instance = await options.create();
-      instances.push(instance);
-      return instance;
-    };
     beforeAll(async () => {
-      storage = await open();
-      other = await open();
-    });
-    afterAll(async () => {
-      for (const instance of instances) {
-        await (options.destroy ? options.destroy(instance) : instance.close());
-      }
+      storage = context.storage;
+      other = await context.open();
     });
 
     const now = 1_700_000_000_000;
@@ -162,5 +142,20 @@ export function profileStoreConformance(options: SuiteOptions<Storage>): void {
       );
       await expectImError(storage.profiles.search(tag, { limit: 0 }), "bad_request", "limit 0");
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of {@link Storage.profiles} (the `ProfileStore`
+ * contract): defaults, patches, batched reads, last seen, and prefix search
+ * (case-insensitive, searchable users only, paged, literal wildcards). The
+ * adapter must run with the default `PeopleLimits`.
+ *
+ * @example
+ * ```ts
+ * profileStoreConformance({ name: "sqlite", create: () => createSqliteStore({ path }) });
+ * ```
+ */
+export function profileStoreConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(`${options.name} profile store conformance`, [profileStoreSuite], options);
 }

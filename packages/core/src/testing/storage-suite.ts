@@ -2,17 +2,25 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import type { Cursor } from "../domain/cursor.js";
 import type { AppendResult, Message, MessageDraft } from "../domain/message.js";
+import type { MessageChangeLimits } from "../domain/message-change.js";
 import type { SuiteOptions } from "./suite-options.js";
 
 /**
- * An optional method of the {@link Storage} contracts that an adapter may
- * lack. The suites test it only when the adapter has it, and say so.
+ * Something optional that an adapter (or its test setup) may lack. The
+ * suites test it only when the adapter has it, and say so:
+ * - `markMany`: the optional `CursorStore.markMany`;
+ * - `messageChangeLimits`: {@link StorageSuiteOptions.createWithLimits}, an
+ *   instance with other message change limits (the caps' tests need it).
  */
-export type StorageCapability = "markMany";
+export type StorageCapability = "markMany" | "messageChangeLimits";
 
-/** How each {@link StorageCapability} is found on an instance. */
-const HAS_CAPABILITY: Record<StorageCapability, (storage: Storage) => boolean> = {
+/** How each {@link StorageCapability} is found on an instance or in the options. */
+const HAS_CAPABILITY: Record<
+  StorageCapability,
+  (storage: Storage, options: StorageSuiteOptions) => boolean
+> = {
   markMany: (storage) => typeof storage.cursors.markMany === "function",
+  messageChangeLimits: (_storage, options) => typeof options.createWithLimits === "function",
 };
 
 /** Options of `storageConformance` and of each storage contract's own suite. */
@@ -24,6 +32,13 @@ export interface StorageSuiteOptions extends SuiteOptions<Storage> {
    * @default []
    */
   lacks?: readonly StorageCapability[];
+  /**
+   * A new instance with these message change limits, over the same backend
+   * as `create`: the message change suite checks the caps with it without
+   * writing hundreds of rows. Without it, declare
+   * `lacks: ["messageChangeLimits"]` and those tests show as skipped.
+   */
+  createWithLimits?: (limits: Partial<MessageChangeLimits>) => Promise<Storage>;
   /**
    * Registers the adapter's own tests inside the same `describe`, with the
    * same instances and lifecycle as the kit's (`context.storage` is ready in
@@ -40,6 +55,12 @@ export interface StorageSuiteContext {
   readonly storage: Storage;
   /** Another instance on the same backend (another node); the suite destroys it at the end. */
   open(): Promise<Storage>;
+  /**
+   * Another instance with these message change limits, through
+   * {@link StorageSuiteOptions.createWithLimits} (only inside a test
+   * registered with `itWith("messageChangeLimits", ...)`); destroyed at the end.
+   */
+  openWithLimits(limits: Partial<MessageChangeLimits>): Promise<Storage>;
   /** Appends a draft through `on` (default: {@link StorageSuiteContext.storage}). */
   append(draft: MessageDraft, on?: Storage): Promise<AppendResult>;
   /** Every message of a conversation, read by ascending pages. */
@@ -93,6 +114,16 @@ export function runStorageSuites(
         instances.push(instance);
         return instance;
       },
+      async openWithLimits(limits) {
+        if (!options.createWithLimits) {
+          throw new Error(
+            `${options.name} has no createWithLimits: pass it, or lacks: ["messageChangeLimits"] to skip the tests that need it`,
+          );
+        }
+        const instance = await options.createWithLimits(limits);
+        instances.push(instance);
+        return instance;
+      },
       append: (draft, on) => (on ?? context.storage).messages.append(draft),
       async allMessages(conversationId, pageSize = 50) {
         const result: Message[] = [];
@@ -117,7 +148,7 @@ export function runStorageSuites(
           return;
         }
         it(title, async () => {
-          if (!HAS_CAPABILITY[capability](context.storage)) {
+          if (!HAS_CAPABILITY[capability](context.storage, options)) {
             throw new Error(
               `${options.name} has no ${capability}: implement it, or pass lacks: ["${capability}"] to the suite to skip its tests`,
             );
