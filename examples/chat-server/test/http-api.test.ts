@@ -592,6 +592,10 @@ describe("groups", () => {
       name: "Team",
       ownerId: owner.userId,
       mutedAll: false,
+      postPolicy: "everyone",
+      description: "",
+      avatar: null,
+      announcement: null,
       members: expect.arrayContaining([
         { userId: owner.userId, role: "owner" },
         { userId: member.userId, role: "member" },

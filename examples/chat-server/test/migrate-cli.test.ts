@@ -288,7 +288,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(storeSteps.length + 4);
+    expect(a.length + b.length).toBe(storeSteps.length + 5);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 

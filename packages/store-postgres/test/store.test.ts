@@ -358,11 +358,14 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "message_changes",
       "message_edits",
       "messages",
+      "moderation_audit",
+      "moderation_reports",
       "outbox",
       "pins",
       "privacy_settings",
       "profiles",
       "reactions",
+      "suspensions",
     ]);
     expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
   });

@@ -58,6 +58,7 @@ describe("store-sqlite", () => {
       "0005_group_joins",
       "0006_forwarded",
       "0007_group_profile",
+      "0008_moderation",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
