@@ -60,6 +60,7 @@ export type {
 export type * from "./engine/stats.js";
 export * from "./errors.js";
 export * from "./memory/index.js";
+export * from "./observability/open-telemetry.js";
 export * from "./protocol/close-codes.js";
 export * from "./protocol/codec.js";
 export type { JsonLimits } from "./protocol/json-limits.js";
