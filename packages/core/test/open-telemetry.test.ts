@@ -1,3 +1,4 @@
+import { type MessageFrame, traceWithOpenTelemetry } from "@lucky-im/core";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -5,7 +6,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { scenarioServers, sendText } from "../../../test/engine-scenario-harness.js";
-import { createMemoryStorage, traceWithOpenTelemetry } from "../src/index.js";
+import { createMemoryStorage } from "../src/index.js";
 
 const start = scenarioServers(async () => ({ storage: createMemoryStorage() }));
 
@@ -25,7 +26,7 @@ describe("traceWithOpenTelemetry", () => {
     const bob = await login("bob");
 
     const sent = await sendText(alice, "bob", "hello");
-    const pushed = await bob.next("message");
+    const pushed = await bob.next<MessageFrame>("message");
     bob.send({ type: "ack", conversationId: pushed.conversationId, seq: pushed.seq });
     await expect.poll(() => exporter.getFinishedSpans().length).toBe(2);
 
@@ -57,7 +58,7 @@ describe("traceWithOpenTelemetry", () => {
     const alice = await login("alice");
     const bob = await login("bob");
     await sendText(alice, "bob", "one");
-    const pushed = await bob.next("message");
+    const pushed = await bob.next<MessageFrame>("message");
     bob.send({ type: "ack", conversationId: pushed.conversationId, seq: pushed.seq });
     await expect.poll(() => exporter.getFinishedSpans().length).toBe(2);
     const [store, deliver] = exporter.getFinishedSpans();

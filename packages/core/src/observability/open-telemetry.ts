@@ -17,7 +17,7 @@ export interface OpenTelemetryTracerLike {
       /** The span's attributes. */
       attributes?: Record<string, string | number | boolean>;
       /** Spans this one follows from (their `spanContext()`). */
-      links?: { context: unknown }[];
+      links?: { context: OpenTelemetrySpanContextLike }[];
     },
   ): OpenTelemetrySpanLike;
 }
@@ -27,7 +27,17 @@ export interface OpenTelemetrySpanLike {
   /** Ends the span at `endTime` (epoch milliseconds). */
   end(endTime?: number): void;
   /** The span's context, to link later spans to it. */
-  spanContext(): unknown;
+  spanContext(): OpenTelemetrySpanContextLike;
+}
+
+/** The part of an OpenTelemetry `SpanContext` this module passes on (in span links). */
+export interface OpenTelemetrySpanContextLike {
+  /** The trace's id (32 hex digits). */
+  traceId: string;
+  /** The span's id (16 hex digits). */
+  spanId: string;
+  /** W3C trace flags (1: sampled). */
+  traceFlags: number;
 }
 
 /** Options of {@link traceWithOpenTelemetry}. */
@@ -73,7 +83,7 @@ export function traceWithOpenTelemetry(
   const recordUserIds = options.recordUserIds ?? false;
   const maxLinked = options.maxLinkedMessages ?? 10_000;
   // Insertion-ordered: the oldest entry is the first to go.
-  const storeSpans = new Map<string, unknown>();
+  const storeSpans = new Map<string, OpenTelemetrySpanContextLike>();
   // A direct conversation's id is made of its two user ids.
   const destination = (conversationId: string) =>
     recordUserIds || !conversationId.startsWith("d:") ? conversationId : "direct";
