@@ -201,6 +201,18 @@ export interface AuthServiceOptions {
    */
   generateUserId?: () => string;
   /**
+   * Whether the user is barred from getting tokens (suspended or banned by an admin):
+   * checked before every token is issued or refreshed (password login, login by code,
+   * QR login, password reset and change, `issueTokens`, `refresh`), which are then refused
+   * with `forbidden` ("this account is suspended"). A refused refresh revokes its
+   * family, so the token stays dead once the suspension is lifted. Issuing checks again
+   * after the refresh family is stored, so a login racing a suspension does not keep a
+   * live refresh token. Wire it to the engine: `(id) => im.admin.suspensionOf(id).then(Boolean)`.
+   * A rejection fails the call (no token is issued when the answer is unknown).
+   * @default none: nobody is barred
+   */
+  isSuspended?: (userId: string) => boolean | Promise<boolean>;
+  /**
    * Called after tokens of a user were revoked: close the user's live sessions
    * there (for example `engine.kick(userId, 4401)`); clients refresh and
    * reconnect. Errors go to `onError`.
@@ -619,12 +631,25 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     };
   }
 
+  /** Refuses a suspended user (`isSuspended`) with `forbidden`, revoking `tokenHash`'s family first. */
+  async function refuseIfSuspended(userId: string, tokenHash?: string): Promise<void> {
+    if (!options.isSuspended || !(await options.isSuspended(userId))) return;
+    if (tokenHash !== undefined) {
+      await store("revoke a refresh token", () => refreshTokens.revokeByToken(tokenHash, now()));
+    }
+    throw authError("forbidden", "this account is suspended");
+  }
+
   async function issue(user: UserCredentials, context: LoginContext): Promise<TokenPair> {
+    await refuseIfSuspended(user.userId);
     const family: RefreshFamily = { familyId: newId("rf"), userId: user.userId };
     if (typeof context.deviceId === "string") family.deviceId = context.deviceId;
     if (typeof context.deviceClass === "string") family.deviceClass = context.deviceClass;
     const { token, record } = newRefreshToken();
     await store("store a refresh token", () => refreshTokens.createFamily(family, record, now()));
+    // Again once stored: a suspension (and its revocation of the user's tokens) that landed
+    // meanwhile would otherwise miss this family.
+    await refuseIfSuspended(user.userId, record.tokenHash);
     return pair(user, token, family);
   }
 
@@ -756,6 +781,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         if (successor === undefined || !user) {
           throw authError("unauthorized", "refresh token refused");
         }
+        await refuseIfSuspended(user.userId, sha256(successor));
         return pair(user, successor, result.family);
       }
       if (result.status === "reused") {
@@ -772,6 +798,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         );
         throw authError("unauthorized", "refresh token refused: unknown user");
       }
+      // Suspended: the whole family is revoked, so lifting the suspension does not revive it.
+      await refuseIfSuspended(user.userId, next.record.tokenHash);
       return pair(user, next.token, result.family);
     },
 

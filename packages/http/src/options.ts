@@ -104,13 +104,17 @@ export interface ImHttpOptions {
   im: ImServer;
   /**
    * `@lucky-im/auth`'s service: mounts the auth routes, and is the default of `authenticate`
-   * (the request's `Authorization: Bearer` access token) and of `users`.
+   * (the request's `Authorization: Bearer` access token) and of `users`. Create it with
+   * `isSuspended: (id) => im.admin.suspensionOf(id).then(Boolean)` so that refresh, login by
+   * code, QR login and password reset refuse a suspended user too (the bearer check and
+   * `POST /auth/login` refuse them either way).
    */
   auth?: AuthService;
   /**
    * The user id of a request, from the application's own login (a session cookie, its own
    * tokens...). Reject with `ImError("unauthorized", ...)` (401) when there is none; any
-   * other rejection answers 500. Called at most once per request.
+   * other rejection answers 500. Called at most once per request. A user suspended or banned
+   * through `im.admin` is refused with 403 `forbidden` whatever it answers.
    * @default the bearer access token checked by `auth`
    */
   authenticate?: (request: FastifyRequest) => Promise<string>;

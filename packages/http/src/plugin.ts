@@ -11,7 +11,12 @@ import {
   type ImHttpRateLimiterFactory,
   type ImHttpUserDirectory,
 } from "./options.js";
-import { bearerAuthenticator, oncePerRequest, type RouteContext } from "./route-context.js";
+import {
+  bearerAuthenticator,
+  oncePerRequest,
+  type RouteContext,
+  refusingSuspended,
+} from "./route-context.js";
 import { registerAccountRoutes } from "./routes/account-routes.js";
 import { registerAdminRoutes } from "./routes/admin-routes.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
@@ -66,8 +71,10 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
     throw optionError("routes.files needs the `files` option (a FileStore of @lucky-im/files)");
   }
   let authenticate: RouteContext["authenticate"];
-  if (options.authenticate) authenticate = oncePerRequest(options.authenticate);
-  else if (auth) authenticate = bearerAuthenticator(auth);
+  // A suspended user is refused on every route, whoever authenticates the request.
+  if (options.authenticate) {
+    authenticate = oncePerRequest(refusingSuspended(options.authenticate, im));
+  } else if (auth) authenticate = bearerAuthenticator(auth, im);
   else throw optionError("give `authenticate(request)` or `auth` (an AuthService)");
 
   const rateLimiter = options.rateLimiter ?? inProcessLimiters;

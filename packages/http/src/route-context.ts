@@ -86,12 +86,18 @@ function hasBody(request: FastifyRequest): boolean {
 /**
  * An `authenticate` function over `@lucky-im/auth`'s service: the request's
  * `Authorization: Bearer <accessToken>`, checked once per request (401 `unauthorized` when
- * missing or invalid).
+ * missing or invalid). With the engine, a suspended or banned user's token is refused with
+ * 403 `forbidden` ("this account is suspended"), as their WebSocket is with 4403: the
+ * engine's suspension cache answers (`suspensionCacheMs`), not a store read per request.
+ *
+ * @param auth - verifies the access token
+ * @param im - the engine whose suspensions are enforced (`im.admin.suspensionOf`); without it, none are
  */
 export function bearerAuthenticator(
   auth: Pick<AuthService, "authenticator">,
+  im?: Pick<ImServer, "admin">,
 ): (request: FastifyRequest) => Promise<string> {
-  return oncePerRequest(async (request: FastifyRequest): Promise<string> => {
+  const verify = async (request: FastifyRequest): Promise<string> => {
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw httpError("unauthorized", "missing Authorization: Bearer <accessToken>");
@@ -101,7 +107,26 @@ export function bearerAuthenticator(
       if ((error as { code?: unknown }).code === "unavailable") throw error;
       throw httpError("unauthorized", "invalid or expired access token");
     }
-  });
+  };
+  return oncePerRequest(im ? refusingSuspended(verify, im) : verify);
+}
+
+/**
+ * Wraps an `authenticate` function so that a suspended or banned user is refused with 403
+ * `forbidden` (the engine's cached `im.admin.suspensionOf`). A failed lookup fails the request
+ * (503): access is not granted when the answer is unknown.
+ */
+export function refusingSuspended(
+  authenticate: (request: FastifyRequest) => Promise<string>,
+  im: Pick<ImServer, "admin">,
+): (request: FastifyRequest) => Promise<string> {
+  return async (request) => {
+    const userId = await authenticate(request);
+    if (await im.admin.suspensionOf(userId)) {
+      throw httpError("forbidden", "this account is suspended");
+    }
+    return userId;
+  };
 }
 
 /** Wraps an `authenticate` function so a request is checked once, whoever asks. */

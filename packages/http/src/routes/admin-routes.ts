@@ -66,9 +66,10 @@ type AuditQuery = Static<typeof AuditQuery>;
 
 /**
  * `/admin/...`: suspensions and bans, forced logouts, message removal, group member removal,
- * stats, a user's sessions, reports and the audit log (`im.admin`). Admins are the users named
- * in `adminUsernames` (`LUCKY_IM_ADMIN_USERNAMES`); anyone else gets 403 `forbidden` on every
- * route. The token is checked before the body is read; unknown users are 404.
+ * stats, a user's sessions, reports and the audit log (`im.admin`). Admins are whom
+ * `im.admin.isAdmin` says (the example: the user ids of `LUCKY_IM_ADMIN_USER_IDS`); anyone
+ * else gets 403 `forbidden` on every route. The token is checked before the body is read;
+ * unknown users are 404. A suspension also revokes the user's refresh tokens (with `auth`).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -133,6 +134,9 @@ export function registerAdminRoutes(
         const by = await admin(request);
         const userId = await knownUser(request.params.userId);
         const suspension = await im.admin.suspend(by, userId, request.body ?? {});
+        // Its refresh tokens too (with @lucky-im/auth): revoked for good, so lifting the
+        // suspension later does not bring the sessions of before back.
+        await ctx.authService?.logout({ userId });
         return reply.status(201).send(suspension);
       },
     );
