@@ -211,6 +211,8 @@ export async function createChatServer(
       lookupLimitPerIp: { points: config.lookupLimitPerIp, durationMs: 60_000 },
       rateLimiter: backends.limiterFactory,
       ...(options.codeSender ? { codeSender: options.codeSender } : {}),
+      // A suspended or banned user gets no tokens: no login of any kind, no refresh.
+      isSuspended: async (userId) => (await im?.admin.suspensionOf(userId)) !== undefined,
       // Revoked tokens (logout, refresh reuse, password reset) also close the user's live sessions.
       onRevoke: ({ userId }) => im?.kick(userId),
       onError: (error) => log.error({ err: error }, "auth background failure"),
@@ -280,12 +282,8 @@ export async function createChatServer(
       transport,
       authenticator: auth.authenticator,
       nodeId,
-      // Admins: the users named in `adminUsernames`.
-      isAdmin: async (userId) => {
-        if (config.adminUsernames.length === 0) return false;
-        const user = await auth.getUser(userId);
-        return user !== undefined && config.adminUsernames.includes(user.username);
-      },
+      // Admins: the user ids of `adminUserIds` (never usernames: anyone may register a name first).
+      isAdmin: (userId) => config.adminUserIds.includes(userId),
       ...(storage ? { storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
@@ -346,7 +344,8 @@ export async function createChatServer(
       webhooks ? backends.webhookQueue : undefined,
     );
     const fileStore = selectFileStore(config);
-    const authenticate = bearerAuthenticator(auth);
+    // A suspended user's token is refused with 403 on every route (the API's and the page's).
+    const authenticate = bearerAuthenticator(auth, engine);
     const ctx: RouteContext = {
       config,
       push,

@@ -2,7 +2,13 @@ import { isAbsolute, resolve } from "node:path";
 import type { MultiDevicePolicy } from "@lucky-im/core";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from "@lucky-im/webhooks";
 import { closestName, decodeSetting } from "./setting-decoder.js";
-import { FOREIGN_VARIABLES, type LOG_LEVELS, SETTINGS, type Setting } from "./settings.js";
+import {
+  FOREIGN_VARIABLES,
+  type LOG_LEVELS,
+  REMOVED_VARIABLES,
+  SETTINGS,
+  type Setting,
+} from "./settings.js";
 import { chooseStore, type StoreSelection } from "./store-selection.js";
 
 /** Everything the chat server can be told. Read it from the environment with {@link loadConfig}. */
@@ -377,10 +383,11 @@ export interface ChatServerConfig extends StoreSelection {
    */
   searchLimitPerMinute: number;
   /**
-   * Usernames of the admins (`/admin` routes and page, `im.admin`).
-   * @default [] (`LUCKY_IM_ADMIN_USERNAMES`, comma-separated)
+   * User ids of the admins (`/admin` routes and page, `im.admin`). Ids, not usernames: a
+   * username can be registered by anyone before the admin (or after a rename).
+   * @default [] (`LUCKY_IM_ADMIN_USER_IDS`, comma-separated)
    */
-  adminUsernames: readonly string[];
+  adminUserIds: readonly string[];
   /**
    * log2 of the scrypt cost of password hashes: 17 is OWASP's minimum. Lower it only in tests.
    * @default 17 (`LUCKY_IM_PASSWORD_HASH_LOG_N`)
@@ -553,6 +560,11 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith("LUCKY_IM_") || known.has(name)) continue;
     if (FOREIGN_VARIABLES.some((pattern) => pattern.test(name))) continue;
+    const removed = REMOVED_VARIABLES[name];
+    if (removed !== undefined) {
+      problems.push(removed);
+      continue;
+    }
     const hint = closestName(name, [...known]);
     problems.push(
       `${name} is not a setting of the chat server${hint ? ` (did you mean ${hint}?)` : ""}; see the README's table`,

@@ -23,7 +23,11 @@ export function describeSchema(schema: TSchema): string {
     );
     return `one of ${values.join(", ")}`;
   }
-  if (TypeGuard.IsArray(schema)) return "a comma-separated list";
+  if (TypeGuard.IsArray(schema)) {
+    return schema.description
+      ? `a comma-separated list of ${schema.description}`
+      : "a comma-separated list";
+  }
   if (TypeGuard.IsString(schema)) {
     return schema.minLength !== undefined && schema.minLength > 1
       ? `a text of at least ${schema.minLength} characters`

@@ -439,11 +439,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "registrations per address per hour",
   }),
   setting({
-    key: "adminUsernames",
-    env: "LUCKY_IM_ADMIN_USERNAMES",
-    schema: Type.Array(nonEmpty),
+    key: "adminUserIds",
+    env: "LUCKY_IM_ADMIN_USER_IDS",
+    schema: Type.Array(Type.String({ pattern: "^[^\\s:]{1,128}$" }), {
+      description: "user ids (no spaces or colons)",
+    }),
     default: [],
-    doc: "usernames of the admins (`/admin` routes and page)",
+    doc: "user ids of the admins (`/admin` routes and page): `GET /users/me` shows yours",
   }),
   setting({
     key: "searchLimitPerMinute",
@@ -768,6 +770,15 @@ export const SETTINGS: readonly Setting[] = [
     doc: "serve /metrics on this port only",
   }),
 ];
+
+/**
+ * Variables the server no longer reads, with what to do instead: setting one is a
+ * configuration error (rather than a silently ignored variable).
+ */
+export const REMOVED_VARIABLES: Readonly<Record<string, string>> = {
+  LUCKY_IM_ADMIN_USERNAMES:
+    "LUCKY_IM_ADMIN_USERNAMES is no longer read: anyone could register an admin's username before them; list the admins' user ids in LUCKY_IM_ADMIN_USER_IDS instead (GET /users/me shows a user's id)",
+};
 
 /**
  * Names under the `LUCKY_IM_` prefix that belong to other tools (tests, benchmarks, the

@@ -30,10 +30,15 @@ describe.runIf(hasChromium)("the admin page in headless Chromium", () => {
   let bobSocket: WsProbe | undefined;
 
   beforeAll(async () => {
-    const started = await startTestServer({ adminUsernames: [ADMIN], passwordHashLogN: 10 });
+    // Admins are named by user id: the admin's is known once registered (the server reads the list).
+    const adminUserIds: string[] = [];
+    const started = await startTestServer({ adminUserIds, passwordHashLogN: 10 });
     stop = started.stop;
     base = started.server.url;
-    await api(base, "POST", "/auth/register", { body: { username: ADMIN, password: PASSWORD } });
+    const registered = await api(base, "POST", "/auth/register", {
+      body: { username: ADMIN, password: PASSWORD },
+    });
+    adminUserIds.push(registered.body.userId);
     bob = await registerUser(base, "bob");
     erin = await registerUser(base, "erin");
     const report = await api(base, "POST", "/reports", {

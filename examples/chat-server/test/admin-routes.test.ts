@@ -18,13 +18,16 @@ const probes: WsProbe[] = [];
 
 beforeAll(async () => {
   let server: Awaited<ReturnType<typeof startTestServer>>["server"];
-  ({ server, stop } = await startTestServer({ adminUsernames: [ADMIN] }));
+  // Admins are named by user id: the admin's is known once registered (the server reads the list).
+  const adminUserIds: string[] = [];
+  ({ server, stop } = await startTestServer({ adminUserIds }));
   base = server.url;
   await api(base, "POST", "/auth/register", { body: { username: ADMIN, password: PASSWORD } });
   const login = await api(base, "POST", "/auth/login", {
     body: { username: ADMIN, password: PASSWORD },
   });
   admin = { username: ADMIN, password: PASSWORD, ...login.body };
+  adminUserIds.push(admin.userId);
   plain = await registerUser(base, "plain");
 });
 
@@ -70,9 +73,18 @@ describe("admin routes", () => {
     expect(me.body).toEqual({ userId: admin.userId, admin: true });
   });
 
-  it("suspends a user: the WebSocket closes with 4403, login and new connections are refused; unsuspend restores", async () => {
+  it("suspends a user: the WebSocket closes with 4403, their tokens are revoked, every login is refused; unsuspend allows a fresh login only", async () => {
     const bob = await registerUser(base, "bob");
     const probe = await connect(bob);
+    // A QR login bob approved just before the suspension.
+    const challenge = await api(base, "POST", "/auth/qr", { body: {} });
+    expect(
+      (
+        await api(base, "POST", `/auth/qr/${challenge.body.challengeId}/approve`, {
+          token: bob.accessToken,
+        })
+      ).status,
+    ).toBe(200);
     const sessions = await api(base, "GET", `/admin/users/${bob.userId}/sessions`, {
       token: admin.accessToken,
     });
@@ -85,9 +97,22 @@ describe("admin routes", () => {
     expect(suspended.status).toBe(201);
     expect(suspended.body).toMatchObject({ userId: bob.userId, kind: "suspend", reason: "spam" });
     expect(await probe.closed()).toBe(4403);
-    // A new connection with a still valid token is refused, by header and by auth frame.
-    await expect(WsProbe.connect(base, bob.accessToken)).rejects.toThrow(/4403/);
-    await expect(WsProbe.connect(base, bob.accessToken, "frame")).rejects.toThrow(/4403/);
+    // The suspension revoked bob's tokens: the old access token is refused everywhere.
+    await expect(WsProbe.connect(base, bob.accessToken)).rejects.toThrow(/401/);
+    expect((await api(base, "GET", "/users/me", { token: bob.accessToken })).status).toBe(401);
+    const refresh = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: bob.refreshToken },
+    });
+    expect(refresh.status).toBe(401);
+    // The approved QR login gets no tokens (the auth service asks the engine).
+    const poll = await api(base, "POST", `/auth/qr/${challenge.body.challengeId}/poll`, {
+      body: { secret: challenge.body.secret },
+    });
+    expect(poll.status).toBe(403);
+    expect(poll.body.error).toMatchObject({
+      code: "forbidden",
+      message: "this account is suspended",
+    });
 
     const login = await api(base, "POST", "/auth/login", {
       body: { username: bob.username, password: bob.password },
@@ -110,6 +135,25 @@ describe("admin routes", () => {
     });
     expect(again.status).toBe(200);
     await connect({ ...bob, accessToken: again.body.accessToken });
+    // Revoked is revoked: the refresh token of before the suspension stays dead.
+    const old = await api(base, "POST", "/auth/refresh", {
+      body: { refreshToken: bob.refreshToken },
+    });
+    expect(old.status).toBe(401);
+  });
+
+  it("names admins by user id: a user named after the admin's id is not one", async () => {
+    const username = admin.userId;
+    const registered = await api(base, "POST", "/auth/register", {
+      body: { username, password: PASSWORD },
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.body.userId).not.toBe(admin.userId);
+    const login = await api(base, "POST", "/auth/login", {
+      body: { username, password: PASSWORD },
+    });
+    const me = await api(base, "GET", "/admin/me", { token: login.body.accessToken });
+    expect(me.status).toBe(403);
   });
 
   it("forces a logout (4401, refresh tokens revoked), deletes a message as an admin, removes a group member", async () => {

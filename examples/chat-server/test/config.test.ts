@@ -117,6 +117,23 @@ describe("loadConfig", () => {
     });
   });
 
+  it("names admins by user id (LUCKY_IM_ADMIN_USER_IDS); the older LUCKY_IM_ADMIN_USERNAMES is refused, saying what to set", () => {
+    expect(loadConfig({}).adminUserIds).toEqual([]);
+    expect(loadConfig({ LUCKY_IM_ADMIN_USER_IDS: " u_1, u_2 ," }).adminUserIds).toEqual([
+      "u_1",
+      "u_2",
+    ]);
+    expect(problemsOf({ LUCKY_IM_ADMIN_USER_IDS: "u_1,not an id" })).toEqual([
+      'LUCKY_IM_ADMIN_USER_IDS must be a comma-separated list of user ids (no spaces or colons), got "u_1,not an id"',
+    ]);
+    // A username can be registered by anyone before the admin: no longer a way to name admins.
+    const problems = problemsOf({ LUCKY_IM_ADMIN_USERNAMES: "root" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^LUCKY_IM_ADMIN_USERNAMES is no longer read: .*LUCKY_IM_ADMIN_USER_IDS/,
+    );
+  });
+
   it("names the variable of a malformed value", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => loadConfig({ LUCKY_IM_FILES_MAX_BYTES: "0" })).toThrow(/LUCKY_IM_FILES_MAX_BYTES/);

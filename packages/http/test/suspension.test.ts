@@ -160,11 +160,11 @@ afterAll(async () => {
 
 /** Suspends as the application would, without the HTTP route (no token revoked). */
 async function suspendDirectly(user: User): Promise<void> {
-  await im.admin.suspend({ userId: adminId }, user.userId, { reason: "spam" });
+  await im.admin.suspend({ userId: adminId, claims: {} }, user.userId, { reason: "spam" });
 }
 
 async function lift(user: User): Promise<void> {
-  expect(await im.admin.unsuspend({ userId: adminId }, user.userId)).toBe(true);
+  expect(await im.admin.unsuspend({ userId: adminId, claims: {} }, user.userId)).toBe(true);
 }
 
 describe("a suspended user over HTTP", () => {
