@@ -172,7 +172,7 @@ export function handleAcks(
   }
   const userId = session.userId!;
   const how: Refusals = cid === undefined ? { named: true } : { named: true, cid };
-  let waiting: Promise<void>[] | undefined;
+  const waiting: Promise<void>[] = [];
   for (const { conversationId, seq } of acks) {
     core.delivery.acknowledge(session, conversationId, seq);
     const handled = whenParticipant(
@@ -182,9 +182,9 @@ export function handleAcks(
       () => core.cursorWrites.delivered({ userId, conversationId, seq }),
       how,
     );
-    if (handled instanceof Promise) (waiting ??= []).push(handled);
+    if (handled instanceof Promise) waiting.push(handled);
   }
-  if (waiting) return Promise.all(waiting).then(() => undefined);
+  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
 }
 
 /** `read`: raises the read cursor (batched); the other participants get a `read` receipt with the batch. */
