@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type {
-  ErrorFrame,
-  MemoryClient,
-  ReadyFrame,
-  ReceiptFrame,
-  ReceiptsFrame,
+import {
+  createMemoryBroker,
+  createMemoryBrokerHub,
+  createMemoryPresence,
+  createMemoryPresenceHub,
+  createMemoryStorage,
+  createMemoryStorageBackend,
+  type ErrorFrame,
+  type MemoryClient,
+  type ReadyFrame,
+  type ReceiptFrame,
+  type ReceiptsFrame,
 } from "../src/index.js";
 import { eventually } from "../src/testing/eventually.js";
 import { sendText, startServer, type TestServer } from "./engine-helpers.js";
@@ -143,6 +149,46 @@ describe("batched receipts (§5.3)", () => {
       seq: 1,
       kind: "read",
     });
+  });
+
+  it("a receipt from another node is batched by the node that holds the connection", async () => {
+    const brokerHub = createMemoryBrokerHub();
+    const presenceHub = createMemoryPresenceHub();
+    const backend = createMemoryStorageBackend();
+    const node = (nodeId: string) =>
+      startServer({
+        nodeId,
+        broker: createMemoryBroker({ hub: brokerHub }),
+        presence: createMemoryPresence({ hub: presenceHub }),
+        storage: createMemoryStorage({ backend }),
+        receiptBatchMs: 60_000,
+        limits: { maxReceiptsPerFrame: 2 },
+      });
+    const a = await node("A");
+    const b = await node("B");
+    try {
+      const alice = await a.transport.connect();
+      alice.send({ type: "auth", token: "t:alice", capabilities: BOTH });
+      await alice.next("ready");
+      const aliceV1 = await a.login("alice");
+      const bob = await b.login("bob");
+      await sendText(aliceV1, { type: "user", id: "bob" }, "one");
+      await sendText(aliceV1, { type: "user", id: "bob" }, "two");
+      bob.send({ type: "ack", conversationId: "d:alice:bob", seq: 2 });
+      bob.send({ type: "read", conversationId: "d:alice:bob", seq: 2 });
+      const frame = await alice.next<ReceiptsFrame>("receipts");
+      expect(frame.receipts).toEqual(
+        expect.arrayContaining([
+          { conversationId: "d:alice:bob", userId: "bob", seq: 2, kind: "delivered" },
+          { conversationId: "d:alice:bob", userId: "bob", seq: 2, kind: "read" },
+        ]),
+      );
+      await eventually(() => expect(aliceV1.all("receipt")).toHaveLength(2));
+      expect(alice.all("receipt")).toHaveLength(0);
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
 });
 
