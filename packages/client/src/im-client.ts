@@ -10,7 +10,14 @@ import type {
   SyncedFrame,
   Target,
 } from "@lucky-im/protocol";
-import { backoffDelay, CloseCode, DEFAULT_JSON_LIMITS, PROTOCOL_NAME } from "@lucky-im/protocol";
+import {
+  backoffDelay,
+  CAPABILITY_ACK_BATCH,
+  CAPABILITY_RECEIPT_BATCH,
+  CloseCode,
+  DEFAULT_JSON_LIMITS,
+  PROTOCOL_NAME,
+} from "@lucky-im/protocol";
 import { EventEmitter } from "eventemitter3";
 import { type AppliedResult, ChangeTracker } from "./change-tracker.js";
 import { ImClientError } from "./client-error.js";
@@ -65,6 +72,11 @@ interface Connection {
   received: number;
   /** Per conversation, the highest `read` written on this connection (the server's read cursor never goes down). */
   readsWritten: Map<string, number>;
+  /**
+   * Most entries of one `acks` frame the server takes (its `ready` echoed `ack-batch`); 0: it
+   * did not, so each conversation gets its own `ack` frame.
+   */
+  maxAcksPerFrame: number;
   /** The `ts` of the heartbeat ping still waiting for its answer, if any. */
   heartbeatPingTs: number | undefined;
   connectTimer: Timer | undefined;
@@ -569,6 +581,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       inbox: undefined,
       received: 0,
       readsWritten: new Map(),
+      maxAcksPerFrame: 0,
       heartbeatPingTs: undefined,
       connectTimer: undefined,
       heartbeatTimer: undefined,
@@ -596,8 +609,15 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     };
   }
 
+  /**
+   * The `auth` frame: it announces the capabilities this client handles (docs/protocol.md
+   * §1.8), which a server that does not know them ignores.
+   */
   private authFrame(token: string): ClientFrame {
-    return this.device ? { type: "auth", token, device: this.device } : { type: "auth", token };
+    const capabilities = [CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH];
+    return this.device
+      ? { type: "auth", token, device: this.device, capabilities }
+      : { type: "auth", token, capabilities };
   }
 
   /**
@@ -795,6 +815,11 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       case "receipt":
         this.safeEmit("receipt", frame);
         break;
+      case "receipts":
+        // Batched receipts (§5.3): the same `receipt` events as one frame each would give.
+        for (const receipt of frame.receipts)
+          this.safeEmit("receipt", { type: "receipt", ...receipt });
+        break;
       case "recalled":
         this.safeEmit("recalled", frame);
         break;
@@ -845,6 +870,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
       return;
     }
     conn.ready = true;
+    conn.maxAcksPerFrame = frame.capabilities?.includes(CAPABILITY_ACK_BATCH)
+      ? Math.max(1, frame.maxAcksPerFrame ?? 1)
+      : 0;
     if (conn.connectTimer) clearTimeout(conn.connectTimer);
     conn.connectTimer = undefined;
     this.attempt = 0;
@@ -1214,22 +1242,24 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     }
   }
 
-  /** Sends one cumulative ack per conversation and saves the cursors. */
+  /**
+   * Sends one cumulative ack per conversation and saves the cursors. When the server takes
+   * `acks` frames (§3.3), the acks of several conversations share frames of at most its
+   * `maxAcksPerFrame` entries; one conversation alone still gets an `ack` frame.
+   */
   private flushAcks(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     if (this.isLive()) {
+      const acks: { conversationId: string; seq: number }[] = [];
       for (const conversationId of this.unacked) {
         const cursor = this.conversations.get(conversationId)?.cursor;
         if (cursor === undefined || cursor <= 0) continue;
-        // Keyed: a newer cumulative ack replaces one still waiting in the pacer.
-        this.write(
-          JSON.stringify({ type: "ack", conversationId, seq: cursor }),
-          `ack:${conversationId}`,
-        );
+        acks.push({ conversationId, seq: cursor });
         this.ackedThisConnection.add(conversationId);
       }
       this.unacked.clear();
+      this.writeAcks(acks);
     }
     const userId = this.userIdValue;
     if (userId === undefined || this.unsaved.size === 0) return;
@@ -1294,6 +1324,28 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   }
 
   /** Writes one of the client's own frames on the current connection, paced (never refused). */
+  /** Writes acks: in `acks` frames when the server takes them and there are several, else one by one. */
+  private writeAcks(acks: readonly { conversationId: string; seq: number }[]): void {
+    const perFrame = this.conn?.maxAcksPerFrame ?? 0;
+    if (perFrame > 0 && acks.length > 1) {
+      for (let i = 0; i < acks.length; i += perFrame) {
+        const chunk = acks.slice(i, i + perFrame);
+        if (chunk.length === 1) this.writeAck(chunk[0]!);
+        else this.write(JSON.stringify({ type: "acks", acks: chunk }));
+      }
+      return;
+    }
+    for (const ack of acks) this.writeAck(ack);
+  }
+
+  /** One conversation's `ack`, keyed: a newer cumulative ack replaces one still waiting in the pacer. */
+  private writeAck(ack: { conversationId: string; seq: number }): void {
+    this.write(
+      JSON.stringify({ type: "ack", conversationId: ack.conversationId, seq: ack.seq }),
+      `ack:${ack.conversationId}`,
+    );
+  }
+
   private write(text: string, key?: string): void {
     this.conn?.pacer.write(text, { key });
   }

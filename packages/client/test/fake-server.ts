@@ -57,8 +57,11 @@ export class FakeConnection {
     this.socket.send(JSON.stringify(frame));
   }
 
-  /** Waits for `auth` and answers `ready`; returns the auth frame. */
-  async accept(userId: string, extra: { heartbeatMs?: number } = {}): Promise<Frame> {
+  /** Waits for `auth` and answers `ready` (with `extra.ready`'s fields added); returns the auth frame. */
+  async accept(
+    userId: string,
+    extra: { heartbeatMs?: number; ready?: Record<string, unknown> } = {},
+  ): Promise<Frame> {
     const auth = await this.next("auth");
     this.send({
       type: "ready",
@@ -67,6 +70,7 @@ export class FakeConnection {
       nodeId: "n1",
       heartbeatMs: extra.heartbeatMs ?? 25_000,
       serverTime: Date.now(),
+      ...extra.ready,
     });
     return auth;
   }

@@ -114,7 +114,12 @@ describe("connect", () => {
     const conn = await server.nextConnection();
     const auth = await conn.accept("alice");
     expect(conn.protocol).toBe("lucky-im.v1");
-    expect(auth).toEqual({ type: "auth", token: "t-alice", device: { id: "d1", class: "web" } });
+    expect(auth).toEqual({
+      type: "auth",
+      token: "t-alice",
+      device: { id: "d1", class: "web" },
+      capabilities: ["receipt-batch", "ack-batch"],
+    });
     expect((await ready).userId).toBe("alice");
     const sync = await conn.next("sync");
     expect(sync.cursors).toEqual({ [C]: 7, "g:1": 3 });
@@ -286,6 +291,83 @@ describe("ordering", () => {
       [...acks.map((a) => a.seq)].sort((a, b) => Number(a) - Number(b)),
     );
     expect(acks.some((a) => Number(a.seq) > 20)).toBe(false);
+  });
+});
+
+describe("batched acks and receipts (docs/protocol.md §1.8, §3.3, §5.3)", () => {
+  /** Connects to a fake server whose `ready` carries `ready`'s fields; plays up to the first `sync`. */
+  async function connectedWith(ready: Record<string, unknown>, options: ImClientOptions = {}) {
+    const ctx = await setup(options);
+    const opened = ctx.client.connect({ url: ctx.server.url, token: "t-alice" });
+    const conn = await ctx.server.nextConnection();
+    await conn.accept("alice", { ready });
+    await opened;
+    await conn.next("sync");
+    return { ...ctx, conn };
+  }
+
+  const conversations = ["d:alice:bob", "d:alice:carol", "g:team"];
+
+  it("acks several conversations in acks frames of at most the server's maxAcksPerFrame", async () => {
+    const { conn, messages } = await connectedWith(
+      { capabilities: ["ack-batch"], maxAcksPerFrame: 2 },
+      { ackDelayMs: 100 },
+    );
+    for (const conversationId of conversations) conn.send(messageFrame(1, { conversationId }));
+    await eventually(() => messages.length === 3, { message: "3 messages", intervalMs: 5 });
+    await eventually(() => conn.all("acks").length + conn.all("ack").length >= 2, {
+      message: "the acks",
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
+    const batched = conn.all("acks");
+    expect(batched).toHaveLength(1);
+    const single = conn.all("ack");
+    expect(single).toHaveLength(1);
+    const acked = [
+      ...(batched[0]!.acks as { conversationId: string; seq: number }[]),
+      { conversationId: single[0]!.conversationId as string, seq: single[0]!.seq as number },
+    ];
+    expect(acked.map((a) => a.conversationId).sort()).toEqual([...conversations].sort());
+    expect(acked.every((a) => a.seq === 1)).toBe(true);
+  });
+
+  it("sends one ack frame per conversation to a server whose ready does not echo ack-batch", async () => {
+    const { conn, messages } = await connectedWith({}, { ackDelayMs: 100 });
+    for (const conversationId of conversations) conn.send(messageFrame(1, { conversationId }));
+    await eventually(() => messages.length === 3, { message: "3 messages", intervalMs: 5 });
+    await eventually(() => conn.all("ack").length === 3, {
+      message: "3 acks",
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
+    expect(conn.all("acks")).toHaveLength(0);
+  });
+
+  it("emits one receipt event per entry of a receipts frame, as for receipt frames", async () => {
+    const { conn, client } = await connectedWith({ capabilities: ["receipt-batch"] });
+    const receipts: unknown[] = [];
+    client.on("receipt", (r) => receipts.push(r));
+    conn.send({
+      type: "receipts",
+      receipts: [
+        { conversationId: "d:alice:bob", userId: "bob", seq: 4, kind: "delivered" },
+        { conversationId: "d:alice:bob", userId: "bob", seq: 3, kind: "read" },
+      ],
+    });
+    conn.send({
+      type: "receipt",
+      conversationId: "g:team",
+      userId: "carol",
+      seq: 9,
+      kind: "read",
+    });
+    await eventually(() => receipts.length === 3, { message: "3 receipts", intervalMs: 5 });
+    expect(receipts).toEqual([
+      { type: "receipt", conversationId: "d:alice:bob", userId: "bob", seq: 4, kind: "delivered" },
+      { type: "receipt", conversationId: "d:alice:bob", userId: "bob", seq: 3, kind: "read" },
+      { type: "receipt", conversationId: "g:team", userId: "carol", seq: 9, kind: "read" },
+    ]);
   });
 });
 

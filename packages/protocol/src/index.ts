@@ -9,6 +9,11 @@
  */
 
 export { backoffDelay } from "./backoff.js";
+export {
+  CAPABILITIES,
+  CAPABILITY_ACK_BATCH,
+  CAPABILITY_RECEIPT_BATCH,
+} from "./capabilities.js";
 export { CloseCode, type CloseCodeValue } from "./close-codes.js";
 export { type DecodeResult, decodeClientFrame, encodeFrame, errorFrame } from "./codec.js";
 export * from "./errors.js";

@@ -108,6 +108,13 @@ export const AuthFrameSchema = Type.Object({
       class: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     }),
   ),
+  /**
+   * Addition (§1.8): the capabilities this client has (`receipt-batch`, `ack-batch`); the
+   * server echoes in `ready` those it accepts and ignores the others.
+   */
+  capabilities: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 }),
+  ),
 });
 /** A message id in a client frame (1..64 characters). */
 function MessageIdSchema() {
@@ -133,6 +140,23 @@ export const AckFrameSchema = Type.Object({
   type: Type.Literal("ack"),
   conversationId: ConversationIdSchema,
   seq: SeqSchema,
+});
+/** One conversation's cumulative ack in an `acks` frame. */
+export const AckEntrySchema = Type.Object({
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+});
+/**
+ * JSON Schema (TypeBox) of the client's `acks` frame (addition, §3.3): the cumulative acks of
+ * many conversations in one frame, each entry handled as an `ack` frame would be. The engine
+ * caps the entries (`maxAcksPerFrame`, `too_large`); the schema bound is only a ceiling on
+ * what is parsed.
+ */
+export const AcksFrameSchema = Type.Object({
+  type: Type.Literal("acks"),
+  acks: Type.Array(AckEntrySchema, { minItems: 1, maxItems: 1000 }),
+  /** Echoed in the `error` frames this frame causes. */
+  cid: Type.Optional(CidSchema),
 });
 /** JSON Schema (TypeBox) of the client's `read` frame. */
 export const ReadFrameSchema = Type.Object({
@@ -236,6 +260,10 @@ export type AuthFrame = Static<typeof AuthFrameSchema>;
 export type SendFrame = Static<typeof SendFrameSchema>;
 /** An ack frame, as validated by `AckFrameSchema`. */
 export type AckFrame = Static<typeof AckFrameSchema>;
+/** One entry of an acks frame, as validated by `AckEntrySchema`. */
+export type AckEntry = Static<typeof AckEntrySchema>;
+/** An acks frame, as validated by `AcksFrameSchema`. */
+export type AcksFrame = Static<typeof AcksFrameSchema>;
 /** A read frame, as validated by `ReadFrameSchema`. */
 export type ReadFrame = Static<typeof ReadFrameSchema>;
 /** A sync frame, as validated by `SyncFrameSchema`. */
@@ -268,6 +296,7 @@ export type ClientFrame =
   | AuthFrame
   | SendFrame
   | AckFrame
+  | AcksFrame
   | ReadFrame
   | SyncFrame
   | RecallFrame
@@ -287,6 +316,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   auth: AuthFrameSchema,
   send: SendFrameSchema,
   ack: AckFrameSchema,
+  acks: AcksFrameSchema,
   read: ReadFrameSchema,
   sync: SyncFrameSchema,
   recall: RecallFrameSchema,
@@ -315,6 +345,13 @@ export const ReadyFrameSchema = Type.Object({
   nodeId: Type.String(),
   heartbeatMs: Type.Integer(),
   serverTime: Type.Number(),
+  /**
+   * Addition (§1.8): the capabilities of the `auth` frame the server accepted; present only
+   * when the `auth` frame had `capabilities`.
+   */
+  capabilities: Type.Optional(Type.Array(Type.String())),
+  /** Addition (§3.3): the most entries an `acks` frame may hold; present with `ack-batch`. */
+  maxAcksPerFrame: Type.Optional(Type.Integer()),
 });
 /** JSON Schema (TypeBox) of the server's `sent` frame. */
 export const SentFrameSchema = Type.Object({
@@ -390,6 +427,22 @@ export const ReceiptFrameSchema = Type.Object({
   userId: Type.String(),
   seq: Type.Integer(),
   kind: Type.Union([Type.Literal("delivered"), Type.Literal("read")]),
+});
+/** One receipt in a `receipts` frame: the fields of a `receipt` frame without `type`. */
+export const ReceiptEntrySchema = Type.Object({
+  conversationId: Type.String(),
+  userId: Type.String(),
+  seq: Type.Integer(),
+  kind: Type.Union([Type.Literal("delivered"), Type.Literal("read")]),
+});
+/**
+ * JSON Schema (TypeBox) of the server's `receipts` frame (addition, §5.3): the receipts for
+ * one connection over a short window, only to a client that announced `receipt-batch`. Each
+ * entry means what a `receipt` frame with its fields would.
+ */
+export const ReceiptsFrameSchema = Type.Object({
+  type: Type.Literal("receipts"),
+  receipts: Type.Array(ReceiptEntrySchema),
 });
 /** JSON Schema (TypeBox) of the server's `recalled` frame. */
 export const RecalledFrameSchema = Type.Object({
@@ -594,6 +647,10 @@ export type MessageFrame = Static<typeof MessageFrameSchema>;
 export type SyncedFrame = Static<typeof SyncedFrameSchema>;
 /** A receipt frame, as validated by `ReceiptFrameSchema`. */
 export type ReceiptFrame = Static<typeof ReceiptFrameSchema>;
+/** One entry of a receipts frame, as validated by `ReceiptEntrySchema`. */
+export type ReceiptEntry = Static<typeof ReceiptEntrySchema>;
+/** A receipts frame, as validated by `ReceiptsFrameSchema`. */
+export type ReceiptsFrame = Static<typeof ReceiptsFrameSchema>;
 /** A recalled frame, as validated by `RecalledFrameSchema`. */
 export type RecalledFrame = Static<typeof RecalledFrameSchema>;
 /** A typing notice frame, as validated by `TypingNoticeFrameSchema`. */
@@ -628,6 +685,7 @@ export type ServerFrame =
   | MessageFrame
   | SyncedFrame
   | ReceiptFrame
+  | ReceiptsFrame
   | RecalledFrame
   | TypingNoticeFrame
   | SignalNoticeFrame

@@ -1,4 +1,8 @@
-import { SYSTEM_SENDER_ID } from "@lucky-im/protocol";
+import {
+  CAPABILITY_ACK_BATCH,
+  CAPABILITY_RECEIPT_BATCH,
+  SYSTEM_SENDER_ID,
+} from "@lucky-im/protocol";
 import type { Authenticator } from "../contracts/authenticator.js";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
 import type {
@@ -11,7 +15,7 @@ import { ImError, isImError } from "../errors.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import { decodeClientFrame } from "../protocol/codec.js";
 import type { JsonLimits } from "../protocol/json-limits.js";
-import type { AuthFrame } from "../protocol/schemas.js";
+import type { AuthFrame, ReadyFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import { dispatchFrame } from "./frame-handlers.js";
 import type { PresenceAnnouncer } from "./presence-events.js";
@@ -255,7 +259,22 @@ export class ConnectionLifecycle {
       this.sendReady(session);
       return;
     }
+    if (frame.capabilities) this.acceptCapabilities(session, frame.capabilities);
     await this.completeAuth(session, principal, frame.device);
+  }
+
+  /**
+   * Keeps the announced capabilities this node accepts (docs/protocol.md §1.8), once per
+   * connection: a renewal's `auth` does not change them. Unknown ones are ignored.
+   */
+  private acceptCapabilities(session: Session, announced: readonly string[]): void {
+    const accepted: string[] = [];
+    if (announced.includes(CAPABILITY_RECEIPT_BATCH) && this.core.delivery.batchesReceipts) {
+      accepted.push(CAPABILITY_RECEIPT_BATCH);
+      session.batchesReceipts = true;
+    }
+    if (announced.includes(CAPABILITY_ACK_BATCH)) accepted.push(CAPABILITY_ACK_BATCH);
+    session.capabilities = accepted;
   }
 
   /** Registers an authenticated session, answers `ready`, then replays the frames queued meanwhile. */
@@ -332,14 +351,23 @@ export class ConnectionLifecycle {
 
   /** Answers `ready` (after the first `auth`, and after each renewal). */
   private sendReady(session: Session): void {
-    this.core.replies.send(session, {
+    const ready: ReadyFrame = {
       type: "ready",
       userId: session.userId!,
       sessionId: session.id,
       nodeId: this.core.nodeId,
       heartbeatMs: this.core.heartbeatMs,
       serverTime: Date.now(),
-    });
+    };
+    // Only for a client that announced capabilities: a v1 client's `ready` stays as it was.
+    const { capabilities } = session;
+    if (capabilities) {
+      ready.capabilities = [...capabilities];
+      if (capabilities.includes(CAPABILITY_ACK_BATCH)) {
+        ready.maxAcksPerFrame = this.core.limits.maxAcksPerFrame;
+      }
+    }
+    this.core.replies.send(session, ready);
   }
 
   /** One session per device class: close the older ones here and on other nodes (4409). */

@@ -5,9 +5,10 @@ import type { Envelope } from "../domain/envelope.js";
 import { type Message, toMessageFrame } from "../domain/message.js";
 import type { MessageChange } from "../domain/message-change.js";
 import { encodeFrame } from "../protocol/codec.js";
-import type { ServerFrame } from "../protocol/schemas.js";
+import type { ReceiptFrame, ServerFrame } from "../protocol/schemas.js";
 import { DedupeCache } from "./dedupe-cache.js";
 import { NodesLookup } from "./nodes-lookup.js";
+import { ReceiptBatcher } from "./receipt-batcher.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { ImServerStats } from "./stats.js";
@@ -30,6 +31,13 @@ export interface DeliveryContext {
   dedupeCacheSize: number;
   dedupeCacheMs: number;
   presenceBatchMaxUsers: number;
+  /**
+   * How long receipts for a `receipt-batch` session wait to go out together (docs/protocol.md
+   * §5.3), in ms; 0: no batching (the node does not accept the capability).
+   */
+  receiptBatchMs: number;
+  /** Most receipts in one `receipts` frame. */
+  maxReceiptsPerFrame: number;
   reportError(error: unknown, context: string): void;
   onDelivered(
     message: { messageId: string; conversationId: string; seq: number },
@@ -58,10 +66,25 @@ export class Delivery {
   /** Sessions with un-acked pushes: the retry loop looks only at these. */
   private readonly withPending = new Set<Session>();
   private retryTimer: ReturnType<typeof setInterval> | undefined;
+  /** Coalesces receipts for `receipt-batch` sessions; undefined when the node does not batch. */
+  private readonly receipts: ReceiptBatcher | undefined;
 
   constructor(private readonly ctx: DeliveryContext) {
     this.dedupe = new DedupeCache({ maxKeys: ctx.dedupeCacheSize, ttlMs: ctx.dedupeCacheMs });
     this.lookup = new NodesLookup(ctx.presence, ctx.presenceBatchMaxUsers);
+    this.receipts =
+      ctx.receiptBatchMs > 0
+        ? new ReceiptBatcher({
+            windowMs: ctx.receiptBatchMs,
+            maxPerFrame: ctx.maxReceiptsPerFrame,
+            stats: ctx.stats,
+          })
+        : undefined;
+  }
+
+  /** True when this node batches receipts for sessions that announce `receipt-batch`. */
+  get batchesReceipts(): boolean {
+    return this.receipts !== undefined;
   }
 
   start(): void {
@@ -73,6 +96,7 @@ export class Delivery {
   stop(): void {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+    this.receipts?.stop();
   }
 
   /**
@@ -165,7 +189,7 @@ export class Delivery {
     if (userIds.length === 0) return;
     const data = encodeFrame(frame);
     const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
-    if (local.length > 0) this.pushLocally(local, data, exceptSessionId);
+    if (local.length > 0) this.pushLocally(local, data, exceptSessionId, receiptOf(frame));
     if (this.ctx.localOnly) return;
     let nodes: Map<string, string[]>;
     try {
@@ -196,7 +220,12 @@ export class Delivery {
         this.pushChangeLocally(envelope.change, envelope.userIds);
         return;
       case "frame":
-        this.pushLocally(envelope.userIds, encodeFrame(envelope.frame), envelope.exceptSessionId);
+        this.pushLocally(
+          envelope.userIds,
+          encodeFrame(envelope.frame),
+          envelope.exceptSessionId,
+          receiptOf(envelope.frame),
+        );
         return;
       case "kick":
         this.kickLocally(envelope.userId, envelope.code, envelope.reason, envelope.sessionId);
@@ -320,16 +349,26 @@ export class Delivery {
     }
   }
 
+  /**
+   * Sends an encoded frame to the users' ready sessions here; a `receipt` (`receipt`) for a
+   * session that batches receipts waits in its batch instead (docs/protocol.md §5.3).
+   */
   private pushLocally(
     userIds: readonly string[],
     data: string,
     exceptSessionId: string | undefined,
+    receipt?: ReceiptFrame,
   ): void {
+    const batcher = receipt === undefined ? undefined : this.receipts;
     for (const userId of userIds) {
       const sessions = this.ctx.registry.ofUser(userId);
       if (!sessions) continue;
       for (const session of sessions) {
         if (session.id === exceptSessionId || session.state !== "ready") continue;
+        if (batcher !== undefined && session.batchesReceipts) {
+          batcher.add(session, receipt!);
+          continue;
+        }
         if (session.send(data)) this.ctx.stats.framesOut++;
       }
     }
@@ -370,4 +409,9 @@ export class Delivery {
       if (session.pendingCount === 0) this.withPending.delete(session);
     }
   }
+}
+
+/** The frame when it is a `receipt` (the only frame sessions may get batched). */
+function receiptOf(frame: ServerFrame): ReceiptFrame | undefined {
+  return frame.type === "receipt" ? frame : undefined;
 }

@@ -11,7 +11,7 @@ import { handlePing, handleSignal, handleTyping } from "./ephemeral-handlers.js"
 import { handleForward } from "./forward-handler.js";
 import { handlePresenceSubscribe } from "./presence-subscribe-handler.js";
 import { handleRecall } from "./recall-handler.js";
-import { handleAck, handleRead } from "./receipt-handlers.js";
+import { handleAck, handleAcks, handleRead } from "./receipt-handlers.js";
 import { handleSend } from "./send-handler.js";
 import type { Session } from "./session.js";
 import { handleSync } from "./sync-handler.js";
@@ -54,6 +54,7 @@ export const frameHandlers: {
 } = {
   send: { handle: handleSend, awaitOnClose: true },
   ack: { handle: handleAck, awaitOnClose: false },
+  acks: { handle: handleAcks, awaitOnClose: false },
   read: { handle: handleRead, awaitOnClose: false },
   sync: { handle: handleSync, awaitOnClose: true },
   recall: { handle: handleRecall, awaitOnClose: true },

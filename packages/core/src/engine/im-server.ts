@@ -79,6 +79,11 @@ const ALL_BODY_TYPES: MessageBodyType[] = [
 ];
 
 /** The frame counter's limits, named as the caller sets them (not as the limiter calls them). */
+/** The bound of `acks` frames must let at least one entry through. */
+function checkAckLimit(limits: ImLimits): void {
+  checkOption("core", "limits.maxAcksPerFrame", limits.maxAcksPerFrame, { min: 1, integer: true });
+}
+
 function checkFrameLimits(limits: ImLimits): void {
   checkOption("core", "limits.framesPerWindow", limits.framesPerWindow, { min: 1, integer: true });
   checkOption("core", "limits.rateWindowMs", limits.rateWindowMs, { above: 0 });
@@ -167,6 +172,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     // with no promise per frame.
     const rateLimiter = options.rateLimiter;
     if (!rateLimiter) checkFrameLimits(limits);
+    checkAckLimit(limits);
     this.rateLimiter = rateLimiter;
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000;
     const stats = emptyStats();
@@ -189,6 +195,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       dedupeCacheSize: options.dedupeCacheSize ?? 100_000,
       dedupeCacheMs: options.dedupeCacheMs ?? 3_600_000,
       presenceBatchMaxUsers: options.presenceBatchMaxUsers ?? 5_000,
+      receiptBatchMs: checkOption("core", "receiptBatchMs", options.receiptBatchMs, {
+        default: 20,
+        min: 0,
+      }),
+      maxReceiptsPerFrame: checkOption(
+        "core",
+        "limits.maxReceiptsPerFrame",
+        limits.maxReceiptsPerFrame,
+        { min: 1, integer: true },
+      ),
       reportError: (error, context) => errors.report(error, context),
       onDelivered: (message, userId, latencyMs) =>
         this.emit("delivered", message, userId, latencyMs),

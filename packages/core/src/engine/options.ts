@@ -123,6 +123,18 @@ export interface ImLimits {
    */
   maxForwardTargets: number;
   /**
+   * Most entries of one `acks` frame (docs/protocol.md §3.3); more is `too_large` and none of
+   * them is applied. Announced in `ready` (`maxAcksPerFrame`) to clients that offer `ack-batch`.
+   * @default 100
+   */
+  maxAcksPerFrame: number;
+  /**
+   * Most receipts in one `receipts` frame (docs/protocol.md §5.3): a connection's batch that
+   * reaches it goes out at once, before its window ends.
+   * @default 100
+   */
+  maxReceiptsPerFrame: number;
+  /**
    * Forwarded copies (one per target) one user may make per `forwardWindowMs` on a node;
    * more is `rate_limited`, and nothing of that forward is stored.
    * @default 100
@@ -304,6 +316,8 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   recallWindowMs: 120_000,
   editWindowMs: 900_000,
   maxForwardTargets: 10,
+  maxAcksPerFrame: 100,
+  maxReceiptsPerFrame: 100,
   forwardsPerWindow: 100,
   forwardWindowMs: 60_000,
   ackTimeoutMs: 5_000,
@@ -441,6 +455,13 @@ export interface ImServerOptions {
    * @default 20
    */
   cursorBatchMs?: number;
+  /**
+   * How long receipts for a connection that announced `receipt-batch` wait to be sent together in
+   * one `receipts` frame, in ms (docs/protocol.md §5.3); a receipt waits at most this long. 0: the
+   * node does not accept the capability, and every client gets `receipt` frames.
+   * @default 20
+   */
+  receiptBatchMs?: number;
   /**
    * Published outbox entries are purged after this long, in ms (the purge runs every
    * minute, or sooner for a shorter retention).

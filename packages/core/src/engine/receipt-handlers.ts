@@ -1,6 +1,6 @@
 import { parseConversationId } from "../domain/conversation.js";
 import { ImError } from "../errors.js";
-import type { AckFrame, ReadFrame } from "../protocol/schemas.js";
+import type { AckFrame, AcksFrame, ReadFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import type { Session } from "./session.js";
 
@@ -17,6 +17,39 @@ export async function isParticipant(
 }
 
 /**
+ * How a refused cursor move is answered: an `ack` or `read` frame gets the plain error; an
+ * entry of an `acks` frame gets it with the conversation named and the frame's `cid`.
+ */
+interface Refusals {
+  /** The `acks` frame's `cid`. */
+  cid?: string;
+  /** Name the conversation in the message (several may be refused for one frame). */
+  named: boolean;
+}
+
+const PLAIN: Refusals = { named: false };
+
+/** Sends the error for a refused cursor move. */
+function refuse(
+  core: EngineCore,
+  session: Session,
+  conversationId: string,
+  error: unknown,
+  how: Refusals,
+): void {
+  if (!how.named) {
+    core.replies.error(session, error);
+    return;
+  }
+  // An unexpected failure is reported and shown as `internal`, as for a single ack.
+  const cause = core.errors.toClientError(error);
+  const named = new ImError(cause.code, `${cause.message} (${conversationId})`, { cause });
+  core.replies.error(session, named, how.cid);
+}
+
+const notParticipant = () => new ImError("forbidden", "not a participant of this conversation");
+
+/**
  * Whether the session's user may move a cursor in the conversation (else it gets
  * `forbidden`). Synchronous for a direct conversation (its id names both users)
  * and for a group in the membership cache; otherwise the group is loaded.
@@ -25,12 +58,13 @@ function checkParticipant(
   core: EngineCore,
   session: Session,
   conversationId: string,
+  how: Refusals,
 ): boolean | Promise<boolean> {
   let parsed: ReturnType<typeof parseConversationId>;
   try {
     parsed = parseConversationId(conversationId);
   } catch (error) {
-    core.replies.error(session, error);
+    refuse(core, session, conversationId, error, how);
     return false;
   }
   let member: boolean;
@@ -38,11 +72,11 @@ function checkParticipant(
     member = parsed.userIds.includes(session.userId!);
   } else {
     const cached = core.groupCache.peek(parsed.groupId);
-    if (!cached) return checkGroupParticipant(core, session, conversationId);
+    if (!cached) return checkGroupParticipant(core, session, conversationId, how);
     member = cached.members.has(session.userId!);
   }
   if (member) return true;
-  core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
+  refuse(core, session, conversationId, notParticipant(), how);
   return false;
 }
 
@@ -50,12 +84,13 @@ async function checkGroupParticipant(
   core: EngineCore,
   session: Session,
   conversationId: string,
+  how: Refusals,
 ): Promise<boolean> {
   try {
     if (await isParticipant(core, session.userId!, conversationId)) return true;
-    core.replies.error(session, new ImError("forbidden", "not a participant of this conversation"));
+    refuse(core, session, conversationId, notParticipant(), how);
   } catch (error) {
-    core.replies.error(session, error);
+    refuse(core, session, conversationId, error, how);
   }
   return false;
 }
@@ -66,8 +101,9 @@ function whenParticipant(
   session: Session,
   conversationId: string,
   write: () => void,
+  how: Refusals = PLAIN,
 ): void | Promise<void> {
-  const allowed = checkParticipant(core, session, conversationId);
+  const allowed = checkParticipant(core, session, conversationId, how);
   if (allowed === true) {
     write();
     return;
@@ -97,6 +133,58 @@ export function handleAck(
       seq: frame.seq,
     }),
   );
+}
+
+/**
+ * `acks` (docs/protocol.md §3.3): many conversations' cumulative acks in one frame. The frame
+ * as a whole is refused, nothing applied, when it has more than `maxAcksPerFrame` entries
+ * (`too_large`) or names a conversation twice (`bad_request`). Otherwise each entry is handled
+ * exactly as an `ack` frame would be, on its own: an entry that is refused (not a participant)
+ * gets its own `error`, naming the conversation and echoing the frame's `cid`, and the others
+ * are applied.
+ */
+export function handleAcks(
+  core: EngineCore,
+  session: Session,
+  frame: AcksFrame,
+): void | Promise<void> {
+  const { acks, cid } = frame;
+  const { maxAcksPerFrame } = core.limits;
+  if (acks.length > maxAcksPerFrame) {
+    const error = new ImError(
+      "too_large",
+      `an acks frame has at most ${maxAcksPerFrame} entries; this one has ${acks.length}`,
+    );
+    core.replies.error(session, error, cid);
+    return;
+  }
+  const seen = new Set<string>();
+  for (const ack of acks) {
+    if (seen.has(ack.conversationId)) {
+      const error = new ImError(
+        "bad_request",
+        `each conversation may appear once in an acks frame (${ack.conversationId} is repeated)`,
+      );
+      core.replies.error(session, error, cid);
+      return;
+    }
+    seen.add(ack.conversationId);
+  }
+  const userId = session.userId!;
+  const how: Refusals = cid === undefined ? { named: true } : { named: true, cid };
+  const waiting: Promise<void>[] = [];
+  for (const { conversationId, seq } of acks) {
+    core.delivery.acknowledge(session, conversationId, seq);
+    const handled = whenParticipant(
+      core,
+      session,
+      conversationId,
+      () => core.cursorWrites.delivered({ userId, conversationId, seq }),
+      how,
+    );
+    if (handled instanceof Promise) waiting.push(handled);
+  }
+  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
 }
 
 /** `read`: raises the read cursor (batched); the other participants get a `read` receipt with the batch. */

@@ -37,6 +37,13 @@ export class Session {
    * `change` and `applied` frames and `synced.lastChangeSeq` (docs/protocol.md §13.4).
    */
   changeAware = false;
+  /**
+   * The capabilities of the first `auth` frame this node accepted (docs/protocol.md §1.8), echoed
+   * in each `ready`; undefined when the client announced none (its `ready` is v1's).
+   */
+  capabilities: readonly string[] | undefined;
+  /** The session accepted `receipt-batch`: its receipts go out in `receipts` frames (§5.3). */
+  batchesReceipts = false;
   rateLimitStrikes = 0;
   /** Start of the current window of the engine's own frame limiter (ms). */
   rateWindowStart = 0;

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ReceiptFrame, ReceiptsFrame } from "../protocol/schemas.js";
+import { ReceiptBatcher } from "./receipt-batcher.js";
+import type { Session } from "./session.js";
+import { emptyStats } from "./stats.js";
+
+/** A session stand-in that records what it was sent; `open: false` drops it as a closed one does. */
+function fakeSession(open = true) {
+  const sent: ReceiptsFrame[] = [];
+  const session = {
+    send(data: string) {
+      if (open) sent.push(JSON.parse(data) as ReceiptsFrame);
+      return open;
+    },
+  } as unknown as Session;
+  return { session, sent };
+}
+
+const receipt = (
+  userId: string,
+  seq: number,
+  kind: "delivered" | "read" = "delivered",
+  conversationId = `d:alice:${userId}`,
+): ReceiptFrame => ({ type: "receipt", conversationId, userId, seq, kind });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("ReceiptBatcher", () => {
+  it("sends one receipts frame per session when the window ends, keeping the highest seq per key", () => {
+    vi.useFakeTimers();
+    const stats = emptyStats();
+    const batcher = new ReceiptBatcher({ windowMs: 20, maxPerFrame: 100, stats });
+    const a = fakeSession();
+    const b = fakeSession();
+    batcher.add(a.session, receipt("bob", 2));
+    batcher.add(a.session, receipt("bob", 5));
+    batcher.add(a.session, receipt("bob", 3));
+    batcher.add(a.session, receipt("bob", 4, "read"));
+    batcher.add(b.session, receipt("carol", 1));
+    vi.advanceTimersByTime(19);
+    expect(a.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(a.sent).toEqual([
+      {
+        type: "receipts",
+        receipts: [
+          { conversationId: "d:alice:bob", userId: "bob", seq: 5, kind: "delivered" },
+          { conversationId: "d:alice:bob", userId: "bob", seq: 4, kind: "read" },
+        ],
+      },
+    ]);
+    expect(b.sent).toHaveLength(1);
+    expect(stats.framesOut).toBe(2);
+    // Nothing waits any more: no second frame, and a new receipt starts a new window.
+    vi.advanceTimersByTime(100);
+    expect(a.sent).toHaveLength(1);
+    batcher.add(a.session, receipt("bob", 6));
+    vi.advanceTimersByTime(20);
+    expect(a.sent[1]?.receipts).toEqual([
+      { conversationId: "d:alice:bob", userId: "bob", seq: 6, kind: "delivered" },
+    ]);
+  });
+
+  it("sends a session's batch at once when it reaches maxPerFrame", () => {
+    vi.useFakeTimers();
+    const batcher = new ReceiptBatcher({ windowMs: 1_000, maxPerFrame: 2, stats: emptyStats() });
+    const a = fakeSession();
+    batcher.add(a.session, receipt("bob", 1));
+    batcher.add(a.session, receipt("bob", 2));
+    expect(a.sent).toEqual([]);
+    batcher.add(a.session, receipt("carol", 1));
+    expect(a.sent.map((f) => f.receipts.length)).toEqual([2]);
+    batcher.add(a.session, receipt("dave", 1));
+    vi.advanceTimersByTime(1_000);
+    expect(a.sent.map((f) => f.receipts.map((r) => r.userId))).toEqual([
+      ["bob", "carol"],
+      ["dave"],
+    ]);
+  });
+
+  it("counts nothing for a closed session and drops what waits on stop", () => {
+    vi.useFakeTimers();
+    const stats = emptyStats();
+    const batcher = new ReceiptBatcher({ windowMs: 10, maxPerFrame: 100, stats });
+    const closed = fakeSession(false);
+    const open = fakeSession();
+    batcher.add(closed.session, receipt("bob", 1));
+    vi.advanceTimersByTime(10);
+    expect(stats.framesOut).toBe(0);
+    batcher.add(open.session, receipt("bob", 1));
+    batcher.stop();
+    vi.advanceTimersByTime(10);
+    expect(open.sent).toEqual([]);
+  });
+});
