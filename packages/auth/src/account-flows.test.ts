@@ -215,10 +215,11 @@ describe("account recovery", () => {
     const { code } = await sent;
     await auth.requestPasswordReset("nobody@example.com");
     const wrong = code === "000000" ? "111111" : "000000";
-    const both = async (password: string) => [
-      await refusal(auth.resetPassword("ann@example.com", wrong, password)),
-      await refusal(auth.resetPassword("nobody@example.com", wrong, password)),
-    ];
+    const both = async (password: string) =>
+      [
+        await refusal(auth.resetPassword("ann@example.com", wrong, password)),
+        await refusal(auth.resetPassword("nobody@example.com", wrong, password)),
+      ] as const;
     // A wrong code: one answer, no attempts left told (they would tell that a code was sent).
     const [known, unknown] = await both("battery staple 9");
     expect(known).toEqual(unknown);
