@@ -395,8 +395,12 @@ export async function createChatServer(
       securityHeaders: false,
     });
     registerPushRoutes(http, ctx);
-    if (webhooks && config.metricsToken !== undefined) {
-      registerWebhookRoutes(http, webhooks, config.metricsToken);
+    if (webhooks) {
+      // Admins only, by the engine's own check (the `/admin` routes' `isAdmin`).
+      registerWebhookRoutes(http, webhooks, {
+        authenticate,
+        isAdmin: (userId) => engine.admin.isAdmin({ userId, claims: {} }),
+      });
     }
     registerStaticRoutes(http, ctx);
 

@@ -278,10 +278,28 @@ describe("QR login", () => {
     expect(noSecret.status).toBe(400);
   });
 
+  it("limits failed polls per address, never the secret holder's polls", async () => {
+    const { challengeId, secret } = (await api(base, "POST", "/auth/qr", {})).body;
+    // Someone who read the id off the screen guesses: 404 until the address's 30 failures.
+    const statuses: number[] = [];
+    for (let i = 0; i < 31 && !statuses.includes(429); i++) {
+      const guess = await api(base, "POST", `/auth/qr/${challengeId}/poll`, {
+        body: { secret: `guess-${i}` },
+      });
+      statuses.push(guess.status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(new Set(statuses.slice(0, -1))).toEqual(new Set([404]));
+    // The device holding the secret, from the same address, polls on.
+    const polled = await api(base, "POST", `/auth/qr/${challengeId}/poll`, { body: { secret } });
+    expect(polled.status).toBe(200);
+    expect(polled.body.status).toBe("pending");
+  });
+
   it("rate limits a flood of challenges from one address", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await api(base, "POST", "/auth/qr", {})).status);
-    // Two were made by the previous test from this address; the limit is 10 per 10 minutes.
+    // Three were made by the previous tests from this address; the limit is 10 per 10 minutes.
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     const last = await api(base, "POST", "/auth/qr", {});
     expect(last.status).toBe(429);

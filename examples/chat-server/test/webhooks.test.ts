@@ -14,8 +14,11 @@ import {
 
 /**
  * Webhooks in the example server: LUCKY_IM_WEBHOOK_* turn them on, messages reach a local
- * receiver signed, a dead letter is listed and replayed through the admin routes.
+ * receiver signed, a dead letter is listed and replayed through the admin routes (an admin's
+ * access token: the metrics token is for /metrics only).
  */
+
+const ADMIN = `root_${Math.random().toString(36).slice(2, 8)}`;
 
 const secret = "whsec_example_server_secret";
 let receiver: WebhookTestReceiver;
@@ -31,9 +34,14 @@ beforeAll(async () => {
     webhookMaxAttempts: 1,
     webhookTimeoutMs: 2_000,
     metricsToken: METRICS_TOKEN,
+    adminUsernames: [ADMIN],
   });
   stop = started.stop;
   base = started.server.url;
+  const password = "correct horse battery";
+  await api(base, "POST", "/auth/register", { body: { username: ADMIN, password } });
+  const login = await api(base, "POST", "/auth/login", { body: { username: ADMIN, password } });
+  admin = { token: login.body.accessToken };
 });
 
 afterAll(async () => {
@@ -58,7 +66,8 @@ async function sendText(from: TestUser, to: TestUser, text: string): Promise<str
   }
 }
 
-const admin = { token: METRICS_TOKEN };
+let admin: { token: string };
+const scraper = { token: METRICS_TOKEN };
 
 describe("webhooks in the example server", () => {
   it("posts stored messages, signed, and only the configured events", async () => {
@@ -70,7 +79,7 @@ describe("webhooks in the example server", () => {
     );
     expect(receiver.received.every((r) => r.verified)).toBe(true);
     expect(receiver.received.every((r) => r.event.type === "message.stored")).toBe(true);
-    const metrics = await api(base, "GET", "/metrics", admin);
+    const metrics = await api(base, "GET", "/metrics", scraper);
     expect(String(metrics.body)).toMatch(
       /lucky_im_webhook_total\{result="delivered",endpoint="app"\} [1-9]/,
     );
@@ -94,7 +103,7 @@ describe("webhooks in the example server", () => {
       type: "message.stored",
       data: { message: { messageId } },
     });
-    const metrics = await api(base, "GET", "/metrics", admin);
+    const metrics = await api(base, "GET", "/metrics", scraper);
     expect(String(metrics.body)).toMatch(/lucky_im_webhook_dead_letters [1-9]/);
 
     receiver.respondWith(200);
@@ -125,15 +134,36 @@ describe("webhooks in the example server", () => {
     };
     expectError(await api(base, "GET", "/admin/webhooks/dead-letters"), 401, "unauthorized");
     expectError(
-      await api(base, "GET", "/admin/webhooks/dead-letters", { token: user.accessToken }),
-      401,
-      "unauthorized",
-    );
-    expectError(
       await api(base, "POST", "/admin/webhooks/replay", { token: "wrong", body: { ids: ["x"] } }),
       401,
       "unauthorized",
     );
+    // The metrics token is not an admin's access token any more.
+    expectError(
+      await api(base, "GET", "/admin/webhooks/dead-letters", scraper),
+      401,
+      "unauthorized",
+    );
+    // A signed-in user who is not an admin: 403, before the input is looked at.
+    expectError(
+      await api(base, "GET", "/admin/webhooks/dead-letters", { token: user.accessToken }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await api(base, "GET", "/admin/webhooks/dead-letters?limit=0", { token: user.accessToken }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await api(base, "POST", "/admin/webhooks/replay", {
+        token: user.accessToken,
+        body: { ids: ["x"] },
+      }),
+      403,
+      "forbidden",
+    );
+    expect((await api(base, "GET", "/admin/webhooks/dead-letters", admin)).status).toBe(200);
     for (const query of ["limit=0", "limit=201", "limit=abc", "color=red"]) {
       expectError(
         await api(base, "GET", `/admin/webhooks/dead-letters?${query}`, admin),

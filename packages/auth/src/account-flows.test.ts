@@ -1,5 +1,5 @@
 import { isImError } from "@lucky-im/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type AuthServiceOptions, createAuthService, type RevokeEvent } from "./auth-service.js";
 import type { CodeMessage } from "./contracts/code-sender.js";
 import { createMemoryCredentialStore } from "./memory/memory-credential-store.js";
@@ -61,6 +61,17 @@ async function errorCode(promise: Promise<unknown>) {
   );
   expect(isImError(error), "expected a refusal").toBe(true);
   return (error as { code: string }).code;
+}
+
+/** The refusal's code and message: two answers that must not be told apart. */
+async function refusal(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isImError(error), "expected a refusal").toBe(true);
+  const { code, message } = error as { code: string; message: string };
+  return { code, message };
 }
 
 /** A user with a verified recipient. */
@@ -193,6 +204,126 @@ describe("account recovery", () => {
     expect(await errorCode(auth.requestPasswordReset("nobody@example.com"))).toBe("rate_limited");
   });
 
+  it("answers a reset before a valid code alike whether or not an account holds the recipient", async () => {
+    const ctx = setup({ commonPasswords: ["letmein-2030"] });
+    const { auth, box } = ctx;
+    const userId = await userWithRecipient(ctx);
+    const { username } = (await auth.getUser(userId))!;
+    // The account has a live reset code; nobody@ has none (no account, none was sent).
+    const sent = box.next();
+    await auth.requestPasswordReset("ann@example.com");
+    const { code } = await sent;
+    await auth.requestPasswordReset("nobody@example.com");
+    const wrong = code === "000000" ? "111111" : "000000";
+    const both = async (password: string) =>
+      [
+        await refusal(auth.resetPassword("ann@example.com", wrong, password)),
+        await refusal(auth.resetPassword("nobody@example.com", wrong, password)),
+      ] as const;
+    // A wrong code: one answer, no attempts left told (they would tell that a code was sent).
+    const [known, unknown] = await both("battery staple 9");
+    expect(known).toEqual(unknown);
+    expect(known.code).toBe("unauthorized");
+    // A common password: refused for everyone, before the code is looked at.
+    const [knownCommon, unknownCommon] = await both("LetMeIn-2030");
+    expect(knownCommon).toEqual(unknownCommon);
+    expect(knownCommon.code).toBe("bad_request");
+    // The username in the password: only checked once the code matched.
+    const [knownName, unknownName] = await both(`${username}-rocks-2030`);
+    expect(knownName).toEqual(unknownName);
+    expect(knownName).toEqual(known);
+    // Past the attempts the code is gone: still the same answer.
+    const [gone, none] = await both("battery staple 9");
+    expect(gone).toEqual(none);
+    expect(gone).toEqual(known);
+    // A code login answers the same way.
+    expect(await refusal(auth.loginWithCode("ann@example.com", wrong))).toEqual(
+      await refusal(auth.loginWithCode("nobody@example.com", wrong)),
+    );
+  });
+
+  it("refuses a new password with the username only after the code, and keeps the code", async () => {
+    const ctx = setup();
+    const { auth, box } = ctx;
+    const userId = await userWithRecipient(ctx);
+    const { username } = (await auth.getUser(userId))!;
+    const sent = box.next();
+    await auth.requestPasswordReset("ann@example.com");
+    const { code } = await sent;
+    const refused = await refusal(auth.resetPassword("ann@example.com", code, `x${username}x9`));
+    expect(refused).toEqual({ code: "bad_request", message: expect.stringContaining("username") });
+    // The same code, another password: accepted (the refusal spent one attempt, not the code).
+    const tokens = await auth.resetPassword("ann@example.com", code, "battery staple 9");
+    expect(tokens.userId).toBe(userId);
+  });
+
+  it("counts every reset and code login against the per-address check limit first", async () => {
+    const ctx = setup({
+      commonPasswords: ["letmein-2030"],
+      recoveryOptions: { checkLimitPerIp: { points: 2, durationMs: 60_000 } },
+    });
+    const { auth } = ctx;
+    await userWithRecipient(ctx);
+    // Two addresses of one IPv6 /64 share the budget; refused passwords count too.
+    const reset = (ip: string) =>
+      errorCode(auth.resetPassword("ann@example.com", "123456", "letmein-2030", { ip }));
+    expect(await reset("2001:db8:1:2::1")).toBe("bad_request");
+    expect(await reset("2001:db8:1:2::2")).toBe("bad_request");
+    expect(await reset("2001:db8:1:2::3")).toBe("rate_limited");
+    expect(await reset("2001:db8:1:3::1")).toBe("bad_request");
+    expect(
+      await errorCode(auth.loginWithCode("ann@example.com", "123456", { ip: "2001:db8:1:2::9" })),
+    ).toBe("rate_limited");
+  });
+
+  it("limits code requests per IPv6 /64, and keeps each user's recipient checks apart", async () => {
+    const ctx = setup({
+      recoveryOptions: {
+        requestLimitPerIp: { points: 2, durationMs: 60_000 },
+        requestLimitPerRecipient: { points: 2, durationMs: 60_000 },
+      },
+    });
+    const { auth, box } = ctx;
+    await auth.requestLoginCode("a@example.com", { ip: "2001:db8:5:6::1" });
+    await auth.requestLoginCode("b@example.com", { ip: "2001:db8:5:6::2" });
+    expect(await errorCode(auth.requestLoginCode("c@example.com", { ip: "2001:db8:5:6::3" }))).toBe(
+      "rate_limited",
+    );
+    await auth.requestLoginCode("c@example.com", { ip: "2001:db8:5:7::1" });
+    // A stranger asking check codes for Ann's address uses up only their own budget.
+    const { userId: eve } = await auth.register("eve", "correct horse");
+    const { userId: ann } = await auth.register("ann", "correct horse");
+    await auth.requestRecipientCode(eve, "ann@example.com");
+    await auth.requestRecipientCode(eve, "ann@example.com");
+    expect(await errorCode(auth.requestRecipientCode(eve, "ann@example.com"))).toBe("rate_limited");
+    const sent = box.next();
+    await auth.requestRecipientCode(ann, "ann@example.com");
+    await auth.confirmRecipient(ann, "ann@example.com", (await sent).code);
+    expect(await auth.getRecipient(ann)).toBe("ann@example.com");
+  });
+
+  it("sends codes per recipient and purpose: login codes do not use up reset codes", async () => {
+    const errors: unknown[] = [];
+    const ctx = setup({
+      codeOptions: { sendLimitPerRecipient: { points: 2, durationMs: 60_000 } },
+      onError: (error) => void errors.push(error),
+    });
+    const { auth, box } = ctx;
+    await userWithRecipient(ctx); // one recipient-check code
+    for (let i = 0; i < 2; i++) {
+      const sent = box.next();
+      await auth.requestLoginCode("ann@example.com");
+      expect((await sent).purpose).toBe("account_login");
+    }
+    // The third login code is over the limit (refused in the background: the answer is alike).
+    await auth.requestLoginCode("ann@example.com");
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(isImError(errors[0]) && errors[0].code).toBe("rate_limited");
+    await auth.requestPasswordReset("ann@example.com");
+    await vi.waitFor(() => expect(box.messages.at(-1)?.purpose).toBe("password_reset"));
+    expect(errors).toHaveLength(1);
+  });
+
   it("limits requests and code checks per IP", async () => {
     const ctx = setup({
       recoveryOptions: {
@@ -287,6 +418,52 @@ describe("QR login", () => {
     ctx.advance(120_000);
     expect(await errorCode(auth.approveLoginChallenge(userId, b.challengeId))).toBe("not_found");
     expect(await errorCode(auth.pollLoginChallenge(b.challengeId, b.secret))).toBe("not_found");
+  });
+
+  it("checks the secret before the poll budget: a stranger with the id cannot spend it", async () => {
+    const { auth } = setup({
+      qrLoginOptions: {
+        pollLimitPerChallenge: { points: 2, durationMs: 60_000 },
+        pollFailureLimitPerIp: { points: 3, durationMs: 60_000 },
+      },
+    });
+    const c = await auth.createLoginChallenge({ ip: "203.0.113.5" });
+    // The stranger (behind the device's own address, even) read the id off the screen.
+    const ip = "2001:db8:9:9::1";
+    expect(await errorCode(auth.pollLoginChallenge(c.challengeId, "guess", { ip }))).toBe(
+      "not_found",
+    );
+    expect(
+      await errorCode(auth.pollLoginChallenge(c.challengeId, "guess", { ip: "2001:db8:9:9::2" })),
+    ).toBe("not_found");
+    // An unknown id is a failure too, counted per /64.
+    expect(await errorCode(auth.pollLoginChallenge("y".repeat(22), c.secret, { ip }))).toBe(
+      "not_found",
+    );
+    expect(await errorCode(auth.pollLoginChallenge(c.challengeId, "guess", { ip }))).toBe(
+      "rate_limited",
+    );
+    expect(
+      await errorCode(auth.pollLoginChallenge(c.challengeId, "guess", { ip: "198.51.100.1" })),
+    ).toBe("not_found");
+    // The holder of the secret, from the stranger's address: its whole budget is intact.
+    expect((await auth.pollLoginChallenge(c.challengeId, c.secret, { ip })).status).toBe("pending");
+    expect((await auth.pollLoginChallenge(c.challengeId, c.secret, { ip })).status).toBe("pending");
+    expect(await errorCode(auth.pollLoginChallenge(c.challengeId, c.secret, { ip }))).toBe(
+      "rate_limited",
+    );
+  });
+
+  it("limits challenges per IPv6 /64", async () => {
+    const { auth } = setup({
+      qrLoginOptions: { createLimitPerIp: { points: 2, durationMs: 60_000 } },
+    });
+    await auth.createLoginChallenge({ ip: "2001:db8:7:7::1" });
+    await auth.createLoginChallenge({ ip: "2001:db8:7:7::2" });
+    expect(await errorCode(auth.createLoginChallenge({ ip: "2001:db8:7:7::3" }))).toBe(
+      "rate_limited",
+    );
+    await auth.createLoginChallenge({ ip: "2001:db8:7:8::1" });
   });
 
   it("refuses bad descriptions and floods", async () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { addressLimitKey, isImError } from "@lucky-im/core";
 import type { LoginContext, TokenPair } from "./auth-service.js";
 import type { UserCredentials } from "./contracts/credential-store.js";
 import type { AccountDeps } from "./internal/account-deps.js";
@@ -11,18 +12,21 @@ export interface AccountRecoveryOptions {
   /**
    * Code requests (password reset, login code, recipient check) per recipient
    * and purpose. Past it the request is refused with `rate_limited`, whether
-   * or not an account holds the recipient.
+   * or not an account holds the recipient. A recipient check's purpose is the
+   * asking user's own, so another user asking codes for the same recipient
+   * does not use it up.
    * @default { points: 3, durationMs: 900000 }
    */
   requestLimitPerRecipient?: RateLimit;
   /**
-   * Code requests per client IP, every purpose together.
+   * Code requests per client address (IPv4 address or IPv6 /64), every purpose together.
    * @default { points: 10, durationMs: 900000 }
    */
   requestLimitPerIp?: RateLimit;
   /**
-   * Code checks (password reset, login by code) per client IP: with the
-   * attempts per code, bounds guessing.
+   * Code checks (password reset, login by code) per client address (IPv4
+   * address or IPv6 /64): with the attempts per code, bounds guessing. Every
+   * check counts, first, whatever its outcome.
    * @default { points: 20, durationMs: 900000 }
    */
   checkLimitPerIp?: RateLimit;
@@ -81,6 +85,11 @@ function recipientPurpose(userId: string): string {
   return `recipient.${createHash("sha256").update(userId).digest("base64url").slice(0, 22)}`;
 }
 
+/** The one refusal of a code check, whatever was wrong (no account enumeration). */
+function noValidCode() {
+  return authError("unauthorized", "wrong or expired code: check it, or request a new one");
+}
+
 /** @internal The flows over the auth service's pieces. */
 export function createAccountRecovery(
   deps: AccountDeps,
@@ -104,10 +113,14 @@ export function createAccountRecovery(
     enforce(
       [
         [byRecipient, `${purpose}:${recipient}`],
-        [byIp, ip],
+        [byIp, addressLimitKey(ip)],
       ],
       "code requests",
     );
+
+  /** Every code check counts against its address's budget, first, whatever its outcome. */
+  const limitCheck = (ip: string | undefined) =>
+    enforce([[checksByIp, addressLimitKey(ip)]], "code checks");
 
   /**
    * Sends a code when an account holds the recipient, in the background: the
@@ -128,27 +141,43 @@ export function createAccountRecovery(
     return { expiresAt };
   }
 
-  /** Checks and consumes the code, then names the account holding the recipient. */
+  /**
+   * Checks and consumes the code, then names the account holding the recipient.
+   * Every refusal before a valid code is alike whether or not an account holds
+   * the recipient: the caller counts the per-IP check limit first, and a wrong,
+   * expired, used or exhausted code, or no code at all (none is sent when no
+   * account holds the recipient), is the same `unauthorized` (the attempts
+   * left are not told: they would tell that a code was sent). `accept` runs
+   * once the code matched, before it is consumed: a refusal there keeps it.
+   */
   async function checkCode(
     purpose: string,
     recipient: string,
     code: unknown,
-    ip: string | undefined,
+    accept?: (user: UserCredentials) => Promise<void>,
   ): Promise<UserCredentials> {
-    await enforce([[checksByIp, ip]], "code checks");
     if (typeof code !== "string") throw authError("bad_request", "code must be a string");
-    await deps.codes.verifyCode(recipient, code, { purpose });
-    const user = await store("read a user", () => credentials.findByRecipient(recipient));
-    // The recipient was detached since the code was sent.
-    if (!user) throw authError("unauthorized", "no valid code: request a new one");
-    return user;
+    let holder: UserCredentials | undefined;
+    try {
+      await deps.codes.verifyCode(recipient, code, { purpose }, async () => {
+        holder = await store("read a user", () => credentials.findByRecipient(recipient));
+        // The recipient was detached since the code was sent.
+        if (!holder) throw noValidCode();
+        await accept?.(holder);
+      });
+    } catch (error) {
+      throw isImError(error) && error.code === "unauthorized" ? noValidCode() : error;
+    }
+    if (!holder) throw noValidCode();
+    return holder;
   }
 
   return {
     async requestRecipientCode(userId, recipientInput, context) {
       const recipient = normaliseRecipient(recipientInput);
       const purpose = recipientPurpose(userId);
-      await limitRequest(recipient, "recipient", context.ip);
+      // Per asking user: another user asking for this recipient does not use this budget up.
+      await limitRequest(recipient, purpose, context.ip);
       // Sent even when another account holds it: confirming tells, once the code proved ownership.
       return deps.codes.sendCode(recipient, { purpose });
     },
@@ -177,25 +206,25 @@ export function createAccountRecovery(
 
     async resetPassword(recipientInput, code, newPasswordInput, context) {
       const recipient = normaliseRecipient(recipientInput);
-      // Length first, for everyone alike; the rest of the policy needs the username.
-      if (
-        typeof newPasswordInput !== "string" ||
-        newPasswordInput.length === 0 ||
-        newPasswordInput.length > deps.maxPassword
-      ) {
-        throw authError("bad_request", `newPassword must be 1 to ${deps.maxPassword} characters`);
-      }
-      const holder = await store("read a user", () => credentials.findByRecipient(recipient));
-      // Before the code is consumed: a refused password does not cost the user the code.
-      const newPassword = holder
-        ? await deps.passwordPolicy.check(newPasswordInput, holder.username)
-        : newPasswordInput;
-      const user = await checkCode(RESET_PURPOSE, recipient, code, context.ip);
-      const hash = await deps.hasher.hash(newPassword, context.ip ? { key: context.ip } : {});
+      // Nothing before the code check tells whether an account holds the recipient:
+      // the per-IP check limit counts every call first; then the rules that need no
+      // account (length, common passwords), alike for everyone and before the code
+      // is touched (a refused password keeps it and its attempts).
+      await limitCheck(context.ip);
+      const newPassword = await deps.passwordPolicy.check(newPasswordInput);
+      // The rule that needs the account (no username in the password) once the code
+      // matched and before it is consumed: a refusal keeps the code, one attempt spent.
+      const user = await checkCode(RESET_PURPOSE, recipient, code, (holder) =>
+        deps.passwordPolicy.check(newPassword, holder.username).then(() => undefined),
+      );
+      const hash = await deps.hasher.hash(
+        newPassword,
+        context.ip ? { key: addressLimitKey(context.ip) } : {},
+      );
       const updated = await store("update a password", () =>
         credentials.setPasswordHash(user.userId, hash, { revokeTokens: true }),
       );
-      if (!updated) throw authError("unauthorized", "unknown user");
+      if (!updated) throw noValidCode();
       await store("revoke refresh tokens", () => deps.refreshTokens.revokeUser(user.userId, now()));
       await deps.revoked(user.userId, "password_reset");
       return deps.issue(updated, context);
@@ -205,7 +234,8 @@ export function createAccountRecovery(
 
     async loginWithCode(recipientInput, code, context) {
       const recipient = normaliseRecipient(recipientInput);
-      const user = await checkCode(LOGIN_PURPOSE, recipient, code, context.ip);
+      await limitCheck(context.ip);
+      const user = await checkCode(LOGIN_PURPOSE, recipient, code);
       return deps.issue(user, context);
     },
   };

@@ -462,6 +462,7 @@ describe("createAuthService", () => {
         "auth_qr_create_ip:10/600000",
         "auth_qr_decide_user:30/60000",
         "auth_qr_poll:120/120000",
+        "auth_qr_poll_fail_ip:30/600000",
         "auth_recovery_check_ip:20/900000",
         "auth_recovery_ip:10/900000",
         "auth_recovery_recipient:3/900000",

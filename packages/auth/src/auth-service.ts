@@ -35,7 +35,7 @@ import { inMemoryRateLimits, type RateLimit, type RateLimiterFactory } from "./r
 import { normalizeUsername } from "./username-policy.js";
 import {
   type CodeOptions,
-  createVerificationCodes,
+  createCodeChecks,
   type VerificationCodesOptions,
 } from "./verification-codes.js";
 
@@ -410,8 +410,18 @@ export interface AuthService {
   /**
    * Checks the reset code and sets the new password; every token and session
    * of the user is revoked (`onRevoke` with `password_reset`), and this device
-   * gets fresh tokens. Rejects with `unauthorized` for a wrong, expired, used or
-   * exhausted code, `bad_request` for a refused password (the code is kept).
+   * gets fresh tokens.
+   *
+   * Until a valid code is given every answer is the same whether or not an
+   * account holds the recipient (no account enumeration): each call counts
+   * against the per-IP check limit first (`rate_limited`), then the password
+   * rules that need no account (length, common passwords) refuse with
+   * `bad_request` without touching the code, then any wrong, expired, used or
+   * exhausted code (or no account) is the same `unauthorized`. Only once the
+   * code matched is the account read and the rule that needs it checked (the
+   * password must not contain the username): that refusal is `bad_request` and
+   * keeps the code, at the cost of one of its attempts, so the user retries
+   * with another password.
    */
   resetPassword(
     recipient: string,
@@ -421,7 +431,11 @@ export interface AuthService {
   ): Promise<TokenPair>;
   /** Sends a login code to the recipient when an account holds it; answers like {@link requestPasswordReset}. */
   requestLoginCode(recipient: string, context?: { ip?: string }): Promise<CodeRequestResult>;
-  /** Logs in with a login code: `unauthorized` for a wrong, expired, used or exhausted code. */
+  /**
+   * Logs in with a login code: `rate_limited` past the per-IP check limit, then
+   * one same `unauthorized` for a wrong, expired, used or exhausted code, or a
+   * recipient no account holds.
+   */
   loginWithCode(recipient: string, code: string, context?: LoginContext): Promise<TokenPair>;
   /**
    * QR login, on the new device: makes a challenge to show as a QR code (its
@@ -453,7 +467,10 @@ export interface AuthService {
    * QR login, on the new device: the challenge's state, waiting up to
    * `waitMs` for a decision. Once approved it answers the tokens, once only
    * (later polls: `conflict`). `not_found` for an unknown or expired challenge
-   * or a wrong secret; `rate_limited` past the per-challenge limit.
+   * or a wrong secret, counted per client address (`rate_limited` past
+   * `qrLoginOptions.pollFailureLimitPerIp`); the secret is checked first, so
+   * only its holder spends the per-challenge poll budget (`rate_limited` past
+   * `qrLoginOptions.pollLimitPerChallenge`).
    */
   pollLoginChallenge(
     challengeId: string,
@@ -463,6 +480,8 @@ export interface AuthService {
       waitMs?: number;
       /** Ends the wait early (the client went away). */
       signal?: AbortSignal;
+      /** The client's IP: failed polls are limited per address (none applied without it). */
+      ip?: string;
     },
   ): Promise<LoginChallengePoll>;
   /** Stops the purge timer. The stores are the caller's to close. Idempotent. */
@@ -525,7 +544,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   });
   const codeStore = options.codes ?? createMemoryCodeStore();
   const challengeStore = options.challenges ?? createMemoryLoginChallengeStore();
-  const codes = createVerificationCodes({
+  const codes = createCodeChecks({
     ...options.codeOptions,
     store: codeStore,
     ...(options.codeSender ? { sender: options.codeSender } : {}),
@@ -698,7 +717,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     passwordPolicy,
     codes: {
       sendCode: (recipient, codeOptions) => codes.send(recipient, codeOptions),
-      verifyCode: (recipient, code, codeOptions) => codes.verify(recipient, code, codeOptions),
+      verifyCode: (recipient, code, codeOptions, beforeConsume) =>
+        codes.verify(recipient, code, codeOptions, beforeConsume),
     },
     codeTtlMs: options.codeOptions?.ttlMs ?? 300_000,
     rateLimiter: factory,

@@ -28,6 +28,13 @@ describe("createPasswordPolicy", () => {
     expect(await policy.check("bolt-of-lightning", "bo")).toBe("bolt-of-lightning");
   });
 
+  it("without a username applies only the rules that need no account", async () => {
+    const policy = createPasswordPolicy();
+    expect(await policy.check("alice-in-2030")).toBe("alice-in-2030");
+    expect(await refusal(policy.check("password"))).toContain("common");
+    expect(await refusal(policy.check("short"))).toContain("8 to 1024");
+  });
+
   it("keeps the length limits as options, and takes another list or none", async () => {
     expect(await refusal(createPasswordPolicy().check("short1!", "alice"))).toContain("8 to 1024");
     expect(

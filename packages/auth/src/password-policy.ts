@@ -26,9 +26,11 @@ export interface PasswordPolicy {
    * Resolves with `password` when it is acceptable for `username`; rejects
    * with `bad_request` (a message the user can act on) when it is too short
    * or too long, one of the common passwords, equal to the username, or
-   * contains it (usernames of 3 characters or more, ignoring case).
+   * contains it (usernames of 3 characters or more, ignoring case). Without
+   * `username` only the rules that need no account apply (length, common
+   * passwords): what a flow can check before it may look the account up.
    */
-  check(password: unknown, username: string): Promise<string>;
+  check(password: unknown, username?: string): Promise<string>;
 }
 
 const fold = (text: string) => text.normalize("NFKC").toLowerCase();
@@ -70,8 +72,8 @@ export function createPasswordPolicy(options: PasswordPolicyOptions = {}): Passw
         throw authError("bad_request", `password must be ${min} to ${max} characters`);
       }
       const folded = fold(password);
-      const name = fold(username);
-      if (folded === name || (name.length >= 3 && folded.includes(name))) {
+      const name = username === undefined ? undefined : fold(username);
+      if (name !== undefined && (folded === name || (name.length >= 3 && folded.includes(name)))) {
         throw authError("bad_request", "password must not contain the username");
       }
       if ((await common()).has(folded)) {

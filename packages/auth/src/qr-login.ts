@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { addressLimitKey } from "@lucky-im/core";
 import type { TokenPair } from "./auth-service.js";
 import type {
   LoginChallenge,
@@ -23,15 +24,25 @@ export interface QrLoginOptions {
    */
   maxDescriptionLength?: number;
   /**
-   * Challenges made per client IP.
+   * Challenges made per client address (IPv4 address or IPv6 /64).
    * @default { points: 10, durationMs: 600000 }
    */
   createLimitPerIp?: RateLimit;
   /**
-   * Polls per challenge (a waiting poll counts once).
+   * Polls per challenge (a waiting poll counts once), by the holder of its
+   * secret only: the secret is checked first, so a stranger who read the
+   * challenge id off the screen cannot spend this budget.
    * @default { points: 120, durationMs: 120000 }
    */
   pollLimitPerChallenge?: RateLimit;
+  /**
+   * Failed polls (an unknown or expired challenge, a wrong secret) per client
+   * address (IPv4 address or IPv6 /64); past it they answer `rate_limited`
+   * instead of `not_found`. Polls with the right secret never count here, so a
+   * stranger sharing the device's address does not lock it out.
+   * @default { points: 30, durationMs: 600000 }
+   */
+  pollFailureLimitPerIp?: RateLimit;
   /**
    * Challenge reads, approvals and declines per signed-in user.
    * @default { points: 30, durationMs: 60000 }
@@ -112,7 +123,7 @@ export interface QrLogin {
   poll(
     challengeId: string,
     secret: string,
-    options: { waitMs?: number; signal?: AbortSignal },
+    options: { waitMs?: number; signal?: AbortSignal; ip?: string },
   ): Promise<LoginChallengePoll>;
 }
 
@@ -159,6 +170,10 @@ export function createQrLogin(
   const pollsByChallenge = deps.rateLimiter({
     name: "auth_qr_poll",
     ...(options.pollLimitPerChallenge ?? { points: 120, durationMs: 120_000 }),
+  });
+  const pollFailuresByIp = deps.rateLimiter({
+    name: "auth_qr_poll_fail_ip",
+    ...(options.pollFailureLimitPerIp ?? { points: 30, durationMs: 600_000 }),
   });
   const decisionsByUser = deps.rateLimiter({
     name: "auth_qr_decide_user",
@@ -214,7 +229,7 @@ export function createQrLogin(
       if (/[\u0000-\u001f\u007f]/.test(description)) {
         throw authError("bad_request", "description must not contain control characters");
       }
-      await enforce([[createsByIp, context.ip]], "login challenges");
+      await enforce([[createsByIp, addressLimitKey(context.ip)]], "login challenges");
       const challengeId = randomBytes(16).toString("base64url");
       const secret = randomBytes(32).toString("base64url");
       const createdAt = now();
@@ -254,16 +269,37 @@ export function createQrLogin(
     },
 
     async poll(challengeIdInput, secret, pollOptions) {
-      const challengeId = checkId(challengeIdInput);
-      if (typeof secret !== "string" || secret.length === 0 || secret.length > 128) {
-        throw notFound();
+      // A failure counts against the caller's address only: `not_found`, or
+      // `rate_limited` past the limit. It never touches the challenge's budget.
+      const refuse = async () => {
+        await enforce(
+          [[pollFailuresByIp, addressLimitKey(pollOptions.ip)]],
+          "failed polls of login challenges",
+        );
+        return notFound();
+      };
+      if (
+        typeof challengeIdInput !== "string" ||
+        !ID.test(challengeIdInput) ||
+        typeof secret !== "string" ||
+        secret.length === 0 ||
+        secret.length > 128
+      ) {
+        throw await refuse();
       }
+      const challengeId = challengeIdInput;
+      const secretHash = sha256(secret);
+      // The secret first (constant-time): only its holder spends the poll budget.
+      const first = await store("read a login challenge", () => challenges.get(challengeId, now()));
+      // A wrong secret learns nothing, not even that the id exists.
+      if (!first || !sameHash(first.secretHash, secretHash)) throw await refuse();
       const waitMs = Math.min(Math.max(0, pollOptions.waitMs ?? 0), maxWaitMs);
       await enforce([[pollsByChallenge, challengeId]], "polls of this login challenge");
-      const secretHash = sha256(secret);
-      for (let waited = 0; ; ) {
-        const challenge = await live(challengeId);
-        // A wrong secret learns nothing, not even that the id exists.
+      for (
+        let waited = 0, challenge: LoginChallenge = first;
+        ;
+        challenge = await live(challengeId)
+      ) {
         if (!sameHash(challenge.secretHash, secretHash)) throw notFound();
         if (challenge.status === "declined") return { status: "declined" };
         if (challenge.status === "consumed") {

@@ -4,7 +4,11 @@ import type { CodeMessage } from "./contracts/code-sender.js";
 import type { CodeStore } from "./contracts/code-store.js";
 import { createLoggingCodeSender } from "./logging-code-sender.js";
 import { createMemoryCodeStore } from "./memory/memory-code-store.js";
-import { createVerificationCodes, type VerificationCodesOptions } from "./verification-codes.js";
+import {
+  createCodeChecks,
+  createVerificationCodes,
+  type VerificationCodesOptions,
+} from "./verification-codes.js";
 
 function setup(options: VerificationCodesOptions = {}) {
   const sent: CodeMessage[] = [];
@@ -18,7 +22,8 @@ function setup(options: VerificationCodesOptions = {}) {
       return memory.put(code);
     },
   };
-  const codes = createVerificationCodes({
+  // The public codes, with the check the account flows run before a code is consumed.
+  const codes = createCodeChecks({
     store,
     sender: { send: async (m) => void sent.push(m) },
     now: () => clock.t,
@@ -96,6 +101,38 @@ describe("createVerificationCodes", () => {
       0,
     );
     await codes.send("frank@example.com");
+  });
+
+  it("rate-limits sends per recipient and purpose: one purpose cannot use up another", async () => {
+    const { codes, sent } = setup({ sendLimitPerRecipient: { points: 2, durationMs: 60_000 } });
+    await codes.send("gina@example.com", { purpose: "account_login" });
+    await codes.send("gina@example.com", { purpose: "account_login" });
+    expect(await code(codes.send("gina@example.com", { purpose: "account_login" }))).toBe(
+      "rate_limited",
+    );
+    await codes.send("gina@example.com", { purpose: "password_reset" });
+    expect(sent.map((m) => m.purpose)).toEqual([
+      "account_login",
+      "account_login",
+      "password_reset",
+    ]);
+  });
+
+  it("keeps a matched code when the caller's check refuses, and consumes it when it passes", async () => {
+    const { codes, last } = setup();
+    await codes.send("hal@example.com");
+    const refused = new Error("refused by the caller");
+    await expect(
+      codes.verify("hal@example.com", last(), {}, async () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
+    let ran = false;
+    await codes.verify("hal@example.com", last(), {}, async () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    expect(await code(codes.verify("hal@example.com", last()))).toBe("unauthorized");
   });
 
   it("rate-limits sends per IP", async () => {

@@ -42,7 +42,9 @@ export interface VerificationCodesOptions {
    */
   digits?: number;
   /**
-   * Codes sent per recipient.
+   * Codes sent per recipient and purpose: one purpose (login codes, say) cannot
+   * use up another's (password reset), and a code another user asks for (a
+   * per-user purpose) cannot lock the recipient's own flows out.
    * @default { points: 5, durationMs: 3600000 }
    */
   sendLimitPerRecipient?: RateLimit;
@@ -115,6 +117,19 @@ function checkPurpose(purpose: string): string {
 }
 
 /**
+ * @internal The codes with a check run once the code matched and before it is
+ * consumed: a refusal there keeps the code (the attempt still counts).
+ */
+export interface CodeChecks extends VerificationCodes {
+  verify(
+    recipient: string,
+    code: string,
+    options?: CodeOptions,
+    beforeConsume?: () => Promise<void>,
+  ): Promise<void>;
+}
+
+/**
  * {@link VerificationCodes} over a {@link CodeStore} and a {@link CodeSender}.
  * Recipients are normalised (trimmed, lower-cased).
  *
@@ -126,6 +141,11 @@ function checkPurpose(purpose: string): string {
  * ```
  */
 export function createVerificationCodes(options: VerificationCodesOptions = {}): VerificationCodes {
+  return createCodeChecks(options);
+}
+
+/** @internal {@link createVerificationCodes} with the `beforeConsume` check of {@link CodeChecks}. */
+export function createCodeChecks(options: VerificationCodesOptions = {}): CodeChecks {
   const store = options.store ?? createMemoryCodeStore();
   const sender = options.sender ?? createLoggingCodeSender();
   const secret = options.secret ?? randomBytes(32);
@@ -153,7 +173,8 @@ export function createVerificationCodes(options: VerificationCodesOptions = {}):
       const purpose = checkPurpose(callOptions.purpose ?? "login");
       await enforce(
         [
-          [byRecipient, `auth_code_recipient:${recipient}`],
+          // Per purpose too: codes for one flow never exhaust another flow's budget.
+          [byRecipient, `auth_code_recipient:${purpose}:${recipient}`],
           [
             byIp,
             callOptions.ip === undefined
@@ -184,7 +205,7 @@ export function createVerificationCodes(options: VerificationCodesOptions = {}):
       }
       return { expiresAt };
     },
-    async verify(recipientInput, code, callOptions = {}) {
+    async verify(recipientInput, code, callOptions = {}, beforeConsume) {
       const recipient = normaliseRecipient(recipientInput);
       const purpose = checkPurpose(callOptions.purpose ?? "login");
       if (typeof code !== "string" || !codePattern.test(code)) {
@@ -204,6 +225,8 @@ export function createVerificationCodes(options: VerificationCodesOptions = {}):
       const expected = Buffer.from(stored.codeHash, "hex");
       const actual = Buffer.from(hash(recipient, purpose, code), "hex");
       if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
+        // A refusal here (a new password the policy refuses, say) keeps the code.
+        await beforeConsume?.();
         if (await store.consume(recipient, purpose, stored.codeHash)) return;
         throw authError("unauthorized", "code already used: request a new one");
       }

@@ -15,6 +15,13 @@ export interface BeforeSendWebhookOptions {
   /** The strict limit for the whole answer, in ms (the send waits this long at most). @default 1000 */
   timeoutMs?: number;
   /**
+   * The largest answer body read, in bytes: a larger one (by its `Content-Length`
+   * or once that many bytes came) is not read further and counts as a failed call
+   * (`failurePolicy` decides).
+   * @default 65536
+   */
+  maxResponseBytes?: number;
+  /**
    * `open`: a failed call accepts the send as it is; `closed`: a failed call refuses it
    * with `unavailable`. There is no default: choose.
    */
@@ -32,8 +39,8 @@ export interface BeforeSendWebhookOptions {
  * occurredAt, conversationId, data: { from, to, body } }`, signed like event webhooks, and
  * waits at most `timeoutMs`. The endpoint answers 204 or 200 `{"action":"accept"}` to accept,
  * 200 `{"action":"reject","reason":"..."}` to refuse (the sender gets `forbidden`), or 200
- * `{"action":"replace","body":{...}}` to store another body. Anything else follows
- * `failurePolicy`.
+ * `{"action":"replace","body":{...}}` to store another body. Anything else (an answer
+ * over `maxResponseBytes` included) follows `failurePolicy`.
  *
  * @example
  * ```ts
@@ -49,6 +56,12 @@ export function createBeforeSendWebhook(
   if (options.failurePolicy !== "open" && options.failurePolicy !== "closed") {
     throw new WebhookConfigError(
       `before-send webhook: failurePolicy must be "open" or "closed", got ${JSON.stringify(options.failurePolicy)}`,
+    );
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? 65_536;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new WebhookConfigError(
+      `before-send webhook: maxResponseBytes must be a positive integer, got ${String(options.maxResponseBytes)}`,
     );
   }
   const fetchImpl: WebhookFetch = options.fetch ?? ((url, init) => fetch(url, init));
@@ -79,7 +92,7 @@ export function createBeforeSendWebhook(
       body,
       options.secret,
       timeoutMs,
-      true,
+      maxResponseBytes,
     );
     if (!outcome.ok) return failed(outcome.error ?? "failed", outcome.ms);
     if (outcome.status === 204 || outcome.text === undefined || outcome.text.trim() === "") {

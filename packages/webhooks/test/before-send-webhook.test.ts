@@ -125,11 +125,72 @@ describe("before-send webhook", () => {
     }
   });
 
+  it("an answer over maxResponseBytes is a failure, not read to its end", async () => {
+    // Streams chunks (no Content-Length) until the client goes away, at most 8 MiB.
+    let written = 0;
+    const streaming = await endpoint((_req, _b, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(16_384, " ");
+      const pump = () => {
+        while (written < 8 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.write('{"action":"accept",');
+      pump();
+    });
+    const outcomes: string[] = [];
+    const errors: string[] = [];
+    const open = createBeforeSendWebhook({
+      url: streaming,
+      secret,
+      timeoutMs: 10_000,
+      failurePolicy: "open",
+      onCall: (o) => outcomes.push(o),
+      onError: (e) => errors.push(e),
+    });
+    await expect(open(context)).resolves.toBeUndefined();
+    expect(outcomes).toEqual(["failed"]);
+    expect(errors).toEqual(["the answer is larger than 65536 bytes"]);
+    expect(written).toBeLessThan(8 * 1024 * 1024);
+    const closed = createBeforeSendWebhook({
+      url: streaming,
+      secret,
+      timeoutMs: 10_000,
+      failurePolicy: "closed",
+      maxResponseBytes: 1024,
+    });
+    await expect(closed(context)).rejects.toMatchObject({ code: "unavailable" });
+    // A declared Content-Length over the cap is refused before the body is read.
+    const declared = await endpoint((_req, _b, res) => {
+      const body = JSON.stringify({ action: "reject", reason: "x".repeat(2_000) });
+      res.writeHead(200, { "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+    const small = createBeforeSendWebhook({
+      url: declared,
+      secret,
+      failurePolicy: "open",
+      maxResponseBytes: 1024,
+      onError: (e) => errors.push(e),
+    });
+    await expect(small(context)).resolves.toBeUndefined();
+    expect(errors.at(-1)).toBe("the answer is larger than 1024 bytes");
+    // Within the cap the same answer is read.
+    const roomy = createBeforeSendWebhook({ url: declared, secret, failurePolicy: "open" });
+    await expect(roomy(context)).rejects.toMatchObject({ code: "forbidden" });
+  });
+
   it("refuses bad settings", () => {
     const base = { url: "https://example.com/x", secret, failurePolicy: "open" as const };
     expect(() => createBeforeSendWebhook({ ...base, url: "nope" })).toThrow(WebhookConfigError);
     expect(() => createBeforeSendWebhook({ ...base, secret: "short" })).toThrow(/at least 16/);
     expect(() => createBeforeSendWebhook({ ...base, timeoutMs: -1 })).toThrow(/timeoutMs/);
+    expect(() => createBeforeSendWebhook({ ...base, maxResponseBytes: 0 })).toThrow(
+      /maxResponseBytes/,
+    );
     expect(() => createBeforeSendWebhook({ ...base, failurePolicy: "sometimes" as never })).toThrow(
       /failurePolicy/,
     );

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { httpError } from "@lucky-im/http";
 import type { WebhookDispatcher } from "@lucky-im/webhooks";
 import { type Static, Type } from "@sinclair/typebox";
@@ -24,31 +23,40 @@ const ReplayBody = Type.Object(
 );
 type ReplayBody = Static<typeof ReplayBody>;
 
+/** Who may use the dead-letter routes: the same check as the `/admin` routes of `@lucky-im/http`. */
+export interface WebhookAdminCheck {
+  /** The request's user id; 401 `unauthorized` without a valid access token. */
+  authenticate(request: FastifyRequest): Promise<string>;
+  /** Whether the user is an admin (the engine's `im.admin.isAdmin`); 403 `forbidden` otherwise. */
+  isAdmin(userId: string): Promise<boolean>;
+}
+
 /**
- * `/admin/webhooks/*` (docs/integrations.md): an operator lists the dead letters and replays
- * them. Registered only when webhooks are on and `LUCKY_IM_METRICS_TOKEN` is set; both routes
- * need `Authorization: Bearer <LUCKY_IM_METRICS_TOKEN>` (401 otherwise).
+ * `/admin/webhooks/*` (docs/integrations.md): an admin lists the dead letters and replays
+ * them. Registered when webhooks are on; both routes need an admin's access token, as the
+ * other `/admin` routes: 401 without a valid one, 403 for a user who is not an admin,
+ * checked before the query or body is looked at. (The metrics token is for `/metrics` only.)
  */
 export function registerWebhookRoutes(
   app: FastifyInstance,
   webhooks: WebhookDispatcher,
-  adminToken: string,
+  admins: WebhookAdminCheck,
 ): void {
-  const admit = (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    const given = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-    const a = Buffer.from(given ?? "");
-    const b = Buffer.from(adminToken);
-    if (given === undefined || a.length !== b.length || !timingSafeEqual(a, b)) {
-      throw httpError("unauthorized", "needs Authorization: Bearer <LUCKY_IM_METRICS_TOKEN>");
-    }
-  };
+  app.register(async (scoped) => {
+    scoped.addHook("onRequest", async (request) => {
+      const userId = await admins.authenticate(request);
+      if (!(await admins.isAdmin(userId))) throw httpError("forbidden", "admins only");
+    });
+    routes(scoped, webhooks);
+  });
+}
 
+/** The routes themselves, in the scope whose hook admitted the admin. */
+function routes(app: FastifyInstance, webhooks: WebhookDispatcher): void {
   app.get<{ Querystring: DeadLetterQuery }>(
     "/admin/webhooks/dead-letters",
     { schema: { querystring: DeadLetterQuery } },
     async (request) => {
-      admit(request);
       const { limit = 50, afterId } = request.query;
       const letters = await webhooks.deadLetters({
         limit,
@@ -73,7 +81,6 @@ export function registerWebhookRoutes(
     "/admin/webhooks/replay",
     { schema: { body: ReplayBody } },
     async (request) => {
-      admit(request);
       const replayed = await webhooks.replay([...new Set(request.body.ids)]);
       return { replayed };
     },

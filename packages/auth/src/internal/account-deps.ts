@@ -4,6 +4,7 @@ import type { RefreshTokenStore } from "../contracts/refresh-token-store.js";
 import type { PasswordHasher } from "../password-hasher.js";
 import type { PasswordPolicy } from "../password-policy.js";
 import type { RateLimiterFactory } from "../rate-limits.js";
+import type { CodeChecks } from "../verification-codes.js";
 
 /** What the account flows (recovery, QR login) borrow from the auth service. */
 export interface AccountDeps {
@@ -11,8 +12,14 @@ export interface AccountDeps {
   refreshTokens: RefreshTokenStore;
   hasher: PasswordHasher;
   passwordPolicy: PasswordPolicy;
-  /** The service's code send and check (limits and attempts included). */
-  codes: Pick<AuthService, "sendCode" | "verifyCode">;
+  /**
+   * The service's code send and check (limits and attempts included); the check
+   * may run `beforeConsume` once the code matched (a refusal keeps the code).
+   */
+  codes: {
+    sendCode: AuthService["sendCode"];
+    verifyCode: (...args: Parameters<CodeChecks["verify"]>) => Promise<void>;
+  };
   /** Code lifetime, for the answer given when no code was sent. */
   codeTtlMs: number;
   rateLimiter: RateLimiterFactory;

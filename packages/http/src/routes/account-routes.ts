@@ -218,7 +218,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AuthRouteContex
         const result = await auth.pollLoginChallenge(
           request.params.challengeId,
           request.body.secret,
-          { waitMs: request.body.waitMs ?? 0, signal: gone.signal },
+          { waitMs: request.body.waitMs ?? 0, signal: gone.signal, ip: request.ip },
         );
         return result.status === "approved"
           ? { status: "approved", ...tokensBody(result.tokens) }
