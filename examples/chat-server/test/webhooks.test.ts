@@ -26,6 +26,8 @@ let stop: () => Promise<void>;
 let base: string;
 
 beforeAll(async () => {
+  // Admins are named by user id: the list is filled once the admin registered (as in admin-routes.test.ts).
+  const adminUserIds: string[] = [];
   receiver = await startWebhookTestReceiver(secret);
   const started = await startTestServer({
     webhookUrl: receiver.url,
@@ -34,7 +36,7 @@ beforeAll(async () => {
     webhookMaxAttempts: 1,
     webhookTimeoutMs: 2_000,
     metricsToken: METRICS_TOKEN,
-    adminUsernames: [ADMIN],
+    adminUserIds,
   });
   stop = started.stop;
   base = started.server.url;
@@ -42,6 +44,7 @@ beforeAll(async () => {
   await api(base, "POST", "/auth/register", { body: { username: ADMIN, password } });
   const login = await api(base, "POST", "/auth/login", { body: { username: ADMIN, password } });
   admin = { token: login.body.accessToken };
+  adminUserIds.push(login.body.userId);
 });
 
 afterAll(async () => {
