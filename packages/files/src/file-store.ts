@@ -16,6 +16,11 @@ export interface FileMeta {
   createdAt: number;
   /** SHA-256 of the bytes, lower-case hex: files with the same bytes share one stored copy. */
   sha256: string;
+  /**
+   * The conversation the file was uploaded for (an attachment), when the upload named one:
+   * with members-only file access, only its members and the uploader may download it.
+   */
+  conversationId?: string;
 }
 
 /** What a server-side upload hands to {@link FileStore.put}. */
@@ -28,6 +33,8 @@ export interface NewFile {
   ownerId: string;
   /** The bytes. */
   data: Uint8Array;
+  /** The conversation the file is for (kept as {@link FileMeta.conversationId}). */
+  conversationId?: string;
 }
 
 /** A file that reuses bytes already stored: {@link FileStore.putExisting}. */
@@ -40,6 +47,8 @@ export interface ExistingBytesFile {
   mime: string;
   /** Who uploads it. */
   ownerId: string;
+  /** The conversation the file is for (kept as {@link FileMeta.conversationId}). */
+  conversationId?: string;
 }
 
 /** An inclusive byte range, as in an HTTP `Range` header: `start` to `end`, both counted from 0. */
@@ -66,6 +75,8 @@ export interface NewUpload {
   mime: string;
   /** Who uploads it. */
   ownerId: string;
+  /** The conversation the file is for (kept as {@link FileMeta.conversationId}). */
+  conversationId?: string;
 }
 
 /** An upload in progress. */

@@ -51,6 +51,14 @@ export {
   type FileResponseOptions,
   fileResponse,
 } from "./serving/file-response.js";
+export {
+  createFileUrlSigner,
+  DEFAULT_SIGNED_URL_SECONDS,
+  type FileUrlSigner,
+  type FileUrlSignerOptions,
+  MIN_FILE_URL_SECRET_BYTES,
+  type SignedFileAccess,
+} from "./serving/signed-file-url.js";
 export { sniffMatches } from "./uploads/sniff-type.js";
 export {
   createUploadGuard,

@@ -69,6 +69,7 @@ export function createObjectFileStore(
       ownerId: upload.ownerId,
       createdAt: now(),
       sha256,
+      ...(upload.conversationId !== undefined ? { conversationId: upload.conversationId } : {}),
     };
     await storage.put(`${refPrefix(sha256)}${meta.fileId}`, Buffer.alloc(0));
     await writeJson(fileKey(meta.fileId), meta);
@@ -195,6 +196,7 @@ export function createObjectFileStore(
         name: cleanFileName(upload.name),
         mime: upload.mime,
         ownerId: upload.ownerId,
+        ...(upload.conversationId !== undefined ? { conversationId: upload.conversationId } : {}),
         createdAt: now(),
       };
       await writeJson(uploadKey(uploadId), manifest);
@@ -266,6 +268,7 @@ export function createObjectFileStore(
         name: cleanFileName(options.name),
         mime: options.mime,
         ownerId: options.ownerId,
+        ...(options.conversationId !== undefined ? { conversationId: options.conversationId } : {}),
         createdAt: now(),
       };
       await writeJson(uploadKey(uploadId), manifest);

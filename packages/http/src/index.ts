@@ -29,6 +29,7 @@ export {
 } from "./node-handler.js";
 export {
   DEFAULT_LIMITS,
+  type ImHttpFileAccess,
   type ImHttpLimits,
   type ImHttpOptions,
   type ImHttpRateLimiterFactory,

@@ -88,6 +88,23 @@ export interface ImHttpLimits {
   serverApiBodyLimit: number;
 }
 
+/**
+ * Members-only file access ({@link ImHttpOptions.fileAccess}): a file uploaded for a
+ * conversation (`conversationId` on the upload) is served only to that conversation's members
+ * and to its uploader; everyone else gets 404, as for a file that does not exist.
+ */
+export interface ImHttpFileAccess {
+  /** `members`: the only mode besides the default capability URLs (no `fileAccess`). */
+  mode: "members";
+  /**
+   * The HMAC key of signed download URLs (`GET /files/:fileId/url`), at least 32 bytes, the
+   * same on every node. Changing it voids the URLs handed out.
+   */
+  secret: string;
+  /** How long a signed download URL works, in seconds. @default 300 */
+  urlTtlSeconds?: number;
+}
+
 /** Builds a rate limiter from a name, a budget and a window (the Redis or in-memory factory). */
 export type ImHttpRateLimiterFactory = (spec: {
   /** The limiter's name (a key prefix). */
@@ -127,6 +144,14 @@ export interface ImHttpOptions {
   files?: FileStore;
   /** Which kind of store `files` is: S3 may redirect downloads to presigned URLs. @default "disk" */
   filesKind?: "s3" | "disk";
+  /**
+   * Who may download a file uploaded for a conversation. Unset: anyone who has its URL (the
+   * random 128-bit id is the capability). `{ mode: "members", secret }`: only the
+   * conversation's members and the uploader, with a bearer token or a short-lived signed URL
+   * (`GET /files/:fileId/url`); see {@link ImHttpFileAccess}.
+   * @default unset (capability URLs)
+   */
+  fileAccess?: ImHttpFileAccess;
   /** Which parts to mount. */
   routes?: ImHttpRoutes;
   /** Limits; each has a default. */

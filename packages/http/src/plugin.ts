@@ -70,6 +70,21 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
   if (routes.files === true && options.files === undefined) {
     throw optionError("routes.files needs the `files` option (a FileStore of @lucky-im/files)");
   }
+  const { fileAccess } = options;
+  if (fileAccess !== undefined) {
+    if (fileAccess.mode !== "members") {
+      throw optionError(
+        'fileAccess.mode must be "members" (leave fileAccess out for capability URLs)',
+      );
+    }
+    if (typeof fileAccess.secret !== "string" || Buffer.byteLength(fileAccess.secret) < 32) {
+      throw optionError("fileAccess.secret needs at least 32 bytes");
+    }
+    const ttl = fileAccess.urlTtlSeconds;
+    if (ttl !== undefined && !(Number.isSafeInteger(ttl) && ttl > 0)) {
+      throw optionError("fileAccess.urlTtlSeconds must be a positive integer");
+    }
+  }
   let authenticate: RouteContext["authenticate"];
   // A suspended user is refused on every route, whoever authenticates the request.
   if (options.authenticate) {
@@ -84,6 +99,7 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
     auth: options.users ?? auth ?? EVERY_ID_IS_A_USER,
     ...(options.files ? { files: options.files } : {}),
     filesKind: options.filesKind ?? "disk",
+    ...(fileAccess ? { fileAccess } : {}),
     registerLimiter: rateLimiter({
       name: "http_register_ip",
       points: limits.registerLimitPerHour,

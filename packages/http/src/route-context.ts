@@ -3,7 +3,7 @@ import type { ImServer, RateLimiter } from "@lucky-im/core";
 import type { FileStore } from "@lucky-im/files";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { httpError } from "./http-errors.js";
-import type { ImHttpLimits, ImHttpUserDirectory } from "./options.js";
+import type { ImHttpFileAccess, ImHttpLimits, ImHttpUserDirectory } from "./options.js";
 
 /**
  * What the route modules share.
@@ -19,6 +19,8 @@ export interface RouteContext {
   files?: FileStore;
   /** Which storage holds the files: S3 can redirect downloads to presigned URLs. */
   filesKind: "s3" | "disk";
+  /** Members-only file access, when configured (else capability URLs). */
+  fileAccess?: ImHttpFileAccess;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;
   /** Limits searches per user (`GET /search`). */

@@ -106,13 +106,24 @@ export const UserParams = Type.Object({ userId: UserIdSchema });
 export const UserIdSchemaPattern: string = UserIdSchema.pattern as string;
 export type UserParams = Static<typeof UserParams>;
 
+/** The conversation an upload is for (an attachment), optional on every upload route. */
+export const UploadConversationId = Type.Optional(Type.String({ minLength: 3, maxLength: 300 }));
+
 export const UploadQuery = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  conversationId: UploadConversationId,
 });
 export type UploadQuery = Static<typeof UploadQuery>;
 
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
 export type FileParams = Static<typeof FileParams>;
+
+/** The signed grant of a members-only download URL (`GET /files/:fileId?expires=..&sig=..`). */
+export const FileQuery = Type.Object({
+  expires: Type.Optional(Type.String({ maxLength: 20 })),
+  sig: Type.Optional(Type.String({ maxLength: 100 })),
+});
+export type FileQuery = Static<typeof FileQuery>;
 
 /** A join request or invitation id in a path. */
 export const TicketParams = Type.Object({

@@ -404,6 +404,40 @@ for (const [adapter, mount] of Object.entries(adapters)) {
         expect(answer.status, path).toBe(404);
       }
     });
+
+    it("POST /reports: a late group member gets 404 for a message from before they joined", async () => {
+      const { url } = server;
+      const group = await backend.im.groups.create({
+        ownerId: "u_owner",
+        name: "g",
+        memberIds: ["u_first"],
+      });
+      const post = async (cid: string, text: string) => {
+        const { message } = await backend.im.send({
+          from: "u_owner",
+          groupId: group.groupId,
+          body: { type: "text", text },
+          cid,
+        });
+        return message.messageId;
+      };
+      const before = await post("r1", "before u_late joined");
+      await backend.im.groups.addMembers(group.groupId, "u_owner", ["u_late"]);
+      const after = await post("r2", "after u_late joined");
+      const report = (user: string, messageId: string) =>
+        call(url, "POST", "/im/reports", {
+          headers: { "x-app-user": user },
+          body: { messageId, reason: "spam" },
+        });
+      const hidden = await report("u_late", before);
+      expect(hidden.status).toBe(404);
+      // The same answer as for a message that does not exist: no oracle.
+      const missing = await report("u_late", "m_no_such_message");
+      expect(missing.status).toBe(404);
+      expect(hidden.json).toEqual(missing.json);
+      expect((await report("u_late", after)).status).toBe(201);
+      expect((await report("u_first", before)).status).toBe(201);
+    });
   });
 }
 

@@ -11,6 +11,7 @@ import type {
   SuspendRequest,
 } from "./admin-operations.js";
 import type { EngineCore } from "./engine-core.js";
+import { accessMessage } from "./message-access.js";
 import type { NodeStatsBoard } from "./node-stats-board.js";
 import { announceRecallChange } from "./recall-handler.js";
 import type { SuspensionCache } from "./suspension-cache.js";
@@ -232,15 +233,9 @@ export class AdminService implements AdminOperations {
       resolved = { kind: "user", userId: target.userId };
     } else if (target.kind === "message") {
       checkId(target.messageId, "messageId");
-      const message = await this.core.storage.messages.get(target.messageId);
-      const seen =
-        message !== undefined &&
-        (await this.participants(message.conversationId).then(
-          (ids) => ids.includes(reporterId),
-          () => false,
-        ));
-      // A message the reporter cannot see does not exist for them.
-      if (!message || !seen) throw new ImError("not_found", "no such message");
+      // A message the reporter cannot see (another conversation, or before they joined the
+      // group) does not exist for them: `not_found`, as from accessMessage.
+      const { message } = await accessMessage(this.core, reporterId, target.messageId);
       resolved = {
         kind: "message",
         messageId: message.messageId,

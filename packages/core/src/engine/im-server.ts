@@ -520,11 +520,17 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     return searchMessages(this.core.storage, userId, options);
   }
 
-  /** The pinned messages of a conversation `userId` is in, newest pin first (else `forbidden`). */
+  /**
+   * The pinned messages of a conversation `userId` is in, newest pin first (else `forbidden`);
+   * for a late group member, only those after they joined (the earlier ones are hidden from
+   * them, as in history).
+   */
   async pins(userId: string, conversationId: string): Promise<PinnedMessage[]> {
     const [cursor] = await this.core.storage.cursors.cursors(userId, [conversationId]);
     if (!cursor) throw new ImError("forbidden", "not a participant of this conversation");
-    return this.core.storage.changes.pins(conversationId);
+    const pins = await this.core.storage.changes.pins(conversationId);
+    const joinedSeq = cursor.joinedSeq ?? 0;
+    return joinedSeq > 0 ? pins.filter((pin) => pin.seq > joinedSeq) : pins;
   }
 
   /**

@@ -51,7 +51,26 @@ export async function accessConversation(
   };
 }
 
-/** A stored message and the user's access to its conversation; `not_found` for either. */
+/**
+ * The highest seq of `conversationId` that `userId` may not see: for a group member added
+ * later, the conversation's last seq when they joined (their cursor's `joinedSeq`), as `sync`,
+ * history and search apply it; 0 for a direct conversation and for a member from the start.
+ */
+export async function hiddenUpToSeq(
+  core: EngineCore,
+  userId: string,
+  conversationId: string,
+): Promise<number> {
+  if (conversationId.startsWith("d:")) return 0;
+  const [cursor] = await core.storage.cursors.cursors(userId, [conversationId]);
+  return cursor?.joinedSeq ?? 0;
+}
+
+/**
+ * A stored message and the user's access to its conversation; `not_found` for either, and for
+ * a message of a group from before the user joined it (history hides it, so does every lookup
+ * by id: no oracle telling a hidden message from a missing one).
+ */
 export async function accessMessage(
   core: EngineCore,
   userId: string,
@@ -59,12 +78,20 @@ export async function accessMessage(
 ): Promise<ConversationAccess & { message: Message }> {
   const message = await core.storage.messages.get(messageId);
   if (!message) throw new ImError("not_found", "no such message");
+  let access: ConversationAccess;
   try {
-    return { message, ...(await accessConversation(core, userId, message.conversationId)) };
+    access = await accessConversation(core, userId, message.conversationId);
   } catch (error) {
     if (isImError(error) && error.code === "not_found") {
       throw new ImError("not_found", "no such message");
     }
     throw error;
   }
+  if (
+    !access.direct &&
+    message.seq <= (await hiddenUpToSeq(core, userId, message.conversationId))
+  ) {
+    throw new ImError("not_found", "no such message");
+  }
+  return { message, ...access };
 }

@@ -1,8 +1,7 @@
-import { parseConversationId } from "../domain/conversation.js";
-import { isManager } from "../domain/group.js";
 import { ImError } from "../errors.js";
 import type { RecallFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
+import { accessMessage } from "./message-access.js";
 import type { Session } from "./session.js";
 
 /**
@@ -16,21 +15,14 @@ export async function handleRecall(
 ): Promise<void> {
   try {
     const userId = session.userId!;
-    const message = await core.storage.messages.get(frame.messageId);
-    if (!message) throw new ImError("not_found", "no such message");
-    const parsed = parseConversationId(message.conversationId);
-    let participants: string[];
-    let mayRecallOthers = false;
-    if (parsed.kind === "direct") {
-      if (!parsed.userIds.includes(userId)) throw new ImError("not_found", "no such message");
-      participants = [...new Set(parsed.userIds)];
-    } else {
-      const group = await core.groupCache.get(parsed.groupId);
-      const member = group?.members.get(userId);
-      if (!group || !member) throw new ImError("not_found", "no such message");
-      participants = group.memberIds;
-      mayRecallOthers = isManager(member.role);
-    }
+    // A message the user cannot see (another conversation, or before they joined the group)
+    // is `not_found`, like one that does not exist.
+    const { message, participants, direct, manager } = await accessMessage(
+      core,
+      userId,
+      frame.messageId,
+    );
+    const mayRecallOthers = !direct && manager;
     if (message.from !== userId && !mayRecallOthers) {
       throw new ImError("forbidden", "only the sender or a group owner/admin may recall a message");
     }

@@ -5,13 +5,15 @@ import { DEFAULT_MESSAGE_CHANGE_LIMITS, replyExcerpt } from "../domain/message-c
 import { ImError } from "../errors.js";
 import type { SendFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
+import { hiddenUpToSeq } from "./message-access.js";
 
 /**
  * The `replyTo` and `mentions` of a `send` (docs/protocol.md §13.2), checked and resolved
  * for the draft: the reply target must be a message of the same conversation (`not_found`),
  * and gets an excerpt of its current body, or `recalled: true`; mentions must name
  * participants (`bad_request`), and `all` in a group needs an owner or admin unless
- * `mentionAll: "members"` (`forbidden`). Only called when the frame has either field, so
+ * `mentionAll: "members"` (`forbidden`). A group message from before the sender joined is
+ * `not_found` as a reply target, as it is hidden from their history. Only called when the frame has either field, so
  * a plain send pays nothing. `mayMentionAll` lets the sender mention `all` whatever its role
  * (the application's system sender, which is no member).
  */
@@ -27,6 +29,11 @@ export async function resolveSendReferences(
   if (frame.replyTo !== undefined) {
     const target = await core.storage.messages.get(frame.replyTo);
     if (!target || target.conversationId !== conversationId) {
+      throw new ImError("not_found", "the replied-to message is not in this conversation");
+    }
+    // A group message from before the sender joined is hidden from them: `not_found` too (the
+    // application's system sender, no member, may quote any message of the conversation).
+    if (!mayMentionAll && target.seq <= (await hiddenUpToSeq(core, from, conversationId))) {
       throw new ImError("not_found", "the replied-to message is not in this conversation");
     }
     resolved.replyTo = target.recalled

@@ -119,6 +119,7 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
           cursor.conversationId,
           changesAsked[cursor.conversationId]!,
           lastChangeSeq,
+          cursor.joinedSeq ?? 0,
           { budget, bytesLeft, sentAny },
         );
         if (sent === undefined) return;
@@ -154,8 +155,9 @@ interface PageLeft {
 
 /**
  * Sends a conversation's `change` frames after `afterChangeSeq`, ascending (its public
- * changes and the user's own private ones), within what is left of the page. Undefined when
- * the connection closed.
+ * changes and the user's own private ones), within what is left of the page. Public changes
+ * to messages up to `joinedSeq` (before a late member joined) are skipped: an edit carries the
+ * new body of a message the user may not see. Undefined when the connection closed.
  */
 async function sendChanges(
   core: EngineCore,
@@ -163,6 +165,7 @@ async function sendChanges(
   conversationId: string,
   afterChangeSeq: number,
   lastChangeSeq: number,
+  joinedSeq: number,
   page: PageLeft,
 ): Promise<PageLeft | undefined> {
   let { budget, bytesLeft, sentAny } = page;
@@ -179,6 +182,10 @@ async function sendChanges(
       session.userId,
     );
     for (const change of changes) {
+      if (change.seq <= joinedSeq && change.visibleTo === undefined) {
+        reached = change.changeSeq;
+        continue;
+      }
       const data = encodeFrame(toChangeFrame(change));
       const bytes = Buffer.byteLength(data);
       if (sentAny && bytes > bytesLeft) return { budget, bytesLeft: 0, sentAny, more: true };

@@ -48,8 +48,8 @@ async function rejectsWith(promise: Promise<unknown>, code: FileStoreError["code
 
 /**
  * The conformance suite of the {@link FileStore} contract: vitest tests that every
- * implementation runs (server-side put, de-duplication, ranges, hostile ids,
- * multipart uploads and their bad input, presigned URLs and their expiry).
+ * implementation runs (server-side put, de-duplication, the conversation a file is for, ranges,
+ * hostile ids, multipart uploads and their bad input, presigned URLs and their expiry).
  */
 export function fileStoreConformance(options: FileStoreConformanceOptions): void {
   const { capabilities } = options;
@@ -136,6 +136,43 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
         files.putExisting({ sha256: "../../blobs", name: "x", mime: "text/plain", ownerId: owner }),
         "bad_request",
       );
+    });
+
+    it("keeps the conversation a file was uploaded for, by every way of uploading", async () => {
+      const files = await store();
+      const conversationId = "g:conformance-group";
+      const data = unique("attachment");
+      const put = await files.put({
+        name: "a.txt",
+        mime: "text/plain",
+        ownerId: owner,
+        data,
+        conversationId,
+      });
+      expect(put.conversationId).toBe(conversationId);
+      expect((await files.head(put.fileId))?.conversationId).toBe(conversationId);
+      expect((await files.get(put.fileId))?.meta.conversationId).toBe(conversationId);
+      const instant = await files.putExisting({
+        sha256: put.sha256,
+        name: "b.txt",
+        mime: "text/plain",
+        ownerId: owner,
+        conversationId: "d:x:y",
+      });
+      expect((await files.head(instant!.fileId))?.conversationId).toBe("d:x:y");
+      // The same bytes without a conversation: none recorded.
+      const plain = await files.put({ name: "c.txt", mime: "text/plain", ownerId: owner, data });
+      expect(plain.conversationId).toBeUndefined();
+      expect(await files.head(plain.fileId)).not.toHaveProperty("conversationId");
+      const { uploadId } = await files.createUpload({
+        name: "m.txt",
+        mime: "text/plain",
+        ownerId: owner,
+        conversationId,
+      });
+      const part = await files.uploadPart(uploadId, 1, unique("multipart"));
+      const joined = await files.completeUpload(uploadId, [part]);
+      expect((await files.head(joined.fileId))?.conversationId).toBe(conversationId);
     });
 
     it("reads byte ranges: first, middle, last byte, an end past the end", async () => {
@@ -259,6 +296,7 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
           mime: "text/plain",
           ownerId: owner,
           size: data.length,
+          conversationId: "g:direct-group",
         });
         expect(upload.method).toBe("PUT");
         // Confirmed before the bytes arrived: refused, and the upload stays open.
@@ -267,6 +305,7 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
         expect(put.status).toBe(200);
         const meta = await files.completeDirectUpload(upload.uploadId);
         expect(meta).toMatchObject({ size: data.length, sha256: sha256(data), mime: "text/plain" });
+        expect(meta.conversationId).toBe("g:direct-group");
         expect(await text((await files.get(meta.fileId))!.body)).toBe(data.toString());
         await rejectsWith(files.completeDirectUpload(upload.uploadId), "not_found");
       });

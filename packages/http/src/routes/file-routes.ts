@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import {
+  createFileUrlSigner,
   createMemoryUploadQuotaStore,
   createUploadGuard,
   type FileMeta,
@@ -11,14 +12,15 @@ import {
   UploadRejectedError,
 } from "@lucky-im/files";
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { httpError, sendErrorStatus } from "../http-errors.js";
 import {
   authenticateBeforeBody,
   type FileRouteContext,
   rejectOversizeBody,
 } from "../route-context.js";
-import { FileParams, UploadQuery } from "../schemas.js";
+import { FileParams, FileQuery, UploadConversationId, UploadQuery } from "../schemas.js";
+import { isConversationMember } from "./conversation-membership.js";
 
 /** Where a stored file is served; its id is the unguessable part. */
 export function fileUrl(fileId: string): string {
@@ -34,11 +36,14 @@ const NewUploadBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 255 }),
   mime: Type.String({ minLength: 1, maxLength: 255 }),
   size: Type.Integer({ minimum: 1 }),
+  conversationId: UploadConversationId,
 });
+type NewUploadBody = { name: string; mime: string; size: number; conversationId?: string };
 const InstantBody = Type.Object({
   sha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
   name: Type.String({ minLength: 1, maxLength: 255 }),
   mime: Type.String({ minLength: 1, maxLength: 255 }),
+  conversationId: UploadConversationId,
 });
 const UploadParams = Type.Object({ uploadId: Type.String({ minLength: 1, maxLength: 64 }) });
 const PartParams = Type.Object({
@@ -62,6 +67,7 @@ const stored = (meta: FileMeta) => ({
   size: meta.size,
   mime: meta.mime,
   sha256: meta.sha256,
+  ...(meta.conversationId !== undefined ? { conversationId: meta.conversationId } : {}),
 });
 
 /** A refused upload, as the protocol's error JSON (415 keeps code `bad_request`, 429 is `rate_limited`). */
@@ -85,14 +91,63 @@ function asHttpError(error: unknown): unknown {
 /**
  * The file routes (docs/protocol.md §11 Files): `POST /files` (raw body), `POST /files/instant`
  * (known bytes by hash), resumable multipart uploads under `/files/uploads`, direct uploads to
- * a presigned URL under `/files/direct` (S3), and `GET /files/:fileId` (no token: the 128-bit
- * random id is the capability) with Range, ETag and, on S3, a redirect to a presigned URL.
+ * a presigned URL under `/files/direct` (S3), and `GET /files/:fileId` with Range, ETag and, on
+ * S3, a redirect to a presigned URL. Every upload may name the `conversationId` it is for (the
+ * uploader must be in it, else 404). Downloads need no token (the 128-bit random id is the
+ * capability) unless `fileAccess` is members-only: then a file uploaded for a conversation is
+ * served to its members and uploader only (a bearer token, or a signed URL from
+ * `GET /files/:fileId/url`), 404 to anyone else.
  */
 export async function registerFileRoutes(
   app: FastifyInstance,
   ctx: FileRouteContext,
 ): Promise<void> {
   const { config, files } = ctx;
+  const signer = ctx.fileAccess
+    ? createFileUrlSigner({
+        secret: ctx.fileAccess.secret,
+        ...(ctx.fileAccess.urlTtlSeconds !== undefined
+          ? { ttlSeconds: ctx.fileAccess.urlTtlSeconds }
+          : {}),
+      })
+    : undefined;
+
+  /**
+   * The `conversationId` field of an upload by `userId`, after checking they are in it: a
+   * conversation they are not in is 404, like one that does not exist.
+   */
+  const uploadFor = async (
+    userId: string,
+    conversationId: string | undefined,
+  ): Promise<{ conversationId?: string }> => {
+    if (conversationId === undefined) return {};
+    if (!(await isConversationMember(ctx.im, userId, conversationId))) {
+      throw httpError("not_found", "no such conversation");
+    }
+    return { conversationId };
+  };
+
+  /**
+   * Whether the request may read the file: always with capability URLs and for a file of no
+   * conversation; else a valid signed URL, or the uploader or a member of its conversation.
+   */
+  const mayRead = async (
+    request: FastifyRequest<{ Querystring: FileQuery }>,
+    meta: FileMeta,
+  ): Promise<boolean> => {
+    if (!signer || meta.conversationId === undefined) return true;
+    const { expires, sig } = request.query;
+    if (expires !== undefined || sig !== undefined) return signer.verify(meta.fileId, expires, sig);
+    let userId: string;
+    try {
+      userId = await ctx.authenticate(request);
+    } catch {
+      return false;
+    }
+    return (
+      userId === meta.ownerId || (await isConversationMember(ctx.im, userId, meta.conversationId))
+    );
+  };
   const guard = createUploadGuard({
     allowedTypes: config.allowedFileTypes,
     maxBytes: config.maxFileBytes,
@@ -165,9 +220,10 @@ export async function registerFileRoutes(
           }
           if (data.length === 0) throw httpError("bad_request", "the file is empty");
           const name = request.query.name ?? "file";
+          const target = await uploadFor(userId, request.query.conversationId);
           await guard.checkContent({ ownerId: userId, name, mime, size: data.length, data });
           if (!PROCESSED_IMAGE_TYPES.includes(mime)) {
-            const meta = await files.put({ name, mime, ownerId: userId, data });
+            const meta = await files.put({ name, mime, ownerId: userId, data, ...target });
             request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "file stored");
             return reply.status(201).send(stored(meta));
           }
@@ -181,12 +237,19 @@ export async function registerFileRoutes(
               );
             },
           );
-          const meta = await files.put({ name, mime, ownerId: userId, data: image.data });
+          const meta = await files.put({
+            name,
+            mime,
+            ownerId: userId,
+            data: image.data,
+            ...target,
+          });
           const thumb = await files.put({
             name: `${meta.name}.thumb.webp`,
             mime: "image/webp",
             ownerId: userId,
             data: image.thumbnail,
+            ...target,
           });
           request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "image stored");
           return reply.status(201).send({
@@ -221,7 +284,7 @@ export async function registerFileRoutes(
 
   const authed = { onRequest: [authenticateBeforeBody(ctx)] };
 
-  app.post<{ Body: { sha256: string; name: string; mime: string } }>(
+  app.post<{ Body: { sha256: string; name: string; mime: string; conversationId?: string } }>(
     "/files/instant",
     { ...authed, schema: { body: InstantBody } },
     async (request, reply) => {
@@ -230,7 +293,8 @@ export async function registerFileRoutes(
       const mime = baseType(request.body.mime);
       try {
         guard.checkDeclared({ mime });
-        const meta = await files.putExisting({ sha256, name, mime, ownerId: userId });
+        const target = await uploadFor(userId, request.body.conversationId);
+        const meta = await files.putExisting({ sha256, name, mime, ownerId: userId, ...target });
         if (!meta) throw httpError("not_found", "no stored file has these bytes: upload them");
         await checkStored(meta, userId);
         return reply.status(201).send(stored(meta));
@@ -240,7 +304,7 @@ export async function registerFileRoutes(
     },
   );
 
-  app.post<{ Body: { name: string; mime: string; size: number } }>(
+  app.post<{ Body: NewUploadBody }>(
     "/files/uploads",
     { ...authed, schema: { body: NewUploadBody } },
     async (request, reply) => {
@@ -248,10 +312,12 @@ export async function registerFileRoutes(
       const mime = baseType(request.body.mime);
       try {
         guard.checkDeclared({ mime, size: request.body.size });
+        const target = await uploadFor(userId, request.body.conversationId);
         const { uploadId } = await files.createUpload({
           name: request.body.name,
           mime,
           ownerId: userId,
+          ...target,
         });
         return reply.status(201).send({ uploadId, maxPartBytes: config.maxFileBytes });
       } catch (error) {
@@ -305,7 +371,7 @@ export async function registerFileRoutes(
     },
   );
 
-  app.post<{ Body: { name: string; mime: string; size: number } }>(
+  app.post<{ Body: NewUploadBody }>(
     "/files/direct",
     { ...authed, schema: { body: NewUploadBody } },
     async (request, reply) => {
@@ -313,11 +379,13 @@ export async function registerFileRoutes(
       const mime = baseType(request.body.mime);
       try {
         guard.checkDeclared({ mime, size: request.body.size });
+        const target = await uploadFor(userId, request.body.conversationId);
         const upload = await files.createDirectUpload({
           name: request.body.name,
           mime,
           ownerId: userId,
           size: request.body.size,
+          ...target,
         });
         return reply.status(201).send(upload);
       } catch (error) {
@@ -348,13 +416,39 @@ export async function registerFileRoutes(
   );
 
   // HEAD is declared, not derived from GET: Fastify's derived HEAD answers Content-Length 0 to a stream-less reply.
-  app.route<{ Params: FileParams }>({
+  app.get<{ Params: FileParams }>(
+    "/files/:fileId/url",
+    { ...authed, schema: { params: FileParams } },
+    async (request) => {
+      const userId = await ctx.authenticate(request);
+      const { fileId } = request.params;
+      const meta = isFileId(fileId) ? await files.head(fileId) : undefined;
+      const member =
+        meta !== undefined &&
+        (meta.conversationId === undefined ||
+          userId === meta.ownerId ||
+          (await isConversationMember(ctx.im, userId, meta.conversationId)));
+      if (!meta || !member) throw httpError("not_found", "no such file");
+      if (!signer || meta.conversationId === undefined) {
+        return { url: fileUrl(fileId), expiresAt: null };
+      }
+      const grant = signer.sign(fileId);
+      return { url: `${fileUrl(fileId)}?${grant.query}`, expiresAt: grant.expires };
+    },
+  );
+
+  app.route<{ Params: FileParams; Querystring: FileQuery }>({
     method: ["GET", "HEAD"],
     url: "/files/:fileId",
-    schema: { params: FileParams },
+    schema: { params: FileParams, querystring: FileQuery },
     handler: async (request, reply) => {
       const { fileId } = request.params;
       if (!isFileId(fileId)) throw httpError("not_found", "no such file");
+      if (signer) {
+        // Members-only: a refused reader gets the answer of a file that does not exist.
+        const meta = await files.head(fileId);
+        if (!meta || !(await mayRead(request, meta))) throw httpError("not_found", "no such file");
+      }
       const answer = await fileResponse(
         files,
         fileId,
