@@ -166,7 +166,7 @@ describe("read events are opt-in", () => {
       conversationId: directConversationId("a", "b"),
       from: "a",
       to: { type: "user" as const, id: "b" },
-      body: { type: "text", text: "hi" },
+      body: { type: "text" as const, text: "hi" },
       cid: "c1",
       ts: Date.now(),
       participants: ["a", "b"],

@@ -232,7 +232,7 @@ const SOURCES: Record<DomainEventSourceStore, Record<string, Source>> = {
 
 /**
  * The kinds `store.method` may record, or `undefined` when it records none.
- * @internal For storage adapters.
+ * For storage adapters (and consumers such as `@lucky-im/webhooks`).
  */
 export function domainEventKindsOf(
   store: DomainEventSourceStore,
@@ -244,7 +244,7 @@ export function domainEventKindsOf(
 /**
  * The events of one successful call of `store.method` with `args` and its `result`, of the
  * `enabled` kinds only (what a storage adapter writes in the call's transaction).
- * @internal For storage adapters.
+ * For storage adapters (and consumers such as `@lucky-im/webhooks`).
  */
 export function domainEventsOf(
   store: DomainEventSourceStore,
@@ -267,7 +267,7 @@ export function domainEventsOf(
  * the store's own method when one of its kinds is enabled; `recorded` runs the write and
  * records its events atomically. Every other member (and every write while no kind is
  * enabled) goes straight to `store`.
- * @internal For storage adapters.
+ * For storage adapters (and consumers such as `@lucky-im/webhooks`).
  */
 export function recordingDomainEvents<T extends object>(
   storeName: DomainEventSourceStore,
