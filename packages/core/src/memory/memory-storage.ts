@@ -96,12 +96,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
   const domainEvents = createMemoryDomainEvents({ backend, guard, now });
-  /** A store whose event-recording writes record their events right after them (one step). */
+  /** A store whose event-recording writes record their events right after them (see `domainEvents`). */
   const recording = <T extends object>(name: DomainEventSourceStore, store: T): T =>
     recordingDomainEvents(name, store, domainEvents.enabled, async (method, args) => {
       const write = (store as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
       const result = await write!.apply(store, args);
-      // No await between the write and this: nothing can see one without the other.
+      // Recorded right after the write, in this process's memory: a crash loses both together.
       domainEvents.record(domainEventsOf(name, method, args, result, domainEvents.enabled()));
       return result;
     });
