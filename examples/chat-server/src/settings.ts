@@ -705,7 +705,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "webhookEvents",
     env: "LUCKY_IM_WEBHOOK_EVENTS",
     schema: list,
-    doc: "webhooks: the event types sent, comma-separated (`message.stored,message.read`); unset: all",
+    doc: "webhooks: the event types sent, comma-separated (`message.stored,message.read`); unset: all but `message.read` (opt-in)",
   }),
   setting({
     key: "webhookMaxAttempts",

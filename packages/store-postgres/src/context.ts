@@ -91,6 +91,7 @@ export function tableRefs(schema: string): Record<keyof Database, RawBuilder<unk
     suspensions: ref("suspensions"),
     moderation_reports: ref("moderation_reports"),
     moderation_audit: ref("moderation_audit"),
+    domain_events: ref("domain_events"),
   };
 }
 

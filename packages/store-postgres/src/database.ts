@@ -266,6 +266,21 @@ export interface ModerationAuditTable {
   id: string;
 }
 
+/** The domain event outbox (migration 0009); times in ms since epoch. */
+export interface DomainEventTable {
+  seq: GeneratedInt8;
+  id: string;
+  kind: string;
+  type: string;
+  conversation_id: string | null;
+  data: unknown;
+  occurred_at: string | number;
+  coalesce_key: string | null;
+  ord: string | number | null;
+  revision: Generated<number>;
+  lease_until: string | number | null;
+}
+
 /** The database as kysely sees it (unqualified names; the schema comes from `withSchema`). */
 export interface Database {
   conversations: ConversationTable;
@@ -293,4 +308,5 @@ export interface Database {
   suspensions: SuspensionTable;
   moderation_reports: ModerationReportTable;
   moderation_audit: ModerationAuditTable;
+  domain_events: DomainEventTable;
 }

@@ -488,6 +488,31 @@ function migrations(schema: string): Record<string, Migration> {
         }
       },
     },
+    "0009_domain_events": {
+      // The domain event outbox: group, group-join, contact and read events, written in the
+      // transaction of their change once a consumer (webhooks) enabled their kind.
+      async up(db: Kysely<unknown>) {
+        const s = db.schema.withSchema(schema);
+        await s
+          .createTable("domain_events")
+          .addColumn("seq", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+          .addColumn("id", "text", (c) => c.notNull().unique())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("conversation_id", "text")
+          .addColumn("data", "jsonb", (c) => c.notNull())
+          .addColumn("occurred_at", "bigint", (c) => c.notNull())
+          // Pending events with one key are one event (read cursors); NULLs never conflict.
+          .addColumn("coalesce_key", "text", (c) => c.unique())
+          .addColumn("ord", "bigint")
+          .addColumn("revision", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("lease_until", "bigint")
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.withSchema(schema).dropTable("domain_events").execute();
+      },
+    },
   };
 }
 

@@ -28,6 +28,7 @@ import {
 import { createPostgresContactStore } from "./postgres-contact-store.js";
 import { createPostgresConversationSettingsStore } from "./postgres-conversation-settings-store.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
+import { createPostgresDomainEvents } from "./postgres-domain-event-store.js";
 import { createPostgresGroupJoinStore } from "./postgres-group-join-store.js";
 import { createPostgresGroupStore } from "./postgres-group-store.js";
 import { createPostgresMessageChangeStore } from "./postgres-message-change-store.js";
@@ -225,17 +226,19 @@ export async function createPostgresStoreWithFaults(
     run: makeRun(() => closed),
   };
   const messages = createPostgresMessageStore(ctx);
+  const domainEvents = createPostgresDomainEvents(ctx);
   let closing: Promise<void> | undefined;
 
   return {
     schema,
     messages: messages.store,
     changes: createPostgresMessageChangeStore(ctx),
-    cursors: createPostgresCursorStore(ctx),
-    groups: createPostgresGroupStore(ctx),
-    groupJoins: createPostgresGroupJoinStore(ctx),
+    cursors: domainEvents.recording("cursors", createPostgresCursorStore),
+    groups: domainEvents.recording("groups", createPostgresGroupStore),
+    groupJoins: domainEvents.recording("groupJoins", createPostgresGroupJoinStore),
     outbox: createPostgresOutboxStore(ctx),
-    contacts: createPostgresContactStore(ctx),
+    contacts: domainEvents.recording("contacts", createPostgresContactStore),
+    domainEvents: domainEvents.store,
     profiles: createPostgresProfileStore(ctx),
     conversationSettings: createPostgresConversationSettingsStore(ctx),
     moderation: createPostgresModerationStore(ctx),

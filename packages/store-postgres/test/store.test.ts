@@ -346,6 +346,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "conversation_clears",
       "conversations",
       "cursors",
+      "domain_events",
       "group_invite_link_uses",
       "group_invite_links",
       "group_join_settings",

@@ -194,6 +194,22 @@ export interface GroupInviteLinkUseTable {
   user_id: string;
 }
 
+/** The domain event outbox (migration 0009); times in ms since epoch. */
+export interface DomainEventTable {
+  seq: Generated<number>;
+  id: string;
+  kind: string;
+  type: string;
+  conversation_id: string | null;
+  /** JSON. */
+  data: string;
+  occurred_at: number;
+  coalesce_key: string | null;
+  ord: number | null;
+  revision: Generated<number>;
+  lease_until: number | null;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
   conversations: ConversationTable;
@@ -211,4 +227,5 @@ export interface Database {
   group_join_tickets: GroupJoinTicketTable;
   group_invite_links: GroupInviteLinkTable;
   group_invite_link_uses: GroupInviteLinkUseTable;
+  domain_events: DomainEventTable;
 }

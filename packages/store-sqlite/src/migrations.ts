@@ -501,6 +501,30 @@ const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  "0009_domain_events": {
+    // The domain event outbox: group, group-join, contact and read events, written in the
+    // transaction of their change once a consumer (webhooks) enabled their kind. Times in ms.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("domain_events")
+        .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("id", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("conversation_id", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("occurred_at", "integer", (c) => c.notNull())
+        // Pending events with one key are one event (read cursors); NULLs never conflict.
+        .addColumn("coalesce_key", "text", (c) => c.unique())
+        .addColumn("ord", "integer")
+        .addColumn("revision", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("lease_until", "integer")
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable("domain_events").ifExists().execute();
+    },
+  },
 };
 
 /** The tables and columns of migration `0003_people`. Text compares by code point (BINARY). */

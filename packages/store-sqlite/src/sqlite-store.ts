@@ -17,6 +17,7 @@ import type { SqliteConnection } from "./sqlite-connection.js";
 import { createSqliteContactStore } from "./sqlite-contact-store.js";
 import { createSqliteConversationSettingsStore } from "./sqlite-conversation-settings-store.js";
 import { createSqliteCursorStore } from "./sqlite-cursor-store.js";
+import { createSqliteDomainEvents } from "./sqlite-domain-event-store.js";
 import { toStoreError } from "./sqlite-errors.js";
 import { createSqliteGroupJoinStore } from "./sqlite-group-join-store.js";
 import { createSqliteGroupStore } from "./sqlite-group-store.js";
@@ -150,16 +151,18 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       ).t,
   };
   let closing: Promise<void> | undefined;
+  const domainEvents = createSqliteDomainEvents(ctx);
 
   return {
     path: options.path ?? (connection as { name?: string }).name ?? "",
     messages: createSqliteMessageStore(ctx),
     changes: createSqliteMessageChangeStore(ctx),
-    cursors: createSqliteCursorStore(ctx),
-    groups: createSqliteGroupStore(ctx),
-    groupJoins: createSqliteGroupJoinStore(ctx),
+    cursors: domainEvents.recording("cursors", createSqliteCursorStore),
+    groups: domainEvents.recording("groups", createSqliteGroupStore),
+    groupJoins: domainEvents.recording("groupJoins", createSqliteGroupJoinStore),
     outbox: createSqliteOutboxStore(ctx),
-    contacts: createSqliteContactStore(ctx),
+    contacts: domainEvents.recording("contacts", createSqliteContactStore),
+    domainEvents: domainEvents.store,
     profiles: createSqliteProfileStore(ctx),
     conversationSettings: createSqliteConversationSettingsStore(ctx),
     moderation: createSqliteModerationStore(ctx),

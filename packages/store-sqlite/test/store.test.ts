@@ -59,6 +59,7 @@ describe("store-sqlite", () => {
       "0006_forwarded",
       "0007_group_profile",
       "0008_moderation",
+      "0009_domain_events",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);

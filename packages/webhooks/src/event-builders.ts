@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
-import type { Group, Message, MessageChange } from "@lucky-im/core";
-import type { WebhookEvent } from "./webhook-event.js";
+import type { DomainEvent, Message, MessageChange } from "@lucky-im/core";
+import { isWebhookEventType, type WebhookEvent } from "./webhook-event.js";
 
 /** @internal `message.stored`: its id is the same on the fast path and a relay re-drive. */
 export function messageStoredEvent(message: Message): WebhookEvent {
@@ -36,59 +35,25 @@ export function changeEvent(change: MessageChange): WebhookEvent | undefined {
   };
 }
 
-/** @internal `message.read`: a read cursor moved. */
-export function readEvent(userId: string, conversationId: string, seq: number): WebhookEvent {
+/**
+ * @internal The webhook event of a domain event (group, group-join, contact, read), or
+ * `undefined` for a type webhooks do not know. Its id is stable across re-claims: the
+ * domain event's id (a read: its user, conversation and seq; `group.created`: the group).
+ */
+export function domainWebhookEvent(event: DomainEvent): WebhookEvent | undefined {
+  if (!isWebhookEventType(event.type)) return undefined;
+  const data = event.data;
+  const id =
+    event.type === "message.read"
+      ? `message.read:${String(data.conversationId)}:${String(data.userId)}:${String(data.seq)}`
+      : event.type === "group.created"
+        ? `group.created:${String((data.group as { groupId?: unknown } | undefined)?.groupId)}`
+        : `${event.type}:${event.id}`;
   return {
-    id: `message.read:${conversationId}:${userId}:${seq}`,
-    type: "message.read",
-    occurredAt: Date.now(),
-    conversationId,
-    data: { userId, conversationId, seq },
-  };
-}
-
-/** @internal A unique id for events that are not re-driven (one per occurrence). */
-export function occurrenceId(type: string): string {
-  return `${type}:${Date.now().toString(36)}-${randomUUID()}`;
-}
-
-/** @internal `group.created`. */
-export function groupCreatedEvent(group: Group): WebhookEvent {
-  return {
-    id: `group.created:${group.groupId}`,
-    type: "group.created",
-    occurredAt: group.createdAt,
-    conversationId: `g:${group.groupId}`,
-    data: { group: structuredClone(group) },
-  };
-}
-
-/** @internal `group.changed`, `group.member_joined` or `group.member_left`. */
-export function groupEvent(
-  type: "group.changed" | "group.member_joined" | "group.member_left",
-  groupId: string,
-  data: Record<string, unknown>,
-): WebhookEvent {
-  return {
-    id: occurrenceId(type),
-    type,
-    occurredAt: Date.now(),
-    conversationId: `g:${groupId}`,
-    data: { groupId, ...data },
-  };
-}
-
-/** @internal `contact.changed`. */
-export function contactEvent(
-  change: string,
-  userId: string,
-  otherId: string,
-  extra: Record<string, unknown> = {},
-): WebhookEvent {
-  return {
-    id: occurrenceId("contact.changed"),
-    type: "contact.changed",
-    occurredAt: Date.now(),
-    data: { change, userId, otherId, ...extra },
+    id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    ...(event.conversationId !== undefined && { conversationId: event.conversationId }),
+    data,
   };
 }

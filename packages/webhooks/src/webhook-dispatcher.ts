@@ -5,7 +5,7 @@ import type {
   WebhookQueue,
 } from "./contracts/webhook-queue.js";
 import { checkWebhookEndpoints, endpointWants, type WebhookEndpoint } from "./webhook-endpoint.js";
-import type { WebhookEvent } from "./webhook-event.js";
+import type { WebhookEvent, WebhookEventType } from "./webhook-event.js";
 import {
   type WebhookCounterName,
   type WebhookCounters,
@@ -54,6 +54,8 @@ export interface WebhookDispatcher {
    * recorded then). Recording an event id twice adds nothing.
    */
   record(events: readonly WebhookEvent[]): Promise<void>;
+  /** Whether some endpoint receives events of `type` (`withWebhookEvents` records only those). */
+  wants(type: WebhookEventType): boolean;
   /** Starts polling the queue. */
   start(): void;
   /** Runs a pass soon. */
@@ -208,6 +210,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       const added = await queue.enqueue(deliveries);
       if (added > 0) count("recorded", undefined, added);
       dispatcher.wake();
+    },
+    wants(type) {
+      for (const endpoint of endpoints.values()) if (endpointWants(endpoint, type)) return true;
+      return false;
     },
     start() {
       if (!stopped) return;

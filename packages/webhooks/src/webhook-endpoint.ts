@@ -94,7 +94,15 @@ export function checkWebhookEndpoints(endpoints: readonly WebhookEndpoint[]): vo
   }
 }
 
-/** @internal Whether the endpoint receives events of `type`. */
+/** Event types an endpoint receives only when it lists them (`"*"` leaves them out): high volume. */
+export const OPT_IN_WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ["message.read"];
+
+/**
+ * @internal Whether the endpoint receives events of `type`: every listed type; with `"*"`,
+ * every type but the opt-in ones ({@link OPT_IN_WEBHOOK_EVENT_TYPES}).
+ */
 export function endpointWants(endpoint: WebhookEndpoint, type: WebhookEventType): boolean {
-  return endpoint.events === "*" || endpoint.events.includes(type);
+  return endpoint.events === "*"
+    ? !OPT_IN_WEBHOOK_EVENT_TYPES.includes(type)
+    : endpoint.events.includes(type);
 }

@@ -1,27 +1,26 @@
-import type {
-  ClaimedOutboxEntry,
-  ContactStore,
-  CursorStore,
-  GroupStore,
-  MessageChangeStore,
-  MessageStore,
-  OutboxStore,
-  Storage,
-} from "@lucky-im/core";
 import {
-  changeEvent,
-  contactEvent,
-  groupCreatedEvent,
-  groupEvent,
-  messageStoredEvent,
-  readEvent,
-} from "./event-builders.js";
-import type { WebhookEvent } from "./webhook-event.js";
+  type ClaimedOutboxEntry,
+  type DomainEventKind,
+  type DomainEventSourceStore,
+  domainEventKindsOf,
+  type MessageChangeStore,
+  type MessageStore,
+  type OutboxStore,
+  type Storage,
+} from "@lucky-im/core";
+import { changeEvent, domainWebhookEvent, messageStoredEvent } from "./event-builders.js";
+import type { WebhookEvent, WebhookEventType } from "./webhook-event.js";
 
 /** Where {@link withWebhookEvents} records events (a `WebhookDispatcher` is one). */
 export interface WebhookEventSink {
   /** Records events durably; rejects when it could not. */
   record(events: readonly WebhookEvent[]): Promise<void>;
+  /**
+   * Whether events of `type` are wanted (a `WebhookDispatcher`: some endpoint receives
+   * them). Group, group-join, contact and read events of unwanted types are not recorded
+   * by the storage at all. Without it, every type but `message.read` is wanted.
+   */
+  wants?(type: WebhookEventType): boolean;
 }
 
 /** Options of {@link withWebhookEvents}. */
@@ -32,11 +31,34 @@ export interface WebhookStorageOptions {
    * which re-drives them (a duplicate push to clients, who de-duplicate by id). @default 100000
    */
   maxTracked?: number;
-  /** Told of events that could not be recorded after a committed write (see the guarantees). */
+  /** Told of errors that reach no caller (a relay pass over the domain events that failed). */
   onError?: (error: unknown, context: string) => void;
-  /** Told of each after-commit event that could not be recorded (counted `recordFailed`). */
+  /**
+   * Told of domain events whose recording in the sink failed; they stay in the storage's
+   * domain event outbox and are relayed again once their lease ends.
+   */
   onRecordFailed?: (events: readonly WebhookEvent[]) => void;
+  /** How often the domain event relay looks for events (besides right after each write). @default 1000 */
+  relayIntervalMs?: number;
+  /** How long a relay pass holds the domain events it claimed. @default 30000 */
+  relayLeaseMs?: number;
+  /** The most domain events one relay step claims. @default 100 */
+  relayBatchSize?: number;
 }
+
+/** The webhook event types of each domain event kind. */
+const KIND_TYPES: Record<DomainEventKind, readonly WebhookEventType[]> = {
+  group: ["group.created", "group.changed", "group.member_joined", "group.member_left"],
+  group_join: [
+    "group_join.requested",
+    "group_join.invited",
+    "group_join.approved",
+    "group_join.declined",
+    "group_join.joined_by_link",
+  ],
+  contact: ["contact.changed"],
+  read: ["message.read"],
+};
 
 type Method = (...args: never[]) => unknown;
 
@@ -63,10 +85,15 @@ function override<T extends object>(target: T, overrides: Partial<Record<keyof T
  *   the outbox relay (any node) claims it again and the event is recorded then, with the
  *   same id. If the sink fails, the entry is not marked sent and is re-driven later; the
  *   message itself was already delivered, so the send path is never slowed or failed.
- * - After-commit events (`message.read`, `group.*`, `contact.changed`) are recorded after
- *   the store's write and before the engine answers the client. A crash between the two,
- *   or a sink failure (reported, counted by `onRecordFailed`), loses the event: the write
- *   stands and the client is not failed.
+ * - Domain events (`group.*`, `group_join.*`, `contact.changed`, `message.read`) are
+ *   at-least-once across crashes: the storage writes each in the transaction of its change
+ *   (`Storage.domainEvents`), for the wanted types only; a relay here claims them right after
+ *   the write (and every `relayIntervalMs`), records them in the sink, then settles them. A
+ *   crash or a sink failure in between leaves them in the storage; a relay on any node
+ *   claims them again once the lease ends, with the same event ids.
+ *
+ * Closing the returned storage stops its relay. Throws when a wanted type needs
+ * `Storage.domainEvents` and the storage has none.
  */
 export function withWebhookEvents(
   storage: Storage,
@@ -102,19 +129,13 @@ export function withWebhookEvents(
     }
   }
 
-  function afterCommit(events: WebhookEvent[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve();
-    return sink.record(events).catch((error: unknown) => {
-      report(error, "recording webhook events");
-      options.onRecordFailed?.(events);
-    });
-  }
-
   const outbox = storage.outbox;
   const wrappedOutbox = override<OutboxStore>(outbox, {
     async claim(...args: Parameters<OutboxStore["claim"]>) {
       const entries: ClaimedOutboxEntry[] = await outbox.claim(...args);
       for (const entry of entries) {
+        // The fast path's snapshot (taken at append) wins over the message as it is now.
+        if (tracked.has(entry.id)) continue;
         if (entry.kind === "change") {
           const event = entry.change ? changeEvent(entry.change) : undefined;
           track(entry.id, event ? [event] : []);
@@ -172,128 +193,22 @@ export function withWebhookEvents(
     ) as Partial<Record<keyof MessageChangeStore, Method>>,
   );
 
-  const cursors = storage.cursors;
-  const cursorOverrides: Partial<Record<keyof CursorStore, Method>> = {
-    async markRead(userId: string, conversationId: string, seq: number) {
-      const moved = await cursors.markRead(userId, conversationId, seq);
-      if (moved !== undefined) await afterCommit([readEvent(userId, conversationId, moved)]);
-      return moved;
-    },
-  };
-  if (cursors.markMany) {
-    const markMany = cursors.markMany.bind(cursors);
-    cursorOverrides.markMany = async (
-      moves: Parameters<NonNullable<CursorStore["markMany"]>>[0],
-    ) => {
-      const moved = await markMany(moves);
-      await afterCommit(
-        moved
-          .filter((m) => m.kind === "read")
-          .map((m) => readEvent(m.userId, m.conversationId, m.seq)),
-      );
-      return moved;
-    };
-  }
-  const wrappedCursors = override<CursorStore>(cursors, cursorOverrides);
-
-  const groups = storage.groups;
-  const wrappedGroups = override<GroupStore>(groups, {
-    async create(...args: Parameters<GroupStore["create"]>) {
-      const group = await groups.create(...args);
-      await afterCommit([groupCreatedEvent(group)]);
-      return group;
-    },
-    async addMembers(groupId: string, userIds: readonly string[], joinedAt: number) {
-      const added = await groups.addMembers(groupId, userIds, joinedAt);
-      if (added.length > 0) {
-        await afterCommit([groupEvent("group.member_joined", groupId, { userIds: added })]);
-      }
-      return added;
-    },
-    async removeMembers(groupId: string, userIds: readonly string[]) {
-      const removed = await groups.removeMembers(groupId, userIds);
-      if (removed.length > 0) {
-        await afterCommit([groupEvent("group.member_left", groupId, { userIds: removed })]);
-      }
-      return removed;
-    },
-    async update(...args: Parameters<GroupStore["update"]>) {
-      await groups.update(...args);
-      await afterCommit([
-        groupEvent("group.changed", args[0], { change: "updated", patch: args[1] }),
-      ]);
-    },
-    async setRole(...args: Parameters<GroupStore["setRole"]>) {
-      await groups.setRole(...args);
-      const [groupId, userId, role] = args;
-      await afterCommit([groupEvent("group.changed", groupId, { change: "role", userId, role })]);
-    },
-    async muteMember(...args: Parameters<GroupStore["muteMember"]>) {
-      await groups.muteMember(...args);
-      const [groupId, userId, until] = args;
-      await afterCommit([groupEvent("group.changed", groupId, { change: "muted", userId, until })]);
-    },
-    async transferOwner(...args: Parameters<GroupStore["transferOwner"]>) {
-      await groups.transferOwner(...args);
-      const [groupId, ownerId] = args;
-      await afterCommit([groupEvent("group.changed", groupId, { change: "owner", ownerId })]);
-    },
-    async dismiss(groupId: string) {
-      await groups.dismiss(groupId);
-      await afterCommit([groupEvent("group.changed", groupId, { change: "dismissed" })]);
-    },
-  } as Partial<Record<keyof GroupStore, Method>>);
-
-  const contacts = storage.contacts;
-  const wrappedContacts = override<ContactStore>(contacts, {
-    async sendRequest(...args: Parameters<ContactStore["sendRequest"]>) {
-      const result = await contacts.sendRequest(...args);
-      const { fromId, toId } = args[0];
-      if (result.outcome === "requested" || result.outcome === "accepted") {
-        await afterCommit([contactEvent(`request_${result.outcome}`, fromId, toId)]);
-      }
-      return result;
-    },
-    async acceptRequest(toId: string, fromId: string, now: number) {
-      const request = await contacts.acceptRequest(toId, fromId, now);
-      await afterCommit([contactEvent("request_accepted", toId, fromId)]);
-      return request;
-    },
-    async declineRequest(toId: string, fromId: string, now: number) {
-      const request = await contacts.declineRequest(toId, fromId, now);
-      await afterCommit([contactEvent("request_declined", toId, fromId)]);
-      return request;
-    },
-    async cancelRequest(fromId: string, toId: string, now: number) {
-      const request = await contacts.cancelRequest(fromId, toId, now);
-      await afterCommit([contactEvent("request_canceled", fromId, toId)]);
-      return request;
-    },
-    async removeContact(userId: string, contactId: string) {
-      const removed = await contacts.removeContact(userId, contactId);
-      if (removed) await afterCommit([contactEvent("removed", userId, contactId)]);
-      return removed;
-    },
-    async block(userId: string, blockedId: string, now: number) {
-      const blocked = await contacts.block(userId, blockedId, now);
-      if (blocked) await afterCommit([contactEvent("blocked", userId, blockedId)]);
-      return blocked;
-    },
-    async unblock(userId: string, blockedId: string) {
-      const unblocked = await contacts.unblock(userId, blockedId);
-      if (unblocked) await afterCommit([contactEvent("unblocked", userId, blockedId)]);
-      return unblocked;
-    },
-  } as Partial<Record<keyof ContactStore, Method>>);
+  const relay = domainEventRelay(storage, sink, options, report);
 
   const wrapped: Record<string, unknown> = {
     outbox: wrappedOutbox,
     messages: wrappedMessages,
     changes: wrappedChanges,
-    cursors: wrappedCursors,
-    groups: wrappedGroups,
-    contacts: wrappedContacts,
   };
+  if (relay) {
+    for (const name of ["groups", "cursors", "contacts", "groupJoins"] as const) {
+      wrapped[name] = afterWrites(name, storage[name], relay.kick);
+    }
+    wrapped.close = async () => {
+      await relay.stop();
+      await storage.close();
+    };
+  }
   return new Proxy(storage, {
     get(object, property, receiver) {
       if (typeof property === "string" && property in wrapped) return wrapped[property];
@@ -301,4 +216,115 @@ export function withWebhookEvents(
       return typeof value === "function" ? value.bind(object) : value;
     },
   });
+}
+
+/** `store` whose event-recording writes call `kick` once they resolve. */
+function afterWrites<T extends object>(
+  name: DomainEventSourceStore,
+  store: T,
+  kick: () => void,
+): T {
+  return new Proxy(store, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver);
+      if (typeof value !== "function") return value;
+      if (typeof property !== "string" || !domainEventKindsOf(name, property)) {
+        return value.bind(object);
+      }
+      return async (...args: unknown[]) => {
+        const result = await value.apply(object, args);
+        kick();
+        return result;
+      };
+    },
+  });
+}
+
+/** Checks a relay option (an integer >= 1). */
+function checkRelayOption(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`[lucky-im] [webhooks] ${name} must be an integer >= 1, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Turns on the wanted domain event kinds on `storage` and relays its domain events to the
+ * sink: claim, record, settle; right after writes (`kick`) and every `relayIntervalMs`.
+ * `undefined` when no wanted type is a domain event.
+ */
+function domainEventRelay(
+  storage: Storage,
+  sink: WebhookEventSink,
+  options: WebhookStorageOptions,
+  report: (error: unknown, context: string) => void,
+): { kick(): void; stop(): Promise<void> } | undefined {
+  const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs ?? 1000);
+  const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs ?? 30_000);
+  const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize ?? 100);
+  const wants = (type: WebhookEventType) =>
+    sink.wants ? sink.wants(type) : type !== "message.read";
+  const kinds = (Object.keys(KIND_TYPES) as DomainEventKind[]).filter((kind) =>
+    KIND_TYPES[kind].some(wants),
+  );
+  if (kinds.length === 0) return undefined;
+  const domain = storage.domainEvents;
+  if (!domain) {
+    throw new TypeError(
+      `[lucky-im] [webhooks] ${kinds.join(", ")} events need Storage.domainEvents, which this storage lacks (the memory, PostgreSQL and SQLite storages have it)`,
+    );
+  }
+  domain.enable(kinds);
+
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function pass(): Promise<void> {
+    do {
+      again = false;
+      const claimed = await domain!.claim({ limit: batchSize, leaseMs });
+      if (claimed.length === 0) return;
+      const events = claimed
+        .map(domainWebhookEvent)
+        .filter((e): e is WebhookEvent => e !== undefined && wants(e.type));
+      if (events.length > 0) {
+        try {
+          await sink.record(events);
+        } catch (error) {
+          // Left leased: claimed again (same ids) once the lease ends, here or on another node.
+          options.onRecordFailed?.(events);
+          throw error;
+        }
+      }
+      await domain!.settle(claimed);
+      if (claimed.length === batchSize) again = true;
+    } while (again && !stopped);
+  }
+
+  function kick(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((error: unknown) => report(error, "relaying domain events to webhooks"))
+      .finally(() => {
+        running = undefined;
+        if (again && !stopped) kick();
+      });
+  }
+
+  const timer = setInterval(kick, intervalMs);
+  timer.unref?.();
+  kick();
+  return {
+    kick,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { ContactStore } from "./contact-store.js";
 import type { ConversationSettingsStore } from "./conversation-settings-store.js";
 import type { CursorStore } from "./cursor-store.js";
+import type { DomainEventStore } from "./domain-event-store.js";
 import type { GroupJoinStore } from "./group-join-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { MessageChangeStore } from "./message-change-store.js";
@@ -35,6 +36,12 @@ export interface Storage {
   conversationSettings: ConversationSettingsStore;
   /** Suspensions and bans, user reports and the audit log of admin actions. */
   moderation: ModerationStore;
+  /**
+   * The domain event outbox: events of group, group-join, contact and read writes, recorded
+   * in the write's transaction once a consumer enabled their kind. Optional so that custom
+   * storages keep compiling; the memory, PostgreSQL and SQLite storages provide it.
+   */
+  domainEvents?: DomainEventStore;
   /**
    * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`
    * when entries may have become due, so the relay need not wait for its next poll. Returns

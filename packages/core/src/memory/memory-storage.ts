@@ -1,4 +1,9 @@
 import type { Storage } from "../contracts/storage.js";
+import {
+  type DomainEventSourceStore,
+  domainEventsOf,
+  recordingDomainEvents,
+} from "../domain/domain-event-sources.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
 import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
 import { ImError } from "../errors.js";
@@ -6,6 +11,7 @@ import { checkOption } from "../util/check-option.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
 import { createMemoryCursorStore } from "./memory-cursor-store.js";
+import { createMemoryDomainEvents } from "./memory-domain-event-store.js";
 import { createMemoryGroupJoinStore } from "./memory-group-join-store.js";
 import { createMemoryGroupStore } from "./memory-group-store.js";
 import { createMemoryMessageChangeStore } from "./memory-message-change-store.js";
@@ -89,6 +95,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const guard = () => {
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
   };
+  const domainEvents = createMemoryDomainEvents({ backend, guard, now });
+  /** A store whose event-recording writes record their events right after them (see `domainEvents`). */
+  const recording = <T extends object>(name: DomainEventSourceStore, store: T): T =>
+    recordingDomainEvents(name, store, domainEvents.enabled, async (method, args) => {
+      const write = (store as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
+      const result = await write!.apply(store, args);
+      // Recorded right after the write, in this process's memory: a crash loses both together.
+      domainEvents.record(domainEventsOf(name, method, args, result, domainEvents.enabled()));
+      return result;
+    });
   return {
     messages: createMemoryMessageStore({
       state,
@@ -99,11 +115,15 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       now,
     }),
     changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
-    cursors: createMemoryCursorStore({ state, guard }),
-    groups: createMemoryGroupStore({ state, guard }),
-    groupJoins: createMemoryGroupJoinStore({ state, guard }),
+    cursors: recording("cursors", createMemoryCursorStore({ state, guard })),
+    groups: recording("groups", createMemoryGroupStore({ state, guard })),
+    groupJoins: recording("groupJoins", createMemoryGroupJoinStore({ state, guard })),
     outbox: createMemoryOutboxStore({ state, guard, now }),
-    contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
+    contacts: recording(
+      "contacts",
+      createMemoryContactStore({ people, limits: peopleLimits, guard }),
+    ),
+    domainEvents: domainEvents.store,
     profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
     conversationSettings: createMemoryConversationSettingsStore({
       state,

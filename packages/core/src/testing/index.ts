@@ -26,6 +26,7 @@ export {
   conversationSettingsSuite,
 } from "./conversation-settings-conformance.js";
 export { cursorStoreConformance, cursorStoreSuite } from "./cursor-store-conformance.js";
+export { domainEventConformance, domainEventSuite } from "./domain-event-conformance.js";
 export { type EventuallyOptions, eventually } from "./eventually.js";
 export { freePort } from "./free-port.js";
 export { groupJoinConformance, groupJoinSuite } from "./group-join-conformance.js";

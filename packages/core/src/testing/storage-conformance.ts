@@ -1,6 +1,7 @@
 import { contactStoreSuite } from "./contact-store-conformance.js";
 import { conversationSettingsSuite } from "./conversation-settings-conformance.js";
 import { cursorStoreSuite } from "./cursor-store-conformance.js";
+import { domainEventSuite } from "./domain-event-conformance.js";
 import { groupJoinSuite } from "./group-join-conformance.js";
 import { groupStoreSuite } from "./group-store-conformance.js";
 import { messageChangeSuite } from "./message-change-conformance.js";
@@ -28,6 +29,7 @@ export const storageSuites: readonly StorageSuite[] = [
   profileStoreSuite,
   conversationSettingsSuite,
   messageChangeSuite,
+  domainEventSuite,
   storageLifecycleSuite,
 ];
 

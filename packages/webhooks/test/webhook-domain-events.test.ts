@@ -1,0 +1,224 @@
+import {
+  createImServer,
+  createMemoryStorage,
+  createMemoryTransport,
+  directConversationId,
+  type ImServer,
+  type Storage,
+} from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createMemoryWebhookQueue,
+  createWebhookDispatcher,
+  type WebhookEndpoint,
+  type WebhookEvent,
+  type WebhookEventSink,
+  withWebhookEvents,
+} from "../src/index.js";
+import { startWebhookTestReceiver } from "../src/testing/index.js";
+
+const secret = "whsec_domain_events_test_secret";
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function engine(storage: Storage): ImServer {
+  const im = createImServer({
+    transport: createMemoryTransport(),
+    storage,
+    logger: { info() {}, warn() {}, error() {} },
+    authenticator: {
+      async authenticate(token) {
+        return { userId: token, claims: { sub: token } };
+      },
+    },
+  });
+  cleanups.push(() => im.close());
+  return im;
+}
+
+async function receiverFor(events: WebhookEndpoint["events"]) {
+  const receiver = await startWebhookTestReceiver(secret);
+  cleanups.push(() => receiver.kill());
+  const dispatcher = createWebhookDispatcher({
+    queue: createMemoryWebhookQueue(),
+    endpoints: [{ id: "ep", url: receiver.url, secret, events }],
+    intervalMs: 20,
+  });
+  dispatcher.start();
+  cleanups.push(() => dispatcher.stop());
+  return { receiver, dispatcher };
+}
+
+describe("group-join events", () => {
+  it("requested, approved, declined, invited and joined by link arrive with their payloads", async () => {
+    const { receiver, dispatcher } = await receiverFor([
+      "group_join.requested",
+      "group_join.approved",
+      "group_join.declined",
+      "group_join.invited",
+      "group_join.joined_by_link",
+      "group.member_joined",
+    ]);
+    const storage = withWebhookEvents(createMemoryStorage(), dispatcher);
+    const im = engine(storage);
+    await im.start();
+    const group = await im.groups.create({ ownerId: "olga", name: "club", memberIds: [] });
+    await im.groups.updateJoinSettings(group.groupId, "olga", { joinMode: "approval" });
+    const asked = await im.groups.requestJoin(group.groupId, "amy", "please");
+    const refused = await im.groups.requestJoin(group.groupId, "rob", "me too");
+    await im.groups.approveRequest(asked.ticketId, "olga");
+    await im.groups.declineRequest(refused.ticketId, "olga");
+    const invitation = await im.groups.invite(group.groupId, "olga", "ivy", "come");
+    await im.groups.acceptInvitation(invitation.ticketId, "ivy");
+    const link = await im.groups.createInviteLink(group.groupId, "olga");
+    await im.groups.joinByLink(link.code, "lin");
+
+    await eventually(() => expect(receiver.received.length).toBeGreaterThanOrEqual(10));
+    const events = receiver.received.map((r) => r.event);
+    const of = (type: string) => events.filter((e) => e.type === type);
+    const conversationId = `g:${group.groupId}`;
+    for (const event of events) {
+      expect(event.conversationId).toBe(conversationId);
+      expect(event.id.startsWith(`${event.type}:`)).toBe(true);
+    }
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(of("group_join.requested").map((e) => e.data)).toEqual([
+      {
+        groupId: group.groupId,
+        ticketId: asked.ticketId,
+        kind: "request",
+        userId: "amy",
+        by: "amy",
+        message: "please",
+        expiresAt: asked.expiresAt,
+      },
+      {
+        groupId: group.groupId,
+        ticketId: refused.ticketId,
+        kind: "request",
+        userId: "rob",
+        by: "rob",
+        message: "me too",
+        expiresAt: refused.expiresAt,
+      },
+    ]);
+    expect(of("group_join.invited").map((e) => e.data)).toEqual([
+      {
+        groupId: group.groupId,
+        ticketId: invitation.ticketId,
+        kind: "invitation",
+        userId: "ivy",
+        by: "olga",
+        message: "come",
+        expiresAt: invitation.expiresAt,
+      },
+    ]);
+    expect(of("group_join.approved").map((e) => e.data)).toEqual([
+      {
+        groupId: group.groupId,
+        ticketId: asked.ticketId,
+        userId: "amy",
+        decidedBy: "olga",
+        joined: true,
+      },
+      {
+        groupId: group.groupId,
+        ticketId: invitation.ticketId,
+        userId: "ivy",
+        decidedBy: "ivy",
+        joined: true,
+      },
+    ]);
+    expect(of("group_join.declined").map((e) => e.data)).toEqual([
+      {
+        groupId: group.groupId,
+        ticketId: refused.ticketId,
+        kind: "request",
+        userId: "rob",
+        by: "rob",
+        decidedBy: "olga",
+      },
+    ]);
+    expect(of("group_join.joined_by_link").map((e) => e.data)).toEqual([
+      { groupId: group.groupId, code: link.code, userId: "lin" },
+    ]);
+    expect(of("group.member_joined").map((e) => e.data)).toEqual([
+      { groupId: group.groupId, userIds: ["amy"], via: "ticket" },
+      { groupId: group.groupId, userIds: ["ivy"], via: "ticket" },
+      { groupId: group.groupId, userIds: ["lin"], via: "link" },
+    ]);
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
+    await eventually(async () => expect(await storage.domainEvents!.pending()).toBe(0));
+  });
+});
+
+describe("read events are opt-in", () => {
+  it('"*" does not take message.read: the storage records no read event at all', async () => {
+    const { dispatcher } = await receiverFor("*");
+    const storage = withWebhookEvents(createMemoryStorage(), dispatcher);
+    cleanups.push(() => storage.close());
+    expect(storage.domainEvents!.enabledKinds().sort()).toEqual(["contact", "group", "group_join"]);
+    const draft = {
+      messageId: "m1",
+      conversationId: directConversationId("a", "b"),
+      from: "a",
+      to: { type: "user" as const, id: "b" },
+      body: { type: "text" as const, text: "hi" },
+      cid: "c1",
+      ts: Date.now(),
+      participants: ["a", "b"],
+    };
+    await storage.messages.append(draft);
+    expect(await storage.cursors.markRead("b", draft.conversationId, 1)).toBe(1);
+    expect(await storage.domainEvents!.pending()).toBe(0);
+  });
+
+  it("an endpoint that lists message.read gets each read (coalesced per user and conversation)", async () => {
+    const recorded: WebhookEvent[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Holds the first relay step: the reads made meanwhile wait as one pending event.
+    const sink: WebhookEventSink = {
+      wants: (type) => type === "message.read",
+      async record(events) {
+        await gate;
+        recorded.push(...events);
+      },
+    };
+    const inner = createMemoryStorage();
+    const storage = withWebhookEvents(inner, sink);
+    cleanups.push(() => storage.close());
+    expect(storage.domainEvents!.enabledKinds()).toEqual(["read"]);
+    const conversationId = directConversationId("a", "b");
+    for (let i = 1; i <= 4; i++) {
+      await storage.messages.append({
+        messageId: `m${i}`,
+        conversationId,
+        from: "a",
+        to: { type: "user", id: "b" },
+        body: { type: "text", text: "hi" },
+        cid: `c${i}`,
+        ts: Date.now(),
+        participants: ["a", "b"],
+      });
+    }
+    await storage.cursors.markRead("b", conversationId, 1); // claimed at once, held by the gate
+    await eventually(async () => expect(await storage.domainEvents!.pending()).toBe(1));
+    await storage.cursors.markRead("b", conversationId, 2);
+    await storage.cursors.markRead("b", conversationId, 3);
+    await storage.cursors.markRead("b", conversationId, 4);
+    release();
+    await eventually(async () => expect(await storage.domainEvents!.pending()).toBe(0));
+    const reads = recorded.filter((e) => e.data.userId === "b");
+    expect(reads.map((e) => e.data.seq)).toEqual([1, 4]);
+    expect(reads.map((e) => e.id)).toEqual([
+      `message.read:${conversationId}:b:1`,
+      `message.read:${conversationId}:b:4`,
+    ]);
+  });
+});
