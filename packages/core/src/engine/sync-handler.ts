@@ -63,7 +63,7 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
       ? await core.storage.changes.lastChangeSeqs(cursors.map((c) => c.conversationId))
       : undefined;
     // Conversations whose messages between the cursor and what the store still holds are gone.
-    let trimmed: Map<string, number> | undefined;
+    const trimmed = new Map<string, number>();
     for (const cursor of cursors) {
       const requested = Object.hasOwn(asked, cursor.conversationId)
         ? asked[cursor.conversationId]
@@ -74,7 +74,7 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
       // start there, so a client stops asking for messages that are gone.
       if (cursor.oldestSeq !== undefined && after < cursor.oldestSeq - 1) {
         after = cursor.oldestSeq - 1;
-        (trimmed ??= new Map()).set(cursor.conversationId, cursor.oldestSeq);
+        trimmed.set(cursor.conversationId, cursor.oldestSeq);
       }
       let reached = after;
       if (cursor.lastSeq > after) {
@@ -96,7 +96,7 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
           // (`range` without a viewer skips none it holds).
           const firstSeq = messages[0]?.seq;
           if (firstSeq !== undefined && firstSeq > reached + 1) {
-            (trimmed ??= new Map()).set(cursor.conversationId, firstSeq);
+            trimmed.set(cursor.conversationId, firstSeq);
           }
           for (const message of messages) {
             const data = encodeFrame(toMessageFrame(message));
@@ -150,7 +150,7 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
               lastChangeSeq: lastChangeSeqs.get(c.conversationId) ?? 0,
             }
           : { conversationId: c.conversationId, lastSeq: c.lastSeq };
-        const oldestSeq = trimmed?.get(c.conversationId);
+        const oldestSeq = trimmed.get(c.conversationId);
         if (oldestSeq !== undefined) entry.oldestSeq = oldestSeq;
         return entry;
       }),
