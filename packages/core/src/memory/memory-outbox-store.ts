@@ -1,6 +1,7 @@
 import type { OutboxStats, OutboxStore } from "../contracts/outbox-store.js";
 import type { ClaimedOutboxEntry } from "../domain/outbox.js";
 import { cloneValue } from "./clone-value.js";
+import type { MemoryRetention } from "./memory-retention.js";
 import { type MemoryStorageState, settleOutbox } from "./memory-storage-backend.js";
 
 /** @internal What the memory outbox store needs from its storage. */
@@ -8,6 +9,8 @@ export interface MemoryOutboxStoreContext {
   state: MemoryStorageState;
   guard(): void;
   now(): number;
+  /** Told of each settled entry; undefined: the storage keeps every message. */
+  retention: MemoryRetention | undefined;
 }
 
 /** @internal The in-memory {@link OutboxStore}. */
@@ -54,6 +57,7 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
         entry.status = "sent";
         delete entry.leaseUntil;
         settleOutbox(state, entry);
+        context.retention?.settled(entry.conversationId);
       }
     },
 

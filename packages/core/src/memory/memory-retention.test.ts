@@ -62,7 +62,9 @@ describe("memory storage retention", () => {
     // The relay can still claim it with its message.
     const claimed = await storage.outbox.claim({ limit: 10, leaseMs: 1 });
     expect(claimed.map((entry) => entry.message.seq)).toEqual([1]);
+    // Settling the entry applies the limit at once.
     await storage.outbox.markSent([first.outboxId!]);
+    expect(seqs(await storage.messages.range(AB, { afterSeq: 0, limit: 10 }))).toEqual([3, 4]);
     await send(storage);
     expect(seqs(await storage.messages.range(AB, { afterSeq: 0, limit: 10 }))).toEqual([4, 5]);
     expect((await storage.cursors.cursors("a", [AB]))[0]!.oldestSeq).toBe(4);

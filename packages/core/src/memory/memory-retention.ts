@@ -11,7 +11,8 @@ import type { MemoryStorageState, StoredConversation } from "./memory-storage-ba
  * run of seqs ending at `lastSeq`; `cursors()` then tells where it starts (`oldestSeq`),
  * and `sync` says so to a client whose cursor is below it (docs/protocol.md, `synced`).
  * A message whose outbox entry is still pending is kept (with the messages after it)
- * until the entry is settled: the relay still needs it.
+ * until the entry is settled: the relay still needs it. Limits are applied when a message
+ * is appended and when an outbox entry is settled.
  */
 export interface MemoryRetentionOptions {
   /**
@@ -21,8 +22,8 @@ export interface MemoryRetentionOptions {
   maxMessagesPerConversation?: number;
   /**
    * Messages whose `ts` is more than this many ms before the storage's clock (`now`) are
-   * dropped, in every conversation, when a message is appended (the storage opens no timer:
-   * an idle storage keeps what it holds).
+   * dropped, in every conversation, when a message is appended or an outbox entry settled
+   * (the storage opens no timer: an idle storage keeps what it holds).
    * @default unbounded
    */
   maxAgeMs?: number;
@@ -32,6 +33,8 @@ export interface MemoryRetentionOptions {
 export interface MemoryRetention {
   /** Called in the append's critical section, after `message` was stored in `conversation`. */
   appended(conversation: StoredConversation, message: Message): void;
+  /** Called when an outbox entry of `conversationId` settled: what it pinned may go now. */
+  settled(conversationId: string): void;
 }
 
 /** Slots emptied at the front of an array before it is cut (and at least half of it). */
@@ -77,17 +80,24 @@ export function createMemoryRetention(
     }
   }
 
+  function trimToCount(conversation: StoredConversation, limit: number): void {
+    while (conversation.lastSeq - conversation.firstSeq + 1 > limit) {
+      if (!dropOldest(state, conversation)) return;
+    }
+  }
+
   return {
     appended(conversation, message) {
-      if (maxMessages !== undefined) {
-        while (conversation.lastSeq - conversation.firstSeq + 1 > maxMessages) {
-          if (!dropOldest(state, conversation)) break;
-        }
-      }
+      if (maxMessages !== undefined) trimToCount(conversation, maxMessages);
       if (maxAgeMs !== undefined) {
         byAge.push(message);
         sweepByAge(maxAgeMs);
       }
+    },
+    settled(conversationId) {
+      const conversation = state.conversations.get(conversationId);
+      if (maxMessages !== undefined && conversation) trimToCount(conversation, maxMessages);
+      if (maxAgeMs !== undefined) sweepByAge(maxAgeMs);
     },
   };
 }

@@ -114,7 +114,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     cursors: createMemoryCursorStore({ state, guard }),
     groups: createMemoryGroupStore({ state, guard }),
     groupJoins: createMemoryGroupJoinStore({ state, guard }),
-    outbox: createMemoryOutboxStore({ state, guard, now }),
+    outbox: createMemoryOutboxStore({ state, guard, now, retention }),
     contacts: createMemoryContactStore({ people, limits: peopleLimits, guard }),
     profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
     conversationSettings: createMemoryConversationSettingsStore({
