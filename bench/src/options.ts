@@ -37,6 +37,8 @@ export interface BenchOptions {
   maxCpuRatio?: number;
   /** The baseline target of `maxCpuRatio`. */
   ratioBaseline: TargetName;
+  /** embedded: the memory store keeps at most this many messages per conversation (unset: all). */
+  memoryRetention?: number;
 }
 
 const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
@@ -70,7 +72,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --out DIR             output folder (default .out/bench)
   --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)
   --max-cpu-ratio N     fail (exit 1) when a target's CPU per message is above N x the baseline's
-  --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets`;
+  --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets
+  --memory-retention N  embedded: the memory store keeps at most N messages per conversation
+                        (LUCKY_IM_MEMORY_MAX_MESSAGES; default: every message), to compare RSS`;
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text
@@ -107,6 +111,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       svg: { type: "string" },
       "max-cpu-ratio": { type: "string" },
       "ratio-baseline": { type: "string" },
+      "memory-retention": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -126,6 +131,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (maxCpuRatio !== undefined && !(maxCpuRatio > 0))
     throw new Error(`--max-cpu-ratio must be a number > 0\n${USAGE}`);
   const ratioBaseline = (values["ratio-baseline"] ?? "ws") as TargetName;
+  const memoryRetention = values["memory-retention"]
+    ? Number(values["memory-retention"])
+    : undefined;
+  if (memoryRetention !== undefined && !(Number.isInteger(memoryRetention) && memoryRetention >= 1))
+    throw new Error(`--memory-retention must be an integer >= 1\n${USAGE}`);
   if (maxCpuRatio !== undefined && !targets.includes(ratioBaseline))
     throw new Error(`--ratio-baseline ${ratioBaseline} must be one of --targets\n${USAGE}`);
   return {
@@ -151,6 +161,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: values.out ?? ".out/bench",
     ratioBaseline,
     ...(maxCpuRatio !== undefined ? { maxCpuRatio } : {}),
+    ...(memoryRetention !== undefined ? { memoryRetention } : {}),
     ...(values.svg ? { svg: values.svg } : {}),
   };
 }
