@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       ...(options.memoryRetention !== undefined
         ? { memoryRetention: options.memoryRetention }
         : {}),
+      ...(options.memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs: options.memoryMaxAgeMs } : {}),
       services: {
         postgresUrl:
           process.env.LUCKY_IM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",

@@ -39,6 +39,8 @@ export interface BenchOptions {
   ratioBaseline: TargetName;
   /** embedded: the memory store keeps at most this many messages per conversation (unset: all). */
   memoryRetention?: number;
+  /** embedded: the memory store drops messages older than this many ms (unset: none). */
+  memoryMaxAgeMs?: number;
 }
 
 const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
@@ -74,7 +76,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --max-cpu-ratio N     fail (exit 1) when a target's CPU per message is above N x the baseline's
   --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets
   --memory-retention N  embedded: the memory store keeps at most N messages per conversation
-                        (LUCKY_IM_MEMORY_MAX_MESSAGES; default: every message), to compare RSS`;
+                        (LUCKY_IM_MEMORY_MAX_MESSAGES; default: every message), to compare RSS
+  --memory-max-age-ms N embedded: the memory store drops messages older than N ms
+                        (LUCKY_IM_MEMORY_MAX_AGE_MS; default: none)`;
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text
@@ -112,6 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "max-cpu-ratio": { type: "string" },
       "ratio-baseline": { type: "string" },
       "memory-retention": { type: "string" },
+      "memory-max-age-ms": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -136,6 +141,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     : undefined;
   if (memoryRetention !== undefined && !(Number.isInteger(memoryRetention) && memoryRetention >= 1))
     throw new Error(`--memory-retention must be an integer >= 1\n${USAGE}`);
+  const memoryMaxAgeMs = values["memory-max-age-ms"]
+    ? Number(values["memory-max-age-ms"])
+    : undefined;
+  if (memoryMaxAgeMs !== undefined && !(Number.isInteger(memoryMaxAgeMs) && memoryMaxAgeMs >= 1))
+    throw new Error(`--memory-max-age-ms must be an integer >= 1\n${USAGE}`);
   if (maxCpuRatio !== undefined && !targets.includes(ratioBaseline))
     throw new Error(`--ratio-baseline ${ratioBaseline} must be one of --targets\n${USAGE}`);
   return {
@@ -162,6 +172,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ratioBaseline,
     ...(maxCpuRatio !== undefined ? { maxCpuRatio } : {}),
     ...(memoryRetention !== undefined ? { memoryRetention } : {}),
+    ...(memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs } : {}),
     ...(values.svg ? { svg: values.svg } : {}),
   };
 }

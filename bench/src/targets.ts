@@ -65,6 +65,8 @@ export interface TargetContext {
   luckyPerIp: number;
   /** embedded: `LUCKY_IM_MEMORY_MAX_MESSAGES` of the server (unset: the memory store keeps all). */
   memoryRetention?: number;
+  /** embedded: `LUCKY_IM_MEMORY_MAX_AGE_MS` of the server (unset: no age limit). */
+  memoryMaxAgeMs?: number;
 }
 
 export function newJwtSecret(): string {
@@ -159,6 +161,8 @@ export async function startTarget(
     env.LUCKY_IM_STORE = "memory";
     if (ctx.memoryRetention !== undefined)
       env.LUCKY_IM_MEMORY_MAX_MESSAGES = String(ctx.memoryRetention);
+    if (ctx.memoryMaxAgeMs !== undefined)
+      env.LUCKY_IM_MEMORY_MAX_AGE_MS = String(ctx.memoryMaxAgeMs);
   }
   // A fresh file per run (and per node), next to the run's logs.
   if (name === "sqlite")
