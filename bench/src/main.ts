@@ -45,6 +45,10 @@ async function main(): Promise<void> {
       runId,
       jwtSecret: newJwtSecret(),
       luckyPerIp: options.luckyPerIp,
+      ...(options.memoryRetention !== undefined
+        ? { memoryRetention: options.memoryRetention }
+        : {}),
+      ...(options.memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs: options.memoryMaxAgeMs } : {}),
       services: {
         postgresUrl:
           process.env.LUCKY_IM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",

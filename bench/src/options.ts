@@ -37,6 +37,10 @@ export interface BenchOptions {
   maxCpuRatio?: number;
   /** The baseline target of `maxCpuRatio`. */
   ratioBaseline: TargetName;
+  /** embedded: the memory store keeps at most this many messages per conversation (unset: all). */
+  memoryRetention?: number;
+  /** embedded: the memory store drops messages older than this many ms (unset: none). */
+  memoryMaxAgeMs?: number;
 }
 
 const DEFAULTS: Record<Scenario, { connections: number; targets: TargetName[] }> = {
@@ -70,7 +74,11 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --out DIR             output folder (default .out/bench)
   --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)
   --max-cpu-ratio N     fail (exit 1) when a target's CPU per message is above N x the baseline's
-  --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets`;
+  --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets
+  --memory-retention N  embedded: the memory store keeps at most N messages per conversation
+                        (LUCKY_IM_MEMORY_MAX_MESSAGES; default: every message), to compare RSS
+  --memory-max-age-ms N embedded: the memory store drops messages older than N ms
+                        (LUCKY_IM_MEMORY_MAX_AGE_MS; default: none)`;
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text
@@ -107,6 +115,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       svg: { type: "string" },
       "max-cpu-ratio": { type: "string" },
       "ratio-baseline": { type: "string" },
+      "memory-retention": { type: "string" },
+      "memory-max-age-ms": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -126,6 +136,16 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (maxCpuRatio !== undefined && !(maxCpuRatio > 0))
     throw new Error(`--max-cpu-ratio must be a number > 0\n${USAGE}`);
   const ratioBaseline = (values["ratio-baseline"] ?? "ws") as TargetName;
+  const memoryRetention = values["memory-retention"]
+    ? Number(values["memory-retention"])
+    : undefined;
+  if (memoryRetention !== undefined && !(Number.isInteger(memoryRetention) && memoryRetention >= 1))
+    throw new Error(`--memory-retention must be an integer >= 1\n${USAGE}`);
+  const memoryMaxAgeMs = values["memory-max-age-ms"]
+    ? Number(values["memory-max-age-ms"])
+    : undefined;
+  if (memoryMaxAgeMs !== undefined && !(Number.isInteger(memoryMaxAgeMs) && memoryMaxAgeMs >= 1))
+    throw new Error(`--memory-max-age-ms must be an integer >= 1\n${USAGE}`);
   if (maxCpuRatio !== undefined && !targets.includes(ratioBaseline))
     throw new Error(`--ratio-baseline ${ratioBaseline} must be one of --targets\n${USAGE}`);
   return {
@@ -151,6 +171,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: values.out ?? ".out/bench",
     ratioBaseline,
     ...(maxCpuRatio !== undefined ? { maxCpuRatio } : {}),
+    ...(memoryRetention !== undefined ? { memoryRetention } : {}),
+    ...(memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs } : {}),
     ...(values.svg ? { svg: values.svg } : {}),
   };
 }

@@ -63,6 +63,10 @@ export interface TargetContext {
    * took 30.6 s to connect, from 900 per address 5.4 s).
    */
   luckyPerIp: number;
+  /** embedded: `LUCKY_IM_MEMORY_MAX_MESSAGES` of the server (unset: the memory store keeps all). */
+  memoryRetention?: number;
+  /** embedded: `LUCKY_IM_MEMORY_MAX_AGE_MS` of the server (unset: no age limit). */
+  memoryMaxAgeMs?: number;
 }
 
 export function newJwtSecret(): string {
@@ -153,7 +157,13 @@ export async function startTarget(
     LUCKY_IM_NODE_ID: nodeId,
   };
   // The example's default store is SQLite: every target names its own.
-  if (name === "embedded") env.LUCKY_IM_STORE = "memory";
+  if (name === "embedded") {
+    env.LUCKY_IM_STORE = "memory";
+    if (ctx.memoryRetention !== undefined)
+      env.LUCKY_IM_MEMORY_MAX_MESSAGES = String(ctx.memoryRetention);
+    if (ctx.memoryMaxAgeMs !== undefined)
+      env.LUCKY_IM_MEMORY_MAX_AGE_MS = String(ctx.memoryMaxAgeMs);
+  }
   // A fresh file per run (and per node), next to the run's logs.
   if (name === "sqlite")
     env.LUCKY_IM_SQLITE_PATH = join(ctx.outDir, `${ctx.runId}-sqlite${suffix}.sqlite`);

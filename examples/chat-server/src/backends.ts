@@ -10,7 +10,13 @@ import {
   type RefreshTokenStore,
 } from "@lucky-im/auth";
 import { createAmqpBroker } from "@lucky-im/broker-amqp";
-import type { Broker, Presence, RateLimiter, Storage } from "@lucky-im/core";
+import {
+  type Broker,
+  createMemoryStorage,
+  type Presence,
+  type RateLimiter,
+  type Storage,
+} from "@lucky-im/core";
 import {
   connectRedis,
   createRedisPresence,
@@ -103,6 +109,21 @@ export async function openBackends(
       },
       close,
     };
+
+    // The memory store bounded (LUCKY_IM_MEMORY_MAX_*): a dev server or a benchmark that runs for long.
+    if (
+      config.store === "memory" &&
+      (config.memoryMaxMessages !== undefined || config.memoryMaxAgeMs !== undefined)
+    ) {
+      backends.storage = createMemoryStorage({
+        retention: {
+          ...(config.memoryMaxMessages !== undefined
+            ? { maxMessagesPerConversation: config.memoryMaxMessages }
+            : {}),
+          ...(config.memoryMaxAgeMs !== undefined ? { maxAgeMs: config.memoryMaxAgeMs } : {}),
+        },
+      });
+    }
 
     if (config.store === "sqlite") {
       const sqlite = await openSqliteBackend(config.sqlitePath, { migrate: config.migrate });

@@ -615,6 +615,18 @@ export const SETTINGS: readonly Setting[] = [
     doc: "the SQLite file of the `sqlite` store (created with its directory)",
   }),
   setting({
+    key: "memoryMaxMessages",
+    env: "LUCKY_IM_MEMORY_MAX_MESSAGES",
+    schema: atLeast(1),
+    doc: "the `memory` store keeps at most this many messages per conversation, the oldest dropped first (clients are told); unset: all",
+  }),
+  setting({
+    key: "memoryMaxAgeMs",
+    env: "LUCKY_IM_MEMORY_MAX_AGE_MS",
+    schema: atLeast(1),
+    doc: "the `memory` store drops messages older than this many ms; unset: none",
+  }),
+  setting({
     key: "vapidPublicKey",
     env: "LUCKY_IM_VAPID_PUBLIC_KEY",
     schema: Type.String({ pattern: "^[A-Za-z0-9_-]{87}$" }),

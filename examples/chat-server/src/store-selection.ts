@@ -15,6 +15,17 @@ export interface StoreSelection {
    * @default "./data/lucky-im.sqlite" (`LUCKY_IM_SQLITE_PATH`)
    */
   sqlitePath: string;
+  /**
+   * The `memory` store keeps at most this many messages per conversation (the oldest go
+   * first; clients are told, see docs/protocol.md 6.6). Unset: every message.
+   * @default undefined (`LUCKY_IM_MEMORY_MAX_MESSAGES`)
+   */
+  memoryMaxMessages?: number;
+  /**
+   * The `memory` store drops messages older than this many ms. Unset: none.
+   * @default undefined (`LUCKY_IM_MEMORY_MAX_AGE_MS`)
+   */
+  memoryMaxAgeMs?: number;
 }
 
 /**

@@ -17,6 +17,16 @@ import type { MessageChangeEvent } from "./change-tracker.js";
 import type { ImClientError } from "./client-error.js";
 import type { ClientState, DisconnectInfo, SentResult } from "./im-client-options.js";
 
+/** What the `trimmed` event tells: a run of seqs the server no longer has. */
+export interface TrimmedHistory {
+  /** The conversation. */
+  conversationId: string;
+  /** The first seq that will never arrive (the client's cursor + 1). */
+  fromSeq: number;
+  /** The last one (the server's `oldestSeq - 1`). */
+  toSeq: number;
+}
+
 /** The typed events of an {@link ImClient}. */
 export interface ImClientEvents {
   /** The connection state changed. */
@@ -35,6 +45,12 @@ export interface ImClientEvents {
   sent: (result: SentResult) => void;
   /** A `sync` round (page) finished. */
   synced: (frame: SyncedFrame) => void;
+  /**
+   * Messages `fromSeq..toSeq` of a conversation will never arrive: the server dropped them
+   * (its history retention, `synced.conversations[].oldestSeq`) before this client got them.
+   * The cursor moved past them; show a "older messages are not available" notice if it matters.
+   */
+  trimmed: (info: TrimmedHistory) => void;
   /** A delivered or read receipt for a message this user sent. */
   receipt: (frame: ReceiptFrame) => void;
   /** A message was recalled: drop its content. */

@@ -1192,6 +1192,20 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private onSynced(frame: SyncedFrame): void {
     this.syncInFlight = false;
     this.changes?.onSynced(frame);
+    // Messages the server no longer has (its retention): skip them at once, and say so,
+    // rather than keep asking for them.
+    for (const { conversationId, oldestSeq } of frame.conversations) {
+      if (oldestSeq === undefined) continue;
+      const order = this.order(conversationId);
+      const before = order.cursor;
+      if (before !== undefined && before >= oldestSeq - 1) continue;
+      order.anchorAt(oldestSeq - 1);
+      order.gapRounds = 0;
+      if (before !== undefined) {
+        this.markDelivered(conversationId);
+        this.safeEmit("trimmed", { conversationId, fromSeq: before + 1, toSeq: oldestSeq - 1 });
+      }
+    }
     const lastSeq = new Map(frame.conversations.map((c) => [c.conversationId, c.lastSeq]));
     for (const [conversationId, order] of this.conversations) {
       if (order.cursor !== undefined) continue;

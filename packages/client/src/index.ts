@@ -25,7 +25,7 @@ export { ImClientError, type ImClientErrorOptions } from "./client-error.js";
 export { type ClientCursorStore, createMemoryCursorStore } from "./cursor-store.js";
 export type { ForwardedCopy, ForwardResult } from "./forward-waiters.js";
 export { createImClient, ImClient } from "./im-client.js";
-export type { ImClientEvents } from "./im-client-events.js";
+export type { ImClientEvents, TrimmedHistory } from "./im-client-events.js";
 export type {
   ClientState,
   ConnectOptions,

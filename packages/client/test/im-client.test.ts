@@ -270,6 +270,41 @@ describe("ordering", () => {
     expect(messages[0]!.seq).toBe(7);
   });
 
+  it("skips at once what the server no longer has (synced oldestSeq), says so, and syncs no more", async () => {
+    const store = createMemoryCursorStore();
+    await store.save("alice", { [C]: 5 });
+    const { client, conn, sync, messages } = await connected({
+      cursorStore: store,
+      maxGapSyncs: 3,
+    });
+    expect(sync.cursors).toEqual({ [C]: 5 });
+    const trimmed: unknown[] = [];
+    client.on("trimmed", (info) => trimmed.push(info));
+    // The server kept 50.. only: its answer starts there.
+    conn.send(messageFrame(50));
+    conn.send(messageFrame(51));
+    conn.send({
+      type: "synced",
+      conversations: [{ conversationId: C, lastSeq: 51, oldestSeq: 50 }],
+      more: false,
+    });
+    await eventually(() => messages.length === 2, {
+      message: "messages 50 and 51",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    expect(messages.map((m) => m.seq)).toEqual([50, 51]);
+    expect(trimmed).toEqual([{ conversationId: C, fromSeq: 6, toSeq: 49 }]);
+    await eventually(() => conn.all("ack").some((a) => a.seq === 51), {
+      message: "ack 51",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    // No gap left to fill: well past the gap timeout, no further sync was sent.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(conn.all("sync")).toHaveLength(1);
+  });
+
   it("acks cumulatively and batched, never past a gap", async () => {
     const { conn, messages } = await connected({ ackDelayMs: 200 });
     for (let seq = 1; seq <= 20; seq++) conn.send(messageFrame(seq));

@@ -416,6 +416,12 @@ export const SyncedFrameSchema = Type.Object({
       lastSeq: Type.Integer(),
       /** Addition (§13.4): the conversation's last changeSeq, for change-aware sessions. */
       lastChangeSeq: Type.Optional(Type.Integer()),
+      /**
+       * Addition (§5.3, history retention): the server no longer has the messages below this seq,
+       * and this sync started the conversation below it: the messages between the cursor and
+       * `oldestSeq` are gone for good. Move the cursor to `oldestSeq - 1`.
+       */
+      oldestSeq: Type.Optional(Type.Integer()),
     }),
   ),
   more: Type.Boolean(),

@@ -23,4 +23,10 @@ export interface Cursor {
    * up to it are not theirs to see, in `sync` or history. Absent means 0.
    */
   joinedSeq?: number;
+  /**
+   * The oldest seq the store still holds, when it dropped older messages (the memory storage's
+   * `retention`): `range` starts there whatever the `afterSeq`, and it is `lastSeq + 1` when
+   * none is left. Absent when the store holds every message (PostgreSQL, SQLite).
+   */
+  oldestSeq?: number;
 }

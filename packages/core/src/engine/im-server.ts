@@ -506,7 +506,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         : [];
     return {
       messages,
-      more: oldest !== undefined && oldest > joinedSeq + 1 && messages.length === limit,
+      // Nothing to page back to below the join point, nor below what a store with retention keeps.
+      more:
+        oldest !== undefined &&
+        oldest > Math.max(joinedSeq, (cursor.oldestSeq ?? 1) - 1) + 1 &&
+        messages.length === limit,
       reactions,
     };
   }

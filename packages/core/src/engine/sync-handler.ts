@@ -2,7 +2,7 @@ import { toChangeFrame } from "../domain/change-frame.js";
 import { toMessageFrame } from "../domain/message.js";
 import { ImError } from "../errors.js";
 import { encodeFrame } from "../protocol/codec.js";
-import type { SyncFrame } from "../protocol/schemas.js";
+import type { SyncedFrame, SyncFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
 import type { Session } from "./session.js";
 import { waitForRoom } from "./wait-for-room.js";
@@ -62,12 +62,20 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
     const lastChangeSeqs = session.changeAware
       ? await core.storage.changes.lastChangeSeqs(cursors.map((c) => c.conversationId))
       : undefined;
+    // Conversations whose messages between the cursor and what the store still holds are gone.
+    const trimmed = new Map<string, number>();
     for (const cursor of cursors) {
       const requested = Object.hasOwn(asked, cursor.conversationId)
         ? asked[cursor.conversationId]
         : undefined;
       // Never before the join point: a late group member does not get the earlier messages.
-      const after = Math.max(requested ?? cursor.deliveredSeq, cursor.joinedSeq ?? 0);
+      let after = Math.max(requested ?? cursor.deliveredSeq, cursor.joinedSeq ?? 0);
+      // Below what a store with retention still holds: say so in `synced` (oldestSeq) and
+      // start there, so a client stops asking for messages that are gone.
+      if (cursor.oldestSeq !== undefined && after < cursor.oldestSeq - 1) {
+        after = cursor.oldestSeq - 1;
+        trimmed.set(cursor.conversationId, cursor.oldestSeq);
+      }
       let reached = after;
       if (cursor.lastSeq > after) {
         if (budget <= 0 || bytesLeft <= 0) {
@@ -84,6 +92,12 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
             limit,
           });
           let full = false;
+          // A page starting past the cursor: the store dropped messages since `cursors()`
+          // (`range` without a viewer skips none it holds).
+          const firstSeq = messages[0]?.seq;
+          if (firstSeq !== undefined && firstSeq > reached + 1) {
+            trimmed.set(cursor.conversationId, firstSeq);
+          }
           for (const message of messages) {
             const data = encodeFrame(toMessageFrame(message));
             const bytes = Buffer.byteLength(data);
@@ -129,15 +143,18 @@ async function answerSync(core: EngineCore, session: Session, frame: SyncFrame):
     }
     core.replies.send(session, {
       type: "synced",
-      conversations: cursors.map((c) =>
-        lastChangeSeqs
+      conversations: cursors.map((c) => {
+        const entry: SyncedFrame["conversations"][number] = lastChangeSeqs
           ? {
               conversationId: c.conversationId,
               lastSeq: c.lastSeq,
               lastChangeSeq: lastChangeSeqs.get(c.conversationId) ?? 0,
             }
-          : { conversationId: c.conversationId, lastSeq: c.lastSeq },
-      ),
+          : { conversationId: c.conversationId, lastSeq: c.lastSeq };
+        const oldestSeq = trimmed.get(c.conversationId);
+        if (oldestSeq !== undefined) entry.oldestSeq = oldestSeq;
+        return entry;
+      }),
       more,
     });
   } catch (error) {

@@ -17,5 +17,6 @@ export {
   type MemoryPresenceOptions,
 } from "./memory-presence.js";
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from "./memory-rate-limiter.js";
+export type { MemoryRetentionOptions } from "./memory-retention.js";
 export { createMemoryStorage, type MemoryStorageOptions } from "./memory-storage.js";
 export { createMemoryStorageBackend, type MemoryStorageBackend } from "./memory-storage-backend.js";

@@ -2,7 +2,7 @@ import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
 import type { ConversationSummary } from "../domain/conversation.js";
 import type { Cursor, PeerCursor } from "../domain/cursor.js";
 import { settingsOf } from "./memory-conversation-settings-store.js";
-import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.js";
+import { type MemoryStorageState, messageAt, type StoredCursor } from "./memory-storage-backend.js";
 
 /** @internal What the memory cursor store needs from its storage. */
 export interface MemoryCursorStoreContext {
@@ -72,6 +72,8 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
           lastSeq: lastSeqOf(conversationId),
         };
         if (cursor.joinedSeq > 0) entry.joinedSeq = cursor.joinedSeq;
+        const firstSeq = state.conversations.get(conversationId)?.firstSeq ?? 1;
+        if (firstSeq > 1) entry.oldestSeq = firstSeq;
         result.push(entry);
       }
       return result;
@@ -106,7 +108,7 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
           unread: Math.max(0, conversation.lastSeq - cursor.readSeq),
           settings: settingsOf(conversation.conversationId, cursor),
         };
-        const last = conversation.messages[conversation.messages.length - 1];
+        const last = messageAt(conversation, conversation.lastSeq);
         // A message from before the user joined is not theirs to see.
         if (last && last.seq > cursor.joinedSeq) summary.lastMessage = structuredClone(last);
         return summary;

@@ -20,7 +20,9 @@ import { copyMessage } from "./memory-message-store.js";
 import {
   hiddenFor,
   type MemoryStorageState,
+  messageAt,
   recordChange,
+  type StoredConversation,
   viewerKey,
 } from "./memory-storage-backend.js";
 
@@ -168,7 +170,8 @@ export function createMemoryMessageChangeStore(
     async clearConversation({ conversationId, userId, upToSeq, ts }) {
       checkSeq(upToSeq, "upToSeq");
       await enter();
-      const message = state.conversations.get(conversationId)?.messages[upToSeq - 1];
+      const conversation = state.conversations.get(conversationId);
+      const message = conversation && messageAt(conversation, upToSeq);
       if (!message) throw new ImError("not_found", `no message ${upToSeq} in ${conversationId}`);
       const key = viewerKey(userId, conversationId);
       if (upToSeq <= (state.clearedUpTo.get(key) ?? 0)) return undefined;
@@ -227,9 +230,11 @@ export function createMemoryMessageChangeStore(
       for (const conversationId of new Set(conversationIds)) {
         const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
         if (!cursor) continue;
-        const messages = state.conversations.get(conversationId)?.messages ?? [];
+        const conversation = state.conversations.get(conversationId);
+        if (!conversation) continue;
         let count = 0;
-        for (const message of messages.slice(cursor.readSeq)) {
+        // The unread ones only, without copying them out first.
+        for (const message of messagesFrom(conversation, cursor.readSeq + 1)) {
           if (message.from === userId || message.recalled || !message.mentions) continue;
           if (!message.mentions.includes(userId) && !message.mentions.includes("all")) continue;
           if (hiddenFor(state, userId, conversationId, message.seq)) continue;
@@ -246,7 +251,9 @@ export function createMemoryMessageChangeStore(
       context.guard();
       const hits: Message[] = [];
       for (const conversationId of new Set(query.conversationIds)) {
-        for (const message of state.conversations.get(conversationId)?.messages ?? []) {
+        const conversation = state.conversations.get(conversationId);
+        if (!conversation) continue;
+        for (const message of messagesFrom(conversation, 1)) {
           if (message.recalled) continue;
           if (query.from !== undefined && message.from !== query.from) continue;
           if (query.bodyType !== undefined && message.body.type !== query.bodyType) continue;
@@ -266,6 +273,13 @@ export function createMemoryMessageChangeStore(
         : { messages: page };
     },
   };
+}
+
+/** The messages held from `seq` on, ascending. */
+function* messagesFrom(conversation: StoredConversation, seq: number): Generator<Message> {
+  for (let s = Math.max(seq, conversation.firstSeq); s <= conversation.lastSeq; s++) {
+    yield messageAt(conversation, s)!;
+  }
 }
 
 /** True when `message` comes after `cursor` in newest-first order (ts, then id, descending). */

@@ -3,11 +3,14 @@ import type { AppendResult, Message, MessageDraft } from "../domain/message.js";
 import type { MessageChangeLimits } from "../domain/message-change.js";
 import { checkDraftExtras } from "../domain/message-change-checks.js";
 import { cloneValue } from "./clone-value.js";
+import type { MemoryRetention } from "./memory-retention.js";
 import {
+  addPendingOutbox,
   ensureConversation,
   ensureCursor,
   hiddenFor,
   type MemoryStorageState,
+  messageIdOfCid,
   nextOutboxId,
   recordChange,
   type StoredOutboxEntry,
@@ -22,6 +25,8 @@ export interface MemoryMessageStoreContext {
   maxPageSize: number;
   limits: MessageChangeLimits;
   now(): number;
+  /** What to drop after each append; undefined: keep everything. */
+  retention: MemoryRetention | undefined;
 }
 
 /** The participants without repeats (a copy: the caller keeps its array). */
@@ -44,8 +49,7 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
   const { state } = context;
 
   function appendNow(draft: MessageDraft): AppendResult {
-    const cidKey = `${draft.from}\u0000${draft.cid}`;
-    const earlierId = state.messageIdByCid.get(cidKey);
+    const earlierId = messageIdOfCid(state, draft.from, draft.cid);
     if (earlierId !== undefined) {
       const earlier = state.messagesById.get(earlierId);
       if (earlier) return { message: copyMessage(earlier), created: false };
@@ -71,7 +75,12 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     conversation.activityTs = Math.max(conversation.activityTs, draft.ts);
     conversation.activityOrder = ++state.activityCounter;
     state.messagesById.set(message.messageId, message);
-    state.messageIdByCid.set(cidKey, message.messageId);
+    let byCid = state.messageIdByCid.get(draft.from);
+    if (!byCid) {
+      byCid = new Map();
+      state.messageIdByCid.set(draft.from, byCid);
+    }
+    byCid.set(draft.cid, message.messageId);
     // Group cursors belong to the group store (a removed member must not come back).
     if (conversation.kind === "direct") {
       for (const userId of draft.participants)
@@ -88,8 +97,9 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       createdAt: draft.ts,
       participants: uniqueIds(draft.participants),
     };
-    state.outbox.set(outboxId, entry);
-    state.pendingOutbox.set(outboxId, entry);
+    addPendingOutbox(state, entry);
+    // After the outbox entry: it pins the new message, so retention never drops what it appends.
+    context.retention?.appended(conversation, message);
     return { message: copyMessage(message), created: true, outboxId };
   }
 
@@ -111,25 +121,32 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
 
     async range(conversationId, query: RangeQuery) {
       context.guard();
-      const messages = state.conversations.get(conversationId)?.messages ?? [];
+      const conversation = state.conversations.get(conversationId);
       const limit = Math.min(Math.max(0, Math.floor(query.limit)), context.maxPageSize);
-      if (limit === 0) return [];
-      let page: Message[];
-      if (query.afterSeq !== undefined) {
-        // messages[i].seq === i + 1: slice by index.
-        const end = query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
-        page = messages.slice(Math.max(0, query.afterSeq), Math.max(0, end)).slice(0, limit);
-      } else {
-        const end = query.beforeSeq === undefined ? messages.length : query.beforeSeq - 1;
-        const clamped = Math.min(messages.length, Math.max(0, end));
-        page = messages.slice(Math.max(0, clamped - limit), clamped).reverse();
-      }
+      if (!conversation || limit === 0) return [];
+      // Index i holds seq i + 1 (at messages[i - offset]); what retention dropped (below
+      // firstSeq) is not there. Only the page is visited: no copy of the history behind it.
+      const { messages, offset, lastSeq } = conversation;
+      const first = conversation.firstSeq - 1;
       const { viewer } = query;
-      const visible =
-        viewer === undefined
-          ? page
-          : page.filter((m) => !hiddenFor(state, viewer, conversationId, m.seq));
-      return visible.map((message) => copyMessage(message));
+      const page: Message[] = [];
+      const take = (i: number) => {
+        const message = messages[i - offset]!;
+        if (viewer === undefined || !hiddenFor(state, viewer, conversationId, message.seq)) {
+          page.push(copyMessage(message));
+        }
+      };
+      const end =
+        query.beforeSeq === undefined
+          ? lastSeq
+          : Math.min(lastSeq, Math.max(0, Math.trunc(query.beforeSeq - 1)));
+      if (query.afterSeq !== undefined) {
+        const start = Math.max(first, Math.trunc(query.afterSeq));
+        for (let i = start; i < Math.min(end, start + limit); i++) take(i);
+      } else {
+        for (let i = end - 1; i >= Math.max(first, end - limit); i--) take(i);
+      }
+      return page;
     },
 
     async get(messageId) {

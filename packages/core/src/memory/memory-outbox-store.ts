@@ -1,13 +1,16 @@
 import type { OutboxStats, OutboxStore } from "../contracts/outbox-store.js";
 import type { ClaimedOutboxEntry } from "../domain/outbox.js";
 import { cloneValue } from "./clone-value.js";
-import type { MemoryStorageState } from "./memory-storage-backend.js";
+import type { MemoryRetention } from "./memory-retention.js";
+import { type MemoryStorageState, settleOutbox } from "./memory-storage-backend.js";
 
 /** @internal What the memory outbox store needs from its storage. */
 export interface MemoryOutboxStoreContext {
   state: MemoryStorageState;
   guard(): void;
   now(): number;
+  /** Told of each settled entry; undefined: the storage keeps every message. */
+  retention: MemoryRetention | undefined;
 }
 
 /** @internal The in-memory {@link OutboxStore}. */
@@ -21,13 +24,13 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
       const claimed: ClaimedOutboxEntry[] = [];
       if (limit <= 0) return claimed;
       // Synchronous from here: no other claimer can interleave, so no entry is handed out twice.
-      for (const entry of state.pendingOutbox.values()) {
+      for (const entry of state.outbox.values()) {
         if (claimed.length >= limit) break;
         if (entry.nextAttemptAt > now) continue;
         if (entry.leaseUntil !== undefined && entry.leaseUntil > now) continue;
         if (!kinds.includes(entry.kind ?? "message")) continue;
         const message = state.messagesById.get(entry.messageId);
-        // A message never disappears while its entry exists; skip defensively rather than throw.
+        // Retention keeps a message while its entry is pending; skip defensively rather than throw.
         if (!message) continue;
         entry.leaseUntil = now + leaseMs;
         const { participants, ...fields } = entry;
@@ -49,10 +52,12 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
       context.guard();
       for (const id of ids) {
         const entry = state.outbox.get(id);
+        // Unknown or already sent (a sent entry leaves the outbox at once).
         if (!entry) continue;
         entry.status = "sent";
         delete entry.leaseUntil;
-        state.pendingOutbox.delete(id);
+        settleOutbox(state, entry);
+        context.retention?.settled(entry.conversationId);
       }
     },
 
@@ -69,13 +74,20 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
 
     async purge(olderThan) {
       context.guard();
+      // Only sent entries are purged, and only their createdAt is left of them (see sentOutbox).
+      const { ts, count } = state.sentOutbox;
       let purged = 0;
-      for (const [id, entry] of state.outbox) {
-        if (entry.status === "sent" && entry.createdAt < olderThan) {
-          state.outbox.delete(id);
-          purged += 1;
+      let kept = 0;
+      for (let i = 0; i < ts.length; i++) {
+        if (ts[i]! < olderThan) purged += count[i]!;
+        else {
+          ts[kept] = ts[i]!;
+          count[kept] = count[i]!;
+          kept++;
         }
       }
+      ts.length = kept;
+      count.length = kept;
       return purged;
     },
 
@@ -83,7 +95,7 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
       context.guard();
       const kinds = options?.kinds ?? ["message"];
       const stats: OutboxStats = { pending: 0 };
-      for (const entry of state.pendingOutbox.values()) {
+      for (const entry of state.outbox.values()) {
         if (!kinds.includes(entry.kind ?? "message")) continue;
         stats.pending += 1;
         if (stats.oldestPendingAt === undefined || entry.createdAt < stats.oldestPendingAt) {

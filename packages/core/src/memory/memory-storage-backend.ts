@@ -19,9 +19,17 @@ export interface MemoryStorageBackend {
   readonly kind: "lucky-im.memory-storage-backend";
 }
 
-/** @internal A conversation with its messages (`messages[seq - 1]`). */
+/**
+ * @internal A conversation with its messages: the message at `seq` is `messages[seq - 1 - offset]`
+ * for `firstSeq <= seq <= lastSeq` (see {@link messageAt}); slots below `firstSeq` are emptied
+ * by retention and cut off the front now and then.
+ */
 export interface StoredConversation extends Conversation {
-  messages: Message[];
+  messages: (Message | undefined)[];
+  /** How many seqs were cut off the front of `messages` (0 unless retention dropped some). */
+  offset: number;
+  /** The oldest seq still held: 1 unless retention dropped older ones; `lastSeq + 1` when none is left. */
+  firstSeq: number;
   /** ts of the newest message, or of the creation: orders a user's conversations. */
   activityTs: number;
   /** A backend-wide counter bumped on each activity: breaks ties between equal `activityTs`. */
@@ -47,8 +55,11 @@ export interface StoredOutboxEntry extends OutboxEntry {
 export interface MemoryStorageState {
   conversations: Map<string, StoredConversation>;
   messagesById: Map<string, Message>;
-  /** `${from}\u0000${cid}` -> messageId: the idempotency key of `append`. */
-  messageIdByCid: Map<string, string>;
+  /**
+   * from -> cid -> messageId: the idempotency key of `append`. Nested rather than keyed by a
+   * joined string, so an append allocates no key (the strings are the draft's own).
+   */
+  messageIdByCid: Map<string, Map<string, string>>;
   /** conversationId -> userId -> cursor. A user "is in" a conversation when it has a cursor there. */
   cursorsByConversation: Map<string, Map<string, StoredCursor>>;
   /** userId -> conversationIds the user has a cursor in. */
@@ -56,10 +67,17 @@ export interface MemoryStorageState {
   groups: Map<string, Group>;
   /** userId -> groupIds the user is a member of. */
   groupsByUser: Map<string, Set<string>>;
-  /** Insertion ordered: claims look at the oldest entries first. */
+  /**
+   * The pending outbox entries, insertion ordered: claims look at the oldest first. A sent
+   * entry leaves at once and only its `createdAt` stays, in `sentOutbox`, for `purge` to count:
+   * keeping the whole entry (with its participants) until the purge an hour later was most of
+   * the heap of a long run.
+   */
   outbox: Map<string, StoredOutboxEntry>;
-  /** The `pending` subset of `outbox`, so claims and stats skip the sent entries awaiting purge. */
-  pendingOutbox: Map<string, StoredOutboxEntry>;
+  /** The `createdAt` of the sent entries not purged yet, run-length encoded. */
+  sentOutbox: SentOutboxRuns;
+  /** messageId -> how many pending outbox entries name it: retention keeps these messages. */
+  pendingByMessage: Map<string, number>;
   activityCounter: number;
   /** conversationId -> its change log (`log[changeSeq - 1]`). */
   changeLogs: Map<string, MessageChange[]>;
@@ -77,6 +95,16 @@ export interface MemoryStorageState {
   groupJoins: Map<string, StoredGroupJoins>;
   /** ticketId -> groupId, and link code -> groupId: finds a ticket or link without its group. */
   joinIndex: Map<string, string>;
+}
+
+/**
+ * @internal The `createdAt` of sent outbox entries as runs of equal values (`count[i]` entries
+ * created at `ts[i]`): entries are marked sent about in creation order, so a run holds every
+ * entry of one millisecond.
+ */
+export interface SentOutboxRuns {
+  ts: number[];
+  count: number[];
 }
 
 /** @internal A group's join settings, tickets and links. */
@@ -112,7 +140,8 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
     groups: new Map(),
     groupsByUser: new Map(),
     outbox: new Map(),
-    pendingOutbox: new Map(),
+    sentOutbox: { ts: [], count: [] },
+    pendingByMessage: new Map(),
     activityCounter: 0,
     changeLogs: new Map(),
     editHistory: new Map(),
@@ -152,6 +181,8 @@ export function ensureConversation(
       kind: conversationId.startsWith("g:") ? "group" : "direct",
       lastSeq: 0,
       messages: [],
+      offset: 0,
+      firstSeq: 1,
       activityTs: ts,
       activityOrder: ++state.activityCounter,
     };
@@ -200,6 +231,41 @@ let outboxIdCounter = 0;
 export function nextOutboxId(): string {
   outboxIdCounter++;
   return OUTBOX_ID_BASE + outboxIdCounter.toString(36);
+}
+
+/** @internal Writes a new pending outbox entry. */
+export function addPendingOutbox(state: MemoryStorageState, entry: StoredOutboxEntry): void {
+  state.outbox.set(entry.id, entry);
+  state.pendingByMessage.set(
+    entry.messageId,
+    (state.pendingByMessage.get(entry.messageId) ?? 0) + 1,
+  );
+}
+
+/** @internal Settles a pending outbox entry: it leaves the outbox, its `createdAt` is kept for `purge`. */
+export function settleOutbox(state: MemoryStorageState, entry: StoredOutboxEntry): void {
+  state.outbox.delete(entry.id);
+  const left = (state.pendingByMessage.get(entry.messageId) ?? 1) - 1;
+  if (left > 0) state.pendingByMessage.set(entry.messageId, left);
+  else state.pendingByMessage.delete(entry.messageId);
+  const { ts, count } = state.sentOutbox;
+  const last = ts.length - 1;
+  if (last >= 0 && ts[last] === entry.createdAt) count[last]! += 1;
+  else {
+    ts.push(entry.createdAt);
+    count.push(1);
+  }
+}
+
+/** @internal The message at `seq`, or undefined when there is none (or retention dropped it). */
+export function messageAt(conversation: StoredConversation, seq: number): Message | undefined {
+  if (seq < conversation.firstSeq || seq > conversation.lastSeq) return undefined;
+  return conversation.messages[seq - 1 - conversation.offset];
+}
+
+/** @internal The idempotency entry of (from, cid), if any. */
+export function messageIdOfCid(state: MemoryStorageState, from: string, cid: string) {
+  return state.messageIdByCid.get(from)?.get(cid);
 }
 
 /** @internal The key of a user's per-conversation visibility maps. */
@@ -253,7 +319,6 @@ export function recordChange(
     createdAt: change.ts,
     participants,
   };
-  state.outbox.set(outboxId, entry);
-  state.pendingOutbox.set(outboxId, entry);
+  addPendingOutbox(state, entry);
   return { change: { ...change }, outboxId };
 }

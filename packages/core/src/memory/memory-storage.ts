@@ -20,6 +20,7 @@ import { createMemoryModerationStore } from "./memory-moderation-store.js";
 import { createMemoryOutboxStore } from "./memory-outbox-store.js";
 import { peopleState } from "./memory-people-state.js";
 import { createMemoryProfileStore } from "./memory-profile-store.js";
+import { createMemoryRetention, type MemoryRetentionOptions } from "./memory-retention.js";
 import {
   createMemoryStorageBackend,
   type MemoryStorageBackend,
@@ -61,6 +62,15 @@ export interface MemoryStorageOptions {
   peopleLimits?: Partial<PeopleLimits>;
   /** Limits of edits, reactions, pins, replies, mentions and search (see `MessageChangeLimits`). */
   messageChanges?: Partial<MessageChangeLimits>;
+  /**
+   * Drop the oldest messages of a conversation beyond a count or an age, for a bounded heap
+   * in the embedded mode or a dev server that runs for long (see {@link MemoryRetentionOptions}).
+   * A client whose sync cursor is below what is left is told so (`synced.conversations[].oldestSeq`,
+   * docs/protocol.md); an append repeated with the `cid` of a dropped message is stored anew.
+   * Give every storage sharing a `backend` the same retention.
+   * @default keep every message
+   */
+  retention?: MemoryRetentionOptions;
 }
 
 /**
@@ -69,7 +79,7 @@ export interface MemoryStorageOptions {
  * tests. It keeps every invariant of the storage contracts (gap-free `seq`
  * under any concurrency, idempotent `append`, exclusive outbox claims) but
  * loses everything when the process ends, and holds every message in
- * memory: use `@lucky-im/store-postgres` in production.
+ * memory unless `retention` bounds them: use `@lucky-im/store-postgres` in production.
  *
  * Bodies are copied on the way in and out, so neither the caller's draft nor
  * a returned message shares objects with what is stored. It opens no timer.
@@ -91,6 +101,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   checkOption("core", "outboxGraceMs", outboxGraceMs, { min: 0 });
   checkOption("core", "maxPageSize", maxPageSize, { min: 1 });
   const changeLimits = resolveMessageChangeLimits(options.messageChanges);
+  const retention = createMemoryRetention(state, options.retention, now);
   let closed = false;
   const guard = () => {
     if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
@@ -113,12 +124,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       maxPageSize,
       limits: changeLimits,
       now,
+      retention,
     }),
     changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
     cursors: recording("cursors", createMemoryCursorStore({ state, guard })),
     groups: recording("groups", createMemoryGroupStore({ state, guard })),
     groupJoins: recording("groupJoins", createMemoryGroupJoinStore({ state, guard })),
-    outbox: createMemoryOutboxStore({ state, guard, now }),
+    outbox: createMemoryOutboxStore({ state, guard, now, retention }),
     contacts: recording(
       "contacts",
       createMemoryContactStore({ people, limits: peopleLimits, guard }),
