@@ -32,6 +32,10 @@ export {
   SAMPLE_NOTIFICATION,
 } from "./push-provider-conformance.js";
 export {
+  type PushQueueConformanceOptions,
+  pushQueueConformance,
+} from "./push-queue-conformance.js";
+export {
   type ReceivedWebPush,
   type StandInSubscription,
   startWebPushStandIn,
