@@ -90,7 +90,10 @@ export interface PushNotifierOptions {
 export interface PushNotifier {
   /**
    * The engine hook: records the message in the queue for each user and
-   * resolves once recorded (never waits for a push service).
+   * resolves once recorded (never waits for a push service). Rejects when the
+   * queue failed for some user: with the engine's `settleAfterOffline` the
+   * message's outbox entry then stays pending and the relay calls the hook again
+   * (users already recorded count the message twice in their batch).
    */
   onOffline(message: Message, userIds: string[]): Promise<void>;
   /** The counters so far (a live view). */
@@ -428,6 +431,7 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
   const mentions = (message: Message, userId: string) =>
     message.mentions?.some((mention) => mention === userId || mention === "all") ?? false;
 
+  /** Records one user's message; rejects when the queue failed (counted `dropped`). */
   async function record(message: Message, userId: string, dueAt: number): Promise<void> {
     recording++;
     try {
@@ -443,6 +447,7 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     } catch (error) {
       count("dropped");
       onError(error, "push queue enqueue");
+      throw error;
     } finally {
       recording--;
       settle();
@@ -457,7 +462,10 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
         if (closed) count("dropped");
         else recorded.push(record(message, userId, dueAt));
       }
-      await Promise.all(recorded);
+      const failed = (await Promise.allSettled(recorded)).find(
+        (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+      );
+      if (failed) throw failed.reason;
     },
     counters,
     queueStats: () => queue.stats(),

@@ -316,6 +316,28 @@ describe("push notifier", () => {
     expect(sent.map((s) => s.notification.count)).toEqual([5]);
   });
 
+  it("rejects the hook when the queue could not record, so the engine can re-drive it", async () => {
+    const queue = createMemoryPushQueue();
+    const errors: string[] = [];
+    const { notifier, registry } = await setup({
+      queue,
+      onError: (error, context) => errors.push(`${context}: ${(error as Error).message}`),
+    });
+    await registry.register({ userId: "carol", deviceId: "p", platform: "fcm", token: "c" });
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (entry, dueAt) => {
+      if (entry.userId === "carol") throw new Error("database down");
+      return enqueue(entry, dueAt);
+    };
+    await expect(notifier.onOffline(message("g:a", "hi"), ["bob", "carol"])).rejects.toThrow(
+      "database down",
+    );
+    expect(errors).toEqual(["push queue enqueue: database down"]);
+    expect(notifier.counters.dropped).toBe(1);
+    // bob's part was recorded.
+    expect(await queue.stats()).toEqual({ pending: 1, leased: 0, dead: 0 });
+  });
+
   it("rejects bad limits", () => {
     const registry = createMemoryDeviceRegistry();
     expect(() => createPushNotifier({ registry, providers: [], concurrency: 0 })).toThrow(
