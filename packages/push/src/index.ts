@@ -58,6 +58,14 @@ export {
 } from "./postgres/postgres-push-queue.js";
 export type { SqlPool } from "./postgres/sql-pool.js";
 export {
+  APNS_PRODUCTION,
+  APNS_SANDBOX,
+  type ApnsProviderOptions,
+  type ApnsSigningKey,
+  apnsCollapseId,
+  createApnsProvider,
+} from "./providers/apns-provider.js";
+export {
   createFcmProvider,
   FCM_SCOPE,
   type FcmProviderOptions,

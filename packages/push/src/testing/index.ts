@@ -16,6 +16,12 @@
  */
 
 export {
+  type ApnsStandIn,
+  type ApnsStandInBehaviour,
+  type ReceivedApnsPush,
+  startApnsStandIn,
+} from "./apns-stand-in.js";
+export {
   type DeviceRegistryConformanceOptions,
   deviceRegistryConformance,
 } from "./device-registry-conformance.js";
