@@ -2,7 +2,7 @@
  * @packageDocumentation
  * Push notifications for Lucky IM: a device registry and a durable job queue
  * (memory, PostgreSQL, SQLite), push providers (Web Push with VAPID, Firebase
- * Cloud Messaging HTTP v1) and a notifier that the engine's `onOffline` hook feeds.
+ * Cloud Messaging HTTP v1, APNs with token-based authentication) and a notifier that the engine's `onOffline` hook feeds.
  *
  * @example
  * ```ts

@@ -1,9 +1,9 @@
 /**
  * @packageDocumentation
- * The test kit of `@lucky-im/push`: conformance suites for device registries
- * and push providers, and local stand-ins for a Web Push service and for
- * FCM HTTP v1 (with its OAuth token endpoint) that check requests as the
- * real services document them. It needs `vitest` (an optional peer
+ * The test kit of `@lucky-im/push`: conformance suites for device registries,
+ * push queues and push providers, and local stand-ins for a Web Push service,
+ * FCM HTTP v1 (with its OAuth token endpoint) and APNs (HTTP/2) that check
+ * requests as the real services document them. It needs `vitest` (an optional peer
  * dependency) for the suites.
  *
  * @example
