@@ -25,7 +25,9 @@ import {
 import {
   createMemoryDeviceRegistry,
   createPostgresDeviceRegistry,
+  createPostgresPushQueue,
   type DeviceRegistry,
+  type PushQueue,
 } from "@lucky-im/push";
 import { createPostgresStore } from "@lucky-im/store-postgres";
 import {
@@ -62,6 +64,11 @@ export interface Backends {
   };
   /** Where push device tokens live (same database as the store; in memory for `memory`). */
   deviceRegistry: DeviceRegistry;
+  /**
+   * Where push notifications wait to be sent (same database as the store); undefined
+   * for `memory`: the notifier's own bounded queue in memory.
+   */
+  pushQueue?: PushQueue;
   /** Where webhook deliveries wait (same database as the store; in memory for `memory`). */
   webhookQueue: WebhookQueue;
   /** The login key shared through PostgreSQL; undefined: one per process. */
@@ -131,6 +138,7 @@ export async function openBackends(
       backends.storage = sqlite.storage;
       backends.authStores = sqlite.authStores;
       backends.deviceRegistry = sqlite.deviceRegistry;
+      backends.pushQueue = sqlite.pushQueue;
       backends.webhookQueue = sqlite.webhookQueue;
     }
 
@@ -159,6 +167,7 @@ export async function openBackends(
       closers.push(() => storage.close());
       backends.authStores = createPostgresAuthStores(pool, { schema: config.schema });
       backends.deviceRegistry = createPostgresDeviceRegistry(pool, { schema: config.schema });
+      backends.pushQueue = createPostgresPushQueue(pool, { schema: config.schema });
       backends.webhookQueue = createPostgresWebhookQueue(pool, { schema: config.schema });
       backends.loginKey = await loadSharedLoginKey(pool, {
         schema: config.schema,

@@ -47,6 +47,7 @@ import { redactedRequestSerializer } from "./log-redaction.js";
 import { mediaUrlHook } from "./media-urls.js";
 import type { RouteContext } from "./page-context.js";
 import { createChatPush } from "./push.js";
+import { createPushQueueMetrics } from "./push-metrics.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { registerWebhookRoutes } from "./routes/webhook-routes.js";
@@ -263,6 +264,7 @@ export async function createChatServer(
         const [settings] = await storage.conversationSettings.get(userId, [conversationId]);
         return settings !== undefined && isConversationMuted(settings, Date.now());
       },
+      backends.pushQueue,
     );
     notifier = push.notifier;
     // Webhooks (LUCKY_IM_WEBHOOK_*): the engine's writes become events, recorded before settling.
@@ -296,6 +298,9 @@ export async function createChatServer(
         // Recipients with no live session: wake their devices (the notifier only queues).
         ...(push.notifier ? { onOffline: push.notifier.onOffline } : {}),
       },
+      // A durable push queue: a message's outbox entry is settled once its pushes are
+      // recorded, so a crash in between makes the relay record them again.
+      ...(push.notifier && backends.pushQueue ? { settleAfterOffline: true } : {}),
       limits: {
         framesPerWindow: config.framesPerWindow,
         rateWindowMs: config.rateWindowMs,
@@ -343,6 +348,11 @@ export async function createChatServer(
       (error) => log.warn({ err: error }, "collecting metrics"),
       webhooks ? backends.webhookQueue : undefined,
     );
+    if (push.notifier) {
+      createPushQueueMetrics(metrics.registry, push.notifier, (error) =>
+        log.warn({ err: error }, "collecting metrics"),
+      );
+    }
     const fileStore = selectFileStore(config);
     // A suspended user's token is refused with 403 on every route (the API's and the page's).
     const authenticate = bearerAuthenticator(auth, engine);
@@ -443,7 +453,8 @@ export async function createChatServer(
           await engine.close();
           // Recorded deliveries stay in the queue for the next start (or another node).
           await webhooks?.stop();
-          // Pushes already batched go out; retries still waiting are dropped (and counted).
+          // Pushes in flight finish; waiting ones stay queued (in the database: for the next start
+          // or another node; in memory: lost).
           await notifier?.close();
           await started.close();
           await hashPool.close();

@@ -7,6 +7,7 @@ import {
   type PushMetricsListener,
   type PushNotifier,
   type PushProvider,
+  type PushQueue,
   parseFcmServiceAccount,
 } from "@lucky-im/push";
 import type { Logger } from "pino";
@@ -26,7 +27,8 @@ export interface ChatPush {
 
 /**
  * Builds the providers the configuration turns on (Web Push with the three VAPID
- * settings, FCM with a service-account file) and, if any, the notifier.
+ * settings, FCM with a service-account file) and, if any, the notifier on
+ * `queue` (durable with a database store; else the notifier's memory queue).
  */
 export function createChatPush(
   config: ChatServerConfig,
@@ -34,6 +36,7 @@ export function createChatPush(
   log: Logger,
   metrics: PushMetricsListener,
   isMuted: (userId: string, conversationId: string) => Promise<boolean>,
+  queue?: PushQueue,
 ): ChatPush {
   const providers: PushProvider[] = [];
   const { vapidPublicKey, vapidPrivateKey, vapidSubject } = config;
@@ -68,6 +71,8 @@ export function createChatPush(
     isMuted,
     batchWindowMs: config.pushBatchWindowMs,
     maxQueued: config.pushMaxQueued,
+    // In the store's database (PostgreSQL, SQLite): pending pushes survive a restart.
+    ...(queue ? { queue } : {}),
     metrics,
     onError: (error, context) => log.warn({ err: error }, context),
   });

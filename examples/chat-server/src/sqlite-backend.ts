@@ -1,7 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createSqliteAuthStores, type SqliteAuthStores } from "@lucky-im/auth";
-import { createSqliteDeviceRegistry, type DeviceRegistry } from "@lucky-im/push";
+import {
+  createSqliteDeviceRegistry,
+  createSqlitePushQueue,
+  type DeviceRegistry,
+  type PushQueue,
+} from "@lucky-im/push";
 import { createSqliteStore, type SqliteConnection, type SqliteStore } from "@lucky-im/store-sqlite";
 import { createSqliteWebhookQueue, type WebhookQueue } from "@lucky-im/webhooks";
 import BetterSqlite3 from "better-sqlite3";
@@ -10,11 +15,12 @@ import { schemaMigrations } from "./migrations/schema-migrations.js";
 /** How long to wait for another process's write lock on the file (e.g. `lucky-im migrate`), in ms. */
 const BUSY_TIMEOUT_MS = 5000;
 
-/** The `sqlite` store of the server: storage, auth stores, push devices and webhook deliveries in one file. */
+/** The `sqlite` store of the server: storage, auth stores, push devices and jobs, webhook deliveries in one file. */
 export interface SqliteBackend {
   storage: SqliteStore;
   authStores: SqliteAuthStores;
   deviceRegistry: DeviceRegistry;
+  pushQueue: PushQueue;
   webhookQueue: WebhookQueue;
   /** Closes the storage, then the connection. */
   close(): Promise<void>;
@@ -43,6 +49,7 @@ export async function openSqliteBackend(
       storage,
       authStores: createSqliteAuthStores(database),
       deviceRegistry: createSqliteDeviceRegistry(database),
+      pushQueue: createSqlitePushQueue(database),
       webhookQueue: createSqliteWebhookQueue(database),
       async close() {
         await storage.close();

@@ -24,7 +24,7 @@ import { ensureBuilt, PACKAGE_DIR, ServerProcess } from "./server-process.js";
 const run = promisify(execFile);
 const postgresUrl = await serviceUrl("postgres");
 
-const PUSH_TABLES = ["push_devices"];
+const PUSH_TABLES = ["push_devices", "push_jobs"];
 const WEBHOOK_TABLES = ["webhook_deliveries"];
 const AUTH_TABLES = [
   "auth_codes",
@@ -97,6 +97,7 @@ describe("lucky-im migrate on SQLite", () => {
         "auth/0001_auth_tables",
         "auth/0002_account_recovery",
         "push/0001_push_devices",
+        "push/0002_push_jobs",
         "webhooks/0001_webhook_deliveries",
       ]);
       expect(await migrations.up()).toEqual([]);
@@ -106,6 +107,7 @@ describe("lucky-im migrate on SQLite", () => {
         owner: "webhooks",
         name: "0001_webhook_deliveries",
       });
+      expect(await migrations.down()).toEqual({ owner: "push", name: "0002_push_jobs" });
       expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
       expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
@@ -114,6 +116,7 @@ describe("lucky-im migrate on SQLite", () => {
         "0001_auth_tables",
         "0002_account_recovery",
         "0001_push_devices",
+        "0002_push_jobs",
         "0001_webhook_deliveries",
       ]);
       expect(await migrations.down()).toEqual({
@@ -196,6 +199,7 @@ describe("lucky-im migrate on SQLite", () => {
     };
     expect((await cli("up", env)).code).toBe(0);
     expect((await cli("down", env)).stdout).toContain("reverted webhooks/0001_webhook_deliveries");
+    expect((await cli("down", env)).stdout).toContain("reverted push/0002_push_jobs");
     expect((await cli("down", env)).stdout).toContain("reverted push/0001_push_devices");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0002_account_recovery");
     expect((await cli("down", env)).stdout).toContain("reverted auth/0001_auth_tables");
@@ -283,12 +287,13 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
       "auth/0001_auth_tables",
       "auth/0002_account_recovery",
       "push/0001_push_devices",
+      "push/0002_push_jobs",
       "webhooks/0001_webhook_deliveries",
       "server/0001_login_keys",
     ]);
     // Nodes starting together: both succeed, each migration runs once.
     const [a, b] = await Promise.all([migrations.up(), migrations.up()]);
-    expect(a.length + b.length).toBe(storeSteps.length + 5);
+    expect(a.length + b.length).toBe(storeSteps.length + 6);
     expect(await tables(schema)).toEqual(ALL);
     expect((await migrations.status()).every((m) => m.executedAt instanceof Date)).toBe(true);
 
@@ -297,12 +302,20 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
       owner: "webhooks",
       name: "0001_webhook_deliveries",
     });
+    expect(await migrations.down()).toEqual({ owner: "push", name: "0002_push_jobs" });
     expect(await migrations.down()).toEqual({ owner: "push", name: "0001_push_devices" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0002_account_recovery" });
     expect(await migrations.down()).toEqual({ owner: "auth", name: "0001_auth_tables" });
     expect(await tables(schema)).toEqual(STORE_TABLES);
     const pending = (await migrations.status()).filter((m) => m.executedAt === undefined);
-    expect(pending.map((m) => m.owner)).toEqual(["auth", "auth", "push", "webhooks", "server"]);
+    expect(pending.map((m) => m.owner)).toEqual([
+      "auth",
+      "auth",
+      "push",
+      "push",
+      "webhooks",
+      "server",
+    ]);
   });
 
   it("migrates a schema the old code made (createAuthTables, the server's own login-key table) and keeps its rows", async () => {
@@ -323,7 +336,7 @@ describe.runIf(postgresUrl)("lucky-im migrate on PostgreSQL", () => {
     const up = await cli("up", env);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(
-      "applied auth/0001_auth_tables, auth/0002_account_recovery, push/0001_push_devices, webhooks/0001_webhook_deliveries, server/0001_login_keys",
+      "applied auth/0001_auth_tables, auth/0002_account_recovery, push/0001_push_devices, push/0002_push_jobs, webhooks/0001_webhook_deliveries, server/0001_login_keys",
     );
     expect(up.stdout).not.toContain("store/");
     expect(await tables(schema)).toEqual(ALL);

@@ -153,6 +153,60 @@ describe("push notifications", () => {
     expect(metrics.body).toMatch(/lucky_im_push_total\{result="sent",platform="fcm"\} [1-9]/);
   });
 
+  it("a push still waiting when the server stops is sent by the next start (SQLite queue)", async () => {
+    const durable = {
+      store: "sqlite" as const,
+      sqlitePath: join(dir, "durable-push.sqlite"),
+      fcmServiceAccountFile: join(dir, "service-account.json"),
+      fcmTokenUrl: fcm.tokenUrl,
+      fcmApiUrl: fcm.origin,
+      pushBatchWindowMs: 1000,
+      metricsToken: METRICS_TOKEN,
+    };
+    const first = await startTestServer(durable);
+    const firstBase = first.server.url;
+    const alice = await registerUser(firstBase, "alice");
+    const bob = await registerUser(firstBase, "bob");
+    const token = fcm.register();
+    const registered = await api(firstBase, "POST", "/push/devices", {
+      token: bob.accessToken,
+      body: { deviceId: "phone", platform: "fcm", token },
+    });
+    expect(registered.status).toBe(201);
+    const probe = await WsProbe.connect(firstBase, alice.accessToken);
+    try {
+      for (const text of ["one", "two"]) {
+        const cid = randomUUID();
+        probe.send({
+          type: "send",
+          cid,
+          to: { type: "user", id: bob.userId },
+          body: { type: "text", text },
+        });
+        await probe.next((f) => f.type === "sent" && f.cid === cid);
+      }
+    } finally {
+      probe.socket.close();
+    }
+    // Stopped inside the batch window: nothing was sent, the job is in the file.
+    await first.stop();
+    const sentTo = () => fcm.received.filter((m) => m.message.token === token);
+    expect(sentTo()).toHaveLength(0);
+
+    const second = await startTestServer(durable);
+    try {
+      await eventually(() => expect(sentTo()).toHaveLength(1));
+      expect(sentTo()[0]?.message.data?.count).toBe("2");
+      const metrics = await api<string>(second.server.url, "GET", "/metrics", {
+        token: METRICS_TOKEN,
+      });
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(/lucky_im_push_queue_jobs\{state="pending"\} 0/);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("does not push to a user with a live session", async () => {
     const alice = await registerUser(base, "alice");
     const carol = await registerUser(base, "carol");

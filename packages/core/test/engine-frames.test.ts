@@ -581,6 +581,32 @@ describe("rate limits and hooks", () => {
     );
   });
 
+  it("settleAfterOffline: an entry is settled once onOffline resolved; a failed hook is called again", async () => {
+    const { createMemoryStorage } = await import("../src/index.js");
+    const told: string[] = [];
+    let failures = 1;
+    server = await startServer({
+      storage: createMemoryStorage({ outboxGraceMs: 200 }),
+      relayIntervalMs: 50,
+      settleAfterOffline: true,
+      hooks: {
+        async onOffline(message, userIds) {
+          told.push(`${message.messageId} ${userIds.join(",")}`);
+          if (failures-- > 0) throw new Error("push queue down");
+        },
+      },
+    });
+    const alice = await server.login("alice");
+    const sent = await sendText(alice, { type: "user", id: "carol" }, "are you there?");
+    // The first call failed: the entry stayed pending, the relay delivered it again.
+    await eventually(() => expect(told).toHaveLength(2));
+    expect(told).toEqual([`${sent.messageId} carol`, `${sent.messageId} carol`]);
+    await eventually(async () => expect((await server!.im.storage.outbox.stats()).pending).toBe(0));
+    // Settled: the relay does not call the hook a third time.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(told).toHaveLength(2);
+  });
+
   it("the outbox relay re-publishes what the fast path missed (publish failure)", async () => {
     const {
       createMemoryBroker,

@@ -1,14 +1,15 @@
 /**
  * @packageDocumentation
- * Push notifications for Lucky IM: a device registry (memory, PostgreSQL,
- * SQLite), push providers (Web Push with VAPID, Firebase Cloud Messaging HTTP
- * v1) and a notifier that the engine's `onOffline` hook feeds.
+ * Push notifications for Lucky IM: a device registry and a durable job queue
+ * (memory, PostgreSQL, SQLite), push providers (Web Push with VAPID, Firebase
+ * Cloud Messaging HTTP v1, APNs with token-based authentication) and a notifier that the engine's `onOffline` hook feeds.
  *
  * @example
  * ```ts
  * const registry = createMemoryDeviceRegistry();
  * const notifier = createPushNotifier({
  *   registry,
+ *   queue: createPostgresPushQueue(pool, { schema: "chat" }), // or createSqlitePushQueue(db)
  *   providers: [createWebPushProvider({ vapid: { publicKey, privateKey, subject: "mailto:ops@example.com" } })],
  * });
  * const engine = createImEngine({ ...deps, hooks: { onOffline: notifier.onOffline } });
@@ -23,10 +24,20 @@ export {
   type PushPlatform,
 } from "./contracts/device-registry.js";
 export type { PushNotification, PushProvider, PushResult } from "./contracts/push-provider.js";
+export type {
+  ClaimedPushJob,
+  PushClaimOptions,
+  PushFailure,
+  PushJob,
+  PushQueue,
+  PushQueueEntry,
+  PushQueueStats,
+} from "./contracts/push-queue.js";
 export {
   createMemoryDeviceRegistry,
   type MemoryDeviceRegistryOptions,
 } from "./memory/memory-device-registry.js";
+export { createMemoryPushQueue, type MemoryPushQueueOptions } from "./memory/memory-push-queue.js";
 export {
   MAX_PREVIEW_LENGTH,
   type NotificationBatch,
@@ -41,7 +52,19 @@ export {
   PUSH_MIGRATION_TABLE,
   postgresPushMigrations,
 } from "./postgres/postgres-push-migrations.js";
+export {
+  createPostgresPushQueue,
+  type PostgresPushQueueOptions,
+} from "./postgres/postgres-push-queue.js";
 export type { SqlPool } from "./postgres/sql-pool.js";
+export {
+  APNS_PRODUCTION,
+  APNS_SANDBOX,
+  type ApnsProviderOptions,
+  type ApnsSigningKey,
+  apnsCollapseId,
+  createApnsProvider,
+} from "./providers/apns-provider.js";
 export {
   createFcmProvider,
   FCM_SCOPE,
@@ -78,3 +101,4 @@ export {
   type SqliteDeviceRegistryOptions,
 } from "./sqlite/sqlite-device-registry.js";
 export { sqlitePushMigrations } from "./sqlite/sqlite-push-migrations.js";
+export { createSqlitePushQueue } from "./sqlite/sqlite-push-queue.js";

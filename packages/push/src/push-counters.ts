@@ -4,14 +4,16 @@ import type { PushPlatform } from "./contracts/device-registry.js";
 export interface PushCounters {
   /** Notifications accepted by a push service (one per device). */
   sent: number;
-  /** Sends given up: refused, out of attempts, no provider for the platform, or a registry error. */
+  /** Sends given up: refused, out of attempts, no provider for the platform, or a registry error on the last attempt. */
   failed: number;
-  /** Notifications dropped because the queue was full or the notifier closed. */
+  /** Messages not queued: the (bounded) queue was full, it failed, or the notifier was closed. */
   dropped: number;
   /** Tokens a provider reported invalid (their devices were removed). */
   invalidTokens: number;
   /** Sends retried after a throttle or a transient failure. */
   retried: number;
+  /** Jobs given up after their last attempt (kept in the queue as dead). */
+  dead: number;
   /** Batches not sent because the conversation is muted (and nobody was mentioned). */
   muted: number;
 }
@@ -28,5 +30,5 @@ export type PushMetricsListener = (counter: PushCounterName, platform?: PushPlat
 
 /** @internal Fresh counters, all zero. */
 export function zeroCounters(): PushCounters {
-  return { sent: 0, failed: 0, dropped: 0, invalidTokens: 0, retried: 0, muted: 0 };
+  return { sent: 0, failed: 0, dropped: 0, invalidTokens: 0, retried: 0, dead: 0, muted: 0 };
 }

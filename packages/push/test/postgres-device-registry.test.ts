@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceUrl } from "../../../test/services.js";
 import {
   createPostgresDeviceRegistry,
+  createPostgresPushQueue,
   type DeviceRegistry,
   postgresPushMigrations,
 } from "../src/index.js";
-import { deviceRegistryConformance } from "../src/testing/index.js";
+import { deviceRegistryConformance, pushQueueConformance } from "../src/testing/index.js";
 
 const url = await serviceUrl("postgres");
 
@@ -37,6 +38,25 @@ describe.runIf(url)("PostgreSQL device registry", () => {
 
   deviceRegistryConformance({ name: "postgres", create: () => registry });
 
+  pushQueueConformance({
+    name: "postgres",
+    create: async () => {
+      await pool.query(`TRUNCATE "${schema}".push_jobs`);
+      return createPostgresPushQueue(pool, { schema });
+    },
+  });
+
+  it("applies every push migration, in order", async () => {
+    const migrations = await new Migrator({
+      db,
+      ...postgresPushMigrations(schema),
+    }).getMigrations();
+    expect(migrations.map((m) => [m.name, m.executedAt !== undefined])).toEqual([
+      ["0001_push_devices", true],
+      ["0002_push_jobs", true],
+    ]);
+  });
+
   it("keeps tokens longer than an index entry allows", async () => {
     const token = "t".repeat(4096);
     await registry.register({ userId: "long", deviceId: "d", platform: "web", token });
@@ -49,5 +69,10 @@ describe.runIf(url)("PostgreSQL device registry", () => {
     expect((await migrator.migrateDown()).error).toBeUndefined();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     expect(await registry.listByUser("anyone")).toEqual([]);
+    expect(await createPostgresPushQueue(pool, { schema }).stats()).toEqual({
+      pending: 0,
+      leased: 0,
+      dead: 0,
+    });
   });
 });

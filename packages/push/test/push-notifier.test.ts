@@ -2,6 +2,7 @@ import type { Message } from "@lucky-im/core";
 import { describe, expect, it } from "vitest";
 import {
   createMemoryDeviceRegistry,
+  createMemoryPushQueue,
   createPushNotifier,
   type DeviceRegistry,
   type PushDevice,
@@ -198,7 +199,7 @@ describe("push notifier", () => {
     await given.notifier.onOffline(message("d:alice:bob", "one"), ["bob"]);
     await given.settle();
     expect(given.calls()).toBe(3);
-    expect(given.notifier.counters).toMatchObject({ sent: 0, retried: 2, failed: 1 });
+    expect(given.notifier.counters).toMatchObject({ sent: 0, retried: 2, failed: 1, dead: 1 });
 
     const refused = await setup({}, [{ status: "failure", retryable: false, reason: "400" }]);
     await refused.notifier.onOffline(message("d:alice:bob", "one"), ["bob"]);
@@ -263,18 +264,24 @@ describe("push notifier", () => {
       registry: broken,
       providers: [],
       batchWindowMs: 60_000,
+      maxAttempts: 2,
+      retryInitialDelayMs: 1,
+      retryMaxDelayMs: 2,
       onError: (error, context) => errors.push(`${context}: ${(error as Error).message}`),
     });
     await notifier.onOffline(message("d:alice:bob", "one"), ["bob"]);
     notifier.flush();
     await notifier.idle();
-    expect(errors).toEqual(["push batch: database down"]);
-    expect(notifier.counters.failed).toBe(1);
+    // Retried once, then given up: the job stays in the queue as dead.
+    expect(errors).toEqual(["push batch: database down", "push batch: database down"]);
+    expect(notifier.counters).toMatchObject({ retried: 1, failed: 1, dead: 1 });
+    expect(await notifier.queueStats()).toEqual({ pending: 0, leased: 0, dead: 1 });
   });
 
-  it("on close sends open batches, drops waiting retries and later messages", async () => {
+  it("on close waits for sends in flight and leaves waiting jobs in the queue", async () => {
+    const queue = createMemoryPushQueue();
     const { notifier, sent } = await setup(
-      { retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000 },
+      { queue, retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000 },
       [{ status: "ok" }, { status: "retry-after", afterMs: 60_000, reason: "429" }],
     );
     await notifier.onOffline(message("g:a", "one"), ["bob"]);
@@ -282,10 +289,60 @@ describe("push notifier", () => {
     notifier.flush();
     // Wait until g:b's send was answered with a throttle and waits for its retry.
     while (notifier.counters.retried === 0) await new Promise((resolve) => setImmediate(resolve));
+    await notifier.onOffline(message("g:c", "three"), ["bob"]);
     await notifier.close();
     expect(sent).toHaveLength(1);
+    // The retry and the open batch are still queued, for the next notifier.
+    expect(await queue.stats()).toEqual({ pending: 2, leased: 0, dead: 0 });
+    await notifier.onOffline(message("g:d", "four"), ["bob"]);
     expect(notifier.counters.dropped).toBe(1);
-    await notifier.onOffline(message("g:c", "three"), ["bob"]);
-    expect(notifier.counters.dropped).toBe(2);
+    expect(await queue.stats()).toMatchObject({ pending: 2 });
+  });
+
+  it("takes a burst in one job and claims it once, when its window ends", async () => {
+    const queue = createMemoryPushQueue();
+    const { notifier, sent } = await setup({ queue, batchWindowMs: 20 });
+    const claims: number[] = [];
+    const claim = queue.claim.bind(queue);
+    queue.claim = async (options) => {
+      const jobs = await claim(options);
+      if (jobs.length > 0) claims.push(jobs.length);
+      return jobs;
+    };
+    for (let i = 0; i < 5; i++) await notifier.onOffline(message("g:a", `m${i}`), ["bob"]);
+    expect(await queue.stats()).toEqual({ pending: 1, leased: 0, dead: 0 });
+    await notifier.idle();
+    expect(claims).toEqual([1]);
+    expect(sent.map((s) => s.notification.count)).toEqual([5]);
+  });
+
+  it("rejects the hook when the queue could not record, so the engine can re-drive it", async () => {
+    const queue = createMemoryPushQueue();
+    const errors: string[] = [];
+    const { notifier, registry } = await setup({
+      queue,
+      onError: (error, context) => errors.push(`${context}: ${(error as Error).message}`),
+    });
+    await registry.register({ userId: "carol", deviceId: "p", platform: "fcm", token: "c" });
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (entry, dueAt) => {
+      if (entry.userId === "carol") throw new Error("database down");
+      return enqueue(entry, dueAt);
+    };
+    await expect(notifier.onOffline(message("g:a", "hi"), ["bob", "carol"])).rejects.toThrow(
+      "database down",
+    );
+    expect(errors).toEqual(["push queue enqueue: database down"]);
+    expect(notifier.counters.dropped).toBe(1);
+    // bob's part was recorded.
+    expect(await queue.stats()).toEqual({ pending: 1, leased: 0, dead: 0 });
+  });
+
+  it("rejects bad limits", () => {
+    const registry = createMemoryDeviceRegistry();
+    expect(() => createPushNotifier({ registry, providers: [], concurrency: 0 })).toThrow(
+      /concurrency/,
+    );
+    expect(() => createPushNotifier({ registry, providers: [], leaseMs: 1.5 })).toThrow(/leaseMs/);
   });
 });

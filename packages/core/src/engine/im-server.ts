@@ -261,6 +261,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       errors,
       mutedAmong: (conversationId, userIds) =>
         conversationSettings.mutedAmong(conversationId, userIds),
+      settleAfterOffline: options.settleAfterOffline ?? false,
     });
     this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
     this.cursorWrites = new CursorWrites({

@@ -36,6 +36,8 @@ export interface MessageSettlementDeps {
   errors: ErrorReporter;
   /** Of the offline users, those who muted the conversation (for `onOffline`). */
   mutedAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** Settle an entry with offline recipients only once `onOffline` resolved (see the engine option). */
+  settleAfterOffline?: boolean;
 }
 
 /**
@@ -86,27 +88,46 @@ export class MessageSettlement implements MessageDispatch {
     return this.sentMarks.flush();
   }
 
-  /** Marks the outbox entry sent when every node took the message; tells the host who is offline. */
+  /**
+   * Marks the outbox entry sent when every node took the message (and, with
+   * `settleAfterOffline`, the hook resolved); tells the host who is offline.
+   */
   private settle(
     message: Message,
     outboxId: string | undefined,
     result: MessageDeliveryResult,
-  ): boolean {
+  ): boolean | Promise<boolean> {
     const { hooks, errors } = this.deps;
-    if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
     const onOffline = hooks.onOffline;
-    if (result.offline.length > 0 && onOffline) {
-      const offline = result.offline;
-      const mentioned = message.mentions
-        ? offline.filter((userId) => mentionsUser(message, userId))
-        : [];
-      // Off the send's path: the mute lookup (cached per node) is awaited by the hook only,
-      // and whatever the hook throws, at once or later, is reported, never fails the send.
-      this.deps
-        .mutedAmong(message.conversationId, offline)
-        .then((muted) => onOffline.call(hooks, message, offline, { muted, mentioned }))
-        .catch((error: unknown) => errors.report(error, "onOffline hook"));
+    if (result.offline.length === 0 || !onOffline) {
+      if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
+      return result.complete;
     }
-    return result.complete;
+    const offline = result.offline;
+    const mentioned = message.mentions
+      ? offline.filter((userId) => mentionsUser(message, userId))
+      : [];
+    // Off the send's path: the mute lookup (cached per node) is awaited by the hook only,
+    // and whatever the hook throws, at once or later, is reported, never fails the send.
+    const told = this.deps
+      .mutedAmong(message.conversationId, offline)
+      .then((muted) => onOffline.call(hooks, message, offline, { muted, mentioned }));
+    if (!this.deps.settleAfterOffline) {
+      if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
+      told.catch((error: unknown) => errors.report(error, "onOffline hook"));
+      return result.complete;
+    }
+    // The entry is settled once the hook recorded what it must; a failed hook leaves it
+    // pending, so the relay delivers again and calls the hook again.
+    return told.then(
+      () => {
+        if (result.complete && outboxId !== undefined) this.sentMarks.add(outboxId, true);
+        return result.complete;
+      },
+      (error: unknown) => {
+        errors.report(error, "onOffline hook");
+        return false;
+      },
+    );
   }
 }

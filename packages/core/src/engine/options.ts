@@ -401,6 +401,17 @@ export interface ImServerOptions {
   rateLimitScope?: "connection" | "user";
   /** Hooks of the host application. */
   hooks?: ImHooks;
+  /**
+   * Mark a message's outbox entry sent only once `hooks.onOffline` resolved for it
+   * (when some recipient was offline). A hook that rejects leaves the entry pending:
+   * the relay delivers the message again (clients de-duplicate by id) and calls the
+   * hook again, so a hook that records durably (the push notifier on a PostgreSQL or
+   * SQLite queue) loses no notification to a crash. Off: the entry is marked at once
+   * and the hook runs beside it. The send path never waits for the hook either way;
+   * keep the hook well under the outbox grace period (2 s) or the relay re-drives it.
+   * @default false
+   */
+  settleAfterOffline?: boolean;
   /** Limits; each field has its own default (see {@link ImLimits}). */
   limits?: Partial<ImLimits>;
   /**

@@ -25,8 +25,39 @@ export function postgresPushTableStatements(schema: string): string[] {
   ];
 }
 
+/** @internal The DDL of the push job queue in `schema` (migration 0002), every statement idempotent. */
+export function postgresPushJobStatements(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${s}.push_jobs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id text NOT NULL,
+  conversation_id text NOT NULL,
+  count integer NOT NULL,
+  latest text NOT NULL,
+  latest_seq bigint NOT NULL,
+  mentioned boolean NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  devices text,
+  state text NOT NULL,
+  created_at bigint NOT NULL,
+  due_at bigint NOT NULL,
+  lease text,
+  lease_until bigint,
+  last_error text,
+  settled_at bigint
+)`,
+    // One job per user and conversation still open for batching (never attempted).
+    `CREATE UNIQUE INDEX IF NOT EXISTS push_jobs_open_idx ON ${s}.push_jobs (user_id, conversation_id)
+  WHERE state = 'pending' AND attempts = 0`,
+    `CREATE INDEX IF NOT EXISTS push_jobs_due_idx ON ${s}.push_jobs (due_at) WHERE state = 'pending'`,
+    `CREATE INDEX IF NOT EXISTS push_jobs_lease_idx ON ${s}.push_jobs (lease_until) WHERE state = 'leased'`,
+    `CREATE INDEX IF NOT EXISTS push_jobs_dead_idx ON ${s}.push_jobs (settled_at) WHERE state = 'dead'`,
+  ];
+}
+
 /**
- * The versioned migrations of the PostgreSQL push tables (`push_devices`) in
+ * The versioned migrations of the PostgreSQL push tables (`push_devices`, `push_jobs`) in
  * `schema`, as the settings of a kysely `Migrator` (spread them, add `db`).
  * Their bookkeeping is `lucky_im_push_migration` in the same schema, apart
  * from the store's and auth's, so all share a schema.
@@ -49,6 +80,16 @@ export function postgresPushMigrations(schema: string): Omit<MigratorProps, "db"
         const s = quoteIdent(schema);
         await sql.raw(`DROP TABLE IF EXISTS ${s}.push_devices`).execute(db);
         await sql.raw(`DROP SEQUENCE IF EXISTS ${s}.push_devices_seq`).execute(db);
+      },
+    },
+    "0002_push_jobs": {
+      async up(db: Kysely<unknown>) {
+        for (const statement of postgresPushJobStatements(schema)) {
+          await sql.raw(statement).execute(db);
+        }
+      },
+      async down(db: Kysely<unknown>) {
+        await sql.raw(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.push_jobs`).execute(db);
       },
     },
   };

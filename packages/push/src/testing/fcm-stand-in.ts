@@ -3,11 +3,17 @@ import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import type { FcmServiceAccount } from "../providers/fcm-provider.js";
 import { type StandInAnswer, type StandInRequest, startStandInServer } from "./stand-in-server.js";
 
-/** How the stand-in answers sends to one registration token. */
+/**
+ * How the stand-in answers sends to one registration token: accept, 404
+ * `UNREGISTERED`, 429 `QUOTA_EXCEEDED` with `Retry-After` for the first
+ * `throttle` sends, or 500 `INTERNAL` for the first `internalErrors` sends
+ * (`Infinity`: always).
+ */
 export type FcmStandInBehaviour =
   | "accept"
   | "unregistered"
-  | { throttle: number; retryAfterSeconds: number };
+  | { throttle: number; retryAfterSeconds: number }
+  | { internalErrors: number };
 
 /** A message the stand-in accepted. */
 export interface ReceivedFcmMessage {
@@ -46,6 +52,8 @@ export interface FcmStandIn {
   register(behaviour?: FcmStandInBehaviour): string;
   /** Accepted messages, oldest first. */
   readonly received: ReceivedFcmMessage[];
+  /** How many sends to this token were answered (accepted or not). */
+  answered(token: string): number;
   /** Access tokens issued so far. */
   readonly accessTokensIssued: number;
   /** Why malformed requests were refused. */
@@ -84,6 +92,7 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
   const accessTokens = new Set<string>();
   const received: ReceivedFcmMessage[] = [];
   const rejected: string[] = [];
+  const answers = new Map<string, number>();
   let issued = 0;
   let origin = "";
 
@@ -148,6 +157,7 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
       if (typeof value !== "string") return refuse(400, `data.${key} is not a string`);
     }
     const entry = behaviours.get(message.token);
+    answers.set(message.token, (answers.get(message.token) ?? 0) + 1);
     if (entry === undefined) {
       return {
         status: 400,
@@ -166,7 +176,15 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
         body: fcmError(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."),
       };
     }
-    if (typeof behaviour === "object" && entry.throttled < behaviour.throttle) {
+    if (typeof behaviour === "object" && "internalErrors" in behaviour) {
+      if (entry.throttled < behaviour.internalErrors) {
+        entry.throttled++;
+        return {
+          status: 500,
+          body: fcmError(500, "INTERNAL", "INTERNAL", "internal error"),
+        };
+      }
+    } else if (typeof behaviour === "object" && entry.throttled < behaviour.throttle) {
       entry.throttled++;
       return {
         status: 429,
@@ -196,6 +214,7 @@ export async function startFcmStandIn(projectId = "lucky-im-test"): Promise<FcmS
       return registrationToken;
     },
     received,
+    answered: (registrationToken) => answers.get(registrationToken) ?? 0,
     get accessTokensIssued() {
       return issued;
     },

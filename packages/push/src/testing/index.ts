@@ -1,9 +1,9 @@
 /**
  * @packageDocumentation
- * The test kit of `@lucky-im/push`: conformance suites for device registries
- * and push providers, and local stand-ins for a Web Push service and for
- * FCM HTTP v1 (with its OAuth token endpoint) that check requests as the
- * real services document them. It needs `vitest` (an optional peer
+ * The test kit of `@lucky-im/push`: conformance suites for device registries,
+ * push queues and push providers, and local stand-ins for a Web Push service,
+ * FCM HTTP v1 (with its OAuth token endpoint) and APNs (HTTP/2) that check
+ * requests as the real services document them. It needs `vitest` (an optional peer
  * dependency) for the suites.
  *
  * @example
@@ -15,6 +15,12 @@
  * ```
  */
 
+export {
+  type ApnsStandIn,
+  type ApnsStandInBehaviour,
+  type ReceivedApnsPush,
+  startApnsStandIn,
+} from "./apns-stand-in.js";
 export {
   type DeviceRegistryConformanceOptions,
   deviceRegistryConformance,
@@ -31,6 +37,10 @@ export {
   pushProviderConformance,
   SAMPLE_NOTIFICATION,
 } from "./push-provider-conformance.js";
+export {
+  type PushQueueConformanceOptions,
+  pushQueueConformance,
+} from "./push-queue-conformance.js";
 export {
   type ReceivedWebPush,
   type StandInSubscription,
