@@ -1,3 +1,4 @@
+import { eventually } from "@lucky-im/core/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { scenarioServers, send, sendText } from "../../../test/engine-scenario-harness.js";
 import {
@@ -240,5 +241,64 @@ describe("group joins (im.groups)", () => {
     });
     await expect(groups.joinByLink("nope", "n2")).rejects.toMatchObject({ code: "not_found" });
     expect(await groups.listInviteLinks(groupId, "admin")).toEqual([]);
+  });
+});
+
+describe("expired join tickets and links (joinPurgeIntervalMs)", () => {
+  it("the node purges tickets and links past their expiry and the retention; live ones stay", async () => {
+    const { im } = await start({ joinPurgeIntervalMs: 20, expiredJoinRetentionMs: 60_000 });
+    const { groupId } = await im.groups.create({ ownerId: "owner", name: "purge" });
+    const joins = im.storage.groupJoins;
+    const at = Date.now();
+    const ticket = (ticketId: string, expiresAt: number) =>
+      joins.openTicket({
+        ticketId,
+        groupId,
+        kind: "request",
+        userId: ticketId,
+        by: ticketId,
+        message: "",
+        createdAt: at - 3_600_000,
+        expiresAt,
+      });
+    // Expired past the retention, expired within it, and pending.
+    await ticket("old", at - 120_000);
+    await ticket("recent", at - 1_000);
+    await ticket("live", at + 3_600_000);
+    await joins.createLink({
+      code: "old-link",
+      groupId,
+      createdBy: "owner",
+      createdAt: at - 3_600_000,
+      expiresAt: at - 120_000,
+      maxUses: null,
+    });
+    await eventually(async () => (await joins.link("old-link")) === undefined, {
+      message: "the old link purged",
+    });
+    expect(await joins.ticket("old", Date.now())).toBeUndefined();
+    expect(await joins.ticket("recent", Date.now())).toMatchObject({ state: "expired" });
+    expect(await joins.ticket("live", Date.now())).toMatchObject({ state: "pending" });
+  });
+
+  it("a failing purge is reported on `error` with its context, and runs again", async () => {
+    const { im } = await start({ joinPurgeIntervalMs: 20 });
+    const failures: string[] = [];
+    im.on("error", (error, context) => failures.push(`${context}: ${error.message}`));
+    im.storage.groupJoins.purgeExpired = async () => {
+      throw new Error("database down");
+    };
+    await eventually(() => failures.length >= 2, { message: "two failed purges reported" });
+    expect(failures[0]).toBe("group join purge: database down");
+  });
+
+  it("refuses a negative interval or retention with a ConfigError naming the option", async () => {
+    await expect(start({ joinPurgeIntervalMs: -1 })).rejects.toMatchObject({
+      code: "bad_request",
+      option: "joinPurgeIntervalMs",
+    });
+    await expect(start({ expiredJoinRetentionMs: Number.NaN })).rejects.toMatchObject({
+      option: "expiredJoinRetentionMs",
+    });
   });
 });

@@ -203,8 +203,9 @@ export function withWebhookEvents(
       await afterCommit([groupCreatedEvent(group)]);
       return group;
     },
-    async addMembers(groupId: string, userIds: readonly string[], joinedAt: number) {
-      const added = await groups.addMembers(groupId, userIds, joinedAt);
+    async addMembers(...args: Parameters<GroupStore["addMembers"]>) {
+      const added = await groups.addMembers(...args);
+      const groupId = args[0];
       if (added.length > 0) {
         await afterCommit([groupEvent("group.member_joined", groupId, { userIds: added })]);
       }

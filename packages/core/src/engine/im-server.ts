@@ -44,6 +44,7 @@ import {
   type MultiDevicePolicy,
 } from "./options.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { PeriodicTask } from "./periodic-task.js";
 import { ConversationPresenceAudience } from "./presence-audience.js";
 import { PresenceEvents } from "./presence-events.js";
 import { PresenceSubscriptions } from "./presence-subscriptions.js";
@@ -134,6 +135,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly cursorWrites: CursorWrites;
   private readonly tasks = new InflightTasks();
   private readonly relay: OutboxRelay;
+  /** Deletes expired join tickets and invite links. */
+  private readonly joinPurge: PeriodicTask;
   private readonly presenceEvents: PresenceEvents;
   private readonly settingsCache: SettingsCache;
   private readonly suspensions: SuspensionCache;
@@ -347,6 +350,21 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         stats.relayed += count;
       },
     });
+    const joinRetentionMs = checkOption(
+      "core",
+      "expiredJoinRetentionMs",
+      options.expiredJoinRetentionMs,
+      { default: 86_400_000, min: 0 },
+    );
+    this.joinPurge = new PeriodicTask({
+      intervalMs: checkOption("core", "joinPurgeIntervalMs", options.joinPurgeIntervalMs, {
+        default: 3_600_000,
+        min: 0,
+        max: 2_147_483_647,
+      }),
+      run: () => storage.groupJoins.purgeExpired(Date.now() - joinRetentionMs),
+      reportError: (error) => errors.report(error, "group join purge"),
+    });
   }
 
   /** The limits in force. */
@@ -385,6 +403,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.statsTimer.unref?.();
     delivery.start();
     this.relay.start();
+    this.joinPurge.start();
     this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
     await this.transport.listen(this.connections.listener());
     this.state = "running";
@@ -672,6 +691,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.statsTimer);
     await this.relay.stop();
+    await this.joinPurge.stop();
     await this.stopOutboxWake?.();
     if (wasRunning) await this.transport.close(CloseCode.goingAway);
     // Sends already received are stored and published before the node leaves.
