@@ -596,11 +596,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
 
   /** Whether each dependency answers, for readiness probes. */
   async health(): Promise<ImServerHealth> {
-    const check = (probe: () => Promise<boolean>) => probe().catch(() => false);
+    // A probe that rejects counts as down, and says why on the `error` event (or the log).
+    const check = (what: string, probe: () => Promise<boolean>) =>
+      probe().catch((error: unknown) => {
+        this.core.errors.report(error, `health check of ${what}`);
+        return false;
+      });
     const [storage, broker, presence] = await Promise.all([
-      check(() => this.core.storage.ping()),
-      check(() => this.core.broker.ping()),
-      check(() => this.core.presence.ping()),
+      check("storage", () => this.core.storage.ping()),
+      check("broker", () => this.core.broker.ping()),
+      check("presence", () => this.core.presence.ping()),
     ]);
     return {
       ok: storage && broker && presence && this.state === "running",
