@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from "@lucky-im/http";
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { ChatServerConfig } from "./config.js";
 
@@ -36,24 +37,11 @@ const oneOf = <T extends string>(...values: T[]) => Type.Union(values.map((v) =>
 const nonEmpty = Type.String({ minLength: 1 });
 const list = Type.Array(nonEmpty, { minItems: 1 });
 
-/** Upload content types allowed by default. SVG and HTML are left out: served inline they run script. */
-export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = [
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "audio/mpeg",
-  "audio/ogg",
-  "audio/webm",
-  "audio/wav",
-  "audio/mp4",
-  "video/mp4",
-  "video/webm",
-  "application/pdf",
-  "application/zip",
-  "application/octet-stream",
-  "text/plain",
-];
+/**
+ * Upload content types allowed by default: `@lucky-im/http`'s `DEFAULT_LIMITS.allowedFileTypes`.
+ * SVG and HTML are left out: served inline they run script.
+ */
+export const DEFAULT_ALLOWED_FILE_TYPES: readonly string[] = DEFAULT_LIMITS.allowedFileTypes;
 
 /** pino's levels. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -200,42 +188,42 @@ export const SETTINGS: readonly Setting[] = [
     key: "maxFileBytes",
     env: "LUCKY_IM_FILES_MAX_BYTES",
     schema: atLeast(),
-    default: 10 * 1024 * 1024,
+    default: DEFAULT_LIMITS.maxFileBytes,
     doc: "largest upload",
   }),
   setting({
     key: "allowedFileTypes",
     env: "LUCKY_IM_FILES_ALLOWED_TYPES",
     schema: list,
-    default: DEFAULT_ALLOWED_FILE_TYPES,
+    default: DEFAULT_LIMITS.allowedFileTypes,
     doc: "content types of uploads",
   }),
   setting({
     key: "thumbnailSize",
     env: "LUCKY_IM_FILES_THUMBNAIL_SIZE",
     schema: atLeast(16, 4096),
-    default: 320,
+    default: DEFAULT_LIMITS.thumbnailSize,
     doc: "longest side, in pixels, of the WebP thumbnail made for JPEG, PNG and WebP uploads",
   }),
   setting({
     key: "filesQuotaBytesPerDay",
     env: "LUCKY_IM_FILES_QUOTA_BYTES_PER_DAY",
     schema: atLeast(),
-    default: 1024 * 1024 * 1024,
+    default: DEFAULT_LIMITS.filesQuotaBytesPerDay,
     doc: "bytes a user may upload per UTC day (counted in memory, per node)",
   }),
   setting({
     key: "filesQuotaFilesPerDay",
     env: "LUCKY_IM_FILES_QUOTA_FILES_PER_DAY",
     schema: atLeast(),
-    default: 500,
+    default: DEFAULT_LIMITS.filesQuotaFilesPerDay,
     doc: "files a user may upload per UTC day (counted in memory, per node)",
   }),
   setting({
     key: "filesRedirectSec",
     env: "LUCKY_IM_FILES_REDIRECT_SEC",
     schema: atLeast(0, 604_800),
-    default: 60,
+    default: DEFAULT_LIMITS.filesRedirectSec,
     doc: "with S3, `GET /files/:id` redirects to a presigned URL that lives this long; 0: serve through the server",
   }),
   setting({
@@ -358,7 +346,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "maxGroupMuteSeconds",
     env: "LUCKY_IM_MAX_GROUP_MUTE_SECONDS",
     schema: atLeast(60),
-    default: 2_592_000,
+    default: DEFAULT_LIMITS.maxGroupMuteSeconds,
     doc: "longest timed mute of a group member",
   }),
   setting({
@@ -435,7 +423,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "registerLimitPerHour",
     env: "LUCKY_IM_REGISTER_LIMIT",
     schema: atLeast(),
-    default: 20,
+    default: DEFAULT_LIMITS.registerLimitPerHour,
     doc: "registrations per address per hour",
   }),
   setting({
@@ -451,7 +439,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "searchLimitPerMinute",
     env: "LUCKY_IM_SEARCH_LIMIT",
     schema: atLeast(),
-    default: 30,
+    default: DEFAULT_LIMITS.searchLimitPerMinute,
     doc: "searches (GET /search) per user per minute",
   }),
   setting({
@@ -751,14 +739,14 @@ export const SETTINGS: readonly Setting[] = [
     key: "serverApiLimitPerMinute",
     env: "LUCKY_IM_SERVER_API_LIMIT",
     schema: atLeast(),
-    default: 600,
+    default: DEFAULT_LIMITS.serverApiLimitPerMinute,
     doc: "server API requests per address per minute",
   }),
   setting({
     key: "serverApiBodyLimit",
     env: "LUCKY_IM_SERVER_API_BODY_LIMIT",
     schema: atLeast(1024),
-    default: 4 * 1024 * 1024,
+    default: DEFAULT_LIMITS.serverApiBodyLimit,
     doc: "largest server API body, in bytes",
   }),
   setting({

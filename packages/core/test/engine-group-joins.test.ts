@@ -1,37 +1,45 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createMemoryStorage, createMemoryStorageBackend } from "../src/index.js";
-import { sendText, startServer, type TestServer } from "./engine-helpers.js";
+import { eventually } from "@lucky-im/core/testing";
+import { beforeEach, describe, expect, it } from "vitest";
+import { scenarioServers, send, sendText } from "../../../test/engine-scenario-harness.js";
+import {
+  createMemoryStorage,
+  createMemoryStorageBackend,
+  type ImLimits,
+  type MemoryStorageBackend,
+} from "../src/index.js";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
+// A fresh backend per test: the engines one test starts are nodes on one store.
+let backend: MemoryStorageBackend;
+beforeEach(() => {
+  backend = createMemoryStorageBackend();
 });
+const start = scenarioServers(async () => ({ storage: createMemoryStorage({ backend }) }));
 
-async function setup(limits: Record<string, number> = {}) {
-  server = await startServer({ limits });
-  const groups = server.im.groups;
+/** A group of owner, admin and plain, on an engine with the given limits. */
+async function setup(limits: Partial<ImLimits> = {}) {
+  const { im, login } = await start({ limits });
+  const groups = im.groups;
   const group = await groups.create({
     ownerId: "owner",
     name: "joins",
     memberIds: ["admin", "plain"],
   });
   await groups.setRole(group.groupId, "owner", "admin", "admin");
-  return { groups, groupId: group.groupId };
+  return { login, groups, groupId: group.groupId };
 }
 
 describe("group joins (im.groups)", () => {
   it("approval: a request reaches the admins; approval lets the requester send at once", async () => {
-    const { groups, groupId } = await setup();
-    const admin = await server!.login("admin");
-    const requester = await server!.login("req");
+    const { login, groups, groupId } = await setup();
+    const admin = await login("admin");
+    const requester = await login("req");
     await groups.updateJoinSettings(groupId, "owner", { joinMode: "approval" });
     expect(await groups.joinSettings(groupId)).toEqual({
       joinMode: "approval",
       invitePolicy: "members",
     });
     const to = { type: "group" as const, id: groupId };
-    await expect(sendText(requester, to, "before")).rejects.toMatchObject({ code: "forbidden" });
+    expect(await send(requester, to, "before")).toMatchObject({ type: "error", code: "forbidden" });
 
     const ticket = await groups.requestJoin(groupId, "req", "  hello, I am req  ");
     expect(ticket).toMatchObject({
@@ -74,12 +82,12 @@ describe("group joins (im.groups)", () => {
   });
 
   it("decline tells the requester; bad messages, unknown ids and the per-user limit are refused", async () => {
-    const { groups, groupId } = await setup({
+    const { login, groups, groupId } = await setup({
       maxPendingJoinRequestsPerUser: 1,
       maxJoinMessageLength: 10,
     });
     await groups.updateJoinSettings(groupId, "admin", { joinMode: "approval" });
-    const requester = await server!.login("req");
+    const requester = await login("req");
     await expect(groups.requestJoin(groupId, "req", "x".repeat(11))).rejects.toMatchObject({
       code: "bad_request",
     });
@@ -133,14 +141,14 @@ describe("group joins (im.groups)", () => {
   });
 
   it("invitations: policy, accept, decline, someone else's invitation, the cap", async () => {
-    server = await startServer({ limits: { maxGroupSize: 4 } });
-    const groups = server.im.groups;
+    const { im, login } = await start({ limits: { maxGroupSize: 4 } });
+    const groups = im.groups;
     const { groupId } = await groups.create({
       ownerId: "owner",
       name: "inv",
       memberIds: ["plain"],
     });
-    const invitee = await server.login("guest");
+    const invitee = await login("guest");
     const invitation = await groups.invite(groupId, "plain", "guest", "come");
     expect(await invitee.next((f) => f.type === "group" && f.event === "invited")).toMatchObject({
       userIds: ["guest"],
@@ -185,26 +193,21 @@ describe("group joins (im.groups)", () => {
 
   it("a node whose cache predates a join on another node lets the new member send (no broadcast needed)", async () => {
     // Two nodes on one store but on separate brokers: B never hears A's invalidation.
-    const backend = createMemoryStorageBackend();
-    const nodeA = await startServer({ storage: createMemoryStorage({ backend }) });
-    server = await startServer({ storage: createMemoryStorage({ backend }) });
-    try {
-      const { groupId } = await nodeA.im.groups.create({ ownerId: "owner", name: "two nodes" });
-      await nodeA.im.groups.updateJoinSettings(groupId, "owner", { joinMode: "approval" });
-      const requester = await server.login("req");
-      const to = { type: "group" as const, id: groupId };
-      await expect(sendText(requester, to, "before")).rejects.toMatchObject({ code: "forbidden" });
-      const ticket = await nodeA.im.groups.requestJoin(groupId, "req");
-      await nodeA.im.groups.approveRequest(ticket.ticketId, "owner");
-      await sendText(requester, to, "after");
-    } finally {
-      await nodeA.close();
-    }
+    const nodeA = await start();
+    const nodeB = await start();
+    const { groupId } = await nodeA.im.groups.create({ ownerId: "owner", name: "two nodes" });
+    await nodeA.im.groups.updateJoinSettings(groupId, "owner", { joinMode: "approval" });
+    const requester = await nodeB.login("req");
+    const to = { type: "group" as const, id: groupId };
+    expect(await send(requester, to, "before")).toMatchObject({ type: "error", code: "forbidden" });
+    const ticket = await nodeA.im.groups.requestJoin(groupId, "req");
+    await nodeA.im.groups.approveRequest(ticket.ticketId, "owner");
+    await sendText(requester, to, "after");
   });
 
   it("invite links: once per user, max uses, revoke, who may revoke", async () => {
-    const { groups, groupId } = await setup();
-    const newcomer = await server!.login("n1");
+    const { login, groups, groupId } = await setup();
+    const newcomer = await login("n1");
     await expect(groups.createInviteLink(groupId, "stranger")).rejects.toMatchObject({
       code: "forbidden",
     });
@@ -238,5 +241,64 @@ describe("group joins (im.groups)", () => {
     });
     await expect(groups.joinByLink("nope", "n2")).rejects.toMatchObject({ code: "not_found" });
     expect(await groups.listInviteLinks(groupId, "admin")).toEqual([]);
+  });
+});
+
+describe("expired join tickets and links (joinPurgeIntervalMs)", () => {
+  it("the node purges tickets and links past their expiry and the retention; live ones stay", async () => {
+    const { im } = await start({ joinPurgeIntervalMs: 20, expiredJoinRetentionMs: 60_000 });
+    const { groupId } = await im.groups.create({ ownerId: "owner", name: "purge" });
+    const joins = im.storage.groupJoins;
+    const at = Date.now();
+    const ticket = (ticketId: string, expiresAt: number) =>
+      joins.openTicket({
+        ticketId,
+        groupId,
+        kind: "request",
+        userId: ticketId,
+        by: ticketId,
+        message: "",
+        createdAt: at - 3_600_000,
+        expiresAt,
+      });
+    // Expired past the retention, expired within it, and pending.
+    await ticket("old", at - 120_000);
+    await ticket("recent", at - 1_000);
+    await ticket("live", at + 3_600_000);
+    await joins.createLink({
+      code: "old-link",
+      groupId,
+      createdBy: "owner",
+      createdAt: at - 3_600_000,
+      expiresAt: at - 120_000,
+      maxUses: null,
+    });
+    await eventually(async () => (await joins.link("old-link")) === undefined, {
+      message: "the old link purged",
+    });
+    expect(await joins.ticket("old", Date.now())).toBeUndefined();
+    expect(await joins.ticket("recent", Date.now())).toMatchObject({ state: "expired" });
+    expect(await joins.ticket("live", Date.now())).toMatchObject({ state: "pending" });
+  });
+
+  it("a failing purge is reported on `error` with its context, and runs again", async () => {
+    const { im } = await start({ joinPurgeIntervalMs: 20 });
+    const failures: string[] = [];
+    im.on("error", (error, context) => failures.push(`${context}: ${error.message}`));
+    im.storage.groupJoins.purgeExpired = async () => {
+      throw new Error("database down");
+    };
+    await eventually(() => failures.length >= 2, { message: "two failed purges reported" });
+    expect(failures[0]).toBe("group join purge: database down");
+  });
+
+  it("refuses a negative interval or retention with a ConfigError naming the option", async () => {
+    await expect(start({ joinPurgeIntervalMs: -1 })).rejects.toMatchObject({
+      code: "bad_request",
+      option: "joinPurgeIntervalMs",
+    });
+    await expect(start({ expiredJoinRetentionMs: Number.NaN })).rejects.toMatchObject({
+      option: "expiredJoinRetentionMs",
+    });
   });
 });

@@ -1,29 +1,26 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { sendText, startServer, type TestServer } from "./engine-helpers.js";
+import { describe, expect, it } from "vitest";
+import { request, scenarioServers, send, sendText } from "../../../test/engine-scenario-harness.js";
+import { createMemoryStorage, type ImLimits } from "../src/index.js";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = scenarioServers(async () => ({ storage: createMemoryStorage() }));
 
 /** A group of owner, admin and plain, on an engine with the given limits. */
-async function setup(limits: Record<string, number> = {}) {
-  server = await startServer({ limits });
-  const groups = server.im.groups;
+async function setup(limits: Partial<ImLimits> = {}) {
+  const { im, login } = await start({ limits });
+  const groups = im.groups;
   const group = await groups.create({
     ownerId: "owner",
     name: "profile",
     memberIds: ["admin", "plain"],
   });
   await groups.setRole(group.groupId, "owner", "admin", "admin");
-  return { groups, groupId: group.groupId };
+  return { im, login, groups, groupId: group.groupId };
 }
 
 describe("group description, avatar and announcement (im.groups)", () => {
   it("owner and admins set the description; members get `group updated`; bad input is refused", async () => {
-    const { groups, groupId } = await setup({ maxGroupDescriptionLength: 20 });
-    const plain = await server!.login("plain");
+    const { login, groups, groupId } = await setup({ maxGroupDescriptionLength: 20 });
+    const plain = await login("plain");
     await groups.setDescription(groupId, "admin", "Team ✨ notes");
     expect(await plain.next((f) => f.type === "group" && f.event === "updated")).toMatchObject({
       groupId,
@@ -52,9 +49,9 @@ describe("group description, avatar and announcement (im.groups)", () => {
   });
 
   it("an announcement reaches every member with its text, author and time; removing it too", async () => {
-    const { groups, groupId } = await setup({ maxGroupAnnouncementLength: 30 });
-    const owner = await server!.login("owner");
-    const plain = await server!.login("plain");
+    const { login, groups, groupId } = await setup({ maxGroupAnnouncementLength: 30 });
+    const owner = await login("owner");
+    const plain = await login("plain");
     const before = Date.now();
     const set = await groups.setAnnouncement(groupId, "admin", "Release on Friday 🚀");
     expect(set).toMatchObject({ text: "Release on Friday 🚀", by: "admin" });
@@ -112,10 +109,10 @@ describe("group description, avatar and announcement (im.groups)", () => {
 
 describe("who may post (im.groups.setPostPolicy)", () => {
   it("admins only: a plain member's send, typing and edit get a forbidden error frame; admins still post", async () => {
-    const { groups, groupId } = await setup();
+    const { login, groups, groupId } = await setup();
     const to = { type: "group" as const, id: groupId };
-    const plain = await server!.login("plain");
-    const admin = await server!.login("admin");
+    const plain = await login("plain");
+    const admin = await login("admin");
     const earlier = await sendText(plain, to, "before");
 
     await expect(groups.setPostPolicy(groupId, "plain", "admins")).rejects.toMatchObject({
@@ -130,24 +127,20 @@ describe("who may post (im.groups.setPostPolicy)", () => {
     });
     expect((await groups.get(groupId))?.mutedAll).toBe(true);
 
-    plain.send({ type: "send", cid: "p1", to, body: { type: "text", text: "refused" } });
-    expect(
-      await plain.next((f) => f.type === "error" && "cid" in f && f.cid === "p1"),
-    ).toMatchObject({
+    expect(await send(plain, to, "refused")).toMatchObject({
+      type: "error",
       code: "forbidden",
       message: `only the owner and admins may post in group ${groupId}`,
     });
     plain.send({ type: "typing", to });
     expect(await plain.next("error")).toMatchObject({ code: "forbidden" });
-    plain.send({
-      type: "edit",
-      cid: "e1",
-      messageId: earlier.messageId,
-      body: { type: "text", text: "changed" },
-    });
     expect(
-      await plain.next((f) => f.type === "error" && "cid" in f && f.cid === "e1"),
-    ).toMatchObject({ code: "forbidden" });
+      await request(
+        plain,
+        { type: "edit", messageId: earlier.messageId, body: { type: "text", text: "changed" } },
+        ["applied"],
+      ),
+    ).toMatchObject({ type: "error", code: "forbidden" });
 
     await sendText(admin, to, "admins may post");
     await groups.setPostPolicy(groupId, "owner", "everyone");
@@ -157,8 +150,8 @@ describe("who may post (im.groups.setPostPolicy)", () => {
 
 describe("the invitee's privacy (im.groups with im.contacts)", () => {
   it("a user who lets only contacts add them is refused a direct add but can be invited and accept", async () => {
-    const { groups, groupId } = await setup();
-    const contacts = server!.im.contacts;
+    const { im, groups, groupId } = await setup();
+    const contacts = im.contacts;
     await contacts.setPrivacy("careful", { groupInvites: "contacts" });
     await expect(groups.addMembers(groupId, "owner", ["careful"])).rejects.toMatchObject({
       code: "forbidden",
@@ -185,14 +178,14 @@ describe("the invitee's privacy (im.groups with im.contacts)", () => {
   });
 
   it("nobody may add or invite a user who blocked them, with the same answer as any refusal", async () => {
-    const { groups, groupId } = await setup();
-    await server!.im.contacts.block("blocker", "plain");
+    const { im, groups, groupId } = await setup();
+    await im.contacts.block("blocker", "plain");
     await expect(groups.invite(groupId, "plain", "blocker")).rejects.toMatchObject({
       code: "forbidden",
     });
     await expect(groups.addMembers(groupId, "admin", ["blocker"])).resolves.toEqual(["blocker"]);
     await groups.removeMembers(groupId, "owner", ["blocker"]);
-    await server!.im.contacts.block("blocker", "admin");
+    await im.contacts.block("blocker", "admin");
     await expect(groups.addMembers(groupId, "admin", ["blocker"])).rejects.toMatchObject({
       code: "forbidden",
     });

@@ -1,6 +1,5 @@
 import {
   brokerConformance,
-  moderationStoreConformance,
   presenceConformance,
   rateLimiterConformance,
   storageConformance,
@@ -22,12 +21,6 @@ storageConformance({
   create: async () => createMemoryStorage({ backend: storageBackend }),
   createWithLimits: async (messageChanges) =>
     createMemoryStorage({ backend: storageBackend, messageChanges }),
-});
-
-// Not yet a part of storageConformance: the moderation store has its own suite.
-moderationStoreConformance({
-  name: "memory",
-  create: async () => createMemoryStorage({ backend: storageBackend }),
 });
 
 const brokerHub = createMemoryBrokerHub();

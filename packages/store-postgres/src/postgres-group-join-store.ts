@@ -341,5 +341,21 @@ export function createPostgresGroupJoinStore(ctx: StoreContext): GroupJoinStore 
         }),
       );
     },
+
+    purgeExpired(expiredBefore) {
+      return ctx.run("group join purgeExpired", async () => {
+        const before = new Date(expiredBefore);
+        const tickets = await db
+          .deleteFrom("group_join_tickets")
+          .where("expires_at", "<=", before)
+          .executeTakeFirst();
+        // A link's uses go with it (ON DELETE CASCADE).
+        const links = await db
+          .deleteFrom("group_invite_links")
+          .where("expires_at", "<=", before)
+          .executeTakeFirst();
+        return Number(tickets.numDeletedRows) + Number(links.numDeletedRows);
+      });
+    },
   };
 }

@@ -38,6 +38,32 @@ export async function addGroupCursors(
     `.execute(trx);
 }
 
+/**
+ * Rejects with `too_large` when adding the ones of `userIds` who are not members would take
+ * the group past `maxMembers` (call with the group row locked FOR UPDATE).
+ */
+async function checkRoom(
+  trx: Transaction<Database>,
+  groupId: string,
+  userIds: readonly string[],
+  maxMembers: number,
+): Promise<void> {
+  const row = await trx
+    .selectFrom("group_members")
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .select((eb) =>
+      eb.fn
+        .sum<string | null>(eb.case().when("user_id", "in", userIds).then(1).else(0).end())
+        .as("present"),
+    )
+    .where("group_id", "=", groupId)
+    .executeTakeFirstOrThrow();
+  const fresh = userIds.length - Number(row.present ?? 0);
+  if (fresh > 0 && Number(row.count) + fresh > maxMembers) {
+    throw storeError("too_large", `a group holds at most ${maxMembers} members`);
+  }
+}
+
 /** @internal The PostgreSQL {@link GroupStore}. */
 export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
   const db = ctx.db;
@@ -156,19 +182,22 @@ export function createPostgresGroupStore(ctx: StoreContext): GroupStore {
       });
     },
 
-    addMembers(groupId, userIds, joinedAt) {
+    addMembers(groupId, userIds, joinedAt, options = {}) {
       return ctx.run("group addMembers", async () => {
         const ids = [...new Set(userIds)];
+        const { maxMembers } = options;
         return db.transaction().execute(async (trx) => {
-          // FOR SHARE: a concurrent dismiss waits for us (or we see it gone).
-          const group = await trx
-            .selectFrom("groups")
-            .select("id")
-            .where("id", "=", groupId)
-            .forShare()
-            .executeTakeFirst();
+          // FOR SHARE: a concurrent dismiss waits for us (or we see it gone). With a cap,
+          // FOR UPDATE: capped adds and joins of the group (admit) run one at a time, so
+          // the count below is exact.
+          const query = trx.selectFrom("groups").select("id").where("id", "=", groupId);
+          const group = await (maxMembers === undefined
+            ? query.forShare()
+            : query.forUpdate()
+          ).executeTakeFirst();
           if (!group) throw notFound(groupId);
           if (ids.length === 0) return [];
+          if (maxMembers !== undefined) await checkRoom(trx, groupId, ids, maxMembers);
           const added = await trx
             .insertInto("group_members")
             .values(

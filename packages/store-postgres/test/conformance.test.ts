@@ -1,4 +1,4 @@
-import { moderationStoreConformance, storageConformance } from "@lucky-im/core/testing";
+import { storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createPostgresStore } from "../src/index.js";
 import { dropSchema, pgUrl, testSchema } from "./helpers.js";
@@ -10,7 +10,7 @@ const schemas = {
 
 describe.runIf(pgUrl)("store-postgres", () => {
   // Each create() is its own pool, as two nodes would have; all share the schema.
-  // Every storage suite (messages to message changes) runs through this one entry point.
+  // Every storage suite (messages to message changes, moderation included) runs through this one entry point.
   storageConformance({
     name: "postgres (group commit)",
     create: () =>
@@ -44,14 +44,6 @@ describe.runIf(pgUrl)("store-postgres", () => {
         readBatch: false,
         messageChanges,
       }),
-    destroy: (storage) => storage.close(),
-  });
-
-  // Not yet a part of storageConformance: the moderation store has its own suite.
-  moderationStoreConformance({
-    name: "postgres",
-    create: () =>
-      createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
     destroy: (storage) => storage.close(),
   });
 

@@ -350,5 +350,20 @@ export function createSqliteGroupJoinStore(ctx: StoreContext): GroupJoinStore {
         }),
       );
     },
+
+    purgeExpired(expiredBefore) {
+      return ctx.run("group join purgeExpired", () =>
+        exec.transaction(() => {
+          const tickets = exec.run(
+            db.deleteFrom("group_join_tickets").where("expires_at", "<=", expiredBefore),
+          );
+          // A link's uses go with it (ON DELETE CASCADE).
+          const links = exec.run(
+            db.deleteFrom("group_invite_links").where("expires_at", "<=", expiredBefore),
+          );
+          return tickets + links;
+        }, "bookkeeping"),
+      );
+    },
   };
 }

@@ -71,6 +71,28 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
   const addCursors = (groupId: string, userIds: readonly string[], at: number) =>
     addGroupCursors(ctx, groupId, userIds, at);
 
+  /**
+   * Throws `too_large` when adding the ones of `userIds` who are not members would take the
+   * group past `maxMembers` (call inside the add's write transaction).
+   */
+  function checkRoom(groupId: string, userIds: readonly string[], maxMembers: number): void {
+    const row = exec.first(
+      db
+        .selectFrom("group_members")
+        .select((eb) => eb.fn.countAll<number>().as("count"))
+        .select((eb) =>
+          eb.fn
+            .sum<number | null>(eb.case().when("user_id", "in", userIds).then(1).else(0).end())
+            .as("present"),
+        )
+        .where("group_id", "=", groupId),
+    )!;
+    const fresh = userIds.length - Number(row.present ?? 0);
+    if (fresh > 0 && Number(row.count) + fresh > maxMembers) {
+      throw storeError("too_large", `a group holds at most ${maxMembers} members`);
+    }
+  }
+
   function readGroup(groupId: string): Group | undefined {
     const group = exec.first(db.selectFrom("groups").selectAll().where("id", "=", groupId));
     if (!group) return undefined;
@@ -149,12 +171,17 @@ export function createSqliteGroupStore(ctx: StoreContext): GroupStore {
       );
     },
 
-    addMembers(groupId, userIds, joinedAt) {
+    addMembers(groupId, userIds, joinedAt, options = {}) {
       return ctx.run("group addMembers", () =>
+        // BEGIN IMMEDIATE holds the write lock: the count below is exact.
         exec.transaction(() => {
           const group = exec.first(db.selectFrom("groups").select("id").where("id", "=", groupId));
           if (!group) throw notFound(groupId);
-          const added = [...new Set(userIds)].filter(
+          const ids = [...new Set(userIds)];
+          if (options.maxMembers !== undefined && ids.length > 0) {
+            checkRoom(groupId, ids, options.maxMembers);
+          }
+          const added = ids.filter(
             (userId) =>
               exec.run(
                 db

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { moderationStoreConformance, storageConformance } from "@lucky-im/core/testing";
+import { storageConformance } from "@lucky-im/core/testing";
 import { afterAll, describe } from "vitest";
 import { createSqliteStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
@@ -8,7 +8,7 @@ const temp = tempDir();
 
 describe("store-sqlite", () => {
   // Each create() is its own connection to one file, as two processes would have.
-  // Every storage suite (messages to message changes) runs through this one entry point.
+  // Every storage suite (messages to message changes, moderation included) runs through this one entry point.
   const batched = join(temp.dir, "batched.sqlite");
   storageConformance({
     name: "sqlite (group commit)",
@@ -23,13 +23,6 @@ describe("store-sqlite", () => {
     create: () => createSqliteStore({ path: single, groupCommit: false }),
     createWithLimits: (messageChanges) =>
       createSqliteStore({ path: single, groupCommit: false, messageChanges }),
-    destroy: (storage) => storage.close(),
-  });
-
-  // Not yet a part of storageConformance: the moderation store has its own suite.
-  moderationStoreConformance({
-    name: "sqlite",
-    create: () => createSqliteStore({ path: batched }),
     destroy: (storage) => storage.close(),
   });
 

@@ -103,7 +103,9 @@ export type AdmissionRefusal =
  * Permission rules live in the engine; the store keeps every write that
  * changes membership and a ticket or link in one transaction, so that
  * concurrent joins through different paths add a user exactly once and never
- * pass the member cap. Dismissing a group deletes its join data.
+ * pass the member cap. Dismissing a group deletes its join data; tickets and
+ * links past their expiry stay (answering `expired`) until
+ * {@link GroupJoinStore.purgeExpired} deletes them.
  */
 export interface GroupJoinStore {
   /** The group's settings (the defaults when never set), or undefined when the group does not exist. */
@@ -157,4 +159,13 @@ export interface GroupJoinStore {
    * - `ImError("too_large")` when the group has `maxMembers` members.
    */
   admit(admission: Admission): Promise<AdmissionResult>;
+  /**
+   * Deletes the tickets (in any state) and the invite links (with the record
+   * of who used them) whose `expiresAt` is at or before `expiredBefore` (ms
+   * since epoch); returns how many tickets and links it deleted. The engine
+   * calls it periodically (every node; running it twice is harmless), with
+   * a grace so that a recently expired ticket or link still answers
+   * `expired` rather than `unknown`.
+   */
+  purgeExpired(expiredBefore: number): Promise<number>;
 }

@@ -28,6 +28,17 @@ export interface GroupPatch {
   announcement?: GroupAnnouncement | null;
 }
 
+/** Options of {@link GroupStore.addMembers}. */
+export interface AddMembersOptions {
+  /**
+   * The most members the group may have after the add, owner included. The
+   * store counts the members inside the add's transaction (serialized with
+   * every other add and join of the group), so concurrent adds never pass it.
+   * Absent: no cap.
+   */
+  maxMembers?: number;
+}
+
 /**
  * Groups and their members. Creating a group also creates its conversation
  * (`g:<groupId>`) and a cursor per member; adding members creates their
@@ -51,9 +62,15 @@ export interface GroupStore {
    * Adds members with the role `member` and a cursor each, starting at the conversation's
    * last seq (a new member reads on from now). Ids already present are ignored. Resolves with
    * the ids actually added (the engine announces only those); rejects with
-   * `ImError("not_found")` when the group does not exist.
+   * `ImError("not_found")` when the group does not exist, and with `ImError("too_large")`,
+   * adding no one, when the new members would take the group past `options.maxMembers`.
    */
-  addMembers(groupId: string, userIds: readonly string[], joinedAt: number): Promise<string[]>;
+  addMembers(
+    groupId: string,
+    userIds: readonly string[],
+    joinedAt: number,
+    options?: AddMembersOptions,
+  ): Promise<string[]>;
   /**
    * Removes members and deletes their cursors. Resolves with the ids that were members (the
    * engine announces only those); an unknown group or id is not an error (resolves `[]`).

@@ -146,7 +146,11 @@ export class GroupService implements GroupOperations {
     this.checkSize(group.members.length + fresh.length);
     await checkGroupAddsAllowed(this.core.relations, by, fresh);
     await this.core.unsolicited.checkGroupAdds(by, fresh);
-    const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now());
+    // The store checks the cap again inside its transaction: two adds that each saw room
+    // for their members do not both pass it.
+    const added = await this.core.storage.groups.addMembers(groupId, fresh, Date.now(), {
+      maxMembers: this.core.limits.maxGroupSize,
+    });
     if (added.length > 0) {
       const audience = [...memberIdsOf(group), ...added];
       await this.announce(groupId, "member_added", added, by, audience);

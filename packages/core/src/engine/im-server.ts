@@ -44,6 +44,7 @@ import {
   type MultiDevicePolicy,
 } from "./options.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { PeriodicTask } from "./periodic-task.js";
 import { ConversationPresenceAudience } from "./presence-audience.js";
 import { PresenceEvents } from "./presence-events.js";
 import { PresenceSubscriptions } from "./presence-subscriptions.js";
@@ -139,6 +140,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly cursorWrites: CursorWrites;
   private readonly tasks = new InflightTasks();
   private readonly relay: OutboxRelay;
+  /** Deletes expired join tickets and invite links. */
+  private readonly joinPurge: PeriodicTask;
   private readonly presenceEvents: PresenceEvents;
   private readonly settingsCache: SettingsCache;
   private readonly suspensions: SuspensionCache;
@@ -364,6 +367,21 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         stats.relayed += count;
       },
     });
+    const joinRetentionMs = checkOption(
+      "core",
+      "expiredJoinRetentionMs",
+      options.expiredJoinRetentionMs,
+      { default: 86_400_000, min: 0 },
+    );
+    this.joinPurge = new PeriodicTask({
+      intervalMs: checkOption("core", "joinPurgeIntervalMs", options.joinPurgeIntervalMs, {
+        default: 3_600_000,
+        min: 0,
+        max: 2_147_483_647,
+      }),
+      run: () => storage.groupJoins.purgeExpired(Date.now() - joinRetentionMs),
+      reportError: (error) => errors.report(error, "group join purge"),
+    });
   }
 
   /** The limits in force. */
@@ -402,6 +420,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.statsTimer.unref?.();
     delivery.start();
     this.relay.start();
+    this.joinPurge.start();
     this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
     await this.transport.listen(this.connections.listener());
     this.state = "running";
@@ -604,11 +623,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
 
   /** Whether each dependency answers, for readiness probes. */
   async health(): Promise<ImServerHealth> {
-    const check = (probe: () => Promise<boolean>) => probe().catch(() => false);
+    // A probe that rejects counts as down, and says why on the `error` event (or the log).
+    const check = (what: string, probe: () => Promise<boolean>) =>
+      probe().catch((error: unknown) => {
+        this.core.errors.report(error, `health check of ${what}`);
+        return false;
+      });
     const [storage, broker, presence] = await Promise.all([
-      check(() => this.core.storage.ping()),
-      check(() => this.core.broker.ping()),
-      check(() => this.core.presence.ping()),
+      check("storage", () => this.core.storage.ping()),
+      check("broker", () => this.core.broker.ping()),
+      check("presence", () => this.core.presence.ping()),
     ]);
     return {
       ok: storage && broker && presence && this.state === "running",
@@ -699,6 +723,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.statsTimer);
     await this.relay.stop();
+    await this.joinPurge.stop();
     await this.stopOutboxWake?.();
     if (wasRunning) await this.transport.close(CloseCode.goingAway);
     // Sends already received are stored and published before the node leaves.

@@ -480,6 +480,20 @@ export interface ImServerOptions {
    */
   outboxRetentionMs?: number;
   /**
+   * How often the node deletes the join requests, invitations and invite links that expired
+   * more than `expiredJoinRetentionMs` ago, in ms (`storage.groupJoins.purgeExpired`; every
+   * node runs it, which is harmless). 0 turns the purge off. At most 2147483647 (a timer's
+   * longest delay).
+   * @default 3600000 (one hour)
+   */
+  joinPurgeIntervalMs?: number;
+  /**
+   * How long a join request, invitation or invite link is kept past its expiry, in ms: until
+   * the purge deletes it, using it is refused as `expired` rather than as unknown.
+   * @default 86400000 (one day)
+   */
+  expiredJoinRetentionMs?: number;
+  /**
    * How long group membership is cached on a node, in ms (changes made through the
    * engine invalidate it on every node at once).
    * @default 10000

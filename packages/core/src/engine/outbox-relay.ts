@@ -66,7 +66,13 @@ export class OutboxRelay {
       });
       if (entries.length === 0) break;
       const outcomes = await Promise.all(
-        entries.map((entry) => this.options.deliver(entry).catch(() => false)),
+        entries.map((entry) =>
+          this.options.deliver(entry).catch((error: unknown) => {
+            // Retried below with backoff; reported so that a failure that repeats is seen.
+            this.options.reportError(error, "outbox relay delivery");
+            return false;
+          }),
+        ),
       );
       const sent = entries.filter((_, i) => outcomes[i]);
       const failed = entries.filter((_, i) => !outcomes[i]);

@@ -222,5 +222,24 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
       joinGroup(state, group, { userId, role: "member", joinedAt: at });
       return { joined: true };
     },
+
+    async purgeExpired(expiredBefore) {
+      context.guard();
+      let deleted = 0;
+      for (const joins of state.groupJoins.values()) {
+        for (const [key, entries] of [
+          ["t", joins.tickets],
+          ["l", joins.links],
+        ] as const) {
+          for (const [id, entry] of entries) {
+            if (entry.expiresAt > expiredBefore) continue;
+            entries.delete(id);
+            state.joinIndex.delete(`${key}:${id}`);
+            deleted++;
+          }
+        }
+      }
+      return deleted;
+    },
   };
 }

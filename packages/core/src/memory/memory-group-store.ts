@@ -107,18 +107,24 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
       return state.groups.get(groupId)?.members.map((m) => m.userId) ?? [];
     },
 
-    async addMembers(groupId, userIds, joinedAt) {
+    async addMembers(groupId, userIds, joinedAt, options = {}) {
       context.guard();
       const group = groupOrThrow(groupId);
       const present = new Set(group.members.map((m) => m.userId));
-      const added: string[] = [];
-      for (const userId of userIds) {
-        if (present.has(userId)) continue;
-        present.add(userId);
-        join(group, { userId, role: "member", joinedAt });
-        added.push(userId);
+      const fresh = [...new Set(userIds)].filter((userId) => !present.has(userId));
+      const { maxMembers } = options;
+      if (
+        maxMembers !== undefined &&
+        fresh.length > 0 &&
+        present.size + fresh.length > maxMembers
+      ) {
+        throw new ImError(
+          "too_large",
+          `[lucky-im] [core] a group holds at most ${maxMembers} members`,
+        );
       }
-      return added;
+      for (const userId of fresh) join(group, { userId, role: "member", joinedAt });
+      return fresh;
     },
 
     async removeMembers(groupId, userIds) {

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { type ErrorCode, hasErrorCode } from "../errors.js";
 import { uniqueName } from "./unique-name.js";
 
@@ -36,4 +37,22 @@ export async function expectImError(
     outcome = `it rejected with code ${JSON.stringify(got)} (${shown})`;
   }
   throw new Error(`${what}: expected a rejection with ImError code "${code}", but ${outcome}`);
+}
+
+/**
+ * Asserts that `fulfilled` of the settled operations succeeded and every other one was
+ * refused with `too_large` (concurrent joins and adds racing for a group's last places).
+ */
+export function expectCapHeld(
+  results: readonly PromiseSettledResult<unknown>[],
+  fulfilled: number,
+  what: string,
+): void {
+  expect(
+    results.filter((r) => r.status === "fulfilled"),
+    what,
+  ).toHaveLength(fulfilled);
+  for (const r of results) {
+    if (r.status === "rejected") expect(r.reason, what).toMatchObject({ code: "too_large" });
+  }
 }

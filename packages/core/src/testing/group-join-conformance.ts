@@ -9,7 +9,7 @@ import type { Storage } from "../contracts/storage.js";
 import { groupConversationId } from "../domain/conversation.js";
 import { DEFAULT_GROUP_JOIN_SETTINGS } from "../domain/group-join.js";
 import { isImError } from "../errors.js";
-import { expectImError, sorted, uid } from "./fixtures.js";
+import { expectCapHeld, expectImError, sorted, uid } from "./fixtures.js";
 import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
 const DAY = 86_400_000;
@@ -352,13 +352,69 @@ export const groupJoinSuite: StorageSuite = {
             ),
           ),
         );
-        const joined = results.filter((r) => r.status === "fulfilled");
-        expect(joined, "two places were left").toHaveLength(2);
-        for (const r of results) {
-          if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "too_large" });
-        }
+        expectCapHeld(results, 2, "two places were left");
         expect(await storage.groups.memberIds(groupId)).toHaveLength(4);
       });
+    });
+
+    it("purgeExpired deletes the tickets (any state) and links expired by then, with a link's uses", async () => {
+      // Far in the past, so that no other test's tickets or links expire by then.
+      const past = 1_000_000;
+      const { groupId, ownerId } = await newGroup();
+      const [requester, invitee, joiner] = [uid("req"), uid("inv"), uid("join")];
+      const expiring = { createdAt: past - 500, expiresAt: past };
+      const pending = await storage.groupJoins.openTicket(ticket(groupId, requester, expiring));
+      const declined = await storage.groupJoins.openTicket(
+        ticket(groupId, invitee, { ...expiring, kind: "invitation", by: ownerId }),
+      );
+      await storage.groupJoins.declineTicket(declined.ticketId, invitee, past - 400);
+      const later = await storage.groupJoins.openTicket(
+        ticket(groupId, invitee, { createdAt: past - 500, expiresAt: past + 1 }),
+      );
+      const current = await storage.groupJoins.openTicket(ticket(groupId, joiner));
+      const used = await storage.groupJoins.createLink(link(groupId, ownerId, expiring));
+      await admit({
+        groupId,
+        userId: joiner,
+        path: { kind: "link", code: used.code },
+        at: past - 100,
+      });
+      const live = await storage.groupJoins.createLink(link(groupId, ownerId));
+
+      expect(await other.groupJoins.purgeExpired(past), "two tickets and a link").toBe(3);
+      for (const gone of [pending, declined]) {
+        expect(await storage.groupJoins.ticket(gone.ticketId, past), gone.state).toBeUndefined();
+      }
+      expect(await storage.groupJoins.link(used.code)).toBeUndefined();
+      expect((await storage.groupJoins.ticket(later.ticketId, past))?.state).toBe("pending");
+      expect((await storage.groupJoins.ticket(current.ticketId, now))?.state).toBe("pending");
+      expect(await storage.groupJoins.link(live.code)).toMatchObject({ code: live.code });
+      expect(await storage.groupJoins.purgeExpired(past), "nothing left to purge").toBe(0);
+
+      // The purged request no longer holds the user's slot, nor the purged link its uses:
+      // a new link with the same code admits the same user again.
+      await storage.groupJoins.openTicket(ticket(groupId, requester));
+      await storage.groups.removeMembers(groupId, [joiner]);
+      await storage.groupJoins.createLink(link(groupId, ownerId, { code: used.code }));
+      expect(
+        await admit({ groupId, userId: joiner, path: { kind: "link", code: used.code } }),
+      ).toEqual({ joined: true });
+    });
+
+    it("concurrent joins and adds never pass the member cap together", async () => {
+      const { groupId, ownerId } = await newGroup(1);
+      const users = Array.from({ length: 6 }, (_, i) => uid(`c${i}`));
+      const results = await Promise.allSettled(
+        users.map((userId, i) => {
+          const on = i % 2 ? other : storage;
+          return i < 3
+            ? admit({ groupId, userId, path: { kind: "open" }, maxMembers: 5 }, on)
+            : on.groups.addMembers(groupId, [userId], now, { maxMembers: 5 });
+        }),
+      );
+      expectCapHeld(results, 3, "three places were left");
+      expect(await storage.groups.memberIds(groupId)).toHaveLength(5);
+      expect(await storage.groups.member(groupId, ownerId)).toMatchObject({ role: "owner" });
     });
 
     it("dismissing a group deletes its join data", async () => {

@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { groupConversationId } from "../domain/conversation.js";
 import { newMessageId } from "../util/ids.js";
-import { sorted, uid } from "./fixtures.js";
+import { expectCapHeld, expectImError, sorted, uid } from "./fixtures.js";
 import { text } from "./storage-fixtures.js";
 import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
@@ -149,6 +149,48 @@ export const groupStoreSuite: StorageSuite = {
         await storage.groups.addMembers(groupId, [n0, n1], joinedAt),
         "adding them again",
       ).toEqual([]);
+    });
+
+    it("addMembers with maxMembers refuses an add past the cap, adding no one; members already in do not count", async () => {
+      const { groupId, ownerId, memberIds, conversationId } = await newGroup();
+      const [a, b, c] = [uid("a"), uid("b"), uid("c")];
+      const cap = { maxMembers: 5 };
+      expect(
+        sorted(await storage.groups.addMembers(groupId, [memberIds[0]!, a, b], Date.now(), cap)),
+        "up to the cap",
+      ).toEqual(sorted([a, b]));
+      await expectImError(
+        storage.groups.addMembers(groupId, [c], Date.now(), cap),
+        "too_large",
+        "one past the cap",
+      );
+      await expectImError(
+        storage.groups.addMembers(groupId, [ownerId, c, uid("d")], Date.now(), { maxMembers: 6 }),
+        "too_large",
+        "two past a cap with room for one",
+      );
+      expect(await storage.groups.member(groupId, c), "a refused add adds no one").toBeUndefined();
+      expect(await cursorOf(c, conversationId), "nor a cursor").toBeUndefined();
+      expect(
+        await storage.groups.addMembers(groupId, [a], Date.now(), cap),
+        "members already in, at the cap",
+      ).toEqual([]);
+      expect(await storage.groups.memberIds(groupId)).toHaveLength(5);
+    });
+
+    it("concurrent capped addMembers from two instances never pass the cap", async () => {
+      const other = await context.open();
+      const { groupId } = await newGroup(1);
+      const users = Array.from({ length: 6 }, (_, i) => uid(`c${i}`));
+      const results = await Promise.allSettled(
+        users.map((userId, i) =>
+          (i % 2 ? other : storage).groups.addMembers(groupId, [userId], Date.now(), {
+            maxMembers: 5,
+          }),
+        ),
+      );
+      expectCapHeld(results, 3, "three places were left");
+      expect(await storage.groups.memberIds(groupId)).toHaveLength(5);
     });
 
     it("removeMembers returns the ids that were members and deletes their cursors", async () => {

@@ -37,7 +37,10 @@ export {
   messageChangeSuite,
 } from "./message-change-conformance.js";
 export { messageStoreConformance, messageStoreSuite } from "./message-store-conformance.js";
-export { moderationStoreConformance } from "./moderation-store-conformance.js";
+export {
+  moderationStoreConformance,
+  moderationStoreSuite,
+} from "./moderation-store-conformance.js";
 export { outboxStoreConformance, outboxStoreSuite } from "./outbox-store-conformance.js";
 export { presenceConformance } from "./presence-conformance.js";
 export { profileStoreConformance, profileStoreSuite } from "./profile-store-conformance.js";

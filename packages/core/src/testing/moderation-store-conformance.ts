@@ -1,38 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { MODERATION_STORE_LIMITS, type Suspension } from "../domain/moderation.js";
 import { expectImError, uid } from "./fixtures.js";
-import type { SuiteOptions } from "./suite-options.js";
+import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
 
-/**
- * The conformance suite of {@link Storage.moderation} (the `ModerationStore`
- * contract): suspensions with expiry, replaced and lifted; reports stored,
- * paged, filtered and resolved once; the audit log appended and paged; bad
- * input refused. Two instances on one backend share everything.
- *
- * @example
- * ```ts
- * moderationStoreConformance({ name: "sqlite", create: () => createSqliteStore({ path }) });
- * ```
- */
-export function moderationStoreConformance(options: SuiteOptions<Storage>): void {
-  describe(`${options.name} moderation store conformance`, () => {
-    const instances: Storage[] = [];
+/** The `ModerationStore` tests (`storage.moderation`); {@link moderationStoreConformance} runs them alone. */
+export const moderationStoreSuite: StorageSuite = {
+  name: "moderation",
+  tests(context) {
     let storage: Storage;
     let other: Storage;
-    const open = async () => {
-      const instance = await options.create();
-      instances.push(instance);
-      return instance;
-    };
     beforeAll(async () => {
-      storage = await open();
-      other = await open();
-    });
-    afterAll(async () => {
-      for (const instance of instances) {
-        await (options.destroy ? options.destroy(instance) : instance.close());
-      }
+      storage = context.storage;
+      other = await context.open();
     });
 
     const now = 1_700_000_000_000;
@@ -283,5 +263,21 @@ export function moderationStoreConformance(options: SuiteOptions<Storage>): void
         "case 12",
       );
     });
-  });
+  },
+};
+
+/**
+ * The conformance suite of {@link Storage.moderation} (the `ModerationStore`
+ * contract): suspensions with expiry, replaced and lifted; reports stored,
+ * paged, filtered and resolved once; the audit log appended and paged; bad
+ * input refused. Two instances on one backend share everything.
+ * {@link storageConformance} runs it with the other storage suites.
+ *
+ * @example
+ * ```ts
+ * moderationStoreConformance({ name: "sqlite", create: () => createSqliteStore({ path }) });
+ * ```
+ */
+export function moderationStoreConformance(options: StorageSuiteOptions): void {
+  runStorageSuites(`${options.name} moderation store conformance`, [moderationStoreSuite], options);
 }

@@ -6,6 +6,7 @@ import { groupJoinSuite } from "./group-join-conformance.js";
 import { groupStoreSuite } from "./group-store-conformance.js";
 import { messageChangeSuite } from "./message-change-conformance.js";
 import { messageStoreSuite } from "./message-store-conformance.js";
+import { moderationStoreSuite } from "./moderation-store-conformance.js";
 import { outboxStoreSuite } from "./outbox-store-conformance.js";
 import { profileStoreSuite } from "./profile-store-conformance.js";
 import { storageLifecycleSuite } from "./storage-lifecycle-conformance.js";
@@ -28,6 +29,7 @@ export const storageSuites: readonly StorageSuite[] = [
   contactStoreSuite,
   profileStoreSuite,
   conversationSettingsSuite,
+  moderationStoreSuite,
   messageChangeSuite,
   domainEventSuite,
   storageLifecycleSuite,
@@ -37,7 +39,7 @@ export const storageSuites: readonly StorageSuite[] = [
  * The conformance suite of the `Storage` contracts (`MessageStore`,
  * `OutboxStore`, `CursorStore`, `GroupStore`, `GroupJoinStore`,
  * `ContactStore`, `ProfileStore`, `ConversationSettingsStore`,
- * `MessageChangeStore`, and the lifecycle): every suite of
+ * `ModerationStore`, `MessageChangeStore`, and the lifecycle): every suite of
  * {@link storageSuites}, sharing one set of instances. Every storage
  * adapter runs it against its real backend; each contract's suite also runs
  * alone (for example `messageStoreConformance`).
