@@ -262,7 +262,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       mutedAmong: (conversationId, userIds) =>
         conversationSettings.mutedAmong(conversationId, userIds),
     });
-    this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
+    this.changeSettlement = new ChangeSettlement({
+      delivery,
+      cursors: storage.cursors,
+      outbox: storage.outbox,
+      errors,
+    });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,
