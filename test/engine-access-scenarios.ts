@@ -1,6 +1,6 @@
 /**
  * Lookups of a message by id (forward, report, react, reply, recall, delete for me, pins and
- * the changes of `sync`) see what history sees: a group member added later gets `not_found`
+ * the changes of `sync`, and the live `change` and `recalled` pushes) see what history sees: a group member added later gets `not_found`
  * for a message from before they joined, exactly as for a message that does not exist. The
  * memory store (packages/core) and PostgreSQL (packages/store-postgres) call
  * {@link describeEngineAccess}.
@@ -12,11 +12,13 @@ import {
   type ForwardedFrame,
   ImError,
   type MemoryClient,
+  type RecalledFrame,
   type SyncedFrame,
 } from "@lucky-im/core";
 import { uniqueName } from "@lucky-im/core/testing";
 import { describe, expect, it } from "vitest";
 import {
+  pause,
   request,
   type ScenarioStorage,
   scenarioServers,
@@ -151,6 +153,65 @@ export function describeEngineAccess(name: string, open: () => Promise<ScenarioS
       expect(synced.conversations).toContainEqual(
         expect.objectContaining({ conversationId: before.conversationId, lastChangeSeq: 2 }),
       );
+    });
+
+    it("live changes and recalls of a message from before a member joined do not reach them; later ones do", async () => {
+      const server = await start({ relayIntervalMs: 50, limits: { editWindowMs: 60_000 } });
+      const [o, m, l] = [uniqueName("o"), uniqueName("m"), uniqueName("l")];
+      const owner = await server.login(o);
+      const member = await server.login(m);
+      const group = await server.im.groups.create({ ownerId: o, name: "g", memberIds: [m] });
+      const to = { type: "group" as const, id: group.groupId };
+      const before = await sendText(owner, to, "first draft");
+      await server.im.groups.addMembers(group.groupId, o, [l]);
+      const late = await server.login(l);
+      const after = await sendText(owner, to, "said after l joined");
+      // Both listen to live changes (an empty `changes` sync makes a session change-aware).
+      for (const client of [member, late]) {
+        client.send({ type: "sync", cursors: {}, changes: {} });
+        await client.next<SyncedFrame>("synced");
+      }
+      const changeTo = async (messageId: string) => {
+        const edit = { type: "text", text: `secret ${messageId}` };
+        for (const frame of [
+          { type: "edit", messageId, body: edit },
+          { type: "react", messageId, key: "👍" },
+          { type: "pin", messageId },
+        ]) {
+          expect((await request<AppliedFrame>(owner, frame, ["applied"])).type).toBe("applied");
+        }
+        owner.send({ type: "recall", messageId });
+        await owner.next<RecalledFrame>((f) => f.type === "recalled" && f.messageId === messageId);
+      };
+      const kinds = ["edited", "reacted", "pinned", "recalled"];
+      const changesOf = (client: MemoryClient, messageId: string) =>
+        client
+          .all<ChangeFrame>("change")
+          .filter((f) => f.change.messageId === messageId)
+          .map((f) => f.change.kind);
+      const recalls = (client: MemoryClient) =>
+        client.all<RecalledFrame>("recalled").map((f) => f.messageId);
+
+      await changeTo(before.messageId);
+      await changeTo(after.messageId);
+      // Every change was published (the relay re-publishes the recall's change, then marks it).
+      await expect
+        .poll(async () => (await server.im.storage.outbox.stats({ kinds: ["change"] })).pending, {
+          timeout: 5_000,
+        })
+        .toBe(0);
+      await late.next((f) => f.type === "change" && (f as ChangeFrame).change.kind === "recalled");
+      await pause(50);
+
+      // The member from the start gets every change and both recalls.
+      expect(changesOf(member, before.messageId)).toEqual(kinds);
+      expect(changesOf(member, after.messageId)).toEqual(kinds);
+      expect(recalls(member)).toEqual([before.messageId, after.messageId]);
+      // The late member: nothing about the earlier message (the edit carried its new text).
+      expect(changesOf(late, before.messageId)).toEqual([]);
+      expect(changesOf(late, after.messageId)).toEqual(kinds);
+      expect(recalls(late)).toEqual([after.messageId]);
+      expect(JSON.stringify(late.all("change"))).not.toContain(`secret ${before.messageId}`);
     });
 
     it("a member who left gets not_found for every message of the group", async () => {

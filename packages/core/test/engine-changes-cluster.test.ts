@@ -108,4 +108,67 @@ describe("changes across nodes (memory broker hub)", () => {
       await a.close();
     }
   });
+
+  it("a change on node A of a message from before a member joined does not reach them on node B", async () => {
+    const brokerHub = createMemoryBrokerHub();
+    const presenceHub = createMemoryPresenceHub();
+    const backend = createMemoryStorageBackend();
+    const node = (nodeId: string) =>
+      startServer({
+        nodeId,
+        broker: createMemoryBroker({ hub: brokerHub }),
+        presence: createMemoryPresence({ hub: presenceHub }),
+        storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
+        relayIntervalMs: 50,
+      });
+    const a = await node("A");
+    const b = await node("B");
+    try {
+      const owner = await a.login("owner");
+      const member = await b.login("member");
+      const group = await a.im.groups.create({
+        ownerId: "owner",
+        name: "g",
+        memberIds: ["member"],
+      });
+      const to = { type: "group" as const, id: group.groupId };
+      const before = await sendText(owner, to, "first draft");
+      await a.im.groups.addMembers(group.groupId, "owner", ["late"]);
+      const late = await b.login("late");
+      for (const client of [member, late]) {
+        client.send({ type: "sync", cursors: {}, changes: {} });
+        await client.next("synced");
+      }
+      const after = await sendText(owner, to, "later");
+      for (const messageId of [before.messageId, after.messageId]) {
+        owner.send({
+          type: "edit",
+          cid: `e-${messageId}`,
+          messageId,
+          body: { type: "text", text: `secret ${messageId}` },
+        });
+        await owner.next((f) => f.type === "applied" && f.cid === `e-${messageId}`);
+        owner.send({ type: "recall", messageId });
+        await owner.next((f) => f.type === "recalled" && f.messageId === messageId);
+      }
+      const seen = (client: typeof late) =>
+        client.all<ChangeFrame>("change").map((f) => [f.change.kind, f.change.messageId]);
+      await eventually(() => expect(seen(member)).toHaveLength(4));
+      await eventually(async () =>
+        expect((await a.im.storage.outbox.stats({ kinds: ["change"] })).pending).toBe(0),
+      );
+      await eventually(() => expect(seen(late)).toHaveLength(2));
+      expect(seen(late)).toEqual([
+        ["edited", after.messageId],
+        ["recalled", after.messageId],
+      ]);
+      expect(late.all("recalled").map((f) => f.type === "recalled" && f.messageId)).toEqual([
+        after.messageId,
+      ]);
+      expect(member.all("recalled")).toHaveLength(2);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
 });

@@ -260,6 +260,20 @@ export function createPostgresCursorStore(ctx: StoreContext): CursorStore {
       });
     },
 
+    membersJoinedAfter(conversationId, seq) {
+      return ctx.run("membersJoinedAfter", async () => {
+        // joined_seq is 0 for a member from the start: they see every message.
+        const rows = await db
+          .selectFrom("cursors")
+          .select("user_id")
+          .where("conversation_id", "=", conversationId)
+          .where("joined_seq", ">", 0)
+          .where("joined_seq", ">=", seq)
+          .execute();
+        return rows.map((row) => row.user_id);
+      });
+    },
+
     peerCursors(userId, conversationIds) {
       return ctx.run("peerCursors", async () => {
         if (conversationIds.length === 0) return [];

@@ -183,6 +183,7 @@ describe.runIf(pgUrl)("store-postgres query plans", () => {
     await store.groups.member("grp42", pad(43));
     await store.groups.groupsOf(pad(43));
     await store.cursors.participants(groupConversationId("grp42"));
+    await store.cursors.membersJoinedAfter(groupConversationId("grp42"), 1);
     // A reconnect storm's syncs: concurrent reads share one batched query each.
     await Promise.all([600, 700, 800].map((i) => store.cursors.cursors(pad(i))));
     await Promise.all(

@@ -220,6 +220,22 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
       });
     },
 
+    membersJoinedAfter(conversationId, seq) {
+      return ctx.run("membersJoinedAfter", () =>
+        exec
+          .all(
+            db
+              .selectFrom("cursors")
+              .select("user_id")
+              .where("conversation_id", "=", conversationId)
+              // joined_seq is 0 for a member from the start: they see every message.
+              .where("joined_seq", ">", 0)
+              .where("joined_seq", ">=", seq),
+          )
+          .map((row) => row.user_id),
+      );
+    },
+
     participants(conversationId) {
       return ctx.run("participants", () =>
         exec

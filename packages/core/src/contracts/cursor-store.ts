@@ -75,6 +75,13 @@ export interface CursorStore {
   /** Users who have a cursor in the conversation (its participants). */
   participants(conversationId: string): Promise<string[]>;
   /**
+   * The participants who joined the conversation after its message at `seq` was sent (their
+   * cursor's `joinedSeq` is `seq` or more): that message is hidden from them, so the engine
+   * leaves them out of the live changes and `recalled` frames about it. Usually none; a
+   * direct conversation never has any.
+   */
+  membersJoinedAfter(conversationId: string, seq: number): Promise<string[]>;
+  /**
    * The other participants' cursors in each listed conversation the user is in: the highest
    * read and delivered seq any of them reached (in a direct conversation, the other user's).
    * Conversations the user is not in, or with no other participant, are left out. Lets a new

@@ -13,7 +13,7 @@ import type {
 import type { EngineCore } from "./engine-core.js";
 import { accessMessage } from "./message-access.js";
 import type { NodeStatsBoard } from "./node-stats-board.js";
-import { announceRecallChange } from "./recall-handler.js";
+import { announceRecallChange, recalledAudience } from "./recall-handler.js";
 import type { SuspensionCache } from "./suspension-cache.js";
 
 /** What a user id may look like (as the connection lifecycle checks a token's subject). */
@@ -171,7 +171,14 @@ export class AdminService implements AdminOperations {
     void core.tasks.track(
       announceRecallChange(core, recalled.conversationId, recalled.messageId, participants),
     );
-    await core.delivery.deliverFrame(participants, {
+    const audience = await recalledAudience(
+      core,
+      recalled.conversationId,
+      recalled.seq,
+      participants,
+      admin.userId,
+    );
+    await core.delivery.deliverFrame(audience, {
       type: "recalled",
       messageId: recalled.messageId,
       conversationId: recalled.conversationId,

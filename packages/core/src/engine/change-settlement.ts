@@ -1,6 +1,8 @@
+import type { CursorStore } from "../contracts/cursor-store.js";
 import type { OutboxStore } from "../contracts/outbox-store.js";
 import type { MessageChange } from "../domain/message-change.js";
 import { Batcher } from "./batcher.js";
+import { changeAudience } from "./change-audience.js";
 import type { Delivery } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
 
@@ -8,7 +10,8 @@ import type { ErrorReporter } from "./error-reporter.js";
 export interface ChangeDispatch {
   /**
    * Delivers a stored change to the nodes holding its audience (a private change: its one
-   * user; otherwise `participants`) and marks `outboxId` sent once every node took it.
+   * user; otherwise `participants`, less the group members who joined after the changed
+   * message, from whom it is hidden) and marks `outboxId` sent once every node took it.
    * Never throws or rejects; resolves true when every node took it.
    *
    * @param outboxId - the entry to mark sent (none from the relay, which marks its own)
@@ -24,6 +27,8 @@ export interface ChangeDispatch {
 export interface ChangeSettlementDeps {
   /** Pushes changes to sessions here and on other nodes. */
   delivery: Pick<Delivery, "deliverChange">;
+  /** Where the members who joined after a changed message are read (they do not get its changes). */
+  cursors: Pick<CursorStore, "membersJoinedAfter">;
   /** Where delivered entries are marked sent. */
   outbox: Pick<OutboxStore, "markSent">;
   /** Failures that reach no client. */
@@ -54,7 +59,26 @@ export class ChangeSettlement implements ChangeDispatch {
     participants: readonly string[],
     outboxId: string | undefined,
   ): boolean | Promise<boolean> {
-    const audience = change.visibleTo !== undefined ? [change.visibleTo] : participants;
+    // A private change goes to its one user; in a direct conversation nobody joined late.
+    if (change.visibleTo !== undefined) return this.deliver(change, [change.visibleTo], outboxId);
+    if (change.conversationId.startsWith("d:")) return this.deliver(change, participants, outboxId);
+    // The audience is computed here, on the node that publishes to the others: every node
+    // pushes only what it is handed, so a late joiner is left out across the cluster.
+    return changeAudience(this.deps.cursors, change.conversationId, change.seq, participants).then(
+      (audience) => this.deliver(change, audience, outboxId),
+      (error: unknown) => {
+        // Not delivered (the outbox entry stays unsent; the relay retries): never to everyone.
+        this.deps.errors.report(error, "reading the audience of a change");
+        return false;
+      },
+    );
+  }
+
+  private deliver(
+    change: MessageChange,
+    audience: readonly string[],
+    outboxId: string | undefined,
+  ): boolean | Promise<boolean> {
     let result: boolean | Promise<boolean>;
     try {
       result = this.deps.delivery.deliverChange(change, audience);

@@ -266,7 +266,12 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         conversationSettings.mutedAmong(conversationId, userIds),
       settleAfterOffline: options.settleAfterOffline ?? false,
     });
-    this.changeSettlement = new ChangeSettlement({ delivery, outbox: storage.outbox, errors });
+    this.changeSettlement = new ChangeSettlement({
+      delivery,
+      cursors: storage.cursors,
+      outbox: storage.outbox,
+      errors,
+    });
     this.cursorWrites = new CursorWrites({
       cursors: storage.cursors,
       groupCache,

@@ -1,12 +1,14 @@
 import { ImError } from "../errors.js";
 import type { RecallFrame } from "../protocol/schemas.js";
+import { changeAudience } from "./change-audience.js";
 import type { EngineCore } from "./engine-core.js";
 import { accessMessage } from "./message-access.js";
 import type { Session } from "./session.js";
 
 /**
  * `recall`: the sender within the recall window, or a group owner/admin,
- * marks a message recalled; every participant gets `recalled`.
+ * marks a message recalled; every participant who may see it gets `recalled` (not a group
+ * member who joined after it was sent).
  */
 export async function handleRecall(
   core: EngineCore,
@@ -39,15 +41,38 @@ export async function handleRecall(
     void core.tasks.track(
       announceRecallChange(core, recalled.conversationId, recalled.messageId, participants),
     );
-    await core.delivery.deliverFrame(participants, {
-      type: "recalled",
-      messageId: recalled.messageId,
-      conversationId: recalled.conversationId,
-      seq: recalled.seq,
-      by: userId,
-    });
+    await core.delivery.deliverFrame(
+      await recalledAudience(core, recalled.conversationId, recalled.seq, participants, userId),
+      {
+        type: "recalled",
+        messageId: recalled.messageId,
+        conversationId: recalled.conversationId,
+        seq: recalled.seq,
+        by: userId,
+      },
+    );
   } catch (error) {
     core.replies.error(session, error);
+  }
+}
+
+/**
+ * Who gets the v1 `recalled` frame of the message at `seq`: the participants less the group
+ * members who joined after it. When the store cannot tell, only `by` (who recalled it) gets
+ * it; the others see the recall when they sync.
+ */
+export async function recalledAudience(
+  core: EngineCore,
+  conversationId: string,
+  seq: number,
+  participants: readonly string[],
+  by: string,
+): Promise<readonly string[]> {
+  try {
+    return await changeAudience(core.storage.cursors, conversationId, seq, participants);
+  } catch (error) {
+    core.errors.report(error, "reading the audience of a recall");
+    return participants.includes(by) ? [by] : [];
   }
 }
 

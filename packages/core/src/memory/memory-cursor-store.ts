@@ -120,6 +120,15 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
       return [...(state.cursorsByConversation.get(conversationId)?.keys() ?? [])];
     },
 
+    async membersJoinedAfter(conversationId, seq) {
+      context.guard();
+      const late: string[] = [];
+      for (const [userId, cursor] of state.cursorsByConversation.get(conversationId) ?? []) {
+        if (cursor.joinedSeq > 0 && cursor.joinedSeq >= seq) late.push(userId);
+      }
+      return late;
+    },
+
     async peerCursors(userId, conversationIds) {
       context.guard();
       const result: PeerCursor[] = [];

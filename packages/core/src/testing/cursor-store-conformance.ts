@@ -23,6 +23,10 @@ export const cursorStoreSuite: StorageSuite = {
         sorted(await storage.cursors.participants(message.conversationId)),
         "participants() after the first append",
       ).toEqual(sorted([a, b]));
+      expect(
+        await storage.cursors.membersJoinedAfter(message.conversationId, 1),
+        "a direct conversation has no member who joined after a message",
+      ).toEqual([]);
       expect(await cursorOf(b, message.conversationId), "the recipient's cursor").toEqual({
         conversationId: message.conversationId,
         deliveredSeq: 0,

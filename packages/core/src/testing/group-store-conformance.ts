@@ -141,6 +141,22 @@ export const groupStoreSuite: StorageSuite = {
         (await cursorOf(ownerId, conversationId))?.joinedSeq,
         "a member from the start has no join point",
       ).toBeUndefined();
+      expect(
+        sorted(await storage.cursors.membersJoinedAfter(conversationId, 3)),
+        "membersJoinedAfter(the last seq before they joined): the added members",
+      ).toEqual(sorted([n0, n1]));
+      expect(
+        sorted(await storage.cursors.membersJoinedAfter(conversationId, 1)),
+        "membersJoinedAfter(an earlier seq): the added members, not the ones from the start",
+      ).toEqual(sorted([n0, n1]));
+      expect(
+        await storage.cursors.membersJoinedAfter(conversationId, 4),
+        "membersJoinedAfter(a seq after they joined): nobody",
+      ).toEqual([]);
+      expect(
+        await storage.cursors.membersJoinedAfter(uid("g:nope"), 1),
+        "membersJoinedAfter(an unknown conversation)",
+      ).toEqual([]);
       expect(await storage.groups.groupsOf(n1), "groupsOf(added member)").toContain(groupId);
       expect(sorted(await storage.groups.memberIds(groupId)), "memberIds after add").toEqual(
         sorted([...everyone, n0, n1]),
