@@ -30,6 +30,8 @@ const state = {
   compose: null, // {mode: "reply" | "edit", message} while replying to or editing a message
   pins: [], // of the active conversation: [{messageId, seq, pinnedBy, pinnedAt}]
   forwarding: null, // the message the forward dialog is open for
+  fileAccess: "link", // GET /page-settings: "members" loads files of conversations by signed URLs
+  fileGrants: new Map(), // fileId -> {promise of the signed url, expiresAt} (members mode)
 };
 
 // ------------------------------------------------------------------ HTTP
@@ -308,6 +310,100 @@ function formatTime(ts) {
   return sameDay
     ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
     : date.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
+// ------------------------------------------------------------------ file URLs (members mode)
+
+/** A signed URL is asked for again this long before it expires. */
+const FILE_URL_MARGIN_MS = 30_000;
+
+/** The id of a `/files/<id>` URL, or null. */
+function fileIdOf(url) {
+  return /^\/files\/([^/?#]+)$/.exec(url ?? "")?.[1] ?? null;
+}
+
+/**
+ * A URL of the file that works without a token: with `LUCKY_IM_FILE_ACCESS=members`, a signed
+ * one from `GET /files/:fileId/url` (cached until shortly before it expires; `fresh` asks
+ * anew), else the URL itself.
+ */
+function fileUrl(url, fresh = false) {
+  const fileId = fileIdOf(url);
+  if (state.fileAccess !== "members" || !fileId) return Promise.resolve(url);
+  const cached = state.fileGrants.get(fileId);
+  if (
+    !fresh &&
+    cached &&
+    (cached.expiresAt == null || cached.expiresAt - FILE_URL_MARGIN_MS > Date.now())
+  ) {
+    return cached.promise;
+  }
+  const grant = { expiresAt: undefined };
+  grant.promise = api("GET", `/files/${encodeURIComponent(fileId)}/url`).then(
+    (answer) => {
+      grant.expiresAt = answer.expiresAt;
+      return answer.url;
+    },
+    (error) => {
+      if (state.fileGrants.get(fileId) === grant) state.fileGrants.delete(fileId);
+      throw error;
+    },
+  );
+  state.fileGrants.set(fileId, grant);
+  return grant.promise;
+}
+
+/**
+ * Points `element[attribute]` (`src` of an img/audio/video, `href` of a link) at a file. In
+ * members mode the signed URL is fetched first; an element that fails to load (its URL
+ * expired on a long-open page) gets a fresh one once per successful load, and a link is
+ * refreshed when the pointer or focus comes to it.
+ */
+function showFile(element, attribute, url) {
+  if (state.fileAccess !== "members" || !fileIdOf(url)) {
+    element[attribute] = url;
+    return;
+  }
+  const point = (fresh) =>
+    fileUrl(url, fresh).then(
+      (signed) => {
+        if (element[attribute] === new URL(signed, location.href).href) return;
+        const position = element.currentTime;
+        element[attribute] = signed;
+        // A player that reloads its source keeps its place.
+        if (position)
+          element.addEventListener("loadedmetadata", () => (element.currentTime = position), {
+            once: true,
+          });
+      },
+      (error) => console.warn("no signed URL for", url, error),
+    );
+  if (attribute === "href") {
+    const refresh = () => void point(false);
+    element.addEventListener("pointerenter", refresh);
+    element.addEventListener("focus", refresh);
+  } else {
+    let retried = false;
+    element.addEventListener("error", () => {
+      if (retried) return;
+      retried = true;
+      void point(true);
+    });
+    element.addEventListener(element.tagName === "IMG" ? "load" : "loadedmetadata", () => {
+      retried = false;
+    });
+  }
+  void point(false);
+}
+
+/** Reads the settings the page adapts to (`GET /page-settings`); link mode when unknown. */
+async function loadPageSettings() {
+  try {
+    const response = await fetch("/page-settings");
+    if (response.ok) state.fileAccess = (await response.json()).fileAccess ?? "link";
+  } catch {
+    // An older server: files are capability URLs.
+  }
 }
 
 /** A round avatar with the initials of `title`, its colour derived from `key`. */
@@ -599,12 +695,12 @@ function renderBody(message) {
   }
   if (body.type === "image") {
     const link = document.createElement("a");
-    link.href = body.url;
+    showFile(link, "href", body.url);
     link.target = "_blank";
     link.rel = "noopener";
     const img = document.createElement("img");
     // The thumbnail in the list; the link opens the full image.
-    img.src = body.thumbnailUrl ?? body.url;
+    showFile(img, "src", body.thumbnailUrl ?? body.url);
     img.alt = body.name;
     img.loading = "lazy";
     link.append(img);
@@ -619,7 +715,7 @@ function renderBody(message) {
     const player = document.createElement(body.type === "voice" ? "audio" : "video");
     player.controls = true;
     player.preload = "metadata";
-    player.src = body.url;
+    showFile(player, "src", body.url);
     player.className = "player";
     const wrap = document.createElement("span");
     wrap.className = "media";
@@ -732,7 +828,7 @@ function actionButton(text, className, onClick) {
 function attachmentLink(body) {
   const link = document.createElement("a");
   link.className = "attachment";
-  link.href = body.url;
+  showFile(link, "href", body.url);
   link.target = "_blank";
   link.rel = "noopener";
   const name = document.createElement("span");
@@ -1796,7 +1892,8 @@ async function disablePush() {
 // ------------------------------------------------------------------ wiring
 
 async function enterChat() {
-  const me = await api("GET", "/users/me");
+  // The file access mode before any message is rendered.
+  const [me] = await Promise.all([api("GET", "/users/me"), loadPageSettings()]);
   saveAuth({ ...state.auth, userId: me.userId, username: me.username });
   state.names.set(me.userId, me.username);
   state.receipts = new Map();
@@ -2413,14 +2510,16 @@ $("text").oninput = () => {
  * `POST /files` with XMLHttpRequest: fetch() reports no upload progress. The bar shows the
  * share of bytes sent; a 401 refreshes the tokens and sends the file once more.
  */
-function uploadWithProgress(file, mime, retry = true) {
+function uploadWithProgress(file, mime, conversationId, retry = true) {
   const bar = $("upload-progress");
   bar.value = 0;
   bar.max = file.size || 1;
   bar.hidden = false;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/files?name=${encodeURIComponent(file.name)}`);
+    // For a conversation: with LUCKY_IM_FILE_ACCESS=members only its members may download it.
+    const query = new URLSearchParams({ name: file.name, conversationId });
+    xhr.open("POST", `/files?${query}`);
     xhr.setRequestHeader("content-type", mime);
     if (state.auth) xhr.setRequestHeader("authorization", `Bearer ${state.auth.accessToken}`);
     xhr.upload.onprogress = (event) => {
@@ -2439,7 +2538,7 @@ function uploadWithProgress(file, mime, retry = true) {
       } catch {}
       if (xhr.status === 401 && retry && state.auth) {
         refreshTokens()
-          .then(() => uploadWithProgress(file, mime, false))
+          .then(() => uploadWithProgress(file, mime, conversationId, false))
           .then(resolve, reject);
         return;
       }
@@ -2458,7 +2557,7 @@ $("file-input").onchange = async () => {
   if (!file || !state.active) return;
   try {
     const mime = file.type || "application/octet-stream";
-    const stored = await uploadWithProgress(file, mime);
+    const stored = await uploadWithProgress(file, mime, state.active);
     const kind = mime.startsWith("image/")
       ? "image"
       : mime.startsWith("video/")

@@ -48,6 +48,7 @@ import { mediaUrlHook } from "./media-urls.js";
 import type { RouteContext } from "./page-context.js";
 import { createChatPush } from "./push.js";
 import { createPushQueueMetrics } from "./push-metrics.js";
+import { registerPageSettingsRoutes } from "./routes/page-settings-routes.js";
 import { registerPushRoutes } from "./routes/push-routes.js";
 import { registerStaticRoutes } from "./routes/static-routes.js";
 import { registerWebhookRoutes } from "./routes/webhook-routes.js";
@@ -377,6 +378,17 @@ export async function createChatServer(
       authenticate,
       files: fileStore.files,
       filesKind: fileStore.kind,
+      // Members-only downloads (LUCKY_IM_FILE_ACCESS=members): the page asks for signed URLs.
+      // No secret (a config built in code): the plugin refuses to start, saying so.
+      ...(config.fileAccess === "members"
+        ? {
+            fileAccess: {
+              mode: "members" as const,
+              secret: config.fileUrlSecret ?? "",
+              urlTtlSeconds: config.fileUrlTtlSeconds,
+            },
+          }
+        : {}),
       rateLimiter: backends.limiterFactory,
       limits: {
         bodyLimit: config.jsonBodyLimit,
@@ -405,6 +417,7 @@ export async function createChatServer(
       securityHeaders: false,
     });
     registerPushRoutes(http, ctx);
+    registerPageSettingsRoutes(http, ctx);
     if (webhooks) {
       // Admins only, by the engine's own check (the `/admin` routes' `isAdmin`).
       registerWebhookRoutes(http, webhooks, {

@@ -146,6 +146,24 @@ export interface ChatServerConfig extends StoreSelection {
    */
   filesRedirectSec: number;
   /**
+   * Who may download a file uploaded for a conversation: `link`, anyone who has its URL (the
+   * random id is the capability); `members`, only its members and uploader, with a bearer token
+   * or a short-lived signed URL (`GET /files/:fileId/url`), which the page fetches.
+   * @default "link" (`LUCKY_IM_FILE_ACCESS`)
+   */
+  fileAccess: "link" | "members";
+  /**
+   * The HMAC key of signed download URLs, at least 32 characters, the same on every node;
+   * required with {@link ChatServerConfig.fileAccess} `members`.
+   * @default undefined (`LUCKY_IM_FILE_URL_SECRET`)
+   */
+  fileUrlSecret?: string;
+  /**
+   * How long a signed download URL works, in seconds (members mode).
+   * @default 300 (`LUCKY_IM_FILE_URL_TTL_SEC`)
+   */
+  fileUrlTtlSeconds: number;
+  /**
    * The S3 bucket of uploads; set, files go to S3 instead of {@link ChatServerConfig.filesDir}.
    * @default undefined (`LUCKY_IM_S3_BUCKET`)
    */
@@ -592,6 +610,11 @@ export function loadConfig(env: Env = process.env): ChatServerConfig {
   if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
     problems.push(
       "LUCKY_IM_VAPID_PUBLIC_KEY, LUCKY_IM_VAPID_PRIVATE_KEY and LUCKY_IM_VAPID_SUBJECT go together: set all three or none",
+    );
+  }
+  if (config.fileAccess === "members" && config.fileUrlSecret === undefined) {
+    problems.push(
+      "LUCKY_IM_FILE_ACCESS=members needs LUCKY_IM_FILE_URL_SECRET (32+ characters, the same on every node) to sign download URLs",
     );
   }
   if ((config.webhookUrl === undefined) !== (config.webhookSecret === undefined)) {

@@ -227,6 +227,27 @@ export const SETTINGS: readonly Setting[] = [
     doc: "with S3, `GET /files/:id` redirects to a presigned URL that lives this long; 0: serve through the server",
   }),
   setting({
+    key: "fileAccess",
+    env: "LUCKY_IM_FILE_ACCESS",
+    schema: oneOf("link", "members"),
+    default: "link",
+    doc: "who may download a file sent in a conversation: `link` (anyone with its URL) or `members` (its members, by token or a signed URL; needs LUCKY_IM_FILE_URL_SECRET)",
+  }),
+  setting({
+    key: "fileUrlSecret",
+    env: "LUCKY_IM_FILE_URL_SECRET",
+    secret: true,
+    schema: Type.String({ minLength: 32 }),
+    doc: "with LUCKY_IM_FILE_ACCESS=members: the HMAC key of signed download URLs (32+ characters, the same on every node)",
+  }),
+  setting({
+    key: "fileUrlTtlSeconds",
+    env: "LUCKY_IM_FILE_URL_TTL_SEC",
+    schema: atLeast(1, 604_800),
+    default: 300,
+    doc: "with LUCKY_IM_FILE_ACCESS=members: how long a signed download URL works, in seconds",
+  }),
+  setting({
     key: "s3Bucket",
     env: "LUCKY_IM_S3_BUCKET",
     schema: nonEmpty,

@@ -188,6 +188,33 @@ describe("loadConfig", () => {
     ).toEqual([expect.stringMatching(/LUCKY_IM_CORS_ORIGINS and LUCKY_IM_ALLOWED_ORIGINS/)]);
   });
 
+  it("reads the file access mode: link by default, members only with a secret of 32+ characters", () => {
+    expect(loadConfig({})).toMatchObject({ fileAccess: "link", fileUrlTtlSeconds: 300 });
+    expect(loadConfig({}).fileUrlSecret).toBeUndefined();
+    const secret = "k".repeat(32);
+    expect(
+      loadConfig({
+        LUCKY_IM_FILE_ACCESS: "members",
+        LUCKY_IM_FILE_URL_SECRET: secret,
+        LUCKY_IM_FILE_URL_TTL_SEC: "60",
+      }),
+    ).toMatchObject({ fileAccess: "members", fileUrlSecret: secret, fileUrlTtlSeconds: 60 });
+
+    const missing = problemsOf({ LUCKY_IM_FILE_ACCESS: "members" });
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toContain("LUCKY_IM_FILE_URL_SECRET");
+    const short = problemsOf({
+      LUCKY_IM_FILE_ACCESS: "members",
+      LUCKY_IM_FILE_URL_SECRET: "short-secret",
+    });
+    expect(short.some((p) => p.includes("LUCKY_IM_FILE_URL_SECRET"))).toBe(true);
+    expect(short.join("\n")).not.toContain("short-secret");
+    expect(problemsOf({ LUCKY_IM_FILE_ACCESS: "everyone" })[0]).toContain("LUCKY_IM_FILE_ACCESS");
+    expect(problemsOf({ LUCKY_IM_FILE_URL_TTL_SEC: "0" })[0]).toContain(
+      "LUCKY_IM_FILE_URL_TTL_SEC",
+    );
+  });
+
   it("never echoes a secret in an error", () => {
     const problems = problemsOf({ LUCKY_IM_METRICS_TOKEN: "hunter2" });
     expect(problems).toHaveLength(1);
