@@ -93,12 +93,13 @@ describe.runIf(hasChromium)("members-only files in the web page", () => {
       const src = (await image.getAttribute("src"))!;
       expect(src).toMatch(/^\/files\/[^/?]+\?expires=\d+&sig=/);
       // The link to the full image is signed too, and works without a token.
-      const link = bobPage.locator("#messages a", { has: image });
+      const link = image.locator("xpath=..");
       await expect
         .poll(() => link.getAttribute("href"), { timeout: WAIT })
         .toMatch(/^\/files\/[^/?]+\?expires=\d+&sig=/);
       const full = await fetch(new URL((await link.getAttribute("href"))!, base));
-      expect([full.status, full.headers.get("content-type")]).toEqual([200, "image/png"]);
+      expect(full.status).toBe(200);
+      expect(full.headers.get("content-type")).toMatch(/^image\/png/);
 
       // The message carries the plain URL: Carol has it (say, forwarded out of band), to no avail.
       const conversationId = `d:${[alice.userId, bob.userId].sort().join(":")}`;
