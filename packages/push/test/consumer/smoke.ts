@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   };
   await notifier.onOffline(message, ["bob"]);
   await notifier.onOffline({ ...message, seq: 2, messageId: "m2", cid: "c2" }, ["bob"]);
+  // close() leaves open batches queued (a durable queue sends them later): send them first.
+  notifier.flush();
+  await notifier.idle();
   await notifier.close();
   if (titles.join() !== "2 new messages") throw new Error(`unexpected titles ${titles.join()}`);
   if (webPushTopic("d:alice:bob").length !== 32) throw new Error("topic length");
