@@ -1,7 +1,7 @@
 import type { FastifyHelmetOptions } from "@fastify/helmet";
 import type { AuthService } from "@lucky-im/auth";
 import type { ImServer, RateLimiter } from "@lucky-im/core";
-import type { FileStore } from "@lucky-im/files";
+import type { FileStore, UploadQuotaStore } from "@lucky-im/files";
 import type { FastifyError, FastifyRequest } from "fastify";
 import type { ImMetrics } from "./metrics.js";
 
@@ -152,6 +152,14 @@ export interface ImHttpOptions {
    * @default unset (capability URLs)
    */
   fileAccess?: ImHttpFileAccess;
+  /**
+   * Where the per-user upload quotas (`limits.filesQuotaBytesPerDay`, `filesQuotaFilesPerDay`)
+   * are counted. The default counts in this process's memory, so with several nodes each
+   * node allows the whole quota: a cluster passes one store every node shares (Redis
+   * `INCRBY` on a day key, a SQL row), implementing its atomic `reserve`.
+   * @default one in this process's memory (per node)
+   */
+  uploadQuotaStore?: UploadQuotaStore;
   /** Which parts to mount. */
   routes?: ImHttpRoutes;
   /** Limits; each has a default. */

@@ -100,6 +100,7 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
     ...(options.files ? { files: options.files } : {}),
     filesKind: options.filesKind ?? "disk",
     ...(fileAccess ? { fileAccess } : {}),
+    ...(options.uploadQuotaStore ? { uploadQuotaStore: options.uploadQuotaStore } : {}),
     registerLimiter: rateLimiter({
       name: "http_register_ip",
       points: limits.registerLimitPerHour,

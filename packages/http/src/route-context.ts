@@ -1,6 +1,6 @@
 import type { AuthService } from "@lucky-im/auth";
 import type { ImServer, RateLimiter } from "@lucky-im/core";
-import type { FileStore } from "@lucky-im/files";
+import type { FileStore, UploadQuotaStore } from "@lucky-im/files";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { httpError } from "./http-errors.js";
 import type { ImHttpFileAccess, ImHttpLimits, ImHttpUserDirectory } from "./options.js";
@@ -21,6 +21,8 @@ export interface RouteContext {
   filesKind: "s3" | "disk";
   /** Members-only file access, when configured (else capability URLs). */
   fileAccess?: ImHttpFileAccess;
+  /** Where upload quotas are counted, when the application shares one between nodes. */
+  uploadQuotaStore?: UploadQuotaStore;
   /** Limits registrations per client IP. */
   registerLimiter: RateLimiter;
   /** Limits searches per user (`GET /search`). */

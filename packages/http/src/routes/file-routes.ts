@@ -151,7 +151,8 @@ export async function registerFileRoutes(
   const guard = createUploadGuard({
     allowedTypes: config.allowedFileTypes,
     maxBytes: config.maxFileBytes,
-    quotaStore: createMemoryUploadQuotaStore(),
+    // Per node unless the application shares a store between nodes (`uploadQuotaStore`).
+    quotaStore: ctx.uploadQuotaStore ?? createMemoryUploadQuotaStore(),
     quota: {
       bytesPerDay: config.filesQuotaBytesPerDay,
       filesPerDay: config.filesQuotaFilesPerDay,
