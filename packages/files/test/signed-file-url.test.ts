@@ -34,6 +34,21 @@ describe("createFileUrlSigner", () => {
     expect(signer.verify("fileA", String(grant.expires), undefined)).toBe(false);
   });
 
+  it("takes only the signature's own spelling, not one with stray characters the decoder skips", () => {
+    const clock = 5_000;
+    const signer = createFileUrlSigner({ secret, now: () => clock });
+    const grant = signer.sign("fileA");
+    const expires = String(grant.expires);
+    expect(signer.verify("fileA", expires, grant.signature)).toBe(true);
+    // Each of these decodes to the same bytes with Buffer.from(..., "base64url").
+    for (const spelling of [`${grant.signature}=`, `${grant.signature}!`, `.${grant.signature}`]) {
+      expect(
+        Buffer.from(spelling, "base64url").equals(Buffer.from(grant.signature, "base64url")),
+      ).toBe(true);
+      expect(signer.verify("fileA", expires, spelling)).toBe(false);
+    }
+  });
+
   it("refuses a short secret and a non-positive life", () => {
     expect(() => createFileUrlSigner({ secret: "short" })).toThrow(RangeError);
     expect(() => createFileUrlSigner({ secret, ttlSeconds: 0 })).toThrow(RangeError);

@@ -111,6 +111,11 @@ const stores: Record<
   },
 };
 
+/** The bytes' SHA-256 of a download: its ETag, or (a redirect has none) the upload's answer. */
+function sha256Of(download: Response, upload: { json: Record<string, unknown> }): string {
+  return download.headers.get("etag")?.replaceAll('"', "") ?? (upload.json.sha256 as string);
+}
+
 for (const [name, open] of Object.entries(stores)) {
   describe(`members-only file access (${name})`, () => {
     let server: Mounted;
@@ -239,6 +244,66 @@ for (const [name, open] of Object.entries(stores)) {
       expect((await call(server.url, "GET", `/im${ok.json.url as string}`, owner)).status).toBe(
         404,
       );
+    });
+
+    it("does not take a SHA-256 as a capability: instant upload answers as for unknown bytes", async () => {
+      const secretFile = await upload(owner, "the members' secret", conversationId);
+      const sha256 = secretFile.json.sha256 as string;
+      const unknown = await call(server.url, "POST", "/im/files/instant", outsider, {
+        sha256: "0".repeat(64),
+        name: "x.txt",
+        mime: "text/plain",
+      });
+      expect(unknown.status).toBe(404);
+      // Neither a stranger (no conversation: the copy would be readable by anyone) nor a member
+      // gets a record from a hash: the same answer as for bytes nobody stored, so no oracle.
+      for (const [user, conversation] of [
+        [outsider, undefined],
+        [member, conversationId],
+      ] as const) {
+        const copy = await call(server.url, "POST", "/im/files/instant", user, {
+          sha256,
+          name: "copy.txt",
+          mime: "text/plain",
+          ...(conversation ? { conversationId: conversation } : {}),
+        });
+        expect([copy.status, copy.json]).toEqual([404, unknown.json]);
+      }
+      // Uploading the bytes works as ever.
+      const again = await upload(member, "the members' secret", conversationId);
+      expect([again.status, again.json.sha256]).toEqual([201, sha256]);
+    });
+
+    it("lets a browser keep a members-only file only if it asks again each time", async () => {
+      const stored = await upload(owner, "cached?", conversationId);
+      const path = `${server.url}/im${stored.json.url as string}`;
+      const first = await fetch(path, { headers: { "x-user": member }, redirect: "manual" });
+      // On S3 the check ends in a redirect to a short-lived presigned URL, never cached.
+      const expected = name === "s3" ? [302, "private, no-store"] : [200, "private, no-cache"];
+      expect([first.status, first.headers.get("cache-control")]).toEqual(expected);
+      expect(first.headers.get("vary")?.toLowerCase()).toContain("authorization");
+      // Revalidation is checked like a download: a member gets 304, anyone else 404.
+      const etag = `"${sha256Of(first, stored)}"`;
+      const asMember = await fetch(path, {
+        headers: { "x-user": member, "if-none-match": etag },
+        redirect: "manual",
+      });
+      expect([asMember.status, asMember.headers.get("cache-control")]).toEqual([
+        304,
+        "private, no-cache",
+      ]);
+      const asOutsider = await fetch(path, {
+        headers: { "x-user": outsider, "if-none-match": etag },
+        redirect: "manual",
+      });
+      expect(asOutsider.status).toBe(404);
+      // A file of no conversation keeps the long cache of an unguessable id.
+      const open = await upload(owner, "public avatar");
+      const plain = await fetch(`${server.url}/im${open.json.url as string}`, {
+        redirect: "manual",
+      });
+      if (name === "disk") expect(plain.headers.get("cache-control")).toContain("immutable");
+      expect(plain.headers.get("vary")?.toLowerCase() ?? "").not.toContain("authorization");
     });
 
     it("serves a file of no conversation to anyone; the uploader keeps access after leaving", async () => {

@@ -68,8 +68,10 @@ export function createFileUrlSigner(options: FileUrlSignerOptions): FileUrlSigne
       const at = typeof expires === "number" ? expires : Number(expires);
       if (!Number.isSafeInteger(at) || String(at) !== String(expires)) return false;
       if (at <= now()) return false;
-      const given = Buffer.from(signature, "base64url");
-      const expected = mac(fileId, at);
+      // Compare the canonical text, not decoded bytes: base64url decoding skips stray
+      // characters, so two spellings of one signature would otherwise both pass.
+      const given = Buffer.from(signature, "utf8");
+      const expected = Buffer.from(mac(fileId, at).toString("base64url"), "utf8");
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };

@@ -88,6 +88,9 @@ function asHttpError(error: unknown): unknown {
   return httpError(error.code === "not_found" ? "not_found" : "bad_request", error.message);
 }
 
+/** `Cache-Control` of a members-only file: cached, but checked again on every use. */
+const MEMBERS_ONLY_CACHE_CONTROL = "private, no-cache";
+
 /**
  * The file routes (docs/protocol.md §11 Files): `POST /files` (raw body), `POST /files/instant`
  * (known bytes by hash), resumable multipart uploads under `/files/uploads`, direct uploads to
@@ -295,7 +298,13 @@ export async function registerFileRoutes(
       try {
         guard.checkDeclared({ mime });
         const target = await uploadFor(userId, request.body.conversationId);
-        const meta = await files.putExisting({ sha256, name, mime, ownerId: userId, ...target });
+        // Members-only access: a SHA-256 must not be a capability (it shows in ETags, S3 keys and
+        // every upload answer), nor may the answer tell a stranger that someone stored these
+        // bytes. So instant upload answers as for unknown bytes, and the client uploads them; the
+        // storage still keeps one copy of the bytes.
+        const meta = signer
+          ? undefined
+          : await files.putExisting({ sha256, name, mime, ownerId: userId, ...target });
         if (!meta) throw httpError("not_found", "no stored file has these bytes: upload them");
         await checkStored(meta, userId);
         return reply.status(201).send(stored(meta));
@@ -445,10 +454,12 @@ export async function registerFileRoutes(
     handler: async (request, reply) => {
       const { fileId } = request.params;
       if (!isFileId(fileId)) throw httpError("not_found", "no such file");
+      let membersOnly = false;
       if (signer) {
         // Members-only: a refused reader gets the answer of a file that does not exist.
         const meta = await files.head(fileId);
         if (!meta || !(await mayRead(request, meta))) throw httpError("not_found", "no such file");
+        membersOnly = meta.conversationId !== undefined;
       }
       const answer = await fileResponse(
         files,
@@ -458,10 +469,16 @@ export async function registerFileRoutes(
           range: request.headers.range,
           ifNoneMatch: request.headers["if-none-match"],
         },
-        ctx.filesKind === "s3" && config.filesRedirectSec > 0
-          ? { redirectSeconds: config.filesRedirectSec }
-          : {},
+        {
+          ...(ctx.filesKind === "s3" && config.filesRedirectSec > 0
+            ? { redirectSeconds: config.filesRedirectSec }
+            : {}),
+          // A browser must ask again (a cheap 304 after the check), so a member who left, or the
+          // next account on the same browser, is not served a cached copy.
+          ...(membersOnly ? { cacheControl: MEMBERS_ONLY_CACHE_CONTROL } : {}),
+        },
       );
+      if (membersOnly) reply.header("vary", "authorization");
       reply.status(answer.status).headers(answer.headers);
       if (answer.error) {
         return sendErrorStatus(
