@@ -77,6 +77,12 @@ export interface NewUpload {
   ownerId: string;
   /** The conversation the file is for (kept as {@link FileMeta.conversationId}). */
   conversationId?: string;
+  /**
+   * The declared total size in bytes (multipart): parts that would pass it are refused, and
+   * completion checks the joined size is exactly this. Without it only the part count bounds
+   * what an upload stages.
+   */
+  size?: number;
 }
 
 /** An upload in progress. */
@@ -173,6 +179,12 @@ export interface FileStore {
   ): Promise<FileMeta>;
   /** Forgets an upload and its parts. */
   abortUpload(uploadId: string): Promise<void>;
+  /**
+   * Forgets every upload (multipart or direct) started before `startedBefore` (ms since the
+   * epoch) and not completed: its staged bytes, parts and record. Resolves how many it removed.
+   * A server runs it now and then, so abandoned uploads do not keep storage forever.
+   */
+  purgeStaleUploads(startedBefore: number): Promise<number>;
 
   /**
    * A presigned URL the client uploads to directly, when the storage supports it

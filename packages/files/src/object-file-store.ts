@@ -18,7 +18,7 @@ interface UploadManifest extends NewUpload {
   kind: "multipart" | "direct";
   /** The storage's own multipart id (multipart only). */
   multipartId?: string;
-  /** The declared size (direct only). */
+  /** The declared size: exact for direct uploads, a bound on the parts of a multipart one. */
   size?: number;
   createdAt: number;
 }
@@ -33,6 +33,8 @@ const partPrefix = (uploadId: string) => `parts/${uploadId}/`;
 const partKey = (uploadId: string, n: number) =>
   `${partPrefix(uploadId)}${String(n).padStart(5, "0")}.json`;
 const stagingKey = (uploadId: string) => `staging/${uploadId}`;
+/** How many upload records one purge looks at (the next purge takes the rest). */
+const MAX_LISTED_UPLOADS = 10_000;
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -124,6 +126,23 @@ export function createObjectFileStore(
       .sort((a, b) => a.partNumber - b.partNumber);
   };
 
+  /** Drops an unfinished upload: the storage's multipart upload or staged object, parts, record. */
+  const forget = async (uploadId: string, manifest: UploadManifest, purging = false) => {
+    if (manifest.kind === "multipart") {
+      try {
+        await storage.abortMultipart(stagingKey(uploadId), manifest.multipartId!);
+      } catch (error) {
+        // A storage that cannot abort (some S3 look-alikes) leaves it to the bucket's
+        // lifecycle rule for incomplete uploads; the record and parts still go.
+        if (!purging) throw error;
+      }
+      await deleteParts(uploadId);
+    } else {
+      await storage.delete(stagingKey(uploadId));
+    }
+    await storage.delete(uploadKey(uploadId));
+  };
+
   const deleteParts = async (uploadId: string) => {
     for (const key of await storage.list(partPrefix(uploadId), MAX_PART_NUMBER)) {
       await storage.delete(key);
@@ -187,6 +206,9 @@ export function createObjectFileStore(
     },
 
     async createUpload(upload) {
+      if (upload.size !== undefined && (!Number.isSafeInteger(upload.size) || upload.size < 1)) {
+        badRequest("size must be a positive integer");
+      }
       const uploadId = newFileId();
       const multipartId = await storage.createMultipart(stagingKey(uploadId));
       const manifest: UploadManifest = {
@@ -197,6 +219,7 @@ export function createObjectFileStore(
         mime: upload.mime,
         ownerId: upload.ownerId,
         ...(upload.conversationId !== undefined ? { conversationId: upload.conversationId } : {}),
+        ...(upload.size !== undefined ? { size: upload.size } : {}),
         createdAt: now(),
       };
       await writeJson(uploadKey(uploadId), manifest);
@@ -209,6 +232,14 @@ export function createObjectFileStore(
       }
       if (data.length === 0) badRequest("a part cannot be empty");
       const manifest = await manifestOf(uploadId, "multipart");
+      if (manifest.size !== undefined) {
+        // Bounded staging: the parts held (this number replaced) may not pass the declared size.
+        const others = (await listParts(uploadId)).filter((p) => p.partNumber !== partNumber);
+        const held = others.reduce((sum, p) => sum + p.size, 0);
+        if (held + data.length > manifest.size) {
+          badRequest(`the parts would pass the declared size (${manifest.size} bytes)`);
+        }
+      }
       const etag = await storage.uploadPart(
         stagingKey(uploadId),
         manifest.multipartId!,
@@ -246,10 +277,18 @@ export function createObjectFileStore(
     },
 
     async abortUpload(uploadId) {
-      const manifest = await manifestOf(uploadId, "multipart");
-      await storage.abortMultipart(stagingKey(uploadId), manifest.multipartId!);
-      await deleteParts(uploadId);
-      await storage.delete(uploadKey(uploadId));
+      await forget(uploadId, await manifestOf(uploadId, "multipart"));
+    },
+
+    async purgeStaleUploads(startedBefore) {
+      let removed = 0;
+      for (const key of await storage.list("uploads/", MAX_LISTED_UPLOADS)) {
+        const manifest = await readJson<UploadManifest>(key);
+        if (!manifest || manifest.createdAt >= startedBefore) continue;
+        await forget(manifest.uploadId, manifest, true);
+        removed += 1;
+      }
+      return removed;
     },
 
     async createDirectUpload(options) {

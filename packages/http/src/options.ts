@@ -78,6 +78,12 @@ export interface ImHttpLimits {
   filesQuotaFilesPerDay: number;
   /** Seconds a redirected (presigned) download URL lives; 0 serves the bytes itself. @default 60 */
   filesRedirectSec: number;
+  /**
+   * Seconds after which an unfinished multipart or direct upload is purged (its staged bytes,
+   * parts and record); every node checks now and then (a quarter of this, at most hourly).
+   * 0 turns the purge off. @default 86400 (a day)
+   */
+  staleUploadSec: number;
   /** Registrations per client address per hour. @default 20 */
   registerLimitPerHour: number;
   /** Message searches per user per minute. @default 30 */
@@ -230,6 +236,7 @@ export const DEFAULT_LIMITS: Readonly<ImHttpLimits> = Object.freeze({
   filesQuotaBytesPerDay: 1024 * 1024 * 1024,
   filesQuotaFilesPerDay: 500,
   filesRedirectSec: 60,
+  staleUploadSec: 86_400,
   registerLimitPerHour: 20,
   searchLimitPerMinute: 30,
   serverApiLimitPerMinute: 600,

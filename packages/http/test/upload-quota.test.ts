@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createImServer, createMemoryTransport, ImError } from "@lucky-im/core";
-import { uniqueName } from "@lucky-im/core/testing";
+import { eventually, uniqueName } from "@lucky-im/core/testing";
 import {
   createLocalDiskFileStore,
   createMemoryUploadQuotaStore,
@@ -108,5 +108,109 @@ describe("upload quotas across nodes", () => {
     expect((await upload(a, user, "two")).status).toBe(201);
     expect((await upload(a, user, "three")).status).toBe(429);
     expect((await upload(b, user, "three")).status).toBe(201);
+  });
+});
+
+/** The fields of the upload routes' answers these tests read. */
+interface Answer {
+  uploadId?: string;
+  size?: number;
+  partNumber?: number;
+  etag?: string;
+  error?: { code: string };
+}
+
+/** A JSON request as `user`; the status and the parsed answer. */
+async function json(node: Node, user: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${node.url}/im${path}`, {
+    method,
+    headers: { "x-user": user, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Answer };
+}
+
+/** Sends one part of a multipart upload. */
+async function part(node: Node, user: string, uploadId: string, n: number, bytes: string) {
+  const response = await fetch(`${node.url}/im/files/uploads/${uploadId}/parts/${n}`, {
+    method: "PUT",
+    headers: { "x-user": user, "content-type": "application/octet-stream" },
+    body: bytes,
+  });
+  return { status: response.status, json: (await response.json()) as Answer };
+}
+
+describe("unfinished uploads cannot stage more than the quota, nor stay forever", () => {
+  let dir: string;
+  let files: FileStore;
+  const nodes: Node[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lucky-im-upload-staging-"));
+    files = createLocalDiskFileStore({ dir });
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const start = async (options: Partial<ImHttpOptions> = {}) => {
+    const node = await startNode(files, options);
+    nodes.push(node);
+    return node;
+  };
+  const begin = (node: Node, user: string, size: number) =>
+    json(node, user, "POST", "/files/uploads", { name: "big.txt", mime: "text/plain", size });
+
+  it("charges the declared size when an upload starts; completing it charges nothing more", async () => {
+    const node = await start({ limits: { filesQuotaFilesPerDay: 2, filesQuotaBytesPerDay: 100 } });
+    const user = uniqueName("s");
+    const first = await begin(node, user, 6);
+    expect(first.status).toBe(201);
+    // Abandoned: still counted, so abandoned uploads are bounded by the quota.
+    expect((await begin(node, user, 6)).status).toBe(201);
+    expect(await begin(node, user, 6)).toMatchObject({
+      status: 429,
+      json: { error: { code: "rate_limited" } },
+    });
+    // Declared bytes count too: 60 and 60 more would pass 100.
+    const other = uniqueName("t");
+    expect((await begin(node, other, 60)).status).toBe(201);
+    expect((await begin(node, other, 60)).status).toBe(429);
+    const uploadId = first.json.uploadId as string;
+    const p1 = await part(node, user, uploadId, 1, "abc");
+    const p2 = await part(node, user, uploadId, 2, "def");
+    const done = await json(node, user, "POST", `/files/uploads/${uploadId}/complete`, {
+      parts: [p1.json, p2.json].map(({ partNumber, etag }) => ({ partNumber, etag })),
+    });
+    expect([done.status, done.json.size]).toEqual([201, 6]);
+  });
+
+  it("refuses parts past the declared size with 400, keeping the upload usable", async () => {
+    const node = await start();
+    const user = uniqueName("s");
+    const { json: started } = await begin(node, user, 4);
+    const uploadId = started.uploadId as string;
+    expect((await part(node, user, uploadId, 1, "12345")).status).toBe(400);
+    expect((await part(node, user, uploadId, 1, "123")).status).toBe(200);
+    const refused = await part(node, user, uploadId, 2, "45");
+    expect([refused.status, refused.json.error?.code]).toEqual([400, "bad_request"]);
+    expect((await part(node, user, uploadId, 2, "4")).status).toBe(200);
+  });
+
+  it("purges an upload left unfinished past staleUploadSec, on its own", async () => {
+    const node = await start({ limits: { staleUploadSec: 1 } });
+    const user = uniqueName("s");
+    const { json: started } = await begin(node, user, 10);
+    const uploadId = started.uploadId as string;
+    expect((await part(node, user, uploadId, 1, "staged")).status).toBe(200);
+    await eventually(
+      async () => {
+        const listed = await json(node, user, "GET", `/files/uploads/${uploadId}/parts`);
+        expect(listed.status).toBe(404);
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 });

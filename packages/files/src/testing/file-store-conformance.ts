@@ -272,6 +272,47 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
       expect((await files.completeUpload(uploadId, [p1, p2])).size).toBe(partSize + 3);
     });
 
+    it("refuses multipart parts that would pass the declared size, a replaced part counted once", async () => {
+      const files = await store();
+      await rejectsWith(
+        files.createUpload({ name: "x", mime: "text/plain", ownerId: owner, size: 0 }),
+        "bad_request",
+      );
+      const { uploadId } = await files.createUpload({
+        name: "x",
+        mime: "text/plain",
+        ownerId: owner,
+        size: 6,
+      });
+      await rejectsWith(files.uploadPart(uploadId, 1, Buffer.from("1234567")), "bad_request");
+      await files.uploadPart(uploadId, 1, Buffer.from("1234"));
+      await rejectsWith(files.uploadPart(uploadId, 2, Buffer.from("567")), "bad_request");
+      // Resending part 1 replaces it: the bound counts what is held, not what was sent.
+      const p1 = await files.uploadPart(uploadId, 1, Buffer.from("abc"));
+      const p2 = await files.uploadPart(uploadId, 2, Buffer.from("def"));
+      const meta = await files.completeUpload(uploadId, [p1, p2]);
+      expect(meta.size).toBe(6);
+      expect(await text((await files.get(meta.fileId))!.body)).toBe("abcdef");
+    });
+
+    it("purges uploads started before a time and left unfinished, and keeps newer ones", async () => {
+      const files = await store();
+      const started = (label: string) =>
+        files.createUpload({ name: label, mime: "text/plain", ownerId: owner });
+      const stale = await started("stale");
+      if (capabilities.abortMultipart) await files.uploadPart(stale.uploadId, 1, Buffer.from("s"));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const cutoff = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const fresh = await started("fresh");
+      expect(await files.purgeStaleUploads(cutoff)).toBeGreaterThanOrEqual(1);
+      await rejectsWith(files.listParts(stale.uploadId), "not_found");
+      expect(await files.listParts(fresh.uploadId)).toEqual([]);
+      const part = await files.uploadPart(fresh.uploadId, 1, Buffer.from("still here"));
+      expect((await files.completeUpload(fresh.uploadId, [part])).size).toBe(10);
+      expect(await files.purgeStaleUploads(cutoff)).toBe(0);
+    });
+
     if (capabilities.abortMultipart) {
       it("forgets an aborted multipart upload", async () => {
         const files = await store();
@@ -307,6 +348,19 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
         expect(meta).toMatchObject({ size: data.length, sha256: sha256(data), mime: "text/plain" });
         expect(meta.conversationId).toBe("g:direct-group");
         expect(await text((await files.get(meta.fileId))!.body)).toBe(data.toString());
+        await rejectsWith(files.completeDirectUpload(upload.uploadId), "not_found");
+      });
+
+      it("purges a direct upload that was never confirmed", async () => {
+        const files = await store();
+        const upload = await files.createDirectUpload({
+          name: "d",
+          mime: "text/plain",
+          ownerId: owner,
+          size: 4,
+        });
+        await fetch(upload.url, { method: "PUT", headers: upload.headers, body: "abcd" });
+        expect(await files.purgeStaleUploads(Date.now() + 1)).toBeGreaterThanOrEqual(1);
         await rejectsWith(files.completeDirectUpload(upload.uploadId), "not_found");
       });
 

@@ -70,8 +70,18 @@ export interface UploadGuard {
   checkDeclared(declared: { mime: string; size?: number | undefined }): void;
   /** Reads a body, refusing it as soon as it passes `maxBytes` (a missing or lying `Content-Length`). */
   readBounded(body: Readable): Promise<Buffer>;
-  /** After the bytes arrived: sniffed type, quota, then `beforeStore`. Throws {@link UploadRejectedError}. */
-  checkContent(candidate: UploadCandidate): Promise<void>;
+  /**
+   * After the bytes arrived: sniffed type, quota, then `beforeStore`. Throws
+   * {@link UploadRejectedError}. `quota: false` skips the quota, for an upload whose declared
+   * size {@link UploadGuard.reserveQuota} charged when it started.
+   */
+  checkContent(candidate: UploadCandidate, options?: { quota?: boolean }): Promise<void>;
+  /**
+   * Charges `size` bytes and one file to `ownerId`'s quota of the day now, before any byte is
+   * staged (multipart and direct uploads): an upload that is never completed still counts, so
+   * abandoned uploads cannot stage more than the quota. Throws {@link UploadRejectedError} (429).
+   */
+  reserveQuota(ownerId: string, size: number): Promise<void>;
 }
 
 /** Makes the {@link UploadGuard} of a server. */
@@ -114,7 +124,19 @@ export function createUploadGuard(options: UploadGuardOptions = {}): UploadGuard
       return Buffer.concat(chunks);
     },
 
-    async checkContent(candidate) {
+    async reserveQuota(ownerId, size) {
+      if (!options.quotaStore) return;
+      const day = new Date(now()).toISOString().slice(0, 10);
+      if (!(await options.quotaStore.reserve(ownerId, day, size, limits))) {
+        throw new UploadRejectedError(
+          "quota_exceeded",
+          `daily upload quota reached (${limits.filesPerDay} files, ${limits.bytesPerDay} bytes)`,
+          429,
+        );
+      }
+    },
+
+    async checkContent(candidate, checks = {}) {
       this.checkDeclared({ mime: candidate.mime, size: candidate.size });
       const sniffed = await sniffMatches(candidate.mime, candidate.data.subarray(0, 4100));
       if (!sniffed.ok) {
@@ -124,16 +146,7 @@ export function createUploadGuard(options: UploadGuardOptions = {}): UploadGuard
           415,
         );
       }
-      if (options.quotaStore) {
-        const day = new Date(now()).toISOString().slice(0, 10);
-        if (!(await options.quotaStore.reserve(candidate.ownerId, day, candidate.size, limits))) {
-          throw new UploadRejectedError(
-            "quota_exceeded",
-            `daily upload quota reached (${limits.filesPerDay} files, ${limits.bytesPerDay} bytes)`,
-            429,
-          );
-        }
-      }
+      if (checks.quota !== false) await this.reserveQuota(candidate.ownerId, candidate.size);
       if (options.beforeStore) {
         try {
           await options.beforeStore(candidate);

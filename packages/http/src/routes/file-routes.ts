@@ -4,6 +4,7 @@ import {
   createMemoryUploadQuotaStore,
   createUploadGuard,
   type FileMeta,
+  type FileStore,
   FileStoreError,
   fileResponse,
   isFileId,
@@ -88,6 +89,26 @@ function asHttpError(error: unknown): unknown {
   return httpError(error.code === "not_found" ? "not_found" : "bad_request", error.message);
 }
 
+/**
+ * Purges uploads left unfinished for `staleSec` (abandoned multipart or direct uploads keep
+ * staged bytes otherwise), every quarter of that and at most hourly, until the app closes.
+ * Several nodes may purge at once: forgetting an upload twice is harmless.
+ */
+function purgeStaleUploadsNowAndThen(app: FastifyInstance, files: FileStore, staleSec: number) {
+  if (staleSec <= 0) return;
+  const staleMs = staleSec * 1000;
+  const timer = setInterval(
+    () => {
+      files.purgeStaleUploads(Date.now() - staleMs).catch((error: unknown) => {
+        app.log.error({ err: error }, "purging stale uploads failed");
+      });
+    },
+    Math.min(staleMs / 4, 3_600_000),
+  );
+  timer.unref();
+  app.addHook("onClose", async () => clearInterval(timer));
+}
+
 /** `Cache-Control` of a members-only file: cached, but checked again on every use. */
 const MEMBERS_ONLY_CACHE_CONTROL = "private, no-cache";
 
@@ -151,6 +172,7 @@ export async function registerFileRoutes(
       userId === meta.ownerId || (await isConversationMember(ctx.im, userId, meta.conversationId))
     );
   };
+  purgeStaleUploadsNowAndThen(app, files, config.staleUploadSec);
   const guard = createUploadGuard({
     allowedTypes: config.allowedFileTypes,
     maxBytes: config.maxFileBytes,
@@ -162,8 +184,15 @@ export async function registerFileRoutes(
     },
   });
 
-  /** Checks bytes already stored (multipart, direct, instant); deletes the file when refused. */
-  const checkStored = async (meta: FileMeta, ownerId: string): Promise<void> => {
+  /**
+   * Checks bytes already stored (multipart, direct, instant); deletes the file when refused.
+   * `quota: false` for uploads whose declared size was charged when they started.
+   */
+  const checkStored = async (
+    meta: FileMeta,
+    ownerId: string,
+    checks: { quota?: boolean } = {},
+  ): Promise<void> => {
     try {
       if (meta.size > guard.maxBytes) {
         throw new UploadRejectedError(
@@ -175,13 +204,16 @@ export async function registerFileRoutes(
       const head = await files.get(meta.fileId, { start: 0, end: 4099 });
       const chunks: Buffer[] = [];
       for await (const chunk of head?.body ?? Readable.from([])) chunks.push(Buffer.from(chunk));
-      await guard.checkContent({
-        ownerId,
-        name: meta.name,
-        mime: meta.mime,
-        size: meta.size,
-        data: Buffer.concat(chunks),
-      });
+      await guard.checkContent(
+        {
+          ownerId,
+          name: meta.name,
+          mime: meta.mime,
+          size: meta.size,
+          data: Buffer.concat(chunks),
+        },
+        checks,
+      );
     } catch (error) {
       await files.delete(meta.fileId);
       throw error;
@@ -323,10 +355,12 @@ export async function registerFileRoutes(
       try {
         guard.checkDeclared({ mime, size: request.body.size });
         const target = await uploadFor(userId, request.body.conversationId);
+        await guard.reserveQuota(userId, request.body.size);
         const { uploadId } = await files.createUpload({
           name: request.body.name,
           mime,
           ownerId: userId,
+          size: request.body.size,
           ...target,
         });
         return reply.status(201).send({ uploadId, maxPartBytes: config.maxFileBytes });
@@ -359,7 +393,7 @@ export async function registerFileRoutes(
       const userId = await ctx.authenticate(request);
       try {
         const meta = await files.completeUpload(request.params.uploadId, request.body.parts);
-        await checkStored(meta, userId);
+        await checkStored(meta, userId, { quota: false });
         return reply.status(201).send(stored(meta));
       } catch (error) {
         return handleRejections(reply, error);
@@ -397,6 +431,9 @@ export async function registerFileRoutes(
           size: request.body.size,
           ...target,
         });
+        // Charged once the storage can take it (not for a refused `unsupported`); refused, the
+        // client gets no URL and the empty record goes with the next purge of stale uploads.
+        await guard.reserveQuota(userId, request.body.size);
         return reply.status(201).send(upload);
       } catch (error) {
         if (error instanceof FileStoreError && error.code === "unsupported") {
@@ -417,7 +454,7 @@ export async function registerFileRoutes(
       const userId = await ctx.authenticate(request);
       try {
         const meta = await files.completeDirectUpload(request.params.uploadId);
-        await checkStored(meta, userId);
+        await checkStored(meta, userId, { quota: false });
         return reply.status(201).send(stored(meta));
       } catch (error) {
         return handleRejections(reply, error);
