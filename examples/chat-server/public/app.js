@@ -304,6 +304,17 @@ function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** A duration in ms as "m:ss" ("h:mm:ss" from an hour); a positive one shows at least "0:01". */
+function formatDuration(ms) {
+  const total = ms > 0 ? Math.max(1, Math.round(ms / 1000)) : 0;
+  const seconds = String(total % 60).padStart(2, "0");
+  const minutes = Math.floor(total / 60) % 60;
+  const hours = Math.floor(total / 3600);
+  return hours > 0
+    ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`
+    : `${minutes}:${seconds}`;
+}
+
 function formatTime(ts) {
   const date = new Date(ts);
   const sameDay = date.toDateString() === new Date().toDateString();
@@ -719,7 +730,18 @@ function renderBody(message) {
     player.className = "player";
     const wrap = document.createElement("span");
     wrap.className = "media";
-    wrap.append(player, attachmentLink(body));
+    // The duration the server read at upload: shown before the player loads anything.
+    if (Number.isInteger(body.durationMs)) {
+      const row = document.createElement("span");
+      row.className = "player-row";
+      const duration = document.createElement("small");
+      duration.className = "duration";
+      duration.textContent = formatDuration(body.durationMs);
+      row.append(player, duration);
+      wrap.append(row, attachmentLink(body));
+    } else {
+      wrap.append(player, attachmentLink(body));
+    }
     return wrap;
   }
   return attachmentLink(body);
@@ -2573,6 +2595,10 @@ $("file-input").onchange = async () => {
       mime: stored.mime,
       ...(stored.thumbnailUrl ? { thumbnailUrl: stored.thumbnailUrl } : {}),
       ...(stored.width ? { width: stored.width, height: stored.height } : {}),
+      // Voice and video: the duration the server read from the file's headers, when it could.
+      ...(Number.isInteger(stored.durationMs) && (kind === "voice" || kind === "video")
+        ? { durationMs: stored.durationMs }
+        : {}),
     });
   } catch (error) {
     showError(error);

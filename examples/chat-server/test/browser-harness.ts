@@ -140,22 +140,5 @@ export function tinyPng(size = 16): Buffer {
   ]);
 }
 
-/** A mono 8 kHz 16-bit PCM WAV of `seconds` of silence: a voice message Chromium can play and seek. */
-export function silentWav(seconds: number): Buffer {
-  const rate = 8000;
-  const data = rate * 2 * seconds;
-  const wav = Buffer.alloc(44 + data);
-  wav.write("RIFF", 0);
-  wav.writeUInt32LE(36 + data, 4);
-  wav.write("WAVEfmt ", 8);
-  wav.writeUInt32LE(16, 16); // fmt chunk size
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28); // bytes per second
-  wav.writeUInt16LE(2, 32); // block align
-  wav.writeUInt16LE(16, 34); // bits per sample
-  wav.write("data", 36);
-  wav.writeUInt32LE(data, 40);
-  return wav;
-}
+/** A silent PCM WAV of `seconds` (8 kHz mono): a voice message Chromium can play and seek. */
+export { silentWav } from "../../../packages/files/test/wav.js";

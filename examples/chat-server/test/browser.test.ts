@@ -17,7 +17,7 @@ import { REPO_ROOT } from "./server-process.js";
 /**
  * The web page (`public/`) in real headless Chromium: two users in two browser
  * contexts register, log in, chat both ways (typing indicator, unread counts,
- * read receipts, image and file, recall), page through history, lose the
+ * read receipts, image and file, a voice message with its duration, recall), page through history, lose the
  * network and get what they missed, log in again in a new tab, make a group
  * and manage it from the group info panel, run an approval group and an invite link. A screenshot of the chat view goes to `.out/artifacts/chat-view.png`.
  */
@@ -295,6 +295,12 @@ describe.runIf(hasChromium)("the web page in headless Chromium", () => {
       });
       const player = bob.page.locator("#messages audio[controls]");
       await player.waitFor({ timeout: WAIT });
+      // The server read the duration at upload; the message carries it beside the player.
+      const label = player.locator("xpath=following-sibling::*[contains(@class, 'duration')]");
+      expect(await label.textContent()).toBe("0:03");
+      expect(await alice.page.locator("#messages .media .duration").last().textContent()).toBe(
+        "0:03",
+      );
       const seen = await alice.page.evaluate(
         () =>
           (

@@ -3,8 +3,8 @@
  * Files for Lucky IM: the {@link FileStore} contract (server-side, direct and resumable
  * uploads, content-addressed de-duplication, byte ranges, presigned URLs), its adapters
  * for the local disk and S3-compatible storage, and what a server needs around them:
- * upload checks (sniffed types, sizes, quotas, a moderation hook) and HTTP serving
- * with Range, ETag and safe headers.
+ * upload checks (sniffed types, sizes, quotas, a moderation hook), image processing, the
+ * duration of audio and video, and HTTP serving with Range, ETag and safe headers.
  */
 
 export {
@@ -37,6 +37,11 @@ export {
   type ProcessImageOptions,
   processImage,
 } from "./images/process-image.js";
+export {
+  DEFAULT_MEDIA_DURATION_MAX_BYTES,
+  type MediaDurationOptions,
+  mediaDuration,
+} from "./media/media-duration.js";
 export {
   createS3Client,
   createS3FileStore,

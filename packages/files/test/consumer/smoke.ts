@@ -8,7 +8,26 @@ import {
   createUploadGuard,
   type FileStore,
   fileResponse,
+  mediaDuration,
 } from "@lucky-im/files";
+
+/** A mono 8 kHz 16-bit PCM WAV of one second of silence. */
+function oneSecondWav(): Buffer {
+  const wav = Buffer.alloc(44 + 16_000);
+  wav.write("RIFF", 0, "ascii");
+  wav.writeUInt32LE(36 + 16_000, 4);
+  wav.write("WAVEfmt ", 8, "ascii");
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(8000, 24);
+  wav.writeUInt32LE(16_000, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write("data", 36, "ascii");
+  wav.writeUInt32LE(16_000, 40);
+  return wav;
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lucky-im-files-consumer-"));
@@ -32,6 +51,9 @@ async function main(): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of answer.body ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
     if (Buffer.concat(chunks).toString() !== "consumer") throw new Error("unexpected range body");
+    // music-metadata is ESM-only, loaded by a dynamic import: it must load from CJS too.
+    const duration = await mediaDuration(oneSecondWav(), "audio/wav");
+    if (duration !== 1000) throw new Error(`unexpected duration ${duration}`);
     console.log("@lucky-im/files ok");
   } finally {
     rmSync(dir, { recursive: true, force: true });

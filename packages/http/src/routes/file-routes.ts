@@ -8,6 +8,7 @@ import {
   FileStoreError,
   fileResponse,
   isFileId,
+  mediaDuration,
   PROCESSED_IMAGE_TYPES,
   processImage,
   UploadRejectedError,
@@ -60,6 +61,26 @@ const CompleteBody = Type.Object({
     { minItems: 1, maxItems: 10_000 },
   ),
 });
+
+/** JSON Schema of the answer to a successful upload (documents it in the OpenAPI document). */
+const StoredFile = Type.Object({
+  fileId: Type.String(),
+  url: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  mime: Type.String(),
+  sha256: Type.String(),
+  conversationId: Type.Optional(Type.String()),
+  width: Type.Optional(Type.Integer({ minimum: 0, description: "An image's width in pixels" })),
+  height: Type.Optional(Type.Integer({ minimum: 0, description: "An image's height in pixels" })),
+  thumbnailUrl: Type.Optional(Type.String({ description: "An image's WebP thumbnail" })),
+  durationMs: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: "An audio or video file's duration in milliseconds, when its headers say",
+    }),
+  ),
+});
+const storedResponse = { 201: StoredFile };
 
 /** The answer to every successful upload. */
 const stored = (meta: FileMeta) => ({
@@ -241,7 +262,7 @@ export async function registerFileRoutes(
 
     scope.post<{ Querystring: UploadQuery }>(
       "/files",
-      { ...beforeBody, schema: { querystring: UploadQuery } },
+      { ...beforeBody, schema: { querystring: UploadQuery, response: storedResponse } },
       async (request, reply) => {
         const userId = await ctx.authenticate(request);
         const mime = baseType(request.headers["content-type"]);
@@ -259,9 +280,13 @@ export async function registerFileRoutes(
           const target = await uploadFor(userId, request.query.conversationId);
           await guard.checkContent({ ownerId: userId, name, mime, size: data.length, data });
           if (!PROCESSED_IMAGE_TYPES.includes(mime)) {
+            // Audio and video: their duration when the headers say it (for a message's `durationMs`).
+            const durationMs = await mediaDuration(data, mime);
             const meta = await files.put({ name, mime, ownerId: userId, data, ...target });
             request.log.info({ fileId: meta.fileId, size: meta.size, mime }, "file stored");
-            return reply.status(201).send(stored(meta));
+            return reply
+              .status(201)
+              .send({ ...stored(meta), ...(durationMs !== undefined ? { durationMs } : {}) });
           }
           // Images lose their EXIF (GPS position, camera) and get a thumbnail and dimensions.
           const image = await processImage(data, { thumbnailSize: config.thumbnailSize }).catch(
@@ -322,7 +347,7 @@ export async function registerFileRoutes(
 
   app.post<{ Body: { sha256: string; name: string; mime: string; conversationId?: string } }>(
     "/files/instant",
-    { ...authed, schema: { body: InstantBody } },
+    { ...authed, schema: { body: InstantBody, response: storedResponse } },
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       const { sha256, name } = request.body;
@@ -388,7 +413,7 @@ export async function registerFileRoutes(
     Body: { parts: Array<{ partNumber: number; etag: string }> };
   }>(
     "/files/uploads/:uploadId/complete",
-    { ...authed, schema: { params: UploadParams, body: CompleteBody } },
+    { ...authed, schema: { params: UploadParams, body: CompleteBody, response: storedResponse } },
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       try {
@@ -449,7 +474,7 @@ export async function registerFileRoutes(
 
   app.post<{ Params: { uploadId: string } }>(
     "/files/direct/:uploadId/complete",
-    { ...authed, schema: { params: UploadParams } },
+    { ...authed, schema: { params: UploadParams, response: storedResponse } },
     async (request, reply) => {
       const userId = await ctx.authenticate(request);
       try {
