@@ -4,6 +4,7 @@ import {
   createMemoryTransport,
   directConversationId,
   type ImServer,
+  inviteLinkId,
   type Storage,
 } from "@lucky-im/core";
 import { eventually } from "@lucky-im/core/testing";
@@ -143,7 +144,7 @@ describe("group-join events", () => {
       },
     ]);
     expect(of("group_join.joined_by_link").map((e) => e.data)).toEqual([
-      { groupId: group.groupId, code: link.code, userId: "lin" },
+      { groupId: group.groupId, linkId: inviteLinkId(link.code), userId: "lin" },
     ]);
     expect(of("group.member_joined").map((e) => e.data)).toEqual([
       { groupId: group.groupId, userIds: ["amy"], via: "ticket" },

@@ -2,6 +2,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { groupConversationId } from "../domain/conversation.js";
 import type { DomainEvent } from "../domain/domain-event.js";
+import { inviteLinkId } from "../domain/invite-link-id.js";
 import { expectImError, uid } from "./fixtures.js";
 import { directDraft } from "./storage-fixtures.js";
 import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
@@ -369,10 +370,15 @@ export const domainEventSuite: StorageSuite = {
           { groupId, ticketId: t1.ticketId, userId: asker, decidedBy: owner, joined: true },
         ],
         ["group", "group.member_joined", { groupId, userIds: [asker], via: "ticket" }],
-        ["group_join", "group_join.joined_by_link", { groupId, code, userId: linked }],
+        [
+          "group_join",
+          "group_join.joined_by_link",
+          { groupId, linkId: inviteLinkId(code), userId: linked },
+        ],
         ["group", "group.member_joined", { groupId, userIds: [linked], via: "link" }],
       ]);
       expect(events[3]?.occurredAt).toBe(now + 2);
+      expect(JSON.stringify(events), "the link's code is a bearer secret").not.toContain(code);
     });
   },
 };
