@@ -244,6 +244,29 @@ export const domainEventSuite: StorageSuite = {
       },
     );
 
+    it("a claim with kinds takes only events of those kinds; the others stay for another claimer", async () => {
+      const groupId = uid("de-kinds");
+      const [a, b] = [uid("ka"), uid("kb")];
+      await storage.groups.create({
+        groupId,
+        name: "g",
+        ownerId: a,
+        memberIds: [],
+        createdAt: now,
+      });
+      await storage.contacts.sendRequest({ fromId: a, toId: b, now });
+      const mine = (e: DomainEvent) => aboutGroup(groupId)(e) || e.data.userId === a;
+      const claimKinds = async (kinds: DomainEvent["kind"][]) =>
+        (await eventsOf(silent).claim({ limit: 10_000, leaseMs: 60_000, kinds })).filter(mine);
+      expect(await claimKinds([]), "no kind: nothing").toEqual([]);
+      const contacts = await claimKinds(["contact", "read"]);
+      expect(contacts.map((e) => e.type)).toEqual(["contact.changed"]);
+      const groups = await claimKinds(["group"]);
+      expect(groups.map((e) => e.type)).toEqual(["group.created"]);
+      await eventsOf(silent).settle([...contacts, ...groups]);
+      expect(await take(storage, mine)).toEqual([]);
+    });
+
     it("contact writes record contact.changed", async () => {
       const [a, b] = [uid("ca"), uid("cb")];
       const mine = (e: DomainEvent) =>
