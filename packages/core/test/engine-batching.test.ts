@@ -352,6 +352,24 @@ describe("acks (§3.3)", () => {
     expect(server.im.stats().rateLimited).toBeGreaterThan(0);
   });
 
+  it("an external rateLimiter is charged one point per started 10 entries of an acks frame", async () => {
+    const charged: number[] = [];
+    server = await startServer({
+      rateLimiter: {
+        async consume(_key, points = 1) {
+          charged.push(points);
+          return { allowed: true, remaining: 100, retryAfterMs: 0 };
+        },
+      },
+    });
+    const { client: bob } = await loginWith("bob", BOTH);
+    const acks = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ conversationId: `d:bob:u${i}`, seq: 0 }));
+    for (const n of [1, 10, 11, 100]) bob.send({ type: "acks", acks: acks(n) });
+    await roundTrip(bob, 1);
+    expect(charged).toEqual([1, 1, 2, 10, 1]);
+  });
+
   it("a group found missing is remembered: acking it again reads the store no more, until it is created", async () => {
     const storage = createMemoryStorage();
     const groupReads: string[] = [];
