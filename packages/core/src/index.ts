@@ -34,6 +34,7 @@ export * from "./domain/domain-event-sources.js";
 export * from "./domain/envelope.js";
 export * from "./domain/group.js";
 export * from "./domain/group-join.js";
+export * from "./domain/invite-link-id.js";
 export * from "./domain/message.js";
 export * from "./domain/message-change.js";
 export * from "./domain/message-change-checks.js";

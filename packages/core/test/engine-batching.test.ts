@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  CloseCode,
   createMemoryBroker,
   createMemoryBrokerHub,
   createMemoryPresence,
@@ -285,44 +286,134 @@ describe("acks (§3.3)", () => {
     expect(await deliveredSeq("bob", "d:alice:bob")).toBe(0);
   });
 
-  it("entries of conversations the user is not in are refused one by one; the others are applied", async () => {
+  it("the first entry of a conversation the user is not in stops the frame: one error, the entries before it applied", async () => {
     server = await startServer();
     const { client: alice } = await loginWith("alice", undefined);
     const { client: eve } = await loginWith("eve", BOTH);
     const secret = await server.im.groups.create({ ownerId: "alice", name: "secret" });
     await sendText(alice, { type: "user", id: "eve" }, "hello eve");
     await sendText(alice, { type: "user", id: "bob" }, "private");
+    await sendText(alice, { type: "user", id: "carol" }, "hello carol");
     await sendText(alice, { type: "group", id: secret.groupId }, "members only");
     eve.send({
       type: "acks",
       cid: "mixed",
       acks: [
-        { conversationId: "d:alice:bob", seq: 1 },
         { conversationId: "d:alice:eve", seq: 1 },
         { conversationId: `g:${secret.groupId}`, seq: 1 },
+        { conversationId: "d:alice:bob", seq: 1 },
       ],
     });
-    const first = await eve.next<ErrorFrame>("error");
-    const second = await eve.next<ErrorFrame>("error");
-    expect([first, second].map((e) => [e.code, e.cid])).toEqual([
-      ["forbidden", "mixed"],
-      ["forbidden", "mixed"],
-    ]);
-    expect([first.message, second.message].sort()).toEqual(
-      [
-        "not a participant of this conversation (d:alice:bob)",
-        `not a participant of this conversation (g:${secret.groupId})`,
-      ].sort(),
-    );
+    expect(await eve.next<ErrorFrame>("error")).toEqual({
+      type: "error",
+      code: "forbidden",
+      message: `not a participant of this conversation (g:${secret.groupId})`,
+      cid: "mixed",
+    });
     expect(
       await alice.next<ReceiptFrame>((f) => f.type === "receipt" && f.kind === "delivered"),
     ).toMatchObject({ conversationId: "d:alice:eve", userId: "eve", seq: 1 });
+    await roundTrip(eve, 4);
     await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(eve.all("error"), "one error for the frame").toHaveLength(1);
     // No receipt was forged for the conversations eve is not in.
     expect(alice.all<ReceiptFrame>("receipt").map((r) => r.conversationId)).toEqual([
       "d:alice:eve",
     ]);
     expect(await deliveredSeq("eve", "d:alice:bob")).toBe(0);
+  });
+
+  it("a flood of acks naming made-up groups costs one store read per frame and gets the connection closed", async () => {
+    const storage = createMemoryStorage();
+    const groupReads: string[] = [];
+    const get = storage.groups.get.bind(storage.groups);
+    storage.groups.get = (groupId) => {
+      groupReads.push(groupId);
+      return get(groupId);
+    };
+    server = await startServer({ storage });
+    const { client: mallory } = await loginWith("mallory", BOTH);
+    const frames = 200;
+    let sent = 0;
+    for (; sent < frames && mallory.closeCode === undefined; sent++) {
+      mallory.send({
+        type: "acks",
+        acks: Array.from({ length: 100 }, (_, i) => ({
+          conversationId: `g:made-up-${sent}-${i}`,
+          seq: 1,
+        })),
+      });
+    }
+    expect(await mallory.closed).toBe(CloseCode.rateLimited);
+    // 40 points a second, 10 per frame of 100 entries: 4 frames got through, one read each.
+    expect(groupReads.length).toBeLessThanOrEqual(4);
+    const forbidden = mallory.all<ErrorFrame>("error").filter((e) => e.code === "forbidden");
+    expect(forbidden.length).toBe(groupReads.length);
+    expect(server.im.stats().rateLimited).toBeGreaterThan(0);
+  });
+
+  it("an external rateLimiter is charged one point per started 10 entries of an acks frame", async () => {
+    const charged: number[] = [];
+    server = await startServer({
+      rateLimiter: {
+        async consume(_key, points = 1) {
+          charged.push(points);
+          return { allowed: true, remaining: 100, retryAfterMs: 0 };
+        },
+      },
+    });
+    const { client: bob } = await loginWith("bob", BOTH);
+    const acks = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ conversationId: `d:bob:u${i}`, seq: 0 }));
+    for (const n of [1, 10, 11, 100]) bob.send({ type: "acks", acks: acks(n) });
+    await roundTrip(bob, 1);
+    expect(charged).toEqual([1, 1, 2, 10, 1]);
+  });
+
+  it("a group found missing is remembered: acking it again reads the store no more, until it is created", async () => {
+    const storage = createMemoryStorage();
+    const groupReads: string[] = [];
+    const get = storage.groups.get.bind(storage.groups);
+    storage.groups.get = (groupId) => {
+      groupReads.push(groupId);
+      return get(groupId);
+    };
+    server = await startServer({ storage, groupMissingCacheMs: 60_000 });
+    const { client: bob } = await loginWith("bob", BOTH);
+    for (const ts of [1, 2, 3]) {
+      bob.send({
+        type: "acks",
+        acks: [
+          { conversationId: "d:alice:bob", seq: 1 },
+          { conversationId: "g:nope", seq: 1 },
+        ],
+      });
+      await roundTrip(bob, ts);
+    }
+    await eventually(() =>
+      expect(bob.all<ErrorFrame>("error").map((e) => e.code)).toEqual([
+        "forbidden",
+        "forbidden",
+        "forbidden",
+      ]),
+    );
+    expect(groupReads).toEqual(["nope"]);
+    // A group created since is announced: the cached absence is dropped and bob's ack lands.
+    const group = await server.im.groups.create({
+      ownerId: "alice",
+      name: "new",
+      memberIds: ["bob"],
+    });
+    server.im.storage.groups.get = get;
+    bob.send({
+      type: "acks",
+      acks: [
+        { conversationId: "d:alice:bob", seq: 1 },
+        { conversationId: `g:${group.groupId}`, seq: 0 },
+      ],
+    });
+    await roundTrip(bob, 4);
+    expect(bob.all("error")).toHaveLength(3);
   });
 
   it("a malformed entry refuses the whole frame with bad_request", async () => {

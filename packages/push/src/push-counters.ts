@@ -16,6 +16,8 @@ export interface PushCounters {
   dead: number;
   /** Batches not sent because the conversation is muted (and nobody was mentioned). */
   muted: number;
+  /** Batches not sent because their only message was recalled meanwhile (with `getMessage`). */
+  recalled: number;
 }
 
 /** A name of a {@link PushCounters} counter. */
@@ -30,5 +32,14 @@ export type PushMetricsListener = (counter: PushCounterName, platform?: PushPlat
 
 /** @internal Fresh counters, all zero. */
 export function zeroCounters(): PushCounters {
-  return { sent: 0, failed: 0, dropped: 0, invalidTokens: 0, retried: 0, dead: 0, muted: 0 };
+  return {
+    sent: 0,
+    failed: 0,
+    dropped: 0,
+    invalidTokens: 0,
+    retried: 0,
+    dead: 0,
+    muted: 0,
+    recalled: 0,
+  };
 }

@@ -76,9 +76,28 @@ export interface PushNotifierOptions {
   pollIntervalMs?: number;
   /** How long a push service keeps a notification for an unreachable device, in s. @default 86400 */
   ttlSeconds?: number;
+  /**
+   * How long dead jobs (given up after their last attempt) are kept for inspection, in ms;
+   * older ones are deleted every `purgeIntervalMs`.
+   * @default 604800000 (7 days)
+   */
+  deadRetentionMs?: number;
+  /** How often dead jobs older than `deadRetentionMs` are deleted, in ms. @default 3600000 (1 hour) */
+  purgeIntervalMs?: number;
+  /**
+   * Looks a message up (pass the engine storage's `messages.get`): checked when a batch is
+   * sent, so that a message recalled during the batch window is not shown. A batch whose
+   * only message was recalled is not sent (counted `recalled`); a batch whose latest message
+   * was recalled is sent without a preview, as with `content: "hidden"`. Without it a recall
+   * made during the window is not seen, and the preview shows the recalled text.
+   */
+  getMessage?: (messageId: string) => Promise<Message | undefined>;
   /** Told of every counter increment. */
   metrics?: PushMetricsListener;
-  /** Told of errors (a queue, registry or `isMuted` failure, a provider that threw). */
+  /**
+   * Told of errors (a queue, registry or `isMuted` failure, a provider that threw, a purge of
+   * dead jobs that failed).
+   */
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -142,6 +161,9 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     leaseMs = 60_000,
     pollIntervalMs = 1000,
     ttlSeconds = 86_400,
+    deadRetentionMs = 7 * 86_400_000,
+    purgeIntervalMs = 3_600_000,
+    getMessage,
     metrics,
     onError = () => {},
   } = options;
@@ -150,6 +172,8 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     maxAttempts,
     leaseMs,
     pollIntervalMs,
+    deadRetentionMs,
+    purgeIntervalMs,
   })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`[lucky-im] [push] ${name} must be an integer >= 1, got ${value}`);
@@ -183,6 +207,13 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
 
   const poller = setInterval(() => pump(), pollIntervalMs);
   poller.unref?.();
+  // Dead jobs are kept for inspection, not for ever (every node purges: it is idempotent).
+  const purger = setInterval(() => {
+    queue
+      .purgeDead(Date.now() - deadRetentionMs)
+      .catch((error: unknown) => onError(error, "push queue purgeDead"));
+  }, purgeIntervalMs);
+  purger.unref?.();
 
   const backlog = () => recording + active + (claiming ? 1 : 0) + wakes.length;
   const settle = () => {
@@ -351,13 +382,19 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
         return undefined;
       }
     }
+    // Recalled during the batch window: not shown (not sent at all when it was the only one).
+    const recalled = getMessage && (await getMessage(job.latest.messageId))?.recalled === true;
+    if (recalled && job.count === 1) {
+      count("recalled");
+      return undefined;
+    }
     let devices = await registry.listByUser(userId);
     if (job.devices !== undefined) {
       const still = new Set(job.devices);
       devices = devices.filter((device) => still.has(device.deviceId));
     }
     if (devices.length === 0) return undefined;
-    const text = notificationText(content, job);
+    const text = notificationText(recalled ? "hidden" : content, job);
     const notification: PushNotification = {
       ...text,
       conversationId,
@@ -485,6 +522,7 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     async close() {
       closed = true;
       clearInterval(poller);
+      clearInterval(purger);
       wakes = [];
       windows.clear();
       armWake();

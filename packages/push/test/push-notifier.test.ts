@@ -1,4 +1,5 @@
 import type { Message } from "@lucky-im/core";
+import { eventually } from "@lucky-im/core/testing";
 import { describe, expect, it } from "vitest";
 import {
   createMemoryDeviceRegistry,
@@ -174,6 +175,57 @@ describe("push notifier", () => {
     await settle();
     expect(await registry.listByUser("bob")).toEqual([]);
     expect(notifier.counters).toMatchObject({ invalidTokens: 1, sent: 0, failed: 0 });
+  });
+
+  it("does not show a message recalled during the batch window (with getMessage)", async () => {
+    const recalled = new Set<string>();
+    const getMessage = async (messageId: string) =>
+      ({ ...message("x", ""), messageId, recalled: recalled.has(messageId) }) as Message;
+    const { notifier, settle, sent } = await setup({ content: "preview", getMessage });
+    const alone = message("d:alice:bob", "oops, wrong chat");
+    await notifier.onOffline(alone, ["bob"]);
+    await notifier.onOffline(message("g:team", "first"), ["bob"]);
+    const latest = message("g:team", "the recalled secret");
+    await notifier.onOffline(latest, ["bob"]);
+    recalled.add(alone.messageId);
+    recalled.add(latest.messageId);
+    await settle();
+    // The lone recalled message is not pushed; the batch is, without its preview.
+    expect(
+      sent.map((s) => [s.notification.conversationId, s.notification.title, s.notification.body]),
+    ).toEqual([["g:team", "2 new messages", ""]]);
+    expect(notifier.counters).toMatchObject({ sent: 1, recalled: 1 });
+
+    // Without getMessage the recall is not seen (documented): the preview shows.
+    const blind = await setup({ content: "preview" });
+    await blind.notifier.onOffline(message("d:alice:bob", "shown"), ["bob"]);
+    await blind.settle();
+    expect(blind.sent[0]?.notification.body).toBe("shown");
+  });
+
+  it("purges dead jobs past deadRetentionMs, and reports a purge that failed", async () => {
+    const queue = createMemoryPushQueue();
+    const dying = await setup({ queue, maxAttempts: 1, deadRetentionMs: 1, purgeIntervalMs: 5 }, [
+      { status: "failure", retryable: true, reason: "down" },
+    ]);
+    await dying.notifier.onOffline(message("d:alice:bob", "one"), ["bob"]);
+    await dying.settle();
+    expect(dying.notifier.counters.dead).toBe(1);
+    await eventually(async () => expect((await queue.stats()).dead).toBe(0));
+    await dying.notifier.close();
+
+    const errors: string[] = [];
+    const broken = createMemoryPushQueue();
+    broken.purgeDead = async () => {
+      throw new Error("queue down");
+    };
+    const reporting = await setup({
+      queue: broken,
+      purgeIntervalMs: 5,
+      onError: (error, context) => errors.push(`${context}: ${String(error)}`),
+    });
+    await eventually(() => expect(errors).toContain("push queue purgeDead: Error: queue down"));
+    await reporting.notifier.close();
   });
 
   it("retries throttles and transient failures with backoff, then gives up", async () => {

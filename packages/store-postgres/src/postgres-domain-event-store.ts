@@ -127,15 +127,16 @@ export function createPostgresDomainEvents(ctx: StoreContext): {
     enabledKinds() {
       return [...enabled];
     },
-    claim({ limit, leaseMs }) {
+    claim({ limit, leaseMs, kinds }) {
       return ctx.run("domain events claim", async () => {
-        if (limit <= 0) return [];
+        if (limit <= 0 || kinds?.length === 0) return [];
         const now = Date.now();
+        const ofKinds = kinds ? sql`AND kind = ANY(${[...kinds]}::text[])` : sql``;
         const { rows } = await sql<EventRow>`
           UPDATE ${t.domain_events} SET lease_until = ${now + leaseMs}
           WHERE seq IN (
             SELECT seq FROM ${t.domain_events}
-            WHERE lease_until IS NULL OR lease_until <= ${now}
+            WHERE (lease_until IS NULL OR lease_until <= ${now}) ${ofKinds}
             ORDER BY seq LIMIT ${limit}
             FOR UPDATE SKIP LOCKED
           )

@@ -84,9 +84,9 @@ export function createSqliteDomainEvents(ctx: StoreContext): {
     enabledKinds() {
       return [...enabled];
     },
-    claim({ limit, leaseMs }) {
+    claim({ limit, leaseMs, kinds }) {
       return ctx.run("domain events claim", () => {
-        if (limit <= 0) return [];
+        if (limit <= 0 || kinds?.length === 0) return [];
         const now = Date.now();
         return exec.transaction(() => {
           const rows = exec.all<EventRow>(
@@ -104,6 +104,7 @@ export function createSqliteDomainEvents(ctx: StoreContext): {
                 "revision",
               ])
               .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+              .$if(kinds !== undefined, (query) => query.where("kind", "in", [...kinds!]))
               .orderBy("seq")
               .limit(limit),
           );

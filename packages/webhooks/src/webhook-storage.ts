@@ -1,5 +1,6 @@
 import {
   type ClaimedOutboxEntry,
+  type DomainEvent,
   type DomainEventKind,
   type DomainEventSourceStore,
   domainEventKindsOf,
@@ -44,6 +45,17 @@ export interface WebhookStorageOptions {
   relayLeaseMs?: number;
   /** The most domain events one relay step claims. @default 100 */
   relayBatchSize?: number;
+  /**
+   * How long a domain event of a type this node does not want (but of a kind it reads, say
+   * `group.changed` when its endpoints list only `group.created`) is left to the other nodes,
+   * in ms: this node neither records nor settles it, and once its lease ends a node that wants
+   * it can claim it. Past this age it is settled (dropped): no node took it, and it must not
+   * pile up. Longer protects a cluster whose nodes' endpoints differ (a rolling change) better;
+   * shorter keeps fewer unwanted events waiting when every node wants the same (0: drop them
+   * at once, for a single node or a cluster whose nodes all want the same).
+   * @default 60000 (two default leases)
+   */
+  relayUnwantedGraceMs?: number;
 }
 
 /** The webhook event types of each domain event kind. */
@@ -240,6 +252,29 @@ function afterWrites<T extends object>(
   });
 }
 
+/**
+ * Splits a relay step's claimed domain events: the webhook events to record, and the domain
+ * events to settle (those recorded, those that make no webhook event, and those of a type this
+ * node does not want that occurred by `unwantedBefore`). A younger unwanted event is neither:
+ * its lease lapses and a node that wants it claims it. Releasing it at once instead would have
+ * this node claim it again on its next step, and enough of them would fill every step.
+ */
+function sortClaimed(
+  claimed: readonly DomainEvent[],
+  wants: (type: WebhookEventType) => boolean,
+  unwantedBefore: number,
+): { taken: DomainEvent[]; events: WebhookEvent[] } {
+  const taken: DomainEvent[] = [];
+  const events: WebhookEvent[] = [];
+  for (const domainEvent of claimed) {
+    const event = domainWebhookEvent(domainEvent);
+    if (event && wants(event.type)) events.push(event);
+    else if (event && domainEvent.occurredAt > unwantedBefore) continue;
+    taken.push(domainEvent);
+  }
+  return { taken, events };
+}
+
 /** Checks a relay option (an integer >= 1). */
 function checkRelayOption(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -262,6 +297,12 @@ function domainEventRelay(
   const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs ?? 1000);
   const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs ?? 30_000);
   const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize ?? 100);
+  const foreignGraceMs = options.relayUnwantedGraceMs ?? 60_000;
+  if (!Number.isInteger(foreignGraceMs) || foreignGraceMs < 0) {
+    throw new RangeError(
+      `[lucky-im] [webhooks] relayUnwantedGraceMs must be an integer >= 0, got ${foreignGraceMs}`,
+    );
+  }
   const wants = (type: WebhookEventType) =>
     sink.wants ? sink.wants(type) : type !== "message.read";
   const kinds = (Object.keys(KIND_TYPES) as DomainEventKind[]).filter((kind) =>
@@ -283,11 +324,10 @@ function domainEventRelay(
   async function pass(): Promise<void> {
     do {
       again = false;
-      const claimed = await domain!.claim({ limit: batchSize, leaseMs });
+      // Only the kinds this node reads: another node may read kinds this one does not.
+      const claimed = await domain!.claim({ limit: batchSize, leaseMs, kinds });
       if (claimed.length === 0) return;
-      const events = claimed
-        .map(domainWebhookEvent)
-        .filter((e): e is WebhookEvent => e !== undefined && wants(e.type));
+      const { taken, events } = sortClaimed(claimed, wants, Date.now() - foreignGraceMs);
       if (events.length > 0) {
         try {
           await sink.record(events);
@@ -297,7 +337,7 @@ function domainEventRelay(
           throw error;
         }
       }
-      await domain!.settle(claimed);
+      await domain!.settle(taken);
       if (claimed.length === batchSize) again = true;
     } while (again && !stopped);
   }

@@ -1,9 +1,12 @@
 import {
   createImServer,
   createMemoryStorage,
+  createMemoryStorageBackend,
   createMemoryTransport,
+  type DomainEventKind,
   directConversationId,
   type ImServer,
+  inviteLinkId,
   type Storage,
 } from "@lucky-im/core";
 import { eventually } from "@lucky-im/core/testing";
@@ -62,7 +65,10 @@ describe("group-join events", () => {
       "group_join.joined_by_link",
       "group.member_joined",
     ]);
-    const storage = withWebhookEvents(createMemoryStorage(), dispatcher);
+    // group.created is not listed: the one node drops it at once rather than leave it to others.
+    const storage = withWebhookEvents(createMemoryStorage(), dispatcher, {
+      relayUnwantedGraceMs: 0,
+    });
     const im = engine(storage);
     await im.start();
     const group = await im.groups.create({ ownerId: "olga", name: "club", memberIds: [] });
@@ -143,7 +149,7 @@ describe("group-join events", () => {
       },
     ]);
     expect(of("group_join.joined_by_link").map((e) => e.data)).toEqual([
-      { groupId: group.groupId, code: link.code, userId: "lin" },
+      { groupId: group.groupId, linkId: inviteLinkId(link.code), userId: "lin" },
     ]);
     expect(of("group.member_joined").map((e) => e.data)).toEqual([
       { groupId: group.groupId, userIds: ["amy"], via: "ticket" },
@@ -220,5 +226,120 @@ describe("read events are opt-in", () => {
       `message.read:${conversationId}:b:1`,
       `message.read:${conversationId}:b:4`,
     ]);
+  });
+});
+
+describe("a cluster whose nodes want different events", () => {
+  /** A sink that keeps what it records and wants what `wants` says. */
+  function sinkWanting(wants: (type: WebhookEvent["type"]) => boolean) {
+    const recorded: WebhookEvent[] = [];
+    const sink: WebhookEventSink = {
+      wants,
+      async record(events) {
+        recorded.push(...events);
+      },
+    };
+    return { sink, recorded };
+  }
+
+  /** A node over the shared backend whose writes record `kinds`, without a relay. */
+  function writer(
+    backend: ReturnType<typeof createMemoryStorageBackend>,
+    kinds: DomainEventKind[],
+  ) {
+    const storage = createMemoryStorage({ backend });
+    storage.domainEvents!.enable(kinds);
+    return storage;
+  }
+
+  it("a node that does not read a kind leaves its events to the node that does", async () => {
+    const backend = createMemoryStorageBackend();
+    const conversationId = directConversationId("a", "b");
+    const write = writer(backend, ["read", "group"]);
+    await write.messages.append({
+      messageId: "m1",
+      conversationId,
+      from: "a",
+      to: { type: "user", id: "b" },
+      body: { type: "text", text: "hi" },
+      cid: "c1",
+      ts: Date.now(),
+      participants: ["a", "b"],
+    });
+    await write.cursors.markRead("b", conversationId, 1);
+    await write.groups.create({
+      groupId: "g1",
+      name: "g",
+      ownerId: "a",
+      memberIds: [],
+      createdAt: 1,
+    });
+    // B starts first: it claims before A, and reads no message.read.
+    const b = sinkWanting((type) => type !== "message.read");
+    const nodeB = withWebhookEvents(createMemoryStorage({ backend }), b.sink, {
+      relayIntervalMs: 10,
+    });
+    cleanups.push(() => nodeB.close());
+    await eventually(() => expect(b.recorded.map((e) => e.type)).toEqual(["group.created"]));
+    const a = sinkWanting((type) => type === "message.read");
+    const nodeA = withWebhookEvents(createMemoryStorage({ backend }), a.sink, {
+      relayIntervalMs: 10,
+    });
+    cleanups.push(() => nodeA.close());
+    await eventually(() => expect(a.recorded.map((e) => e.type)).toEqual(["message.read"]));
+    await eventually(async () => expect(await nodeA.domainEvents!.pending()).toBe(0));
+    expect(b.recorded.map((e) => e.type)).toEqual(["group.created"]);
+  });
+
+  it("an event of a type this node does not want is left, past its lease, to a node that wants it", async () => {
+    const backend = createMemoryStorageBackend();
+    const write = writer(backend, ["group"]);
+    await write.groups.create({
+      groupId: "g1",
+      name: "g",
+      ownerId: "a",
+      memberIds: [],
+      createdAt: 1,
+    });
+    await write.groups.update("g1", { name: "h" });
+    // Both read the group kind; A wants only group.created, B only group.changed.
+    const a = sinkWanting((type) => type === "group.created");
+    const nodeA = withWebhookEvents(createMemoryStorage({ backend }), a.sink, {
+      relayIntervalMs: 10,
+      relayLeaseMs: 30,
+    });
+    cleanups.push(() => nodeA.close());
+    await eventually(() => expect(a.recorded.map((e) => e.type)).toEqual(["group.created"]));
+    const b = sinkWanting((type) => type === "group.changed");
+    const nodeB = withWebhookEvents(createMemoryStorage({ backend }), b.sink, {
+      relayIntervalMs: 10,
+      relayLeaseMs: 30,
+    });
+    cleanups.push(() => nodeB.close());
+    await eventually(() => expect(b.recorded.map((e) => e.type)).toEqual(["group.changed"]));
+    await eventually(async () => expect(await nodeA.domainEvents!.pending()).toBe(0));
+    expect(a.recorded.map((e) => e.type)).toEqual(["group.created"]);
+  });
+
+  it("an event no node wants is dropped once older than relayUnwantedGraceMs", async () => {
+    const backend = createMemoryStorageBackend();
+    const write = writer(backend, ["group"]);
+    await write.groups.create({
+      groupId: "g1",
+      name: "g",
+      ownerId: "a",
+      memberIds: [],
+      createdAt: 1,
+    });
+    await write.groups.update("g1", { name: "h" });
+    const a = sinkWanting((type) => type === "group.created");
+    const nodeA = withWebhookEvents(createMemoryStorage({ backend }), a.sink, {
+      relayIntervalMs: 10,
+      relayLeaseMs: 20,
+      relayUnwantedGraceMs: 50,
+    });
+    cleanups.push(() => nodeA.close());
+    await eventually(async () => expect(await nodeA.domainEvents!.pending()).toBe(0));
+    expect(a.recorded.map((e) => e.type)).toEqual(["group.created"]);
   });
 });

@@ -6,6 +6,11 @@ export interface DomainEventClaimOptions {
   limit: number;
   /** The claim holds for this long; then the events can be claimed again. */
   leaseMs: number;
+  /**
+   * Only events of these kinds (absent: every kind). A consumer claims the kinds it reads, so
+   * that in a cluster whose nodes read different kinds none takes (and settles) another's.
+   */
+  kinds?: readonly DomainEventKind[];
 }
 
 /**
@@ -16,8 +21,9 @@ export interface DomainEventClaimOptions {
  * Invariants:
  * - Recording is off until {@link DomainEventStore.enable} turns a kind on for this store
  *   instance: a write records nothing (no extra statement) for kinds nobody consumes.
- * - `claim` returns unleased (or lease-expired) events, oldest first, and leases them; two
- *   concurrent claimers never receive the same event while its lease holds.
+ * - `claim` returns unleased (or lease-expired) events, oldest first, of the `kinds` asked
+ *   for (every kind without), and leases them; two concurrent claimers never receive the same
+ *   event while its lease holds.
  * - An event whose `coalesceKey` matches a pending event's is merged into it (its `data`
  *   replaced, its `revision` bumped, its lease released) instead of added.
  * - `settle` deletes an event only at the revision claimed: a merged-in newer write is

@@ -6,6 +6,7 @@ import { groupConversationId } from "./conversation.js";
 import type { DomainEventKind, NewDomainEvent } from "./domain-event.js";
 import type { Group } from "./group.js";
 import type { GroupJoinTicket } from "./group-join.js";
+import { inviteLinkId } from "./invite-link-id.js";
 
 /** The storage members whose writes record domain events. */
 export type DomainEventSourceStore = "groups" | "cursors" | "contacts" | "groupJoins";
@@ -216,7 +217,11 @@ const SOURCES: Record<DomainEventSourceStore, Record<string, Source>> = {
           );
         } else if (path.kind === "link" && result.joined) {
           events.push(
-            joinEvent("group_join.joined_by_link", groupId, at, { code: path.code, userId }),
+            joinEvent("group_join.joined_by_link", groupId, at, {
+              // The code is the link's bearer secret: events name the link by a hash of it.
+              linkId: inviteLinkId(path.code),
+              userId,
+            }),
           );
         }
         if (result.joined) {

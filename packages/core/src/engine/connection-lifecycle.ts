@@ -17,6 +17,7 @@ import { decodeClientFrame } from "../protocol/codec.js";
 import type { JsonLimits } from "../protocol/json-limits.js";
 import type { AuthFrame, ReadyFrame } from "../protocol/schemas.js";
 import type { EngineCore } from "./engine-core.js";
+import { frameCost } from "./frame-cost.js";
 import { dispatchFrame } from "./frame-handlers.js";
 import type { PresenceAnnouncer } from "./presence-events.js";
 import { Session } from "./session.js";
@@ -150,7 +151,12 @@ export class ConnectionLifecycle {
         if (!this.deps.rateLimiter) {
           // Synchronous: frames are handled in the order they came without a chain.
           try {
-            this.handleFrame(session, data, this.countFrame(session));
+            const decoded = decodeClientFrame(data, this.deps.jsonLimits);
+            const allowed = this.countFrame(
+              session,
+              frameCost(decoded.ok ? decoded.frame : undefined),
+            );
+            this.handleFrame(session, decoded, data.length, allowed);
           } catch (error) {
             // A throwing event listener must not reach the transport (the chain swallowed it).
             this.core.errors.report(error, "handling a frame");
@@ -163,36 +169,46 @@ export class ConnectionLifecycle {
     }
   }
 
-  /** The engine's own limiter: a fixed window per session, starting at its first frame. */
-  private countFrame(session: Session): boolean {
+  /**
+   * The engine's own limiter: a fixed window per session, starting at its first frame. A frame
+   * is let through while the window's budget is not spent, and charged its whole `cost`.
+   */
+  private countFrame(session: Session, cost: number): boolean {
     const now = Date.now();
     const { framesPerWindow, rateWindowMs } = this.core.limits;
     if (session.rateWindowCount === 0 || now - session.rateWindowStart >= rateWindowMs) {
       session.rateWindowStart = now;
       session.rateWindowCount = 0;
     }
-    session.rateWindowCount++;
-    return session.rateWindowCount <= framesPerWindow;
+    const allowed = session.rateWindowCount < framesPerWindow;
+    session.rateWindowCount += cost;
+    return allowed;
   }
 
   /** Asks the host's limiter, then handles the frame (in the session's frame chain). */
   private async limitThenHandle(session: Session, data: string): Promise<void> {
     let allowed = true;
+    const decoded = decodeClientFrame(data, this.deps.jsonLimits);
     try {
       const key = this.deps.rateLimitByUser ? `user:${session.userId}` : `conn:${session.id}`;
-      allowed = (await this.deps.rateLimiter!.consume(key)).allowed;
+      const cost = frameCost(decoded.ok ? decoded.frame : undefined);
+      allowed = (await this.deps.rateLimiter!.consume(key, cost)).allowed;
     } catch (error) {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.errors.report(error, "rate limiter");
     }
-    this.handleFrame(session, data, allowed);
+    this.handleFrame(session, decoded, data.length, allowed);
   }
 
   /** Refuses a limited frame (closing after too many strikes), decodes, and dispatches. */
-  private handleFrame(session: Session, data: string, allowed: boolean): void {
+  private handleFrame(
+    session: Session,
+    decoded: ReturnType<typeof decodeClientFrame>,
+    frameLength: number,
+    allowed: boolean,
+  ): void {
     if (session.isClosed) return;
     const { core } = this;
-    const decoded = decodeClientFrame(data, this.deps.jsonLimits);
     if (!allowed) {
       core.stats.rateLimited++;
       session.rateLimitStrikes++;
@@ -221,7 +237,7 @@ export class ConnectionLifecycle {
       void this.onAuthFrame(session, decoded.frame);
       return;
     }
-    dispatchFrame(core, session, decoded.frame, data.length);
+    dispatchFrame(core, session, decoded.frame, frameLength);
   }
 
   /** First `auth`, or a fresh token on an open connection (answered with `ready` again). */

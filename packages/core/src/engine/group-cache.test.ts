@@ -57,4 +57,31 @@ describe("GroupCache", () => {
     expect(off.peek("h")).toBeUndefined();
     expect(off.size).toBe(0);
   });
+
+  it("remembers a missing group for missingTtlMs, until invalidated; off by default", async () => {
+    const loads: string[] = [];
+    const existing = new Set<string>();
+    const { store: full } = countingStore();
+    const store = {
+      async get(groupId: string) {
+        loads.push(groupId);
+        return existing.has(groupId) ? full.get(groupId) : undefined;
+      },
+    } as unknown as GroupStore;
+    const cache = new GroupCache(store, { ttlMs: 60_000, maxGroups: 10, missingTtlMs: 60_000 });
+    expect(await cache.get("g")).toBeUndefined();
+    expect(cache.knownMissing("g")).toBe(true);
+    expect(await cache.get("g")).toBeUndefined();
+    expect(loads, "the absence is served from the cache").toEqual(["g"]);
+    existing.add("g");
+    cache.invalidate("g");
+    expect(cache.knownMissing("g")).toBe(false);
+    expect(await cache.get("g")).toBeDefined();
+
+    const off = new GroupCache(store, { ttlMs: 60_000, maxGroups: 10 });
+    await off.get("h");
+    await off.get("h");
+    expect(off.knownMissing("h")).toBe(false);
+    expect(loads.filter((id) => id === "h")).toEqual(["h", "h"]);
+  });
 });

@@ -15,6 +15,13 @@ export interface GroupCacheOptions {
   ttlMs: number;
   /** Most groups kept; the least recently used go first. */
   maxGroups: number;
+  /**
+   * How long "no such group" is remembered, in ms; 0 turns it off. Short: it only spares the
+   * store repeated lookups of an unknown id (a client acking made-up groups). A group created
+   * since is announced (invalidating it on every node), so the TTL only bounds a creation made
+   * behind the engine's back. Defaults to 0.
+   */
+  missingTtlMs?: number;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface GroupCacheOptions {
  */
 export class GroupCache {
   private readonly cache: LRUCache<string, CachedGroup> | undefined;
+  /** Groups the store did not have, bounded like `cache`. */
+  private readonly missing: LRUCache<string, true> | undefined;
   private readonly loading = new Map<string, Promise<CachedGroup | undefined>>();
 
   constructor(
@@ -34,6 +43,11 @@ export class GroupCache {
     this.cache =
       options.ttlMs > 0
         ? new LRUCache({ max: options.maxGroups, ttl: options.ttlMs, updateAgeOnGet: false })
+        : undefined;
+    const missingTtlMs = options.missingTtlMs ?? 0;
+    this.missing =
+      missingTtlMs > 0
+        ? new LRUCache({ max: options.maxGroups, ttl: missingTtlMs, updateAgeOnGet: false })
         : undefined;
   }
 
@@ -45,6 +59,7 @@ export class GroupCache {
   async get(groupId: string): Promise<CachedGroup | undefined> {
     const hit = this.cache?.get(groupId);
     if (hit) return hit;
+    if (this.missing?.get(groupId)) return undefined;
     let load = this.loading.get(groupId);
     if (!load) {
       load = this.load(groupId).finally(() => this.loading.delete(groupId));
@@ -58,26 +73,35 @@ export class GroupCache {
     return this.cache?.get(groupId);
   }
 
+  /** True when the store recently did not have the group (remembered for `missingTtlMs`). */
+  knownMissing(groupId: string): boolean {
+    return this.missing?.get(groupId) ?? false;
+  }
+
   /**
    * Loads the group from the store now, whatever is cached or loading: for a
    * refusal that a change on another node may have made stale (the broadcast
    * that invalidates this cache can arrive after the change's HTTP answer).
    */
   async reload(groupId: string): Promise<CachedGroup | undefined> {
-    this.cache?.delete(groupId);
+    this.invalidate(groupId);
     return this.load(groupId);
   }
 
+  /** Forgets what is cached of the group, members or absence (a change announced it). */
   invalidate(groupId: string): void {
     this.cache?.delete(groupId);
+    this.missing?.delete(groupId);
   }
 
   private async load(groupId: string): Promise<CachedGroup | undefined> {
     const group = await this.groups.get(groupId);
     if (!group) {
       this.cache?.delete(groupId);
+      this.missing?.set(groupId, true);
       return undefined;
     }
+    this.missing?.delete(groupId);
     const entry: CachedGroup = {
       members: new Map(group.members.map((m) => [m.userId, m])),
       memberIds: group.members.map((m) => m.userId),

@@ -184,6 +184,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const groupCache = new GroupCache(storage.groups, {
       ttlMs: options.groupCacheMs ?? 10_000,
       maxGroups: options.groupCacheSize ?? 10_000,
+      missingTtlMs: options.groupMissingCacheMs ?? 2_000,
     });
     const delivery = new Delivery({
       nodeId: this.nodeId,

@@ -505,6 +505,13 @@ export interface ImServerOptions {
    */
   groupCacheSize?: number;
   /**
+   * How long a node remembers that a group does not exist, in ms (0: not at all): spares the
+   * store repeated lookups of an unknown group id (acks naming made-up groups). Creating a
+   * group through the engine drops it on every node at once.
+   * @default 2000
+   */
+  groupMissingCacheMs?: number;
+  /**
    * How long relations between users (contacts, blocks, privacy policies) are cached on a
    * node, in ms: the bound on how long a change made behind the engine's back (or whose
    * broadcast was lost) takes to hold. Changes made through `im.contacts` drop the cached

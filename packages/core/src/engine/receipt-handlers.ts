@@ -52,7 +52,8 @@ const notParticipant = () => new ImError("forbidden", "not a participant of this
 /**
  * Whether the session's user may move a cursor in the conversation (else it gets
  * `forbidden`). Synchronous for a direct conversation (its id names both users)
- * and for a group in the membership cache; otherwise the group is loaded.
+ * and for a group in the membership cache (or recently found missing); otherwise
+ * the group is loaded.
  */
 function checkParticipant(
   core: EngineCore,
@@ -72,8 +73,9 @@ function checkParticipant(
     member = parsed.userIds.includes(session.userId!);
   } else {
     const cached = core.groupCache.peek(parsed.groupId);
-    if (!cached) return checkGroupParticipant(core, session, conversationId, how);
-    member = cached.members.has(session.userId!);
+    if (cached) member = cached.members.has(session.userId!);
+    else if (core.groupCache.knownMissing(parsed.groupId)) member = false;
+    else return checkGroupParticipant(core, session, conversationId, how);
   }
   if (member) return true;
   refuse(core, session, conversationId, notParticipant(), how);
@@ -138,10 +140,12 @@ export function handleAck(
 /**
  * `acks` (docs/protocol.md §3.3): many conversations' cumulative acks in one frame. The frame
  * as a whole is refused, nothing applied, when it has more than `maxAcksPerFrame` entries
- * (`too_large`) or names a conversation twice (`bad_request`). Otherwise each entry is handled
- * exactly as an `ack` frame would be, on its own: an entry that is refused (not a participant)
- * gets its own `error`, naming the conversation and echoing the frame's `cid`, and the others
- * are applied.
+ * (`too_large`) or names a conversation twice (`bad_request`). Otherwise the entries are
+ * checked in order, one at a time, each applied as an `ack` frame would be once it passes; the
+ * first refused entry (not a participant) stops the frame: it gets one `error`, naming the
+ * conversation and echoing the frame's `cid`, and it and the entries after it are not applied.
+ * One at a time and stopping at the first refusal bound the store reads a frame can cause (a
+ * frame of unknown groups costs one read, not one per entry).
  */
 export function handleAcks(
   core: EngineCore,
@@ -170,21 +174,40 @@ export function handleAcks(
     }
     seen.add(ack.conversationId);
   }
-  const userId = session.userId!;
   const how: Refusals = cid === undefined ? { named: true } : { named: true, cid };
-  const waiting: Promise<void>[] = [];
-  for (const { conversationId, seq } of acks) {
-    core.delivery.acknowledge(session, conversationId, seq);
-    const handled = whenParticipant(
-      core,
-      session,
-      conversationId,
-      () => core.cursorWrites.delivered({ userId, conversationId, seq }),
-      how,
-    );
-    if (handled instanceof Promise) waiting.push(handled);
+  return applyAcksFrom(core, session, acks, 0, how);
+}
+
+/**
+ * Checks and applies the entries from `from` on, in order; synchronous while the checks are
+ * (direct conversations, cached groups), and stops at the first refused entry.
+ */
+function applyAcksFrom(
+  core: EngineCore,
+  session: Session,
+  acks: AcksFrame["acks"],
+  from: number,
+  how: Refusals,
+): void | Promise<void> {
+  const userId = session.userId!;
+  for (let index = from; index < acks.length; index++) {
+    const { conversationId, seq } = acks[index]!;
+    const allowed = checkParticipant(core, session, conversationId, how);
+    if (allowed === false) return;
+    const apply = () => {
+      core.delivery.acknowledge(session, conversationId, seq);
+      core.cursorWrites.delivered({ userId, conversationId, seq });
+    };
+    if (allowed === true) {
+      apply();
+      continue;
+    }
+    return allowed.then((ok) => {
+      if (!ok || session.isClosed) return;
+      apply();
+      return applyAcksFrom(core, session, acks, index + 1, how);
+    });
   }
-  if (waiting.length > 0) return Promise.all(waiting).then(() => undefined);
 }
 
 /** `read`: raises the read cursor (batched); the other participants get a `read` receipt with the batch. */

@@ -72,13 +72,14 @@ export function createMemoryDomainEvents(context: {
     enabledKinds() {
       return [...enabled];
     },
-    async claim({ limit, leaseMs }) {
+    async claim({ limit, leaseMs, kinds }) {
       context.guard();
       const now = context.now();
       const claimed: DomainEvent[] = [];
       for (const stored of state.events.values()) {
         if (claimed.length >= limit) break;
         if (stored.leaseUntil !== undefined && stored.leaseUntil > now) continue;
+        if (kinds && !kinds.includes(stored.event.kind)) continue;
         stored.leaseUntil = now + leaseMs;
         claimed.push(cloneValue(stored.event));
       }

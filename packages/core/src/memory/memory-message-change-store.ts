@@ -21,6 +21,7 @@ import {
   hiddenFor,
   type MemoryStorageState,
   messageAt,
+  noteViewerKey,
   recordChange,
   type StoredConversation,
   viewerKey,
@@ -164,6 +165,7 @@ export function createMemoryMessageChangeStore(
       const hidden = state.hidden.get(key) ?? new Set<number>();
       hidden.add(message.seq);
       state.hidden.set(key, hidden);
+      noteViewerKey(state, message.conversationId, key);
       return record(message, { kind: "deleted", by: userId, ts, visibleTo: userId });
     },
 
@@ -176,6 +178,7 @@ export function createMemoryMessageChangeStore(
       const key = viewerKey(userId, conversationId);
       if (upToSeq <= (state.clearedUpTo.get(key) ?? 0)) return undefined;
       state.clearedUpTo.set(key, upToSeq);
+      noteViewerKey(state, conversationId, key);
       return record(message, { kind: "cleared", by: userId, ts, visibleTo: userId });
     },
 
@@ -186,7 +189,9 @@ export function createMemoryMessageChangeStore(
       const result: MessageChange[] = [];
       for (let i = Math.max(0, Math.floor(afterChangeSeq)); i < log.length; i++) {
         if (result.length >= max) break;
-        const change = log[i]!;
+        const change = log[i];
+        // A change of a message retention dropped.
+        if (!change) continue;
         if (change.visibleTo !== undefined && change.visibleTo !== viewer) continue;
         result.push(cloneValue(change));
       }

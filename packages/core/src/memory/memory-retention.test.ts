@@ -4,6 +4,7 @@ import { directConversationId } from "../domain/conversation.js";
 import type { MessageDraft } from "../domain/message.js";
 import { newMessageId } from "../util/ids.js";
 import { createMemoryStorage } from "./memory-storage.js";
+import { createMemoryStorageBackend, storageState } from "./memory-storage-backend.js";
 
 const AB = directConversationId("a", "b");
 const AC = directConversationId("a", "c");
@@ -106,6 +107,70 @@ describe("memory storage retention", () => {
     const [summary] = await storage.cursors.conversations("b");
     expect(summary).toMatchObject({ conversationId: AB, lastSeq: 2 });
     expect(summary!.lastMessage).toBeUndefined();
+  });
+
+  it("drops a message's change log entries, deletions and clears with it", async () => {
+    const backend = createMemoryStorageBackend();
+    const storage = createMemoryStorage({ backend, retention: { maxMessagesPerConversation: 2 } });
+    const state = storageState(backend);
+    const first = await send(storage);
+    const second = await send(storage);
+    const edited = await storage.changes.edit({
+      messageId: first.messageId,
+      by: "a",
+      body: { type: "text", text: "a long secret edit" },
+      ts: 1001,
+    });
+    await storage.outbox.markSent([edited.outboxId]);
+    for (const result of [
+      await storage.changes.deleteForMe({ messageId: first.messageId, userId: "b", ts: 1002 }),
+      await storage.changes.clearConversation({
+        conversationId: AB,
+        userId: "a",
+        upToSeq: 1,
+        ts: 1003,
+      }),
+      await storage.changes.deleteForMe({ messageId: second.messageId, userId: "b", ts: 1004 }),
+    ]) {
+      await storage.outbox.markSent([result!.outboxId]);
+    }
+    expect((await storage.changes.changesAfter(AB, 0, 10, "b")).map((c) => c.kind)).toEqual([
+      "edited",
+      "deleted",
+      "deleted",
+    ]);
+    await send(storage);
+    expect(seqs(await storage.messages.range(AB, { afterSeq: 0, limit: 10 }))).toEqual([2, 3]);
+    // Only the change of the kept message is left; changeSeqs keep their places.
+    const left = await storage.changes.changesAfter(AB, 0, 10, "b");
+    expect(left.map((c) => [c.kind, c.changeSeq, c.seq])).toEqual([["deleted", 4, 2]]);
+    expect((await storage.changes.lastChangeSeqs([AB])).get(AB)).toBe(4);
+    expect(JSON.stringify(state.changeLogs.get(AB))).not.toContain("secret");
+    expect([...state.hidden.values()].map((s) => [...s])).toEqual([[2]]);
+    expect(state.clearedUpTo.size, "the clear covered only dropped messages").toBe(0);
+    expect(state.changeSeqsByMessage.has(first.messageId)).toBe(false);
+  });
+
+  it("a pinned message holds back its own conversation only: age retention goes on in the others", async () => {
+    let now = 10_000;
+    const storage = createMemoryStorage({ retention: { maxAgeMs: 1000 }, now: () => now });
+    const toC = {
+      conversationId: AC,
+      to: { type: "user" as const, id: "c" },
+      participants: ["a", "c"],
+    };
+    // An outbox entry that never settles pins AB's first message.
+    await storage.messages.append(draft({ ts: 10_000 }));
+    await send(storage, { ts: 10_100 });
+    await send(storage, { ...toC, ts: 10_200 });
+    await send(storage, { ...toC, ts: 10_300 });
+    now = 12_000;
+    await send(storage, { ...toC, ts: 12_000 });
+    expect(seqs(await storage.messages.range(AC, { afterSeq: 0, limit: 10 }))).toEqual([3]);
+    expect(seqs(await storage.messages.range(AB, { afterSeq: 0, limit: 10 }))).toEqual([1, 2]);
+    now = 14_000;
+    await send(storage, { ...toC, ts: 14_000 });
+    expect(seqs(await storage.messages.range(AC, { afterSeq: 0, limit: 10 }))).toEqual([4]);
   });
 
   it("pages correctly across the compaction of a long conversation", async () => {

@@ -10,7 +10,8 @@ import type { MemoryStorageState, StoredConversation } from "./memory-storage-ba
  * A conversation always loses its oldest messages first, so what is left is a contiguous
  * run of seqs ending at `lastSeq`; `cursors()` then tells where it starts (`oldestSeq`),
  * and `sync` says so to a client whose cursor is below it (docs/protocol.md, `synced`).
- * A message whose outbox entry is still pending is kept (with the messages after it)
+ * A message whose outbox entry is still pending is kept (with the messages after it in its
+ * conversation; the other conversations are trimmed meanwhile)
  * until the entry is settled: the relay still needs it. Limits are applied when a message
  * is appended and when an outbox entry is settled.
  */
@@ -60,17 +61,34 @@ export function createMemoryRetention(
   /** Messages in append order, for the age limit: the oldest are at `head`. */
   const byAge: (Message | undefined)[] = [];
   let head = 0;
+  /**
+   * conversationId -> its newest expired message, for the conversations a pending outbox
+   * entry pins: retried on each sweep, while the others' messages go meanwhile.
+   */
+  const pinned = new Map<string, Message>();
+
+  /** Drops the message and what precedes it in its conversation; false when something pins it. */
+  function dropUpTo(message: Message): boolean {
+    const conversation = state.conversations.get(message.conversationId);
+    // Drops what precedes it too (appended through another storage on a shared backend).
+    while (conversation && conversation.firstSeq <= message.seq) {
+      if (!dropOldest(state, conversation)) return false;
+    }
+    return true;
+  }
 
   function sweepByAge(limitMs: number): void {
     const cutoff = now() - limitMs;
+    for (const [conversationId, message] of pinned) {
+      if (dropUpTo(message)) pinned.delete(conversationId);
+    }
     while (head < byAge.length) {
       const message = byAge[head]!;
-      if (message.ts >= cutoff) return;
-      const conversation = state.conversations.get(message.conversationId);
-      // Drops what precedes it too (appended through another storage on a shared backend).
-      while (conversation && conversation.firstSeq <= message.seq) {
-        // Pinned by a pending outbox entry: try again on the next append.
-        if (!dropOldest(state, conversation)) return;
+      if (message.ts >= cutoff) break;
+      // Pinned by a pending outbox entry: its conversation waits for the entry to settle (the
+      // newest expired message stands for the older ones), the other conversations go on.
+      if (pinned.has(message.conversationId) || !dropUpTo(message)) {
+        pinned.set(message.conversationId, message);
       }
       byAge[head++] = undefined;
     }
@@ -104,7 +122,7 @@ export function createMemoryRetention(
 
 /**
  * Drops a conversation's oldest message with what only it needs (its idempotency key, edit
- * history, reactions); false when there is none or its outbox entry is still pending.
+ * history, reactions, change log entries, the per-user deletions and clears of it); false when there is none or its outbox entry is still pending.
  */
 function dropOldest(state: MemoryStorageState, conversation: StoredConversation): boolean {
   const seq = conversation.firstSeq;
@@ -119,6 +137,8 @@ function dropOldest(state: MemoryStorageState, conversation: StoredConversation)
   if (byCid?.get(message.cid) === message.messageId) byCid.delete(message.cid);
   state.editHistory.delete(message.messageId);
   state.reactions.delete(message.messageId);
+  dropChanges(state, message);
+  dropViewerMarks(state, message);
   // Cut the emptied front now and then: amortized O(1) per message, where a shift per drop
   // would move the whole array once it is large.
   const dead = conversation.firstSeq - 1 - conversation.offset;
@@ -127,4 +147,29 @@ function dropOldest(state: MemoryStorageState, conversation: StoredConversation)
     conversation.offset += dead;
   }
   return true;
+}
+
+/** Empties the change log entries of a dropped message (an edit's entry holds a whole body). */
+function dropChanges(state: MemoryStorageState, message: Message): void {
+  const seqs = state.changeSeqsByMessage.get(message.messageId);
+  if (!seqs) return;
+  state.changeSeqsByMessage.delete(message.messageId);
+  const log = state.changeLogs.get(message.conversationId);
+  if (!log) return;
+  for (const changeSeq of seqs) log[changeSeq - 1] = undefined;
+}
+
+/** Forgets who deleted the dropped message for themselves, and clears that only reached it. */
+function dropViewerMarks(state: MemoryStorageState, message: Message): void {
+  const keys = state.viewerKeysByConversation.get(message.conversationId);
+  if (!keys) return;
+  for (const key of keys) {
+    const hidden = state.hidden.get(key);
+    if (hidden?.delete(message.seq) && hidden.size === 0) state.hidden.delete(key);
+    // Every message a clear covered is gone: nothing is left for it to hide.
+    const cleared = state.clearedUpTo.get(key);
+    if (cleared !== undefined && cleared <= message.seq) state.clearedUpTo.delete(key);
+    if (!state.hidden.has(key) && !state.clearedUpTo.has(key)) keys.delete(key);
+  }
+  if (keys.size === 0) state.viewerKeysByConversation.delete(message.conversationId);
 }

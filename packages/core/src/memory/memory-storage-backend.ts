@@ -79,8 +79,13 @@ export interface MemoryStorageState {
   /** messageId -> how many pending outbox entries name it: retention keeps these messages. */
   pendingByMessage: Map<string, number>;
   activityCounter: number;
-  /** conversationId -> its change log (`log[changeSeq - 1]`). */
-  changeLogs: Map<string, MessageChange[]>;
+  /**
+   * conversationId -> its change log (`log[changeSeq - 1]`); a change of a message retention
+   * dropped is a hole (`undefined`), so changeSeqs keep their places.
+   */
+  changeLogs: Map<string, (MessageChange | undefined)[]>;
+  /** messageId -> the changeSeqs of its changes: retention empties them with the message. */
+  changeSeqsByMessage: Map<string, number[]>;
   /** messageId -> earlier bodies, oldest first. */
   editHistory: Map<string, MessageEdit[]>;
   /** messageId -> key -> users, in insertion order. */
@@ -91,6 +96,8 @@ export interface MemoryStorageState {
   hidden: Map<string, Set<number>>;
   /** `${userId}\u0000${conversationId}` -> every seq up to this one is cleared for that user. */
   clearedUpTo: Map<string, number>;
+  /** conversationId -> the keys of `hidden` and `clearedUpTo` in it: retention trims them. */
+  viewerKeysByConversation: Map<string, Set<string>>;
   /** Join data of the groups that have some (deleted with the group). */
   groupJoins: Map<string, StoredGroupJoins>;
   /** ticketId -> groupId, and link code -> groupId: finds a ticket or link without its group. */
@@ -144,11 +151,13 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
     pendingByMessage: new Map(),
     activityCounter: 0,
     changeLogs: new Map(),
+    changeSeqsByMessage: new Map(),
     editHistory: new Map(),
     reactions: new Map(),
     pins: new Map(),
     hidden: new Map(),
     clearedUpTo: new Map(),
+    viewerKeysByConversation: new Map(),
     groupJoins: new Map(),
     joinIndex: new Map(),
   });
@@ -273,6 +282,20 @@ export function viewerKey(userId: string, conversationId: string): string {
   return `${userId}\u0000${conversationId}`;
 }
 
+/** @internal Notes that `key` (a {@link viewerKey}) has hidden or cleared messages in the conversation. */
+export function noteViewerKey(
+  state: MemoryStorageState,
+  conversationId: string,
+  key: string,
+): void {
+  let keys = state.viewerKeysByConversation.get(conversationId);
+  if (!keys) {
+    keys = new Set();
+    state.viewerKeysByConversation.set(conversationId, keys);
+  }
+  keys.add(key);
+}
+
 /** @internal True when `userId` deleted or cleared the message at `seq` for themselves. */
 export function hiddenFor(
   state: MemoryStorageState,
@@ -302,6 +325,9 @@ export function recordChange(
   }
   const change: MessageChange = { ...fields, changeSeq: log.length + 1 };
   log.push(change);
+  const seqs = state.changeSeqsByMessage.get(change.messageId);
+  if (seqs) seqs.push(change.changeSeq);
+  else state.changeSeqsByMessage.set(change.messageId, [change.changeSeq]);
   const participants =
     change.visibleTo !== undefined
       ? [change.visibleTo]

@@ -2,6 +2,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { Storage } from "../contracts/storage.js";
 import { groupConversationId } from "../domain/conversation.js";
 import type { DomainEvent } from "../domain/domain-event.js";
+import { inviteLinkId } from "../domain/invite-link-id.js";
 import { expectImError, uid } from "./fixtures.js";
 import { directDraft } from "./storage-fixtures.js";
 import { runStorageSuites, type StorageSuite, type StorageSuiteOptions } from "./storage-suite.js";
@@ -243,6 +244,29 @@ export const domainEventSuite: StorageSuite = {
       },
     );
 
+    it("a claim with kinds takes only events of those kinds; the others stay for another claimer", async () => {
+      const groupId = uid("de-kinds");
+      const [a, b] = [uid("ka"), uid("kb")];
+      await storage.groups.create({
+        groupId,
+        name: "g",
+        ownerId: a,
+        memberIds: [],
+        createdAt: now,
+      });
+      await storage.contacts.sendRequest({ fromId: a, toId: b, now });
+      const mine = (e: DomainEvent) => aboutGroup(groupId)(e) || e.data.userId === a;
+      const claimKinds = async (kinds: DomainEvent["kind"][]) =>
+        (await eventsOf(silent).claim({ limit: 10_000, leaseMs: 60_000, kinds })).filter(mine);
+      expect(await claimKinds([]), "no kind: nothing").toEqual([]);
+      const contacts = await claimKinds(["contact", "read"]);
+      expect(contacts.map((e) => e.type)).toEqual(["contact.changed"]);
+      const groups = await claimKinds(["group"]);
+      expect(groups.map((e) => e.type)).toEqual(["group.created"]);
+      await eventsOf(silent).settle([...contacts, ...groups]);
+      expect(await take(storage, mine)).toEqual([]);
+    });
+
     it("contact writes record contact.changed", async () => {
       const [a, b] = [uid("ca"), uid("cb")];
       const mine = (e: DomainEvent) =>
@@ -369,10 +393,15 @@ export const domainEventSuite: StorageSuite = {
           { groupId, ticketId: t1.ticketId, userId: asker, decidedBy: owner, joined: true },
         ],
         ["group", "group.member_joined", { groupId, userIds: [asker], via: "ticket" }],
-        ["group_join", "group_join.joined_by_link", { groupId, code, userId: linked }],
+        [
+          "group_join",
+          "group_join.joined_by_link",
+          { groupId, linkId: inviteLinkId(code), userId: linked },
+        ],
         ["group", "group.member_joined", { groupId, userIds: [linked], via: "link" }],
       ]);
       expect(events[3]?.occurredAt).toBe(now + 2);
+      expect(JSON.stringify(events), "the link's code is a bearer secret").not.toContain(code);
     });
   },
 };

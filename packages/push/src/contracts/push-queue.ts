@@ -25,7 +25,10 @@ export interface PushJob {
   conversationId: string;
   /** How many messages it stands for. */
   count: number;
-  /** The latest of them (highest `seq`). */
+  /**
+   * The latest of them (highest `seq`). A dead job keeps none of its content: the body is an
+   * empty text, and reply, mentions and forward origin are gone (ids, seq and time stay).
+   */
   latest: Message;
   /** Whether any of them mentions the recipient (or `all`). */
   mentioned: boolean;
@@ -110,11 +113,16 @@ export interface PushQueue {
   complete(job: ClaimedPushJob): Promise<boolean>;
   /**
    * Schedules a retry of a job (`retryAt`) or marks it dead; false when the lease
-   * was lost.
+   * was lost. A job marked dead loses its latest message's content (see {@link PushJob.latest}).
    */
   fail(job: ClaimedPushJob, failure: PushFailure): Promise<boolean>;
   /** Dead jobs, most recent first, for inspection. */
   listDead(limit: number): Promise<PushJob[]>;
+  /**
+   * Deletes the jobs that died before `olderThan` (ms since the epoch); resolves with how
+   * many. The notifier calls it periodically (`deadRetentionMs`).
+   */
+  purgeDead(olderThan: number): Promise<number>;
   /** How many jobs are pending, leased and dead. */
   stats(): Promise<PushQueueStats>;
 }

@@ -5,6 +5,7 @@ import type {
   PushQueue,
   PushQueueEntry,
 } from "../contracts/push-queue.js";
+import { withoutContent } from "../dead-job-message.js";
 
 /** Options of {@link createMemoryPushQueue}. */
 export interface MemoryPushQueueOptions {
@@ -23,10 +24,19 @@ interface Slot extends PushJob {
   lease?: string;
   leaseUntil?: number;
   seq: number;
+  /** When it died (ms since the epoch). */
+  diedAt?: number;
 }
 
 const copy = (slot: Slot): PushJob => {
-  const { state: _state, lease: _lease, leaseUntil: _until, seq: _seq, ...job } = slot;
+  const {
+    state: _state,
+    lease: _lease,
+    leaseUntil: _until,
+    seq: _seq,
+    diedAt: _diedAt,
+    ...job
+  } = slot;
   return { ...job, ...(job.devices ? { devices: [...job.devices] } : {}) };
 };
 
@@ -121,6 +131,8 @@ export function createMemoryPushQueue(options: MemoryPushQueueOptions = {}): Pus
         jobs.delete(job.id);
         slot.state = "dead";
         slot.seq = ++seq;
+        slot.diedAt = Date.now();
+        slot.latest = withoutContent(slot.latest);
         dead.push(slot);
         if (dead.length > maxDead) dead.shift();
       } else {
@@ -131,6 +143,13 @@ export function createMemoryPushQueue(options: MemoryPushQueueOptions = {}): Pus
     },
     async listDead(limit) {
       return [...dead].reverse().slice(0, Math.max(0, limit)).map(copy);
+    },
+    async purgeDead(olderThan) {
+      // Dead jobs are in the order they died.
+      let purged = 0;
+      while (purged < dead.length && (dead[purged]!.diedAt ?? 0) < olderThan) purged++;
+      dead.splice(0, purged);
+      return purged;
     },
     async stats() {
       let pending = 0;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PushQueue } from "../contracts/push-queue.js";
+import { withoutContent } from "../dead-job-message.js";
 import { PUSH_JOB_COLUMNS, type PushJobRow, toClaimedPushJob, toPushJob } from "../push-job-row.js";
 import { quoteIdent, type SqlPool } from "./sql-pool.js";
 
@@ -81,7 +82,8 @@ export function createPostgresPushQueue(
       const { rowCount } = await pool.query(
         `UPDATE ${table}
          SET state = $3, due_at = coalesce($4, due_at), last_error = $5,
-             devices = coalesce($6, devices), lease = NULL, lease_until = NULL, settled_at = $7
+             devices = coalesce($6, devices), lease = NULL, lease_until = NULL, settled_at = $7,
+             latest = coalesce($8, latest)
          WHERE id = $1 AND state = 'leased' AND lease = $2`,
         [
           job.id,
@@ -91,6 +93,8 @@ export function createPostgresPushQueue(
           failure.error,
           failure.devices ? JSON.stringify(failure.devices) : null,
           Date.now(),
+          // A dead job is kept for inspection, without what was said.
+          dead ? JSON.stringify(withoutContent(job.latest)) : null,
         ],
       );
       return (rowCount ?? 0) > 0;
@@ -102,6 +106,13 @@ export function createPostgresPushQueue(
         [Math.max(0, limit)],
       );
       return (rows as PushJobRow[]).map(toPushJob);
+    },
+    async purgeDead(olderThan) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM ${table} WHERE state = 'dead' AND settled_at < $1`,
+        [olderThan],
+      );
+      return rowCount ?? 0;
     },
     async stats() {
       const { rows } = await pool.query(

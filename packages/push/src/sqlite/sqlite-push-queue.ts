@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PushQueue } from "../contracts/push-queue.js";
+import { withoutContent } from "../dead-job-message.js";
 import { PUSH_JOB_COLUMNS, type PushJobRow, toClaimedPushJob, toPushJob } from "../push-job-row.js";
 import type { SqliteDb, SqliteDbStatement } from "./sqlite-db.js";
 
@@ -75,7 +76,8 @@ export function createSqlitePushQueue(db: SqliteDb): PushQueue {
         statement(
           `UPDATE push_jobs
            SET state = ?, due_at = coalesce(?, due_at), last_error = ?,
-               devices = coalesce(?, devices), lease = NULL, lease_until = NULL, settled_at = ?
+               devices = coalesce(?, devices), lease = NULL, lease_until = NULL, settled_at = ?,
+               latest = coalesce(?, latest)
            WHERE id = ? AND state = 'leased' AND lease = ?`,
         ).run(
           dead ? "dead" : "pending",
@@ -83,6 +85,8 @@ export function createSqlitePushQueue(db: SqliteDb): PushQueue {
           failure.error,
           failure.devices ? JSON.stringify(failure.devices) : null,
           Date.now(),
+          // A dead job is kept for inspection, without what was said.
+          dead ? JSON.stringify(withoutContent(job.latest)) : null,
           Number(job.id),
           job.lease,
         ).changes > 0
@@ -95,6 +99,11 @@ export function createSqlitePushQueue(db: SqliteDb): PushQueue {
            ORDER BY settled_at DESC, id DESC LIMIT ?`,
         ).all(Math.max(0, limit)) as PushJobRow[]
       ).map(toPushJob);
+    },
+    async purgeDead(olderThan) {
+      return statement("DELETE FROM push_jobs WHERE state = 'dead' AND settled_at < ?").run(
+        olderThan,
+      ).changes;
     },
     async stats() {
       const stats = { pending: 0, leased: 0, dead: 0 };

@@ -162,6 +162,43 @@ export function pushQueueConformance(options: PushQueueConformanceOptions): void
       expect(await queue.stats()).toEqual({ pending: 1, leased: 0, dead: 2 });
     });
 
+    it("a dead job keeps no message content; purgeDead deletes the dead jobs older than a time", async () => {
+      const queue = await options.create();
+      const message = entry("bob", "g:a", { text: "the secret plan", mentioned: true });
+      message.message.mentions = ["bob"];
+      message.message.replyTo = { messageId: "m0", seq: 1, from: "carol", excerpt: "quoted" };
+      await queue.enqueue(message, T);
+      await queue.enqueue(entry("carol", "g:a"), T);
+      const [a, b] = await queue.claim({ limit: 10, leaseMs: LEASE, now: T });
+      if (!a || !b) throw new Error("expected two jobs");
+      expect(await queue.fail(a, { error: "gave up" })).toBe(true);
+      const [dead] = await queue.listDead(10);
+      expect(dead?.latest).toEqual({
+        messageId: message.message.messageId,
+        conversationId: "g:a",
+        seq: message.message.seq,
+        from: "alice",
+        to: { type: "user", id: "bob" },
+        body: { type: "text", text: "" },
+        cid: message.message.cid,
+        ts: message.message.ts,
+      });
+      expect(dead).toMatchObject({ count: 1, mentioned: true, lastError: "gave up" });
+      // A retried job keeps its content: it is still to be sent.
+      expect(await queue.fail(b, { error: "later", retryAt: T + 1 })).toBe(true);
+      const [retried] = await queue.claim({ limit: 10, leaseMs: LEASE, now: T + 1 });
+      expect(retried?.latest.body).toEqual({ type: "text", text: `text ${retried?.latest.seq}` });
+
+      // Jobs die at the clock's time: purge relative to it.
+      const diedBy = Date.now();
+      expect(await queue.purgeDead(diedBy - 3_600_000), "died within the hour: kept").toBe(0);
+      expect(await queue.stats()).toMatchObject({ dead: 1 });
+      expect(await queue.purgeDead(diedBy + 1)).toBe(1);
+      expect(await queue.stats()).toEqual({ pending: 0, leased: 1, dead: 0 });
+      expect(await queue.listDead(10)).toEqual([]);
+      expect(await queue.purgeDead(diedBy + 1), "nothing left").toBe(0);
+    });
+
     it("gives each due job to one of several concurrent claims", async () => {
       const queue = await options.create();
       for (let i = 0; i < 9; i++) await queue.enqueue(entry(`u${i}`, "c"), T + i);
