@@ -266,6 +266,8 @@ export async function createChatServer(
         return settings !== undefined && isConversationMuted(settings, Date.now());
       },
       backends.pushQueue,
+      // A message recalled while its push waited is not shown in the notification.
+      async (messageId) => im?.storage.messages.get(messageId),
     );
     notifier = push.notifier;
     // Webhooks (LUCKY_IM_WEBHOOK_*): the engine's writes become events, recorded before settling.

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { Message } from "@lucky-im/core";
 import {
   createFcmProvider,
   createPushNotifier,
@@ -37,6 +38,7 @@ export function createChatPush(
   metrics: PushMetricsListener,
   isMuted: (userId: string, conversationId: string) => Promise<boolean>,
   queue?: PushQueue,
+  getMessage?: (messageId: string) => Promise<Message | undefined>,
 ): ChatPush {
   const providers: PushProvider[] = [];
   const { vapidPublicKey, vapidPrivateKey, vapidSubject } = config;
@@ -73,6 +75,7 @@ export function createChatPush(
     maxQueued: config.pushMaxQueued,
     // In the store's database (PostgreSQL, SQLite): pending pushes survive a restart.
     ...(queue ? { queue } : {}),
+    ...(getMessage ? { getMessage } : {}),
     metrics,
     onError: (error, context) => log.warn({ err: error }, context),
   });
