@@ -50,7 +50,7 @@ describe.runIf(postgres && amqp && redis)("changes across two nodes (real servic
       }),
       broker: createAmqpBroker({ url: amqp!, prefix: name }),
       presence: createRedisPresence({ url: redis!, keyPrefix: `${name}:presence` }),
-      relayIntervalMs: 100,
+      relay: { intervalMs: 100 },
       logger: { info() {}, warn() {}, error() {} },
       authenticator: {
         async authenticate(token) {

@@ -55,7 +55,7 @@ describe.runIf(ready)("contacts across nodes", () => {
       broker: createAmqpBroker({ url: urls.amqp!, prefix: name }),
       presence: createRedisPresence({ url: urls.redis!, keyPrefix: `${name}:presence` }),
       // Far longer than the test: only the broadcast can make node B see the block.
-      relationCacheMs: 600_000,
+      caches: { relation: { ttlMs: 600_000 } },
       authenticator: {
         async authenticate(token) {
           return { userId: token, claims: { sub: token } };

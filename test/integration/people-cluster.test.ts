@@ -53,7 +53,7 @@ describe.runIf(ready)("people across two nodes (PostgreSQL, RabbitMQ, Redis)", (
         }),
         broker: createAmqpBroker({ url: urls.amqp!, prefix: name }),
         presence: createRedisPresence({ url: urls.redis!, keyPrefix: name }),
-        lastSeenBatchMs: 10,
+        presenceTracking: { lastSeenBatchMs: 10 },
         hooks: {
           async onOffline(message, userIds, context) {
             offlineCalls.push({ messageId: message.messageId, userIds, muted: [...context.muted] });

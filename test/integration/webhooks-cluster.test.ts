@@ -91,7 +91,7 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
         storage: withWebhookEvents(storage, dispatcher),
         broker: createAmqpBroker({ url: amqp!, prefix: name }),
         presence: createRedisPresence({ url: redis!, keyPrefix: `${name}:presence` }),
-        relayIntervalMs: 100,
+        relay: { intervalMs: 100 },
         logger: { info() {}, warn() {}, error() {} },
         authenticator: {
           async authenticate(token) {

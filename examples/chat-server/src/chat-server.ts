@@ -286,7 +286,7 @@ export async function createChatServer(
       authenticator: auth.authenticator,
       nodeId,
       // Admins: the user ids of `adminUserIds` (never usernames: anyone may register a name first).
-      isAdmin: (userId) => config.adminUserIds.includes(userId),
+      admin: { isAdmin: (userId) => config.adminUserIds.includes(userId) },
       ...(storage ? { storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
@@ -301,7 +301,7 @@ export async function createChatServer(
       },
       // A durable push queue: a message's outbox entry is settled once its pushes are
       // recorded, so a crash in between makes the relay record them again.
-      ...(push.notifier && backends.pushQueue ? { settleAfterOffline: true } : {}),
+      delivery: { settleAfterOffline: Boolean(push.notifier && backends.pushQueue) },
       limits: {
         framesPerWindow: config.framesPerWindow,
         rateWindowMs: config.rateWindowMs,
@@ -321,11 +321,15 @@ export async function createChatServer(
         maxServerBatch: config.serverBatchMax,
         maxBroadcastUsers: config.broadcastMax,
       },
-      groupCacheSize: config.groupCacheSize,
-      dedupeCacheSize: config.dedupeCacheSize,
+      caches: {
+        group: { maxEntries: config.groupCacheSize },
+        dedupe: { maxEntries: config.dedupeCacheSize },
+      },
       heartbeatMs: transport.heartbeatMs,
-      // A third of the TTL: two missed heartbeats still leave the node alive.
-      presenceHeartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
+      presenceTracking: {
+        // A third of the TTL: two missed heartbeats still leave the node alive.
+        heartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
+      },
       multiDevice: config.multiDevice,
       logger: log, // pino fits ImLogger as it is
     });

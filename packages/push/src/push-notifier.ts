@@ -91,7 +91,7 @@ export interface PushNotifier {
   /**
    * The engine hook: records the message in the queue for each user and
    * resolves once recorded (never waits for a push service). Rejects when the
-   * queue failed for some user: with the engine's `settleAfterOffline` the
+   * queue failed for some user: with the engine's `delivery.settleAfterOffline` the
    * message's outbox entry then stays pending and the relay calls the hook again
    * (users already recorded count the message twice in their batch).
    */
