@@ -7,7 +7,7 @@ import type {
   DeliveryHandler,
   Envelope,
 } from "@lucky-im/core";
-import { ImError } from "@lucky-im/core";
+import { ConfigError, checkOption, ImError } from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import {
   type Channel,
@@ -125,7 +125,7 @@ class AmqpBroker implements Broker {
 
   constructor(private readonly options: AmqpBrokerOptions) {
     if (!options.url && !options.connection) {
-      throw new ImError("bad_request", `${TAG} pass either \`url\` or \`connection\``);
+      throw new ConfigError("broker-amqp", "pass either `url` or `connection`", { option: "url" });
     }
     this.topology = amqpTopology(options.prefix ?? "lucky-im");
     this.queueType = options.queueType ?? "classic";
@@ -667,11 +667,7 @@ class AmqpBroker implements Broker {
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 1) {
-    throw new ImError("bad_request", `${TAG} ${name} must be a positive number, got ${value}`);
-  }
-  return value;
+  return checkOption("broker-amqp", name, value, { default: fallback, min: 1 });
 }
 
 function listen<A extends unknown[]>(

@@ -1,4 +1,4 @@
-import type { Message } from "@lucky-im/core";
+import { checkOption, type Message } from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import type { DeviceRegistry, PushDevice, PushPlatform } from "./contracts/device-registry.js";
 import type { PushNotification, PushProvider, PushResult } from "./contracts/push-provider.js";
@@ -151,9 +151,7 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     leaseMs,
     pollIntervalMs,
   })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`[lucky-im] [push] ${name} must be an integer >= 1, got ${value}`);
-    }
+    checkOption("push", name, value, { min: 1, integer: true });
   }
   const queue = options.queue ?? createMemoryPushQueue({ maxJobs: maxQueued });
   const providers = new Map<PushPlatform, PushProvider>();

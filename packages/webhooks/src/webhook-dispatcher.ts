@@ -1,4 +1,4 @@
-import { backoffDelay } from "@lucky-im/core";
+import { backoffDelay, checkOption } from "@lucky-im/core";
 import type {
   NewWebhookDelivery,
   WebhookDelivery,
@@ -249,8 +249,5 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 1) {
-    throw new RangeError(`[lucky-im] [webhooks] ${name} must be a number >= 1, got ${value}`);
-  }
-  return value;
+  return checkOption("webhooks", name, value, { min: 1 });
 }

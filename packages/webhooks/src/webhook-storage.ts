@@ -1,5 +1,7 @@
 import {
   type ClaimedOutboxEntry,
+  ConfigError,
+  checkOption,
   type DomainEventKind,
   type DomainEventSourceStore,
   domainEventKindsOf,
@@ -100,12 +102,11 @@ export function withWebhookEvents(
   sink: WebhookEventSink,
   options: WebhookStorageOptions = {},
 ): Storage {
-  const maxTracked = options.maxTracked ?? 100_000;
-  if (!Number.isInteger(maxTracked) || maxTracked < 1) {
-    throw new RangeError(
-      `[lucky-im] [webhooks] maxTracked must be an integer >= 1, got ${maxTracked}`,
-    );
-  }
+  const maxTracked = checkOption("webhooks", "maxTracked", options.maxTracked, {
+    default: 100_000,
+    min: 1,
+    integer: true,
+  });
   const report = options.onError ?? (() => undefined);
   /** Outbox entry id → the events to record before it is marked sent (maybe none). */
   const tracked = new Map<string, WebhookEvent[]>();
@@ -241,11 +242,8 @@ function afterWrites<T extends object>(
 }
 
 /** Checks a relay option (an integer >= 1). */
-function checkRelayOption(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`[lucky-im] [webhooks] ${name} must be an integer >= 1, got ${value}`);
-  }
-  return value;
+function checkRelayOption(name: string, value: number | undefined, fallback: number): number {
+  return checkOption("webhooks", name, value, { default: fallback, min: 1, integer: true });
 }
 
 /**
@@ -259,9 +257,9 @@ function domainEventRelay(
   options: WebhookStorageOptions,
   report: (error: unknown, context: string) => void,
 ): { kick(): void; stop(): Promise<void> } | undefined {
-  const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs ?? 1000);
-  const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs ?? 30_000);
-  const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize ?? 100);
+  const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs, 1000);
+  const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs, 30_000);
+  const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize, 100);
   const wants = (type: WebhookEventType) =>
     sink.wants ? sink.wants(type) : type !== "message.read";
   const kinds = (Object.keys(KIND_TYPES) as DomainEventKind[]).filter((kind) =>
@@ -270,8 +268,10 @@ function domainEventRelay(
   if (kinds.length === 0) return undefined;
   const domain = storage.domainEvents;
   if (!domain) {
-    throw new TypeError(
-      `[lucky-im] [webhooks] ${kinds.join(", ")} events need Storage.domainEvents, which this storage lacks (the memory, PostgreSQL and SQLite storages have it)`,
+    throw new ConfigError(
+      "webhooks",
+      `${kinds.join(", ")} events need Storage.domainEvents, which this storage lacks (the memory, PostgreSQL and SQLite storages have it)`,
+      { option: "storage" },
     );
   }
   domain.enable(kinds);
