@@ -215,12 +215,12 @@ export async function openBackends(
       const prefix = config.redisPrefix;
       backends.presence = createRedisPresence({
         redis,
-        keyPrefix: `${prefix}:presence`,
+        prefix: `${prefix}:presence`,
         nodeTtlMs: config.presenceTtlMs,
       });
       backends.frameLimiter = createRedisRateLimiter({
         redis,
-        keyPrefix: `${prefix}:rl:frames`,
+        prefix: `${prefix}:rl:frames`,
         points: config.framesPerWindow,
         durationMs: config.rateWindowMs,
         onError: report("redis rate limiter"),
@@ -228,7 +228,7 @@ export async function openBackends(
       backends.limiterFactory = (spec) =>
         createRedisRateLimiter({
           redis,
-          keyPrefix: `${prefix}:rl:${spec.name}`,
+          prefix: `${prefix}:rl:${spec.name}`,
           points: spec.points,
           durationMs: spec.durationMs,
           onError: report("redis rate limiter"),

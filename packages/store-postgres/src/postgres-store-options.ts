@@ -2,8 +2,7 @@ import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
- * Options of {@link createPostgresStore}. Give either `pool` or
- * `connectionString`.
+ * Options of {@link createPostgresStore}. Give either `pool` or `url`.
  */
 export interface PostgresStoreOptions {
   /**
@@ -13,12 +12,17 @@ export interface PostgresStoreOptions {
    */
   pool?: PostgresPool;
   /**
-   * A PostgreSQL connection string (`postgres://user:pass@host:5432/db`); the
-   * store creates its own pool from it and ends that pool on `close()`.
+   * A PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); the
+   * store creates its own pool from it and ends that pool on `close()`. The
+   * same name as the broker's and the Redis adapters' `url`.
+   */
+  url?: string;
+  /**
+   * @deprecated Use `url` (the same value; giving both with different values is a `ConfigError`).
    */
   connectionString?: string;
   /**
-   * Size of the pool the store creates from `connectionString` (ignored with `pool`).
+   * Size of the pool the store creates from `url` (ignored with `pool`).
    * @default 10
    */
   maxConnections?: number;

@@ -78,19 +78,42 @@ function channelFor(schema: string): string {
     : `lucky_im_outbox_${createHash("sha256").update(schema).digest("hex").slice(0, 40)}`;
 }
 
+/**
+ * @internal The connection URL the options give: `url`, or its deprecated alias
+ * `connectionString`; both with different values is a ConfigError.
+ */
+export function connectionUrl(options: {
+  url?: string;
+  connectionString?: string;
+}): string | undefined {
+  const { url, connectionString } = options;
+  if (url !== undefined && connectionString !== undefined && url !== connectionString) {
+    throw new ConfigError(
+      "store-postgres",
+      "options url and connectionString (its deprecated alias) disagree; set url only",
+      { option: "url" },
+    );
+  }
+  return url ?? connectionString;
+}
+
 /** @internal Opens the pool the options name; `owned` when the store must end it. */
-export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; owned: boolean } {
-  if (options.pool && options.connectionString) {
-    throw new ConfigError("store-postgres", "give either pool or connectionString, not both");
+export function openPool(
+  options: Pick<
+    PostgresStoreOptions,
+    "pool" | "url" | "connectionString" | "maxConnections" | "connectTimeoutMs" | "onError"
+  >,
+): { pool: PostgresPool; owned: boolean } {
+  const url = connectionUrl(options);
+  if (options.pool && url) {
+    throw new ConfigError("store-postgres", "give either pool or url, not both", { option: "url" });
   }
   if (options.pool) return { pool: options.pool, owned: false };
-  if (!options.connectionString) {
-    throw new ConfigError("store-postgres", "give pool or connectionString", {
-      option: "connectionString",
-    });
+  if (!url) {
+    throw new ConfigError("store-postgres", "give pool or url", { option: "url" });
   }
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    connectionString: url,
     max: checkOption("store-postgres", "maxConnections", options.maxConnections, {
       default: 10,
       min: 1,
@@ -298,7 +321,7 @@ export async function createPostgresStoreWithFaults(
  * import { createPostgresStore } from "@lucky-im/store-postgres";
  *
  * const storage = await createPostgresStore({
- *   connectionString: process.env.DATABASE_URL,
+ *   url: process.env.DATABASE_URL,
  *   schema: "chat",
  * });
  * // hand `storage` to the engine; on shutdown:
