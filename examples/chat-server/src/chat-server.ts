@@ -217,7 +217,7 @@ export async function createChatServer(
       isSuspended: async (userId) => (await im?.admin.suspensionOf(userId)) !== undefined,
       // Revoked tokens (logout, refresh reuse, password reset) also close the user's live sessions.
       onRevoke: ({ userId }) => im?.kick(userId),
-      onError: (error) => log.error({ err: error }, "auth background failure"),
+      onError: (error, context) => log.error({ code: error.code, err: error }, `auth: ${context}`),
     });
 
     const http: FastifyInstance = Fastify({
@@ -248,7 +248,8 @@ export async function createChatServer(
       // The engine refuses frames over maxFrameBytes with bad_request; the socket limit must not be lower.
       maxPayload: config.maxFrameBytes,
       ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
-      onError: (error) => log.error({ err: error }, "websocket transport"),
+      onError: (error, context) =>
+        log.error({ code: error.code, err: error }, `websocket transport: ${context}`),
     });
 
     // The metrics need the engine, the engine needs the notifier: count once both exist.

@@ -7,7 +7,14 @@ import type {
   DeliveryHandler,
   Envelope,
 } from "@lucky-im/core";
-import { ConfigError, checkOption, ImError } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  ConfigError,
+  checkOption,
+  consoleBackgroundErrors,
+  ImError,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import {
   type Channel,
@@ -95,7 +102,7 @@ class AmqpBroker implements Broker {
   private readonly reconnectInitialDelayMs: number;
   private readonly reconnectMaxDelayMs: number;
   private readonly connectionName: string;
-  private readonly onError: (error: ImError) => void;
+  private readonly onError: BackgroundErrorHandler;
   private nodeId: string | undefined;
 
   private state: State = "connecting";
@@ -138,7 +145,7 @@ class AmqpBroker implements Broker {
     this.reconnectInitialDelayMs = positive(options.reconnectInitialDelayMs, 250, "reconnect");
     this.reconnectMaxDelayMs = positive(options.reconnectMaxDelayMs, 15_000, "reconnect");
     this.connectionName = options.connectionName ?? "lucky-im";
-    this.onError = options.onError ?? ((error) => console.error(error));
+    this.onError = options.onError ?? consoleBackgroundErrors("broker-amqp");
     this.nodeId = options.nodeId;
     this.firstAttempt = this.connect().finally(() => {
       this.firstAttemptDone = true;
@@ -658,11 +665,9 @@ class AmqpBroker implements Broker {
   }
 
   private report(code: ImError["code"], message: string, cause: unknown): void {
-    try {
-      this.onError(new ImError(code, `${TAG} ${message}: ${messageOf(cause)}`, { cause }));
-    } catch {
-      // An onError that throws must not break the broker.
-    }
+    // An onError that throws must not break the broker: reportBackgroundError swallows it.
+    const error = new ImError(code, `${TAG} ${message}: ${messageOf(cause)}`, { cause });
+    reportBackgroundError(this.onError, error, message);
   }
 }
 

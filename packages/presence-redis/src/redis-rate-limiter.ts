@@ -153,7 +153,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     () => connection.ready(connectTimeoutMs),
     (error) => {
       // With insurance the caller gets an answer anyway: onError learns that Redis failed.
-      if (insured) connection.report(unavailable(PKG, "consume (answered per process)", error));
+      if (insured)
+        connection.report(unavailable(PKG, "consume (answered per process)", error), "consume");
     },
   );
 

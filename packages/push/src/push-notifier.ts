@@ -1,4 +1,9 @@
-import { checkOption, type Message } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  checkOption,
+  type Message,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import type { DeviceRegistry, PushDevice, PushPlatform } from "./contracts/device-registry.js";
 import type { PushNotification, PushProvider, PushResult } from "./contracts/push-provider.js";
@@ -78,8 +83,13 @@ export interface PushNotifierOptions {
   ttlSeconds?: number;
   /** Told of every counter increment. */
   metrics?: PushMetricsListener;
-  /** Told of errors (a queue, registry or `isMuted` failure, a provider that threw). */
-  onError?: (error: unknown, context: string) => void;
+  /**
+   * Told of errors that reach no caller, as an `ImError` (anything else wrapped as `internal`,
+   * the original as `cause`) and what failed: `"push queue enqueue"`, `"push queue claim"`,
+   * `"push batch"`, `"push job"`, `"push registry dropToken"`, `"push provider <platform>"`.
+   * @default ignored
+   */
+  onError?: BackgroundErrorHandler;
 }
 
 /**
@@ -143,8 +153,11 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     pollIntervalMs = 1000,
     ttlSeconds = 86_400,
     metrics,
-    onError = () => {},
+    onError: errorHandler,
   } = options;
+  const onError = (error: unknown, context: string) => {
+    if (errorHandler) reportBackgroundError(errorHandler, error, context);
+  };
   for (const [name, value] of Object.entries({
     concurrency,
     maxAttempts,

@@ -1,4 +1,4 @@
-import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
+import type { BackgroundErrorHandler, MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
@@ -127,11 +127,12 @@ export interface PostgresStoreOptions {
    */
   appendRetries?: number;
   /**
-   * Receives errors that no caller can receive: a lost `LISTEN` connection,
-   * an idle pooled connection that broke (pool created by the store).
+   * Receives errors that no caller can receive, as an `ImError` and what failed: a lost
+   * `LISTEN` connection (`"outbox LISTEN"`, the store listens again by itself), an idle
+   * pooled connection that broke (`"idle pool connection"`, pool created by the store).
    * @default console.error
    */
-  onError?: (error: unknown) => void;
+  onError?: BackgroundErrorHandler;
   /**
    * Limits of the contact, profile and conversation-settings stores (lengths, pending
    * requests, page sizes); absent fields keep their defaults.

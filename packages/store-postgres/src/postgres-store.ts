@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import {
   ConfigError,
   checkOption,
+  consoleBackgroundErrors,
+  reportBackgroundError,
   resolveMessageChangeLimits,
   resolvePeopleLimits,
   type Storage,
@@ -127,8 +129,14 @@ export function openPool(
   });
   // pg emits `error` for idle connections the server dropped; unhandled, it
   // would crash the process. The pool replaces them by itself.
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
-  pool.on("error", (error) => onError(toStoreError(error, "idle pool connection")));
+  const onError = options.onError ?? consoleBackgroundErrors("store-postgres");
+  pool.on("error", (error) =>
+    reportBackgroundError(
+      onError,
+      toStoreError(error, "idle pool connection"),
+      "idle pool connection",
+    ),
+  );
   return { pool, owned: true };
 }
 
@@ -218,7 +226,7 @@ export async function createPostgresStoreWithFaults(
             ),
           }
         : undefined,
-    onError: options.onError ?? ((error: unknown) => console.error(error)),
+    onError: options.onError ?? consoleBackgroundErrors("store-postgres"),
     people: resolvePeopleLimits(options.peopleLimits),
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
   };
@@ -282,7 +290,12 @@ export async function createPostgresStoreWithFaults(
         connect: () => pool.connect(),
         channel: ctx.channel,
         onWake,
-        onError: (error) => resolved.onError(toStoreError(error, "outbox LISTEN")),
+        onError: (error) =>
+          reportBackgroundError(
+            resolved.onError,
+            toStoreError(error, "outbox LISTEN"),
+            "outbox LISTEN",
+          ),
         reconnectDelayMs: 1000,
       });
       const unsubscribe: Unsubscribe = async () => {

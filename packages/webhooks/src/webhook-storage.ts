@@ -1,4 +1,5 @@
 import {
+  type BackgroundErrorHandler,
   type ClaimedOutboxEntry,
   ConfigError,
   checkOption,
@@ -8,6 +9,7 @@ import {
   type MessageChangeStore,
   type MessageStore,
   type OutboxStore,
+  reportBackgroundError,
   type Storage,
 } from "@lucky-im/core";
 import { changeEvent, domainWebhookEvent, messageStoredEvent } from "./event-builders.js";
@@ -33,8 +35,13 @@ export interface WebhookStorageOptions {
    * which re-drives them (a duplicate push to clients, who de-duplicate by id). @default 100000
    */
   maxTracked?: number;
-  /** Told of errors that reach no caller (a relay pass over the domain events that failed). */
-  onError?: (error: unknown, context: string) => void;
+  /**
+   * Told of errors that reach no caller, as an `ImError` (anything else wrapped as
+   * `internal`, the original as `cause`) and what failed: `"relaying domain events to
+   * webhooks"` (a relay pass), or recording a message's events in the sink.
+   * @default ignored
+   */
+  onError?: BackgroundErrorHandler;
   /**
    * Told of domain events whose recording in the sink failed; they stay in the storage's
    * domain event outbox and are relayed again once their lease ends.
@@ -107,7 +114,10 @@ export function withWebhookEvents(
     min: 1,
     integer: true,
   });
-  const report = options.onError ?? (() => undefined);
+  const errorHandler = options.onError;
+  const report = (error: unknown, context: string) => {
+    if (errorHandler) reportBackgroundError(errorHandler, error, context);
+  };
   /** Outbox entry id → the events to record before it is marked sent (maybe none). */
   const tracked = new Map<string, WebhookEvent[]>();
 
