@@ -156,7 +156,7 @@ export function describeEngineAccess(name: string, open: () => Promise<ScenarioS
     });
 
     it("live changes and recalls of a message from before a member joined do not reach them; later ones do", async () => {
-      const server = await start({ relayIntervalMs: 50, limits: { editWindowMs: 60_000 } });
+      const server = await start({ relay: { intervalMs: 50 }, limits: { editWindowMs: 60_000 } });
       const [o, m, l] = [uniqueName("o"), uniqueName("m"), uniqueName("l")];
       const owner = await server.login(o);
       const member = await server.login(m);

@@ -68,7 +68,7 @@ export function describeEngineChanges(
   describe(`engine changes (${name})`, () => {
     const servers = scenarioServers(open);
     const start = (limits: Partial<ImLimits> = {}, options: Partial<ImServerOptions> = {}) =>
-      servers({ relayIntervalMs: 50, ...options, limits });
+      servers({ relay: { intervalMs: 50 }, ...options, limits });
 
     it("an edit reaches both change-aware sides; others' edits, recalled and late edits are refused", async () => {
       const server = await start({ editWindowMs: 60_000 });

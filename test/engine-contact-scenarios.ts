@@ -48,7 +48,12 @@ export function describeEngineContacts(
   describe(`engine contacts and blocking (${name})`, () => {
     const servers = scenarioServers(open);
     const start = (limits: Partial<ImLimits> = {}, options: { relationCacheMs?: number } = {}) =>
-      servers({ ...options, limits });
+      servers({
+        ...(options.relationCacheMs === undefined
+          ? {}
+          : { caches: { relation: { ttlMs: options.relationCacheMs } } }),
+        limits,
+      });
 
     it("request, accept, remark and remove reach both users' devices as contact frames", async () => {
       const { im, login } = await start();
@@ -182,7 +187,7 @@ export function describeEngineContacts(
       expect((await sendTo(bob, a)).type).toBe("sent");
     });
 
-    it("a block written behind the engine's back holds within relationCacheMs", async () => {
+    it("a block written behind the engine's back holds within caches.relation.ttlMs", async () => {
       const { im, login } = await start({}, { relationCacheMs: 300 });
       const [a, b] = [unique("ann"), unique("bob")];
       const bob = await login(b);

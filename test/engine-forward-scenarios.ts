@@ -99,7 +99,7 @@ export function describeEngineForward(
         transport,
         storage,
         logger: quiet,
-        relayIntervalMs: 50,
+        relay: { intervalMs: 50 },
         limits: { framesPerWindow: 1_000, ...limits },
         authenticator: {
           async authenticate(token) {

@@ -46,7 +46,12 @@ export function describePeoplePresence(name: string, open: () => Promise<Scenari
       limits: Partial<ImLimits> = {},
       hooks: ImHooks = {},
       extra: { lastSeenBatchMs?: number } = {},
-    ) => servers({ hooks, lastSeenBatchMs: extra.lastSeenBatchMs ?? 10, limits });
+    ) =>
+      servers({
+        hooks,
+        presenceTracking: { lastSeenBatchMs: extra.lastSeenBatchMs ?? 10 },
+        limits,
+      });
 
     it("settings: an update reaches the user's other device; the list has them pinned first; a read clears markedUnread", async () => {
       const server = await start();

@@ -43,14 +43,14 @@ describe.runIf(postgres && amqp && redis)("changes across two nodes (real servic
       nodeId,
       transport,
       storage: await createPostgresStore({
-        connectionString: postgres!,
+        url: postgres!,
         schema: name,
         maxConnections: 3,
         outboxGraceMs: 200,
       }),
       broker: createAmqpBroker({ url: amqp!, prefix: name }),
-      presence: createRedisPresence({ url: redis!, keyPrefix: `${name}:presence` }),
-      relayIntervalMs: 100,
+      presence: createRedisPresence({ url: redis!, prefix: `${name}:presence` }),
+      relay: { intervalMs: 100 },
       logger: { info() {}, warn() {}, error() {} },
       authenticator: {
         async authenticate(token) {

@@ -48,14 +48,14 @@ describe.runIf(ready)("contacts across nodes", () => {
       transport,
       logger: quiet,
       storage: await createPostgresStore({
-        connectionString: urls.postgres!,
+        url: urls.postgres!,
         schema: name,
         maxConnections: 2,
       }),
       broker: createAmqpBroker({ url: urls.amqp!, prefix: name }),
-      presence: createRedisPresence({ url: urls.redis!, keyPrefix: `${name}:presence` }),
+      presence: createRedisPresence({ url: urls.redis!, prefix: `${name}:presence` }),
       // Far longer than the test: only the broadcast can make node B see the block.
-      relationCacheMs: 600_000,
+      caches: { relation: { ttlMs: 600_000 } },
       authenticator: {
         async authenticate(token) {
           return { userId: token, claims: { sub: token } };

@@ -47,13 +47,13 @@ describe.runIf(ready)("people across two nodes (PostgreSQL, RabbitMQ, Redis)", (
         nodeId,
         transport,
         storage: await createPostgresStore({
-          connectionString: urls.postgres!,
+          url: urls.postgres!,
           schema: name,
           maxConnections: 4,
         }),
         broker: createAmqpBroker({ url: urls.amqp!, prefix: name }),
-        presence: createRedisPresence({ url: urls.redis!, keyPrefix: name }),
-        lastSeenBatchMs: 10,
+        presence: createRedisPresence({ url: urls.redis!, prefix: name }),
+        presenceTracking: { lastSeenBatchMs: 10 },
         hooks: {
           async onOffline(message, userIds, context) {
             offlineCalls.push({ messageId: message.messageId, userIds, muted: [...context.muted] });

@@ -130,7 +130,7 @@ describe.runIf(pgUrl && amqpUrl && localRabbit)("RabbitMQ stop_app/start_app mid
     for (const nodeId of ["A", "B"]) {
       // One after the other: the first creates the schema, the second finds it migrated.
       const storage = await createPostgresStore({
-        connectionString: pgUrl!,
+        url: pgUrl!,
         schema,
         onError: () => tally(adapterErrors, `store ${nodeId}`),
       });

@@ -36,8 +36,7 @@ describe.runIf(postgres)("webhook domain events across a crash (PostgreSQL)", ()
   it("group and read events written before a crash arrive from the next node, with the same ids", {
     timeout: 60_000,
   }, async () => {
-    const open = () =>
-      createPostgresStore({ connectionString: postgres!, schema, maxConnections: 2 });
+    const open = () => createPostgresStore({ url: postgres!, schema, maxConnections: 2 });
     const wanted = (type: string) =>
       type === "message.read" || type.startsWith("group.") || type.startsWith("group_join.");
 

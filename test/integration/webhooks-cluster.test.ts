@@ -65,7 +65,7 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
     async function startNode(nodeId: string) {
       const transport = createMemoryTransport();
       const storage = await createPostgresStore({
-        connectionString: postgres!,
+        url: postgres!,
         schema: name,
         maxConnections: 3,
         outboxGraceMs: 200,
@@ -90,8 +90,8 @@ describe.runIf(postgres && amqp && redis)("webhooks across two nodes (real servi
         transport,
         storage: withWebhookEvents(storage, dispatcher),
         broker: createAmqpBroker({ url: amqp!, prefix: name }),
-        presence: createRedisPresence({ url: redis!, keyPrefix: `${name}:presence` }),
-        relayIntervalMs: 100,
+        presence: createRedisPresence({ url: redis!, prefix: `${name}:presence` }),
+        relay: { intervalMs: 100 },
         logger: { info() {}, warn() {}, error() {} },
         authenticator: {
           async authenticate(token) {

@@ -13,9 +13,11 @@ import { createAmqpBroker } from "@lucky-im/broker-amqp";
 import {
   type Broker,
   createMemoryStorage,
+  type ImError,
   type Presence,
   type RateLimiter,
   type Storage,
+  toImError,
 } from "@lucky-im/core";
 import {
   connectRedis,
@@ -98,7 +100,9 @@ export async function openBackends(
       );
     }
   };
-  const report = (what: string) => (error: unknown) => log.error({ err: error }, what);
+  // Every adapter's onError has one shape: an ImError and what failed.
+  const report = (what: string) => (error: ImError, context: string) =>
+    log.error({ code: error.code, err: error }, `${what}: ${context}`);
   try {
     const backends: Backends = {
       limiterFactory: inMemoryRateLimits,
@@ -144,7 +148,9 @@ export async function openBackends(
 
     if (config.postgresUrl) {
       const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 20 });
-      pool.on("error", report("postgres idle connection"));
+      pool.on("error", (error) =>
+        report("postgres")(toImError(error, "unavailable"), "idle pool connection"),
+      );
       closers.push(() => pool.end());
       // Every table's migrations (store, auth, login key) run here, each under kysely's lock, so
       // nodes may start together; with LUCKY_IM_MIGRATE=false the deploy ran `lucky-im migrate up`.
@@ -215,12 +221,12 @@ export async function openBackends(
       const prefix = config.redisPrefix;
       backends.presence = createRedisPresence({
         redis,
-        keyPrefix: `${prefix}:presence`,
+        prefix: `${prefix}:presence`,
         nodeTtlMs: config.presenceTtlMs,
       });
       backends.frameLimiter = createRedisRateLimiter({
         redis,
-        keyPrefix: `${prefix}:rl:frames`,
+        prefix: `${prefix}:rl:frames`,
         points: config.framesPerWindow,
         durationMs: config.rateWindowMs,
         onError: report("redis rate limiter"),
@@ -228,7 +234,7 @@ export async function openBackends(
       backends.limiterFactory = (spec) =>
         createRedisRateLimiter({
           redis,
-          keyPrefix: `${prefix}:rl:${spec.name}`,
+          prefix: `${prefix}:rl:${spec.name}`,
           points: spec.points,
           durationMs: spec.durationMs,
           onError: report("redis rate limiter"),

@@ -217,7 +217,7 @@ export async function createChatServer(
       isSuspended: async (userId) => (await im?.admin.suspensionOf(userId)) !== undefined,
       // Revoked tokens (logout, refresh reuse, password reset) also close the user's live sessions.
       onRevoke: ({ userId }) => im?.kick(userId),
-      onError: (error) => log.error({ err: error }, "auth background failure"),
+      onError: (error, context) => log.error({ code: error.code, err: error }, `auth: ${context}`),
     });
 
     const http: FastifyInstance = Fastify({
@@ -248,7 +248,8 @@ export async function createChatServer(
       // The engine refuses frames over maxFrameBytes with bad_request; the socket limit must not be lower.
       maxPayload: config.maxFrameBytes,
       ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
-      onError: (error) => log.error({ err: error }, "websocket transport"),
+      onError: (error, context) =>
+        log.error({ code: error.code, err: error }, `websocket transport: ${context}`),
     });
 
     // The metrics need the engine, the engine needs the notifier: count once both exist.
@@ -288,7 +289,7 @@ export async function createChatServer(
       authenticator: auth.authenticator,
       nodeId,
       // Admins: the user ids of `adminUserIds` (never usernames: anyone may register a name first).
-      isAdmin: (userId) => config.adminUserIds.includes(userId),
+      admin: { isAdmin: (userId) => config.adminUserIds.includes(userId) },
       ...(storage ? { storage } : {}),
       ...(backends.broker ? { broker: backends.broker } : {}),
       ...(backends.presence ? { presence: backends.presence } : {}),
@@ -303,7 +304,7 @@ export async function createChatServer(
       },
       // A durable push queue: a message's outbox entry is settled once its pushes are
       // recorded, so a crash in between makes the relay record them again.
-      ...(push.notifier && backends.pushQueue ? { settleAfterOffline: true } : {}),
+      delivery: { settleAfterOffline: Boolean(push.notifier && backends.pushQueue) },
       limits: {
         framesPerWindow: config.framesPerWindow,
         rateWindowMs: config.rateWindowMs,
@@ -323,11 +324,15 @@ export async function createChatServer(
         maxServerBatch: config.serverBatchMax,
         maxBroadcastUsers: config.broadcastMax,
       },
-      groupCacheSize: config.groupCacheSize,
-      dedupeCacheSize: config.dedupeCacheSize,
+      caches: {
+        group: { maxEntries: config.groupCacheSize },
+        dedupe: { maxEntries: config.dedupeCacheSize },
+      },
       heartbeatMs: transport.heartbeatMs,
-      // A third of the TTL: two missed heartbeats still leave the node alive.
-      presenceHeartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
+      presenceTracking: {
+        // A third of the TTL: two missed heartbeats still leave the node alive.
+        heartbeatMs: Math.max(300, Math.floor(config.presenceTtlMs / 3)),
+      },
       multiDevice: config.multiDevice,
       logger: log, // pino fits ImLogger as it is
     });

@@ -32,7 +32,7 @@ export async function startLuckyIm(
   services: LuckyImServices,
 ): Promise<ImServer> {
   const storage = services.postgresUrl
-    ? await createPostgresStore({ connectionString: services.postgresUrl, schema: services.schema })
+    ? await createPostgresStore({ url: services.postgresUrl, schema: services.schema })
     : undefined;
   const im = createImServer({
     // The transport only takes the `upgrade` requests for `/ws`: the app's routes are untouched.

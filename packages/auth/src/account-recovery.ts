@@ -137,7 +137,7 @@ export function createAccountRecovery(
     void (async () => {
       const user = await store("read a user", () => credentials.findByRecipient(recipient));
       if (user) await deps.codes.sendCode(recipient, { purpose });
-    })().catch(deps.onError);
+    })().catch((error: unknown) => deps.onError(error, "sending a code"));
     return { expiresAt };
   }
 

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { addressLimitKey, isImError, newId } from "@lucky-im/core";
+import {
+  addressLimitKey,
+  type BackgroundErrorHandler,
+  consoleBackgroundErrors,
+  isImError,
+  newId,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { SignJWT } from "jose";
 import {
   type AccountRecoveryOptions,
@@ -13,7 +20,7 @@ import type { LoginChallengeStore } from "./contracts/login-challenge-store.js";
 import type { RefreshFamily, RefreshTokenStore } from "./contracts/refresh-token-store.js";
 import { createEncryptionKeyRing, type EncryptionKeyRing } from "./encryption-key-ring.js";
 import type { AccountDeps } from "./internal/account-deps.js";
-import { authError, PREFIX, wrapError } from "./internal/errors.js";
+import { authError, wrapError } from "./internal/errors.js";
 import { enforce } from "./internal/limits.js";
 import { type JwtSigningKey, resolveSigningKey } from "./internal/signing-key.js";
 import { openSuccessor, sealSuccessor } from "./internal/successor-seal.js";
@@ -225,10 +232,13 @@ export interface AuthServiceOptions {
    */
   purgeIntervalMs?: number;
   /**
-   * Receives errors that do not fail the call (a failed `onRevoke`, a failed rehash).
+   * Receives errors that do not fail the call, as an `ImError` (anything else wrapped as
+   * `internal`, the original as `cause`) and what failed: `"onRevoke"`, `"rehashing a
+   * password"`, `"sending a code"` (recovery and login codes are sent in the background),
+   * `"purging expired tokens and codes"` (the purge timer), `"closing the password hasher"`.
    * @default console.error
    */
-  onError?: (error: unknown) => void;
+  onError?: BackgroundErrorHandler;
   /**
    * The clock, in ms since epoch.
    * @default Date.now
@@ -524,8 +534,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     ...(options.commonPasswords === undefined ? {} : { commonPasswords: options.commonPasswords }),
   });
   const generateUserId = options.generateUserId ?? (() => newId("u"));
-  const onError =
-    options.onError ?? ((error: unknown) => console.error(`${PREFIX} background failure`, error));
+  const errorHandler = options.onError ?? consoleBackgroundErrors("auth");
+  const onError = (error: unknown, context: string) =>
+    reportBackgroundError(errorHandler, error, context);
   const factory = options.rateLimiter ?? inMemoryRateLimits;
   const loginDefault = { points: 10, durationMs: 300_000 };
   const byUser = factory({
@@ -572,7 +583,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
             refreshTokens.purgeExpired(at),
             codeStore.purgeExpired(at),
             challengeStore.purgeExpired(at),
-          ]).catch(onError);
+          ]).catch((error: unknown) => onError(error, "purging expired tokens and codes"));
         }, purgeIntervalMs)
       : undefined;
   purgeTimer?.unref?.();
@@ -679,7 +690,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     try {
       await options.onRevoke({ userId, reason });
     } catch (error) {
-      onError(error);
+      onError(error, "onRevoke");
     }
   }
 
@@ -707,7 +718,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       .then((hash) =>
         credentials.setPasswordHash(user.userId, hash, { ifPasswordHash: user.passwordHash }),
       )
-      .catch(onError);
+      .catch((error: unknown) => onError(error, "rehashing a password"));
   }
 
   const accountDeps: AccountDeps = {
@@ -916,7 +927,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     close: () => {
       clearInterval(purgeTimer);
       // A hasher passed in is the caller's to close, like the stores.
-      if (!options.passwordHasher) hasher.close?.().catch(onError);
+      if (!options.passwordHasher) {
+        hasher.close?.().catch((error: unknown) => onError(error, "closing the password hasher"));
+      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ImError } from "@lucky-im/core";
+import type { BackgroundErrorHandler } from "@lucky-im/core";
 import type { ChannelModel, Options } from "amqplib";
 
 /** Where a queue keeps its messages: see {@link AmqpBrokerOptions.queueType}. */
@@ -92,10 +92,11 @@ export interface AmqpBrokerOptions {
    */
   nodeId?: string;
   /**
-   * Receives every error the broker cannot throw to a caller: a lost
-   * connection, a failed reconnect attempt, a delivery handler that failed, a
-   * message sent to the dead-letter queue.
+   * Receives every error the broker cannot throw to a caller, as an `ImError` and what
+   * failed: a lost connection, a failed reconnect attempt (`unavailable`), a delivery
+   * handler that failed, a message sent to the dead-letter queue (`bad_request` when it
+   * was not JSON), a control handler that threw (`internal`).
    * @default logs with `console.error`
    */
-  onError?: (error: ImError) => void;
+  onError?: BackgroundErrorHandler;
 }

@@ -7,7 +7,14 @@ import type {
   DeliveryHandler,
   Envelope,
 } from "@lucky-im/core";
-import { ImError } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  ConfigError,
+  checkOption,
+  consoleBackgroundErrors,
+  ImError,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import {
   type Channel,
@@ -95,7 +102,7 @@ class AmqpBroker implements Broker {
   private readonly reconnectInitialDelayMs: number;
   private readonly reconnectMaxDelayMs: number;
   private readonly connectionName: string;
-  private readonly onError: (error: ImError) => void;
+  private readonly onError: BackgroundErrorHandler;
   private nodeId: string | undefined;
 
   private state: State = "connecting";
@@ -125,7 +132,7 @@ class AmqpBroker implements Broker {
 
   constructor(private readonly options: AmqpBrokerOptions) {
     if (!options.url && !options.connection) {
-      throw new ImError("bad_request", `${TAG} pass either \`url\` or \`connection\``);
+      throw new ConfigError("broker-amqp", "pass either `url` or `connection`", { option: "url" });
     }
     this.topology = amqpTopology(options.prefix ?? "lucky-im");
     this.queueType = options.queueType ?? "classic";
@@ -138,7 +145,7 @@ class AmqpBroker implements Broker {
     this.reconnectInitialDelayMs = positive(options.reconnectInitialDelayMs, 250, "reconnect");
     this.reconnectMaxDelayMs = positive(options.reconnectMaxDelayMs, 15_000, "reconnect");
     this.connectionName = options.connectionName ?? "lucky-im";
-    this.onError = options.onError ?? ((error) => console.error(error));
+    this.onError = options.onError ?? consoleBackgroundErrors("broker-amqp");
     this.nodeId = options.nodeId;
     this.firstAttempt = this.connect().finally(() => {
       this.firstAttemptDone = true;
@@ -658,20 +665,14 @@ class AmqpBroker implements Broker {
   }
 
   private report(code: ImError["code"], message: string, cause: unknown): void {
-    try {
-      this.onError(new ImError(code, `${TAG} ${message}: ${messageOf(cause)}`, { cause }));
-    } catch {
-      // An onError that throws must not break the broker.
-    }
+    // An onError that throws must not break the broker: reportBackgroundError swallows it.
+    const error = new ImError(code, `${TAG} ${message}: ${messageOf(cause)}`, { cause });
+    reportBackgroundError(this.onError, error, message);
   }
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 1) {
-    throw new ImError("bad_request", `${TAG} ${name} must be a positive number, got ${value}`);
-  }
-  return value;
+  return checkOption("broker-amqp", name, value, { default: fallback, min: 1 });
 }
 
 function listen<A extends unknown[]>(

@@ -35,7 +35,7 @@ async function start(options: { receiptBatchMs?: number; maxReceiptsPerFrame?: n
     transport: createWsTransport({ server: http }),
     authenticator,
     logger: { info() {}, warn() {}, error() {} },
-    ...(options.receiptBatchMs === undefined ? {} : { receiptBatchMs: options.receiptBatchMs }),
+    delivery: { receiptBatchMs: options.receiptBatchMs },
     limits:
       options.maxReceiptsPerFrame === undefined
         ? {}
@@ -147,7 +147,7 @@ describe("batched acks and receipts with the official client (core engine, ws tr
     expect(alice.read.filter((f) => f.type === "receipt")).toHaveLength(0);
   });
 
-  it("with receiptBatchMs 0 the server declines receipt-batch: the client gets receipt frames, and the same events", async () => {
+  it("with delivery.receiptBatchMs 0 the server declines receipt-batch: the client gets receipt frames, and the same events", async () => {
     const url = await start({ receiptBatchMs: 0 });
     const alice = recordedUser("alice", url);
     const bob = recordedUser("bob", url);

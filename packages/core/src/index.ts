@@ -6,6 +6,7 @@
 
 // The wire protocol, re-exported whole (a direct re-export keeps every name a static ESM export).
 export * from "@lucky-im/protocol";
+export * from "./background-error.js";
 export * from "./config-error.js";
 export type * from "./contracts/authenticator.js";
 export type * from "./contracts/broker.js";

@@ -51,7 +51,7 @@ async function cluster(extra: Partial<ImServerOptions> = {}) {
       broker: createMemoryBroker({ hub: brokerHub }),
       presence: createMemoryPresence({ hub: presenceHub }),
       storage: createMemoryStorage({ backend }),
-      suspensionCacheMs: 600_000,
+      caches: { suspension: { ttlMs: 600_000 } },
       ...extra,
     });
     started.push(server);
@@ -123,7 +123,7 @@ describe("im.admin", () => {
   });
 
   it("a suspension expires by itself; a ban has no end", async () => {
-    const { a } = await cluster({ suspensionCacheMs: 0 });
+    const { a } = await cluster({ caches: { suspension: { ttlMs: 0 } } });
     await a.im.admin.suspend(root, "dave", { durationMs: 50 });
     expect(await tryLogin(a, "dave")).toBe(CloseCode.suspended);
     await eventually(async () => expect(await tryLogin(a, "dave")).toBe("ready"));
@@ -153,8 +153,7 @@ describe("im.admin", () => {
     expect(await a.im.admin.isAdmin({ userId: "x", claims: { admin: "yes" } })).toBe(false);
 
     const withCallback = await startServer({
-      isAdmin: (id) => id === "mallory",
-      adminClaim: null,
+      admin: { isAdmin: (id) => id === "mallory", claim: null },
     });
     started.push(withCallback);
     expect(await withCallback.im.admin.isAdmin(plain)).toBe(true);
@@ -234,7 +233,7 @@ describe("im.admin", () => {
   });
 
   it("removes a member from any group, never its owner; force logout closes with 4401; sessions on every node", async () => {
-    const { a, b } = await cluster({ adminStatsIntervalMs: 20 });
+    const { a, b } = await cluster({ admin: { statsIntervalMs: 20 } });
     const group = await a.im.groups.create({
       ownerId: "alice",
       name: "g",

@@ -72,14 +72,16 @@ describe("capabilities in auth and ready (§1.8)", () => {
     expect(none.maxAcksPerFrame).toBeUndefined();
   });
 
-  it("with receiptBatchMs 0 the node does not accept receipt-batch", async () => {
-    server = await startServer({ receiptBatchMs: 0 });
+  it("with delivery.receiptBatchMs 0 the node does not accept receipt-batch", async () => {
+    server = await startServer({ delivery: { receiptBatchMs: 0 } });
     const { ready } = await loginWith("alice", BOTH);
     expect(ready.capabilities).toEqual(["ack-batch"]);
   });
 
-  it("refuses a bad receiptBatchMs or a zero maxAcksPerFrame at construction", async () => {
-    await expect(startServer({ receiptBatchMs: -1 })).rejects.toThrow(/receiptBatchMs/);
+  it("refuses a bad delivery.receiptBatchMs or a zero maxAcksPerFrame at construction", async () => {
+    await expect(startServer({ delivery: { receiptBatchMs: -1 } })).rejects.toThrow(
+      /receiptBatchMs/,
+    );
     await expect(startServer({ limits: { maxAcksPerFrame: 0 } })).rejects.toThrow(
       /maxAcksPerFrame/,
     );
@@ -93,7 +95,7 @@ describe("batched receipts (§5.3)", () => {
   it("a v1 session keeps receipt frames while a receipt-batch session of the same user gets receipts frames", async () => {
     // The batch goes out when it holds 3 receipts (the window is far longer than the test).
     server = await startServer({
-      receiptBatchMs: 60_000,
+      delivery: { receiptBatchMs: 60_000 },
       limits: { maxReceiptsPerFrame: 3 },
     });
     const { client: v1 } = await loginWith("alice", undefined);
@@ -136,7 +138,7 @@ describe("batched receipts (§5.3)", () => {
   });
 
   it("receipts wait at most the window: a lone receipt goes out in a receipts frame of one", async () => {
-    server = await startServer({ receiptBatchMs: 5 });
+    server = await startServer({ delivery: { receiptBatchMs: 5 } });
     const { client: alice } = await loginWith("alice", BOTH);
     const { client: bob } = await loginWith("bob", undefined);
     await sendText(alice, { type: "user", id: "bob" }, "hi");
@@ -162,7 +164,7 @@ describe("batched receipts (§5.3)", () => {
         broker: createMemoryBroker({ hub: brokerHub }),
         presence: createMemoryPresence({ hub: presenceHub }),
         storage: createMemoryStorage({ backend }),
-        receiptBatchMs: 60_000,
+        delivery: { receiptBatchMs: 60_000 },
         limits: { maxReceiptsPerFrame: 2 },
       });
     const a = await node("A");
@@ -378,7 +380,7 @@ describe("acks (§3.3)", () => {
       groupReads.push(groupId);
       return get(groupId);
     };
-    server = await startServer({ storage, groupMissingCacheMs: 60_000 });
+    server = await startServer({ storage, caches: { group: { missingTtlMs: 60_000 } } });
     const { client: bob } = await loginWith("bob", BOTH);
     for (const ts of [1, 2, 3]) {
       bob.send({

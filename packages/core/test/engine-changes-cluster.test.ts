@@ -22,7 +22,7 @@ describe("changes across nodes (memory broker hub)", () => {
         broker: createMemoryBroker({ hub: brokerHub }),
         presence: createMemoryPresence({ hub: presenceHub }),
         storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
-        relayIntervalMs: 50,
+        relay: { intervalMs: 50 },
       });
     const a = await node("A");
     const b = await node("B");
@@ -66,7 +66,7 @@ describe("changes across nodes (memory broker hub)", () => {
         broker: createMemoryBroker({ hub: brokerHub }),
         presence: createMemoryPresence({ hub: presenceHub }),
         storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
-        relayIntervalMs: 50,
+        relay: { intervalMs: 50 },
       });
     const a = await node("A");
     const b = await node("B");
@@ -119,7 +119,7 @@ describe("changes across nodes (memory broker hub)", () => {
         broker: createMemoryBroker({ hub: brokerHub }),
         presence: createMemoryPresence({ hub: presenceHub }),
         storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
-        relayIntervalMs: 50,
+        relay: { intervalMs: 50 },
       });
     const a = await node("A");
     const b = await node("B");

@@ -581,14 +581,14 @@ describe("rate limits and hooks", () => {
     );
   });
 
-  it("settleAfterOffline: an entry is settled once onOffline resolved; a failed hook is called again", async () => {
+  it("delivery.settleAfterOffline: an entry is settled once onOffline resolved; a failed hook is called again", async () => {
     const { createMemoryStorage } = await import("../src/index.js");
     const told: string[] = [];
     let failures = 1;
     server = await startServer({
       storage: createMemoryStorage({ outboxGraceMs: 200 }),
-      relayIntervalMs: 50,
-      settleAfterOffline: true,
+      relay: { intervalMs: 50 },
+      delivery: { settleAfterOffline: true },
       hooks: {
         async onOffline(message, userIds) {
           told.push(`${message.messageId} ${userIds.join(",")}`);
@@ -638,7 +638,7 @@ describe("rate limits and hooks", () => {
       broker: flaky,
       presence: createMemoryPresence({ hub: presenceHub }),
       storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
-      relayIntervalMs: 50,
+      relay: { intervalMs: 50 },
     });
     const other = await startServer({
       nodeId: "B",

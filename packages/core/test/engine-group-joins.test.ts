@@ -244,9 +244,9 @@ describe("group joins (im.groups)", () => {
   });
 });
 
-describe("expired join tickets and links (joinPurgeIntervalMs)", () => {
+describe("expired join tickets and links (joinPurge)", () => {
   it("the node purges tickets and links past their expiry and the retention; live ones stay", async () => {
-    const { im } = await start({ joinPurgeIntervalMs: 20, expiredJoinRetentionMs: 60_000 });
+    const { im } = await start({ joinPurge: { intervalMs: 20, expiredRetentionMs: 60_000 } });
     const { groupId } = await im.groups.create({ ownerId: "owner", name: "purge" });
     const joins = im.storage.groupJoins;
     const at = Date.now();
@@ -282,7 +282,7 @@ describe("expired join tickets and links (joinPurgeIntervalMs)", () => {
   });
 
   it("a failing purge is reported on `error` with its context, and runs again", async () => {
-    const { im } = await start({ joinPurgeIntervalMs: 20 });
+    const { im } = await start({ joinPurge: { intervalMs: 20 } });
     const failures: string[] = [];
     im.on("error", (error, context) => failures.push(`${context}: ${error.message}`));
     im.storage.groupJoins.purgeExpired = async () => {
@@ -293,12 +293,12 @@ describe("expired join tickets and links (joinPurgeIntervalMs)", () => {
   });
 
   it("refuses a negative interval or retention with a ConfigError naming the option", async () => {
-    await expect(start({ joinPurgeIntervalMs: -1 })).rejects.toMatchObject({
+    await expect(start({ joinPurge: { intervalMs: -1 } })).rejects.toMatchObject({
       code: "bad_request",
-      option: "joinPurgeIntervalMs",
+      option: "joinPurge.intervalMs",
     });
-    await expect(start({ expiredJoinRetentionMs: Number.NaN })).rejects.toMatchObject({
-      option: "expiredJoinRetentionMs",
+    await expect(start({ joinPurge: { expiredRetentionMs: Number.NaN } })).rejects.toMatchObject({
+      option: "joinPurge.expiredRetentionMs",
     });
   });
 });

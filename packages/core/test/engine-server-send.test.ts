@@ -363,7 +363,7 @@ describe("server-side send (im.send, im.sendMany, im.broadcast)", () => {
         broker: createMemoryBroker({ hub: brokerHub }),
         presence: createMemoryPresence({ hub: presenceHub }),
         storage: createMemoryStorage({ backend, outboxGraceMs: 50 }),
-        relayIntervalMs: 50,
+        relay: { intervalMs: 50 },
       });
     const a = await node("A");
     const b = await node("B");

@@ -1,4 +1,9 @@
-import type { ImServer, ImServerStats } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  type ImServer,
+  type ImServerStats,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Latency buckets in seconds: from sub-millisecond (memory) to seconds (a stalled dependency). */
@@ -61,8 +66,13 @@ export interface ImMetricsOptions {
    * @default true for a new registry, false for a given one (the application may have them)
    */
   defaultMetrics?: boolean;
-  /** Called when collecting a metric fails (the outbox backlog reads the store). */
-  onError?: (error: unknown) => void;
+  /**
+   * Called when collecting a metric fails, as an `ImError` (anything else wrapped as
+   * `internal`, the original as `cause`) and the context `"collecting the outbox backlog"`
+   * (it reads the store at each scrape).
+   * @default ignored
+   */
+  onError?: BackgroundErrorHandler;
 }
 
 /** The server's Prometheus metrics; `GET /metrics` renders them. */
@@ -87,6 +97,8 @@ export interface ImMetrics {
 export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): ImMetrics {
   const registry = options.registry ?? new Registry();
   const onError = options.onError ?? (() => {});
+  const report = (error: unknown, context: string) =>
+    reportBackgroundError(onError, error, context);
   if (options.defaultMetrics ?? options.registry === undefined) {
     collectDefaultMetrics({ register: registry });
   }
@@ -149,7 +161,7 @@ export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): I
             : Math.max(0, (Date.now() - stats.oldestPendingAt) / 1000),
         );
       } catch (error) {
-        onError(error);
+        report(error, "collecting the outbox backlog");
       }
     },
   });

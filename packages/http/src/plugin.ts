@@ -1,6 +1,6 @@
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
-import { createMemoryRateLimiter, ImError } from "@lucky-im/core";
+import { ConfigError, createMemoryRateLimiter } from "@lucky-im/core";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { handleError, sendError } from "./http-errors.js";
 import { createImMetrics, type ImMetrics } from "./metrics.js";
@@ -43,8 +43,8 @@ const inProcessLimiters: ImHttpRateLimiterFactory = ({ name, points, durationMs 
   createMemoryRateLimiter({ points, durationMs, keyPrefix: name });
 
 /** A wrong combination of options: thrown when the plugin loads. */
-function optionError(message: string): ImError {
-  return new ImError("bad_request", `[lucky-im] [http] ${message}`);
+function optionError(message: string, option: string): ConfigError {
+  return new ConfigError("http", message, { option });
 }
 
 /**
@@ -65,24 +65,34 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
   const routes = options.routes ?? {};
   const { im, auth } = options;
   if (routes.auth === true && auth === undefined) {
-    throw optionError("routes.auth needs the `auth` option (an AuthService of @lucky-im/auth)");
+    throw optionError(
+      "routes.auth needs the `auth` option (an AuthService of @lucky-im/auth)",
+      "auth",
+    );
   }
   if (routes.files === true && options.files === undefined) {
-    throw optionError("routes.files needs the `files` option (a FileStore of @lucky-im/files)");
+    throw optionError(
+      "routes.files needs the `files` option (a FileStore of @lucky-im/files)",
+      "files",
+    );
   }
   const { fileAccess } = options;
   if (fileAccess !== undefined) {
     if (fileAccess.mode !== "members") {
       throw optionError(
         'fileAccess.mode must be "members" (leave fileAccess out for capability URLs)',
+        "fileAccess.mode",
       );
     }
     if (typeof fileAccess.secret !== "string" || Buffer.byteLength(fileAccess.secret) < 32) {
-      throw optionError("fileAccess.secret needs at least 32 bytes");
+      throw optionError("fileAccess.secret needs at least 32 bytes", "fileAccess.secret");
     }
     const ttl = fileAccess.urlTtlSeconds;
     if (ttl !== undefined && !(Number.isSafeInteger(ttl) && ttl > 0)) {
-      throw optionError("fileAccess.urlTtlSeconds must be a positive integer");
+      throw optionError(
+        "fileAccess.urlTtlSeconds must be a positive integer",
+        "fileAccess.urlTtlSeconds",
+      );
     }
   }
   let authenticate: RouteContext["authenticate"];
@@ -90,7 +100,7 @@ export const imHttpPlugin: FastifyPluginAsync<ImHttpOptions> = async (app, optio
   if (options.authenticate) {
     authenticate = oncePerRequest(refusingSuspended(options.authenticate, im));
   } else if (auth) authenticate = bearerAuthenticator(auth, im);
-  else throw optionError("give `authenticate(request)` or `auth` (an AuthService)");
+  else throw optionError("give `authenticate(request)` or `auth` (an AuthService)", "authenticate");
 
   const rateLimiter = options.rateLimiter ?? inProcessLimiters;
   const ctx: RouteContext = {

@@ -92,7 +92,7 @@ function hasBody(request: FastifyRequest): boolean {
  * `Authorization: Bearer <accessToken>`, checked once per request (401 `unauthorized` when
  * missing or invalid). With the engine, a suspended or banned user's token is refused with
  * 403 `forbidden` ("this account is suspended"), as their WebSocket is with 4403: the
- * engine's suspension cache answers (`suspensionCacheMs`), not a store read per request.
+ * engine's suspension cache answers (`caches.suspension.ttlMs`), not a store read per request.
  *
  * @param auth - verifies the access token
  * @param im - the engine whose suspensions are enforced (`im.admin.suspensionOf`); without it, none are

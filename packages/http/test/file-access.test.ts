@@ -366,7 +366,11 @@ describe("capability file URLs (no fileAccess, the default)", () => {
     try {
       await expect(
         mount(store.files, { fileAccess: { mode: "members", secret: "short" } }),
-      ).rejects.toThrow(/at least 32 bytes/);
+      ).rejects.toMatchObject({
+        isConfigError: true,
+        option: "fileAccess.secret",
+        message: expect.stringMatching(/at least 32 bytes/),
+      });
     } finally {
       await store.stop();
     }

@@ -61,7 +61,7 @@ im = createImServer({
   transport,
   authenticator: auth.authenticator,
   logger: { info() {}, warn() {}, error() {} },
-  isAdmin: (userId) => userId === adminId,
+  admin: { isAdmin: (userId) => userId === adminId },
 });
 
 const PASSWORD = "correct horse battery staple";

@@ -1,4 +1,4 @@
-import { ImError } from "@lucky-im/core";
+import { type BackgroundErrorHandler, ImError, reportBackgroundError } from "@lucky-im/core";
 import { Redis } from "ioredis";
 
 /** How an adapter gets its Redis client: the user's own, or one it creates from a URL. */
@@ -21,12 +21,13 @@ export interface RedisConnectionOptions {
    */
   url?: string;
   /**
-   * Called with errors that no caller receives: connection errors of the
-   * adapter's own client (ioredis reconnects by itself), and Redis failures a
-   * rate limiter answered from its in-memory insurance.
+   * Called with errors that no caller receives, as an `ImError` (`unavailable`, the
+   * original as `cause`) and what failed: connection errors of the adapter's own client
+   * (`"redis connection"`; ioredis reconnects by itself), and Redis failures a rate
+   * limiter answered from its in-memory insurance (`"consume"`).
    * @default logs to `console.error`, once per distinct message until the connection is ready again
    */
-  onError?: (error: Error) => void;
+  onError?: BackgroundErrorHandler;
 }
 
 /** @internal A client plus readiness tracking, shared by the presence and the rate limiter. */
@@ -38,8 +39,8 @@ export interface RedisConnection {
    * fails fast instead of queueing).
    */
   ready(timeoutMs: number): Promise<boolean>;
-  /** Hands an error no caller receives to `onError`. */
-  report(error: Error): void;
+  /** Hands an error no caller receives to `onError`, as an ImError (`unavailable` when wrapped). */
+  report(error: unknown, context: string): void;
   /** Quits the client when the adapter created it. Idempotent. */
   close(): Promise<void>;
 }
@@ -59,17 +60,19 @@ export function openRedisConnection(options: RedisConnectionOptions, pkg: string
     });
 
   let lastLogged: string | undefined;
-  const report =
+  const onError: BackgroundErrorHandler =
     options.onError ??
-    ((error: Error) => {
+    ((error, context) => {
       if (error.message === lastLogged) return;
       lastLogged = error.message;
-      console.error(`[lucky-im] [${pkg}] redis connection error: ${error.message}`);
+      console.error(`[lucky-im] [${pkg}] ${context}: ${error.message}`);
     });
+  const report = (error: unknown, context: string) =>
+    reportBackgroundError(onError, error, context, "unavailable");
   const state = trackReadiness(client);
   // Only on our own client: on a user's client, error handling is the user's.
   if (owned) {
-    client.on("error", (error: Error) => report(error));
+    client.on("error", (error: Error) => report(error, "redis connection"));
     client.on("ready", () => {
       lastLogged = undefined;
     });

@@ -1,6 +1,7 @@
 import type { Presence, SessionInfo, UserStatus } from "@lucky-im/core";
 import { checkOption, ImError, isImError } from "@lucky-im/core";
 import type { ChainableCommander, Redis } from "ioredis";
+import { resolvePrefix } from "./name-prefix.js";
 import {
   HEARTBEAT,
   PRESENCE_SCRIPTS,
@@ -22,9 +23,11 @@ const PKG = "presence-redis";
 export interface RedisPresenceOptions extends RedisConnectionOptions {
   /**
    * Prefix of every key this presence writes. Instances sharing a prefix share
-   * the presence (one per cluster).
+   * the presence (one per cluster). The same name as the AMQP broker's `prefix`.
    * @default "lucky-im:presence"
    */
+  prefix?: string;
+  /** @deprecated Use `prefix` (giving both with different values is a `ConfigError`). */
   keyPrefix?: string;
   /**
    * How long a node counts as alive after its last heartbeat. The engine
@@ -96,7 +99,7 @@ function scriptOf(target: Redis | ChainableCommander, name: string): ScriptCall 
  * ```
  */
 export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPresence {
-  const prefix = options.keyPrefix ?? "lucky-im:presence";
+  const prefix = resolvePrefix(PKG, options, "lucky-im:presence");
   const nodeTtlMs = checkOption(PKG, "nodeTtlMs", options.nodeTtlMs, {
     default: 30_000,
     min: 1,

@@ -2,6 +2,7 @@ import type { RateLimiter, RateLimitResult } from "@lucky-im/core";
 import { checkOption, ImError, isImError } from "@lucky-im/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { resolvePrefix } from "./name-prefix.js";
 import { RateLimitUpserts } from "./rate-limit-upserts.js";
 import {
   openRedisConnection,
@@ -14,10 +15,12 @@ const PKG = "presence-redis";
 /** Options of {@link createRedisRateLimiter}. */
 export interface RedisRateLimiterOptions extends RedisConnectionOptions {
   /**
-   * Prefix of this limiter's keys (`<keyPrefix>:<key>`). Two limiters with
+   * Prefix of this limiter's keys (`<prefix>:<key>`). Two limiters with
    * different budgets need different prefixes.
    * @default "lucky-im:rl"
    */
+  prefix?: string;
+  /** @deprecated Use `prefix` (giving both with different values is a `ConfigError`). */
   keyPrefix?: string;
   /** Points each key may spend per window. Required. */
   points: number;
@@ -113,7 +116,7 @@ class MsRateLimiterRedis extends RateLimiterRedis {
  *
  * @example
  * ```ts
- * const limiter = createRedisRateLimiter({ redis, keyPrefix: "chat:send", points: 20, durationMs: 1000 });
+ * const limiter = createRedisRateLimiter({ redis, prefix: "chat:send", points: 20, durationMs: 1000 });
  * const { allowed, retryAfterMs } = await limiter.consume(`user:${userId}`);
  * ```
  */
@@ -130,7 +133,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     min: 1,
     integer: true,
   });
-  const keyPrefix = options.keyPrefix ?? "lucky-im:rl";
+  const keyPrefix = resolvePrefix(PKG, options, "lucky-im:rl");
 
   const connection = openRedisConnection(options, PKG);
   const client = connection.client;
@@ -150,7 +153,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     () => connection.ready(connectTimeoutMs),
     (error) => {
       // With insurance the caller gets an answer anyway: onError learns that Redis failed.
-      if (insured) connection.report(unavailable(PKG, "consume (answered per process)", error));
+      if (insured)
+        connection.report(unavailable(PKG, "consume (answered per process)", error), "consume");
     },
   );
 

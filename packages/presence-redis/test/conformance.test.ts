@@ -21,7 +21,7 @@ describe.runIf(url)("@lucky-im/presence-redis against the core conformance kit",
   presenceConformance({
     name: "redis",
     create: async ({ nodeTtlMs }) =>
-      createRedisPresence({ url, keyPrefix: `${prefix}:presence`, nodeTtlMs }),
+      createRedisPresence({ url, prefix: `${prefix}:presence`, nodeTtlMs }),
     destroy: (presence: Presence) => presence.close(),
   });
 
@@ -30,7 +30,7 @@ describe.runIf(url)("@lucky-im/presence-redis against the core conformance kit",
     name: "redis",
     // Its own prefix per limiter: two budgets must not share keys.
     create: async ({ points, durationMs }) =>
-      createRedisRateLimiter({ url, keyPrefix: `${prefix}:rl${limiters++}`, points, durationMs }),
+      createRedisRateLimiter({ url, prefix: `${prefix}:rl${limiters++}`, points, durationMs }),
     destroy: (limiter: RateLimiter) => (limiter as RedisRateLimiter).close(),
   });
 });

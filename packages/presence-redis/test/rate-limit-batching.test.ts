@@ -34,7 +34,7 @@ describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (re
   it("answers 200 consumes of one turn with one script call, each key with its own count", async () => {
     const limiter = createRedisRateLimiter({
       redis,
-      keyPrefix: `${prefix}:a`,
+      prefix: `${prefix}:a`,
       points: 2,
       durationMs: 60_000,
     });
@@ -58,7 +58,7 @@ describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (re
   it("splits a turn into calls of maxKeysPerCall keys", async () => {
     const limiter = createRedisRateLimiter({
       redis,
-      keyPrefix: `${prefix}:b`,
+      prefix: `${prefix}:b`,
       points: 5,
       durationMs: 60_000,
       maxKeysPerCall: 10,

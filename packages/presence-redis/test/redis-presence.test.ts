@@ -1,7 +1,11 @@
 import type { SessionInfo } from "@lucky-im/core";
 import { hasErrorCode } from "@lucky-im/core";
 import { eventually, freePort, uniqueName } from "@lucky-im/core/testing";
-import { createRedisPresence, type RedisPresence } from "@lucky-im/presence-redis";
+import {
+  createRedisPresence,
+  createRedisRateLimiter,
+  type RedisPresence,
+} from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceUrl } from "../../../test/services.js";
@@ -24,7 +28,7 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
   const opened: RedisPresence[] = [];
   /** A presence on the shared test client and a per-test key prefix. */
   const make = (name: string, nodeTtlMs = 30_000) => {
-    const p = createRedisPresence({ redis, keyPrefix: `${prefix}:${name}`, nodeTtlMs });
+    const p = createRedisPresence({ redis, prefix: `${prefix}:${name}`, nodeTtlMs });
     opened.push(p);
     return p;
   };
@@ -178,7 +182,7 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
   });
 
   it("splits huge lists into several scripts in one pipeline (one round trip)", async () => {
-    const a = createRedisPresence({ redis, keyPrefix: `${prefix}:big`, maxUsersPerCall: 120 });
+    const a = createRedisPresence({ redis, prefix: `${prefix}:big`, maxUsersPerCall: 120 });
     opened.push(a);
     const users = Array.from({ length: 500 }, (_, i) => `user${i}`);
     const counter = countRoundTrips(redis);
@@ -193,8 +197,21 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
     expect([...nodes.values()].flat().length).toBe(500);
   });
 
+  it("still takes the deprecated keyPrefix, and refuses one that disagrees with prefix", async () => {
+    const aliased = createRedisPresence({ redis, keyPrefix: `${prefix}:alias` });
+    opened.push(aliased);
+    await aliased.heartbeat("n1");
+    expect(await redis.exists(`${prefix}:alias:node:n1`)).toBe(1);
+    expect(() => createRedisPresence({ redis, prefix: "a", keyPrefix: "b" })).toThrow(
+      expect.objectContaining({ isConfigError: true, option: "prefix" }),
+    );
+    expect(() =>
+      createRedisRateLimiter({ redis, prefix: "a", keyPrefix: "b", points: 1, durationMs: 1000 }),
+    ).toThrow(expect.objectContaining({ isConfigError: true, option: "prefix" }));
+  });
+
   it("does not quit a client it was given; quits the one it created", async () => {
-    const given = createRedisPresence({ redis, keyPrefix: `${prefix}:own` });
+    const given = createRedisPresence({ redis, prefix: `${prefix}:own` });
     expect(await given.ping()).toBe(true);
     await given.close();
     await given.close();
@@ -202,7 +219,7 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
     const err = await given.register(session("u", "n")).catch((e: unknown) => e);
     expect(hasErrorCode(err, "unavailable")).toBe(true);
 
-    const owned = createRedisPresence({ url, keyPrefix: `${prefix}:own` });
+    const owned = createRedisPresence({ url, prefix: `${prefix}:own` });
     expect(await owned.ping()).toBe(true);
     await owned.close();
     expect(["end", "close"]).toContain(owned.redis.status);
@@ -214,7 +231,7 @@ describe.runIf(url)("createRedisPresence (real Redis)", () => {
     const errors: Error[] = [];
     const p = createRedisPresence({
       url: `redis://127.0.0.1:${port}`,
-      keyPrefix: `${prefix}:down`,
+      prefix: `${prefix}:down`,
       commandTimeoutMs: 500,
       onError: (e) => errors.push(e),
     });

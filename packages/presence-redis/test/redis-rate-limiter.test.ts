@@ -15,7 +15,7 @@ describe.runIf(url)("createRedisRateLimiter (real Redis)", () => {
   const make = (name: string, points: number, durationMs: number, blockDurationMs?: number) => {
     const limiter = createRedisRateLimiter({
       redis,
-      keyPrefix: `${prefix}:${name}`,
+      prefix: `${prefix}:${name}`,
       points,
       durationMs,
       blockDurationMs,

@@ -36,7 +36,7 @@ describe.runIf(url)("Redis killed and restarted mid-run (private redis-server)",
     const errors: Error[] = [];
     const presence = createRedisPresence({
       url: server.url,
-      keyPrefix: "restart",
+      prefix: "restart",
       nodeTtlMs: 3000,
       commandTimeoutMs: 1000,
       onError: (e) => errors.push(e),

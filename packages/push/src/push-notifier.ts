@@ -1,4 +1,9 @@
-import type { Message } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  checkOption,
+  type Message,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import type { DeviceRegistry, PushDevice, PushPlatform } from "./contracts/device-registry.js";
 import type { PushNotification, PushProvider, PushResult } from "./contracts/push-provider.js";
@@ -95,10 +100,12 @@ export interface PushNotifierOptions {
   /** Told of every counter increment. */
   metrics?: PushMetricsListener;
   /**
-   * Told of errors (a queue, registry or `isMuted` failure, a provider that threw, a purge of
-   * dead jobs that failed).
+   * Told of errors that reach no caller, as an `ImError` (anything else wrapped as `internal`,
+   * the original as `cause`) and what failed: `"push queue enqueue"`, `"push queue claim"`,
+   * `"push batch"`, `"push job"`, `"push registry dropToken"`, `"push provider <platform>"`, `"push dead job purge"`.
+   * @default ignored
    */
-  onError?: (error: unknown, context: string) => void;
+  onError?: BackgroundErrorHandler;
 }
 
 /**
@@ -110,7 +117,7 @@ export interface PushNotifier {
   /**
    * The engine hook: records the message in the queue for each user and
    * resolves once recorded (never waits for a push service). Rejects when the
-   * queue failed for some user: with the engine's `settleAfterOffline` the
+   * queue failed for some user: with the engine's `delivery.settleAfterOffline` the
    * message's outbox entry then stays pending and the relay calls the hook again
    * (users already recorded count the message twice in their batch).
    */
@@ -165,8 +172,11 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     purgeIntervalMs = 3_600_000,
     getMessage,
     metrics,
-    onError = () => {},
+    onError: errorHandler,
   } = options;
+  const onError = (error: unknown, context: string) => {
+    if (errorHandler) reportBackgroundError(errorHandler, error, context);
+  };
   for (const [name, value] of Object.entries({
     concurrency,
     maxAttempts,
@@ -175,9 +185,7 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     deadRetentionMs,
     purgeIntervalMs,
   })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`[lucky-im] [push] ${name} must be an integer >= 1, got ${value}`);
-    }
+    checkOption("push", name, value, { min: 1, integer: true });
   }
   const queue = options.queue ?? createMemoryPushQueue({ maxJobs: maxQueued });
   const providers = new Map<PushPlatform, PushProvider>();

@@ -168,6 +168,8 @@ describe("APNs provider against the stand-in", () => {
     const long = apnsCollapseId(`g:${"x".repeat(100)}`);
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(64);
     expect(apnsCollapseId(`g:${"x".repeat(100)}`)).toBe(long);
-    expect(() => createApnsProvider({ key: standIn.key, topic: "" })).toThrow(/topic/);
+    expect(() => createApnsProvider({ key: standIn.key, topic: "" })).toThrow(
+      expect.objectContaining({ isConfigError: true, option: "topic" }),
+    );
   });
 });

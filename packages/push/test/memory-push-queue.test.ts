@@ -41,6 +41,8 @@ describe("memory push queue", () => {
   });
 
   it("rejects bad limits", () => {
-    expect(() => createMemoryPushQueue({ maxJobs: 0 })).toThrow(/maxJobs/);
+    expect(() => createMemoryPushQueue({ maxJobs: 0 })).toThrow(
+      expect.objectContaining({ isConfigError: true, option: "maxJobs" }),
+    );
   });
 });

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const schema =
     values.schema ?? process.env.LUCKY_IM_PG_SCHEMA ?? process.env.LUCKY_IM_SCHEMA ?? "lucky_im";
-  const { applied } = await migrateToLatest({ connectionString, schema });
+  const { applied } = await migrateToLatest({ url: connectionString, schema });
   console.log(
     applied.length === 0
       ? `[lucky-im] [store-postgres] schema "${schema}" is up to date`

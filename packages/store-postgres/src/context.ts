@@ -1,4 +1,9 @@
-import type { MessageChangeLimits, MessageDraft, PeopleLimits } from "@lucky-im/core";
+import type {
+  BackgroundErrorHandler,
+  MessageChangeLimits,
+  MessageDraft,
+  PeopleLimits,
+} from "@lucky-im/core";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
@@ -31,7 +36,7 @@ export interface ResolvedOptions {
   asyncBookkeepingCommits: boolean;
   /** Read batching; undefined: off. */
   readBatch: { maxBatch: number; maxInFlight: number } | undefined;
-  onError: (error: unknown) => void;
+  onError: BackgroundErrorHandler;
   /** Limits of the contact, profile and settings stores. */
   people: PeopleLimits;
   /** Limits of the message change store. */

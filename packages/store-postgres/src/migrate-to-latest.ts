@@ -5,11 +5,13 @@ import { guardPool, openPool } from "./postgres-store.js";
 
 export type { MigrateResult } from "./migrations.js";
 
-/** Options of {@link migrateToLatest}. Give either `pool` or `connectionString`. */
+/** Options of {@link migrateToLatest}. Give either `pool` or `url`. */
 export interface MigrateOptions {
   /** A `pg.Pool` to run on; it is left open. */
   pool?: PostgresPool;
-  /** A connection string; a pool is opened for the migration and ended after it. */
+  /** A connection URL; a pool is opened for the migration and ended after it. */
+  url?: string;
+  /** @deprecated Use `url`. */
   connectionString?: string;
   /**
    * The schema to migrate (created if missing); kysely's migration tables live in it too.
@@ -26,7 +28,7 @@ export interface MigrateOptions {
  *
  * @example
  * ```ts
- * const { applied } = await migrateToLatest({ connectionString: url, schema: "chat" });
+ * const { applied } = await migrateToLatest({ url, schema: "chat" });
  * ```
  */
 export async function migrateToLatest(options: MigrateOptions): Promise<MigrateResult> {

@@ -1,9 +1,8 @@
-import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
+import type { BackgroundErrorHandler, MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { PostgresPool } from "kysely";
 
 /**
- * Options of {@link createPostgresStore}. Give either `pool` or
- * `connectionString`.
+ * Options of {@link createPostgresStore}. Give either `pool` or `url`.
  */
 export interface PostgresStoreOptions {
   /**
@@ -13,12 +12,17 @@ export interface PostgresStoreOptions {
    */
   pool?: PostgresPool;
   /**
-   * A PostgreSQL connection string (`postgres://user:pass@host:5432/db`); the
-   * store creates its own pool from it and ends that pool on `close()`.
+   * A PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); the
+   * store creates its own pool from it and ends that pool on `close()`. The
+   * same name as the broker's and the Redis adapters' `url`.
+   */
+  url?: string;
+  /**
+   * @deprecated Use `url` (the same value; giving both with different values is a `ConfigError`).
    */
   connectionString?: string;
   /**
-   * Size of the pool the store creates from `connectionString` (ignored with `pool`).
+   * Size of the pool the store creates from `url` (ignored with `pool`).
    * @default 10
    */
   maxConnections?: number;
@@ -123,11 +127,12 @@ export interface PostgresStoreOptions {
    */
   appendRetries?: number;
   /**
-   * Receives errors that no caller can receive: a lost `LISTEN` connection,
-   * an idle pooled connection that broke (pool created by the store).
+   * Receives errors that no caller can receive, as an `ImError` and what failed: a lost
+   * `LISTEN` connection (`"outbox LISTEN"`, the store listens again by itself), an idle
+   * pooled connection that broke (`"idle pool connection"`, pool created by the store).
    * @default console.error
    */
-  onError?: (error: unknown) => void;
+  onError?: BackgroundErrorHandler;
   /**
    * Limits of the contact, profile and conversation-settings stores (lengths, pending
    * requests, page sizes); absent fields keep their defaults.

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import {
   ConfigError,
   checkOption,
+  consoleBackgroundErrors,
+  reportBackgroundError,
   resolveMessageChangeLimits,
   resolvePeopleLimits,
   type Storage,
@@ -78,19 +80,42 @@ function channelFor(schema: string): string {
     : `lucky_im_outbox_${createHash("sha256").update(schema).digest("hex").slice(0, 40)}`;
 }
 
+/**
+ * @internal The connection URL the options give: `url`, or its deprecated alias
+ * `connectionString`; both with different values is a ConfigError.
+ */
+export function connectionUrl(options: {
+  url?: string;
+  connectionString?: string;
+}): string | undefined {
+  const { url, connectionString } = options;
+  if (url !== undefined && connectionString !== undefined && url !== connectionString) {
+    throw new ConfigError(
+      "store-postgres",
+      "options url and connectionString (its deprecated alias) disagree; set url only",
+      { option: "url" },
+    );
+  }
+  return url ?? connectionString;
+}
+
 /** @internal Opens the pool the options name; `owned` when the store must end it. */
-export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; owned: boolean } {
-  if (options.pool && options.connectionString) {
-    throw new ConfigError("store-postgres", "give either pool or connectionString, not both");
+export function openPool(
+  options: Pick<
+    PostgresStoreOptions,
+    "pool" | "url" | "connectionString" | "maxConnections" | "connectTimeoutMs" | "onError"
+  >,
+): { pool: PostgresPool; owned: boolean } {
+  const url = connectionUrl(options);
+  if (options.pool && url) {
+    throw new ConfigError("store-postgres", "give either pool or url, not both", { option: "url" });
   }
   if (options.pool) return { pool: options.pool, owned: false };
-  if (!options.connectionString) {
-    throw new ConfigError("store-postgres", "give pool or connectionString", {
-      option: "connectionString",
-    });
+  if (!url) {
+    throw new ConfigError("store-postgres", "give pool or url", { option: "url" });
   }
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    connectionString: url,
     max: checkOption("store-postgres", "maxConnections", options.maxConnections, {
       default: 10,
       min: 1,
@@ -104,8 +129,14 @@ export function openPool(options: PostgresStoreOptions): { pool: PostgresPool; o
   });
   // pg emits `error` for idle connections the server dropped; unhandled, it
   // would crash the process. The pool replaces them by itself.
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
-  pool.on("error", (error) => onError(toStoreError(error, "idle pool connection")));
+  const onError = options.onError ?? consoleBackgroundErrors("store-postgres");
+  pool.on("error", (error) =>
+    reportBackgroundError(
+      onError,
+      toStoreError(error, "idle pool connection"),
+      "idle pool connection",
+    ),
+  );
   return { pool, owned: true };
 }
 
@@ -195,7 +226,7 @@ export async function createPostgresStoreWithFaults(
             ),
           }
         : undefined,
-    onError: options.onError ?? ((error: unknown) => console.error(error)),
+    onError: options.onError ?? consoleBackgroundErrors("store-postgres"),
     people: resolvePeopleLimits(options.peopleLimits),
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
   };
@@ -259,7 +290,12 @@ export async function createPostgresStoreWithFaults(
         connect: () => pool.connect(),
         channel: ctx.channel,
         onWake,
-        onError: (error) => resolved.onError(toStoreError(error, "outbox LISTEN")),
+        onError: (error) =>
+          reportBackgroundError(
+            resolved.onError,
+            toStoreError(error, "outbox LISTEN"),
+            "outbox LISTEN",
+          ),
         reconnectDelayMs: 1000,
       });
       const unsubscribe: Unsubscribe = async () => {
@@ -298,7 +334,7 @@ export async function createPostgresStoreWithFaults(
  * import { createPostgresStore } from "@lucky-im/store-postgres";
  *
  * const storage = await createPostgresStore({
- *   connectionString: process.env.DATABASE_URL,
+ *   url: process.env.DATABASE_URL,
  *   schema: "chat",
  * });
  * // hand `storage` to the engine; on shutdown:

@@ -13,11 +13,10 @@ describe.runIf(pgUrl)("store-postgres", () => {
   // Every storage suite (messages to message changes, moderation included) runs through this one entry point.
   storageConformance({
     name: "postgres (group commit)",
-    create: () =>
-      createPostgresStore({ connectionString: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
+    create: () => createPostgresStore({ url: pgUrl!, schema: schemas.batched, maxConnections: 4 }),
     createWithLimits: (messageChanges) =>
       createPostgresStore({
-        connectionString: pgUrl!,
+        url: pgUrl!,
         schema: schemas.batched,
         maxConnections: 2,
         messageChanges,
@@ -29,7 +28,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
     name: "postgres (group commit and read batching off)",
     create: () =>
       createPostgresStore({
-        connectionString: pgUrl!,
+        url: pgUrl!,
         schema: schemas.single,
         maxConnections: 4,
         groupCommit: false,
@@ -37,7 +36,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       }),
     createWithLimits: (messageChanges) =>
       createPostgresStore({
-        connectionString: pgUrl!,
+        url: pgUrl!,
         schema: schemas.single,
         maxConnections: 2,
         groupCommit: false,

@@ -16,7 +16,7 @@ describe("PostgreSQL unreachable at startup", () => {
   it("fails with one line naming the server (not its password), the socket's error as the cause", async () => {
     const port = await unusedPort();
     const failure = await createPostgresStore({
-      connectionString: `postgres://lucky:s3cret-pw@127.0.0.1:${port}/chat`,
+      url: `postgres://lucky:s3cret-pw@127.0.0.1:${port}/chat`,
     }).then(
       () => undefined,
       (error: unknown) => error as Error,

@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describeEngineAccess("PostgreSQL store", async () => {
     const schema = testSchema("access");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 2,
       outboxGraceMs: 200,

@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describeEngineChanges("PostgreSQL store", async () => {
     const schema = testSchema("changes");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 2,
       // The relay publishes the recall's change soon (the fast path does not know its outbox id).

@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describeEngineContacts("PostgreSQL store", async () => {
     const schema = testSchema("contacts");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 2,
     });

@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describeEngineForward("PostgreSQL store", async () => {
     const schema = testSchema("forward");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 2,
       outboxGraceMs: 200,

@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describeEngineInput("PostgreSQL store", async () => {
     const schema = testSchema("input");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 2,
     });

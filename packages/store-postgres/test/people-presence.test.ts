@@ -7,7 +7,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   describePeoplePresence("PostgreSQL store", async () => {
     const schema = testSchema("people");
     const storage = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 4,
     });

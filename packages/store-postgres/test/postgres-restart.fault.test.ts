@@ -69,7 +69,7 @@ describe.runIf(canRestart)("store-postgres across a PostgreSQL restart", () => {
   it("appends during the outage reject with unavailable, none resolved is lost, the pool recovers", async () => {
     const idleErrors: unknown[] = [];
     store = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 4,
       connectTimeoutMs: 2000,

@@ -26,7 +26,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   const stores: PostgresStore[] = [];
   const open = async (options: Parameters<typeof createPostgresStore>[0] = {}) => {
     const store = await createPostgresStore({
-      connectionString: pgUrl!,
+      url: pgUrl!,
       schema,
       maxConnections: 4,
       ...options,
@@ -75,7 +75,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
 
   it("a transaction failing after the message insert leaves neither message nor outbox row, nor a seq gap", async () => {
     const faulty = await createPostgresStoreWithFaults(
-      { connectionString: pgUrl!, schema, maxConnections: 2, groupCommit: false },
+      { url: pgUrl!, schema, maxConnections: 2, groupCommit: false },
       {
         failAfterInsert: (drafts) =>
           drafts.some((d) => d.body.type === "text" && d.body.text === "boom"),
@@ -103,7 +103,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   it("group commit shares one transaction between concurrent appends; maxBatch bounds it", async () => {
     const batches: number[] = [];
     const counting = await createPostgresStoreWithFaults(
-      { connectionString: pgUrl!, schema, maxConnections: 4, groupCommitMaxBatch: 10 },
+      { url: pgUrl!, schema, maxConnections: 4, groupCommitMaxBatch: 10 },
       {
         failAfterInsert: (drafts) => {
           batches.push(drafts.length);
@@ -272,7 +272,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
   it("an unreachable server rejects with unavailable, with the cause", async () => {
     const error = await rejection(
       createPostgresStore({
-        connectionString: "postgres://postgres@127.0.0.1:1/test",
+        url: "postgres://postgres@127.0.0.1:1/test",
         schema,
         connectTimeoutMs: 2000,
       }),
@@ -368,7 +368,7 @@ describe.runIf(pgUrl)("store-postgres", () => {
       "reactions",
       "suspensions",
     ]);
-    expect(await migrateToLatest({ connectionString: pgUrl!, schema })).toEqual({ applied: [] });
+    expect(await migrateToLatest({ url: pgUrl!, schema })).toEqual({ applied: [] });
   });
 
   it("the CLI migrates a schema", async () => {
@@ -398,16 +398,26 @@ describe.runIf(pgUrl)("store-postgres", () => {
 
   it("validates options and schema names", async () => {
     for (const options of [
-      { connectionString: pgUrl!, schema: 'bad"; DROP' },
+      { url: pgUrl!, schema: 'bad"; DROP' },
       { schema },
-      { connectionString: pgUrl!, schema, maxPageSize: 0 },
-      { connectionString: pgUrl!, schema, readBatchMaxSize: 0 },
-      { connectionString: pgUrl!, schema, readBatchMaxInFlight: 0 },
-      { connectionString: pgUrl!, schema, groupCommitMaxInFlight: 0 },
+      { url: pgUrl!, schema, maxPageSize: 0 },
+      { url: pgUrl!, schema, readBatchMaxSize: 0 },
+      { url: pgUrl!, schema, readBatchMaxInFlight: 0 },
+      { url: pgUrl!, schema, groupCommitMaxInFlight: 0 },
     ]) {
       const error = await rejection(createPostgresStore(options));
       expect(hasErrorCode(error, "bad_request")).toBe(true);
     }
+  });
+
+  it("still takes the deprecated connectionString, and refuses one that disagrees with url", async () => {
+    const aliased = await createPostgresStore({ connectionString: pgUrl!, schema });
+    expect(await aliased.ping()).toBe(true);
+    await aliased.close();
+    const error = await rejection(
+      createPostgresStore({ url: pgUrl!, connectionString: "postgres://elsewhere/db", schema }),
+    );
+    expect(error).toMatchObject({ isConfigError: true, option: "url" });
   });
 });
 

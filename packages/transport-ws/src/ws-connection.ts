@@ -1,6 +1,11 @@
 import type { Duplex } from "node:stream";
 import type { ConnectionHandler, ConnectionInfo, TransportConnection } from "@lucky-im/core";
-import { CloseCode, ImError } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  CloseCode,
+  ImError,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import { type RawData, WebSocket } from "ws";
 
 /** Close code for a binary frame: the protocol carries JSON text only. */
@@ -26,7 +31,7 @@ export interface WsConnectionSettings {
   /** Turns a frame into bytes; shared so a frame fanned out to many sockets is encoded once. */
   encode(data: string): Buffer;
   /** Reports a server-side fault. */
-  onError(error: ImError): void;
+  onError: BackgroundErrorHandler;
   /** Called once, after the engine's `onClose`. */
   onClosed(connection: WsConnection): void;
 }
@@ -258,8 +263,10 @@ export class WsConnection implements TransportConnection {
   }
 
   #fault(where: string, cause: unknown): void {
-    this.#settings.onError(
+    reportBackgroundError(
+      this.#settings.onError,
       new ImError("internal", `[lucky-im] [transport-ws] the engine's ${where} threw`, { cause }),
+      `the engine's ${where}`,
     );
     this.close(CLOSE_INTERNAL_ERROR, "internal error");
   }

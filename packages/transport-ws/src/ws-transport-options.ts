@@ -1,6 +1,11 @@
 import type { Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
-import { ConfigError, checkOption, type ImError } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  ConfigError,
+  checkOption,
+  consoleBackgroundErrors,
+} from "@lucky-im/core";
 
 /**
  * Options of {@link createWsTransport}. Pass either `server` (attach to an
@@ -108,11 +113,12 @@ export interface WsTransportOptions {
    */
   trustProxy?: boolean;
   /**
-   * Receives server-side faults the transport cannot answer to a client: an
-   * `authenticate` that failed other than `unauthorized`, or a handler that threw.
+   * Receives server-side faults the transport cannot answer to a client, as an `ImError`
+   * and what failed: an `authenticate` that failed other than `unauthorized` or did not
+   * answer in time (`unavailable`), or an engine handler that threw (`internal`).
    * @default logs with `console.error`
    */
-  onError?: (error: ImError) => void;
+  onError?: BackgroundErrorHandler;
 }
 
 /** The options with every default filled in. */
@@ -228,6 +234,6 @@ export function resolveWsTransportOptions(options: WsTransportOptions): Resolved
     ),
     closeTimeoutMs: nonNegative("closeTimeoutMs", options.closeTimeoutMs, d.closeTimeoutMs),
     trustProxy: options.trustProxy ?? d.trustProxy,
-    onError: options.onError ?? ((error) => console.error(error)),
+    onError: options.onError ?? consoleBackgroundErrors("transport-ws"),
   };
 }

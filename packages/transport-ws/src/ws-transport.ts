@@ -16,6 +16,7 @@ import {
   isImError,
   PROTOCOL_NAME,
   type Principal,
+  reportBackgroundError,
   type Transport,
   type TransportListener,
 } from "@lucky-im/core";
@@ -267,11 +268,13 @@ class WsTransportImpl implements WsTransport {
     const timer = setTimeout(() => {
       settled = true;
       this.#pending.delete(socket);
-      this.#opts.onError(
+      reportBackgroundError(
+        this.#opts.onError,
         new ImError(
           "unavailable",
           `[lucky-im] [transport-ws] authenticate did not answer within ${this.#opts.handshakeTimeoutMs} ms`,
         ),
+        "authenticating a handshake",
       );
       rejectUpgrade(socket, 503, "authentication timed out");
     }, this.#opts.handshakeTimeoutMs);
@@ -289,12 +292,14 @@ class WsTransportImpl implements WsTransport {
       if (principal === undefined) {
         const status = statusOfAuthError(error);
         if (status === 503) {
-          this.#opts.onError(
+          reportBackgroundError(
+            this.#opts.onError,
             isImError(error)
               ? error
               : new ImError("unavailable", "[lucky-im] [transport-ws] authenticate failed", {
                   cause: error,
                 }),
+            "authenticating a handshake",
           );
         }
         const headers: Record<string, string> =
@@ -347,8 +352,10 @@ class WsTransportImpl implements WsTransport {
     try {
       connection.bind(this.#listener!.open(connection));
     } catch (cause) {
-      this.#opts.onError(
+      reportBackgroundError(
+        this.#opts.onError,
         new ImError("internal", "[lucky-im] [transport-ws] the engine's open threw", { cause }),
+        "the engine's open",
       );
       connection.close(CLOSE_INTERNAL_ERROR, "internal error");
     }

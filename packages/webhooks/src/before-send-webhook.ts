@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { ImError, type MessageBody, type SendContext } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  ImError,
+  type MessageBody,
+  reportBackgroundError,
+  type SendContext,
+} from "@lucky-im/core";
 import { checkTarget, WebhookConfigError } from "./webhook-endpoint.js";
 import { postSigned, type WebhookFetch } from "./webhook-post.js";
 
@@ -30,8 +36,11 @@ export interface BeforeSendWebhookOptions {
   fetch?: WebhookFetch;
   /** Told of every call: its latency and outcome (`accepted`, `rejected`, `replaced`, `failed`). */
   onCall?: (outcome: "accepted" | "rejected" | "replaced" | "failed", ms: number) => void;
-  /** Told of each failed call (why it failed). */
-  onError?: (error: string) => void;
+  /**
+   * Told of each failed call (the send then follows `failurePolicy`), as an `ImError`
+   * (`unavailable`, its message saying why) and the context `"before-send webhook"`.
+   */
+  onError?: BackgroundErrorHandler;
 }
 
 /**
@@ -67,7 +76,13 @@ export function createBeforeSendWebhook(
   const fetchImpl: WebhookFetch = options.fetch ?? ((url, init) => fetch(url, init));
 
   function failed(reason: string, ms: number): undefined {
-    options.onError?.(reason);
+    if (options.onError) {
+      reportBackgroundError(
+        options.onError,
+        new ImError("unavailable", `[lucky-im] [webhooks] before-send webhook failed: ${reason}`),
+        "before-send webhook",
+      );
+    }
     options.onCall?.("failed", ms);
     if (options.failurePolicy === "open") return undefined;
     throw new ImError(

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { ImServer, SessionInfo } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  type ImServer,
+  reportBackgroundError,
+  type SessionInfo,
+} from "@lucky-im/core";
 import type { WebhookEventSink } from "./webhook-storage.js";
 
 /**
@@ -10,8 +15,11 @@ import type { WebhookEventSink } from "./webhook-storage.js";
 export function recordConnectionEvents(
   im: Pick<ImServer, "on" | "off">,
   sink: WebhookEventSink,
-  onError: (error: unknown, context: string) => void = () => undefined,
+  onError?: BackgroundErrorHandler,
 ): () => void {
+  const report = (error: unknown, context: string) => {
+    if (onError) reportBackgroundError(onError, error, context);
+  };
   const record = (
     type: "user.connected" | "user.disconnected",
     session: SessionInfo,
@@ -30,7 +38,7 @@ export function recordConnectionEvents(
           },
         },
       ])
-      .catch((error: unknown) => onError(error, "recording a connection webhook event"));
+      .catch((error: unknown) => report(error, "recording a connection webhook event"));
   };
   const onConnection = (session: SessionInfo) => record("user.connected", session);
   const onDisconnection = (session: SessionInfo, code: number) =>

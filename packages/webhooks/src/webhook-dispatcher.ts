@@ -1,4 +1,9 @@
-import { backoffDelay } from "@lucky-im/core";
+import {
+  type BackgroundErrorHandler,
+  backoffDelay,
+  checkOption,
+  reportBackgroundError,
+} from "@lucky-im/core";
 import type {
   NewWebhookDelivery,
   WebhookDelivery,
@@ -40,8 +45,13 @@ export interface WebhookDispatcherOptions {
   fetch?: WebhookFetch;
   /** Told of every counter increment and POST latency. */
   metrics?: WebhookMetricsListener;
-  /** Told of errors that reach no caller (a queue that failed during a pass). */
-  onError?: (error: unknown, context: string) => void;
+  /**
+   * Told of errors that reach no caller, as an `ImError` (anything else wrapped as
+   * `internal`, the original as `cause`) and what failed: `"webhook dispatcher pass"` (a
+   * queue that failed during a pass), `"settling a webhook"`.
+   * @default ignored
+   */
+  onError?: BackgroundErrorHandler;
 }
 
 /** Posts recorded webhook events; {@link WebhookDispatcher.record} is the way in. */
@@ -104,7 +114,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const retentionMs = positive("retentionMs", options.retentionMs ?? 86_400_000);
   const fetchImpl: WebhookFetch = options.fetch ?? ((url, init) => fetch(url, init));
   const counters = zeroWebhookCounters();
-  const onError = options.onError ?? (() => undefined);
+  const errorHandler = options.onError;
+  const onError = (error: unknown, context: string) => {
+    if (errorHandler) reportBackgroundError(errorHandler, error, context);
+  };
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<number> | undefined;
@@ -249,8 +262,5 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 1) {
-    throw new RangeError(`[lucky-im] [webhooks] ${name} must be a number >= 1, got ${value}`);
-  }
-  return value;
+  return checkOption("webhooks", name, value, { min: 1 });
 }

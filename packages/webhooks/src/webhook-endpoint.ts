@@ -1,3 +1,4 @@
+import { ConfigError } from "@lucky-im/core";
 import { isWebhookEventType, type WebhookEventType } from "./webhook-event.js";
 
 /** One receiver of webhook events, chosen by the application. */
@@ -15,10 +16,10 @@ export interface WebhookEndpoint {
 }
 
 /** A bad {@link WebhookEndpoint} (or before-send webhook) setting. */
-export class WebhookConfigError extends Error {
+export class WebhookConfigError extends ConfigError {
   /** @param message - what is wrong, naming the setting */
   constructor(message: string) {
-    super(`[lucky-im] [webhooks] ${message}`);
+    super("webhooks", message);
     this.name = "WebhookConfigError";
   }
 }

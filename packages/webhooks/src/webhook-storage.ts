@@ -1,5 +1,8 @@
 import {
+  type BackgroundErrorHandler,
   type ClaimedOutboxEntry,
+  ConfigError,
+  checkOption,
   type DomainEvent,
   type DomainEventKind,
   type DomainEventSourceStore,
@@ -7,6 +10,7 @@ import {
   type MessageChangeStore,
   type MessageStore,
   type OutboxStore,
+  reportBackgroundError,
   type Storage,
 } from "@lucky-im/core";
 import { changeEvent, domainWebhookEvent, messageStoredEvent } from "./event-builders.js";
@@ -32,8 +36,13 @@ export interface WebhookStorageOptions {
    * which re-drives them (a duplicate push to clients, who de-duplicate by id). @default 100000
    */
   maxTracked?: number;
-  /** Told of errors that reach no caller (a relay pass over the domain events that failed). */
-  onError?: (error: unknown, context: string) => void;
+  /**
+   * Told of errors that reach no caller, as an `ImError` (anything else wrapped as
+   * `internal`, the original as `cause`) and what failed: `"relaying domain events to
+   * webhooks"` (a relay pass), or recording a message's events in the sink.
+   * @default ignored
+   */
+  onError?: BackgroundErrorHandler;
   /**
    * Told of domain events whose recording in the sink failed; they stay in the storage's
    * domain event outbox and are relayed again once their lease ends.
@@ -112,13 +121,15 @@ export function withWebhookEvents(
   sink: WebhookEventSink,
   options: WebhookStorageOptions = {},
 ): Storage {
-  const maxTracked = options.maxTracked ?? 100_000;
-  if (!Number.isInteger(maxTracked) || maxTracked < 1) {
-    throw new RangeError(
-      `[lucky-im] [webhooks] maxTracked must be an integer >= 1, got ${maxTracked}`,
-    );
-  }
-  const report = options.onError ?? (() => undefined);
+  const maxTracked = checkOption("webhooks", "maxTracked", options.maxTracked, {
+    default: 100_000,
+    min: 1,
+    integer: true,
+  });
+  const errorHandler = options.onError;
+  const report = (error: unknown, context: string) => {
+    if (errorHandler) reportBackgroundError(errorHandler, error, context);
+  };
   /** Outbox entry id → the events to record before it is marked sent (maybe none). */
   const tracked = new Map<string, WebhookEvent[]>();
 
@@ -276,11 +287,8 @@ function sortClaimed(
 }
 
 /** Checks a relay option (an integer >= 1). */
-function checkRelayOption(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`[lucky-im] [webhooks] ${name} must be an integer >= 1, got ${value}`);
-  }
-  return value;
+function checkRelayOption(name: string, value: number | undefined, fallback: number): number {
+  return checkOption("webhooks", name, value, { default: fallback, min: 1, integer: true });
 }
 
 /**
@@ -294,15 +302,19 @@ function domainEventRelay(
   options: WebhookStorageOptions,
   report: (error: unknown, context: string) => void,
 ): { kick(): void; stop(): Promise<void> } | undefined {
-  const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs ?? 1000);
-  const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs ?? 30_000);
-  const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize ?? 100);
-  const foreignGraceMs = options.relayUnwantedGraceMs ?? 60_000;
-  if (!Number.isInteger(foreignGraceMs) || foreignGraceMs < 0) {
-    throw new RangeError(
-      `[lucky-im] [webhooks] relayUnwantedGraceMs must be an integer >= 0, got ${foreignGraceMs}`,
-    );
-  }
+  const intervalMs = checkRelayOption("relayIntervalMs", options.relayIntervalMs, 1000);
+  const leaseMs = checkRelayOption("relayLeaseMs", options.relayLeaseMs, 30_000);
+  const batchSize = checkRelayOption("relayBatchSize", options.relayBatchSize, 100);
+  const foreignGraceMs = checkOption(
+    "webhooks",
+    "relayUnwantedGraceMs",
+    options.relayUnwantedGraceMs,
+    {
+      default: 60_000,
+      min: 0,
+      integer: true,
+    },
+  );
   const wants = (type: WebhookEventType) =>
     sink.wants ? sink.wants(type) : type !== "message.read";
   const kinds = (Object.keys(KIND_TYPES) as DomainEventKind[]).filter((kind) =>
@@ -311,8 +323,10 @@ function domainEventRelay(
   if (kinds.length === 0) return undefined;
   const domain = storage.domainEvents;
   if (!domain) {
-    throw new TypeError(
-      `[lucky-im] [webhooks] ${kinds.join(", ")} events need Storage.domainEvents, which this storage lacks (the memory, PostgreSQL and SQLite storages have it)`,
+    throw new ConfigError(
+      "webhooks",
+      `${kinds.join(", ")} events need Storage.domainEvents, which this storage lacks (the memory, PostgreSQL and SQLite storages have it)`,
+      { option: "storage" },
     );
   }
   domain.enable(kinds);

@@ -100,7 +100,8 @@ describe("before-send webhook", () => {
       timeoutMs: 50,
       failurePolicy: "open",
       onCall: (o) => outcomes.push(o),
-      onError: (e) => errors.push(e),
+      onError: (e) =>
+        errors.push(e.message.replace("[lucky-im] [webhooks] before-send webhook failed: ", "")),
     });
     await expect(open(context)).resolves.toBeUndefined();
     const closed = createBeforeSendWebhook({ url, secret, timeoutMs: 50, failurePolicy: "closed" });
@@ -149,7 +150,8 @@ describe("before-send webhook", () => {
       timeoutMs: 10_000,
       failurePolicy: "open",
       onCall: (o) => outcomes.push(o),
-      onError: (e) => errors.push(e),
+      onError: (e) =>
+        errors.push(e.message.replace("[lucky-im] [webhooks] before-send webhook failed: ", "")),
     });
     await expect(open(context)).resolves.toBeUndefined();
     expect(outcomes).toEqual(["failed"]);
@@ -174,7 +176,8 @@ describe("before-send webhook", () => {
       secret,
       failurePolicy: "open",
       maxResponseBytes: 1024,
-      onError: (e) => errors.push(e),
+      onError: (e) =>
+        errors.push(e.message.replace("[lucky-im] [webhooks] before-send webhook failed: ", "")),
     });
     await expect(small(context)).resolves.toBeUndefined();
     expect(errors.at(-1)).toBe("the answer is larger than 1024 bytes");

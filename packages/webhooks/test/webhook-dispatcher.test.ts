@@ -189,7 +189,9 @@ describe("webhook dispatcher", () => {
         endpoints: [ok],
         maxAttempts: 0,
       }),
-    ).toThrow(/maxAttempts/);
+    ).toThrow(expect.objectContaining({ isConfigError: true, option: "maxAttempts" }));
+    // The package's own configuration error is a ConfigError too.
+    expect(new WebhookConfigError("x")).toMatchObject({ isConfigError: true, code: "bad_request" });
   });
 
   it("a delivery for an endpoint removed from the settings becomes a dead letter", async () => {

@@ -32,7 +32,7 @@ function engine(sink: WebhookEventSink): {
   const im = createImServer({
     transport,
     storage: withWebhookEvents(createMemoryStorage({ outboxGraceMs: 50 }), sink),
-    relayIntervalMs: 50,
+    relay: { intervalMs: 50 },
     logger: { info() {}, warn() {}, error() {} },
     authenticator: {
       async authenticate(token) {

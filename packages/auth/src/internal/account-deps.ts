@@ -29,8 +29,8 @@ export interface AccountDeps {
   revoked(userId: string, reason: RevokeEvent["reason"]): Promise<void>;
   /** Wraps a store call: failures become `unavailable`. */
   store<T>(what: string, op: () => Promise<T>): Promise<T>;
-  /** Work that must not fail the call (a code sent in the background). */
-  onError(error: unknown): void;
+  /** Work that must not fail the call (a code sent in the background), with what failed. */
+  onError(error: unknown, context: string): void;
   /** Largest accepted password. */
   maxPassword: number;
   now(): number;

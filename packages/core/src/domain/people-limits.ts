@@ -1,4 +1,5 @@
 import { ImError } from "../errors.js";
+import { checkOption } from "../util/check-option.js";
 import type { PrivacyPatch } from "./contact.js";
 import { DIRECT_MESSAGE_POLICIES, GROUP_INVITE_POLICIES } from "./contact.js";
 import type { ConversationSettingsPatch } from "./conversation-settings.js";
@@ -63,9 +64,11 @@ function bad(message: string): ImError {
 export function resolvePeopleLimits(limits: Partial<PeopleLimits> = {}): PeopleLimits {
   const resolved = { ...DEFAULT_PEOPLE_LIMITS, ...limits };
   for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw bad(`peopleLimits.${name} must be an integer >= 1, got ${String(value)}`);
-    }
+    checkOption("core", `peopleLimits.${name}`, value, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      integer: true,
+    });
   }
   return resolved;
 }

@@ -12,8 +12,6 @@ import { ImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
-import type { MessageBodyType } from "../protocol/schemas.js";
-import { checkOption } from "../util/check-option.js";
 import { newId } from "../util/ids.js";
 import type { AdminOperations } from "./admin-operations.js";
 import { AdminService } from "./admin-service.js";
@@ -36,13 +34,7 @@ import { InflightTasks } from "./inflight-tasks.js";
 import { type MessageSearchOptions, searchMessages } from "./message-search.js";
 import { MessageSettlement } from "./message-settlement.js";
 import { NodeStatsBoard } from "./node-stats-board.js";
-import {
-  DEFAULT_LIMITS,
-  type ImLimits,
-  type ImLogger,
-  type ImServerOptions,
-  type MultiDevicePolicy,
-} from "./options.js";
+import type { ImLimits, ImLogger, ImServerOptions, MultiDevicePolicy } from "./options.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { ConversationPresenceAudience } from "./presence-audience.js";
@@ -52,6 +44,7 @@ import type { ProfileOperations } from "./profile-operations.js";
 import { ProfileService } from "./profile-service.js";
 import { RelationCache } from "./relation-cache.js";
 import { SessionReplies } from "./replies.js";
+import { resolveServerConfig } from "./resolved-config.js";
 import {
   type BroadcastInput,
   type BroadcastOutcome,
@@ -68,27 +61,6 @@ import { SettingsCache } from "./settings-cache.js";
 import { emptyStats, type ImServerStats } from "./stats.js";
 import { SuspensionCache } from "./suspension-cache.js";
 import { UnsolicitedLimits } from "./unsolicited-limits.js";
-
-const ALL_BODY_TYPES: MessageBodyType[] = [
-  "text",
-  "image",
-  "voice",
-  "video",
-  "file",
-  "location",
-  "custom",
-];
-
-/** The frame counter's limits, named as the caller sets them (not as the limiter calls them). */
-/** The bound of `acks` frames must let at least one entry through. */
-function checkAckLimit(limits: ImLimits): void {
-  checkOption("core", "limits.maxAcksPerFrame", limits.maxAcksPerFrame, { min: 1, integer: true });
-}
-
-function checkFrameLimits(limits: ImLimits): void {
-  checkOption("core", "limits.framesPerWindow", limits.framesPerWindow, { min: 1, integer: true });
-  checkOption("core", "limits.rateWindowMs", limits.rateWindowMs, { above: 0 });
-}
 
 /** Readiness of each dependency, for `/readyz`. */
 export interface ImServerHealth {
@@ -162,7 +134,9 @@ export class ImServer extends EventEmitter<ImServerEvents> {
    */
   constructor(options: ImServerOptions) {
     super();
-    const limits: ImLimits = { ...DEFAULT_LIMITS, ...options.limits };
+    // Every setting below comes from here: grouped options over their deprecated aliases.
+    const config = resolveServerConfig(options);
+    const limits = config.limits;
     const logger: ImLogger = options.logger ?? consoleLogger;
     this.nodeId = options.nodeId ?? newId("n");
     this.transport = options.transport;
@@ -174,17 +148,15 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     // itself (what the in-memory limiter would do under the key `conn:<session id>`),
     // with no promise per frame.
     const rateLimiter = options.rateLimiter;
-    if (!rateLimiter) checkFrameLimits(limits);
-    checkAckLimit(limits);
     this.rateLimiter = rateLimiter;
-    this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000;
+    this.presenceHeartbeatMs = config.presenceTracking.heartbeatMs;
     const stats = emptyStats();
     const errors = new FoldingErrorReporter(this, logger);
     const registry = new SessionRegistry();
     const groupCache = new GroupCache(storage.groups, {
-      ttlMs: options.groupCacheMs ?? 10_000,
-      maxGroups: options.groupCacheSize ?? 10_000,
-      missingTtlMs: options.groupMissingCacheMs ?? 2_000,
+      ttlMs: config.caches.group.ttlMs,
+      maxGroups: config.caches.group.maxEntries,
+      missingTtlMs: config.caches.group.missingTtlMs,
     });
     const delivery = new Delivery({
       nodeId: this.nodeId,
@@ -196,27 +168,19 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       ackTimeoutMs: limits.ackTimeoutMs,
       maxPushAttempts: limits.maxPushAttempts,
       maxPendingPerSession: limits.maxPendingPerSession,
-      dedupeCacheSize: options.dedupeCacheSize ?? 100_000,
-      dedupeCacheMs: options.dedupeCacheMs ?? 3_600_000,
-      presenceBatchMaxUsers: options.presenceBatchMaxUsers ?? 5_000,
-      receiptBatchMs: checkOption("core", "receiptBatchMs", options.receiptBatchMs, {
-        default: 20,
-        min: 0,
-      }),
-      maxReceiptsPerFrame: checkOption(
-        "core",
-        "limits.maxReceiptsPerFrame",
-        limits.maxReceiptsPerFrame,
-        { min: 1, integer: true },
-      ),
+      dedupeCacheSize: config.caches.dedupe.maxEntries,
+      dedupeCacheMs: config.caches.dedupe.ttlMs,
+      presenceBatchMaxUsers: config.delivery.presenceBatchMaxUsers,
+      receiptBatchMs: config.delivery.receiptBatchMs,
+      maxReceiptsPerFrame: limits.maxReceiptsPerFrame,
       reportError: (error, context) => errors.report(error, context),
       onDelivered: (message, userId, latencyMs) =>
         this.emit("delivered", message, userId, latencyMs),
     });
     const hooks = options.hooks ?? {};
     this.settingsCache = new SettingsCache(storage.conversationSettings, {
-      ttlMs: options.settingsCacheMs ?? 10_000,
-      maxEntries: options.settingsCacheSize ?? 100_000,
+      ttlMs: config.caches.settings.ttlMs,
+      maxEntries: config.caches.settings.maxEntries,
     });
     const conversationSettings = new ConversationSettingsService({
       store: storage.conversationSettings,
@@ -227,14 +191,14 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     });
     this.conversationSettings = conversationSettings;
     const relations = new RelationCache(storage.contacts, {
-      ttlMs: options.relationCacheMs ?? 10_000,
-      maxPairs: options.relationCacheSize ?? 100_000,
+      ttlMs: config.caches.relation.ttlMs,
+      maxPairs: config.caches.relation.maxEntries,
     });
     const presenceAudience = new ConversationPresenceAudience({
       cursors: storage.cursors,
       groups: groupCache,
       hooks,
-      maxConversations: options.presenceAudienceConversations ?? 200,
+      maxConversations: config.presenceTracking.audienceConversations,
       relations,
     });
     this.profiles = new ProfileService({
@@ -249,13 +213,13 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       errors,
     });
     this.presenceEvents = new PresenceEvents({
-      partnerFrames: options.presenceEvents ?? false,
+      partnerFrames: config.presenceTracking.notifyPartners,
       presence,
       profiles: storage.profiles,
       broker,
       audience: presenceAudience,
       delivery,
-      lastSeenBatchMs: options.lastSeenBatchMs ?? 1_000,
+      lastSeenBatchMs: config.presenceTracking.lastSeenBatchMs,
       errors,
     });
     this.settlement = new MessageSettlement({
@@ -265,7 +229,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       errors,
       mutedAmong: (conversationId, userIds) =>
         conversationSettings.mutedAmong(conversationId, userIds),
-      settleAfterOffline: options.settleAfterOffline ?? false,
+      settleAfterOffline: config.delivery.settleAfterOffline,
     });
     this.changeSettlement = new ChangeSettlement({
       delivery,
@@ -277,8 +241,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       cursors: storage.cursors,
       groupCache,
       delivery,
-      deliveryReceipts: options.deliveryReceipts ?? "direct",
-      batchMs: options.cursorBatchMs ?? 20,
+      deliveryReceipts: config.delivery.receipts,
+      batchMs: config.delivery.cursorBatchMs,
       errors,
     });
     const core: EngineCore = {
@@ -295,16 +259,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       stats,
       logger,
       events: this,
-      heartbeatMs: options.heartbeatMs ?? options.transport.heartbeatMs ?? 25_000,
-      multiDevice: options.multiDevice ?? "multi",
-      allowedBodyTypes: new Set(options.allowedBodyTypes ?? ALL_BODY_TYPES),
+      heartbeatMs: config.heartbeatMs,
+      multiDevice: config.multiDevice,
+      allowedBodyTypes: config.allowedBodyTypes,
       unsolicited: new UnsolicitedLimits(limits, storage),
       replies: new SessionReplies(stats, errors),
       errors,
       messages: this.settlement,
       changes: this.changeSettlement,
-      mentionAllByMembers: options.mentionAll === "members",
-      forwardShowsSender: options.forwardShowsSender ?? true,
+      mentionAllByMembers: config.mentionAllByMembers,
+      forwardShowsSender: config.forwardShowsSender,
       forwardLimiter: createMemoryRateLimiter({
         points: limits.forwardsPerWindow,
         durationMs: limits.forwardWindowMs,
@@ -313,15 +277,15 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       cursorWrites: this.cursorWrites,
       tasks: this.tasks,
       presenceAudience,
-      presenceSubscriptions: new PresenceSubscriptions(stats, options.presenceFanoutChunk ?? 500),
+      presenceSubscriptions: new PresenceSubscriptions(stats, config.presenceTracking.fanoutChunk),
       conversationSettings,
     };
     this.core = core;
     this.suspensions = new SuspensionCache(storage.moderation, {
-      ttlMs: options.suspensionCacheMs ?? 10_000,
-      maxEntries: options.suspensionCacheSize ?? 100_000,
+      ttlMs: config.caches.suspension.ttlMs,
+      maxEntries: config.caches.suspension.maxEntries,
     });
-    this.adminStatsIntervalMs = options.adminStatsIntervalMs ?? 10_000;
+    this.adminStatsIntervalMs = config.admin.statsIntervalMs;
     this.statsBoard = new NodeStatsBoard(this.nodeId, this.adminStatsIntervalMs, () => ({
       connections: this.connections.size,
       sessions: registry.size,
@@ -331,7 +295,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       suspensions: this.suspensions,
       authenticator: options.authenticator,
       rateLimiter,
-      rateLimitByUser: options.rateLimitScope === "user",
+      rateLimitByUser: config.rateLimitByUser,
       jsonLimits: { maxDepth: limits.maxJsonDepth, maxBytes: limits.maxFrameBytes },
       presenceEvents: this.presenceEvents,
     });
@@ -339,8 +303,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     this.contacts = new ContactService(core);
     const groupService = this.groups as GroupService;
     this.admin = new AdminService(core, {
-      isAdmin: options.isAdmin,
-      adminClaim: options.adminClaim === null ? undefined : (options.adminClaim ?? "admin"),
+      isAdmin: config.admin.isAdmin,
+      adminClaim: config.admin.claim,
       suspensions: this.suspensions,
       statsBoard: this.statsBoard,
       reportLimiter: createMemoryRateLimiter({
@@ -364,27 +328,18 @@ export class ImServer extends EventEmitter<ImServerEvents> {
         if (!entry.change) return true;
         return this.changeSettlement.dispatch(entry.change, entry.participants, undefined);
       },
-      intervalMs: options.relayIntervalMs ?? 1_000,
-      retentionMs: options.outboxRetentionMs ?? 3_600_000,
-      batchSize: options.relayBatchSize ?? 100,
-      leaseMs: options.relayLeaseMs ?? 30_000,
+      intervalMs: config.relay.intervalMs,
+      retentionMs: config.relay.outboxRetentionMs,
+      batchSize: config.relay.batchSize,
+      leaseMs: config.relay.leaseMs,
       reportError: (error, context) => errors.report(error, context),
       onRelayed: (count) => {
         stats.relayed += count;
       },
     });
-    const joinRetentionMs = checkOption(
-      "core",
-      "expiredJoinRetentionMs",
-      options.expiredJoinRetentionMs,
-      { default: 86_400_000, min: 0 },
-    );
+    const joinRetentionMs = config.joinPurge.expiredRetentionMs;
     this.joinPurge = new PeriodicTask({
-      intervalMs: checkOption("core", "joinPurgeIntervalMs", options.joinPurgeIntervalMs, {
-        default: 3_600_000,
-        min: 0,
-        max: 2_147_483_647,
-      }),
+      intervalMs: config.joinPurge.intervalMs,
       run: () => storage.groupJoins.purgeExpired(Date.now() - joinRetentionMs),
       reportError: (error) => errors.report(error, "group join purge"),
     });

@@ -349,7 +349,216 @@ export const DEFAULT_LIMITS: Readonly<ImLimits> = Object.freeze({
   reportWindowMs: 3_600_000,
 });
 
-/** Options of {@link createImServer}. */
+/**
+ * The outbox relay (`options.relay`): the background loop that publishes stored messages and
+ * changes the fast path missed (a crash between storing and publishing, a broker outage).
+ */
+export interface ImRelayOptions {
+  /**
+   * How often the relay looks for outbox entries the fast path missed, in ms.
+   * @default 1000
+   */
+  intervalMs?: number;
+  /**
+   * Most outbox entries the relay claims at once.
+   * @default 100
+   */
+  batchSize?: number;
+  /**
+   * How long a relay's claim on outbox entries holds, in ms (then another node may take them).
+   * @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * Published outbox entries are purged after this long, in ms (the purge runs every
+   * minute, or sooner for a shorter retention).
+   * @default 3600000 (one hour)
+   */
+  outboxRetentionMs?: number;
+}
+
+/**
+ * One per-node cache (an entry of `options.caches`): how long an entry is trusted and
+ * how many entries are kept, the least recently used evicted first. Each cache says what
+ * `ttlMs: 0` means for it and what its defaults are.
+ */
+export interface ImCacheOptions {
+  /** How long an entry is trusted, in ms. */
+  ttlMs?: number;
+  /** Most entries kept. */
+  maxEntries?: number;
+}
+
+/** The group membership cache (`options.caches.group`). */
+export interface ImGroupCacheOptions extends ImCacheOptions {
+  /**
+   * How long a node remembers that a group does not exist, in ms (0: not at all): spares the
+   * store repeated lookups of an unknown group id (acks naming made-up groups). Creating a
+   * group through the engine drops it on every node at once.
+   * @default 2000
+   */
+  missingTtlMs?: number;
+}
+
+/** The per-node caches of the engine (`options.caches`). */
+export interface ImCachesOptions {
+  /**
+   * Group membership. Changes made through the engine invalidate it on every node at once.
+   * @default { ttlMs: 10000, maxEntries: 10000, missingTtlMs: 2000 } (entries are groups)
+   */
+  group?: ImGroupCacheOptions;
+  /**
+   * Relations between users (contacts, blocks, privacy policies). `ttlMs` bounds how long a
+   * change made behind the engine's back (or whose broadcast was lost) takes to hold; changes
+   * made through `im.contacts` drop the cached entries on every node at once. `ttlMs: 0`
+   * turns the cache off.
+   * @default { ttlMs: 10000, maxEntries: 100000 } (entries are user pairs, and as many privacy policies)
+   */
+  relation?: ImCacheOptions;
+  /**
+   * Recently delivered message ids, remembered to drop duplicates (broker redeliveries, relay
+   * re-publishes). `ttlMs: 0`: until evicted. The default `ttlMs` matches the outbox
+   * retention: the relay does not re-publish an entry older than that.
+   * @default { ttlMs: 3600000, maxEntries: 100000 }
+   */
+  dedupe?: ImCacheOptions;
+  /**
+   * Users' conversation settings (mute for `onOffline`, the unread mark). Changes made on any
+   * node drop the entry at once (broadcast).
+   * @default { ttlMs: 10000, maxEntries: 100000 } (entries are (user, conversation) pairs)
+   */
+  settings?: ImCacheOptions;
+  /**
+   * Users' suspension state. `ttlMs` bounds how long a suspended user may still connect to
+   * a node that missed the `suspension_changed` broadcast (suspensions made through
+   * `im.admin` reach every node at once). `ttlMs: 0`: no cache.
+   * @default { ttlMs: 10000, maxEntries: 100000 } (entries are users)
+   */
+  suspension?: ImCacheOptions;
+}
+
+/** How messages, receipts and read state reach their recipients (`options.delivery`). */
+export interface ImDeliveryOptions {
+  /**
+   * Send `receipt` frames of kind `delivered` to the sender when a recipient acks: in direct
+   * conversations only (`"direct"`), in every conversation (`"all"`), or never (`"none"`).
+   * Read receipts are always sent.
+   * @default "direct"
+   */
+  receipts?: "direct" | "all" | "none";
+  /**
+   * How long receipts for a connection that announced `receipt-batch` wait to be sent together in
+   * one `receipts` frame, in ms (docs/protocol.md §5.3); a receipt waits at most this long. 0: the
+   * node does not accept the capability, and every client gets `receipt` frames.
+   * @default 20
+   */
+  receiptBatchMs?: number;
+  /**
+   * Acks and reads are written in batches: one write per user and conversation per this many ms.
+   * @default 20
+   */
+  cursorBatchMs?: number;
+  /**
+   * Mark a message's outbox entry sent only once `hooks.onOffline` resolved for it
+   * (when some recipient was offline). A hook that rejects leaves the entry pending:
+   * the relay delivers the message again (clients de-duplicate by id) and calls the
+   * hook again, so a hook that records durably (the push notifier on a PostgreSQL or
+   * SQLite queue) loses no notification to a crash. Off: the entry is marked at once
+   * and the hook runs beside it. The send path never waits for the hook either way;
+   * keep the hook well under the outbox grace period (2 s) or the relay re-drives it.
+   * @default false
+   */
+  settleAfterOffline?: boolean;
+  /**
+   * Presence lookups made in the same event-loop turn (one per stored message
+   * and per receipt) are merged into one `presence.nodesOf` call; a batch that
+   * reaches this many distinct users is sent at once.
+   * @default 5000
+   */
+  presenceBatchMaxUsers?: number;
+}
+
+/**
+ * How the engine tracks who is online and tells others (`options.presenceTracking`; the
+ * `presence` option is the adapter that stores it).
+ */
+export interface ImPresenceTrackingOptions {
+  /**
+   * How often this node proves it is alive to presence, in ms (keep it well under the
+   * adapter's node TTL).
+   * @default 10000
+   */
+  heartbeatMs?: number;
+  /**
+   * Also push `presence` frames to every user who shares a conversation when a user comes online
+   * or goes offline, subscribed or not (clients that use `presence_subscribe` do not need it).
+   * @default false
+   */
+  notifyPartners?: boolean;
+  /**
+   * Watching sessions a `presence` change is pushed to before the node yields the event loop.
+   * @default 500
+   */
+  fanoutChunk?: number;
+  /**
+   * How many of a user's most recent conversations make its presence audience (who may watch
+   * it and gets its `profile` frames), besides the `relatedUsers` hook.
+   * @default 200
+   */
+  audienceConversations?: number;
+  /**
+   * How long last-seen writes on final disconnects wait to be written together, in ms.
+   * @default 1000
+   */
+  lastSeenBatchMs?: number;
+}
+
+/**
+ * The purge of expired join requests, invitations and invite links (`options.joinPurge`;
+ * `storage.groupJoins.purgeExpired`; every node runs it, which is harmless).
+ */
+export interface ImJoinPurgeOptions {
+  /**
+   * How often the node deletes the join requests, invitations and invite links that expired
+   * more than `expiredRetentionMs` ago, in ms. 0 turns the purge off. At most 2147483647 (a
+   * timer's longest delay).
+   * @default 3600000 (one hour)
+   */
+  intervalMs?: number;
+  /**
+   * How long a join request, invitation or invite link is kept past its expiry, in ms: until
+   * the purge deletes it, using it is refused as `expired` rather than as unknown.
+   * @default 86400000 (one day)
+   */
+  expiredRetentionMs?: number;
+}
+
+/** Who is an admin for `im.admin`, and the admin statistics (`options.admin`). */
+export interface ImAdminOptions {
+  /**
+   * The application's admin check (for example a role in its user table). A principal is an
+   * admin when this says so or its {@link ImAdminOptions.claim} claim is `true`.
+   */
+  isAdmin?: (userId: string) => boolean | Promise<boolean>;
+  /**
+   * The token claim that makes its holder an admin when it is `true`; null: no claim does.
+   * @default "admin"
+   */
+  claim?: string | null;
+  /**
+   * How often a node measures and broadcasts its load for `im.admin.stats`, in ms.
+   * @default 10000
+   */
+  statsIntervalMs?: number;
+}
+
+/**
+ * Options of {@link createImServer}. The adapters and policies are top-level fields; the
+ * tuning of each engine part is a group (`relay`, `caches`, `delivery`, `presenceTracking`,
+ * `joinPurge`, `admin`, `limits`). The flat fields marked `@deprecated` are aliases of a
+ * grouped field, still read: a grouped field wins over its alias, and both given with
+ * different values is a `ConfigError`.
+ */
 export interface ImServerOptions {
   /**
    * Who may mention `all` in a group (docs/protocol.md §13.2): owners and admins, or every member.
@@ -401,19 +610,20 @@ export interface ImServerOptions {
   rateLimitScope?: "connection" | "user";
   /** Hooks of the host application. */
   hooks?: ImHooks;
-  /**
-   * Mark a message's outbox entry sent only once `hooks.onOffline` resolved for it
-   * (when some recipient was offline). A hook that rejects leaves the entry pending:
-   * the relay delivers the message again (clients de-duplicate by id) and calls the
-   * hook again, so a hook that records durably (the push notifier on a PostgreSQL or
-   * SQLite queue) loses no notification to a crash. Off: the entry is marked at once
-   * and the hook runs beside it. The send path never waits for the hook either way;
-   * keep the hook well under the outbox grace period (2 s) or the relay re-drives it.
-   * @default false
-   */
-  settleAfterOffline?: boolean;
   /** Limits; each field has its own default (see {@link ImLimits}). */
   limits?: Partial<ImLimits>;
+  /** The outbox relay; each field has its own default (see {@link ImRelayOptions}). */
+  relay?: ImRelayOptions;
+  /** The per-node caches; each has its own defaults (see {@link ImCachesOptions}). */
+  caches?: ImCachesOptions;
+  /** Delivery of messages, receipts and read state (see {@link ImDeliveryOptions}). */
+  delivery?: ImDeliveryOptions;
+  /** Tracking who is online (see {@link ImPresenceTrackingOptions}). */
+  presenceTracking?: ImPresenceTrackingOptions;
+  /** The purge of expired join tickets and invite links (see {@link ImJoinPurgeOptions}). */
+  joinPurge?: ImJoinPurgeOptions;
+  /** Admins and admin statistics (see {@link ImAdminOptions}). */
+  admin?: ImAdminOptions;
   /**
    * The heartbeat interval announced in `ready`.
    * @default the transport's `heartbeatMs`, else 25000
@@ -425,180 +635,68 @@ export interface ImServerOptions {
    */
   multiDevice?: MultiDevicePolicy;
   /**
-   * Also push `presence` frames to every user who shares a conversation when a user comes online
-   * or goes offline, subscribed or not (clients that use `presence_subscribe` do not need it).
-   * @default false
-   */
-  presenceEvents?: boolean;
-  /**
-   * Send `receipt` frames of kind `delivered` to the sender when a recipient acks: in direct
-   * conversations only (`"direct"`), in every conversation (`"all"`), or never (`"none"`).
-   * @default "direct"
-   */
-  deliveryReceipts?: "direct" | "all" | "none";
-  /**
    * Message body types the server accepts.
    * @default every type of the protocol
    */
   allowedBodyTypes?: readonly MessageBodyType[];
-  /**
-   * How often this node proves it is alive to presence, in ms.
-   * @default 10000
-   */
-  presenceHeartbeatMs?: number;
-  /**
-   * How often the outbox relay looks for entries the fast path missed, in ms.
-   * @default 1000
-   */
-  relayIntervalMs?: number;
-  /**
-   * Most outbox entries the relay claims at once.
-   * @default 100
-   */
-  relayBatchSize?: number;
-  /**
-   * How long a relay's claim on outbox entries holds, in ms (then another node may take them).
-   * @default 30000
-   */
-  relayLeaseMs?: number;
-  /**
-   * Acks and reads are written in batches: one write per user and conversation per this many ms.
-   * @default 20
-   */
-  cursorBatchMs?: number;
-  /**
-   * How long receipts for a connection that announced `receipt-batch` wait to be sent together in
-   * one `receipts` frame, in ms (docs/protocol.md §5.3); a receipt waits at most this long. 0: the
-   * node does not accept the capability, and every client gets `receipt` frames.
-   * @default 20
-   */
-  receiptBatchMs?: number;
-  /**
-   * Published outbox entries are purged after this long, in ms (the purge runs every
-   * minute, or sooner for a shorter retention).
-   * @default 3600000 (one hour)
-   */
-  outboxRetentionMs?: number;
-  /**
-   * How often the node deletes the join requests, invitations and invite links that expired
-   * more than `expiredJoinRetentionMs` ago, in ms (`storage.groupJoins.purgeExpired`; every
-   * node runs it, which is harmless). 0 turns the purge off. At most 2147483647 (a timer's
-   * longest delay).
-   * @default 3600000 (one hour)
-   */
-  joinPurgeIntervalMs?: number;
-  /**
-   * How long a join request, invitation or invite link is kept past its expiry, in ms: until
-   * the purge deletes it, using it is refused as `expired` rather than as unknown.
-   * @default 86400000 (one day)
-   */
-  expiredJoinRetentionMs?: number;
-  /**
-   * How long group membership is cached on a node, in ms (changes made through the
-   * engine invalidate it on every node at once).
-   * @default 10000
-   */
-  groupCacheMs?: number;
-  /**
-   * Most groups whose membership a node caches; the least recently used are evicted first.
-   * @default 10000
-   */
-  groupCacheSize?: number;
-  /**
-   * How long a node remembers that a group does not exist, in ms (0: not at all): spares the
-   * store repeated lookups of an unknown group id (acks naming made-up groups). Creating a
-   * group through the engine drops it on every node at once.
-   * @default 2000
-   */
-  groupMissingCacheMs?: number;
-  /**
-   * How long relations between users (contacts, blocks, privacy policies) are cached on a
-   * node, in ms: the bound on how long a change made behind the engine's back (or whose
-   * broadcast was lost) takes to hold. Changes made through `im.contacts` drop the cached
-   * entries on every node at once. 0 turns the cache off.
-   * @default 10000
-   */
-  relationCacheMs?: number;
-  /**
-   * Most user pairs (and as many privacy policies) a node caches; the least recently used
-   * are evicted first.
-   * @default 100000
-   */
-  relationCacheSize?: number;
-  /**
-   * How many recently delivered message ids a node remembers to drop duplicates
-   * (broker redeliveries, relay re-publishes); the least recently seen are evicted first.
-   * @default 100000
-   */
-  dedupeCacheSize?: number;
-  /**
-   * How long a node remembers a delivered message id, in ms (0: until evicted by
-   * `dedupeCacheSize`). The default matches the outbox retention: the relay does not
-   * re-publish an entry older than that.
-   * @default 3600000 (one hour)
-   */
-  dedupeCacheMs?: number;
-  /**
-   * Presence lookups made in the same event-loop turn (one per stored message
-   * and per receipt) are merged into one `presence.nodesOf` call; a batch that
-   * reaches this many distinct users is sent at once.
-   * @default 5000
-   */
-  presenceBatchMaxUsers?: number;
-  /**
-   * Watching sessions a `presence` change is pushed to before the node yields the event loop.
-   * @default 500
-   */
-  presenceFanoutChunk?: number;
-  /**
-   * How many of a user's most recent conversations make its presence audience (who may watch
-   * it and gets its `profile` frames), besides the `relatedUsers` hook.
-   * @default 200
-   */
-  presenceAudienceConversations?: number;
-  /**
-   * How long last-seen writes on final disconnects wait to be written together, in ms.
-   * @default 1000
-   */
-  lastSeenBatchMs?: number;
-  /**
-   * How long a node trusts the conversation settings it read (mute for `onOffline`, the
-   * unread mark), in ms; changes made on any node drop the entry at once (broadcast).
-   * @default 10000
-   */
-  settingsCacheMs?: number;
-  /**
-   * Most (user, conversation) settings cached per node.
-   * @default 100000
-   */
-  settingsCacheSize?: number;
-  /**
-   * The application's admin check for `im.admin` (for example a role in its user table).
-   * A principal is an admin when this says so or its `adminClaim` claim is `true`.
-   */
-  isAdmin?: (userId: string) => boolean | Promise<boolean>;
-  /**
-   * The token claim that makes its holder an admin when it is `true`; null: no claim does.
-   * @default "admin"
-   */
-  adminClaim?: string | null;
-  /**
-   * How long a node trusts the suspension state it read of a user, in ms: the bound on how
-   * long a suspended user may still connect to a node that missed the `suspension_changed`
-   * broadcast (suspensions made through `im.admin` reach every node at once). 0: no cache.
-   * @default 10000
-   */
-  suspensionCacheMs?: number;
-  /**
-   * Most users whose suspension state a node caches.
-   * @default 100000
-   */
-  suspensionCacheSize?: number;
-  /**
-   * How often a node measures and broadcasts its load for `im.admin.stats`, in ms.
-   * @default 10000
-   */
-  adminStatsIntervalMs?: number;
   /** Where the engine logs. @default console */
   logger?: ImLogger;
+  /** @deprecated Use `delivery.settleAfterOffline`. */
+  settleAfterOffline?: boolean;
+  /** @deprecated Use `presenceTracking.notifyPartners`. */
+  presenceEvents?: boolean;
+  /** @deprecated Use `delivery.receipts`. */
+  deliveryReceipts?: "direct" | "all" | "none";
+  /** @deprecated Use `presenceTracking.heartbeatMs`. */
+  presenceHeartbeatMs?: number;
+  /** @deprecated Use `relay.intervalMs`. */
+  relayIntervalMs?: number;
+  /** @deprecated Use `relay.batchSize`. */
+  relayBatchSize?: number;
+  /** @deprecated Use `relay.leaseMs`. */
+  relayLeaseMs?: number;
+  /** @deprecated Use `delivery.cursorBatchMs`. */
+  cursorBatchMs?: number;
+  /** @deprecated Use `delivery.receiptBatchMs`. */
+  receiptBatchMs?: number;
+  /** @deprecated Use `relay.outboxRetentionMs`. */
+  outboxRetentionMs?: number;
+  /** @deprecated Use `joinPurge.intervalMs`. */
+  joinPurgeIntervalMs?: number;
+  /** @deprecated Use `joinPurge.expiredRetentionMs`. */
+  expiredJoinRetentionMs?: number;
+  /** @deprecated Use `caches.group.ttlMs`. */
+  groupCacheMs?: number;
+  /** @deprecated Use `caches.group.maxEntries`. */
+  groupCacheSize?: number;
+  /** @deprecated Use `caches.relation.ttlMs`. */
+  relationCacheMs?: number;
+  /** @deprecated Use `caches.relation.maxEntries`. */
+  relationCacheSize?: number;
+  /** @deprecated Use `caches.dedupe.maxEntries`. */
+  dedupeCacheSize?: number;
+  /** @deprecated Use `caches.dedupe.ttlMs`. */
+  dedupeCacheMs?: number;
+  /** @deprecated Use `delivery.presenceBatchMaxUsers`. */
+  presenceBatchMaxUsers?: number;
+  /** @deprecated Use `presenceTracking.fanoutChunk`. */
+  presenceFanoutChunk?: number;
+  /** @deprecated Use `presenceTracking.audienceConversations`. */
+  presenceAudienceConversations?: number;
+  /** @deprecated Use `presenceTracking.lastSeenBatchMs`. */
+  lastSeenBatchMs?: number;
+  /** @deprecated Use `caches.settings.ttlMs`. */
+  settingsCacheMs?: number;
+  /** @deprecated Use `caches.settings.maxEntries`. */
+  settingsCacheSize?: number;
+  /** @deprecated Use `admin.isAdmin`. */
+  isAdmin?: (userId: string) => boolean | Promise<boolean>;
+  /** @deprecated Use `admin.claim`. */
+  adminClaim?: string | null;
+  /** @deprecated Use `caches.suspension.ttlMs`. */
+  suspensionCacheMs?: number;
+  /** @deprecated Use `caches.suspension.maxEntries`. */
+  suspensionCacheSize?: number;
+  /** @deprecated Use `admin.statsIntervalMs`. */
+  adminStatsIntervalMs?: number;
 }

@@ -1,3 +1,8 @@
+import {
+  type BackgroundErrorHandler,
+  consoleBackgroundErrors,
+  reportBackgroundError,
+} from "../background-error.js";
 import type { Broker, ControlHandler, DeliveryHandler } from "../contracts/broker.js";
 import type { ControlMessage, Envelope } from "../domain/envelope.js";
 import { ImError, toImError } from "../errors.js";
@@ -32,11 +37,11 @@ export interface MemoryBrokerOptions {
    */
   maxDeadLetters?: number;
   /**
-   * Called with an `ImError` when an envelope is dead-lettered or a control
-   * handler throws. Nothing is thrown to the publisher for these.
+   * Called with an `ImError` and what failed when an envelope is dead-lettered or a
+   * control handler throws. Nothing is thrown to the publisher for these.
    * @default logs with `console.error`
    */
-  onError?: (error: ImError) => void;
+  onError?: BackgroundErrorHandler;
 }
 
 /** An envelope that exhausted its deliveries. */
@@ -92,7 +97,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   const hub = brokerHubState(options.hub ?? createMemoryBrokerHub());
   const deliveryLimit = options.deliveryLimit ?? 5;
   const maxDeadLetters = options.maxDeadLetters ?? 1000;
-  const onError = options.onError ?? ((error: ImError) => console.error(error));
+  const onError = options.onError ?? consoleBackgroundErrors("core");
   checkOption("core", "deliveryLimit", deliveryLimit, { min: 1 });
   let closed = false;
   /** The node id this broker consumes for (the `fromNodeId` of its broadcasts). */
@@ -101,13 +106,8 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   const ownControls = new Set<ControlSubscriber>();
   const deadLetters: MemoryDeadLetter[] = [];
 
-  const report = (error: unknown, message: string) => {
-    try {
-      onError(new ImError("internal", message, { cause: error }));
-    } catch {
-      // The error handler itself failed: nowhere left to report it.
-    }
-  };
+  const report = (error: unknown, context: string, message: string) =>
+    reportBackgroundError(onError, new ImError("internal", message, { cause: error }), context);
 
   const guard = (operation: string) => {
     if (closed) {
@@ -126,6 +126,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     if (deadLetters.length > maxDeadLetters) deadLetters.shift();
     report(
       error,
+      "dead-lettering an envelope",
       `[lucky-im] [core] memory broker: envelope for node "${queue.nodeId}" dead-lettered after ${item.deliveries} rejected deliveries`,
     );
   }
@@ -250,7 +251,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
         nodeId,
         handler,
         onError: (error) =>
-          report(error, `[lucky-im] [core] memory broker: control handler of "${nodeId}" threw`),
+          report(
+            error,
+            "a control handler",
+            `[lucky-im] [core] memory broker: control handler of "${nodeId}" threw`,
+          ),
       };
       hub.controls.add(subscriber);
       ownControls.add(subscriber);

@@ -10,7 +10,7 @@ import {
   type RedisRateLimiterOptions,
 } from "@lucky-im/presence-redis";
 
-const options: RedisPresenceOptions = { url: "redis://127.0.0.1:6379", keyPrefix: "consumer" };
+const options: RedisPresenceOptions = { url: "redis://127.0.0.1:6379", prefix: "consumer" };
 const open: (o: RedisPresenceOptions) => RedisPresence = createRedisPresence;
 const asPresence = (p: RedisPresence): Presence => p;
 const limiter: (o: RedisRateLimiterOptions) => RateLimiter = createRedisRateLimiter;

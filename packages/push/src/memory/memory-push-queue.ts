@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { checkOption } from "@lucky-im/core";
 import type {
   ClaimedPushJob,
   PushJob,
@@ -49,9 +50,7 @@ export function createMemoryPushQueue(options: MemoryPushQueueOptions = {}): Pus
   const maxJobs = options.maxJobs ?? 10_000;
   const maxDead = options.maxDead ?? 1000;
   for (const [name, value] of Object.entries({ maxJobs, maxDead })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`[lucky-im] [push] ${name} must be an integer >= 1, got ${value}`);
-    }
+    checkOption("push", name, value, { min: 1, integer: true });
   }
   const jobs = new Map<string, Slot>();
   // userId \0 conversationId -> the id of the job still open for batching.

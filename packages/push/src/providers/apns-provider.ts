@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type ClientHttp2Session, connect, constants } from "node:http2";
+import { ConfigError } from "@lucky-im/core";
 import { importPKCS8, SignJWT } from "jose";
 import type { PushDevice } from "../contracts/device-registry.js";
 import type { PushNotification, PushProvider, PushResult } from "../contracts/push-provider.js";
@@ -82,7 +83,9 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
   const timeoutMs = options.timeoutMs ?? 10_000;
   const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 30_000;
   const tokenLifetimeMs = options.tokenLifetimeMs ?? 40 * 60_000;
-  if (!topic) throw new Error("[lucky-im] [push] APNs: topic (the bundle id) is required");
+  if (!topic) {
+    throw new ConfigError("push", "APNs: topic (the bundle id) is required", { option: "topic" });
+  }
 
   let signingKey: Promise<CryptoKey> | undefined;
   let token: { value: string; issuedAt: number } | undefined;

@@ -1,3 +1,4 @@
+import { ConfigError } from "@lucky-im/core";
 import { importPKCS8, SignJWT } from "jose";
 import type { PushDevice } from "../contracts/device-registry.js";
 import type { PushNotification, PushProvider, PushResult } from "../contracts/push-provider.js";
@@ -40,13 +41,17 @@ interface AccessToken {
 /**
  * Reads a Google service-account key file's JSON into {@link FcmServiceAccount}.
  *
- * @throws Error when a field is missing.
+ * @throws ConfigError when a field is missing.
  */
 export function parseFcmServiceAccount(json: string): FcmServiceAccount {
   const value = JSON.parse(json) as Record<string, unknown>;
   const field = (name: string) => {
     const v = value[name];
-    if (typeof v !== "string" || v === "") throw new Error(`service account: ${name} is missing`);
+    if (typeof v !== "string" || v === "") {
+      throw new ConfigError("push", `service account: ${name} is missing`, {
+        option: `serviceAccount.${name}`,
+      });
+    }
     return v;
   };
   return {

@@ -11,7 +11,7 @@ import {
 } from "@lucky-im/store-postgres";
 
 const options: PostgresStoreOptions = {
-  connectionString: "postgres://postgres@127.0.0.1:5432/app",
+  url: "postgres://postgres@127.0.0.1:5432/app",
   schema: "chat",
 };
 const open: (o: PostgresStoreOptions) => Promise<PostgresStore> = createPostgresStore;
