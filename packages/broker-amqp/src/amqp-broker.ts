@@ -7,7 +7,7 @@ import type {
   DeliveryHandler,
   Envelope,
 } from "@lucky-im/core";
-import { ImError } from "@lucky-im/core";
+import { ImError, withBrokerRuntime } from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import {
   type Channel,
@@ -47,7 +47,8 @@ const FROM_HEADER = "x-lucky-im-from";
  * ```
  */
 export function createAmqpBroker(options: AmqpBrokerOptions): Broker {
-  return new AmqpBroker(options);
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withBrokerRuntime(new AmqpBroker(options), { label: `${TAG} broker` });
 }
 
 type State = "connecting" | "connected" | "disconnected" | "closed";
@@ -121,7 +122,6 @@ class AmqpBroker implements Broker {
 
   private subscription: Subscription<DeliveryHandler> | undefined;
   private controlSubscription: Subscription<ControlHandler> | undefined;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: AmqpBrokerOptions) {
     if (!options.url && !options.connection) {
@@ -192,9 +192,9 @@ class AmqpBroker implements Broker {
     return this.state === "connected";
   }
 
+  /** Called once: the runtime wrapper of {@link createAmqpBroker} makes close idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.shutdown();
   }
 
   // ------------------------------------------------------------ connecting

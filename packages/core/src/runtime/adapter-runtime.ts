@@ -29,9 +29,14 @@ export type MethodNames<T> = {
  */
 export type RuntimeMethodKinds<T> = { readonly [K in MethodNames<T>]-?: RuntimeMethodKind };
 
-/** True when `adapter` came from a runtime wrapper (wrapping it again is a no-op). */
+/**
+ * True when `adapter` came from a runtime wrapper (wrapping it again is a no-op). A
+ * decorator over a wrapped adapter (a Proxy, an object built on it) is not one: it gets a
+ * runtime of its own, so its own `close` and methods are guarded too.
+ */
 export function isAdapterRuntime(adapter: object): boolean {
-  return Object.hasOwn(adapter, ADAPTER_RUNTIME);
+  // The mark holds the wrapper itself: what inherits or forwards it is another object.
+  return (adapter as { [ADAPTER_RUNTIME]?: unknown })[ADAPTER_RUNTIME] === adapter;
 }
 
 /** @internal What the wrappers of one adapter share: whether `close()` was called. */
@@ -79,13 +84,15 @@ function guardMethod(
  * else the adapter offers (`schema`, `deadLetters()`...) is reached through the prototype.
  * A method the adapter lacks takes its default from `defaults`, when there is one. `kinds`
  * is partial here so a wrapper can leave `close` out; each wrapper declares its table as a
- * complete {@link RuntimeMethodKinds} of its contract.
+ * complete {@link RuntimeMethodKinds} of its contract. `prefix` names the store in errors
+ * (`"messages."`).
  */
 export function guardMethods<T extends object>(
   target: T,
   kinds: Partial<Record<MethodNames<T>, RuntimeMethodKind>>,
   gate: RuntimeGate,
   defaults: Partial<Record<MethodNames<T>, AnyMethod>> = {},
+  prefix = "",
 ): T {
   const wrapper = Object.create(target) as T;
   for (const name of Object.keys(kinds) as MethodNames<T>[]) {
@@ -93,7 +100,7 @@ export function guardMethods<T extends object>(
     const method = typeof own === "function" ? (own as AnyMethod) : defaults[name];
     if (!method) continue;
     Object.defineProperty(wrapper, name, {
-      value: guardMethod(gate, name, kinds[name] ?? "async", method, target),
+      value: guardMethod(gate, prefix + name, kinds[name] ?? "async", method, target),
       enumerable: true,
       writable: true,
       configurable: true,
@@ -137,7 +144,7 @@ export function finishRuntime(
     writable: true,
     configurable: true,
   });
-  Object.defineProperty(wrapper, ADAPTER_RUNTIME, { value: gate });
+  Object.defineProperty(wrapper, ADAPTER_RUNTIME, { value: wrapper });
 }
 
 /** Options of the runtime wrappers. */

@@ -24,7 +24,10 @@ import { markManyFallback } from "./mark-many-fallback.js";
  * A {@link Storage} from {@link withStorageRuntime}: its optional methods are always there
  * (`cursors.markMany`, `outboxNotifications`), so callers need no branch.
  */
-export type RuntimeStorage<T extends Storage = Storage> = T & {
+export type RuntimeStorage<T extends Storage = Storage> = Omit<
+  T,
+  "cursors" | "outboxNotifications"
+> & {
   /** The cursor store, with `markMany` always present. */
   cursors: T["cursors"] & {
     markMany(moves: readonly CursorMove[]): Promise<CursorMoved[]>;
@@ -204,21 +207,37 @@ export function withStorageRuntime<T extends Storage>(
     outboxNotifications: noOutboxNotifications,
   });
   const stores: Partial<Record<keyof Storage, object>> = {
-    messages: guardMethods(storage.messages, MESSAGES, gate),
-    changes: guardMethods(storage.changes, CHANGES, gate),
-    cursors: guardMethods(storage.cursors, CURSORS, gate, {
-      markMany: markManyFallback(storage.cursors) as (...args: unknown[]) => unknown,
-    }),
-    groups: guardMethods(storage.groups, GROUPS, gate),
-    groupJoins: guardMethods(storage.groupJoins, GROUP_JOINS, gate),
-    outbox: guardMethods(storage.outbox, OUTBOX, gate),
-    contacts: guardMethods(storage.contacts, CONTACTS, gate),
-    profiles: guardMethods(storage.profiles, PROFILES, gate),
-    conversationSettings: guardMethods(storage.conversationSettings, CONVERSATION_SETTINGS, gate),
-    moderation: guardMethods(storage.moderation, MODERATION, gate),
+    messages: guardMethods(storage.messages, MESSAGES, gate, {}, "messages."),
+    changes: guardMethods(storage.changes, CHANGES, gate, {}, "changes."),
+    cursors: guardMethods(
+      storage.cursors,
+      CURSORS,
+      gate,
+      { markMany: markManyFallback(storage.cursors) as (...args: unknown[]) => unknown },
+      "cursors.",
+    ),
+    groups: guardMethods(storage.groups, GROUPS, gate, {}, "groups."),
+    groupJoins: guardMethods(storage.groupJoins, GROUP_JOINS, gate, {}, "groupJoins."),
+    outbox: guardMethods(storage.outbox, OUTBOX, gate, {}, "outbox."),
+    contacts: guardMethods(storage.contacts, CONTACTS, gate, {}, "contacts."),
+    profiles: guardMethods(storage.profiles, PROFILES, gate, {}, "profiles."),
+    conversationSettings: guardMethods(
+      storage.conversationSettings,
+      CONVERSATION_SETTINGS,
+      gate,
+      {},
+      "conversationSettings.",
+    ),
+    moderation: guardMethods(storage.moderation, MODERATION, gate, {}, "moderation."),
   };
   if (storage.domainEvents) {
-    stores.domainEvents = guardMethods(storage.domainEvents, DOMAIN_EVENTS, gate);
+    stores.domainEvents = guardMethods(
+      storage.domainEvents,
+      DOMAIN_EVENTS,
+      gate,
+      {},
+      "domainEvents.",
+    );
   }
   for (const [name, store] of Object.entries(stores)) {
     Object.defineProperty(wrapper, name, {
