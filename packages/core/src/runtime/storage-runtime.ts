@@ -30,6 +30,7 @@ export type RuntimeStorage<T extends Storage = Storage> = Omit<
 > & {
   /** The cursor store, with `markMany` always present. */
   cursors: T["cursors"] & {
+    /** The store's own `markMany`, or one call of `markDelivered` / `markRead` per move. */
     markMany(moves: readonly CursorMove[]): Promise<CursorMoved[]>;
   };
   /** Wake-up hints for the outbox relay; a storage without them returns a no-op subscription. */
