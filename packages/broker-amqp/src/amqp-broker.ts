@@ -14,6 +14,7 @@ import {
   consoleBackgroundErrors,
   ImError,
   reportBackgroundError,
+  withBrokerRuntime,
 } from "@lucky-im/core";
 import { backoffDelay } from "@lucky-im/protocol";
 import {
@@ -54,7 +55,8 @@ const FROM_HEADER = "x-lucky-im-from";
  * ```
  */
 export function createAmqpBroker(options: AmqpBrokerOptions): Broker {
-  return new AmqpBroker(options);
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withBrokerRuntime(new AmqpBroker(options), { label: `${TAG} broker` });
 }
 
 type State = "connecting" | "connected" | "disconnected" | "closed";
@@ -128,7 +130,6 @@ class AmqpBroker implements Broker {
 
   private subscription: Subscription<DeliveryHandler> | undefined;
   private controlSubscription: Subscription<ControlHandler> | undefined;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: AmqpBrokerOptions) {
     if (!options.url && !options.connection) {
@@ -199,9 +200,9 @@ class AmqpBroker implements Broker {
     return this.state === "connected";
   }
 
+  /** Called once: the runtime wrapper of {@link createAmqpBroker} makes close idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.shutdown();
   }
 
   // ------------------------------------------------------------ connecting

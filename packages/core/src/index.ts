@@ -69,6 +69,7 @@ export * from "./observability/open-telemetry.js";
 export * from "./protocol/close-codes.js";
 export * from "./protocol/codec.js";
 export type { JsonLimits } from "./protocol/json-limits.js";
+export * from "./runtime/index.js";
 export * from "./transport/memory-transport.js";
 export * from "./util/address-key.js";
 export * from "./util/check-option.js";

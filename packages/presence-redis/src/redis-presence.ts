@@ -1,5 +1,5 @@
 import type { Presence, SessionInfo, UserStatus } from "@lucky-im/core";
-import { checkOption, ImError, isImError } from "@lucky-im/core";
+import { checkOption, ImError, isImError, withPresenceRuntime } from "@lucky-im/core";
 import type { ChainableCommander, Redis } from "ioredis";
 import { resolvePrefix } from "./name-prefix.js";
 import {
@@ -131,7 +131,6 @@ export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPr
   const local = new Map<string, Map<string, SessionInfo>>();
   /** Nodes whose Redis state may differ from `local` (a write failed): resync on the next heartbeat. */
   const dirty = new Set<string>();
-  let closed = false;
 
   const memberOf = (s: SessionInfo) => `${s.userId}\0${s.sessionId}`;
   /** The stored form: the scripts read the nodeId before the NUL without decoding JSON. */
@@ -139,8 +138,6 @@ export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPr
 
   /** Runs one Redis operation: fail fast when disconnected, bounded in time, errors as ImError. */
   async function run<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    if (closed)
-      throw new ImError("unavailable", `[lucky-im] [${PKG}] ${op}: the presence is closed`);
     let timer: NodeJS.Timeout | undefined;
     try {
       if (!(await connection.ready(timeoutMs))) {
@@ -232,7 +229,7 @@ export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPr
     return { unique, results };
   }
 
-  return {
+  const presence: RedisPresence = {
     redis: client,
 
     async register(session) {
@@ -341,7 +338,6 @@ export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPr
     },
 
     async ping() {
-      if (closed) return false;
       try {
         return (await run("ping", () => client.ping())) === "PONG";
       } catch {
@@ -350,8 +346,9 @@ export function createRedisPresence(options: RedisPresenceOptions = {}): RedisPr
     },
 
     async close() {
-      closed = true;
       await connection.close();
     },
   };
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withPresenceRuntime(presence, { label: `[lucky-im] [${PKG}] presence` });
 }

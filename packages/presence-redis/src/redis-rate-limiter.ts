@@ -1,5 +1,5 @@
 import type { RateLimiter, RateLimitResult } from "@lucky-im/core";
-import { checkOption, ImError, isImError } from "@lucky-im/core";
+import { checkOption, ImError, isImError, withRateLimiterRuntime } from "@lucky-im/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { resolvePrefix } from "./name-prefix.js";
@@ -158,12 +158,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     },
   );
 
-  let closed = false;
-
-  return {
+  const redisLimiter: RedisRateLimiter = {
     async consume(key, cost = 1) {
-      if (closed)
-        throw new ImError("unavailable", `[lucky-im] [${PKG}] consume: the rate limiter is closed`);
       // Checked here: the library would treat a bad cost as a store error and ask the insurance limiter.
       if (!Number.isInteger(cost) || cost < 0) {
         throw new ImError(
@@ -191,8 +187,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       }
     },
     async close() {
-      closed = true;
       await connection.close();
     },
   };
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withRateLimiterRuntime(redisLimiter, { label: `[lucky-im] [${PKG}] rate limiter` });
 }

@@ -7,7 +7,7 @@ import type {
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.js";
 import type { NotifyState } from "./outbox-notifications.js";
-import { storeError, toStoreError } from "./pg-errors.js";
+import { toStoreError } from "./pg-errors.js";
 
 /**
  * @internal Test seams, never exported from the package: they let tests
@@ -61,9 +61,10 @@ export interface StoreContext {
    * when `asyncBookkeepingCommits` is on (TRUE otherwise).
    */
   bookkeepingCommit: RawBuilder<unknown>;
-  /** True once `close()` was called. */
-  closed(): boolean;
-  /** Runs a store operation: guards against use after close and maps errors to `ImError`. */
+  /**
+   * Runs a store operation and maps its errors to `ImError`. Calls after close never get
+   * here: the store's runtime wrapper (`withStorageRuntime`) refuses them.
+   */
   run<T>(what: string, operation: () => Promise<T>): Promise<T>;
 }
 
@@ -112,9 +113,8 @@ export function bookkeepingCommitCondition(asyncCommit: boolean): RawBuilder<unk
 }
 
 /** @internal Builds the `run` helper of a {@link StoreContext}. */
-export function makeRun(closed: () => boolean): StoreContext["run"] {
+export function makeRun(): StoreContext["run"] {
   return async (what, operation) => {
-    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
     try {
       return await operation();
     } catch (error) {

@@ -7,6 +7,7 @@ import {
   resolveMessageChangeLimits,
   resolvePeopleLimits,
   type Storage,
+  withStorageRuntime,
 } from "@lucky-im/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import pg from "pg";
@@ -20,13 +21,7 @@ import {
 import type { Database } from "./database.js";
 import { runMigrations } from "./migrations.js";
 import { listenOutbox } from "./outbox-notifications.js";
-import {
-  cannotConnect,
-  isConnectionError,
-  poolTarget,
-  storeError,
-  toStoreError,
-} from "./pg-errors.js";
+import { cannotConnect, isConnectionError, poolTarget, toStoreError } from "./pg-errors.js";
 import { createPostgresContactStore } from "./postgres-contact-store.js";
 import { createPostgresConversationSettingsStore } from "./postgres-conversation-settings-store.js";
 import { createPostgresCursorStore } from "./postgres-cursor-store.js";
@@ -243,7 +238,6 @@ export async function createPostgresStoreWithFaults(
     }
   }
 
-  let closed = false;
   const listeners = new Set<Unsubscribe>();
   const ctx: StoreContext = {
     db: root.withSchema(schema),
@@ -253,14 +247,12 @@ export async function createPostgresStoreWithFaults(
     bookkeepingCommit: bookkeepingCommitCondition(resolved.asyncBookkeepingCommits),
     notify: { lastAt: 0, intervalMs: Math.min(1000, outboxGraceMs / 2) },
     faults,
-    closed: () => closed,
-    run: makeRun(() => closed),
+    run: makeRun(),
   };
   const messages = createPostgresMessageStore(ctx);
   const domainEvents = createPostgresDomainEvents(ctx);
-  let closing: Promise<void> | undefined;
 
-  return {
+  const store: PostgresStore = {
     schema,
     messages: messages.store,
     changes: createPostgresMessageChangeStore(ctx),
@@ -275,7 +267,6 @@ export async function createPostgresStoreWithFaults(
     moderation: createPostgresModerationStore(ctx),
 
     async ping() {
-      if (closed) return false;
       try {
         await sql`SELECT 1`.execute(root);
         return true;
@@ -285,7 +276,6 @@ export async function createPostgresStoreWithFaults(
     },
 
     outboxNotifications(onWake) {
-      if (closed) throw storeError("unavailable", "outboxNotifications: the store is closed");
       const stop = listenOutbox({
         connect: () => pool.connect(),
         channel: ctx.channel,
@@ -306,17 +296,15 @@ export async function createPostgresStoreWithFaults(
       return unsubscribe;
     },
 
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        // Appends accepted before close still commit (or fail) before the pool goes.
-        await messages.drain();
-        await Promise.allSettled([...listeners].map((stop) => stop()));
-        if (owned) await root.destroy();
-      })();
-      return closing;
+    async close() {
+      // Appends accepted before close still commit (or fail) before the pool goes.
+      await messages.drain();
+      await Promise.allSettled([...listeners].map((stop) => stop()));
+      if (owned) await root.destroy();
     },
   };
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withStorageRuntime(store, { label: "[lucky-im] [store-postgres] storage" });
 }
 
 /**

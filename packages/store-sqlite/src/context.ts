@@ -2,7 +2,7 @@ import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { Kysely } from "kysely";
 import type { Database } from "./database.js";
 import type { Executor } from "./executor.js";
-import { storeError, toStoreError } from "./sqlite-errors.js";
+import { toStoreError } from "./sqlite-errors.js";
 
 /** @internal Options after defaults were applied. */
 export interface ResolvedOptions {
@@ -23,16 +23,18 @@ export interface StoreContext {
   /** Runs compiled queries and transactions synchronously. */
   exec: Executor;
   options: ResolvedOptions;
-  /** Runs a store operation: guards against use after close and maps errors to `ImError`. */
+  /**
+   * Runs a store operation and maps its errors to `ImError`. Calls after close never get
+   * here: the store's runtime wrapper (`withStorageRuntime`) refuses them.
+   */
   run<T>(what: string, operation: () => T | Promise<T>): Promise<T>;
   /** The next value of `conversations.touched_at` (call inside a write transaction). */
   nextTouch(): number;
 }
 
 /** @internal Builds the `run` helper of a {@link StoreContext}. */
-export function makeRun(closed: () => boolean): StoreContext["run"] {
+export function makeRun(): StoreContext["run"] {
   return async (what, operation) => {
-    if (closed()) throw storeError("unavailable", `${what}: the store is closed`);
     try {
       return await operation();
     } catch (error) {

@@ -6,6 +6,7 @@ import {
   resolveMessageChangeLimits,
   resolvePeopleLimits,
   type Storage,
+  withStorageRuntime,
 } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from "kysely";
@@ -131,7 +132,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     throw toStoreError(error, "opening the store");
   }
 
-  let closed = false;
   const durable = options.synchronous === "normal" ? "NORMAL" : "FULL";
   const exec = new Executor(
     connection,
@@ -142,7 +142,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     db,
     exec,
     options: resolved,
-    run: makeRun(() => closed),
+    run: makeRun(),
     nextTouch: () =>
       (
         exec.statement("SELECT coalesce(max(touched_at), 0) + 1 AS t FROM conversations").get() as {
@@ -150,10 +150,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
         }
       ).t,
   };
-  let closing: Promise<void> | undefined;
   const domainEvents = createSqliteDomainEvents(ctx);
 
-  return {
+  const store: SqliteStore = {
     path: options.path ?? (connection as { name?: string }).name ?? "",
     messages: createSqliteMessageStore(ctx),
     changes: createSqliteMessageChangeStore(ctx),
@@ -168,7 +167,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     moderation: createSqliteModerationStore(ctx),
 
     async ping() {
-      if (closed) return false;
       try {
         exec.first(sql`SELECT 1`.compile(db));
         return true;
@@ -177,17 +175,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       }
     },
 
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        // Appends accepted before close were queued for the end of this turn
-        // of the event loop: let them commit before the connection goes.
-        await new Promise((resolve) => setImmediate(resolve));
-        // The connection itself, not `db.destroy()`: kysely closes only a
-        // connection it has used, and would close one the caller passed in.
-        if (owned) connection.close();
-      })();
-      return closing;
+    async close() {
+      // Appends accepted before close were queued for the end of this turn
+      // of the event loop: let them commit before the connection goes.
+      await new Promise((resolve) => setImmediate(resolve));
+      // The connection itself, not `db.destroy()`: kysely closes only a
+      // connection it has used, and would close one the caller passed in.
+      if (owned) connection.close();
     },
   };
+  // The runtime wrapper makes close idempotent and refuses every call made after it.
+  return withStorageRuntime(store, { label: "[lucky-im] [store-sqlite] storage" });
 }

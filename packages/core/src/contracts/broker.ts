@@ -43,6 +43,9 @@ export interface Broker {
   subscribeControl(nodeId: string, handler: ControlHandler): Promise<void>;
   /** True when the broker answers (for readiness probes). */
   ping(): Promise<boolean>;
-  /** Stops consuming and releases connections it opened. Idempotent. */
+  /**
+   * Stops consuming and releases connections it opened. Idempotent, and every call after it
+   * rejects with `ImError("unavailable")`: `withBrokerRuntime` guarantees both.
+   */
   close(): Promise<void>;
 }

@@ -49,7 +49,8 @@ export interface CursorStore {
   markRead(userId: string, conversationId: string, seq: number): Promise<number | undefined>;
   /**
    * Optional: many moves in one round trip, each with exactly the rules of `markDelivered` /
-   * `markRead`. The engine writes its batched acks and reads with it when present.
+   * `markRead`. The engine writes its batched acks and reads with it; without it, the runtime
+   * wrapper (`withStorageRuntime`) makes one call of those per move.
    *
    * @returns the cursors the call raised, with their stored values (a cursor that did not
    * move, or a user not in the conversation, is left out).

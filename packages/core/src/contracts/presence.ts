@@ -34,6 +34,9 @@ export interface Presence {
   status(userIds: readonly string[]): Promise<Map<string, UserStatus>>;
   /** True when the backing service answers (for readiness probes). */
   ping(): Promise<boolean>;
-  /** Releases what the adapter opened. Idempotent. */
+  /**
+   * Releases what the adapter opened. Idempotent, and every call after it rejects with
+   * `ImError("unavailable")`: `withPresenceRuntime` guarantees both.
+   */
   close(): Promise<void>;
 }

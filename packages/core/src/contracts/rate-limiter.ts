@@ -15,6 +15,9 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Takes `points` (default 1) from `key`'s budget. */
   consume(key: string, points?: number): Promise<RateLimitResult>;
-  /** Releases what the limiter opened (a Redis client, say). Optional; idempotent. */
+  /**
+   * Releases what the limiter opened (a Redis client, say). Optional; idempotent. Through
+   * `withRateLimiterRuntime` it is always there, and `consume` rejects after it.
+   */
   close?(): Promise<void>;
 }

@@ -45,11 +45,15 @@ export interface Storage {
   /**
    * Optional wake-up hint for the outbox relay (PostgreSQL: LISTEN/NOTIFY): calls `onWake`
    * when entries may have become due, so the relay need not wait for its next poll. Returns
-   * a function that stops it. The relay polls anyway; this only shortens the wait.
+   * a function that stops it. The relay polls anyway; this only shortens the wait (without it,
+   * the runtime wrapper `withStorageRuntime` returns a subscription that never wakes).
    */
   outboxNotifications?(onWake: () => void): () => Promise<void>;
   /** True when the backing service answers (for readiness probes). */
   ping(): Promise<boolean>;
-  /** Releases what the adapter opened (not a pool the user passed in). Idempotent. */
+  /**
+   * Releases what the adapter opened (not a pool the user passed in). Idempotent, and every
+   * call after it rejects with `ImError("unavailable")`: `withStorageRuntime` guarantees both.
+   */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
-import type { CursorMoved, CursorStore } from "../contracts/cursor-store.js";
+import type { CursorMoved } from "../contracts/cursor-store.js";
 import { parseConversationId } from "../domain/conversation.js";
+import type { RuntimeStorage } from "../runtime/storage-runtime.js";
 import { Batcher } from "./batcher.js";
 import type { Delivery } from "./delivery.js";
 import type { ErrorReporter } from "./error-reporter.js";
@@ -30,8 +31,8 @@ export interface CursorWriter {
 
 /** What {@link CursorWrites} works with. */
 export interface CursorWritesDeps {
-  /** Where cursors are stored. */
-  cursors: CursorStore;
+  /** Where cursors are stored (in the runtime wrapper: `markMany` is always there). */
+  cursors: RuntimeStorage["cursors"];
   /** Group members, for group receipts. */
   groupCache: Pick<GroupCache, "get">;
   /** Sends the receipts to every session of the other participants. */
@@ -92,30 +93,10 @@ export class CursorWrites implements CursorWriter {
   private async write(items: Map<string, CursorWrite>, kind: "delivered" | "read"): Promise<void> {
     const { cursors } = this.deps;
     const writes = [...items.values()];
-    let moved: CursorMoved[];
-    if (cursors.markMany) {
-      // The whole batch in one round trip when the store can.
-      moved = await cursors.markMany(
-        writes.map((w) => ({
-          userId: w.userId,
-          conversationId: w.conversationId,
-          seq: w.seq,
-          kind,
-        })),
-      );
-    } else {
-      const stored = await Promise.all(
-        writes.map((w) =>
-          kind === "read"
-            ? cursors.markRead(w.userId, w.conversationId, w.seq)
-            : cursors.markDelivered(w.userId, w.conversationId, w.seq),
-        ),
-      );
-      moved = writes.flatMap((w, i) => {
-        const seq = stored[i];
-        return seq === undefined ? [] : [{ ...w, seq, kind }];
-      });
-    }
+    // The whole batch in one call (a store without its own markMany gets the runtime's).
+    const moved = await cursors.markMany(
+      writes.map((w) => ({ userId: w.userId, conversationId: w.conversationId, seq: w.seq, kind })),
+    );
     const silent = new Set(
       writes.filter((w) => w.silent).map((w) => `${w.userId}\u0000${w.conversationId}`),
     );

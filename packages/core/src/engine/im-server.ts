@@ -1,8 +1,6 @@
 import { EventEmitter } from "eventemitter3";
 import type { Broker } from "../contracts/broker.js";
 import type { Presence } from "../contracts/presence.js";
-import type { RateLimiter } from "../contracts/rate-limiter.js";
-import type { Storage } from "../contracts/storage.js";
 import type { Transport } from "../contracts/transport.js";
 import { type ConversationSummary, parseConversationId } from "../domain/conversation.js";
 import type { ControlMessage } from "../domain/envelope.js";
@@ -12,6 +10,13 @@ import { ImError } from "../errors.js";
 import { createMemoryBroker, createMemoryPresence, createMemoryStorage } from "../memory/index.js";
 import { createMemoryRateLimiter } from "../memory/memory-rate-limiter.js";
 import { CloseCode } from "../protocol/close-codes.js";
+import { withBrokerRuntime } from "../runtime/broker-runtime.js";
+import { withPresenceRuntime } from "../runtime/presence-runtime.js";
+import {
+  type RuntimeRateLimiter,
+  withRateLimiterRuntime,
+} from "../runtime/rate-limiter-runtime.js";
+import { type RuntimeStorage, withStorageRuntime } from "../runtime/storage-runtime.js";
 import { newId } from "../util/ids.js";
 import type { AdminOperations } from "./admin-operations.js";
 import { AdminService } from "./admin-service.js";
@@ -95,8 +100,11 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   readonly groups: GroupOperations;
   /** Contacts, contact requests, blocks and privacy policies for the host application. */
   readonly contacts: ContactOperations;
-  /** The storage this node uses (the host's HTTP API reads from it). */
-  readonly storage: Storage;
+  /**
+   * The storage this node uses (the host's HTTP API reads from it), in its runtime
+   * wrapper (see {@link withStorageRuntime}).
+   */
+  readonly storage: RuntimeStorage;
   /** Users' profiles and user search, for the host application. */
   readonly profiles: ProfileOperations;
   /** Users' own conversation settings (pin, mute, archive, mark unread), for the host application. */
@@ -121,7 +129,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
   private readonly adminStatsIntervalMs: number;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   /** The host's limiter, closed with the node. */
-  private readonly rateLimiter: RateLimiter | undefined;
+  private readonly rateLimiter: RuntimeRateLimiter | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private stopOutboxWake: (() => Promise<void> | void) | undefined;
   private readonly presenceHeartbeatMs: number;
@@ -140,14 +148,16 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     const logger: ImLogger = options.logger ?? consoleLogger;
     this.nodeId = options.nodeId ?? newId("n");
     this.transport = options.transport;
-    const storage = options.storage ?? createMemoryStorage();
+    // Every adapter in its runtime wrapper: idempotent close, `unavailable` after close,
+    // optional methods filled (a no-op for the ones already wrapped).
+    const storage = withStorageRuntime(options.storage ?? createMemoryStorage());
     this.storage = storage;
-    const broker: Broker = options.broker ?? createMemoryBroker();
-    const presence: Presence = options.presence ?? createMemoryPresence();
+    const broker: Broker = withBrokerRuntime(options.broker ?? createMemoryBroker());
+    const presence: Presence = withPresenceRuntime(options.presence ?? createMemoryPresence());
     // Without a host limiter the engine counts each session's frames in a fixed window
     // itself (what the in-memory limiter would do under the key `conn:<session id>`),
     // with no promise per frame.
-    const rateLimiter = options.rateLimiter;
+    const rateLimiter = options.rateLimiter && withRateLimiterRuntime(options.rateLimiter);
     this.rateLimiter = rateLimiter;
     this.presenceHeartbeatMs = config.presenceTracking.heartbeatMs;
     const stats = emptyStats();
@@ -382,7 +392,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     delivery.start();
     this.relay.start();
     this.joinPurge.start();
-    this.stopOutboxWake = this.storage.outboxNotifications?.(() => this.relay.wake());
+    this.stopOutboxWake = this.storage.outboxNotifications(() => this.relay.wake());
     await this.transport.listen(this.connections.listener());
     this.state = "running";
   }
@@ -703,8 +713,7 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     await quietly(broker.close(), "closing the broker");
     await quietly(presence.close(), "closing presence");
     await quietly(storage.close(), "closing storage");
-    if (this.rateLimiter?.close)
-      await quietly(this.rateLimiter.close(), "closing the rate limiter");
+    if (this.rateLimiter) await quietly(this.rateLimiter.close(), "closing the rate limiter");
     this.state = "closed";
   }
 }

@@ -6,6 +6,7 @@ import {
 import type { Broker, ControlHandler, DeliveryHandler } from "../contracts/broker.js";
 import type { ControlMessage, Envelope } from "../domain/envelope.js";
 import { ImError, toImError } from "../errors.js";
+import { withBrokerRuntime } from "../runtime/broker-runtime.js";
 import { checkOption } from "../util/check-option.js";
 import {
   brokerHubState,
@@ -99,7 +100,6 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
   const maxDeadLetters = options.maxDeadLetters ?? 1000;
   const onError = options.onError ?? consoleBackgroundErrors("core");
   checkOption("core", "deliveryLimit", deliveryLimit, { min: 1 });
-  let closed = false;
   /** The node id this broker consumes for (the `fromNodeId` of its broadcasts). */
   let ownNodeId = "";
   const ownQueues = new Set<NodeQueue>();
@@ -108,12 +108,6 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
 
   const report = (error: unknown, context: string, message: string) =>
     reportBackgroundError(onError, new ImError("internal", message, { cause: error }), context);
-
-  const guard = (operation: string) => {
-    if (closed) {
-      throw new ImError("unavailable", `[lucky-im] [core] memory broker: ${operation} after close`);
-    }
-  };
 
   function deadLetter(queue: NodeQueue, item: QueuedEnvelope, error: unknown): void {
     deadLetters.push({
@@ -180,9 +174,9 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     setImmediate(() => void drain(queue));
   }
 
-  return {
+  // The runtime wrapper refuses calls after close and runs this close once.
+  const broker: MemoryBroker = {
     async publish(nodeId: string, envelope: Envelope) {
-      guard("publish");
       const queue = hub.queues.get(nodeId);
       if (!queue || queue.closed) {
         throw new ImError(
@@ -205,7 +199,6 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     },
 
     async subscribe(nodeId: string, handler: DeliveryHandler) {
-      guard("subscribe");
       const existing = hub.queues.get(nodeId);
       if (existing && !existing.closed) {
         throw new ImError(
@@ -229,7 +222,6 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     },
 
     async broadcast(message: ControlMessage) {
-      guard("broadcast");
       const copy = structuredClone(message);
       const from = ownNodeId;
       for (const subscriber of hub.controls) {
@@ -246,7 +238,6 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     },
 
     async subscribeControl(nodeId: string, handler: ControlHandler) {
-      guard("subscribeControl");
       const subscriber: ControlSubscriber = {
         nodeId,
         handler,
@@ -263,12 +254,10 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     },
 
     async ping() {
-      return !closed;
+      return true;
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
       for (const queue of ownQueues) {
         // What is still queued is lost, as with an auto-delete queue; the outbox and `sync` heal it.
         queue.closed = true;
@@ -288,4 +277,5 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
       }));
     },
   };
+  return withBrokerRuntime(broker, { label: "[lucky-im] [core] memory broker" });
 }

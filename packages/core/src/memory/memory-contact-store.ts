@@ -22,7 +22,6 @@ import { type MemoryPeopleState, pageBy, requestKey } from "./memory-people-stat
 export interface MemoryContactStoreContext {
   people: MemoryPeopleState;
   limits: PeopleLimits;
-  guard(): void;
 }
 
 const PREFIX = "[lucky-im] [core] contacts:";
@@ -78,7 +77,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
 
   return {
     async sendRequest(input) {
-      context.guard();
       const { fromId, toId } = input;
       pair(fromId, toId, "sendRequest");
       const now = checkTime(input.now, "now");
@@ -124,31 +122,26 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async acceptRequest(toId, fromId, now) {
-      context.guard();
       pair(toId, fromId, "acceptRequest");
       return finish(fromId, toId, checkTime(now, "now"), "accepted");
     },
 
     async declineRequest(toId, fromId, now) {
-      context.guard();
       pair(toId, fromId, "declineRequest");
       return finish(fromId, toId, checkTime(now, "now"), "declined");
     },
 
     async cancelRequest(fromId, toId, now) {
-      context.guard();
       pair(fromId, toId, "cancelRequest");
       return finish(fromId, toId, checkTime(now, "now"), "cancelled");
     },
 
     async request(fromId, toId) {
-      context.guard();
       const request = people.requests.get(requestKey(fromId, toId));
       return request && { ...request };
     },
 
     async requests(userId, direction, options) {
-      context.guard();
       checkUserId(userId, "requests");
       const now = checkTime(options.now, "now");
       const limit = pageLimit(options.limit, limits);
@@ -163,7 +156,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async removeContact(userId, contactId) {
-      context.guard();
       pair(userId, contactId, "removeContact");
       const had = removeSide(userId, contactId);
       removeSide(contactId, userId);
@@ -171,7 +163,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async setRemark(userId, contactId, remark) {
-      context.guard();
       pair(userId, contactId, "setRemark");
       if (remark !== null) checkText(remark, limits.maxRemarkLength, "remark");
       const contact = people.contacts.get(userId)?.get(contactId);
@@ -182,13 +173,11 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async contact(userId, contactId) {
-      context.guard();
       const contact = people.contacts.get(userId)?.get(contactId);
       return contact && { ...contact };
     },
 
     async contacts(userId, page = {}) {
-      context.guard();
       checkUserId(userId, "contacts");
       const limit = pageLimit(page.limit, limits);
       const mine = people.contacts.get(userId)?.values() ?? [];
@@ -196,7 +185,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async block(userId, blockedId, now) {
-      context.guard();
       pair(userId, blockedId, "block");
       checkTime(now, "now");
       if (blocked(userId, blockedId)) return false;
@@ -219,7 +207,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async unblock(userId, blockedId) {
-      context.guard();
       pair(userId, blockedId, "unblock");
       const mine = people.blocks.get(userId);
       const had = mine?.delete(blockedId) ?? false;
@@ -228,7 +215,6 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async blocks(userId, page = {}) {
-      context.guard();
       checkUserId(userId, "blocks");
       const limit = pageLimit(page.limit, limits);
       const mine = people.blocks.get(userId)?.values() ?? [];
@@ -238,12 +224,10 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async isBlocked(userId, otherId) {
-      context.guard();
       return blocked(userId, otherId);
     },
 
     async relations(viewerId, otherIds) {
-      context.guard();
       checkUserId(viewerId, "relations");
       return checkBatch(otherIds, limits, "relations")
         .filter((id) => id !== viewerId)
@@ -259,12 +243,10 @@ export function createMemoryContactStore(context: MemoryContactStoreContext): Co
     },
 
     async privacy(userId) {
-      context.guard();
       return { ...(people.privacy.get(userId) ?? DEFAULT_PRIVACY_POLICY) };
     },
 
     async setPrivacy(userId, patch) {
-      context.guard();
       checkUserId(userId, "setPrivacy");
       const { directMessages, groupInvites } = checkPrivacyPatch(patch);
       const current = people.privacy.get(userId) ?? DEFAULT_PRIVACY_POLICY;

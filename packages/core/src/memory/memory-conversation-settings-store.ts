@@ -16,7 +16,6 @@ import type { MemoryStorageState, StoredCursor } from "./memory-storage-backend.
 export interface MemoryConversationSettingsStoreContext {
   state: MemoryStorageState;
   limits: PeopleLimits;
-  guard(): void;
 }
 
 /** @internal The settings stored on a cursor, or the defaults. */
@@ -34,7 +33,6 @@ export function createMemoryConversationSettingsStore(
 
   return {
     async get(userId, conversationIds) {
-      context.guard();
       const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];
       return [...new Set(ids)].flatMap((conversationId) => {
         const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
@@ -43,7 +41,6 @@ export function createMemoryConversationSettingsStore(
     },
 
     async update(userId, conversationId, patch, now) {
-      context.guard();
       checkUserId(userId, "update");
       checkTime(now, "now");
       checkSettingsPatch(patch);

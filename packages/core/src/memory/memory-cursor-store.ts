@@ -7,7 +7,6 @@ import { type MemoryStorageState, messageAt, type StoredCursor } from "./memory-
 /** @internal What the memory cursor store needs from its storage. */
 export interface MemoryCursorStoreContext {
   state: MemoryStorageState;
-  guard(): void;
 }
 
 /** @internal The in-memory {@link CursorStore}. */
@@ -24,7 +23,6 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
 
   return {
     async markDelivered(userId, conversationId, seq) {
-      context.guard();
       const cursor = cursorOf(userId, conversationId);
       // Capped at the last seq: a cursor past it would hide messages not yet sent.
       const capped = Math.min(seq, lastSeqOf(conversationId));
@@ -34,7 +32,6 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     },
 
     async markRead(userId, conversationId, seq) {
-      context.guard();
       const cursor = cursorOf(userId, conversationId);
       if (!cursor) return undefined;
       const capped = Math.min(seq, lastSeqOf(conversationId));
@@ -59,7 +56,6 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     },
 
     async cursors(userId, conversationIds) {
-      context.guard();
       const ids = conversationIds ?? [...(state.conversationsByUser.get(userId) ?? [])];
       const result: Cursor[] = [];
       for (const conversationId of new Set(ids)) {
@@ -80,7 +76,6 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     },
 
     async conversations(userId, options) {
-      context.guard();
       const ids = [...(state.conversationsByUser.get(userId) ?? [])];
       const rows = ids.flatMap((conversationId) => {
         const conversation = state.conversations.get(conversationId);
@@ -116,12 +111,10 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     },
 
     async participants(conversationId) {
-      context.guard();
       return [...(state.cursorsByConversation.get(conversationId)?.keys() ?? [])];
     },
 
     async membersJoinedAfter(conversationId, seq) {
-      context.guard();
       const late: string[] = [];
       for (const [userId, cursor] of state.cursorsByConversation.get(conversationId) ?? []) {
         if (cursor.joinedSeq > 0 && cursor.joinedSeq >= seq) late.push(userId);
@@ -130,7 +123,6 @@ export function createMemoryCursorStore(context: MemoryCursorStoreContext): Curs
     },
 
     async peerCursors(userId, conversationIds) {
-      context.guard();
       const result: PeerCursor[] = [];
       for (const conversationId of new Set(conversationIds)) {
         const cursors = state.cursorsByConversation.get(conversationId);

@@ -40,7 +40,6 @@ export interface MemoryDomainEvents {
 /** @internal Creates the memory domain event outbox of one storage instance. */
 export function createMemoryDomainEvents(context: {
   backend: MemoryStorageBackend;
-  guard(): void;
   now(): number;
 }): MemoryDomainEvents {
   const state = stateOf(context.backend);
@@ -73,7 +72,6 @@ export function createMemoryDomainEvents(context: {
       return [...enabled];
     },
     async claim({ limit, leaseMs, kinds }) {
-      context.guard();
       const now = context.now();
       const claimed: DomainEvent[] = [];
       for (const stored of state.events.values()) {
@@ -86,7 +84,6 @@ export function createMemoryDomainEvents(context: {
       return claimed;
     },
     async settle(events) {
-      context.guard();
       for (const { id, revision } of events) {
         const stored = state.events.get(id);
         if (!stored || stored.event.revision !== revision) continue;
@@ -96,7 +93,6 @@ export function createMemoryDomainEvents(context: {
       }
     },
     async pending() {
-      context.guard();
       return state.events.size;
     },
   };

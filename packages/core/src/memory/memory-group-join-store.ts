@@ -11,7 +11,6 @@ import type { MemoryStorageState, StoredGroupJoins } from "./memory-storage-back
 /** @internal What the memory join store needs from its storage. */
 export interface MemoryGroupJoinStoreContext {
   state: MemoryStorageState;
-  guard(): void;
 }
 
 function refused(reason: string, message: string): ImError {
@@ -65,13 +64,11 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
 
   return {
     async settings(groupId) {
-      context.guard();
       if (!state.groups.has(groupId)) return undefined;
       return { ...(state.groupJoins.get(groupId)?.settings ?? DEFAULT_GROUP_JOIN_SETTINGS) };
     },
 
     async updateSettings(groupId, patch) {
-      context.guard();
       const joins = joinsOf(groupId);
       const next = { ...(joins.settings ?? DEFAULT_GROUP_JOIN_SETTINGS) };
       if (patch.joinMode !== undefined) next.joinMode = patch.joinMode;
@@ -81,7 +78,6 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async openTicket(input) {
-      context.guard();
       const joins = joinsOf(input.groupId);
       if (state.joinIndex.has(`t:${input.ticketId}`)) {
         throw new ImError("conflict", `[lucky-im] [core] ticket "${input.ticketId}" exists`);
@@ -103,13 +99,11 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async ticket(ticketId, now) {
-      context.guard();
       const ticket = findTicket(ticketId);
       return ticket ? ticketAt(ticket, now) : undefined;
     },
 
     async pendingTickets({ kind, groupId, userId, now }) {
-      context.guard();
       const groups =
         groupId === undefined ? [...state.groupJoins.values()] : [state.groupJoins.get(groupId)];
       const found: GroupJoinTicket[] = [];
@@ -127,7 +121,6 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async declineTicket(ticketId, by, now) {
-      context.guard();
       const ticket = findTicket(ticketId);
       if (!ticket) throw new ImError("not_found", `[lucky-im] [core] no ticket "${ticketId}"`);
       if (ticket.state !== "pending" || ticket.expiresAt <= now) {
@@ -143,7 +136,6 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async createLink(input) {
-      context.guard();
       const joins = joinsOf(input.groupId);
       if (state.joinIndex.has(`l:${input.code}`)) {
         throw new ImError("conflict", "[lucky-im] [core] the link code exists");
@@ -155,13 +147,11 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async link(code) {
-      context.guard();
       const link = findLink(code);
       return link ? linkCopy(link) : undefined;
     },
 
     async activeLinks(groupId, now) {
-      context.guard();
       return [...(state.groupJoins.get(groupId)?.links.values() ?? [])]
         .filter(
           (l) =>
@@ -174,14 +164,12 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async revokeLink(code, at) {
-      context.guard();
       const link = findLink(code);
       if (!link) throw new ImError("not_found", "[lucky-im] [core] no such invite link");
       link.revokedAt ??= at;
     },
 
     async admit({ groupId, userId, path, at, maxMembers }) {
-      context.guard();
       const group = state.groups.get(groupId);
       if (!group) throw noGroup(groupId);
       let ticket: GroupJoinTicket | undefined;
@@ -224,7 +212,6 @@ export function createMemoryGroupJoinStore(context: MemoryGroupJoinStoreContext)
     },
 
     async purgeExpired(expiredBefore) {
-      context.guard();
       let deleted = 0;
       for (const joins of state.groupJoins.values()) {
         for (const [key, entries] of [

@@ -12,7 +12,6 @@ import {
 /** @internal What the memory group store needs from its storage. */
 export interface MemoryGroupStoreContext {
   state: MemoryStorageState;
-  guard(): void;
 }
 
 /** @internal Adds a member to a stored group, with its cursor at the conversation's last seq. */
@@ -65,7 +64,6 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
 
   return {
     async create(input) {
-      context.guard();
       if (state.groups.has(input.groupId)) {
         throw new ImError("conflict", `[lucky-im] [core] group "${input.groupId}" already exists`);
       }
@@ -91,24 +89,20 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async get(groupId) {
-      context.guard();
       const group = state.groups.get(groupId);
       return group ? structuredClone(group) : undefined;
     },
 
     async member(groupId, userId) {
-      context.guard();
       const member = state.groups.get(groupId)?.members.find((m) => m.userId === userId);
       return member ? { ...member } : undefined;
     },
 
     async memberIds(groupId) {
-      context.guard();
       return state.groups.get(groupId)?.members.map((m) => m.userId) ?? [];
     },
 
     async addMembers(groupId, userIds, joinedAt, options = {}) {
-      context.guard();
       const group = groupOrThrow(groupId);
       const present = new Set(group.members.map((m) => m.userId));
       const fresh = [...new Set(userIds)].filter((userId) => !present.has(userId));
@@ -128,7 +122,6 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async removeMembers(groupId, userIds) {
-      context.guard();
       const group = state.groups.get(groupId);
       if (!group) return [];
       const removed: string[] = [];
@@ -141,19 +134,16 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async setRole(groupId, userId, role) {
-      context.guard();
       memberOrThrow(groupOrThrow(groupId), userId).role = role;
     },
 
     async muteMember(groupId, userId, until) {
-      context.guard();
       const member = memberOrThrow(groupOrThrow(groupId), userId);
       if (until === null) delete member.mutedUntil;
       else member.mutedUntil = until;
     },
 
     async update(groupId, patch) {
-      context.guard();
       const group = groupOrThrow(groupId);
       if (patch.name !== undefined) group.name = patch.name;
       if (patch.mutedAll !== undefined) group.mutedAll = patch.mutedAll;
@@ -164,7 +154,6 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async transferOwner(groupId, newOwnerId) {
-      context.guard();
       const group = groupOrThrow(groupId);
       const next = memberOrThrow(group, newOwnerId);
       if (group.ownerId === newOwnerId) return;
@@ -175,7 +164,6 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async dismiss(groupId) {
-      context.guard();
       const group = state.groups.get(groupId);
       if (!group) return;
       for (const { userId } of [...group.members]) leave(group, userId);
@@ -186,7 +174,6 @@ export function createMemoryGroupStore(context: MemoryGroupStoreContext): GroupS
     },
 
     async groupsOf(userId) {
-      context.guard();
       return [...(state.groupsByUser.get(userId) ?? [])];
     },
   };

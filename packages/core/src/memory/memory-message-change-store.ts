@@ -30,7 +30,6 @@ import {
 /** @internal What the memory change store needs from its storage. */
 export interface MemoryMessageChangeStoreContext {
   state: MemoryStorageState;
-  guard(): void;
   outboxGraceMs: number;
   limits: MessageChangeLimits;
 }
@@ -41,10 +40,9 @@ export function createMemoryMessageChangeStore(
 ): MessageChangeStore {
   const { state, limits } = context;
 
-  /** One microtask, then the guard: the synchronous rest is the critical section. */
+  /** One microtask first: the synchronous rest is the critical section. */
   async function enter(): Promise<void> {
     await Promise.resolve();
-    context.guard();
   }
 
   function messageOf(messageId: string): Message {
@@ -183,7 +181,6 @@ export function createMemoryMessageChangeStore(
     },
 
     async changesAfter(conversationId, afterChangeSeq, limit, viewer) {
-      context.guard();
       const log = state.changeLogs.get(conversationId) ?? [];
       const max = Math.min(Math.max(0, Math.floor(limit)), limits.maxChangesPage);
       const result: MessageChange[] = [];
@@ -199,19 +196,16 @@ export function createMemoryMessageChangeStore(
     },
 
     async lastChangeSeqs(conversationIds) {
-      context.guard();
       const result = new Map<string, number>();
       for (const id of conversationIds) result.set(id, state.changeLogs.get(id)?.length ?? 0);
       return result;
     },
 
     async editHistory(messageId) {
-      context.guard();
       return (state.editHistory.get(messageId) ?? []).map((edit) => cloneValue(edit));
     },
 
     async reactions(messageIds, viewer) {
-      context.guard();
       const result: ReactionSummary[] = [];
       for (const messageId of [...new Set(messageIds)].sort()) {
         const byKey = state.reactions.get(messageId);
@@ -225,12 +219,10 @@ export function createMemoryMessageChangeStore(
     },
 
     async pins(conversationId) {
-      context.guard();
       return [...(state.pins.get(conversationId) ?? [])].reverse().map((pin) => ({ ...pin }));
     },
 
     async mentionCounts(userId, conversationIds) {
-      context.guard();
       const result = new Map<string, number>();
       for (const conversationId of new Set(conversationIds)) {
         const cursor = state.cursorsByConversation.get(conversationId)?.get(userId);
@@ -253,7 +245,6 @@ export function createMemoryMessageChangeStore(
     async search(query) {
       const words = searchWords(query, limits);
       const limit = searchLimit(query, limits);
-      context.guard();
       const hits: Message[] = [];
       for (const conversationId of new Set(query.conversationIds)) {
         const conversation = state.conversations.get(conversationId);

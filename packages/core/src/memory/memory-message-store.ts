@@ -19,8 +19,6 @@ import {
 /** @internal What the memory message store needs from its storage. */
 export interface MemoryMessageStoreContext {
   state: MemoryStorageState;
-  /** Rejects when the storage is closed. */
-  guard(): void;
   outboxGraceMs: number;
   maxPageSize: number;
   limits: MessageChangeLimits;
@@ -108,7 +106,6 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
       // One microtask before the critical section, so concurrent appends interleave like real I/O;
       // the section itself is synchronous, hence atomic.
       await Promise.resolve();
-      context.guard();
       if (
         draft.replyTo !== undefined ||
         draft.mentions !== undefined ||
@@ -120,7 +117,6 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     },
 
     async range(conversationId, query: RangeQuery) {
-      context.guard();
       const conversation = state.conversations.get(conversationId);
       const limit = Math.min(Math.max(0, Math.floor(query.limit)), context.maxPageSize);
       if (!conversation || limit === 0) return [];
@@ -150,13 +146,11 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     },
 
     async get(messageId) {
-      context.guard();
       const message = state.messagesById.get(messageId);
       return message ? copyMessage(message) : undefined;
     },
 
     async recall(messageId, by) {
-      context.guard();
       const message = state.messagesById.get(messageId);
       if (!message) return undefined;
       if (!message.recalled) {

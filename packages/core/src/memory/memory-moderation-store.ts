@@ -57,7 +57,6 @@ function newestFirst<T>(
 /** @internal What the memory moderation store needs from its storage. */
 export interface MemoryModerationStoreContext {
   backend: MemoryStorageBackend;
-  guard(): void;
 }
 
 /** @internal The in-memory {@link ModerationStore}. */
@@ -67,19 +66,16 @@ export function createMemoryModerationStore(
   const state = moderationState(context.backend);
   return {
     async suspend(suspension) {
-      context.guard();
       checkSuspension(suspension);
       state.suspensions.set(suspension.userId, copy(suspension));
     },
 
     async lift(userId) {
-      context.guard();
       checkModerationId(userId, "userId");
       return state.suspensions.delete(userId);
     },
 
     async suspension(userId, now) {
-      context.guard();
       checkModerationId(userId, "userId");
       checkTime(now, "now");
       const found = state.suspensions.get(userId);
@@ -87,7 +83,6 @@ export function createMemoryModerationStore(
     },
 
     async suspensions(now, options = {}) {
-      context.guard();
       checkTime(now, "now");
       const limit = checkModerationPage({ limit: options.limit });
       if (options.after !== undefined) checkModerationId(options.after, "after");
@@ -102,7 +97,6 @@ export function createMemoryModerationStore(
     },
 
     async addReport(draft) {
-      context.guard();
       checkReportDraft(draft);
       const report: Report = {
         ...copy(draft),
@@ -117,13 +111,11 @@ export function createMemoryModerationStore(
     },
 
     async report(reportId) {
-      context.guard();
       const found = Number.isSafeInteger(reportId) ? state.reports[reportId - 1] : undefined;
       return found && copy(found);
     },
 
     async reports(options = {}) {
-      context.guard();
       const limit = checkModerationPage(options);
       return newestFirst(
         state.reports,
@@ -135,7 +127,6 @@ export function createMemoryModerationStore(
     },
 
     async resolveReport(reportId, resolution) {
-      context.guard();
       checkReportResolution(resolution);
       const found = Number.isSafeInteger(reportId) ? state.reports[reportId - 1] : undefined;
       if (!found) return undefined;
@@ -149,7 +140,6 @@ export function createMemoryModerationStore(
     },
 
     async appendAudit(draft) {
-      context.guard();
       const details = checkAuditDraft(draft);
       const entry: AuditEntry = {
         ...copy(draft),
@@ -161,7 +151,6 @@ export function createMemoryModerationStore(
     },
 
     async audit(options = {}) {
-      context.guard();
       const limit = checkModerationPage(options);
       return newestFirst(
         state.audit,

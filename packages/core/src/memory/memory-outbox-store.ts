@@ -7,7 +7,6 @@ import { type MemoryStorageState, settleOutbox } from "./memory-storage-backend.
 /** @internal What the memory outbox store needs from its storage. */
 export interface MemoryOutboxStoreContext {
   state: MemoryStorageState;
-  guard(): void;
   now(): number;
   /** Told of each settled entry; undefined: the storage keeps every message. */
   retention: MemoryRetention | undefined;
@@ -19,7 +18,6 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
 
   return {
     async claim({ limit, leaseMs, kinds = ["message"] }) {
-      context.guard();
       const now = context.now();
       const claimed: ClaimedOutboxEntry[] = [];
       if (limit <= 0) return claimed;
@@ -49,7 +47,6 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
     },
 
     async markSent(ids) {
-      context.guard();
       for (const id of ids) {
         const entry = state.outbox.get(id);
         // Unknown or already sent (a sent entry leaves the outbox at once).
@@ -62,7 +59,6 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
     },
 
     async markFailed(ids, retryAt) {
-      context.guard();
       for (const id of ids) {
         const entry = state.outbox.get(id);
         if (entry?.status !== "pending") continue;
@@ -73,7 +69,6 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
     },
 
     async purge(olderThan) {
-      context.guard();
       // Only sent entries are purged, and only their createdAt is left of them (see sentOutbox).
       const { ts, count } = state.sentOutbox;
       let purged = 0;
@@ -92,7 +87,6 @@ export function createMemoryOutboxStore(context: MemoryOutboxStoreContext): Outb
     },
 
     async stats(options) {
-      context.guard();
       const kinds = options?.kinds ?? ["message"];
       const stats: OutboxStats = { pending: 0 };
       for (const entry of state.outbox.values()) {

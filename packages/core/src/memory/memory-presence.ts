@@ -1,7 +1,7 @@
 import { ConfigError } from "../config-error.js";
 import type { Presence, UserStatus } from "../contracts/presence.js";
 import type { SessionInfo } from "../domain/session.js";
-import { ImError } from "../errors.js";
+import { withPresenceRuntime } from "../runtime/presence-runtime.js";
 import { checkOption } from "../util/check-option.js";
 
 /**
@@ -99,11 +99,6 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
   const nodeTtlMs = options.nodeTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
   checkOption("core", "nodeTtlMs", nodeTtlMs, { above: 0 });
-  let closed = false;
-
-  const guard = () => {
-    if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory presence is closed");
-  };
 
   function dropSession(sessionId: string, seenAt: number): void {
     const session = state.sessions.get(sessionId);
@@ -158,9 +153,9 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     return result;
   }
 
-  return {
+  // The runtime wrapper refuses calls after close (and makes close idempotent).
+  const presence: Presence = {
     async register(session) {
-      guard();
       const at = now();
       sweep(at);
       // Re-registering a session id (for example on another node) replaces it.
@@ -178,34 +173,29 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async unregister(session) {
-      guard();
       const at = now();
       sweep(at);
       dropSession(session.sessionId, at);
     },
 
     async heartbeat(nodeId) {
-      guard();
       const at = now();
       sweep(at);
       touch(nodeId, at);
     },
 
     async removeNode(nodeId) {
-      guard();
       const at = now();
       sweep(at);
       dropNode(nodeId, at);
     },
 
     async sessionsOf(userIds) {
-      guard();
       sweep(now());
       return liveSessionsOf(userIds).map((session) => ({ ...session }));
     },
 
     async nodesOf(userIds) {
-      guard();
       sweep(now());
       const byNode = new Map<string, string[]>();
       const seen = new Set<string>();
@@ -221,7 +211,6 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async status(userIds) {
-      guard();
       const at = now();
       sweep(at);
       const result = new Map<string, UserStatus>();
@@ -240,12 +229,12 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async ping() {
-      return !closed;
+      return true;
     },
 
     async close() {
       // The hub may be shared: closing one instance leaves the cluster view alone.
-      closed = true;
     },
   };
+  return withPresenceRuntime(presence, { label: "[lucky-im] [core] memory presence" });
 }

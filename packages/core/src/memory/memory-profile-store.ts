@@ -15,7 +15,6 @@ import { type MemoryPeopleState, pageBy } from "./memory-people-state.js";
 export interface MemoryProfileStoreContext {
   people: MemoryPeopleState;
   limits: PeopleLimits;
-  guard(): void;
 }
 
 /** @internal The in-memory {@link ProfileStore}. */
@@ -33,13 +32,11 @@ export function createMemoryProfileStore(context: MemoryProfileStoreContext): Pr
 
   return {
     async get(userId) {
-      context.guard();
       const profile = people.profiles.get(userId);
       return profile && { ...profile };
     },
 
     async getMany(userIds) {
-      context.guard();
       return checkBatch(userIds, limits, "getMany").flatMap((id) => {
         const profile = people.profiles.get(id);
         return profile ? [{ ...profile }] : [];
@@ -47,7 +44,6 @@ export function createMemoryProfileStore(context: MemoryProfileStoreContext): Pr
     },
 
     async update(userId, patch, now) {
-      context.guard();
       checkUserId(userId, "update");
       checkTime(now, "now");
       checkProfilePatch(patch, limits);
@@ -62,7 +58,6 @@ export function createMemoryProfileStore(context: MemoryProfileStoreContext): Pr
     },
 
     async setLastSeen(userId, ts) {
-      context.guard();
       checkUserId(userId, "setLastSeen");
       checkTime(ts, "ts");
       const profile = ensure(userId, ts);
@@ -70,7 +65,6 @@ export function createMemoryProfileStore(context: MemoryProfileStoreContext): Pr
     },
 
     async search(query, options = {}) {
-      context.guard();
       const key = searchKey(checkSearchQuery(query, limits));
       const limit = pageLimit(options.limit, limits);
       const hits = [...people.profiles.values()].filter(

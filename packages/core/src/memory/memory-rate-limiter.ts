@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
 import { toImError } from "../errors.js";
+import { withRateLimiterRuntime } from "../runtime/rate-limiter-runtime.js";
 import { checkOption } from "../util/check-option.js";
 
 /** Options of {@link createMemoryRateLimiter}. */
@@ -46,7 +47,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
     blockDuration: blockDurationMs / 1000,
     keyPrefix,
   });
-  return {
+  const memoryLimiter: RateLimiter = {
     async consume(key, cost = 1) {
       try {
         const res = await limiter.consume(key, cost);
@@ -64,4 +65,5 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
       }
     },
   };
+  return withRateLimiterRuntime(memoryLimiter, { label: "[lucky-im] [core] memory rate limiter" });
 }

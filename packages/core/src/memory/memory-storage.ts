@@ -6,7 +6,7 @@ import {
 } from "../domain/domain-event-sources.js";
 import { type MessageChangeLimits, resolveMessageChangeLimits } from "../domain/message-change.js";
 import { type PeopleLimits, resolvePeopleLimits } from "../domain/people-limits.js";
-import { ImError } from "../errors.js";
+import { withStorageRuntime } from "../runtime/storage-runtime.js";
 import { checkOption } from "../util/check-option.js";
 import { createMemoryContactStore } from "./memory-contact-store.js";
 import { createMemoryConversationSettingsStore } from "./memory-conversation-settings-store.js";
@@ -102,11 +102,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   checkOption("core", "maxPageSize", maxPageSize, { min: 1 });
   const changeLimits = resolveMessageChangeLimits(options.messageChanges);
   const retention = createMemoryRetention(state, options.retention, now);
-  let closed = false;
-  const guard = () => {
-    if (closed) throw new ImError("unavailable", "[lucky-im] [core] memory storage is closed");
-  };
-  const domainEvents = createMemoryDomainEvents({ backend, guard, now });
+  const domainEvents = createMemoryDomainEvents({ backend, now });
   /** A store whose event-recording writes record their events right after them (see `domainEvents`). */
   const recording = <T extends object>(name: DomainEventSourceStore, store: T): T =>
     recordingDomainEvents(name, store, domainEvents.enabled, async (method, args) => {
@@ -116,39 +112,35 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       domainEvents.record(domainEventsOf(name, method, args, result, domainEvents.enabled()));
       return result;
     });
-  return {
+  // The runtime wrapper refuses calls after close (and makes close idempotent).
+  const storage: Storage = {
     messages: createMemoryMessageStore({
       state,
-      guard,
       outboxGraceMs,
       maxPageSize,
       limits: changeLimits,
       now,
       retention,
     }),
-    changes: createMemoryMessageChangeStore({ state, guard, outboxGraceMs, limits: changeLimits }),
-    cursors: recording("cursors", createMemoryCursorStore({ state, guard })),
-    groups: recording("groups", createMemoryGroupStore({ state, guard })),
-    groupJoins: recording("groupJoins", createMemoryGroupJoinStore({ state, guard })),
-    outbox: createMemoryOutboxStore({ state, guard, now, retention }),
-    contacts: recording(
-      "contacts",
-      createMemoryContactStore({ people, limits: peopleLimits, guard }),
-    ),
+    changes: createMemoryMessageChangeStore({ state, outboxGraceMs, limits: changeLimits }),
+    cursors: recording("cursors", createMemoryCursorStore({ state })),
+    groups: recording("groups", createMemoryGroupStore({ state })),
+    groupJoins: recording("groupJoins", createMemoryGroupJoinStore({ state })),
+    outbox: createMemoryOutboxStore({ state, now, retention }),
+    contacts: recording("contacts", createMemoryContactStore({ people, limits: peopleLimits })),
     domainEvents: domainEvents.store,
-    profiles: createMemoryProfileStore({ people, limits: peopleLimits, guard }),
+    profiles: createMemoryProfileStore({ people, limits: peopleLimits }),
     conversationSettings: createMemoryConversationSettingsStore({
       state,
       limits: peopleLimits,
-      guard,
     }),
-    moderation: createMemoryModerationStore({ backend, guard }),
+    moderation: createMemoryModerationStore({ backend }),
     async ping() {
-      return !closed;
+      return true;
     },
     async close() {
       // The backend may be shared with other instances: closing one leaves the data alone.
-      closed = true;
     },
   };
+  return withStorageRuntime(storage, { label: "[lucky-im] [core] memory storage" });
 }

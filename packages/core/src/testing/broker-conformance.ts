@@ -3,6 +3,7 @@ import type { Broker, DeliveryInfo } from "../contracts/broker.js";
 import { directConversationId } from "../domain/conversation.js";
 import type { ControlMessage, Envelope } from "../domain/envelope.js";
 import { newMessageId } from "../util/ids.js";
+import { expectUnavailableAfterClose } from "./after-close.js";
 import { eventually } from "./eventually.js";
 import { expectImError, settle, uid } from "./fixtures.js";
 import type { SuiteOptions } from "./suite-options.js";
@@ -228,6 +229,18 @@ export function brokerConformance(options: SuiteOptions<Broker>): void {
       expect(await broker.ping(), "ping() of an open broker").toBe(true);
       await broker.close();
       await broker.close();
+    });
+
+    it("close twice at once is fine; calls after close reject with unavailable", async () => {
+      const broker = await open();
+      await Promise.all([broker.close(), broker.close()]);
+      await expectUnavailableAfterClose({
+        publish: () => broker.publish(uid("node"), numbered(1, uid("tag"))),
+        broadcast: () => broker.broadcast({ type: "group_changed", groupId: uid("group") }),
+        subscribe: () => broker.subscribe(uid("node"), async () => {}),
+        subscribeControl: () => broker.subscribeControl(uid("node"), () => {}),
+      });
+      expect(await broker.ping(), "ping() after close").toBe(false);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Presence } from "../contracts/presence.js";
 import type { SessionInfo } from "../domain/session.js";
+import { expectUnavailableAfterClose } from "./after-close.js";
 import { eventually } from "./eventually.js";
 import { sorted, uid } from "./fixtures.js";
 import type { PresenceSuiteOptions } from "./suite-options.js";
@@ -236,6 +237,22 @@ export function presenceConformance(options: PresenceSuiteOptions): void {
       expect(await presence.ping(), "ping() of an open presence").toBe(true);
       await presence.close();
       await presence.close();
+    });
+
+    it("close twice at once is fine; calls after close reject with unavailable", async () => {
+      const presence = await open();
+      await Promise.all([presence.close(), presence.close()]);
+      const [node, user] = [uid("node"), uid("user")];
+      await expectUnavailableAfterClose({
+        register: () => presence.register(session(user, node)),
+        unregister: () => presence.unregister(session(user, node)),
+        heartbeat: () => presence.heartbeat(node),
+        removeNode: () => presence.removeNode(node),
+        sessionsOf: () => presence.sessionsOf([user]),
+        nodesOf: () => presence.nodesOf([user]),
+        status: () => presence.status([user]),
+      });
+      expect(await presence.ping(), "ping() after close").toBe(false);
     });
   });
 }

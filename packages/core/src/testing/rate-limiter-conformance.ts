@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { RateLimiter } from "../contracts/rate-limiter.js";
+import { expectUnavailableAfterClose } from "./after-close.js";
 import { eventually } from "./eventually.js";
 import { uid } from "./fixtures.js";
 import type { RateLimiterSuiteOptions } from "./suite-options.js";
@@ -72,6 +73,14 @@ export function rateLimiterConformance(options: RateLimiterSuiteOptions): void {
         allowed: true,
         remaining: 1,
       });
+    });
+
+    it("close (optional) is idempotent; consume after close rejects with unavailable", async () => {
+      const limiter = await open({ points: 2, durationMs: 60_000 });
+      // A limiter without close opened nothing: there is nothing to check.
+      if (!limiter.close) return;
+      await Promise.all([limiter.close(), limiter.close()]);
+      await expectUnavailableAfterClose({ consume: () => limiter.consume(uid("key")) });
     });
 
     it("allows again once the window passed", async () => {
