@@ -1066,6 +1066,12 @@ function renderAnnouncementBanner() {
 }
 
 function showGroupPanel(open) {
+  if (open) {
+    // The panel still shows the group it was last drawn for: hide what names or changes a
+    // group until refreshGroupPanel has drawn this one.
+    $("group-id").textContent = "";
+    $("group-join-mode-label").hidden = true;
+  }
   $("group-panel").hidden = !open;
   $("group-info-button").setAttribute("aria-expanded", String(open));
   if (!open) panel.groupId = null;
