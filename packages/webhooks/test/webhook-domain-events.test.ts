@@ -84,7 +84,14 @@ describe("group-join events", () => {
 
     await eventually(() => expect(receiver.received.length).toBeGreaterThanOrEqual(10));
     const events = receiver.received.map((r) => r.event);
-    const of = (type: string) => events.filter((e) => e.type === type);
+    // Several workers post at once and the order of events is not kept (documented), so each
+    // type's events are compared by the user they are about.
+    const userOf = (e: (typeof events)[number]) => {
+      const data = e.data as { userId?: string; userIds?: string[] };
+      return data.userId ?? data.userIds?.[0] ?? "";
+    };
+    const of = (type: string) =>
+      events.filter((e) => e.type === type).sort((a, b) => userOf(a).localeCompare(userOf(b)));
     const conversationId = `g:${group.groupId}`;
     for (const event of events) {
       expect(event.conversationId).toBe(conversationId);
