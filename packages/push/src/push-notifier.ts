@@ -102,7 +102,7 @@ export interface PushNotifierOptions {
   /**
    * Told of errors that reach no caller, as an `ImError` (anything else wrapped as `internal`,
    * the original as `cause`) and what failed: `"push queue enqueue"`, `"push queue claim"`,
-   * `"push batch"`, `"push job"`, `"push registry dropToken"`, `"push provider <platform>"`, `"push dead job purge"`.
+   * `"push batch"`, `"push job"`, `"push registry dropToken"`, `"push provider <platform>"`, `"push queue purgeDead"`.
    * @default ignored
    */
   onError?: BackgroundErrorHandler;

@@ -222,9 +222,9 @@ describe("push notifier", () => {
     const reporting = await setup({
       queue: broken,
       purgeIntervalMs: 5,
-      onError: (error, context) => errors.push(`${context}: ${String(error)}`),
+      onError: (error, context) => errors.push(`${context}: ${error.code} ${error.message}`),
     });
-    await eventually(() => expect(errors).toContain("push queue purgeDead: Error: queue down"));
+    await eventually(() => expect(errors).toContain("push queue purgeDead: internal queue down"));
     await reporting.notifier.close();
   });
 

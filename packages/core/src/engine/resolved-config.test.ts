@@ -34,7 +34,7 @@ describe("resolveServerConfig", () => {
       leaseMs: 30_000,
       outboxRetentionMs: 3_600_000,
     });
-    expect(config.caches.group).toEqual({ ttlMs: 10_000, maxEntries: 10_000 });
+    expect(config.caches.group).toEqual({ ttlMs: 10_000, maxEntries: 10_000, missingTtlMs: 2_000 });
     expect(config.caches.dedupe).toEqual({ ttlMs: 3_600_000, maxEntries: 100_000 });
     expect(config.delivery).toEqual({
       receipts: "direct",
@@ -109,7 +109,7 @@ describe("resolveServerConfig", () => {
       outboxRetentionMs: 60_000,
     });
     expect(config.caches).toEqual({
-      group: { ttlMs: 1, maxEntries: 2 },
+      group: { ttlMs: 1, maxEntries: 2, missingTtlMs: 2_000 },
       relation: { ttlMs: 3, maxEntries: 4 },
       dedupe: { ttlMs: 5, maxEntries: 6 },
       settings: { ttlMs: 7, maxEntries: 8 },
