@@ -84,4 +84,29 @@ describe("GroupCache", () => {
     expect(off.knownMissing("h")).toBe(false);
     expect(loads.filter((id) => id === "h")).toEqual(["h", "h"]);
   });
+
+  it("a load that began before an invalidation caches nothing: a group created meanwhile is not remembered missing", async () => {
+    const existing = new Set<string>();
+    const { store: full } = countingStore();
+    let releaseFirst: () => void = () => {};
+    let calls = 0;
+    const store = {
+      async get(groupId: string) {
+        calls += 1;
+        const found = existing.has(groupId);
+        // The first read misses, then waits: the group is created and announced meanwhile.
+        if (calls === 1) await new Promise<void>((resolve) => (releaseFirst = resolve));
+        return found ? full.get(groupId) : undefined;
+      },
+    } as unknown as GroupStore;
+    const cache = new GroupCache(store, { ttlMs: 60_000, maxGroups: 10, missingTtlMs: 60_000 });
+    const stale = cache.get("g");
+    await Promise.resolve();
+    existing.add("g");
+    cache.invalidate("g");
+    releaseFirst();
+    expect(await stale, "its own caller still gets what it read").toBeUndefined();
+    expect(cache.knownMissing("g")).toBe(false);
+    expect(await cache.get("g")).toBeDefined();
+  });
 });

@@ -19,7 +19,8 @@ export interface GroupCacheOptions {
    * How long "no such group" is remembered, in ms; 0 turns it off. Short: it only spares the
    * store repeated lookups of an unknown id (a client acking made-up groups). A group created
    * since is announced (invalidating it on every node), so the TTL only bounds a creation made
-   * behind the engine's back. Defaults to 0.
+   * behind the engine's back. Defaults to 0 here; the engine passes
+   * `caches.group.missingTtlMs` (2000 by default).
    */
   missingTtlMs?: number;
 }
@@ -35,6 +36,12 @@ export class GroupCache {
   /** Groups the store did not have, bounded like `cache`. */
   private readonly missing: LRUCache<string, true> | undefined;
   private readonly loading = new Map<string, Promise<CachedGroup | undefined>>();
+  /**
+   * The latest load of each group being loaded. `invalidate` drops it: a load that is no longer
+   * the latest answers its caller but caches nothing (what it read may predate the change that
+   * was announced meanwhile, such as the group's creation).
+   */
+  private readonly latestLoads = new Map<string, object>();
 
   constructor(
     private readonly groups: GroupStore,
@@ -92,22 +99,36 @@ export class GroupCache {
   invalidate(groupId: string): void {
     this.cache?.delete(groupId);
     this.missing?.delete(groupId);
+    this.loading.delete(groupId);
+    this.latestLoads.delete(groupId);
   }
 
   private async load(groupId: string): Promise<CachedGroup | undefined> {
-    const group = await this.groups.get(groupId);
-    if (!group) {
-      this.cache?.delete(groupId);
-      this.missing?.set(groupId, true);
-      return undefined;
+    const token = {};
+    this.latestLoads.set(groupId, token);
+    const isLatest = () => this.latestLoads.get(groupId) === token;
+    let group: Awaited<ReturnType<GroupStore["get"]>>;
+    try {
+      group = await this.groups.get(groupId);
+    } catch (error) {
+      if (isLatest()) this.latestLoads.delete(groupId);
+      throw error;
     }
-    this.missing?.delete(groupId);
-    const entry: CachedGroup = {
+    const latest = isLatest();
+    if (latest) this.latestLoads.delete(groupId);
+    const entry: CachedGroup | undefined = group && {
       members: new Map(group.members.map((m) => [m.userId, m])),
       memberIds: group.members.map((m) => m.userId),
       mutedAll: group.mutedAll,
     };
-    this.cache?.set(groupId, entry);
+    if (!latest) return entry;
+    if (entry) {
+      this.missing?.delete(groupId);
+      this.cache?.set(groupId, entry);
+    } else {
+      this.cache?.delete(groupId);
+      this.missing?.set(groupId, true);
+    }
     return entry;
   }
 }

@@ -25,6 +25,8 @@ interface Refusals {
   cid?: string;
   /** Name the conversation in the message (several may be refused for one frame). */
   named: boolean;
+  /** Set for an `acks` frame: only its first refusal is answered (one `error` per frame). */
+  answered?: { first: boolean };
 }
 
 const PLAIN: Refusals = { named: false };
@@ -41,6 +43,10 @@ function refuse(
     core.replies.error(session, error);
     return;
   }
+  if (how.answered) {
+    if (how.answered.first) return;
+    how.answered.first = true;
+  }
   // An unexpected failure is reported and shown as `internal`, as for a single ack.
   const cause = core.errors.toClientError(error);
   const named = new ImError(cause.code, `${cause.message} (${conversationId})`, { cause });
@@ -48,6 +54,11 @@ function refuse(
 }
 
 const notParticipant = () => new ImError("forbidden", "not a participant of this conversation");
+const tooManyLookups = () =>
+  new ImError(
+    "rate_limited",
+    "too many groups of this acks frame were not found; ack the rest again without them",
+  );
 
 /**
  * Whether the session's user may move a cursor in the conversation (else it gets
@@ -60,6 +71,7 @@ function checkParticipant(
   session: Session,
   conversationId: string,
   how: Refusals,
+  mayLoad = true,
 ): boolean | Promise<boolean> {
   let parsed: ReturnType<typeof parseConversationId>;
   try {
@@ -75,7 +87,11 @@ function checkParticipant(
     const cached = core.groupCache.peek(parsed.groupId);
     if (cached) member = cached.members.has(session.userId!);
     else if (core.groupCache.knownMissing(parsed.groupId)) member = false;
-    else return checkGroupParticipant(core, session, conversationId, how);
+    else if (mayLoad) return checkGroupParticipant(core, session, conversationId, how);
+    else {
+      refuse(core, session, conversationId, tooManyLookups(), how);
+      return false;
+    }
   }
   if (member) return true;
   refuse(core, session, conversationId, notParticipant(), how);
@@ -140,12 +156,13 @@ export function handleAck(
 /**
  * `acks` (docs/protocol.md §3.3): many conversations' cumulative acks in one frame. The frame
  * as a whole is refused, nothing applied, when it has more than `maxAcksPerFrame` entries
- * (`too_large`) or names a conversation twice (`bad_request`). Otherwise the entries are
- * checked in order, one at a time, each applied as an `ack` frame would be once it passes; the
- * first refused entry (not a participant) stops the frame: it gets one `error`, naming the
- * conversation and echoing the frame's `cid`, and it and the entries after it are not applied.
- * One at a time and stopping at the first refusal bound the store reads a frame can cause (a
- * frame of unknown groups costs one read, not one per entry).
+ * (`too_large`) or names a conversation twice (`bad_request`). Otherwise every entry stops the
+ * re-pushes it covers (as an `ack` does, before any check), and each entry whose conversation
+ * the user is in raises the delivered cursor; refused entries are skipped, and the frame gets one
+ * `error` at most, naming the first. Groups not in the cache are looked up one at a time, and
+ * at most one lookup per started 10 entries (at least two) may come back refused, about what
+ * the frame paid against the rate limit: a frame of made-up group ids costs what as many `ack`
+ * frames would, not a store read per entry.
  */
 export function handleAcks(
   core: EngineCore,
@@ -174,38 +191,47 @@ export function handleAcks(
     }
     seen.add(ack.conversationId);
   }
-  const how: Refusals = cid === undefined ? { named: true } : { named: true, cid };
-  return applyAcksFrom(core, session, acks, 0, how);
+  for (const ack of acks) core.delivery.acknowledge(session, ack.conversationId, ack.seq);
+  const how: Refusals = {
+    named: true,
+    answered: { first: false },
+    ...(cid === undefined ? {} : { cid }),
+  };
+  const lookups: LookupBudget = { refusedLeft: Math.max(2, Math.ceil(acks.length / 10)) };
+  return writeAcksFrom(core, session, acks, 0, how, lookups);
+}
+
+/** How many more group lookups of one `acks` frame may come back refused. */
+interface LookupBudget {
+  refusedLeft: number;
 }
 
 /**
- * Checks and applies the entries from `from` on, in order; synchronous while the checks are
- * (direct conversations, cached groups), and stops at the first refused entry.
+ * Raises the delivered cursors of the entries from `from` on, in order; synchronous while the
+ * checks are (direct conversations, cached groups), one group lookup at a time otherwise.
  */
-function applyAcksFrom(
+function writeAcksFrom(
   core: EngineCore,
   session: Session,
   acks: AcksFrame["acks"],
   from: number,
   how: Refusals,
+  lookups: LookupBudget,
 ): void | Promise<void> {
   const userId = session.userId!;
   for (let index = from; index < acks.length; index++) {
     const { conversationId, seq } = acks[index]!;
-    const allowed = checkParticipant(core, session, conversationId, how);
-    if (allowed === false) return;
-    const apply = () => {
-      core.delivery.acknowledge(session, conversationId, seq);
-      core.cursorWrites.delivered({ userId, conversationId, seq });
-    };
+    const allowed = checkParticipant(core, session, conversationId, how, lookups.refusedLeft > 0);
+    if (allowed === false) continue;
+    const write = () => core.cursorWrites.delivered({ userId, conversationId, seq });
     if (allowed === true) {
-      apply();
+      write();
       continue;
     }
     return allowed.then((ok) => {
-      if (!ok || session.isClosed) return;
-      apply();
-      return applyAcksFrom(core, session, acks, index + 1, how);
+      if (ok) write();
+      else lookups.refusedLeft -= 1;
+      return writeAcksFrom(core, session, acks, index + 1, how, lookups);
     });
   }
 }
