@@ -33,6 +33,14 @@ const partPrefix = (uploadId: string) => `parts/${uploadId}/`;
 const partKey = (uploadId: string, n: number) =>
   `${partPrefix(uploadId)}${String(n).padStart(5, "0")}.json`;
 const stagingKey = (uploadId: string) => `staging/${uploadId}`;
+/** Parts of a sized multipart upload: all but the last of at least this many bytes suffice. */
+const MIN_SIZED_PART_BYTES = 64 * 1024;
+/**
+ * Most parts of a multipart upload that declared `size` bytes: bounds what checking a part
+ * costs (it lists the parts held) and what parallel parts can stage.
+ */
+const maxPartsFor = (size: number) =>
+  Math.min(MAX_PART_NUMBER, Math.ceil(size / MIN_SIZED_PART_BYTES) + 1);
 /** How many upload records one purge looks at (the next purge takes the rest). */
 const MAX_LISTED_UPLOADS = 10_000;
 
@@ -126,6 +134,19 @@ export function createObjectFileStore(
       .sort((a, b) => a.partNumber - b.partNumber);
   };
 
+  /** The tail of each upload's part writes on this node (sized uploads take parts one at a time). */
+  const partQueues = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(uploadId: string, task: () => Promise<T>): Promise<T> => {
+    const previous = partQueues.get(uploadId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const tail = run.catch(() => {});
+    partQueues.set(uploadId, tail);
+    void tail.then(() => {
+      if (partQueues.get(uploadId) === tail) partQueues.delete(uploadId);
+    });
+    return run;
+  };
+
   /** Drops an unfinished upload: the storage's multipart upload or staged object, parts, record. */
   const forget = async (uploadId: string, manifest: UploadManifest, purging = false) => {
     if (manifest.kind === "multipart") {
@@ -137,9 +158,9 @@ export function createObjectFileStore(
         if (!purging) throw error;
       }
       await deleteParts(uploadId);
-    } else {
-      await storage.delete(stagingKey(uploadId));
     }
+    // Also for multipart: joined but not recorded (a crash between the two) leaves it staged.
+    await storage.delete(stagingKey(uploadId));
     await storage.delete(uploadKey(uploadId));
   };
 
@@ -232,23 +253,33 @@ export function createObjectFileStore(
       }
       if (data.length === 0) badRequest("a part cannot be empty");
       const manifest = await manifestOf(uploadId, "multipart");
-      if (manifest.size !== undefined) {
-        // Bounded staging: the parts held (this number replaced) may not pass the declared size.
+      const store = async () => {
+        const etag = await storage.uploadPart(
+          stagingKey(uploadId),
+          manifest.multipartId!,
+          partNumber,
+          data,
+        );
+        const part: UploadedPart = { partNumber, etag, size: data.length };
+        await writeJson(partKey(uploadId, partNumber), part);
+        return part;
+      };
+      const size = manifest.size;
+      if (size === undefined) return store();
+      const maxParts = maxPartsFor(size);
+      if (partNumber > maxParts) {
+        badRequest(`an upload of ${size} bytes has at most ${maxParts} parts`);
+      }
+      // Bounded staging: the parts held (this number replaced) may not pass the declared size.
+      // One part of an upload at a time on this node, so parts sent at once cannot all pass.
+      return oneAtATime(uploadId, async () => {
         const others = (await listParts(uploadId)).filter((p) => p.partNumber !== partNumber);
         const held = others.reduce((sum, p) => sum + p.size, 0);
-        if (held + data.length > manifest.size) {
-          badRequest(`the parts would pass the declared size (${manifest.size} bytes)`);
+        if (held + data.length > size) {
+          badRequest(`the parts would pass the declared size (${size} bytes)`);
         }
-      }
-      const etag = await storage.uploadPart(
-        stagingKey(uploadId),
-        manifest.multipartId!,
-        partNumber,
-        data,
-      );
-      const part: UploadedPart = { partNumber, etag, size: data.length };
-      await writeJson(partKey(uploadId, partNumber), part);
-      return part;
+        return store();
+      });
     },
 
     async listParts(uploadId) {

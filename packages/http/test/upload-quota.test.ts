@@ -199,6 +199,14 @@ describe("unfinished uploads cannot stage more than the quota, nor stay forever"
     expect((await part(node, user, uploadId, 2, "4")).status).toBe(200);
   });
 
+  it("refuses a staleUploadSec that is not a whole number of seconds from 0 to a year", async () => {
+    for (const staleUploadSec of [-1, Number.NaN, 1.5, 40_000_000]) {
+      await expect(startNode(files, { limits: { staleUploadSec } })).rejects.toThrow(
+        /staleUploadSec/,
+      );
+    }
+  });
+
   it("purges an upload left unfinished past staleUploadSec, on its own", async () => {
     const node = await start({ limits: { staleUploadSec: 1 } });
     const user = uniqueName("s");

@@ -216,12 +216,17 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
   const poller = setInterval(() => pump(), pollIntervalMs);
   poller.unref?.();
   // Dead jobs are kept for inspection, not for ever (every node purges: it is idempotent).
-  const purger = setInterval(() => {
-    queue
-      .purgeDead(Date.now() - deadRetentionMs)
-      .catch((error: unknown) => onError(error, "push queue purgeDead"));
-  }, purgeIntervalMs);
-  purger.unref?.();
+  // A queue written against the contract before purgeDead existed has no such method; whatever
+  // the queue throws, even synchronously, is reported, never fatal.
+  const purger =
+    typeof queue.purgeDead === "function"
+      ? setInterval(() => {
+          Promise.resolve()
+            .then(() => queue.purgeDead(Date.now() - deadRetentionMs))
+            .catch((error: unknown) => onError(error, "push queue purgeDead"));
+        }, purgeIntervalMs)
+      : undefined;
+  purger?.unref?.();
 
   const backlog = () => recording + active + (claiming ? 1 : 0) + wakes.length;
   const settle = () => {

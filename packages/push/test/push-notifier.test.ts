@@ -226,6 +226,27 @@ describe("push notifier", () => {
     });
     await eventually(() => expect(errors).toContain("push queue purgeDead: internal queue down"));
     await reporting.notifier.close();
+
+    // A queue written before purgeDead existed: no purge, and nothing thrown from a timer.
+    const older = createMemoryPushQueue() as Partial<ReturnType<typeof createMemoryPushQueue>>;
+    delete older.purgeDead;
+    const throwing = createMemoryPushQueue();
+    throwing.purgeDead = () => {
+      throw new Error("thrown, not rejected");
+    };
+    const quiet = await setup({
+      queue: older as ReturnType<typeof createMemoryPushQueue>,
+      purgeIntervalMs: 5,
+    });
+    const sync: string[] = [];
+    const loud = await setup({
+      queue: throwing,
+      purgeIntervalMs: 5,
+      onError: (error, context) => sync.push(`${context}: ${error.message}`),
+    });
+    await eventually(() => expect(sync).toContain("push queue purgeDead: thrown, not rejected"));
+    await quiet.notifier.close();
+    await loud.notifier.close();
   });
 
   it("retries throttles and transient failures with backoff, then gives up", async () => {

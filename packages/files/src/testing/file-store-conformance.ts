@@ -290,9 +290,27 @@ export function fileStoreConformance(options: FileStoreConformanceOptions): void
       // Resending part 1 replaces it: the bound counts what is held, not what was sent.
       const p1 = await files.uploadPart(uploadId, 1, Buffer.from("abc"));
       const p2 = await files.uploadPart(uploadId, 2, Buffer.from("def"));
+      // Small declared sizes have few parts (at most one per 64 KiB, and one more).
+      await rejectsWith(files.uploadPart(uploadId, 3, Buffer.from("g")), "bad_request");
       const meta = await files.completeUpload(uploadId, [p1, p2]);
       expect(meta.size).toBe(6);
       expect(await text((await files.get(meta.fileId))!.body)).toBe("abcdef");
+    });
+
+    it("takes one of two parts sent at once that together pass the declared size", async () => {
+      const files = await store();
+      const { uploadId } = await files.createUpload({
+        name: "x",
+        mime: "text/plain",
+        ownerId: owner,
+        size: 6,
+      });
+      const results = await Promise.allSettled([
+        files.uploadPart(uploadId, 1, Buffer.from("123456")),
+        files.uploadPart(uploadId, 2, Buffer.from("abcdef")),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      expect(await files.listParts(uploadId)).toHaveLength(1);
     });
 
     it("purges uploads started before a time and left unfinished, and keeps newer ones", async () => {

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { checkOption } from "@lucky-im/core";
 import {
   createFileUrlSigner,
   createMemoryUploadQuotaStore,
@@ -116,19 +117,31 @@ function asHttpError(error: unknown): unknown {
  * Several nodes may purge at once: forgetting an upload twice is harmless.
  */
 function purgeStaleUploadsNowAndThen(app: FastifyInstance, files: FileStore, staleSec: number) {
-  if (staleSec <= 0) return;
+  checkOption("http", "limits.staleUploadSec", staleSec, {
+    min: 0,
+    max: MAX_STALE_SEC,
+    integer: true,
+  });
+  // A file store written against the contract before the purge existed has no such method.
+  if (staleSec === 0 || typeof files.purgeStaleUploads !== "function") return;
   const staleMs = staleSec * 1000;
   const timer = setInterval(
     () => {
-      files.purgeStaleUploads(Date.now() - staleMs).catch((error: unknown) => {
-        app.log.error({ err: error }, "purging stale uploads failed");
-      });
+      // Inside a promise: whatever the store throws, even synchronously, is logged, not fatal.
+      Promise.resolve()
+        .then(() => files.purgeStaleUploads(Date.now() - staleMs))
+        .catch((error: unknown) => {
+          app.log.error({ err: error }, "purging stale uploads failed");
+        });
     },
     Math.min(staleMs / 4, 3_600_000),
   );
   timer.unref();
   app.addHook("onClose", async () => clearInterval(timer));
 }
+
+/** Longest `limits.staleUploadSec`: a year. */
+const MAX_STALE_SEC = 31_536_000;
 
 /** `Cache-Control` of a members-only file: cached, but checked again on every use. */
 const MEMBERS_ONLY_CACHE_CONTROL = "private, no-cache";
