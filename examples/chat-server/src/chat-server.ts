@@ -267,8 +267,10 @@ export async function createChatServer(
         return settings !== undefined && isConversationMuted(settings, Date.now());
       },
       backends.pushQueue,
-      // A message recalled while its push waited is not shown in the notification.
-      async (messageId) => im?.storage.messages.get(messageId),
+      // A message recalled while its push waited is not shown in the notification. A failed
+      // lookup (the store closing at shutdown) sends the notification as before rather than
+      // spending one of the job's attempts.
+      async (messageId) => im?.storage.messages.get(messageId).catch(() => undefined),
     );
     notifier = push.notifier;
     // Webhooks (LUCKY_IM_WEBHOOK_*): the engine's writes become events, recorded before settling.
