@@ -45,7 +45,7 @@ export async function startLuckyIm(
     presence: services.redisUrl
       ? createRedisPresence({
           url: services.redisUrl,
-          keyPrefix: `${services.redisPrefix}:presence`,
+          prefix: `${services.redisPrefix}:presence`,
         })
       : undefined,
   });
