@@ -14,7 +14,7 @@ import {
   type ReceiptsFrame,
 } from "../src/index.js";
 import { eventually } from "../src/testing/eventually.js";
-import { sendText, startServer, type TestServer } from "./engine-helpers.js";
+import { loginWithCapabilities, sendText, startServer, type TestServer } from "./engine-helpers.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -22,20 +22,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Connects with a first-frame `auth` announcing `capabilities`; resolves with the client and its `ready`. */
-async function loginWith(
-  userId: string,
-  capabilities: string[] | undefined,
-): Promise<{ client: MemoryClient; ready: ReadyFrame }> {
-  const client = await server!.transport.connect();
-  client.send(
-    capabilities === undefined
-      ? { type: "auth", token: `t:${userId}` }
-      : { type: "auth", token: `t:${userId}`, capabilities },
-  );
-  const ready = await client.next<ReadyFrame>("ready");
-  return { client, ready };
-}
+/** Connects announcing `capabilities` to the test's server. */
+const loginWith = (userId: string, capabilities: string[] | undefined) =>
+  loginWithCapabilities(server!, userId, capabilities);
 
 const BOTH = ["receipt-batch", "ack-batch"];
 

@@ -8,6 +8,7 @@ import {
   type MemoryClient,
   type MessageFrame,
   type Principal,
+  type ReadyFrame,
   type SentFrame,
 } from "../src/index.js";
 
@@ -59,6 +60,22 @@ export async function startServer(options: Partial<ImServerOptions> = {}): Promi
     },
     close: () => im.close(),
   };
+}
+
+/** Connects with a first-frame `auth` announcing `capabilities`; resolves with the client and its `ready`. */
+export async function loginWithCapabilities(
+  server: TestServer,
+  userId: string,
+  capabilities: string[] | undefined,
+): Promise<{ client: MemoryClient; ready: ReadyFrame }> {
+  const client = await server.transport.connect();
+  client.send(
+    capabilities === undefined
+      ? { type: "auth", token: `t:${userId}` }
+      : { type: "auth", token: `t:${userId}`, capabilities },
+  );
+  const ready = await client.next<ReadyFrame>("ready");
+  return { client, ready };
 }
 
 let cidCounter = 0;

@@ -17,5 +17,16 @@ export const CAPABILITY_RECEIPT_BATCH = "receipt-batch";
  */
 export const CAPABILITY_ACK_BATCH = "ack-batch";
 
+/**
+ * The client reads `sent` answers inside `receipts` frames: the server may hold the answer to a
+ * `send` for a short while (`delivery.sentHoldMs`) so that "stored" and the recipient's
+ * "delivered" reach the sender as one frame. Accepted only together with `receipt-batch`.
+ */
+export const CAPABILITY_SENT_BATCH = "sent-batch";
+
 /** Every capability this version of the protocol defines. */
-export const CAPABILITIES: readonly string[] = [CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH];
+export const CAPABILITIES: readonly string[] = [
+  CAPABILITY_RECEIPT_BATCH,
+  CAPABILITY_ACK_BATCH,
+  CAPABILITY_SENT_BATCH,
+];

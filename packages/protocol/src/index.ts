@@ -13,6 +13,7 @@ export {
   CAPABILITIES,
   CAPABILITY_ACK_BATCH,
   CAPABILITY_RECEIPT_BATCH,
+  CAPABILITY_SENT_BATCH,
 } from "./capabilities.js";
 export { CloseCode, type CloseCodeValue } from "./close-codes.js";
 export { type DecodeResult, decodeClientFrame, encodeFrame, errorFrame } from "./codec.js";

@@ -513,6 +513,11 @@ export const SentFrameSchema = Type.Object({
   /** When the message was stored (server clock, ms since the epoch). */
   ts: Type.Number(),
 });
+/**
+ * JSON Schema (TypeBox) of one `sent` answer inside a `receipts` frame (addition, §5.3,
+ * `sent-batch`): the fields of a `sent` frame without `type`.
+ */
+export const SentEntrySchema = Type.Omit(SentFrameSchema, ["type"]);
 /** JSON Schema (TypeBox) of a reply reference in a `message` frame (addition, §13.2). */
 export const ReplyReferenceSchema = Type.Object({
   /** The quoted message. */
@@ -636,8 +641,13 @@ export const ReceiptsFrameSchema = Type.Object({
   /** The frame type: always `receipts`. */
   type: Type.Literal("receipts"),
   /**
+   * Addition (§5.3, `sent-batch`): answers to this connection's `send` frames the server held,
+   * each meaning what a `sent` frame with its fields would; apply them before `receipts`.
+   */
+  sent: Type.Optional(Type.Array(SentEntrySchema)),
+  /**
    * The receipts: at most one entry per (conversation, user, kind), with the highest seq the server
-   * had.
+   * had (empty when the frame carries only `sent` answers).
    */
   receipts: Type.Array(ReceiptEntrySchema),
 });
@@ -926,6 +936,8 @@ export type SyncedFrame = Static<typeof SyncedFrameSchema>;
 export type ReceiptFrame = Static<typeof ReceiptFrameSchema>;
 /** One entry of a receipts frame, as validated by `ReceiptEntrySchema`. */
 export type ReceiptEntry = Static<typeof ReceiptEntrySchema>;
+/** One `sent` answer of a receipts frame, as validated by `SentEntrySchema`. */
+export type SentEntry = Static<typeof SentEntrySchema>;
 /** A receipts frame, as validated by `ReceiptsFrameSchema`. */
 export type ReceiptsFrame = Static<typeof ReceiptsFrameSchema>;
 /** A recalled frame, as validated by `RecalledFrameSchema`. */

@@ -1,6 +1,7 @@
 import {
   CAPABILITY_ACK_BATCH,
   CAPABILITY_RECEIPT_BATCH,
+  CAPABILITY_SENT_BATCH,
   SYSTEM_SENDER_ID,
 } from "@lucky-im/protocol";
 import type { Authenticator } from "../contracts/authenticator.js";
@@ -290,6 +291,15 @@ export class ConnectionLifecycle {
       session.batchesReceipts = true;
     }
     if (announced.includes(CAPABILITY_ACK_BATCH)) accepted.push(CAPABILITY_ACK_BATCH);
+    // Held answers ride the receipts batch, so `sent-batch` needs `receipt-batch`.
+    if (
+      announced.includes(CAPABILITY_SENT_BATCH) &&
+      session.batchesReceipts &&
+      this.core.delivery.holdsSent
+    ) {
+      accepted.push(CAPABILITY_SENT_BATCH);
+      session.batchesSent = true;
+    }
     session.capabilities = accepted;
   }
 

@@ -5,7 +5,7 @@ import type { Envelope } from "../domain/envelope.js";
 import { type Message, toMessageFrame } from "../domain/message.js";
 import type { MessageChange } from "../domain/message-change.js";
 import { encodeFrame } from "../protocol/codec.js";
-import type { ReceiptFrame, ServerFrame } from "../protocol/schemas.js";
+import type { ReceiptFrame, SentFrame, ServerFrame } from "../protocol/schemas.js";
 import { DedupeCache } from "./dedupe-cache.js";
 import { NodesLookup } from "./nodes-lookup.js";
 import { ReceiptBatcher } from "./receipt-batcher.js";
@@ -36,6 +36,13 @@ export interface DeliveryContext {
    * §5.3), in ms; 0: no batching (the node does not accept the capability).
    */
   receiptBatchMs: number;
+  /**
+   * How long a direct send's answer for a `sent-batch` session may wait for the recipient's
+   * receipt (§5.3), in ms; 0: the node does not hold answers (nor accept the capability).
+   */
+  sentHoldMs: number;
+  /** `delivered` receipts go out in direct conversations (`delivery.receipts` is not `"none"`). */
+  deliveredInDirect: boolean;
   /** Most receipts in one `receipts` frame. */
   maxReceiptsPerFrame: number;
   reportError(error: unknown, context: string): void;
@@ -76,6 +83,7 @@ export class Delivery {
       ctx.receiptBatchMs > 0
         ? new ReceiptBatcher({
             windowMs: ctx.receiptBatchMs,
+            sentHoldMs: ctx.sentHoldMs,
             maxPerFrame: ctx.maxReceiptsPerFrame,
             stats: ctx.stats,
           })
@@ -85,6 +93,30 @@ export class Delivery {
   /** True when this node batches receipts for sessions that announce `receipt-batch`. */
   get batchesReceipts(): boolean {
     return this.receipts !== undefined;
+  }
+
+  /** True when this node may hold `sent` answers for sessions that announce `sent-batch`. */
+  get holdsSent(): boolean {
+    return this.receipts !== undefined && this.ctx.sentHoldMs > 0;
+  }
+
+  /**
+   * Answers a session's `send`: in a `sent` frame, or for a `sent-batch` session held in its
+   * receipts batch (§5.3). `direct`: the message went to one other user, whose `delivered`
+   * receipt the answer may wait for, to leave with it in one frame.
+   */
+  answerSent(session: Session, answer: SentFrame, direct: boolean): void {
+    if (this.receipts !== undefined && session.batchesSent && session.state === "ready") {
+      const { type: _type, ...entry } = answer;
+      this.receipts.addSent(session, entry, direct && this.ctx.deliveredInDirect);
+      return;
+    }
+    if (session.send(encodeFrame(answer))) this.ctx.stats.framesOut++;
+  }
+
+  /** Sends every waiting receipts batch now (before the node closes its connections). */
+  flushReceipts(): void {
+    this.receipts?.flush();
   }
 
   start(): void {

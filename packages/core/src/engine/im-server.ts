@@ -182,6 +182,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
       dedupeCacheMs: config.caches.dedupe.ttlMs,
       presenceBatchMaxUsers: config.delivery.presenceBatchMaxUsers,
       receiptBatchMs: config.delivery.receiptBatchMs,
+      sentHoldMs: config.delivery.sentHoldMs,
+      deliveredInDirect: config.delivery.receipts !== "none",
       maxReceiptsPerFrame: limits.maxReceiptsPerFrame,
       reportError: (error, context) => errors.report(error, context),
       onDelivered: (message, userId, latencyMs) =>
@@ -696,6 +698,8 @@ export class ImServer extends EventEmitter<ImServerEvents> {
     await this.relay.stop();
     await this.joinPurge.stop();
     await this.stopOutboxWake?.();
+    // Held `sent` answers and receipts go out before the connections close.
+    this.core.delivery.flushReceipts();
     if (wasRunning) await this.transport.close(CloseCode.goingAway);
     // Sends already received are stored and published before the node leaves.
     await this.tasks.drain();

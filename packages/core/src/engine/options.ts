@@ -454,6 +454,16 @@ export interface ImDeliveryOptions {
    */
   receiptBatchMs?: number;
   /**
+   * How long the answer to a direct `send` from a connection that announced `sent-batch` may wait
+   * for the recipient's `delivered` receipt, so both reach the sender in one `receipts` frame, in
+   * ms (docs/protocol.md §5.3). The answer goes out as soon as that receipt comes, with any other
+   * frame to the connection, or after this long. Answers that expect no receipt (groups, notes
+   * to self, `receipts: "none"`) wait `receiptBatchMs` at most. 0: the node does not accept
+   * `sent-batch`.
+   * @default 100
+   */
+  sentHoldMs?: number;
+  /**
    * Acks and reads are written in batches: one write per user and conversation per this many ms.
    * @default 20
    */

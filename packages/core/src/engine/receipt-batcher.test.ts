@@ -31,7 +31,7 @@ describe("ReceiptBatcher", () => {
   it("sends one receipts frame per session when the window ends, keeping the highest seq per key", () => {
     vi.useFakeTimers();
     const stats = emptyStats();
-    const batcher = new ReceiptBatcher({ windowMs: 20, maxPerFrame: 100, stats });
+    const batcher = new ReceiptBatcher({ windowMs: 20, sentHoldMs: 0, maxPerFrame: 100, stats });
     const a = fakeSession();
     const b = fakeSession();
     batcher.add(a.session, receipt("bob", 2));
@@ -65,7 +65,12 @@ describe("ReceiptBatcher", () => {
 
   it("sends a session's batch at once when it reaches maxPerFrame", () => {
     vi.useFakeTimers();
-    const batcher = new ReceiptBatcher({ windowMs: 1_000, maxPerFrame: 2, stats: emptyStats() });
+    const batcher = new ReceiptBatcher({
+      windowMs: 1_000,
+      sentHoldMs: 0,
+      maxPerFrame: 2,
+      stats: emptyStats(),
+    });
     const a = fakeSession();
     batcher.add(a.session, receipt("bob", 1));
     batcher.add(a.session, receipt("bob", 2));
@@ -83,7 +88,7 @@ describe("ReceiptBatcher", () => {
   it("counts nothing for a closed session and drops what waits on stop", () => {
     vi.useFakeTimers();
     const stats = emptyStats();
-    const batcher = new ReceiptBatcher({ windowMs: 10, maxPerFrame: 100, stats });
+    const batcher = new ReceiptBatcher({ windowMs: 10, sentHoldMs: 0, maxPerFrame: 100, stats });
     const closed = fakeSession(false);
     const open = fakeSession();
     batcher.add(closed.session, receipt("bob", 1));
@@ -93,5 +98,84 @@ describe("ReceiptBatcher", () => {
     batcher.stop();
     vi.advanceTimersByTime(10);
     expect(open.sent).toEqual([]);
+  });
+
+  it("holds a sent answer until a receipt covers its seq, or the hold ends", () => {
+    vi.useFakeTimers();
+    const batcher = new ReceiptBatcher({
+      windowMs: 20,
+      sentHoldMs: 100,
+      maxPerFrame: 100,
+      stats: emptyStats(),
+    });
+    const a = fakeSession();
+    const answer = (seq: number) => ({
+      cid: `c${seq}`,
+      messageId: `m${seq}`,
+      conversationId: "d:alice:bob",
+      seq,
+      ts: 1,
+    });
+    batcher.add(a.session, receipt("carol", 1));
+    batcher.addSent(a.session, answer(5), true);
+    expect(a.session.releaseHeld).toBeTypeOf("function");
+    // The carol receipt's window sends the answer with it: earlier is always allowed.
+    vi.advanceTimersByTime(20);
+    expect(a.sent.map((f) => [f.sent?.map((e) => e.cid), f.receipts.length])).toEqual([
+      [["c5"], 1],
+    ]);
+    expect(a.session.releaseHeld).toBeUndefined();
+
+    batcher.addSent(a.session, answer(6), true);
+    batcher.add(a.session, receipt("bob", 5)); // covers seq 5 only: the answer for 6 waits
+    vi.advanceTimersByTime(19);
+    expect(a.sent).toHaveLength(1);
+    batcher.add(a.session, receipt("bob", 6));
+    expect(a.sent).toHaveLength(2);
+    expect(a.sent[1]).toEqual({
+      type: "receipts",
+      sent: [answer(6)],
+      receipts: [{ conversationId: "d:alice:bob", userId: "bob", seq: 6, kind: "delivered" }],
+    });
+
+    batcher.addSent(a.session, answer(7), true);
+    vi.advanceTimersByTime(99);
+    expect(a.sent).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(a.sent[2]).toEqual({ type: "receipts", sent: [answer(7)], receipts: [] });
+  });
+
+  it("an answer that awaits no receipt waits the window; answers count toward maxPerFrame", () => {
+    vi.useFakeTimers();
+    const batcher = new ReceiptBatcher({
+      windowMs: 20,
+      sentHoldMs: 1_000,
+      maxPerFrame: 3,
+      stats: emptyStats(),
+    });
+    const a = fakeSession();
+    const answer = (seq: number) => ({
+      cid: `c${seq}`,
+      messageId: `m${seq}`,
+      conversationId: "g:team",
+      seq,
+      ts: 1,
+    });
+    batcher.addSent(a.session, answer(1), false);
+    vi.advanceTimersByTime(20);
+    expect(a.sent.map((f) => f.sent?.length)).toEqual([1]);
+    batcher.addSent(a.session, answer(2), true);
+    batcher.addSent(a.session, answer(3), true);
+    expect(a.sent).toHaveLength(1);
+    batcher.add(a.session, receipt("bob", 1));
+    expect(a.sent.map((f) => f.sent?.length ?? 0)).toEqual([1, 2]);
+    // The session's releaseHeld sends what waits, once.
+    batcher.addSent(a.session, answer(4), true);
+    a.session.releaseHeld?.();
+    a.session.releaseHeld?.();
+    expect(a.sent.map((f) => f.sent?.length ?? 0)).toEqual([1, 2, 1]);
+    batcher.addSent(a.session, answer(5), true);
+    batcher.stop();
+    expect(a.session.releaseHeld).toBeUndefined();
   });
 });

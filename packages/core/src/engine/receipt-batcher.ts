@@ -1,5 +1,5 @@
 import { encodeFrame } from "../protocol/codec.js";
-import type { ReceiptEntry, ReceiptFrame } from "../protocol/schemas.js";
+import type { ReceiptEntry, ReceiptFrame, ReceiptsFrame, SentEntry } from "../protocol/schemas.js";
 import type { Session } from "./session.js";
 import type { ImServerStats } from "./stats.js";
 
@@ -7,58 +7,102 @@ import type { ImServerStats } from "./stats.js";
 export interface ReceiptBatcherOptions {
   /** How long the first receipt of a batch waits for others, in ms (above 0). */
   windowMs: number;
-  /** Most receipts in one `receipts` frame: a session's batch that reaches it goes out at once. */
+  /**
+   * How long a held `sent` answer that expects a `delivered` receipt waits for it, in ms
+   * (`sent-batch`); 0 when the node does not hold answers.
+   */
+  sentHoldMs: number;
+  /** Most entries (receipts and answers) in one `receipts` frame: a fuller batch goes out at once. */
   maxPerFrame: number;
   /** The node's counters (`framesOut`). */
   stats: ImServerStats;
 }
 
+/** What waits for one session. */
+interface Batch {
+  /** Receipts by `kind\u0000conversation\u0000user`, in arrival order. */
+  readonly receipts: Map<string, ReceiptEntry>;
+  /** Held `sent` answers (`sent-batch`), in the order the sends were stored. */
+  readonly sent: SentEntry[];
+  /** Conversations whose held answers wait for a receipt: the highest seq it must cover. */
+  readonly awaiting: Map<string, number>;
+  /** When the batch goes out at the latest (ms since the epoch). */
+  dueAt: number;
+}
+
 /**
- * Coalesces the receipts for sessions that announced `receipt-batch` (docs/protocol.md §5.3):
- * per session, only the highest seq per (conversation, user, kind) is kept (receipts are
- * cumulative), and what is waiting goes out as one `receipts` frame when the window ends or
- * the batch is full. One timer for the whole node, none per session or per receipt; sessions
- * without the capability never reach it.
+ * Coalesces what goes to sessions in `receipts` frames (docs/protocol.md §5.3): the receipts of
+ * sessions that announced `receipt-batch` (per session, only the highest seq per (conversation,
+ * user, kind): receipts are cumulative) and, for sessions that announced `sent-batch`, the
+ * answers to their sends. A direct send's answer waits up to `sentHoldMs` for the recipient's
+ * receipt, so "stored" and "delivered" reach the sender as one frame instead of two; the batch
+ * goes out as soon as that receipt joins it. Each batch goes out when its earliest deadline
+ * passes, when it is full, or (with held answers) before any other frame to its session. One
+ * timer for the whole node, set for the earliest deadline; sessions without the capabilities
+ * never reach it.
  */
 export class ReceiptBatcher {
-  /** Waiting receipts per session, by `kind\u0000conversation\u0000user`, in arrival order. */
-  private readonly waiting = new Map<Session, Map<string, ReceiptEntry>>();
+  private readonly waiting = new Map<Session, Batch>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires (ms since the epoch); meaningful while `timer` is set. */
+  private timerAt = 0;
 
-  /** @param options - the window, the frame bound and the counters */
+  /** @param options - the windows, the frame bound and the counters */
   constructor(private readonly options: ReceiptBatcherOptions) {}
 
   /** Queues a receipt for the session (a later, lower or equal seq of the same key is dropped). */
   add(session: Session, receipt: ReceiptFrame): void {
-    let batch = this.waiting.get(session);
-    if (!batch) {
-      batch = new Map();
-      this.waiting.set(session, batch);
-    }
+    const batch = this.batchOf(session, Date.now() + this.options.windowMs);
     const key = `${receipt.kind}\u0000${receipt.conversationId}\u0000${receipt.userId}`;
-    const queued = batch.get(key);
+    const queued = batch.receipts.get(key);
     if (queued) {
       if (receipt.seq > queued.seq) queued.seq = receipt.seq;
-      return;
+    } else {
+      batch.receipts.set(key, {
+        conversationId: receipt.conversationId,
+        userId: receipt.userId,
+        seq: receipt.seq,
+        kind: receipt.kind,
+      });
     }
-    batch.set(key, {
-      conversationId: receipt.conversationId,
-      userId: receipt.userId,
-      seq: receipt.seq,
-      kind: receipt.kind,
-    });
-    if (batch.size >= this.options.maxPerFrame) {
-      this.waiting.delete(session);
-      this.send(session, batch);
-      return;
+    // The receipt a held answer waited for: nothing more is worth waiting for.
+    const awaited = batch.awaiting.get(receipt.conversationId);
+    if (awaited !== undefined && receipt.seq >= awaited) {
+      batch.awaiting.delete(receipt.conversationId);
+      if (batch.awaiting.size === 0) {
+        this.release(session);
+        return;
+      }
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.options.windowMs);
-      this.timer.unref?.();
-    }
+    this.sendIfFull(session, batch);
   }
 
-  /** Sends every waiting batch now. */
+  /**
+   * Holds the answer to a session's `send` (`sent-batch`). `awaitsReceipt`: a `delivered` receipt
+   * from the other participant is expected (a direct conversation), so the answer may wait
+   * `sentHoldMs` for it; otherwise it waits the receipt window at most.
+   */
+  addSent(session: Session, answer: SentEntry, awaitsReceipt: boolean): void {
+    const holdMs = awaitsReceipt ? this.options.sentHoldMs : this.options.windowMs;
+    const batch = this.batchOf(session, Date.now() + holdMs);
+    batch.sent.push(answer);
+    if (awaitsReceipt) {
+      const awaited = batch.awaiting.get(answer.conversationId) ?? 0;
+      if (answer.seq > awaited) batch.awaiting.set(answer.conversationId, answer.seq);
+    }
+    session.releaseHeld ??= () => this.release(session);
+    this.sendIfFull(session, batch);
+  }
+
+  /** Sends the session's batch now, if it has one. */
+  release(session: Session): void {
+    const batch = this.waiting.get(session);
+    if (batch === undefined) return;
+    this.waiting.delete(session);
+    this.send(session, batch);
+  }
+
+  /** Sends every waiting batch now (the node is stopping: held answers still reach their senders). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -66,15 +110,62 @@ export class ReceiptBatcher {
     this.waiting.clear();
   }
 
-  /** Drops what is waiting and the timer (the node stops; its sessions are closed). */
+  /** Drops what is waiting and the timer (the node stopped; its sessions are closed). */
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const session of this.waiting.keys()) session.releaseHeld = undefined;
     this.waiting.clear();
   }
 
-  private send(session: Session, batch: Map<string, ReceiptEntry>): void {
-    const data = encodeFrame({ type: "receipts", receipts: [...batch.values()] });
-    if (session.send(data)) this.options.stats.framesOut++;
+  /** The session's batch, created if needed, due no later than `dueAt`; the timer covers it. */
+  private batchOf(session: Session, dueAt: number): Batch {
+    let batch = this.waiting.get(session);
+    if (batch === undefined) {
+      batch = { receipts: new Map(), sent: [], awaiting: new Map(), dueAt };
+      this.waiting.set(session, batch);
+    } else if (dueAt < batch.dueAt) {
+      batch.dueAt = dueAt;
+    }
+    this.schedule(batch.dueAt);
+    return batch;
+  }
+
+  private sendIfFull(session: Session, batch: Batch): void {
+    if (batch.receipts.size + batch.sent.length >= this.options.maxPerFrame) this.release(session);
+  }
+
+  /** Makes the timer fire by `dueAt` (it only ever moves earlier here). */
+  private schedule(dueAt: number): void {
+    if (this.timer !== undefined && this.timerAt <= dueAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = dueAt;
+    this.timer = setTimeout(() => this.sendDue(), Math.max(0, dueAt - Date.now()));
+    this.timer.unref?.();
+  }
+
+  /** Sends the batches whose deadline passed and sets the timer for the next one. */
+  private sendDue(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [session, batch] of this.waiting) {
+      if (batch.dueAt <= now) {
+        this.waiting.delete(session);
+        this.send(session, batch);
+      } else if (batch.dueAt < next) {
+        next = batch.dueAt;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+  }
+
+  private send(session: Session, batch: Batch): void {
+    if (batch.sent.length > 0) session.releaseHeld = undefined;
+    const frame: ReceiptsFrame =
+      batch.sent.length > 0
+        ? { type: "receipts", sent: batch.sent, receipts: [...batch.receipts.values()] }
+        : { type: "receipts", receipts: [...batch.receipts.values()] };
+    if (session.send(encodeFrame(frame))) this.options.stats.framesOut++;
   }
 }

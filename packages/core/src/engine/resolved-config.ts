@@ -52,6 +52,7 @@ export interface ResolvedServerConfig {
   delivery: {
     receipts: "direct" | "all" | "none";
     receiptBatchMs: number;
+    sentHoldMs: number;
     cursorBatchMs: number;
     settleAfterOffline: boolean;
     presenceBatchMaxUsers: number;
@@ -241,6 +242,10 @@ export function resolveServerConfig(options: ImServerOptions): ResolvedServerCon
         ),
         { ...TTL, default: 20 },
       ),
+      sentHoldMs: checkOption("core", "delivery.sentHoldMs", o.delivery?.sentHoldMs, {
+        ...TTL,
+        default: 100,
+      }),
       cursorBatchMs: numberOption(
         choose(
           "delivery.cursorBatchMs",

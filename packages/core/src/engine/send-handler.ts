@@ -112,14 +112,18 @@ export async function handleSend(
     }
     const result = await core.storage.messages.append(draft);
     const message = result.message;
-    core.replies.send(session, {
-      type: "sent",
-      cid: message.cid,
-      messageId: message.messageId,
-      conversationId: message.conversationId,
-      seq: message.seq,
-      ts: message.ts,
-    });
+    core.delivery.answerSent(
+      session,
+      {
+        type: "sent",
+        cid: message.cid,
+        messageId: message.messageId,
+        conversationId: message.conversationId,
+        seq: message.seq,
+        ts: message.ts,
+      },
+      frame.to.type === "user" && frame.to.id !== from,
+    );
     publishStored(core, draft, result, {
       receivedAt,
       exceptSessionId: session.id,

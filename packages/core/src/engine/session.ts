@@ -44,6 +44,14 @@ export class Session {
   capabilities: readonly string[] | undefined;
   /** The session accepted `receipt-batch`: its receipts go out in `receipts` frames (§5.3). */
   batchesReceipts = false;
+  /** The session accepted `sent-batch`: answers to its sends may wait in its `receipts` batch (§5.3). */
+  batchesSent = false;
+  /**
+   * Set while `sent` answers wait in this session's receipts batch: sends the batch. Any other
+   * frame to the session calls it first, so an answer never arrives after a later frame of the
+   * same conversation (the client orders a conversation by seq, its own sends included).
+   */
+  releaseHeld: (() => void) | undefined;
   rateLimitStrikes = 0;
   /** Start of the current window of the engine's own frame limiter (ms). */
   rateWindowStart = 0;
@@ -78,6 +86,11 @@ export class Session {
   /** Sends a serialized frame unless the session is closed; false when it was dropped. */
   send(data: string): boolean {
     if (this.state === "closed") return false;
+    const release = this.releaseHeld;
+    if (release !== undefined) {
+      this.releaseHeld = undefined;
+      release();
+    }
     return this.connection.send(data);
   }
 
