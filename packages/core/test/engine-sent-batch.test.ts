@@ -89,7 +89,7 @@ describe("held sent answers (sent-batch, §5.3)", () => {
     const group = await server.im.groups.create({
       ownerId: "alice",
       name: "team",
-      members: ["bob"],
+      memberIds: ["bob"],
     });
     const cid = send(alice, { type: "group", id: group.groupId }, "hello team");
     const frame = await answerOf(alice, cid);
