@@ -78,6 +78,15 @@ export interface ImClientOptions {
    */
   ackDelayMs?: number;
   /**
+   * Announce `sent-batch` (docs/protocol.md §1.8): the server may hold the answer to a direct
+   * `send` until the recipient's `delivered` receipt (at most its `delivery.sentHoldMs`, 100 ms
+   * by default) and send both in one frame, which saves the server a frame per message. The
+   * `send()` promise and the `sent` event then come up to that much later. Turn it off when
+   * the answer's latency matters more than the server's work (a bot measuring round trips).
+   * @default true
+   */
+  combineSentWithReceipt?: boolean;
+  /**
    * How long a missing seq may stay missing (messages behind it wait) before
    * the client asks for it with `sync`, in milliseconds.
    * @default 500

@@ -14,6 +14,7 @@ import {
   backoffDelay,
   CAPABILITY_ACK_BATCH,
   CAPABILITY_RECEIPT_BATCH,
+  CAPABILITY_SENT_BATCH,
   CloseCode,
   DEFAULT_JSON_LIMITS,
   PROTOCOL_NAME,
@@ -128,6 +129,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   private readonly heartbeatOverride: number | undefined;
   private readonly pingTimeoutMs: number;
   private readonly ackDelayMs: number;
+  /** Announce `sent-batch` (`ImClientOptions.combineSentWithReceipt`). */
+  private readonly combineSentWithReceipt: boolean;
   private readonly gapTimeoutMs: number;
   private readonly maxGapSyncs: number;
   private readonly maxPendingSends: number;
@@ -188,6 +191,7 @@ export class ImClient extends EventEmitter<ImClientEvents> {
     this.heartbeatOverride = options.heartbeatMs;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
     this.ackDelayMs = options.ackDelayMs ?? 50;
+    this.combineSentWithReceipt = options.combineSentWithReceipt ?? true;
     this.gapTimeoutMs = options.gapTimeoutMs ?? 500;
     this.maxGapSyncs = options.maxGapSyncs ?? 2;
     this.maxPendingSends = options.maxPendingSends ?? 1000;
@@ -614,7 +618,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
    * §1.8), which a server that does not know them ignores.
    */
   private authFrame(token: string): ClientFrame {
-    const capabilities = [CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH];
+    const capabilities = this.combineSentWithReceipt
+      ? [CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH, CAPABILITY_SENT_BATCH]
+      : [CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH];
     return this.device
       ? { type: "auth", token, device: this.device, capabilities }
       : { type: "auth", token, capabilities };
@@ -816,6 +822,8 @@ export class ImClient extends EventEmitter<ImClientEvents> {
         this.safeEmit("receipt", frame);
         break;
       case "receipts":
+        // Held answers first (`sent-batch`): a receipt in the same frame may be about them.
+        for (const answer of frame.sent ?? []) this.onSent({ type: "sent", ...answer });
         // Batched receipts (§5.3): the same `receipt` events as one frame each would give.
         for (const receipt of frame.receipts)
           this.safeEmit("receipt", { type: "receipt", ...receipt });

@@ -81,6 +81,40 @@ function recordedUser(userId: string, url: string, options: Partial<ImClientOpti
 const text = (t: string) => ({ type: "text", text: t }) as const;
 
 describe("batched acks and receipts with the official client (core engine, ws transport)", () => {
+  it("a direct send resolves from the receipts frame that also carries bob's delivered receipt (sent-batch)", async () => {
+    const url = await start();
+    const alice = recordedUser("alice", url);
+    const bob = recordedUser("bob", url);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const sentEvents: unknown[] = [];
+    alice.client.on("sent", (result) => sentEvents.push(result));
+    const result = await alice.client.send({ type: "user", id: "bob" }, text("one frame"));
+    expect(result).toMatchObject({ conversationId: "d:alice:bob", seq: 1 });
+    expect(sentEvents).toEqual([result]);
+    await eventually(() => alice.receipts.length === 1, {
+      message: "alice's delivered receipt",
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    // No sent frame: the answer came with the receipt, unless the hold ended first (a slow bob).
+    expect(alice.read.filter((f) => f.type === "sent")).toHaveLength(0);
+    const frames = alice.read.filter((f) => f.type === "receipts");
+    const answered = frames.find((f) => Array.isArray(f.sent));
+    expect(answered?.sent).toEqual([{ cid: expect.any(String), ...result }]);
+    expect(frames.flatMap((f) => f.receipts as unknown[])).toEqual([
+      { conversationId: "d:alice:bob", userId: "bob", seq: 1, kind: "delivered" },
+    ]);
+  });
+
+  it("combineSentWithReceipt: false keeps sent frames", async () => {
+    const url = await start();
+    const alice = recordedUser("alice", url, { combineSentWithReceipt: false });
+    const ready = await alice.connect();
+    expect(ready.capabilities).toEqual(["receipt-batch", "ack-batch"]);
+    await alice.client.send({ type: "user", id: "bob" }, text("plain"));
+    expect(alice.read.filter((f) => f.type === "sent")).toHaveLength(1);
+  });
+
   it("announces both capabilities, acks several conversations in one acks frame, and gets receipts frames as receipt events", async () => {
     const url = await start({ receiptBatchMs: 60_000, maxReceiptsPerFrame: 2 });
     const alice = recordedUser("alice", url);
@@ -96,10 +130,10 @@ describe("batched acks and receipts with the official client (core engine, ws tr
     const ready = await bob.connect();
     expect(bob.written[0]).toMatchObject({
       type: "auth",
-      capabilities: ["receipt-batch", "ack-batch"],
+      capabilities: ["receipt-batch", "ack-batch", "sent-batch"],
     });
     expect(ready).toMatchObject({
-      capabilities: ["receipt-batch", "ack-batch"],
+      capabilities: ["receipt-batch", "ack-batch", "sent-batch"],
       maxAcksPerFrame: 100,
     });
     await eventually(() => bob.written.some((f) => f.type === "acks"), {
@@ -142,7 +176,11 @@ describe("batched acks and receipts with the official client (core engine, ws tr
         { type: "receipt", conversationId: "d:alice:bob", userId: "bob", seq: 1, kind: "read" },
       ]),
     );
-    const batches = alice.read.filter((f) => f.type === "receipts");
+    // Her two sends' answers came in receipts frames of their own (bob was offline); the two
+    // receipts in one.
+    const batches = alice.read.filter(
+      (f) => f.type === "receipts" && (f.receipts as unknown[]).length > 0,
+    );
     expect(batches).toHaveLength(1);
     expect(alice.read.filter((f) => f.type === "receipt")).toHaveLength(0);
   });

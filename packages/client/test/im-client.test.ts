@@ -118,7 +118,7 @@ describe("connect", () => {
       type: "auth",
       token: "t-alice",
       device: { id: "d1", class: "web" },
-      capabilities: ["receipt-batch", "ack-batch"],
+      capabilities: ["receipt-batch", "ack-batch", "sent-batch"],
     });
     expect((await ready).userId).toBe("alice");
     const sync = await conn.next("sync");

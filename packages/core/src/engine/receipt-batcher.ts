@@ -80,10 +80,11 @@ export class ReceiptBatcher {
   /**
    * Holds the answer to a session's `send` (`sent-batch`). `awaitsReceipt`: a `delivered` receipt
    * from the other participant is expected (a direct conversation), so the answer may wait
-   * `sentHoldMs` for it; otherwise it waits the receipt window at most.
+   * `sentHoldMs` for it; otherwise it waits the receipt window at most (and never past the hold).
    */
   addSent(session: Session, answer: SentEntry, awaitsReceipt: boolean): void {
-    const holdMs = awaitsReceipt ? this.options.sentHoldMs : this.options.windowMs;
+    const { sentHoldMs, windowMs } = this.options;
+    const holdMs = awaitsReceipt ? sentHoldMs : Math.min(windowMs, sentHoldMs);
     const batch = this.batchOf(session, Date.now() + holdMs);
     batch.sent.push(answer);
     if (awaitsReceipt) {
