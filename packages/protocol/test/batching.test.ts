@@ -3,8 +3,12 @@ import {
   CAPABILITIES,
   CAPABILITY_ACK_BATCH,
   CAPABILITY_RECEIPT_BATCH,
+  CAPABILITY_SENT_BATCH,
   decodeClientFrame,
   encodeFrame,
+  ReceiptsFrameSchema,
+  SentEntrySchema,
+  SentFrameSchema,
 } from "../src/index.js";
 
 function refused(text: string) {
@@ -15,9 +19,22 @@ function refused(text: string) {
 }
 
 describe("capabilities in auth (§1.8)", () => {
-  it("names the two capabilities of this version", () => {
-    expect(CAPABILITIES).toEqual(["receipt-batch", "ack-batch"]);
-    expect([CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH]).toEqual(CAPABILITIES);
+  it("names the three capabilities of this version", () => {
+    expect(CAPABILITIES).toEqual(["receipt-batch", "ack-batch", "sent-batch"]);
+    expect([CAPABILITY_RECEIPT_BATCH, CAPABILITY_ACK_BATCH, CAPABILITY_SENT_BATCH]).toEqual(
+      CAPABILITIES,
+    );
+  });
+
+  it("the receipts frame's optional sent answers have the fields of a sent frame", () => {
+    const sent = SentFrameSchema.properties;
+    const entry = SentEntrySchema.properties;
+    expect(Object.keys(entry).sort()).toEqual(
+      Object.keys(sent)
+        .filter((k) => k !== "type")
+        .sort(),
+    );
+    expect(ReceiptsFrameSchema.required).toEqual(["type", "receipts"]);
   });
 
   it("accepts an auth frame with capabilities, unknown ones included, and one without", () => {
