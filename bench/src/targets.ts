@@ -3,7 +3,10 @@
  * adapters (`embedded`), on one store with in-process broker and presence
  * (`sqlite`: a local file; `postgres`: PostgreSQL), or on PostgreSQL +
  * RabbitMQ + Redis (`full`), and the three baselines built into the tool
- * (`ws`, `socketio`, `socketio-acks`).
+ * (`ws`, `socketio`, `socketio-acks`). Lucky IM targets are driven as the
+ * official client speaks (its capabilities: batched receipts and acks, held
+ * `sent` answers); `embedded-v1` is `embedded` driven by a v1 client without
+ * capabilities, to show what they change in the same run.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -12,6 +15,7 @@ import { freePort, type ServerProcess, startServer } from "./server-process.js";
 
 export type TargetName =
   | "embedded"
+  | "embedded-v1"
   | "sqlite"
   | "postgres"
   | "full"
@@ -20,6 +24,7 @@ export type TargetName =
   | "socketio-acks";
 export const TARGET_NAMES: readonly TargetName[] = [
   "embedded",
+  "embedded-v1",
   "sqlite",
   "postgres",
   "full",
@@ -157,7 +162,7 @@ export async function startTarget(
     LUCKY_IM_NODE_ID: nodeId,
   };
   // The example's default store is SQLite: every target names its own.
-  if (name === "embedded") {
+  if (name === "embedded" || name === "embedded-v1") {
     env.LUCKY_IM_STORE = "memory";
     if (ctx.memoryRetention !== undefined)
       env.LUCKY_IM_MEMORY_MAX_MESSAGES = String(ctx.memoryRetention);
@@ -196,7 +201,7 @@ export async function startTarget(
   return {
     name,
     key,
-    protocol: "lucky",
+    protocol: name === "embedded-v1" ? "lucky-v1" : "lucky",
     server,
     wsBase: `ws://127.0.0.1:${port}`,
     needsTokens: true,

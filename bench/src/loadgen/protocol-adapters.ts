@@ -14,12 +14,14 @@ export interface Frame {
 export interface ProtocolAdapter {
   /** Whether the client acks pushed messages (Lucky IM re-pushes un-acked ones). */
   readonly acks: boolean;
+  /** Whether several conversations' acks go in one `acks` frame (Lucky IM's `ack-batch`). */
+  readonly ackBatch: boolean;
   url(base: string, userId: string): string;
   headers(token: string | undefined): Record<string, string>;
   /** WebSocket sub-protocols to offer. */
   readonly protocols: string[];
   /** Frames the client sends right after the socket opens (Socket.IO CONNECT waits for OPEN). */
-  onOpen(userId: string): string[];
+  onOpen(userId: string, token: string | undefined): string[];
   /**
    * Decodes one incoming text frame. `reply` carries transport-level answers
    * (Engine.IO pong, Socket.IO CONNECT) the driver must send back.
@@ -28,9 +30,36 @@ export interface ProtocolAdapter {
   encode(frame: Frame): string;
 }
 
-/** Lucky IM's protocol v1: Bearer token at the upgrade, JSON frames. */
+/**
+ * The capabilities the official client (@lucky-im/client) announces by default, so the load is
+ * what a real client puts on the server (docs/protocol.md §1.8).
+ */
+export const OFFICIAL_CLIENT_CAPABILITIES = ["receipt-batch", "ack-batch", "sent-batch"];
+
+/**
+ * Lucky IM as the official client speaks it: the token in a first `auth` frame announcing the
+ * client's capabilities (batched receipts and acks, held `sent` answers), JSON frames.
+ */
 export const luckyAdapter: ProtocolAdapter = {
   acks: true,
+  ackBatch: true,
+  url: (base) => `${base}/ws`,
+  headers: () => ({}),
+  protocols: ["lucky-im.v1"],
+  onOpen: (_userId, token) => [
+    JSON.stringify({ type: "auth", token, capabilities: OFFICIAL_CLIENT_CAPABILITIES }),
+  ],
+  decode: (data) => ({ frame: JSON.parse(data) as Frame }),
+  encode: (frame) => JSON.stringify(frame),
+};
+
+/**
+ * Lucky IM's protocol v1 as first fixed: Bearer token at the upgrade (no capabilities), one
+ * `sent` and one `receipt` frame each, one `ack` per conversation.
+ */
+export const luckyV1Adapter: ProtocolAdapter = {
+  acks: true,
+  ackBatch: false,
   url: (base) => `${base}/ws`,
   headers: (token): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
   protocols: ["lucky-im.v1"],
@@ -42,6 +71,7 @@ export const luckyAdapter: ProtocolAdapter = {
 /** The plain ws relay: the same JSON frames, user id in the query, no acks. */
 export const wsRelayAdapter: ProtocolAdapter = {
   acks: false,
+  ackBatch: false,
   url: (base, userId) => `${base}/ws?user=${encodeURIComponent(userId)}`,
   headers: () => ({}),
   protocols: [],
@@ -58,6 +88,7 @@ export const wsRelayAdapter: ProtocolAdapter = {
  */
 export const socketIoAdapter: ProtocolAdapter = {
   acks: false,
+  ackBatch: false,
   url: (base) => `${base}/socket.io/?EIO=4&transport=websocket`,
   headers: () => ({}),
   protocols: [],
@@ -96,6 +127,7 @@ let nextAckId = 0;
  */
 export const socketIoAcksAdapter: ProtocolAdapter = {
   acks: false,
+  ackBatch: false,
   url: socketIoAdapter.url,
   headers: () => ({}),
   protocols: [],
@@ -124,13 +156,15 @@ export const socketIoAcksAdapter: ProtocolAdapter = {
 };
 
 /** The wire protocols the load generator speaks. */
-export type ProtocolName = "lucky" | "ws" | "socketio" | "socketio-acks";
+export type ProtocolName = "lucky" | "lucky-v1" | "ws" | "socketio" | "socketio-acks";
 
 /** The adapter of a protocol name. */
 export function adapterOf(protocol: ProtocolName): ProtocolAdapter {
   switch (protocol) {
     case "lucky":
       return luckyAdapter;
+    case "lucky-v1":
+      return luckyV1Adapter;
     case "ws":
       return wsRelayAdapter;
     case "socketio":

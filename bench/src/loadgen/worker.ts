@@ -29,6 +29,8 @@ interface Client {
   ready: boolean;
   /** Highest seq seen per conversation, not yet acked. */
   unacked: Map<string, number>;
+  /** When the first of `unacked` arrived (ms, performance clock): acks go out ACK_DELAY_MS later. */
+  unackedSince: number;
   /** Highest seq seen per conversation (sync cursors). */
   cursors: Map<string, number>;
   onReady?: () => void;
@@ -40,6 +42,8 @@ interface TargetState {
   ref: TargetRef;
   adapter: ProtocolAdapter;
   clients: Map<string, Client>;
+  /** Clients with acks to send. */
+  acking: Set<Client>;
   step?: StepState;
   ackTimer?: NodeJS.Timeout;
 }
@@ -62,6 +66,17 @@ const targets = new Map<string, TargetState>();
 const nowUs = () => performance.now() * 1000;
 let cidCounter = 0;
 
+/** The answer to a send (`sent` frame, or an entry of a `receipts` frame). */
+function onSent(client: Client, step: StepState | undefined, cid: string): void {
+  client.onSent?.();
+  if (!step) return;
+  const started = step.pending.get(cid);
+  if (started === undefined) return;
+  step.pending.delete(cid);
+  step.counters.sentOk++;
+  step.sentLatency.recordValue(Math.max(1, Math.round(nowUs() - started)));
+}
+
 function onFrame(state: TargetState, client: Client, frame: Frame): void {
   const step = state.step;
   switch (frame.type) {
@@ -69,16 +84,14 @@ function onFrame(state: TargetState, client: Client, frame: Frame): void {
       client.ready = true;
       client.onReady?.();
       return;
-    case "sent": {
-      client.onSent?.();
-      if (!step) return;
-      const started = step.pending.get(frame.cid as string);
-      if (started === undefined) return;
-      step.pending.delete(frame.cid as string);
-      step.counters.sentOk++;
-      step.sentLatency.recordValue(Math.max(1, Math.round(nowUs() - started)));
+    case "sent":
+      onSent(client, step, frame.cid as string);
       return;
-    }
+    case "receipts":
+      // Held answers (`sent-batch`) ride receipts frames.
+      for (const answer of (frame.sent as { cid: string }[] | undefined) ?? [])
+        onSent(client, step, answer.cid);
+      return;
     case "error": {
       if (!step || typeof frame.cid !== "string" || !step.pending.has(frame.cid)) return;
       step.pending.delete(frame.cid);
@@ -90,6 +103,10 @@ function onFrame(state: TargetState, client: Client, frame: Frame): void {
       const seq = frame.seq as number;
       if (seq > (client.cursors.get(conversationId) ?? 0)) client.cursors.set(conversationId, seq);
       if (state.adapter.acks && !step?.warm) {
+        if (client.unacked.size === 0) {
+          client.unackedSince = performance.now();
+          state.acking.add(client);
+        }
         if (seq > (client.unacked.get(conversationId) ?? 0))
           client.unacked.set(conversationId, seq);
       }
@@ -139,7 +156,7 @@ function open(state: TargetState, client: Client, timeoutMs: number): Promise<vo
       resolve();
     };
     ws.on("open", () => {
-      for (const data of adapter.onOpen(client.userId)) ws.send(data);
+      for (const data of adapter.onOpen(client.userId, client.token)) ws.send(data);
     });
     ws.on("message", (data) => {
       const text = data.toString();
@@ -206,14 +223,35 @@ async function pool<T>(
   return { failed, errors: Object.fromEntries(errors) };
 }
 
+/** The official client's `ackDelayMs`: acks go out this long after the first one waiting. */
+const ACK_DELAY_MS = 50;
+/** How often the worker looks for acks that are due. */
+const ACK_CHECK_MS = 10;
+/** The server's default `maxAcksPerFrame`. */
+const MAX_ACKS_PER_FRAME = 100;
+
+/**
+ * Sends the acks that waited ACK_DELAY_MS, as the official client does: one `acks` frame for
+ * several conversations when the protocol has them, else one `ack` per conversation.
+ */
 function flushAcks(state: TargetState): void {
-  for (const client of state.clients.values()) {
-    if (client.unacked.size === 0 || !client.ws || client.ws.readyState !== WebSocket.OPEN)
+  const dueBefore = performance.now() - ACK_DELAY_MS;
+  for (const client of state.acking) {
+    if (client.unackedSince > dueBefore) continue;
+    state.acking.delete(client);
+    const ws = client.ws;
+    if (client.unacked.size === 0 || !ws || ws.readyState !== WebSocket.OPEN) {
+      client.unacked.clear();
       continue;
-    for (const [conversationId, seq] of client.unacked) {
-      client.ws.send(state.adapter.encode({ type: "ack", conversationId, seq }));
     }
+    const acks = [...client.unacked].map(([conversationId, seq]) => ({ conversationId, seq }));
     client.unacked.clear();
+    if (state.adapter.ackBatch && acks.length > 1) {
+      for (let i = 0; i < acks.length; i += MAX_ACKS_PER_FRAME)
+        ws.send(state.adapter.encode({ type: "acks", acks: acks.slice(i, i + MAX_ACKS_PER_FRAME) }));
+      continue;
+    }
+    for (const ack of acks) ws.send(state.adapter.encode({ type: "ack", ...ack }));
   }
 }
 
@@ -295,6 +333,7 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
         ref: command.target,
         adapter: adapterOf(command.target.protocol),
         clients: new Map(),
+        acking: new Set(),
       };
       targets.set(command.target.name, state);
       const clients = command.users.map((user) => {
@@ -304,6 +343,7 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
           localAddress: user.localAddress,
           ready: false,
           unacked: new Map(),
+          unackedSince: 0,
           cursors: new Map(),
           ...(user.token ? { token: user.token } : {}),
         };
@@ -317,7 +357,7 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
         (client) => open(state, client, command.timeoutMs),
         command.deadline,
       );
-      state.ackTimer ??= setInterval(() => flushAcks(state), 50);
+      state.ackTimer ??= setInterval(() => flushAcks(state), ACK_CHECK_MS);
       return {
         connected: clients.length - result.failed,
         ...result,

@@ -29,7 +29,7 @@ afterEach(() => {
 
 describe("ReceiptBatcher", () => {
   it("sends one receipts frame per session when the window ends, keeping the highest seq per key", () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ now: 0 });
     const stats = emptyStats();
     const batcher = new ReceiptBatcher({ windowMs: 20, sentHoldMs: 0, maxPerFrame: 100, stats });
     const a = fakeSession();
@@ -64,7 +64,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("sends a session's batch at once when it reaches maxPerFrame", () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ now: 0 });
     const batcher = new ReceiptBatcher({
       windowMs: 1_000,
       sentHoldMs: 0,
@@ -86,7 +86,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("counts nothing for a closed session and drops what waits on stop", () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ now: 0 });
     const stats = emptyStats();
     const batcher = new ReceiptBatcher({ windowMs: 10, sentHoldMs: 0, maxPerFrame: 100, stats });
     const closed = fakeSession(false);
@@ -101,7 +101,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("holds a sent answer until a receipt covers its seq, or the hold ends", () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ now: 0 });
     const batcher = new ReceiptBatcher({
       windowMs: 20,
       sentHoldMs: 100,
@@ -138,6 +138,7 @@ describe("ReceiptBatcher", () => {
       receipts: [{ conversationId: "d:alice:bob", userId: "bob", seq: 6, kind: "delivered" }],
     });
 
+    vi.advanceTimersByTime(1); // to a tick: deadlines fall on quarters of the window
     batcher.addSent(a.session, answer(7), true);
     vi.advanceTimersByTime(99);
     expect(a.sent).toHaveLength(2);
@@ -146,7 +147,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("an answer that awaits no receipt waits the window; answers count toward maxPerFrame", () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ now: 0 });
     const batcher = new ReceiptBatcher({
       windowMs: 20,
       sentHoldMs: 1_000,

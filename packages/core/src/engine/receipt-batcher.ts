@@ -25,7 +25,7 @@ interface Batch {
   /** Held `sent` answers (`sent-batch`), in the order the sends were stored. */
   readonly sent: SentEntry[];
   /** Conversations whose held answers wait for a receipt: the highest seq it must cover. */
-  readonly awaiting: Map<string, number>;
+  awaiting: Map<string, number> | undefined;
   /** When the batch goes out at the latest (ms since the epoch). */
   dueAt: number;
 }
@@ -47,8 +47,15 @@ export class ReceiptBatcher {
   /** When the timer fires (ms since the epoch); meaningful while `timer` is set. */
   private timerAt = 0;
 
+  /** Deadlines are multiples of this (ms). */
+  private readonly tickMs: number;
+
   /** @param options - the windows, the frame bound and the counters */
-  constructor(private readonly options: ReceiptBatcherOptions) {}
+  constructor(private readonly options: ReceiptBatcherOptions) {
+    const shortest =
+      options.sentHoldMs > 0 ? Math.min(options.windowMs, options.sentHoldMs) : options.windowMs;
+    this.tickMs = Math.max(1, Math.floor(shortest / 4));
+  }
 
   /** Queues a receipt for the session (a later, lower or equal seq of the same key is dropped). */
   add(session: Session, receipt: ReceiptFrame): void {
@@ -66,10 +73,10 @@ export class ReceiptBatcher {
       });
     }
     // The receipt a held answer waited for: nothing more is worth waiting for.
-    const awaited = batch.awaiting.get(receipt.conversationId);
+    const awaited = batch.awaiting?.get(receipt.conversationId);
     if (awaited !== undefined && receipt.seq >= awaited) {
-      batch.awaiting.delete(receipt.conversationId);
-      if (batch.awaiting.size === 0) {
+      batch.awaiting!.delete(receipt.conversationId);
+      if (batch.awaiting!.size === 0) {
         this.release(session);
         return;
       }
@@ -88,6 +95,7 @@ export class ReceiptBatcher {
     const batch = this.batchOf(session, Date.now() + holdMs);
     batch.sent.push(answer);
     if (awaitsReceipt) {
+      batch.awaiting ??= new Map();
       const awaited = batch.awaiting.get(answer.conversationId) ?? 0;
       if (answer.seq > awaited) batch.awaiting.set(answer.conversationId, answer.seq);
     }
@@ -119,11 +127,14 @@ export class ReceiptBatcher {
     this.waiting.clear();
   }
 
-  /** The session's batch, created if needed, due no later than `dueAt`; the timer covers it. */
-  private batchOf(session: Session, dueAt: number): Batch {
+  /** The session's batch, created if needed, due no later than `latest`; the timer covers it. */
+  private batchOf(session: Session, latest: number): Batch {
+    // Deadlines fall on ticks of a quarter window, so the timer fires a few hundred times a
+    // second at most however many batches wait (each waits up to a tick less, never more).
+    const dueAt = latest - (latest % this.tickMs);
     let batch = this.waiting.get(session);
     if (batch === undefined) {
-      batch = { receipts: new Map(), sent: [], awaiting: new Map(), dueAt };
+      batch = { receipts: new Map(), sent: [], awaiting: undefined, dueAt };
       this.waiting.set(session, batch);
     } else if (dueAt < batch.dueAt) {
       batch.dueAt = dueAt;
