@@ -5,7 +5,7 @@ import type { Envelope } from "../domain/envelope.js";
 import { type Message, toMessageFrame } from "../domain/message.js";
 import type { MessageChange } from "../domain/message-change.js";
 import { encodeFrame } from "../protocol/codec.js";
-import type { ReceiptFrame, SentFrame, ServerFrame } from "../protocol/schemas.js";
+import type { ReceiptFrame, SentEntry, SentFrame, ServerFrame } from "../protocol/schemas.js";
 import { DedupeCache } from "./dedupe-cache.js";
 import { NodesLookup } from "./nodes-lookup.js";
 import { ReceiptBatcher } from "./receipt-batcher.js";
@@ -105,13 +105,13 @@ export class Delivery {
    * receipts batch (§5.3). `direct`: the message went to one other user, whose `delivered`
    * receipt the answer may wait for, to leave with it in one frame.
    */
-  answerSent(session: Session, answer: SentFrame, direct: boolean): void {
+  answerSent(session: Session, answer: SentEntry, direct: boolean): void {
     if (this.receipts !== undefined && session.batchesSent && session.state === "ready") {
-      const { type: _type, ...entry } = answer;
-      this.receipts.addSent(session, entry, direct && this.ctx.deliveredInDirect);
+      this.receipts.addSent(session, answer, direct && this.ctx.deliveredInDirect);
       return;
     }
-    if (session.send(encodeFrame(answer))) this.ctx.stats.framesOut++;
+    const frame: SentFrame = { type: "sent", ...answer };
+    if (session.send(encodeFrame(frame))) this.ctx.stats.framesOut++;
   }
 
   /** Sends every waiting receipts batch now (before the node closes its connections). */

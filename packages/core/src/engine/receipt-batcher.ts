@@ -1,6 +1,6 @@
 import { encodeFrame } from "../protocol/codec.js";
 import type { ReceiptEntry, ReceiptFrame, ReceiptsFrame, SentEntry } from "../protocol/schemas.js";
-import type { Session } from "./session.js";
+import type { HeldAnswers, Session } from "./session.js";
 import type { ImServerStats } from "./stats.js";
 
 /** What {@link ReceiptBatcher} works with. */
@@ -20,12 +20,15 @@ export interface ReceiptBatcherOptions {
 
 /** What waits for one session. */
 interface Batch {
-  /** Receipts by `kind\u0000conversation\u0000user`, in arrival order. */
-  readonly receipts: Map<string, ReceiptEntry>;
+  /**
+   * Receipts, at most one per (kind, conversation, user), in arrival order. An array searched
+   * linearly: a batch holds one or two entries almost always, and at most `maxPerFrame`.
+   */
+  readonly receipts: ReceiptEntry[];
   /** Held `sent` answers (`sent-batch`), in the order the sends were stored. */
   readonly sent: SentEntry[];
-  /** Conversations whose held answers wait for a receipt: the highest seq it must cover. */
-  awaiting: Map<string, number> | undefined;
+  /** The held answers still waiting for a receipt that covers them; undefined when none. */
+  awaiting: SentEntry[] | undefined;
   /** When the batch goes out at the latest (ms since the epoch). */
   dueAt: number;
 }
@@ -39,14 +42,13 @@ interface Batch {
  * goes out as soon as that receipt joins it. Each batch goes out when its earliest deadline
  * passes, when it is full, or (with held answers) before any other frame to its session. One
  * timer for the whole node, set for the earliest deadline; sessions without the capabilities
- * never reach it.
+ * never reach it. A batch lives tens of milliseconds, so it allocates little (arrays, no keys).
  */
-export class ReceiptBatcher {
+export class ReceiptBatcher implements HeldAnswers {
   private readonly waiting = new Map<Session, Batch>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** When the timer fires (ms since the epoch); meaningful while `timer` is set. */
   private timerAt = 0;
-
   /** Deadlines are multiples of this (ms). */
   private readonly tickMs: number;
 
@@ -60,26 +62,24 @@ export class ReceiptBatcher {
   /** Queues a receipt for the session (a later, lower or equal seq of the same key is dropped). */
   add(session: Session, receipt: ReceiptFrame): void {
     const batch = this.batchOf(session, Date.now() + this.options.windowMs);
-    const key = `${receipt.kind}\u0000${receipt.conversationId}\u0000${receipt.userId}`;
-    const queued = batch.receipts.get(key);
+    const { conversationId, userId, seq, kind } = receipt;
+    const queued = batch.receipts.find(
+      (r) => r.kind === kind && r.conversationId === conversationId && r.userId === userId,
+    );
     if (queued) {
-      if (receipt.seq > queued.seq) queued.seq = receipt.seq;
+      if (seq > queued.seq) queued.seq = seq;
     } else {
-      batch.receipts.set(key, {
-        conversationId: receipt.conversationId,
-        userId: receipt.userId,
-        seq: receipt.seq,
-        kind: receipt.kind,
-      });
+      batch.receipts.push({ conversationId, userId, seq, kind });
     }
-    // The receipt a held answer waited for: nothing more is worth waiting for.
-    const awaited = batch.awaiting?.get(receipt.conversationId);
-    if (awaited !== undefined && receipt.seq >= awaited) {
-      batch.awaiting!.delete(receipt.conversationId);
-      if (batch.awaiting!.size === 0) {
+    // The receipt a held answer waited for: when none waits any more, nothing is worth waiting for.
+    const { awaiting } = batch;
+    if (awaiting !== undefined) {
+      const still = awaiting.filter((a) => a.conversationId !== conversationId || a.seq > seq);
+      if (still.length === 0) {
         this.release(session);
         return;
       }
+      batch.awaiting = still;
     }
     this.sendIfFull(session, batch);
   }
@@ -94,12 +94,8 @@ export class ReceiptBatcher {
     const holdMs = awaitsReceipt ? sentHoldMs : Math.min(windowMs, sentHoldMs);
     const batch = this.batchOf(session, Date.now() + holdMs);
     batch.sent.push(answer);
-    if (awaitsReceipt) {
-      batch.awaiting ??= new Map();
-      const awaited = batch.awaiting.get(answer.conversationId) ?? 0;
-      if (answer.seq > awaited) batch.awaiting.set(answer.conversationId, answer.seq);
-    }
-    session.releaseHeld ??= () => this.release(session);
+    if (awaitsReceipt) (batch.awaiting ??= []).push(answer);
+    session.heldBy = this;
     this.sendIfFull(session, batch);
   }
 
@@ -123,7 +119,7 @@ export class ReceiptBatcher {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const session of this.waiting.keys()) session.releaseHeld = undefined;
+    for (const session of this.waiting.keys()) session.heldBy = undefined;
     this.waiting.clear();
   }
 
@@ -134,7 +130,7 @@ export class ReceiptBatcher {
     const dueAt = latest - (latest % this.tickMs);
     let batch = this.waiting.get(session);
     if (batch === undefined) {
-      batch = { receipts: new Map(), sent: [], awaiting: undefined, dueAt };
+      batch = { receipts: [], sent: [], awaiting: undefined, dueAt };
       this.waiting.set(session, batch);
     } else if (dueAt < batch.dueAt) {
       batch.dueAt = dueAt;
@@ -144,7 +140,8 @@ export class ReceiptBatcher {
   }
 
   private sendIfFull(session: Session, batch: Batch): void {
-    if (batch.receipts.size + batch.sent.length >= this.options.maxPerFrame) this.release(session);
+    if (batch.receipts.length + batch.sent.length >= this.options.maxPerFrame)
+      this.release(session);
   }
 
   /** Makes the timer fire by `dueAt` (it only ever moves earlier here). */
@@ -173,11 +170,11 @@ export class ReceiptBatcher {
   }
 
   private send(session: Session, batch: Batch): void {
-    if (batch.sent.length > 0) session.releaseHeld = undefined;
+    if (batch.sent.length > 0) session.heldBy = undefined;
     const frame: ReceiptsFrame =
       batch.sent.length > 0
-        ? { type: "receipts", sent: batch.sent, receipts: [...batch.receipts.values()] }
-        : { type: "receipts", receipts: [...batch.receipts.values()] };
+        ? { type: "receipts", sent: batch.sent, receipts: batch.receipts }
+        : { type: "receipts", receipts: batch.receipts };
     if (session.send(encodeFrame(frame))) this.options.stats.framesOut++;
   }
 }

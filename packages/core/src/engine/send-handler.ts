@@ -115,7 +115,6 @@ export async function handleSend(
     core.delivery.answerSent(
       session,
       {
-        type: "sent",
         cid: message.cid,
         messageId: message.messageId,
         conversationId: message.conversationId,

@@ -14,6 +14,12 @@ export interface PendingPush {
   dueAt: number;
 }
 
+/** Holds answers for sessions until they can go out together (the receipts batcher). */
+export interface HeldAnswers {
+  /** Sends what waits for the session now. */
+  release(session: Session): void;
+}
+
 /** Where a connection is in its life. */
 export type SessionState = "connecting" | "authenticating" | "ready" | "closed";
 
@@ -47,11 +53,11 @@ export class Session {
   /** The session accepted `sent-batch`: answers to its sends may wait in its `receipts` batch (§5.3). */
   batchesSent = false;
   /**
-   * Set while `sent` answers wait in this session's receipts batch: sends the batch. Any other
-   * frame to the session calls it first, so an answer never arrives after a later frame of the
+   * Set while `sent` answers wait for this session (in the receipts batcher): any other frame
+   * to the session releases them first, so an answer never arrives after a later frame of the
    * same conversation (the client orders a conversation by seq, its own sends included).
    */
-  releaseHeld: (() => void) | undefined;
+  heldBy: HeldAnswers | undefined;
   rateLimitStrikes = 0;
   /** Start of the current window of the engine's own frame limiter (ms). */
   rateWindowStart = 0;
@@ -86,10 +92,10 @@ export class Session {
   /** Sends a serialized frame unless the session is closed; false when it was dropped. */
   send(data: string): boolean {
     if (this.state === "closed") return false;
-    const release = this.releaseHeld;
-    if (release !== undefined) {
-      this.releaseHeld = undefined;
-      release();
+    const holder = this.heldBy;
+    if (holder !== undefined) {
+      this.heldBy = undefined;
+      holder.release(this);
     }
     return this.connection.send(data);
   }
