@@ -46,6 +46,13 @@ describe("held sent answers (sent-batch, §5.3)", () => {
     expect(off.ready.capabilities).toEqual(["receipt-batch", "ack-batch"]);
   });
 
+  it("refuses a negative or non-numeric delivery.sentHoldMs at construction", async () => {
+    await expect(startServer({ delivery: { sentHoldMs: -1 } })).rejects.toThrow(/sentHoldMs/);
+    await expect(
+      startServer({ delivery: { sentHoldMs: "100" as unknown as number } }),
+    ).rejects.toThrow(/sentHoldMs/);
+  });
+
   it("a direct send's answer waits for the recipient's delivered receipt and leaves with it in one frame", async () => {
     // The hold is far longer than the test: only the receipt can release the answer.
     server = await startServer({ delivery: { sentHoldMs: 60_000 } });

@@ -39,6 +39,7 @@ describe("resolveServerConfig", () => {
     expect(config.delivery).toEqual({
       receipts: "direct",
       receiptBatchMs: 20,
+      sentHoldMs: 100,
       cursorBatchMs: 20,
       settleAfterOffline: false,
       presenceBatchMaxUsers: 5_000,
@@ -88,6 +89,7 @@ describe("resolveServerConfig", () => {
       suspensionCacheSize: 10,
       deliveryReceipts: "none",
       receiptBatchMs: 0,
+      sentHoldMs: 100,
       cursorBatchMs: 30,
       settleAfterOffline: true,
       presenceBatchMaxUsers: 11,
@@ -118,6 +120,7 @@ describe("resolveServerConfig", () => {
     expect(config.delivery).toEqual({
       receipts: "none",
       receiptBatchMs: 0,
+      sentHoldMs: 100,
       cursorBatchMs: 30,
       settleAfterOffline: true,
       presenceBatchMaxUsers: 11,
