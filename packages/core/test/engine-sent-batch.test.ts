@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ErrorFrame, MemoryClient, ReceiptsFrame } from "../src/index.js";
+import {
+  createMemoryPresence,
+  createMemoryPresenceHub,
+  type ErrorFrame,
+  type MemoryClient,
+  type ReceiptsFrame,
+} from "../src/index.js";
 import { eventually } from "../src/testing/eventually.js";
 import {
   loginWithCapabilities,
@@ -81,13 +87,25 @@ describe("held sent answers (sent-batch, §5.3)", () => {
   });
 
   it("without a receipt the answer goes out when the hold ends, alone", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 40 } });
+    // With a presence adapter another node could hold bob's session: the answer waits the hold.
+    server = await startServer({
+      presence: createMemoryPresence({ hub: createMemoryPresenceHub() }),
+      delivery: { sentHoldMs: 40, receiptBatchMs: 60_000 },
+    });
     const alice = await login("alice");
     const cid = send(alice, { type: "user", id: "bob" }, "bob is offline");
     const frame = await answerOf(alice, cid);
     expect(frame.receipts).toEqual([]);
     expect(frame.sent?.map((entry) => entry.cid)).toEqual([cid]);
     expect(alice.all("sent")).toHaveLength(0);
+  });
+
+  it("a lone node does not hold the answer for a recipient it knows is offline", async () => {
+    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 30 } });
+    const alice = await login("alice");
+    const cid = send(alice, { type: "user", id: "bob" }, "bob is offline");
+    const frame = await answerOf(alice, cid);
+    expect(frame.sent?.map((entry) => entry.cid)).toEqual([cid]);
   });
 
   it("a group send's answer waits only the receipt window, however long the hold", async () => {

@@ -102,12 +102,18 @@ export class Delivery {
 
   /**
    * Answers a session's `send`: in a `sent` frame, or for a `sent-batch` session held in its
-   * receipts batch (§5.3). `direct`: the message went to one other user, whose `delivered`
-   * receipt the answer may wait for, to leave with it in one frame.
+   * receipts batch (§5.3). `recipient`: the other user of a direct message, whose `delivered`
+   * receipt the answer may wait for, to leave with it in one frame. A recipient this node knows
+   * to be offline (no session here, and no other node could hold one) sends no receipt soon,
+   * so the answer does not wait for it.
    */
-  answerSent(session: Session, answer: SentEntry, direct: boolean): void {
+  answerSent(session: Session, answer: SentEntry, recipient: string | undefined): void {
     if (this.receipts !== undefined && session.batchesSent && session.state === "ready") {
-      this.receipts.addSent(session, answer, direct && this.ctx.deliveredInDirect);
+      const awaitsReceipt =
+        recipient !== undefined &&
+        this.ctx.deliveredInDirect &&
+        (!this.ctx.localOnly || this.ctx.registry.hasUser(recipient));
+      this.receipts.addSent(session, answer, awaitsReceipt);
       return;
     }
     const frame: SentFrame = { type: "sent", ...answer };

@@ -121,7 +121,7 @@ export async function handleSend(
         seq: message.seq,
         ts: message.ts,
       },
-      frame.to.type === "user" && frame.to.id !== from,
+      frame.to.type === "user" && frame.to.id !== from ? frame.to.id : undefined,
     );
     publishStored(core, draft, result, {
       receivedAt,
