@@ -89,7 +89,6 @@ describe("resolveServerConfig", () => {
       suspensionCacheSize: 10,
       deliveryReceipts: "none",
       receiptBatchMs: 0,
-      sentHoldMs: 100,
       cursorBatchMs: 30,
       settleAfterOffline: true,
       presenceBatchMaxUsers: 11,
