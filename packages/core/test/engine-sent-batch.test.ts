@@ -52,16 +52,18 @@ describe("held sent answers (sent-batch, §5.3)", () => {
     expect(off.ready.capabilities).toEqual(["receipt-batch", "ack-batch"]);
   });
 
-  it("refuses a negative or non-numeric delivery.sentHoldMs at construction", async () => {
+  it("refuses a negative, fractional, too long or non-numeric delivery.sentHoldMs at construction", async () => {
     await expect(startServer({ delivery: { sentHoldMs: -1 } })).rejects.toThrow(/sentHoldMs/);
     await expect(
       startServer({ delivery: { sentHoldMs: "100" as unknown as number } }),
     ).rejects.toThrow(/sentHoldMs/);
+    await expect(startServer({ delivery: { sentHoldMs: 10_001 } })).rejects.toThrow(/sentHoldMs/);
+    await expect(startServer({ delivery: { sentHoldMs: 1.5 } })).rejects.toThrow(/sentHoldMs/);
   });
 
   it("a direct send's answer waits for the recipient's delivered receipt and leaves with it in one frame", async () => {
     // The hold is far longer than the test: only the receipt can release the answer.
-    server = await startServer({ delivery: { sentHoldMs: 60_000 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000 } });
     const alice = await login("alice");
     const bob = await server.login("bob");
     const cid = send(alice, { type: "user", id: "bob" }, "hi");
@@ -101,7 +103,7 @@ describe("held sent answers (sent-batch, §5.3)", () => {
   });
 
   it("a lone node does not hold the answer for a recipient it knows is offline", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 30 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000, receiptBatchMs: 30 } });
     const alice = await login("alice");
     const cid = send(alice, { type: "user", id: "bob" }, "bob is offline");
     const frame = await answerOf(alice, cid);
@@ -109,7 +111,7 @@ describe("held sent answers (sent-batch, §5.3)", () => {
   });
 
   it("a group send's answer waits only the receipt window, however long the hold", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 30 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000, receiptBatchMs: 30 } });
     const alice = await login("alice");
     const group = await server.im.groups.create({
       ownerId: "alice",
@@ -122,7 +124,7 @@ describe("held sent answers (sent-batch, §5.3)", () => {
   });
 
   it("a held answer goes out before any later frame to the connection (the client orders by seq)", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 60_000 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000, receiptBatchMs: 60_000 } });
     const alice = await login("alice");
     const bob = await server.login("bob");
     const cid = send(alice, { type: "user", id: "bob" }, "first");
@@ -139,7 +141,7 @@ describe("held sent answers (sent-batch, §5.3)", () => {
   });
 
   it("an error answers at once, and held answers are sent when the node closes", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 60_000 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000, receiptBatchMs: 60_000 } });
     const alice = await login("alice");
     const held = send(alice, { type: "user", id: "bob" }, "to an offline bob");
     const bad = send(alice, { type: "group", id: "no-such-group" }, "x");
@@ -153,8 +155,26 @@ describe("held sent answers (sent-batch, §5.3)", () => {
     await eventually(() => expect(alice.closeCode).toBeDefined());
   });
 
+  it("a close from the server (session replaced) sends the held answers first", async () => {
+    server = await startServer({
+      multiDevice: "one-per-device-class",
+      delivery: { sentHoldMs: 10_000, receiptBatchMs: 60_000 },
+    });
+    const first = await login("alice");
+    const cid = send(first, { type: "user", id: "bob" }, "before the replacement");
+    await eventually(async () => {
+      const page = await server!.im.storage.messages.range("d:alice:bob", { limit: 10 });
+      expect(page).toHaveLength(1);
+    });
+    expect(first.all("receipts")).toHaveLength(0);
+    await login("alice");
+    await eventually(() => expect(first.closeCode).toBe(4409));
+    const answers = first.all<ReceiptsFrame>("receipts").flatMap((f) => f.sent ?? []);
+    expect(answers.map((entry) => entry.cid)).toEqual([cid]);
+  });
+
   it("a resent cid after a lost answer gets the same message back", async () => {
-    server = await startServer({ delivery: { sentHoldMs: 60_000, receiptBatchMs: 60_000 } });
+    server = await startServer({ delivery: { sentHoldMs: 10_000, receiptBatchMs: 60_000 } });
     const first = await login("alice");
     const cid = send(first, { type: "user", id: "bob" }, "once");
     await eventually(async () => {

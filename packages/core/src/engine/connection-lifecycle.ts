@@ -134,7 +134,7 @@ export class ConnectionLifecycle {
         return;
       case "authenticating":
         if (session.queuedFrames.length >= this.core.limits.maxFramesBeforeReady) {
-          session.connection.close(CloseCode.policyViolation, "too many frames before ready");
+          session.close(CloseCode.policyViolation, "too many frames before ready");
         } else {
           session.queuedFrames.push(data);
         }
@@ -142,7 +142,7 @@ export class ConnectionLifecycle {
       case "connecting": {
         const decoded = decodeClientFrame(data, this.deps.jsonLimits);
         if (!decoded.ok || decoded.frame.type !== "auth") {
-          session.connection.close(CloseCode.unauthorized, "authenticate first");
+          session.close(CloseCode.unauthorized, "authenticate first");
           return;
         }
         void this.onAuthFrame(session, decoded.frame);
@@ -215,13 +215,13 @@ export class ConnectionLifecycle {
       session.rateLimitStrikes++;
       if (session.rateLimitStrikes >= core.limits.maxRateLimitStrikes) {
         if (this.deps.rateLimiter) {
-          session.connection.close(CloseCode.rateLimited, "rate limited");
+          session.close(CloseCode.rateLimited, "rate limited");
         } else if (!session.rateLimitClosing) {
           // Frames are handled synchronously here: a burst reaches this point before the
           // sends it let through were answered. Close once those answers went out, as
           // when every frame waited for the limiter.
           session.rateLimitClosing = true;
-          setImmediate(() => session.connection.close(CloseCode.rateLimited, "rate limited"));
+          setImmediate(() => session.close(CloseCode.rateLimited, "rate limited"));
         }
         return;
       }
@@ -254,21 +254,15 @@ export class ConnectionLifecycle {
         // The current token is still valid: keep serving until it expires.
         this.core.replies.error(session, error);
       } else if (unavailable) {
-        session.connection.close(
-          CloseCode.tryAgainLater,
-          "authentication unavailable; retry later",
-        );
+        session.close(CloseCode.tryAgainLater, "authentication unavailable; retry later");
       } else {
-        session.connection.close(CloseCode.unauthorized, "invalid token");
+        session.close(CloseCode.unauthorized, "invalid token");
       }
       return;
     }
     if (renewing) {
       if (principal.userId !== session.userId) {
-        session.connection.close(
-          CloseCode.unauthorized,
-          "a renewed token must be for the same user",
-        );
+        session.close(CloseCode.unauthorized, "a renewed token must be for the same user");
         return;
       }
       session.principal = principal;
@@ -313,18 +307,15 @@ export class ConnectionLifecycle {
     const { core } = this;
     // The system sender (docs/protocol.md §14) is reserved for the application's own sends.
     if (!USER_ID.test(principal.userId) || principal.userId === SYSTEM_SENDER_ID) {
-      session.connection.close(
-        CloseCode.unauthorized,
-        "the token's subject is not a valid user id",
-      );
+      session.close(CloseCode.unauthorized, "the token's subject is not a valid user id");
       return;
     }
     if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) {
-      session.connection.close(CloseCode.unauthorized, "token expired");
+      session.close(CloseCode.unauthorized, "token expired");
       return;
     }
     if (await this.isSuspended(principal.userId)) {
-      session.connection.close(CloseCode.suspended, "suspended");
+      session.close(CloseCode.suspended, "suspended");
       return;
     }
     if (session.isClosed) return;
@@ -344,7 +335,7 @@ export class ConnectionLifecycle {
     if (session.isClosed) return;
     const here = core.registry.ofUser(principal.userId)?.size ?? 0;
     if (here >= core.limits.maxSessionsPerUser) {
-      session.connection.close(CloseCode.policyViolation, "too many sessions for this user");
+      session.close(CloseCode.policyViolation, "too many sessions for this user");
       return;
     }
     const firstHere = here === 0;
@@ -405,7 +396,7 @@ export class ConnectionLifecycle {
       (other.deviceClass ?? "default") === deviceClass;
     for (const other of [...(core.registry.ofUser(info.userId) ?? [])]) {
       if (other !== session && other.info && sameClass(other.info)) {
-        other.connection.close(CloseCode.sessionReplaced, "session replaced");
+        other.close(CloseCode.sessionReplaced, "session replaced");
       }
     }
     try {
@@ -443,7 +434,7 @@ export class ConnectionLifecycle {
     );
     session.expiringTimer.unref?.();
     session.expiryTimer = setTimeout(
-      () => session.connection.close(CloseCode.unauthorized, "token expired"),
+      () => session.close(CloseCode.unauthorized, "token expired"),
       Math.max(0, untilExpiry),
     );
     session.expiryTimer.unref?.();

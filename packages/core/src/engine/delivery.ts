@@ -285,7 +285,7 @@ export class Delivery {
     for (const session of [...sessions]) {
       if (sessionId !== undefined && session.id !== sessionId) continue;
       if (session.id === exceptSessionId) continue;
-      session.connection.close(code, reason);
+      session.close(code, reason);
       closed++;
     }
     return closed;

@@ -459,7 +459,8 @@ export interface ImDeliveryOptions {
    * ms (docs/protocol.md §5.3). The answer goes out as soon as that receipt comes, with any other
    * frame to the connection, or after this long. Answers that expect no receipt (groups, notes
    * to self, `receipts: "none"`, a recipient a lone node knows is offline) wait at most the
-   * shorter of this and `receiptBatchMs`. 0: the node does not accept `sent-batch`.
+   * shorter of this and `receiptBatchMs`. 0: the node does not accept `sent-batch`. An integer,
+   * at most 10,000.
    * @default 100
    */
   sentHoldMs?: number;

@@ -23,13 +23,16 @@ const receipt = (
   conversationId = `d:alice:${userId}`,
 ): ReceiptFrame => ({ type: "receipt", conversationId, userId, seq, kind });
 
+/** The batcher's clock is `performance.now()`: fake it with the timers. */
+const FAKED = ["setTimeout", "clearTimeout", "Date", "performance"] as const;
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe("ReceiptBatcher", () => {
   it("sends one receipts frame per session when the window ends, keeping the highest seq per key", () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
     const stats = emptyStats();
     const batcher = new ReceiptBatcher({ windowMs: 20, sentHoldMs: 0, maxPerFrame: 100, stats });
     const a = fakeSession();
@@ -64,7 +67,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("sends a session's batch at once when it reaches maxPerFrame", () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
     const batcher = new ReceiptBatcher({
       windowMs: 1_000,
       sentHoldMs: 0,
@@ -86,7 +89,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("counts nothing for a closed session and drops what waits on stop", () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
     const stats = emptyStats();
     const batcher = new ReceiptBatcher({ windowMs: 10, sentHoldMs: 0, maxPerFrame: 100, stats });
     const closed = fakeSession(false);
@@ -101,7 +104,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("holds a sent answer until a receipt covers its seq, or the hold ends", () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
     const batcher = new ReceiptBatcher({
       windowMs: 20,
       sentHoldMs: 100,
@@ -147,7 +150,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("an answer that awaits no receipt waits the window; answers count toward maxPerFrame", () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
     const batcher = new ReceiptBatcher({
       windowMs: 20,
       sentHoldMs: 1_000,

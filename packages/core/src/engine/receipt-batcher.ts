@@ -3,6 +3,12 @@ import type { ReceiptEntry, ReceiptFrame, ReceiptsFrame, SentEntry } from "../pr
 import type { HeldAnswers, Session } from "./session.js";
 import type { ImServerStats } from "./stats.js";
 
+/**
+ * Milliseconds on a monotonic clock: a wall clock stepped back (NTP, a resumed VM) must not hold
+ * batches for the size of the step.
+ */
+const monotonicNow = (): number => performance.now();
+
 /** What {@link ReceiptBatcher} works with. */
 export interface ReceiptBatcherOptions {
   /** How long the first receipt of a batch waits for others, in ms (above 0). */
@@ -29,7 +35,7 @@ interface Batch {
   readonly sent: SentEntry[];
   /** The held answers still waiting for a receipt that covers them; undefined when none. */
   awaiting: SentEntry[] | undefined;
-  /** When the batch goes out at the latest (ms since the epoch). */
+  /** When the batch goes out at the latest (ms, {@link monotonicNow}). */
   dueAt: number;
 }
 
@@ -47,7 +53,7 @@ interface Batch {
 export class ReceiptBatcher implements HeldAnswers {
   private readonly waiting = new Map<Session, Batch>();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the timer fires (ms since the epoch); meaningful while `timer` is set. */
+  /** When the timer fires (ms, {@link monotonicNow}); meaningful while `timer` is set. */
   private timerAt = 0;
   /** Deadlines are multiples of this (ms). */
   private readonly tickMs: number;
@@ -61,7 +67,7 @@ export class ReceiptBatcher implements HeldAnswers {
 
   /** Queues a receipt for the session (a later, lower or equal seq of the same key is dropped). */
   add(session: Session, receipt: ReceiptFrame): void {
-    const batch = this.batchOf(session, Date.now() + this.options.windowMs);
+    const batch = this.batchOf(session, monotonicNow() + this.options.windowMs);
     const { conversationId, userId, seq, kind } = receipt;
     const queued = batch.receipts.find(
       (r) => r.kind === kind && r.conversationId === conversationId && r.userId === userId,
@@ -92,7 +98,7 @@ export class ReceiptBatcher implements HeldAnswers {
   addSent(session: Session, answer: SentEntry, awaitsReceipt: boolean): void {
     const { sentHoldMs, windowMs } = this.options;
     const holdMs = awaitsReceipt ? sentHoldMs : Math.min(windowMs, sentHoldMs);
-    const batch = this.batchOf(session, Date.now() + holdMs);
+    const batch = this.batchOf(session, monotonicNow() + holdMs);
     batch.sent.push(answer);
     if (awaitsReceipt) (batch.awaiting ??= []).push(answer);
     session.heldBy = this;
@@ -111,8 +117,9 @@ export class ReceiptBatcher implements HeldAnswers {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const [session, batch] of this.waiting) this.send(session, batch);
+    const batches = [...this.waiting];
     this.waiting.clear();
+    for (const [session, batch] of batches) this.send(session, batch);
   }
 
   /** Drops what is waiting and the timer (the node stopped; its sessions are closed). */
@@ -149,14 +156,14 @@ export class ReceiptBatcher implements HeldAnswers {
     if (this.timer !== undefined && this.timerAt <= dueAt) return;
     clearTimeout(this.timer);
     this.timerAt = dueAt;
-    this.timer = setTimeout(() => this.sendDue(), Math.max(0, dueAt - Date.now()));
+    this.timer = setTimeout(() => this.sendDue(), Math.max(0, dueAt - monotonicNow()));
     this.timer.unref?.();
   }
 
   /** Sends the batches whose deadline passed and sets the timer for the next one. */
   private sendDue(): void {
     this.timer = undefined;
-    const now = Date.now();
+    const now = monotonicNow();
     let next = Number.POSITIVE_INFINITY;
     for (const [session, batch] of this.waiting) {
       if (batch.dueAt <= now) {

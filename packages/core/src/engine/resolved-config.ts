@@ -242,8 +242,11 @@ export function resolveServerConfig(options: ImServerOptions): ResolvedServerCon
         ),
         { ...TTL, default: 20 },
       ),
+      // An answer held for seconds would look like a lost send: a few seconds at most.
       sentHoldMs: checkOption("core", "delivery.sentHoldMs", o.delivery?.sentHoldMs, {
-        ...TTL,
+        min: 0,
+        max: 10_000,
+        integer: true,
         default: 100,
       }),
       cursorBatchMs: numberOption(

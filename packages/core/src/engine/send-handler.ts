@@ -121,7 +121,8 @@ export async function handleSend(
         seq: message.seq,
         ts: message.ts,
       },
-      frame.to.type === "user" && frame.to.id !== from ? frame.to.id : undefined,
+      // A repeated cid's receipt has usually gone already: its answer does not wait for one.
+      frame.to.type === "user" && frame.to.id !== from && result.created ? frame.to.id : undefined,
     );
     publishStored(core, draft, result, {
       receivedAt,

@@ -100,6 +100,19 @@ export class Session {
     return this.connection.send(data);
   }
 
+  /**
+   * Closes the connection from the server's side. Answers held for it go out first: a `sent`
+   * frame written before a close would have reached the client too.
+   */
+  close(code: number, reason: string): void {
+    const holder = this.heldBy;
+    if (holder !== undefined) {
+      this.heldBy = undefined;
+      holder.release(this);
+    }
+    this.connection.close(code, reason);
+  }
+
   /** Remembers a push until an ack covers it. */
   track(conversationId: string, push: PendingPush): void {
     let list = this.pending.get(conversationId);
