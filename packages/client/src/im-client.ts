@@ -1149,11 +1149,17 @@ export class ImClient extends EventEmitter<ImClientEvents> {
   /** Emits what became contiguous and (re)arms the gap timer. */
   private release(conversationId: string, order: ConversationOrder): void {
     const before = order.cursor;
+    let received = false;
     for (const entry of order.drain()) {
-      if (entry) this.safeEmit("message", entry);
+      if (!entry) continue;
+      received = true;
+      this.safeEmit("message", entry);
     }
     if (order.cursor !== before) {
-      this.markDelivered(conversationId);
+      // Past our own sends only: the server moved our cursors when it stored them (§6.3), so
+      // an ack would say nothing new; the cursor is still saved.
+      if (received) this.markDelivered(conversationId);
+      else this.markSaved(conversationId);
       order.gapRounds = 0;
       this.clearGapTimer(order);
     }
@@ -1258,6 +1264,11 @@ export class ImClient extends EventEmitter<ImClientEvents> {
 
   private markDelivered(conversationId: string): void {
     this.unacked.add(conversationId);
+    this.markSaved(conversationId);
+  }
+
+  /** Schedules saving the conversation's cursor (on the ack timer's beat) without an ack. */
+  private markSaved(conversationId: string): void {
     this.unsaved.add(conversationId);
     if (!this.ackTimer) {
       this.ackTimer = unref(setTimeout(() => this.flushAcks(), this.ackDelayMs));

@@ -465,6 +465,25 @@ describe("send", () => {
     expect(client.pendingSends).toBe(0);
   });
 
+  it("saves the cursor past its own sends without acking them (the server moved it at send)", async () => {
+    const store = createMemoryCursorStore();
+    const { conn, client, messages } = await connected({ cursorStore: store, ackDelayMs: 20 });
+    const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "mine" });
+    const frame = await conn.next("send");
+    conn.send({ type: "sent", cid: frame.cid, messageId: "m1", conversationId: C, seq: 1, ts: 1 });
+    await promise;
+    await eventually(async () => (await store.load("alice"))[C] === 1, {
+      message: "the saved cursor",
+      intervalMs: 5,
+    });
+    expect(conn.all("ack")).toHaveLength(0);
+    // A message from bob after it moves the cursor past a seq the server has not counted: acked.
+    conn.send(messageFrame(2));
+    await eventually(() => messages.length === 1, { message: "bob's message", intervalMs: 5 });
+    const ack = await conn.next("ack");
+    expect(ack).toMatchObject({ conversationId: C, seq: 2 });
+  });
+
   it("re-sends a send refused with rate_limited (same cid) instead of failing it", async () => {
     const { conn, client } = await connected({ sendRetryDelayMs: 20 });
     const promise = client.send({ type: "user", id: "bob" }, { type: "text", text: "hi" });
