@@ -182,4 +182,23 @@ describe("ReceiptBatcher", () => {
     batcher.stop();
     expect(a.session.heldBy).toBeUndefined();
   });
+
+  it("keeps one entry per key in a large batch (indexed past a few entries)", () => {
+    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
+    const batcher = new ReceiptBatcher({
+      windowMs: 20,
+      sentHoldMs: 0,
+      maxPerFrame: 100,
+      stats: emptyStats(),
+    });
+    const a = fakeSession();
+    for (let i = 0; i < 12; i++) batcher.add(a.session, receipt(`u${i}`, 1));
+    for (let i = 0; i < 12; i++) batcher.add(a.session, receipt(`u${i}`, 2 + i));
+    batcher.add(a.session, receipt("u3", 1)); // lower: dropped
+    vi.advanceTimersByTime(20);
+    expect(a.sent).toHaveLength(1);
+    expect(a.sent[0]?.receipts.map((r) => [r.userId, r.seq])).toEqual(
+      Array.from({ length: 12 }, (_, i) => [`u${i}`, 2 + i]),
+    );
+  });
 });

@@ -24,6 +24,30 @@ export interface ReceiptBatcherOptions {
   stats: ImServerStats;
 }
 
+/** Receipts a batch searches linearly before it indexes them by key. */
+const LINEAR_MAX = 8;
+
+const receiptKey = (kind: string, conversationId: string, userId: string): string =>
+  `${kind}\u0000${conversationId}\u0000${userId}`;
+
+/** The batch's receipt for (kind, conversation, user), if any. */
+function findReceipt(
+  batch: Batch,
+  kind: string,
+  conversationId: string,
+  userId: string,
+): ReceiptEntry | undefined {
+  if (batch.index === undefined && batch.receipts.length > LINEAR_MAX) {
+    batch.index = new Map(
+      batch.receipts.map((r) => [receiptKey(r.kind, r.conversationId, r.userId), r]),
+    );
+  }
+  if (batch.index !== undefined) return batch.index.get(receiptKey(kind, conversationId, userId));
+  return batch.receipts.find(
+    (r) => r.kind === kind && r.conversationId === conversationId && r.userId === userId,
+  );
+}
+
 /** What waits for one session. */
 interface Batch {
   /**
@@ -31,6 +55,8 @@ interface Batch {
    * linearly: a batch holds one or two entries almost always, and at most `maxPerFrame`.
    */
   readonly receipts: ReceiptEntry[];
+  /** The receipts by key, built once the batch outgrows a linear search (see `LINEAR_MAX`). */
+  index: Map<string, ReceiptEntry> | undefined;
   /** Held `sent` answers (`sent-batch`), in the order the sends were stored. */
   readonly sent: SentEntry[];
   /** The held answers still waiting for a receipt that covers them; undefined when none. */
@@ -69,13 +95,13 @@ export class ReceiptBatcher implements HeldAnswers {
   add(session: Session, receipt: ReceiptFrame): void {
     const batch = this.batchOf(session, monotonicNow() + this.options.windowMs);
     const { conversationId, userId, seq, kind } = receipt;
-    const queued = batch.receipts.find(
-      (r) => r.kind === kind && r.conversationId === conversationId && r.userId === userId,
-    );
+    const queued = findReceipt(batch, kind, conversationId, userId);
     if (queued) {
       if (seq > queued.seq) queued.seq = seq;
     } else {
-      batch.receipts.push({ conversationId, userId, seq, kind });
+      const entry: ReceiptEntry = { conversationId, userId, seq, kind };
+      batch.receipts.push(entry);
+      batch.index?.set(receiptKey(kind, conversationId, userId), entry);
     }
     // The receipt a held answer waited for: when none waits any more, nothing is worth waiting for.
     const { awaiting } = batch;
@@ -137,7 +163,7 @@ export class ReceiptBatcher implements HeldAnswers {
     const dueAt = latest - (latest % this.tickMs);
     let batch = this.waiting.get(session);
     if (batch === undefined) {
-      batch = { receipts: [], sent: [], awaiting: undefined, dueAt };
+      batch = { receipts: [], index: undefined, sent: [], awaiting: undefined, dueAt };
       this.waiting.set(session, batch);
     } else if (dueAt < batch.dueAt) {
       batch.dueAt = dueAt;
