@@ -26,6 +26,21 @@ const receipt = (
 /** The batcher's clock is `performance.now()`: fake it with the timers. */
 const FAKED = ["setTimeout", "clearTimeout", "Date", "performance"] as const;
 
+/** The answer to a send of `seq` in the conversation (`sent-batch`). */
+const answerIn = (conversationId: string) => (seq: number) => ({
+  cid: `c${seq}`,
+  messageId: `m${seq}`,
+  conversationId,
+  seq,
+  ts: 1,
+});
+
+/** A batcher on fake timers starting at 0 (deadlines fall on ticks from there). */
+function fakeTimedBatcher(sentHoldMs: number, maxPerFrame: number): ReceiptBatcher {
+  vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
+  return new ReceiptBatcher({ windowMs: 20, sentHoldMs, maxPerFrame, stats: emptyStats() });
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -104,21 +119,9 @@ describe("ReceiptBatcher", () => {
   });
 
   it("holds a sent answer until a receipt covers its seq, or the hold ends", () => {
-    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
-    const batcher = new ReceiptBatcher({
-      windowMs: 20,
-      sentHoldMs: 100,
-      maxPerFrame: 100,
-      stats: emptyStats(),
-    });
+    const batcher = fakeTimedBatcher(100, 100);
     const a = fakeSession();
-    const answer = (seq: number) => ({
-      cid: `c${seq}`,
-      messageId: `m${seq}`,
-      conversationId: "d:alice:bob",
-      seq,
-      ts: 1,
-    });
+    const answer = answerIn("d:alice:bob");
     batcher.add(a.session, receipt("carol", 1));
     batcher.addSent(a.session, answer(5), true);
     expect(a.session.heldBy).toBe(batcher);
@@ -150,21 +153,9 @@ describe("ReceiptBatcher", () => {
   });
 
   it("an answer that awaits no receipt waits the window; answers count toward maxPerFrame", () => {
-    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
-    const batcher = new ReceiptBatcher({
-      windowMs: 20,
-      sentHoldMs: 1_000,
-      maxPerFrame: 3,
-      stats: emptyStats(),
-    });
+    const batcher = fakeTimedBatcher(1_000, 3);
     const a = fakeSession();
-    const answer = (seq: number) => ({
-      cid: `c${seq}`,
-      messageId: `m${seq}`,
-      conversationId: "g:team",
-      seq,
-      ts: 1,
-    });
+    const answer = answerIn("g:team");
     batcher.addSent(a.session, answer(1), false);
     vi.advanceTimersByTime(20);
     expect(a.sent.map((f) => f.sent?.length)).toEqual([1]);
@@ -184,13 +175,7 @@ describe("ReceiptBatcher", () => {
   });
 
   it("keeps one entry per key in a large batch (indexed past a few entries)", () => {
-    vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
-    const batcher = new ReceiptBatcher({
-      windowMs: 20,
-      sentHoldMs: 0,
-      maxPerFrame: 100,
-      stats: emptyStats(),
-    });
+    const batcher = fakeTimedBatcher(0, 100);
     const a = fakeSession();
     for (let i = 0; i < 12; i++) batcher.add(a.session, receipt(`u${i}`, 1));
     for (let i = 0; i < 12; i++) batcher.add(a.session, receipt(`u${i}`, 2 + i));
