@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { marginalCpu } from "./marginal-cpu.js";
 import { type BenchOptions, parseOptions } from "./options.js";
 import { checkCpuRatios } from "./regression-check.js";
 import { latencyChart, stepTable, summaryTable, table } from "./report.js";
@@ -83,8 +84,27 @@ async function main(): Promise<void> {
     );
     console.log(stepTable(result.steps));
     const s = summaryTable(result.steps, options.sloMs);
-    summary = s.summary;
+    const marginal = marginalCpu(result.steps);
+    summary = { ...s.summary, marginalCpu: marginal };
     console.log(`\n${s.text}`);
+    if (marginal.length > 0) {
+      console.log(
+        "\nmarginal CPU per message between consecutive steps (fixed costs left out; averages above)",
+      );
+      console.log(
+        table([
+          ["phase", "target", "from/s", "to/s", "server µs/msg", "+svc µs/msg"],
+          ...marginal.map((m) => [
+            m.phase,
+            m.target,
+            m.fromDelivered,
+            m.toDelivered,
+            m.serverUsPerMessage,
+            m.totalUsPerMessage,
+          ]),
+        ]),
+      );
+    }
   }
   if (options.maxCpuRatio !== undefined) {
     const findings = checkCpuRatios(result.steps, options.ratioBaseline, options.maxCpuRatio);

@@ -125,6 +125,7 @@ export function summaryTable(steps: StepResult[], sloMs: number) {
 
 const COLORS: Record<string, string> = {
   embedded: "#1f77b4",
+  "embedded-v1": "#17becf",
   sqlite: "#ff7f0e",
   postgres: "#8c564b",
   full: "#9467bd",

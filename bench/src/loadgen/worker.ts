@@ -248,7 +248,9 @@ function flushAcks(state: TargetState): void {
     client.unacked.clear();
     if (state.adapter.ackBatch && acks.length > 1) {
       for (let i = 0; i < acks.length; i += MAX_ACKS_PER_FRAME)
-        ws.send(state.adapter.encode({ type: "acks", acks: acks.slice(i, i + MAX_ACKS_PER_FRAME) }));
+        ws.send(
+          state.adapter.encode({ type: "acks", acks: acks.slice(i, i + MAX_ACKS_PER_FRAME) }),
+        );
       continue;
     }
     for (const ack of acks) ws.send(state.adapter.encode({ type: "ack", ...ack }));
