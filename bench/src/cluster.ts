@@ -4,6 +4,7 @@
  * prefix, a distinct `LUCKY_IM_NODE_ID` each); the other targets keep their
  * state in process, so their nodes are independent servers.
  */
+import type { ServerProcess } from "./server-process.js";
 import {
   cleanupServices,
   nodeIdOf,
@@ -21,6 +22,43 @@ export interface RunningCluster {
   shared: boolean;
   /** Stops every node, then drops what the run left in the services (every node's queue too). */
   stop(): Promise<void>;
+}
+
+/**
+ * The nodes of a cluster as one target of a rate scenario: clients spread over the nodes in
+ * turn, CPU and RSS summed over the nodes, event-loop lag the worst node's. For `full` the
+ * nodes share the services, so messages between clients of different nodes cross RabbitMQ.
+ */
+export function clusterAsTarget(cluster: RunningCluster): RunningTarget {
+  const [first] = cluster.nodes;
+  if (first === undefined) throw new Error("[bench] a cluster without nodes");
+  const servers = cluster.nodes.map((node) => node.server);
+  const server: ServerProcess = {
+    pid: first.server.pid,
+    port: first.server.port,
+    httpBase: first.server.httpBase,
+    async sample() {
+      const samples = await Promise.all(servers.map((s) => s.sample()));
+      return {
+        cpuSeconds: samples.reduce((sum, s) => sum + s.cpuSeconds, 0),
+        rssBytes: samples.reduce((sum, s) => sum + s.rssBytes, 0),
+        hwmBytes: samples.reduce((sum, s) => sum + s.hwmBytes, 0),
+      };
+    },
+    async loopLagP99Ms() {
+      const lags = await Promise.all(servers.map((s) => s.loopLagP99Ms()));
+      const known = lags.filter((lag): lag is number => lag !== undefined);
+      return known.length > 0 ? Math.max(...known) : undefined;
+    },
+    stop: () => cluster.stop(),
+  };
+  return {
+    ...first,
+    key: cluster.name,
+    server,
+    wsBases: cluster.nodes.map((node) => node.wsBase),
+    cleanup: async () => {},
+  };
 }
 
 /** Starts the nodes one after the other (the first runs the migrations), stopping all if one fails. */

@@ -66,8 +66,9 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --connect-timeout-ms N  one handshake's limit, up to the server's ready (default 30000)
   --lucky-per-ip N      sockets per loopback source address, every target (default 900)
   --hold-ms N           idle: how long connections are held before measuring (default 5000)
-  --nodes N             idle: server processes per target, connections spread over them (default 1;
-                        full: one cluster, the others: independent servers)
+  --nodes N             server processes per target, connections spread over them (default 1).
+                        idle: full is one cluster, the others independent servers; direct, group:
+                        full only (one cluster; CPU and RSS summed over the nodes)
   --connect-max-s N     idle: no handshake starts after this many s of connecting (default 900)
   --messages N          reconnect: un-acked messages per client before the drop (default 2)
   --max-total-s N       stop starting new steps after this (default 1200)

@@ -79,7 +79,12 @@ export async function connectTarget(
       return worker.call<ConnectResult>(
         {
           cmd: "connect",
-          target: { name: target.key, protocol: target.protocol, base: target.wsBase },
+          target: {
+            name: target.key,
+            protocol: target.protocol,
+            base: target.wsBase,
+            ...(target.wsBases ? { bases: target.wsBases } : {}),
+          },
           users,
           concurrency: Math.max(1, Math.ceil(options.concurrency / population.workers.length)),
           timeoutMs: options.timeoutMs,

@@ -47,6 +47,8 @@ export interface RunningTarget {
   server: ServerProcess;
   /** `ws://127.0.0.1:PORT` */
   wsBase: string;
+  /** Every node's `wsBase` when the target is a cluster driven as one (clients spread over them). */
+  wsBases?: string[];
   /** Lucky IM targets need tokens. */
   needsTokens: boolean;
   /** Sockets per source address the server accepts (its per-IP cap). */

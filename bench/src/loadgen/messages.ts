@@ -7,6 +7,8 @@ export interface TargetRef {
   protocol: ProtocolName;
   /** `ws://127.0.0.1:PORT` */
   base: string;
+  /** Several nodes of one cluster: each worker's users are spread over them in turn. */
+  bases?: string[];
 }
 
 /** One sender and where it sends; `fanout` is the number of deliveries expected per send. */

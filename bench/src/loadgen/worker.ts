@@ -25,6 +25,8 @@ interface Client {
   userId: string;
   token?: string;
   localAddress: string;
+  /** The node this client connects to (`TargetRef.bases`), by its index. */
+  node: number;
   ws?: WebSocket;
   ready: boolean;
   /** Highest seq seen per conversation, not yet acked. */
@@ -139,7 +141,8 @@ function open(state: TargetState, client: Client, timeoutMs: number): Promise<vo
   return new Promise<void>((resolve, reject) => {
     const { adapter, ref } = state;
     client.ready = false;
-    const ws = new WebSocket(adapter.url(ref.base, client.userId), adapter.protocols, {
+    const base = ref.bases?.[client.node % ref.bases.length] ?? ref.base;
+    const ws = new WebSocket(adapter.url(base, client.userId), adapter.protocols, {
       headers: adapter.headers(client.token),
       localAddress: client.localAddress,
       perMessageDeflate: false,
@@ -338,11 +341,12 @@ async function handle(command: Command): Promise<Omit<Reply, "id">> {
         acking: new Set(),
       };
       targets.set(command.target.name, state);
-      const clients = command.users.map((user) => {
+      const clients = command.users.map((user, index) => {
         const client: Client = {
           key: user.id,
           userId: user.userId ?? user.id,
           localAddress: user.localAddress,
+          node: index,
           ready: false,
           unacked: new Map(),
           unackedSince: 0,

@@ -4,6 +4,8 @@
  * (alternating order), so a comparison is made in one run under the same
  * machine load. A target that cannot drain a step skips its higher rates.
  */
+
+import { clusterAsTarget, startCluster } from "../cluster.js";
 import type { Route } from "../loadgen/messages.js";
 import {
   closePopulation,
@@ -41,7 +43,12 @@ export async function runRateScenario(
   const steps: StepResult[] = [];
   try {
     for (const name of options.targets) {
-      const target = await startTarget(name, ctx.targetContext);
+      // Only `full` nodes share state: other targets' nodes could not reach each other's users.
+      const clustered = options.nodes > 1 && name === "full";
+      if (options.nodes > 1 && !clustered) ctx.log(`${name}: one process (--nodes is for full)`);
+      const target = clustered
+        ? clusterAsTarget(await startCluster(name, ctx.targetContext, options.nodes))
+        : await startTarget(name, ctx.targetContext);
       running.push({ target, prepared: { routes: {} } });
       const prepared = await prepare(target, population);
       (running.at(-1) as { prepared: Prepared }).prepared = prepared;
