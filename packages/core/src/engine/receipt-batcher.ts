@@ -126,7 +126,10 @@ export class ReceiptBatcher implements HeldAnswers {
     const holdMs = awaitsReceipt ? sentHoldMs : Math.min(windowMs, sentHoldMs);
     const batch = this.batchOf(session, monotonicNow() + holdMs);
     batch.sent.push(answer);
-    if (awaitsReceipt) (batch.awaiting ??= []).push(answer);
+    if (awaitsReceipt) {
+      batch.awaiting ??= [];
+      batch.awaiting.push(answer);
+    }
     session.heldBy = this;
     this.sendIfFull(session, batch);
   }
