@@ -89,14 +89,15 @@ async function main(): Promise<void> {
     console.log(`\n${s.text}`);
     if (marginal.length > 0) {
       console.log(
-        "\nmarginal CPU per message between consecutive steps (fixed costs left out; averages above)",
+        "\nmarginal CPU per message: least-squares slope of CPU over delivered rate, drained steps (fixed costs left out; averages above)",
       );
       console.log(
         table([
-          ["phase", "target", "from/s", "to/s", "server µs/msg", "+svc µs/msg"],
+          ["phase", "target", "steps", "from/s", "to/s", "server µs/msg", "+svc µs/msg"],
           ...marginal.map((m) => [
             m.phase,
             m.target,
+            m.steps,
             m.fromDelivered,
             m.toDelivered,
             m.serverUsPerMessage,

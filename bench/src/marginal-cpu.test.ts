@@ -15,14 +15,20 @@ function step(delivered: number, cpuPercent: number, servicesCpuPercent: number,
 }
 
 describe("marginalCpu", () => {
-  it("is the slope of CPU over delivered rate between consecutive drained steps", () => {
-    // 1,000/s: 60 % + 80 %; 3,000/s: 90 % + 96 %. Server: 300,000 µs/s over 2,000 more
-    // messages/s = 150 µs; with services: 460,000 / 2,000 = 230 µs (the averages: 1,400 and 620).
-    const slopes = marginalCpu([step(3000, 90, 96), step(1000, 60, 80), step(5000, 99, 99, false)]);
+  it("is the least-squares slope of CPU over delivered rate of the drained steps", () => {
+    // Server 55, 70, 85 % of a core at 1,000, 2,000, 3,000/s: 150,000 µs/s more per 1,000 more
+    // messages/s = 150 µs; services 70, 78, 86 % add 80 µs: 230 µs. The undrained step is left out.
+    const slopes = marginalCpu([
+      step(3000, 85, 86),
+      step(1000, 55, 70),
+      step(2000, 70, 78),
+      step(5000, 99, 99, false),
+    ]);
     expect(slopes).toEqual([
       {
         target: "full",
         phase: "direct",
+        steps: 3,
         fromDelivered: 1000,
         toDelivered: 3000,
         serverUsPerMessage: 150,
@@ -31,7 +37,14 @@ describe("marginalCpu", () => {
     ]);
   });
 
-  it("skips steps closer than 10 % in rate", () => {
+  it("needs two steps at least 10 % apart", () => {
     expect(marginalCpu([step(1000, 60, 80), step(1050, 61, 80)])).toEqual([]);
+    expect(marginalCpu([step(1000, 60, 80)])).toEqual([]);
+  });
+
+  it("fits through noise: a step above the line does not make the slope negative", () => {
+    const [fit] = marginalCpu([step(1000, 49, 71), step(2000, 57, 80), step(3000, 59, 75)]);
+    expect(fit?.serverUsPerMessage).toBe(50);
+    expect(fit?.totalUsPerMessage).toBe(70);
   });
 });

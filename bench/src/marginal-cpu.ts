@@ -1,16 +1,19 @@
 /**
- * Marginal CPU per message: what one more message per second costs, from two rates of one target.
- * The average (CPU / delivered) folds in fixed costs that do not grow with the load (RabbitMQ's
- * schedulers busy-waiting, polling loops, timers); the slope between two steps leaves them out,
- * so it says what a message itself costs (issue 22 asks for both).
+ * Marginal CPU per message: what one more message per second costs a target. The average (CPU /
+ * delivered) folds in fixed costs that do not grow with the load (RabbitMQ's schedulers
+ * busy-waiting, polling loops, timers); the slope of CPU over delivered rate leaves them out, so
+ * it says what a message itself costs (issue 22 asks for both). Single steps are noisy on a
+ * shared machine, so the slope is a least-squares fit over every drained step, not a difference
+ * of two.
  */
 import type { StepResult } from "./population.js";
 
-/** The slope between two consecutive drained steps of one target and phase. */
+/** The slope of CPU over delivered rate of one target and phase. */
 export interface MarginalCpu {
   target: string;
   phase: string;
-  /** Delivered/s of the lower and the higher step. */
+  /** The drained steps fitted, and their lowest and highest delivered/s. */
+  steps: number;
   fromDelivered: number;
   toDelivered: number;
   /** Server CPU µs per additional delivered message. */
@@ -19,12 +22,28 @@ export interface MarginalCpu {
   totalUsPerMessage: number;
 }
 
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const [x, y] of points) {
+    covariance += (x - meanX) * (y - meanY);
+    variance += (x - meanX) ** 2;
+  }
+  return covariance / variance;
+}
+
 /** µs of CPU per second at `percent` of one core. */
 const usPerSecond = (percent: number) => percent * 10_000;
 
+const oneDecimal = (value: number) => Math.round(value * 10) / 10;
+
 /**
- * The marginal CPU of each target between its consecutive drained steps (by delivered rate);
- * pairs less than 10 % apart in rate are skipped (the slope would be mostly noise).
+ * The marginal CPU of each target over its drained steps; a target needs two steps at least 10 %
+ * apart in delivered rate (closer ones would make the slope mostly noise).
  */
 export function marginalCpu(steps: readonly StepResult[]): MarginalCpu[] {
   const groups = new Map<string, StepResult[]>();
@@ -37,23 +56,27 @@ export function marginalCpu(steps: readonly StepResult[]): MarginalCpu[] {
   }
   const result: MarginalCpu[] = [];
   for (const group of groups.values()) {
-    group.sort((a, b) => a.delivered - b.delivered);
-    for (let i = 1; i < group.length; i++) {
-      const low = group[i - 1] as StepResult;
-      const high = group[i] as StepResult;
-      const rateDelta = high.delivered - low.delivered;
-      if (rateDelta < low.delivered * 0.1) continue;
-      const server = usPerSecond(high.cpuPercent) - usPerSecond(low.cpuPercent);
-      const services = usPerSecond(high.servicesCpuPercent) - usPerSecond(low.servicesCpuPercent);
-      result.push({
-        target: high.target,
-        phase: high.phase,
-        fromDelivered: low.delivered,
-        toDelivered: high.delivered,
-        serverUsPerMessage: Math.round((server / rateDelta) * 10) / 10,
-        totalUsPerMessage: Math.round(((server + services) / rateDelta) * 10) / 10,
-      });
-    }
+    const rates = group.map((s) => s.delivered);
+    const from = Math.min(...rates);
+    const to = Math.max(...rates);
+    if (group.length < 2 || to - from < from * 0.1) continue;
+    const first = group[0] as StepResult;
+    const server = slope(group.map((s) => [s.delivered, usPerSecond(s.cpuPercent)] as const));
+    const total = slope(
+      group.map(
+        (s) =>
+          [s.delivered, usPerSecond(s.cpuPercent) + usPerSecond(s.servicesCpuPercent)] as const,
+      ),
+    );
+    result.push({
+      target: first.target,
+      phase: first.phase,
+      steps: group.length,
+      fromDelivered: from,
+      toDelivered: to,
+      serverUsPerMessage: oneDecimal(server),
+      totalUsPerMessage: oneDecimal(total),
+    });
   }
   return result;
 }
