@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     console.log(`\n${s.text}`);
     if (marginal.length > 0) {
       console.log(
-        "\nmarginal CPU per message: least-squares slope of CPU over delivered rate, drained steps (fixed costs left out; averages above)",
+        "\nmarginal CPU per message: least-squares slope of CPU over delivered rate, drained steps under 90 % CPU (fixed costs left out; averages above)",
       );
       console.log(
         table([

@@ -17,12 +17,13 @@ function step(delivered: number, cpuPercent: number, servicesCpuPercent: number,
 describe("marginalCpu", () => {
   it("is the least-squares slope of CPU over delivered rate of the drained steps", () => {
     // Server 55, 70, 85 % of a core at 1,000, 2,000, 3,000/s: 150,000 µs/s more per 1,000 more
-    // messages/s = 150 µs; services 70, 78, 86 % add 80 µs: 230 µs. The undrained step is left out.
+    // messages/s = 150 µs; services 70, 78, 86 % add 80 µs: 230 µs. The undrained and the saturated steps are left out.
     const slopes = marginalCpu([
       step(3000, 85, 86),
       step(1000, 55, 70),
       step(2000, 70, 78),
       step(5000, 99, 99, false),
+      step(4000, 95, 90), // saturated: its CPU could not follow the rate
     ]);
     expect(slopes).toEqual([
       {

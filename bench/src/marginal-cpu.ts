@@ -4,7 +4,8 @@
  * busy-waiting, polling loops, timers); the slope of CPU over delivered rate leaves them out, so
  * it says what a message itself costs (issue 22 asks for both). Single steps are noisy on a
  * shared machine, so the slope is a least-squares fit over every drained step, not a difference
- * of two.
+ * of two. A step whose server used most of its core is left out: its CPU could not grow with the
+ * rate, so it would flatten the slope.
  */
 import type { StepResult } from "./population.js";
 
@@ -36,19 +37,22 @@ function slope(points: readonly (readonly [number, number])[]): number {
   return covariance / variance;
 }
 
+/** Server CPU (% of one core) from which a step counts as saturated. */
+const SATURATED_PERCENT = 90;
+
 /** µs of CPU per second at `percent` of one core. */
 const usPerSecond = (percent: number) => percent * 10_000;
 
 const oneDecimal = (value: number) => Math.round(value * 10) / 10;
 
 /**
- * The marginal CPU of each target over its drained steps; a target needs two steps at least 10 %
- * apart in delivered rate (closer ones would make the slope mostly noise).
+ * The marginal CPU of each target over its drained, unsaturated steps; a target needs two steps
+ * at least 10 % apart in delivered rate (closer ones would make the slope mostly noise).
  */
 export function marginalCpu(steps: readonly StepResult[]): MarginalCpu[] {
   const groups = new Map<string, StepResult[]>();
   for (const step of steps) {
-    if (!step.drained) continue;
+    if (!step.drained || step.cpuPercent >= SATURATED_PERCENT) continue;
     const key = `${step.phase}\u0000${step.target}`;
     const group = groups.get(key) ?? [];
     group.push(step);
