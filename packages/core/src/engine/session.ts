@@ -92,11 +92,7 @@ export class Session {
   /** Sends a serialized frame unless the session is closed; false when it was dropped. */
   send(data: string): boolean {
     if (this.state === "closed") return false;
-    const holder = this.heldBy;
-    if (holder !== undefined) {
-      this.heldBy = undefined;
-      holder.release(this);
-    }
+    this.releaseHeldAnswers();
     return this.connection.send(data);
   }
 
@@ -105,12 +101,16 @@ export class Session {
    * frame written before a close would have reached the client too.
    */
   close(code: number, reason: string): void {
-    const holder = this.heldBy;
-    if (holder !== undefined) {
-      this.heldBy = undefined;
-      holder.release(this);
-    }
+    this.releaseHeldAnswers();
     this.connection.close(code, reason);
+  }
+
+  /** Sends the answers held for this session, if any (once: the holder is forgotten first). */
+  private releaseHeldAnswers(): void {
+    const holder = this.heldBy;
+    if (holder === undefined) return;
+    this.heldBy = undefined;
+    holder.release(this);
   }
 
   /** Remembers a push until an ack covers it. */
