@@ -55,7 +55,9 @@ export function createMemoryMessageStore(context: MemoryMessageStoreContext): Me
     const conversation = ensureConversation(state, draft.conversationId, draft.ts);
     const message: Message = {
       messageId: draft.messageId,
-      conversationId: draft.conversationId,
+      // The conversation's own string: every stored message shares it (the draft's is a new
+      // string per send, and all the heap keeps of a run is its messages).
+      conversationId: conversation.conversationId,
       seq: conversation.lastSeq + 1,
       from: draft.from,
       to: { ...draft.to },

@@ -6,6 +6,7 @@ import type { GroupInviteLink, GroupJoinSettings, GroupJoinTicket } from "../dom
 import type { Message } from "../domain/message.js";
 import type { MessageChange, MessageEdit, PinnedMessage } from "../domain/message-change.js";
 import type { OutboxEntry } from "../domain/outbox.js";
+import { ShardedMap } from "./sharded-map.js";
 
 /**
  * The data behind one or more {@link createMemoryStorage} instances. Pass the
@@ -54,7 +55,8 @@ export interface StoredOutboxEntry extends OutboxEntry {
 /** @internal Everything a memory storage holds. */
 export interface MemoryStorageState {
   conversations: Map<string, StoredConversation>;
-  messagesById: Map<string, Message>;
+  /** Every stored message by id: sharded, as it grows with history (see {@link ShardedMap}). */
+  messagesById: ShardedMap<Message>;
   /**
    * from -> cid -> messageId: the idempotency key of `append`. Nested rather than keyed by a
    * joined string, so an append allocates no key (the strings are the draft's own).
@@ -140,7 +142,7 @@ export function createMemoryStorageBackend(): MemoryStorageBackend {
   });
   states.set(backend, {
     conversations: new Map(),
-    messagesById: new Map(),
+    messagesById: new ShardedMap(),
     messageIdByCid: new Map(),
     cursorsByConversation: new Map(),
     conversationsByUser: new Map(),
