@@ -1,26 +1,52 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DedupeCache } from "./dedupe-cache.js";
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe("DedupeCache", () => {
-  it("is bounded by maxKeys and evicts the least recently seen key, not the first inserted", () => {
-    const cache = new DedupeCache({ maxKeys: 2, ttlMs: 0 });
-    expect(cache.firstSight("a")).toBe(true);
-    expect(cache.firstSight("b")).toBe(true);
-    expect(cache.firstSight("a"), "a repeat").toBe(false);
-    expect(cache.firstSight("c")).toBe(true);
-    expect(cache.size).toBe(2);
-    // A FIFO would have dropped "a" (inserted first); the LRU drops "b".
-    expect(cache.firstSight("a"), "a, seen again lately, is still known").toBe(false);
-    expect(cache.firstSight("b"), "b was evicted").toBe(true);
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it("forgets a key after ttlMs", async () => {
-    const cache = new DedupeCache({ maxKeys: 100, ttlMs: 5 });
+  it("remembers at most maxKeys keys and at least the newest half of them", () => {
+    const cache = new DedupeCache({ maxKeys: 4, ttlMs: 0 });
+    for (const key of ["a", "b", "c", "d", "e"]) expect(cache.firstSight(key)).toBe(true);
+    expect(cache.size).toBeLessThanOrEqual(4);
+    // The newest two (half of maxKeys) are known whatever the generations did.
+    expect(cache.firstSight("e")).toBe(false);
+    expect(cache.firstSight("d")).toBe(false);
+    expect(cache.firstSight("a"), "the oldest was forgotten").toBe(true);
+    for (let i = 0; i < 1000; i++) cache.firstSight(`k${i}`);
+    expect(cache.size).toBeLessThanOrEqual(4);
+  });
+
+  it("keeps a key that keeps coming back, where a first-in-first-out cache would drop it", () => {
+    const cache = new DedupeCache({ maxKeys: 4, ttlMs: 0 });
+    expect(cache.firstSight("hot")).toBe(true);
+    for (let i = 0; i < 100; i++) {
+      cache.firstSight(`cold${i}`);
+      expect(cache.firstSight("hot"), `repeat ${i}`).toBe(false);
+    }
+  });
+
+  it("forgets a key after the TTL (at most two TTLs later) and never before", () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new DedupeCache({ maxKeys: 100, ttlMs: 1000 });
     expect(cache.firstSight("m")).toBe(true);
-    expect(cache.firstSight("m")).toBe(false);
-    await pause(40);
-    expect(cache.firstSight("m"), "expired").toBe(true);
+    vi.setSystemTime(999);
+    expect(cache.firstSight("m"), "within the TTL").toBe(false);
+    vi.setSystemTime(1998);
+    expect(cache.firstSight("m"), "seen again: still known").toBe(false);
+    vi.setSystemTime(1998 + 2000);
+    expect(cache.firstSight("m"), "two TTLs without a sight").toBe(true);
+  });
+
+  it("forgets everything after two idle TTLs", () => {
+    vi.useFakeTimers({ now: 0 });
+    const cache = new DedupeCache({ maxKeys: 100, ttlMs: 10 });
+    cache.firstSight("a");
+    vi.setSystemTime(5);
+    cache.firstSight("b");
+    vi.setSystemTime(25);
+    expect(cache.firstSight("b")).toBe(true);
+    expect(cache.firstSight("a")).toBe(true);
   });
 });

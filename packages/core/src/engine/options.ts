@@ -418,7 +418,9 @@ export interface ImCachesOptions {
   /**
    * Recently delivered message ids, remembered to drop duplicates (broker redeliveries, relay
    * re-publishes). `ttlMs: 0`: until evicted. The default `ttlMs` matches the outbox
-   * retention: the relay does not re-publish an entry older than that.
+   * retention: the relay does not re-publish an entry older than that. Kept in two
+   * generations (no per-message LRU bookkeeping): at most `maxEntries` ids, at least the newest
+   * half of them, each for at least `ttlMs` unless evicted (and forgotten within two).
    * @default { ttlMs: 3600000, maxEntries: 100000 }
    */
   dedupe?: ImCacheOptions;
