@@ -225,9 +225,8 @@ export class Delivery {
     exceptSessionId?: string,
   ): Promise<void> {
     if (userIds.length === 0) return;
-    const data = encodeFrame(frame);
     const local = userIds.filter((userId) => this.ctx.registry.hasUser(userId));
-    if (local.length > 0) this.pushLocally(local, data, exceptSessionId, receiptOf(frame));
+    if (local.length > 0) this.pushLocally(local, frame, exceptSessionId);
     if (this.ctx.localOnly) return;
     let nodes: Map<string, string[]>;
     try {
@@ -258,12 +257,7 @@ export class Delivery {
         this.pushChangeLocally(envelope.change, envelope.userIds);
         return;
       case "frame":
-        this.pushLocally(
-          envelope.userIds,
-          encodeFrame(envelope.frame),
-          envelope.exceptSessionId,
-          receiptOf(envelope.frame),
-        );
+        this.pushLocally(envelope.userIds, envelope.frame, envelope.exceptSessionId);
         return;
       case "kick":
         this.kickLocally(envelope.userId, envelope.code, envelope.reason, envelope.sessionId);
@@ -388,16 +382,18 @@ export class Delivery {
   }
 
   /**
-   * Sends an encoded frame to the users' ready sessions here; a `receipt` (`receipt`) for a
-   * session that batches receipts waits in its batch instead (docs/protocol.md §5.3).
+   * Sends a frame to the users' ready sessions here; a `receipt` for a session that batches
+   * receipts waits in its batch instead (docs/protocol.md §5.3). The frame is encoded once, and
+   * only if some session takes it as is (a receipt to batching sessions only never is).
    */
   private pushLocally(
     userIds: readonly string[],
-    data: string,
+    frame: ServerFrame,
     exceptSessionId: string | undefined,
-    receipt?: ReceiptFrame,
   ): void {
+    const receipt = receiptOf(frame);
     const batcher = receipt === undefined ? undefined : this.receipts;
+    let data: string | undefined;
     for (const userId of userIds) {
       const sessions = this.ctx.registry.ofUser(userId);
       if (!sessions) continue;
@@ -407,6 +403,7 @@ export class Delivery {
           batcher.add(session, receipt!);
           continue;
         }
+        data ??= encodeFrame(frame);
         if (session.send(data)) this.ctx.stats.framesOut++;
       }
     }

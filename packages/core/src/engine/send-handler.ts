@@ -93,7 +93,10 @@ export async function handleSend(
           : [from, frame.to.id]
         : await resolveParticipants(core, from, frame.to, receivedAt);
     const conversationId = conversationIdFor(from, frame.to);
-    const body = await applyBeforeSend(core, principal, frame.to, conversationId, frame.body);
+    // Without a hook no await: a send costs no extra promise and microtask.
+    const body = core.hooks.beforeSend
+      ? await applyBeforeSend(core, principal, frame.to, conversationId, frame.body)
+      : frame.body;
     const draft: MessageDraft = {
       messageId: newMessageId(),
       conversationId,
