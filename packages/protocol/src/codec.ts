@@ -5,7 +5,7 @@ import {
   exceedsBytes,
   isIllFormed,
   type JsonLimits,
-  jsonDepth,
+  nestsDeeperThan,
 } from "./json-limits.js";
 import { CLIENT_FRAME_SCHEMAS, type ClientFrame, type ServerFrame } from "./schemas.js";
 
@@ -51,7 +51,7 @@ function parseJson(text: string, limits: JsonLimits): unknown {
   if (exceedsBytes(text, limits.maxBytes)) {
     throw new ForbiddenContentError(readCid(text), `frame is larger than ${limits.maxBytes} bytes`);
   }
-  if (jsonDepth(text, limits.maxDepth) > limits.maxDepth) {
+  if (nestsDeeperThan(text, limits.maxDepth)) {
     throw new ForbiddenContentError(
       readCid(text),
       `JSON nested deeper than ${limits.maxDepth} levels`,

@@ -51,6 +51,23 @@ export function jsonDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): n
   return deepest;
 }
 
+/**
+ * True when the JSON text may nest deeper than `maxDepth`. The depth cannot exceed the number
+ * of `{` and `[` characters (inside strings too), which `indexOf` counts far faster than a loop
+ * over every character; only a text with more openers than `maxDepth` is walked by {@link jsonDepth}.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let openers = 0;
+  for (const opener of ["{", "["]) {
+    let at = text.indexOf(opener);
+    while (at !== -1) {
+      if (++openers > maxDepth) return jsonDepth(text, maxDepth) > maxDepth;
+      at = text.indexOf(opener, at + 1);
+    }
+  }
+  return false;
+}
+
 /** UTF-8 byte length of a string, measured only when its length alone cannot settle `limit`. */
 export function exceedsBytes(text: string, limit: number): boolean {
   // A UTF-16 code unit takes 1 to 3 UTF-8 bytes.

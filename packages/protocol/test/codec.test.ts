@@ -52,6 +52,18 @@ describe("decodeClientFrame", () => {
     expect(refusal(deep, { maxBytes: 1000, maxDepth: 4 }).error.message).toContain("4 levels");
   });
 
+  it("counts depth, not brackets: many shallow objects or brackets in strings pass, depth at the limit passes", () => {
+    const limits = { maxBytes: 10_000, maxDepth: 4 };
+    const wide = send({ body: { type: "custom", data: Array.from({ length: 50 }, () => ({})) } });
+    expect(decodeClientFrame(wide, limits).ok).toBe(true);
+    const text = send({ body: { type: "text", text: "{[".repeat(100) } });
+    expect(decodeClientFrame(text, limits).ok).toBe(true);
+    const atLimit = send({ body: { type: "custom", data: [[1]] } });
+    expect(decodeClientFrame(atLimit, limits).ok).toBe(true);
+    const over = send({ body: { type: "custom", data: [[[1]]], pad: "[".repeat(10) } });
+    expect(refusal(over, limits).error.message).toContain("4 levels");
+  });
+
   it("refuses lone surrogates, NUL characters and prototype keys", () => {
     expect(refusal(send({ body: { type: "text", text: "a\ud800" } })).cid).toBe("c1");
     refusal(send({ body: { type: "text", text: "a\u0000" } }));
