@@ -45,6 +45,14 @@ export function clusterAsTarget(cluster: RunningCluster): RunningTarget {
         hwmBytes: samples.reduce((sum, s) => sum + s.hwmBytes, 0),
       };
     },
+    ...(servers.every((s) => s.instructionsSinceLastCall)
+      ? {
+          async instructionsSinceLastCall() {
+            const counts = await Promise.all(servers.map((s) => s.instructionsSinceLastCall!()));
+            return counts.reduce((sum, n) => sum + n, 0);
+          },
+        }
+      : {}),
     async loopLagP99Ms() {
       const lags = await Promise.all(servers.map((s) => s.loopLagP99Ms()));
       const known = lags.filter((lag): lag is number => lag !== undefined);

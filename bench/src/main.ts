@@ -50,6 +50,7 @@ async function main(): Promise<void> {
         ? { memoryRetention: options.memoryRetention }
         : {}),
       ...(options.memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs: options.memoryMaxAgeMs } : {}),
+      ...(options.baseRoot !== undefined ? { baseRoot: options.baseRoot } : {}),
       services: {
         postgresUrl:
           process.env.LUCKY_IM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
@@ -91,9 +92,19 @@ async function main(): Promise<void> {
       console.log(
         "\nmarginal CPU per message: least-squares slope of CPU over delivered rate, drained steps under 90 % CPU (fixed costs left out; averages above)",
       );
+      const counted = marginal.some((m) => m.kiloInstructionsPerMessage !== undefined);
       console.log(
         table([
-          ["phase", "target", "steps", "from/s", "to/s", "server µs/msg", "+svc µs/msg"],
+          [
+            "phase",
+            "target",
+            "steps",
+            "from/s",
+            "to/s",
+            "server µs/msg",
+            "+svc µs/msg",
+            ...(counted ? ["kinstr/msg"] : []),
+          ],
           ...marginal.map((m) => [
             m.phase,
             m.target,
@@ -102,6 +113,7 @@ async function main(): Promise<void> {
             m.toDelivered,
             m.serverUsPerMessage,
             m.totalUsPerMessage,
+            ...(counted ? [m.kiloInstructionsPerMessage] : []),
           ]),
         ]),
       );

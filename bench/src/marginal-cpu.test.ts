@@ -43,6 +43,18 @@ describe("marginalCpu", () => {
     expect(marginalCpu([step(1000, 60, 80)])).toEqual([]);
   });
 
+  it("fits instructions too when the steps were counted under callgrind", () => {
+    // 1,000 + 2,000 kinstr per message/s: 2,000 kinstr per additional message.
+    const counted = (delivered: number) => ({
+      ...step(delivered, 50, 0),
+      kiloInstructionsPerSecond: 1_000 + 2_000 * delivered,
+    });
+    const [fit] = marginalCpu([counted(20), counted(40), counted(60)]);
+    expect(fit?.kiloInstructionsPerMessage).toBe(2000);
+    const [uncounted] = marginalCpu([step(20, 50, 0), step(40, 60, 0)]);
+    expect(uncounted).not.toHaveProperty("kiloInstructionsPerMessage");
+  });
+
   it("fits through noise: a step above the line does not make the slope negative", () => {
     const [fit] = marginalCpu([step(1000, 49, 71), step(2000, 57, 80), step(3000, 59, 75)]);
     expect(fit?.serverUsPerMessage).toBe(50);

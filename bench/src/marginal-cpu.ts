@@ -21,6 +21,8 @@ export interface MarginalCpu {
   serverUsPerMessage: number;
   /** Server plus services CPU µs per additional delivered message. */
   totalUsPerMessage: number;
+  /** Server instructions (thousands) per additional delivered message, under callgrind only. */
+  kiloInstructionsPerMessage?: number;
 }
 
 /** Least-squares slope of y over x. */
@@ -72,7 +74,14 @@ export function marginalCpu(steps: readonly StepResult[]): MarginalCpu[] {
           [s.delivered, usPerSecond(s.cpuPercent) + usPerSecond(s.servicesCpuPercent)] as const,
       ),
     );
+    const counted = group.every((s) => s.kiloInstructionsPerSecond !== undefined);
+    const instructions = counted
+      ? slope(group.map((s) => [s.delivered, s.kiloInstructionsPerSecond ?? 0] as const))
+      : undefined;
     result.push({
+      ...(instructions === undefined
+        ? {}
+        : { kiloInstructionsPerMessage: oneDecimal(instructions) }),
       target: first.target,
       phase: first.phase,
       steps: group.length,

@@ -1,4 +1,5 @@
 /** Command-line options of `npm run bench -- <scenario> [options]`. */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { TARGET_NAMES, type TargetName } from "./targets.js";
 
@@ -37,6 +38,8 @@ export interface BenchOptions {
   maxCpuRatio?: number;
   /** The baseline target of `maxCpuRatio`. */
   ratioBaseline: TargetName;
+  /** `embedded-base`: another checkout (built), run beside this one's `embedded`. */
+  baseRoot?: string;
   /** embedded: the memory store keeps at most this many messages per conversation (unset: all). */
   memoryRetention?: number;
   /** embedded: the memory store drops messages older than this many ms (unset: none). */
@@ -76,6 +79,8 @@ export const USAGE = `usage: npm run bench -- <${SCENARIOS.join("|")}> [options]
   --svg FILE            also write the chart there (e.g. docs/benchmarks/direct.svg)
   --max-cpu-ratio N     fail (exit 1) when a target's CPU per message is above N x the baseline's
   --ratio-baseline T    the baseline of --max-cpu-ratio (default ws), one of --targets
+  --base-root DIR       embedded-base: run DIR's built example server (another checkout, e.g.
+                        main before a change) with embedded's settings, to compare two builds
   --memory-retention N  embedded: the memory store keeps at most N messages per conversation
                         (LUCKY_IM_MEMORY_MAX_MESSAGES; default: every message), to compare RSS
   --memory-max-age-ms N embedded: the memory store drops messages older than N ms
@@ -117,6 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "max-cpu-ratio": { type: "string" },
       "ratio-baseline": { type: "string" },
       "memory-retention": { type: "string" },
+      "base-root": { type: "string" },
       "memory-max-age-ms": { type: "string" },
       help: { type: "boolean" },
     },
@@ -147,6 +153,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     : undefined;
   if (memoryMaxAgeMs !== undefined && !(Number.isInteger(memoryMaxAgeMs) && memoryMaxAgeMs >= 1))
     throw new Error(`--memory-max-age-ms must be an integer >= 1\n${USAGE}`);
+  if (targets.includes("embedded-base") && !values["base-root"])
+    throw new Error(`--targets embedded-base needs --base-root DIR\n${USAGE}`);
   if (maxCpuRatio !== undefined && !targets.includes(ratioBaseline))
     throw new Error(`--ratio-baseline ${ratioBaseline} must be one of --targets\n${USAGE}`);
   return {
@@ -173,6 +181,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ratioBaseline,
     ...(maxCpuRatio !== undefined ? { maxCpuRatio } : {}),
     ...(memoryRetention !== undefined ? { memoryRetention } : {}),
+    ...(values["base-root"] ? { baseRoot: resolve(values["base-root"]) } : {}),
     ...(memoryMaxAgeMs !== undefined ? { memoryMaxAgeMs } : {}),
     ...(values.svg ? { svg: values.svg } : {}),
   };

@@ -133,6 +133,13 @@ export interface StepResult {
   cpuPercent: number;
   /** Server CPU µs per delivered message. */
   cpuUsPerMessage: number;
+  /**
+   * Thousands of instructions the server executed per delivered message (LUCKY_IM_BENCH_CALLGRIND
+   * only: a count that, unlike CPU time, hardly depends on the machine's other load).
+   */
+  kiloInstructionsPerMessage?: number;
+  /** Thousands of instructions per second over the step (for the marginal count). */
+  kiloInstructionsPerSecond?: number;
   /** CPU of PostgreSQL, Redis and RabbitMQ over the step, in percent of one core. */
   servicesCpuPercent: number;
   /** Server plus services CPU µs per delivered message. */
@@ -184,6 +191,7 @@ export async function runStep(
   const totalRoutes = plan.routes.reduce((sum, r) => sum + r.length, 0);
   await target.server.loopLagP99Ms(); // resets the server's lag histogram
   const before = await target.server.sample();
+  await target.server.instructionsSinceLastCall?.();
   const servicesBefore = await sampleServices();
   const started = performance.now();
   await Promise.all(
@@ -225,6 +233,7 @@ export async function runStep(
   }
   const ended = performance.now();
   const after = await target.server.sample();
+  const instructions = await target.server.instructionsSinceLastCall?.();
   const servicesCpu = servicesCpuSeconds(servicesBefore, await sampleServices());
   const lag = await target.server.loopLagP99Ms();
   const finished = await Promise.all(
@@ -260,6 +269,12 @@ export async function runStep(
     sendToDelivered: summarize(deliveredLatency),
     cpuPercent: Math.round((cpu / ((ended - started) / 1000)) * 100),
     cpuUsPerMessage: perMessageUs(cpu, counters.delivered),
+    ...(instructions !== undefined && counters.delivered > 0
+      ? {
+          kiloInstructionsPerMessage: Math.round(instructions / counters.delivered / 100) / 10,
+          kiloInstructionsPerSecond: Math.round(instructions / (ended - started)),
+        }
+      : {}),
     servicesCpuPercent: Math.round((servicesCpu / ((ended - started) / 1000)) * 100),
     totalCpuUsPerMessage: perMessageUs(cpu + servicesCpu, counters.delivered),
     rssMb: Math.round(after.rssBytes / 1048576),

@@ -15,6 +15,8 @@ export function table(rows: (string | number | null | undefined)[][]): string {
 }
 
 export function stepTable(steps: StepResult[]): string {
+  // Only runs under callgrind count instructions (callgrind.ts).
+  const counted = steps.some((s) => s.kiloInstructionsPerMessage !== undefined);
   return table([
     [
       "target",
@@ -30,6 +32,7 @@ export function stepTable(steps: StepResult[]): string {
       "dlv max",
       "cpu%",
       "cpu µs/msg",
+      ...(counted ? ["kinstr/msg"] : []),
       "svc cpu%",
       "+svc µs/msg",
       "rss MB",
@@ -51,6 +54,7 @@ export function stepTable(steps: StepResult[]): string {
       s.sendToDelivered.max,
       s.cpuPercent,
       s.cpuUsPerMessage,
+      ...(counted ? [s.kiloInstructionsPerMessage] : []),
       s.servicesCpuPercent,
       s.totalCpuUsPerMessage,
       s.maxRssMb,
@@ -126,6 +130,7 @@ export function summaryTable(steps: StepResult[], sloMs: number) {
 const COLORS: Record<string, string> = {
   embedded: "#1f77b4",
   "embedded-v1": "#17becf",
+  "embedded-base": "#aec7e8",
   sqlite: "#ff7f0e",
   postgres: "#8c564b",
   full: "#9467bd",

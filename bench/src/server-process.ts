@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { callgrindDir, instructionsSinceLastDump, underCallgrind } from "./callgrind.js";
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS = 100;
@@ -60,6 +61,11 @@ export interface ServerProcess {
   readonly port: number;
   readonly httpBase: string;
   sample(): Promise<ProcSample>;
+  /**
+   * Instructions the server executed since the previous call (LUCKY_IM_BENCH_CALLGRIND only;
+   * see callgrind.ts); undefined when the server does not run under callgrind.
+   */
+  instructionsSinceLastCall?(): Promise<number>;
   /** p99 event-loop delay in ms since the previous call (the server resets its histogram per scrape). */
   loopLagP99Ms(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -86,14 +92,19 @@ export async function startServer(options: SpawnOptions): Promise<ServerProcess>
   const log = createWriteStream(options.logFile);
   // For profiling the server alone, e.g. LUCKY_IM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.out/prof".
   const nodeArgs = (process.env.LUCKY_IM_BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(options.command, [...nodeArgs, ...options.args], {
+  const cgDir = callgrindDir();
+  const launch = cgDir
+    ? underCallgrind(cgDir, options.command, [...nodeArgs, ...options.args])
+    : { command: options.command, args: [...nodeArgs, ...options.args] };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    PORT: String(options.port),
+    LUCKY_IM_METRICS_TOKEN: METRICS_TOKEN,
+  };
+  const child: ChildProcess = spawn(launch.command, launch.args, {
     cwd: options.cwd,
-    env: {
-      ...process.env,
-      ...options.env,
-      PORT: String(options.port),
-      LUCKY_IM_METRICS_TOKEN: METRICS_TOKEN,
-    },
+    env,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   child.stdout?.pipe(log);
@@ -109,7 +120,8 @@ export async function startServer(options: SpawnOptions): Promise<ServerProcess>
   });
   let stopping = false;
   const httpBase = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + options.readyTimeoutMs;
+  // Under valgrind the server starts tens of times slower.
+  const deadline = Date.now() + options.readyTimeoutMs * (cgDir ? 20 : 1);
   for (;;) {
     if (exited)
       throw new Error(`[bench] ${options.name} exited during start; see ${options.logFile}`);
@@ -133,6 +145,9 @@ export async function startServer(options: SpawnOptions): Promise<ServerProcess>
     port: options.port,
     httpBase,
     sample: () => sampleProc(pid),
+    ...(cgDir
+      ? { instructionsSinceLastCall: () => instructionsSinceLastDump(cgDir, pid, env.HOST) }
+      : {}),
     async loopLagP99Ms() {
       try {
         const res = await fetch(`${httpBase}/metrics`, {

@@ -6,7 +6,8 @@
  * (`ws`, `socketio`, `socketio-acks`). Lucky IM targets are driven as the
  * official client speaks (its capabilities: batched receipts and acks, held
  * `sent` answers); `embedded-v1` is `embedded` driven by a v1 client without
- * capabilities, to show what they change in the same run.
+ * capabilities, to show what they change in the same run. `embedded-base` is `embedded` built from
+ * another checkout (`--base-root`): two builds of the send path side by side in one run.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { freePort, type ServerProcess, startServer } from "./server-process.js";
 export type TargetName =
   | "embedded"
   | "embedded-v1"
+  | "embedded-base"
   | "sqlite"
   | "postgres"
   | "full"
@@ -25,6 +27,7 @@ export type TargetName =
 export const TARGET_NAMES: readonly TargetName[] = [
   "embedded",
   "embedded-v1",
+  "embedded-base",
   "sqlite",
   "postgres",
   "full",
@@ -70,6 +73,8 @@ export interface TargetContext {
    * took 30.6 s to connect, from 900 per address 5.4 s).
    */
   luckyPerIp: number;
+  /** `embedded-base`: the checkout (built) whose example server it runs (`--base-root`). */
+  baseRoot?: string;
   /** embedded: `LUCKY_IM_MEMORY_MAX_MESSAGES` of the server (unset: the memory store keeps all). */
   memoryRetention?: number;
   /** embedded: `LUCKY_IM_MEMORY_MAX_AGE_MS` of the server (unset: no age limit). */
@@ -164,7 +169,7 @@ export async function startTarget(
     LUCKY_IM_NODE_ID: nodeId,
   };
   // The example's default store is SQLite: every target names its own.
-  if (name === "embedded" || name === "embedded-v1") {
+  if (name === "embedded" || name === "embedded-v1" || name === "embedded-base") {
     env.LUCKY_IM_STORE = "memory";
     if (ctx.memoryRetention !== undefined)
       env.LUCKY_IM_MEMORY_MAX_MESSAGES = String(ctx.memoryRetention);
@@ -190,12 +195,14 @@ export async function startTarget(
       LUCKY_IM_REDIS_PREFIX: unique,
     });
   }
+  const root = name === "embedded-base" ? ctx.baseRoot : ctx.repoRoot;
+  if (root === undefined) throw new Error("[bench] embedded-base needs --base-root");
   const server = await startServer({
     name: key,
     command: process.execPath,
-    args: [join(ctx.repoRoot, "examples/chat-server/dist/main.js")],
+    args: [join(root, "examples/chat-server/dist/main.js")],
     env,
-    cwd: ctx.repoRoot,
+    cwd: root,
     port,
     logFile,
     readyTimeoutMs: 60_000,

@@ -110,6 +110,9 @@ export async function runRateScenario(
           ctx.log(
             `${phase} ${target.name.padEnd(8)} offered ${result.offered}/s delivered ${result.delivered}/s ` +
               `p99 ${result.sendToDelivered.p99} ms cpu ${result.cpuPercent}% ${result.cpuUsPerMessage} µs/msg ` +
+              (result.kiloInstructionsPerMessage === undefined
+                ? ""
+                : `${result.kiloInstructionsPerMessage} kinstr/msg `) +
               `lag ${result.loopLagP99Ms} ms ${result.drained ? "drained" : "NOT drained"}`,
           );
           if (!result.drained) failedAt.set(`${phase}/${target.name}`, String(rate));
