@@ -21,6 +21,7 @@ import {
   type TransportListener,
 } from "@lucky-im/core";
 import { type WebSocket, WebSocketServer } from "ws";
+import { HeartbeatWheel } from "./heartbeat-wheel.js";
 import { KeyedCounter } from "./keyed-counter.js";
 import {
   bearerToken,
@@ -111,7 +112,8 @@ class WsTransportImpl implements WsTransport {
   #closing: Promise<void> | undefined;
   /** Resolves `close()`'s wait once the last connection is gone. */
   #drained: (() => void) | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
+  /** Pings every connection once per `heartbeatMs`, a slice at a time; undefined when 0. */
+  readonly #heartbeat: HeartbeatWheel<WsConnection> | undefined;
   #nextId = 0;
   readonly #idPrefix = `ws${Date.now().toString(36)}-`;
   /** The last frame encoded, so a fan-out of one string is encoded (and buffered) once. */
@@ -123,6 +125,7 @@ class WsTransportImpl implements WsTransport {
   constructor(opts: ResolvedWsTransportOptions) {
     this.#opts = opts;
     this.heartbeatMs = opts.heartbeatMs;
+    this.#heartbeat = opts.heartbeatMs > 0 ? new HeartbeatWheel(opts.heartbeatMs) : undefined;
     this.maxPayload = opts.maxPayload;
     this.#ownsServer = opts.server === undefined;
     this.server = opts.server ?? createServer(answerPlainHttp(opts.path));
@@ -153,11 +156,7 @@ class WsTransportImpl implements WsTransport {
     this.#listener = listener;
     this.#state = "listening";
     this.server.on("upgrade", this.#onUpgrade);
-    if (this.heartbeatMs > 0) {
-      // One timer for every connection, not one each.
-      this.#heartbeat = setInterval(() => this.#beat(), this.heartbeatMs);
-      this.#heartbeat.unref();
-    }
+    this.#heartbeat?.start();
     if (this.#ownsServer) {
       try {
         await listenOn(this.server, this.#opts.port ?? 0, this.#opts.host);
@@ -180,7 +179,7 @@ class WsTransportImpl implements WsTransport {
   async #close(code: number): Promise<void> {
     this.#state = "closing";
     this.server.off("upgrade", this.#onUpgrade);
-    clearInterval(this.#heartbeat);
+    this.#heartbeat?.stop();
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
     const drained = new Promise<void>((resolve) => {
@@ -197,10 +196,6 @@ class WsTransportImpl implements WsTransport {
       });
     }
     this.#state = "closed";
-  }
-
-  #beat(): void {
-    for (const connection of this.#connections) connection.heartbeat();
   }
 
   #encode(data: string): Buffer {
@@ -341,10 +336,12 @@ class WsTransportImpl implements WsTransport {
       onError: this.#opts.onError,
       onClosed: (closed) => {
         this.#connections.delete(closed);
+        this.#heartbeat?.delete(closed);
         if (this.#connections.size === 0) this.#drained?.();
       },
     });
     this.#connections.add(connection);
+    this.#heartbeat?.add(connection);
     if (this.#state !== "listening") {
       connection.close(CloseCode.goingAway, "server going away");
       return;
