@@ -93,7 +93,9 @@ export interface ImMetrics {
  * `im.stats()` at scrape time, the outbox backlog from `storage.outbox.stats()`,
  * latency histograms fed by the engine's `message` and `delivered` events, and
  * prom-client's default process metrics (event-loop lag included). A registry
- * per server, so several servers in one process (tests) do not collide.
+ * per server, so several servers in one process (tests) do not collide. The two
+ * histograms are lightweight metrics with prom-client's exposition (their
+ * `getSingleMetric` object has `get` and `reset`, not a `Histogram`'s methods).
  */
 export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): ImMetrics {
   const registry = options.registry ?? new Registry();

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DedupeCache } from "./dedupe-cache.js";
 
+/** Moves the fake clocks (performance.now included) to `ms` after the test started. */
+let origin = 0;
+function advanceTo(ms: number) {
+  vi.advanceTimersByTime(ms - (performance.now() - origin));
+}
+
 describe("DedupeCache", () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -29,23 +35,25 @@ describe("DedupeCache", () => {
 
   it("forgets a key after the TTL (at most two TTLs later) and never before", () => {
     vi.useFakeTimers({ now: 0 });
+    origin = performance.now();
     const cache = new DedupeCache({ maxKeys: 100, ttlMs: 1000 });
     expect(cache.firstSight("m")).toBe(true);
-    vi.setSystemTime(999);
+    advanceTo(999);
     expect(cache.firstSight("m"), "within the TTL").toBe(false);
-    vi.setSystemTime(1998);
+    advanceTo(1998);
     expect(cache.firstSight("m"), "seen again: still known").toBe(false);
-    vi.setSystemTime(1998 + 2000);
+    advanceTo(1998 + 2000);
     expect(cache.firstSight("m"), "two TTLs without a sight").toBe(true);
   });
 
   it("forgets everything after two idle TTLs", () => {
     vi.useFakeTimers({ now: 0 });
+    origin = performance.now();
     const cache = new DedupeCache({ maxKeys: 100, ttlMs: 10 });
     cache.firstSight("a");
-    vi.setSystemTime(5);
+    advanceTo(5);
     cache.firstSight("b");
-    vi.setSystemTime(25);
+    advanceTo(25);
     expect(cache.firstSight("b")).toBe(true);
     expect(cache.firstSight("a")).toBe(true);
   });

@@ -1,3 +1,6 @@
+/** Milliseconds on a monotonic clock: a wall clock stepped forward must not forget ids early. */
+const monotonicNow = (): number => performance.now();
+
 /** How a {@link DedupeCache} is bounded. */
 export interface DedupeCacheOptions {
   /** Most keys remembered. */
@@ -27,7 +30,7 @@ export class DedupeCache {
   constructor(options: DedupeCacheOptions) {
     this.generationKeys = Math.max(1, Math.ceil(options.maxKeys / 2));
     this.ttlMs = options.ttlMs;
-    this.youngSince = options.ttlMs > 0 ? Date.now() : 0;
+    this.youngSince = options.ttlMs > 0 ? monotonicNow() : 0;
   }
 
   /** Keys remembered now. */
@@ -56,11 +59,11 @@ export class DedupeCache {
   private rotate(): void {
     this.old = this.young;
     this.young = new Set();
-    if (this.ttlMs > 0) this.youngSince = Date.now();
+    if (this.ttlMs > 0) this.youngSince = monotonicNow();
   }
 
   private expire(): void {
-    const age = Date.now() - this.youngSince;
+    const age = monotonicNow() - this.youngSince;
     if (age < this.ttlMs) return;
     // Past two TTLs even the young generation's keys are older than one TTL.
     if (age >= 2 * this.ttlMs) this.young.clear();

@@ -19,7 +19,11 @@ describe("ShardedMap", () => {
   });
 
   it("spreads time-ordered ids and counters evenly, so no shard grows much past its share", () => {
-    for (const makeKey of [() => newMessageId(), (i: number) => `m${i}`]) {
+    for (const makeKey of [
+      () => newMessageId(),
+      (i: number) => `m${i}`,
+      (i: number) => `${i}-imported-from-elsewhere`,
+    ]) {
       const map = new ShardedMap<number>();
       const n = 256 * 400;
       for (let i = 0; i < n; i++) map.set(makeKey(i), i);

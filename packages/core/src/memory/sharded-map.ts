@@ -46,14 +46,12 @@ export class ShardedMap<V> {
   }
 
   /**
-   * The shard of a key, by a hash of its last (up to) 8 characters: ids that differ only at
-   * the end (time-ordered ids, counters) still spread evenly, and long keys cost no more.
+   * The shard of a key, by an FNV-1a hash of the whole key: ids that differ only at one end
+   * (time-ordered ids, counters, a fixed prefix or suffix) still spread evenly.
    */
   private shardOf(key: string): Map<string, V> {
     let hash = 0x811c9dc5;
-    for (let i = Math.max(0, key.length - 8); i < key.length; i++) {
-      hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-    }
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
     return this.shards[(hash ^ (hash >>> 16)) & (SHARDS - 1)]!;
   }
 }
