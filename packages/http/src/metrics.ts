@@ -107,20 +107,20 @@ export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): I
   }
 
   // Counters grow by the difference since the last scrape: the engine keeps the totals.
-  const seen = new Map<keyof ImServerStats, number>();
-  for (const [name, help, stat] of COUNTERS) {
+  const totalCounter = (name: string, help: string, total: () => number) => {
+    let seen = 0;
     new Counter({
       name,
       help,
       registers: [registry],
       collect() {
-        const value = im.stats()[stat];
-        const delta = value - (seen.get(stat) ?? 0);
-        if (delta > 0) this.inc(delta);
-        seen.set(stat, value);
+        const value = total();
+        if (value > seen) this.inc(value - seen);
+        seen = value;
       },
     });
-  }
+  };
+  for (const [name, help, stat] of COUNTERS) totalCounter(name, help, () => im.stats()[stat]);
   new Gauge({
     name: "lucky_im_connections",
     help: "Open WebSocket connections (authenticated or not)",
@@ -171,16 +171,11 @@ export function createImMetrics(im: ImServer, options: ImMetricsOptions = {}): I
   // Fed once per message and per delivery: a plain count read at scrape time and a histogram
   // cheaper than prom-client's (latency-histogram.ts).
   let deliveredCount = 0;
-  let deliveredSeen = 0;
-  new Counter({
-    name: "lucky_im_messages_delivered_total",
-    help: "Messages acked by a session of this node",
-    registers: [registry],
-    collect() {
-      if (deliveredCount > deliveredSeen) this.inc(deliveredCount - deliveredSeen);
-      deliveredSeen = deliveredCount;
-    },
-  });
+  totalCounter(
+    "lucky_im_messages_delivered_total",
+    "Messages acked by a session of this node",
+    () => deliveredCount,
+  );
   const sendToSent = new LatencyHistogram(
     "lucky_im_send_to_sent_seconds",
     "From receiving a send to the message being stored (the sent answer)",

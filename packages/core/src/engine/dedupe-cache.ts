@@ -42,12 +42,10 @@ export class DedupeCache {
   firstSight(key: string): boolean {
     if (this.ttlMs > 0) this.expire();
     if (this.young.has(key)) return false;
-    if (this.old.delete(key)) {
-      this.remember(key);
-      return false;
-    }
+    // A key of the old generation moves back to the young one.
+    const repeat = this.old.delete(key);
     this.remember(key);
-    return true;
+    return !repeat;
   }
 
   private remember(key: string): void {
