@@ -4,7 +4,7 @@
  * prefix, a distinct `LUCKY_IM_NODE_ID` each); the other targets keep their
  * state in process, so their nodes are independent servers.
  */
-import type { ServerProcess } from "./server-process.js";
+import type { LoopLag, ServerProcess } from "./server-process.js";
 import {
   cleanupServices,
   nodeIdOf,
@@ -53,10 +53,14 @@ export function clusterAsTarget(cluster: RunningCluster): RunningTarget {
           },
         }
       : {}),
-    async loopLagP99Ms() {
-      const lags = await Promise.all(servers.map((s) => s.loopLagP99Ms()));
-      const known = lags.filter((lag): lag is number => lag !== undefined);
-      return known.length > 0 ? Math.max(...known) : undefined;
+    async loopLag() {
+      const lags = await Promise.all(servers.map((s) => s.loopLag()));
+      const known = lags.filter((lag): lag is LoopLag => lag !== undefined);
+      if (known.length === 0) return undefined;
+      return {
+        p99Ms: Math.max(...known.map((lag) => lag.p99Ms)),
+        maxMs: Math.max(...known.map((lag) => lag.maxMs)),
+      };
     },
     stop: () => cluster.stop(),
   };

@@ -148,6 +148,12 @@ export interface StepResult {
   maxRssMb: number;
   /** p99 event-loop delay of the server over the step, ms above the 10 ms timer. */
   loopLagP99Ms: number | null;
+  /**
+   * The longest event-loop delay of the server over the step, ms above the 10 ms timer: one
+   * stall this long delays every message that arrives during it, which a p99 of the loop's
+   * samples hides.
+   */
+  loopLagMaxMs: number | null;
   drained: boolean;
   drainMs: number;
   counters: StepCounters;
@@ -169,7 +175,7 @@ function sumCounters(list: StepCounters[]): StepCounters {
   const total = emptyStepCounters();
   for (const c of list) {
     for (const key of Object.keys(total) as (keyof StepCounters)[]) {
-      total[key] = key === "maxScheduleLagMs" ? Math.max(total[key], c[key]) : total[key] + c[key];
+      total[key] = key.startsWith("max") ? Math.max(total[key], c[key]) : total[key] + c[key];
     }
   }
   return total;
@@ -189,7 +195,7 @@ export async function runStep(
 ): Promise<StepResult> {
   const stepId = ++stepCounter;
   const totalRoutes = plan.routes.reduce((sum, r) => sum + r.length, 0);
-  await target.server.loopLagP99Ms(); // resets the server's lag histogram
+  await target.server.loopLag(); // resets the server's lag histogram
   const before = await target.server.sample();
   await target.server.instructionsSinceLastCall?.();
   const servicesBefore = await sampleServices();
@@ -235,7 +241,7 @@ export async function runStep(
   const after = await target.server.sample();
   const instructions = await target.server.instructionsSinceLastCall?.();
   const servicesCpu = servicesCpuSeconds(servicesBefore, await sampleServices());
-  const lag = await target.server.loopLagP99Ms();
+  const lag = await target.server.loopLag();
   const finished = await Promise.all(
     population.workers.map((worker) =>
       worker.call<{ counters: StepCounters; sentLatency?: string; deliveredLatency?: string }>({
@@ -279,7 +285,8 @@ export async function runStep(
     totalCpuUsPerMessage: perMessageUs(cpu + servicesCpu, counters.delivered),
     rssMb: Math.round(after.rssBytes / 1048576),
     maxRssMb: Math.round(Math.max(maxRss, after.rssBytes) / 1048576),
-    loopLagP99Ms: lag === undefined ? null : Math.round(lag * 10) / 10,
+    loopLagP99Ms: lag === undefined ? null : Math.round(lag.p99Ms * 10) / 10,
+    loopLagMaxMs: lag === undefined ? null : Math.round(lag.maxMs * 10) / 10,
     drained,
     drainMs: Math.round(Math.max(0, ended - windowEnd)),
     counters,

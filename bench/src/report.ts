@@ -37,7 +37,8 @@ export function stepTable(steps: StepResult[]): string {
       "+svc µs/msg",
       "rss MB",
       "lag p99",
-      "gen behind",
+      "lag max",
+      "gen lag max",
       "drained",
     ],
     ...steps.map((s) => [
@@ -59,7 +60,8 @@ export function stepTable(steps: StepResult[]): string {
       s.totalCpuUsPerMessage,
       s.maxRssMb,
       s.loopLagP99Ms,
-      Math.round(s.counters.maxScheduleLagMs),
+      s.loopLagMaxMs,
+      Math.round(s.counters.maxLoopLagMs),
       s.drained ? "yes" : `NO (${s.counters.delivered}/${s.counters.expected})`,
     ]),
   ]);

@@ -67,8 +67,18 @@ export interface ServerProcess {
    */
   instructionsSinceLastCall?(): Promise<number>;
   /** p99 event-loop delay in ms since the previous call (the server resets its histogram per scrape). */
-  loopLagP99Ms(): Promise<number | undefined>;
+  /**
+   * The server's event-loop delay since the last call (which resets it), ms above the 10 ms
+   * timer: p99 and max, from `/metrics`; undefined when the server did not answer.
+   */
+  loopLag(): Promise<LoopLag | undefined>;
   stop(): Promise<void>;
+}
+
+/** Event-loop delay over an interval, ms above the 10 ms sampling timer. */
+export interface LoopLag {
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface SpawnOptions {
@@ -148,16 +158,20 @@ export async function startServer(options: SpawnOptions): Promise<ServerProcess>
     ...(cgDir
       ? { instructionsSinceLastCall: () => instructionsSinceLastDump(cgDir, pid, env.HOST) }
       : {}),
-    async loopLagP99Ms() {
+    async loopLag() {
       try {
         const res = await fetch(`${httpBase}/metrics`, {
           headers: { authorization: `Bearer ${METRICS_TOKEN}` },
           signal: AbortSignal.timeout(5000),
         });
         const text = await res.text();
-        const match = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
+        const p99 = /^nodejs_eventloop_lag_p99_seconds\s+([\d.e+-]+)/m.exec(text);
+        const max = /^nodejs_eventloop_lag_max_seconds\s+([\d.e+-]+)/m.exec(text);
+        if (!p99 || !max) return undefined;
         // monitorEventLoopDelay at 10 ms resolution records the whole timer interval: subtract it.
-        return match ? Math.max(0, Number(match[1]) * 1000 - 10) : undefined;
+        const aboveTimer = (seconds: string | undefined) =>
+          Math.max(0, Number(seconds) * 1000 - 10);
+        return { p99Ms: aboveTimer(p99[1]), maxMs: aboveTimer(max[1]) };
       } catch {
         return undefined;
       }

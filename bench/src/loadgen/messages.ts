@@ -79,6 +79,11 @@ export interface StepCounters {
   dropped: number;
   /** Ms the sending loop ran behind its schedule at worst. */
   maxScheduleLagMs: number;
+  /**
+   * The worker's longest event-loop delay over the step, ms above its 10 ms sampling timer: a
+   * stall of the load generator delays the deliveries it times, as a stall of the server does.
+   */
+  maxLoopLagMs: number;
 }
 
 /** Counters of a step before anything happened. */
@@ -93,6 +98,7 @@ export function emptyStepCounters(): StepCounters {
     duplicates: 0,
     dropped: 0,
     maxScheduleLagMs: 0,
+    maxLoopLagMs: 0,
   };
 }
 

@@ -4,7 +4,7 @@
  * orders over IPC. Sender and recipients of every route live in the same
  * worker, so latencies are measured on one monotonic clock.
  */
-import { performance } from "node:perf_hooks";
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 import { encodeHistogram, type Histogram, newHistogram } from "../histograms.js";
 import {
@@ -62,6 +62,8 @@ interface StepState {
   windowEnd: number;
   timer?: NodeJS.Timeout;
   warm?: { acked: number };
+  /** This worker's event-loop delay over a measured step (as the servers measure theirs). */
+  loopDelay?: IntervalHistogram;
 }
 
 const targets = new Map<string, TargetState>();
@@ -226,6 +228,9 @@ async function pool<T>(
   return { failed, errors: Object.fromEntries(errors) };
 }
 
+/** The sampling timer of the worker's event-loop delay, ms (prom-client's default, as the servers). */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
 /** The official client's `ackDelayMs`: acks go out this long after the first one waiting. */
 const ACK_DELAY_MS = 50;
 /** How often the worker looks for acks that are due. */
@@ -283,7 +288,9 @@ function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>)
     sentLatency: newHistogram(),
     deliveredLatency: newHistogram(),
     windowEnd: Number.POSITIVE_INFINITY,
+    loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }),
   };
+  step.loopDelay?.enable();
   state.step = step;
   const routes = command.routes;
   const start = nowUs();
@@ -323,6 +330,11 @@ function finishStep(state: TargetState) {
   const step = state.step;
   if (!step) return { counters: emptyStepCounters() };
   if (step.timer) clearTimeout(step.timer);
+  if (step.loopDelay) {
+    step.loopDelay.disable();
+    // The histogram records the whole timer interval: above it is delay.
+    step.counters.maxLoopLagMs = Math.max(0, step.loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+  }
   state.step = undefined;
   return {
     counters: step.counters,

@@ -156,11 +156,11 @@ async function measure(
     progress.stop();
   }
   const connectMs = performance.now() - started;
-  await Promise.all(nodes.map((node) => node.server.loopLagP99Ms())); // resets the lag histograms
+  await Promise.all(nodes.map((node) => node.server.loopLag())); // resets the lag histograms
   const held = await Promise.all(nodes.map((node) => node.server.sample()));
   await sleep(options.holdMs);
   const after = await Promise.all(nodes.map((node) => node.server.sample()));
-  const lags = await Promise.all(nodes.map((node) => node.server.loopLagP99Ms()));
+  const lags = await Promise.all(nodes.map((node) => node.server.loopLag()));
   const open = await Promise.all(nodes.map((node) => openSockets(population, node)));
   const workerRss = await Promise.all(
     population.workers.map((worker) => sampleProc(worker.pid).then((s) => s.rssBytes)),
@@ -182,7 +182,7 @@ async function measure(
       rssAfterMb: mb((after[k] as ProcSample).rssBytes),
       kibPerConnection: connect.connected > 0 ? oneDecimal(growth / 1024 / connect.connected) : 0,
       cpuPercentHeld: cpuPercent(held[k] as ProcSample, after[k] as ProcSample, options.holdMs),
-      loopLagP99Ms: lag === undefined ? null : oneDecimal(lag),
+      loopLagP99Ms: lag === undefined ? null : oneDecimal(lag.p99Ms),
       errors: connect.errors,
     };
   });
