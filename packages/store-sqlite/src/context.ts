@@ -9,6 +9,8 @@ export interface ResolvedOptions {
   maxPageSize: number;
   outboxGraceMs: number;
   groupCommit: boolean;
+  /** 0: one turn of the event loop. */
+  groupCommitWindowMs: number;
   groupCommitMaxBatch: number;
   /** Limits of the contact, profile and settings stores. */
   people: PeopleLimits;

@@ -135,10 +135,11 @@ export function appendBatch(ctx: StoreContext, drafts: readonly MessageDraft[]):
 /** @internal The SQLite {@link MessageStore}. */
 export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
   const { db, exec, options } = ctx;
-  // Appends asked for in the same turn of the event loop share one transaction.
+  // Appends arriving within the window (or the same turn of the event loop) share one transaction.
   const batcher = options.groupCommit
     ? new TurnBatch<MessageDraft, Outcome>(async (drafts) => appendBatch(ctx, drafts), {
         maxBatch: options.groupCommitMaxBatch,
+        ...(options.groupCommitWindowMs > 0 ? { windowMs: options.groupCommitWindowMs } : {}),
       })
     : undefined;
 

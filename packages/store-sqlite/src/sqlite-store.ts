@@ -111,6 +111,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       min: 0,
     }),
     groupCommit: options.groupCommit ?? true,
+    groupCommitWindowMs: checkOption(
+      "store-sqlite",
+      "groupCommitWindowMs",
+      options.groupCommitWindowMs,
+      { default: 2, min: 0 },
+    ),
     groupCommitMaxBatch: Math.floor(
       checkOption("store-sqlite", "groupCommitMaxBatch", options.groupCommitMaxBatch, {
         default: 500,

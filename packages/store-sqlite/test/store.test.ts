@@ -82,6 +82,36 @@ describe("store-sqlite", () => {
     database.close();
   });
 
+  it("commits the appends of a group-commit window together, and one turn's without a window", async () => {
+    /** Appends two messages a turn of the event loop apart; returns the top-level commits. */
+    async function commitsOfTwoAppends(groupCommitWindowMs: number): Promise<number> {
+      const database = new BetterSqlite3(join(temp.dir, `window-${groupCommitWindowMs}.sqlite`));
+      const store = await createSqliteStore({
+        database: database as unknown as SqliteConnection,
+        groupCommitWindowMs,
+      });
+      let commits = 0;
+      const transaction = database.transaction.bind(database);
+      database.transaction = ((fn: (...args: unknown[]) => unknown) => {
+        if (!database.inTransaction) commits++;
+        return transaction(fn);
+      }) as typeof database.transaction;
+      const first = store.messages.append(draft("gail", "hank", "w1"));
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = store.messages.append(draft("gail", "hank", "w2"));
+      const seqs = (await Promise.all([first, second])).map((r) => r.message.seq);
+      expect(seqs).toEqual([1, 2]);
+      await store.close();
+      database.close();
+      return commits;
+    }
+    expect(await commitsOfTwoAppends(50)).toBe(1);
+    expect(await commitsOfTwoAppends(0)).toBe(2);
+    await expect(
+      createSqliteStore({ path: join(temp.dir, "y.sqlite"), groupCommitWindowMs: -1 }),
+    ).rejects.toThrow(/groupCommitWindowMs/);
+  });
+
   it("applies its peopleLimits option and refuses a bad one", async () => {
     await expect(
       createSqliteStore({ path: join(temp.dir, "x.sqlite"), peopleLimits: { maxPinned: 0 } }),
