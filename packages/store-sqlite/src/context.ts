@@ -2,6 +2,7 @@ import type { MessageChangeLimits, PeopleLimits } from "@lucky-im/core";
 import type { Kysely } from "kysely";
 import type { Database } from "./database.js";
 import type { Executor } from "./executor.js";
+import type { SearchIndexer, SearchIndexerOptions } from "./search-indexer.js";
 import { toStoreError } from "./sqlite-errors.js";
 
 /** @internal Options after defaults were applied. */
@@ -16,6 +17,8 @@ export interface ResolvedOptions {
   people: PeopleLimits;
   /** Limits of the message change store. */
   messageChanges: MessageChangeLimits;
+  /** When and how much the search indexer indexes. */
+  searchIndex: SearchIndexerOptions;
 }
 
 /** @internal What the stores of one {@link SqliteStore} share. */
@@ -25,6 +28,8 @@ export interface StoreContext {
   /** Runs compiled queries and transactions synchronously. */
   exec: Executor;
   options: ResolvedOptions;
+  /** Indexes appended messages for search in batches; a search catches it up first. */
+  searchIndex: SearchIndexer;
   /**
    * Runs a store operation and maps its errors to `ImError`. Calls after close never get
    * here: the store's runtime wrapper (`withStorageRuntime`) refuses them.

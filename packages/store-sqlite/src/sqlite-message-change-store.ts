@@ -325,6 +325,8 @@ export function createSqliteMessageChangeStore(ctx: StoreContext): MessageChange
       const limit = searchLimit(query, limits);
       return ctx.run("search", () => {
         if (query.conversationIds.length === 0) return { messages: [] };
+        // Messages appended since the last batch are queued: index them first.
+        ctx.searchIndex.catchUp();
         const where: string[] = [];
         const params: unknown[] = [
           ftsQuery(words),

@@ -91,6 +91,21 @@ export interface SqliteStoreOptions {
    */
   groupCommitMaxBatch?: number;
   /**
+   * How often the full-text index takes in the messages appended since, in
+   * ms. Appends only queue their rows (FTS5 writes a segment per
+   * transaction, which cost about 40 % of an append); the queue is indexed
+   * in batches on this interval and in full before every search, so a
+   * search always finds every stored message.
+   * @default 50
+   */
+  searchIndexIntervalMs?: number;
+  /**
+   * Most messages indexed in one transaction (a larger queue is indexed in
+   * several, one after the other).
+   * @default 500
+   */
+  searchIndexMaxBatch?: number;
+  /**
    * Limits of the contact, profile and conversation-settings stores (lengths, pending
    * requests, page sizes); absent fields keep their defaults.
    * @default DEFAULT_PEOPLE_LIMITS of `@lucky-im/core`

@@ -14,6 +14,7 @@ import { makeRun, type StoreContext } from "./context.js";
 import type { Database } from "./database.js";
 import { Executor } from "./executor.js";
 import { runMigrations } from "./migrations.js";
+import { SearchIndexer } from "./search-indexer.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { createSqliteContactStore } from "./sqlite-contact-store.js";
 import { createSqliteConversationSettingsStore } from "./sqlite-conversation-settings-store.js";
@@ -124,6 +125,20 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       }),
     ),
     people: resolvePeopleLimits(options.peopleLimits),
+    searchIndex: {
+      intervalMs: checkOption(
+        "store-sqlite",
+        "searchIndexIntervalMs",
+        options.searchIndexIntervalMs,
+        { default: 50, min: 1 },
+      ),
+      maxBatch: Math.floor(
+        checkOption("store-sqlite", "searchIndexMaxBatch", options.searchIndexMaxBatch, {
+          default: 500,
+          min: 1,
+        }),
+      ),
+    },
   };
   const { connection, owned } = openConnection(options);
   const db = new Kysely<Database>({
@@ -144,10 +159,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     durable,
     (options.asyncBookkeepingCommits ?? true) ? "NORMAL" : durable,
   );
+  const searchIndex = new SearchIndexer(exec, resolved.searchIndex);
   const ctx: StoreContext = {
     db,
     exec,
     options: resolved,
+    searchIndex,
     run: makeRun(),
     nextTouch: () =>
       (
@@ -185,11 +202,13 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       // Appends accepted before close were queued for the end of this turn
       // of the event loop: let them commit before the connection goes.
       await new Promise((resolve) => setImmediate(resolve));
+      searchIndex.stop();
       // The connection itself, not `db.destroy()`: kysely closes only a
       // connection it has used, and would close one the caller passed in.
       if (owned) connection.close();
     },
   };
+  searchIndex.start();
   // The runtime wrapper makes close idempotent and refuses every call made after it.
   return withStorageRuntime(store, { label: "[lucky-im] [store-sqlite] storage" });
 }

@@ -2,8 +2,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { directConversationId, hasErrorCode, newMessageId } from "@lucky-im/core";
 import BetterSqlite3 from "better-sqlite3";
+import { Kysely, Migrator, type SqliteDatabase, SqliteDialect } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSqliteStore, migrateToLatest, type SqliteConnection } from "../src/index.js";
+import {
+  createSqliteStore,
+  migrateToLatest,
+  type SqliteConnection,
+  sqliteStoreMigrations,
+} from "../src/index.js";
 import { tempDir } from "./helpers.js";
 
 const temp = tempDir();
@@ -60,6 +66,7 @@ describe("store-sqlite", () => {
       "0007_group_profile",
       "0008_moderation",
       "0009_domain_events",
+      "0010_search_backlog",
     ]);
     expect((await migrateToLatest({ path })).applied).toEqual([]);
     const database = new BetterSqlite3(path);
@@ -89,6 +96,8 @@ describe("store-sqlite", () => {
       const store = await createSqliteStore({
         database: database as unknown as SqliteConnection,
         groupCommitWindowMs,
+        // No search-index batch in between: only appends commit here.
+        searchIndexIntervalMs: 60_000,
       });
       let commits = 0;
       const transaction = database.transaction.bind(database);
@@ -110,6 +119,106 @@ describe("store-sqlite", () => {
     await expect(
       createSqliteStore({ path: join(temp.dir, "y.sqlite"), groupCommitWindowMs: -1 }),
     ).rejects.toThrow(/groupCommitWindowMs/);
+  });
+
+  describe("search index", () => {
+    const queued = (database: BetterSqlite3.Database) =>
+      (database.prepare("SELECT count(*) AS n FROM message_search_backlog").get() as { n: number })
+        .n;
+    const search = (store: Awaited<ReturnType<typeof createSqliteStore>>, text: string) =>
+      store.changes
+        .search({
+          text,
+          conversationIds: [directConversationId("ivan", "judy")],
+          viewer: "ivan",
+        })
+        .then((page) => page.messages.map((m) => m.cid));
+
+    it("queues appends and indexes them before a search, in batches of searchIndexMaxBatch", async () => {
+      const database = new BetterSqlite3(join(temp.dir, "search-catch-up.sqlite"));
+      const store = await createSqliteStore({
+        database: database as unknown as SqliteConnection,
+        searchIndexIntervalMs: 60_000,
+        searchIndexMaxBatch: 2,
+      });
+      for (const cid of ["s1", "s2", "s3", "s4", "s5"]) {
+        await store.messages.append(draft("ivan", "judy", cid));
+      }
+      expect(queued(database)).toBe(5);
+      expect((await search(store, "hello")).sort()).toEqual(["s1", "s2", "s3", "s4", "s5"]);
+      expect(queued(database)).toBe(0);
+      await store.close();
+      database.close();
+    });
+
+    it("indexes on its interval without a search", async () => {
+      const database = new BetterSqlite3(join(temp.dir, "search-interval.sqlite"));
+      const store = await createSqliteStore({
+        database: database as unknown as SqliteConnection,
+        searchIndexIntervalMs: 5,
+      });
+      await store.messages.append(draft("ivan", "judy", "t1"));
+      await expect.poll(() => queued(database), { timeout: 5_000 }).toBe(0);
+      const indexed = database
+        .prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'hello'")
+        .get() as { n: number };
+      expect(indexed.n).toBe(1);
+      await store.close();
+      database.close();
+    });
+
+    it("indexes the text of an edit made while queued, and drops a deleted message from the queue", async () => {
+      const database = new BetterSqlite3(join(temp.dir, "search-edit.sqlite"));
+      const store = await createSqliteStore({
+        database: database as unknown as SqliteConnection,
+        searchIndexIntervalMs: 60_000,
+      });
+      const { message } = await store.messages.append(draft("ivan", "judy", "e1"));
+      const gone = await store.messages.append(draft("ivan", "judy", "e2"));
+      await store.changes.edit({
+        messageId: message.messageId,
+        by: "ivan",
+        body: { type: "text", text: "goodbye" },
+        ts: Date.now(),
+      });
+      database.prepare("DELETE FROM messages WHERE message_id = ?").run(gone.message.messageId);
+      expect(queued(database)).toBe(1);
+      expect(await search(store, "goodbye")).toEqual(["e1"]);
+      expect(await search(store, "hello")).toEqual([]);
+      await store.close();
+      database.close();
+    });
+
+    it("migrating down indexes what is queued and restores indexing on insert", async () => {
+      const path = join(temp.dir, "search-down.sqlite");
+      const store = await createSqliteStore({ path, searchIndexIntervalMs: 60_000 });
+      await store.messages.append(draft("ivan", "judy", "d1"));
+      await store.close();
+      const database = new BetterSqlite3(path);
+      const db = new Kysely<unknown>({
+        dialect: new SqliteDialect({ database: database as unknown as SqliteDatabase }),
+      });
+      const down = await new Migrator({ db, ...sqliteStoreMigrations() }).migrateDown();
+      expect(down.results?.map((r) => [r.migrationName, r.status])).toEqual([
+        ["0010_search_backlog", "Success"],
+      ]);
+      const matches = () =>
+        (
+          database
+            .prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'hello'")
+            .get() as { n: number }
+        ).n;
+      expect(matches()).toBe(1);
+      database
+        .prepare(
+          `INSERT INTO messages (conversation_id, seq, message_id, sender_id, cid, to_type, to_id,
+            body, sent_at, created_at) SELECT conversation_id, 2, 'm-down-2', sender_id, 'd2', to_type,
+            to_id, body, sent_at, created_at FROM messages WHERE cid = 'd1'`,
+        )
+        .run();
+      expect(matches()).toBe(2);
+      await db.destroy();
+    });
   });
 
   it("applies its peopleLimits option and refuses a bad one", async () => {
