@@ -30,6 +30,19 @@ function toCursor(row: CursorRow): Cursor {
   return cursor;
 }
 
+/**
+ * The statements of a cursor move, as constant texts (see `Executor.statement`): every ack and
+ * read moves cursors, and compiling a kysely query costs more than running it on SQLite.
+ */
+const MOVE_SQL = {
+  lastSeq: "SELECT last_seq FROM conversations WHERE id = ?",
+  delivered: `UPDATE cursors SET delivered_seq = ?, updated_at = ?
+    WHERE user_id = ? AND conversation_id = ? AND delivered_seq < ?`,
+  readSeq: "SELECT read_seq FROM cursors WHERE user_id = ? AND conversation_id = ?",
+  read: `UPDATE cursors SET read_seq = max(read_seq, ?), delivered_seq = max(delivered_seq, ?),
+    updated_at = ? WHERE user_id = ? AND conversation_id = ? AND (read_seq < ? OR delivered_seq < ?)`,
+} as const;
+
 type SummaryRow = CursorRow &
   SettingsRow & { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] | null };
 
@@ -44,45 +57,23 @@ export function createSqliteCursorStore(ctx: StoreContext): CursorStore {
    * the cursor the move names when the move raised it.
    */
   function move({ userId, conversationId, seq, kind }: CursorMove): CursorMoved | undefined {
-    const conversation = exec.first(
-      db.selectFrom("conversations").select("last_seq").where("id", "=", conversationId),
-    );
+    const conversation = exec.statement(MOVE_SQL.lastSeq).get(conversationId) as
+      | { last_seq: number }
+      | undefined;
     if (!conversation || !Number.isFinite(seq)) return undefined;
     const v = Math.min(Math.floor(seq), conversation.last_seq);
     const now = Date.now();
     const moved = { userId, conversationId, seq: v, kind };
     if (kind === "delivered") {
-      const changed = exec.run(
-        db
-          .updateTable("cursors")
-          .set({ delivered_seq: v, updated_at: now })
-          .where("user_id", "=", userId)
-          .where("conversation_id", "=", conversationId)
-          .where("delivered_seq", "<", v),
-      );
-      return changed > 0 ? moved : undefined;
+      const { changes } = exec.statement(MOVE_SQL.delivered).run(v, now, userId, conversationId, v);
+      return changes > 0 ? moved : undefined;
     }
     // Only a raised read cursor counts (a read may raise the delivered cursor alone).
-    const before = exec.first(
-      db
-        .selectFrom("cursors")
-        .select("read_seq")
-        .where("user_id", "=", userId)
-        .where("conversation_id", "=", conversationId),
-    );
+    const before = exec.statement(MOVE_SQL.readSeq).get(userId, conversationId) as
+      | { read_seq: number }
+      | undefined;
     if (!before) return undefined;
-    exec.run(
-      db
-        .updateTable("cursors")
-        .set({
-          read_seq: sql<number>`max(read_seq, ${v})`,
-          delivered_seq: sql<number>`max(delivered_seq, ${v})`,
-          updated_at: now,
-        })
-        .where("user_id", "=", userId)
-        .where("conversation_id", "=", conversationId)
-        .where((eb) => eb.or([eb("read_seq", "<", v), eb("delivered_seq", "<", v)])),
-    );
+    exec.statement(MOVE_SQL.read).run(v, v, now, userId, conversationId, v, v);
     return before.read_seq < v ? moved : undefined;
   }
 

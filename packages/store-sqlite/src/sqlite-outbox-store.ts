@@ -118,15 +118,14 @@ export function createSqliteOutboxStore(ctx: StoreContext): OutboxStore {
       return ctx.run("outbox markSent", () => {
         const valid = validIds(ids);
         if (valid.length === 0) return;
+        // One constant text whatever the batch size (a list of `?` would prepare a statement
+        // per size), run after every batch of sends.
         exec.transaction(
           () =>
-            exec.run(
-              db
-                .updateTable("outbox")
-                .set({ status: "sent", lease_until: null })
-                .where("id", "in", valid)
-                .where("status", "=", "pending"),
-            ),
+            exec
+              .statement(`UPDATE outbox SET status = 'sent', lease_until = NULL
+                WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`)
+              .run(JSON.stringify(valid)),
           "bookkeeping",
         );
       });
