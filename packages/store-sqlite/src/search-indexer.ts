@@ -9,16 +9,22 @@ export interface SearchIndexerOptions {
   maxBatch: number;
 }
 
-const SQL = {
+/** @internal The indexer's statements (exported for the query-plan test). */
+export const SEARCH_INDEX_SQL = {
+  anyQueued: "SELECT 1 FROM message_search_backlog LIMIT 1",
   upTo: `SELECT max(row_id) AS up_to FROM
     (SELECT row_id FROM message_search_backlog ORDER BY row_id LIMIT ?)`,
-  index: `INSERT INTO messages_fts (rowid, text)
+  // CROSS JOIN keeps the queue the outer loop: SQLite would otherwise carry `row_id <= ?`
+  // over to message_search_rows and walk every row ever indexed, per batch. OR REPLACE:
+  // a row already in the index (written behind the store's back) must not block the queue.
+  index: `INSERT OR REPLACE INTO messages_fts (rowid, text)
     SELECT r.id, ${searchText("m")} FROM message_search_backlog AS b
-    JOIN message_search_rows AS r ON r.id = b.row_id
+    CROSS JOIN message_search_rows AS r ON r.id = b.row_id
     JOIN messages AS m ON m.message_id = r.message_id
     WHERE b.row_id <= ?`,
   done: "DELETE FROM message_search_backlog WHERE row_id <= ?",
 } as const;
+const SQL = SEARCH_INDEX_SQL;
 
 /**
  * @internal Writes the full-text index of messages the insert trigger queued
@@ -43,6 +49,8 @@ export class SearchIndexer {
 
   /** Indexes one batch; returns how many rows were dequeued (0: nothing waited). */
   indexBatch(): number {
+    // A read first: an idle store takes no write lock (and a read-only file can still search).
+    if (this.exec.statement(SQL.anyQueued).get() === undefined) return 0;
     return this.exec.transaction(() => {
       const { up_to: upTo } = this.exec.statement(SQL.upTo).get(this.options.maxBatch) as {
         up_to: number | null;

@@ -132,8 +132,15 @@ export function appendBatch(ctx: StoreContext, drafts: readonly MessageDraft[]):
   }
 }
 
+/** @internal The SQLite {@link MessageStore}, and how to commit the appends still waiting. */
+export interface SqliteMessages {
+  store: MessageStore;
+  /** Commits the appends waiting for their group commit (before the connection closes). */
+  drain(): Promise<void>;
+}
+
 /** @internal The SQLite {@link MessageStore}. */
-export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
+export function createSqliteMessageStore(ctx: StoreContext): SqliteMessages {
   const { db, exec, options } = ctx;
   // Appends arriving within the window (or the same turn of the event loop) share one transaction.
   const batcher = options.groupCommit
@@ -143,7 +150,7 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
       })
     : undefined;
 
-  return {
+  const store: MessageStore = {
     append(draft) {
       return ctx.run("append", async () => {
         // A malformed id is this caller's error, not its batch's.
@@ -230,4 +237,5 @@ export function createSqliteMessageStore(ctx: StoreContext): MessageStore {
       );
     },
   };
+  return { store, drain: () => batcher?.drain() ?? Promise.resolve() };
 }

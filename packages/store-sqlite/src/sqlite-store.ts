@@ -87,8 +87,8 @@ export function configure(connection: SqliteConnection, options: SqliteStoreOpti
  *
  * Every write is one `BEGIN IMMEDIATE` transaction run start to end without
  * yielding; an append writes the message, its `seq` and its outbox entry
- * together, is idempotent on (from, cid), and appends of the same event-loop
- * turn share one commit. Failures reject with an `ImError`: `unavailable`
+ * together, is idempotent on (from, cid), and appends arriving within
+ * `groupCommitWindowMs` share one commit. Failures reject with an `ImError`: `unavailable`
  * when the file is locked past `busyTimeoutMs` or cannot be written.
  *
  * @example
@@ -116,7 +116,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
       "store-sqlite",
       "groupCommitWindowMs",
       options.groupCommitWindowMs,
-      { default: 2, min: 0 },
+      // Every append waits up to this long: a second is already far past useful.
+      { default: 2, min: 0, max: 1000 },
     ),
     groupCommitMaxBatch: Math.floor(
       checkOption("store-sqlite", "groupCommitMaxBatch", options.groupCommitMaxBatch, {
@@ -130,7 +131,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
         "store-sqlite",
         "searchIndexIntervalMs",
         options.searchIndexIntervalMs,
-        { default: 50, min: 1 },
+        // Node runs a longer timer after 1 ms.
+        { default: 50, min: 1, max: 2_147_483_647 },
       ),
       maxBatch: Math.floor(
         checkOption("store-sqlite", "searchIndexMaxBatch", options.searchIndexMaxBatch, {
@@ -173,11 +175,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
         }
       ).t,
   };
+  const messages = createSqliteMessageStore(ctx);
   const domainEvents = createSqliteDomainEvents(ctx);
 
   const store: SqliteStore = {
     path: options.path ?? (connection as { name?: string }).name ?? "",
-    messages: createSqliteMessageStore(ctx),
+    messages: messages.store,
     changes: createSqliteMessageChangeStore(ctx),
     cursors: domainEvents.recording("cursors", createSqliteCursorStore),
     groups: domainEvents.recording("groups", createSqliteGroupStore),
@@ -199,9 +202,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Sq
     },
 
     async close() {
-      // Appends accepted before close were queued for the end of this turn
-      // of the event loop: let them commit before the connection goes.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Appends accepted before close wait for their group commit: commit them
+      // before the connection goes.
+      await messages.drain();
       searchIndex.stop();
       // The connection itself, not `db.destroy()`: kysely closes only a
       // connection it has used, and would close one the caller passed in.

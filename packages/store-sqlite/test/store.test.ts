@@ -10,6 +10,7 @@ import {
   type SqliteConnection,
   sqliteStoreMigrations,
 } from "../src/index.js";
+import { SEARCH_INDEX_SQL } from "../src/search-indexer.js";
 import { tempDir } from "./helpers.js";
 
 const temp = tempDir();
@@ -116,9 +117,25 @@ describe("store-sqlite", () => {
     }
     expect(await commitsOfTwoAppends(50)).toBe(1);
     expect(await commitsOfTwoAppends(0)).toBe(2);
+    for (const groupCommitWindowMs of [-1, 1001]) {
+      await expect(
+        createSqliteStore({ path: join(temp.dir, "y.sqlite"), groupCommitWindowMs }),
+      ).rejects.toThrow(/groupCommitWindowMs/);
+    }
     await expect(
-      createSqliteStore({ path: join(temp.dir, "y.sqlite"), groupCommitWindowMs: -1 }),
-    ).rejects.toThrow(/groupCommitWindowMs/);
+      createSqliteStore({ path: join(temp.dir, "y.sqlite"), searchIndexIntervalMs: 1e10 }),
+    ).rejects.toThrow(/searchIndexIntervalMs/);
+  });
+
+  it("close commits the appends still waiting for their group commit", async () => {
+    const path = join(temp.dir, "close-drains.sqlite");
+    const store = await createSqliteStore({ path, groupCommitWindowMs: 500 });
+    const pending = store.messages.append(draft("kate", "liam", "k1"));
+    await store.close();
+    expect((await pending).created).toBe(true);
+    const reopened = await createSqliteStore({ path });
+    expect(await reopened.messages.get((await pending).message.messageId)).toBeDefined();
+    await reopened.close();
   });
 
   describe("search index", () => {
@@ -149,6 +166,47 @@ describe("store-sqlite", () => {
       expect(queued(database)).toBe(0);
       await store.close();
       database.close();
+    });
+
+    it("indexes a batch by walking the queue, not every row ever indexed", async () => {
+      const path = join(temp.dir, "search-plan.sqlite");
+      await migrateToLatest({ path });
+      const database = new BetterSqlite3(path);
+      const plan = (
+        database.prepare(`EXPLAIN QUERY PLAN ${SEARCH_INDEX_SQL.index}`).all(1) as {
+          detail: string;
+        }[]
+      ).map((row) => row.detail);
+      database.close();
+      // The queue is the outer loop; each queued id is one primary-key lookup.
+      expect(plan[0]).toMatch(/^(SCAN|SEARCH) b\b/);
+      expect(plan).toContain("SEARCH r USING INTEGER PRIMARY KEY (rowid=?)");
+    });
+
+    it("takes no write lock when nothing is queued, and indexes over a row written behind its back", async () => {
+      const path = join(temp.dir, "search-idle.sqlite");
+      const store = await createSqliteStore({
+        path,
+        searchIndexIntervalMs: 60_000,
+        busyTimeoutMs: 50,
+      });
+      await store.messages.append(draft("ivan", "judy", "i1"));
+      expect(await search(store, "hello")).toEqual(["i1"]);
+      // Another connection holds the write lock: a search with an empty queue still answers.
+      const other = new BetterSqlite3(path);
+      other.exec("BEGIN IMMEDIATE");
+      expect(await search(store, "hello")).toEqual(["i1"]);
+      other.exec("ROLLBACK");
+      // A queued row whose id the index already holds (written outside the store) is replaced.
+      const { message } = await store.messages.append(draft("ivan", "judy", "i2"));
+      const { id } = other
+        .prepare("SELECT id FROM message_search_rows WHERE message_id = ?")
+        .get(message.messageId) as { id: number };
+      other.prepare("INSERT INTO messages_fts (rowid, text) VALUES (?, 'stale')").run(id);
+      expect((await search(store, "hello")).sort()).toEqual(["i1", "i2"]);
+      expect(await search(store, "stale")).toEqual([]);
+      other.close();
+      await store.close();
     });
 
     it("indexes on its interval without a search", async () => {
