@@ -80,6 +80,15 @@ export function configure(connection: SqliteConnection, options: SqliteStoreOpti
   connection.pragma("foreign_keys = ON");
 }
 
+/** The options {@link createSqliteStore} checks as numbers. */
+type NumericOption =
+  | "maxPageSize"
+  | "outboxGraceMs"
+  | "groupCommitWindowMs"
+  | "groupCommitMaxBatch"
+  | "searchIndexIntervalMs"
+  | "searchIndexMaxBatch";
+
 /**
  * Creates the SQLite storage of Lucky IM: messages, conversations, cursors,
  * groups and the outbox in one database file, on kysely's `SqliteDialect`
@@ -101,45 +110,22 @@ export function configure(connection: SqliteConnection, options: SqliteStoreOpti
  * ```
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  /** A numeric option, checked against its rule (a ConfigError names it). */
+  const option = (name: NumericOption, rule: Parameters<typeof checkOption>[3]) =>
+    checkOption("store-sqlite", name, options[name], rule);
   const resolved = {
-    maxPageSize: checkOption("store-sqlite", "maxPageSize", options.maxPageSize, {
-      default: 200,
-      min: 1,
-    }),
+    maxPageSize: option("maxPageSize", { default: 200, min: 1 }),
     messageChanges: resolveMessageChangeLimits(options.messageChanges),
-    outboxGraceMs: checkOption("store-sqlite", "outboxGraceMs", options.outboxGraceMs, {
-      default: 2000,
-      min: 0,
-    }),
+    outboxGraceMs: option("outboxGraceMs", { default: 2000, min: 0 }),
     groupCommit: options.groupCommit ?? true,
-    groupCommitWindowMs: checkOption(
-      "store-sqlite",
-      "groupCommitWindowMs",
-      options.groupCommitWindowMs,
-      // Every append waits up to this long: a second is already far past useful.
-      { default: 2, min: 0, max: 1000 },
-    ),
-    groupCommitMaxBatch: Math.floor(
-      checkOption("store-sqlite", "groupCommitMaxBatch", options.groupCommitMaxBatch, {
-        default: 500,
-        min: 1,
-      }),
-    ),
+    // Every append waits up to this long: a second is already far past useful.
+    groupCommitWindowMs: option("groupCommitWindowMs", { default: 2, min: 0, max: 1000 }),
+    groupCommitMaxBatch: Math.floor(option("groupCommitMaxBatch", { default: 500, min: 1 })),
     people: resolvePeopleLimits(options.peopleLimits),
     searchIndex: {
-      intervalMs: checkOption(
-        "store-sqlite",
-        "searchIndexIntervalMs",
-        options.searchIndexIntervalMs,
-        // Node runs a longer timer after 1 ms.
-        { default: 50, min: 1, max: 2_147_483_647 },
-      ),
-      maxBatch: Math.floor(
-        checkOption("store-sqlite", "searchIndexMaxBatch", options.searchIndexMaxBatch, {
-          default: 500,
-          min: 1,
-        }),
-      ),
+      // Node runs a longer timer after 1 ms.
+      intervalMs: option("searchIndexIntervalMs", { default: 50, min: 1, max: 2_147_483_647 }),
+      maxBatch: Math.floor(option("searchIndexMaxBatch", { default: 500, min: 1 })),
     },
   };
   const { connection, owned } = openConnection(options);
