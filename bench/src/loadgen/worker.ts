@@ -280,6 +280,8 @@ function send(
 
 /** Open loop: sends at `rate`/s for `durationMs`; latency counts from the intended send time. */
 function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>): void {
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
   const step: StepState = {
     stepId: command.stepId,
     counters: emptyStepCounters(),
@@ -288,9 +290,8 @@ function runStep(state: TargetState, command: Extract<Command, { cmd: "step" }>)
     sentLatency: newHistogram(),
     deliveredLatency: newHistogram(),
     windowEnd: Number.POSITIVE_INFINITY,
-    loopDelay: monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS }),
+    loopDelay,
   };
-  step.loopDelay?.enable();
   state.step = step;
   const routes = command.routes;
   const start = nowUs();

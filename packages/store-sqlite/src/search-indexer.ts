@@ -10,7 +10,7 @@ export interface SearchIndexerOptions {
 }
 
 /** @internal The indexer's statements (exported for the query-plan test). */
-export const SEARCH_INDEX_SQL = {
+export const SQL = {
   anyQueued: "SELECT 1 FROM message_search_backlog LIMIT 1",
   upTo: `SELECT max(row_id) AS up_to FROM
     (SELECT row_id FROM message_search_backlog ORDER BY row_id LIMIT ?)`,
@@ -24,7 +24,6 @@ export const SEARCH_INDEX_SQL = {
     WHERE b.row_id <= ?`,
   done: "DELETE FROM message_search_backlog WHERE row_id <= ?",
 } as const;
-const SQL = SEARCH_INDEX_SQL;
 
 /**
  * @internal Writes the full-text index of messages the insert trigger queued

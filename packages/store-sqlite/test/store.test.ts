@@ -10,7 +10,7 @@ import {
   type SqliteConnection,
   sqliteStoreMigrations,
 } from "../src/index.js";
-import { SEARCH_INDEX_SQL } from "../src/search-indexer.js";
+import { SQL as SEARCH_INDEX_SQL } from "../src/search-indexer.js";
 import { tempDir } from "./helpers.js";
 
 const temp = tempDir();

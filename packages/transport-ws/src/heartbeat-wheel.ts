@@ -77,9 +77,13 @@ export class HeartbeatWheel<T extends HeartbeatTarget> {
 
   /** Sets the timer for the next slice, on the schedule counted from `start`. */
   private arm(): void {
-    const dueAt = this.startedAt + (this.turns + 1) * this.sliceMs;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, dueAt - this.now()));
+    this.timer = setTimeout(() => this.tick(), Math.max(0, this.nextDueAt() - this.now()));
     this.timer.unref();
+  }
+
+  /** When the next slice is due on the schedule counted from `start`. */
+  private nextDueAt(): number {
+    return this.startedAt + (this.turns + 1) * this.sliceMs;
   }
 
   /**
@@ -95,9 +99,9 @@ export class HeartbeatWheel<T extends HeartbeatTarget> {
       pinged++;
       // A connection dropped meanwhile has left its slot (deleting while iterating is safe).
       for (const target of slot) target.heartbeat();
-    } while (pinged < this.slots.length && this.startedAt + (this.turns + 1) * this.sliceMs <= now);
+    } while (pinged < this.slots.length && this.nextDueAt() <= now);
     // After a stall longer than a turn, the schedule restarts from now.
-    if (this.startedAt + (this.turns + 1) * this.sliceMs <= now) {
+    if (this.nextDueAt() <= now) {
       this.startedAt = now - this.turns * this.sliceMs;
     }
     if (this.timer !== undefined) this.arm();

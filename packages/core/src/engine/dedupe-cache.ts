@@ -1,5 +1,4 @@
-/** Milliseconds on a monotonic clock: a wall clock stepped forward must not forget ids early. */
-const monotonicNow = (): number => performance.now();
+import { monotonicNow } from "../util/monotonic-now.js";
 
 /** How a {@link DedupeCache} is bounded. */
 export interface DedupeCacheOptions {

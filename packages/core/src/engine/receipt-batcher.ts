@@ -1,13 +1,8 @@
 import { encodeFrame } from "../protocol/codec.js";
 import type { ReceiptEntry, ReceiptFrame, ReceiptsFrame, SentEntry } from "../protocol/schemas.js";
+import { monotonicNow } from "../util/monotonic-now.js";
 import type { HeldAnswers, Session } from "./session.js";
 import type { ImServerStats } from "./stats.js";
-
-/**
- * Milliseconds on a monotonic clock: a wall clock stepped back (NTP, a resumed VM) must not hold
- * batches for the size of the step.
- */
-const monotonicNow = (): number => performance.now();
 
 /** What {@link ReceiptBatcher} works with. */
 export interface ReceiptBatcherOptions {
