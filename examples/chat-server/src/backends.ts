@@ -229,6 +229,7 @@ export async function openBackends(
         prefix: `${prefix}:rl:frames`,
         points: config.framesPerWindow,
         durationMs: config.rateWindowMs,
+        batchWindowMs: config.rateBatchWindowMs,
         onError: report("redis rate limiter"),
       });
       backends.limiterFactory = (spec) =>

@@ -69,6 +69,14 @@ export interface ChatServerConfig extends StoreSelection {
    */
   presenceTtlMs: number;
   /**
+   * With Redis, how long a frame's rate-limit check waits for others before one Redis call
+   * answers them all, in ms (0: the checks of one event-loop turn). Frames then reach the
+   * engine together, so the store, presence and socket writes after them batch too: less CPU
+   * per message below saturation, for up to this much latency (docs/benchmarks.md).
+   * @default 5 (`LUCKY_IM_RATE_BATCH_WINDOW_MS`)
+   */
+  rateBatchWindowMs: number;
+  /**
    * Redis for presence and rate limits shared by the nodes; unset: in process.
    * @default undefined (`LUCKY_IM_REDIS_URL`)
    */

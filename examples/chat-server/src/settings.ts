@@ -123,6 +123,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: "life of a node's presence without a heartbeat",
   }),
   setting({
+    key: "rateBatchWindowMs",
+    env: "LUCKY_IM_RATE_BATCH_WINDOW_MS",
+    schema: atLeast(0, 1000),
+    default: 5,
+    doc: "wait of a frame's rate-limit check for others (with Redis)",
+  }),
+  setting({
     key: "redisUrl",
     env: "LUCKY_IM_REDIS_URL",
     secret: true,

@@ -49,7 +49,8 @@ interface Upsert {
 export class RateLimitUpserts {
   private readonly batch: TurnBatch<Upsert, [number, number]>;
 
-  constructor(client: Redis, maxKeysPerCall: number) {
+  /** @param windowMs - how long a batch waits for company; 0: one event-loop turn */
+  constructor(client: Redis, maxKeysPerCall: number, windowMs: number) {
     client.defineCommand(UPSERT_MANY, { lua: UPSERT_MANY_LUA });
     const upsertMany = (client as unknown as Record<string, UpsertMany>)[UPSERT_MANY] as UpsertMany;
     this.batch = new TurnBatch(
@@ -62,7 +63,7 @@ export class RateLimitUpserts {
           Number(flat[i * 2 + 1]),
         ]);
       },
-      { maxBatch: maxKeysPerCall },
+      { maxBatch: maxKeysPerCall, ...(windowMs > 0 ? { windowMs } : {}) },
     );
   }
 

@@ -73,9 +73,42 @@ describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (re
     await limiter.close();
   });
 
-  it("rejects a bad maxKeysPerCall", () => {
+  it("with batchWindowMs, consumes of several turns within the window share one script call", async () => {
+    const limiter = createRedisRateLimiter({
+      redis,
+      prefix: `${prefix}:c`,
+      points: 3,
+      durationMs: 60_000,
+      batchWindowMs: 200,
+    });
+    await limiter.consume("warm-up");
+    const calls = countScriptCalls(redis);
+    const answers: Promise<{ allowed: boolean; remaining: number }>[] = [];
+    // Four consumes of one key, each in a turn of its own (a macrotask apart).
+    for (let i = 0; i < 4; i++) {
+      answers.push(limiter.consume("k"));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const results = await Promise.all(answers);
+    expect(calls.count).toBe(1);
+    // In arrival order, each seeing the ones before it: the fourth is over the budget.
+    expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
+    await limiter.close();
+  });
+
+  it("rejects a bad maxKeysPerCall or batchWindowMs", () => {
     expect(() =>
       createRedisRateLimiter({ redis, points: 1, durationMs: 1000, maxKeysPerCall: 0 }),
     ).toThrow(/maxKeysPerCall/);
+    for (const batchWindowMs of [-1, 1001, Number.NaN]) {
+      expect(() =>
+        createRedisRateLimiter({ redis, points: 1, durationMs: 1000, batchWindowMs }),
+      ).toThrow(/batchWindowMs/);
+    }
   });
 });
