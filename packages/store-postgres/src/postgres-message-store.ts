@@ -265,8 +265,7 @@ export async function appendBatch(
         lookUpRepeats = true;
         continue;
       }
-      if ((isRetryable(error) || isCidRace(error)) && retries++ < ctx.options.appendRetries)
-        continue;
+      if ((isRetryable(error) || isCidRace(error)) && retries++ < ctx.options.appendRetries) continue;
       if (drafts.length === 1) return [{ ok: false, error: toStoreError(error, "append") }];
       const outcomes: Outcome<AppendResult>[] = [];
       // One by one, in arrival order, so a sender's messages keep their order.
