@@ -45,37 +45,30 @@ function cidKey(from: string, cid: string): string {
 /**
  * @internal Appends a batch of drafts, all or nothing; throws when it fails.
  *
- * ONE statement, hence one transaction, writes the batch: it takes a block of
- * seqs per conversation from the conversation row (`last_seq = last_seq + n
- * ... RETURNING`, conversations in sorted order so concurrent batches lock
- * rows in the same order), creates cursors of direct participants, inserts
- * the messages and their outbox entries. A single statement holds the
+ * Two round trips. First, earlier messages with the same (from, cid) are
+ * read: those drafts return them (`created: false`). Then ONE statement,
+ * hence one transaction, writes the rest: it takes a block of seqs per
+ * conversation from the conversation row (`last_seq = last_seq + n ...
+ * RETURNING`, conversations in sorted order so concurrent batches lock rows
+ * in the same order), creates cursors of direct participants, inserts the
+ * messages and their outbox entries. A single statement holds the
  * conversation row lock only while it runs, not across round trips, which
- * keeps hot conversations flowing.
- *
- * With `lookUpRepeats`, a round trip first reads earlier messages with the
- * same (from, cid): those drafts return them (`created: false`). Without it
- * the batch is assumed new (a resent message is rare, and the engine answers
- * most resends from its own cache): a repeat then fails the statement on the
- * unique index, nothing of it stays, and the caller retries with the lookup.
- * A concurrent insert of the same (from, cid) between the two round trips
- * fails the same way; the caller retries and then finds the row.
+ * keeps hot conversations flowing. A concurrent insert of the same (from,
+ * cid) between the two round trips fails the statement on the unique index;
+ * the caller retries and then finds the row.
  */
 export async function appendBatchOnce(
   ctx: StoreContext,
   drafts: readonly MessageDraft[],
-  lookUpRepeats: boolean,
 ): Promise<AppendResult[]> {
   const t = ctx.tables;
+  const existing = await sql<MessageRow>`
+    SELECT ${COLUMNS} FROM ${t.messages}
+    WHERE (sender_id, cid) IN (
+      SELECT * FROM unnest(${drafts.map((d) => d.from)}::text[], ${drafts.map((d) => d.cid)}::text[]))
+  `.execute(ctx.db);
   const stored = new Map<string, Message>();
-  if (lookUpRepeats) {
-    const existing = await sql<MessageRow>`
-      SELECT ${COLUMNS} FROM ${t.messages}
-      WHERE (sender_id, cid) IN (
-        SELECT * FROM unnest(${drafts.map((d) => d.from)}::text[], ${drafts.map((d) => d.cid)}::text[]))
-    `.execute(ctx.db);
-    for (const row of existing.rows) stored.set(cidKey(row.sender_id, row.cid), toMessage(row));
-  }
+  for (const row of existing.rows) stored.set(cidKey(row.sender_id, row.cid), toMessage(row));
 
   // A repeat inside the batch shares the first occurrence's result.
   const fresh: MessageDraft[] = [];
@@ -249,23 +242,16 @@ export async function appendBatch(
   ctx: StoreContext,
   drafts: readonly MessageDraft[],
 ): Promise<Outcome<AppendResult>[]> {
-  let lookUpRepeats = false;
-  let retries = 0;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      const results = await appendBatchOnce(ctx, drafts, lookUpRepeats);
+      const results = await appendBatchOnce(ctx, drafts);
       return results.map((value) => ({ ok: true, value }));
     } catch (error) {
       if (isConnectionError(error)) {
         const mapped = toStoreError(error, "append");
         return drafts.map(() => ({ ok: false, error: mapped }));
       }
-      if (!lookUpRepeats && isCidRace(error)) {
-        // A repeat of a stored message: once more with the lookup (not a retry of a conflict).
-        lookUpRepeats = true;
-        continue;
-      }
-      if ((isRetryable(error) || isCidRace(error)) && retries++ < ctx.options.appendRetries) continue;
+      if ((isRetryable(error) || isCidRace(error)) && attempt < ctx.options.appendRetries) continue;
       if (drafts.length === 1) return [{ ok: false, error: toStoreError(error, "append") }];
       const outcomes: Outcome<AppendResult>[] = [];
       // One by one, in arrival order, so a sender's messages keep their order.

@@ -121,48 +121,6 @@ describe.runIf(pgUrl)("store-postgres", () => {
     expect(batches.sort((x, y) => x - y)).toEqual([5, 10, 10, 10]);
   });
 
-  it("a batch is written in one statement; a resend in it makes the batch go again with the lookup, no seq lost", async () => {
-    const batches: string[][] = [];
-    const counting = await createPostgresStoreWithFaults(
-      { url: pgUrl!, schema, maxConnections: 4 },
-      {
-        failAfterInsert: (drafts) => {
-          batches.push(drafts.map((d) => d.cid));
-          return false;
-        },
-      },
-    );
-    stores.push(counting);
-    const [a, b] = [uniqueName("a"), uniqueName("b")];
-    const first = await counting.messages.append(draft(a, b, { cid: "first" }));
-    // Submitted in one tick: one group-committed batch holding a resend of `first`.
-    const [resent, second, third] = await Promise.all([
-      counting.messages.append(draft(a, b, { cid: "first" })),
-      counting.messages.append(draft(a, b, { cid: "second" })),
-      counting.messages.append(draft(a, b, { cid: "third" })),
-    ]);
-    expect(resent).toEqual({ message: first.message, created: false });
-    expect([second!.created, third!.created]).toEqual([true, true]);
-    expect([second!.message.seq, third!.message.seq]).toEqual([2, 3]);
-    // The first try assumed every draft new and failed on the unique index; the second looked
-    // the resend up and wrote only the two new ones.
-    expect(batches).toEqual([["first"], ["first", "second", "third"], ["second", "third"]]);
-    const stored = await counting.messages.range(directConversationId(a, b), {
-      afterSeq: 0,
-      limit: 10,
-    });
-    expect(stored.map((m) => [m.seq, m.cid])).toEqual([
-      [1, "first"],
-      [2, "second"],
-      [3, "third"],
-    ]);
-    const outbox = await query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE conversation_id = $1`,
-      [directConversationId(a, b)],
-    );
-    expect(outbox[0]!.n).toBe(3);
-  });
-
   it("in a group-committed batch, a failing message fails alone and the others keep contiguous seqs", async () => {
     const [a, b] = [uniqueName("a"), uniqueName("b")];
     const drafts = Array.from({ length: 10 }, (_, i) =>
