@@ -513,6 +513,34 @@ describe("rate limits and hooks", () => {
     expect(await bystander.next("pong")).toEqual({ type: "pong", ts: 2 });
   });
 
+  it("asks an external limiter about a burst at once (a batching limiter answers it together), and handles it in order", async () => {
+    // A limiter that answers every question it holds at once, 30 ms after the first: like a
+    // Redis limiter with a batch window. Were the questions chained, it would hold one at a time.
+    let held: (() => void)[] = [];
+    let mostHeld = 0;
+    server = await startServer({
+      rateLimiter: {
+        consume() {
+          return new Promise((resolve) => {
+            held.push(() => resolve({ allowed: true, remaining: 10, retryAfterMs: 0 }));
+            mostHeld = Math.max(mostHeld, held.length);
+            if (held.length === 1) {
+              setTimeout(() => {
+                const answers = held;
+                held = [];
+                for (const answer of answers) answer();
+              }, 30);
+            }
+          });
+        },
+      },
+    });
+    const alice = await server.login("alice");
+    for (let ts = 1; ts <= 5; ts++) alice.send({ type: "ping", ts });
+    for (let ts = 1; ts <= 5; ts++) expect(await alice.next("pong")).toEqual({ type: "pong", ts });
+    expect(mostHeld).toBe(5);
+  });
+
   it("with rateLimitScope user, an external limiter counts a user's frames over all their connections", async () => {
     const { createMemoryRateLimiter } = await import("../src/index.js");
     const keys: string[] = [];

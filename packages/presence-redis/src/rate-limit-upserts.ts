@@ -48,6 +48,7 @@ interface Upsert {
  */
 export class RateLimitUpserts {
   private readonly batch: TurnBatch<Upsert, [number, number]>;
+  private closing = false;
 
   /** @param windowMs - how long a batch waits for company; 0: one event-loop turn */
   constructor(client: Redis, maxKeysPerCall: number, windowMs: number) {
@@ -67,8 +68,16 @@ export class RateLimitUpserts {
     );
   }
 
+  /** Sends what waits for its window now, and later calls at once (the limiter is closing). */
+  stopWaiting(): void {
+    this.closing = true;
+    this.batch.flush();
+  }
+
   /** Adds `points` to `key` (or sets it, `force`) in a window of `ms`; resolves [consumed, ttl]. */
   upsert(key: string, points: number, ms: number, force: boolean): Promise<[number, number]> {
-    return this.batch.submit({ key, points, ms, force });
+    const answer = this.batch.submit({ key, points, ms, force });
+    if (this.closing) this.batch.flush();
+    return answer;
   }
 }

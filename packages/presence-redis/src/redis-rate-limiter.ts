@@ -173,6 +173,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     },
   );
 
+  /** Consumes not answered yet (close waits for them). */
+  const pending = new Set<Promise<unknown>>();
   const redisLimiter: RedisRateLimiter = {
     async consume(key, cost = 1) {
       // Checked here: the library would treat a bad cost as a store error and ask the insurance limiter.
@@ -182,8 +184,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
           `[lucky-im] [${PKG}] points to consume must be an integer >= 0`,
         );
       }
+      const consumed = limiter.consume(key, cost);
+      pending.add(consumed);
       try {
-        const res = await limiter.consume(key, cost);
+        const res = await consumed;
         return {
           allowed: true,
           remaining: res.remainingPoints,
@@ -199,9 +203,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         }
         if (isImError(error)) throw error;
         throw unavailable(PKG, "consume", error);
+      } finally {
+        pending.delete(consumed);
       }
     },
     async close() {
+      // Consumes made before close get their answer before the client goes: from now on a
+      // batch leaves without waiting for its window.
+      upserts.stopWaiting();
+      await Promise.allSettled([...pending]);
       await connection.close();
     },
   };

@@ -101,6 +101,24 @@ describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (re
     await limiter.close();
   });
 
+  it("close() answers the consumes still waiting for their window before it quits the client", async () => {
+    const errors: unknown[] = [];
+    const limiter = createRedisRateLimiter({
+      url: url as string,
+      prefix: `${prefix}:d`,
+      points: 5,
+      durationMs: 60_000,
+      batchWindowMs: 1000,
+      insurance: false,
+      onError: (error) => errors.push(error),
+    });
+    await limiter.consume("warm-up");
+    const waiting = limiter.consume("k");
+    await limiter.close();
+    expect(await waiting).toMatchObject({ allowed: true, remaining: 4 });
+    expect(errors).toEqual([]);
+  });
+
   it("rejects a bad maxKeysPerCall or batchWindowMs", () => {
     expect(() =>
       createRedisRateLimiter({ redis, points: 1, durationMs: 1000, maxKeysPerCall: 0 }),

@@ -164,9 +164,7 @@ export class ConnectionLifecycle {
           }
           return;
         }
-        // Chained per session so frames are handled in the order they came,
-        // however the limiter's answers interleave.
-        session.frameChain = session.frameChain.then(() => this.limitThenHandle(session, data));
+        this.limitThenHandle(session, data);
     }
   }
 
@@ -186,19 +184,40 @@ export class ConnectionLifecycle {
     return allowed;
   }
 
-  /** Asks the host's limiter, then handles the frame (in the session's frame chain). */
-  private async limitThenHandle(session: Session, data: string): Promise<void> {
-    let allowed = true;
+  /**
+   * Asks the host's limiter at once, then handles the frame in the session's frame chain. The
+   * question is not chained: a limiter that batches (a Redis call per window) then answers a
+   * session's burst together instead of one window per frame. The handling is chained, so frames
+   * are handled in the order they came however the answers interleave.
+   */
+  private limitThenHandle(session: Session, data: string): void {
     const decoded = decodeClientFrame(data, this.deps.jsonLimits);
+    const verdict = this.askLimiter(session, decoded);
+    session.frameChain = session.frameChain.then(async () => {
+      const allowed = await verdict;
+      try {
+        this.handleFrame(session, decoded, data.length, allowed);
+      } catch (error) {
+        // As on the synchronous path: a throwing listener must not stop the session's chain.
+        this.core.errors.report(error, "handling a frame");
+      }
+    });
+  }
+
+  /** The host limiter's verdict on a frame; true when the limiter fails (reported). */
+  private async askLimiter(
+    session: Session,
+    decoded: ReturnType<typeof decodeClientFrame>,
+  ): Promise<boolean> {
     try {
       const key = this.deps.rateLimitByUser ? `user:${session.userId}` : `conn:${session.id}`;
       const cost = frameCost(decoded.ok ? decoded.frame : undefined);
-      allowed = (await this.deps.rateLimiter!.consume(key, cost)).allowed;
+      return (await this.deps.rateLimiter!.consume(key, cost)).allowed;
     } catch (error) {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.errors.report(error, "rate limiter");
+      return true;
     }
-    this.handleFrame(session, decoded, data.length, allowed);
   }
 
   /** Refuses a limited frame (closing after too many strikes), decodes, and dispatches. */

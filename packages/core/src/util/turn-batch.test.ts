@@ -119,4 +119,28 @@ describe("TurnBatch", () => {
     expect(batches).toEqual([[1, 2]]);
     expect(await Promise.all([first, second])).toEqual([10, 20]);
   });
+
+  it("with windowMs, a call made while a batch runs waits for its own window, not for that batch's return", async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const commits = new TurnBatch<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (items[0] === 1) await new Promise<void>((resolve) => (release = resolve));
+        return items;
+      },
+      { maxBatch: 10, windowMs: 200 },
+    );
+    const first = commits.submit(1);
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Batch [1] is running: 2 starts a window of its own.
+    const second = commits.submit(2);
+    release();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    // [1] returned a turn ago; the window of 2 still runs, so 3 joins it.
+    const third = commits.submit(3);
+    await Promise.all([second, third]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
 });

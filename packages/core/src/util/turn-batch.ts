@@ -13,8 +13,9 @@ export interface TurnBatchOptions<I> {
   /**
    * How long the first item of a batch waits for company, in ms (a group commit's
    * window). Unset: one turn of the event loop (`setImmediate`), with no timer.
-   * With a window, items that waited for a batch in flight leave as soon as it
-   * returns, and the timer is not unref()ed (a caller is waiting for it).
+   * With a window, items held back by `maxInFlight` leave as soon as a batch
+   * returns (they have waited); the others wait out their window, whatever
+   * returns meanwhile. The timer is not unref()ed (a caller is waiting for it).
    * @default undefined (one turn)
    */
   windowMs?: number;
@@ -93,9 +94,10 @@ export class TurnBatch<I, O> {
       const done = this.execute(batch).finally(() => {
         this.inFlight--;
         this.running.delete(done);
-        // With a window the waiting items have had theirs: they leave now.
+        // With a window, items held back by maxInFlight have had theirs: they leave now.
+        // Items whose window still runs (a timer is set) wait for it.
         if (this.options.windowMs === undefined) this.schedule();
-        else this.flush();
+        else if (this.timer === undefined) this.flush();
       });
       this.running.add(done);
     }
