@@ -610,7 +610,8 @@ export interface ImServerOptions {
    */
   presence?: Presence;
   /**
-   * Counts frames per connection (key `conn:<id>`).
+   * Counts frames per connection (key `conn:<id>`). Asked about each frame as it arrives (a
+   * limiter that batches its calls answers a burst together); frames are handled in order.
    * @default an in-process fixed window per connection: `limits.framesPerWindow` per `limits.rateWindowMs`
    */
   rateLimiter?: RateLimiter;
