@@ -541,6 +541,25 @@ describe("rate limits and hooks", () => {
     expect(mostHeld).toBe(5);
   });
 
+  it("keeps at most framesPerWindow questions of a session open at an external limiter; later frames ask in turn", async () => {
+    let asked = 0;
+    server = await startServer({
+      limits: { framesPerWindow: 10 },
+      // Never answers: every question stays open.
+      rateLimiter: {
+        consume() {
+          asked++;
+          return new Promise(() => {});
+        },
+      },
+    });
+    const alice = await server.login("alice");
+    for (let ts = 1; ts <= 100; ts++) alice.send({ type: "ping", ts });
+    alice.send({ type: "ping", ts: 101 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked).toBe(10);
+  });
+
   it("with rateLimitScope user, an external limiter counts a user's frames over all their connections", async () => {
     const { createMemoryRateLimiter } = await import("../src/index.js");
     const keys: string[] = [];

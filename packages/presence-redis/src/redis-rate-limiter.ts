@@ -11,6 +11,8 @@ import {
 } from "./redis-connection.js";
 
 const PKG = "presence-redis";
+/** Longest wait of `close()` for consumes made before it. */
+const CLOSE_WAIT_MS = 2000;
 
 /** Options of {@link createRedisRateLimiter}. */
 export interface RedisRateLimiterOptions extends RedisConnectionOptions {
@@ -211,7 +213,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       // Consumes made before close get their answer before the client goes: from now on a
       // batch leaves without waiting for its window.
       upserts.stopWaiting();
-      await Promise.allSettled([...pending]);
+      // Bounded: a Redis that took a call and never answers must not hold close forever.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...pending]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       await connection.close();
     },
   };

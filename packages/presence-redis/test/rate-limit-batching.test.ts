@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { uniqueName } from "@lucky-im/core/testing";
 import { createRedisRateLimiter } from "@lucky-im/presence-redis";
 import { Redis } from "ioredis";
@@ -118,6 +120,35 @@ describe.runIf(url)("createRedisRateLimiter batches the consumes of one turn (re
     expect(await waiting).toMatchObject({ allowed: true, remaining: 4 });
     expect(errors).toEqual([]);
   });
+
+  it("close() does not wait forever for a Redis that took a call and never answers", async () => {
+    // A server that answers the client's handshake (CLIENT SETINFO) and nothing after it.
+    const silent = createServer((socket) => {
+      socket.on("data", (data) => {
+        for (const _ of data.toString().matchAll(/SETINFO/g)) socket.write("+OK\r\n");
+      });
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const client = new Redis({ port, host: "127.0.0.1", enableReadyCheck: false });
+    try {
+      const limiter = createRedisRateLimiter({
+        redis: client,
+        points: 5,
+        durationMs: 60_000,
+        insurance: false,
+      });
+      const answer = limiter.consume("k").catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Resolves (the test's timeout fails it otherwise) though the consume is never answered.
+      await limiter.close();
+      client.disconnect();
+      expect(await answer).toBeInstanceOf(Error);
+    } finally {
+      client.disconnect();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 10_000);
 
   it("rejects a bad maxKeysPerCall or batchWindowMs", () => {
     expect(() =>

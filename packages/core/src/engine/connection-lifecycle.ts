@@ -187,16 +187,20 @@ export class ConnectionLifecycle {
   /**
    * Asks the host's limiter at once, then handles the frame in the session's frame chain. The
    * question is not chained: a limiter that batches (a Redis call per window) then answers a
-   * session's burst together instead of one window per frame. The handling is chained, so frames
-   * are handled in the order they came however the answers interleave.
+   * session's burst together instead of one window per frame. At most `framesPerWindow`
+   * questions of a session are open at once (a flood past one window's budget is refused
+   * anyway); later frames ask in the chain, one after another. The handling is chained, so
+   * frames are handled in the order they came however the answers interleave.
    */
   private limitThenHandle(session: Session, data: string): void {
     const decoded = decodeClientFrame(data, this.deps.jsonLimits);
-    const verdict = this.askLimiter(session, decoded);
+    const frameLength = data.length;
+    const askNow = session.limiterAsks < this.core.limits.framesPerWindow;
+    const verdict = askNow ? this.askLimiter(session, decoded) : undefined;
     session.frameChain = session.frameChain.then(async () => {
-      const allowed = await verdict;
+      const allowed = await (verdict ?? this.askLimiter(session, decoded));
       try {
-        this.handleFrame(session, decoded, data.length, allowed);
+        this.handleFrame(session, decoded, frameLength, allowed);
       } catch (error) {
         // As on the synchronous path: a throwing listener must not stop the session's chain.
         this.core.errors.report(error, "handling a frame");
@@ -209,6 +213,7 @@ export class ConnectionLifecycle {
     session: Session,
     decoded: ReturnType<typeof decodeClientFrame>,
   ): Promise<boolean> {
+    session.limiterAsks++;
     try {
       const key = this.deps.rateLimitByUser ? `user:${session.userId}` : `conn:${session.id}`;
       const cost = frameCost(decoded.ok ? decoded.frame : undefined);
@@ -217,6 +222,8 @@ export class ConnectionLifecycle {
       // A limiter outage must not stop the chat: let the frame through and say so.
       this.core.errors.report(error, "rate limiter");
       return true;
+    } finally {
+      session.limiterAsks--;
     }
   }
 

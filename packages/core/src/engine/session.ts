@@ -71,6 +71,8 @@ export class Session {
   syncsQueued = 0;
   /** The tail of this session's inbound frame chain (keeps frames in order). */
   frameChain: Promise<void> = Promise.resolve();
+  /** Questions to the host's rate limiter not answered yet. */
+  limiterAsks = 0;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   expiringTimer: ReturnType<typeof setTimeout> | undefined;
   expiryTimer: ReturnType<typeof setTimeout> | undefined;
